@@ -1,0 +1,25 @@
+// Builds dist/berth: one self-contained executable (`bun build --compile`).
+import { $ } from "bun";
+import pkg from "../package.json";
+
+const root = new URL("..", import.meta.url).pathname;
+const commit = (await $`git -C ${root} rev-parse --short=12 HEAD`.nothrow().quiet()).stdout.toString().trim() || "unknown";
+const dirty = (await $`git -C ${root} status --porcelain`.nothrow().quiet()).stdout.toString().trim() ? "-dirty" : "";
+const target = process.argv.includes("--target") ? process.argv[process.argv.indexOf("--target") + 1] : undefined;
+
+const result = await Bun.build({
+  entrypoints: [`${root}src/main.ts`],
+  compile: target ? { target: target as any, outfile: `${root}dist/berth` } : { outfile: `${root}dist/berth` },
+  minify: true,
+  sourcemap: "linked",
+  define: {
+    BERTH_VERSION: JSON.stringify(pkg.version),
+    BERTH_GIT_COMMIT: JSON.stringify(commit + dirty),
+    BERTH_BUILD_TIME: JSON.stringify(new Date().toISOString()),
+  },
+});
+if (!result.success) {
+  for (const log of result.logs) console.error(log);
+  process.exit(1);
+}
+console.log(`built ${root}dist/berth (${commit}${dirty})`);

@@ -1,0 +1,6 @@
+/** Streaming SHA-256; implemented natively (Bun.CryptoHasher) and in WASM. */
+export interface Sha256 {
+  update(data: Uint8Array): void;
+  /** Lower-case hex digest; the hasher cannot be used afterwards. */
+  digestHex(): string;
+}

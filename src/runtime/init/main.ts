@@ -1,0 +1,1 @@
+export async function initMain(_argv: string[]): Promise<void> { throw new Error("init not built yet"); }
