@@ -1,0 +1,96 @@
+// The local store: metadata database, content-addressed blobs and layer
+// snapshots under one data root. openStore() makes it consistent after a crash
+// (temp files, incomplete snapshots and unreferenced blobs are removed).
+import type { Database } from "bun:sqlite";
+import { mkdirSync, readdirSync, chmodSync } from "node:fs";
+import { join } from "node:path";
+import { BlobStore } from "./blobs.ts";
+import { openDatabase } from "./db.ts";
+import { ImageRecords } from "./image-records.ts";
+import { SnapshotStore, type LayerApplier } from "./snapshots.ts";
+import { isDigest, hexToDigest } from "./digest.ts";
+
+export { BlobStore } from "./blobs.ts";
+export { SnapshotStore } from "./snapshots.ts";
+export { ImageRecords } from "./image-records.ts";
+export type { Digest } from "./digest.ts";
+
+export interface OpenStoreOptions {
+  /** Seed the built-in hello-world image into a fresh store (default true). */
+  seed?: boolean;
+  /** The layer applier (default: src/layer/apply.ts). */
+  applyLayer?: LayerApplier;
+}
+
+export class Store {
+  readonly db: Database;
+  readonly blobs: BlobStore;
+  readonly snapshots: SnapshotStore;
+  readonly images: ImageRecords;
+  /** Blobs an operation in progress has written but not yet recorded. */
+  private blobLeases = new Map<string, number>();
+
+  constructor(readonly root: string, applier?: LayerApplier) {
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+    chmodSync(root, 0o700);
+    this.db = openDatabase(join(root, "berth.db"));
+    this.blobs = new BlobStore(root);
+    this.snapshots = new SnapshotStore(root, this.db, applier);
+    this.images = new ImageRecords(this.db);
+  }
+
+  leaseBlob(digest: string): () => void {
+    this.blobLeases.set(digest, (this.blobLeases.get(digest) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const n = (this.blobLeases.get(digest) ?? 1) - 1;
+      if (n <= 0) this.blobLeases.delete(digest);
+      else this.blobLeases.set(digest, n);
+    };
+  }
+
+  isBlobLeased(digest: string): boolean {
+    return this.blobLeases.has(digest);
+  }
+
+  /** Removes snapshots and blobs nothing references; returns the removed blob digests. */
+  async gc(): Promise<{ blobs: string[]; snapshots: string[] }> {
+    const snapshots = await this.snapshots.removeUnused();
+    this.images.pruneLayerBlobs();
+    const keep = this.images.referencedBlobs();
+    const removed: string[] = [];
+    for (const name of readdirSync(this.blobs.dir)) {
+      const d = /^[0-9a-f]{64}$/.test(name) ? hexToDigest(name) : undefined;
+      if (!d || !isDigest(d) || keep.has(d) || this.blobLeases.has(d)) continue;
+      await this.blobs.delete(d);
+      removed.push(d);
+    }
+    return { blobs: removed, snapshots };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+export async function openStore(dataRoot: string, opts: OpenStoreOptions = {}): Promise<Store> {
+  const store = new Store(dataRoot, opts.applyLayer);
+  try {
+    store.blobs.cleanTmp();
+    store.snapshots.recover();
+    await store.gc();
+    const seeded = store.db.query("SELECT 1 FROM store_meta WHERE key = 'seeded'").get();
+    if (opts.seed !== false && !seeded) {
+      // The seed lives with the image code; imported lazily so the store stays below it.
+      const { seedBuiltinImages } = await import("../image/seed.ts");
+      await seedBuiltinImages(store);
+      store.db.query("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('seeded', ?)").run(String(Date.now()));
+    }
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  return store;
+}

@@ -1,0 +1,76 @@
+// Ordered schema migrations. Append new ones with the next version number;
+// never edit one that has shipped.
+import type { Database } from "bun:sqlite";
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: "images, layers, manifests, references",
+    up(db) {
+      db.exec(`
+        CREATE TABLE images (
+          id TEXT PRIMARY KEY,            -- sha256 digest of the config blob
+          config_size INTEGER NOT NULL,
+          created TEXT NOT NULL DEFAULT '', -- from the config, as written there
+          os TEXT NOT NULL DEFAULT '',
+          architecture TEXT NOT NULL DEFAULT '',
+          variant TEXT NOT NULL DEFAULT '',
+          size INTEGER NOT NULL,          -- sum of the layers' unpacked sizes
+          parent TEXT NOT NULL DEFAULT '',-- local parent image (commit/build)
+          added_at INTEGER NOT NULL       -- ms since epoch, for list order
+        );
+        CREATE TABLE layers (
+          chain_id TEXT PRIMARY KEY,
+          diff_id TEXT NOT NULL,
+          parent_chain_id TEXT,
+          size INTEGER NOT NULL,
+          state TEXT NOT NULL CHECK (state IN ('pending', 'ready'))
+        );
+        CREATE TABLE layer_blobs (       -- compressed (or plain) blobs whose content is diff_id
+          diff_id TEXT NOT NULL,
+          digest TEXT NOT NULL,
+          media_type TEXT NOT NULL,
+          size INTEGER NOT NULL,
+          PRIMARY KEY (diff_id, digest)
+        );
+        CREATE INDEX layer_blobs_digest ON layer_blobs (digest);
+        CREATE TABLE image_layers (
+          image_id TEXT NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+          idx INTEGER NOT NULL,
+          chain_id TEXT NOT NULL REFERENCES layers (chain_id),
+          PRIMARY KEY (image_id, idx)
+        );
+        CREATE INDEX image_layers_chain ON image_layers (chain_id);
+        CREATE TABLE manifests (
+          digest TEXT PRIMARY KEY,
+          media_type TEXT NOT NULL,
+          size INTEGER NOT NULL,
+          image_id TEXT NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+          os TEXT NOT NULL DEFAULT '',
+          architecture TEXT NOT NULL DEFAULT '',
+          variant TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX manifests_image ON manifests (image_id);
+        CREATE TABLE refs (
+          name TEXT PRIMARY KEY,          -- full normalised: docker.io/library/busybox:latest or repo@sha256:…
+          kind TEXT NOT NULL CHECK (kind IN ('tag', 'digest')),
+          image_id TEXT NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+          created_at INTEGER NOT NULL
+        );
+        CREATE INDEX refs_image ON refs (image_id);
+        CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE blob_leases (       -- blobs kept although no image row names them
+          digest TEXT NOT NULL,
+          holder TEXT NOT NULL,
+          PRIMARY KEY (digest, holder)
+        );
+      `);
+    },
+  },
+];

@@ -1,0 +1,204 @@
+// Layer snapshots keyed by chain ID: <root>/layers/<chainID hex>/diff holds
+// the layer's own content in overlay form (whiteouts as 0:0 char devices,
+// opaque dirs as xattrs); a container rootfs is an overlay of these.
+// Prepare applies into a temp dir, renames it into place, then marks the row
+// ready, so a crash leaves nothing or a complete snapshot; recover() removes
+// anything incomplete.
+import type { Database } from "bun:sqlite";
+import { mkdirSync, readdirSync, rmSync, existsSync } from "node:fs";
+import { rename, rm, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { InvalidDataError } from "../errors.ts";
+import { checkDigest, digestHex, sha256Of, type Digest } from "./digest.ts";
+
+export interface SnapshotInfo {
+  chainId: Digest;
+  diffId: Digest;
+  parentChainId: Digest | null;
+  size: number;
+  state: "pending" | "ready";
+}
+
+export type LayerSource = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
+
+/** Extracts a layer (any compression) into a directory; src/layer/apply.ts by default. */
+export type LayerApplier = (
+  source: LayerSource,
+  target: string,
+  opts: { whiteoutMode: "overlay" },
+) => Promise<{ diffID: string; size: number; digest: string }>;
+
+const defaultApplier: LayerApplier = async (source, target, opts) => {
+  const { applyLayer } = await import("../layer/apply.ts");
+  return applyLayer(source, target, opts);
+};
+
+export class SnapshotStore {
+  readonly dir: string;
+  private leases = new Map<string, number>();
+  private locks = new Map<string, Promise<unknown>>();
+
+  constructor(root: string, private db: Database, private apply: LayerApplier = defaultApplier) {
+    this.dir = join(root, "layers");
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  path(chainId: string): string {
+    return join(this.dir, digestHex(checkDigest(chainId, "chain ID")));
+  }
+
+  /** The directory to use as an overlay lower dir. */
+  diffPath(chainId: string): string {
+    return join(this.path(chainId), "diff");
+  }
+
+  get(chainId: string): SnapshotInfo | undefined {
+    const r = this.db
+      .query<{ chain_id: Digest; diff_id: Digest; parent_chain_id: Digest | null; size: number; state: "pending" | "ready" }, [string]>(
+        "SELECT chain_id, diff_id, parent_chain_id, size, state FROM layers WHERE chain_id = ?",
+      )
+      .get(chainId);
+    return r ? { chainId: r.chain_id, diffId: r.diff_id, parentChainId: r.parent_chain_id, size: r.size, state: r.state } : undefined;
+  }
+
+  isReady(chainId: string): boolean {
+    return this.get(chainId)?.state === "ready" && existsSync(this.diffPath(chainId));
+  }
+
+  /** Keeps a snapshot from garbage collection while an operation that will reference it runs. */
+  lease(chainId: string): () => void {
+    this.leases.set(chainId, (this.leases.get(chainId) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = (this.leases.get(chainId) ?? 1) - 1;
+      if (n <= 0) this.leases.delete(chainId);
+      else this.leases.set(chainId, n);
+    };
+  }
+
+  /**
+   * Makes the snapshot for `chainId` ready, applying `source()` (a layer blob,
+   * any compression) when it is not there yet. The applied content's diffID
+   * must equal `diffId`. Returns whether it was created now.
+   */
+  async prepare(
+    layer: { chainId: Digest; diffId: Digest; parentChainId: Digest | null },
+    source: () => LayerSource | Promise<LayerSource>,
+  ): Promise<{ created: boolean; size: number }> {
+    return this.withLock(layer.chainId, async () => {
+      const existing = this.get(layer.chainId);
+      if (existing?.state === "ready" && existsSync(this.diffPath(layer.chainId))) return { created: false, size: existing.size };
+      this.db
+        .query("INSERT INTO layers (chain_id, diff_id, parent_chain_id, size, state) VALUES (?, ?, ?, 0, 'pending') ON CONFLICT (chain_id) DO UPDATE SET state = 'pending'")
+        .run(layer.chainId, layer.diffId, layer.parentChainId);
+      let tmp: string | undefined;
+      try {
+        tmp = await this.makeTemp();
+        const result = await this.apply(await source(), join(tmp, "diff"), { whiteoutMode: "overlay" });
+        if (result.diffID !== layer.diffId) {
+          throw new InvalidDataError(`layer content does not match the image config: expected diff ID ${layer.diffId}, got ${result.diffID}`);
+        }
+        await this.install(tmp, layer.chainId);
+        this.db.query("UPDATE layers SET state = 'ready', size = ? WHERE chain_id = ?").run(result.size, layer.chainId);
+        return { created: true, size: result.size };
+      } catch (e) {
+        if (tmp) await rm(tmp, { recursive: true, force: true }).catch(() => {});
+        if (!this.isReferenced(layer.chainId)) {
+          this.db.query("DELETE FROM layers WHERE chain_id = ? AND state = 'pending'").run(layer.chainId);
+        }
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * Applies a layer whose diffID is not known beforehand (import, commit):
+   * the chain ID follows from the content. The caller must lease the result.
+   */
+  async prepareFromContent(
+    parentChainId: Digest | null,
+    source: LayerSource,
+  ): Promise<{ chainId: Digest; diffId: Digest; size: number; digest: Digest; created: boolean }> {
+    const tmp = await this.makeTemp();
+    try {
+      const result = await this.apply(source, join(tmp, "diff"), { whiteoutMode: "overlay" });
+      const diffId = checkDigest(result.diffID, "diff ID");
+      const chainId = parentChainId ? sha256Of(`${parentChainId} ${diffId}`) : diffId;
+      return await this.withLock(chainId, async () => {
+        const existing = this.get(chainId);
+        if (existing?.state === "ready" && existsSync(this.diffPath(chainId))) {
+          await rm(tmp, { recursive: true, force: true });
+          return { chainId, diffId, size: existing.size, digest: result.digest as Digest, created: false };
+        }
+        this.db
+          .query("INSERT INTO layers (chain_id, diff_id, parent_chain_id, size, state) VALUES (?, ?, ?, ?, 'pending') ON CONFLICT (chain_id) DO UPDATE SET state = 'pending'")
+          .run(chainId, diffId, parentChainId, result.size);
+        await this.install(tmp, chainId);
+        this.db.query("UPDATE layers SET state = 'ready', size = ? WHERE chain_id = ?").run(result.size, chainId);
+        return { chainId, diffId, size: result.size, digest: result.digest as Digest, created: true };
+      });
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true }).catch(() => {});
+      throw e;
+    }
+  }
+
+  private async makeTemp(): Promise<string> {
+    const tmp = join(this.dir, `.tmp-${randomBytes(8).toString("hex")}`);
+    await mkdir(join(tmp, "diff"), { recursive: true, mode: 0o755 });
+    return tmp;
+  }
+
+  private async install(tmp: string, chainId: Digest): Promise<void> {
+    const final = this.path(chainId);
+    await rm(final, { recursive: true, force: true });
+    await rename(tmp, final);
+  }
+
+  private isReferenced(chainId: string): boolean {
+    return !!this.db.query("SELECT 1 FROM image_layers WHERE chain_id = ? LIMIT 1").get(chainId);
+  }
+
+  /** Removes snapshots no image references (and no running operation leases). */
+  async removeUnused(): Promise<string[]> {
+    const rows = this.db
+      .query<{ chain_id: string }, []>(
+        "SELECT chain_id FROM layers WHERE chain_id NOT IN (SELECT chain_id FROM image_layers)",
+      )
+      .all()
+      .filter((r) => !this.leases.has(r.chain_id) && !this.locks.has(r.chain_id));
+    const removed: string[] = [];
+    for (const { chain_id } of rows) {
+      // Row first: a crash after it leaves an orphan dir, which recover() removes.
+      this.db.query("DELETE FROM layers WHERE chain_id = ?").run(chain_id);
+      await rm(this.path(chain_id), { recursive: true, force: true });
+      removed.push(chain_id);
+    }
+    return removed;
+  }
+
+  /** Startup: drop temp dirs, pending rows, and dirs without a ready row. Call before any prepare. */
+  recover(): void {
+    this.db.query("DELETE FROM layers WHERE state = 'pending' AND chain_id NOT IN (SELECT chain_id FROM image_layers)").run();
+    const ready = new Set(
+      this.db.query<{ chain_id: string }, []>("SELECT chain_id FROM layers WHERE state = 'ready'").all().map((r) => digestHex(r.chain_id as Digest)),
+    );
+    for (const name of readdirSync(this.dir)) {
+      if (!ready.has(name)) rmSync(join(this.dir, name), { recursive: true, force: true });
+    }
+  }
+
+  private async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    while (this.locks.has(key)) await this.locks.get(key)!.catch(() => {});
+    const p = fn();
+    this.locks.set(key, p);
+    try {
+      return await p;
+    } finally {
+      this.locks.delete(key);
+    }
+  }
+}
