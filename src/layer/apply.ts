@@ -1,0 +1,101 @@
+// Applies a layer blob to a directory in one pass: sniff the compression,
+// decompress as a stream, hash the raw bytes (digest) and the tar (diffID),
+// walk the tar and write its entries — nothing outside `target` is touched
+// (see apply/scope.ts). On error the caller removes `target`.
+//
+// whiteoutMode "delete": `.wh.NAME` removes NAME and `.wh..wh..opq` empties
+// the dir of older content — for applying layers in order into one rootfs.
+// whiteoutMode "overlay": the layer's own snapshot dir for overlayfs: a
+// whiteout becomes a 0/0 char device, an opaque dir gets
+// trusted.overlay.opaque=y.
+import { mkdirSync, realpathSync } from "node:fs";
+import type { Sha256 } from "./hash/types.ts";
+import { NativeSha256 } from "./hash/native.ts";
+import type { TarWalker } from "./tar/types.ts";
+import { newTarStreamWalker } from "./tar/walker.ts";
+import { decompress, detectCompression, peek, type ByteSource, type Compression, type ZstdDecoder } from "./compression.ts";
+import { LayerWriter, type WhiteoutMode } from "./apply/writer.ts";
+
+export type { WhiteoutMode } from "./apply/writer.ts";
+
+export interface ApplyOptions {
+  /** Default "overlay" (a snapshot dir for overlayfs). */
+  whiteoutMode?: WhiteoutMode;
+  /** Device nodes in the layer: "create", "skip" (default) or "refuse". Whiteouts are not affected. */
+  devices?: "create" | "skip" | "refuse";
+  /** lchown entries to their uid/gid; default: when running as root. */
+  chown?: boolean;
+  /** Tar walker factory (default: the TypeScript one; src/wasm has another). */
+  walker?: () => TarWalker;
+  /** SHA-256 factory (default: Bun.CryptoHasher). */
+  sha256?: () => Sha256;
+  zstdDecoder?: ZstdDecoder;
+}
+
+export interface ApplyResult {
+  /** "sha256:…" of the uncompressed tar. */
+  diffID: string;
+  /** Uncompressed bytes. */
+  size: number;
+  /** "sha256:…" of the bytes as received. */
+  digest: string;
+  compression: Compression;
+  entries: number;
+  /** Sum of regular file sizes. */
+  contentSize: number;
+  skippedDevices: number;
+  /** "path: name" of security.* / trusted.* xattrs the filesystem refused. */
+  skippedXattrs: string[];
+}
+
+export async function applyLayer(source: ByteSource, target: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  mkdirSync(target, { recursive: true, mode: 0o755 });
+  const root = realpathSync(target);
+  const newHash = opts.sha256 ?? (() => new NativeSha256());
+  const rawHash = newHash();
+  const tarHash = newHash();
+  const walker = (opts.walker ?? newTarStreamWalker)();
+  const writer = new LayerWriter(root, {
+    whiteoutMode: opts.whiteoutMode ?? "overlay",
+    devices: opts.devices ?? "skip",
+    chown: opts.chown ?? process.getuid?.() === 0,
+  });
+
+  const { head, stream } = await peek(source, 6);
+  const compression = detectCompression(head);
+  // Uncompressed: the blob is the tar, one hash serves as digest and diffID.
+  const hashRaw = compression !== "none";
+  async function* raw(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of stream) {
+      if (hashRaw) rawHash.update(chunk);
+      yield chunk;
+    }
+  }
+  let size = 0;
+  try {
+    for await (const chunk of decompress(raw(), compression, { zstd: opts.zstdDecoder })) {
+      tarHash.update(chunk);
+      size += chunk.length;
+      for (const ev of walker.push(chunk)) {
+        if (ev.kind === "data") writer.data(ev.data);
+        else if (ev.kind === "entry") writer.entry(ev.entry);
+        else writer.entryEnd();
+      }
+    }
+    walker.finish();
+    writer.finish();
+  } finally {
+    writer.close();
+  }
+  const diffID = `sha256:${tarHash.digestHex()}`;
+  return {
+    diffID,
+    size,
+    digest: hashRaw ? `sha256:${rawHash.digestHex()}` : diffID,
+    compression,
+    entries: writer.stats.entries,
+    contentSize: writer.stats.contentSize,
+    skippedDevices: writer.stats.skippedDevices,
+    skippedXattrs: writer.stats.skippedXattrs,
+  };
+}
