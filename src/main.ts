@@ -1,5 +1,7 @@
 // One executable, several roles: the CLI, the daemon, and the per-container
 // shim/init stages that the runtime re-executes (see src/runtime).
+export {};
+
 const [role, ...rest] = process.argv.slice(2);
 
 switch (role) {

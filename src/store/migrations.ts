@@ -73,4 +73,24 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: "containers",
+    up(db) {
+      db.exec(`
+        CREATE TABLE containers (
+          id TEXT PRIMARY KEY,            -- 64 hex, like Docker
+          name TEXT NOT NULL UNIQUE,      -- without the leading slash
+          image_id TEXT NOT NULL,         -- kept even if the image is force-removed, as Docker does
+          image TEXT NOT NULL,            -- the name the user asked for
+          created TEXT NOT NULL,          -- RFC 3339 with nanoseconds
+          config TEXT NOT NULL,           -- Engine API ContainerConfig, JSON
+          host_config TEXT NOT NULL,      -- Engine API HostConfig, JSON
+          state TEXT NOT NULL,            -- last known state, JSON (the shim's state.json is the truth while it runs)
+          restart_count INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX containers_image ON containers (image_id);
+      `);
+    },
+  },
 ];

@@ -1,1 +1,228 @@
-export async function initMain(_argv: string[]): Promise<void> { throw new Error("init not built yet"); }
+// Stage 2 (`berth __init DIR`): PID 1 of the container's new PID namespace.
+// It waits for the shim's "go" on fd 3, builds the container's world (mount,
+// UTS, IPC and network namespaces; overlay root; /proc, /sys, /dev; pivot_root;
+// identity and capabilities), then execve()s the user's program so no Bun
+// stays inside. Everything here is synchronous: after unshare(NEWNS) only the
+// main thread sees the new mounts.
+import { readFileSync, readSync, writeSync, existsSync, mkdirSync, writeFileSync, statSync, symlinkSync, accessSync, constants, chmodSync } from "node:fs";
+import { join } from "node:path";
+import * as c from "../libc.ts";
+import type { RuntimeSpec } from "../spec.ts";
+import { capabilityMask, lastCapability } from "../capabilities.ts";
+import { resolveUser } from "../user.ts";
+
+const CONTROL_FD = 3;
+
+class StartError extends Error {
+  constructor(message: string, readonly code: number) {
+    super(message);
+  }
+}
+
+function waitForGo(): void {
+  const buf = Buffer.alloc(16);
+  let got = "";
+  while (!got.includes("\n")) {
+    const n = readSync(CONTROL_FD, buf, 0, buf.length, null);
+    if (n <= 0) process.exit(1); // the shim went away
+    got += buf.toString("utf8", 0, n);
+  }
+}
+
+function ensureDir(p: string): void {
+  if (!existsSync(p)) mkdirSync(p, { recursive: true, mode: 0o755 });
+}
+
+function ensureFile(p: string): void {
+  if (!existsSync(p)) {
+    ensureDir(join(p, ".."));
+    writeFileSync(p, "");
+  }
+}
+
+function mountRootfs(s: RuntimeSpec): void {
+  ensureDir(s.rootfs);
+  if (s.lowerDirs.length) {
+    c.mount("overlay", s.rootfs, "overlay", 0, `lowerdir=${s.lowerDirs.join(":")},upperdir=${s.upperDir},workdir=${s.workDir}`);
+  } else {
+    c.mount(s.upperDir, s.rootfs, null, c.MS.BIND | c.MS.REC);
+  }
+}
+
+function mountSpecialFs(s: RuntimeSpec): void {
+  const r = s.rootfs;
+  const { NOSUID, NODEV, NOEXEC, RDONLY, STRICTATIME } = c.MS;
+  ensureDir(`${r}/proc`);
+  c.mount("proc", `${r}/proc`, "proc", NOSUID | NODEV | NOEXEC);
+  ensureDir(`${r}/sys`);
+  c.mount("sysfs", `${r}/sys`, "sysfs", NOSUID | NODEV | NOEXEC | RDONLY);
+  ensureDir(`${r}/dev`);
+  c.mount("tmpfs", `${r}/dev`, "tmpfs", NOSUID | STRICTATIME, "mode=755,size=65536k");
+  const devices: [string, number, number][] = [["null", 1, 3], ["zero", 1, 5], ["full", 1, 7], ["random", 1, 8], ["urandom", 1, 9], ["tty", 5, 0]];
+  for (const [name, major, minor] of devices) {
+    c.mknod(`${r}/dev/${name}`, 0o020666, c.makedev(major, minor));
+  }
+  // mknod honours the umask; make the modes exact.
+  for (const [name] of devices) chmodSync(`${r}/dev/${name}`, 0o666);
+  for (const [link, target] of [["fd", "/proc/self/fd"], ["stdin", "/proc/self/fd/0"], ["stdout", "/proc/self/fd/1"], ["stderr", "/proc/self/fd/2"], ["ptmx", "pts/ptmx"], ["core", "/proc/kcore"]]) {
+    symlinkSync(target!, `${r}/dev/${link}`);
+  }
+  ensureDir(`${r}/dev/pts`);
+  c.mount("devpts", `${r}/dev/pts`, "devpts", NOSUID | NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+  ensureDir(`${r}/dev/shm`);
+  c.mount("shm", `${r}/dev/shm`, "tmpfs", NOSUID | NODEV | NOEXEC, "mode=1777,size=65536k");
+  ensureDir(`${r}/dev/mqueue`);
+  c.mount("mqueue", `${r}/dev/mqueue`, "mqueue", NOSUID | NODEV | NOEXEC);
+  if (s.tty) {
+    // The console: the PTY slave the shim gave us as stdin.
+    ensureFile(`${r}/dev/console`);
+    c.mount("/proc/self/fd/0", `${r}/dev/console`, null, c.MS.BIND);
+  }
+}
+
+function bindFiles(s: RuntimeSpec): void {
+  const r = s.rootfs;
+  const files: [string, string][] = [[s.etcFiles.hostname, "/etc/hostname"], [s.etcFiles.hosts, "/etc/hosts"], [s.etcFiles.resolvConf, "/etc/resolv.conf"]];
+  for (const [src, dst] of files) {
+    ensureFile(`${r}${dst}`);
+    c.mount(src, `${r}${dst}`, null, c.MS.BIND);
+  }
+  for (const b of s.binds) {
+    const dst = `${r}${b.destination}`;
+    if (statSync(b.source).isDirectory()) ensureDir(dst);
+    else ensureFile(dst);
+    c.mount(b.source, dst, null, c.MS.BIND | c.MS.REC);
+    if (b.readonly) c.mount(null, dst, null, c.MS.BIND | c.MS.REMOUNT | c.MS.RDONLY);
+  }
+}
+
+function enterRoot(s: RuntimeSpec): void {
+  c.chdir(s.rootfs);
+  c.pivotRoot(".", ".");
+  // The old root is now stacked under "/": keep events from it away, then drop it.
+  c.mount(null, ".", null, c.MS.SLAVE | c.MS.REC);
+  c.umount2(".", 2 /* MNT_DETACH */);
+  c.chdir("/");
+}
+
+function maskPaths(s: RuntimeSpec): void {
+  if (s.privileged) return;
+  for (const p of s.maskedPaths) {
+    if (!existsSync(p)) continue;
+    if (statSync(p).isDirectory()) c.mount("tmpfs", p, "tmpfs", c.MS.RDONLY);
+    else c.mount("/dev/null", p, null, c.MS.BIND);
+  }
+  for (const p of s.readonlyPaths) {
+    if (!existsSync(p)) continue;
+    c.mount(p, p, null, c.MS.BIND | c.MS.REC);
+    c.mount(null, p, null, c.MS.BIND | c.MS.REMOUNT | c.MS.RDONLY | c.MS.NOSUID | c.MS.NODEV | c.MS.NOEXEC);
+  }
+}
+
+function lookPath(file: string, env: string[]): string {
+  const notFound = () => new StartError(`exec: "${file}": executable file not found in $PATH`, 127);
+  const check = (p: string) => {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      return false;
+    }
+    if (st.isDirectory()) throw new StartError(`exec: "${file}": is a directory`, 126);
+    try {
+      accessSync(p, constants.X_OK);
+    } catch {
+      throw new StartError(`exec: "${file}": permission denied`, 126);
+    }
+    return true;
+  };
+  if (file.includes("/")) {
+    if (!existsSync(file)) throw new StartError(`exec: "${file}": stat ${file}: no such file or directory`, 127);
+    check(file);
+    return file;
+  }
+  const path = env.find((e) => e.startsWith("PATH="))?.slice(5) ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (const dir of path.split(":")) {
+    const p = `${dir || "."}/${file}`;
+    if (check(p)) return p;
+  }
+  throw notFound();
+}
+
+function dropPrivileges(s: RuntimeSpec, uid: number, gid: number, groups: number[]): void {
+  const keep = s.privileged ? -1n : capabilityMask(s.capabilities);
+  const last = lastCapability((p) => readFileSync(p, "utf8"));
+  if (!s.privileged) {
+    for (let cap = 0; cap <= last; cap++) {
+      if (!(keep & (1n << BigInt(cap)))) c.prctl(c.PR.CAPBSET_DROP, cap);
+    }
+  }
+  c.setgroups(groups);
+  c.setresgid(gid);
+  c.setresuid(uid);
+  if (uid === 0) {
+    const mask = s.privileged ? (1n << BigInt(last + 1)) - 1n : keep;
+    c.capset(mask, mask, mask);
+  }
+  if (s.noNewPrivileges) c.prctl(c.PR.SET_NO_NEW_PRIVS, 1);
+}
+
+function setup(s: RuntimeSpec): never {
+  let flags = c.CLONE.NEWNS | c.CLONE.NEWUTS | c.CLONE.NEWIPC;
+  if (s.network === "none") flags |= c.CLONE.NEWNET;
+  c.unshare(flags);
+  c.mount(null, "/", null, c.MS.REC | c.MS.PRIVATE);
+  mountRootfs(s);
+  mountSpecialFs(s);
+  bindFiles(s);
+  enterRoot(s);
+  maskPaths(s);
+  if (s.readonlyRootfs) c.mount(null, "/", null, c.MS.BIND | c.MS.REMOUNT | c.MS.RDONLY);
+  c.sethostname(s.hostname);
+  for (const l of s.rlimits) {
+    const n = c.RLIMIT[l.type.replace(/^RLIMIT_/i, "").toLowerCase()];
+    if (n !== undefined) c.setrlimit(n, l.soft, l.hard);
+  }
+  if (s.tty) {
+    c.setsid();
+    c.setControllingTty(0);
+  }
+  let user;
+  try {
+    user = resolveUser(s.user);
+  } catch (e) {
+    throw new StartError((e as Error).message, 126);
+  }
+  const env = [...s.env];
+  if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${user.home}`);
+  if (!env.some((e) => e.startsWith("PATH="))) env.unshift("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  if (s.tty && !env.some((e) => e.startsWith("TERM="))) env.push("TERM=xterm");
+  const cwd = s.cwd || "/";
+  if (!existsSync(cwd)) mkdirSync(cwd, { recursive: true, mode: 0o755 });
+  const file = lookPath(s.args[0]!, env);
+  c.chdir(cwd);
+  dropPrivileges(s, user.uid, user.gid, user.groups);
+  c.setCloexec(CONTROL_FD);
+  try {
+    c.execve(file, s.args, env);
+  } catch (e) {
+    const err = e as c.SyscallError;
+    throw new StartError(`exec: "${s.args[0]}": ${err.code === "EACCES" ? "permission denied" : err.message}`, err.code === "ENOENT" ? 127 : 126);
+  }
+}
+
+export async function initMain(argv: string[]): Promise<void> {
+  const dir = argv[0]!;
+  const spec: RuntimeSpec = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+  waitForGo();
+  try {
+    if (!spec.args.length) throw new StartError("no command specified", 126);
+    setup(spec);
+  } catch (e) {
+    const code = e instanceof StartError ? e.code : 126;
+    const message = e instanceof StartError ? e.message : `container init failed: ${(e as Error).message}`;
+    writeSync(CONTROL_FD, JSON.stringify({ code, message }) + "\n");
+    process.exit(code);
+  }
+}
+

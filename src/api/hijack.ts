@@ -1,0 +1,25 @@
+// Hijacked Engine API routes: the raw-stream endpoints (attach, exec start).
+import type { HijackRoute } from "./server.ts";
+import type { Daemon } from "../daemon/daemon.ts";
+import { upgradeReply } from "./server.ts";
+
+export function hijackRoutes(d: Daemon): HijackRoute[] {
+  return [
+    {
+      method: "POST",
+      pattern: /^\/containers\/([^/]+)\/attach$/,
+      keys: ["id"],
+      async handler(socket, params, query) {
+        const c = d.containers.find(params.id!);
+        const tty = !!c.config.Tty;
+        socket.write(upgradeReply(tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"));
+        await d.containers.attach(c, socket, {
+          stdin: query.get("stdin") === "1" || query.get("stdin") === "true",
+          stdout: query.get("stdout") === "1" || query.get("stdout") === "true",
+          stderr: query.get("stderr") === "1" || query.get("stderr") === "true",
+          logs: query.get("logs") === "1" || query.get("logs") === "true",
+        });
+      },
+    },
+  ];
+}

@@ -1,0 +1,126 @@
+// Engine API: /containers/... (the non-hijacked part; attach and exec streams
+// are served from the upgrade path).
+import { Hono } from "hono";
+import { stream } from "hono/streaming";
+import { InvalidParameterError } from "../../errors.ts";
+import type { ContainerEngine } from "../../daemon/containers/engine.ts";
+import { frame, parseLogQuery, readLogs } from "../../daemon/containers/logs.ts";
+
+/** `filters` query: `{"key":["v"]}` or the older `{"key":{"v":true}}`. */
+export function parseFilters(raw: string | undefined): Record<string, string[]> {
+  if (!raw) return {};
+  let doc: unknown;
+  try {
+    doc = JSON.parse(raw);
+  } catch {
+    throw new InvalidParameterError(`invalid filter: ${raw}`);
+  }
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+    out[k] = Array.isArray(v) ? v.map(String) : Object.keys(v as object);
+  }
+  return out;
+}
+
+const bool = (v: string | undefined) => v === "1" || v === "true" || v === "True";
+
+export function containerRoutes(engine: ContainerEngine): Hono {
+  const app = new Hono();
+
+  app.post("/containers/create", async (c) => {
+    let body: Record<string, unknown>;
+    try {
+      body = await c.req.json();
+    } catch {
+      throw new InvalidParameterError("invalid JSON: the request body is not valid JSON");
+    }
+    const res = await engine.create(body, c.req.query("name") || undefined);
+    return c.json(res, 201);
+  });
+
+  app.get("/containers/json", (c) => {
+    const q = (k: string) => c.req.query(k);
+    return c.json(
+      engine.list({
+        all: bool(q("all")),
+        limit: q("limit") ? Number(q("limit")) : undefined,
+        size: bool(q("size")),
+        filters: parseFilters(q("filters")),
+      }),
+    );
+  });
+
+  app.post("/containers/prune", async (c) => c.json(await engine.prune(parseFilters(c.req.query("filters")))));
+
+  app.get("/containers/:id/json", async (c) => c.json(await engine.inspect(c.req.param("id"))));
+
+  app.post("/containers/:id/start", async (c) => {
+    const r = await engine.start(c.req.param("id"));
+    return c.body(null, r === "already" ? 304 : 204);
+  });
+
+  app.post("/containers/:id/stop", async (c) => {
+    const t = c.req.query("t");
+    const r = await engine.stop(c.req.param("id"), t !== undefined && t !== "" ? Number(t) : undefined, c.req.query("signal"));
+    return c.body(null, r === "already" ? 304 : 204);
+  });
+
+  app.post("/containers/:id/restart", async (c) => {
+    const t = c.req.query("t");
+    const id = c.req.param("id");
+    await engine.stop(id, t !== undefined && t !== "" ? Number(t) : undefined, c.req.query("signal"));
+    await engine.start(id);
+    return c.body(null, 204);
+  });
+
+  app.post("/containers/:id/kill", (c) => {
+    engine.kill(c.req.param("id"), c.req.query("signal") || "SIGKILL");
+    return c.body(null, 204);
+  });
+
+  app.post("/containers/:id/wait", async (c) => {
+    const id = c.req.param("id");
+    engine.find(id); // 404 before the 200 header goes out
+    const abort = c.req.raw.signal;
+    // Docker sends the header at once and the body when the container exits.
+    return stream(c, async (s) => {
+      const r = await engine.wait(id, c.req.query("condition") || "not-running", abort);
+      await s.write(JSON.stringify(r) + "\n");
+    });
+  });
+
+  app.post("/containers/:id/resize", (c) => {
+    engine.resize(c.req.param("id"), Number(c.req.query("h") ?? 0), Number(c.req.query("w") ?? 0));
+    return c.body(null, 200);
+  });
+
+  app.delete("/containers/:id", async (c) => {
+    await engine.remove(c.req.param("id"), { force: bool(c.req.query("force")), volumes: bool(c.req.query("v")) });
+    return c.body(null, 204);
+  });
+
+  app.post("/containers/:id/rename", (c) => {
+    const name = c.req.query("name");
+    if (!name) throw new InvalidParameterError("Neither old nor new names may be empty");
+    engine.rename(c.req.param("id"), name);
+    return c.body(null, 204);
+  });
+
+  app.get("/containers/:id/logs", (c) => {
+    const rec = engine.find(c.req.param("id"));
+    const o = parseLogQuery((k) => c.req.query(k));
+    if (!o.stdout && !o.stderr) throw new InvalidParameterError("Bad parameters: you must choose at least one stream");
+    const tty = !!rec.config.Tty;
+    c.header("Content-Type", tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
+    const enc = new TextEncoder();
+    return stream(c, async (s) => {
+      for await (const r of readLogs(engine.logPath(rec), o, () => engine.isRunning(rec.id), c.req.raw.signal)) {
+        const text = o.timestamps ? `${r.time} ${r.log}` : r.log;
+        const bytes = enc.encode(text);
+        await s.write(tty ? bytes : frame(r.stream === "stdout" ? 1 : 2, bytes));
+      }
+    });
+  });
+
+  return app;
+}

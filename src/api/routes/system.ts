@@ -1,0 +1,110 @@
+// Engine API: /_ping, /version, /info, /events.
+import { Hono } from "hono";
+import { stream } from "hono/streaming";
+import { release, totalmem, hostname, availableParallelism } from "node:os";
+import { readFileSync } from "node:fs";
+import { apiVersion, minApiVersion, version, gitCommit, buildTime } from "../../version.ts";
+import type { Daemon } from "../../daemon/daemon.ts";
+import { eventMatches } from "../../daemon/events.ts";
+import { parseFilters } from "./containers.ts";
+
+export const goArch = (): string => ({ x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386" } as Record<string, string>)[process.arch] ?? process.arch;
+
+function operatingSystem(): string {
+  try {
+    return /PRETTY_NAME="?([^"\n]*)"?/.exec(readFileSync("/etc/os-release", "utf8"))?.[1] ?? "Linux";
+  } catch {
+    return "Linux";
+  }
+}
+
+export function versionInfo() {
+  return {
+    Platform: { Name: "berth" },
+    Components: [{ Name: "Engine", Version: version, Details: { ApiVersion: apiVersion, MinAPIVersion: minApiVersion, GitCommit: gitCommit, Os: "linux", Arch: goArch(), KernelVersion: release(), BuildTime: buildTime, Runtime: `bun ${Bun.version}` } }],
+    Version: version,
+    ApiVersion: apiVersion,
+    MinAPIVersion: minApiVersion,
+    GitCommit: gitCommit,
+    GoVersion: `bun${Bun.version}`,
+    Os: "linux",
+    Arch: goArch(),
+    KernelVersion: release(),
+    BuildTime: buildTime,
+  };
+}
+
+export function systemRoutes(d: Daemon): Hono {
+  const app = new Hono();
+  const ping = (c: any) => {
+    c.header("Cache-Control", "no-cache, no-store, must-revalidate");
+    c.header("Pragma", "no-cache");
+    c.header("Builder-Version", "1");
+    c.header("Content-Type", "text/plain; charset=utf-8");
+    return c.body(c.req.method === "HEAD" ? null : "OK");
+  };
+  app.get("/_ping", ping);
+  app.on("HEAD", "/_ping", ping);
+
+  app.get("/version", (c) => c.json(versionInfo()));
+
+  app.get("/info", (c) => {
+    const containers = d.containers.records.list().map((r) => d.containers.refresh(r));
+    const running = containers.filter((r) => r.state.Running && !r.state.Paused).length;
+    const paused = containers.filter((r) => r.state.Paused).length;
+    return c.json({
+      ID: d.id,
+      Containers: containers.length,
+      ContainersRunning: running,
+      ContainersPaused: paused,
+      ContainersStopped: containers.length - running - paused,
+      Images: d.store.images.list().length,
+      Driver: d.runtime.storageDriver,
+      DriverStatus: [["Backing Filesystem", "extfs"], ["Supports d_type", "true"]],
+      Plugins: { Volume: ["local"], Network: ["host", "null"], Authorization: null, Log: ["json-file"] },
+      MemoryLimit: true, SwapLimit: true, CpuCfsPeriod: true, CpuCfsQuota: true, CPUShares: true, CPUSet: true, PidsLimit: true,
+      OomKillDisable: false, IPv4Forwarding: false, Debug: d.config.logLevel === "debug",
+      NFd: 0, NGoroutines: 0, SystemTime: new Date().toISOString(), LoggingDriver: "json-file",
+      CgroupDriver: "cgroupfs", CgroupVersion: d.cgroupVersion, NEventsListener: 0,
+      KernelVersion: release(), OperatingSystem: operatingSystem(), OSVersion: "", OSType: "linux", Architecture: process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch,
+      IndexServerAddress: "https://index.docker.io/v1/",
+      RegistryConfig: {
+        AllowNondistributableArtifactsCIDRs: null, AllowNondistributableArtifactsHostnames: null,
+        InsecureRegistryCIDRs: ["127.0.0.0/8"],
+        IndexConfigs: { "docker.io": { Name: "docker.io", Mirrors: d.config.registryMirrors, Secure: true, Official: true } },
+        Mirrors: d.config.registryMirrors,
+      },
+      NCPU: availableParallelism(), MemTotal: totalmem(), GenericResources: null,
+      DockerRootDir: d.config.dataRoot, HttpProxy: "", HttpsProxy: "", NoProxy: "", Name: hostname(), Labels: [],
+      ExperimentalBuild: false, ServerVersion: version,
+      Runtimes: { berth: { path: process.execPath } }, DefaultRuntime: "berth",
+      Swarm: { NodeID: "", NodeAddr: "", LocalNodeState: "inactive", ControlAvailable: false, Error: "", RemoteManagers: null },
+      LiveRestoreEnabled: true, Isolation: "", InitBinary: "", ContainerdCommit: { ID: "" }, RuncCommit: { ID: "" }, InitCommit: { ID: "" },
+      SecurityOptions: [],
+      Warnings: d.warnings,
+    });
+  });
+
+  app.get("/events", (c) => {
+    const filters = parseFilters(c.req.query("filters"));
+    const num = (v?: string) => (v ? Number(v) : undefined);
+    const since = num(c.req.query("since"));
+    const until = num(c.req.query("until"));
+    c.header("Content-Type", "application/json");
+    return stream(c, async (s) => {
+      for (const e of since !== undefined ? d.events.since(since) : []) {
+        if ((until === undefined || e.time <= until) && eventMatches(e, filters)) await s.write(JSON.stringify(e) + "\n");
+      }
+      if (until !== undefined && until * 1000 <= Date.now()) return;
+      await new Promise<void>((resolve) => {
+        const stop = d.events.subscribe((e) => {
+          if (eventMatches(e, filters)) s.write(JSON.stringify(e) + "\n").catch(() => {});
+        });
+        const end = () => { stop(); resolve(); };
+        c.req.raw.signal.addEventListener("abort", end);
+        if (until !== undefined) setTimeout(end, Math.max(0, until * 1000 - Date.now()));
+      });
+    });
+  });
+  return app;
+}

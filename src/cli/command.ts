@@ -1,0 +1,32 @@
+import type { FlagSpec } from "./flags.ts";
+import type { Context } from "./context.ts";
+
+export interface Command {
+  /** Path as typed: "images", "image ls", "container prune". */
+  names: string[];
+  synopsis: string;
+  description: string;
+  flags: FlagSpec[];
+  /** Flags end at the first positional (run, exec: the container's argv follows). */
+  stopAtPositional?: boolean;
+  minArgs?: number;
+  maxArgs?: number;
+  run(ctx: Context, flags: Record<string, any>, args: string[]): Promise<number>;
+}
+
+export const formatFlag: FlagSpec = { name: "format", type: "string", help: "Format output using a custom template" };
+export const quietFlag: FlagSpec = { name: "quiet", short: "q", type: "bool", help: "Only display IDs" };
+export const noTruncFlag: FlagSpec = { name: "no-trunc", type: "bool", help: "Don't truncate output" };
+export const filterFlag: FlagSpec = { name: "filter", short: "f", type: "list", help: "Filter output based on conditions provided" };
+
+/** `--filter a=b --filter c=d` → the API's filters JSON. */
+export function filtersJson(list: string[]): string | undefined {
+  if (!list.length) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const f of list) {
+    const i = f.indexOf("=");
+    if (i < 0) throw new Error(`bad format of filter (expected name=value)`);
+    (out[f.slice(0, i)] ??= []).push(f.slice(i + 1));
+  }
+  return JSON.stringify(out);
+}

@@ -1,0 +1,356 @@
+// run, create, start, stop, restart, kill, rm, ps, logs, wait, rename, inspect, container prune.
+import type { Command } from "../command.ts";
+import { filterFlag, filtersJson, formatFlag, noTruncFlag, quietFlag } from "../command.ts";
+import { ApiError, type Client } from "../../client/client.ts";
+import { hijack, demuxer } from "../../client/hijack.ts";
+import { containerConfigFlags, createBody } from "./run-flags.ts";
+import { pumpStreams, resizer } from "./attach-stream.ts";
+import { printJson, printRows, formatOne } from "../output.ts";
+import { displayId, ellipsis } from "../format/ids.ts";
+import { humanSizeWithPrecision, timeAgo } from "../format/units.ts";
+
+/** Docker's exit codes for a failed start: 127 not found, 126 cannot invoke, 125 otherwise. */
+function startFailureCode(e: ApiError): number {
+  if (/executable file not found|no such file or directory/.test(e.message)) return 127;
+  if (/permission denied|exec format error/.test(e.message)) return 126;
+  return 125;
+}
+
+async function createContainer(client: Client, f: Record<string, any>, args: string[]): Promise<string> {
+  const body = createBody(f, args);
+  try {
+    const res = await client.json("POST", "/containers/create", { query: { name: f.name, platform: f.platform }, json: body });
+    for (const w of res.Warnings ?? []) process.stderr.write(`WARNING: ${w}\n`);
+    return res.Id;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404 && /No such image/.test(e.message)) {
+      process.stderr.write(`Unable to find image '${args[0]!.includes(":") || args[0]!.includes("@") ? args[0] : `${args[0]}:latest`}' locally\n`);
+    }
+    throw e;
+  }
+}
+
+export const runCommand: Command = {
+  names: ["run", "container run"],
+  synopsis: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+  description: "Create and run a new container from an image",
+  flags: [...containerConfigFlags, { name: "detach", short: "d", type: "bool", help: "Run container in background and print container ID" }],
+  stopAtPositional: true,
+  minArgs: 1,
+  async run(ctx, f, args) {
+    const client = await ctx.client();
+    let id: string;
+    try {
+      id = await createContainer(client, f, args);
+    } catch (e) {
+      if (e instanceof ApiError) {
+        process.stderr.write(`berth: Error response from daemon: ${e.message}.\nSee 'berth run --help'.\n`);
+        return 125;
+      }
+      throw e;
+    }
+    if (f.detach) {
+      try {
+        await client.request("POST", `/containers/${id}/start`);
+      } catch (e) {
+        if (e instanceof ApiError) {
+          process.stderr.write(`berth: Error response from daemon: ${e.message}.\n`);
+          return startFailureCode(e);
+        }
+        throw e;
+      }
+      ctx.out(id);
+      return 0;
+    }
+    const attached = await hijack(client, `/containers/${id}/attach`, { stream: true, stdin: f.interactive, stdout: true, stderr: true });
+    const waitRes = client.request("POST", `/containers/${id}/wait`, { query: { condition: f.rm ? "removed" : "next-exit" } });
+    waitRes.catch(() => {});
+    const pumping = pumpStreams(attached.socket, attached.head, { tty: f.tty, stdin: f.interactive, resize: resizer(client, `/containers/${id}/resize`) });
+    try {
+      await client.request("POST", `/containers/${id}/start`);
+    } catch (e) {
+      attached.socket.destroy();
+      if (e instanceof ApiError) {
+        process.stderr.write(`berth: Error response from daemon: ${e.message}.\n`);
+        if (f.rm) await client.request("DELETE", `/containers/${id}`, { query: { force: true } }).catch(() => {});
+        return startFailureCode(e);
+      }
+      throw e;
+    }
+    await pumping;
+    const status = JSON.parse((await (await waitRes).text()).trim() || "{}");
+    return status.StatusCode ?? 0;
+  },
+};
+
+export const createCommand: Command = {
+  names: ["create", "container create"],
+  synopsis: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+  description: "Create a new container",
+  flags: containerConfigFlags,
+  stopAtPositional: true,
+  minArgs: 1,
+  async run(ctx, f, args) {
+    ctx.out(await createContainer(await ctx.client(), f, args));
+    return 0;
+  },
+};
+
+/** Runs `action` for each named container, printing names as docker does and failing at the end. */
+async function eachContainer(ctx: any, names: string[], action: (name: string) => Promise<void>, echo = true): Promise<number> {
+  let failed = false;
+  for (const n of names) {
+    try {
+      await action(n);
+      if (echo) ctx.out(n);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      ctx.err(`Error response from daemon: ${e.message}`);
+      failed = true;
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+export const startCommand: Command = {
+  names: ["start", "container start"],
+  synopsis: "[OPTIONS] CONTAINER [CONTAINER...]",
+  description: "Start one or more stopped containers",
+  flags: [
+    { name: "attach", short: "a", type: "bool", help: "Attach STDOUT/STDERR and forward signals" },
+    { name: "interactive", short: "i", type: "bool", help: "Attach container's STDIN" },
+  ],
+  minArgs: 1,
+  async run(ctx, f, args) {
+    const client = await ctx.client();
+    if (!f.attach && !f.interactive) return eachContainer(ctx, args, (n) => client.request("POST", `/containers/${n}/start`).then(() => {}));
+    const info = await client.json("GET", `/containers/${args[0]}/json`);
+    const attached = await hijack(client, `/containers/${info.Id}/attach`, { stream: true, stdin: f.interactive, stdout: true, stderr: true });
+    const waitRes = client.request("POST", `/containers/${info.Id}/wait`, { query: { condition: "next-exit" } });
+    const pumping = pumpStreams(attached.socket, attached.head, { tty: info.Config.Tty, stdin: f.interactive, resize: resizer(client, `/containers/${info.Id}/resize`) });
+    await client.request("POST", `/containers/${info.Id}/start`);
+    await pumping;
+    return JSON.parse((await (await waitRes).text()).trim() || "{}").StatusCode ?? 0;
+  },
+};
+
+export const stopCommand: Command = {
+  names: ["stop", "container stop"],
+  synopsis: "[OPTIONS] CONTAINER [CONTAINER...]",
+  description: "Stop one or more running containers",
+  flags: [
+    { name: "time", short: "t", type: "number", help: "Seconds to wait before killing the container" },
+    { name: "signal", short: "s", type: "string", help: "Signal to send to the container" },
+  ],
+  minArgs: 1,
+  async run(ctx, f, args) {
+    const client = await ctx.client();
+    return eachContainer(ctx, args, (n) => client.request("POST", `/containers/${n}/stop`, { query: { t: f.time, signal: f.signal } }).then(() => {}));
+  },
+};
+
+export const restartCommand: Command = {
+  names: ["restart", "container restart"],
+  synopsis: "[OPTIONS] CONTAINER [CONTAINER...]",
+  description: "Restart one or more containers",
+  flags: [{ name: "time", short: "t", type: "number", help: "Seconds to wait before killing the container" }],
+  minArgs: 1,
+  async run(ctx, f, args) {
+    const client = await ctx.client();
+    return eachContainer(ctx, args, (n) => client.request("POST", `/containers/${n}/restart`, { query: { t: f.time } }).then(() => {}));
+  },
+};
+
+export const killCommand: Command = {
+  names: ["kill", "container kill"],
+  synopsis: "[OPTIONS] CONTAINER [CONTAINER...]",
+  description: "Kill one or more running containers",
+  flags: [{ name: "signal", short: "s", type: "string", help: "Signal to send to the container" }],
+  minArgs: 1,
+  async run(ctx, f, args) {
+    const client = await ctx.client();
+    return eachContainer(ctx, args, (n) => client.request("POST", `/containers/${n}/kill`, { query: { signal: f.signal } }).then(() => {}));
+  },
+};
+
+export const rmCommand: Command = {
+  names: ["rm", "container rm", "container remove"],
+  synopsis: "[OPTIONS] CONTAINER [CONTAINER...]",
+  description: "Remove one or more containers",
+  flags: [
+    { name: "force", short: "f", type: "bool", help: "Force the removal of a running container (uses SIGKILL)" },
+    { name: "volumes", short: "v", type: "bool", help: "Remove anonymous volumes associated with the container" },
+  ],
+  minArgs: 1,
+  async run(ctx, f, args) {
+    const client = await ctx.client();
+    return eachContainer(ctx, args, (n) => client.request("DELETE", `/containers/${n}`, { query: { force: f.force, v: f.volumes } }).then(() => {}));
+  },
+};
+
+export const waitCommand: Command = {
+  names: ["wait", "container wait"],
+  synopsis: "CONTAINER [CONTAINER...]",
+  description: "Block until one or more containers stop, then print their exit codes",
+  flags: [],
+  minArgs: 1,
+  async run(ctx, _f, args) {
+    const client = await ctx.client();
+    return eachContainer(ctx, args, async (n) => {
+      const r = await client.json("POST", `/containers/${n}/wait`);
+      ctx.out(String(r.StatusCode));
+    }, false);
+  },
+};
+
+export const renameCommand: Command = {
+  names: ["rename", "container rename"],
+  synopsis: "CONTAINER NEW_NAME",
+  description: "Rename a container",
+  flags: [],
+  minArgs: 2,
+  maxArgs: 2,
+  async run(ctx, _f, [c, name]) {
+    await (await ctx.client()).request("POST", `/containers/${c}/rename`, { query: { name } });
+    return 0;
+  },
+};
+
+export const logsCommand: Command = {
+  names: ["logs", "container logs"],
+  synopsis: "[OPTIONS] CONTAINER",
+  description: "Fetch the logs of a container",
+  flags: [
+    { name: "follow", short: "f", type: "bool", help: "Follow log output" },
+    { name: "tail", short: "n", type: "string", help: 'Number of lines to show from the end of the logs (default "all")' },
+    { name: "timestamps", short: "t", type: "bool", help: "Show timestamps" },
+    { name: "since", type: "string", help: "Show logs since timestamp or relative (e.g. 42m)" },
+    { name: "until", type: "string", help: "Show logs before a timestamp or relative (e.g. 42m)" },
+    { name: "details", type: "bool", help: "Show extra details provided to logs" },
+  ],
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx, f, [name]) {
+    const client = await ctx.client();
+    const info = await client.json("GET", `/containers/${name}/json`);
+    const res = await client.request("GET", `/containers/${name}/logs`, {
+      query: { stdout: true, stderr: true, follow: f.follow, tail: f.tail, timestamps: f.timestamps, since: relTime(f.since), until: relTime(f.until) },
+    });
+    const out = (b: Uint8Array) => void process.stdout.write(b);
+    const feed = info.Config.Tty ? out : demuxer(out, (b) => void process.stderr.write(b));
+    for await (const chunk of res.body as any) feed(chunk);
+    return 0;
+  },
+};
+
+/** "42m", "2h", "10s" → seconds since the epoch; timestamps pass through. */
+function relTime(v?: string): string | undefined {
+  if (!v) return undefined;
+  const m = /^(\d+(?:\.\d+)?)(s|m|h)$/.exec(v);
+  if (!m) return /^\d+(\.\d+)?$/.test(v) ? v : String(Date.parse(v) / 1000);
+  const mult = { s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"];
+  return String(Date.now() / 1000 - Number(m[1]) * mult);
+}
+
+export const psCommand: Command = {
+  names: ["ps", "container ls", "container list"],
+  synopsis: "[OPTIONS]",
+  description: "List containers",
+  flags: [
+    { name: "all", short: "a", type: "bool", help: "Show all containers (default shows just running)" },
+    { name: "last", short: "n", type: "number", help: "Show n last created containers (includes all states)" },
+    { name: "latest", short: "l", type: "bool", help: "Show the latest created container (includes all states)" },
+    { name: "size", short: "s", type: "bool", help: "Display total file sizes" },
+    filterFlag, formatFlag, noTruncFlag, quietFlag,
+  ],
+  maxArgs: 0,
+  async run(ctx, f) {
+    const limit = f.latest ? 1 : f.last;
+    const list: any[] = await (await ctx.client()).json("GET", "/containers/json", {
+      query: { all: f.all, limit, size: f.size, filters: filtersJson(f.filter) },
+    });
+    const rows = list.map((c) => {
+      const cmd = String(c.Command ?? "");
+      return {
+        ID: displayId(c.Id, f["no-trunc"]),
+        Image: f["no-trunc"] || !/^sha256:/.test(c.Image) ? c.Image : displayId(c.Image, false),
+        Command: f["no-trunc"] ? JSON.stringify(cmd) : JSON.stringify(ellipsis(cmd, 20)),
+        CreatedAt: new Date(c.Created * 1000).toISOString(),
+        RunningFor: timeAgo(c.Created * 1000),
+        Ports: "",
+        State: c.State,
+        Status: c.Status,
+        Size: c.SizeRw !== undefined ? `${humanSizeWithPrecision(c.SizeRw, 3)} (virtual ${humanSizeWithPrecision(c.SizeRootFs, 3)})` : "",
+        Names: (c.Names ?? []).map((n: string) => n.replace(/^\//, "")).join(","),
+        Labels: Object.entries(c.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(","),
+        Mounts: "",
+        Networks: Object.keys(c.NetworkSettings?.Networks ?? {}).join(","),
+      };
+    });
+    if (f.quiet) {
+      for (const r of rows) ctx.out(r.ID);
+      return 0;
+    }
+    const def = `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${f.size ? "\t{{.Size}}" : ""}`;
+    process.stdout.write(printRows(f.format, def, rows, {
+      ID: "CONTAINER ID", Image: "IMAGE", Command: "COMMAND", CreatedAt: "CREATED AT", RunningFor: "CREATED", Ports: "PORTS", State: "STATE", Status: "STATUS", Size: "SIZE", Names: "NAMES", Labels: "LABELS", Mounts: "MOUNTS", Networks: "NETWORKS",
+    }, "*formatter.ContainerContext"));
+    return 0;
+  },
+};
+
+export const inspectCommand: Command = {
+  names: ["inspect", "container inspect", "image inspect"],
+  synopsis: "[OPTIONS] NAME|ID [NAME|ID...]",
+  description: "Return low-level information on berth objects",
+  flags: [
+    formatFlag,
+    { name: "type", type: "string", help: "Return JSON for specified type" },
+    { name: "size", short: "s", type: "bool", help: "Display total file sizes if the type is container" },
+  ],
+  minArgs: 1,
+  async run(ctx, f, args) {
+    const client = await ctx.client();
+    const results: unknown[] = [];
+    let failed = false;
+    const kinds: ("container" | "image")[] = f.type === "image" ? ["image"] : f.type === "container" ? ["container"] : ["container", "image"];
+    for (const name of args) {
+      let found: unknown;
+      for (const k of kinds) {
+        try {
+          found = await client.json("GET", k === "container" ? `/containers/${name}/json` : `/images/${name}/json`);
+          break;
+        } catch (e) {
+          if (!(e instanceof ApiError) || e.status !== 404) throw e;
+        }
+      }
+      if (found === undefined) {
+        ctx.err(`Error: No such ${f.type === "image" ? "image" : f.type === "container" ? "container" : "object"}: ${name}`);
+        failed = true;
+      } else results.push(found);
+    }
+    if (f.format) for (const r of results) ctx.out(formatOne(f.format, r).replace(/\n$/, ""));
+    else process.stdout.write(printJson(results));
+    return failed ? 1 : 0;
+  },
+};
+
+export const containerPruneCommand: Command = {
+  names: ["container prune"],
+  synopsis: "[OPTIONS]",
+  description: "Remove all stopped containers",
+  flags: [{ name: "force", short: "f", type: "bool", help: "Do not prompt for confirmation" }, { name: "filter", type: "list", help: "Provide filter values" }],
+  maxArgs: 0,
+  async run(ctx, f) {
+    if (!f.force) {
+      process.stdout.write("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
+      const answer = await new Promise<string>((r) => process.stdin.once("data", (d) => r(String(d))));
+      if (!/^y(es)?$/i.test(answer.trim())) return 0;
+    }
+    const r = await (await ctx.client()).json("POST", "/containers/prune", { query: { filters: filtersJson(f.filter) } });
+    if (r.ContainersDeleted?.length) ctx.out("Deleted Containers:\n" + r.ContainersDeleted.join("\n") + "\n");
+    ctx.out(`Total reclaimed space: ${humanSizeWithPrecision(r.SpaceReclaimed ?? 0, 3)}`);
+    return 0;
+  },
+};
+

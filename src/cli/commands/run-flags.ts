@@ -1,0 +1,99 @@
+// The flags `run` and `create` share, and turning them into a create body.
+import { readFileSync } from "node:fs";
+import type { FlagSpec } from "../flags.ts";
+import { UsageError } from "../flags.ts";
+import { parseBytes } from "../format/units.ts";
+
+export const containerConfigFlags: FlagSpec[] = [
+  { name: "interactive", short: "i", type: "bool", help: "Keep STDIN open even if not attached" },
+  { name: "tty", short: "t", type: "bool", help: "Allocate a pseudo-TTY" },
+  { name: "name", type: "string", help: "Assign a name to the container" },
+  { name: "env", short: "e", type: "list", help: "Set environment variables" },
+  { name: "env-file", type: "list", help: "Read in a file of environment variables" },
+  { name: "workdir", short: "w", type: "string", help: "Working directory inside the container" },
+  { name: "user", short: "u", type: "string", help: "Username or UID (format: <name|uid>[:<group|gid>])" },
+  { name: "hostname", short: "h", type: "string", help: "Container host name" },
+  { name: "entrypoint", type: "string", help: "Overwrite the default ENTRYPOINT of the image" },
+  { name: "memory", short: "m", type: "string", help: "Memory limit" },
+  { name: "memory-swap", type: "string", help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
+  { name: "cpus", type: "string", help: "Number of CPUs" },
+  { name: "cpu-shares", short: "c", type: "number", help: "CPU shares (relative weight)" },
+  { name: "cpuset-cpus", type: "string", help: "CPUs in which to allow execution (0-3, 0,1)" },
+  { name: "pids-limit", type: "number", help: "Tune container pids limit (set -1 for unlimited)" },
+  { name: "read-only", type: "bool", help: "Mount the container's root filesystem as read only" },
+  { name: "network", type: "string", help: "Connect a container to a network (none, host)" },
+  { name: "net", type: "string", help: "Connect a container to a network (deprecated spelling)" },
+  { name: "init", type: "bool", help: "Run an init inside the container that forwards signals and reaps processes" },
+  { name: "stop-timeout", type: "number", help: "Timeout (in seconds) to stop a container" },
+  { name: "stop-signal", type: "string", help: "Signal to stop the container" },
+  { name: "label", short: "l", type: "list", help: "Set meta data on a container" },
+  { name: "rm", type: "bool", help: "Automatically remove the container when it exits" },
+  { name: "privileged", type: "bool", help: "Give extended privileges to this container" },
+  { name: "cap-add", type: "list", help: "Add Linux capabilities" },
+  { name: "cap-drop", type: "list", help: "Drop Linux capabilities" },
+  { name: "ulimit", type: "list", help: "Ulimit options" },
+  { name: "platform", type: "string", help: "Set platform if server is multi-platform capable" },
+  { name: "pull", type: "string", help: 'Pull image before running ("always", "missing", "never")' },
+];
+
+function parseEnvFile(path: string): string[] {
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"))
+    .map((l) => (l.includes("=") ? l : process.env[l] !== undefined ? `${l}=${process.env[l]}` : l));
+}
+
+/** The `POST /containers/create` body for `run`/`create` flags and `IMAGE [CMD…]`. */
+export function createBody(f: Record<string, any>, args: string[]): Record<string, unknown> {
+  const [image, ...cmd] = args;
+  const env = [...f["env-file"].flatMap(parseEnvFile), ...f.env.map((e: string) => (e.includes("=") ? e : process.env[e] !== undefined ? `${e}=${process.env[e]}` : e))];
+  const labels = Object.fromEntries(f.label.map((l: string) => { const i = l.indexOf("="); return i < 0 ? [l, ""] : [l.slice(0, i), l.slice(i + 1)]; }));
+  const memory = f.memory ? parseBytes(f.memory) : 0;
+  const swap = f["memory-swap"] === "-1" ? -1 : f["memory-swap"] ? parseBytes(f["memory-swap"]) : 0;
+  let nanoCpus = 0;
+  if (f.cpus) {
+    const n = Number(f.cpus);
+    if (!Number.isFinite(n) || n < 0) throw new UsageError(`invalid argument "${f.cpus}" for "--cpus" flag: failed to parse ${f.cpus} as a rational number`);
+    nanoCpus = Math.round(n * 1e9);
+  }
+  const ulimits = f.ulimit.map((u: string) => {
+    const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(u);
+    if (!m) throw new UsageError(`invalid argument "${u}" for "--ulimit" flag: invalid ulimit argument: ${u}`);
+    return { Name: m[1], Soft: Number(m[2]), Hard: Number(m[3] ?? m[2]) };
+  });
+  return {
+    Image: image,
+    Cmd: cmd.length ? cmd : undefined,
+    Entrypoint: f.entrypoint !== undefined ? (f.entrypoint === "" ? [] : [f.entrypoint]) : undefined,
+    Env: env,
+    WorkingDir: f.workdir ?? "",
+    User: f.user ?? "",
+    Hostname: f.hostname ?? "",
+    Tty: f.tty,
+    OpenStdin: f.interactive,
+    StdinOnce: f.interactive,
+    AttachStdin: f.interactive,
+    AttachStdout: true,
+    AttachStderr: true,
+    Labels: labels,
+    StopTimeout: f["stop-timeout"],
+    StopSignal: f["stop-signal"],
+    HostConfig: {
+      AutoRemove: f.rm,
+      Memory: memory,
+      MemorySwap: swap,
+      NanoCpus: nanoCpus,
+      CpuShares: f["cpu-shares"] ?? 0,
+      CpusetCpus: f["cpuset-cpus"] ?? "",
+      PidsLimit: f["pids-limit"],
+      ReadonlyRootfs: f["read-only"],
+      NetworkMode: f.network ?? f.net ?? "default",
+      Init: f.init || undefined,
+      Privileged: f.privileged,
+      CapAdd: f["cap-add"].length ? f["cap-add"] : null,
+      CapDrop: f["cap-drop"].length ? f["cap-drop"] : null,
+      Ulimits: ulimits.length ? ulimits : null,
+    },
+  };
+}

@@ -1,0 +1,383 @@
+// The container engine: create, inspect, list, start, stop, kill, wait, logs,
+// rename, remove, prune. Metadata lives in the store's database; everything a
+// running container needs lives in its directory, which the runtime's shim
+// owns while the container runs (so containers outlive the daemon).
+import { mkdirSync, rmSync, writeFileSync, existsSync, readdirSync, statSync, lstatSync } from "node:fs";
+import { join } from "node:path";
+import { availableParallelism, hostname as hostHostname } from "node:os";
+import { ConflictError, InvalidParameterError, NotFoundError } from "../../errors.ts";
+import type { Store } from "../../store/index.ts";
+import type { LocalImageService } from "../images.ts";
+import { imageConfig } from "../images/views.ts";
+import { rfc3339Nano } from "../../image/config.ts";
+import { mergeConfig, normalizeHostConfig } from "./config.ts";
+import { generateName, validateName } from "./names.ts";
+import { ContainerRecords, initialState, type ContainerRecord, type ContainerState } from "./records.ts";
+import { inspectView, statusText, summaryView, type ContainerPaths } from "./views.ts";
+import type { RuntimeDriver, RuntimeExit } from "./driver.ts";
+import { buildSpec } from "./spec.ts";
+import { matchesFilters } from "./filters.ts";
+import type { Socket } from "node:net";
+import { bridgeAttach, type AttachOptions } from "./attach.ts";
+import type { EventSink } from "./events.ts";
+
+export class ContainerEngine {
+  readonly records: ContainerRecords;
+  readonly dir: string;
+  /** Containers being removed or started right now, to refuse overlapping operations. */
+  private busy = new Set<string>();
+  /** Attach requests waiting for the container's next start (`docker run` attaches first). */
+  private pendingAttach = new Map<string, ((sock: Socket) => void)[]>();
+
+  constructor(
+    readonly store: Store,
+    readonly images: LocalImageService,
+    readonly runtime: RuntimeDriver,
+    readonly events: EventSink,
+    readonly humanDuration: (ms: number) => string,
+  ) {
+    this.records = new ContainerRecords(store.db);
+    this.dir = join(store.root, "containers");
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    images.isImageInUse = (imageId) => this.records.idsUsingImage(imageId);
+  }
+
+  paths(c: ContainerRecord): ContainerPaths {
+    const root = join(this.dir, c.id);
+    const lowerDirs = this.store.images
+      .layersOf(c.imageId)
+      .map((l) => this.store.snapshots.diffPath(l.chain_id))
+      .reverse();
+    return {
+      root,
+      logPath: join(root, `${c.id}-json.log`),
+      hostnamePath: join(root, "hostname"),
+      hostsPath: join(root, "hosts"),
+      resolvConfPath: join(root, "resolv.conf"),
+      lowerDirs,
+      upperDir: join(root, "upper"),
+      workDir: join(root, "work"),
+      mergedDir: join(root, "merged"),
+    };
+  }
+
+  find(ref: string): ContainerRecord {
+    return this.refresh(this.records.find(ref));
+  }
+
+  /** Folds what the shim recorded into the stored state (the shim is the truth). */
+  refresh(c: ContainerRecord): ContainerRecord {
+    if (c.state.Status !== "running" && c.state.Status !== "paused") return c;
+    const st = this.runtime.status(this.paths(c).root);
+    const next: ContainerState = { ...c.state };
+    if (!st) {
+      Object.assign(next, { Status: "exited", Running: false, Paused: false, Pid: 0, ExitCode: 255, Error: "container state lost" });
+    } else if (st.exit) {
+      this.applyExit(next, st.exit);
+    } else {
+      next.Paused = !!st.paused;
+      next.Status = st.paused ? "paused" : "running";
+    }
+    if (JSON.stringify(next) !== JSON.stringify(c.state)) {
+      this.records.saveState(c.id, next);
+      if (!next.Running && c.state.Running) this.onExited(c, next);
+    }
+    return { ...c, state: next };
+  }
+
+  private applyExit(s: ContainerState, exit: RuntimeExit): void {
+    Object.assign(s, {
+      Status: "exited", Running: false, Paused: false, Restarting: false, Pid: 0,
+      ExitCode: exit.exitCode, OOMKilled: exit.oomKilled, FinishedAt: exit.finishedAt, Error: exit.error ?? "",
+    });
+  }
+
+  private onExited(c: ContainerRecord, s: ContainerState): void {
+    if (s.OOMKilled) this.events.emit("container", "oom", c.id, this.eventAttrs(c));
+    this.events.emit("container", "die", c.id, { ...this.eventAttrs(c), exitCode: String(s.ExitCode) });
+    if (c.hostConfig.AutoRemove) queueMicrotask(() => this.remove(c.id, { force: true }).catch(() => {}));
+  }
+
+  private eventAttrs(c: ContainerRecord): Record<string, string> {
+    return { image: c.image, name: c.name, ...(c.config.Labels ?? {}) };
+  }
+
+  async create(body: Record<string, any>, name?: string): Promise<{ Id: string; Warnings: string[] }> {
+    if (!body || typeof body !== "object") throw new InvalidParameterError("invalid JSON body");
+    if (!body.Image) throw new InvalidParameterError("No image specified");
+    const imageId = this.images.resolve(String(body.Image));
+    const image = await imageConfig(this.store, imageId as any);
+    const config = mergeConfig(image.config ?? {}, body);
+    if (!config.Cmd && !config.Entrypoint) throw new InvalidParameterError("no command specified");
+    const hostConfig = normalizeHostConfig(body.HostConfig ?? {}, availableParallelism());
+    const finalName = name ? validateName(name) : generateName(this.records.nameTaken);
+    if (name && this.records.nameTaken(finalName)) throw this.records.nameConflict(finalName);
+
+    const id = crypto.getRandomValues(new Uint8Array(32)).reduce((s, b) => s + b.toString(16).padStart(2, "0"), "");
+    config.Hostname ||= id.slice(0, 12);
+    const record: ContainerRecord = {
+      id, name: finalName, imageId, image: String(body.Image), created: rfc3339Nano(),
+      config, hostConfig, state: initialState(), restartCount: 0,
+    };
+    const p = this.paths(record);
+    try {
+      mkdirSync(p.root, { mode: 0o700 });
+      mkdirSync(p.upperDir);
+      mkdirSync(p.workDir);
+      mkdirSync(p.mergedDir);
+      writeFileSync(p.hostnamePath, `${config.Hostname}\n`);
+      writeFileSync(
+        p.hostsPath,
+        `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n` +
+          (hostConfig.NetworkMode === "host" ? `127.0.1.1\t${hostHostname()}\n` : `127.0.1.1\t${config.Hostname}\n`),
+      );
+      writeFileSync(p.resolvConfPath, hostResolvConf(hostConfig.NetworkMode));
+      this.records.insert(record);
+    } catch (e) {
+      rmSync(p.root, { recursive: true, force: true });
+      throw e;
+    }
+    this.events.emit("container", "create", id, this.eventAttrs(record));
+    return { Id: id, Warnings: [] };
+  }
+
+  async inspect(ref: string): Promise<Record<string, unknown>> {
+    const c = this.find(ref);
+    return inspectView(c, this.paths(c), this.runtime.storageDriver);
+  }
+
+  list(opts: { all?: boolean; limit?: number; size?: boolean; filters?: Record<string, string[]> }): Record<string, unknown>[] {
+    let rows = this.records.list().map((c) => this.refresh(c));
+    if (!opts.all && !(opts.limit && opts.limit > 0)) rows = rows.filter((c) => c.state.Running);
+    rows = rows.filter((c) => matchesFilters(c, opts.filters ?? {}, (r) => this.records.find(r)));
+    if (opts.limit && opts.limit > 0) rows = rows.slice(0, opts.limit);
+    return rows.map((c) =>
+      summaryView(c, this.displayImage(c), statusText(c, this.humanDuration), opts.size ? this.sizes(c) : undefined),
+    );
+  }
+
+  private displayImage(c: ContainerRecord): string {
+    // Docker shows the name the user gave while it still names the same image, else the ID.
+    try {
+      if (this.images.resolve(c.image) === c.imageId) return c.image;
+    } catch {}
+    return c.imageId;
+  }
+
+  private sizes(c: ContainerRecord): { rw: number; rootFs: number } {
+    const rw = duBytes(this.paths(c).upperDir);
+    const image = this.store.images.get(c.imageId)?.size ?? 0;
+    return { rw, rootFs: rw + image };
+  }
+
+  async start(ref: string): Promise<"started" | "already"> {
+    const c = this.find(ref);
+    if (c.state.Running) return "already";
+    if (this.busy.has(c.id)) throw new ConflictError(`Container ${c.id} is busy`);
+    this.busy.add(c.id);
+    try {
+      const p = this.paths(c);
+      for (const l of this.store.images.layersOf(c.imageId)) {
+        if (!this.store.snapshots.isReady(l.chain_id)) throw new NotFoundError(`layer ${l.chain_id} of image ${c.imageId} is missing`);
+      }
+      const spec = buildSpec(c, p);
+      let st;
+      try {
+        const attachments = this.pendingAttach.get(c.id) ?? [];
+        this.pendingAttach.delete(c.id);
+        st = await this.runtime.start(p.root, spec, attachments);
+      } catch (e: any) {
+        const exitCode = typeof e?.exitCode === "number" ? e.exitCode : 128;
+        const state: ContainerState = { ...c.state, Status: c.state.Status === "created" ? "created" : "exited", ExitCode: exitCode, Error: String(e?.message ?? e) };
+        this.records.saveState(c.id, state);
+        throw e;
+      }
+      const state: ContainerState = {
+        ...initialState(), Status: "running", Running: true, Pid: st.pid, StartedAt: st.startedAt,
+      };
+      if (st.exit) this.applyExit(state, st.exit);
+      this.records.saveState(c.id, state);
+      this.events.emit("container", "start", c.id, this.eventAttrs(c));
+      if (st.exit) this.refresh({ ...c, state: { ...state, Running: true, Status: "running" } });
+      return "started";
+    } finally {
+      this.busy.delete(c.id);
+    }
+  }
+
+  /**
+   * Streams a container's stdio over a hijacked client connection. A container
+   * not running yet is attached at its next start, before its program runs, so
+   * no output is missed. Resolves when the stream ends.
+   */
+  attach(c: ContainerRecord, client: Socket, opts: AttachOptions): Promise<void> {
+    const tty = !!c.config.Tty;
+    return new Promise((resolve) => {
+      const connect = (shim: Socket) => bridgeAttach(shim, client, opts, tty).then(resolve);
+      if (this.isRunning(c.id)) connect(this.runtime.connect(this.paths(c).root));
+      else {
+        const list = this.pendingAttach.get(c.id) ?? [];
+        list.push(connect);
+        this.pendingAttach.set(c.id, list);
+        client.once("close", () => {
+          const l = this.pendingAttach.get(c.id);
+          if (l) this.pendingAttach.set(c.id, l.filter((f) => f !== connect));
+          resolve();
+        });
+      }
+    });
+  }
+
+  /** Forwards a resize to the container's PTY. */
+  resize(ref: string, h: number, w: number): void {
+    const c = this.find(ref);
+    if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
+    const sock = this.runtime.connect(this.paths(c).root);
+    sock.on("error", () => {});
+    sock.end(JSON.stringify({ resize: [h, w] }) + "\n");
+  }
+
+  kill(ref: string, signal = "SIGKILL"): void {
+    const c = this.find(ref);
+    if (!c.state.Running) throw new ConflictError(`Cannot kill container: ${ref}: Container ${c.id} is not running`);
+    this.runtime.signal(this.paths(c).root, signal);
+    this.events.emit("container", "kill", c.id, { ...this.eventAttrs(c), signal });
+  }
+
+  /** Sends the stop signal, waits `timeout` seconds, then SIGKILL, as `docker stop` does. */
+  async stop(ref: string, timeout?: number, signal?: string): Promise<"stopped" | "already"> {
+    const c = this.find(ref);
+    if (!c.state.Running) return "already";
+    const dir = this.paths(c).root;
+    const t = timeout ?? c.config.StopTimeout ?? 10;
+    const sig = signal || c.config.StopSignal || "SIGTERM";
+    const exited = this.runtime.waitExit(dir);
+    try {
+      this.runtime.signal(dir, sig);
+    } catch {}
+    const done = await Promise.race([exited.then(() => true), Bun.sleep(t * 1000).then(() => false)]);
+    if (!done) {
+      try {
+        this.runtime.signal(dir, "SIGKILL");
+      } catch {}
+      await exited;
+    }
+    this.find(c.id);
+    this.events.emit("container", "stop", c.id, this.eventAttrs(c));
+    return "stopped";
+  }
+
+  /** `POST /containers/{id}/wait`: the exit of the current or next run. */
+  async wait(ref: string, condition = "not-running", abort?: AbortSignal): Promise<{ StatusCode: number; Error: { Message: string } | null }> {
+    let c = this.find(ref);
+    if (!["not-running", "next-exit", "removed"].includes(condition)) {
+      throw new InvalidParameterError(`invalid condition: "${condition}"`);
+    }
+    if (condition === "next-exit" || c.state.Running) {
+      while (!c.state.Running && condition === "next-exit") {
+        await Bun.sleep(20);
+        if (abort?.aborted) break;
+        c = this.find(ref);
+      }
+      if (c.state.Running) await this.runtime.waitExit(this.paths(c).root, abort).catch(() => {});
+      c = this.refresh(this.records.get(c.id) ?? c);
+    }
+    if (condition === "removed") {
+      while (this.records.get(c.id) && !abort?.aborted) await Bun.sleep(50);
+    }
+    return { StatusCode: c.state.ExitCode, Error: c.state.Error ? { Message: c.state.Error } : null };
+  }
+
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
+    let c = this.find(ref);
+    if (c.state.Running) {
+      if (!opts.force) {
+        throw new ConflictError(
+          `You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`,
+        );
+      }
+      const dir = this.paths(c).root;
+      const exited = this.runtime.waitExit(dir);
+      try {
+        this.runtime.signal(dir, "SIGKILL");
+      } catch {}
+      await exited.catch(() => {});
+      c = this.find(c.id);
+    }
+    if (this.busy.has(c.id)) throw new ConflictError(`removal of container ${c.id} is already in progress`);
+    this.busy.add(c.id);
+    try {
+      this.records.remove(c.id);
+      rmSync(this.paths(c).root, { recursive: true, force: true });
+    } finally {
+      this.busy.delete(c.id);
+    }
+    this.events.emit("container", "destroy", c.id, this.eventAttrs(c));
+  }
+
+  rename(ref: string, newName: string): void {
+    const c = this.find(ref);
+    const name = validateName(newName);
+    if (name === c.name) throw new ConflictError(`Renaming a container with the same name as its current name`);
+    this.records.rename(c.id, name);
+    this.events.emit("container", "rename", c.id, { ...this.eventAttrs(c), name, oldName: `/${c.name}` });
+  }
+
+  async prune(filters: Record<string, string[]> = {}): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+    const deleted: string[] = [];
+    let space = 0;
+    for (const c of this.records.list().map((r) => this.refresh(r))) {
+      if (c.state.Running || !matchesFilters(c, filters, (r) => this.records.find(r))) continue;
+      space += duBytes(this.paths(c).upperDir);
+      await this.remove(c.id, {});
+      deleted.push(c.id);
+    }
+    return { ContainersDeleted: deleted, SpaceReclaimed: space };
+  }
+
+  logPath(c: ContainerRecord): string {
+    return this.paths(c).logPath;
+  }
+
+  isRunning(id: string): boolean {
+    const r = this.records.get(id);
+    return !!r && this.refresh(r).state.Running;
+  }
+}
+
+function hostResolvConf(networkMode: string): string {
+  if (networkMode === "host" && existsSync("/etc/resolv.conf")) {
+    try {
+      return require("node:fs").readFileSync("/etc/resolv.conf", "utf8");
+    } catch {}
+  }
+  // With no network of its own the container has no reachable resolver; keep the file valid.
+  return "nameserver 127.0.0.1\noptions ndots:0\n";
+}
+
+/** Bytes used by a tree (for SizeRw), counting hardlinked files once. */
+export function duBytes(dir: string): number {
+  let total = 0;
+  const seen = new Set<string>();
+  const walk = (d: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(d, n);
+      const st = lstatSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile()) {
+        const key = `${st.dev}:${st.ino}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        total += st.size;
+      }
+    }
+  };
+  if (existsSync(dir) && statSync(dir).isDirectory()) walk(dir);
+  return total;
+}

@@ -1,0 +1,55 @@
+// `docker ps --filter` semantics: values of one key are ORed, keys are ANDed.
+import { InvalidParameterError } from "../../errors.ts";
+import type { ContainerRecord } from "./records.ts";
+
+const known = new Set(["id", "name", "label", "status", "exited", "ancestor", "before", "since", "health", "isolation", "network", "volume", "publish", "expose"]);
+const statuses = new Set(["created", "restarting", "running", "removing", "paused", "exited", "dead"]);
+
+function labelMatches(labels: Record<string, string>, want: string): boolean {
+  const i = want.indexOf("=");
+  if (i < 0) return want in labels;
+  return labels[want.slice(0, i)] === want.slice(i + 1);
+}
+
+export function matchesFilters(
+  c: ContainerRecord,
+  filters: Record<string, string[]>,
+  find: (ref: string) => ContainerRecord,
+): boolean {
+  for (const [key, values] of Object.entries(filters)) {
+    if (!known.has(key)) throw new InvalidParameterError(`invalid filter '${key}'`);
+    if (!values.length) continue;
+    const any = (pred: (v: string) => boolean) => values.some(pred);
+    switch (key) {
+      case "id":
+        if (!any((v) => c.id.startsWith(v))) return false;
+        break;
+      case "name":
+        if (!any((v) => new RegExp(v.replace(/^\//, "")).test(c.name))) return false;
+        break;
+      case "label":
+        if (!values.every((v) => labelMatches(c.config.Labels ?? {}, v))) return false;
+        break;
+      case "status":
+        for (const v of values) if (!statuses.has(v)) throw new InvalidParameterError(`invalid filter 'status=${v}'`);
+        if (!any((v) => v === c.state.Status)) return false;
+        break;
+      case "exited":
+        if (c.state.Status !== "exited" || !any((v) => Number(v) === c.state.ExitCode)) return false;
+        break;
+      case "ancestor":
+        if (!any((v) => c.image === v || c.imageId === v || c.imageId.replace("sha256:", "").startsWith(v.replace("sha256:", "")))) return false;
+        break;
+      case "before":
+        if (!any((v) => c.created < find(v).created)) return false;
+        break;
+      case "since":
+        if (!any((v) => c.created > find(v).created)) return false;
+        break;
+      default:
+        // Filters on features berth does not have yet (health, networks, volumes, ports) match nothing.
+        return false;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,134 @@
+// Reading a container's json-file log (one `{"log","stream","time"}` object per
+// line, as Docker's json-file driver writes) for `GET /containers/{id}/logs`.
+import { openSync, readSync, closeSync, fstatSync, existsSync, watch } from "node:fs";
+
+export interface LogOptions {
+  stdout: boolean;
+  stderr: boolean;
+  /** Seconds since the epoch (fractions allowed); 0 = no bound. */
+  since: number;
+  until: number;
+  /** Number of lines from the end, or "all" (-1). */
+  tail: number;
+  timestamps: boolean;
+  follow: boolean;
+}
+
+export interface LogRecord {
+  stream: "stdout" | "stderr";
+  /** The raw text of the record, newline included. */
+  log: string;
+  time: string;
+}
+
+/** Parses the query string of the logs endpoint with Docker's rules. */
+export function parseLogQuery(q: (name: string) => string | undefined): LogOptions {
+  const bool = (v: string | undefined) => v === "1" || v === "true" || v === "True";
+  const time = (v: string | undefined) => (v ? (/^\d+(\.\d+)?$/.test(v) ? Number(v) : Date.parse(v) / 1000) : 0);
+  const tailRaw = q("tail");
+  const tail = !tailRaw || tailRaw === "all" ? -1 : Math.max(0, parseInt(tailRaw, 10) || 0);
+  return {
+    stdout: bool(q("stdout")),
+    stderr: bool(q("stderr")),
+    since: time(q("since")),
+    until: time(q("until")),
+    tail,
+    timestamps: bool(q("timestamps")),
+    follow: bool(q("follow")),
+  };
+}
+
+function* parseLines(text: string): Generator<LogRecord> {
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    try {
+      const r = JSON.parse(line);
+      if (typeof r.log === "string" && (r.stream === "stdout" || r.stream === "stderr")) yield r;
+    } catch {
+      // A line cut by a crash mid-write: skip it rather than fail the whole read.
+    }
+  }
+}
+
+function keep(r: LogRecord, o: LogOptions): boolean {
+  if (r.stream === "stdout" ? !o.stdout : !o.stderr) return false;
+  if (o.since || o.until) {
+    const t = Date.parse(r.time) / 1000;
+    if (o.since && t < o.since) return false;
+    if (o.until && t > o.until) return false;
+  }
+  return true;
+}
+
+/** Reads from `offset` to the current end; returns complete lines and the new offset. */
+function readFrom(path: string, offset: number): { text: string; offset: number } {
+  if (!existsSync(path)) return { text: "", offset };
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= offset) return { text: "", offset };
+    const buf = Buffer.allocUnsafe(size - offset);
+    const n = readSync(fd, buf, 0, buf.length, offset);
+    const chunk = buf.subarray(0, n);
+    const lastNl = chunk.lastIndexOf(0x0a);
+    if (lastNl < 0) return { text: "", offset };
+    return { text: chunk.subarray(0, lastNl + 1).toString("utf8"), offset: offset + lastNl + 1 };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Yields the log records the options select; with `follow`, keeps yielding new
+ * ones until `stillRunning()` turns false and the file has been drained.
+ */
+export async function* readLogs(
+  path: string,
+  o: LogOptions,
+  stillRunning: () => boolean,
+  signal?: AbortSignal,
+): AsyncGenerator<LogRecord> {
+  let { text, offset } = readFrom(path, 0);
+  let records = [...parseLines(text)].filter((r) => keep(r, o));
+  if (o.tail >= 0) records = records.slice(Math.max(0, records.length - o.tail));
+  yield* records;
+  if (!o.follow) return;
+
+  while (!signal?.aborted) {
+    const running = stillRunning();
+    const next = readFrom(path, offset);
+    offset = next.offset;
+    for (const r of parseLines(next.text)) if (keep(r, o)) yield r;
+    if (!running) return;
+    await waitForChange(path, 250, signal);
+  }
+}
+
+/** Resolves when the file changes or after `ms`, whichever comes first. */
+function waitForChange(path: string, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    let watcher: ReturnType<typeof watch> | undefined;
+    const done = () => {
+      clearTimeout(timer);
+      watcher?.close();
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done);
+    try {
+      watcher = watch(path, done);
+    } catch {
+      // The file may not exist yet; the timer covers it.
+    }
+  });
+}
+
+/** Docker's multiplexed stream frame: [stream, 0, 0, 0, size32be] + payload. */
+export function frame(stream: 0 | 1 | 2, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(8 + payload.length);
+  out[0] = stream;
+  new DataView(out.buffer).setUint32(4, payload.length);
+  out.set(payload, 8);
+  return out;
+}

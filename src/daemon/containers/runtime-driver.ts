@@ -1,0 +1,156 @@
+// The engine's side of the runtime: spawns a detached shim per container run,
+// reads the state it records, and talks to its attach socket.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, watch, writeFileSync } from "node:fs";
+import net from "node:net";
+import { join } from "node:path";
+import { selfCommand } from "../../self.ts";
+import { readState, statePath } from "../../runtime/shim/state.ts";
+import { cgroupVersion } from "../../runtime/cgroups.ts";
+import { mount, umount2 } from "../../runtime/libc.ts";
+import type { RuntimeDriver, RuntimeExit, RuntimeStatus } from "./driver.ts";
+import type { DaemonConfig } from "../config.ts";
+
+/** Thrown when the container's program could not be started; carries Docker's exit code. */
+export class StartFailure extends Error {
+  constructor(message: string, readonly exitCode: number) {
+    super(message);
+  }
+}
+
+function overlaySupported(scratch: string): boolean {
+  const base = mkdtempSync(join(scratch, "overlay-check-"));
+  const dirs = ["lower", "upper", "work", "merged"].map((d) => join(base, d));
+  for (const d of dirs) mkdirSync(d);
+  try {
+    mount("overlay", dirs[3]!, "overlay", 0, `lowerdir=${dirs[0]},upperdir=${dirs[1]},workdir=${dirs[2]}`);
+    umount2(dirs[3]!, 2);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class ShimDriver implements RuntimeDriver {
+  readonly storageDriver: string;
+  readonly cgroupVersion = cgroupVersion();
+  readonly warnings: string[] = [];
+
+  constructor(readonly execRoot: string, dataRoot: string) {
+    mkdirSync(join(execRoot, "s"), { recursive: true, mode: 0o700 });
+    const overlay = overlaySupported(join(dataRoot, "tmp"));
+    this.storageDriver = overlay ? "overlay2" : "vfs";
+    if (!overlay) this.warnings.push("overlayfs is not available here: containers cannot start until it is (copied root filesystems are not implemented yet)");
+  }
+
+  socketPath(dir: string): string {
+    // Socket paths are limited to 108 bytes: name it by a short hash of the directory.
+    const key = new Bun.CryptoHasher("sha256").update(dir).digest("hex").slice(0, 16);
+    return join(this.execRoot, "s", `${key}.sock`);
+  }
+
+  async start(dir: string, spec: unknown, attachments: ((sock: net.Socket) => void)[] = []): Promise<RuntimeStatus> {
+    writeFileSync(join(dir, "config.json"), JSON.stringify(spec));
+    rmSync(statePath(dir), { force: true });
+    const sock = this.socketPath(dir);
+    const [cmd, ...pre] = selfCommand();
+    const shim = spawn(cmd!, [...pre, "__shim", dir, sock, String(attachments.length)], {
+      detached: true,
+      stdio: ["ignore", "pipe", "ignore"],
+      cwd: "/",
+    });
+    const lines = readLines(shim.stdout!);
+    const first = await lines.next();
+    if (first.value !== "listening") {
+      throw new StartFailure(`container shim failed to start (${first.value ?? "no answer"})`, 125);
+    }
+    for (const attach of attachments) attach(net.connect(sock));
+    const second = await lines.next();
+    shim.stdout!.destroy();
+    shim.unref();
+    const line: string = second.value ?? "";
+    if (line.startsWith("failed ")) {
+      const err = JSON.parse(line.slice(7));
+      throw new StartFailure(err.message, err.code);
+    }
+    if (!line.startsWith("started ")) throw new StartFailure(`container shim failed: ${line || "no answer"}`, 125);
+    return this.status(dir)!;
+  }
+
+  status(dir: string): RuntimeStatus | undefined {
+    const s = readState(dir);
+    if (!s) return undefined;
+    if (s.status === "running" && !isAlive(s.shimPid)) {
+      // The shim died without recording the end: the container is gone with it.
+      return { running: false, pid: 0, startedAt: s.startedAt, exit: { exitCode: 137, oomKilled: false, finishedAt: new Date().toISOString(), error: "container shim exited unexpectedly" } };
+    }
+    return {
+      running: s.status === "running",
+      paused: s.paused,
+      pid: s.pid,
+      startedAt: s.startedAt,
+      exit: s.status === "exited" ? { exitCode: s.exitCode ?? 0, oomKilled: !!s.oomKilled, finishedAt: s.finishedAt!, error: s.error } : undefined,
+    };
+  }
+
+  signal(dir: string, signal: string | number): void {
+    const s = readState(dir);
+    if (!s || s.status !== "running") return;
+    process.kill(s.pid, typeof signal === "number" ? signal : (signal.startsWith("SIG") ? signal : `SIG${signal}`) as NodeJS.Signals);
+  }
+
+  connect(dir: string): net.Socket {
+    return net.connect(this.socketPath(dir));
+  }
+
+  async waitExit(dir: string, abort?: AbortSignal): Promise<RuntimeExit> {
+    for (;;) {
+      const st = this.status(dir);
+      if (!st) throw new Error("container has no runtime state");
+      if (st.exit) return st.exit;
+      if (abort?.aborted) throw new Error("aborted");
+      await new Promise<void>((resolve) => {
+        let w: ReturnType<typeof watch> | undefined;
+        const done = () => {
+          clearTimeout(t);
+          w?.close();
+          resolve();
+        };
+        const t = setTimeout(done, 200);
+        try {
+          w = watch(dir, done);
+        } catch {}
+        abort?.addEventListener("abort", done, { once: true });
+      });
+    }
+  }
+}
+
+async function* readLines(stream: NodeJS.ReadableStream): AsyncGenerator<string> {
+  let buf = "";
+  for await (const chunk of stream) {
+    buf += chunk.toString();
+    let i: number;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      yield buf.slice(0, i);
+      buf = buf.slice(i + 1);
+    }
+  }
+  if (buf) yield buf;
+}
+
+export async function createRuntimeDriver(config: DaemonConfig): Promise<ShimDriver> {
+  if (!existsSync(config.execRoot)) mkdirSync(config.execRoot, { recursive: true, mode: 0o711 });
+  return new ShimDriver(config.execRoot, config.dataRoot);
+}

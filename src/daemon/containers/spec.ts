@@ -1,0 +1,48 @@
+// The runtime spec for a container run, from its stored configuration.
+import type { ContainerRecord } from "./records.ts";
+import type { ContainerPaths } from "./views.ts";
+import { defaultCapabilities, defaultMaskedPaths, defaultReadonlyPaths, type RuntimeSpec } from "../../runtime/spec.ts";
+import { applyCapChanges } from "../../runtime/capabilities.ts";
+
+export function buildSpec(c: ContainerRecord, p: ContainerPaths): RuntimeSpec {
+  const cfg = c.config;
+  const hc = c.hostConfig;
+  const args = [...(cfg.Entrypoint ?? []), ...(cfg.Cmd ?? [])];
+  const cpuPeriod = hc.CpuPeriod || 100000;
+  const cpuQuota = hc.NanoCpus ? Math.round((hc.NanoCpus / 1e9) * cpuPeriod) : hc.CpuQuota || undefined;
+  return {
+    id: c.id,
+    lowerDirs: p.lowerDirs,
+    upperDir: p.upperDir,
+    workDir: p.workDir,
+    rootfs: p.mergedDir,
+    readonlyRootfs: !!hc.ReadonlyRootfs,
+    args,
+    env: cfg.Env ?? [],
+    cwd: cfg.WorkingDir || "/",
+    user: cfg.User || "",
+    hostname: cfg.Hostname,
+    tty: !!cfg.Tty,
+    openStdin: !!cfg.OpenStdin,
+    network: hc.NetworkMode === "host" ? "host" : "none",
+    etcFiles: { hostname: p.hostnamePath, hosts: p.hostsPath, resolvConf: p.resolvConfPath },
+    binds: [],
+    resources: {
+      memory: hc.Memory || undefined,
+      memorySwap: hc.MemorySwap || undefined,
+      cpuQuota,
+      cpuPeriod: cpuQuota ? cpuPeriod : undefined,
+      cpuShares: hc.CpuShares || undefined,
+      cpusetCpus: hc.CpusetCpus || undefined,
+      pidsLimit: hc.PidsLimit && hc.PidsLimit > 0 ? hc.PidsLimit : undefined,
+    },
+    rlimits: (hc.Ulimits ?? []).map((u: any) => ({ type: u.Name, soft: u.Soft, hard: u.Hard })),
+    capabilities: applyCapChanges(defaultCapabilities, hc.CapAdd ?? [], hc.CapDrop ?? []),
+    noNewPrivileges: (hc.SecurityOpt ?? []).some((o: string) => /^no-new-privileges(:true|=true)?$/.test(o)),
+    privileged: !!hc.Privileged,
+    maskedPaths: defaultMaskedPaths,
+    readonlyPaths: defaultReadonlyPaths,
+    logPath: p.logPath,
+    cgroupPath: `berth/${c.id}`,
+  };
+}

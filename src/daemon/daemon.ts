@@ -1,0 +1,107 @@
+// `berth daemon`: opens the store, builds the engines, serves the Engine API on
+// every configured address, and shuts down cleanly on SIGTERM/SIGINT. Running
+// containers are left to their shims, so they survive a daemon restart.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { openStore, type Store } from "../store/index.ts";
+import { createImageService, type LocalImageService } from "./images.ts";
+import { ContainerEngine } from "./containers/engine.ts";
+import { EventBus } from "./events.ts";
+import type { DaemonConfig } from "./config.ts";
+import { defaultSocket } from "./config.ts";
+import type { RuntimeDriver } from "./containers/driver.ts";
+import { createRuntimeDriver } from "./containers/runtime-driver.ts";
+import { humanDuration } from "../cli/format/units.ts";
+import { createApiApp } from "../api/app.ts";
+import { listen, type RunningServer } from "../api/server.ts";
+import { hijackRoutes } from "../api/hijack.ts";
+
+const levels = ["debug", "info", "warn", "error", "fatal"];
+
+export class Daemon {
+  readonly events = new EventBus();
+  readonly warnings: string[] = [];
+  readonly id: string;
+  containers!: ContainerEngine;
+  images!: LocalImageService;
+  runtime!: RuntimeDriver;
+  cgroupVersion = "1";
+  private servers: RunningServer[] = [];
+
+  constructor(readonly config: DaemonConfig, readonly store: Store) {
+    const idFile = join(config.dataRoot, "engine-id");
+    if (!existsSync(idFile)) writeFileSync(idFile, crypto.randomUUID());
+    this.id = readFileSync(idFile, "utf8").trim();
+  }
+
+  log(level: string, message: string): void {
+    if (levels.indexOf(level) < levels.indexOf(this.config.logLevel)) return;
+    process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${message}\n`);
+  }
+
+  async init(): Promise<void> {
+    this.images = createImageService(this.store);
+    this.runtime = await createRuntimeDriver(this.config);
+    this.cgroupVersion = this.runtime.cgroupVersion;
+    this.warnings.push(...this.runtime.warnings);
+    this.containers = new ContainerEngine(this.store, this.images, this.runtime, this.events, humanDuration);
+  }
+
+  async serve(): Promise<string[]> {
+    const app = createApiApp(this);
+    const hijack = hijackRoutes(this);
+    const hosts = this.config.hosts.length ? this.config.hosts : [`unix://${defaultSocket}`];
+    const tls = this.config.tls || this.config.tlsVerify
+      ? { cert: this.config.tlsCert!, key: this.config.tlsKey!, ca: this.config.tlsCaCert, verifyClients: this.config.tlsVerify }
+      : undefined;
+    for (const h of hosts) {
+      const isTcp = h.startsWith("tcp://");
+      this.servers.push(await listen(app, hijack, { address: h, tls: isTcp ? tls : undefined }));
+    }
+    return this.servers.map((s) => s.address);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.servers.map((s) => s.close()));
+    this.store.close();
+  }
+}
+
+/** Refuses to start when the pidfile names a live process. */
+function claimPidfile(path: string): void {
+  if (existsSync(path)) {
+    const pid = Number(readFileSync(path, "utf8").trim());
+    if (pid > 0 && pid !== process.pid) {
+      try {
+        process.kill(pid, 0);
+        throw new Error(`pid file found, ensure berth is not running or delete ${path}`);
+      } catch (e: any) {
+        if (e?.code !== "ESRCH") throw e;
+      }
+    }
+  }
+  writeFileSync(path, `${process.pid}\n`);
+}
+
+export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
+  mkdirSync(config.execRoot, { recursive: true, mode: 0o711 });
+  const pidfile = config.pidfile || join(config.execRoot, "berth.pid");
+  claimPidfile(pidfile);
+  const store = await openStore(config.dataRoot);
+  const d = new Daemon(config, store);
+  await d.init();
+  const addresses = await d.serve();
+  d.log("info", `berth daemon ready; API listening on ${addresses.join(", ")}`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    d.log("info", `${signal}: shutting down (containers keep running)`);
+    await d.close();
+    rmSync(pidfile, { force: true });
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+  return d;
+}

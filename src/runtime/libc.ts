@@ -1,0 +1,208 @@
+// libc through bun:ffi: the namespace, mount, identity and exec calls the
+// runtime needs. Strings go in as NUL-terminated Buffers that the caller's
+// frame keeps alive; every failure throws with the errno's name.
+import { dlopen, FFIType, ptr, read, CString } from "bun:ffi";
+
+const { i32, i64, u32, u64, ptr: P, cstring } = FFIType;
+
+const lib = dlopen("libc.so.6", {
+  unshare: { args: [i32], returns: i32 },
+  setns: { args: [i32, i32], returns: i32 },
+  mount: { args: [P, P, P, u64, P], returns: i32 },
+  umount2: { args: [P, i32], returns: i32 },
+  syscall: { args: [i64, i64, i64, i64, i64, i64], returns: i64 },
+  chdir: { args: [P], returns: i32 },
+  sethostname: { args: [P, u64], returns: i32 },
+  setgroups: { args: [u64, P], returns: i32 },
+  setresuid: { args: [u32, u32, u32], returns: i32 },
+  setresgid: { args: [u32, u32, u32], returns: i32 },
+  prctl: { args: [i32, u64, u64, u64, u64], returns: i32 },
+  execve: { args: [P, P, P], returns: i32 },
+  mknod: { args: [P, u32, u64], returns: i32 },
+  fcntl: { args: [i32, i32, i32], returns: i32 },
+  setrlimit: { args: [i32, P], returns: i32 },
+  setsid: { args: [], returns: i32 },
+  ioctl: { args: [i32, u64, u64], returns: i32 },
+  posix_openpt: { args: [i32], returns: i32 },
+  grantpt: { args: [i32], returns: i32 },
+  unlockpt: { args: [i32], returns: i32 },
+  ptsname: { args: [i32], returns: cstring },
+  umask: { args: [u32], returns: u32 },
+  __errno_location: { args: [], returns: P },
+  strerror: { args: [i32], returns: cstring },
+});
+const sym = lib.symbols;
+
+const names: Record<number, string> = {
+  1: "EPERM", 2: "ENOENT", 3: "ESRCH", 9: "EBADF", 13: "EACCES", 16: "EBUSY", 17: "EEXIST", 20: "ENOTDIR", 22: "EINVAL", 38: "ENOSYS",
+};
+
+export class SyscallError extends Error {
+  constructor(readonly call: string, readonly errno: number, detail = "") {
+    super(`${call}${detail ? ` ${detail}` : ""}: ${String(sym.strerror(errno))}`);
+  }
+  get code(): string {
+    return names[this.errno] ?? `E${this.errno}`;
+  }
+}
+
+export function errno(): number {
+  return read.i32(sym.__errno_location()!, 0);
+}
+
+function check(call: string, r: number | bigint, detail?: string): void {
+  if (Number(r) < 0) throw new SyscallError(call, errno(), detail);
+}
+
+export function cstr(s: string): Buffer {
+  return Buffer.from(s + "\0");
+}
+
+export const CLONE = {
+  NEWNS: 0x00020000, NEWCGROUP: 0x02000000, NEWUTS: 0x04000000, NEWIPC: 0x08000000,
+  NEWUSER: 0x10000000, NEWPID: 0x20000000, NEWNET: 0x40000000, FS: 0x00000200,
+};
+
+export const MS = {
+  RDONLY: 1, NOSUID: 2, NODEV: 4, NOEXEC: 8, REMOUNT: 32, BIND: 4096, REC: 16384, PRIVATE: 1 << 18, SLAVE: 1 << 19, STRICTATIME: 1 << 24,
+};
+
+export function unshare(flags: number): void {
+  check("unshare", sym.unshare(flags));
+}
+
+export function setns(fd: number, nstype: number): void {
+  check("setns", sym.setns(fd, nstype));
+}
+
+export function mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null = null): void {
+  const s = source === null ? null : cstr(source);
+  const t = cstr(target);
+  const f = fstype === null ? null : cstr(fstype);
+  const d = data === null ? null : cstr(data);
+  check("mount", sym.mount(s && ptr(s), ptr(t), f && ptr(f), flags, d && ptr(d)), `${fstype ?? source ?? ""} on ${target}`);
+}
+
+export function umount2(target: string, flags: number): void {
+  const t = cstr(target);
+  check("umount2", sym.umount2(ptr(t), flags), target);
+}
+
+const SYS_pivot_root = process.arch === "arm64" ? 41 : 155;
+const SYS_capset = process.arch === "arm64" ? 91 : 126;
+
+export function pivotRoot(newRoot: string, putOld: string): void {
+  const a = cstr(newRoot);
+  const b = cstr(putOld);
+  check("pivot_root", sym.syscall(SYS_pivot_root, ptr(a) as unknown as number, ptr(b) as unknown as number, 0, 0, 0), newRoot);
+}
+
+export function chdir(path: string): void {
+  const p = cstr(path);
+  check("chdir", sym.chdir(ptr(p)), path);
+}
+
+export function sethostname(name: string): void {
+  const b = Buffer.from(name);
+  check("sethostname", sym.sethostname(ptr(b.length ? b : Buffer.alloc(1)), b.length));
+}
+
+export function setgroups(gids: number[]): void {
+  const arr = new Uint32Array(Math.max(gids.length, 1));
+  arr.set(gids);
+  check("setgroups", sym.setgroups(gids.length, ptr(arr)));
+}
+
+export function setresgid(gid: number): void {
+  check("setresgid", sym.setresgid(gid, gid, gid));
+}
+
+export function setresuid(uid: number): void {
+  check("setresuid", sym.setresuid(uid, uid, uid));
+}
+
+export const PR = { SET_NO_NEW_PRIVS: 38, CAPBSET_DROP: 24, CAP_AMBIENT: 47, CAP_AMBIENT_CLEAR_ALL: 4, SET_KEEPCAPS: 8 };
+
+export function prctl(option: number, arg2 = 0, arg3 = 0): number {
+  const r = sym.prctl(option, arg2, arg3, 0, 0);
+  check("prctl", r, String(option));
+  return r;
+}
+
+/** capset(2) with version 3 headers: the same 64-bit mask for effective, permitted and inheritable. */
+export function capset(effective: bigint, permitted: bigint, inheritable: bigint): void {
+  const header = new Uint32Array([0x20080522, 0]);
+  const data = new Uint32Array(6);
+  const lo = (v: bigint) => Number(v & 0xffffffffn);
+  const hi = (v: bigint) => Number((v >> 32n) & 0xffffffffn);
+  data.set([lo(effective), lo(permitted), lo(inheritable), hi(effective), hi(permitted), hi(inheritable)]);
+  check("capset", sym.syscall(SYS_capset, ptr(header) as unknown as number, ptr(data) as unknown as number, 0, 0, 0));
+}
+
+export function mknod(path: string, mode: number, dev: number): void {
+  const p = cstr(path);
+  check("mknod", sym.mknod(ptr(p), mode, dev), path);
+}
+
+export function makedev(major: number, minor: number): number {
+  return ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xff) << 12);
+}
+
+const F_SETFD = 2;
+const FD_CLOEXEC = 1;
+export function setCloexec(fd: number): void {
+  check("fcntl", sym.fcntl(fd, F_SETFD, FD_CLOEXEC));
+}
+
+export const RLIMIT: Record<string, number> = {
+  cpu: 0, fsize: 1, data: 2, stack: 3, core: 4, rss: 5, nproc: 6, nofile: 7, memlock: 8, as: 9, locks: 10, sigpending: 11, msgqueue: 12, nice: 13, rtprio: 14, rttime: 15,
+};
+
+export function setrlimit(resource: number, soft: number, hard: number): void {
+  const v = new BigInt64Array([BigInt(soft), BigInt(hard)]);
+  check("setrlimit", sym.setrlimit(resource, ptr(v)));
+}
+
+export function setsid(): void {
+  check("setsid", sym.setsid());
+}
+
+const TIOCSCTTY = 0x540e;
+const TIOCSWINSZ = 0x5414;
+export function setControllingTty(fd: number): void {
+  check("ioctl(TIOCSCTTY)", sym.ioctl(fd, TIOCSCTTY, 0));
+}
+
+export function setWindowSize(fd: number, rows: number, cols: number): void {
+  const ws = new Uint16Array([rows, cols, 0, 0]);
+  check("ioctl(TIOCSWINSZ)", sym.ioctl(fd, TIOCSWINSZ, ptr(ws) as unknown as number));
+}
+
+/** A new pseudo-terminal: the master fd (O_RDWR|O_NOCTTY|O_CLOEXEC) and the slave's path. */
+export function openPty(): { master: number; slavePath: string } {
+  const master = sym.posix_openpt(0o2 | 0o400 | 0o2000000);
+  check("posix_openpt", master);
+  check("grantpt", sym.grantpt(master));
+  check("unlockpt", sym.unlockpt(master));
+  return { master, slavePath: String(sym.ptsname(master)) };
+}
+
+export function umask(mask: number): number {
+  return sym.umask(mask);
+}
+
+/** Replaces this process; returns only by throwing. */
+export function execve(path: string, argv: string[], envp: string[]): never {
+  const keep = [cstr(path), ...argv.map(cstr), ...envp.map(cstr)];
+  const table = (list: Buffer[]) => {
+    const t = new BigUint64Array(list.length + 1);
+    list.forEach((b, i) => (t[i] = BigInt(ptr(b))));
+    return t;
+  };
+  const a = table(keep.slice(1, 1 + argv.length));
+  const e = table(keep.slice(1 + argv.length));
+  sym.execve(ptr(keep[0]!), ptr(a), ptr(e));
+  throw new SyscallError("execve", errno(), path);
+}
+
+export { CString };

@@ -1,0 +1,94 @@
+// Attach clients of a shim: each connects to the shim's socket and sends one
+// JSON line ({"stdin","stdout","stderr"} or {"resize":[h,w]} or {"signal":"SIGTERM"});
+// then it receives the container's output as Docker stream frames
+// ([stream,0,0,0,len32be] + bytes) and may send stdin bytes.
+import type { Socket } from "node:net";
+
+interface Client {
+  sock: Socket;
+  stdout: boolean;
+  stderr: boolean;
+}
+
+export class AttachHub {
+  private clients = new Set<Client>();
+  private waiting: (() => void)[] = [];
+  private streamClients = 0;
+  onStdin?: (b: Uint8Array) => void;
+  onStdinEnd?: () => void;
+  onResize?: (h: number, w: number) => void;
+  onSignal?: (sig: string) => void;
+
+  constructor(readonly tty: boolean) {}
+
+  accept(sock: Socket): void {
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const nl = head.indexOf(0x0a);
+      if (nl < 0) return;
+      sock.off("data", onData);
+      let hello: any;
+      try {
+        hello = JSON.parse(head.subarray(0, nl).toString("utf8"));
+      } catch {
+        sock.destroy();
+        return;
+      }
+      const rest = head.subarray(nl + 1);
+      if (hello.resize) {
+        this.onResize?.(hello.resize[0], hello.resize[1]);
+        sock.end();
+        return;
+      }
+      if (hello.signal) {
+        this.onSignal?.(String(hello.signal));
+        sock.end();
+        return;
+      }
+      const client: Client = { sock, stdout: !!hello.stdout, stderr: !!hello.stderr };
+      this.clients.add(client);
+      sock.on("close", () => this.clients.delete(client));
+      sock.on("error", () => this.clients.delete(client));
+      if (hello.stdin) {
+        if (rest.length) this.onStdin?.(rest);
+        sock.on("data", (b: Buffer) => this.onStdin?.(b));
+        sock.on("end", () => this.onStdinEnd?.());
+      }
+      this.streamClients++;
+      for (const w of this.waiting.splice(0)) w();
+    };
+    sock.on("data", onData);
+    sock.on("error", () => {});
+  }
+
+  /** Waits until `n` stream clients are connected (the daemon's pending attaches), or the timeout. */
+  async waitForClients(n: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.streamClients < n && Date.now() < deadline) {
+      await new Promise<void>((r) => {
+        this.waiting.push(r);
+        setTimeout(r, deadline - Date.now());
+      });
+    }
+  }
+
+  broadcast(stream: 1 | 2, data: Uint8Array): void {
+    let framed: Buffer | undefined;
+    for (const c of this.clients) {
+      if (stream === 1 ? !c.stdout : !c.stderr) continue;
+      if (!framed) {
+        framed = Buffer.alloc(8 + data.length);
+        framed[0] = stream;
+        framed.writeUInt32BE(data.length, 4);
+        framed.set(data, 8);
+      }
+      c.sock.write(framed);
+    }
+  }
+
+  closeAll(): void {
+    for (const c of this.clients) c.sock.end();
+    this.clients.clear();
+  }
+}

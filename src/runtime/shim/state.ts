@@ -1,0 +1,40 @@
+// The shim's record of a container run, written atomically to
+// `<container dir>/state.json`; the daemon reads it (also after a restart).
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface ShimState {
+  shimPid: number;
+  pid: number;
+  status: "running" | "exited";
+  paused?: boolean;
+  startedAt: string;
+  finishedAt?: string;
+  exitCode?: number;
+  oomKilled?: boolean;
+  error?: string;
+}
+
+export function statePath(dir: string): string {
+  return join(dir, "state.json");
+}
+
+export function writeState(dir: string, s: ShimState): void {
+  const tmp = `${statePath(dir)}.tmp`;
+  writeFileSync(tmp, JSON.stringify(s));
+  renameSync(tmp, statePath(dir));
+}
+
+export function readState(dir: string): ShimState | undefined {
+  try {
+    return JSON.parse(readFileSync(statePath(dir), "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+export function nowRfc3339(): string {
+  const ns = process.hrtime.bigint() % 1_000_000n;
+  const d = new Date();
+  return d.toISOString().replace(/\.(\d{3})Z$/, (_m, ms) => `.${ms}${ns.toString().padStart(6, "0")}Z`);
+}

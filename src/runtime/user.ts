@@ -1,0 +1,60 @@
+// Resolving `--user` inside the container's own /etc/passwd and /etc/group,
+// as Docker does: names or numbers, `user[:group]`, plus supplementary groups.
+import { readFileSync } from "node:fs";
+
+export interface ResolvedUser {
+  uid: number;
+  gid: number;
+  groups: number[];
+  home: string;
+}
+
+function readTable(path: string): string[][] {
+  try {
+    return readFileSync(path, "utf8").split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(":"));
+  } catch {
+    return [];
+  }
+}
+
+export function resolveUser(spec: string, root = ""): ResolvedUser {
+  const [userPart = "", groupPart] = spec.split(":", 2);
+  const passwd = readTable(`${root}/etc/passwd`);
+  const group = readTable(`${root}/etc/group`);
+  let uid = 0;
+  let gid = 0;
+  let home = "/";
+  let name: string | undefined;
+  if (userPart === "") {
+    const root0 = passwd.find((p) => p[2] === "0");
+    name = root0?.[0] ?? "root";
+    home = root0?.[5] || "/root";
+  } else if (/^\d+$/.test(userPart)) {
+    uid = Number(userPart);
+    const p = passwd.find((e) => e[2] === userPart);
+    if (p) {
+      gid = Number(p[3]);
+      home = p[5] || "/";
+      name = p[0];
+    }
+  } else {
+    const p = passwd.find((e) => e[0] === userPart);
+    if (!p) throw new Error(`unable to find user ${userPart}: no matching entries in passwd file`);
+    uid = Number(p[2]);
+    gid = Number(p[3]);
+    home = p[5] || "/";
+    name = p[0];
+  }
+  if (groupPart !== undefined && groupPart !== "") {
+    if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
+    else {
+      const g = group.find((e) => e[0] === groupPart);
+      if (!g) throw new Error(`unable to find group ${groupPart}: no matching entries in group file`);
+      gid = Number(g[2]);
+    }
+  }
+  const groups = name
+    ? group.filter((g) => (g[3] ?? "").split(",").includes(name!)).map((g) => Number(g[2])).filter((g) => g !== gid)
+    : [];
+  return { uid, gid, groups: [gid, ...groups].filter((v, i, a) => a.indexOf(v) === i), home };
+}
