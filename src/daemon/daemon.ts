@@ -45,6 +45,7 @@ export class Daemon {
     this.cgroupVersion = this.runtime.cgroupVersion;
     this.warnings.push(...this.runtime.warnings);
     this.containers = new ContainerEngine(this.store, this.images, this.runtime, this.events, humanDuration);
+    this.containers.adoptRunning();
   }
 
   async serve(): Promise<string[]> {

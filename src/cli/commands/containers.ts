@@ -304,7 +304,7 @@ export const inspectCommand: Command = {
   synopsis: "[OPTIONS] NAME|ID [NAME|ID...]",
   description: "Return low-level information on berth objects",
   flags: [
-    formatFlag,
+    { ...formatFlag, short: "f" },
     { name: "type", type: "string", help: "Return JSON for specified type" },
     { name: "size", short: "s", type: "bool", help: "Display total file sizes if the type is container" },
   ],

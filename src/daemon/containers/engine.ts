@@ -28,6 +28,8 @@ export class ContainerEngine {
   private busy = new Set<string>();
   /** Attach requests waiting for the container's next start (`docker run` attaches first). */
   private pendingAttach = new Map<string, ((sock: Socket) => void)[]>();
+  /** Callers of `wait` waiting for a container's next exit. */
+  private exitWaiters = new Map<string, ((s: ContainerState) => void)[]>();
 
   constructor(
     readonly store: Store,
@@ -93,6 +95,9 @@ export class ContainerEngine {
   }
 
   private onExited(c: ContainerRecord, s: ContainerState): void {
+    const waiters = this.exitWaiters.get(c.id) ?? [];
+    this.exitWaiters.delete(c.id);
+    for (const w of waiters) w(s);
     if (s.OOMKilled) this.events.emit("container", "oom", c.id, this.eventAttrs(c));
     this.events.emit("container", "die", c.id, { ...this.eventAttrs(c), exitCode: String(s.ExitCode) });
     if (c.hostConfig.AutoRemove) queueMicrotask(() => this.remove(c.id, { force: true }).catch(() => {}));
@@ -190,15 +195,16 @@ export class ContainerEngine {
         const exitCode = typeof e?.exitCode === "number" ? e.exitCode : 128;
         const state: ContainerState = { ...c.state, Status: c.state.Status === "created" ? "created" : "exited", ExitCode: exitCode, Error: String(e?.message ?? e) };
         this.records.saveState(c.id, state);
+        this.onExited({ ...c, state }, state);
         throw e;
       }
       const state: ContainerState = {
         ...initialState(), Status: "running", Running: true, Pid: st.pid, StartedAt: st.startedAt,
       };
       if (st.exit) this.applyExit(state, st.exit);
-      this.records.saveState(c.id, state);
+      this.records.saveState(c.id, { ...state, ...(st.exit ? { Status: "running", Running: true } : {}) });
       this.events.emit("container", "start", c.id, this.eventAttrs(c));
-      if (st.exit) this.refresh({ ...c, state: { ...state, Running: true, Status: "running" } });
+      this.monitor({ ...c, state });
       return "started";
     } finally {
       this.busy.delete(c.id);
@@ -269,23 +275,50 @@ export class ContainerEngine {
 
   /** `POST /containers/{id}/wait`: the exit of the current or next run. */
   async wait(ref: string, condition = "not-running", abort?: AbortSignal): Promise<{ StatusCode: number; Error: { Message: string } | null }> {
-    let c = this.find(ref);
     if (!["not-running", "next-exit", "removed"].includes(condition)) {
       throw new InvalidParameterError(`invalid condition: "${condition}"`);
     }
-    if (condition === "next-exit" || c.state.Running) {
-      while (!c.state.Running && condition === "next-exit") {
-        await Bun.sleep(20);
-        if (abort?.aborted) break;
-        c = this.find(ref);
-      }
-      if (c.state.Running) await this.runtime.waitExit(this.paths(c).root, abort).catch(() => {});
-      c = this.refresh(this.records.get(c.id) ?? c);
+    const c = this.find(ref);
+    let final = c.state;
+    if (condition === "next-exit" || c.state.Running || (condition === "removed" && c.state.Status === "created")) {
+      final = await this.nextExit(c.id, abort);
     }
     if (condition === "removed") {
-      while (this.records.get(c.id) && !abort?.aborted) await Bun.sleep(50);
+      while (this.records.get(c.id) && !abort?.aborted) await Bun.sleep(20);
     }
-    return { StatusCode: c.state.ExitCode, Error: c.state.Error ? { Message: c.state.Error } : null };
+    return { StatusCode: final.ExitCode, Error: final.Error ? { Message: final.Error } : null };
+  }
+
+  private nextExit(id: string, abort?: AbortSignal): Promise<ContainerState> {
+    return new Promise((resolve, reject) => {
+      const list = this.exitWaiters.get(id) ?? [];
+      const waiter = (s: ContainerState) => resolve(s);
+      list.push(waiter);
+      this.exitWaiters.set(id, list);
+      abort?.addEventListener("abort", () => {
+        this.exitWaiters.set(id, (this.exitWaiters.get(id) ?? []).filter((w) => w !== waiter));
+        reject(new Error("wait cancelled"));
+      }, { once: true });
+    });
+  }
+
+  /** Watches a running container so its exit is noticed at once (events, waiters, --rm). */
+  private monitor(c: ContainerRecord): void {
+    this.runtime
+      .waitExit(this.paths(c).root)
+      .catch(() => {})
+      .then(() => {
+        const r = this.records.get(c.id);
+        if (r) this.refresh(r);
+      });
+  }
+
+  /** After a daemon restart: keep watching the containers whose shims still run. */
+  adoptRunning(): void {
+    for (const c of this.records.list()) {
+      const r = this.refresh(c);
+      if (r.state.Running) this.monitor(r);
+    }
   }
 
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {

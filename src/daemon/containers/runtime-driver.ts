@@ -10,11 +10,13 @@ import { cgroupVersion } from "../../runtime/cgroups.ts";
 import { mount, umount2 } from "../../runtime/libc.ts";
 import type { RuntimeDriver, RuntimeExit, RuntimeStatus } from "./driver.ts";
 import type { DaemonConfig } from "../config.ts";
+import { BerthError } from "../../errors.ts";
 
 /** Thrown when the container's program could not be started; carries Docker's exit code. */
-export class StartFailure extends Error {
+export class StartFailure extends BerthError {
   constructor(message: string, readonly exitCode: number) {
-    super(message);
+    // A program the image cannot run is the caller's problem (400), as in dockerd.
+    super(message, exitCode === 126 || exitCode === 127 ? 400 : 500);
   }
 }
 

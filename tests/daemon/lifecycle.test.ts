@@ -1,0 +1,85 @@
+// Container lifecycle through the CLI: detached runs, ps, logs, stop, kill,
+// wait, rename, rm, name conflicts, and a daemon killed while containers run.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readdirSync } from "node:fs";
+import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+
+let d: TestDaemon;
+const ok = requireDaemon();
+
+beforeAll(async () => {
+  if (!ok) return;
+  d = await startDaemon();
+  expect((await d.cli(["import", busyboxRootfsTar(d.dir), "busybox"])).code).toBe(0);
+});
+afterAll(async () => {
+  if (ok) await d.stop();
+});
+
+describe.if(ok)("container lifecycle", () => {
+  test("run -d, ps, logs, stop, rm", async () => {
+    const run = await d.cli(["run", "-d", "--name", "web", "busybox", "sh", "-c", "echo started; trap 'echo bye; exit 0' TERM; while true; do sleep 0.1; done"]);
+    expect(run.code).toBe(0);
+    const id = run.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    const ps = await d.cli(["ps"]);
+    expect(ps.stdout).toMatch(/^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/m);
+    expect(ps.stdout).toMatch(new RegExp(`^${id.slice(0, 12)}\\s+busybox\\s+.*Up .*web$`, "m"));
+    await Bun.sleep(300);
+    expect((await d.cli(["logs", "web"])).stdout).toBe("started\n");
+    const stop = await d.cli(["stop", "-t", "5", "web"]);
+    expect(stop.stdout.trim()).toBe("web");
+    expect((await d.cli(["logs", "web"])).stdout).toBe("started\nbye\n");
+    expect((await d.cli(["ps", "-a", "--format", "{{.Names}} {{.Status}}"])).stdout).toMatch(/^web Exited \(0\) /m);
+    expect((await d.cli(["rm", "web"])).code).toBe(0);
+    expect((await d.cli(["ps", "-aq"])).stdout).toBe("");
+  });
+
+  test("name conflicts are refused with Docker's message", async () => {
+    await d.cli(["create", "--name", "dup", "busybox", "true"]);
+    const r = await d.cli(["create", "--name", "dup", "busybox", "true"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('Conflict. The container name "/dup" is already in use by container');
+    await d.cli(["rm", "dup"]);
+  });
+
+  test("unknown containers give 'No such container'", async () => {
+    const r = await d.cli(["stop", "nope"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("No such container: nope");
+  });
+
+  test("kill, wait and a running container's removal needs -f", async () => {
+    const id = (await d.cli(["run", "-d", "busybox", "sleep", "60"])).stdout.trim();
+    const rm = await d.cli(["rm", id]);
+    expect(rm.code).toBe(1);
+    expect(rm.stderr).toContain("You cannot remove a running container");
+    const waiting = d.cli(["wait", id]);
+    expect((await d.cli(["kill", id])).code).toBe(0);
+    expect((await waiting).stdout.trim()).toBe("137");
+    expect((await d.cli(["rm", id])).code).toBe(0);
+  });
+
+  test("the daemon killed with -9 leaves containers running; a new daemon adopts them", async () => {
+    const id = (await d.cli(["run", "-d", "--name", "survivor", "busybox", "sleep", "60"])).stdout.trim();
+    d.kill();
+    await d.restart();
+    const ps = await d.cli(["ps", "--format", "{{.Names}} {{.State}}"]);
+    expect(ps.stdout).toContain("survivor running");
+    const waiting = d.cli(["wait", "survivor"]);
+    expect((await d.cli(["stop", "-t", "1", "survivor"])).code).toBe(0);
+    expect((await waiting).stdout.trim()).toBe("137");
+    expect((await d.cli(["rm", id])).code).toBe(0);
+  });
+
+  test("parallel run --rm leave no container, shim or socket behind", async () => {
+    const runs = await Promise.all(Array.from({ length: 10 }, (_, i) => d.cli(["run", "--rm", "busybox", "echo", `n${i}`])));
+    runs.forEach((r, i) => expect(r.stdout).toBe(`n${i}\n`));
+    expect((await d.cli(["ps", "-aq"])).stdout).toBe("");
+    expect(readdirSync(`${d.dir}/data/containers`)).toEqual([]);
+    expect(readdirSync(`${d.dir}/exec/s`)).toEqual([]);
+    const cg = "/sys/fs/cgroup/memory/berth";
+    const leftover = existsSync(cg) ? readdirSync(cg, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : [];
+    expect(leftover).toEqual([]);
+  });
+});

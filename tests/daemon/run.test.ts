@@ -1,0 +1,111 @@
+// `berth run` end to end: CLI → daemon → shim → container, and what the
+// container sees from inside (isolation asserted from within).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+import { helloWorldMessage } from "../../src/image/hello-world/program.ts";
+
+let d: TestDaemon;
+const ok = requireDaemon();
+
+beforeAll(async () => {
+  if (!ok) return;
+  d = await startDaemon();
+  const imp = await d.cli(["import", busyboxRootfsTar(d.dir), "busybox:latest", "--change", 'CMD ["sh"]']);
+  expect(imp.code).toBe(0);
+});
+afterAll(async () => {
+  if (ok) await d.stop();
+});
+
+describe.if(ok)("berth run", () => {
+  test("hello-world prints its message from the built-in image", async () => {
+    const r = await d.cli(["run", "--rm", "hello-world"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(helloWorldMessage);
+    expect(r.code).toBe(0);
+  });
+
+  test("the command is PID 1 and sees only its own processes", async () => {
+    const r = await d.cli(["run", "--rm", "busybox", "sh", "-c", "echo $$; ls /proc | grep -c '^[0-9]'"]);
+    const [pid, count] = r.stdout.trim().split("\n");
+    expect(pid).toBe("1");
+    expect(Number(count)).toBeLessThanOrEqual(3); // sh, ls, grep
+  });
+
+  test("hostname is the container's own", async () => {
+    const r = await d.cli(["run", "--rm", "-h", "boxy", "busybox", "hostname"]);
+    expect(r.stdout.trim()).toBe("boxy");
+  });
+
+  test("with --network none only lo is there", async () => {
+    const r = await d.cli(["run", "--rm", "--network", "none", "busybox", "cat", "/proc/net/dev"]);
+    const ifaces = r.stdout.split("\n").slice(2).filter(Boolean).map((l) => l.split(":")[0]!.trim());
+    expect(ifaces).toEqual(["lo"]);
+  });
+
+  test("the host's mounts are invisible", async () => {
+    const r = await d.cli(["run", "--rm", "busybox", "cat", "/proc/self/mounts"]);
+    const points = r.stdout.trim().split("\n").map((l) => l.split(" ")[1]!);
+    expect(r.stdout).toMatch(/^overlay \/ overlay/m);
+    const expected = /^\/(proc|sys|dev)(\/.*)?$|^\/etc\/(hostname|hosts|resolv\.conf)$|^\/$/;
+    expect(points.filter((p) => !expected.test(p))).toEqual([]);
+    // The host's own mount points (this test's directory, /work) are not there.
+    expect(points.some((p) => p.startsWith("/tmp") || p.startsWith("/work"))).toBe(false);
+  });
+
+  test("the capability set equals Docker's default", async () => {
+    const r = await d.cli(["run", "--rm", "busybox", "grep", "CapEff", "/proc/self/status"]);
+    expect(r.stdout.trim()).toBe("CapEff:\t00000000a80425fb");
+  });
+
+  test("writes to /proc/sys fail", async () => {
+    const r = await d.cli(["run", "--rm", "busybox", "sh", "-c", "echo 1 > /proc/sys/kernel/domainname"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/Read-only file system/);
+  });
+
+  test("--user resolves names from the image and numbers as given", async () => {
+    expect((await d.cli(["run", "--rm", "-u", "nobody", "busybox", "id"])).stdout.trim()).toBe("uid=65534(nobody) gid=65534(nogroup) groups=50(staff),65534(nogroup)");
+    expect((await d.cli(["run", "--rm", "-u", "1000:1000", "busybox", "id", "-u"])).stdout.trim()).toBe("1000");
+  });
+
+  test("env, workdir and exit codes", async () => {
+    const r = await d.cli(["run", "--rm", "-e", "GREETING=hi", "-w", "/tmp/work", "busybox", "sh", "-c", 'echo "$GREETING $(pwd)"; exit 3']);
+    expect(r.stdout.trim()).toBe("hi /tmp/work");
+    expect(r.code).toBe(3);
+  });
+
+  test("a command missing from the image exits 127 with Docker's message", async () => {
+    const r = await d.cli(["run", "--rm", "busybox", "nosuchcmd"]);
+    expect(r.code).toBe(127);
+    expect(r.stderr).toContain('exec: "nosuchcmd": executable file not found in $PATH');
+  });
+
+  test("a file that cannot be executed exits 126", async () => {
+    const r = await d.cli(["run", "--rm", "busybox", "/etc/passwd"]);
+    expect(r.code).toBe(126);
+    expect(r.stderr).toContain("permission denied");
+  });
+
+  test("an unknown image is a clear error, exit 125", async () => {
+    const r = await d.cli(["run", "--rm", "nosuchimage"]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain("No such image: nosuchimage:latest");
+  });
+
+  test("a memory hog under -m 32m is OOM-killed: exit 137, OOMKilled true", async () => {
+    const r = await d.cli(["run", "--name", "hog", "-m", "32m", "busybox", "sh", "-c", "x=$(yes | head -c 200000000); echo survived"]);
+    expect(r.code).toBe(137);
+    const st = await d.cli(["inspect", "-f", "{{.State.OOMKilled}} {{.State.ExitCode}}", "hog"]);
+    expect(st.stdout.trim()).toBe("true 137");
+    await d.cli(["rm", "hog"]);
+  });
+
+  test("an invalid memory value is refused before anything is created", async () => {
+    const before = (await d.cli(["ps", "-aq"])).stdout;
+    const r = await d.cli(["run", "-m", "1k", "busybox", "true"]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain("Minimum memory limit allowed is 6MB");
+    expect((await d.cli(["ps", "-aq"])).stdout).toBe(before);
+  });
+});
