@@ -290,14 +290,15 @@ export class ContainerEngine {
   }
 
   private nextExit(id: string, abort?: AbortSignal): Promise<ContainerState> {
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve) => {
       const list = this.exitWaiters.get(id) ?? [];
       const waiter = (s: ContainerState) => resolve(s);
       list.push(waiter);
       this.exitWaiters.set(id, list);
       abort?.addEventListener("abort", () => {
         this.exitWaiters.set(id, (this.exitWaiters.get(id) ?? []).filter((w) => w !== waiter));
-        reject(new Error("wait cancelled"));
+        // The caller went away; what it gets no longer matters.
+        resolve(this.records.get(id)?.state ?? initialState());
       }, { once: true });
     });
   }

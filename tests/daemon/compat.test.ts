@@ -1,0 +1,114 @@
+// Real clients against berth's Engine API: the docker CLI and docker-py.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+
+const dockerBin = "/usr/local/bin/docker";
+let d: TestDaemon;
+let tmp: string;
+const ok = requireDaemon();
+
+function need(tool: string, present: boolean): boolean {
+  if (present) return true;
+  const why = `${tool} is not installed`;
+  if (process.env.CI === "true") throw new Error(why);
+  console.warn(`skipping: ${why}`);
+  return false;
+}
+
+async function docker(args: string[], stdin?: string) {
+  const p = Bun.spawn([dockerBin, ...args], {
+    env: { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(tmp, "docker-config") },
+    stdin: stdin !== undefined ? new TextEncoder().encode(stdin) : "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const timer = setTimeout(() => p.kill(9), 30_000);
+  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  clearTimeout(timer);
+  return { stdout, stderr, code };
+}
+
+beforeAll(async () => {
+  if (!ok) return;
+  tmp = mkdtempSync("/tmp/berth-test-compat-");
+  d = await startDaemon();
+  expect((await d.cli(["import", busyboxRootfsTar(tmp), "busybox:latest", "--change", 'CMD ["sh"]'])).code).toBe(0);
+});
+afterAll(async () => {
+  if (!ok) return;
+  await d.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe.if(ok)("the docker CLI against berth", () => {
+  const has = () => need("the docker CLI", existsSync(dockerBin));
+
+  test("version negotiates API 1.44 and shows berth", async () => {
+    if (!has()) return;
+    const r = await docker(["version", "--format", "{{.Server.APIVersion}} {{.Server.Platform.Name}}"]);
+    expect(r.stdout.trim()).toBe("1.44 berth");
+  });
+
+  test("info", async () => {
+    if (!has()) return;
+    const r = await docker(["info", "--format", "{{.Images}} {{.LoggingDriver}} {{.OSType}}"]);
+    expect(r.stdout.trim()).toBe("2 json-file linux");
+  });
+
+  test("run --rm prints the output and returns the exit code", async () => {
+    if (!has()) return;
+    expect((await docker(["run", "--rm", "busybox", "echo", "hi"])).stdout).toBe("hi\n");
+    expect((await docker(["run", "--rm", "busybox", "sh", "-c", "exit 7"])).code).toBe(7);
+  });
+
+  test("run -d, ps, logs, inspect, stop, rm -f", async () => {
+    if (!has()) return;
+    const id = (await docker(["run", "-d", "--name", "dk", "busybox", "sh", "-c", "echo ready; sleep 60"])).stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect((await docker(["ps", "--format", "{{.Names}} {{.Image}}"])).stdout).toContain("dk busybox");
+    await Bun.sleep(300);
+    expect((await docker(["logs", "dk"])).stdout).toBe("ready\n");
+    expect((await docker(["inspect", "-f", "{{.State.Running}} {{.Name}}", "dk"])).stdout.trim()).toBe("true /dk");
+    expect((await docker(["stop", "-t", "1", "dk"])).code).toBe(0);
+    expect((await docker(["inspect", "-f", "{{.State.Status}}", "dk"])).stdout.trim()).toBe("exited");
+    expect((await docker(["rm", "-f", "dk"])).code).toBe(0);
+  });
+
+  test("images, tag, save, load, rmi, history", async () => {
+    if (!has()) return;
+    expect((await docker(["tag", "busybox", "mybox:1"])).code).toBe(0);
+    expect((await docker(["images", "--format", "{{.Repository}}:{{.Tag}}"])).stdout.split("\n")).toContain("mybox:1");
+    const tar = join(tmp, "saved.tar");
+    expect((await docker(["save", "-o", tar, "mybox:1"])).code).toBe(0);
+    const rmi = await docker(["rmi", "mybox:1"]);
+    expect(rmi.stdout).toContain("Untagged: mybox:1");
+    const load = await docker(["load", "-i", tar]);
+    expect(load.stdout).toContain("Loaded image: mybox:1");
+    expect((await docker(["history", "--format", "{{.CreatedBy}}", "mybox:1"])).code).toBe(0);
+    expect((await docker(["image", "inspect", "-f", "{{.Os}}", "mybox:1"])).stdout.trim()).toBe("linux");
+  });
+});
+
+describe.if(ok)("docker-py against berth", () => {
+  const py = (code: string) => Bun.spawnSync(["python3", "-c", code], { env: { ...process.env, DOCKER_HOST: d.host } });
+  const has = () => need("python3-docker", py("import docker").exitCode === 0);
+
+  test("containers.run(remove=True) returns the output; list, wait, remove", async () => {
+    if (!has()) return;
+    const r = py(`
+import docker
+c = docker.from_env()
+print(c.containers.run("busybox", ["echo", "from-py"], remove=True).decode().strip())
+ct = c.containers.run("busybox", ["sh", "-c", "echo logged; exit 4"], detach=True)
+print(ct.wait()["StatusCode"])
+print(ct.logs().decode().strip())
+print(len([x for x in c.containers.list(all=True) if x.id == ct.id]))
+ct.remove()
+print(sorted(t for i in c.images.list() for t in i.tags)[0])
+`);
+    expect(r.stderr.toString()).toBe("");
+    expect(r.stdout.toString().trim().split("\n")).toEqual(["from-py", "4", "logged", "1", "busybox:latest"]);
+  });
+});
