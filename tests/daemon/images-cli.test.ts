@@ -1,0 +1,83 @@
+// berth's own image commands through the daemon: images, tag, save, load,
+// rmi, history, inspect, import from stdin.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { berthCmd, busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+
+let d: TestDaemon;
+const ok = requireDaemon();
+
+beforeAll(async () => {
+  if (ok) d = await startDaemon();
+});
+afterAll(async () => {
+  if (ok) await d.stop();
+});
+
+describe.if(ok)("image commands", () => {
+  test("a fresh store lists hello-world in Docker's table", async () => {
+    const r = await d.cli(["images"]);
+    const [header, row] = r.stdout.split("\n");
+    expect(header).toMatch(/^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/);
+    expect(row).toMatch(/^hello-world\s+latest\s+[0-9a-f]{12}\s+.+ ago\s+[\d.]+kB$/);
+  });
+
+  test("import from stdin with --change, then run it", async () => {
+    const tar = busyboxRootfsTar(d.dir);
+    const imp = Bun.spawnSync([...berthCmd, "-H", d.host, "import", "--change", "ENV GREETING=imported", "-", "bb:1"], { stdin: Bun.file(tar) });
+    expect(imp.exitCode).toBe(0);
+    expect(imp.stdout.toString().trim()).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect((await d.cli(["run", "--rm", "bb:1", "sh", "-c", "echo $GREETING"])).stdout).toBe("imported\n");
+  });
+
+  test("tag, -q, --digests, --format", async () => {
+    expect((await d.cli(["tag", "bb:1", "registry.local:5000/team/bb:2"])).code).toBe(0);
+    const names = (await d.cli(["images", "--format", "{{.Repository}}:{{.Tag}}"])).stdout.trim().split("\n");
+    expect(names).toContain("registry.local:5000/team/bb:2");
+    const ids = (await d.cli(["images", "-q"])).stdout.trim().split("\n");
+    expect(new Set(ids).size).toBe(ids.length);
+    expect((await d.cli(["images", "--digests"])).stdout).toMatch(/^REPOSITORY\s+TAG\s+DIGEST\s+IMAGE ID/);
+  });
+
+  test("rmi refuses an image with several tags by ID, and one a container uses", async () => {
+    const id = (await d.cli(["images", "-q", "bb:1"])).stdout.trim();
+    const multi = await d.cli(["rmi", id]);
+    expect(multi.code).toBe(1);
+    expect(multi.stderr).toContain("image is referenced in multiple repositories");
+    await d.cli(["create", "--name", "user", "bb:1", "true"]);
+    await d.cli(["rmi", "registry.local:5000/team/bb:2"]);
+    const inUse = await d.cli(["rmi", "bb:1"]);
+    expect(inUse.code).toBe(1);
+    expect(inUse.stderr).toContain("conflict: unable to remove repository reference");
+    await d.cli(["rm", "user"]);
+  });
+
+  test("save -o and load -i keep the image ID", async () => {
+    const id = (await d.cli(["images", "-q", "--no-trunc", "bb:1"])).stdout.trim();
+    const out = join(d.dir, "bb.tar");
+    expect((await d.cli(["save", "-o", out, "bb:1"])).code).toBe(0);
+    const rmi = await d.cli(["rmi", "bb:1"]);
+    expect(rmi.stdout).toContain("Untagged: bb:1");
+    expect(rmi.stdout).toContain(`Deleted: ${id}`);
+    const load = await d.cli(["load", "-i", out]);
+    expect(load.stdout).toBe("Loaded image: bb:1\n");
+    expect((await d.cli(["images", "-q", "--no-trunc", "bb:1"])).stdout.trim()).toBe(id);
+  });
+
+  test("history and inspect", async () => {
+    const h = await d.cli(["history", "bb:1"]);
+    expect(h.stdout).toMatch(/^IMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT$/m);
+    const i = await d.cli(["image", "inspect", "-f", "{{.Os}}/{{.Architecture}} {{.RootFS.Type}}", "bb:1"]);
+    expect(i.stdout.trim()).toBe(`linux/${process.arch === "x64" ? "amd64" : "arm64"} layers`);
+  });
+
+  test("a corrupt archive is refused and the store is unchanged", async () => {
+    const before = (await d.cli(["images", "-q", "--no-trunc"])).stdout;
+    const bad = join(d.dir, "bad.tar");
+    await Bun.write(bad, "this is not a tar archive at all".repeat(40));
+    const r = await d.cli(["load", "-i", bad]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.length).toBeGreaterThan(0);
+    expect((await d.cli(["images", "-q", "--no-trunc"])).stdout).toBe(before);
+  });
+});
