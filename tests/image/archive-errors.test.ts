@@ -78,7 +78,7 @@ describe("refused archives", () => {
     if (!fx) return;
     const p = join(dir, "corrupt.tar");
     const b = readFileSync(fx.ociArchive);
-    b.fill(0x41, 512 * 3 + 100, 512 * 3 + 160); // scribble over a header
+    b.fill(0x41, 100, 160); // scribble over the first header (always a header, whatever the layout)
     writeFileSync(p, b);
     await expectRefused(p, /invalid|corrupt|checksum|digest mismatch/);
   });
