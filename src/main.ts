@@ -11,6 +11,12 @@ switch (role) {
   case "__init":
     await (await import("./runtime/init/main.ts")).initMain(rest);
     break;
+  case "__exec":
+    await (await import("./runtime/exec/main.ts")).execMain(rest);
+    break;
+  case "__exec-enter":
+    await (await import("./runtime/exec/enter.ts")).execEnterMain(rest);
+    break;
   default:
     process.exitCode = await (await import("./cli/main.ts")).cliMain(process.argv.slice(2));
 }

@@ -7,6 +7,7 @@ import type { Daemon } from "../daemon/daemon.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { imageRoutes } from "./routes/images.ts";
 import { containerRoutes } from "./routes/containers.ts";
+import { execRoutes } from "./routes/exec.ts";
 
 export function createApiApp(d: Daemon): Hono {
   const app = new Hono();
@@ -26,5 +27,6 @@ export function createApiApp(d: Daemon): Hono {
   app.route("/", systemRoutes(d));
   app.route("/", imageRoutes(d));
   app.route("/", containerRoutes(d.containers));
+  app.route("/", execRoutes(d));
   return app;
 }

@@ -21,5 +21,16 @@ export function hijackRoutes(d: Daemon): HijackRoute[] {
         });
       },
     },
+    {
+      method: "POST",
+      pattern: /^\/exec\/([^/]+)\/start$/,
+      keys: ["id"],
+      async handler(socket, params, _query, rest) {
+        const s = d.execs.get(params.id!);
+        socket.write(upgradeReply(s.body.Tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"));
+        if (rest.length) socket.unshift(rest);
+        await d.execs.start(params.id!, socket);
+      },
+    },
   ];
 }

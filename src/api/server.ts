@@ -10,7 +10,8 @@ import { dirname } from "node:path";
 import type { Hono } from "hono";
 import { apiVersion, minApiVersion } from "../version.ts";
 
-export type HijackHandler = (socket: Socket, params: Record<string, string>, query: URLSearchParams, head: Buffer) => void | Promise<void>;
+/** `rest` holds stream bytes that arrived after the request body; `body` is the request body. */
+export type HijackHandler = (socket: Socket, params: Record<string, string>, query: URLSearchParams, rest: Buffer, body: Buffer) => void | Promise<void>;
 
 export interface HijackRoute {
   method: string;
@@ -109,7 +110,9 @@ function onUpgrade(routes: HijackRoute[], req: http.IncomingMessage, socket: Soc
   if (!route) return fail(404, "page not found");
   const m = route.pattern.exec(path)!;
   const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(m[i + 1]!)]));
-  Promise.resolve(route.handler(socket, params, url.searchParams, head)).catch((e) => {
+  // The request body (exec start's {"Detach","Tty"}) comes first in the upgraded stream.
+  const len = Math.min(Number(req.headers["content-length"] ?? 0) || 0, head.length);
+  Promise.resolve(route.handler(socket, params, url.searchParams, head.subarray(len), head.subarray(0, len))).catch((e) => {
     if (!socket.destroyed) fail(e?.status ?? 500, String(e?.message ?? e));
   });
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { openStore, type Store } from "../store/index.ts";
 import { createImageService, type LocalImageService } from "./images.ts";
 import { ContainerEngine } from "./containers/engine.ts";
+import { ExecManager } from "./containers/exec.ts";
 import { EventBus } from "./events.ts";
 import type { DaemonConfig } from "./config.ts";
 import { defaultSocket } from "./config.ts";
@@ -23,6 +24,7 @@ export class Daemon {
   readonly warnings: string[] = [];
   readonly id: string;
   containers!: ContainerEngine;
+  execs!: ExecManager;
   images!: LocalImageService;
   runtime!: RuntimeDriver;
   cgroupVersion = "1";
@@ -46,6 +48,7 @@ export class Daemon {
     this.warnings.push(...this.runtime.warnings);
     this.containers = new ContainerEngine(this.store, this.images, this.runtime, this.events, humanDuration);
     this.containers.adoptRunning();
+    this.execs = new ExecManager(this.containers);
   }
 
   async serve(): Promise<string[]> {

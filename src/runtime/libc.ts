@@ -2,6 +2,7 @@
 // runtime needs. Strings go in as NUL-terminated Buffers that the caller's
 // frame keeps alive; every failure throws with the errno's name.
 import { dlopen, FFIType, ptr, read, CString } from "bun:ffi";
+import { openSync, constants as fsConstants } from "node:fs";
 
 const { i32, i64, u32, u64, ptr: P, cstring } = FFIType;
 
@@ -178,9 +179,13 @@ export function setWindowSize(fd: number, rows: number, cols: number): void {
   check("ioctl(TIOCSWINSZ)", sym.ioctl(fd, TIOCSWINSZ, ptr(ws) as unknown as number));
 }
 
-/** A new pseudo-terminal: the master fd (O_RDWR|O_NOCTTY|O_CLOEXEC) and the slave's path. */
-export function openPty(): { master: number; slavePath: string } {
-  const master = sym.posix_openpt(0o2 | 0o400 | 0o2000000);
+/**
+ * A new pseudo-terminal: the master fd (O_RDWR|O_NOCTTY|O_CLOEXEC) and the
+ * slave's path. With `ptmx` (a container's `/proc/PID/root/dev/pts/ptmx`) the
+ * terminal lives in that container's devpts, so ttyname() works inside it.
+ */
+export function openPty(ptmx?: string): { master: number; slavePath: string } {
+  const master = ptmx ? openSync(ptmx, fsConstants.O_RDWR | fsConstants.O_NOCTTY) : sym.posix_openpt(0o2 | 0o400 | 0o2000000);
   check("posix_openpt", master);
   check("grantpt", sym.grantpt(master));
   check("unlockpt", sym.unlockpt(master));

@@ -4,20 +4,12 @@
 // identity and capabilities), then execve()s the user's program so no Bun
 // stays inside. Everything here is synchronous: after unshare(NEWNS) only the
 // main thread sees the new mounts.
-import { readFileSync, readSync, writeSync, existsSync, mkdirSync, writeFileSync, statSync, symlinkSync, accessSync, constants, chmodSync } from "node:fs";
+import { readFileSync, readSync, existsSync, mkdirSync, writeFileSync, statSync, symlinkSync, chmodSync } from "node:fs";
 import { join } from "node:path";
 import * as c from "../libc.ts";
 import type { RuntimeSpec } from "../spec.ts";
-import { capabilityMask, lastCapability } from "../capabilities.ts";
 import { resolveUser } from "../user.ts";
-
-const CONTROL_FD = 3;
-
-class StartError extends Error {
-  constructor(message: string, readonly code: number) {
-    super(message);
-  }
-}
+import { StartError, lookPath, dropPrivileges, reportFailure, CONTROL_FD } from "../process.ts";
 
 function waitForGo(): void {
   const buf = Buffer.alloc(16);
@@ -73,11 +65,6 @@ function mountSpecialFs(s: RuntimeSpec): void {
   c.mount("shm", `${r}/dev/shm`, "tmpfs", NOSUID | NODEV | NOEXEC, "mode=1777,size=65536k");
   ensureDir(`${r}/dev/mqueue`);
   c.mount("mqueue", `${r}/dev/mqueue`, "mqueue", NOSUID | NODEV | NOEXEC);
-  if (s.tty) {
-    // The console: the PTY slave the shim gave us as stdin.
-    ensureFile(`${r}/dev/console`);
-    c.mount("/proc/self/fd/0", `${r}/dev/console`, null, c.MS.BIND);
-  }
 }
 
 function bindFiles(s: RuntimeSpec): void {
@@ -119,54 +106,6 @@ function maskPaths(s: RuntimeSpec): void {
   }
 }
 
-function lookPath(file: string, env: string[]): string {
-  const notFound = () => new StartError(`exec: "${file}": executable file not found in $PATH`, 127);
-  const check = (p: string) => {
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      return false;
-    }
-    if (st.isDirectory()) throw new StartError(`exec: "${file}": is a directory`, 126);
-    try {
-      accessSync(p, constants.X_OK);
-    } catch {
-      throw new StartError(`exec: "${file}": permission denied`, 126);
-    }
-    return true;
-  };
-  if (file.includes("/")) {
-    if (!existsSync(file)) throw new StartError(`exec: "${file}": stat ${file}: no such file or directory`, 127);
-    check(file);
-    return file;
-  }
-  const path = env.find((e) => e.startsWith("PATH="))?.slice(5) ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  for (const dir of path.split(":")) {
-    const p = `${dir || "."}/${file}`;
-    if (check(p)) return p;
-  }
-  throw notFound();
-}
-
-function dropPrivileges(s: RuntimeSpec, uid: number, gid: number, groups: number[]): void {
-  const keep = s.privileged ? -1n : capabilityMask(s.capabilities);
-  const last = lastCapability((p) => readFileSync(p, "utf8"));
-  if (!s.privileged) {
-    for (let cap = 0; cap <= last; cap++) {
-      if (!(keep & (1n << BigInt(cap)))) c.prctl(c.PR.CAPBSET_DROP, cap);
-    }
-  }
-  c.setgroups(groups);
-  c.setresgid(gid);
-  c.setresuid(uid);
-  if (uid === 0) {
-    const mask = s.privileged ? (1n << BigInt(last + 1)) - 1n : keep;
-    c.capset(mask, mask, mask);
-  }
-  if (s.noNewPrivileges) c.prctl(c.PR.SET_NO_NEW_PRIVS, 1);
-}
-
 function setup(s: RuntimeSpec): never {
   let flags = c.CLONE.NEWNS | c.CLONE.NEWUTS | c.CLONE.NEWIPC;
   if (s.network === "none") flags |= c.CLONE.NEWNET;
@@ -201,7 +140,7 @@ function setup(s: RuntimeSpec): never {
   if (!existsSync(cwd)) mkdirSync(cwd, { recursive: true, mode: 0o755 });
   const file = lookPath(s.args[0]!, env);
   c.chdir(cwd);
-  dropPrivileges(s, user.uid, user.gid, user.groups);
+  dropPrivileges(s.capabilities, s.privileged, s.noNewPrivileges, user.uid, user.gid, user.groups);
   c.setCloexec(CONTROL_FD);
   try {
     c.execve(file, s.args, env);
@@ -219,10 +158,7 @@ export async function initMain(argv: string[]): Promise<void> {
     if (!spec.args.length) throw new StartError("no command specified", 126);
     setup(spec);
   } catch (e) {
-    const code = e instanceof StartError ? e.code : 126;
-    const message = e instanceof StartError ? e.message : `container init failed: ${(e as Error).message}`;
-    writeSync(CONTROL_FD, JSON.stringify({ code, message }) + "\n");
-    process.exit(code);
+    reportFailure(e, "container init failed");
   }
 }
 

@@ -4,7 +4,7 @@
 // PTY), appends the json-file log, serves attach clients on SOCKET, and records
 // the exit in state.json. It is detached from the daemon, so containers keep
 // running when the daemon stops.
-import { openSync, closeSync, readFileSync, readSync, writeSync, rmSync, createReadStream } from "node:fs";
+import { openSync, closeSync, readFileSync, readSync, writeSync, rmSync, createReadStream, constants as fsConstants } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import * as c from "../libc.ts";
@@ -63,7 +63,8 @@ export async function shimMain(argv: string[]): Promise<void> {
   let slave: number | undefined;
   if (spec.tty) {
     pty = c.openPty();
-    slave = openSync(pty.slavePath, "r+");
+    // O_NOCTTY: the shim is a session leader and must not take the terminal as its own.
+    slave = openSync(pty.slavePath, fsConstants.O_RDWR | fsConstants.O_NOCTTY);
   }
 
   let proc: ReturnType<typeof Bun.spawn>;

@@ -1,0 +1,37 @@
+// berth exec: run a command in a running container.
+import type { Command } from "../command.ts";
+import { hijack } from "../../client/hijack.ts";
+import { pumpStreams } from "./attach-stream.ts";
+
+export const execCommand: Command = {
+  names: ["exec", "container exec"],
+  synopsis: "[OPTIONS] CONTAINER COMMAND [ARG...]",
+  description: "Execute a command in a running container",
+  flags: [
+    { name: "detach", short: "d", type: "bool", help: "Detached mode: run command in the background" },
+    { name: "interactive", short: "i", type: "bool", help: "Keep STDIN open even if not attached" },
+    { name: "tty", short: "t", type: "bool", help: "Allocate a pseudo-TTY" },
+    { name: "env", short: "e", type: "list", help: "Set environment variables" },
+    { name: "user", short: "u", type: "string", help: "Username or UID (format: <name|uid>[:<group|gid>])" },
+    { name: "workdir", short: "w", type: "string", help: "Working directory inside the container" },
+    { name: "privileged", type: "bool", help: "Give extended privileges to the command" },
+  ],
+  stopAtPositional: true,
+  minArgs: 2,
+  async run(ctx, f, [container, ...cmd]) {
+    const client = await ctx.client();
+    const body = {
+      AttachStdin: f.interactive && !f.detach, AttachStdout: !f.detach, AttachStderr: !f.detach, Tty: f.tty,
+      Env: f.env, User: f.user ?? "", WorkingDir: f.workdir ?? "", Privileged: f.privileged, Cmd: cmd,
+    };
+    const { Id } = await client.json("POST", `/containers/${container}/exec`, { json: body });
+    if (f.detach) {
+      await client.request("POST", `/exec/${Id}/start`, { json: { Detach: true, Tty: f.tty } });
+      return 0;
+    }
+    const h = await hijack(client, `/exec/${Id}/start`, {}, { Detach: false, Tty: f.tty });
+    await pumpStreams(h.socket, h.head, { tty: f.tty, stdin: f.interactive });
+    const info = await client.json("GET", `/exec/${Id}/json`);
+    return info.ExitCode ?? 0;
+  },
+};

@@ -1,0 +1,117 @@
+// Exec sessions: `POST /containers/{id}/exec` records one, `/exec/{id}/start`
+// runs it through the runtime's two exec stages and streams its stdio, and
+// `/exec/{id}/json` reports it. Sessions live in memory, as in dockerd.
+import { spawn, type ChildProcess } from "node:child_process";
+import { writeFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Socket } from "node:net";
+import { ConflictError, InvalidParameterError, NotFoundError } from "../../errors.ts";
+import { selfCommand } from "../../self.ts";
+import type { ContainerEngine } from "./engine.ts";
+import { buildSpec } from "./spec.ts";
+import type { ExecConfig } from "../../runtime/exec/config.ts";
+import { frame } from "./logs.ts";
+import { constants as osConstants } from "node:os";
+
+interface ExecSession {
+  id: string;
+  containerId: string;
+  body: Record<string, any>;
+  running: boolean;
+  exitCode: number | null;
+  pid: number;
+  child?: ChildProcess;
+}
+
+export class ExecManager {
+  private sessions = new Map<string, ExecSession>();
+
+  constructor(private engine: ContainerEngine) {}
+
+  create(containerRef: string, body: Record<string, any>): string {
+    const c = this.engine.find(containerRef);
+    if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
+    if (c.state.Paused) throw new ConflictError(`Container ${c.id} is paused, unpause the container before exec`);
+    if (!Array.isArray(body?.Cmd) || body.Cmd.length === 0) throw new InvalidParameterError("No exec command specified");
+    const id = crypto.getRandomValues(new Uint8Array(32)).reduce((s, b) => s + b.toString(16).padStart(2, "0"), "");
+    this.sessions.set(id, { id, containerId: c.id, body, running: false, exitCode: null, pid: 0 });
+    this.engine.events.emit("container", `exec_create: ${body.Cmd.join(" ")}`, c.id, { execID: id });
+    return id;
+  }
+
+  get(id: string): ExecSession {
+    const s = this.sessions.get(id);
+    if (!s) throw new NotFoundError(`No such exec instance: ${id}`);
+    return s;
+  }
+
+  inspect(id: string): Record<string, unknown> {
+    const s = this.get(id);
+    return {
+      ID: s.id, Running: s.running, ExitCode: s.exitCode, ProcessConfig: {
+        tty: !!s.body.Tty, entrypoint: s.body.Cmd[0], arguments: s.body.Cmd.slice(1), privileged: !!s.body.Privileged, user: s.body.User ?? "",
+      },
+      OpenStdin: !!s.body.AttachStdin, OpenStderr: !!s.body.AttachStderr, OpenStdout: !!s.body.AttachStdout,
+      CanRemove: false, ContainerID: s.containerId, DetachKeys: s.body.DetachKeys ?? "", Pid: s.pid,
+    };
+  }
+
+  /** Starts the session; with a client socket its stdio is streamed until the program exits. */
+  start(id: string, client?: Socket): Promise<void> {
+    const s = this.get(id);
+    if (s.running || s.exitCode !== null) throw new ConflictError(`Error: Exec command ${id} has already run`);
+    const c = this.engine.find(s.containerId);
+    if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
+    const spec = buildSpec(c, this.engine.paths(c));
+    const b = s.body;
+    const env = [...(c.config.Env ?? [])];
+    for (const e of b.Env ?? []) {
+      const k = String(e).split("=", 1)[0];
+      const i = env.findIndex((x) => x.split("=", 1)[0] === k);
+      if (i >= 0) env[i] = e;
+      else env.push(e);
+    }
+    const cfg: ExecConfig = {
+      pid: c.state.Pid, args: b.Cmd, env, user: b.User || c.config.User || "", cwd: b.WorkingDir || c.config.WorkingDir || "/",
+      tty: !!b.Tty, privileged: !!b.Privileged || spec.privileged, capabilities: spec.capabilities, noNewPrivileges: spec.noNewPrivileges,
+      cgroupPath: spec.cgroupPath,
+    };
+    const file = join(this.engine.paths(c).root, `exec-${id}.json`);
+    writeFileSync(file, JSON.stringify(cfg));
+    const [cmd, ...pre] = selfCommand();
+    const child = spawn(cmd!, [...pre, "__exec", file], { stdio: [client && b.AttachStdin ? "pipe" : "ignore", "pipe", "pipe"] });
+    s.child = child;
+    s.running = true;
+    s.pid = child.pid ?? 0;
+    this.engine.events.emit("container", `exec_start: ${b.Cmd.join(" ")}`, c.id, { execID: id });
+    const tty = !!b.Tty;
+    const send = (stream: 1 | 2, data: Buffer) => {
+      if (!client || client.destroyed) return;
+      if (stream === 1 ? !b.AttachStdout : !b.AttachStderr) return;
+      client.write(tty ? data : frame(stream, data));
+    };
+    child.stdout!.on("data", (d: Buffer) => send(1, d));
+    child.stderr!.on("data", (d: Buffer) => send(2, d));
+    if (client && child.stdin) {
+      client.on("data", (d: Buffer) => child.stdin!.write(d));
+      client.on("end", () => child.stdin!.end());
+      child.stdin.on("error", () => {});
+    }
+    client?.on("error", () => {});
+    return new Promise((resolve) => {
+      child.on("close", (code, signal) => {
+        s.running = false;
+        s.exitCode = signal ? 128 + ((osConstants.signals as Record<string, number>)[signal] ?? 0) : code ?? 0;
+        rmSync(file, { force: true });
+        this.engine.events.emit("container", "exec_die", c.id, { execID: id, exitCode: String(s.exitCode) });
+        client?.end();
+        resolve();
+      });
+    });
+  }
+
+  /** Resizing needs the exec's PTY, which its first stage holds; not wired yet. */
+  resize(id: string): void {
+    this.get(id);
+  }
+}

@@ -1,0 +1,51 @@
+// `berth __exec-enter FILE`, stage 2 of an exec: already in the container's
+// PID namespace, it joins its IPC, UTS, network and mount namespaces, takes
+// the requested identity and the container's capabilities, and execve()s.
+import { existsSync, openSync, readFileSync, readSync } from "node:fs";
+import * as c from "../libc.ts";
+import { resolveUser } from "../user.ts";
+import { dropPrivileges, lookPath, reportFailure, StartError, CONTROL_FD } from "../process.ts";
+import type { ExecConfig } from "./config.ts";
+
+function waitForGo(): void {
+  const buf = Buffer.alloc(8);
+  let got = "";
+  while (!got.includes("\n")) {
+    const n = readSync(CONTROL_FD, buf, 0, buf.length, null);
+    if (n <= 0) process.exit(1);
+    got += buf.toString("utf8", 0, n);
+  }
+}
+
+export async function execEnterMain(argv: string[]): Promise<void> {
+  const cfg: ExecConfig = JSON.parse(readFileSync(argv[0]!, "utf8"));
+  const fds = ["ipc", "uts", "net", "mnt"].map((ns) => openSync(`/proc/${cfg.pid}/ns/${ns}`, "r"));
+  waitForGo();
+  try {
+    // setns into a mount namespace needs a private fs_struct; Bun's threads share ours.
+    c.unshare(c.CLONE.FS);
+    for (const fd of fds) c.setns(fd, 0);
+    if (cfg.tty) {
+      c.setsid();
+      c.setControllingTty(0);
+    }
+    let user;
+    try {
+      user = resolveUser(cfg.user);
+    } catch (e) {
+      throw new StartError((e as Error).message, 126);
+    }
+    const env = [...cfg.env];
+    if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${user.home}`);
+    if (cfg.tty && !env.some((e) => e.startsWith("TERM="))) env.push("TERM=xterm");
+    const file = lookPath(cfg.args[0]!, env);
+    const cwd = cfg.cwd || "/";
+    if (!existsSync(cwd)) throw new StartError(`chdir to cwd ("${cwd}") set in config.json failed: no such file or directory`, 126);
+    c.chdir(cwd);
+    dropPrivileges(cfg.capabilities, cfg.privileged, cfg.noNewPrivileges, user.uid, user.gid, user.groups);
+    c.setCloexec(CONTROL_FD);
+    c.execve(file, cfg.args, env);
+  } catch (e) {
+    reportFailure(e, "exec failed");
+  }
+}

@@ -1,0 +1,76 @@
+// The last steps before a container process becomes the user's program,
+// shared by a container's init and by exec: finding the program as Docker
+// does, dropping identity and capabilities, and reporting failures to the
+// parent over the control descriptor (fd 3).
+import { readFileSync, statSync, existsSync, accessSync, constants, writeSync } from "node:fs";
+import * as c from "./libc.ts";
+import { capabilityMask, lastCapability } from "./capabilities.ts";
+
+export const CONTROL_FD = 3;
+
+/** A failure before execve, with the exit code Docker gives it (126, 127). */
+export class StartError extends Error {
+  constructor(message: string, readonly code: number) {
+    super(message);
+  }
+}
+
+/** Writes `{code, message}` on the control fd and exits with the code. */
+export function reportFailure(e: unknown, context: string): never {
+  const code = e instanceof StartError ? e.code : 126;
+  const message = e instanceof StartError ? e.message : `${context}: ${(e as Error).message}`;
+  try {
+    writeSync(CONTROL_FD, JSON.stringify({ code, message }) + "\n");
+  } catch {}
+  process.exit(code);
+}
+
+export function lookPath(file: string, env: string[]): string {
+  const notFound = () => new StartError(`exec: "${file}": executable file not found in $PATH`, 127);
+  const check = (p: string) => {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      return false;
+    }
+    if (st.isDirectory()) throw new StartError(`exec: "${file}": is a directory`, 126);
+    try {
+      accessSync(p, constants.X_OK);
+    } catch {
+      throw new StartError(`exec: "${file}": permission denied`, 126);
+    }
+    return true;
+  };
+  if (file.includes("/")) {
+    if (!existsSync(file)) throw new StartError(`exec: "${file}": stat ${file}: no such file or directory`, 127);
+    check(file);
+    return file;
+  }
+  const path = env.find((e) => e.startsWith("PATH="))?.slice(5) ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (const dir of path.split(":")) {
+    const p = `${dir || "."}/${file}`;
+    if (check(p)) return p;
+  }
+  throw notFound();
+}
+
+/** Bounding set, groups, gid, uid, then capabilities (root keeps only `capabilities`). */
+export function dropPrivileges(capabilities: string[], privileged: boolean, noNewPrivileges: boolean, uid: number, gid: number, groups: number[]): void {
+  const keep = privileged ? -1n : capabilityMask(capabilities);
+  const last = lastCapability((p) => readFileSync(p, "utf8"));
+  if (!privileged) {
+    for (let cap = 0; cap <= last; cap++) {
+      if (!(keep & (1n << BigInt(cap)))) c.prctl(c.PR.CAPBSET_DROP, cap);
+    }
+  }
+  c.setgroups(groups);
+  c.setresgid(gid);
+  c.setresuid(uid);
+  if (uid === 0) {
+    const mask = privileged ? (1n << BigInt(last + 1)) - 1n : keep;
+    c.capset(mask, mask, mask);
+  }
+  if (noNewPrivileges) c.prctl(c.PR.SET_NO_NEW_PRIVS, 1);
+}
+

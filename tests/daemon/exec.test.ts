@@ -1,0 +1,71 @@
+// exec and TTYs: berth's CLI and the docker CLI, into a running container.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+
+let d: TestDaemon;
+const ok = requireDaemon();
+
+beforeAll(async () => {
+  if (!ok) return;
+  d = await startDaemon();
+  expect((await d.cli(["import", busyboxRootfsTar(d.dir), "busybox"])).code).toBe(0);
+  expect((await d.cli(["run", "-d", "--name", "box", "-e", "FROM_RUN=1", "busybox", "sleep", "120"])).code).toBe(0);
+});
+afterAll(async () => {
+  if (ok) await d.stop();
+});
+
+describe.if(ok)("exec", () => {
+  test("joins the container's PID namespace and returns the exit code", async () => {
+    const r = await d.cli(["exec", "box", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '; echo; exit 5"]);
+    expect(r.stdout).toBe("sleep 120 \n");
+    expect(r.code).toBe(5);
+  });
+
+  test("sees the container's hostname, env and filesystem, with -e, -u and -w", async () => {
+    await d.cli(["exec", "box", "sh", "-c", "echo marker > /tmp/m"]);
+    const r = await d.cli(["exec", "-e", "X=2", "-u", "nobody", "-w", "/tmp", "box", "sh", "-c", 'echo "$FROM_RUN $X $(pwd) $(id -u) $(cat m)"']);
+    expect(r.stdout.trim()).toBe("1 2 /tmp 65534 marker");
+  });
+
+  test("stdin with -i", async () => {
+    const r = await d.cli(["exec", "-i", "box", "cat"], { stdin: "piped in\n" });
+    expect(r.stdout).toBe("piped in\n");
+  });
+
+  test("a missing command exits 127 with Docker's message", async () => {
+    const r = await d.cli(["exec", "box", "nosuch"]);
+    expect(r.code).toBe(127);
+    expect(r.stderr).toContain('exec: "nosuch": executable file not found in $PATH');
+  });
+
+  test("exec into a stopped container is refused", async () => {
+    await d.cli(["create", "--name", "stopped", "busybox", "true"]);
+    const r = await d.cli(["exec", "stopped", "true"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("is not running");
+  });
+
+  test("-t gives a terminal from the container's own devpts", async () => {
+    const r = await d.cli(["exec", "-t", "box", "tty"]);
+    expect(r.stdout.trim()).toMatch(/^\/dev\/pts\/\d+$/);
+    const run = await d.cli(["run", "--rm", "-t", "busybox", "sh", "-c", "test -t 0 && test -t 1 && echo tty"]);
+    expect(run.stdout.trim()).toBe("tty");
+  });
+
+  test("the docker CLI's exec, with and without -t", async () => {
+    const docker = "/usr/local/bin/docker";
+    if (!existsSync(docker)) {
+      if (process.env.CI === "true") throw new Error("the docker CLI is not installed");
+      return;
+    }
+    const env = { ...process.env, DOCKER_HOST: d.host };
+    const plain = Bun.spawnSync([docker, "exec", "box", "echo", "via-docker"], { env });
+    expect(plain.stdout.toString()).toBe("via-docker\n");
+    const tty = Bun.spawnSync([docker, "exec", "-t", "box", "tty"], { env });
+    expect(tty.stdout.toString().trim()).toMatch(/^\/dev\/pts\/\d+$/);
+    const code = Bun.spawnSync([docker, "exec", "box", "sh", "-c", "exit 9"], { env });
+    expect(code.exitCode).toBe(9);
+  });
+});
