@@ -68,4 +68,27 @@ describe.if(ok)("exec", () => {
     const code = Bun.spawnSync([docker, "exec", "box", "sh", "-c", "exit 9"], { env });
     expect(code.exitCode).toBe(9);
   });
+
+  test("top lists the container's processes with ps -ef columns", async () => {
+    const r = await d.cli(["top", "box"]);
+    expect(r.stdout).toMatch(/^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/m);
+    expect(r.stdout).toMatch(/^root\s+\d+\s+\d+\s+0\s+\S+\s+\?\s+\S+\s+sleep 120$/m);
+  });
+
+  test("diff reports additions, changes and deletions", async () => {
+    await d.cli(["exec", "box", "sh", "-c", "echo x > /tmp/newfile; rm /bin/true"]);
+    const lines = (await d.cli(["diff", "box"])).stdout.trim().split("\n");
+    expect(lines).toContain("A /tmp/newfile");
+    expect(lines).toContain("D /bin/true");
+    expect(lines).toContain("C /bin");
+    expect(lines.some((l) => l.includes("/etc/hostname"))).toBe(false);
+  });
+
+  test("pause freezes the container, unpause thaws it", async () => {
+    expect((await d.cli(["pause", "box"])).code).toBe(0);
+    expect((await d.cli(["ps", "--format", "{{.Names}} {{.State}}"])).stdout).toContain("box paused");
+    expect((await d.cli(["exec", "box", "true"])).stderr).toContain("is paused");
+    expect((await d.cli(["unpause", "box"])).code).toBe(0);
+    expect((await d.cli(["exec", "box", "echo", "awake"])).stdout).toBe("awake\n");
+  });
 });

@@ -89,6 +89,17 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     });
   });
 
+  app.post("/containers/:id/pause", (c) => {
+    engine.pause(c.req.param("id"));
+    return c.body(null, 204);
+  });
+  app.post("/containers/:id/unpause", (c) => {
+    engine.unpause(c.req.param("id"));
+    return c.body(null, 204);
+  });
+  app.get("/containers/:id/top", (c) => c.json(engine.top(c.req.param("id"))));
+  app.get("/containers/:id/changes", (c) => c.json(engine.changes(c.req.param("id"))));
+
   app.post("/containers/:id/resize", (c) => {
     engine.resize(c.req.param("id"), Number(c.req.query("h") ?? 0), Number(c.req.query("w") ?? 0));
     return c.body(null, 200);

@@ -19,6 +19,8 @@ import { buildSpec } from "./spec.ts";
 import { matchesFilters } from "./filters.ts";
 import type { Socket } from "node:net";
 import { bridgeAttach, type AttachOptions } from "./attach.ts";
+import { openCgroup } from "../../runtime/cgroups.ts";
+import { containerChanges, topOf, type Change, type TopResult } from "./inspect-fs.ts";
 import type { EventSink } from "./events.ts";
 
 export class ContainerEngine {
@@ -76,9 +78,6 @@ export class ContainerEngine {
       Object.assign(next, { Status: "exited", Running: false, Paused: false, Pid: 0, ExitCode: 255, Error: "container state lost" });
     } else if (st.exit) {
       this.applyExit(next, st.exit);
-    } else {
-      next.Paused = !!st.paused;
-      next.Status = st.paused ? "paused" : "running";
     }
     if (JSON.stringify(next) !== JSON.stringify(c.state)) {
       this.records.saveState(c.id, next);
@@ -243,10 +242,48 @@ export class ContainerEngine {
     sock.end(JSON.stringify({ resize: [h, w] }) + "\n");
   }
 
+  pause(ref: string): void {
+    const c = this.find(ref);
+    if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
+    if (c.state.Paused) throw new ConflictError(`Container ${c.id} is already paused`);
+    openCgroup(`berth/${c.id}`, {}).freeze(true);
+    this.records.saveState(c.id, { ...c.state, Paused: true, Status: "paused" });
+    this.events.emit("container", "pause", c.id, this.eventAttrs(c));
+  }
+
+  unpause(ref: string): void {
+    const c = this.find(ref);
+    if (!c.state.Paused) throw new ConflictError(`Container ${c.id} is not paused`);
+    openCgroup(`berth/${c.id}`, {}).freeze(false);
+    this.records.saveState(c.id, { ...c.state, Paused: false, Status: "running" });
+    this.events.emit("container", "unpause", c.id, this.eventAttrs(c));
+  }
+
+  /** A frozen process gets its signal only once thawed, as dockerd does after kill/stop. */
+  private thawIfPaused(c: ContainerRecord): void {
+    if (!c.state.Paused) return;
+    try {
+      openCgroup(`berth/${c.id}`, {}).freeze(false);
+    } catch {}
+  }
+
+  top(ref: string): TopResult {
+    const c = this.find(ref);
+    if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
+    return topOf(openCgroup(`berth/${c.id}`, {}).pids());
+  }
+
+  changes(ref: string): Change[] {
+    const c = this.find(ref);
+    const p = this.paths(c);
+    return containerChanges(p.upperDir, p.lowerDirs);
+  }
+
   kill(ref: string, signal = "SIGKILL"): void {
     const c = this.find(ref);
     if (!c.state.Running) throw new ConflictError(`Cannot kill container: ${ref}: Container ${c.id} is not running`);
     this.runtime.signal(this.paths(c).root, signal);
+    this.thawIfPaused(c);
     this.events.emit("container", "kill", c.id, { ...this.eventAttrs(c), signal });
   }
 
@@ -261,6 +298,7 @@ export class ContainerEngine {
     try {
       this.runtime.signal(dir, sig);
     } catch {}
+    this.thawIfPaused(c);
     const done = await Promise.race([exited.then(() => true), Bun.sleep(t * 1000).then(() => false)]);
     if (!done) {
       try {
@@ -335,6 +373,7 @@ export class ContainerEngine {
       try {
         this.runtime.signal(dir, "SIGKILL");
       } catch {}
+      this.thawIfPaused(c);
       await exited.catch(() => {});
       c = this.find(c.id);
     }

@@ -1,0 +1,61 @@
+// pause, unpause, top, diff.
+import type { Command } from "../command.ts";
+import { tabwrite } from "../format/table.ts";
+import { ApiError } from "../../client/client.ts";
+
+function eachName(path: (n: string) => string, description: string, name: string): Command {
+  return {
+    names: [name, `container ${name}`],
+    synopsis: "CONTAINER [CONTAINER...]",
+    description,
+    flags: [],
+    minArgs: 1,
+    async run(ctx, _f, args) {
+      const client = await ctx.client();
+      let failed = false;
+      for (const n of args) {
+        try {
+          await client.request("POST", path(n));
+          ctx.out(n);
+        } catch (e) {
+          if (!(e instanceof ApiError)) throw e;
+          ctx.err(`Error response from daemon: ${e.message}`);
+          failed = true;
+        }
+      }
+      return failed ? 1 : 0;
+    },
+  };
+}
+
+export const pauseCommand = eachName((n) => `/containers/${n}/pause`, "Pause all processes within one or more containers", "pause");
+export const unpauseCommand = eachName((n) => `/containers/${n}/unpause`, "Unpause all processes within one or more containers", "unpause");
+
+export const topCommand: Command = {
+  names: ["top", "container top"],
+  synopsis: "CONTAINER [ps OPTIONS]",
+  description: "Display the running processes of a container",
+  flags: [],
+  stopAtPositional: true,
+  minArgs: 1,
+  async run(ctx, _f, [name]) {
+    const r = await (await ctx.client()).json("GET", `/containers/${name}/top`);
+    const lines = [r.Titles.join("\t"), ...r.Processes.map((p: string[]) => p.join("\t"))];
+    process.stdout.write(tabwrite(lines.join("\n") + "\n"));
+    return 0;
+  },
+};
+
+export const diffCommand: Command = {
+  names: ["diff", "container diff"],
+  synopsis: "CONTAINER",
+  description: "Inspect changes to files or directories on a container's filesystem",
+  flags: [],
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx, _f, [name]) {
+    const changes: { Path: string; Kind: number }[] = await (await ctx.client()).json("GET", `/containers/${name}/changes`);
+    for (const c of changes ?? []) ctx.out(`${"CAD"[c.Kind]} ${c.Path}`);
+    return 0;
+  },
+};
