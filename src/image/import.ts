@@ -11,6 +11,7 @@ import { sniffCompression } from "./materialize.ts";
 import { hostPlatform, parsePlatform, type Platform } from "./platform.ts";
 import { formatReference, parseReference, withDefaultTag } from "./reference.ts";
 import { withWriteSession, type WriteSession } from "./session.ts";
+import type { LayerRecord } from "../store/image-records.ts";
 
 export interface ImportOptions {
   repo?: string;
@@ -33,15 +34,23 @@ async function* iterate(s: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array
   yield* s as AsyncIterable<Uint8Array>;
 }
 
+/** A layer of an image being built on top of another. */
+export interface ParentImage {
+  id: Digest;
+  layers: LayerRecord[];
+}
+
 /**
- * Spools `source` into a blob while applying it as the single layer of a new
- * image with `config` (rootfs filled in here); commits it under `tag`.
+ * Spools `source` into a blob while applying it as a new layer on top of
+ * `parent`'s (none for import), then records an image with `base` as config
+ * (rootfs filled in here) under `tag`.
  */
-export async function createSingleLayerImage(
+export async function createLayeredImage(
   session: WriteSession,
   source: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
   base: ImageConfig,
   tag: string | undefined,
+  parent?: ParentImage,
 ): Promise<Digest> {
   const writer = await session.writer();
   const src = iterate(source);
@@ -55,9 +64,11 @@ export async function createSingleLayerImage(
       }
     },
   };
+  const below = parent?.layers ?? [];
+  const parentChainId = below.length ? below[below.length - 1]!.chainId : null;
   let snap;
   try {
-    snap = await session.prepareFromContent(null, teed);
+    snap = await session.prepareFromContent(parentChainId, teed);
     // The layer reader may stop at the end-of-archive blocks: keep every byte in the blob.
     for (let r = await src.next(); !r.done; r = await src.next()) await writer.write(r.value);
   } catch (e) {
@@ -65,7 +76,7 @@ export async function createSingleLayerImage(
     throw e;
   }
   const blob = await writer.commit();
-  const config: ImageConfig = { ...base, rootfs: { type: "layers", diff_ids: [snap.diffId] } };
+  const config: ImageConfig = { ...base, rootfs: { type: "layers", diff_ids: [...below.map((l) => l.diffId), snap.diffId] } };
   const configBytes = encodeConfig(config);
   const cfg = await session.ingest(configBytes);
   const mediaType = ociLayerType(await sniffCompression(session.store, blob.digest));
@@ -78,7 +89,8 @@ export async function createSingleLayerImage(
         os: config.os,
         architecture: config.architecture,
         variant: config.variant,
-        layers: [{ chainId: snap.chainId, diffId: snap.diffId, parentChainId: null, blob: { digest: blob.digest, mediaType, size: blob.size } }],
+        ...(parent ? { parent: parent.id } : {}),
+        layers: [...below, { chainId: snap.chainId, diffId: snap.diffId, parentChainId, blob: { digest: blob.digest, mediaType, size: blob.size } }],
         manifests: [],
       },
     ],
@@ -107,5 +119,5 @@ export async function importRootfs(
     history: [{ created, created_by: "", comment: comment || "Imported from -" }],
     rootfs: { type: "layers", diff_ids: [] },
   };
-  return withWriteSession(store, (s) => createSingleLayerImage(s, source, base, tag));
+  return withWriteSession(store, (s) => createLayeredImage(s, source, base, tag));
 }

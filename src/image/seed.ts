@@ -3,7 +3,7 @@
 import type { Store } from "../store/index.ts";
 import type { Digest } from "../store/digest.ts";
 import { helloWorldProgram, helloWorldImageConfig, HELLO_WORLD_CREATED, type HelloWorldArch } from "./hello-world/program.ts";
-import { createSingleLayerImage } from "./import.ts";
+import { createLayeredImage } from "./import.ts";
 import { hostPlatform } from "./platform.ts";
 import { withWriteSession } from "./session.ts";
 import { newTarHeaderEncoder } from "./archive/tar-out.ts";
@@ -30,7 +30,7 @@ export async function seedHelloWorld(store: Store, arch?: HelloWorldArch): Promi
   const base = helloWorldImageConfig(a);
   const layer = helloWorldLayer(a);
   return withWriteSession(store, (s) =>
-    createSingleLayerImage(s, (async function* () { yield layer; })(), base, HELLO_WORLD_TAG),
+    createLayeredImage(s, (async function* () { yield layer; })(), base, HELLO_WORLD_TAG),
   );
 }
 

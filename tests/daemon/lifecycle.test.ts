@@ -82,4 +82,16 @@ describe.if(ok)("container lifecycle", () => {
     const leftover = existsSync(cg) ? readdirSync(cg, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : [];
     expect(leftover).toEqual([]);
   });
+
+  test("commit makes the container's changes a new layer; the image runs", async () => {
+    await d.cli(["run", "--name", "cm", "busybox", "sh", "-c", "echo committed > /greeting; rm /bin/true"]);
+    const r = await d.cli(["commit", "-m", "add greeting", "-c", 'CMD ["cat", "/greeting"]', "cm", "greet:1"]);
+    expect(r.stdout.trim()).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect((await d.cli(["run", "--rm", "greet:1"])).stdout).toBe("committed\n");
+    expect((await d.cli(["run", "--rm", "greet:1", "true"])).code).toBe(127); // the deletion is a whiteout in the new layer
+    const layers = (await d.cli(["image", "inspect", "-f", "{{len .RootFS.Layers}}", "greet:1"])).stdout.trim();
+    expect(layers).toBe("2");
+    expect((await d.cli(["history", "--format", "{{.Comment}}", "greet:1"])).stdout.split("\n")[0]).toBe("add greeting");
+    await d.cli(["rm", "cm"]);
+  });
 });

@@ -50,6 +50,19 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     );
   });
 
+  app.post("/commit", async (c) => {
+    const q = (k: string) => c.req.query(k);
+    const container = q("container");
+    if (!container) throw new InvalidParameterError("No container specified");
+    const text = await c.req.text();
+    const config = text.trim() ? JSON.parse(text) : undefined;
+    const id = await engine.commit(container, {
+      repo: q("repo") || undefined, tag: q("tag") || undefined, comment: q("comment") || undefined, author: q("author") || undefined,
+      changes: c.req.queries("changes") ?? [], pause: q("pause") === undefined ? true : bool(q("pause")), config,
+    });
+    return c.json({ Id: id }, 201);
+  });
+
   app.post("/containers/prune", async (c) => c.json(await engine.prune(parseFilters(c.req.query("filters")))));
 
   app.get("/containers/:id/json", async (c) => c.json(await engine.inspect(c.req.param("id"))));

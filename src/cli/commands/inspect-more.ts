@@ -59,3 +59,31 @@ export const diffCommand: Command = {
     return 0;
   },
 };
+
+export const commitCommand: Command = {
+  names: ["commit", "container commit"],
+  synopsis: "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
+  description: "Create a new image from a container's changes",
+  flags: [
+    { name: "author", short: "a", type: "string", help: 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")' },
+    { name: "change", short: "c", type: "list", help: "Apply Dockerfile instruction to the created image" },
+    { name: "message", short: "m", type: "string", help: "Commit message" },
+    { name: "pause", short: "p", type: "bool", default: true, help: "Pause container during commit" },
+  ],
+  minArgs: 1,
+  maxArgs: 2,
+  async run(ctx, f, [container, ref]) {
+    let repo: string | undefined;
+    let tag: string | undefined;
+    if (ref) {
+      const colon = ref.lastIndexOf(":");
+      if (colon > ref.lastIndexOf("/")) [repo, tag] = [ref.slice(0, colon), ref.slice(colon + 1)];
+      else repo = ref;
+    }
+    const r = await (await ctx.client()).json("POST", "/commit", {
+      query: { container, repo, tag, author: f.author, comment: f.message, changes: f.change, pause: f.pause ? "1" : "0" },
+    });
+    ctx.out(r.Id);
+    return 0;
+  },
+};

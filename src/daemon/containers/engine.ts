@@ -20,7 +20,11 @@ import { matchesFilters } from "./filters.ts";
 import type { Socket } from "node:net";
 import { bridgeAttach, type AttachOptions } from "./attach.ts";
 import { openCgroup } from "../../runtime/cgroups.ts";
-import { containerChanges, topOf, type Change, type TopResult } from "./inspect-fs.ts";
+import { containerChanges, topOf, withoutMountPoints, type Change, type TopResult } from "./inspect-fs.ts";
+import { applyChanges } from "../../image/changes.ts";
+import { commitImage } from "../../image/commit.ts";
+import { directoryEntries } from "../../layer/diff.ts";
+import { tarStream } from "../../layer/tar/write.ts";
 import type { EventSink } from "./events.ts";
 
 export class ContainerEngine {
@@ -257,6 +261,30 @@ export class ContainerEngine {
     openCgroup(`berth/${c.id}`, {}).freeze(false);
     this.records.saveState(c.id, { ...c.state, Paused: false, Status: "running" });
     this.events.emit("container", "unpause", c.id, this.eventAttrs(c));
+  }
+
+  /**
+   * `POST /commit`: the container's changes as a new layer on its image. A
+   * running container is frozen meanwhile (Docker's `pause=true`).
+   */
+  async commit(ref: string, o: { repo?: string; tag?: string; comment?: string; author?: string; changes?: string[]; pause?: boolean; config?: Record<string, any> }): Promise<string> {
+    const c = this.find(ref);
+    const p = this.paths(c);
+    const config = applyChanges({ ...c.config, ...(o.config ?? {}) }, o.changes ?? []);
+    delete (config as any).Hostname;
+    const freeze = c.state.Running && !c.state.Paused && o.pause !== false;
+    if (freeze) openCgroup(`berth/${c.id}`, {}).freeze(true);
+    try {
+      const diff = tarStream(withoutMountPoints(directoryEntries(p.upperDir, { overlayUpper: true })));
+      const id = await commitImage(this.store, c.imageId as any, diff, {
+        repo: o.repo, tag: o.tag, comment: o.comment, author: o.author, containerId: c.id, config,
+        createdBy: [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])].join(" "),
+      });
+      this.events.emit("container", "commit", c.id, { ...this.eventAttrs(c), comment: o.comment ?? "" });
+      return id;
+    } finally {
+      if (freeze) openCgroup(`berth/${c.id}`, {}).freeze(false);
+    }
   }
 
   /** A frozen process gets its signal only once thawed, as dockerd does after kill/stop. */

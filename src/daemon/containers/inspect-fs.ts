@@ -37,6 +37,14 @@ export function containerChanges(upper: string, lowers: string[]): Change[] {
   return out.filter((c) => c.Path !== "/etc" || c.Kind !== 0 || out.some((o) => o.Path.startsWith("/etc/")));
 }
 
+/** Drops the placeholder files the runtime creates for its bind mounts from a diff's entries. */
+export async function* withoutMountPoints<T extends { entry: { path: string } }>(items: AsyncIterable<T>): AsyncGenerator<T> {
+  for await (const item of items) {
+    const path = "/" + item.entry.path.replace(/^\.?\/+/, "").replace(/\/$/, "");
+    if (!hidden.has(path) || path === "/dev" || path === "/proc" || path === "/sys") yield item;
+  }
+}
+
 export interface TopResult {
   Titles: string[];
   Processes: string[][];
