@@ -19,6 +19,11 @@ import { LayerWriter, type WhiteoutMode } from "./apply/writer.ts";
 export type { WhiteoutMode } from "./apply/writer.ts";
 
 export interface ApplyOptions {
+  /**
+   * The target is already free of symlinks: use it as given. Needed under
+   * /proc/PID/root, which realpath would turn into the host's "/".
+   */
+  resolvedTarget?: boolean;
   /** Default "overlay" (a snapshot dir for overlayfs). */
   whiteoutMode?: WhiteoutMode;
   /** Device nodes in the layer: "create", "skip" (default) or "refuse". Whiteouts are not affected. */
@@ -50,7 +55,7 @@ export interface ApplyResult {
 
 export async function applyLayer(source: ByteSource, target: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
   mkdirSync(target, { recursive: true, mode: 0o755 });
-  const root = realpathSync(target);
+  const root = opts.resolvedTarget ? target : realpathSync(target);
   const newHash = opts.sha256 ?? (() => new NativeSha256());
   const rawHash = newHash();
   const tarHash = newHash();

@@ -135,3 +135,24 @@ async function* readFile(path: string, size: number): AsyncGenerator<Uint8Array>
 function byBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
+
+/**
+ * Tar entries for one path named `name` in the archive: a file or symlink on
+ * its own, or a directory with everything under it (`docker cp`'s shape).
+ */
+export async function* pathEntries(hostPath: string, name: string): AsyncGenerator<TarWriteItem> {
+  const st = lstatSync(hostPath, { bigint: true });
+  if (st.isDirectory()) {
+    yield { entry: { ...baseEntry(name, st), type: "dir", path: `${name}/` } };
+    for await (const item of directoryEntries(hostPath)) {
+      const e = item.entry;
+      yield { ...item, entry: { ...e, path: `${name}/${e.path}`, ...(e.type === "hardlink" ? { linkname: `${name}/${e.linkname}` } : {}) } };
+    }
+  } else if (st.isFile()) {
+    yield { entry: { ...baseEntry(name, st), type: "file", size: Number(st.size) }, body: readFile(hostPath, Number(st.size)) };
+  } else if (st.isSymbolicLink()) {
+    yield { entry: { ...baseEntry(name, st), type: "symlink", linkname: readlinkSync(hostPath) } };
+  } else {
+    throw new SystemError(`cannot copy ${name}: only regular files, directories and symlinks can be copied`);
+  }
+}

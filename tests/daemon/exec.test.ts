@@ -91,4 +91,34 @@ describe.if(ok)("exec", () => {
     expect((await d.cli(["unpause", "box"])).code).toBe(0);
     expect((await d.cli(["exec", "box", "echo", "awake"])).stdout).toBe("awake\n");
   });
+
+  test("cp both ways, into dirs and to new names; a symlink in the container cannot lead out", async () => {
+    const host = `${d.dir}/cp`;
+    await Bun.write(`${host}/in.txt`, "from host\n");
+    expect((await d.cli(["cp", `${host}/in.txt`, "box:/tmp/"])).code).toBe(0);
+    expect((await d.cli(["exec", "box", "cat", "/tmp/in.txt"])).stdout).toBe("from host\n");
+    expect((await d.cli(["cp", `${host}/in.txt`, "box:/tmp/renamed.txt"])).code).toBe(0);
+    expect((await d.cli(["exec", "box", "cat", "/tmp/renamed.txt"])).stdout).toBe("from host\n");
+    await d.cli(["exec", "box", "sh", "-c", "mkdir -p /out/sub && echo deep > /out/sub/f && ln -s / /out/escape"]);
+    expect((await d.cli(["cp", "box:/out", `${host}/`])).code).toBe(0);
+    expect(await Bun.file(`${host}/out/sub/f`).text()).toBe("deep\n");
+    expect((await d.cli(["cp", "box:/out/sub/f", `${host}/copied`])).code).toBe(0);
+    expect(await Bun.file(`${host}/copied`).text()).toBe("deep\n");
+    // Through the container's `escape -> /` link the write lands in the container's own /tmp.
+    expect((await d.cli(["cp", `${host}/in.txt`, "box:/out/escape/tmp/via-link.txt"])).code).toBe(0);
+    expect((await d.cli(["exec", "box", "cat", "/tmp/via-link.txt"])).stdout).toBe("from host\n");
+    expect(await Bun.file("/tmp/via-link.txt").exists()).toBe(false);
+    const missing = await d.cli(["cp", "box:/no/such", `${host}/x`]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("Could not find the file /no/such in container");
+  });
+
+  test("export writes the container's filesystem without /proc contents", async () => {
+    const r = Bun.spawnSync([...(await import("../fixtures/daemon.ts")).berthCmd, "-H", d.host, "export", "box"]);
+    expect(r.exitCode).toBe(0);
+    const list = Bun.spawnSync(["tar", "-t"], { stdin: r.stdout }).stdout.toString().split("\n");
+    expect(list).toContain("bin/busybox");
+    expect(list).toContain("tmp/in.txt");
+    expect(list.some((p) => p.startsWith("proc/1"))).toBe(false);
+  });
 });

@@ -5,6 +5,7 @@ import { stream } from "hono/streaming";
 import { InvalidParameterError } from "../../errors.ts";
 import type { ContainerEngine } from "../../daemon/containers/engine.ts";
 import { frame, parseLogQuery, readLogs } from "../../daemon/containers/logs.ts";
+import { archivePath, extractInto, statPath, withReadView, withRoot } from "../../daemon/containers/archive.ts";
 
 /** `filters` query: `{"key":["v"]}` or the older `{"key":{"v":true}}`. */
 export function parseFilters(raw: string | undefined): Record<string, string[]> {
@@ -112,6 +113,43 @@ export function containerRoutes(engine: ContainerEngine): Hono {
   });
   app.get("/containers/:id/top", (c) => c.json(engine.top(c.req.param("id"))));
   app.get("/containers/:id/changes", (c) => c.json(engine.changes(c.req.param("id"))));
+
+  // docker cp: the stat of a path travels base64-encoded in a header.
+  const statHeader = (st: object) => Buffer.from(JSON.stringify(st)).toString("base64");
+  const archivePathParam = (c: any): string => {
+    const path = c.req.query("path");
+    if (!path) throw new InvalidParameterError("path is required");
+    return path;
+  };
+  app.on("HEAD", "/containers/:id/archive", async (c) => {
+    const rec = engine.find(c.req.param("id"));
+    const st = await withReadView(engine.paths(rec), (root) => statPath(root, archivePathParam(c)));
+    return c.body(null, 200, { "X-Docker-Container-Path-Stat": statHeader(st) });
+  });
+  app.get("/containers/:id/archive", async (c) => {
+    const rec = engine.find(c.req.param("id"));
+    const path = archivePathParam(c);
+    // Read the whole tar while the root is reachable (a stopped container's overlay is unmounted after).
+    const body = await withReadView(engine.paths(rec), async (root) => {
+      const st = statPath(root, path);
+      return { st, bytes: new Uint8Array(await new Response(archivePath(root, path)).arrayBuffer()) };
+    });
+    return c.body(body.bytes, 200, { "Content-Type": "application/x-tar", "X-Docker-Container-Path-Stat": statHeader(body.st) });
+  });
+  app.put("/containers/:id/archive", async (c) => {
+    const rec = engine.find(c.req.param("id"));
+    if (rec.hostConfig.ReadonlyRootfs) throw new InvalidParameterError("container rootfs is marked read-only");
+    const body = c.req.raw.body;
+    if (!body) throw new InvalidParameterError("no tar archive in the request body");
+    await withRoot(rec, engine.paths(rec), (root) => extractInto(root, archivePathParam(c), body));
+    return c.body(null, 200);
+  });
+  app.get("/containers/:id/export", async (c) => {
+    const rec = engine.find(c.req.param("id"));
+    const bytes = await withReadView(engine.paths(rec), async (root) => new Uint8Array(await new Response(archivePath(root, "/")).arrayBuffer()));
+    engine.events.emit("container", "export", rec.id, { name: rec.name });
+    return c.body(bytes, 200, { "Content-Type": "application/x-tar" });
+  });
 
   app.post("/containers/:id/resize", (c) => {
     engine.resize(c.req.param("id"), Number(c.req.query("h") ?? 0), Number(c.req.query("w") ?? 0));
