@@ -121,4 +121,11 @@ describe.if(ok)("exec", () => {
     expect(list).toContain("tmp/in.txt");
     expect(list.some((p) => p.startsWith("proc/1"))).toBe(false);
   });
+
+  test("stats reads the container's cgroup: memory limit and pids", async () => {
+    const id = (await d.cli(["run", "-d", "-m", "64m", "busybox", "sleep", "30"])).stdout.trim();
+    const r = await d.cli(["stats", "--no-stream", "--format", "{{.MemUsage}} {{.PIDs}}", id]);
+    expect(r.stdout.trim()).toMatch(/^[\d.]+[KMG]?i?B \/ 64MiB 1$/);
+    await d.cli(["rm", "-f", id]);
+  });
 });

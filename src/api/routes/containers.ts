@@ -5,6 +5,7 @@ import { stream } from "hono/streaming";
 import { InvalidParameterError } from "../../errors.ts";
 import type { ContainerEngine } from "../../daemon/containers/engine.ts";
 import { frame, parseLogQuery, readLogs } from "../../daemon/containers/logs.ts";
+import { sampleStats } from "../../daemon/containers/stats.ts";
 import { archivePath, extractInto, statPath, withReadView, withRoot } from "../../daemon/containers/archive.ts";
 
 /** `filters` query: `{"key":["v"]}` or the older `{"key":{"v":true}}`. */
@@ -149,6 +150,29 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     const bytes = await withReadView(engine.paths(rec), async (root) => new Uint8Array(await new Response(archivePath(root, "/")).arrayBuffer()));
     engine.events.emit("container", "export", rec.id, { name: rec.name });
     return c.body(bytes, 200, { "Content-Type": "application/x-tar" });
+  });
+
+  app.get("/containers/:id/stats", async (c) => {
+    const rec = engine.find(c.req.param("id"));
+    const streaming = c.req.query("stream") === undefined ? true : bool(c.req.query("stream"));
+    const oneShot = bool(c.req.query("one-shot"));
+    if (!rec.state.Running) {
+      // Docker answers a stopped container with one sample of zeros.
+      return c.json({ read: "0001-01-01T00:00:00Z", preread: "0001-01-01T00:00:00Z", name: `/${rec.name}`, id: rec.id, pids_stats: {}, cpu_stats: { cpu_usage: { total_usage: 0 }, throttling_data: {} }, precpu_stats: { cpu_usage: { total_usage: 0 }, throttling_data: {} }, memory_stats: {}, blkio_stats: {}, storage_stats: {}, num_procs: 0 });
+    }
+    let prev = oneShot ? undefined : sampleStats(rec);
+    if (!streaming) {
+      if (prev) await Bun.sleep(200);
+      return c.json(sampleStats(rec, prev && { read: prev.read, cpu: prev.cpu }).json);
+    }
+    return stream(c, async (s) => {
+      while (!c.req.raw.signal.aborted && engine.isRunning(rec.id)) {
+        await Bun.sleep(1000);
+        const next = sampleStats(rec, prev && { read: prev.read, cpu: prev.cpu });
+        await s.write(JSON.stringify(next.json) + "\n");
+        prev = next;
+      }
+    });
   });
 
   app.post("/containers/:id/resize", (c) => {
