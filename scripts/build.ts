@@ -11,6 +11,7 @@ const result = await Bun.build({
   entrypoints: [`${root}src/main.ts`],
   compile: target ? { target: target as any, outfile: `${root}dist/berth` } : { outfile: `${root}dist/berth` },
   minify: true,
+  bytecode: true,
   sourcemap: "linked",
   define: {
     BERTH_VERSION: JSON.stringify(pkg.version),

@@ -1,22 +1,22 @@
 // One executable, several roles: the CLI, the daemon, and the per-container
-// shim/init stages that the runtime re-executes (see src/runtime).
-export {};
-
-const [role, ...rest] = process.argv.slice(2);
-
-switch (role) {
-  case "__shim":
-    await (await import("./runtime/shim/main.ts")).shimMain(rest);
-    break;
-  case "__init":
-    await (await import("./runtime/init/main.ts")).initMain(rest);
-    break;
-  case "__exec":
-    await (await import("./runtime/exec/main.ts")).execMain(rest);
-    break;
-  case "__exec-enter":
-    await (await import("./runtime/exec/enter.ts")).execEnterMain(rest);
-    break;
-  default:
-    process.exitCode = await (await import("./cli/main.ts")).cliMain(process.argv.slice(2));
+// shim/init/exec stages that the runtime re-executes (see src/runtime).
+async function main(): Promise<void> {
+  const [role, ...rest] = process.argv.slice(2);
+  switch (role) {
+    case "__shim":
+      return (await import("./runtime/shim/main.ts")).shimMain(rest);
+    case "__init":
+      return (await import("./runtime/init/main.ts")).initMain(rest);
+    case "__exec":
+      return (await import("./runtime/exec/main.ts")).execMain(rest);
+    case "__exec-enter":
+      return (await import("./runtime/exec/enter.ts")).execEnterMain(rest);
+    default:
+      process.exitCode = await (await import("./cli/main.ts")).cliMain(process.argv.slice(2));
+  }
 }
+
+main().catch((e) => {
+  process.stderr.write(`berth: ${(e as Error)?.stack ?? e}\n`);
+  process.exit(1);
+});
