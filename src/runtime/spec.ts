@@ -17,6 +17,8 @@ export interface RuntimeSpec {
   hostname: string;
   tty: boolean;
   openStdin: boolean;
+  /** Close the program's stdin when an attached client ends its stdin (Docker's StdinOnce). */
+  stdinOnce: boolean;
   /** "none" (own empty net namespace) or "host". */
   network: "none" | "host";
   /** Files bind-mounted over /etc/hostname, /etc/hosts, /etc/resolv.conf. */

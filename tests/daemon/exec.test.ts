@@ -128,4 +128,21 @@ describe.if(ok)("exec", () => {
     expect(r.stdout.trim()).toMatch(/^[\d.]+[KMG]?i?B \/ 64MiB 1$/);
     await d.cli(["rm", "-f", id]);
   });
+
+  test("attach: piped stdin reaches the program, output comes back, the exit code is returned", async () => {
+    await d.cli(["run", "-d", "-i", "--name", "att", "busybox", "sh"]);
+    const r = await d.cli(["attach", "att"], { stdin: "echo attached\nexit 3\n" });
+    expect(r.stdout).toBe("attached\n");
+    expect(r.code).toBe(3);
+    const runI = await d.cli(["run", "--rm", "-i", "busybox", "sh"], { stdin: "echo from-stdin; exit 6\n" });
+    expect([runI.stdout, runI.code]).toEqual(["from-stdin\n", 6]);
+  });
+
+  test("ctrl-p ctrl-q detaches and leaves the container running", async () => {
+    await d.cli(["run", "-d", "-i", "--name", "det", "busybox", "sh"]);
+    const r = await d.cli(["attach", "det"], { stdin: "echo before\n\x10\x11" });
+    expect(r.code).toBe(0);
+    expect((await d.cli(["inspect", "-f", "{{.State.Running}}", "det"])).stdout.trim()).toBe("true");
+    await d.cli(["rm", "-f", "det", "att"]);
+  });
 });

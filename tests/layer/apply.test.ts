@@ -129,5 +129,6 @@ test("a stream that ends inside an entry fails and leaves no open files", async 
   const fds = () => readdirSync("/proc/self/fd").length;
   const before = fds();
   await expect(applyLayer([tar.subarray(0, 3000)], join(tmp, "trunc"))).rejects.toThrow(/unexpected end/);
-  expect(fds()).toBe(before);
+  // Other tests in this process may close descriptors meanwhile; none may be added.
+  expect(fds()).toBeLessThanOrEqual(before);
 });

@@ -2,6 +2,8 @@
 import type { Command } from "../command.ts";
 import { tabwrite } from "../format/table.ts";
 import { ApiError } from "../../client/client.ts";
+import { hijack } from "../../client/hijack.ts";
+import { pumpStreams, resizer } from "./attach-stream.ts";
 
 function eachName(path: (n: string) => string, description: string, name: string): Command {
   return {
@@ -84,6 +86,52 @@ export const commitCommand: Command = {
       query: { container, repo, tag, author: f.author, comment: f.message, changes: f.change, pause: f.pause ? "1" : "0" },
     });
     ctx.out(r.Id);
+    return 0;
+  },
+};
+
+export const attachCommand: Command = {
+  names: ["attach", "container attach"],
+  synopsis: "[OPTIONS] CONTAINER",
+  description: "Attach local standard input, output, and error streams to a running container",
+  flags: [
+    { name: "no-stdin", type: "bool", help: "Do not attach STDIN" },
+    { name: "detach-keys", type: "string", help: "Override the key sequence for detaching a container" },
+    { name: "sig-proxy", type: "bool", default: true, help: "Proxy all received signals to the process" },
+  ],
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx, f, [name]) {
+    const client = await ctx.client();
+    const info = await client.json("GET", `/containers/${name}/json`);
+    if (!info.State.Running) throw new Error("You cannot attach to a stopped container, start it first");
+    const stdin = !f["no-stdin"] && info.Config.OpenStdin;
+    const h = await hijack(client, `/containers/${info.Id}/attach`, { stream: true, stdin, stdout: true, stderr: true });
+    await pumpStreams(h.socket, h.head, { tty: info.Config.Tty, stdin, resize: resizer(client, `/containers/${info.Id}/resize`) });
+    const after = await client.json("GET", `/containers/${info.Id}/json`);
+    return after.State.Running ? 0 : after.State.ExitCode;
+  },
+};
+
+export const portCommand: Command = {
+  names: ["port", "container port"],
+  synopsis: "CONTAINER [PRIVATE_PORT[/PROTO]]",
+  description: "List port mappings or a specific mapping for the container",
+  flags: [],
+  minArgs: 1,
+  maxArgs: 2,
+  async run(ctx, _f, [name, want]) {
+    const info = await (await ctx.client()).json("GET", `/containers/${name}/json`);
+    const ports: Record<string, { HostIp: string; HostPort: string }[] | null> = info.NetworkSettings?.Ports ?? {};
+    let shown = 0;
+    for (const [p, bindings] of Object.entries(ports)) {
+      if (want && p !== want && p !== `${want}/tcp`) continue;
+      for (const b of bindings ?? []) {
+        ctx.out(want ? `${b.HostIp}:${b.HostPort}` : `${p} -> ${b.HostIp}:${b.HostPort}`);
+        shown++;
+      }
+    }
+    if (want && !shown) throw new Error(`No public port '${want.includes("/") ? want : `${want}/tcp`}' published for ${name}`);
     return 0;
   },
 };

@@ -72,7 +72,8 @@ export function createBody(f: Record<string, any>, args: string[]): Record<strin
     Hostname: f.hostname ?? "",
     Tty: f.tty,
     OpenStdin: f.interactive,
-    StdinOnce: f.interactive,
+    // Docker closes the program's stdin when an attached client's stdin ends, unless detached.
+    StdinOnce: f.interactive && !f.detach,
     AttachStdin: f.interactive,
     AttachStdout: true,
     AttachStderr: true,

@@ -39,7 +39,19 @@ export function bridgeAttach(shim: Socket, client: Socket, o: AttachOptions, tty
     shim.on("end", finish);
     shim.on("close", finish);
     if (o.stdin) {
-      client.on("data", (b: Buffer) => shim.write(b));
+      // Docker's detach keys (ctrl-p ctrl-q) end the attachment, not the container.
+      let prev = -1;
+      client.on("data", (b: Buffer) => {
+        for (let i = 0; i < b.length; i++) {
+          if (prev === 0x10 && b[i] === 0x11) {
+            if (i > 1) shim.write(b.subarray(0, i - 1));
+            finish();
+            return;
+          }
+          prev = b[i]!;
+        }
+        shim.write(b);
+      });
       client.on("end", () => shim.end());
     } else {
       client.on("end", finish);

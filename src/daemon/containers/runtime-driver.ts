@@ -77,7 +77,7 @@ export class ShimDriver implements RuntimeDriver {
     if (first.value !== "listening") {
       throw new StartFailure(`container shim failed to start (${first.value ?? "no answer"})`, 125);
     }
-    for (const attach of attachments) attach(net.connect(sock));
+    for (const attach of attachments) attach(net.connect({ path: sock, allowHalfOpen: true }));
     const second = await lines.next();
     shim.stdout!.destroy();
     shim.unref();
@@ -113,7 +113,7 @@ export class ShimDriver implements RuntimeDriver {
   }
 
   connect(dir: string): net.Socket {
-    return net.connect(this.socketPath(dir));
+    return net.connect({ path: this.socketPath(dir), allowHalfOpen: true });
   }
 
   async waitExit(dir: string, abort?: AbortSignal): Promise<RuntimeExit> {

@@ -24,6 +24,7 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths): RuntimeSpec {
     hostname: cfg.Hostname,
     tty: !!cfg.Tty,
     openStdin: !!cfg.OpenStdin,
+    stdinOnce: !!cfg.StdinOnce,
     network: hc.NetworkMode === "host" ? "host" : "none",
     etcFiles: { hostname: p.hostnamePath, hosts: p.hostsPath, resolvConf: p.resolvConfPath },
     binds: [],

@@ -14,8 +14,11 @@ export class AttachHub {
   private clients = new Set<Client>();
   private waiting: (() => void)[] = [];
   private streamClients = 0;
-  onStdin?: (b: Uint8Array) => void;
-  onStdinEnd?: () => void;
+  /** Stdin that came before the container's stdin was ready (a `run -i` attaches first). */
+  private early: Uint8Array[] = [];
+  private earlyEnd = false;
+  private stdinWrite?: (b: Uint8Array) => void;
+  private stdinEnd?: () => void;
   onResize?: (h: number, w: number) => void;
   onSignal?: (sig: string) => void;
 
@@ -51,15 +54,33 @@ export class AttachHub {
       sock.on("close", () => this.clients.delete(client));
       sock.on("error", () => this.clients.delete(client));
       if (hello.stdin) {
-        if (rest.length) this.onStdin?.(rest);
-        sock.on("data", (b: Buffer) => this.onStdin?.(b));
-        sock.on("end", () => this.onStdinEnd?.());
+        if (rest.length) this.stdin(rest);
+        sock.on("data", (b: Buffer) => this.stdin(b));
+        sock.on("end", () => this.endStdin());
       }
       this.streamClients++;
       for (const w of this.waiting.splice(0)) w();
     };
     sock.on("data", onData);
     sock.on("error", () => {});
+  }
+
+  private stdin(b: Uint8Array): void {
+    if (this.stdinWrite) this.stdinWrite(b);
+    else this.early.push(b);
+  }
+
+  private endStdin(): void {
+    if (this.stdinEnd) this.stdinEnd();
+    else this.earlyEnd = true;
+  }
+
+  /** Connects the container's stdin, replaying what arrived before it existed. */
+  connectStdin(write: (b: Uint8Array) => void, end: () => void): void {
+    this.stdinWrite = write;
+    this.stdinEnd = end;
+    for (const b of this.early.splice(0)) write(b);
+    if (this.earlyEnd) end();
   }
 
   /** Waits until `n` stream clients are connected (the daemon's pending attaches), or the timeout. */

@@ -53,7 +53,8 @@ export async function shimMain(argv: string[]): Promise<void> {
   const hub = new AttachHub(spec.tty);
   const cgroup = openCgroup(spec.cgroupPath, spec.resources);
 
-  const server = net.createServer((sock) => hub.accept(sock));
+  // Half-open: a client that ends its stdin still receives the output that follows.
+  const server = net.createServer({ allowHalfOpen: true }, (sock) => hub.accept(sock));
   rmSync(socketPath, { force: true });
   await new Promise<void>((r) => server.listen(socketPath, () => r()));
   report("listening");
@@ -124,11 +125,14 @@ export async function shimMain(argv: string[]): Promise<void> {
   if (pty) {
     const master = createReadStream("", { fd: pty.master, highWaterMark: 65536, autoClose: false });
     pumps.push(pump(master as AsyncIterable<Uint8Array>, 1).catch(() => {}));
-    hub.onStdin = (b) => {
-      try {
-        writeSync(pty!.master, b);
-      } catch {}
-    };
+    hub.connectStdin(
+      (b) => {
+        try {
+          writeSync(pty!.master, b);
+        } catch {}
+      },
+      () => {},
+    );
     hub.onResize = (h, w) => {
       try {
         c.setWindowSize(pty!.master, h, w);
@@ -139,17 +143,20 @@ export async function shimMain(argv: string[]): Promise<void> {
     pumps.push(pump(proc.stderr as ReadableStream<Uint8Array> as any, 2));
     if (spec.openStdin) {
       const sink = proc.stdin as import("bun").FileSink;
-      hub.onStdin = (b) => {
-        try {
-          sink.write(b);
-          sink.flush();
-        } catch {}
-      };
-      hub.onStdinEnd = () => {
-        try {
-          sink.end();
-        } catch {}
-      };
+      hub.connectStdin(
+        (b) => {
+          try {
+            sink.write(b);
+            sink.flush();
+          } catch {}
+        },
+        () => {
+          if (!spec.stdinOnce) return; // a detached client leaves stdin open for the next one
+          try {
+            sink.end();
+          } catch {}
+        },
+      );
     }
   }
   hub.onSignal = (sig) => {
