@@ -94,4 +94,36 @@ describe.if(ok)("container lifecycle", () => {
     expect((await d.cli(["history", "--format", "{{.Comment}}", "greet:1"])).stdout.split("\n")[0]).toBe("add greeting");
     await d.cli(["rm", "cm"]);
   });
+
+  test("restart policy on-failure:2 restarts a failing program twice, then leaves it", async () => {
+    await d.cli(["run", "-d", "--name", "flaky", "--restart", "on-failure:2", "busybox", "sh", "-c", "echo run; exit 1"]);
+    let state = "";
+    for (let i = 0; i < 100; i++) {
+      state = (await d.cli(["inspect", "-f", "{{.RestartCount}} {{.State.Status}}", "flaky"])).stdout.trim();
+      if (state === "2 exited") break;
+      await Bun.sleep(100);
+    }
+    expect(state).toBe("2 exited");
+    expect((await d.cli(["logs", "flaky"])).stdout).toBe("run\nrun\nrun\n");
+    await d.cli(["rm", "flaky"]);
+  });
+
+  test("a fork bomb under --pids-limit 20 is contained", async () => {
+    const r = await d.cli(["run", "--rm", "--pids-limit", "20", "busybox", "sh", "-c", "i=0; while [ $i -lt 60 ]; do sleep 2 & i=$((i+1)); done 2>/dev/null; ls /proc | grep -c '^[0-9]'"]);
+    expect(Number(r.stdout.trim())).toBeLessThanOrEqual(20);
+  });
+
+  test("--init is refused clearly rather than ignored", async () => {
+    const r = await d.cli(["run", "--rm", "--init", "busybox", "true"]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain("--init is not supported");
+  });
+
+  test("events stream what happens, with filters", async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    await d.cli(["run", "--rm", "--name", "evt", "busybox", "true"]);
+    const r = await d.cli(["events", "--since", String(since), "--until", String(Math.floor(Date.now() / 1000) + 1), "--filter", "container=evt", "--format", "{{.Action}}"]);
+    const actions = r.stdout.trim().split("\n");
+    for (const a of ["create", "start", "die", "destroy"]) expect(actions).toContain(a);
+  });
 });

@@ -34,6 +34,8 @@ export const containerConfigFlags: FlagSpec[] = [
   { name: "ulimit", type: "list", help: "Ulimit options" },
   { name: "platform", type: "string", help: "Set platform if server is multi-platform capable" },
   { name: "pull", type: "string", help: 'Pull image before running ("always", "missing", "never")' },
+  { name: "restart", type: "string", help: "Restart policy to apply when a container exits (no, always, unless-stopped, on-failure[:max])" },
+  { name: "security-opt", type: "list", help: "Security Options (no-new-privileges)" },
 ];
 
 function parseEnvFile(path: string): string[] {
@@ -42,6 +44,13 @@ function parseEnvFile(path: string): string[] {
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith("#"))
     .map((l) => (l.includes("=") ? l : process.env[l] !== undefined ? `${l}=${process.env[l]}` : l));
+}
+
+function restartPolicy(v?: string): { Name: string; MaximumRetryCount: number } {
+  if (!v) return { Name: "no", MaximumRetryCount: 0 };
+  const [name, max] = v.split(":");
+  if (max !== undefined && name !== "on-failure") throw new UsageError(`invalid restart policy format: maximum retry count can only be used with 'on-failure'`);
+  return { Name: name!, MaximumRetryCount: max ? Number(max) : 0 };
 }
 
 /** The `POST /containers/create` body for `run`/`create` flags and `IMAGE [CMD…]`. */
@@ -95,6 +104,8 @@ export function createBody(f: Record<string, any>, args: string[]): Record<strin
       CapAdd: f["cap-add"].length ? f["cap-add"] : null,
       CapDrop: f["cap-drop"].length ? f["cap-drop"] : null,
       Ulimits: ulimits.length ? ulimits : null,
+      RestartPolicy: restartPolicy(f.restart),
+      SecurityOpt: f["security-opt"].length ? f["security-opt"] : null,
     },
   };
 }

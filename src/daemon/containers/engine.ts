@@ -34,6 +34,8 @@ export class ContainerEngine {
   private busy = new Set<string>();
   /** Attach requests waiting for the container's next start (`docker run` attaches first). */
   private pendingAttach = new Map<string, ((sock: Socket) => void)[]>();
+  /** Containers stopped or killed through the API: their restart policy does not apply. */
+  private stoppedByUser = new Set<string>();
   /** Callers of `wait` waiting for a container's next exit. */
   private exitWaiters = new Map<string, ((s: ContainerState) => void)[]>();
 
@@ -104,7 +106,36 @@ export class ContainerEngine {
     if (s.OOMKilled) this.events.emit("container", "oom", c.id, this.eventAttrs(c));
     this.events.emit("container", "die", c.id, { ...this.eventAttrs(c), exitCode: String(s.ExitCode) });
     if (c.hostConfig.AutoRemove) queueMicrotask(() => this.remove(c.id, { force: true }).catch(() => {}));
+    else if (this.shouldRestart(c, s)) this.scheduleRestart(c);
+    this.stoppedByUser.delete(c.id);
   }
+
+  /** Docker's restart policies; a container the user stopped is left alone. */
+  private shouldRestart(c: ContainerRecord, s: ContainerState): boolean {
+    if (this.stoppedByUser.has(c.id) || s.Status === "created") return false;
+    const policy = c.hostConfig.RestartPolicy ?? {};
+    switch (policy.Name) {
+      case "always":
+      case "unless-stopped":
+        return true;
+      case "on-failure":
+        return s.ExitCode !== 0 && (!policy.MaximumRetryCount || c.restartCount < policy.MaximumRetryCount);
+      default:
+        return false;
+    }
+  }
+
+  private scheduleRestart(c: ContainerRecord): void {
+    // Back off like dockerd (100 ms, doubling) so a crashing program does not spin.
+    const delay = Math.min(100 * 2 ** Math.min(c.restartCount, 10), 60_000);
+    setTimeout(() => {
+      const r = this.records.get(c.id);
+      if (!r || r.state.Running || this.stoppedByUser.has(c.id)) return;
+      this.store.db.query("UPDATE containers SET restart_count = restart_count + 1 WHERE id = ?").run(c.id);
+      this.start(c.id).catch(() => {});
+    }, delay);
+  }
+
 
   private eventAttrs(c: ContainerRecord): Record<string, string> {
     return { image: c.image, name: c.name, ...(c.config.Labels ?? {}) };
@@ -310,6 +341,7 @@ export class ContainerEngine {
   kill(ref: string, signal = "SIGKILL"): void {
     const c = this.find(ref);
     if (!c.state.Running) throw new ConflictError(`Cannot kill container: ${ref}: Container ${c.id} is not running`);
+    if (/^(SIG)?(KILL|TERM|INT|9|15|2)$/i.test(signal)) this.stoppedByUser.add(c.id);
     this.runtime.signal(this.paths(c).root, signal);
     this.thawIfPaused(c);
     this.events.emit("container", "kill", c.id, { ...this.eventAttrs(c), signal });
@@ -320,6 +352,7 @@ export class ContainerEngine {
     const c = this.find(ref);
     if (!c.state.Running) return "already";
     const dir = this.paths(c).root;
+    this.stoppedByUser.add(c.id);
     const t = timeout ?? c.config.StopTimeout ?? 10;
     const sig = signal || c.config.StopSignal || "SIGTERM";
     const exited = this.runtime.waitExit(dir);
