@@ -145,4 +145,16 @@ describe.if(ok)("exec", () => {
     expect((await d.cli(["inspect", "-f", "{{.State.Running}}", "det"])).stdout.trim()).toBe("true");
     await d.cli(["rm", "-f", "det", "att"]);
   });
+
+  test("update changes a running container's limits in its cgroup", async () => {
+    const id = (await d.cli(["run", "-d", "-m", "64m", "busybox", "sleep", "30"])).stdout.trim();
+    expect((await d.cli(["update", "-m", "96m", "--pids-limit", "30", id])).code).toBe(0);
+    const r = await d.cli(["inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}", id]);
+    expect(r.stdout.trim()).toBe(`${96 * 1024 * 1024} 30`);
+    const cg = (await d.cli(["stats", "--no-stream", "--format", "{{.MemUsage}}", id])).stdout;
+    expect(cg).toContain("/ 96MiB");
+    const bad = await d.cli(["update", "-m", "1k", id]);
+    expect(bad.stderr).toContain("Minimum memory limit allowed is 6MB");
+    await d.cli(["rm", "-f", id]);
+  });
 });

@@ -104,6 +104,10 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     });
   });
 
+  app.post("/containers/:id/update", async (c) => {
+    const body = await c.req.json().catch(() => ({}));
+    return c.json(engine.update(c.req.param("id"), body));
+  });
   app.post("/containers/:id/pause", (c) => {
     engine.pause(c.req.param("id"));
     return c.body(null, 204);

@@ -4,6 +4,7 @@ import { tabwrite } from "../format/table.ts";
 import { ApiError } from "../../client/client.ts";
 import { hijack } from "../../client/hijack.ts";
 import { pumpStreams, resizer } from "./attach-stream.ts";
+import { parseBytes } from "../format/units.ts";
 
 function eachName(path: (n: string) => string, description: string, name: string): Command {
   return {
@@ -133,5 +134,47 @@ export const portCommand: Command = {
     }
     if (want && !shown) throw new Error(`No public port '${want.includes("/") ? want : `${want}/tcp`}' published for ${name}`);
     return 0;
+  },
+};
+
+export const updateCommand: Command = {
+  names: ["update", "container update"],
+  synopsis: "[OPTIONS] CONTAINER [CONTAINER...]",
+  description: "Update configuration of one or more containers",
+  flags: [
+    { name: "memory", short: "m", type: "string", help: "Memory limit" },
+    { name: "memory-swap", type: "string", help: "Swap limit equal to memory plus swap: -1 to enable unlimited swap" },
+    { name: "cpus", type: "string", help: "Number of CPUs" },
+    { name: "cpu-shares", short: "c", type: "number", help: "CPU shares (relative weight)" },
+    { name: "cpuset-cpus", type: "string", help: "CPUs in which to allow execution (0-3, 0,1)" },
+    { name: "pids-limit", type: "number", help: "Tune container pids limit (set -1 for unlimited)" },
+    { name: "restart", type: "string", help: "Restart policy to apply when a container exits" },
+  ],
+  minArgs: 1,
+  async run(ctx, f, args) {
+    const body: Record<string, unknown> = {};
+    if (f.memory) body.Memory = parseBytes(f.memory);
+    if (f["memory-swap"]) body.MemorySwap = f["memory-swap"] === "-1" ? -1 : parseBytes(f["memory-swap"]);
+    if (f.cpus) body.NanoCpus = Math.round(Number(f.cpus) * 1e9);
+    if (f["cpu-shares"] !== undefined) body.CpuShares = f["cpu-shares"];
+    if (f["cpuset-cpus"]) body.CpusetCpus = f["cpuset-cpus"];
+    if (f["pids-limit"] !== undefined) body.PidsLimit = f["pids-limit"];
+    if (f.restart) {
+      const [Name, max] = String(f.restart).split(":");
+      body.RestartPolicy = { Name, MaximumRetryCount: max ? Number(max) : 0 };
+    }
+    const client = await ctx.client();
+    let failed = false;
+    for (const n of args) {
+      try {
+        await client.json("POST", `/containers/${n}/update`, { json: body });
+        ctx.out(n);
+      } catch (e) {
+        if (!(e instanceof ApiError)) throw e;
+        ctx.err(`Error response from daemon: ${e.message}`);
+        failed = true;
+      }
+    }
+    return failed ? 1 : 0;
   },
 };

@@ -2,7 +2,7 @@
 // rename, remove, prune. Metadata lives in the store's database; everything a
 // running container needs lives in its directory, which the runtime's shim
 // owns while the container runs (so containers outlive the daemon).
-import { mkdirSync, rmSync, writeFileSync, existsSync, readdirSync, statSync, lstatSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync, existsSync, readdirSync, statSync, lstatSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { availableParallelism, hostname as hostHostname } from "node:os";
 import { ConflictError, InvalidParameterError, NotFoundError } from "../../errors.ts";
@@ -318,6 +318,19 @@ export class ContainerEngine {
     }
   }
 
+  /** `docker update`: new resource limits (and restart policy), applied at once to a running container. */
+  update(ref: string, body: Record<string, any>): { Warnings: string[] } {
+    const c = this.find(ref);
+    const keys = ["Memory", "MemorySwap", "NanoCpus", "CpuShares", "CpuQuota", "CpuPeriod", "CpusetCpus", "PidsLimit", "RestartPolicy"];
+    const changed = Object.fromEntries(keys.filter((k) => body?.[k] !== undefined && body[k] !== null).map((k) => [k, body[k]]));
+    if (changed.PidsLimit === 0) delete changed.PidsLimit;
+    const hostConfig = normalizeHostConfig({ ...c.hostConfig, ...changed }, availableParallelism());
+    if (c.state.Running) openCgroup(`berth/${c.id}`, buildSpec({ ...c, hostConfig }, this.paths(c)).resources).create();
+    this.store.db.query("UPDATE containers SET host_config = ? WHERE id = ?").run(JSON.stringify(hostConfig), c.id);
+    this.events.emit("container", "update", c.id, this.eventAttrs(c));
+    return { Warnings: [] };
+  }
+
   /** A frozen process gets its signal only once thawed, as dockerd does after kill/stop. */
   private thawIfPaused(c: ContainerRecord): void {
     if (!c.state.Paused) return;
@@ -482,7 +495,7 @@ export class ContainerEngine {
 function hostResolvConf(networkMode: string): string {
   if (networkMode === "host" && existsSync("/etc/resolv.conf")) {
     try {
-      return require("node:fs").readFileSync("/etc/resolv.conf", "utf8");
+      return readFileSync("/etc/resolv.conf", "utf8");
     } catch {}
   }
   // With no network of its own the container has no reachable resolver; keep the file valid.
