@@ -6,6 +6,7 @@ import { InvalidParameterError } from "../../errors.ts";
 import type { ContainerEngine } from "../../daemon/containers/engine.ts";
 import { frame, parseLogQuery, readLogs } from "../../daemon/containers/logs.ts";
 import { sampleStats } from "../../daemon/containers/stats.ts";
+import { commitContainer, containerDiff, containerTop, pauseContainer, unpauseContainer, updateContainer } from "../../daemon/containers/operations.ts";
 import { archivePath, extractInto, statPath, withReadView, withRoot } from "../../daemon/containers/archive.ts";
 
 /** `filters` query: `{"key":["v"]}` or the older `{"key":{"v":true}}`. */
@@ -58,7 +59,7 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     if (!container) throw new InvalidParameterError("No container specified");
     const text = await c.req.text();
     const config = text.trim() ? JSON.parse(text) : undefined;
-    const id = await engine.commit(container, {
+    const id = await commitContainer(engine, container, {
       repo: q("repo") || undefined, tag: q("tag") || undefined, comment: q("comment") || undefined, author: q("author") || undefined,
       changes: c.req.queries("changes") ?? [], pause: q("pause") === undefined ? true : bool(q("pause")), config,
     });
@@ -106,18 +107,18 @@ export function containerRoutes(engine: ContainerEngine): Hono {
 
   app.post("/containers/:id/update", async (c) => {
     const body = await c.req.json().catch(() => ({}));
-    return c.json(engine.update(c.req.param("id"), body));
+    return c.json(updateContainer(engine, c.req.param("id"), body));
   });
   app.post("/containers/:id/pause", (c) => {
-    engine.pause(c.req.param("id"));
+    pauseContainer(engine, c.req.param("id"));
     return c.body(null, 204);
   });
   app.post("/containers/:id/unpause", (c) => {
-    engine.unpause(c.req.param("id"));
+    unpauseContainer(engine, c.req.param("id"));
     return c.body(null, 204);
   });
-  app.get("/containers/:id/top", (c) => c.json(engine.top(c.req.param("id"))));
-  app.get("/containers/:id/changes", (c) => c.json(engine.changes(c.req.param("id"))));
+  app.get("/containers/:id/top", (c) => c.json(containerTop(engine, c.req.param("id"))));
+  app.get("/containers/:id/changes", (c) => c.json(containerDiff(engine, c.req.param("id"))));
 
   // docker cp: the stat of a path travels base64-encoded in a header.
   const statHeader = (st: object) => Buffer.from(JSON.stringify(st)).toString("base64");

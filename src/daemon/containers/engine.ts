@@ -2,7 +2,7 @@
 // rename, remove, prune. Metadata lives in the store's database; everything a
 // running container needs lives in its directory, which the runtime's shim
 // owns while the container runs (so containers outlive the daemon).
-import { mkdirSync, rmSync, writeFileSync, existsSync, readdirSync, statSync, lstatSync, readFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { availableParallelism, hostname as hostHostname } from "node:os";
 import { ConflictError, InvalidParameterError, NotFoundError } from "../../errors.ts";
@@ -20,11 +20,8 @@ import { matchesFilters } from "./filters.ts";
 import type { Socket } from "node:net";
 import { bridgeAttach, type AttachOptions } from "./attach.ts";
 import { openCgroup } from "../../runtime/cgroups.ts";
-import { containerChanges, topOf, withoutMountPoints, type Change, type TopResult } from "./inspect-fs.ts";
-import { applyChanges } from "../../image/changes.ts";
-import { commitImage } from "../../image/commit.ts";
-import { directoryEntries } from "../../layer/diff.ts";
-import { tarStream } from "../../layer/tar/write.ts";
+import { shouldRestart, restartDelay } from "./restart-policy.ts";
+import { duBytes, hostResolvConf } from "./files.ts";
 import type { EventSink } from "./events.ts";
 
 export class ContainerEngine {
@@ -106,38 +103,20 @@ export class ContainerEngine {
     if (s.OOMKilled) this.events.emit("container", "oom", c.id, this.eventAttrs(c));
     this.events.emit("container", "die", c.id, { ...this.eventAttrs(c), exitCode: String(s.ExitCode) });
     if (c.hostConfig.AutoRemove) queueMicrotask(() => this.remove(c.id, { force: true }).catch(() => {}));
-    else if (this.shouldRestart(c, s)) this.scheduleRestart(c);
+    else if (!this.stoppedByUser.has(c.id) && shouldRestart(c, s)) this.scheduleRestart(c);
     this.stoppedByUser.delete(c.id);
   }
 
-  /** Docker's restart policies; a container the user stopped is left alone. */
-  private shouldRestart(c: ContainerRecord, s: ContainerState): boolean {
-    if (this.stoppedByUser.has(c.id) || s.Status === "created") return false;
-    const policy = c.hostConfig.RestartPolicy ?? {};
-    switch (policy.Name) {
-      case "always":
-      case "unless-stopped":
-        return true;
-      case "on-failure":
-        return s.ExitCode !== 0 && (!policy.MaximumRetryCount || c.restartCount < policy.MaximumRetryCount);
-      default:
-        return false;
-    }
-  }
-
   private scheduleRestart(c: ContainerRecord): void {
-    // Back off like dockerd (100 ms, doubling) so a crashing program does not spin.
-    const delay = Math.min(100 * 2 ** Math.min(c.restartCount, 10), 60_000);
     setTimeout(() => {
       const r = this.records.get(c.id);
       if (!r || r.state.Running || this.stoppedByUser.has(c.id)) return;
       this.store.db.query("UPDATE containers SET restart_count = restart_count + 1 WHERE id = ?").run(c.id);
       this.start(c.id).catch(() => {});
-    }, delay);
+    }, restartDelay(c.restartCount));
   }
 
-
-  private eventAttrs(c: ContainerRecord): Record<string, string> {
+  eventAttrs(c: ContainerRecord): Record<string, string> {
     return { image: c.image, name: c.name, ...(c.config.Labels ?? {}) };
   }
 
@@ -277,78 +256,12 @@ export class ContainerEngine {
     sock.end(JSON.stringify({ resize: [h, w] }) + "\n");
   }
 
-  pause(ref: string): void {
-    const c = this.find(ref);
-    if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
-    if (c.state.Paused) throw new ConflictError(`Container ${c.id} is already paused`);
-    openCgroup(`berth/${c.id}`, {}).freeze(true);
-    this.records.saveState(c.id, { ...c.state, Paused: true, Status: "paused" });
-    this.events.emit("container", "pause", c.id, this.eventAttrs(c));
-  }
-
-  unpause(ref: string): void {
-    const c = this.find(ref);
-    if (!c.state.Paused) throw new ConflictError(`Container ${c.id} is not paused`);
-    openCgroup(`berth/${c.id}`, {}).freeze(false);
-    this.records.saveState(c.id, { ...c.state, Paused: false, Status: "running" });
-    this.events.emit("container", "unpause", c.id, this.eventAttrs(c));
-  }
-
-  /**
-   * `POST /commit`: the container's changes as a new layer on its image. A
-   * running container is frozen meanwhile (Docker's `pause=true`).
-   */
-  async commit(ref: string, o: { repo?: string; tag?: string; comment?: string; author?: string; changes?: string[]; pause?: boolean; config?: Record<string, any> }): Promise<string> {
-    const c = this.find(ref);
-    const p = this.paths(c);
-    const config = applyChanges({ ...c.config, ...(o.config ?? {}) }, o.changes ?? []);
-    delete (config as any).Hostname;
-    const freeze = c.state.Running && !c.state.Paused && o.pause !== false;
-    if (freeze) openCgroup(`berth/${c.id}`, {}).freeze(true);
-    try {
-      const diff = tarStream(withoutMountPoints(directoryEntries(p.upperDir, { overlayUpper: true })));
-      const id = await commitImage(this.store, c.imageId as any, diff, {
-        repo: o.repo, tag: o.tag, comment: o.comment, author: o.author, containerId: c.id, config,
-        createdBy: [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])].join(" "),
-      });
-      this.events.emit("container", "commit", c.id, { ...this.eventAttrs(c), comment: o.comment ?? "" });
-      return id;
-    } finally {
-      if (freeze) openCgroup(`berth/${c.id}`, {}).freeze(false);
-    }
-  }
-
-  /** `docker update`: new resource limits (and restart policy), applied at once to a running container. */
-  update(ref: string, body: Record<string, any>): { Warnings: string[] } {
-    const c = this.find(ref);
-    const keys = ["Memory", "MemorySwap", "NanoCpus", "CpuShares", "CpuQuota", "CpuPeriod", "CpusetCpus", "PidsLimit", "RestartPolicy"];
-    const changed = Object.fromEntries(keys.filter((k) => body?.[k] !== undefined && body[k] !== null).map((k) => [k, body[k]]));
-    if (changed.PidsLimit === 0) delete changed.PidsLimit;
-    const hostConfig = normalizeHostConfig({ ...c.hostConfig, ...changed }, availableParallelism());
-    if (c.state.Running) openCgroup(`berth/${c.id}`, buildSpec({ ...c, hostConfig }, this.paths(c)).resources).create();
-    this.store.db.query("UPDATE containers SET host_config = ? WHERE id = ?").run(JSON.stringify(hostConfig), c.id);
-    this.events.emit("container", "update", c.id, this.eventAttrs(c));
-    return { Warnings: [] };
-  }
-
   /** A frozen process gets its signal only once thawed, as dockerd does after kill/stop. */
-  private thawIfPaused(c: ContainerRecord): void {
+  thawIfPaused(c: ContainerRecord): void {
     if (!c.state.Paused) return;
     try {
       openCgroup(`berth/${c.id}`, {}).freeze(false);
     } catch {}
-  }
-
-  top(ref: string): TopResult {
-    const c = this.find(ref);
-    if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
-    return topOf(openCgroup(`berth/${c.id}`, {}).pids());
-  }
-
-  changes(ref: string): Change[] {
-    const c = this.find(ref);
-    const p = this.paths(c);
-    return containerChanges(p.upperDir, p.lowerDirs);
   }
 
   kill(ref: string, signal = "SIGKILL"): void {
@@ -492,39 +405,3 @@ export class ContainerEngine {
   }
 }
 
-function hostResolvConf(networkMode: string): string {
-  if (networkMode === "host" && existsSync("/etc/resolv.conf")) {
-    try {
-      return readFileSync("/etc/resolv.conf", "utf8");
-    } catch {}
-  }
-  // With no network of its own the container has no reachable resolver; keep the file valid.
-  return "nameserver 127.0.0.1\noptions ndots:0\n";
-}
-
-/** Bytes used by a tree (for SizeRw), counting hardlinked files once. */
-export function duBytes(dir: string): number {
-  let total = 0;
-  const seen = new Set<string>();
-  const walk = (d: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(d);
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      const p = join(d, n);
-      const st = lstatSync(p);
-      if (st.isDirectory()) walk(p);
-      else if (st.isFile()) {
-        const key = `${st.dev}:${st.ino}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        total += st.size;
-      }
-    }
-  };
-  if (existsSync(dir) && statSync(dir).isDirectory()) walk(dir);
-  return total;
-}

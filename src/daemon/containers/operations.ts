@@ -1,0 +1,79 @@
+// Container operations beyond the lifecycle: pause/unpause (freezer), top,
+// diff, commit and update. They work on the engine's records and paths.
+import { availableParallelism } from "node:os";
+import { ConflictError } from "../../errors.ts";
+import type { ContainerEngine } from "./engine.ts";
+import { openCgroup } from "../../runtime/cgroups.ts";
+import { containerChanges, topOf, withoutMountPoints, type Change, type TopResult } from "./inspect-fs.ts";
+import { applyChanges } from "../../image/changes.ts";
+import { commitImage } from "../../image/commit.ts";
+import { directoryEntries } from "../../layer/diff.ts";
+import { tarStream } from "../../layer/tar/write.ts";
+import { normalizeHostConfig } from "./config.ts";
+import { buildSpec } from "./spec.ts";
+
+export function pauseContainer(e: ContainerEngine, ref: string): void {
+  const c = e.find(ref);
+  if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
+  if (c.state.Paused) throw new ConflictError(`Container ${c.id} is already paused`);
+  openCgroup(`berth/${c.id}`, {}).freeze(true);
+  e.records.saveState(c.id, { ...c.state, Paused: true, Status: "paused" });
+  e.events.emit("container", "pause", c.id, e.eventAttrs(c));
+}
+
+export function unpauseContainer(e: ContainerEngine, ref: string): void {
+  const c = e.find(ref);
+  if (!c.state.Paused) throw new ConflictError(`Container ${c.id} is not paused`);
+  openCgroup(`berth/${c.id}`, {}).freeze(false);
+  e.records.saveState(c.id, { ...c.state, Paused: false, Status: "running" });
+  e.events.emit("container", "unpause", c.id, e.eventAttrs(c));
+}
+
+/**
+ * `POST /commit`: the container's changes as a new layer on its image. A
+ * running container is frozen meanwhile (Docker's `pause=true`).
+ */
+export async function commitContainer(e: ContainerEngine, ref: string, o: { repo?: string; tag?: string; comment?: string; author?: string; changes?: string[]; pause?: boolean; config?: Record<string, any> }): Promise<string> {
+  const c = e.find(ref);
+  const p = e.paths(c);
+  const config = applyChanges({ ...c.config, ...(o.config ?? {}) }, o.changes ?? []);
+  delete (config as any).Hostname;
+  const freeze = c.state.Running && !c.state.Paused && o.pause !== false;
+  if (freeze) openCgroup(`berth/${c.id}`, {}).freeze(true);
+  try {
+    const diff = tarStream(withoutMountPoints(directoryEntries(p.upperDir, { overlayUpper: true })));
+    const id = await commitImage(e.store, c.imageId as any, diff, {
+      repo: o.repo, tag: o.tag, comment: o.comment, author: o.author, containerId: c.id, config,
+      createdBy: [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])].join(" "),
+    });
+    e.events.emit("container", "commit", c.id, { ...e.eventAttrs(c), comment: o.comment ?? "" });
+    return id;
+  } finally {
+    if (freeze) openCgroup(`berth/${c.id}`, {}).freeze(false);
+  }
+}
+
+/** `docker update`: new resource limits (and restart policy), applied at once to a running container. */
+export function updateContainer(e: ContainerEngine, ref: string, body: Record<string, any>): { Warnings: string[] } {
+  const c = e.find(ref);
+  const keys = ["Memory", "MemorySwap", "NanoCpus", "CpuShares", "CpuQuota", "CpuPeriod", "CpusetCpus", "PidsLimit", "RestartPolicy"];
+  const changed = Object.fromEntries(keys.filter((k) => body?.[k] !== undefined && body[k] !== null).map((k) => [k, body[k]]));
+  if (changed.PidsLimit === 0) delete changed.PidsLimit;
+  const hostConfig = normalizeHostConfig({ ...c.hostConfig, ...changed }, availableParallelism());
+  if (c.state.Running) openCgroup(`berth/${c.id}`, buildSpec({ ...c, hostConfig }, e.paths(c)).resources).create();
+  e.store.db.query("UPDATE containers SET host_config = ? WHERE id = ?").run(JSON.stringify(hostConfig), c.id);
+  e.events.emit("container", "update", c.id, e.eventAttrs(c));
+  return { Warnings: [] };
+}
+
+export function containerTop(e: ContainerEngine, ref: string): TopResult {
+  const c = e.find(ref);
+  if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
+  return topOf(openCgroup(`berth/${c.id}`, {}).pids());
+}
+
+export function containerDiff(e: ContainerEngine, ref: string): Change[] {
+  const c = e.find(ref);
+  const p = e.paths(c);
+  return containerChanges(p.upperDir, p.lowerDirs);
+}
