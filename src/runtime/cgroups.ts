@@ -37,7 +37,7 @@ const v1Controllers = ["memory", "cpu", "cpuacct", "cpuset", "pids", "freezer", 
 
 class CgroupV1 implements Cgroup {
   private dirs: Record<string, string> = {};
-  constructor(private path: string, private r: RuntimeSpec["resources"]) {
+  constructor(path: string, private r: RuntimeSpec["resources"]) {
     for (const c of v1Controllers) if (existsSync(join(root, c))) this.dirs[c] = join(root, c, path);
   }
   create(): void {

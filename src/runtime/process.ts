@@ -2,7 +2,7 @@
 // shared by a container's init and by exec: finding the program as Docker
 // does, dropping identity and capabilities, and reporting failures to the
 // parent over the control descriptor (fd 3).
-import { readFileSync, statSync, existsSync, accessSync, constants, writeSync } from "node:fs";
+import { readFileSync, statSync, existsSync, accessSync, constants, writeSync, readSync } from "node:fs";
 import * as c from "./libc.ts";
 import { capabilityMask, lastCapability } from "./capabilities.ts";
 
@@ -13,6 +13,41 @@ export class StartError extends Error {
   constructor(message: string, readonly code: number) {
     super(message);
   }
+}
+
+/** In the child: blocks until the parent says "go" on the control fd (exits if the parent is gone). */
+export function waitForGo(): void {
+  const buf = Buffer.alloc(16);
+  let got = "";
+  while (!got.includes("\n")) {
+    const n = readSync(CONTROL_FD, buf, 0, buf.length, null);
+    if (n <= 0) process.exit(1);
+    got += buf.toString("utf8", 0, n);
+  }
+}
+
+/**
+ * In the parent: reads the child's end of the control channel until it closes.
+ * Empty means the execve succeeded (the fd was close-on-exec); else a failure in JSON.
+ */
+export function readControlReply(fd: number): string {
+  const buf = Buffer.alloc(4096);
+  let out = "";
+  for (;;) {
+    let n = 0;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch (e: any) {
+      if (e?.code === "EAGAIN") {
+        Bun.sleepSync(1);
+        continue;
+      }
+      break;
+    }
+    if (n <= 0) break;
+    out += buf.toString("utf8", 0, n);
+  }
+  return out.trim();
 }
 
 /** Writes `{code, message}` on the control fd and exits with the code. */

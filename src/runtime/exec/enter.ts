@@ -1,21 +1,11 @@
 // `berth __exec-enter FILE`, stage 2 of an exec: already in the container's
 // PID namespace, it joins its IPC, UTS, network and mount namespaces, takes
 // the requested identity and the container's capabilities, and execve()s.
-import { existsSync, openSync, readFileSync, readSync } from "node:fs";
+import { existsSync, openSync, readFileSync } from "node:fs";
 import * as c from "../libc.ts";
 import { resolveUser } from "../user.ts";
-import { dropPrivileges, lookPath, reportFailure, StartError, CONTROL_FD } from "../process.ts";
+import { dropPrivileges, lookPath, reportFailure, StartError, CONTROL_FD, waitForGo } from "../process.ts";
 import type { ExecConfig } from "./config.ts";
-
-function waitForGo(): void {
-  const buf = Buffer.alloc(8);
-  let got = "";
-  while (!got.includes("\n")) {
-    const n = readSync(CONTROL_FD, buf, 0, buf.length, null);
-    if (n <= 0) process.exit(1);
-    got += buf.toString("utf8", 0, n);
-  }
-}
 
 export async function execEnterMain(argv: string[]): Promise<void> {
   const cfg: ExecConfig = JSON.parse(readFileSync(argv[0]!, "utf8"));

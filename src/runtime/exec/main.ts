@@ -2,32 +2,13 @@
 // for stdio. It starts stage 2 inside the container's PID namespace (the
 // same setns dance as the shim), puts it in the container's cgroup, relays a
 // PTY when asked, and exits with the program's exit code.
-import { closeSync, openSync, readFileSync, readSync, writeSync, createReadStream, constants as fsConstants } from "node:fs";
+import { closeSync, openSync, readFileSync, writeSync, createReadStream, constants as fsConstants } from "node:fs";
 import * as c from "../libc.ts";
 import { openCgroup } from "../cgroups.ts";
 import { selfCommand } from "../../self.ts";
 import { constants as osConstants } from "node:os";
 import type { ExecConfig } from "./config.ts";
-
-function readAll(fd: number): string {
-  const buf = Buffer.alloc(4096);
-  let out = "";
-  for (;;) {
-    let n = 0;
-    try {
-      n = readSync(fd, buf, 0, buf.length, null);
-    } catch (e: any) {
-      if (e?.code === "EAGAIN") {
-        Bun.sleepSync(1);
-        continue;
-      }
-      break;
-    }
-    if (n <= 0) break;
-    out += buf.toString("utf8", 0, n);
-  }
-  return out.trim();
-}
+import { readControlReply } from "../process.ts";
 
 export async function execMain(argv: string[]): Promise<void> {
   const file = argv[0]!;
@@ -61,7 +42,7 @@ export async function execMain(argv: string[]): Promise<void> {
   }
   const control = proc.stdio[3] as unknown as number;
   writeSync(control, "go\n");
-  const failure = readAll(control);
+  const failure = readControlReply(control);
   closeSync(control);
   if (failure) {
     const err = JSON.parse(failure) as { code: number; message: string };

@@ -4,22 +4,12 @@
 // identity and capabilities), then execve()s the user's program so no Bun
 // stays inside. Everything here is synchronous: after unshare(NEWNS) only the
 // main thread sees the new mounts.
-import { readFileSync, readSync, existsSync, mkdirSync, writeFileSync, statSync, symlinkSync, chmodSync } from "node:fs";
+import { readFileSync, existsSync, mkdirSync, writeFileSync, statSync, symlinkSync, chmodSync } from "node:fs";
 import { join } from "node:path";
 import * as c from "../libc.ts";
 import type { RuntimeSpec } from "../spec.ts";
 import { resolveUser } from "../user.ts";
-import { StartError, lookPath, dropPrivileges, reportFailure, CONTROL_FD } from "../process.ts";
-
-function waitForGo(): void {
-  const buf = Buffer.alloc(16);
-  let got = "";
-  while (!got.includes("\n")) {
-    const n = readSync(CONTROL_FD, buf, 0, buf.length, null);
-    if (n <= 0) process.exit(1); // the shim went away
-    got += buf.toString("utf8", 0, n);
-  }
-}
+import { StartError, lookPath, dropPrivileges, reportFailure, waitForGo, CONTROL_FD } from "../process.ts";
 
 function ensureDir(p: string): void {
   if (!existsSync(p)) mkdirSync(p, { recursive: true, mode: 0o755 });

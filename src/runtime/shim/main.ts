@@ -4,7 +4,7 @@
 // PTY), appends the json-file log, serves attach clients on SOCKET, and records
 // the exit in state.json. It is detached from the daemon, so containers keep
 // running when the daemon stops.
-import { openSync, closeSync, readFileSync, readSync, writeSync, rmSync, createReadStream, constants as fsConstants } from "node:fs";
+import { openSync, closeSync, readFileSync, writeSync, rmSync, createReadStream, constants as fsConstants } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import * as c from "../libc.ts";
@@ -14,6 +14,7 @@ import { selfCommand } from "../../self.ts";
 import { writeState, nowRfc3339, type ShimState } from "./state.ts";
 import { LogWriter } from "./log.ts";
 import { AttachHub } from "./attach.ts";
+import { readControlReply } from "../process.ts";
 
 /** Tells the daemon (our stdout, a pipe it reads until "started"/"failed"). */
 function report(line: string): void {
@@ -22,26 +23,6 @@ function report(line: string): void {
   } catch {
     // The daemon went away; the state file still tells.
   }
-}
-
-function readControl(fd: number): string {
-  const buf = Buffer.alloc(4096);
-  let out = "";
-  for (;;) {
-    let n = 0;
-    try {
-      n = readSync(fd, buf, 0, buf.length, null);
-    } catch (e: any) {
-      if (e?.code === "EAGAIN") {
-        Bun.sleepSync(1);
-        continue;
-      }
-      break;
-    }
-    if (n <= 0) break;
-    out += buf.toString("utf8", 0, n);
-  }
-  return out.trim();
 }
 
 const signals: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
@@ -93,7 +74,7 @@ export async function shimMain(argv: string[]): Promise<void> {
   if (slave !== undefined) closeSync(slave);
   const control = proc.stdio[3] as unknown as number;
   writeSync(control, "go\n");
-  const failure = readControl(control);
+  const failure = readControlReply(control);
   closeSync(control);
 
   const state: ShimState = { shimPid: process.pid, pid: proc.pid, status: "running", startedAt: nowRfc3339() };
