@@ -120,6 +120,7 @@ export function containerRoutes(engine: ContainerEngine): Hono {
   app.get("/containers/:id/top", (c) => c.json(containerTop(engine, c.req.param("id"))));
   app.get("/containers/:id/changes", (c) => c.json(containerDiff(engine, c.req.param("id"))));
 
+  const vfs = () => engine.runtime.storageDriver === "vfs";
   // docker cp: the stat of a path travels base64-encoded in a header.
   const statHeader = (st: object) => Buffer.from(JSON.stringify(st)).toString("base64");
   const archivePathParam = (c: any): string => {
@@ -129,7 +130,7 @@ export function containerRoutes(engine: ContainerEngine): Hono {
   };
   app.on("HEAD", "/containers/:id/archive", async (c) => {
     const rec = engine.find(c.req.param("id"));
-    const st = await withReadView(engine.paths(rec), (root) => statPath(root, archivePathParam(c)));
+    const st = await withReadView(engine.paths(rec), (root) => statPath(root, archivePathParam(c)), vfs());
     return c.body(null, 200, { "X-Docker-Container-Path-Stat": statHeader(st) });
   });
   app.get("/containers/:id/archive", async (c) => {
@@ -139,7 +140,7 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     const body = await withReadView(engine.paths(rec), async (root) => {
       const st = statPath(root, path);
       return { st, bytes: new Uint8Array(await new Response(archivePath(root, path)).arrayBuffer()) };
-    });
+    }, vfs());
     return c.body(body.bytes, 200, { "Content-Type": "application/x-tar", "X-Docker-Container-Path-Stat": statHeader(body.st) });
   });
   app.put("/containers/:id/archive", async (c) => {
@@ -147,12 +148,12 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     if (rec.hostConfig.ReadonlyRootfs) throw new InvalidParameterError("container rootfs is marked read-only");
     const body = c.req.raw.body;
     if (!body) throw new InvalidParameterError("no tar archive in the request body");
-    await withRoot(rec, engine.paths(rec), (root) => extractInto(root, archivePathParam(c), body));
+    await withRoot(rec, engine.paths(rec), (root) => extractInto(root, archivePathParam(c), body), vfs());
     return c.body(null, 200);
   });
   app.get("/containers/:id/export", async (c) => {
     const rec = engine.find(c.req.param("id"));
-    const bytes = await withReadView(engine.paths(rec), async (root) => new Uint8Array(await new Response(archivePath(root, "/")).arrayBuffer()));
+    const bytes = await withReadView(engine.paths(rec), async (root) => new Uint8Array(await new Response(archivePath(root, "/")).arrayBuffer()), vfs());
     engine.events.emit("container", "export", rec.id, { name: rec.name });
     return c.body(bytes, 200, { "Content-Type": "application/x-tar" });
   });

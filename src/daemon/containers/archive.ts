@@ -30,8 +30,9 @@ function goMode(st: Stats): number {
 }
 
 /** Runs `fn` with a host path to the container's root; mounts the overlay for a stopped container. */
-export async function withRoot<T>(c: ContainerRecord, p: ContainerPaths, fn: (root: string) => Promise<T> | T): Promise<T> {
+export async function withRoot<T>(c: ContainerRecord, p: ContainerPaths, fn: (root: string) => Promise<T> | T, copied = false): Promise<T> {
   if (c.state.Running) return fn(`/proc/${c.state.Pid}/root`);
+  if (copied) return fn(p.upperDir);
   mount("overlay", p.mergedDir, "overlay", 0, `lowerdir=${p.lowerDirs.join(":")},upperdir=${p.upperDir},workdir=${p.workDir}`);
   try {
     return await fn(p.mergedDir);
@@ -45,7 +46,8 @@ export async function withRoot<T>(c: ContainerRecord, p: ContainerPaths, fn: (ro
  * the image's layers): what `docker cp` reads and `docker export` writes,
  * without the /proc, /sys and /dev a running container has mounted.
  */
-export async function withReadView<T>(p: ContainerPaths, fn: (root: string) => Promise<T> | T): Promise<T> {
+export async function withReadView<T>(p: ContainerPaths, fn: (root: string) => Promise<T> | T, copied = false): Promise<T> {
+  if (copied) return fn(p.upperDir); // vfs: the upper dir is the whole root
   const view = mkdtempSync(join(p.root, "view-"));
   mount("overlay", view, "overlay", MS.RDONLY, `lowerdir=${[p.upperDir, ...p.lowerDirs].join(":")}`);
   try {

@@ -22,6 +22,7 @@ import { bridgeAttach, type AttachOptions } from "./attach.ts";
 import { openCgroup } from "../../runtime/cgroups.ts";
 import { shouldRestart, restartDelay } from "./restart-policy.ts";
 import { duBytes, hostResolvConf } from "./files.ts";
+import { flattenLayers } from "./flatten.ts";
 import type { EventSink } from "./events.ts";
 
 export class ContainerEngine {
@@ -150,6 +151,8 @@ export class ContainerEngine {
           (hostConfig.NetworkMode === "host" ? `127.0.1.1\t${hostHostname()}\n` : `127.0.1.1\t${config.Hostname}\n`),
       );
       writeFileSync(p.resolvConfPath, hostResolvConf(hostConfig.NetworkMode));
+      // Without overlayfs the container's root is a full copy of the image (Docker's vfs driver).
+      if (this.runtime.storageDriver === "vfs") flattenLayers([...p.lowerDirs].reverse(), p.upperDir);
       this.records.insert(record);
     } catch (e) {
       rmSync(p.root, { recursive: true, force: true });
@@ -198,7 +201,7 @@ export class ContainerEngine {
       for (const l of this.store.images.layersOf(c.imageId)) {
         if (!this.store.snapshots.isReady(l.chain_id)) throw new NotFoundError(`layer ${l.chain_id} of image ${c.imageId} is missing`);
       }
-      const spec = buildSpec(c, p);
+      const spec = buildSpec(c, this.runtime.storageDriver === "vfs" ? { ...p, lowerDirs: [] } : p);
       let st;
       try {
         const attachments = this.pendingAttach.get(c.id) ?? [];

@@ -1,7 +1,7 @@
 // Container operations beyond the lifecycle: pause/unpause (freezer), top,
 // diff, commit and update. They work on the engine's records and paths.
 import { availableParallelism } from "node:os";
-import { ConflictError } from "../../errors.ts";
+import { ConflictError, SystemError } from "../../errors.ts";
 import type { ContainerEngine } from "./engine.ts";
 import { openCgroup } from "../../runtime/cgroups.ts";
 import { containerChanges, topOf, withoutMountPoints, type Change, type TopResult } from "./inspect-fs.ts";
@@ -11,6 +11,11 @@ import { directoryEntries } from "../../layer/diff.ts";
 import { tarStream } from "../../layer/tar/write.ts";
 import { normalizeHostConfig } from "./config.ts";
 import { buildSpec } from "./spec.ts";
+
+/** With copied root filesystems (vfs) the upper dir is not a diff: say so rather than answer wrong. */
+function requireOverlay(e: ContainerEngine, what: string): void {
+  if (e.runtime.storageDriver === "vfs") throw new SystemError(`${what} needs overlayfs, which this host lacks (storage driver vfs)`);
+}
 
 export function pauseContainer(e: ContainerEngine, ref: string): void {
   const c = e.find(ref);
@@ -35,6 +40,7 @@ export function unpauseContainer(e: ContainerEngine, ref: string): void {
  */
 export async function commitContainer(e: ContainerEngine, ref: string, o: { repo?: string; tag?: string; comment?: string; author?: string; changes?: string[]; pause?: boolean; config?: Record<string, any> }): Promise<string> {
   const c = e.find(ref);
+  requireOverlay(e, "commit");
   const p = e.paths(c);
   const config = applyChanges({ ...c.config, ...(o.config ?? {}) }, o.changes ?? []);
   delete (config as any).Hostname;
@@ -74,6 +80,7 @@ export function containerTop(e: ContainerEngine, ref: string): TopResult {
 
 export function containerDiff(e: ContainerEngine, ref: string): Change[] {
   const c = e.find(ref);
+  requireOverlay(e, "diff");
   const p = e.paths(c);
   return containerChanges(p.upperDir, p.lowerDirs);
 }

@@ -51,9 +51,10 @@ export class ShimDriver implements RuntimeDriver {
 
   constructor(readonly execRoot: string, dataRoot: string) {
     mkdirSync(join(execRoot, "s"), { recursive: true, mode: 0o700 });
-    const overlay = overlaySupported(join(dataRoot, "tmp"));
+    // BERTH_STORAGE_DRIVER=vfs forces the copied-rootfs fallback (for tests and odd hosts).
+    const overlay = process.env.BERTH_STORAGE_DRIVER !== "vfs" && overlaySupported(join(dataRoot, "tmp"));
     this.storageDriver = overlay ? "overlay2" : "vfs";
-    if (!overlay) this.warnings.push("overlayfs is not available here: containers cannot start until it is (copied root filesystems are not implemented yet)");
+    if (!overlay) this.warnings.push("overlayfs is not available: each container gets a full copy of its image's files (storage driver vfs)");
   }
 
   socketPath(dir: string): string {
