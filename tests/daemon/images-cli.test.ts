@@ -80,4 +80,13 @@ describe.if(ok)("image commands", () => {
     expect(r.stderr.length).toBeGreaterThan(0);
     expect((await d.cli(["images", "-q", "--no-trunc"])).stdout).toBe(before);
   });
+
+  test("system df counts images and containers like docker", async () => {
+    await d.cli(["create", "--name", "dfc", "bb:1", "true"]);
+    const r = await d.cli(["system", "df"]);
+    expect(r.stdout).toMatch(/^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE$/m);
+    expect(r.stdout).toMatch(/^Images\s+\d+\s+1\s+/m);
+    expect(r.stdout).toMatch(/^Containers\s+1\s+0\s+/m);
+    await d.cli(["rm", "dfc"]);
+  });
 });

@@ -85,6 +85,19 @@ export function systemRoutes(d: Daemon): Hono {
     });
   });
 
+  app.get("/system/df", async (c) => {
+    const images = await d.images.list({ all: true });
+    const containers = d.containers.list({ all: true, size: true });
+    const layersSize = d.store.images.list().reduce((n, i) => n + i.size, 0);
+    return c.json({
+      LayersSize: layersSize,
+      Images: images.map((i) => ({ ...i, Containers: containers.filter((x) => x.ImageID === i.Id).length, SharedSize: 0 })),
+      Containers: containers,
+      Volumes: [],
+      BuildCache: [],
+    });
+  });
+
   app.get("/events", (c) => {
     const filters = parseFilters(c.req.query("filters"));
     const num = (v?: string) => (v ? Number(v) : undefined);

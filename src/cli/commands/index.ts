@@ -12,5 +12,5 @@ export const commands: Command[] = [
   c.runCommand, c.createCommand, c.startCommand, c.stopCommand, c.restartCommand, c.killCommand, c.rmCommand,
   execCommand, c.psCommand, c.logsCommand, c.waitCommand, c.renameCommand, c.inspectCommand, m.commitCommand, m.updateCommand, m.attachCommand, m.portCommand, m.pauseCommand, m.unpauseCommand, m.topCommand, m.diffCommand, cpCommand, exportCommand, statsCommand, c.containerPruneCommand,
   i.imagesCommand, i.loadCommand, i.saveCommand, i.importCommand, i.tagCommand, i.rmiCommand, i.historyCommand,
-  s.versionCommand, s.infoCommand, s.eventsCommand, s.daemonCommand,
+  s.versionCommand, s.infoCommand, s.eventsCommand, s.dfCommand, s.daemonCommand,
 ];

@@ -7,6 +7,7 @@ import { formatOne } from "../output.ts";
 import { jsonMessages } from "../../client/client.ts";
 import { defaultConfig, mergeConfigFile, type DaemonConfig } from "../../daemon/config.ts";
 import { humanSize } from "../format/units.ts";
+import { printRows } from "../output.ts";
 
 const arch = process.arch === "x64" ? "amd64" : process.arch;
 
@@ -169,6 +170,35 @@ export const eventsCommand: Command = {
         ctx.out(`${t} ${e.Type} ${e.Action} ${e.Actor?.ID ?? ""}${attrs ? ` (${attrs})` : ""}`);
       }
     }
+    return 0;
+  },
+};
+
+export const dfCommand: Command = {
+  names: ["system df"],
+  synopsis: "[OPTIONS]",
+  description: "Show berth disk usage",
+  flags: [formatFlag],
+  maxArgs: 0,
+  async run(ctx, f) {
+    const df = await (await ctx.client()).json("GET", "/system/df");
+    const images: any[] = df.Images ?? [];
+    const containers: any[] = df.Containers ?? [];
+    const activeImages = images.filter((i) => i.Containers > 0);
+    const imageSize = images.reduce((n, i) => n + i.Size, 0);
+    const reclaimImages = images.filter((i) => i.Containers === 0).reduce((n, i) => n + i.Size, 0);
+    const ctrSize = containers.reduce((n, c) => n + (c.SizeRw ?? 0), 0);
+    const reclaimCtr = containers.filter((c) => c.State !== "running").reduce((n, c) => n + (c.SizeRw ?? 0), 0);
+    const pct = (part: number, whole: number) => (whole ? ` (${Math.floor((part / whole) * 100)}%)` : "");
+    const rows = [
+      { Type: "Images", TotalCount: String(images.length), Active: String(activeImages.length), Size: humanSize(imageSize), Reclaimable: humanSize(reclaimImages) + pct(reclaimImages, imageSize) },
+      { Type: "Containers", TotalCount: String(containers.length), Active: String(containers.filter((c) => c.State === "running").length), Size: humanSize(ctrSize), Reclaimable: humanSize(reclaimCtr) + pct(reclaimCtr, ctrSize) },
+      { Type: "Local Volumes", TotalCount: "0", Active: "0", Size: "0B", Reclaimable: "0B" },
+      { Type: "Build Cache", TotalCount: "0", Active: "0", Size: "0B", Reclaimable: "0B" },
+    ];
+    process.stdout.write(printRows(f.format, "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", rows, {
+      Type: "TYPE", TotalCount: "TOTAL", Active: "ACTIVE", Size: "SIZE", Reclaimable: "RECLAIMABLE",
+    }, "*formatter.diskUsageImagesContext"));
     return 0;
   },
 };
