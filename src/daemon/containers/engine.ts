@@ -112,8 +112,7 @@ export class ContainerEngine {
     setTimeout(() => {
       const r = this.records.get(c.id);
       if (!r || r.state.Running || this.stoppedByUser.has(c.id)) return;
-      this.store.db.query("UPDATE containers SET restart_count = restart_count + 1 WHERE id = ?").run(c.id);
-      this.start(c.id).catch(() => {});
+      this.start(c.id, { restarting: true }).catch(() => {});
     }, restartDelay(c.restartCount));
   }
 
@@ -191,7 +190,7 @@ export class ContainerEngine {
     return { rw, rootFs: rw + image };
   }
 
-  async start(ref: string): Promise<"started" | "already"> {
+  async start(ref: string, opts: { restarting?: boolean } = {}): Promise<"started" | "already"> {
     const c = this.find(ref);
     if (c.state.Running) return "already";
     if (this.busy.has(c.id)) throw new ConflictError(`Container ${c.id} is busy`);
@@ -219,6 +218,8 @@ export class ContainerEngine {
       };
       if (st.exit) this.applyExit(state, st.exit);
       this.records.saveState(c.id, { ...state, ...(st.exit ? { Status: "running", Running: true } : {}) });
+      // Counted with the new state, so nobody sees the new count beside the old run's exit.
+      if (opts.restarting) this.store.db.query("UPDATE containers SET restart_count = restart_count + 1 WHERE id = ?").run(c.id);
       this.events.emit("container", "start", c.id, this.eventAttrs(c));
       this.monitor({ ...c, state });
       return "started";
