@@ -13,6 +13,11 @@ const lib = dlopen("libc.so.6", {
   umount2: { args: [P, i32], returns: i32 },
   syscall: { args: [i64, i64, i64, i64, i64, i64], returns: i64 },
   chdir: { args: [P], returns: i32 },
+  chroot: { args: [P], returns: i32 },
+  dup2: { args: [i32, i32], returns: i32 },
+  symlink: { args: [P, P], returns: i32 },
+  kill: { args: [i32, i32], returns: i32 },
+  prlimit: { args: [i32, i32, P, P], returns: i32 },
   sethostname: { args: [P, u64], returns: i32 },
   setgroups: { args: [u64, P], returns: i32 },
   setresuid: { args: [u32, u32, u32], returns: i32 },
@@ -35,7 +40,10 @@ const lib = dlopen("libc.so.6", {
 const sym = lib.symbols;
 
 const names: Record<number, string> = {
-  1: "EPERM", 2: "ENOENT", 3: "ESRCH", 9: "EBADF", 13: "EACCES", 16: "EBUSY", 17: "EEXIST", 20: "ENOTDIR", 22: "EINVAL", 38: "ENOSYS",
+  1: "EPERM", 2: "ENOENT", 3: "ESRCH", 4: "EINTR", 5: "EIO", 7: "E2BIG", 8: "ENOEXEC", 9: "EBADF", 10: "ECHILD", 11: "EAGAIN",
+  12: "ENOMEM", 13: "EACCES", 14: "EFAULT", 16: "EBUSY", 17: "EEXIST", 18: "EXDEV", 19: "ENODEV", 20: "ENOTDIR", 21: "EISDIR",
+  22: "EINVAL", 24: "EMFILE", 25: "ENOTTY", 26: "ETXTBSY", 28: "ENOSPC", 30: "EROFS", 36: "ENAMETOOLONG", 38: "ENOSYS",
+  39: "ENOTEMPTY", 40: "ELOOP", 95: "EOPNOTSUPP",
 };
 
 export class SyscallError extends Error {
@@ -103,23 +111,50 @@ export function chdir(path: string): void {
   check("chdir", sym.chdir(ptr(p)), path);
 }
 
+export function chroot(path: string): void {
+  const p = cstr(path);
+  check("chroot", sym.chroot(ptr(p)), path);
+}
+
+export function dup2(from: number, to: number): void {
+  check("dup2", sym.dup2(from, to));
+}
+
+export function symlink(target: string, path: string): void {
+  const t = cstr(target);
+  const p = cstr(path);
+  check("symlink", sym.symlink(ptr(t), ptr(p)), path);
+}
+
+/** kill(2) without Node's signal-name mapping (pid 0/-pgid allowed). */
+export function kill(pid: number, signal: number): void {
+  check("kill", sym.kill(pid, signal), String(pid));
+}
+
 export function sethostname(name: string): void {
   const b = Buffer.from(name);
   check("sethostname", sym.sethostname(ptr(b.length ? b : Buffer.alloc(1)), b.length));
 }
 
+// Identity changes as raw syscalls: they change the calling thread only. glibc's
+// wrappers would signal every Bun thread to follow (slow), and the runtime
+// changes identity only on the thread that then calls execve.
+const SYS_setgroups = process.arch === "arm64" ? 159 : 116;
+const SYS_setresuid = process.arch === "arm64" ? 147 : 117;
+const SYS_setresgid = process.arch === "arm64" ? 149 : 119;
+
 export function setgroups(gids: number[]): void {
   const arr = new Uint32Array(Math.max(gids.length, 1));
   arr.set(gids);
-  check("setgroups", sym.setgroups(gids.length, ptr(arr)));
+  check("setgroups", sym.syscall(SYS_setgroups, gids.length, ptr(arr) as unknown as number, 0, 0, 0));
 }
 
 export function setresgid(gid: number): void {
-  check("setresgid", sym.setresgid(gid, gid, gid));
+  check("setresgid", sym.syscall(SYS_setresgid, gid, gid, gid, 0, 0, 0));
 }
 
 export function setresuid(uid: number): void {
-  check("setresuid", sym.setresuid(uid, uid, uid));
+  check("setresuid", sym.syscall(SYS_setresuid, uid, uid, uid, 0, 0, 0));
 }
 
 export const PR = { SET_NO_NEW_PRIVS: 38, CAPBSET_DROP: 24, CAP_AMBIENT: 47, CAP_AMBIENT_CLEAR_ALL: 4, SET_KEEPCAPS: 8 };
@@ -162,6 +197,12 @@ export const RLIMIT: Record<string, number> = {
 export function setrlimit(resource: number, soft: number, hard: number): void {
   const v = new BigInt64Array([BigInt(soft), BigInt(hard)]);
   check("setrlimit", sym.setrlimit(resource, ptr(v)));
+}
+
+/** prlimit(2) on another process (pid 0 = this one). */
+export function prlimit(pid: number, resource: number, soft: number, hard: number): void {
+  const v = new BigInt64Array([BigInt(soft), BigInt(hard)]);
+  check("prlimit", sym.prlimit(pid, resource, ptr(v), null));
 }
 
 export function setsid(): void {

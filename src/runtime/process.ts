@@ -2,7 +2,7 @@
 // shared by a container's init and by exec: finding the program as Docker
 // does, dropping identity and capabilities, and reporting failures to the
 // parent over the control descriptor (fd 3).
-import { readFileSync, statSync, existsSync, accessSync, constants, writeSync, readSync } from "node:fs";
+import { readFileSync, statSync, existsSync, accessSync, constants, writeSync, readSync, openSync, closeSync, fchownSync } from "node:fs";
 import * as c from "./libc.ts";
 import { capabilityMask, lastCapability } from "./capabilities.ts";
 
@@ -26,28 +26,84 @@ export function waitForGo(): void {
   }
 }
 
-/**
- * In the parent: reads the child's end of the control channel until it closes.
- * Empty means the execve succeeded (the fd was close-on-exec); else a failure in JSON.
- */
-export function readControlReply(fd: number): string {
-  const buf = Buffer.alloc(4096);
-  let out = "";
+function readLineSync(fd: number, pending: { buf: string }): string | undefined {
+  const chunk = Buffer.alloc(4096);
   for (;;) {
+    const nl = pending.buf.indexOf("\n");
+    if (nl >= 0) {
+      const line = pending.buf.slice(0, nl);
+      pending.buf = pending.buf.slice(nl + 1);
+      return line;
+    }
     let n = 0;
     try {
-      n = readSync(fd, buf, 0, buf.length, null);
+      n = readSync(fd, chunk, 0, chunk.length, null);
     } catch (e: any) {
       if (e?.code === "EAGAIN") {
         Bun.sleepSync(1);
         continue;
       }
-      break;
+      n = 0;
     }
-    if (n <= 0) break;
-    out += buf.toString("utf8", 0, n);
+    if (n <= 0) {
+      const rest = pending.buf;
+      pending.buf = "";
+      return rest || undefined;
+    }
+    pending.buf += chunk.toString("utf8", 0, n);
   }
-  return out.trim();
+}
+
+export interface StartFailure {
+  code: number;
+  message: string;
+}
+
+/**
+ * In the parent: serves the child's requests on the control channel until it
+ * closes. EOF without a failure means the execve succeeded (the fd was
+ * close-on-exec). A "tty" request is answered with "pts PATH", the terminal
+ * the parent made in the container's own devpts.
+ */
+export function superviseStart(fd: number, onTty?: () => string): StartFailure | undefined {
+  const pending = { buf: "" };
+  for (;;) {
+    const line = readLineSync(fd, pending);
+    if (line === undefined) return undefined;
+    if (line === "tty") {
+      let reply: string;
+      try {
+        reply = `pts ${onTty ? onTty() : ""}`;
+      } catch (e) {
+        reply = `error ${(e as Error).message}`;
+      }
+      writeSync(fd, reply + "\n");
+      continue;
+    }
+    if (line.trim()) return JSON.parse(line) as StartFailure;
+  }
+}
+
+/** Old name: the raw failure line, or "" after a successful execve. */
+export function readControlReply(fd: number): string {
+  const f = superviseStart(fd);
+  return f ? JSON.stringify(f) : "";
+}
+
+/**
+ * In the child, after its /dev/pts is mounted: asks the parent for a terminal
+ * and makes it this process's stdio and controlling terminal.
+ */
+export function takeTerminal(owner?: { uid: number; gid: number }): void {
+  writeSync(CONTROL_FD, "tty\n");
+  const line = readLineSync(CONTROL_FD, { buf: "" }) ?? "";
+  if (!line.startsWith("pts ")) throw new Error(`no terminal: ${line.replace(/^error /, "")}`);
+  const fd = openSync(line.slice(4), constants.O_RDWR | constants.O_NOCTTY);
+  if (owner) fchownSync(fd, owner.uid, 5);
+  for (const std of [0, 1, 2]) c.dup2(fd, std);
+  if (fd > 2) closeSync(fd);
+  c.setsid();
+  c.setControllingTty(0);
 }
 
 /** Writes `{code, message}` on the control fd and exits with the code. */

@@ -1,52 +1,63 @@
 // What the runtime is asked to run: berth's own small subset of the OCI
 // runtime spec, written by the daemon as `<container dir>/config.json`.
+import { join } from "node:path";
+import type { Resources } from "./cgroups/types.ts";
+
+export interface BindMount {
+  source: string;
+  destination: string;
+  readonly: boolean;
+}
+
 export interface RuntimeSpec {
   id: string;
-  /** Read-only layer directories, topmost first (overlay lowerdir order). */
+  /**
+   * Read-only layer directories, TOPMOST FIRST (overlay's lowerdir order; the
+   * reverse of an image's layer list). Empty: `upperDir` is a complete rootfs
+   * (a copy of the layers, when overlayfs is unavailable) bind-mounted as is.
+   */
   lowerDirs: string[];
   upperDir: string;
   workDir: string;
-  /** Where the container's root is assembled. */
+  /** Where the container's root is assembled (inside its own mount namespace only). Default `<dir>/rootfs`. */
   rootfs: string;
   readonlyRootfs: boolean;
   args: string[];
   env: string[];
   cwd: string;
-  /** `uid[:gid]` or names, resolved inside the container's /etc/passwd and /etc/group. */
+  /** `uid[:gid]` or names, resolved inside the container's /etc/passwd and /etc/group ("" = root). */
   user: string;
   hostname: string;
   tty: boolean;
   openStdin: boolean;
   /** Close the program's stdin when an attached client ends its stdin (Docker's StdinOnce). */
   stdinOnce: boolean;
-  /** "none" (own empty net namespace) or "host". */
-  network: "none" | "host";
-  /** Files bind-mounted over /etc/hostname, /etc/hosts, /etc/resolv.conf. */
-  etcFiles: { hostname: string; hosts: string; resolvConf: string };
-  binds: { source: string; destination: string; readonly: boolean }[];
-  resources: {
-    memory?: number;
-    memorySwap?: number;
-    cpuQuota?: number;
-    cpuPeriod?: number;
-    cpuShares?: number;
-    cpusetCpus?: string;
-    pidsLimit?: number;
-  };
+  /** "none" (own namespace with only lo), "host", or the path of a network namespace to join (/run/netns/NAME). */
+  network: "none" | "host" | (string & {});
+  /** Files bind-mounted over /etc/hostname, /etc/hosts, /etc/resolv.conf (each optional). */
+  etcFiles?: { hostname?: string; hosts?: string; resolvConf?: string };
+  binds: BindMount[];
+  resources: Resources;
+  /** RLIMIT_* names (or "nofile"…); -1 = unlimited. */
   rlimits: { type: string; soft: number; hard: number }[];
-  /** Capability names without the CAP_ prefix. */
+  /** Capability names without the CAP_ prefix (see defaultCapabilities, applyCapChanges). */
   capabilities: string[];
   noNewPrivileges: boolean;
   privileged: boolean;
   maskedPaths: string[];
   readonlyPaths: string[];
-  /** The json-file log the shim appends to. */
+  /** The json-file log the shim appends to (containerSpec's default: `<dir>/<id>-json.log`). */
   logPath: string;
-  /** The cgroup path under each controller: "berth/<id>". */
+  /** The cgroup path under each controller (containerSpec's default: "berth/<id>"). */
   cgroupPath: string;
+  /** Signal of a stop request that names none (Docker's StopSignal). Default SIGTERM. */
+  stopSignal?: string;
 }
 
-/** Docker's default capability set. */
+/** The brief's name for the same thing. */
+export type ContainerSpec = RuntimeSpec;
+
+/** Docker's default capability set (CapEff 0x00000000a80425fb). */
 export const defaultCapabilities = [
   "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID",
   "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE",
@@ -58,3 +69,29 @@ export const defaultMaskedPaths = [
   "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
 ];
 export const defaultReadonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
+
+/** A spec with Docker's defaults for everything not given; `id`, `args` and the layers are required. */
+export function containerSpec(dir: string, s: Partial<RuntimeSpec> & Pick<RuntimeSpec, "id" | "args">): RuntimeSpec {
+  return resolveSpec(dir, {
+    logPath: "", cgroupPath: "",
+    lowerDirs: [], upperDir: join(dir, "upper"), workDir: join(dir, "work"), rootfs: join(dir, "rootfs"), readonlyRootfs: false,
+    env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], cwd: "/", user: "", hostname: s.id.slice(0, 12),
+    tty: false, openStdin: false, stdinOnce: false, network: "none", binds: [], resources: {}, rlimits: [],
+    capabilities: defaultCapabilities, noNewPrivileges: false, privileged: false,
+    maskedPaths: defaultMaskedPaths, readonlyPaths: defaultReadonlyPaths, ...s,
+  });
+}
+
+/** Fills the paths that default to places in the container directory. */
+export function resolveSpec(dir: string, s: RuntimeSpec): RuntimeSpec {
+  return {
+    ...s,
+    rootfs: s.rootfs || join(dir, "rootfs"),
+    logPath: s.logPath || join(dir, `${s.id}-json.log`),
+    cgroupPath: s.cgroupPath || `berth/${s.id}`,
+    binds: s.binds ?? [],
+    rlimits: s.rlimits ?? [],
+    maskedPaths: s.maskedPaths ?? [],
+    readonlyPaths: s.readonlyPaths ?? [],
+  };
+}

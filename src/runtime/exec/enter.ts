@@ -9,7 +9,9 @@ import type { ExecConfig } from "./config.ts";
 
 export async function execEnterMain(argv: string[]): Promise<void> {
   const cfg: ExecConfig = JSON.parse(readFileSync(argv[0]!, "utf8"));
-  const fds = ["ipc", "uts", "net", "mnt"].map((ns) => openSync(`/proc/${cfg.pid}/ns/${ns}`, "r"));
+  // The mount namespace last: after it, /proc/PID paths are the container's.
+  const kinds = ["ipc", "uts", "net", "cgroup", "mnt"].filter((ns) => existsSync(`/proc/${cfg.pid}/ns/${ns}`));
+  const fds = kinds.map((ns) => openSync(`/proc/${cfg.pid}/ns/${ns}`, "r"));
   waitForGo();
   try {
     // setns into a mount namespace needs a private fs_struct; Bun's threads share ours.

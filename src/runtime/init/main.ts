@@ -4,12 +4,12 @@
 // identity and capabilities), then execve()s the user's program so no Bun
 // stays inside. Everything here is synchronous: after unshare(NEWNS) only the
 // main thread sees the new mounts.
-import { readFileSync, existsSync, mkdirSync, writeFileSync, statSync, symlinkSync, chmodSync } from "node:fs";
+import { readFileSync, existsSync, mkdirSync, writeFileSync, statSync, symlinkSync, chmodSync, openSync, closeSync } from "node:fs";
 import { join } from "node:path";
 import * as c from "../libc.ts";
-import type { RuntimeSpec } from "../spec.ts";
+import { resolveSpec, type RuntimeSpec } from "../spec.ts";
 import { resolveUser } from "../user.ts";
-import { StartError, lookPath, dropPrivileges, reportFailure, waitForGo, CONTROL_FD } from "../process.ts";
+import { StartError, lookPath, dropPrivileges, reportFailure, waitForGo, takeTerminal, CONTROL_FD } from "../process.ts";
 
 function ensureDir(p: string): void {
   if (!existsSync(p)) mkdirSync(p, { recursive: true, mode: 0o755 });
@@ -22,10 +22,25 @@ function ensureFile(p: string): void {
   }
 }
 
+/** Mount data is limited to a page: long layer lists go through short symlinks (like overlay2's l/). */
+function lowerDirOption(s: RuntimeSpec): string {
+  const plain = s.lowerDirs.join(":");
+  if (plain.length + s.upperDir.length + s.workDir.length < 3800) return plain;
+  const links = join(s.upperDir, "..", "l");
+  ensureDir(links);
+  s.lowerDirs.forEach((d, i) => {
+    try {
+      symlinkSync(d, join(links, String(i)));
+    } catch {}
+  });
+  c.chdir(links);
+  return s.lowerDirs.map((_d, i) => String(i)).join(":");
+}
+
 function mountRootfs(s: RuntimeSpec): void {
   ensureDir(s.rootfs);
   if (s.lowerDirs.length) {
-    c.mount("overlay", s.rootfs, "overlay", 0, `lowerdir=${s.lowerDirs.join(":")},upperdir=${s.upperDir},workdir=${s.workDir}`);
+    c.mount("overlay", s.rootfs, "overlay", 0, `lowerdir=${lowerDirOption(s)},upperdir=${s.upperDir},workdir=${s.workDir}`);
   } else {
     c.mount(s.upperDir, s.rootfs, null, c.MS.BIND | c.MS.REC);
   }
@@ -59,8 +74,10 @@ function mountSpecialFs(s: RuntimeSpec): void {
 
 function bindFiles(s: RuntimeSpec): void {
   const r = s.rootfs;
-  const files: [string, string][] = [[s.etcFiles.hostname, "/etc/hostname"], [s.etcFiles.hosts, "/etc/hosts"], [s.etcFiles.resolvConf, "/etc/resolv.conf"]];
+  const e = s.etcFiles;
+  const files: [string | undefined, string][] = [[e?.hostname, "/etc/hostname"], [e?.hosts, "/etc/hosts"], [e?.resolvConf, "/etc/resolv.conf"]];
   for (const [src, dst] of files) {
+    if (!src) continue;
     ensureFile(`${r}${dst}`);
     c.mount(src, `${r}${dst}`, null, c.MS.BIND);
   }
@@ -96,25 +113,33 @@ function maskPaths(s: RuntimeSpec): void {
   }
 }
 
+/** Joins a prepared network namespace (a path such as /run/netns/NAME), or makes an empty one. */
+function enterNetwork(s: RuntimeSpec): void {
+  if (s.network === "host") return;
+  if (s.network === "none") return c.unshare(c.CLONE.NEWNET);
+  const fd = openSync(s.network, "r");
+  c.setns(fd, c.CLONE.NEWNET);
+  closeSync(fd);
+}
+
 function setup(s: RuntimeSpec): never {
-  let flags = c.CLONE.NEWNS | c.CLONE.NEWUTS | c.CLONE.NEWIPC;
-  if (s.network === "none") flags |= c.CLONE.NEWNET;
-  c.unshare(flags);
+  const cgroupNs = existsSync("/proc/self/ns/cgroup") ? c.CLONE.NEWCGROUP : 0;
+  c.unshare(c.CLONE.NEWNS | c.CLONE.NEWUTS | c.CLONE.NEWIPC | cgroupNs);
+  enterNetwork(s);
   c.mount(null, "/", null, c.MS.REC | c.MS.PRIVATE);
   mountRootfs(s);
   mountSpecialFs(s);
   bindFiles(s);
   enterRoot(s);
   maskPaths(s);
+  // The working directory is made before the root turns read-only (as runc does).
+  const cwd = s.cwd || "/";
+  if (!existsSync(cwd)) mkdirSync(cwd, { recursive: true, mode: 0o755 });
   if (s.readonlyRootfs) c.mount(null, "/", null, c.MS.BIND | c.MS.REMOUNT | c.MS.RDONLY);
   c.sethostname(s.hostname);
   for (const l of s.rlimits) {
     const n = c.RLIMIT[l.type.replace(/^RLIMIT_/i, "").toLowerCase()];
     if (n !== undefined) c.setrlimit(n, l.soft, l.hard);
-  }
-  if (s.tty) {
-    c.setsid();
-    c.setControllingTty(0);
   }
   let user;
   try {
@@ -122,12 +147,11 @@ function setup(s: RuntimeSpec): never {
   } catch (e) {
     throw new StartError((e as Error).message, 126);
   }
+  if (s.tty) takeTerminal(user);
   const env = [...s.env];
   if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${user.home}`);
   if (!env.some((e) => e.startsWith("PATH="))) env.unshift("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   if (s.tty && !env.some((e) => e.startsWith("TERM="))) env.push("TERM=xterm");
-  const cwd = s.cwd || "/";
-  if (!existsSync(cwd)) mkdirSync(cwd, { recursive: true, mode: 0o755 });
   const file = lookPath(s.args[0]!, env);
   c.chdir(cwd);
   dropPrivileges(s.capabilities, s.privileged, s.noNewPrivileges, user.uid, user.gid, user.groups);
@@ -142,7 +166,7 @@ function setup(s: RuntimeSpec): never {
 
 export async function initMain(argv: string[]): Promise<void> {
   const dir = argv[0]!;
-  const spec: RuntimeSpec = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+  const spec = resolveSpec(dir, JSON.parse(readFileSync(join(dir, "config.json"), "utf8")));
   waitForGo();
   try {
     if (!spec.args.length) throw new StartError("no command specified", 126);

@@ -1,13 +1,19 @@
-// Attach clients of a shim: each connects to the shim's socket and sends one
-// JSON line ({"stdin","stdout","stderr"} or {"resize":[h,w]} or {"signal":"SIGTERM"});
-// then it receives the container's output as Docker stream frames
-// ([stream,0,0,0,len32be] + bytes) and may send stdin bytes.
+// Clients of a shim's socket. Each connection starts with one JSON line:
+//  - {"stdin":bool,"stdout":bool,"stderr":bool,"raw"?:bool}: an attachment. It
+//    then receives the output as Docker stream frames ([stream,0,0,0,len32be]
+//    + bytes), or the bare bytes with "raw" (for TTYs), and may send stdin
+//    bytes; ending its half of the connection ends stdin only with StdinOnce.
+//  - control requests, answered with one JSON line and closed:
+//    {"resize":[rows,cols]} → {"ok":true}; {"signal":"SIGTERM"} → {"ok":true};
+//    {"stop":{"signal":"SIGTERM","timeout":10}} → {"exitCode":N} once it exited
+//    (SIGKILL after `timeout` seconds).
 import type { Socket } from "node:net";
 
 interface Client {
   sock: Socket;
   stdout: boolean;
   stderr: boolean;
+  raw: boolean;
 }
 
 export class AttachHub {
@@ -21,6 +27,7 @@ export class AttachHub {
   private stdinEnd?: () => void;
   onResize?: (h: number, w: number) => void;
   onSignal?: (sig: string) => void;
+  onStop?: (sig: string, timeoutSec: number) => Promise<number>;
 
   constructor(readonly tty: boolean) {}
 
@@ -39,17 +46,28 @@ export class AttachHub {
         return;
       }
       const rest = head.subarray(nl + 1);
+      const answer = (o: unknown) => sock.end(JSON.stringify(o) + "\n");
       if (hello.resize) {
-        this.onResize?.(hello.resize[0], hello.resize[1]);
-        sock.end();
+        this.onResize?.(Number(hello.resize[0]), Number(hello.resize[1]));
+        answer({ ok: true });
         return;
       }
       if (hello.signal) {
-        this.onSignal?.(String(hello.signal));
-        sock.end();
+        try {
+          this.onSignal?.(String(hello.signal));
+          answer({ ok: true });
+        } catch (e) {
+          answer({ error: (e as Error).message });
+        }
         return;
       }
-      const client: Client = { sock, stdout: !!hello.stdout, stderr: !!hello.stderr };
+      if (hello.stop) {
+        const stop = this.onStop?.(String(hello.stop.signal ?? "SIGTERM"), Number(hello.stop.timeout ?? 10));
+        if (!stop) answer({ error: "cannot stop" });
+        else stop.then((exitCode) => answer({ exitCode }), (e) => answer({ error: String(e?.message ?? e) }));
+        return;
+      }
+      const client: Client = { sock, stdout: !!hello.stdout, stderr: !!hello.stderr, raw: !!hello.raw };
       this.clients.add(client);
       sock.on("close", () => this.clients.delete(client));
       sock.on("error", () => this.clients.delete(client));
@@ -98,6 +116,10 @@ export class AttachHub {
     let framed: Buffer | undefined;
     for (const c of this.clients) {
       if (stream === 1 ? !c.stdout : !c.stderr) continue;
+      if (c.raw) {
+        c.sock.write(data);
+        continue;
+      }
       if (!framed) {
         framed = Buffer.alloc(8 + data.length);
         framed[0] = stream;

@@ -4,7 +4,9 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface ShimState {
+  /** The supervising shim (its death while "running" means the container is lost). */
   shimPid: number;
+  /** Host PID of the program (PID 1 inside the container). */
   pid: number;
   status: "running" | "exited";
   paused?: boolean;
@@ -20,14 +22,23 @@ export function statePath(dir: string): string {
 }
 
 export function writeState(dir: string, s: ShimState): void {
-  const tmp = `${statePath(dir)}.tmp`;
+  writeStateFile(statePath(dir), s);
+}
+
+/** Write to a temporary name, then rename: readers see the old or the new record, never half of one. */
+export function writeStateFile(path: string, s: ShimState): void {
+  const tmp = `${path}.tmp`;
   writeFileSync(tmp, JSON.stringify(s));
-  renameSync(tmp, statePath(dir));
+  renameSync(tmp, path);
 }
 
 export function readState(dir: string): ShimState | undefined {
+  return readStateFile(statePath(dir));
+}
+
+export function readStateFile(path: string): ShimState | undefined {
   try {
-    return JSON.parse(readFileSync(statePath(dir), "utf8"));
+    return JSON.parse(readFileSync(path, "utf8"));
   } catch {
     return undefined;
   }

@@ -1,0 +1,20 @@
+// Picks the cgroup flavour at run time: pure v2 when /sys/fs/cgroup is the
+// unified tree, else v1 (also on hybrid hosts, whose v2 side holds no controllers).
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { cgroupRoot } from "./fs.ts";
+import { CgroupV1 } from "./v1.ts";
+import { CgroupV2 } from "./v2.ts";
+import type { Cgroup, Resources } from "./types.ts";
+
+export type { Cgroup, CgroupStats, Resources } from "./types.ts";
+export { sharesToWeight } from "./v2.ts";
+
+export function cgroupVersion(): "1" | "2" {
+  return existsSync(join(cgroupRoot, "cgroup.controllers")) ? "2" : "1";
+}
+
+/** The cgroup at `path` ("berth/<id>") under every controller; nothing is created until create(). */
+export function openCgroup(path: string, resources: Resources = {}): Cgroup {
+  return cgroupVersion() === "2" ? new CgroupV2(path, resources) : new CgroupV1(path, resources);
+}

@@ -1,0 +1,51 @@
+// One interface over cgroup v1 (a hierarchy per controller) and v2 (one
+// unified tree): what the shim and the daemon need from a container's cgroup.
+
+/** The limits of a container (Docker's HostConfig resources, already in kernel units). */
+export interface Resources {
+  /** Bytes; 0/undefined = unlimited. */
+  memory?: number;
+  /** Memory + swap in bytes (Docker's --memory-swap); -1 = unlimited swap; undefined = 2 × memory. */
+  memorySwap?: number;
+  /** CFS quota and period in microseconds (--cpus 1.5 → 150000 / 100000). */
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  /** v1 cpu.shares (2–262144); mapped onto v2 cpu.weight. */
+  cpuShares?: number;
+  /** "0-1", "0,2". */
+  cpusetCpus?: string;
+  pidsLimit?: number;
+}
+
+export interface CgroupStats {
+  memoryUsage: number;
+  /** 0 when unlimited. */
+  memoryLimit: number;
+  memoryMaxUsage: number;
+  /** Counters in the controller's memory.stat (cache, rss, inactive_file, …). */
+  memoryStats: Record<string, number>;
+  cpuUsageNs: number;
+  cpuUserNs: number;
+  cpuSystemNs: number;
+  throttling: { periods: number; throttledPeriods: number; throttledTimeNs: number };
+  pids: number;
+  /** 0 when unlimited. */
+  pidsLimit: number;
+}
+
+export interface Cgroup {
+  readonly version: "1" | "2";
+  /** Creates the cgroup (idempotent) and applies the limits; also used for live updates. */
+  create(): void;
+  exists(): boolean;
+  addProcess(pid: number): void;
+  /** Whether the kernel's OOM killer killed a process of this cgroup. */
+  oomKilled(): boolean;
+  freeze(frozen: boolean): void;
+  frozen(): boolean;
+  /** Host PIDs of every process in the cgroup. */
+  pids(): number[];
+  stats(): CgroupStats;
+  /** Kills what is left (SIGKILL, thawed first) and removes the cgroup. */
+  remove(): void;
+}

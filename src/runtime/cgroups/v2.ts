@@ -1,0 +1,114 @@
+// cgroup v2: one unified tree; controllers are enabled for children through
+// each ancestor's cgroup.subtree_control.
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Cgroup, CgroupStats, Resources } from "./types.ts";
+import { cgroupRoot, killAll, readKeyed, readNumber, readPids, removeTree, tryRead, write } from "./fs.ts";
+
+const wanted = ["memory", "cpu", "cpuset", "pids"];
+
+/** Docker's mapping of cpu.shares (2–262144) onto cpu.weight (1–10000). */
+export function sharesToWeight(shares: number): number {
+  return Math.max(1, Math.min(10000, 1 + Math.floor(((shares - 2) * 9999) / 262142)));
+}
+
+export class CgroupV2 implements Cgroup {
+  readonly version = "2";
+  private dir: string;
+
+  constructor(path: string, private r: Resources, private root = cgroupRoot) {
+    this.dir = join(root, path);
+  }
+
+  exists(): boolean {
+    return existsSync(this.dir);
+  }
+
+  create(): void {
+    let cur = this.root;
+    for (const part of this.dir.slice(this.root.length + 1).split("/")) {
+      this.enableControllers(cur);
+      cur = join(cur, part);
+      mkdirSync(cur, { recursive: true });
+    }
+    const r = this.r;
+    const d = this.dir;
+    if (r.memory) {
+      write(join(d, "memory.max"), r.memory);
+      if (existsSync(join(d, "memory.swap.max"))) {
+        const swap = r.memorySwap === -1 ? "max" : r.memorySwap && r.memorySwap > 0 ? Math.max(0, r.memorySwap - r.memory) : r.memory;
+        write(join(d, "memory.swap.max"), swap);
+      }
+    }
+    if (r.cpuQuota) write(join(d, "cpu.max"), `${r.cpuQuota} ${r.cpuPeriod ?? 100000}`);
+    if (r.cpuShares) write(join(d, "cpu.weight"), sharesToWeight(r.cpuShares));
+    if (r.cpusetCpus) write(join(d, "cpuset.cpus"), r.cpusetCpus);
+    if (r.pidsLimit && r.pidsLimit > 0) write(join(d, "pids.max"), r.pidsLimit);
+  }
+
+  /** One controller at a time: a single unavailable one must not block the others. */
+  private enableControllers(dir: string): void {
+    const avail = (tryRead(join(dir, "cgroup.controllers")) ?? "").trim().split(/\s+/);
+    const enabled = (tryRead(join(dir, "cgroup.subtree_control")) ?? "").trim().split(/\s+/);
+    for (const c of wanted) {
+      if (!avail.includes(c) || enabled.includes(c)) continue;
+      try {
+        write(join(dir, "cgroup.subtree_control"), `+${c}`);
+      } catch {}
+    }
+  }
+
+  addProcess(pid: number): void {
+    write(join(this.dir, "cgroup.procs"), pid);
+  }
+
+  oomKilled(): boolean {
+    return (readKeyed(join(this.dir, "memory.events")).oom_kill ?? 0) > 0;
+  }
+
+  freeze(frozen: boolean): void {
+    if (!existsSync(join(this.dir, "cgroup.freeze"))) throw new Error("the cgroup freezer is not available");
+    write(join(this.dir, "cgroup.freeze"), frozen ? 1 : 0);
+    for (let i = 0; i < 200 && this.frozen() !== frozen; i++) Bun.sleepSync(1);
+  }
+
+  frozen(): boolean {
+    return (readKeyed(join(this.dir, "cgroup.events")).frozen ?? 0) === 1;
+  }
+
+  pids(): number[] {
+    return readPids(this.dir);
+  }
+
+  stats(): CgroupStats {
+    const d = this.dir;
+    const cpu = readKeyed(join(d, "cpu.stat"));
+    const max = (tryRead(join(d, "memory.max")) ?? "max").trim();
+    const pidsMax = (tryRead(join(d, "pids.max")) ?? "max").trim();
+    return {
+      memoryUsage: readNumber(join(d, "memory.current")),
+      memoryLimit: max === "max" ? 0 : Number(max),
+      memoryMaxUsage: readNumber(join(d, "memory.peak")),
+      memoryStats: readKeyed(join(d, "memory.stat")),
+      cpuUsageNs: (cpu.usage_usec ?? 0) * 1000,
+      cpuUserNs: (cpu.user_usec ?? 0) * 1000,
+      cpuSystemNs: (cpu.system_usec ?? 0) * 1000,
+      throttling: { periods: cpu.nr_periods ?? 0, throttledPeriods: cpu.nr_throttled ?? 0, throttledTimeNs: (cpu.throttled_usec ?? 0) * 1000 },
+      pids: readNumber(join(d, "pids.current")),
+      pidsLimit: pidsMax === "max" ? 0 : Number(pidsMax) || 0,
+    };
+  }
+
+  remove(): void {
+    if (!existsSync(this.dir)) return;
+    if (this.frozen()) this.freeze(false);
+    // cgroup.kill (Linux 5.14) kills the whole subtree at once; else one by one.
+    if (existsSync(join(this.dir, "cgroup.kill"))) {
+      try {
+        write(join(this.dir, "cgroup.kill"), 1);
+      } catch {}
+    }
+    killAll(this.dir);
+    removeTree(this.dir);
+  }
+}

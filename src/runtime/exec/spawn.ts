@@ -1,0 +1,53 @@
+// Starting stage 2 of an exec inside a running container: the thread joins
+// the container's PID namespace just long enough to spawn (children land
+// there; the thread itself does not move), the child joins the cgroup, and a
+// TTY is made in the container's own devpts so ttyname() works inside.
+import { closeSync, openSync, writeSync, constants as fsConstants } from "node:fs";
+import * as c from "../libc.ts";
+import { openCgroup } from "../cgroups/index.ts";
+import { selfCommand } from "../../self.ts";
+import { superviseStart, type StartFailure } from "../process.ts";
+import type { ExecConfig } from "./config.ts";
+
+type Stdio = "pipe" | "inherit" | "ignore";
+
+export interface ExecStart {
+  proc: ReturnType<typeof Bun.spawn>;
+  ptyMaster?: number;
+  failure?: StartFailure;
+}
+
+export function spawnExec(cfg: ExecConfig, configFile: string, stdio: [Stdio, Stdio, Stdio]): ExecStart {
+  const target = openSync(`/proc/${cfg.pid}/ns/pid`, "r");
+  const own = openSync("/proc/self/ns/pid", "r");
+  let pty: { master: number; slavePath: string } | undefined;
+  let slave: number | undefined;
+  if (cfg.tty) {
+    const root = `/proc/${cfg.pid}/root`;
+    pty = c.openPty(`${root}/dev/pts/ptmx`);
+    slave = openSync(`${root}${pty.slavePath}`, fsConstants.O_RDWR | fsConstants.O_NOCTTY);
+  }
+  let proc: ReturnType<typeof Bun.spawn>;
+  c.setns(target, c.CLONE.NEWPID);
+  try {
+    proc = Bun.spawn([...selfCommand(), "__exec-enter", configFile], {
+      stdio: (slave !== undefined ? [slave, slave, slave, "pipe"] : [...stdio, "pipe"]) as any,
+      env: {},
+    });
+  } finally {
+    c.setns(own, c.CLONE.NEWPID);
+    closeSync(own);
+    closeSync(target);
+  }
+  if (slave !== undefined) closeSync(slave);
+  try {
+    openCgroup(cfg.cgroupPath, {}).addProcess(proc.pid);
+  } catch {
+    // The container's cgroup is gone (it is exiting); the program fails on its own.
+  }
+  const control = proc.stdio[3] as unknown as number;
+  writeSync(control, "go\n");
+  const failure = superviseStart(control);
+  closeSync(control);
+  return { proc, ptyMaster: pty?.master, failure };
+}

@@ -1,0 +1,119 @@
+// Stage 1 of a container (`berth __shim DIR [SOCKET [ATTACH_COUNT]]`): the
+// container's parent for its whole life. It creates the cgroup, starts stage 2
+// in a new PID namespace (the two-stage pattern of DESIGN.md), holds the
+// container's stdio (pipes, or a PTY made in the container's own devpts),
+// appends the json-file log, serves the attach socket, and records the run in
+// state.json. Spawned detached (own session), so containers outlive the daemon.
+import { closeSync, openSync, readFileSync, writeSync, constants as fsConstants } from "node:fs";
+import { join } from "node:path";
+import * as c from "../libc.ts";
+import { resolveSpec, type RuntimeSpec } from "../spec.ts";
+import { openCgroup } from "../cgroups/index.ts";
+import { selfCommand } from "../../self.ts";
+import { writeState, nowRfc3339, type ShimState } from "./state.ts";
+import { LogWriter } from "./log.ts";
+import { superviseStart } from "../process.ts";
+import { Session, relay, drain, exitCodeOf, report, signalNumber } from "./session.ts";
+
+export async function containerShimMain(argv: string[]): Promise<void> {
+  const [dir, socketArg, attachCountRaw] = argv as [string, string?, string?];
+  const spec: RuntimeSpec = resolveSpec(dir, JSON.parse(readFileSync(join(dir, "config.json"), "utf8")));
+  const session = await Session.open(socketArg || join(dir, "attach.sock"), spec.tty, Number(attachCountRaw) || 0);
+  const hub = session.hub;
+  const cgroup = openCgroup(spec.cgroupPath, spec.resources);
+  const log = new LogWriter(spec.logPath);
+
+  let proc: ReturnType<typeof Bun.spawn>;
+  try {
+    cgroup.create();
+    const pidns = openSync("/proc/self/ns/pid", "r");
+    c.unshare(c.CLONE.NEWPID);
+    try {
+      // A TTY's terminal is made later, in the container's devpts, when stage 2 asks for it.
+      proc = Bun.spawn([...selfCommand(), "__init", dir], {
+        stdio: (spec.tty ? ["ignore", "ignore", "ignore", "pipe"] : [spec.openStdin ? "pipe" : "ignore", "pipe", "pipe", "pipe"]) as any,
+        env: {},
+      });
+    } finally {
+      // At once: this thread may not create threads while it is in the new PID namespace.
+      c.setns(pidns, c.CLONE.NEWPID);
+      closeSync(pidns);
+    }
+    cgroup.addProcess(proc.pid);
+  } catch (e) {
+    report(`failed ${JSON.stringify({ code: 125, message: (e as Error).message })}`);
+    cgroup.remove();
+    session.close();
+    process.exit(1);
+  }
+  const control = proc.stdio[3] as unknown as number;
+  let ptyMaster: number | undefined;
+  writeSync(control, "go\n");
+  const failure = superviseStart(control, () => {
+    const pty = c.openPty(`/proc/${proc.pid}/root/dev/pts/ptmx`);
+    ptyMaster = pty.master;
+    return pty.slavePath;
+  });
+  closeSync(control);
+
+  const state: ShimState = { shimPid: process.pid, pid: proc.pid, status: "running", startedAt: nowRfc3339() };
+  if (failure) {
+    await proc.exited;
+    Object.assign(state, { status: "exited", finishedAt: nowRfc3339(), exitCode: failure.code, error: failure.message });
+    writeState(dir, state);
+    report(`failed ${JSON.stringify(failure)}`);
+    log.flush();
+    cgroup.remove();
+    session.close();
+    process.exit(0);
+  }
+  writeState(dir, state);
+  report(`started ${proc.pid}`);
+  // From here on nobody reads our stdout; a closed pipe must not kill us, nor a hangup.
+  process.stdout.on("error", () => {});
+  process.on("SIGHUP", () => {});
+
+  const output = relay(hub, proc, { ptyMaster, log, openStdin: spec.openStdin, stdinOnce: spec.stdinOnce });
+  const kill = (sig: number) => {
+    try {
+      c.kill(proc.pid, sig);
+    } catch {}
+  };
+  hub.onSignal = (sig) => kill(signalNumber(sig));
+  let finished!: (code: number) => void;
+  const done = new Promise<number>((r) => (finished = r));
+  let stopping = 0;
+  hub.onStop = async (sig, timeoutSec) => {
+    stopping++;
+    kill(signalNumber(sig || spec.stopSignal || "SIGTERM"));
+    const timer = setTimeout(() => {
+      // SIGKILL to PID 1 of the namespace takes every process in it along.
+      if (cgroup.frozen()) cgroup.freeze(false);
+      kill(9);
+    }, Math.max(0, timeoutSec) * 1000);
+    await proc.exited;
+    clearTimeout(timer);
+    return done;
+  };
+
+  const code = await proc.exited;
+  await drain(output, ptyMaster !== undefined);
+  log.flush();
+  Object.assign(state, { status: "exited", finishedAt: nowRfc3339(), exitCode: exitCodeOf(proc, code), oomKilled: cgroup.oomKilled() });
+  // Everything is torn down before state.json says "exited": a new run of the
+  // same container may start at once and reuse the socket and cgroup paths.
+  const attempt = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (e) {
+      process.stderr.write(`berth shim: ${what}: ${(e as Error).message}\n`);
+    }
+  };
+  attempt("closing the attach socket", () => session.close());
+  attempt("removing the cgroup", () => cgroup.remove());
+  if (ptyMaster !== undefined) attempt("closing the terminal", () => closeSync(ptyMaster!));
+  attempt("recording the exit", () => writeState(dir, state));
+  finished(state.exitCode!);
+  if (stopping) await Bun.sleep(20); // let stop answers leave
+  process.exit(0);
+}

@@ -1,0 +1,130 @@
+// What the container shim and the exec shim share: the attach socket (opened
+// before the program starts, so a `run -a` client misses nothing), the
+// line reported to whoever spawned the shim, and the copying of the
+// program's output and input between its pipes or PTY and the clients.
+import { createReadStream, rmSync, writeSync } from "node:fs";
+import net from "node:net";
+import * as c from "../libc.ts";
+import { AttachHub } from "./attach.ts";
+import { shortSocketPath } from "./socket.ts";
+import type { LogWriter } from "./log.ts";
+
+/** Tells the spawner (our stdout, a pipe it reads until "started"/"failed"). */
+export function report(line: string): void {
+  try {
+    writeSync(1, line + "\n");
+  } catch {
+    // The spawner went away; the state file still tells.
+  }
+}
+
+export const signalNumbers: Record<string, number> = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9, SIGUSR1: 10,
+  SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGSTKFLT: 16, SIGCHLD: 17, SIGCONT: 18, SIGSTOP: 19,
+  SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23, SIGXCPU: 24, SIGXFSZ: 25, SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28,
+  SIGIO: 29, SIGPWR: 30, SIGSYS: 31,
+};
+
+/** "SIGTERM", "TERM", "15" or 15 → 15. */
+export function signalNumber(sig: string | number): number {
+  if (typeof sig === "number") return sig;
+  if (/^\d+$/.test(sig)) return Number(sig);
+  const name = sig.toUpperCase().startsWith("SIG") ? sig.toUpperCase() : `SIG${sig.toUpperCase()}`;
+  const n = signalNumbers[name];
+  if (n === undefined) throw new Error(`Invalid signal: ${sig}`);
+  return n;
+}
+
+export class Session {
+  readonly hub: AttachHub;
+  private server: net.Server;
+
+  private constructor(readonly socketPath: string, tty: boolean) {
+    this.hub = new AttachHub(tty);
+    // Half-open: a client that ends its stdin still receives the output that follows.
+    this.server = net.createServer({ allowHalfOpen: true }, (sock) => this.hub.accept(sock));
+  }
+
+  /** Listens, reports "listening", then waits (≤ 10 s) for the `attachCount` clients announced. */
+  static async open(socketPath: string, tty: boolean, attachCount: number): Promise<Session> {
+    const s = new Session(socketPath, tty);
+    rmSync(socketPath, { force: true });
+    await new Promise<void>((resolve, reject) => {
+      s.server.once("error", reject);
+      s.server.listen(shortSocketPath(socketPath), () => resolve());
+    });
+    report("listening");
+    if (attachCount > 0) await s.hub.waitForClients(attachCount, 10_000);
+    return s;
+  }
+
+  close(): void {
+    this.hub.closeAll();
+    this.server.close();
+    rmSync(this.socketPath, { force: true });
+  }
+}
+
+type Proc = ReturnType<typeof Bun.spawn>;
+
+/**
+ * Copies output to the log (if any) and the clients, and clients' stdin to
+ * the program. Resolves when the output has ended.
+ */
+export function relay(hub: AttachHub, proc: Proc, o: { ptyMaster?: number; log?: LogWriter; openStdin: boolean; stdinOnce: boolean }): Promise<unknown> {
+  const pump = async (stream: AsyncIterable<Uint8Array>, which: 1 | 2) => {
+    for await (const chunk of stream) {
+      o.log?.write(which === 1 ? "stdout" : "stderr", chunk);
+      hub.broadcast(which, chunk);
+    }
+  };
+  if (o.ptyMaster !== undefined) {
+    const master = o.ptyMaster;
+    const out = createReadStream("", { fd: master, highWaterMark: 65536, autoClose: false });
+    hub.connectStdin((b) => {
+      try {
+        writeSync(master, b);
+      } catch {}
+    }, () => {});
+    hub.onResize = (h, w) => {
+      try {
+        c.setWindowSize(master, h, w);
+      } catch {}
+    };
+    // A PTY reports EIO once the last slave holder is gone.
+    return pump(out as AsyncIterable<Uint8Array>, 1).catch(() => {});
+  }
+  if (o.openStdin && proc.stdin) {
+    const sink = proc.stdin as import("bun").FileSink;
+    hub.connectStdin(
+      (b) => {
+        try {
+          sink.write(b);
+          sink.flush();
+        } catch {}
+      },
+      () => {
+        if (!o.stdinOnce) return; // a detached client leaves stdin open for the next one
+        try {
+          sink.end();
+        } catch {}
+      },
+    );
+  }
+  return Promise.all([
+    pump(proc.stdout as unknown as AsyncIterable<Uint8Array>, 1).catch(() => {}),
+    pump(proc.stderr as unknown as AsyncIterable<Uint8Array>, 2).catch(() => {}),
+  ]);
+}
+
+/** Waits for the output to drain: a PTY never reports its end while a process still holds it. */
+export async function drain(output: Promise<unknown>, pty: boolean): Promise<void> {
+  if (pty) await Promise.race([output, Bun.sleep(200)]);
+  else await output;
+}
+
+/** 128 + signal for a signal death, as Docker reports it. */
+export function exitCodeOf(proc: Proc, code: number | null): number {
+  const sig = proc.signalCode ? signalNumbers[proc.signalCode] ?? 0 : 0;
+  return sig ? 128 + sig : code ?? 0;
+}
