@@ -2,7 +2,7 @@
 // `{"message": …}` with the status the engine chose, and the route groups.
 import { Hono } from "hono";
 import { BerthError } from "../errors.ts";
-import { apiVersion, version } from "../version.ts";
+import { apiHeaders } from "./versioning.ts";
 import type { Daemon } from "../daemon/daemon.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { imageRoutes } from "./routes/images.ts";
@@ -13,14 +13,11 @@ export function createApiApp(d: Daemon): Hono {
   const app = new Hono();
   app.use(async (c, next) => {
     await next();
-    c.res.headers.set("Api-Version", apiVersion);
-    c.res.headers.set("Docker-Experimental", "false");
-    c.res.headers.set("Ostype", "linux");
-    c.res.headers.set("Server", `berth/${version} (linux)`);
+    for (const [k, v] of Object.entries(apiHeaders())) c.res.headers.set(k, v);
   });
   app.onError((err, c) => {
     const status = err instanceof BerthError ? err.status : 500;
-    if (status >= 500) d.log("error", `${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
+    if (status >= 500 && status !== 501) d.log("error", `${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
     return c.json({ message: err.message }, status as 400);
   });
   app.notFound((c) => c.json({ message: "page not found" }, 404));

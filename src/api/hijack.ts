@@ -1,7 +1,11 @@
 // Hijacked Engine API routes: the raw-stream endpoints (attach, exec start).
-import type { HijackRoute } from "./server.ts";
+// Both the upgraded and the plain-POST forms come here (see hijack-conn.ts).
+import type { HijackRoute } from "./hijack-conn.ts";
+import { multiplexedStream, rawStream } from "./hijack-conn.ts";
 import type { Daemon } from "../daemon/daemon.ts";
-import { upgradeReply } from "./server.ts";
+import { InvalidParameterError } from "../errors.ts";
+
+const flag = (q: URLSearchParams, k: string) => ["1", "true", "True"].includes(q.get(k) ?? "");
 
 export function hijackRoutes(d: Daemon): HijackRoute[] {
   return [
@@ -9,15 +13,14 @@ export function hijackRoutes(d: Daemon): HijackRoute[] {
       method: "POST",
       pattern: /^\/containers\/([^/]+)\/attach$/,
       keys: ["id"],
-      async handler(socket, params, query) {
-        const c = d.containers.find(params.id!);
-        const tty = !!c.config.Tty;
-        socket.write(upgradeReply(tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"));
+      async handler(h) {
+        const c = d.containers.find(h.params.id!);
+        const socket = h.open(c.config.Tty ? rawStream : multiplexedStream);
         await d.containers.attach(c, socket, {
-          stdin: query.get("stdin") === "1" || query.get("stdin") === "true",
-          stdout: query.get("stdout") === "1" || query.get("stdout") === "true",
-          stderr: query.get("stderr") === "1" || query.get("stderr") === "true",
-          logs: query.get("logs") === "1" || query.get("logs") === "true",
+          stdin: flag(h.query, "stdin"),
+          stdout: flag(h.query, "stdout"),
+          stderr: flag(h.query, "stderr"),
+          logs: flag(h.query, "logs"),
         });
       },
     },
@@ -25,11 +28,26 @@ export function hijackRoutes(d: Daemon): HijackRoute[] {
       method: "POST",
       pattern: /^\/exec\/([^/]+)\/start$/,
       keys: ["id"],
-      async handler(socket, params, _query, rest) {
-        const s = d.execs.get(params.id!);
-        socket.write(upgradeReply(s.body.Tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"));
-        if (rest.length) socket.unshift(rest);
-        await d.execs.start(params.id!, socket);
+      async handler(h) {
+        const id = h.params.id!;
+        const s = d.execs.get(id);
+        let opts: { Detach?: boolean; Tty?: boolean } = {};
+        if (h.body.length) {
+          try {
+            opts = JSON.parse(h.body.toString("utf8"));
+          } catch {
+            throw new InvalidParameterError("invalid JSON in the exec start body");
+          }
+        }
+        if (opts.Detach) {
+          // `docker exec -d`: start, answer at once, let it run.
+          const started = d.execs.start(id);
+          h.respond(200);
+          await started.catch(() => {});
+          return;
+        }
+        const socket = h.open(s.body.Tty ? rawStream : multiplexedStream);
+        await d.execs.start(id, socket);
       },
     },
   ];

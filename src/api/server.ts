@@ -4,22 +4,15 @@
 // with TLS when configured.
 import http from "node:http";
 import https from "node:https";
-import type { Socket } from "node:net";
-import { chmodSync, existsSync, mkdirSync, rmSync, readFileSync } from "node:fs";
+import net, { type Socket } from "node:net";
+import { chmodSync, existsSync, lstatSync, mkdirSync, rmSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Hono } from "hono";
-import { apiVersion, minApiVersion } from "../version.ts";
+import { apiHeaders, routePath } from "./versioning.ts";
+import { matchHijack, servePlain, serveUpgraded, type HijackRoute } from "./hijack-conn.ts";
 
-/** `rest` holds stream bytes that arrived after the request body; `body` is the request body. */
-export type HijackHandler = (socket: Socket, params: Record<string, string>, query: URLSearchParams, rest: Buffer, body: Buffer) => void | Promise<void>;
-
-export interface HijackRoute {
-  method: string;
-  pattern: RegExp;
-  /** Names of the pattern's capture groups, in order. */
-  keys: string[];
-  handler: HijackHandler;
-}
+export { routePath } from "./versioning.ts";
+export { upgradeReply, type HijackRoute, type HijackHandler, type HijackRequest } from "./hijack-conn.ts";
 
 export interface ListenSpec {
   /** "unix:///run/berth/berth.sock", "tcp://127.0.0.1:2375", "tcp://0.0.0.0:2376" */
@@ -27,49 +20,49 @@ export interface ListenSpec {
   tls?: { cert: string; key: string; ca?: string; verifyClients?: boolean };
   /** Allow plain TCP on a non-loopback address. */
   allowInsecureTcp?: boolean;
+  /** Unix socket mode (default 0660). */
+  socketMode?: number;
 }
 
-const versionPrefix = /^\/v(\d+)\.(\d+)(\/.*)$/;
-
-function compareVersion(a: string, b: string): number {
-  const [a1, a2] = a.split(".").map(Number);
-  const [b1, b2] = b.split(".").map(Number);
-  return a1! - b1! || a2! - b2!;
-}
-
-/** Strips `/v1.NN`; returns an error message for versions berth does not serve. */
-export function routePath(url: string): { path: string; error?: string } {
-  const m = versionPrefix.exec(url);
-  if (!m) return { path: url };
-  const v = `${m[1]}.${m[2]}`;
-  if (compareVersion(v, minApiVersion) < 0) {
-    return { path: m[3]!, error: `client version ${v} is too old. Minimum supported API version is ${minApiVersion}, please upgrade your client to a newer version` };
-  }
-  if (compareVersion(v, apiVersion) > 0) {
-    return { path: m[3]!, error: `client version ${v} is too new. Maximum supported API version is ${apiVersion}` };
-  }
-  return { path: m[3]! };
+export interface RunningServer {
+  address: string;
+  close(): Promise<void>;
 }
 
 function jsonError(res: http.ServerResponse, status: number, message: string): void {
-  res.writeHead(status, { "Content-Type": "application/json", "Api-Version": apiVersion });
+  res.writeHead(status, { ...apiHeaders(), "Content-Type": "application/json" });
   res.end(JSON.stringify({ message }) + "\n");
 }
 
-async function bridge(app: Hono, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const { path, error } = routePath(req.url ?? "/");
-  if (error) return jsonError(res, 400, error);
+/** Request headers → fetch Headers. */
+function fetchHeaders(req: http.IncomingMessage): Headers {
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) {
     if (Array.isArray(v)) for (const x of v) headers.append(k, x);
     else if (v !== undefined) headers.set(k, v);
   }
+  return headers;
+}
+
+/** Waits until the response can take more, or the client is gone. */
+function drained(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done).off("close", done);
+      resolve();
+    };
+    res.on("drain", done).on("close", done);
+  });
+}
+
+/** One request through `app.fetch`, bodies streamed both ways (loads and saves can be GBs). */
+async function bridge(app: Hono, req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
   const abort = new AbortController();
   res.on("close", () => abort.abort());
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
   const request = new Request(`http://berth${path}`, {
     method: req.method,
-    headers,
+    headers: fetchHeaders(req),
     body: hasBody ? (req as unknown as AsyncIterable<Uint8Array> as any) : undefined,
     signal: abort.signal,
     duplex: "half",
@@ -80,98 +73,140 @@ async function bridge(app: Hono, req: http.IncomingMessage, res: http.ServerResp
     out[k] = k in out ? ([] as string[]).concat(out[k]!, v) : v;
   });
   res.writeHead(response.status, out);
-  if (!response.body || req.method === "HEAD") return void res.end();
+  if (!response.body || req.method === "HEAD") {
+    response.body?.cancel().catch(() => {});
+    return void res.end();
+  }
   res.flushHeaders();
   const reader = response.body.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (!res.write(value)) await new Promise<void>((r) => res.once("drain", () => r()));
+      if (!res.write(value)) await drained(res);
       if (abort.signal.aborted) break;
     }
   } catch {
-    // The client went away mid-stream.
+    // The client went away mid-stream, or the producer failed after the head was sent.
   } finally {
     reader.cancel().catch(() => {});
     res.end();
   }
 }
 
+function onRequest(app: Hono, hijack: HijackRoute[], req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://berth");
+  const { path, error } = routePath(url.pathname);
+  if (error) {
+    req.resume();
+    return Promise.resolve(jsonError(res, 400, error));
+  }
+  // Attach and exec start without `Upgrade: tcp` still stream, as dockerd does.
+  const h = matchHijack(hijack, req.method ?? "GET", path);
+  if (h) return servePlain(h.route, h.params, url.searchParams, req, res);
+  return bridge(app, req, res, path + url.search);
+}
+
 function onUpgrade(routes: HijackRoute[], req: http.IncomingMessage, socket: Socket, head: Buffer): void {
   const url = new URL(req.url ?? "/", "http://berth");
   const { path, error } = routePath(url.pathname);
-  const route = routes.find((r) => r.method === req.method && r.pattern.test(path));
   const fail = (status: number, message: string) => {
     const body = JSON.stringify({ message }) + "\n";
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    const extra = Object.entries(apiHeaders()).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   };
+  socket.on("error", () => {});
   if (error) return fail(400, error);
-  if (!route) return fail(404, "page not found");
-  const m = route.pattern.exec(path)!;
-  const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(m[i + 1]!)]));
-  // The request body (exec start's {"Detach","Tty"}) comes first in the upgraded stream.
-  const len = Math.min(Number(req.headers["content-length"] ?? 0) || 0, head.length);
-  Promise.resolve(route.handler(socket, params, url.searchParams, head.subarray(len), head.subarray(0, len))).catch((e) => {
-    if (!socket.destroyed) fail(e?.status ?? 500, String(e?.message ?? e));
-  });
-}
-
-/** The 101 reply Docker clients expect before the raw stream. */
-export function upgradeReply(contentType = "application/vnd.docker.raw-stream"): string {
-  return `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nApi-Version: ${apiVersion}\r\n\r\n`;
+  const h = matchHijack(routes, req.method ?? "GET", path);
+  if (!h) return fail(404, "page not found");
+  serveUpgraded(h.route, h.params, url.searchParams, req, socket, head).catch(() => socket.destroy());
 }
 
 function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
-export interface RunningServer {
-  address: string;
-  close(): Promise<void>;
+/** True when something accepts connections on the unix socket at `path`. */
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(path);
+    const done = (v: boolean) => {
+      s.destroy();
+      resolve(v);
+    };
+    s.once("connect", () => done(true));
+    s.once("error", () => done(false));
+    setTimeout(() => done(false), 1000).unref();
+  });
+}
+
+/** Fails early (before the daemon opens its store) when a unix address is served already. */
+export async function checkListenAddress(address: string): Promise<void> {
+  if (address.startsWith("unix://") || address.startsWith("/")) {
+    const path = address.replace(/^unix:\/\//, "");
+    if (existsSync(path) && lstatSync(path).isSocket() && (await socketAnswers(path))) {
+      throw new Error(`cannot listen on ${path}: another daemon is already serving it`);
+    }
+  }
+}
+
+/** Removes a stale socket file; refuses when a live server or a non-socket sits there. */
+async function clearSocketPath(path: string): Promise<void> {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (!st.isSocket()) throw new Error(`cannot listen on ${path}: the path exists and is not a socket`);
+  if (await socketAnswers(path)) throw new Error(`cannot listen on ${path}: another daemon is already serving it`);
+  rmSync(path, { force: true });
+}
+
+function createServer(app: Hono, hijack: HijackRoute[], spec: ListenSpec): http.Server {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    onRequest(app, hijack, req, res).catch((e) => {
+      if (!res.headersSent) jsonError(res, e?.status ?? 500, String(e?.message ?? e));
+      else res.destroy();
+    });
+  };
+  const server = spec.tls
+    ? https.createServer({
+        cert: readFileSync(spec.tls.cert),
+        key: readFileSync(spec.tls.key),
+        ca: spec.tls.ca ? readFileSync(spec.tls.ca) : undefined,
+        requestCert: !!spec.tls.verifyClients,
+        rejectUnauthorized: !!spec.tls.verifyClients,
+      }, handler)
+    : http.createServer(handler);
+  server.on("upgrade", (req, socket, head) => onUpgrade(hijack, req, socket as Socket, head));
+  server.keepAliveTimeout = 0;
+  server.requestTimeout = 0;
+  return server;
 }
 
 /** Listens on one address; refuses plain TCP beyond loopback unless allowed. */
 export async function listen(app: Hono, hijack: HijackRoute[], spec: ListenSpec): Promise<RunningServer> {
-  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    bridge(app, req, res).catch((e) => {
-      if (!res.headersSent) jsonError(res, 500, String(e?.message ?? e));
-      else res.destroy();
-    });
-  };
   const url = new URL(spec.address.includes("://") ? spec.address : `unix://${spec.address}`);
-  let server: http.Server;
-  if (spec.tls) {
-    server = https.createServer({
-      cert: readFileSync(spec.tls.cert),
-      key: readFileSync(spec.tls.key),
-      ca: spec.tls.ca ? readFileSync(spec.tls.ca) : undefined,
-      requestCert: !!spec.tls.verifyClients,
-      rejectUnauthorized: !!spec.tls.verifyClients,
-    }, handler);
-  } else {
-    server = http.createServer(handler);
-  }
-  server.on("upgrade", (req, socket, head) => onUpgrade(hijack, req, socket as Socket, head));
-  server.keepAliveTimeout = 0;
-  server.requestTimeout = 0;
-
   if (url.protocol === "unix:") {
     const path = url.pathname;
+    if (!path || path === "/") throw new Error(`invalid listen address: ${spec.address}`);
     mkdirSync(dirname(path), { recursive: true, mode: 0o711 });
-    if (existsSync(path)) rmSync(path);
+    await clearSocketPath(path);
+    const server = createServer(app, hijack, spec);
     await new Promise<void>((resolve, reject) => server.once("error", reject).listen(path, () => resolve()));
-    chmodSync(path, 0o660);
+    chmodSync(path, spec.socketMode ?? 0o660);
     return { address: `unix://${path}`, close: () => closeServer(server, () => rmSync(path, { force: true })) };
   }
-  if (url.protocol !== "tcp:") throw new Error(`invalid listen address: ${spec.address}`);
+  if (url.protocol !== "tcp:") throw new Error(`invalid listen address: ${spec.address} (want unix:///path or tcp://host:port)`);
   const host = url.hostname.replace(/^\[|\]$/g, "");
   if (!spec.tls && !isLoopback(host) && !spec.allowInsecureTcp) {
     throw new Error(
       `refusing to listen on ${spec.address} without TLS: anyone who can reach it controls the host as root. ` +
-        `Use --tlsverify with --tlscacert/--tlscert/--tlskey, or a loopback address`,
+        `Use --tlsverify with --tlscacert/--tlscert/--tlskey, a loopback address, or --tls=false to accept the risk`,
     );
   }
+  const server = createServer(app, hijack, spec);
   const port = Number(url.port || (spec.tls ? 2376 : 2375));
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, host, () => resolve()));
   const actual = (server.address() as { port: number }).port;

@@ -1,38 +1,71 @@
-// The berth CLI: global flags, then a docker-compatible command.
+// The berth CLI: global flags, then a docker-compatible command. Errors are
+// printed in docker's words with docker's exit codes (125 for flag errors,
+// 1 for daemon errors and wrong argument counts).
 import { ApiError, ConnectError } from "../client/client.ts";
-import { parseFlags, usage, UsageError, type FlagSpec } from "./flags.ts";
+import { flagUsages, parseFlags, usage, UsageError, type FlagSpec } from "./flags.ts";
 import { Context } from "./context.ts";
 import { commands } from "./commands/index.ts";
 import type { Command } from "./command.ts";
-import { BerthError } from "../errors.ts";
+import { gitCommit, version } from "../version.ts";
 
 const globalFlags: FlagSpec[] = [
-  { name: "host", short: "H", type: "string", help: "Daemon socket to connect to" },
-  { name: "tlsverify", type: "bool", help: "Use TLS and verify the remote" },
+  { name: "config", type: "string", help: "Location of client config files" },
+  { name: "debug", short: "D", type: "bool", help: "Enable debug mode" },
+  { name: "host", short: "H", type: "string", valueName: "list", help: "Daemon socket to connect to" },
+  { name: "log-level", short: "l", type: "string", help: 'Set the logging level ("debug", "info", "warn", "error", "fatal")', default: "info" },
+  { name: "no-autostart", type: "bool", help: "Do not start a daemon when none answers on the default socket" },
   { name: "tls", type: "bool", help: "Use TLS; implied by --tlsverify" },
   { name: "tlscacert", type: "string", help: "Trust certs signed only by this CA" },
   { name: "tlscert", type: "string", help: "Path to TLS certificate file" },
   { name: "tlskey", type: "string", help: "Path to TLS key file" },
-  { name: "no-autostart", type: "bool", help: "Do not start a daemon when none answers" },
-  { name: "debug", short: "D", type: "bool", help: "Enable debug mode" },
-  { name: "log-level", short: "l", type: "string", help: "Set the logging level" },
-  { name: "config", type: "string", help: "Location of client config files" },
-  { name: "help", short: "h", type: "bool", help: "Print usage" },
+  { name: "tlsverify", type: "bool", help: "Use TLS and verify the remote" },
   { name: "version", short: "v", type: "bool", help: "Print version information and quit" },
+  { name: "help", short: "h", type: "bool", hidden: true },
 ];
 
-function findCommand(args: string[]): { cmd: Command; rest: string[] } | undefined {
+/** The longest command path that matches: "image ls" before "image". */
+export function findCommand(args: string[]): { cmd: Command; name: string; rest: string[] } | undefined {
   for (const len of [2, 1]) {
+    if (args.length < len) continue;
     const key = args.slice(0, len).join(" ");
     const cmd = commands.find((c) => c.names.includes(key));
-    if (cmd) return { cmd, rest: args.slice(len) };
+    if (cmd) return { cmd, name: key, rest: args.slice(len) };
   }
   return undefined;
 }
 
 function mainUsage(): string {
-  const names = commands.map((c) => `  ${c.names[0]!.padEnd(12)} ${c.description}`);
-  return ["Usage:  berth [OPTIONS] COMMAND", "", "A Docker-compatible container engine in one executable", "", "Commands:", ...names, "", "Run 'berth COMMAND --help' for more information on a command."].join("\n");
+  const width = Math.max(...commands.map((c) => c.names[0]!.length)) + 2;
+  const list = (cs: Command[]) => cs.map((c) => `  ${c.names[0]!.padEnd(width)}${c.description}`);
+  const top = commands.filter((c) => !c.names[0]!.includes(" "));
+  const managed = commands.filter((c) => c.names[0]!.includes(" "));
+  return [
+    "Usage:  berth [OPTIONS] COMMAND", "",
+    "A Docker-compatible container engine in one executable", "",
+    "Commands:", ...list(top), "",
+    ...(managed.length ? ["Management Commands:", ...list(managed), ""] : []),
+    "Global Options:", flagUsages(globalFlags), "",
+    "Run 'berth COMMAND --help' for more information on a command.", "",
+  ].join("\n");
+}
+
+function plural(n: number): string {
+  return `${n} argument${n === 1 ? "" : "s"}`;
+}
+
+/** docker's cli/required.go wording. */
+function argCountError(name: string, cmd: Command, n: number): string | undefined {
+  const { minArgs: min, maxArgs: max } = cmd;
+  if (max === 0 && n > 0) return `'berth ${name}' accepts no arguments`;
+  if (min !== undefined && min === max && n !== min) return `'berth ${name}' requires ${plural(min)}`;
+  if (min !== undefined && max !== undefined && (n < min || n > max)) return `'berth ${name}' requires at least ${min} and at most ${plural(max)}`;
+  if (min !== undefined && n < min) return `'berth ${name}' requires at least ${plural(min)}`;
+  if (max !== undefined && n > max) return `'berth ${name}' requires at most ${plural(max)}`;
+  return undefined;
+}
+
+function usageLine(name: string, cmd: Command): string {
+  return `Usage:  berth ${name} ${cmd.synopsis}`.trimEnd();
 }
 
 export async function cliMain(argv: string[]): Promise<number> {
@@ -40,56 +73,78 @@ export async function cliMain(argv: string[]): Promise<number> {
   try {
     g = parseFlags(argv, globalFlags, true);
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\nSee 'berth --help'.\n`);
+    process.stderr.write(`${(e as Error).message}\n\nUsage:  berth [OPTIONS] COMMAND [ARG...]\n\nRun 'berth --help' for more information\n`);
     return 125;
   }
-  if (g.flags.version && !g.args.length) g.args.push("version");
+  if (g.flags.version && !g.args.length) {
+    process.stdout.write(`berth version ${version}, build ${gitCommit.slice(0, 7)}\n`);
+    return 0;
+  }
   if (!g.args.length) {
-    (g.flags.help ? process.stdout : process.stderr).write(mainUsage() + "\n");
+    (g.flags.help ? process.stdout : process.stderr).write(mainUsage());
     return g.flags.help ? 0 : 1;
+  }
+  if (g.args[0] === "help") {
+    const found = findCommand(g.args.slice(1));
+    process.stdout.write(found ? usage(found.name, found.cmd.synopsis, found.cmd.description, found.cmd.flags, found.cmd.names) : mainUsage());
+    return 0;
   }
   const found = findCommand(g.args);
   if (!found) {
-    process.stderr.write(`berth: '${g.args[0]}' is not a berth command.\nSee 'berth --help'\n`);
+    process.stderr.write(`berth: unknown command: berth ${g.args[0]}\n\nRun 'berth --help' for more information\n`);
     return 1;
   }
-  const { cmd, rest } = found;
+  const { cmd, name, rest } = found;
   const ctx = new Context({
     host: g.flags.host,
-    tlsVerify: g.flags.tlsverify || g.flags.tls || undefined,
+    tls: g.flags.tls || undefined,
+    tlsVerify: g.flags.tlsverify || undefined,
     tlsCaCert: g.flags.tlscacert,
     tlsCert: g.flags.tlscert,
     tlsKey: g.flags.tlskey,
     noAutostart: g.flags["no-autostart"],
     debug: g.flags.debug,
+    configDir: g.flags.config,
   });
-  const name = cmd.names[0]!;
+  let parsed;
   try {
-    const specs = [...cmd.flags, { name: "help", type: "bool" } as FlagSpec];
-    const { flags, args } = parseFlags(rest, specs, cmd.stopAtPositional);
-    if (flags.help) {
-      process.stdout.write(usage(name, cmd.synopsis, cmd.description, cmd.flags) + "\n");
-      return 0;
-    }
-    if ((cmd.minArgs !== undefined && args.length < cmd.minArgs) || (cmd.maxArgs !== undefined && args.length > cmd.maxArgs)) {
-      const want = cmd.minArgs === cmd.maxArgs ? `exactly ${cmd.minArgs}` : cmd.maxArgs === undefined ? `at least ${cmd.minArgs}` : `at most ${cmd.maxArgs}`;
-      throw new UsageError(`"berth ${name}" requires ${want} argument${(cmd.minArgs ?? cmd.maxArgs) === 1 ? "" : "s"}.\n\nUsage:  berth ${name} ${cmd.synopsis}\n\n${cmd.description}`);
-    }
-    return await cmd.run(ctx, flags, args);
+    parsed = parseFlags(rest, [...cmd.flags, { name: "help", short: cmd.flags.some((f) => f.short === "h") ? undefined : "h", type: "bool", hidden: true }], cmd.stopAtPositional);
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`berth: ${e.message}\nSee 'berth ${name} --help'.\n`);
-      return 125;
-    }
-    if (e instanceof ApiError) {
-      process.stderr.write(`Error response from daemon: ${e.message}\n`);
-      return (e as any).exitCode ?? 1;
-    }
-    if (e instanceof ConnectError || e instanceof BerthError) {
-      process.stderr.write(`${e.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`Error: ${(e as Error)?.message ?? e}\n`);
+    process.stderr.write(`${(e as Error).message}\n\n${usageLine(name, cmd)}\n\nRun 'berth ${name} --help' for more information\n`);
+    return 125;
+  }
+  if (parsed.flags.help) {
+    process.stdout.write(usage(name, cmd.synopsis, cmd.description, cmd.flags, cmd.names));
+    return 0;
+  }
+  const countError = argCountError(name, cmd, parsed.args.length);
+  if (countError) {
+    process.stderr.write(`berth: ${countError}\n\n${usageLine(name, cmd)}\n\nRun 'berth ${name} --help' for more information\n`);
     return 1;
   }
+  try {
+    return await cmd.run(ctx, parsed.flags, parsed.args, parsed.given);
+  } catch (e) {
+    return reportError(e, name, cmd);
+  }
+}
+
+/** Prints an error the way docker does and returns its exit code. */
+function reportError(e: unknown, name: string, cmd: Command): number {
+  if (e instanceof UsageError) {
+    process.stderr.write(`${e.message}\n\n${usageLine(name, cmd)}\n\nRun 'berth ${name} --help' for more information\n`);
+    return 125;
+  }
+  if (e instanceof ApiError) {
+    process.stderr.write(`Error response from daemon: ${e.message}\n`);
+    return (e as { exitCode?: number }).exitCode ?? 1;
+  }
+  if (e instanceof ConnectError) {
+    process.stderr.write(`${e.message}\n`);
+    return 1;
+  }
+  const message = (e as Error)?.message ?? String(e);
+  process.stderr.write(`${message}\n`);
+  if (process.env.BERTH_DEBUG_STACK) process.stderr.write(`${(e as Error)?.stack}\n`);
+  return 1;
 }

@@ -17,7 +17,60 @@ export function printJson(value: unknown): string {
   return JSON.stringify(value, null, 4).replace(/[<>&]/g, (ch) => `\\u00${ch.charCodeAt(0).toString(16)}`) + "\n";
 }
 
-/** Runs a --format template once over a plain JSON value (inspect-style). */
+/** Fields that are Go maps in docker's types (keys sorted in {{json}}, missing keys give <no value>). */
+const mapFields = new Set([
+  "Labels", "ExposedPorts", "Volumes", "Data", "Ports", "Networks", "Sysctls", "Options", "DriverOpts",
+  "StorageOpt", "Tmpfs", "Annotations", "Runtimes", "IndexConfigs", "Attributes", "Details", "Plugins",
+]);
+
+/**
+ * JSON from the daemon → the shape docker's templates see: objects become
+ * structs (field order kept, as Go marshals a struct) except the map-typed fields.
+ */
+export function asGoValue(v: unknown, key = "", parent = ""): unknown {
+  if (Array.isArray(v)) return v.map((x) => asGoValue(x, "", key));
+  if (!v || typeof v !== "object" || v instanceof GoStruct) return v;
+  const isMap = mapFields.has(key) || (key === "Config" && parent === "LogConfig");
+  const fields: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) fields[k] = asGoValue(x, isMap ? "" : k, key);
+  return isMap ? fields : new GoStruct("struct", fields);
+}
+
+/**
+ * Runs a --format template once over a JSON value (inspect-style): first over
+ * the struct view, then, if a field is missing there, over plain maps — as
+ * docker's TemplateInspector falls back to the raw JSON.
+ */
 export function formatOne(format: string, value: unknown): string {
-  return renderFormat(format, [value], {});
+  try {
+    return renderFormat(format, [asGoValue(value)], {});
+  } catch {
+    return renderFormat(format, [value], {});
+  }
+}
+
+const pad2 = (n: number) => String(n).padStart(2, "0");
+
+function localParts(sec: number) {
+  const d = new Date(sec * 1000);
+  const offMin = -d.getTimezoneOffset();
+  const sign = offMin < 0 ? "-" : "+";
+  const off = `${sign}${pad2(Math.floor(Math.abs(offMin) / 60))}${pad2(Math.abs(offMin) % 60)}`;
+  const date = `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+  const time = `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  return { d, offMin, off, date, time };
+}
+
+/** Go's time.Time.String() in local time: "2006-01-02 15:04:05 -0700 MST" (docker's CreatedAt columns). */
+export function goTimeString(sec: number): string {
+  const { d, offMin, off, date, time } = localParts(sec);
+  let zone = offMin === 0 ? "UTC" : new Intl.DateTimeFormat("en-US", { timeZoneName: "short" }).formatToParts(d).find((p) => p.type === "timeZoneName")?.value ?? off;
+  if (process.env.TZ === "" || (offMin === 0 && !process.env.TZ)) zone = "UTC";
+  return `${date} ${time} ${off} ${zone}`;
+}
+
+/** Go's time.RFC3339 in local time: "2006-01-02T15:04:05Z07:00". */
+export function rfc3339(sec: number): string {
+  const { offMin, off, date, time } = localParts(sec);
+  return `${date}T${time}${offMin === 0 ? "Z" : `${off.slice(0, 3)}:${off.slice(3)}`}`;
 }

@@ -16,19 +16,35 @@ export class ConnectError extends Error {}
 
 export interface ClientOptions {
   host: string;
+  /** TLS without verifying the server (`--tls`). */
+  tls?: boolean;
+  /** TLS, verifying the server against the CA (`--tlsverify`, DOCKER_TLS_VERIFY). */
   tlsVerify?: boolean;
   tlsCaCert?: string;
   tlsCert?: string;
   tlsKey?: string;
 }
 
+export const defaultHost = "unix:///run/berth/berth.sock";
+
+/**
+ * Fills the options the way the docker CLI does: DOCKER_TLS_VERIFY turns on
+ * verification, certificates come from the flags, else DOCKER_CERT_PATH, else
+ * ~/.docker (only when TLS is on).
+ */
 export function clientOptionsFromEnv(host: string | undefined, flags: Partial<ClientOptions> = {}): ClientOptions {
-  const certPath = process.env.DOCKER_CERT_PATH;
+  const certPath = process.env.DOCKER_CERT_PATH || join(homedir(), ".docker");
   const verify = flags.tlsVerify ?? !!process.env.DOCKER_TLS_VERIFY;
-  const file = (flag: string | undefined, name: string) =>
-    flag ?? (certPath ? join(certPath, name) : verify && existsSync(join(homedir(), ".docker", name)) ? join(homedir(), ".docker", name) : undefined);
+  const useTls = verify || !!flags.tls || !!flags.tlsCert;
+  const file = (flag: string | undefined, name: string) => {
+    if (flag) return flag;
+    if (!useTls) return undefined;
+    const p = join(certPath, name);
+    return existsSync(p) ? p : undefined;
+  };
   return {
-    host: host ?? "unix:///run/berth/berth.sock",
+    host: host ?? defaultHost,
+    tls: useTls,
     tlsVerify: verify,
     tlsCaCert: file(flags.tlsCaCert, "ca.pem"),
     tlsCert: file(flags.tlsCert, "cert.pem"),
@@ -36,29 +52,47 @@ export function clientOptionsFromEnv(host: string | undefined, flags: Partial<Cl
   };
 }
 
+/** Cannot parse a -H / DOCKER_HOST value. */
+function hostError(host: string): Error {
+  return new Error(`unable to parse docker host \`${host}\``);
+}
+
 export class Client {
   readonly base: string;
   readonly unix?: string;
-  private tls?: { ca?: string; cert?: string; key?: string };
+  private tlsOptions?: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean };
 
   constructor(readonly opts: ClientOptions) {
-    const url = new URL(opts.host);
+    let url: URL;
+    try {
+      url = new URL(opts.host.startsWith("/") ? `unix://${opts.host}` : opts.host);
+    } catch {
+      throw hostError(opts.host);
+    }
     if (url.protocol === "unix:") {
+      if (!url.pathname || url.pathname === "/") throw hostError(opts.host);
       this.unix = url.pathname;
       this.base = `http://localhost/v${apiVersion}`;
     } else if (url.protocol === "tcp:" || url.protocol === "http:" || url.protocol === "https:") {
-      const secure = opts.tlsVerify || url.protocol === "https:" || !!opts.tlsCert;
-      this.base = `${secure ? "https" : "http"}://${url.host}/v${apiVersion}`;
+      const secure = opts.tls || opts.tlsVerify || url.protocol === "https:";
+      const port = url.port || (secure ? "2376" : "2375");
+      this.base = `${secure ? "https" : "http"}://${url.hostname}:${port}/v${apiVersion}`;
       if (secure) {
-        this.tls = {
+        this.tlsOptions = {
           ca: opts.tlsCaCert && readFileSync(opts.tlsCaCert, "utf8"),
           cert: opts.tlsCert && readFileSync(opts.tlsCert, "utf8"),
           key: opts.tlsKey && readFileSync(opts.tlsKey, "utf8"),
+          rejectUnauthorized: !!opts.tlsVerify,
         };
       }
     } else {
-      throw new Error(`unsupported protocol scheme in host ${opts.host}`);
+      throw hostError(opts.host);
     }
+  }
+
+  /** The TLS options for hijacked connections (node:tls). */
+  get tlsConfig() {
+    return this.tlsOptions;
   }
 
   /** Raw request; throws ApiError for 4xx/5xx with the daemon's message. */
@@ -79,11 +113,11 @@ export class Client {
     try {
       res = await fetch(url, {
         method, headers, body, signal: init.signal,
-        unix: this.unix, tls: this.tls, duplex: "half", decompress: false, timeout: false,
+        unix: this.unix, tls: this.tlsOptions, duplex: "half", decompress: false, timeout: false,
       } as RequestInit);
     } catch (e: any) {
       throw new ConnectError(
-        `Cannot connect to the berth daemon at ${this.opts.host}. Is the berth daemon running?` + (e?.code ? ` (${e.code})` : ""),
+        `Cannot connect to the berth daemon at ${this.opts.host}. Is the berth daemon running?`,
       );
     }
     if (res.status >= 400) {
@@ -106,7 +140,7 @@ export class Client {
   async ping(): Promise<boolean> {
     try {
       const res = await fetch(`${this.base.replace(/\/v[\d.]+$/, "")}/_ping`, {
-        unix: this.unix, tls: this.tls, timeout: false,
+        unix: this.unix, tls: this.tlsOptions, timeout: false,
       } as RequestInit);
       return res.ok;
     } catch {

@@ -2,7 +2,6 @@
 // `101 UPGRADED`, after which the socket carries the container's streams.
 import net from "node:net";
 import tls from "node:tls";
-import { readFileSync } from "node:fs";
 import { ApiError, ConnectError, type Client } from "./client.ts";
 
 export interface Hijacked {
@@ -15,16 +14,11 @@ export function hijack(client: Client, path: string, query: Record<string, unkno
   const url = new URL(client.base + path);
   for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== false) url.searchParams.set(k, v === true ? "1" : String(v));
   return new Promise((resolve, reject) => {
-    const onConnectError = (e: any) => reject(new ConnectError(`Cannot connect to the berth daemon at ${client.opts.host}. Is the berth daemon running? (${e?.code ?? e})`));
+    const onConnectError = () => reject(new ConnectError(`Cannot connect to the berth daemon at ${client.opts.host}. Is the berth daemon running?`));
     let socket: net.Socket;
     if (client.unix) socket = net.connect(client.unix);
     else if (url.protocol === "https:") {
-      socket = tls.connect({
-        host: url.hostname, port: Number(url.port || 2376),
-        ca: client.opts.tlsCaCert ? readFileSync(client.opts.tlsCaCert) : undefined,
-        cert: client.opts.tlsCert ? readFileSync(client.opts.tlsCert) : undefined,
-        key: client.opts.tlsKey ? readFileSync(client.opts.tlsKey) : undefined,
-      });
+      socket = tls.connect({ host: url.hostname, port: Number(url.port || 2376), ...client.tlsConfig });
     } else socket = net.connect(Number(url.port || 2375), url.hostname);
     socket.once("error", onConnectError);
     const payload = body === undefined ? "" : JSON.stringify(body);

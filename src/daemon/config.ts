@@ -15,9 +15,19 @@ export interface DaemonConfig {
   tlsKey?: string;
   insecureRegistries: string[];
   registryMirrors: string[];
+  /** `--tls=false` given explicitly: plain TCP beyond loopback is accepted (as dockerd 28 asks). */
+  allowInsecureTcp?: boolean;
+  /** `-D` / "debug": true — same as log-level debug. */
+  debug?: boolean;
 }
 
 export const defaultSocket = "/run/berth/berth.sock";
+export const defaultConfigFile = "/etc/berth/daemon.json";
+
+/** Where the daemon listens when no -H is given: `<exec-root>/berth.sock` (BERTH_EXEC_ROOT lets tests move it). */
+export function defaultSocketPath(execRoot = process.env.BERTH_EXEC_ROOT || "/run/berth"): string {
+  return `${execRoot.replace(/\/+$/, "")}/berth.sock`;
+}
 
 export function defaultConfig(): DaemonConfig {
   const dataRoot = process.env.BERTH_DATA_ROOT || "/var/lib/berth";
@@ -28,31 +38,109 @@ export function defaultConfig(): DaemonConfig {
   };
 }
 
-const fileKeys: Record<string, keyof DaemonConfig> = {
-  "data-root": "dataRoot", "exec-root": "execRoot", hosts: "hosts", pidfile: "pidfile", "log-level": "logLevel",
-  tls: "tls", tlsverify: "tlsVerify", tlscacert: "tlsCaCert", tlscert: "tlsCert", tlskey: "tlsKey",
-  "insecure-registries": "insecureRegistries", "registry-mirrors": "registryMirrors",
+type Kind = "string" | "bool" | "strings";
+
+/** daemon.json key → config field and the JSON type dockerd accepts there. */
+const fileKeys: Record<string, [keyof DaemonConfig, Kind]> = {
+  "data-root": ["dataRoot", "string"], "exec-root": ["execRoot", "string"], hosts: ["hosts", "strings"],
+  pidfile: ["pidfile", "string"], "log-level": ["logLevel", "string"], debug: ["debug", "bool"],
+  tls: ["tls", "bool"], tlsverify: ["tlsVerify", "bool"], tlscacert: ["tlsCaCert", "string"],
+  tlscert: ["tlsCert", "string"], tlskey: ["tlsKey", "string"],
+  "insecure-registries": ["insecureRegistries", "strings"], "registry-mirrors": ["registryMirrors", "strings"],
 };
 
-/** Applies daemon.json under the flags; `given` names the flags set on the command line. */
-export function mergeConfigFile(cfg: DaemonConfig, path: string, given: Set<keyof DaemonConfig>): DaemonConfig {
-  if (!existsSync(path)) return cfg;
-  let doc: Record<string, unknown>;
+/** The command-line flag of each field, for dockerd-style conflict messages. */
+export const flagNames: Partial<Record<keyof DaemonConfig, string>> = Object.fromEntries(
+  Object.entries(fileKeys).map(([k, [field]]) => [field, k]),
+);
+
+const logLevels = ["debug", "info", "warn", "error", "fatal"];
+
+/** Go's %v of a JSON value, as dockerd prints it in messages. */
+function goValue(v: unknown): string {
+  return Array.isArray(v) ? `[${v.map(goValue).join(" ")}]` : String(v);
+}
+
+function checkKind(v: unknown, kind: Kind): boolean {
+  if (kind === "string") return typeof v === "string";
+  if (kind === "bool") return typeof v === "boolean";
+  return Array.isArray(v) && v.every((x) => typeof x === "string");
+}
+
+/** Applies daemon.json under the flags; `given` names the fields set on the command line. */
+export function mergeConfigFile(cfg: DaemonConfig, path: string, given: Set<keyof DaemonConfig>, mustExist = false): DaemonConfig {
+  const fail = (why: string) => new Error(`unable to configure the daemon with file ${path}: ${why}`);
+  if (!existsSync(path)) {
+    if (mustExist) throw fail("open: no such file or directory");
+    return cfg;
+  }
+  let doc: unknown;
   try {
     doc = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
-    throw new Error(`unable to configure the daemon with file ${path}: ${(e as Error).message}`);
+    throw fail((e as Error).message);
   }
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw fail("the file does not hold a JSON object");
+  const unknown = Object.keys(doc).filter((k) => !(k in fileKeys));
+  if (unknown.length) throw fail(`the following directives don't match any configuration option: ${unknown.join(", ")}`);
   const conflicts: string[] = [];
   const out = { ...cfg } as Record<string, unknown>;
-  for (const [k, v] of Object.entries(doc)) {
-    const key = fileKeys[k];
-    if (!key) throw new Error(`unable to configure the daemon with file ${path}: the following directives don't match any configuration option: ${k}`);
-    if (given.has(key)) conflicts.push(`${k}: (from flag: ${JSON.stringify(cfg[key])}, from file: ${JSON.stringify(v)})`);
-    else out[key] = v;
+  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+    const [key, kind] = fileKeys[k]!;
+    if (!checkKind(v, kind)) throw fail(`"${k}" must be a ${kind === "strings" ? "list of strings" : kind === "bool" ? "boolean" : "string"}`);
+    if (given.has(key)) {
+      conflicts.push(`${k}: (from flag: ${goValue(cfg[key])}, from file: ${goValue(v)})`);
+      continue;
+    }
+    if (key === "tls" && v === false) out.allowInsecureTcp = true;
+    out[key] = v;
   }
   if (conflicts.length) {
-    throw new Error(`unable to configure the daemon with file ${path}: the following directives are specified both as a flag and in the configuration file: ${conflicts.join(", ")}`);
+    throw fail(`the following directives are specified both as a flag and in the configuration file: ${conflicts.join(", ")}`);
   }
-  return out as unknown as DaemonConfig;
+  return validate(out as unknown as DaemonConfig);
+}
+
+/** Checks that cannot wait for the first request. */
+export function validate(cfg: DaemonConfig): DaemonConfig {
+  if (cfg.debug) cfg.logLevel = "debug";
+  if (!logLevels.includes(cfg.logLevel)) throw new Error(`unable to parse logging level: ${cfg.logLevel}`);
+  if ((cfg.tls || cfg.tlsVerify) && cfg.hosts.some((h) => h.startsWith("tcp://")) && (!cfg.tlsCert || !cfg.tlsKey)) {
+    throw new Error("TLS needs --tlscert and --tlskey (and --tlscacert with --tlsverify)");
+  }
+  if (cfg.tlsVerify && cfg.hosts.some((h) => h.startsWith("tcp://")) && !cfg.tlsCaCert) {
+    throw new Error("--tlsverify needs --tlscacert to verify clients against");
+  }
+  for (const h of cfg.hosts) {
+    if (!/^(unix|tcp):\/\//.test(h) && !h.startsWith("/")) throw new Error(`invalid daemon address ${h}: want unix:///path or tcp://host:port`);
+  }
+  return cfg;
+}
+
+/** Flags as parsed by the CLI (dockerd's names) → config, merged with daemon.json. */
+export function configFromFlags(f: Record<string, any>, given: Set<string>): DaemonConfig {
+  const cfg = defaultConfig();
+  const set = new Set<keyof DaemonConfig>();
+  const take = (flag: string, key: keyof DaemonConfig) => {
+    if (!given.has(flag)) return;
+    (cfg as any)[key] = f[flag];
+    set.add(key);
+  };
+  take("data-root", "dataRoot");
+  take("exec-root", "execRoot");
+  take("host", "hosts");
+  take("pidfile", "pidfile");
+  take("tls", "tls");
+  take("tlsverify", "tlsVerify");
+  take("tlscacert", "tlsCaCert");
+  take("tlscert", "tlsCert");
+  take("tlskey", "tlsKey");
+  take("insecure-registry", "insecureRegistries");
+  take("registry-mirror", "registryMirrors");
+  take("log-level", "logLevel");
+  take("debug", "debug");
+  if (given.has("tls") && f.tls === false) cfg.allowInsecureTcp = true;
+  if (cfg.tlsVerify) cfg.tls = true;
+  const file = f["config-file"] || defaultConfigFile;
+  return mergeConfigFile(cfg, file, set, given.has("config-file"));
 }

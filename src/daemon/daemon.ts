@@ -1,7 +1,7 @@
 // `berth daemon`: opens the store, builds the engines, serves the Engine API on
 // every configured address, and shuts down cleanly on SIGTERM/SIGINT. Running
 // containers are left to their shims, so they survive a daemon restart.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { openStore, type Store } from "../store/index.ts";
 import { createImageService, type LocalImageService } from "./images.ts";
@@ -9,12 +9,12 @@ import { ContainerEngine } from "./containers/engine.ts";
 import { ExecManager } from "./containers/exec.ts";
 import { EventBus } from "./events.ts";
 import type { DaemonConfig } from "./config.ts";
-import { defaultSocket } from "./config.ts";
+import { defaultSocketPath } from "./config.ts";
 import type { RuntimeDriver } from "./containers/driver.ts";
 import { createRuntimeDriver } from "./containers/runtime-driver.ts";
 import { humanDuration } from "../cli/format/units.ts";
 import { createApiApp } from "../api/app.ts";
-import { listen, type RunningServer } from "../api/server.ts";
+import { checkListenAddress, listen, type RunningServer } from "../api/server.ts";
 import { hijackRoutes } from "../api/hijack.ts";
 
 const levels = ["debug", "info", "warn", "error", "fatal"];
@@ -54,13 +54,13 @@ export class Daemon {
   async serve(): Promise<string[]> {
     const app = createApiApp(this);
     const hijack = hijackRoutes(this);
-    const hosts = this.config.hosts.length ? this.config.hosts : [`unix://${defaultSocket}`];
+    const hosts = this.config.hosts.length ? this.config.hosts : [`unix://${defaultSocketPath(this.config.execRoot)}`];
     const tls = this.config.tls || this.config.tlsVerify
       ? { cert: this.config.tlsCert!, key: this.config.tlsKey!, ca: this.config.tlsCaCert, verifyClients: this.config.tlsVerify }
       : undefined;
     for (const h of hosts) {
       const isTcp = h.startsWith("tcp://");
-      this.servers.push(await listen(app, hijack, { address: h, tls: isTcp ? tls : undefined }));
+      this.servers.push(await listen(app, hijack, { address: h, tls: isTcp ? tls : undefined, allowInsecureTcp: this.config.allowInsecureTcp }));
     }
     return this.servers.map((s) => s.address);
   }
@@ -71,9 +71,17 @@ export class Daemon {
   }
 }
 
-/** Refuses to start when the pidfile names a live process. */
+/** Claims the pidfile atomically; refuses when it names a live process. */
 function claimPidfile(path: string): void {
-  if (existsSync(path)) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(path, "wx", 0o644);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return;
+    } catch (e: any) {
+      if (e?.code !== "EEXIST") throw e;
+    }
     const pid = Number(readFileSync(path, "utf8").trim());
     if (pid > 0 && pid !== process.pid) {
       try {
@@ -83,29 +91,40 @@ function claimPidfile(path: string): void {
         if (e?.code !== "ESRCH") throw e;
       }
     }
+    rmSync(path, { force: true }); // stale: its daemon is gone
   }
-  writeFileSync(path, `${process.pid}\n`);
+  throw new Error(`cannot claim the pid file ${path}`);
 }
 
 export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   mkdirSync(config.execRoot, { recursive: true, mode: 0o711 });
   const pidfile = config.pidfile || join(config.execRoot, "berth.pid");
   claimPidfile(pidfile);
-  const store = await openStore(config.dataRoot);
-  const d = new Daemon(config, store);
-  await d.init();
-  const addresses = await d.serve();
-  d.log("info", `berth daemon ready; API listening on ${addresses.join(", ")}`);
+  const hosts = config.hosts.length ? config.hosts : [`unix://${defaultSocketPath(config.execRoot)}`];
+  let d: Daemon | undefined;
+  try {
+    for (const h of hosts) await checkListenAddress(h);
+    const store = await openStore(config.dataRoot);
+    d = new Daemon(config, store);
+    await d.init();
+    const addresses = await d.serve();
+    d.log("info", `berth daemon ready; API listening on ${addresses.join(", ")}`);
+  } catch (e) {
+    await d?.close().catch(() => {});
+    rmSync(pidfile, { force: true });
+    throw e;
+  }
+  const daemon = d;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    d.log("info", `${signal}: shutting down (containers keep running)`);
-    await d.close();
+    daemon.log("info", `${signal}: shutting down (containers keep running)`);
+    await daemon.close();
     rmSync(pidfile, { force: true });
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
-  return d;
+  return daemon;
 }

@@ -21,22 +21,20 @@ export class EventBus implements EventSink {
 
   emit(type: string, action: string, id: string, attributes: Record<string, string>): void {
     const nowNs = BigInt(Date.now()) * 1_000_000n;
+    // Field order as dockerd's events.Message marshals it.
+    const legacy = type === "container" || type === "image";
     const e: EngineEvent = {
+      ...(legacy ? { status: action, id, ...(attributes.image ? { from: attributes.image } : {}) } : {}),
       Type: type, Action: action, Actor: { ID: id, Attributes: attributes }, scope: "local",
       time: Number(nowNs / 1_000_000_000n), timeNano: Number(nowNs),
     };
-    if (type === "container" || type === "image") {
-      e.status = action;
-      e.id = id;
-      if (attributes.image) e.from = attributes.image;
-    }
     this.recent.push(e);
     if (this.recent.length > 1000) this.recent.splice(0, this.recent.length - 1000);
     for (const s of this.subscribers) s(e);
   }
 
   since(seconds: number): EngineEvent[] {
-    return this.recent.filter((e) => e.time >= seconds);
+    return this.recent.filter((e) => e.timeNano >= seconds * 1e9);
   }
 
   subscribe(fn: (e: EngineEvent) => void): () => void {
@@ -54,7 +52,9 @@ export function eventMatches(e: EngineEvent, filters: Record<string, string[]>):
         case "type": return e.Type === v;
         case "event": case "action": return e.Action === v;
         case "container": return e.Type === "container" && (e.Actor.ID.startsWith(v) || e.Actor.Attributes.name === v);
-        case "image": return e.Actor.ID === v || e.Actor.Attributes.image === v || e.Actor.Attributes.name === v;
+        case "image": return imageMatches(e, v);
+        case "scope": return v === "local";
+        case "daemon": return false;
         case "label": {
           const [lk, lv] = v.split("=", 2);
           return lv === undefined ? lk! in e.Actor.Attributes : e.Actor.Attributes[lk!] === lv;
@@ -65,4 +65,12 @@ export function eventMatches(e: EngineEvent, filters: Record<string, string[]>):
     if (!ok) return false;
   }
   return true;
+}
+
+/** `--filter image=busybox` matches busybox:latest, the image ID, and a short ID. */
+function imageMatches(e: EngineEvent, v: string): boolean {
+  const strip = (n: string) => n.replace(/:[^:/]+$/, "");
+  const names = [e.Actor.Attributes.image, e.Type === "image" ? e.Actor.Attributes.name : undefined].filter((n): n is string => !!n);
+  if (e.Type === "image" && (e.Actor.ID === v || e.Actor.ID === `sha256:${v}` || (v.length >= 12 && e.Actor.ID.replace(/^sha256:/, "").startsWith(v)))) return true;
+  return names.some((n) => n === v || strip(n) === v || n === `${v}:latest`);
 }

@@ -18,9 +18,10 @@ export function parseFilters(raw: string | undefined): Record<string, string[]> 
   } catch {
     throw new InvalidParameterError(`invalid filter: ${raw}`);
   }
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new InvalidParameterError(`invalid filter: ${raw}`);
   const out: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
-    out[k] = Array.isArray(v) ? v.map(String) : Object.keys(v as object);
+    out[k] = Array.isArray(v) ? v.map(String) : v && typeof v === "object" ? Object.keys(v) : [String(v)];
   }
   return out;
 }

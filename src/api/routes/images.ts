@@ -1,9 +1,10 @@
 // Engine API: /images/... served by the image engine.
 import { Hono } from "hono";
 import { stream } from "hono/streaming";
-import { InvalidParameterError } from "../../errors.ts";
+import { BerthError, InvalidParameterError } from "../../errors.ts";
 import type { Daemon } from "../../daemon/daemon.ts";
 import { parseFilters } from "./containers.ts";
+import { emitImageEvent, familiarName, imageLabels, loadedIds } from "./image-events.ts";
 
 const bool = (v: string | undefined) => v === "1" || v === "true" || v === "True";
 
@@ -12,13 +13,28 @@ function nameRoute(suffix: string): string {
   return `/images/:name{.+}${suffix}`;
 }
 
+/** docker's reference filter: path.Match on the familiar name, with or without its tag. */
+export function referenceMatches(pattern: string, familiar: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]")}$`);
+  return re.test(familiar) || re.test(familiar.replace(/:[^:/]*$/, ""));
+}
+
 export function imageRoutes(d: Daemon): Hono {
   const app = new Hono();
   const images = d.images;
+  const event = (action: string, id: string, name = id) => emitImageEvent(d, action, id, name);
 
-  app.get("/images/json", async (c) =>
-    c.json(await images.list({ all: bool(c.req.query("all")), digests: bool(c.req.query("digests")), filters: parseFilters(c.req.query("filters")) })),
-  );
+  app.get("/images/json", async (c) => {
+    const filters = parseFilters(c.req.query("filters"));
+    const list = await images.list({ all: bool(c.req.query("all")), digests: bool(c.req.query("digests")), filters });
+    // dockerd lists only the tags a reference filter matched.
+    const refs = filters.reference ?? [];
+    for (const img of refs.length ? list : []) {
+      const kept = img.RepoTags.filter((t) => refs.some((p) => referenceMatches(p, t)));
+      if (kept.length) img.RepoTags = kept;
+    }
+    return c.json(list);
+  });
 
   app.post("/images/load", async (c) => {
     const quiet = bool(c.req.query("quiet"));
@@ -29,7 +45,7 @@ export function imageRoutes(d: Daemon): Hono {
       try {
         const lines = await images.load(body, quiet ? undefined : (m) => void s.write(JSON.stringify(m) + "\n"));
         for (const l of lines) await s.write(JSON.stringify({ stream: `${l}\n` }) + "\n");
-        d.events.emit("image", "load", "", {});
+        for (const id of loadedIds(d, lines)) await event("load", id);
       } catch (e: any) {
         const message = String(e?.message ?? e);
         await s.write(JSON.stringify({ errorDetail: { message }, error: message }) + "\n");
@@ -41,13 +57,15 @@ export function imageRoutes(d: Daemon): Hono {
     const names = c.req.queries("names") ?? [];
     if (!names.length) throw new InvalidParameterError("no images named");
     const tar = await images.save(names);
+    for (const n of names) await event("save", images.resolve(n));
     return c.body(tar, 200, { "Content-Type": "application/x-tar" });
   });
 
   app.post("/images/create", async (c) => {
     const q = (k: string) => c.req.query(k);
     if (q("fromImage")) {
-      throw new InvalidParameterError("pulling images from a registry is not available yet in this berth build; use `berth load` or `berth import`");
+      // 501: the registry client is not part of this build yet; say so plainly.
+      throw new BerthError("pulling images from a registry is not implemented yet in berth; use `berth load` or `berth import`", 501);
     }
     if (q("fromSrc") !== "-") throw new InvalidParameterError("fromSrc must be \"-\" (the rootfs tar in the request body)");
     const body = c.req.raw.body;
@@ -60,7 +78,7 @@ export function imageRoutes(d: Daemon): Hono {
         const id = await images.importRootfs(body, {
           repo, tag, changes: c.req.queries("changes") ?? [], message: q("message") || undefined, platform: q("platform") || undefined,
         });
-        d.events.emit("image", "import", id, {});
+        await event("import", id);
         await s.write(JSON.stringify({ status: id }) + "\n");
       } catch (e: any) {
         const message = String(e?.message ?? e);
@@ -73,20 +91,30 @@ export function imageRoutes(d: Daemon): Hono {
   app.get(nameRoute("/history"), async (c) => c.json(await images.history(c.req.param("name")!)));
   app.get(nameRoute("/get"), async (c) => {
     const tar = await images.save([c.req.param("name")!]);
+    await event("save", images.resolve(c.req.param("name")!));
     return c.body(tar, 200, { "Content-Type": "application/x-tar" });
   });
   app.post(nameRoute("/tag"), async (c) => {
     const repo = c.req.query("repo");
     if (!repo) throw new InvalidParameterError("repository name must be given");
-    await images.tag(c.req.param("name")!, repo, c.req.query("tag") || "latest");
-    d.events.emit("image", "tag", images.resolve(c.req.param("name")!), { name: `${repo}:${c.req.query("tag") || "latest"}` });
+    const tag = c.req.query("tag") || "latest";
+    await images.tag(c.req.param("name")!, repo, tag);
+    await event("tag", images.resolve(c.req.param("name")!), familiarName(`${repo}:${tag}`));
     return c.body(null, 201);
   });
   app.delete("/images/:name{.+}", async (c) => {
-    const items = await images.remove(c.req.param("name")!, { force: bool(c.req.query("force")), noprune: bool(c.req.query("noprune")) });
+    const name = c.req.param("name")!;
+    let id: string | undefined;
+    try {
+      id = images.resolve(name);
+    } catch {
+      // remove() reports the missing image in Docker's words.
+    }
+    const labels = id ? await imageLabels(d, id) : {};
+    const items = await images.remove(name, { force: bool(c.req.query("force")), noprune: bool(c.req.query("noprune")) });
     for (const i of items) {
-      if (i.Untagged) d.events.emit("image", "untag", i.Untagged, { name: i.Untagged });
-      if (i.Deleted) d.events.emit("image", "delete", i.Deleted, { name: i.Deleted });
+      if (i.Untagged && id) d.events.emit("image", "untag", id, { ...labels, name: id });
+      if (i.Deleted) d.events.emit("image", "delete", i.Deleted, { ...(i.Deleted === id ? labels : {}), name: i.Deleted });
     }
     return c.json(items);
   });

@@ -7,6 +7,7 @@ import { apiVersion, minApiVersion, version, gitCommit, buildTime } from "../../
 import type { Daemon } from "../../daemon/daemon.ts";
 import { eventMatches } from "../../daemon/events.ts";
 import { parseFilters } from "./containers.ts";
+import { InvalidParameterError } from "../../errors.ts";
 
 export const goArch = (): string => ({ x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386" } as Record<string, string>)[process.arch] ?? process.arch;
 
@@ -21,7 +22,7 @@ function operatingSystem(): string {
 export function versionInfo() {
   return {
     Platform: { Name: "berth" },
-    Components: [{ Name: "Engine", Version: version, Details: { ApiVersion: apiVersion, MinAPIVersion: minApiVersion, GitCommit: gitCommit, Os: "linux", Arch: goArch(), KernelVersion: release(), BuildTime: buildTime, Runtime: `bun ${Bun.version}` } }],
+    Components: [{ Name: "Engine", Version: version, Details: { ApiVersion: apiVersion, MinAPIVersion: minApiVersion, GitCommit: gitCommit, GoVersion: `bun${Bun.version}`, Os: "linux", Arch: goArch(), KernelVersion: release(), BuildTime: buildTime, Experimental: "false" } }],
     Version: version,
     ApiVersion: apiVersion,
     MinAPIVersion: minApiVersion,
@@ -33,6 +34,24 @@ export function versionInfo() {
     BuildTime: buildTime,
   };
 }
+
+/** dockerd's RegistryConfig: CIDRs and hostnames from --insecure-registry, loopback always insecure. */
+export function registryConfig(insecure: string[], mirrors: string[]) {
+  const cidrs = ["127.0.0.0/8", ...insecure.filter((r) => /^[\d.]+\/\d+$|^[0-9a-f:]+\/\d+$/i.test(r))];
+  const indexConfigs: Record<string, unknown> = {
+    "docker.io": { Name: "docker.io", Mirrors: mirrors, Secure: true, Official: true },
+  };
+  for (const r of insecure) {
+    if (cidrs.includes(r)) continue;
+    indexConfigs[r] = { Name: r, Mirrors: [], Secure: false, Official: false };
+  }
+  return {
+    AllowNondistributableArtifactsCIDRs: null, AllowNondistributableArtifactsHostnames: null,
+    InsecureRegistryCIDRs: [...new Set(cidrs)], IndexConfigs: indexConfigs, Mirrors: mirrors,
+  };
+}
+
+const eventFilterKeys = ["config", "container", "daemon", "event", "image", "label", "network", "node", "plugin", "scope", "secret", "service", "type", "volume"];
 
 export function systemRoutes(d: Daemon): Hono {
   const app = new Hono();
@@ -63,17 +82,12 @@ export function systemRoutes(d: Daemon): Hono {
       DriverStatus: [["Backing Filesystem", "extfs"], ["Supports d_type", "true"]],
       Plugins: { Volume: ["local"], Network: ["host", "null"], Authorization: null, Log: ["json-file"] },
       MemoryLimit: true, SwapLimit: true, CpuCfsPeriod: true, CpuCfsQuota: true, CPUShares: true, CPUSet: true, PidsLimit: true,
-      OomKillDisable: false, IPv4Forwarding: false, Debug: d.config.logLevel === "debug",
+      OomKillDisable: false, IPv4Forwarding: false, Debug: d.config.logLevel === "debug" || !!d.config.debug,
       NFd: 0, NGoroutines: 0, SystemTime: new Date().toISOString(), LoggingDriver: "json-file",
       CgroupDriver: "cgroupfs", CgroupVersion: d.cgroupVersion, NEventsListener: 0,
       KernelVersion: release(), OperatingSystem: operatingSystem(), OSVersion: "", OSType: "linux", Architecture: process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch,
       IndexServerAddress: "https://index.docker.io/v1/",
-      RegistryConfig: {
-        AllowNondistributableArtifactsCIDRs: null, AllowNondistributableArtifactsHostnames: null,
-        InsecureRegistryCIDRs: ["127.0.0.0/8"],
-        IndexConfigs: { "docker.io": { Name: "docker.io", Mirrors: d.config.registryMirrors, Secure: true, Official: true } },
-        Mirrors: d.config.registryMirrors,
-      },
+      RegistryConfig: registryConfig(d.config.insecureRegistries, d.config.registryMirrors),
       NCPU: availableParallelism(), MemTotal: totalmem(), GenericResources: null,
       DockerRootDir: d.config.dataRoot, HttpProxy: "", HttpsProxy: "", NoProxy: "", Name: hostname(), Labels: [],
       ExperimentalBuild: false, ServerVersion: version,
@@ -100,13 +114,21 @@ export function systemRoutes(d: Daemon): Hono {
 
   app.get("/events", (c) => {
     const filters = parseFilters(c.req.query("filters"));
-    const num = (v?: string) => (v ? Number(v) : undefined);
+    for (const k of Object.keys(filters)) {
+      if (!eventFilterKeys.includes(k)) throw new InvalidParameterError(`invalid filter '${k}'`);
+    }
+    const num = (v?: string) => {
+      if (!v) return undefined;
+      const n = Number(v);
+      if (!Number.isFinite(n)) throw new InvalidParameterError(`failed to parse value ${v} as a timestamp`);
+      return n;
+    };
     const since = num(c.req.query("since"));
     const until = num(c.req.query("until"));
     c.header("Content-Type", "application/json");
     return stream(c, async (s) => {
       for (const e of since !== undefined ? d.events.since(since) : []) {
-        if ((until === undefined || e.time <= until) && eventMatches(e, filters)) await s.write(JSON.stringify(e) + "\n");
+        if ((until === undefined || e.timeNano <= until * 1e9) && eventMatches(e, filters)) await s.write(JSON.stringify(e) + "\n");
       }
       if (until !== undefined && until * 1000 <= Date.now()) return;
       await new Promise<void>((resolve) => {

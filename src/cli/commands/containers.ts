@@ -4,6 +4,7 @@ import { filterFlag, filtersJson, formatFlag, noTruncFlag, quietFlag } from "../
 import { ApiError, type Client } from "../../client/client.ts";
 import { hijack, demuxer } from "../../client/hijack.ts";
 import { containerConfigFlags, createBody } from "./run-flags.ts";
+import { UsageError } from "../flags.ts";
 import { pumpStreams, resizer } from "./attach-stream.ts";
 import { printJson, printRows, formatOne } from "../output.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
@@ -300,7 +301,7 @@ export const psCommand: Command = {
 };
 
 export const inspectCommand: Command = {
-  names: ["inspect", "container inspect", "image inspect"],
+  names: ["inspect", "container inspect"],
   synopsis: "[OPTIONS] NAME|ID [NAME|ID...]",
   description: "Return low-level information on berth objects",
   flags: [
@@ -313,6 +314,7 @@ export const inspectCommand: Command = {
     const client = await ctx.client();
     const results: unknown[] = [];
     let failed = false;
+    if (f.type && !["image", "container"].includes(f.type)) throw new UsageError(`"${f.type}" is not a valid value for --type`);
     const kinds: ("container" | "image")[] = f.type === "image" ? ["image"] : f.type === "container" ? ["container"] : ["container", "image"];
     for (const name of args) {
       let found: unknown;

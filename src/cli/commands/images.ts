@@ -1,13 +1,22 @@
 // images, load, save, import, tag, rmi, history.
-import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } from "node:fs";
+import { closeSync, openSync, createReadStream, createWriteStream, existsSync, renameSync, rmSync } from "node:fs";
 import { Readable } from "node:stream";
 import type { Command } from "../command.ts";
 import { filterFlag, filtersJson, formatFlag, noTruncFlag, quietFlag } from "../command.ts";
 import { jsonMessages, ApiError } from "../../client/client.ts";
-import { printRows } from "../output.ts";
-import { humanSizeWithPrecision, timeAgo } from "../format/units.ts";
+import { formatOne, goTimeString, printJson, printRows, rfc3339 } from "../output.ts";
+import { humanSize, humanSizeWithPrecision, timeAgo } from "../format/units.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
-import { UsageError } from "../flags.ts";
+
+/** Fails the way docker does ("open X: no such file or directory") before any request is sent. */
+function openOrThrow(path: string): void {
+  try {
+    closeSync(openSync(path, "r"));
+  } catch (e: any) {
+    const why = e?.code === "ENOENT" ? "no such file or directory" : e?.code === "EACCES" ? "permission denied" : e?.code === "EISDIR" ? "is a directory" : String(e?.message ?? e);
+    throw new Error(`open ${path}: ${why}`);
+  }
+}
 
 function splitRepoTag(ref: string): { repo: string; tag?: string } {
   const at = ref.indexOf("@");
@@ -47,8 +56,9 @@ export const imagesCommand: Command = {
           Tag: tag ?? "<none>",
           Digest: digest,
           CreatedSince: timeAgo(img.Created * 1000),
-          CreatedAt: new Date(img.Created * 1000).toISOString(),
+          CreatedAt: goTimeString(img.Created),
           Size: humanSizeWithPrecision(img.Size, 3),
+          VirtualSize: humanSize(img.VirtualSize ?? img.Size),
           Containers: img.Containers < 0 ? "N/A" : String(img.Containers),
           SharedSize: "N/A",
           UniqueSize: "N/A",
@@ -81,12 +91,13 @@ export const loadCommand: Command = {
   maxArgs: 0,
   async run(ctx, f) {
     if (!f.input && process.stdin.isTTY) {
-      throw new UsageError("requested load from stdin, but stdin is empty");
+      throw new Error("requested load from stdin, but stdin is empty");
     }
+    if (f.input) openOrThrow(f.input);
     const body = f.input ? Readable.toWeb(createReadStream(f.input)) : Readable.toWeb(process.stdin);
     const res = await (await ctx.client()).request("POST", "/images/load", { query: { quiet: f.quiet }, body: body as any, headers: { "Content-Type": "application/x-tar" } });
     for await (const m of jsonMessages(res)) {
-      if (m.error) throw new ApiError(500, m.error);
+      if (m.error) throw new Error(m.error);
       if (m.stream) process.stdout.write(m.stream);
     }
     return 0;
@@ -135,15 +146,15 @@ export const importCommand: Command = {
   async run(ctx, f, args) {
     const src = args[0]!;
     if (/^https?:\/\//.test(src)) throw new Error("importing from a URL is not supported yet; download the file and import it");
+    if (src !== "-") openOrThrow(src);
     const body = src === "-" ? Readable.toWeb(process.stdin) : Readable.toWeb(createReadStream(src));
-    if (src !== "-" && !existsSync(src)) throw new Error(`open ${src}: no such file or directory`);
     const { repo, tag } = args[1] ? splitRepoTag(args[1]) : { repo: undefined, tag: undefined };
     const res = await (await ctx.client()).request("POST", "/images/create", {
       query: { fromSrc: "-", repo, tag, message: f.message, platform: f.platform, changes: f.change },
       body: body as any,
     });
     for await (const m of jsonMessages(res)) {
-      if (m.error) throw new ApiError(500, m.error);
+      if (m.error) throw new Error(m.error);
       if (m.status) ctx.out(m.status);
     }
     return 0;
@@ -214,16 +225,42 @@ export const historyCommand: Command = {
       const by = String(i.CreatedBy ?? "").replace(/\s+/g, " ");
       return {
         ID: i.Id === "<missing>" ? "<missing>" : displayId(i.Id, f["no-trunc"]),
-        CreatedSince: f.human ? timeAgo(i.Created * 1000) : new Date(i.Created * 1000).toISOString(),
-        CreatedAt: new Date(i.Created * 1000).toISOString(),
+        CreatedSince: f.human ? timeAgo(i.Created * 1000) : rfc3339(i.Created),
+        CreatedAt: rfc3339(i.Created),
         CreatedBy: f["no-trunc"] ? by : ellipsis(by, 45),
         Size: f.human ? humanSizeWithPrecision(i.Size, 3) : String(i.Size),
         Comment: i.Comment ?? "",
       };
     });
-    process.stdout.write(printRows(f.format, "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", rows, {
+    const created = f.human ? "{{.CreatedSince}}" : "{{.CreatedAt}}";
+    process.stdout.write(printRows(f.format, `table {{.ID}}\t${created}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}`, rows, {
       ID: "IMAGE", CreatedSince: "CREATED", CreatedAt: "CREATED AT", CreatedBy: "CREATED BY", Size: "SIZE", Comment: "COMMENT",
     }, "*formatter.historyContext"));
     return 0;
+  },
+};
+
+export const imageInspectCommand: Command = {
+  names: ["image inspect"],
+  synopsis: "[OPTIONS] IMAGE [IMAGE...]",
+  description: "Display detailed information on one or more images",
+  flags: [{ ...formatFlag, short: "f" }],
+  minArgs: 1,
+  async run(ctx, f, args) {
+    const client = await ctx.client();
+    const results: unknown[] = [];
+    let failed = false;
+    for (const name of args) {
+      try {
+        results.push(await client.json("GET", `/images/${name}/json`));
+      } catch (e) {
+        if (!(e instanceof ApiError) || e.status !== 404) throw e;
+        ctx.err(`Error response from daemon: ${e.message}`);
+        failed = true;
+      }
+    }
+    if (f.format) for (const r of results) ctx.out(formatOne(f.format, r).replace(/\n$/, ""));
+    else process.stdout.write(printJson(results));
+    return failed ? 1 : 0;
   },
 };

@@ -3,6 +3,7 @@ import type { Command } from "../command.ts";
 import * as c from "./containers.ts";
 import * as i from "./images.ts";
 import * as s from "./system.ts";
+import * as v from "./version-info.ts";
 import { execCommand } from "./exec.ts";
 import * as m from "./inspect-more.ts";
 import { cpCommand, exportCommand } from "./cp.ts";
@@ -11,6 +12,6 @@ import { statsCommand } from "./stats.ts";
 export const commands: Command[] = [
   c.runCommand, c.createCommand, c.startCommand, c.stopCommand, c.restartCommand, c.killCommand, c.rmCommand,
   execCommand, c.psCommand, c.logsCommand, c.waitCommand, c.renameCommand, c.inspectCommand, m.commitCommand, m.updateCommand, m.attachCommand, m.portCommand, m.pauseCommand, m.unpauseCommand, m.topCommand, m.diffCommand, cpCommand, exportCommand, statsCommand, c.containerPruneCommand,
-  i.imagesCommand, i.loadCommand, i.saveCommand, i.importCommand, i.tagCommand, i.rmiCommand, i.historyCommand,
-  s.versionCommand, s.infoCommand, s.eventsCommand, s.dfCommand, s.daemonCommand,
+  i.imagesCommand, i.loadCommand, i.saveCommand, i.importCommand, i.tagCommand, i.rmiCommand, i.historyCommand, i.imageInspectCommand,
+  v.versionCommand, v.infoCommand, s.eventsCommand, s.dfCommand, s.daemonCommand,
 ];

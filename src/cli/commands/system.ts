@@ -1,102 +1,11 @@
-// version, info, daemon, events.
-import { hostname } from "node:os";
+// daemon, events, system df.
 import type { Command } from "../command.ts";
 import { filtersJson, formatFlag } from "../command.ts";
-import { apiVersion, version, gitCommit, buildTime } from "../../version.ts";
 import { formatOne } from "../output.ts";
 import { jsonMessages } from "../../client/client.ts";
-import { defaultConfig, mergeConfigFile, type DaemonConfig } from "../../daemon/config.ts";
+import { configFromFlags } from "../../daemon/config.ts";
 import { humanSize } from "../format/units.ts";
 import { printRows } from "../output.ts";
-
-const arch = process.arch === "x64" ? "amd64" : process.arch;
-
-function clientVersion() {
-  return { Platform: { Name: "berth" }, Version: version, ApiVersion: apiVersion, DefaultAPIVersion: apiVersion, GitCommit: gitCommit, GoVersion: `bun${Bun.version}`, Os: "linux", Arch: arch, BuildTime: buildTime, Context: "default" };
-}
-
-export const versionCommand: Command = {
-  names: ["version"],
-  synopsis: "[OPTIONS]",
-  description: "Show the berth version information",
-  flags: [formatFlag],
-  maxArgs: 0,
-  async run(ctx, flags) {
-    const client = clientVersion();
-    let server: any;
-    let serverError: string | undefined;
-    try {
-      server = await (await ctx.client()).json("GET", "/version");
-    } catch (e) {
-      serverError = (e as Error).message;
-    }
-    if (flags.format) {
-      ctx.out(formatOne(flags.format, { Client: client, Server: server ?? null }));
-      return serverError ? 1 : 0;
-    }
-    const lines = [
-      "Client:",
-      ` Version:           ${client.Version}`,
-      ` API version:       ${client.ApiVersion}`,
-      ` Bun version:       ${Bun.version}`,
-      ` Git commit:        ${client.GitCommit}`,
-      ` Built:             ${new Date(client.BuildTime).toUTCString()}`,
-      ` OS/Arch:           linux/${arch}`,
-    ];
-    if (server) {
-      lines.push("", `Server: ${server.Platform?.Name ?? "berth"}`, " Engine:",
-        `  Version:          ${server.Version}`,
-        `  API version:      ${server.ApiVersion} (minimum version ${server.MinAPIVersion})`,
-        `  Git commit:       ${server.GitCommit}`,
-        `  Built:            ${new Date(server.BuildTime).toUTCString()}`,
-        `  OS/Arch:          ${server.Os}/${server.Arch}`);
-    }
-    ctx.out(lines.join("\n"));
-    if (serverError) ctx.err(serverError);
-    return serverError ? 1 : 0;
-  },
-};
-
-export const infoCommand: Command = {
-  names: ["info", "system info"],
-  synopsis: "[OPTIONS]",
-  description: "Display system-wide information",
-  flags: [formatFlag],
-  maxArgs: 0,
-  async run(ctx, flags) {
-    const info = await (await ctx.client()).json("GET", "/info");
-    if (flags.format) {
-      ctx.out(formatOne(flags.format, info));
-      return 0;
-    }
-    ctx.out([
-      "Server:",
-      ` Containers: ${info.Containers}`,
-      `  Running: ${info.ContainersRunning}`,
-      `  Paused: ${info.ContainersPaused}`,
-      `  Stopped: ${info.ContainersStopped}`,
-      ` Images: ${info.Images}`,
-      ` Server Version: ${info.ServerVersion}`,
-      ` Storage Driver: ${info.Driver}`,
-      ` Logging Driver: ${info.LoggingDriver}`,
-      ` Cgroup Driver: ${info.CgroupDriver}`,
-      ` Cgroup Version: ${info.CgroupVersion}`,
-      ` Default Runtime: ${info.DefaultRuntime}`,
-      ` Kernel Version: ${info.KernelVersion}`,
-      ` Operating System: ${info.OperatingSystem}`,
-      ` OSType: ${info.OSType}`,
-      ` Architecture: ${info.Architecture}`,
-      ` CPUs: ${info.NCPU}`,
-      ` Total Memory: ${humanSize(info.MemTotal)}`,
-      ` Name: ${info.Name ?? hostname()}`,
-      ` ID: ${info.ID}`,
-      ` Berth Root Dir: ${info.DockerRootDir}`,
-      ` Live Restore Enabled: ${info.LiveRestoreEnabled}`,
-      ...(info.Warnings ?? []).map((w: string) => `WARNING: ${w}`),
-    ].join("\n"));
-    return 0;
-  },
-};
 
 export const daemonCommand: Command = {
   names: ["daemon"],
@@ -108,43 +17,41 @@ export const daemonCommand: Command = {
     { name: "host", short: "H", type: "list", help: "Daemon socket(s) to listen on" },
     { name: "pidfile", short: "p", type: "string", help: "Path to use for the daemon PID file" },
     { name: "config-file", type: "string", help: "Daemon configuration file (default /etc/berth/daemon.json)" },
-    { name: "tls", type: "bool", help: "Use TLS" },
+    { name: "tls", type: "bool", help: "Use TLS; --tls=false allows plain TCP beyond loopback" },
     { name: "tlsverify", type: "bool", help: "Use TLS and verify clients" },
     { name: "tlscacert", type: "string", help: "Trust certs signed only by this CA" },
     { name: "tlscert", type: "string", help: "Path to TLS certificate file" },
     { name: "tlskey", type: "string", help: "Path to TLS key file" },
     { name: "insecure-registry", type: "list", help: "Enable insecure registry communication" },
     { name: "registry-mirror", type: "list", help: "Preferred registry mirror" },
-    { name: "log-level", short: "l", type: "string", help: "Set the logging level (debug, info, warn, error, fatal)" },
+    { name: "log-level", short: "l", type: "string", help: 'Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")', default: "info" },
+    { name: "debug", short: "D", type: "bool", help: "Enable debug mode" },
   ],
   maxArgs: 0,
-  async run(_ctx, f) {
-    const given = new Set<keyof DaemonConfig>();
-    let cfg = defaultConfig();
-    const setIf = (key: keyof DaemonConfig, v: unknown) => {
-      if (v === undefined || v === false || (Array.isArray(v) && !v.length)) return;
-      (cfg as any)[key] = v;
-      given.add(key);
-    };
-    setIf("dataRoot", f["data-root"]);
-    setIf("execRoot", f["exec-root"]);
-    setIf("hosts", f.host);
-    setIf("pidfile", f.pidfile);
-    setIf("tls", f.tls);
-    setIf("tlsVerify", f.tlsverify);
-    setIf("tlsCaCert", f.tlscacert);
-    setIf("tlsCert", f.tlscert);
-    setIf("tlsKey", f.tlskey);
-    setIf("insecureRegistries", f["insecure-registry"]);
-    setIf("registryMirrors", f["registry-mirror"]);
-    setIf("logLevel", f["log-level"]);
-    cfg = mergeConfigFile(cfg, f["config-file"] || "/etc/berth/daemon.json", given);
+  async run(_ctx, f, _args, given) {
+    const cfg = configFromFlags(f, given);
     const { startDaemon } = await import("../../daemon/daemon.ts");
     await startDaemon(cfg);
     await new Promise(() => {}); // serve until a signal ends the process
     return 0;
   },
 };
+
+const durationUnits: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+
+/** docker's --since/--until: a Unix time, an RFC 3339 date, or a Go duration before now ("10m", "1h30m"). */
+export function eventTime(v: string | undefined, now = Date.now()): string | undefined {
+  if (v === undefined || v === "") return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return v;
+  if (/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(v)) {
+    let secs = 0;
+    for (const m of v.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) secs += Number(m[1]) * durationUnits[m[2]!]!;
+    return ((now / 1000 - secs)).toFixed(9);
+  }
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new Error(`failed to parse value as time or duration: "${v}"`);
+  return (t / 1000).toFixed(9);
+}
 
 export const eventsCommand: Command = {
   names: ["events", "system events"],
@@ -158,9 +65,8 @@ export const eventsCommand: Command = {
   ],
   maxArgs: 0,
   async run(ctx, f) {
-    const toSeconds = (v?: string) => (v === undefined ? undefined : /^\d+(\.\d+)?$/.test(v) ? v : String(Math.floor(Date.parse(v) / 1000)));
     const res = await (await ctx.client()).request("GET", "/events", {
-      query: { since: toSeconds(f.since), until: toSeconds(f.until), filters: filtersJson(f.filter) },
+      query: { since: eventTime(f.since), until: eventTime(f.until), filters: filtersJson(f.filter) },
     });
     for await (const e of jsonMessages(res)) {
       if (f.format) ctx.out(formatOne(f.format, e));

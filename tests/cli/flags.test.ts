@@ -1,0 +1,137 @@
+// The docker-style flag parser and the daemon config merge (no daemon needed).
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { flagUsages, parseFlags, UsageError, type FlagSpec } from "../../src/cli/flags.ts";
+import { configFromFlags } from "../../src/daemon/config.ts";
+import { eventTime } from "../../src/cli/commands/system.ts";
+import { clientOptionsFromEnv, Client } from "../../src/client/client.ts";
+
+const specs: FlagSpec[] = [
+  { name: "interactive", short: "i", type: "bool" },
+  { name: "tty", short: "t", type: "bool" },
+  { name: "rm", type: "bool" },
+  { name: "env", short: "e", type: "list" },
+  { name: "name", type: "string" },
+  { name: "time", type: "number" },
+  { name: "format", short: "f", type: "string", help: "Format output" },
+];
+
+describe("parseFlags", () => {
+  test("combined shorts, = and space values, repeatable lists, --", () => {
+    const p = parseFlags(["-it", "--name=web", "-e", "A=1", "-eB=2", "--env", "C=3", "img", "--", "-x"], specs);
+    expect(p.flags.interactive).toBe(true);
+    expect(p.flags.tty).toBe(true);
+    expect(p.flags.name).toBe("web");
+    expect(p.flags.env).toEqual(["A=1", "B=2", "C=3"]);
+    expect(p.args).toEqual(["img", "-x"]);
+    expect([...p.given].sort()).toEqual(["env", "interactive", "name", "tty"]);
+  });
+
+  test("bools take =false, and reject other words as pflag does", () => {
+    expect(parseFlags(["--rm=false"], specs).flags.rm).toBe(false);
+    expect(parseFlags(["--rm=true"], specs).flags.rm).toBe(true);
+    expect(parseFlags(["-i=false"], specs).flags.interactive).toBe(false);
+    expect(() => parseFlags(["--rm=maybe"], specs)).toThrow('invalid argument "maybe" for "--rm" flag: strconv.ParseBool: parsing "maybe": invalid syntax');
+  });
+
+  test("stopAtPositional leaves the command's own flags alone", () => {
+    const p = parseFlags(["-i", "busybox", "ls", "-la", "--name", "x"], specs, true);
+    expect(p.args).toEqual(["busybox", "ls", "-la", "--name", "x"]);
+    expect(p.flags.name).toBeUndefined();
+  });
+
+  test("docker's error words", () => {
+    expect(() => parseFlags(["--foo"], specs)).toThrow(new UsageError("unknown flag: --foo"));
+    expect(() => parseFlags(["-z"], specs)).toThrow("unknown shorthand flag: 'z' in -z");
+    expect(() => parseFlags(["--name"], specs)).toThrow("flag needs an argument: --name");
+    expect(() => parseFlags(["-f"], specs)).toThrow("flag needs an argument: 'f' in -f");
+    expect(() => parseFlags(["--time", "soon"], specs)).toThrow('invalid argument "soon" for "--time" flag');
+  });
+
+  test("a lone - is an argument (stdin)", () => {
+    expect(parseFlags(["-", "repo:tag"], specs).args).toEqual(["-", "repo:tag"]);
+  });
+
+  test("help lines are aligned as pflag aligns them", () => {
+    const text = flagUsages([
+      { name: "all", short: "a", type: "bool", help: "Show all" },
+      { name: "filter", short: "f", type: "list", valueName: "filter", help: "Filter output" },
+      { name: "digests", type: "bool", help: "Show digests" },
+    ]);
+    expect(text).toBe([
+      "  -a, --all             Show all",
+      "  -f, --filter filter   Filter output",
+      "      --digests         Show digests",
+    ].join("\n"));
+  });
+});
+
+describe("daemon config", () => {
+  const daemonSpecs: FlagSpec[] = [
+    { name: "data-root", type: "string" }, { name: "exec-root", type: "string" }, { name: "host", short: "H", type: "list" },
+    { name: "config-file", type: "string" }, { name: "tls", type: "bool" }, { name: "tlsverify", type: "bool" },
+    { name: "log-level", type: "string", default: "info" }, { name: "insecure-registry", type: "list" }, { name: "debug", short: "D", type: "bool" },
+    { name: "pidfile", type: "string" }, { name: "tlscacert", type: "string" }, { name: "tlscert", type: "string" }, { name: "tlskey", type: "string" },
+    { name: "registry-mirror", type: "list" },
+  ];
+  const dir = mkdtempSync("/tmp/berth-test-config-");
+  const file = join(dir, "daemon.json");
+  const cfg = (argv: string[]) => {
+    const p = parseFlags([...argv, "--config-file", file], daemonSpecs);
+    return configFromFlags(p.flags, p.given);
+  };
+
+  test("daemon.json fills what the flags leave", () => {
+    writeFileSync(file, JSON.stringify({ "data-root": "/x/data", "insecure-registries": ["reg.local:5000"], debug: true }));
+    const c = cfg(["--exec-root", "/x/exec"]);
+    expect(c.dataRoot).toBe("/x/data");
+    expect(c.execRoot).toBe("/x/exec");
+    expect(c.insecureRegistries).toEqual(["reg.local:5000"]);
+    expect(c.logLevel).toBe("debug");
+  });
+
+  test("a setting in both places is an error in dockerd's words", () => {
+    writeFileSync(file, JSON.stringify({ "data-root": "/file" }));
+    expect(() => cfg(["--data-root", "/flag"])).toThrow(
+      `unable to configure the daemon with file ${file}: the following directives are specified both as a flag and in the configuration file: data-root: (from flag: /flag, from file: /file)`,
+    );
+  });
+
+  test("unknown keys, wrong types and a missing explicit file are refused", () => {
+    writeFileSync(file, JSON.stringify({ "no-such-option": 1 }));
+    expect(() => cfg([])).toThrow("the following directives don't match any configuration option: no-such-option");
+    writeFileSync(file, JSON.stringify({ hosts: "unix:///x" }));
+    expect(() => cfg([])).toThrow('"hosts" must be a list of strings');
+    rmSync(file);
+    expect(() => cfg([])).toThrow("no such file or directory");
+  });
+
+  test("--tls=false given explicitly allows plain TCP beyond loopback", () => {
+    writeFileSync(file, "{}");
+    expect(cfg(["--tls=false"]).allowInsecureTcp).toBe(true);
+    expect(cfg([]).allowInsecureTcp).toBeUndefined();
+    expect(() => cfg(["--log-level", "loud"])).toThrow("unable to parse logging level: loud");
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe("client options", () => {
+  test("hosts: unix, tcp, and docker's parse error", () => {
+    expect(new Client(clientOptionsFromEnv("unix:///tmp/x.sock")).unix).toBe("/tmp/x.sock");
+    expect(new Client(clientOptionsFromEnv("tcp://127.0.0.1:2375")).base).toBe("http://127.0.0.1:2375/v1.44");
+    expect(new Client(clientOptionsFromEnv("tcp://10.0.0.1", { tls: true })).base).toBe("https://10.0.0.1:2376/v1.44");
+    expect(() => new Client(clientOptionsFromEnv("ftp://x"))).toThrow("unable to parse docker host `ftp://x`");
+  });
+});
+
+describe("events --since/--until", () => {
+  test("unix times, durations and dates", () => {
+    const now = Date.parse("2025-01-01T00:10:00Z");
+    expect(eventTime("1700000000", now)).toBe("1700000000");
+    expect(eventTime("10m", now)).toBe((now / 1000 - 600).toFixed(9));
+    expect(eventTime("1h30m", now)).toBe((now / 1000 - 5400).toFixed(9));
+    expect(eventTime("2025-01-01T00:00:00Z", now)).toBe((Date.parse("2025-01-01T00:00:00Z") / 1000).toFixed(9));
+    expect(() => eventTime("whenever", now)).toThrow('failed to parse value as time or duration: "whenever"');
+  });
+});
