@@ -1,0 +1,50 @@
+// Progress events of pull and push, shaped like Docker's JSON message stream
+// (structurally the same as ProgressMessage in src/daemon/image-service.ts).
+export type LayerStatus =
+  | "Pulling fs layer" | "Waiting" | "Downloading" | "Verifying Checksum" | "Download complete"
+  | "Extracting" | "Pull complete" | "Already exists"
+  | "Preparing" | "Pushing" | "Pushed" | "Layer already exists" | string;
+
+export interface RegistryProgress {
+  id?: string;
+  status: LayerStatus;
+  progressDetail?: { current?: number; total?: number };
+  aux?: unknown;
+}
+
+export type RegistryProgressSink = (p: RegistryProgress) => void;
+
+/** Docker's short layer ID: 12 hex digits of the blob digest. */
+export function shortId(digest: string): string {
+  return digest.replace(/^sha256:/, "").slice(0, 12);
+}
+
+/** Byte-progress reporter that speaks at most every `everyMs` (and always at the end). */
+export function throttled(sink: RegistryProgressSink | undefined, id: string, status: string, everyMs = 100): (current: number, total: number) => void {
+  let last = 0;
+  return (current, total) => {
+    const now = Date.now();
+    if (!sink || (current < total && now - last < everyMs)) return;
+    last = now;
+    sink({ id, status, progressDetail: { current, total } });
+  };
+}
+
+/** Runs `fn` over items, at most `limit` at a time; the first failure aborts the rest via `abort`. */
+export async function forEachLimited<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>, abort?: AbortController): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      const i = next++;
+      try {
+        await fn(items[i]!, i);
+      } catch (e) {
+        if (failure === undefined) failure = e;
+        abort?.abort(e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure !== undefined) throw failure;
+}
