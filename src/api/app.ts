@@ -6,6 +6,7 @@ import { apiHeaders } from "./versioning.ts";
 import type { Daemon } from "../daemon/daemon.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { imageRoutes } from "./routes/images.ts";
+import { registryRoutes } from "./routes/registry.ts";
 import { containerRoutes } from "./routes/containers.ts";
 import { execRoutes } from "./routes/exec.ts";
 
@@ -22,6 +23,7 @@ export function createApiApp(d: Daemon): Hono {
   });
   app.notFound((c) => c.json({ message: "page not found" }, 404));
   app.route("/", systemRoutes(d));
+  app.route("/", registryRoutes(d));
   app.route("/", imageRoutes(d));
   app.route("/", containerRoutes(d.containers));
   app.route("/", execRoutes(d));

@@ -8,6 +8,7 @@ import { createImageService, type LocalImageService } from "./images.ts";
 import { ContainerEngine } from "./containers/engine.ts";
 import { ExecManager } from "./containers/exec.ts";
 import { EventBus } from "./events.ts";
+import { RegistryService } from "./registry/service.ts";
 import type { DaemonConfig } from "./config.ts";
 import { defaultSocketPath } from "./config.ts";
 import type { RuntimeDriver } from "./containers/driver.ts";
@@ -26,6 +27,7 @@ export class Daemon {
   containers!: ContainerEngine;
   execs!: ExecManager;
   images!: LocalImageService;
+  registry!: RegistryService;
   runtime!: RuntimeDriver;
   cgroupVersion = "1";
   private servers: RunningServer[] = [];
@@ -43,6 +45,7 @@ export class Daemon {
 
   async init(): Promise<void> {
     this.images = createImageService(this.store);
+    this.registry = new RegistryService(this.store, this.config);
     this.runtime = await createRuntimeDriver(this.config);
     this.cgroupVersion = this.runtime.cgroupVersion;
     this.warnings.push(...this.runtime.warnings);

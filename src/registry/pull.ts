@@ -73,8 +73,9 @@ export async function pullImage(store: Store, client: RegistryClient, name: stri
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
   const signal = abort.signal;
   try {
-    progress?.({ id: ref.digest ?? ref.tag, status: `Pulling from ${ref.path}` });
     const { repository, manifest: top } = await client.resolve(ref, { signal });
+    // Said only once the reference resolved, so the API can still answer a bad name with an HTTP error.
+    progress?.({ id: ref.digest ?? ref.tag, status: `Pulling from ${ref.path}` });
     const { manifest, bytes, desc } = await resolveImageManifest(repository, top.bytes, top.mediaType, platform, signal);
     const manifestDigest = (desc?.digest ?? top.digest) as Digest;
     const id = manifest.config.digest;

@@ -21,6 +21,8 @@ export interface PushOptions {
 }
 
 export interface PushResult {
+  /** Full normalised reference pushed ("127.0.0.1:5000/app:v1"). */
+  reference: string;
   digest: Digest;
   size: number;
   mediaType: string;
@@ -110,7 +112,7 @@ export async function pushImage(store: Store, client: RegistryClient, name: stri
       const status = `${ref.tag ?? "latest"}: digest: ${digest} size: ${m.bytes.byteLength}`;
       progress?.({ status });
       progress?.({ status: "", aux: { Tag: ref.tag ?? "latest", Digest: digest, Size: m.bytes.byteLength } });
-      return { digest, size: m.bytes.byteLength, mediaType: m.mediaType, status };
+      return { reference: full, digest, size: m.bytes.byteLength, mediaType: m.mediaType, status };
     } finally {
       opts.signal?.removeEventListener("abort", onOuter);
     }

@@ -4,20 +4,18 @@ import { existsSync, mkdtempSync, rmSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { gc } from "../../src/registry/server/index.ts";
 import { freePort, sha256 } from "./helpers.ts";
+import { berthCmd } from "../fixtures/daemon.ts";
 
 const dir = mkdtempSync("/tmp/berth-test-registry-cli-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const cli = join(import.meta.dir, "../../src/registry/server/cli.ts");
-
-function run(fn: string, args: string[]) {
-  const code = `import { ${fn} } from ${JSON.stringify(cli)}; process.exit(await ${fn}(${JSON.stringify(args)}));`;
-  return Bun.spawn([process.execPath, "-e", code], { stdout: "pipe", stderr: "pipe" });
+function run(sub: "serve" | "gc", args: string[]) {
+  return Bun.spawn([...berthCmd, "registry", sub, ...args], { stdout: "pipe", stderr: "pipe" });
 }
 
 test("registry serve listens on --addr and stops on SIGTERM; gc reports and deletes", async () => {
   const root = join(dir, "root");
   const port = await freePort();
-  const p = run("registryServeCommand", ["--addr", `127.0.0.1:${port}`, "--root", root]);
+  const p = run("serve", ["--addr", `127.0.0.1:${port}`, "--root", root]);
   let up = false;
   for (let i = 0; i < 100 && !up; i++) {
     up = await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok, () => false);
@@ -32,11 +30,11 @@ test("registry serve listens on --addr and stops on SIGTERM; gc reports and dele
   expect(await p.exited).toBe(0);
   expect(await new Response(p.stderr).text()).toContain(`registry listening on http://127.0.0.1:${port}`);
 
-  const dry = run("registryGcCommand", ["--root", root, "--dry-run"]);
+  const dry = run("gc", ["--root", root, "--dry-run"]);
   expect(await dry.exited).toBe(0);
   expect(await new Response(dry.stdout).text()).toContain(`blob eligible for deletion: ${sha256(data)}\n1 blobs would be deleted, 0 kept`);
   expect(existsSync(join(root, "blobs/sha256", sha256(data).slice(7)))).toBe(true);
-  const real = run("registryGcCommand", ["--root", root]);
+  const real = run("gc", ["--root", root]);
   expect(await real.exited).toBe(0);
   expect(existsSync(join(root, "blobs/sha256", sha256(data).slice(7)))).toBe(false);
 
@@ -49,6 +47,6 @@ test("registry serve listens on --addr and stops on SIGTERM; gc reports and dele
   expect(r.purgedUploads).toEqual([`cli/test/${uuid}`]);
   expect(existsSync(uploadDir)).toBe(false);
 
-  const bad = run("registryServeCommand", ["--addr", "nonsense"]);
+  const bad = run("serve", ["--addr", "nonsense"]);
   expect(await bad.exited).not.toBe(0);
 });

@@ -13,10 +13,10 @@ export interface FakeServer {
   stop(): Promise<void>;
 }
 
-/** node:http on a free loopback port. */
-export async function listen(handler: http.RequestListener): Promise<FakeServer> {
+/** node:http on a loopback port (a free one unless given). */
+export async function listen(handler: http.RequestListener, wanted = 0): Promise<FakeServer> {
   const server = http.createServer(handler);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  await new Promise<void>((r) => server.listen(wanted, "127.0.0.1", () => r()));
   const port = (server.address() as AddressInfo).port;
   return {
     host: `127.0.0.1:${port}`,
@@ -140,7 +140,7 @@ export async function tokenRegistry(root: string, opts: { user: string; pass: st
  * A pass-through proxy in front of a registry that can slow blob downloads
  * down (to abort mid-way) or corrupt them (same length, wrong bytes).
  */
-export async function proxyRegistry(target: string, opts: { delayMs?: number; corrupt?: (url: string) => boolean }): Promise<FakeServer> {
+export async function proxyRegistry(target: string, opts: { delayMs?: number; corrupt?: (url: string) => boolean; port?: number }): Promise<FakeServer> {
   return listen(async (req, res) => {
     const url = req.url ?? "/";
     const headers: Record<string, string> = {};
@@ -160,5 +160,5 @@ export async function proxyRegistry(target: string, opts: { delayMs?: number; co
       if (opts.delayMs) await Bun.sleep(opts.delayMs);
     }
     res.end();
-  });
+  }, opts.port);
 }

@@ -1,10 +1,11 @@
 // Engine API: /images/... served by the image engine.
 import { Hono } from "hono";
 import { stream } from "hono/streaming";
-import { BerthError, InvalidParameterError } from "../../errors.ts";
+import { InvalidParameterError } from "../../errors.ts";
 import type { Daemon } from "../../daemon/daemon.ts";
 import { parseFilters } from "./containers.ts";
 import { emitImageEvent, familiarName, imageLabels, loadedIds } from "./image-events.ts";
+import { pullRoute } from "./registry.ts";
 
 const bool = (v: string | undefined) => v === "1" || v === "true" || v === "True";
 
@@ -63,10 +64,7 @@ export function imageRoutes(d: Daemon): Hono {
 
   app.post("/images/create", async (c) => {
     const q = (k: string) => c.req.query(k);
-    if (q("fromImage")) {
-      // 501: the registry client is not part of this build yet; say so plainly.
-      throw new BerthError("pulling images from a registry is not implemented yet in berth; use `berth load` or `berth import`", 501);
-    }
+    if (q("fromImage")) return pullRoute(d, c);
     if (q("fromSrc") !== "-") throw new InvalidParameterError("fromSrc must be \"-\" (the rootfs tar in the request body)");
     const body = c.req.raw.body;
     if (!body) throw new InvalidParameterError("no rootfs tar in the request body");

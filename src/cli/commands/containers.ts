@@ -5,6 +5,9 @@ import { ApiError, type Client } from "../../client/client.ts";
 import { hijack, demuxer } from "../../client/hijack.ts";
 import { containerConfigFlags, createBody } from "./run-flags.ts";
 import { UsageError } from "../flags.ts";
+import type { Context } from "../context.ts";
+import { pullWithProgress } from "./registry.ts";
+import { StreamError } from "../format/json-messages.ts";
 import { pumpStreams, resizer } from "./attach-stream.ts";
 import { printJson, printRows, formatOne } from "../output.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
@@ -17,17 +20,35 @@ function startFailureCode(e: ApiError): number {
   return 125;
 }
 
-async function createContainer(client: Client, f: Record<string, any>, args: string[]): Promise<string> {
-  const body = createBody(f, args);
-  try {
-    const res = await client.json("POST", "/containers/create", { query: { name: f.name, platform: f.platform }, json: body });
+/** `--pull` policy check: Docker's values only. */
+function pullPolicy(f: Record<string, any>): "always" | "missing" | "never" {
+  const p = f.pull ?? "missing";
+  if (p !== "always" && p !== "missing" && p !== "never") {
+    throw new UsageError(`invalid pull option: '${p}': must be one of "always", "missing" or "never"`);
+  }
+  return p;
+}
+
+/** Creates the container, pulling its image first as `--pull` says (progress on stderr, as docker run). */
+async function createContainer(ctx: Context, f: Record<string, any>, args: string[]): Promise<string> {
+  const client = await ctx.client();
+  const policy = pullPolicy(f);
+  const pull = () => pullWithProgress(ctx, args[0]!, { platform: f.platform, out: process.stderr }).catch((e) => {
+    throw e instanceof StreamError ? new ApiError(500, e.message) : e;
+  });
+  if (policy === "always") await pull();
+  const create = async () => {
+    const res = await client.json("POST", "/containers/create", { query: { name: f.name, platform: f.platform }, json: createBody(f, args) });
     for (const w of res.Warnings ?? []) process.stderr.write(`WARNING: ${w}\n`);
-    return res.Id;
+    return res.Id as string;
+  };
+  try {
+    return await create();
   } catch (e) {
-    if (e instanceof ApiError && e.status === 404 && /No such image/.test(e.message)) {
-      process.stderr.write(`Unable to find image '${args[0]!.includes(":") || args[0]!.includes("@") ? args[0] : `${args[0]}:latest`}' locally\n`);
-    }
-    throw e;
+    if (!(e instanceof ApiError && e.status === 404 && /No such image/.test(e.message)) || policy !== "missing") throw e;
+    process.stderr.write(`Unable to find image '${args[0]!.includes(":") || args[0]!.includes("@") ? args[0] : `${args[0]}:latest`}' locally\n`);
+    await pull();
+    return create();
   }
 }
 
@@ -42,7 +63,7 @@ export const runCommand: Command = {
     const client = await ctx.client();
     let id: string;
     try {
-      id = await createContainer(client, f, args);
+      id = await createContainer(ctx, f, args);
     } catch (e) {
       if (e instanceof ApiError) {
         process.stderr.write(`berth: Error response from daemon: ${e.message}.\nSee 'berth run --help'.\n`);
@@ -92,7 +113,7 @@ export const createCommand: Command = {
   stopAtPositional: true,
   minArgs: 1,
   async run(ctx, f, args) {
-    ctx.out(await createContainer(await ctx.client(), f, args));
+    ctx.out(await createContainer(ctx, f, args));
     return 0;
   },
 };

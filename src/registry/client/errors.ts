@@ -110,6 +110,26 @@ export function translatePullError(e: unknown, ref: Reference): unknown {
 
 /** A transport failure (connection refused, TLS) in Go's url.Error shape. */
 export function transportError(method: string, url: string, e: unknown): RegistryError {
-  const msg = (e as Error)?.message ?? String(e);
+  const msg = goNetMessage(url, e);
   return new RegistryError(`${requestPrefix(method, url)}: ${msg}`, undefined, 0, msg);
+}
+
+/** Bun's socket errors in the words of Go's net package, as dockerd prints them. */
+function goNetMessage(url: string, e: unknown): string {
+  const code = (e as { code?: string })?.code;
+  const host = (() => {
+    try {
+      const u = new URL(url);
+      return `${u.hostname}:${u.port || (u.protocol === "https:" ? "443" : "80")}`;
+    } catch {
+      return url;
+    }
+  })();
+  switch (code) {
+    case "ECONNREFUSED": return `dial tcp ${host}: connect: connection refused`;
+    case "ECONNRESET": return `read tcp ${host}: read: connection reset by peer`;
+    case "ETIMEDOUT": return `dial tcp ${host}: i/o timeout`;
+    case "ENOTFOUND": case "EAI_NONAME": return `dial tcp: lookup ${host.replace(/:\d+$/, "")}: no such host`;
+  }
+  return (e as Error)?.message ?? String(e);
 }

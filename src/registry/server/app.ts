@@ -10,7 +10,7 @@ import type { RouteContext } from "./routes/context.ts";
 import { deleteBlob, getBlob } from "./routes/blobs.ts";
 import { deleteUpload, getUpload, patchUpload, postUpload, putUpload } from "./routes/uploads.ts";
 import { deleteManifest, getManifest, putManifest } from "./routes/manifests.ts";
-import { catalog, listTags, referrers } from "./routes/listings.ts";
+import { catalog, listTags, referrers, search } from "./routes/listings.ts";
 
 type Handler = (ctx: RouteContext, arg: string) => Response | Promise<Response>;
 type Table = Record<string, Handler>;
@@ -59,6 +59,7 @@ export function createRegistryApp(opts: RegistryAppOptions): Hono {
   app.on(["GET", "HEAD"], "/v2", base);
   app.on(["GET", "HEAD"], "/v2/", base);
   app.get("/v2/_catalog", (c) => catalog(storage, new URL(c.req.url)));
+  app.get("/v1/search", (c) => search(storage, new URL(c.req.url)));
 
   app.all("/v2/*", async (c) => {
     const url = new URL(c.req.url);

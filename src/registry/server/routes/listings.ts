@@ -50,3 +50,16 @@ export async function referrers(ctx: RouteContext, digestParam: string): Promise
   if (filter !== null) headers["OCI-Filters-Applied"] = "artifactType";
   return jsonReply({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }, headers);
 }
+
+/**
+ * GET /v1/search?q=&n=: the registry search API Docker Hub speaks (the
+ * distribution spec has none), answered from the catalog by substring, so
+ * `docker search` works against a berth registry.
+ */
+export function search(storage: RegistryStorage, url: URL): Response {
+  const q = (url.searchParams.get("q") ?? "").toLowerCase();
+  const n = Math.min(100, Math.max(1, Number(url.searchParams.get("n")) || 25));
+  const matches = storage.repos.list().filter((name) => name.toLowerCase().includes(q));
+  const results = matches.slice(0, n).map((name) => ({ name, description: "", star_count: 0, is_official: false, is_automated: false }));
+  return jsonReply({ num_results: matches.length, query: q, page: 1, page_size: n, results }, {});
+}
