@@ -85,7 +85,7 @@ export async function pullImage(store: Store, client: RegistryClient, name: stri
       ...(tagName ? [{ name: tagName, kind: "tag" as const, imageId: id }] : []),
       { name: digestName, kind: "digest" as const, imageId: id },
     ];
-    const upToDate = tagName !== undefined && store.images.getRef(tagName)?.image_id === id && store.images.layersOf(id).every((l) => store.snapshots.isReady(l.chain_id));
+    const upToDate = store.images.getRef(tagName ?? digestName)?.image_id === id && store.images.layersOf(id).every((l) => store.snapshots.isReady(l.chain_id));
 
     const check = { platform: opts.platform !== undefined && !desc ? platform : undefined, name: familiarString(ref) };
     await withWriteSession(store, async (session) => {

@@ -139,7 +139,15 @@ describe.if(ok)("docker CLI and berth CLI through the daemon", () => {
       const unknown = await docker(["pull", `${reg.host}/bb:nope`]);
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toContain(`Error response from daemon: manifest for ${reg.host}/bb:nope not found: manifest unknown`);
-      expect((await docker(["rmi", `${reg.host}/bb:v1`, `${reg.host}/bb:v2`, `${reg.host}/copy/bb:v1`])).code).toBe(0);
+      // By digest: the same image, nothing downloaded.
+      const byDigest = await docker(["pull", `${reg.host}/bb@${pulled.stdout.match(/Digest: (sha256:[0-9a-f]{64})/)![1]}`]);
+      expect(byDigest.stdout).toContain("Status: Image is up to date for");
+      // The last tag of a repository takes its digest references along, so the image goes.
+      const rmi = await docker(["rmi", `${reg.host}/bb:v1`, `${reg.host}/bb:v2`, `${reg.host}/copy/bb:v1`]);
+      expect(rmi.code).toBe(0);
+      expect(rmi.stdout).toContain(`Untagged: ${reg.host}/bb@sha256:`);
+      expect(rmi.stdout).toMatch(/Deleted: sha256:/);
+      expect((await docker(["images", "-q", `${reg.host}/bb`])).stdout).toBe("");
     });
   }
 

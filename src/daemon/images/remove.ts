@@ -31,6 +31,7 @@ export async function removeImage(
     }
     store.images.deleteRef(ref);
     out.push({ Untagged: familiarize(ref) });
+    out.push(...untagOrphanDigests(store, id, ref));
     if (store.images.refsOf(id).length > 0 || users.length > 0) return out;
   } else {
     const refs = store.images.refsOf(id);
@@ -53,6 +54,26 @@ export async function removeImage(
 
   if (store.images.children(id).length > 0) return out;
   out.push(...(await deleteImageAndParents(store, id, opts.noprune ?? false, inUse)));
+  return out;
+}
+
+/**
+ * When the last tag of a repository goes, its digest references (left by a
+ * pull) go too, as dockerd does; otherwise `rmi repo:tag` after a pull would
+ * never delete the image.
+ */
+function untagOrphanDigests(store: Store, id: Digest, removed: string): ImageDeleteItem[] {
+  const removedRef = parseReference(removed);
+  if (removedRef.digest !== undefined) return [];
+  const repo = repositoryName(removedRef);
+  const refs = store.images.refsOf(id).map((r) => ({ name: r.name, ref: parseReference(r.name) }));
+  if (refs.some((r) => r.ref.digest === undefined && repositoryName(r.ref) === repo)) return [];
+  const out: ImageDeleteItem[] = [];
+  for (const r of refs) {
+    if (r.ref.digest === undefined || repositoryName(r.ref) !== repo) continue;
+    store.images.deleteRef(r.name);
+    out.push({ Untagged: familiarize(r.name) });
+  }
   return out;
 }
 
