@@ -2,6 +2,7 @@
 // `{"message": …}` with the status the engine chose, and the route groups.
 import { Hono } from "hono";
 import { BerthError } from "../errors.ts";
+import { RegistryError } from "../registry/client/index.ts";
 import { apiHeaders } from "./versioning.ts";
 import type { Daemon } from "../daemon/daemon.ts";
 import { systemRoutes } from "./routes/system.ts";
@@ -18,7 +19,9 @@ export function createApiApp(d: Daemon): Hono {
   });
   app.onError((err, c) => {
     const status = err instanceof BerthError ? err.status : 500;
-    if (status >= 500 && status !== 501) d.log("error", `${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
+    // A registry's failure is not berth's: one line, no stack.
+    if (err instanceof RegistryError) d.log("warn", `${c.req.method} ${c.req.path}: ${err.message}`);
+    else if (status >= 500 && status !== 501) d.log("error", `${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
     return c.json({ message: err.message }, status as 400);
   });
   app.notFound((c) => c.json({ message: "page not found" }, 404));

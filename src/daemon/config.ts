@@ -19,6 +19,8 @@ export interface DaemonConfig {
   allowInsecureTcp?: boolean;
   /** `-D` / "debug": true — same as log-level debug. */
   debug?: boolean;
+  /** Per-registry TLS folders (<dir>/<host:port>/ca.crt, client.cert, client.key), as dockerd's certs.d. */
+  certsDirs: string[];
 }
 
 export const defaultSocket = "/run/berth/berth.sock";
@@ -35,6 +37,8 @@ export function defaultConfig(): DaemonConfig {
   return {
     dataRoot, execRoot, hosts: [], pidfile: "", logLevel: "info", tls: false, tlsVerify: false,
     insecureRegistries: [], registryMirrors: [],
+    // BERTH_CERTS_D (colon-separated) replaces the defaults, so tests and rootless setups need not write /etc.
+    certsDirs: process.env.BERTH_CERTS_D ? process.env.BERTH_CERTS_D.split(":").filter(Boolean) : ["/etc/berth/certs.d", "/etc/docker/certs.d"],
   };
 }
 

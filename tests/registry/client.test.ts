@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
-import { RegistryClient, RegistryError, endpointsFor, eraseCredentials, getCredentials, isInsecureRegistry, storeCredentials } from "../../src/registry/client/index.ts";
+import { RegistryClient, RegistryError, RemoteRepository, endpointsFor, eraseCredentials, getCredentials, isInsecureRegistry, storeCredentials } from "../../src/registry/client/index.ts";
 import { parseChallenges } from "../../src/registry/client/challenge.ts";
 import { createRegistryServer } from "../../src/registry/server/index.ts";
 import { buildImage, requireTools, sha256, skopeoOk, startBerthRegistry, startDockerRegistry, type RunningRegistry } from "./helpers.ts";
@@ -166,6 +166,31 @@ describe("client verification", () => {
     await expect(collect(c.repository(`${always.host}/x/y`).blob({ digest: blob.digest, size: blob.bytes.length }))).rejects.toThrow();
     await s.stop();
     await always.stop();
+  });
+
+  test("a mirror that fails a blob for good hands over to the origin, resumed at the same offset", async () => {
+    const blob = randomBlob(256 << 10);
+    const blobs = new Map([[blob.digest, blob.bytes]]);
+    const mirror = await listen(staticRegistry({ blobs, cut: (_d, range) => (range ? 0 : 1000) }));
+    const empty = await listen(staticRegistry({ blobs: new Map() }));
+    const originRequests: { method: string; url: string; range?: string }[] = [];
+    const origin = await listen(staticRegistry({ blobs, requests: originRequests }));
+    stops.push(mirror.stop, empty.stop, origin.stop);
+    const transport = new RegistryClient({ credentials: {}, retries: 1, retryDelayMs: 5 }).transport;
+    const ep = (host: string, isMirror: boolean) => ({ domain: "docker.io", host, scheme: "http" as const, insecure: true, mirror: isMirror });
+    const desc = { digest: blob.digest, size: blob.bytes.length };
+
+    const viaCutting = new RemoteRepository(transport, ep(mirror.host, true), "library/x", ep(origin.host, false));
+    expect(sha256(await collect(viaCutting.blob(desc)))).toBe(blob.digest);
+    expect(originRequests.map((r) => r.range)).toEqual(["bytes=1000-"]);
+
+    // A mirror without the blob (404): the origin from the first byte.
+    const viaEmpty = new RemoteRepository(transport, ep(empty.host, true), "library/x", ep(origin.host, false));
+    expect(sha256(await collect(viaEmpty.blob(desc)))).toBe(blob.digest);
+    expect(originRequests.map((r) => r.range)).toEqual(["bytes=1000-", undefined]);
+
+    // Without an origin to fall back on, the mirror's failure is the error.
+    await expect(collect(new RemoteRepository(transport, ep(empty.host, true), "library/x").blob(desc))).rejects.toThrow(/blob unknown/);
   });
 
   test("the registry server killed mid-blob and restarted: the download resumes", async () => {

@@ -6,6 +6,7 @@ import { $ } from "bun";
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { networkInterfaces } from "node:os";
 import { berthCmd, busyboxRootfsTar, daemonUnavailable, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 import { freePort, hostArch, skopeo, skopeoOk, startDockerRegistry, toolsMissing, type RunningRegistry } from "./helpers.ts";
 import { proxyRegistry, tokenRegistry } from "./fake-servers.ts";
@@ -84,7 +85,8 @@ beforeAll(async () => {
   tmp = mkdtempSync("/tmp/berth-test-registry-engine-");
   dockerConfig = join(tmp, "docker-config");
   mkdirSync(dockerConfig);
-  d = await startDaemon();
+  // Per-registry CAs: the daemon looks here instead of /etc/{berth,docker}/certs.d.
+  d = await startDaemon({ env: { BERTH_CERTS_D: join(tmp, "certs.d") } });
   images = await buildImages(tmp);
   plain = await startDockerRegistry(join(tmp, "dr"));
   stops.push(plain.stop);
@@ -292,6 +294,44 @@ describe.if(ok)("credentials", () => {
     const denied = await berth(["pull", `${reg.host}/secret/bb:v1`]);
     expect(denied.code).toBe(1);
     expect(denied.stderr).toMatch(/pull access denied for .*secret\/bb|unauthorized/);
+  });
+});
+
+describe.if(ok)("TLS", () => {
+  test("an HTTPS registry off loopback: trusted through certs.d/<host:port>/ca.crt, refused without", async () => {
+    const ip = Object.values(networkInterfaces()).flat().find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+    if (!ip) {
+      if (process.env.CI === "true") throw new Error("no non-loopback IPv4 address to serve TLS on");
+      return console.warn("skipping: no non-loopback IPv4 address");
+    }
+    const pki = join(tmp, "pki");
+    mkdirSync(pki);
+    await $`openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=berth-test-registry-ca -keyout ${pki}/ca.key -out ${pki}/ca.crt`.quiet();
+    await $`openssl req -newkey rsa:2048 -nodes -subj /CN=${ip} -keyout ${pki}/reg.key -out ${pki}/reg.csr`.quiet();
+    writeFileSync(join(pki, "ext"), `subjectAltName=IP:${ip}\n`);
+    await $`openssl x509 -req -in ${pki}/reg.csr -CA ${pki}/ca.crt -CAkey ${pki}/ca.key -CAcreateserial -days 1 -extfile ${pki}/ext -out ${pki}/reg.crt`.quiet();
+    const port = await freePort();
+    const host = `${ip}:${port}`;
+    const proc = Bun.spawn([...berthCmd, "registry", "serve", "--addr", host, "--root", join(tmp, "tls-root"), "--tls-cert", join(pki, "reg.crt"), "--tls-key", join(pki, "reg.key")], { stdout: "ignore", stderr: "ignore" });
+    stops.push(async () => { proc.kill(); await proc.exited; });
+    const skopeoCerts = join(tmp, "skopeo-certs");
+    mkdirSync(skopeoCerts);
+    writeFileSync(join(skopeoCerts, "ca.crt"), readFileSync(join(pki, "ca.crt")));
+    for (let i = 0; i < 100 && (await skopeo(["inspect", "--cert-dir", skopeoCerts, `docker://${host}/none:v1`])).stderr.includes("connection refused"); i++) await Bun.sleep(50);
+    await skopeoOk(["copy", "--quiet", "--dest-cert-dir", skopeoCerts, `oci:${images.layout}:v1`, `docker://${host}/tls/bb:v1`]);
+
+    const untrusted = await docker(["pull", `${host}/tls/bb:v1`]);
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr).toContain(`Get "https://${host}/v2/tls/bb/manifests/v1": tls: failed to verify certificate: x509: certificate signed by unknown authority`);
+
+    mkdirSync(join(tmp, "certs.d", host), { recursive: true });
+    writeFileSync(join(tmp, "certs.d", host, "ca.crt"), readFileSync(join(pki, "ca.crt")));
+    const trusted = await docker(["pull", `${host}/tls/bb:v1`]);
+    expect(trusted.stderr).toBe("");
+    expect(trusted.code).toBe(0);
+    expect((await docker(["tag", `${host}/tls/bb:v1`, `${host}/tls/again:v1`])).code).toBe(0);
+    expect((await docker(["push", `${host}/tls/again:v1`])).code).toBe(0);
+    expect((await skopeo(["inspect", "--cert-dir", skopeoCerts, `docker://${host}/tls/again:v1`])).code).toBe(0);
   });
 });
 

@@ -67,6 +67,7 @@ export class RegistryService {
     return new RegistryClient({
       insecureRegistries: this.config.insecureRegistries,
       mirrors: this.config.registryMirrors,
+      certsDirs: this.config.certsDirs,
       credentials: () => creds,
       userAgent: `berth/${version}`,
     });

@@ -17,6 +17,8 @@ export interface ReadBlobOptions {
   retries?: number;
   /** Called before each resume attempt (for logs and tests). */
   onRetry?: (offset: number, error: unknown) => void;
+  /** Where to go on when `ep` (a mirror) fails for good: the origin registry, resumed at the same offset. */
+  fallback?: Endpoint;
 }
 
 function isPermanent(e: unknown, signal?: AbortSignal): boolean {
@@ -28,18 +30,29 @@ function isPermanent(e: unknown, signal?: AbortSignal): boolean {
 
 export async function* readBlob(
   transport: RegistryTransport,
-  ep: Endpoint,
+  firstEndpoint: Endpoint,
   repo: string,
   desc: { digest: string; size: number },
   opts: ReadBlobOptions = {},
 ): AsyncGenerator<Uint8Array> {
   if (!/^sha256:[0-9a-f]{64}$/.test(desc.digest)) throw new InvalidDataError(`unsupported blob digest: ${desc.digest}`);
   const hasher = new Bun.CryptoHasher("sha256");
+  let ep = firstEndpoint;
   const retries = opts.retries ?? transport.retries;
   let offset = 0;
   let failures = 0;
+  let fallback = opts.fallback;
   const fail = async (e: unknown) => {
-    if (isPermanent(e, opts.signal) || failures >= retries) throw e;
+    const givingUp = isPermanent(e, opts.signal) || failures >= retries;
+    // Bad bytes are not the mirror's connection failing: those stay errors.
+    if (givingUp && fallback && !opts.signal?.aborted && !(e instanceof InvalidDataError)) {
+      opts.onRetry?.(offset, e);
+      ep = fallback;
+      fallback = undefined;
+      failures = 0;
+      return;
+    }
+    if (givingUp) throw e;
     opts.onRetry?.(offset, e);
     await sleep(transport.retryDelayMs * 2 ** failures, opts.signal);
     failures++;

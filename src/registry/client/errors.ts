@@ -31,8 +31,12 @@ export class RegistryError extends BerthError {
     super(message, engineStatus ?? (code ? STATUS_FOR_CODE[code] ?? 500 : httpStatus === 404 ? 404 : 500));
   }
 
+  /** Set for transport failures that a retry cannot cure (an untrusted certificate). */
+  permanent = false;
+
   /** Transient: worth retrying (5xx, 429, transport failures). */
   get transient(): boolean {
+    if (this.permanent) return false;
     return this.httpStatus === 0 || this.httpStatus === 429 || this.httpStatus >= 500;
   }
 }
@@ -110,8 +114,31 @@ export function translatePullError(e: unknown, ref: Reference): unknown {
 
 /** A transport failure (connection refused, TLS) in Go's url.Error shape. */
 export function transportError(method: string, url: string, e: unknown): RegistryError {
-  const msg = goNetMessage(url, e);
-  return new RegistryError(`${requestPrefix(method, url)}: ${msg}`, undefined, 0, msg);
+  const tls = certificateProblem(e);
+  const msg = tls ? `tls: failed to verify certificate: x509: ${tls}` : goNetMessage(url, e);
+  const err = new RegistryError(`${requestPrefix(method, url)}: ${msg}`, undefined, 0, msg);
+  // An untrusted certificate stays untrusted: retrying only delays the error.
+  if (tls) err.permanent = true;
+  return err;
+}
+
+const CERT_PROBLEMS: Record<string, string> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "certificate signed by unknown authority",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "certificate signed by unknown authority",
+  UNABLE_TO_GET_ISSUER_CERT: "certificate signed by unknown authority",
+  SELF_SIGNED_CERT_IN_CHAIN: "certificate signed by unknown authority",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "certificate signed by unknown authority",
+  CERT_HAS_EXPIRED: "certificate has expired or is not yet valid",
+  CERT_NOT_YET_VALID: "certificate has expired or is not yet valid",
+  ERR_TLS_CERT_ALTNAME_INVALID: "certificate is not valid for this host name",
+};
+
+function certificateProblem(e: unknown): string | undefined {
+  const code = (e as { code?: string })?.code;
+  if (code && CERT_PROBLEMS[code]) return CERT_PROBLEMS[code];
+  const m = String((e as Error)?.message ?? "");
+  if (/unable to verify the first certificate|self[- ]signed certificate|unable to get local issuer/i.test(m)) return "certificate signed by unknown authority";
+  return undefined;
 }
 
 /** Bun's socket errors in the words of Go's net package, as dockerd prints them. */

@@ -26,6 +26,8 @@ export interface RegistryClientOptions extends EndpointConfig {
   userAgent?: string;
   /** Extra CA certificates (PEM). */
   ca?: string | string[];
+  /** Folders of per-host TLS material: <dir>/<host:port>/{*.crt, *.cert, *.key}. */
+  certsDirs?: string[];
   retries?: number;
   retryDelayMs?: number;
 }
@@ -47,6 +49,7 @@ export class RegistryClient {
       credentials: source,
       userAgent: options.userAgent,
       ca: options.ca,
+      certsDirs: options.certsDirs,
       retries: options.retries,
       retryDelayMs: options.retryDelayMs,
     });
@@ -71,8 +74,10 @@ export class RegistryClient {
     const ref = withDefaultTag(typeof input === "string" ? parseReference(input) : input);
     const target = ref.digest ?? ref.tag!;
     let lastMirrorError: unknown;
-    for (const ep of this.endpoints(ref.domain, "pull")) {
-      const repository = new RemoteRepository(this.transport, ep, ref.path);
+    const endpoints = this.endpoints(ref.domain, "pull");
+    const origin = endpoints.at(-1)!;
+    for (const ep of endpoints) {
+      const repository = new RemoteRepository(this.transport, ep, ref.path, ep.mirror ? origin : undefined);
       try {
         return { repository, manifest: await repository.getManifest(target, opts), reference: ref };
       } catch (e) {
@@ -99,7 +104,7 @@ export class RegistryClient {
    */
   async login(domain: string, creds: { username: string; password: string }): Promise<{ status: string; identityToken?: string }> {
     const ep = this.endpoints(domain, "push").at(-1)!;
-    const probe = new RegistryTransport({ credentials: () => undefined, ca: this.options.ca, retries: 0 });
+    const probe = new RegistryTransport({ credentials: () => undefined, ca: this.options.ca, certsDirs: this.options.certsDirs, retries: 0 });
     const { res, url } = await probe.send(ep, { method: "GET", path: "/v2/", scopes: [] });
     await res.body?.cancel().catch(() => {});
     if (res.status === 200) return { status: "Login Succeeded" };

@@ -71,7 +71,13 @@ async function readCapped(res: Response, limit: number, what: string): Promise<U
 }
 
 export class RemoteRepository {
-  constructor(readonly transport: RegistryTransport, readonly endpoint: Endpoint, readonly name: string) {}
+  constructor(
+    readonly transport: RegistryTransport,
+    readonly endpoint: Endpoint,
+    readonly name: string,
+    /** For a mirror: the origin, where blobs the mirror fails to serve are fetched. */
+    readonly origin?: Endpoint,
+  ) {}
 
   private path(kind: string, ref: string): string {
     return `/v2/${this.name}/${kind}/${ref}`;
@@ -171,7 +177,7 @@ export class RemoteRepository {
 
   /** The blob's bytes, verified against `desc` (digest and size), resumed with Range after transient failures. */
   blob(desc: BlobDescriptor, opts: ReadBlobOptions = {}): AsyncGenerator<Uint8Array> {
-    return readBlob(this.transport, this.endpoint, this.name, desc, opts);
+    return readBlob(this.transport, this.endpoint, this.name, desc, { fallback: this.origin, ...opts });
   }
 
   /** Size of a blob the registry has in this repository, or undefined. */

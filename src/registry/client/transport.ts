@@ -5,12 +5,15 @@
 import { Authenticator, type CredentialSource } from "./auth.ts";
 import { errorFromResponse, RegistryError, requestPrefix, transportError } from "./errors.ts";
 import type { Endpoint } from "./endpoints.ts";
+import { readHostTls, type HostTls } from "./host-certs.ts";
 
 export interface TransportOptions {
   credentials: CredentialSource;
   userAgent?: string;
   /** Extra CA certificates (PEM) for HTTPS registries. */
   ca?: string | string[];
+  /** Folders of per-host TLS material (dockerd's certs.d layout). */
+  certsDirs?: string[];
   /** Retries of idempotent requests on transient failures (default 4). */
   retries?: number;
   /** First backoff delay; doubled per attempt (default 200 ms). */
@@ -62,15 +65,25 @@ export class RegistryTransport {
     return `${ep.scheme ?? this.schemes.get(ep.host) ?? "https"}://${ep.host}`;
   }
 
+  private hostTls = new Map<string, HostTls | undefined>();
+
+  /** TLS options for one host: the client's CAs plus that host's certs.d entry. */
+  private tlsFor(url: string, insecure: boolean): Record<string, unknown> {
+    const host = new URL(url).host;
+    if (!this.hostTls.has(host)) this.hostTls.set(host, readHostTls(host, this.opts.certsDirs ?? []));
+    const own = this.hostTls.get(host);
+    const ca = [...[this.opts.ca ?? []].flat(), ...(own?.ca ?? [])];
+    return {
+      rejectUnauthorized: !insecure,
+      ...(ca.length ? { ca } : {}),
+      ...(own?.cert ? { cert: own.cert, key: own.key } : {}),
+    };
+  }
+
   private rawFetch(url: string, init: RequestInit, insecure: boolean): Promise<Response> {
     const headers = new Headers(init.headers);
     if (!headers.has("user-agent")) headers.set("User-Agent", this.opts.userAgent ?? "berth");
-    return fetch(url, {
-      ...init,
-      headers,
-      redirect: "manual",
-      tls: { rejectUnauthorized: !insecure, ...(this.opts.ca ? { ca: this.opts.ca } : {}) },
-    } as RequestInit);
+    return fetch(url, { ...init, headers, redirect: "manual", tls: this.tlsFor(url, insecure) } as RequestInit);
   }
 
   /** fetch + redirects; Authorization only goes to the origin it was made for. */
