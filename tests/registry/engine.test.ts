@@ -183,6 +183,12 @@ describe.if(ok)("docker CLI and berth CLI through the daemon", () => {
     const q = await berth(["push", "-q", `${reg.host}/mine/bb:v2`]);
     expect(q).toMatchObject({ code: 0, stdout: `${reg.host}/mine/bb:v2\n` });
     expect(JSON.parse(await skopeoOk(["inspect", "--tls-verify=false", `docker://${reg.host}/mine/bb:v2`])).Name).toBe(`${reg.host}/mine/bb`);
+    // push -a: every local tag of the repository.
+    expect((await berth(["tag", `${reg.host}/bb:v1`, `${reg.host}/mine/bb:v1`])).code).toBe(0);
+    const allTags = await berth(["push", "-a", `${reg.host}/mine/bb`]);
+    expect(allTags.code).toBe(0);
+    expect(allTags.stdout).toMatch(/v1: digest: sha256:[0-9a-f]{64} size: \d+\n[^]*v2: digest: sha256:/);
+    expect(JSON.parse(await skopeoOk(["inspect", "--tls-verify=false", `docker://${reg.host}/mine/bb:v1`])).RepoTags.sort()).toEqual(["v1", "v2"]);
 
     const search = await docker(["search", `${reg.host}/bb`]);
     expect(search.code).toBe(0);
