@@ -7,7 +7,7 @@ import type { ContainerEngine } from "../../daemon/containers/engine.ts";
 import { frame, parseLogQuery, readLogs } from "../../daemon/containers/logs.ts";
 import { sampleStats } from "../../daemon/containers/stats.ts";
 import { commitContainer, containerDiff, containerTop, pauseContainer, unpauseContainer, updateContainer } from "../../daemon/containers/operations.ts";
-import { archivePath, extractInto, statPath, withReadView, withRoot } from "../../daemon/containers/archive.ts";
+import { archivePath, extractInto, statPath, streamFromReadView, withReadView, withRoot } from "../../daemon/containers/archive.ts";
 
 /** `filters` query: `{"key":["v"]}` or the older `{"key":{"v":true}}`. */
 export function parseFilters(raw: string | undefined): Record<string, string[]> {
@@ -137,12 +137,9 @@ export function containerRoutes(engine: ContainerEngine): Hono {
   app.get("/containers/:id/archive", async (c) => {
     const rec = engine.find(c.req.param("id"));
     const path = archivePathParam(c);
-    // Read the whole tar while the root is reachable (a stopped container's overlay is unmounted after).
-    const body = await withReadView(engine.paths(rec), async (root) => {
-      const st = statPath(root, path);
-      return { st, bytes: new Uint8Array(await new Response(archivePath(root, path)).arrayBuffer()) };
-    }, vfs());
-    return c.body(body.bytes, 200, { "Content-Type": "application/x-tar", "X-Docker-Container-Path-Stat": statHeader(body.st) });
+    const st = await withReadView(engine.paths(rec), (root) => statPath(root, path), vfs());
+    const tar = streamFromReadView(engine.paths(rec), vfs(), (root) => archivePath(root, path));
+    return c.body(tar, 200, { "Content-Type": "application/x-tar", "X-Docker-Container-Path-Stat": statHeader(st) });
   });
   app.put("/containers/:id/archive", async (c) => {
     const rec = engine.find(c.req.param("id"));
@@ -154,9 +151,9 @@ export function containerRoutes(engine: ContainerEngine): Hono {
   });
   app.get("/containers/:id/export", async (c) => {
     const rec = engine.find(c.req.param("id"));
-    const bytes = await withReadView(engine.paths(rec), async (root) => new Uint8Array(await new Response(archivePath(root, "/")).arrayBuffer()), vfs());
+    const tar = streamFromReadView(engine.paths(rec), vfs(), (root) => archivePath(root, "/"));
     engine.events.emit("container", "export", rec.id, { name: rec.name });
-    return c.body(bytes, 200, { "Content-Type": "application/x-tar" });
+    return c.body(tar, 200, { "Content-Type": "application/x-tar" });
   });
 
   app.get("/containers/:id/stats", async (c) => {

@@ -58,6 +58,54 @@ export async function withReadView<T>(p: ContainerPaths, fn: (root: string) => P
   }
 }
 
+/**
+ * A stream made over a read-only view that stays mounted until the stream
+ * ends, fails or is cancelled, so `docker cp`/`export` of a large container
+ * streams instead of being held in memory.
+ */
+export function streamFromReadView(p: ContainerPaths, copied: boolean, make: (root: string) => ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  let release = () => {};
+  let root = p.upperDir;
+  if (!copied) {
+    const view = mkdtempSync(join(p.root, "view-"));
+    mount("overlay", view, "overlay", MS.RDONLY, `lowerdir=${[p.upperDir, ...p.lowerDirs].join(":")}`);
+    root = view;
+    release = () => {
+      umount2(view, 2);
+      rmSync(view, { recursive: true, force: true });
+    };
+  }
+  let reader: { read(): Promise<{ done: boolean; value?: Uint8Array }>; cancel(reason?: unknown): Promise<void> };
+  try {
+    reader = make(root).getReader();
+  } catch (e) {
+    release();
+    throw e;
+  }
+  let released = false;
+  const finish = () => {
+    if (!released) (released = true), release();
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const r = await reader.read();
+        if (r.done) {
+          finish();
+          controller.close();
+        } else controller.enqueue(r.value!);
+      } catch (e) {
+        finish();
+        controller.error(e);
+      }
+    },
+    async cancel(reason) {
+      await reader.cancel(reason).catch(() => {});
+      finish();
+    },
+  });
+}
+
 /** The host path of `path` inside `root`; the last component is not followed. */
 export function resolveIn(root: string, path: string): { host: string; parts: string[] } {
   const parts = entryParts(path);
