@@ -7,7 +7,7 @@ import { openStore, type Store } from "../store/index.ts";
 import { createImageService, type LocalImageService } from "./images.ts";
 import { ContainerEngine } from "./containers/engine.ts";
 import { ExecManager } from "./containers/exec.ts";
-import { EventBus } from "./events.ts";
+import { EventBus, SqliteEventLog } from "./events.ts";
 import { RegistryService } from "./registry/service.ts";
 import type { DaemonConfig } from "./config.ts";
 import { defaultSocketPath } from "./config.ts";
@@ -21,7 +21,7 @@ import { hijackRoutes } from "../api/hijack.ts";
 const levels = ["debug", "info", "warn", "error", "fatal"];
 
 export class Daemon {
-  readonly events = new EventBus();
+  readonly events: EventBus;
   readonly warnings: string[] = [];
   readonly id: string;
   containers!: ContainerEngine;
@@ -33,6 +33,7 @@ export class Daemon {
   private servers: RunningServer[] = [];
 
   constructor(readonly config: DaemonConfig, readonly store: Store) {
+    this.events = new EventBus(new SqliteEventLog(store.db));
     const idFile = join(config.dataRoot, "engine-id");
     if (!existsSync(idFile)) writeFileSync(idFile, crypto.randomUUID());
     this.id = readFileSync(idFile, "utf8").trim();

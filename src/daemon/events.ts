@@ -1,5 +1,6 @@
 // The event bus behind `GET /events`: recent events kept in memory for
 // `since`, live subscribers for streaming.
+import type { Database } from "bun:sqlite";
 import type { EventSink } from "./containers/events.ts";
 
 export interface EngineEvent {
@@ -15,26 +16,75 @@ export interface EngineEvent {
   from?: string;
 }
 
-export class EventBus implements EventSink {
+/** Where past events are kept; the daemon gives the store's database, tests may give none. */
+export interface EventLog {
+  append(e: EngineEvent): void;
+  since(timeNano: number, untilNano?: number): EngineEvent[];
+}
+
+/** Events in the store's sqlite, so `events --since` reaches back across daemon restarts. */
+export class SqliteEventLog implements EventLog {
+  private insert;
+  private select;
+  private selectFrom;
+  private trim;
+  private appended = 0;
+
+  constructor(db: Database, private keep = 10_000) {
+    this.insert = db.query("INSERT INTO events (time_nano, event) VALUES (?, ?)");
+    this.select = db.query("SELECT event FROM events WHERE time_nano >= ? AND time_nano <= ? ORDER BY seq");
+    this.selectFrom = db.query("SELECT event FROM events WHERE time_nano >= ? ORDER BY seq");
+    this.trim = db.query("DELETE FROM events WHERE seq <= (SELECT MAX(seq) FROM events) - ?");
+  }
+
+  append(e: EngineEvent): void {
+    this.insert.run(e.timeNano, JSON.stringify(e));
+    // Trim now and then rather than on every insert.
+    if (++this.appended % 500 === 0) this.trim.run(this.keep);
+  }
+
+  since(timeNano: number, untilNano?: number): EngineEvent[] {
+    const rows = untilNano === undefined ? this.selectFrom.all(timeNano) : this.select.all(timeNano, untilNano);
+    return (rows as { event: string }[]).map((r) => JSON.parse(r.event));
+  }
+}
+
+/** The last events in memory only (no store). */
+export class MemoryEventLog implements EventLog {
   private recent: EngineEvent[] = [];
+  append(e: EngineEvent): void {
+    this.recent.push(e);
+    if (this.recent.length > 1000) this.recent.splice(0, this.recent.length - 1000);
+  }
+  since(timeNano: number, untilNano = Infinity): EngineEvent[] {
+    return this.recent.filter((e) => e.timeNano >= timeNano && e.timeNano <= untilNano);
+  }
+}
+
+export class EventBus implements EventSink {
   private subscribers = new Set<(e: EngineEvent) => void>();
+  private lastNano = 0;
+
+  constructor(private log: EventLog = new MemoryEventLog()) {}
 
   emit(type: string, action: string, id: string, attributes: Record<string, string>): void {
-    const nowNs = BigInt(Date.now()) * 1_000_000n;
+    // Nanoseconds from the ms clock, kept increasing so order survives a round trip
+    // (a step of 1000: doubles near 1.8e18 are only exact to 256 ns).
+    const nano = Math.max(Date.now() * 1_000_000, this.lastNano + 1000);
+    this.lastNano = nano;
     // Field order as dockerd's events.Message marshals it.
     const legacy = type === "container" || type === "image";
     const e: EngineEvent = {
       ...(legacy ? { status: action, id, ...(attributes.image ? { from: attributes.image } : {}) } : {}),
       Type: type, Action: action, Actor: { ID: id, Attributes: attributes }, scope: "local",
-      time: Number(nowNs / 1_000_000_000n), timeNano: Number(nowNs),
+      time: Math.floor(nano / 1e9), timeNano: nano,
     };
-    this.recent.push(e);
-    if (this.recent.length > 1000) this.recent.splice(0, this.recent.length - 1000);
+    this.log.append(e);
     for (const s of this.subscribers) s(e);
   }
 
-  since(seconds: number): EngineEvent[] {
-    return this.recent.filter((e) => e.timeNano >= seconds * 1e9);
+  since(seconds: number, untilSeconds?: number): EngineEvent[] {
+    return this.log.since(Math.floor(seconds * 1e9), untilSeconds === undefined ? undefined : Math.floor(untilSeconds * 1e9));
   }
 
   subscribe(fn: (e: EngineEvent) => void): () => void {

@@ -93,4 +93,18 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: "events",
+    up(db) {
+      db.exec(`
+        CREATE TABLE events (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          time_nano INTEGER NOT NULL,
+          event TEXT NOT NULL             -- the Engine API message as JSON
+        );
+        CREATE INDEX events_time ON events (time_nano);
+      `);
+    },
+  },
 ];

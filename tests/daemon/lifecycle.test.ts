@@ -61,9 +61,13 @@ describe.if(ok)("container lifecycle", () => {
   });
 
   test("the daemon killed with -9 leaves containers running; a new daemon adopts them", async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
     const id = (await d.cli(["run", "-d", "--name", "survivor", "busybox", "sleep", "60"])).stdout.trim();
     d.kill();
     await d.restart();
+    // Events live in the store: the new daemon still has the old one's.
+    const past = await d.cli(["events", "--since", String(since), "--until", String(Math.floor(Date.now() / 1000) + 1), "--filter", "container=survivor", "--format", "{{.Action}}"]);
+    expect(past.stdout.split("\n").filter(Boolean)).toEqual(["create", "start"]);
     const ps = await d.cli(["ps", "--format", "{{.Names}} {{.State}}"]);
     expect(ps.stdout).toContain("survivor running");
     const waiting = d.cli(["wait", "survivor"]);

@@ -127,9 +127,9 @@ export function systemRoutes(d: Daemon): Hono {
     const until = num(c.req.query("until"));
     c.header("Content-Type", "application/json");
     return stream(c, async (s) => {
-      for (const e of since !== undefined ? d.events.since(since) : []) {
-        if ((until === undefined || e.timeNano <= until * 1e9) && eventMatches(e, filters)) await s.write(JSON.stringify(e) + "\n");
-      }
+      // Either bound replays the stored events (from the first one when only --until is given), as dockerd does.
+      const past = since !== undefined || until !== undefined ? d.events.since(since ?? 0, until) : [];
+      for (const e of past) if (eventMatches(e, filters)) await s.write(JSON.stringify(e) + "\n");
       if (until !== undefined && until * 1000 <= Date.now()) return;
       await new Promise<void>((resolve) => {
         const stop = d.events.subscribe((e) => {
