@@ -1,6 +1,6 @@
 // Shared output helpers: tables and --format, as docker prints them.
-import { renderFormat } from "./format/render.ts";
-import { GoStruct } from "./format/template.ts";
+import { parseFormat, renderFormat } from "./format/render.ts";
+import { GoStruct, TemplateExecError } from "./format/template.ts";
 
 /**
  * Renders rows with a default table format unless `--format` says otherwise.
@@ -46,6 +46,24 @@ export function formatOne(format: string, value: unknown): string {
     return renderFormat(format, [asGoValue(value)], {});
   } catch {
     return renderFormat(format, [value], {});
+  }
+}
+
+/**
+ * `inspect --format`: docker's TemplateInspector. The struct view first; on
+ * failure the raw JSON with missingkey=error, so a misspelt field is an
+ * error rather than "<no value>".
+ */
+export function formatInspect(format: string, value: unknown): string {
+  try {
+    return renderFormat(format, [asGoValue(value)], {});
+  } catch {
+    try {
+      return parseFormat(format).execute(value, { missingKey: "error" }) + "\n";
+    } catch (e) {
+      if (e instanceof TemplateExecError) throw new Error(`template parsing error: ${e.message}`);
+      throw e;
+    }
   }
 }
 

@@ -130,8 +130,8 @@ describe("template execution", () => {
 
 const execErrors: [string, unknown, string][] = [
   ["{{.Foo}}", container, 'template: :1:2: executing "" at <.Foo>: can\'t evaluate field Foo in type *formatter.ContainerContext'],
-  ["x\n  {{.ID.Bar}}", container, 'template: :2:4: executing "" at <.ID.Bar>: can\'t evaluate field Bar in type string'],
-  ["{{.State.Health.Status}}", inspect, 'template: :1:2: executing "" at <.State.Health.Status>: nil pointer evaluating interface {}.Status'],
+  ["x\n  {{.ID.Bar}}", container, 'template: :2:7: executing "" at <.ID.Bar>: can\'t evaluate field Bar in type string'],
+  ["{{.State.Health.Status}}", inspect, 'template: :1:8: executing "" at <.State.Health.Status>: nil pointer evaluating interface {}.Status'],
   ['{{.Id "x"}}', inspect, 'template: :1:2: executing "" at <.Id>: Id is not a method but has arguments'],
   ["{{.Label}}", container, 'template: :1:2: executing "" at <.Label>: wrong number of args for Label: want 1 got 0'],
   ['{{truncate .Id "x"}}', inspect, 'template: :1:15: executing "" at <"x">: expected integer; found "x"'],
@@ -139,7 +139,7 @@ const execErrors: [string, unknown, string][] = [
   ["{{index .Config.Cmd 9}}", inspect, 'template: :1:2: executing "" at <index .Config.Cmd 9>: error calling index: index out of range: 9'],
   ["{{json}}", null, 'template: :1:2: executing "" at <json>: wrong number of args for json: want 1 got 0'],
   ['{{range "abc"}}{{end}}', null, 'template: :1:8: executing "" at <"abc">: range can\'t iterate over abc'],
-  ["{{.Config.Environment.Variables.Long}}", { Config: 1 }, 'template: :1:2: executing "" at <.Config.Environment....>: can\'t evaluate field Environment in type int'],
+  ["{{.Config.Environment.Variables.Long}}", { Config: 1 }, 'template: :1:9: executing "" at <.Config.Environment....>: can\'t evaluate field Environment in type int'],
 ];
 
 const parseErrors: [string, string][] = [

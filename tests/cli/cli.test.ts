@@ -126,6 +126,10 @@ describe.if(ok)("image commands", () => {
     expect(missing.stdout).toBe("[]\n");
     expect(missing.stderr).toBe("Error response from daemon: No such image: nope:latest\n");
     expect((await d.cli(["inspect", "nope"])).stderr).toBe("Error: No such object: nope\n");
+    // A misspelt field is an error (docker's missingkey=error fallback), not "<no value>".
+    const typo = await d.cli(["image", "inspect", "-f", "{{.Config.Nope}}", "busybox:test"]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toBe('template parsing error: template: :1:9: executing "" at <.Config.Nope>: map has no entry for key "Nope"\n');
   });
 
   test("history: table, -q, --no-trunc, -H=false", async () => {

@@ -9,7 +9,7 @@ import type { Context } from "../context.ts";
 import { pullWithProgress } from "./registry.ts";
 import { StreamError } from "../format/json-messages.ts";
 import { pumpStreams, resizer } from "./attach-stream.ts";
-import { printJson, printRows, formatOne } from "../output.ts";
+import { printJson, printRows, formatInspect } from "../output.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
 import { humanSizeWithPrecision, timeAgo } from "../format/units.ts";
 
@@ -352,7 +352,7 @@ export const inspectCommand: Command = {
         failed = true;
       } else results.push(found);
     }
-    if (f.format) for (const r of results) ctx.out(formatOne(f.format, r).replace(/\n$/, ""));
+    if (f.format) for (const r of results) ctx.out(formatInspect(f.format, r).replace(/\n$/, ""));
     else process.stdout.write(printJson(results));
     return failed ? 1 : 0;
   },

@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import type { Command } from "../command.ts";
 import { filterFlag, filtersJson, formatFlag, noTruncFlag, quietFlag } from "../command.ts";
 import { jsonMessages, ApiError } from "../../client/client.ts";
-import { formatOne, goTimeString, printJson, printRows, rfc3339 } from "../output.ts";
+import { formatInspect, goTimeString, printJson, printRows, rfc3339 } from "../output.ts";
 import { humanSize, humanSizeWithPrecision, timeAgo } from "../format/units.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
 
@@ -259,7 +259,7 @@ export const imageInspectCommand: Command = {
         failed = true;
       }
     }
-    if (f.format) for (const r of results) ctx.out(formatOne(f.format, r).replace(/\n$/, ""));
+    if (f.format) for (const r of results) ctx.out(formatInspect(f.format, r).replace(/\n$/, ""));
     else process.stdout.write(printJson(results));
     return failed ? 1 : 0;
   },

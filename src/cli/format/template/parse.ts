@@ -209,14 +209,16 @@ class Parser {
   private parseOperand(context: string): ArgNode {
     const term = this.parseTerm(context);
     const fields: string[] = [];
+    // Go gives a chained node the position of its first added field (errors point there).
+    const pos = this.peek().pos;
     while (this.peek().type === "field") fields.push(this.next().val.slice(1));
     if (fields.length === 0) return term;
     switch (term.kind) {
-      case "field": return { ...term, idents: [...term.idents, ...fields] };
-      case "variable": return { ...term, idents: [...term.idents, ...fields] };
+      case "field": return { ...term, pos, idents: [...term.idents, ...fields] };
+      case "variable": return { ...term, pos, idents: [...term.idents, ...fields] };
       case "literal": case "nil": case "dot":
         return this.fail(`unexpected . after term ${JSON.stringify(nodeString(term))}`);
-      default: return { kind: "chain", pos: term.pos, node: term, fields };
+      default: return { kind: "chain", pos, node: term, fields };
     }
   }
 
