@@ -52,6 +52,8 @@ export class Daemon {
     this.warnings.push(...this.runtime.warnings);
     this.containers = new ContainerEngine(this.store, this.images, this.runtime, this.events, humanDuration);
     this.containers.adoptRunning();
+    // BERTH_COLD_SHIM=1 turns the standby shim off (to measure, or on very small hosts).
+    if (process.env.BERTH_COLD_SHIM !== "1") this.runtime.keepWarm?.();
     this.execs = new ExecManager(this.containers);
   }
 
@@ -70,6 +72,7 @@ export class Daemon {
   }
 
   async close(): Promise<void> {
+    this.runtime?.close?.();
     await Promise.all(this.servers.map((s) => s.close()));
     this.store.close();
   }

@@ -1,7 +1,7 @@
 // Container lifecycle through the CLI: detached runs, ps, logs, stop, kill,
 // wait, rename, rm, name conflicts, and a daemon killed while containers run.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 
 let d: TestDaemon;
@@ -63,8 +63,14 @@ describe.if(ok)("container lifecycle", () => {
   test("the daemon killed with -9 leaves containers running; a new daemon adopts them", async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     const id = (await d.cli(["run", "-d", "--name", "survivor", "busybox", "sleep", "60"])).stdout.trim();
+    const standbys = await standbyShimsSoon(d.pid);
+    expect(standbys).toHaveLength(1); // the daemon keeps one shim loaded for the next start
     d.kill();
     await d.restart();
+    // The old daemon's standby saw its stdin close and left; the new daemon has its own.
+    for (let i = 0; i < 50 && standbys.some(alive); i++) await Bun.sleep(20);
+    expect(standbys.filter(alive)).toEqual([]);
+    expect(await standbyShimsSoon(d.pid)).toHaveLength(1);
     // Events live in the store: the new daemon still has the old one's.
     const past = await d.cli(["events", "--since", String(since), "--until", String(Math.floor(Date.now() / 1000) + 1), "--filter", "container=survivor", "--format", "{{.Action}}"]);
     expect(past.stdout.split("\n").filter(Boolean)).toEqual(["create", "start"]);
@@ -131,3 +137,40 @@ describe.if(ok)("container lifecycle", () => {
     for (const a of ["create", "start", "die", "destroy"]) expect(actions).toContain(a);
   });
 });
+
+/** Running (a zombie left for its new parent to reap counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    return !/State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+/** standbyShimsOf, allowing a moment for a just-forked standby to exec. */
+async function standbyShimsSoon(pid: number): Promise<number[]> {
+  for (let i = 0; i < 50; i++) {
+    const found = standbyShimsOf(pid);
+    if (found.length) return found;
+    await Bun.sleep(20);
+  }
+  return [];
+}
+
+/** PIDs of `berth __shim --standby` processes whose parent is `pid`. */
+function standbyShimsOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${e}/cmdline`, "utf8").split("\0");
+      const ppid = Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${e}/status`, "utf8"))?.[1]);
+      // A standby that took work keeps its command line; its stdin then is /dev/null, no longer the daemon's.
+      const waiting = readlinkSync(`/proc/${e}/fd/0`) !== "/dev/null";
+      if (ppid === pid && cmd.includes("__shim") && cmd.includes("--standby") && waiting) out.push(Number(e));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}

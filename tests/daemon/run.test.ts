@@ -88,9 +88,15 @@ describe.if(ok)("berth run", () => {
   });
 
   test("an unknown image is a clear error, exit 125", async () => {
-    const r = await d.cli(["run", "--rm", "nosuchimage"]);
+    const r = await d.cli(["run", "--rm", "--pull", "never", "nosuchimage"]);
     expect(r.code).toBe(125);
     expect(r.stderr).toContain("No such image: nosuchimage:latest");
+    // Missing locally, so pulled; nothing answers on port 1.
+    const p = await d.cli(["run", "--rm", "127.0.0.1:1/nosuchimage"]);
+    expect(p.code).toBe(125);
+    expect(p.stderr).toContain("Unable to find image '127.0.0.1:1/nosuchimage:latest' locally");
+    expect(p.stderr).toContain("dial tcp 127.0.0.1:1: connect: connection refused");
+    expect((await d.cli(["ps", "-aq"])).stdout).toBe("");
   });
 
   test("a memory hog under -m 32m is OOM-killed: exit 137, OOMKilled true", async () => {

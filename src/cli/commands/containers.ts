@@ -7,6 +7,7 @@ import { containerConfigFlags, createBody } from "./run-flags.ts";
 import { UsageError } from "../flags.ts";
 import type { Context } from "../context.ts";
 import { pullWithProgress } from "./registry.ts";
+import { familiarString, parseReference, withDefaultTag } from "../../image/reference.ts";
 import { StreamError } from "../format/json-messages.ts";
 import { pumpStreams, resizer } from "./attach-stream.ts";
 import { printJson, printRows, formatInspect } from "../output.ts";
@@ -46,7 +47,7 @@ async function createContainer(ctx: Context, f: Record<string, any>, args: strin
     return await create();
   } catch (e) {
     if (!(e instanceof ApiError && e.status === 404 && /No such image/.test(e.message)) || policy !== "missing") throw e;
-    process.stderr.write(`Unable to find image '${args[0]!.includes(":") || args[0]!.includes("@") ? args[0] : `${args[0]}:latest`}' locally\n`);
+    process.stderr.write(`Unable to find image '${familiarString(withDefaultTag(parseReference(args[0]!)))}' locally\n`);
     await pull();
     return create();
   }

@@ -1,6 +1,6 @@
 // The engine's side of the runtime: spawns a detached shim per container run,
 // reads the state it records, and talks to its attach socket.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, watch, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
@@ -57,6 +57,60 @@ export class ShimDriver implements RuntimeDriver {
     if (!overlay) this.warnings.push("overlayfs is not available: each container gets a full copy of its image's files (storage driver vfs)");
   }
 
+  /** A shim already loaded and waiting for its arguments (see src/runtime/shim/standby.ts). */
+  private standby?: ChildProcess;
+  private closed = false;
+
+  private spawnShim(argv?: string[]): ChildProcess {
+    const [cmd, ...pre] = selfCommand();
+    return spawn(cmd!, [...pre, "__shim", ...(argv ?? ["--standby"])], {
+      detached: true,
+      stdio: [argv ? "ignore" : "pipe", "pipe", "ignore"],
+      cwd: "/",
+    });
+  }
+
+  /** The standby shim with these arguments (a fresh one is made ready behind it), or a cold one. */
+  private takeShim(argv: string[]): ChildProcess {
+    const ready = this.standby;
+    this.standby = undefined;
+    if (this.warm) setImmediate(() => this.refill());
+    if (ready && ready.exitCode === null && ready.signalCode === null && ready.stdin?.writable) {
+      ready.stdin.end(JSON.stringify(argv) + "\n");
+      return ready;
+    }
+    ready?.kill();
+    return this.spawnShim(argv);
+  }
+
+  private refill(): void {
+    if (this.standby || this.closed) return;
+    const s = this.spawnShim();
+    s.stdin!.on("error", () => {});
+    s.once("exit", () => {
+      if (this.standby === s) this.standby = undefined;
+    });
+    // Nothing is read from a standby until it has work; its stdout stays ours.
+    s.unref();
+    (s.stdout as net.Socket | null)?.unref?.();
+    (s.stdin as net.Socket | null)?.unref?.();
+    this.standby = s;
+  }
+
+  /** Keep a standby shim ready from now on. */
+  keepWarm(): void {
+    this.warm = true;
+    this.refill();
+  }
+  private warm = false;
+
+  /** Stops the standby (daemon shutdown); running containers are not touched. */
+  close(): void {
+    this.closed = true;
+    this.standby?.kill();
+    this.standby = undefined;
+  }
+
   socketPath(dir: string): string {
     // Socket paths are limited to 108 bytes: name it by a short hash of the directory.
     const key = new Bun.CryptoHasher("sha256").update(dir).digest("hex").slice(0, 16);
@@ -67,12 +121,7 @@ export class ShimDriver implements RuntimeDriver {
     writeFileSync(join(dir, "config.json"), JSON.stringify(spec));
     rmSync(statePath(dir), { force: true });
     const sock = this.socketPath(dir);
-    const [cmd, ...pre] = selfCommand();
-    const shim = spawn(cmd!, [...pre, "__shim", dir, sock, String(attachments.length)], {
-      detached: true,
-      stdio: ["ignore", "pipe", "ignore"],
-      cwd: "/",
-    });
+    const shim = this.takeShim([dir, sock, String(attachments.length)]);
     const lines = readLines(shim.stdout!);
     const first = await lines.next();
     if (first.value !== "listening") {
