@@ -15,14 +15,16 @@ export class StartError extends Error {
   }
 }
 
-/** In the child: blocks until the parent says "go" on the control fd (exits if the parent is gone). */
-export function waitForGo(): void {
-  const buf = Buffer.alloc(16);
-  let got = "";
-  while (!got.includes("\n")) {
-    const n = readSync(CONTROL_FD, buf, 0, buf.length, null);
+/** In the child: blocks until the parent says "go[ ARG]" on the control fd and returns the line (exits if the parent is gone). */
+export function waitForGo(): string {
+  // Byte by byte: nothing after the line may be consumed here (the terminal exchange follows).
+  const buf = Buffer.alloc(1);
+  const got: number[] = [];
+  for (;;) {
+    const n = readSync(CONTROL_FD, buf, 0, 1, null);
     if (n <= 0) process.exit(1);
-    got += buf.toString("utf8", 0, n);
+    if (buf[0] === 10) return Buffer.from(got).toString("utf8");
+    got.push(buf[0]!);
   }
 }
 

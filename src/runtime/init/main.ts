@@ -165,9 +165,19 @@ function setup(s: RuntimeSpec): never {
 }
 
 export async function initMain(argv: string[]): Promise<void> {
-  const dir = argv[0]!;
-  const spec = resolveSpec(dir, JSON.parse(readFileSync(join(dir, "config.json"), "utf8")));
-  waitForGo();
+  // A standby init (started ahead by a standby shim) learns its directory with "go DIR".
+  const standby = argv[0] === "--standby";
+  const go = standby ? waitForGo() : undefined;
+  const dir = standby ? go!.replace(/^go /, "") : argv[0]!;
+  let spec: RuntimeSpec;
+  try {
+    spec = resolveSpec(dir, JSON.parse(readFileSync(join(dir, "config.json"), "utf8")));
+  } catch (e) {
+    // The shim is already listening on the control fd: tell it rather than die silently.
+    if (standby) reportFailure(e, "container init failed");
+    throw e;
+  }
+  if (!standby) waitForGo();
   try {
     if (!spec.args.length) throw new StartError("no command specified", 126);
     setup(spec);

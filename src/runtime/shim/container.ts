@@ -15,7 +15,30 @@ import { LogWriter } from "./log.ts";
 import { superviseStart } from "../process.ts";
 import { Session, relay, drain, exitCodeOf, report, signalNumber } from "./session.ts";
 
-export async function containerShimMain(argv: string[]): Promise<void> {
+type Proc = ReturnType<typeof Bun.spawn>;
+
+/** Starts stage 2 as PID 1 of a new PID namespace; it waits for "go" on fd 3. */
+function spawnInit(args: string[], stdio: unknown[]): Proc {
+  const pidns = openSync("/proc/self/ns/pid", "r");
+  c.unshare(c.CLONE.NEWPID);
+  try {
+    return Bun.spawn([...selfCommand(), "__init", ...args], { stdio: stdio as any, env: {} });
+  } finally {
+    // At once: this thread may not create threads while it is in the new PID namespace.
+    c.setns(pidns, c.CLONE.NEWPID);
+    closeSync(pidns);
+  }
+}
+
+/**
+ * For a standby shim: stage 2 started before the container is known, with
+ * every stdio a pipe; the shim closes what the container turns out not to use.
+ */
+export function spawnStandbyInit(): Proc {
+  return spawnInit(["--standby"], ["pipe", "pipe", "pipe", "pipe"]);
+}
+
+export async function containerShimMain(argv: string[], ready?: Proc): Promise<void> {
   const [dir, socketArg, attachCountRaw] = argv as [string, string?, string?];
   const spec: RuntimeSpec = resolveSpec(dir, JSON.parse(readFileSync(join(dir, "config.json"), "utf8")));
   const session = await Session.open(socketArg || join(dir, "attach.sock"), spec.tty, Number(attachCountRaw) || 0);
@@ -23,21 +46,21 @@ export async function containerShimMain(argv: string[]): Promise<void> {
   const cgroup = openCgroup(spec.cgroupPath, spec.resources);
   const log = new LogWriter(spec.logPath);
 
-  let proc: ReturnType<typeof Bun.spawn>;
+  let proc: Proc;
   try {
     cgroup.create();
-    const pidns = openSync("/proc/self/ns/pid", "r");
-    c.unshare(c.CLONE.NEWPID);
-    try {
+    if (ready && ready.exitCode === null) {
+      proc = ready;
+      // Pipes the container does not use: a TTY takes its terminal later; no -i means no input.
+      if (spec.tty || !spec.openStdin) (proc.stdin as import("bun").FileSink).end();
+      if (spec.tty) {
+        void (proc.stdout as ReadableStream).cancel().catch(() => {});
+        void (proc.stderr as ReadableStream).cancel().catch(() => {});
+      }
+    } else {
+      ready?.kill();
       // A TTY's terminal is made later, in the container's devpts, when stage 2 asks for it.
-      proc = Bun.spawn([...selfCommand(), "__init", dir], {
-        stdio: (spec.tty ? ["ignore", "ignore", "ignore", "pipe"] : [spec.openStdin ? "pipe" : "ignore", "pipe", "pipe", "pipe"]) as any,
-        env: {},
-      });
-    } finally {
-      // At once: this thread may not create threads while it is in the new PID namespace.
-      c.setns(pidns, c.CLONE.NEWPID);
-      closeSync(pidns);
+      proc = spawnInit([dir], spec.tty ? ["ignore", "ignore", "ignore", "pipe"] : [spec.openStdin ? "pipe" : "ignore", "pipe", "pipe", "pipe"]);
     }
     cgroup.addProcess(proc.pid);
   } catch (e) {
@@ -48,7 +71,7 @@ export async function containerShimMain(argv: string[]): Promise<void> {
   }
   const control = proc.stdio[3] as unknown as number;
   let ptyMaster: number | undefined;
-  writeSync(control, "go\n");
+  writeSync(control, ready && proc === ready ? `go ${dir}\n` : "go\n");
   const failure = superviseStart(control, () => {
     const pty = c.openPty(`/proc/${proc.pid}/root/dev/pts/ptmx`);
     ptyMaster = pty.master;
