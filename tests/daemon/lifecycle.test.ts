@@ -1,7 +1,7 @@
 // Container lifecycle through the CLI: detached runs, ps, logs, stop, kill,
 // wait, rename, rm, name conflicts, and a daemon killed while containers run.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 
 let d: TestDaemon;
@@ -65,11 +65,19 @@ describe.if(ok)("container lifecycle", () => {
     const id = (await d.cli(["run", "-d", "--name", "survivor", "busybox", "sleep", "60"])).stdout.trim();
     const standbys = await standbyShimsSoon(d.pid);
     expect(standbys).toHaveLength(1); // the daemon keeps one shim loaded for the next start
+    // A standby's cgroup left by a shim that died (pid 4194303 is never a live process here).
+    const cgBase = existsSync("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup/berth" : "/sys/fs/cgroup/pids/berth";
+    const stale = `${cgBase}/standby-4194303`;
+    mkdirSync(stale, { recursive: true });
+    for (let i = 0; i < 100 && !existsSync(`${cgBase}/standby-${standbys[0]}`); i++) await Bun.sleep(20);
+    expect(existsSync(`${cgBase}/standby-${standbys[0]}`)).toBe(true);
     d.kill();
     await d.restart();
-    // The old daemon's standby saw its stdin close and left; the new daemon has its own.
+    // The old daemon's standby saw its stdin close and left with its cgroup; the new daemon swept the stale one.
     for (let i = 0; i < 50 && standbys.some(alive); i++) await Bun.sleep(20);
     expect(standbys.filter(alive)).toEqual([]);
+    expect(existsSync(`${cgBase}/standby-${standbys[0]}`)).toBe(false);
+    expect(existsSync(stale)).toBe(false);
     expect(await standbyShimsSoon(d.pid)).toHaveLength(1);
     // Events live in the store: the new daemon still has the old one's.
     const past = await d.cli(["events", "--since", String(since), "--until", String(Math.floor(Date.now() / 1000) + 1), "--filter", "container=survivor", "--format", "{{.Action}}"]);
@@ -89,7 +97,8 @@ describe.if(ok)("container lifecycle", () => {
     expect(readdirSync(`${d.dir}/data/containers`)).toEqual([]);
     expect(readdirSync(`${d.dir}/exec/s`)).toEqual([]);
     const cg = "/sys/fs/cgroup/memory/berth";
-    const leftover = existsSync(cg) ? readdirSync(cg, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : [];
+    // Standby shims (this daemon's, or another's on the host) hold a standby-<pid> cgroup by design.
+    const leftover = existsSync(cg) ? readdirSync(cg, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith("standby-")).map((e) => e.name) : [];
     expect(leftover).toEqual([]);
   });
 

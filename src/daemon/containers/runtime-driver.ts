@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { selfCommand } from "../../self.ts";
 import { readState, statePath } from "../../runtime/shim/state.ts";
 import { cgroupVersion } from "../../runtime/cgroups.ts";
+import { sweepStandbyCgroups } from "../../runtime/cgroups/index.ts";
 import { mount, umount2 } from "../../runtime/libc.ts";
 import type { RuntimeDriver, RuntimeExit, RuntimeStatus } from "./driver.ts";
 import type { DaemonConfig } from "../config.ts";
@@ -79,7 +80,7 @@ export class ShimDriver implements RuntimeDriver {
       ready.stdin.end(JSON.stringify(argv) + "\n");
       return ready;
     }
-    ready?.kill();
+    ready?.stdin?.end();
     return this.spawnShim(argv);
   }
 
@@ -99,6 +100,7 @@ export class ShimDriver implements RuntimeDriver {
 
   /** Keep a standby shim ready from now on. */
   keepWarm(): void {
+    sweepStandbyCgroups();
     this.warm = true;
     this.refill();
   }
@@ -107,7 +109,8 @@ export class ShimDriver implements RuntimeDriver {
   /** Stops the standby (daemon shutdown); running containers are not touched. */
   close(): void {
     this.closed = true;
-    this.standby?.kill();
+    // Ending its stdin lets the standby remove its cgroup before it exits.
+    this.standby?.stdin?.end();
     this.standby = undefined;
   }
 

@@ -1,8 +1,8 @@
 // Picks the cgroup flavour at run time: pure v2 when /sys/fs/cgroup is the
 // unified tree, else v1 (also on hybrid hosts, whose v2 side holds no controllers).
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { cgroupRoot } from "./fs.ts";
+import { cgroupRoot, removeTree } from "./fs.ts";
 import { CgroupV1 } from "./v1.ts";
 import { CgroupV2 } from "./v2.ts";
 import type { Cgroup, Resources } from "./types.ts";
@@ -17,4 +17,29 @@ export function cgroupVersion(): "1" | "2" {
 /** The cgroup at `path` ("berth/<id>") under every controller; nothing is created until create(). */
 export function openCgroup(path: string, resources: Resources = {}): Cgroup {
   return cgroupVersion() === "2" ? new CgroupV2(path, resources) : new CgroupV1(path, resources);
+}
+
+/**
+ * Removes the cgroups of standby shims that died without cleaning up
+ * (berth/standby-<pid> whose process is gone); they hold no process.
+ */
+export function sweepStandbyCgroups(parent = "berth"): void {
+  const bases = cgroupVersion() === "2" ? [join(cgroupRoot, parent)] : readdirSync(cgroupRoot).map((c) => join(cgroupRoot, c, parent));
+  for (const base of bases) {
+    let names: string[];
+    try {
+      names = readdirSync(base);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const pid = Number(/^standby-(\d+)$/.exec(name)?.[1]);
+      if (!pid || existsSync(`/proc/${pid}`)) continue;
+      try {
+        removeTree(join(base, name));
+      } catch {
+        // still busy: the next sweep gets it
+      }
+    }
+  }
 }

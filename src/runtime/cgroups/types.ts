@@ -37,6 +37,12 @@ export interface Cgroup {
   readonly version: "1" | "2";
   /** Creates the cgroup (idempotent) and applies the limits; also used for live updates. */
   create(): void;
+  /**
+   * Becomes `from` (a standby's cgroup, made ahead with its processes in it)
+   * by renaming it to this cgroup's path; false when it could not (different
+   * parent, or a controller missing), and then nothing was renamed.
+   */
+  takeOver(from: Cgroup): boolean;
   exists(): boolean;
   addProcess(pid: number): void;
   /** Whether the kernel's OOM killer killed a process of this cgroup. */

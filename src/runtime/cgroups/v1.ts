@@ -1,7 +1,7 @@
 // cgroup v1: one directory per controller (memory, cpu, cpuacct, cpuset,
 // pids, freezer, …), each holding berth/<id>.
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Cgroup, CgroupStats, Resources } from "./types.ts";
 import { cgroupRoot, killAll, readKeyed, readNumber, readPids, removeTree, tryRead, write } from "./fs.ts";
 
@@ -64,6 +64,23 @@ export class CgroupV1 implements Cgroup {
       if (memsw !== undefined) write(memswFile, memsw);
       write(join(dir, "memory.limit_in_bytes"), memory);
     }
+  }
+
+  takeOver(from: Cgroup): boolean {
+    if (!(from instanceof CgroupV1)) return false;
+    const pairs = Object.entries(this.dirs).map(([c, d]) => [from.dirs[c], d] as const);
+    if (pairs.some(([src, dst]) => !src || !existsSync(src) || dirname(src) !== dirname(dst) || existsSync(dst))) return false;
+    const done: (readonly [string | undefined, string])[] = [];
+    try {
+      for (const pair of pairs) {
+        renameSync(pair[0]!, pair[1]);
+        done.push(pair);
+      }
+    } catch {
+      for (const [src, dst] of done) renameSync(dst, src!); // all or nothing
+      return false;
+    }
+    return true;
   }
 
   addProcess(pid: number): void {

@@ -1,7 +1,7 @@
 // cgroup v2: one unified tree; controllers are enabled for children through
 // each ancestor's cgroup.subtree_control.
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Cgroup, CgroupStats, Resources } from "./types.ts";
 import { cgroupRoot, killAll, readKeyed, readNumber, readPids, removeTree, tryRead, write } from "./fs.ts";
 
@@ -18,6 +18,16 @@ export class CgroupV2 implements Cgroup {
 
   constructor(path: string, private r: Resources, private root = cgroupRoot) {
     this.dir = join(root, path);
+  }
+
+  takeOver(from: Cgroup): boolean {
+    if (!(from instanceof CgroupV2) || !existsSync(from.dir) || existsSync(this.dir) || dirname(from.dir) !== dirname(this.dir)) return false;
+    try {
+      renameSync(from.dir, this.dir);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   exists(): boolean {

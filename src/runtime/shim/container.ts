@@ -8,7 +8,7 @@ import { closeSync, openSync, readFileSync, writeSync, constants as fsConstants 
 import { join } from "node:path";
 import * as c from "../libc.ts";
 import { resolveSpec, type RuntimeSpec } from "../spec.ts";
-import { openCgroup } from "../cgroups/index.ts";
+import { openCgroup, type Cgroup } from "../cgroups/index.ts";
 import { selfCommand } from "../../self.ts";
 import { writeState, nowRfc3339, type ShimState } from "./state.ts";
 import { LogWriter } from "./log.ts";
@@ -30,15 +30,42 @@ function spawnInit(args: string[], stdio: unknown[]): Proc {
   }
 }
 
-/**
- * For a standby shim: stage 2 started before the container is known, with
- * every stdio a pipe; the shim closes what the container turns out not to use.
- */
-export function spawnStandbyInit(): Proc {
-  return spawnInit(["--standby"], ["pipe", "pipe", "pipe", "pipe"]);
+/** What a standby shim prepares before it knows its container. */
+export interface Prepared {
+  init: Proc;
+  /** berth/standby-<pid>, holding `init`; renamed to the container's cgroup. */
+  cgroup: Cgroup;
 }
 
-export async function containerShimMain(argv: string[], ready?: Proc): Promise<void> {
+/**
+ * For a standby shim: stage 2 started before the container is known, with
+ * every stdio a pipe (the shim closes what the container turns out not to
+ * use), already in a cgroup of its own, since making cgroups is slow on v1.
+ */
+export function prepareStandby(): Prepared {
+  const cgroup = openCgroup(`berth/standby-${process.pid}`);
+  cgroup.create();
+  const init = spawnInit(["--standby"], ["pipe", "pipe", "pipe", "pipe"]);
+  try {
+    cgroup.addProcess(init.pid);
+  } catch (e) {
+    init.kill();
+    cgroup.remove();
+    throw e;
+  }
+  return { init, cgroup };
+}
+
+/** A standby that will not be used: its init and cgroup go. */
+export function discardStandby(p: Prepared): void {
+  p.init.kill(9);
+  try {
+    p.cgroup.remove();
+  } catch {}
+}
+
+export async function containerShimMain(argv: string[], prepared?: Prepared): Promise<void> {
+  const ready = prepared?.init;
   const [dir, socketArg, attachCountRaw] = argv as [string, string?, string?];
   const spec: RuntimeSpec = resolveSpec(dir, JSON.parse(readFileSync(join(dir, "config.json"), "utf8")));
   const session = await Session.open(socketArg || join(dir, "attach.sock"), spec.tty, Number(attachCountRaw) || 0);
@@ -48,9 +75,15 @@ export async function containerShimMain(argv: string[], ready?: Proc): Promise<v
 
   let proc: Proc;
   try {
-    cgroup.create();
-    if (ready && ready.exitCode === null) {
-      proc = ready;
+    if (prepared && ready!.exitCode === null) {
+      proc = ready!;
+      // The standby's cgroup becomes the container's (init inside); else the usual way.
+      if (!cgroup.takeOver(prepared.cgroup)) {
+        cgroup.create();
+        cgroup.addProcess(proc.pid);
+        prepared.cgroup.remove();
+      }
+      cgroup.create(); // the container's limits
       // Pipes the container does not use: a TTY takes its terminal later; no -i means no input.
       if (spec.tty || !spec.openStdin) (proc.stdin as import("bun").FileSink).end();
       if (spec.tty) {
@@ -58,11 +91,12 @@ export async function containerShimMain(argv: string[], ready?: Proc): Promise<v
         void (proc.stderr as ReadableStream).cancel().catch(() => {});
       }
     } else {
-      ready?.kill();
+      if (prepared) discardStandby(prepared);
+      cgroup.create();
       // A TTY's terminal is made later, in the container's devpts, when stage 2 asks for it.
       proc = spawnInit([dir], spec.tty ? ["ignore", "ignore", "ignore", "pipe"] : [spec.openStdin ? "pipe" : "ignore", "pipe", "pipe", "pipe"]);
+      cgroup.addProcess(proc.pid);
     }
-    cgroup.addProcess(proc.pid);
   } catch (e) {
     report(`failed ${JSON.stringify({ code: 125, message: (e as Error).message })}`);
     cgroup.remove();

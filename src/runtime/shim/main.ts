@@ -5,10 +5,10 @@ export async function shimMain(argv: string[]): Promise<void> {
   if (argv[0] === "--standby") {
     // Load everything, and start stage 2, first: that is the time the standby saves.
     const [, container] = await Promise.all([import("./exec.ts"), import("./container.ts")]);
-    const init = container.spawnStandbyInit();
-    argv = (await import("./standby.ts")).awaitAssignment();
-    if (argv[0] !== "exec") return container.containerShimMain(argv, init);
-    init.kill();
+    const prepared = container.prepareStandby();
+    argv = (await import("./standby.ts")).awaitAssignment(() => container.discardStandby(prepared));
+    if (argv[0] !== "exec") return container.containerShimMain(argv, prepared);
+    container.discardStandby(prepared);
   }
   if (argv[0] === "exec") return (await import("./exec.ts")).execShimMain(argv.slice(1));
   return (await import("./container.ts")).containerShimMain(argv);

@@ -4,29 +4,33 @@
 // the standby exits without having touched anything.
 import { closeSync, openSync, readSync } from "node:fs";
 
-/** Blocks until the spawner writes one line of JSON arguments; exits on EOF. */
-export function awaitAssignment(): string[] {
+/** Blocks until the spawner writes one line of JSON arguments; on EOF runs `discard` and exits. */
+export function awaitAssignment(discard: () => void): string[] {
+  const leave = (code: number): never => {
+    discard();
+    process.exit(code);
+  };
   const buf = Buffer.alloc(64 << 10);
   let used = 0;
   for (;;) {
-    let n: number;
+    let n = 0;
     try {
       n = readSync(0, buf, used, buf.length - used, null);
     } catch (e: any) {
       if (e?.code === "EAGAIN" || e?.code === "EINTR") continue;
-      process.exit(0);
+      leave(0);
     }
-    if (n === 0) process.exit(0); // the daemon closed our stdin without work
+    if (n === 0) leave(0); // the daemon closed our stdin without work
     used += n;
     const nl = buf.subarray(0, used).indexOf(10);
     if (nl >= 0) {
       const argv = JSON.parse(buf.subarray(0, nl).toString("utf8"));
-      if (!Array.isArray(argv) || !argv.every((a) => typeof a === "string")) process.exit(2);
+      if (!Array.isArray(argv) || !argv.every((a) => typeof a === "string")) leave(2);
       // The container's shim keeps nothing of the daemon's: stdin becomes /dev/null (fd 0 again).
       closeSync(0);
       openSync("/dev/null", "r");
       return argv;
     }
-    if (used === buf.length) process.exit(2);
+    if (used === buf.length) leave(2);
   }
 }
