@@ -36,6 +36,7 @@ export class ContainerEngine {
   private stoppedByUser = new Set<string>();
   /** Callers of `wait` waiting for a container's next exit. */
   private exitWaiters = new Map<string, ((s: ContainerState) => void)[]>();
+  private removalWaiters = new Map<string, (() => void)[]>();
 
   constructor(
     readonly store: Store,
@@ -312,10 +313,18 @@ export class ContainerEngine {
     if (condition === "next-exit" || c.state.Running || (condition === "removed" && c.state.Status === "created")) {
       final = await this.nextExit(c.id, abort);
     }
-    if (condition === "removed") {
-      while (this.records.get(c.id) && !abort?.aborted) await Bun.sleep(20);
-    }
+    if (condition === "removed" && this.records.get(c.id)) await this.removal(c.id, abort);
     return { StatusCode: final.ExitCode, Error: final.Error ? { Message: final.Error } : null };
+  }
+
+  /** Resolves when the container's record is gone (or the caller goes away). */
+  private removal(id: string, abort?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const list = this.removalWaiters.get(id) ?? [];
+      list.push(resolve);
+      this.removalWaiters.set(id, list);
+      abort?.addEventListener("abort", () => resolve(), { once: true });
+    });
   }
 
   private nextExit(id: string, abort?: AbortSignal): Promise<ContainerState> {
@@ -377,6 +386,8 @@ export class ContainerEngine {
       this.busy.delete(c.id);
     }
     this.events.emit("container", "destroy", c.id, this.eventAttrs(c));
+    for (const w of this.removalWaiters.get(c.id) ?? []) w();
+    this.removalWaiters.delete(c.id);
   }
 
   rename(ref: string, newName: string): void {

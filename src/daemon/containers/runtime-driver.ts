@@ -171,23 +171,25 @@ export class ShimDriver implements RuntimeDriver {
 
   async waitExit(dir: string, abort?: AbortSignal): Promise<RuntimeExit> {
     for (;;) {
-      const st = this.status(dir);
-      if (!st) throw new Error("container has no runtime state");
-      if (st.exit) return st.exit;
-      if (abort?.aborted) throw new Error("aborted");
-      await new Promise<void>((resolve) => {
-        let w: ReturnType<typeof watch> | undefined;
-        const done = () => {
-          clearTimeout(t);
-          w?.close();
-          resolve();
-        };
-        const t = setTimeout(done, 200);
-        try {
-          w = watch(dir, done);
-        } catch {}
-        abort?.addEventListener("abort", done, { once: true });
-      });
+      // Watch first, then look: a change between the two would otherwise go unseen until the poll.
+      let wake!: () => void;
+      const changed = new Promise<void>((resolve) => (wake = resolve));
+      let w: ReturnType<typeof watch> | undefined;
+      try {
+        w = watch(dir, () => wake());
+      } catch {}
+      const t = setTimeout(() => wake(), 200);
+      abort?.addEventListener("abort", () => wake(), { once: true });
+      try {
+        const st = this.status(dir);
+        if (!st) throw new Error("container has no runtime state");
+        if (st.exit) return st.exit;
+        if (abort?.aborted) throw new Error("aborted");
+        await changed;
+      } finally {
+        clearTimeout(t);
+        w?.close();
+      }
     }
   }
 }
