@@ -1,6 +1,6 @@
 // exec and TTYs: berth's CLI and the docker CLI, into a running container.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 
 let d: TestDaemon;
@@ -111,6 +111,9 @@ describe.if(ok)("exec", () => {
     const missing = await d.cli(["cp", "box:/no/such", `${host}/x`]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("Could not find the file /no/such in container");
+    // Every read view (HEAD stats, GET tars) is unmounted once its answer is sent.
+    const views = readFileSync("/proc/self/mounts", "utf8").split("\n").filter((l) => l.includes(d.dir) && l.includes("/view-"));
+    expect(views).toEqual([]);
   });
 
   test("export writes the container's filesystem without /proc contents", async () => {

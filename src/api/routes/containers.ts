@@ -129,15 +129,13 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     if (!path) throw new InvalidParameterError("path is required");
     return path;
   };
-  app.on("HEAD", "/containers/:id/archive", async (c) => {
-    const rec = engine.find(c.req.param("id"));
-    const st = await withReadView(engine.paths(rec), (root) => statPath(root, archivePathParam(c)), vfs());
-    return c.body(null, 200, { "X-Docker-Container-Path-Stat": statHeader(st) });
-  });
+  // Hono answers HEAD with the GET handler (a HEAD-only route is never reached), so both live here;
+  // HEAD must not open the tar stream, whose read view would stay mounted with nobody reading it.
   app.get("/containers/:id/archive", async (c) => {
     const rec = engine.find(c.req.param("id"));
     const path = archivePathParam(c);
     const st = await withReadView(engine.paths(rec), (root) => statPath(root, path), vfs());
+    if (c.req.method === "HEAD") return c.body(null, 200, { "X-Docker-Container-Path-Stat": statHeader(st) });
     const tar = streamFromReadView(engine.paths(rec), vfs(), (root) => archivePath(root, path));
     return c.body(tar, 200, { "Content-Type": "application/x-tar", "X-Docker-Container-Path-Stat": statHeader(st) });
   });

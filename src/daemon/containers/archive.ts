@@ -99,9 +99,11 @@ export function streamFromReadView(p: ContainerPaths, copied: boolean, make: (ro
         controller.error(e);
       }
     },
-    async cancel(reason) {
-      await reader.cancel(reason).catch(() => {});
+    cancel(reason) {
+      // Unmount first (lazily: files the tar writer still has open stay readable); the
+      // producer's own cancel may wait on a read in flight.
       finish();
+      reader.cancel(reason).catch(() => {});
     },
   });
 }
