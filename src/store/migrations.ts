@@ -107,4 +107,21 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: "exec sessions",
+    up(db) {
+      db.exec(`
+        CREATE TABLE exec_sessions (
+          id TEXT PRIMARY KEY,
+          container_id TEXT NOT NULL REFERENCES containers (id) ON DELETE CASCADE,
+          body TEXT NOT NULL,             -- the exec create request, as JSON
+          running INTEGER NOT NULL DEFAULT 0,
+          exit_code INTEGER,              -- NULL until it has run
+          pid INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX exec_sessions_container ON exec_sessions (container_id);
+      `);
+    },
+  },
 ];

@@ -160,4 +160,19 @@ describe.if(ok)("exec", () => {
     expect(bad.stderr).toContain("Minimum memory limit allowed is 6MB");
     await d.cli(["rm", "-f", id]);
   });
+
+  test("exec sessions are kept in the store: inspect answers after a daemon restart; they go with the container", async () => {
+    const api = (path: string, init: RequestInit = {}) => fetch(`http://localhost/v1.44${path}`, { unix: d.socket, ...init } as RequestInit);
+    const json = { "Content-Type": "application/json" };
+    const id = (await d.cli(["run", "-d", "--name", "keeps", "busybox", "sleep", "60"])).stdout.trim();
+    const { Id: done } = await (await api(`/containers/${id}/exec`, { method: "POST", headers: json, body: JSON.stringify({ Cmd: ["sh", "-c", "exit 7"] }) })).json() as any;
+    await (await api(`/exec/${done}/start`, { method: "POST", headers: json, body: JSON.stringify({ Detach: false }) })).arrayBuffer();
+    const { Id: never } = await (await api(`/containers/${id}/exec`, { method: "POST", headers: json, body: JSON.stringify({ Cmd: ["true"] }) })).json() as any;
+    d.kill();
+    await d.restart();
+    expect(await (await api(`/exec/${done}/json`)).json()).toMatchObject({ ID: done, Running: false, ExitCode: 7, ContainerID: id });
+    expect(await (await api(`/exec/${never}/json`)).json()).toMatchObject({ Running: false, ExitCode: null });
+    expect((await d.cli(["rm", "-f", id])).code).toBe(0);
+    expect((await api(`/exec/${done}/json`)).status).toBe(404);
+  });
 });

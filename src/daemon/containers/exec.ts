@@ -1,7 +1,7 @@
 // Exec sessions: `POST /containers/{id}/exec` records one, `/exec/{id}/start`
 // runs it through the runtime's two exec stages and streams its stdio, and
-// `/exec/{id}/json` reports it. Sessions live in memory, as in dockerd.
-import { spawn, type ChildProcess } from "node:child_process";
+// `/exec/{id}/json` reports it. Sessions are kept in the store (exec-records.ts).
+import { spawn } from "node:child_process";
 import { writeFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Socket } from "node:net";
@@ -11,22 +11,18 @@ import type { ContainerEngine } from "./engine.ts";
 import { buildSpec } from "./spec.ts";
 import type { ExecConfig } from "../../runtime/exec/config.ts";
 import { frame } from "./logs.ts";
+import { ExecRecords, type ExecRecord } from "./exec-records.ts";
 import { constants as osConstants } from "node:os";
 
-interface ExecSession {
-  id: string;
-  containerId: string;
-  body: Record<string, any>;
-  running: boolean;
-  exitCode: number | null;
-  pid: number;
-  child?: ChildProcess;
-}
+type ExecSession = ExecRecord;
 
 export class ExecManager {
-  private sessions = new Map<string, ExecSession>();
+  private records: ExecRecords;
 
-  constructor(private engine: ContainerEngine) {}
+  constructor(private engine: ContainerEngine) {
+    this.records = new ExecRecords(engine.store.db);
+    this.records.markOrphansStopped();
+  }
 
   create(containerRef: string, body: Record<string, any>): string {
     const c = this.engine.find(containerRef);
@@ -34,13 +30,13 @@ export class ExecManager {
     if (c.state.Paused) throw new ConflictError(`Container ${c.id} is paused, unpause the container before exec`);
     if (!Array.isArray(body?.Cmd) || body.Cmd.length === 0) throw new InvalidParameterError("No exec command specified");
     const id = crypto.getRandomValues(new Uint8Array(32)).reduce((s, b) => s + b.toString(16).padStart(2, "0"), "");
-    this.sessions.set(id, { id, containerId: c.id, body, running: false, exitCode: null, pid: 0 });
+    this.records.insert({ id, containerId: c.id, body, running: false, exitCode: null, pid: 0 });
     this.engine.events.emit("container", `exec_create: ${body.Cmd.join(" ")}`, c.id, { execID: id });
     return id;
   }
 
   get(id: string): ExecSession {
-    const s = this.sessions.get(id);
+    const s = this.records.get(id);
     if (!s) throw new NotFoundError(`No such exec instance: ${id}`);
     return s;
   }
@@ -80,9 +76,9 @@ export class ExecManager {
     writeFileSync(file, JSON.stringify(cfg));
     const [cmd, ...pre] = selfCommand();
     const child = spawn(cmd!, [...pre, "__exec", file], { stdio: [client && b.AttachStdin ? "pipe" : "ignore", "pipe", "pipe"] });
-    s.child = child;
     s.running = true;
     s.pid = child.pid ?? 0;
+    this.records.save(s);
     this.engine.events.emit("container", `exec_start: ${b.Cmd.join(" ")}`, c.id, { execID: id });
     const tty = !!b.Tty;
     const send = (stream: 1 | 2, data: Buffer) => {
@@ -102,6 +98,8 @@ export class ExecManager {
       child.on("close", (code, signal) => {
         s.running = false;
         s.exitCode = signal ? 128 + ((osConstants.signals as Record<string, number>)[signal] ?? 0) : code ?? 0;
+        // The container (and with it the session) may be gone already.
+        this.records.save(s);
         rmSync(file, { force: true });
         this.engine.events.emit("container", "exec_die", c.id, { execID: id, exitCode: String(s.exitCode) });
         client?.end();
