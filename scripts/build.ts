@@ -8,7 +8,8 @@ const dirty = (await $`git -C ${root} status --porcelain`.nothrow().quiet()).std
 const target = process.argv.includes("--target") ? process.argv[process.argv.indexOf("--target") + 1] : undefined;
 
 const result = await Bun.build({
-  entrypoints: [`${root}src/main.ts`],
+  // Workers are separate entry points inside the one executable (see src/layer/worker).
+  entrypoints: [`${root}src/main.ts`, `${root}src/layer/worker/apply-worker.ts`],
   compile: target ? { target: target as any, outfile: `${root}dist/berth` } : { outfile: `${root}dist/berth` },
   minify: true,
   bytecode: true,

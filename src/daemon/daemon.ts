@@ -4,6 +4,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { openStore, type Store } from "../store/index.ts";
+import { applyLayerInWorker } from "../layer/worker/apply-in-worker.ts";
 import { createImageService, type LocalImageService } from "./images.ts";
 import { ContainerEngine } from "./containers/engine.ts";
 import { ExecManager } from "./containers/exec.ts";
@@ -111,7 +112,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   let d: Daemon | undefined;
   try {
     for (const h of hosts) await checkListenAddress(h);
-    const store = await openStore(config.dataRoot);
+    // Layers are applied on worker threads: several at once, and the API stays responsive meanwhile.
+    const store = await openStore(config.dataRoot, { applyLayer: applyLayerInWorker });
     d = new Daemon(config, store);
     await d.init();
     const addresses = await d.serve();

@@ -1,0 +1,78 @@
+// applyLayer on a worker thread: the caller's thread reads the source and
+// posts its chunks (a few in flight at a time), the worker decompresses,
+// hashes and writes. Same result and errors as src/layer/apply.ts; options
+// with factories (walker, sha256) stay on the caller's thread.
+import { BerthError, InvalidDataError, InvalidParameterError, NotFoundError, SystemError } from "../../errors.ts";
+import { applyLayer, type ApplyOptions, type ApplyResult } from "../apply.ts";
+import type { FromWorker, ToWorker } from "./protocol.ts";
+
+/** Chunks posted but not yet taken by the worker: bounds the memory a fast source can fill. */
+const IN_FLIGHT = 8;
+
+const errorClasses: Record<string, new (message: string) => BerthError> = {
+  InvalidDataError, InvalidParameterError, NotFoundError, SystemError,
+};
+
+function rebuild(name: string, message: string): Error {
+  const Cls = errorClasses[name];
+  return Cls ? new Cls(message) : new Error(message);
+}
+
+export async function applyLayerInWorker(source: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>, target: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  if (opts.walker || opts.sha256) return applyLayer(source, target, opts);
+  const worker = new Worker(new URL("./apply-worker.ts", import.meta.url).href);
+  let inFlight = 0;
+  let resume: (() => void) | undefined;
+  let settle!: { resolve: (r: ApplyResult) => void; reject: (e: Error) => void };
+  const finished = new Promise<ApplyResult>((resolve, reject) => (settle = { resolve, reject }));
+  finished.catch(() => {}); // observed below; a failure before that must not be "unhandled"
+  let over = false;
+  worker.onmessage = (ev: MessageEvent<FromWorker>) => {
+    const m = ev.data;
+    if (m.kind === "ack") {
+      inFlight--;
+      resume?.();
+    } else {
+      over = true;
+      resume?.();
+      if (m.kind === "done") settle.resolve(m.result);
+      else settle.reject(rebuild(m.name, m.message));
+    }
+  };
+  worker.onerror = (ev) => {
+    over = true;
+    resume?.();
+    settle.reject(new Error(`layer apply worker failed: ${ev.message}`));
+  };
+  const send = (m: ToWorker) => worker.postMessage(m);
+  try {
+    send({
+      kind: "start", target,
+      opts: { resolvedTarget: opts.resolvedTarget, whiteoutMode: opts.whiteoutMode, devices: opts.devices, chown: opts.chown, zstdDecoder: opts.zstdDecoder },
+    });
+    let sourceError: unknown;
+    try {
+      for await (const chunk of source as AsyncIterable<Uint8Array>) {
+        if (over) break; // the worker failed early: its error is the answer
+        // A copy of just this view, handed over without another copy (cloning a view copies its whole buffer).
+        const data = chunk.slice();
+        worker.postMessage({ kind: "chunk", data } satisfies ToWorker, [data.buffer]);
+        inFlight++;
+        while (inFlight >= IN_FLIGHT && !over) await new Promise<void>((r) => (resume = r));
+        resume = undefined;
+      }
+    } catch (e) {
+      sourceError = e;
+    }
+    if (sourceError !== undefined) {
+      // Stop the worker writing before the caller removes the target, then report the source's failure.
+      send({ kind: "abort", message: String((sourceError as Error)?.message ?? sourceError) });
+      await finished.catch(() => {});
+      throw sourceError;
+    }
+    send({ kind: "end" });
+    return await finished;
+  } finally {
+    worker.terminate();
+  }
+}

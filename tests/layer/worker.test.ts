@@ -1,0 +1,67 @@
+// applyLayerInWorker (what the daemon uses): the same tree, digests and
+// errors as applyLayer on the caller's thread; a source that fails mid-way
+// stops the worker before the caller gets the error back.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { applyLayer } from "../../src/layer/apply.ts";
+import { applyLayerInWorker } from "../../src/layer/worker/apply-in-worker.ts";
+import { InvalidDataError } from "../../src/errors.ts";
+import { describeTree, item, tarBytes } from "../fixtures/tar-layers.ts";
+
+let tmp: string;
+beforeAll(() => (tmp = mkdtempSync("/tmp/berth-test-apply-worker-")));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The bytes in small chunks, as a network source delivers them. */
+async function* chunked(b: Uint8Array, size = 4096): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < b.length; i += size) yield b.subarray(i, i + size);
+}
+
+async function layer(): Promise<Uint8Array> {
+  const big = "x".repeat(300_000);
+  return gzipSync(await tarBytes([
+    item("etc", "dir"),
+    item("etc/hello", "file", { content: "hello\n", mode: 0o600, uid: 1000, gid: 1000 }),
+    item("etc/big", "file", { content: big }),
+    item("etc/link", "symlink", { linkname: "hello" }),
+    item("etc/.wh.gone", "file"),
+    item("bin", "dir", { mode: 0o700 }),
+  ]));
+}
+
+test("same tree, diffID and digest as the in-thread applier", async () => {
+  const blob = await layer();
+  const here = await applyLayer(chunked(blob), join(tmp, "here"));
+  const there = await applyLayerInWorker(chunked(blob), join(tmp, "there"));
+  expect(there).toEqual(here);
+  expect(there.compression).toBe("gzip");
+  // (Times are left out: a whiteout's device node is made at apply time.)
+  expect(describeTree(join(tmp, "there"))).toEqual(describeTree(join(tmp, "here")));
+  expect(readFileSync(join(tmp, "there/etc/big"), "utf8")).toHaveLength(300_000);
+});
+
+test("a corrupt layer is an InvalidDataError on this side too", async () => {
+  const blob = await layer();
+  const bad = blob.slice();
+  bad.fill(0x55, 40, 400); // deflate data that cannot decode
+  const e = await applyLayerInWorker(chunked(bad), join(tmp, "bad")).catch((x) => x);
+  expect(e).toBeInstanceOf(InvalidDataError);
+  expect(e.message).toStartWith("invalid layer: gzip stream is corrupt");
+});
+
+test("a source failing mid-way: its error comes back once the worker has stopped", async () => {
+  const blob = await layer();
+  async function* failing(): AsyncGenerator<Uint8Array> {
+    yield* chunked(blob.subarray(0, 2000), 500);
+    throw new Error("connection reset by the test");
+  }
+  const target = join(tmp, "failing");
+  await expect(applyLayerInWorker(failing(), target)).rejects.toThrow("connection reset by the test");
+  // The worker is gone: removing the target now races with nobody.
+  rmSync(target, { recursive: true, force: true });
+  await Bun.sleep(50);
+  expect(existsSync(target)).toBe(false);
+  expect(readdirSync(tmp)).not.toContain("failing");
+});
