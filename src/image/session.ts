@@ -27,9 +27,10 @@ export class WriteSession {
   }
 
   /** A push-style blob writer whose result is tracked by this session. */
-  async writer(opts?: IngestOptions): Promise<{ write(c: Uint8Array): Promise<void>; commit(): Promise<IngestResult>; abort(): Promise<void> }> {
+  async writer(opts?: IngestOptions): Promise<{ tempPath: string; write(c: Uint8Array): Promise<void>; commit(): Promise<IngestResult>; abort(): Promise<void> }> {
     const w: BlobWriter = await this.store.blobs.writer(opts);
     return {
+      tempPath: w.tempPath,
       write: (c) => w.write(c),
       commit: async () => this.keepBlob(await w.commit()),
       abort: () => w.abort(),

@@ -48,3 +48,23 @@ export async function forEachLimited<T>(items: T[], limit: number, fn: (item: T,
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   if (failure !== undefined) throw failure;
 }
+
+/** A counting semaphore. */
+export class Limiter {
+  private waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((r) => this.waiting.push(r));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}

@@ -15,7 +15,8 @@ import { formatPlatform, hostPlatform, parsePlatform, platformMatches, type Plat
 import { familiarString, formatReference, normalizeReference, repositoryName, type Reference } from "../image/reference.ts";
 import type { RegistryClient } from "./client/index.ts";
 import type { RemoteRepository } from "./client/repository.ts";
-import { forEachLimited, shortId, throttled, type RegistryProgressSink } from "./progress.ts";
+import { forEachLimited, Limiter, shortId, throttled, type RegistryProgressSink } from "./progress.ts";
+import { GrowingFile } from "./growing-file.ts";
 
 export interface PullOptions {
   /** "linux/arm64" or a Platform; default: the host's. */
@@ -38,6 +39,8 @@ export interface PullResult {
 }
 
 const MAX_CONFIG_SIZE = 8 << 20;
+/** Layers unpacking at once in one pull (each on its own worker thread in the daemon). */
+const APPLY_LIMIT = 6;
 
 function selectPlatform(entries: Descriptor[], want: Platform): Descriptor {
   const match = entries.find((e) => platformMatches(want, e.platform) && e.mediaType !== "application/vnd.oci.image.index.v1+json");
@@ -141,27 +144,54 @@ async function fetchImage(
   manifest.layers.forEach((l, i) => i >= concurrency && progress?.({ id: shortId(l.digest), status: "Waiting" }));
   const abort = new AbortController();
   signal.addEventListener("abort", () => abort.abort(signal.reason), { once: true });
-  await forEachLimited(manifest.layers, concurrency, async (l, i) => {
-    const layer = { chainId: chains[i]!, diffId: diffIds[i]!, parentChainId: i === 0 ? null : chains[i - 1]! };
-    const blob = { digest: l.digest, mediaType: l.mediaType, size: l.size };
-    const id = shortId(l.digest);
-    layers[i] = { ...layer, blob };
-    if (store.snapshots.isReady(layer.chainId)) {
-      if (store.blobs.has(l.digest)) session.leaseBlob(l.digest);
-      else delete layers[i]!.blob;
-      await session.prepareLayer(layer, undefined);
-      progress?.({ id, status: "Already exists" });
-      return;
-    }
-    if (store.blobs.has(l.digest)) {
-      session.leaseBlob(l.digest);
-      progress?.({ id, status: "Extracting", progressDetail: { current: 0, total: l.size } });
-      await session.prepareLayer(layer, l.digest);
-    } else {
-      await downloadAndApply(session, repo, l, layer, id, progress, abort.signal);
-    }
-    progress?.({ id, status: "Pull complete" });
-  }, abort);
+  // Downloads hold the `concurrency` slots; unpacking follows each download through its file and
+  // may outlast it, up to APPLY_LIMIT layers at once.
+  const unpacking = new Limiter(APPLY_LIMIT);
+  const applies: Promise<void>[] = [];
+  const files: GrowingFile[] = [];
+  let rootCause: unknown;
+  const fail = (e: unknown) => {
+    rootCause ??= e;
+    abort.abort(e);
+    for (const f of files) f.fail(e);
+  };
+  try {
+    await forEachLimited(manifest.layers, concurrency, async (l, i) => {
+      const layer = { chainId: chains[i]!, diffId: diffIds[i]!, parentChainId: i === 0 ? null : chains[i - 1]! };
+      const blob = { digest: l.digest, mediaType: l.mediaType, size: l.size };
+      const id = shortId(l.digest);
+      layers[i] = { ...layer, blob };
+      if (store.snapshots.isReady(layer.chainId)) {
+        if (store.blobs.has(l.digest)) session.leaseBlob(l.digest);
+        else delete layers[i]!.blob;
+        await session.prepareLayer(layer, undefined);
+        progress?.({ id, status: "Already exists" });
+        return;
+      }
+      if (store.blobs.has(l.digest)) {
+        session.leaseBlob(l.digest);
+        progress?.({ id, status: "Extracting", progressDetail: { current: 0, total: l.size } });
+        await session.prepareLayer(layer, l.digest);
+        progress?.({ id, status: "Pull complete" });
+        return;
+      }
+      await unpacking.acquire();
+      let applied: Promise<void>;
+      try {
+        ({ applied } = await downloadLayer(session, repo, l, layer, id, progress, abort.signal, files, fail));
+      } catch (e) {
+        unpacking.release();
+        throw e;
+      }
+      applies.push(applied.then(() => progress?.({ id, status: "Pull complete" })).finally(() => unpacking.release()));
+    }, abort);
+    await Promise.all(applies);
+  } catch (e) {
+    fail(e);
+    // Nothing may still be writing when the session removes what this pull made.
+    await Promise.allSettled(applies);
+    throw rootCause;
+  }
 
   const platform = desc?.platform;
   return {
@@ -183,8 +213,13 @@ async function fetchImage(
   };
 }
 
-/** One pass over the network: every chunk is written to the blob ingest, then handed to the applier. */
-async function downloadAndApply(
+/**
+ * Downloads one layer into the blob store while the applier follows the
+ * file; resolves when the download is verified, with a promise for the
+ * unpacking (an unpacking failure also goes to `fail` at once, to stop the
+ * other downloads).
+ */
+async function downloadLayer(
   session: WriteSession,
   repo: RemoteRepository,
   l: Descriptor,
@@ -192,32 +227,35 @@ async function downloadAndApply(
   id: string,
   progress: RegistryProgressSink | undefined,
   signal: AbortSignal,
-): Promise<void> {
+  files: GrowingFile[],
+  fail: (e: unknown) => void,
+): Promise<{ applied: Promise<void> }> {
   const writer = await session.writer({ expected: l.digest, size: l.size });
-  let committed = false;
-  const source = repo.blob(l, { signal, onProgress: throttled(progress, id, "Downloading") });
-  async function* tee(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of source) {
-      await writer.write(chunk);
-      yield chunk;
+  const file = new GrowingFile(writer.tempPath);
+  files.push(file);
+  const applied = session.prepareFromContent(layer.parentChainId, file.read()).then((r) => {
+    if (r.diffId !== layer.diffId || r.chainId !== layer.chainId) {
+      throw new InvalidDataError(`layer content does not match the image config: expected diff ID ${layer.diffId}, got ${r.diffId}`);
     }
+  });
+  applied.catch(fail);
+  try {
     // The source ends normally only after its digest check passed.
+    for await (const chunk of repo.blob(l, { signal, onProgress: throttled(progress, id, "Downloading") })) {
+      await writer.write(chunk);
+      file.grew(chunk.byteLength);
+    }
     progress?.({ id, status: "Verifying Checksum" });
     await writer.commit();
-    committed = true;
-    progress?.({ id, status: "Download complete" });
-    progress?.({ id, status: "Extracting", progressDetail: { current: l.size, total: l.size } });
+  } catch (e) {
+    file.fail(e);
+    await writer.abort();
+    await applied.catch(() => {});
+    throw e;
   }
-  const stream = tee();
-  try {
-    const applied = await session.prepareFromContent(layer.parentChainId, stream);
-    if (!committed) for await (const _ of stream) { /* drain what the applier left (trailing bytes) */ }
-    if (!committed) throw new InvalidDataError(`layer ${l.digest} ended before its content was verified`);
-    if (applied.diffId !== layer.diffId || applied.chainId !== layer.chainId) {
-      throw new InvalidDataError(`layer content does not match the image config: expected diff ID ${layer.diffId}, got ${applied.diffId}`);
-    }
-  } finally {
-    if (!committed) await writer.abort();
-    await stream.return(undefined).catch(() => {});
-  }
+  file.finish();
+  progress?.({ id, status: "Download complete" });
+  progress?.({ id, status: "Extracting", progressDetail: { current: l.size, total: l.size } });
+  // Wrapped: an async function returning the promise itself would wait for it.
+  return { applied };
 }

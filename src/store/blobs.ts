@@ -128,6 +128,11 @@ export class BlobWriter {
     return this.written;
   }
 
+  /** Where the bytes are being written (readable while the writer is open; renamed on commit). */
+  get tempPath(): string {
+    return this.tmp;
+  }
+
   async write(chunk: Uint8Array): Promise<void> {
     if (this.done) throw new Error("blob writer already finished");
     this.written += chunk.byteLength;

@@ -1,0 +1,64 @@
+// A file read while it is being written: the layer applier follows a blob
+// download through the file it lands in, so the download's slot is free as
+// soon as its bytes are on disk, while the unpacking goes on at its own pace
+// — without holding the rest of the layer in memory.
+import { open } from "node:fs/promises";
+
+const READ_SIZE = 1 << 20;
+
+export class GrowingFile {
+  private written = 0;
+  private state: "open" | "done" | "failed" = "open";
+  private error: unknown;
+  private waiters: (() => void)[] = [];
+
+  constructor(private path: string) {}
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** `n` more bytes are in the file. */
+  grew(n: number): void {
+    this.written += n;
+    this.wake();
+  }
+
+  /** The writer is done and the content verified: readers end at the last byte. */
+  finish(): void {
+    this.state = "done";
+    this.wake();
+  }
+
+  /** The writer failed: readers fail with its error. */
+  fail(e: unknown): void {
+    if (this.state !== "open") return;
+    this.state = "failed";
+    this.error = e;
+    this.wake();
+  }
+
+  /** The bytes in order as they arrive (the file is opened at once, so a later rename or unlink does not matter). */
+  async *read(): AsyncGenerator<Uint8Array> {
+    const fh = await open(this.path, "r");
+    try {
+      let offset = 0;
+      for (;;) {
+        if (this.state === "failed") throw this.error;
+        if (offset < this.written) {
+          const want = Math.min(READ_SIZE, this.written - offset);
+          const buf = new Uint8Array(want);
+          const { bytesRead } = await fh.read(buf, 0, want, offset);
+          if (bytesRead === 0) throw new Error(`${this.path}: the file is shorter than what was written to it`);
+          offset += bytesRead;
+          yield bytesRead === want ? buf : buf.subarray(0, bytesRead);
+          continue;
+        }
+        if (this.state === "done") return;
+        await new Promise<void>((r) => this.waiters.push(r));
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+}

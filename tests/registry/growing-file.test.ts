@@ -1,0 +1,44 @@
+// GrowingFile: a reader follows a file while it is written, ends with the
+// writer, and fails with the writer's error.
+import { afterAll, expect, test } from "bun:test";
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { GrowingFile } from "../../src/registry/growing-file.ts";
+
+const dir = mkdtempSync("/tmp/berth-test-growing-");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const c of it) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+test("the reader gets every byte written, in order, as it is written", async () => {
+  const path = join(dir, "a");
+  writeFileSync(path, "");
+  const f = new GrowingFile(path);
+  const reading = collect(f.read());
+  const expected: Buffer[] = [];
+  for (let i = 0; i < 40; i++) {
+    const chunk = Buffer.from(crypto.getRandomValues(new Uint8Array(50_000 + i)));
+    appendFileSync(path, chunk);
+    expected.push(chunk);
+    f.grew(chunk.length);
+    if (i % 7 === 0) await Bun.sleep(1);
+  }
+  f.finish();
+  expect((await reading).equals(Buffer.concat(expected))).toBe(true);
+});
+
+test("the writer's failure is the reader's, even after the file is gone", async () => {
+  const path = join(dir, "b");
+  writeFileSync(path, "partial");
+  const f = new GrowingFile(path);
+  const reading = collect(f.read());
+  f.grew(7);
+  await Bun.sleep(5);
+  rmSync(path);
+  f.fail(new Error("digest mismatch: the test lied"));
+  await expect(reading).rejects.toThrow("digest mismatch: the test lied");
+});
