@@ -19,6 +19,9 @@ export interface DaemonConfig {
   allowInsecureTcp?: boolean;
   /** `-D` / "debug": true — same as log-level debug. */
   debug?: boolean;
+  /** Layers downloaded (pull) and uploaded (push) at once, as dockerd's flags of the same names. */
+  maxConcurrentDownloads: number;
+  maxConcurrentUploads: number;
   /** Per-registry TLS folders (<dir>/<host:port>/ca.crt, client.cert, client.key), as dockerd's certs.d. */
   certsDirs: string[];
 }
@@ -36,13 +39,13 @@ export function defaultConfig(): DaemonConfig {
   const execRoot = process.env.BERTH_EXEC_ROOT || "/run/berth";
   return {
     dataRoot, execRoot, hosts: [], pidfile: "", logLevel: "info", tls: false, tlsVerify: false,
-    insecureRegistries: [], registryMirrors: [],
+    insecureRegistries: [], registryMirrors: [], maxConcurrentDownloads: 3, maxConcurrentUploads: 5,
     // BERTH_CERTS_D (colon-separated) replaces the defaults, so tests and rootless setups need not write /etc.
     certsDirs: process.env.BERTH_CERTS_D ? process.env.BERTH_CERTS_D.split(":").filter(Boolean) : ["/etc/berth/certs.d", "/etc/docker/certs.d"],
   };
 }
 
-type Kind = "string" | "bool" | "strings";
+type Kind = "string" | "bool" | "strings" | "count";
 
 /** daemon.json key → config field and the JSON type dockerd accepts there. */
 const fileKeys: Record<string, [keyof DaemonConfig, Kind]> = {
@@ -51,6 +54,7 @@ const fileKeys: Record<string, [keyof DaemonConfig, Kind]> = {
   tls: ["tls", "bool"], tlsverify: ["tlsVerify", "bool"], tlscacert: ["tlsCaCert", "string"],
   tlscert: ["tlsCert", "string"], tlskey: ["tlsKey", "string"],
   "insecure-registries": ["insecureRegistries", "strings"], "registry-mirrors": ["registryMirrors", "strings"],
+  "max-concurrent-downloads": ["maxConcurrentDownloads", "count"], "max-concurrent-uploads": ["maxConcurrentUploads", "count"],
 };
 
 /** The command-line flag of each field, for dockerd-style conflict messages. */
@@ -68,6 +72,7 @@ function goValue(v: unknown): string {
 function checkKind(v: unknown, kind: Kind): boolean {
   if (kind === "string") return typeof v === "string";
   if (kind === "bool") return typeof v === "boolean";
+  if (kind === "count") return Number.isInteger(v) && (v as number) > 0;
   return Array.isArray(v) && v.every((x) => typeof x === "string");
 }
 
@@ -91,7 +96,7 @@ export function mergeConfigFile(cfg: DaemonConfig, path: string, given: Set<keyo
   const out = { ...cfg } as Record<string, unknown>;
   for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
     const [key, kind] = fileKeys[k]!;
-    if (!checkKind(v, kind)) throw fail(`"${k}" must be a ${kind === "strings" ? "list of strings" : kind === "bool" ? "boolean" : "string"}`);
+    if (!checkKind(v, kind)) throw fail(`"${k}" must be a ${kind === "strings" ? "list of strings" : kind === "bool" ? "boolean" : kind === "count" ? "positive integer" : "string"}`);
     if (given.has(key)) {
       conflicts.push(`${k}: (from flag: ${goValue(cfg[key])}, from file: ${goValue(v)})`);
       continue;
@@ -109,6 +114,9 @@ export function mergeConfigFile(cfg: DaemonConfig, path: string, given: Set<keyo
 export function validate(cfg: DaemonConfig): DaemonConfig {
   if (cfg.debug) cfg.logLevel = "debug";
   if (!logLevels.includes(cfg.logLevel)) throw new Error(`unable to parse logging level: ${cfg.logLevel}`);
+  for (const [k, v] of [["max-concurrent-downloads", cfg.maxConcurrentDownloads], ["max-concurrent-uploads", cfg.maxConcurrentUploads]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`invalid ${k}: ${v} (a positive integer)`);
+  }
   if ((cfg.tls || cfg.tlsVerify) && cfg.hosts.some((h) => h.startsWith("tcp://")) && (!cfg.tlsCert || !cfg.tlsKey)) {
     throw new Error("TLS needs --tlscert and --tlskey (and --tlscacert with --tlsverify)");
   }
@@ -141,6 +149,8 @@ export function configFromFlags(f: Record<string, any>, given: Set<string>): Dae
   take("tlskey", "tlsKey");
   take("insecure-registry", "insecureRegistries");
   take("registry-mirror", "registryMirrors");
+  take("max-concurrent-downloads", "maxConcurrentDownloads");
+  take("max-concurrent-uploads", "maxConcurrentUploads");
   take("log-level", "logLevel");
   take("debug", "debug");
   if (given.has("tls") && f.tls === false) cfg.allowInsecureTcp = true;

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { flagUsages, parseFlags, UsageError, type FlagSpec } from "../../src/cli/flags.ts";
 import { configFromFlags } from "../../src/daemon/config.ts";
-import { eventTime } from "../../src/cli/commands/system.ts";
+import { daemonCommand, eventTime } from "../../src/cli/commands/system.ts";
 import { clientOptionsFromEnv, Client } from "../../src/client/client.ts";
 
 const specs: FlagSpec[] = [
@@ -68,13 +68,8 @@ describe("parseFlags", () => {
 });
 
 describe("daemon config", () => {
-  const daemonSpecs: FlagSpec[] = [
-    { name: "data-root", type: "string" }, { name: "exec-root", type: "string" }, { name: "host", short: "H", type: "list" },
-    { name: "config-file", type: "string" }, { name: "tls", type: "bool" }, { name: "tlsverify", type: "bool" },
-    { name: "log-level", type: "string", default: "info" }, { name: "insecure-registry", type: "list" }, { name: "debug", short: "D", type: "bool" },
-    { name: "pidfile", type: "string" }, { name: "tlscacert", type: "string" }, { name: "tlscert", type: "string" }, { name: "tlskey", type: "string" },
-    { name: "registry-mirror", type: "list" },
-  ];
+  // The daemon command's own flags, so the test follows them.
+  const daemonSpecs: FlagSpec[] = daemonCommand.flags;
   const dir = mkdtempSync("/tmp/berth-test-config-");
   const file = join(dir, "daemon.json");
   const cfg = (argv: string[]) => {
@@ -103,6 +98,11 @@ describe("daemon config", () => {
     expect(() => cfg([])).toThrow("the following directives don't match any configuration option: no-such-option");
     writeFileSync(file, JSON.stringify({ hosts: "unix:///x" }));
     expect(() => cfg([])).toThrow('"hosts" must be a list of strings');
+    writeFileSync(file, JSON.stringify({ "max-concurrent-downloads": 0 }));
+    expect(() => cfg([])).toThrow('"max-concurrent-downloads" must be a positive integer');
+    writeFileSync(file, JSON.stringify({ "max-concurrent-downloads": 6 }));
+    expect(cfg([]).maxConcurrentDownloads).toBe(6);
+    expect(cfg(["--max-concurrent-uploads", "2"]).maxConcurrentUploads).toBe(2);
     rmSync(file);
     expect(() => cfg([])).toThrow("no such file or directory");
   });

@@ -24,6 +24,8 @@ export const daemonCommand: Command = {
     { name: "tlskey", type: "string", help: "Path to TLS key file" },
     { name: "insecure-registry", type: "list", help: "Enable insecure registry communication" },
     { name: "registry-mirror", type: "list", help: "Preferred registry mirror" },
+    { name: "max-concurrent-downloads", type: "number", default: 3, help: "Set the max concurrent downloads" },
+    { name: "max-concurrent-uploads", type: "number", default: 5, help: "Set the max concurrent uploads" },
     { name: "log-level", short: "l", type: "string", help: 'Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")', default: "info" },
     { name: "debug", short: "D", type: "bool", help: "Enable debug mode" },
   ],

@@ -80,7 +80,7 @@ export class RegistryService {
 
   private async pullAll(ref: Reference, allTags: boolean, opts: TransferOptions & { platform?: string }): Promise<PullResult[]> {
     const client = this.client(opts.auth);
-    const common = { platform: opts.platform || undefined, onProgress: opts.onProgress, signal: opts.signal };
+    const common = { platform: opts.platform || undefined, onProgress: opts.onProgress, signal: opts.signal, concurrency: this.config.maxConcurrentDownloads };
     if (!allTags) return [await pullImage(this.store, client, ref, common)];
     const tags = await client.repository(ref, "pull").tags();
     if (tags.length === 0) throw new NotFoundError(`repository ${familiarRepository(ref)} has no tags`);
@@ -99,7 +99,7 @@ export class RegistryService {
     const base = parseReference(name);
     if (base.digest) throw new InvalidParameterError("cannot push a digest reference");
     const client = this.client(opts.auth);
-    const push = (ref: Reference) => pushImage(this.store, client, ref, { onProgress: opts.onProgress, signal: opts.signal });
+    const push = (ref: Reference) => pushImage(this.store, client, ref, { onProgress: opts.onProgress, signal: opts.signal, concurrency: this.config.maxConcurrentUploads });
     const wanted = tag || base.tag;
     if (wanted) return [await push({ ...base, tag: wanted })];
     const prefix = `${repositoryName(base)}:`;
