@@ -1,7 +1,7 @@
 // berth exec: run a command in a running container.
 import type { Command } from "../command.ts";
 import { hijack } from "../../client/hijack.ts";
-import { pumpStreams } from "./attach-stream.ts";
+import { detachKeysFlag, detachKeysOption, pumpStreams, resizer } from "./attach-stream.ts";
 
 export const execCommand: Command = {
   names: ["exec", "container exec"],
@@ -15,14 +15,17 @@ export const execCommand: Command = {
     { name: "user", short: "u", type: "string", help: "Username or UID (format: <name|uid>[:<group|gid>])" },
     { name: "workdir", short: "w", type: "string", help: "Working directory inside the container" },
     { name: "privileged", type: "bool", help: "Give extended privileges to the command" },
+    detachKeysFlag,
   ],
   stopAtPositional: true,
   minArgs: 2,
   async run(ctx, f, [container, ...cmd]) {
     const client = await ctx.client();
+    const detach = detachKeysOption(f["detach-keys"], ctx.globals.configDir);
     const body = {
       AttachStdin: f.interactive && !f.detach, AttachStdout: !f.detach, AttachStderr: !f.detach, Tty: f.tty,
       Env: f.env, User: f.user ?? "", WorkingDir: f.workdir ?? "", Privileged: f.privileged, Cmd: cmd,
+      ...(detach.spec ? { DetachKeys: detach.spec } : {}),
     };
     const { Id } = await client.json("POST", `/containers/${container}/exec`, { json: body });
     if (f.detach) {
@@ -30,7 +33,8 @@ export const execCommand: Command = {
       return 0;
     }
     const h = await hijack(client, `/exec/${Id}/start`, {}, { Detach: false, Tty: f.tty });
-    await pumpStreams(h.socket, h.head, { tty: f.tty, stdin: f.interactive });
+    const { detached } = await pumpStreams(h.socket, h.head, { tty: f.tty, stdin: f.interactive, resize: resizer(client, `/exec/${Id}/resize`), detachKeys: detach.keys });
+    if (detached) return 0;
     const info = await client.json("GET", `/exec/${Id}/json`);
     return info.ExitCode ?? 0;
   },

@@ -5,19 +5,23 @@ import { spawn } from "node:child_process";
 import { writeFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Socket } from "node:net";
-import { ConflictError, InvalidParameterError, NotFoundError } from "../../errors.ts";
+import type { Writable } from "node:stream";
+import { ConflictError, InvalidParameterError, NotFoundError, SystemError } from "../../errors.ts";
 import { selfCommand } from "../../self.ts";
 import type { ContainerEngine } from "./engine.ts";
 import { buildSpec } from "./spec.ts";
 import type { ExecConfig } from "../../runtime/exec/config.ts";
 import { frame } from "./logs.ts";
 import { ExecRecords, type ExecRecord } from "./exec-records.ts";
+import { DetachMatcher, parseDetachKeys } from "../../client/detach-keys.ts";
 import { constants as osConstants } from "node:os";
 
 type ExecSession = ExecRecord;
 
 export class ExecManager {
   private records: ExecRecords;
+  /** Control pipes of the sessions running now (terminal size). */
+  private controls = new Map<string, Writable>();
 
   constructor(private engine: ContainerEngine) {
     this.records = new ExecRecords(engine.store.db);
@@ -29,6 +33,7 @@ export class ExecManager {
     if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
     if (c.state.Paused) throw new ConflictError(`Container ${c.id} is paused, unpause the container before exec`);
     if (!Array.isArray(body?.Cmd) || body.Cmd.length === 0) throw new InvalidParameterError("No exec command specified");
+    parseDetachKeys(body.DetachKeys || undefined);
     const id = crypto.getRandomValues(new Uint8Array(32)).reduce((s, b) => s + b.toString(16).padStart(2, "0"), "");
     this.records.insert({ id, containerId: c.id, body, running: false, exitCode: null, pid: 0 });
     this.engine.events.emit("container", `exec_create: ${body.Cmd.join(" ")}`, c.id, { execID: id });
@@ -75,27 +80,43 @@ export class ExecManager {
     const file = join(this.engine.paths(c).root, `exec-${id}.json`);
     writeFileSync(file, JSON.stringify(cfg));
     const [cmd, ...pre] = selfCommand();
-    const child = spawn(cmd!, [...pre, "__exec", file], { stdio: [client && b.AttachStdin ? "pipe" : "ignore", "pipe", "pipe"] });
+    // fd 3 carries control lines to stage 1 (terminal size; see src/runtime/exec/main.ts).
+    const child = spawn(cmd!, [...pre, "__exec", file], { stdio: [client && b.AttachStdin ? "pipe" : "ignore", "pipe", "pipe", "pipe"] });
+    const control = child.stdio[3] as Writable;
+    control.on("error", () => {});
+    this.controls.set(id, control);
     s.running = true;
     s.pid = child.pid ?? 0;
     this.records.save(s);
     this.engine.events.emit("container", `exec_start: ${b.Cmd.join(" ")}`, c.id, { execID: id });
     const tty = !!b.Tty;
     const send = (stream: 1 | 2, data: Buffer) => {
-      if (!client || client.destroyed) return;
+      if (!client || client.destroyed || client.writableEnded) return;
       if (stream === 1 ? !b.AttachStdout : !b.AttachStderr) return;
       client.write(tty ? data : frame(stream, data));
     };
     child.stdout!.on("data", (d: Buffer) => send(1, d));
     child.stderr!.on("data", (d: Buffer) => send(2, d));
     if (client && child.stdin) {
-      client.on("data", (d: Buffer) => child.stdin!.write(d));
-      client.on("end", () => child.stdin!.end());
+      // The detach keys leave the program running and end this client's stream.
+      const detach = new DetachMatcher(parseDetachKeys(b.DetachKeys || undefined));
+      let detached = false;
+      client.on("data", (d: Buffer) => {
+        if (detached) return;
+        const r = detach.push(d);
+        if (r.forward.length) child.stdin!.write(r.forward);
+        if (r.detached) {
+          detached = true;
+          client.end();
+        }
+      });
+      client.on("end", () => !detached && child.stdin!.end());
       child.stdin.on("error", () => {});
     }
     client?.on("error", () => {});
     return new Promise((resolve) => {
       child.on("close", (code, signal) => {
+        this.controls.delete(id);
         s.running = false;
         s.exitCode = signal ? 128 + ((osConstants.signals as Record<string, number>)[signal] ?? 0) : code ?? 0;
         // The container (and with it the session) may be gone already.
@@ -108,8 +129,19 @@ export class ExecManager {
     });
   }
 
-  /** Resizing needs the exec's PTY, which its first stage holds; not wired yet. */
-  resize(id: string): void {
-    this.get(id);
+  /**
+   * `POST /exec/{id}/resize`: the PTY size, passed to stage 1, which holds the
+   * terminal. Like dockerd, a session that has not started yet gets a moment to.
+   */
+  async resize(id: string, h: number, w: number): Promise<void> {
+    this.get(id); // 404 for an unknown session
+    const deadline = Date.now() + 1000;
+    while (!this.controls.has(id) && this.get(id).exitCode === null && Date.now() < deadline) await Bun.sleep(10);
+    const control = this.controls.get(id);
+    if (!control) {
+      if (this.get(id).exitCode !== null) throw new ConflictError(`Exec ${id} is not running`);
+      throw new SystemError("timeout waiting for exec session ready");
+    }
+    control.write(JSON.stringify({ resize: [h, w] }) + "\n");
   }
 }

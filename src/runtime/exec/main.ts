@@ -5,6 +5,7 @@ import { readFileSync, writeSync, createReadStream } from "node:fs";
 import type { ExecConfig } from "./config.ts";
 import { spawnExec } from "./spawn.ts";
 import { exitCodeOf } from "../shim/session.ts";
+import { setWindowSize } from "../libc.ts";
 
 export async function execMain(argv: string[]): Promise<void> {
   const file = argv[0]!;
@@ -21,6 +22,7 @@ export async function execMain(argv: string[]): Promise<void> {
         writeSync(ptyMaster, b);
       } catch {}
     });
+    followResizes(ptyMaster);
     const out = createReadStream("", { fd: ptyMaster, autoClose: false, highWaterMark: 65536 });
     out.on("data", (b) => process.stdout.write(b));
     out.on("error", () => {});
@@ -28,4 +30,30 @@ export async function execMain(argv: string[]): Promise<void> {
   const code = await proc.exited;
   if (ptyMaster !== undefined) await Bun.sleep(50);
   process.exit(exitCodeOf(proc, code));
+}
+
+/** Control lines on fd 3 from the daemon: `{"resize":[rows,cols]}` sets the terminal's size. */
+function followResizes(ptyMaster: number): void {
+  let buf = "";
+  let control;
+  try {
+    control = createReadStream("", { fd: 3, autoClose: true });
+  } catch {
+    return; // started without a control pipe
+  }
+  control.on("error", () => {});
+  control.on("data", (d: Buffer) => {
+    buf += d.toString();
+    let nl: number;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      try {
+        const m = JSON.parse(line) as { resize?: [number, number] };
+        if (m.resize) setWindowSize(ptyMaster, m.resize[0], m.resize[1]);
+      } catch {
+        // not ours, or the terminal is gone
+      }
+    }
+  });
 }
