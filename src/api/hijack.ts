@@ -4,6 +4,7 @@ import type { HijackRoute } from "./hijack-conn.ts";
 import { multiplexedStream, rawStream } from "./hijack-conn.ts";
 import type { Daemon } from "../daemon/daemon.ts";
 import { InvalidParameterError } from "../errors.ts";
+import { parseDetachKeys } from "../client/detach-keys.ts";
 
 const flag = (q: URLSearchParams, k: string) => ["1", "true", "True"].includes(q.get(k) ?? "");
 
@@ -15,12 +16,14 @@ export function hijackRoutes(d: Daemon): HijackRoute[] {
       keys: ["id"],
       async handler(h) {
         const c = d.containers.find(h.params.id!);
+        const detachKeys = parseDetachKeys(h.query.get("detachKeys") || undefined); // before the stream opens: a bad one is a 400
         const socket = h.open(c.config.Tty ? rawStream : multiplexedStream);
         await d.containers.attach(c, socket, {
           stdin: flag(h.query, "stdin"),
           stdout: flag(h.query, "stdout"),
           stderr: flag(h.query, "stderr"),
           logs: flag(h.query, "logs"),
+          detachKeys,
         });
       },
     },

@@ -149,6 +149,28 @@ describe.if(ok)("exec", () => {
     await d.cli(["rm", "-f", "det", "att"]);
   });
 
+  test("--detach-keys: a custom sequence detaches run, attach and exec; the default then passes through; bad ones are refused", async () => {
+    // run -i with ctrl-a,x: the CLI returns 0 at once and the container runs on.
+    const run = await d.cli(["run", "-i", "--name", "dk", "--detach-keys", "ctrl-a,x", "busybox", "sh"], { stdin: "echo hi >/tmp/typed\n\x01x" });
+    expect(run.code).toBe(0);
+    expect((await d.cli(["inspect", "-f", "{{.State.Running}}", "dk"])).stdout.trim()).toBe("true");
+    expect((await d.cli(["exec", "dk", "cat", "/tmp/typed"])).stdout).toBe("hi\n");
+    // With a custom sequence, ctrl-p ctrl-q is ordinary input and the shell reads on: the sequence ends it.
+    const att = await d.cli(["attach", "--detach-keys", "ctrl-a,x", "dk"], { stdin: "echo \x10\x11 >/tmp/second\n\x01x" });
+    expect(att.code).toBe(0);
+    expect((await d.cli(["exec", "dk", "wc", "-c", "/tmp/second"])).stdout.trim()).toStartWith("3 ");
+    // exec -i: the program stays, the client goes.
+    const ex = await d.cli(["exec", "-i", "--detach-keys", "ctrl-x", "dk", "sh"], { stdin: "\x18" });
+    expect(ex.code).toBe(0);
+    const bad = await d.cli(["attach", "--detach-keys", "ctrl-foo", "dk"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("Invalid detach keys (ctrl-foo) provided");
+    const api = await fetch(`http://localhost/v1.44/containers/dk/attach?stream=1&stdin=1&detachKeys=ctrl-foo`, { method: "POST", unix: d.socket } as RequestInit);
+    expect(api.status).toBe(400);
+    expect(((await api.json()) as any).message).toBe("Invalid detach keys (ctrl-foo) provided");
+    await d.cli(["rm", "-f", "dk"]);
+  });
+
   test("update changes a running container's limits in its cgroup", async () => {
     const id = (await d.cli(["run", "-d", "-m", "64m", "busybox", "sleep", "30"])).stdout.trim();
     expect((await d.cli(["update", "-m", "96m", "--pids-limit", "30", id])).code).toBe(0);
@@ -174,5 +196,22 @@ describe.if(ok)("exec", () => {
     expect(await (await api(`/exec/${never}/json`)).json()).toMatchObject({ Running: false, ExitCode: null });
     expect((await d.cli(["rm", "-f", id])).code).toBe(0);
     expect((await api(`/exec/${done}/json`)).status).toBe(404);
+  });
+
+  test("exec resize sets the session's terminal size; bad sizes and unknown sessions are refused", async () => {
+    const api = (path: string, init: RequestInit = {}) => fetch(`http://localhost/v1.44${path}`, { unix: d.socket, ...init } as RequestInit);
+    const json = { "Content-Type": "application/json" };
+    const { Id } = await (await api("/containers/box/exec", {
+      method: "POST", headers: json, body: JSON.stringify({ Cmd: ["sh", "-c", "sleep 0.5; stty size"], Tty: true, AttachStdout: true }),
+    })).json() as any;
+    const started = api(`/exec/${Id}/start`, { method: "POST", headers: json, body: JSON.stringify({ Detach: false, Tty: true }) });
+    // Sent at once, as the docker CLI does: the daemon waits for the session to be running.
+    expect((await api(`/exec/${Id}/resize?h=33&w=111`, { method: "POST" })).status).toBe(200);
+    expect((await (await started).text()).trim()).toBe("33 111");
+    expect((await api(`/exec/${Id}/resize?h=x&w=1`, { method: "POST" })).status).toBe(400);
+    expect((await api(`/exec/${Id}/resize?h=10&w=10`, { method: "POST" })).status).toBe(409);
+    const unknown = await api(`/exec/${"0".repeat(64)}/resize?h=1&w=1`, { method: "POST" });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as any).message).toBe(`No such exec instance: ${"0".repeat(64)}`);
   });
 });

@@ -2,18 +2,24 @@
 // socket → stdout/stderr (demultiplexed unless a TTY), raw mode with -t, and
 // window-size forwarding.
 import type { Socket } from "node:net";
+import type { FlagSpec } from "../flags.ts";
 import { demuxer } from "../../client/hijack.ts";
 import type { Client } from "../../client/client.ts";
+import { DEFAULT_DETACH_KEYS, DetachMatcher, parseDetachKeys } from "../../client/detach-keys.ts";
+import { readDockerConfig } from "../../registry/client/index.ts";
 
 export interface StreamOptions {
   tty: boolean;
   stdin: boolean;
   /** Called with the terminal size when it changes (for resize endpoints). */
   resize?: (h: number, w: number) => void;
+  /** The sequence the daemon detaches on (it acts on it; the CLI only notes it was typed). */
+  detachKeys?: number[];
 }
 
-/** Resolves when the daemon closes the output side. */
-export function pumpStreams(socket: Socket, head: Uint8Array, o: StreamOptions): Promise<void> {
+/** Resolves when the daemon closes the output side; `detached` when the user typed the detach keys. */
+export function pumpStreams(socket: Socket, head: Uint8Array, o: StreamOptions): Promise<{ detached: boolean }> {
+  let detached = false;
   return new Promise((resolve) => {
     const write = (fd: NodeJS.WriteStream) => (b: Uint8Array) => void fd.write(b);
     const feed = o.tty ? write(process.stdout) : demuxer(write(process.stdout), write(process.stderr));
@@ -25,7 +31,11 @@ export function pumpStreams(socket: Socket, head: Uint8Array, o: StreamOptions):
         process.stdin.setRawMode(true);
         restore.push(() => process.stdin.setRawMode(false));
       }
-      const onData = (c: Buffer) => socket.write(c);
+      const watch = new DetachMatcher(o.detachKeys ?? DEFAULT_DETACH_KEYS);
+      const onData = (c: Buffer) => {
+        if (watch.push(c).detached) detached = true;
+        socket.write(c);
+      };
       process.stdin.on("data", onData);
       process.stdin.on("end", () => socket.end());
       restore.push(() => {
@@ -41,7 +51,7 @@ export function pumpStreams(socket: Socket, head: Uint8Array, o: StreamOptions):
     }
     const done = () => {
       for (const r of restore) r();
-      resolve();
+      resolve({ detached });
     };
     socket.on("end", done);
     socket.on("close", done);
@@ -51,4 +61,23 @@ export function pumpStreams(socket: Socket, head: Uint8Array, o: StreamOptions):
 
 export function resizer(client: Client, path: string): (h: number, w: number) => void {
   return (h, w) => void client.request("POST", path, { query: { h, w } }).catch(() => {});
+}
+
+export const detachKeysFlag: FlagSpec = { name: "detach-keys", type: "string", help: "Override the key sequence for detaching a container" };
+
+/**
+ * --detach-keys, else the docker CLI's config.json "detachKeys", else ctrl-p,ctrl-q.
+ * Returns the spec for the API and the bytes for watching stdin.
+ */
+export function detachKeysOption(flag: string | undefined, configDir?: string): { spec?: string; keys: number[] } {
+  let spec = flag;
+  if (spec === undefined) {
+    try {
+      const v = readDockerConfig(configDir).detachKeys;
+      if (typeof v === "string" && v) spec = v;
+    } catch {
+      // an unreadable config.json is not this command's concern
+    }
+  }
+  return { spec, keys: parseDetachKeys(spec) };
 }

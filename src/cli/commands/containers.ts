@@ -9,7 +9,7 @@ import type { Context } from "../context.ts";
 import { pullWithProgress } from "./registry.ts";
 import { familiarString, parseReference, withDefaultTag } from "../../image/reference.ts";
 import { StreamError } from "../format/json-messages.ts";
-import { pumpStreams, resizer } from "./attach-stream.ts";
+import { detachKeysFlag, detachKeysOption, pumpStreams, resizer } from "./attach-stream.ts";
 import { printJson, printRows, formatInspect } from "../output.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
 import { humanSizeWithPrecision, timeAgo } from "../format/units.ts";
@@ -57,7 +57,11 @@ export const runCommand: Command = {
   names: ["run", "container run"],
   synopsis: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
   description: "Create and run a new container from an image",
-  flags: [...containerConfigFlags, { name: "detach", short: "d", type: "bool", help: "Run container in background and print container ID" }],
+  flags: [
+    ...containerConfigFlags,
+    { name: "detach", short: "d", type: "bool", help: "Run container in background and print container ID" },
+    detachKeysFlag,
+  ],
   stopAtPositional: true,
   minArgs: 1,
   async run(ctx, f, args) {
@@ -85,10 +89,12 @@ export const runCommand: Command = {
       ctx.out(id);
       return 0;
     }
-    const attached = await hijack(client, `/containers/${id}/attach`, { stream: true, stdin: f.interactive, stdout: true, stderr: true });
-    const waitRes = client.request("POST", `/containers/${id}/wait`, { query: { condition: f.rm ? "removed" : "next-exit" } });
+    const detach = detachKeysOption(f["detach-keys"], ctx.globals.configDir);
+    const attached = await hijack(client, `/containers/${id}/attach`, { stream: true, stdin: f.interactive, stdout: true, stderr: true, detachKeys: detach.spec });
+    const stopWaiting = new AbortController();
+    const waitRes = client.request("POST", `/containers/${id}/wait`, { query: { condition: f.rm ? "removed" : "next-exit" }, signal: stopWaiting.signal });
     waitRes.catch(() => {});
-    const pumping = pumpStreams(attached.socket, attached.head, { tty: f.tty, stdin: f.interactive, resize: resizer(client, `/containers/${id}/resize`) });
+    const pumping = pumpStreams(attached.socket, attached.head, { tty: f.tty, stdin: f.interactive, resize: resizer(client, `/containers/${id}/resize`), detachKeys: detach.keys });
     try {
       await client.request("POST", `/containers/${id}/start`);
     } catch (e) {
@@ -100,7 +106,10 @@ export const runCommand: Command = {
       }
       throw e;
     }
-    await pumping;
+    if ((await pumping).detached) {
+      stopWaiting.abort(); // the container runs on; nothing to wait for
+      return 0;
+    }
     const status = JSON.parse((await (await waitRes).text()).trim() || "{}");
     return status.StatusCode ?? 0;
   },
@@ -142,17 +151,24 @@ export const startCommand: Command = {
   flags: [
     { name: "attach", short: "a", type: "bool", help: "Attach STDOUT/STDERR and forward signals" },
     { name: "interactive", short: "i", type: "bool", help: "Attach container's STDIN" },
+    detachKeysFlag,
   ],
   minArgs: 1,
   async run(ctx, f, args) {
     const client = await ctx.client();
     if (!f.attach && !f.interactive) return eachContainer(ctx, args, (n) => client.request("POST", `/containers/${n}/start`).then(() => {}));
     const info = await client.json("GET", `/containers/${args[0]}/json`);
-    const attached = await hijack(client, `/containers/${info.Id}/attach`, { stream: true, stdin: f.interactive, stdout: true, stderr: true });
-    const waitRes = client.request("POST", `/containers/${info.Id}/wait`, { query: { condition: "next-exit" } });
-    const pumping = pumpStreams(attached.socket, attached.head, { tty: info.Config.Tty, stdin: f.interactive, resize: resizer(client, `/containers/${info.Id}/resize`) });
+    const detach = detachKeysOption(f["detach-keys"], ctx.globals.configDir);
+    const attached = await hijack(client, `/containers/${info.Id}/attach`, { stream: true, stdin: f.interactive, stdout: true, stderr: true, detachKeys: detach.spec });
+    const stopWaiting = new AbortController();
+    const waitRes = client.request("POST", `/containers/${info.Id}/wait`, { query: { condition: "next-exit" }, signal: stopWaiting.signal });
+    waitRes.catch(() => {});
+    const pumping = pumpStreams(attached.socket, attached.head, { tty: info.Config.Tty, stdin: f.interactive, resize: resizer(client, `/containers/${info.Id}/resize`), detachKeys: detach.keys });
     await client.request("POST", `/containers/${info.Id}/start`);
-    await pumping;
+    if ((await pumping).detached) {
+      stopWaiting.abort();
+      return 0;
+    }
     return JSON.parse((await (await waitRes).text()).trim() || "{}").StatusCode ?? 0;
   },
 };

@@ -3,7 +3,7 @@ import type { Command } from "../command.ts";
 import { tabwrite } from "../format/table.ts";
 import { ApiError } from "../../client/client.ts";
 import { hijack } from "../../client/hijack.ts";
-import { pumpStreams, resizer } from "./attach-stream.ts";
+import { detachKeysFlag, detachKeysOption, pumpStreams, resizer } from "./attach-stream.ts";
 import { parseBytes } from "../format/units.ts";
 
 function eachName(path: (n: string) => string, description: string, name: string): Command {
@@ -97,7 +97,7 @@ export const attachCommand: Command = {
   description: "Attach local standard input, output, and error streams to a running container",
   flags: [
     { name: "no-stdin", type: "bool", help: "Do not attach STDIN" },
-    { name: "detach-keys", type: "string", help: "Override the key sequence for detaching a container" },
+    detachKeysFlag,
     { name: "sig-proxy", type: "bool", default: true, help: "Proxy all received signals to the process" },
   ],
   minArgs: 1,
@@ -107,8 +107,10 @@ export const attachCommand: Command = {
     const info = await client.json("GET", `/containers/${name}/json`);
     if (!info.State.Running) throw new Error("You cannot attach to a stopped container, start it first");
     const stdin = !f["no-stdin"] && info.Config.OpenStdin;
-    const h = await hijack(client, `/containers/${info.Id}/attach`, { stream: true, stdin, stdout: true, stderr: true });
-    await pumpStreams(h.socket, h.head, { tty: info.Config.Tty, stdin, resize: resizer(client, `/containers/${info.Id}/resize`) });
+    const detach = detachKeysOption(f["detach-keys"], ctx.globals.configDir);
+    const h = await hijack(client, `/containers/${info.Id}/attach`, { stream: true, stdin, stdout: true, stderr: true, detachKeys: detach.spec });
+    const { detached } = await pumpStreams(h.socket, h.head, { tty: info.Config.Tty, stdin, resize: resizer(client, `/containers/${info.Id}/resize`), detachKeys: detach.keys });
+    if (detached) return 0;
     const after = await client.json("GET", `/containers/${info.Id}/json`);
     return after.State.Running ? 0 : after.State.ExitCode;
   },

@@ -1,15 +1,23 @@
 // Joining a client's hijacked connection to a shim's attach socket: the shim
 // sends Docker stream frames; a TTY container's client wants them unframed.
 import type { Socket } from "node:net";
+import { DEFAULT_DETACH_KEYS, DetachMatcher } from "../../client/detach-keys.ts";
 
 export interface AttachOptions {
   stdin: boolean;
   stdout: boolean;
   stderr: boolean;
   logs: boolean;
+  /** Bytes that end the attachment (default ctrl-p ctrl-q). */
+  detachKeys?: number[];
 }
 
-export function bridgeAttach(shim: Socket, client: Socket, o: AttachOptions, tty: boolean): Promise<void> {
+/**
+ * `control` opens another connection to the same shim: a detach is announced
+ * there (and acknowledged) before this one closes, so the shim does not take
+ * the close for the end of stdin.
+ */
+export function bridgeAttach(shim: Socket, client: Socket, o: AttachOptions, tty: boolean, control: () => Socket): Promise<void> {
   return new Promise((resolve) => {
     let ended = false;
     const finish = () => {
@@ -21,7 +29,8 @@ export function bridgeAttach(shim: Socket, client: Socket, o: AttachOptions, tty
     };
     shim.on("error", finish);
     client.on("error", finish);
-    shim.write(JSON.stringify({ stdin: o.stdin, stdout: o.stdout, stderr: o.stderr }) + "\n");
+    const token = crypto.randomUUID();
+    shim.write(JSON.stringify({ stdin: o.stdin, stdout: o.stdout, stderr: o.stderr, token }) + "\n");
     let pending: Buffer = Buffer.alloc(0);
     shim.on("data", (chunk: Buffer) => {
       if (!tty) {
@@ -39,23 +48,40 @@ export function bridgeAttach(shim: Socket, client: Socket, o: AttachOptions, tty
     shim.on("end", finish);
     shim.on("close", finish);
     if (o.stdin) {
-      // Docker's detach keys (ctrl-p ctrl-q) end the attachment, not the container.
-      let prev = -1;
+      // The detach keys end the attachment, not the container.
+      const detach = new DetachMatcher(o.detachKeys ?? DEFAULT_DETACH_KEYS);
+      let detaching = false;
       client.on("data", (b: Buffer) => {
-        for (let i = 0; i < b.length; i++) {
-          if (prev === 0x10 && b[i] === 0x11) {
-            if (i > 1) shim.write(b.subarray(0, i - 1));
-            finish();
-            return;
-          }
-          prev = b[i]!;
+        if (ended || detaching) return;
+        const { forward, detached } = detach.push(b);
+        if (!detached) {
+          if (forward.length) shim.write(forward);
+          return;
         }
-        shim.write(b);
+        // What was typed before the keys still reaches the program; the shim learns this is a detach first.
+        detaching = true;
+        if (forward.length) shim.write(forward);
+        detachFrom(control(), token).finally(finish);
       });
-      client.on("end", () => shim.end());
+      // Once detaching, the client going away is not the end of stdin.
+      client.on("end", () => !detaching && shim.end());
+      client.on("close", () => !detaching && finish());
     } else {
       client.on("end", finish);
+      client.on("close", finish);
     }
-    client.on("close", finish);
+  });
+}
+
+/** Tells the shim that the attachment `token` detaches; resolves once it answered (or failed). */
+function detachFrom(ctl: Socket, token: string): Promise<void> {
+  return new Promise((resolve) => {
+    ctl.on("error", () => resolve());
+    ctl.on("close", () => resolve());
+    ctl.on("data", () => {
+      ctl.destroy();
+      resolve();
+    });
+    ctl.write(JSON.stringify({ detach: token }) + "\n");
   });
 }

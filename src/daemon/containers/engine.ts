@@ -237,7 +237,7 @@ export class ContainerEngine {
   attach(c: ContainerRecord, client: Socket, opts: AttachOptions): Promise<void> {
     const tty = !!c.config.Tty;
     return new Promise((resolve) => {
-      const connect = (shim: Socket) => bridgeAttach(shim, client, opts, tty).then(resolve);
+      const connect = (shim: Socket) => bridgeAttach(shim, client, opts, tty, () => this.runtime.connect(this.paths(c).root)).then(resolve);
       if (this.isRunning(c.id)) connect(this.runtime.connect(this.paths(c).root));
       else {
         const list = this.pendingAttach.get(c.id) ?? [];

@@ -2,11 +2,12 @@
 //  - {"stdin":bool,"stdout":bool,"stderr":bool,"raw"?:bool}: an attachment. It
 //    then receives the output as Docker stream frames ([stream,0,0,0,len32be]
 //    + bytes), or the bare bytes with "raw" (for TTYs), and may send stdin
-//    bytes; ending its half of the connection ends stdin only with StdinOnce.
+//    bytes; ending its half of the connection ends stdin only with StdinOnce,
+//    and not after a {"detach":TOKEN} naming its "token" (detach keys).
 //  - control requests, answered with one JSON line and closed:
 //    {"resize":[rows,cols]} → {"ok":true}; {"signal":"SIGTERM"} → {"ok":true};
 //    {"stop":{"signal":"SIGTERM","timeout":10}} → {"exitCode":N} once it exited
-//    (SIGKILL after `timeout` seconds).
+//    (SIGKILL after `timeout` seconds); {"detach":TOKEN} → {"ok":true}.
 import type { Socket } from "node:net";
 
 interface Client {
@@ -14,6 +15,9 @@ interface Client {
   stdout: boolean;
   stderr: boolean;
   raw: boolean;
+  /** Named by the attaching side so that it can later say "detached, not EOF". */
+  token?: string;
+  detached?: boolean;
 }
 
 export class AttachHub {
@@ -61,20 +65,25 @@ export class AttachHub {
         }
         return;
       }
+      if (typeof hello.detach === "string") {
+        for (const c of this.clients) if (c.token === hello.detach) c.detached = true;
+        answer({ ok: true });
+        return;
+      }
       if (hello.stop) {
         const stop = this.onStop?.(String(hello.stop.signal ?? "SIGTERM"), Number(hello.stop.timeout ?? 10));
         if (!stop) answer({ error: "cannot stop" });
         else stop.then((exitCode) => answer({ exitCode }), (e) => answer({ error: String(e?.message ?? e) }));
         return;
       }
-      const client: Client = { sock, stdout: !!hello.stdout, stderr: !!hello.stderr, raw: !!hello.raw };
+      const client: Client = { sock, stdout: !!hello.stdout, stderr: !!hello.stderr, raw: !!hello.raw, token: typeof hello.token === "string" ? hello.token : undefined };
       this.clients.add(client);
       sock.on("close", () => this.clients.delete(client));
       sock.on("error", () => this.clients.delete(client));
       if (hello.stdin) {
         if (rest.length) this.stdin(rest);
         sock.on("data", (b: Buffer) => this.stdin(b));
-        sock.on("end", () => this.endStdin());
+        sock.on("end", () => !client.detached && this.endStdin());
       }
       this.streamClients++;
       for (const w of this.waiting.splice(0)) w();
