@@ -205,7 +205,7 @@ describe.if(ok)("image routes", () => {
     expect(last.errorDetail.message).toBe(last.error);
   });
 
-  test("import a rootfs with changes; pulling says not implemented", async () => {
+  test("import a rootfs with changes; a pull that cannot reach its registry is an HTTP error", async () => {
     const tar = join(tmp, "rootfs.tar");
     Bun.spawnSync(["tar", "-C", fx.rootfs, "-cf", tar, "."]);
     const q = new URLSearchParams({ fromSrc: "-", repo: "imported", tag: "v1", message: "from the test" });

@@ -341,14 +341,19 @@ describe.if(ok)("TLS", () => {
   });
 });
 
+/** NAME:v1 on docker-registry: one layer no other image shares (1 MiB of random bytes), so a pull must download it. */
+async function pushFreshImage(name: string): Promise<void> {
+  const files = join(tmp, name);
+  mkdirSync(join(files, "data"), { recursive: true });
+  writeFileSync(join(files, "data/blob"), crypto.getRandomValues(new Uint8Array(1 << 20)));
+  const img = `${images.layout}:${name}`;
+  await $`umoci new --image ${img} && umoci insert --image ${img} ${files} / && umoci config --image ${img} --architecture ${hostArch()} --os linux`.quiet();
+  await skopeoOk(["copy", "--quiet", ...tlsOff, `oci:${img}`, `docker://${plain.host}/${name}:v1`]);
+}
+
 describe.if(ok)("faults", () => {
   test("a registry that lies about blob bytes, or dies mid-pull, leaves nothing stored; the retry succeeds", async () => {
-    // A layer no other image shares, so it must really be downloaded.
-    const fresh = join(tmp, "fresh");
-    mkdirSync(join(fresh, "data"), { recursive: true });
-    writeFileSync(join(fresh, "data/blob"), crypto.getRandomValues(new Uint8Array(1 << 20)));
-    await $`umoci new --image ${images.layout}:fresh && umoci insert --image ${images.layout}:fresh ${fresh} / && umoci config --image ${images.layout}:fresh --architecture ${hostArch()} --os linux`.quiet();
-    await skopeoOk(["copy", "--quiet", ...tlsOff, `oci:${images.layout}:fresh`, `docker://${plain.host}/fresh:v1`]);
+    await pushFreshImage("fresh");
     const before = storeFiles();
 
     const liar = await proxyRegistry(plain.url, { corrupt: (url) => url.includes("/blobs/sha256:") });
@@ -380,11 +385,7 @@ describe.if(ok)("faults", () => {
   });
 
   test("a client that hangs up mid-pull cancels it: no image, blob, snapshot or temp file", async () => {
-    const fresh = join(tmp, "fresh2");
-    mkdirSync(join(fresh, "data"), { recursive: true });
-    writeFileSync(join(fresh, "data/blob"), crypto.getRandomValues(new Uint8Array(1 << 20)));
-    await $`umoci new --image ${images.layout}:fresh2 && umoci insert --image ${images.layout}:fresh2 ${fresh} / && umoci config --image ${images.layout}:fresh2 --architecture ${hostArch()} --os linux`.quiet();
-    await skopeoOk(["copy", "--quiet", ...tlsOff, `oci:${images.layout}:fresh2`, `docker://${plain.host}/fresh2:v1`]);
+    await pushFreshImage("fresh2");
     const before = storeFiles();
     const slow = await proxyRegistry(plain.url, { delayMs: 40 });
     stops.push(slow.stop);
