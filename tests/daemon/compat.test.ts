@@ -76,6 +76,22 @@ describe.if(ok)("the docker CLI against berth", () => {
     expect((await docker(["rm", "-f", "dk"])).code).toBe(0);
   });
 
+  test("logs --details: the labels and env the log opts name, as dockerd prints them; unknown log opts refused", async () => {
+    if (!has()) return;
+    const r = await docker(["run", "--name", "det-logs", "--label", "team=core ops", "--label", "other=x", "-e", "STAGE=prod",
+      "--log-opt", "labels=team", "--log-opt", "env=STAGE", "busybox", "echo", "hi"]);
+    expect(r.stdout).toBe("hi\n");
+    expect((await docker(["logs", "--details", "det-logs"])).stdout).toBe("STAGE=prod,team=core+ops hi\n");
+    expect((await docker(["logs", "det-logs"])).stdout).toBe("hi\n");
+    await docker(["run", "--name", "plain-logs", "busybox", "echo", "hi"]);
+    expect((await docker(["logs", "--details", "plain-logs"])).stdout).toBe(" hi\n");
+    const bad = await docker(["run", "--rm", "--log-opt", "nope=1", "busybox", "true"]);
+    expect(bad.stderr).toContain("unknown log opt 'nope' for json-file log driver");
+    const warned = await docker(["create", "--log-opt", "max-size=10m", "busybox", "true"]);
+    expect(warned.stderr).toContain("log-opt max-size is accepted but not enforced yet");
+    await docker(["rm", "-f", "det-logs", "plain-logs", warned.stdout.trim()]);
+  });
+
   test("images, tag, save, load, rmi, history", async () => {
     if (!has()) return;
     expect((await docker(["tag", "busybox", "mybox:1"])).code).toBe(0);

@@ -7,6 +7,7 @@ import type { ContainerEngine } from "../../daemon/containers/engine.ts";
 import { frame, parseLogQuery, readLogs } from "../../daemon/containers/logs.ts";
 import { sampleStats } from "../../daemon/containers/stats.ts";
 import { commitContainer, containerDiff, containerTop, pauseContainer, unpauseContainer, updateContainer } from "../../daemon/containers/operations.ts";
+import { logAttributes } from "../../daemon/containers/log-config.ts";
 import { archivePath, extractInto, statPath, streamFromReadView, withReadView, withRoot } from "../../daemon/containers/archive.ts";
 
 /** `filters` query: `{"key":["v"]}` or the older `{"key":{"v":true}}`. */
@@ -201,9 +202,11 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     const tty = !!rec.config.Tty;
     c.header("Content-Type", tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
     const enc = new TextEncoder();
+    // dockerd's order: timestamp, then the attributes and a space (a space alone when there are none), then the line.
+    const details = o.details ? `${logAttributes(rec.config, rec.hostConfig)} ` : "";
     return stream(c, async (s) => {
       for await (const r of readLogs(engine.logPath(rec), o, () => engine.isRunning(rec.id), c.req.raw.signal)) {
-        const text = o.timestamps ? `${r.time} ${r.log}` : r.log;
+        const text = (o.timestamps ? `${r.time} ` : "") + details + r.log;
         const bytes = enc.encode(text);
         await s.write(tty ? bytes : frame(r.stream === "stdout" ? 1 : 2, bytes));
       }

@@ -273,7 +273,7 @@ export const logsCommand: Command = {
     const client = await ctx.client();
     const info = await client.json("GET", `/containers/${name}/json`);
     const res = await client.request("GET", `/containers/${name}/logs`, {
-      query: { stdout: true, stderr: true, follow: f.follow, tail: f.tail, timestamps: f.timestamps, since: relTime(f.since), until: relTime(f.until) },
+      query: { stdout: true, stderr: true, follow: f.follow, tail: f.tail, timestamps: f.timestamps, details: f.details, since: relTime(f.since), until: relTime(f.until) },
     });
     const out = (b: Uint8Array) => void process.stdout.write(b);
     const feed = info.Config.Tty ? out : demuxer(out, (b) => void process.stderr.write(b));

@@ -35,6 +35,8 @@ export const containerConfigFlags: FlagSpec[] = [
   { name: "platform", type: "string", help: "Set platform if server is multi-platform capable" },
   { name: "pull", type: "string", help: 'Pull image before running ("always", "missing", "never")' },
   { name: "restart", type: "string", help: "Restart policy to apply when a container exits (no, always, unless-stopped, on-failure[:max])" },
+  { name: "log-driver", type: "string", help: "Logging driver for the container (json-file)" },
+  { name: "log-opt", type: "list", help: "Log driver options" },
   { name: "security-opt", type: "list", help: "Security Options (no-new-privileges)" },
 ];
 
@@ -106,6 +108,18 @@ export function createBody(f: Record<string, any>, args: string[]): Record<strin
       Ulimits: ulimits.length ? ulimits : null,
       RestartPolicy: restartPolicy(f.restart),
       SecurityOpt: f["security-opt"].length ? f["security-opt"] : null,
+      LogConfig: { Type: f["log-driver"] ?? "", Config: logOpts(f["log-opt"]) },
     },
   };
+}
+
+/** `--log-opt k=v` (repeatable) → LogConfig.Config, docker's parse error for a missing "=". */
+function logOpts(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const o of list) {
+    const i = o.indexOf("=");
+    if (i < 1) throw new UsageError(`invalid argument "${o}" for "--log-opt" flag: invalid key value pair format in log-opt`);
+    out[o.slice(0, i)] = o.slice(i + 1);
+  }
+  return out;
 }

@@ -19,6 +19,7 @@ import { buildSpec } from "./spec.ts";
 import { matchesFilters } from "./filters.ts";
 import type { Socket } from "node:net";
 import { bridgeAttach, type AttachOptions } from "./attach.ts";
+import { checkLogConfig } from "./log-config.ts";
 import { openCgroup } from "../../runtime/cgroups.ts";
 import { shouldRestart, restartDelay } from "./restart-policy.ts";
 import { duBytes, hostResolvConf } from "./files.ts";
@@ -129,6 +130,7 @@ export class ContainerEngine {
     const config = mergeConfig(image.config ?? {}, body);
     if (!config.Cmd && !config.Entrypoint) throw new InvalidParameterError("no command specified");
     const hostConfig = normalizeHostConfig(body.HostConfig ?? {}, availableParallelism());
+    const warnings = checkLogConfig(hostConfig.LogConfig);
     const finalName = name ? validateName(name) : generateName(this.records.nameTaken);
     if (name && this.records.nameTaken(finalName)) throw this.records.nameConflict(finalName);
 
@@ -159,7 +161,7 @@ export class ContainerEngine {
       throw e;
     }
     this.events.emit("container", "create", id, this.eventAttrs(record));
-    return { Id: id, Warnings: [] };
+    return { Id: id, Warnings: warnings };
   }
 
   async inspect(ref: string): Promise<Record<string, unknown>> {

@@ -11,6 +11,8 @@ export interface LogOptions {
   /** Number of lines from the end, or "all" (-1). */
   tail: number;
   timestamps: boolean;
+  /** Prefix lines with the log attributes (labels/env the log opts name). */
+  details: boolean;
   follow: boolean;
 }
 
@@ -34,6 +36,7 @@ export function parseLogQuery(q: (name: string) => string | undefined): LogOptio
     until: time(q("until")),
     tail,
     timestamps: bool(q("timestamps")),
+    details: bool(q("details")),
     follow: bool(q("follow")),
   };
 }
