@@ -23,6 +23,7 @@ export function hijackRoutes(d: Daemon): HijackRoute[] {
           stdout: flag(h.query, "stdout"),
           stderr: flag(h.query, "stderr"),
           logs: flag(h.query, "logs"),
+          stream: flag(h.query, "stream"),
           detachKeys,
         });
       },

@@ -281,6 +281,15 @@ describe.if(ok)("hijack routes without Upgrade (dockerode's default)", () => {
     const first = await Promise.race([reader.read(), Bun.sleep(3000).then(() => undefined)]);
     ctl.abort();
     expect(first?.value && frames(Buffer.from(first.value))[0]).toEqual({ stream: 1, text: "tick\n" });
+
+    // logs=1 replays what was written before; with stream=0 that is all, and the body ends.
+    await Bun.sleep(300);
+    const replay = await api("/containers/ticker/attach?logs=1&stream=0&stdout=1", { method: "POST" });
+    const past = frames(Buffer.from(await replay.arrayBuffer()));
+    expect(past.length).toBeGreaterThanOrEqual(3);
+    expect(past.every((f) => f.stream === 1 && f.text === "tick\n")).toBe(true);
+    const stderrOnly = await api("/containers/ticker/attach?logs=1&stream=0&stderr=1", { method: "POST" });
+    expect(await stderrOnly.arrayBuffer()).toHaveProperty("byteLength", 0);
     expect((await api("/containers/ticker?force=1", { method: "DELETE" })).status).toBe(204);
     expect((await api("/containers/hj?force=1", { method: "DELETE" })).status).toBe(204);
   });

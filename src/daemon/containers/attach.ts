@@ -8,6 +8,8 @@ export interface AttachOptions {
   stdout: boolean;
   stderr: boolean;
   logs: boolean;
+  /** Follow the live output (Docker's `stream`); false with `logs` replays the log and ends. Default true. */
+  stream?: boolean;
   /** Bytes that end the attachment (default ctrl-p ctrl-q). */
   detachKeys?: number[];
 }

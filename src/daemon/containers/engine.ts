@@ -20,6 +20,7 @@ import { matchesFilters } from "./filters.ts";
 import type { Socket } from "node:net";
 import { bridgeAttach, type AttachOptions } from "./attach.ts";
 import { checkLogConfig } from "./log-config.ts";
+import { frame, readLogs } from "./logs.ts";
 import { openCgroup } from "../../runtime/cgroups.ts";
 import { shouldRestart, restartDelay } from "./restart-policy.ts";
 import { duBytes, hostResolvConf } from "./files.ts";
@@ -236,8 +237,13 @@ export class ContainerEngine {
    * not running yet is attached at its next start, before its program runs, so
    * no output is missed. Resolves when the stream ends.
    */
-  attach(c: ContainerRecord, client: Socket, opts: AttachOptions): Promise<void> {
+  async attach(c: ContainerRecord, client: Socket, opts: AttachOptions): Promise<void> {
     const tty = !!c.config.Tty;
+    if (opts.logs && (opts.stdout || opts.stderr)) await this.replayLogs(c, client, opts, tty);
+    if (opts.stream === false) {
+      client.end();
+      return;
+    }
     return new Promise((resolve) => {
       const connect = (shim: Socket) => bridgeAttach(shim, client, opts, tty, () => this.runtime.connect(this.paths(c).root)).then(resolve);
       if (this.isRunning(c.id)) connect(this.runtime.connect(this.paths(c).root));
@@ -252,6 +258,16 @@ export class ContainerEngine {
         });
       }
     });
+  }
+
+  /** `attach?logs=1`: what the container wrote so far, before the live stream (as dockerd does). */
+  private async replayLogs(c: ContainerRecord, client: Socket, opts: AttachOptions, tty: boolean): Promise<void> {
+    const o = { stdout: opts.stdout, stderr: opts.stderr, since: 0, until: 0, tail: -1, timestamps: false, details: false, follow: false };
+    const enc = new TextEncoder();
+    for await (const r of readLogs(this.logPath(c), o, () => false)) {
+      const bytes = enc.encode(r.log);
+      client.write(tty ? bytes : frame(r.stream === "stdout" ? 1 : 2, bytes));
+    }
   }
 
   /** Forwards a resize to the container's PTY. */
