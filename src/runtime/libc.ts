@@ -17,6 +17,7 @@ const lib = dlopen("libc.so.6", {
   dup2: { args: [i32, i32], returns: i32 },
   symlink: { args: [P, P], returns: i32 },
   kill: { args: [i32, i32], returns: i32 },
+  waitpid: { args: [i32, P, i32], returns: i32 },
   prlimit: { args: [i32, i32, P, P], returns: i32 },
   sethostname: { args: [P, u64], returns: i32 },
   setgroups: { args: [u64, P], returns: i32 },
@@ -252,3 +253,19 @@ export function execve(path: string, argv: string[], envp: string[]): never {
 }
 
 export { CString };
+
+/**
+ * waitpid(-1, WNOHANG): one exited child of any kind, or undefined when none
+ * has exited. `status` is the raw wait status.
+ */
+export function reapAny(): { pid: number; status: number } | undefined {
+  const st = new Int32Array(1);
+  const pid = sym.waitpid(-1, ptr(st), 1 /* WNOHANG */);
+  return pid > 0 ? { pid, status: st[0]! } : undefined;
+}
+
+/** Exit code from a raw wait status, as a shell reports it (128 + signal for a signal death). */
+export function waitStatusCode(status: number): number {
+  const sig = status & 0x7f;
+  return sig === 0 ? (status >> 8) & 0xff : 128 + sig;
+}

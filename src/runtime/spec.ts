@@ -52,6 +52,11 @@ export interface RuntimeSpec {
   cgroupPath: string;
   /** Signal of a stop request that names none (Docker's StopSignal). Default SIGTERM. */
   stopSignal?: string;
+  /**
+   * `run --init`: stage 2 stays as PID 1 (reaping orphans, passing signals on)
+   * and runs the program as its child, instead of becoming the program.
+   */
+  init?: boolean;
 }
 
 /** The brief's name for the same thing. */

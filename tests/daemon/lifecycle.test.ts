@@ -132,10 +132,26 @@ describe.if(ok)("container lifecycle", () => {
     expect(Number(r.stdout.trim())).toBeLessThanOrEqual(20);
   });
 
-  test("--init is refused clearly rather than ignored", async () => {
-    const r = await d.cli(["run", "--rm", "--init", "busybox", "true"]);
-    expect(r.code).toBe(125);
-    expect(r.stderr).toContain("--init is not supported");
+  test("--init: berth's init (docker-init) is PID 1, the command its child; signals reach the command; orphans are reaped; the exit code is the command's", async () => {
+    const ps = await d.cli(["run", "--rm", "--init", "busybox", "ps"]);
+    const pid1 = ps.stdout.split("\n").find((l) => /^\s*1\s/.test(l));
+    expect(pid1).toContain("docker-init");
+    expect(ps.stdout).toMatch(/^\s*\d+\s+root\s+ps$/m);
+    expect((await d.cli(["run", "--rm", "--init", "busybox", "sh", "-c", "exit 5"])).code).toBe(5);
+
+    // sleep has no SIGTERM handler: as PID 1 it would ignore it until the SIGKILL; under docker-init it dies at once.
+    const id = (await d.cli(["run", "-d", "--init", "busybox", "sleep", "100"])).stdout.trim();
+    expect((await d.cli(["inspect", "-f", "{{.HostConfig.Init}}", id])).stdout.trim()).toBe("true");
+    const t0 = Date.now();
+    expect((await d.cli(["stop", "-t", "10", id])).code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect((await d.cli(["inspect", "-f", "{{.State.ExitCode}}", id])).stdout.trim()).toBe("143");
+    await d.cli(["rm", id]);
+
+    // A grandchild whose parent exits is handed to PID 1, which must reap it.
+    const zombies = await d.cli(["run", "--rm", "--init", "busybox", "sh", "-c",
+      "(sleep 0.2 &); sleep 1; n=0; for f in /proc/[0-9]*/stat; do read -r l < $f; case \"$l\" in *') Z '*) n=$((n+1));; esac; done; echo zombies=$n"]);
+    expect(zombies.stdout).toBe("zombies=0\n");
   });
 
   test("events stream what happens, with filters", async () => {

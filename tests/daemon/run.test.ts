@@ -32,6 +32,22 @@ describe.if(ok)("berth run", () => {
     expect(Number(count)).toBeLessThanOrEqual(3); // sh, ls, grep
   });
 
+  test("an image's symlinks cannot lead the /etc bind mounts onto the host", async () => {
+    // /etc is a link to "/": resolved inside the container, the files land in its own root.
+    const dir = `${d.dir}/evil-etc`;
+    Bun.spawnSync(["mkdir", "-p", `${dir}/rootfs/bin`]);
+    Bun.spawnSync(["cp", "/bin/busybox", `${dir}/rootfs/bin/busybox`]);
+    Bun.spawnSync(["ln", "-s", "busybox", `${dir}/rootfs/bin/sh`]);
+    Bun.spawnSync(["ln", "-s", "busybox", `${dir}/rootfs/bin/cat`]);
+    Bun.spawnSync(["ln", "-s", "/", `${dir}/rootfs/etc`]);
+    Bun.spawnSync(["tar", "-C", `${dir}/rootfs`, "-cf", `${dir}/evil.tar`, "."]);
+    expect((await d.cli(["import", `${dir}/evil.tar`, "evil-etc:1"])).code).toBe(0);
+    const hostHad = await Bun.file("/hostname").exists();
+    const r = await d.cli(["run", "--rm", "--hostname", "evilhost", "evil-etc:1", "cat", "/hostname"]);
+    expect(r.stdout).toBe("evilhost\n");
+    expect(await Bun.file("/hostname").exists()).toBe(hostHad);
+  });
+
   test("hostname is the container's own", async () => {
     const r = await d.cli(["run", "--rm", "-h", "boxy", "busybox", "hostname"]);
     expect(r.stdout.trim()).toBe("boxy");

@@ -99,9 +99,6 @@ export function normalizeHostConfig(hc: Json = {}, ncpu: number): Json {
   if (!["", "no", "always", "unless-stopped", "on-failure"].includes(policy)) {
     throw new InvalidParameterError(`invalid restart policy '${policy}'`);
   }
-  if (out.Init) {
-    throw new InvalidParameterError("--init is not supported by berth yet: the container's program runs as PID 1");
-  }
   if (out.AutoRemove && policy !== "" && policy !== "no") {
     throw new InvalidParameterError("can't create 'AutoRemove' container with restart policy");
   }

@@ -28,6 +28,7 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths): RuntimeSpec {
     network: hc.NetworkMode === "host" ? "host" : "none",
     etcFiles: { hostname: p.hostnamePath, hosts: p.hostsPath, resolvConf: p.resolvConfPath },
     binds: [],
+    init: !!hc.Init,
     resources: {
       memory: hc.Memory || undefined,
       memorySwap: hc.MemorySwap || undefined,

@@ -4,11 +4,13 @@
 // identity and capabilities), then execve()s the user's program so no Bun
 // stays inside. Everything here is synchronous: after unshare(NEWNS) only the
 // main thread sees the new mounts.
-import { readFileSync, existsSync, mkdirSync, writeFileSync, statSync, symlinkSync, chmodSync, openSync, closeSync } from "node:fs";
+import { readFileSync, readlinkSync, existsSync, mkdirSync, writeFileSync, statSync, lstatSync, symlinkSync, chmodSync, openSync, closeSync } from "node:fs";
 import { join } from "node:path";
 import * as c from "../libc.ts";
 import { resolveSpec, type RuntimeSpec } from "../spec.ts";
 import { resolveUser } from "../user.ts";
+import { Scope, entryParts } from "../../layer/apply/scope.ts";
+import { superviseProgram } from "./supervise.ts";
 import { StartError, lookPath, dropPrivileges, reportFailure, waitForGo, takeTerminal, CONTROL_FD } from "../process.ts";
 
 function ensureDir(p: string): void {
@@ -78,16 +80,38 @@ function bindFiles(s: RuntimeSpec): void {
   const files: [string | undefined, string][] = [[e?.hostname, "/etc/hostname"], [e?.hosts, "/etc/hosts"], [e?.resolvConf, "/etc/resolv.conf"]];
   for (const [src, dst] of files) {
     if (!src) continue;
-    ensureFile(`${r}${dst}`);
-    c.mount(src, `${r}${dst}`, null, c.MS.BIND);
+    const target = bindTarget(r, dst);
+    ensureFile(target);
+    c.mount(src, target, null, c.MS.BIND);
   }
   for (const b of s.binds) {
-    const dst = `${r}${b.destination}`;
+    const dst = bindTarget(r, b.destination);
     if (statSync(b.source).isDirectory()) ensureDir(dst);
     else ensureFile(dst);
     c.mount(b.source, dst, null, c.MS.BIND | c.MS.REC);
     if (b.readonly) c.mount(null, dst, null, c.MS.BIND | c.MS.REMOUNT | c.MS.RDONLY);
   }
+}
+
+/**
+ * Where a bind lands, resolved inside the rootfs as if it were "/": an image's
+ * symlinks (an /etc/resolv.conf pointing elsewhere, or a hostile /etc -> /)
+ * are followed within the container, never onto the host.
+ */
+function bindTarget(rootfs: string, destination: string): string {
+  const scope = new Scope(rootfs);
+  let path = destination;
+  for (let links = 0; links <= 40; links++) {
+    const parts = entryParts(path);
+    if (parts.length === 0) throw new StartError(`invalid mount destination ${JSON.stringify(destination)}`, 125);
+    const parent = scope.dir(parts.slice(0, -1), destination);
+    const target = `${parent}/${parts[parts.length - 1]}`;
+    if (!lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink()) return target;
+    const link = readlinkSync(target);
+    // The parent's container path: its host path with the rootfs prefix taken off.
+    path = link.startsWith("/") ? link : `${parent.slice(rootfs.length) || "/"}/${link}`;
+  }
+  throw new StartError(`mount destination ${destination}: too many levels of symbolic links`, 125);
 }
 
 function enterRoot(s: RuntimeSpec): void {
@@ -122,7 +146,8 @@ function enterNetwork(s: RuntimeSpec): void {
   closeSync(fd);
 }
 
-function setup(s: RuntimeSpec): never {
+/** Becomes the program (execve), or with `init` starts it and stays (supervise.ts). */
+function setup(s: RuntimeSpec): void {
   const cgroupNs = existsSync("/proc/self/ns/cgroup") ? c.CLONE.NEWCGROUP : 0;
   c.unshare(c.CLONE.NEWNS | c.CLONE.NEWUTS | c.CLONE.NEWIPC | cgroupNs);
   enterNetwork(s);
@@ -155,6 +180,7 @@ function setup(s: RuntimeSpec): never {
   const file = lookPath(s.args[0]!, env);
   c.chdir(cwd);
   dropPrivileges(s.capabilities, s.privileged, s.noNewPrivileges, user.uid, user.gid, user.groups);
+  if (s.init) return void superviseProgram(file, s.args, env).catch((e) => reportFailure(e, "container init failed"));
   c.setCloexec(CONTROL_FD);
   try {
     c.execve(file, s.args, env);

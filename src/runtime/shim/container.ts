@@ -22,7 +22,9 @@ function spawnInit(args: string[], stdio: unknown[]): Proc {
   const pidns = openSync("/proc/self/ns/pid", "r");
   c.unshare(c.CLONE.NEWPID);
   try {
-    return Bun.spawn([...selfCommand(), "__init", ...args], { stdio: stdio as any, env: {} });
+    const self = selfCommand();
+    // Named as Docker's init is: with --init this process stays as the container's PID 1 for all to see.
+    return Bun.spawn([...self, "__init", ...args], { stdio: stdio as any, env: {}, ...(self.length === 1 ? { argv0: "docker-init" } : {}) });
   } finally {
     // At once: this thread may not create threads while it is in the new PID namespace.
     c.setns(pidns, c.CLONE.NEWPID);
