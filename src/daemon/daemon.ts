@@ -54,8 +54,11 @@ export class Daemon {
     this.containers = new ContainerEngine(this.store, this.images, this.runtime, this.events, humanDuration);
     this.containers.adoptRunning();
     // BERTH_COLD_SHIM=1 turns the standby shim off (to measure, or on very small hosts).
-    if (process.env.BERTH_COLD_SHIM !== "1") this.runtime.keepWarm?.();
     this.execs = new ExecManager(this.containers);
+    if (process.env.BERTH_COLD_SHIM !== "1") {
+      this.runtime.keepWarm?.();
+      this.execs.keepWarm();
+    }
   }
 
   async serve(): Promise<string[]> {
@@ -74,6 +77,7 @@ export class Daemon {
 
   async close(): Promise<void> {
     this.runtime?.close?.();
+    this.execs?.close();
     await Promise.all(this.servers.map((s) => s.close()));
     this.store.close();
   }

@@ -65,6 +65,8 @@ describe.if(ok)("container lifecycle", () => {
     const id = (await d.cli(["run", "-d", "--name", "survivor", "busybox", "sleep", "60"])).stdout.trim();
     const standbys = await standbyShimsSoon(d.pid);
     expect(standbys).toHaveLength(1); // the daemon keeps one shim loaded for the next start
+    const execStandbys = standbysOf(d.pid, "__exec");
+    expect(execStandbys).toHaveLength(1); // and one exec stage 1
     // A standby's cgroup left by a shim that died (pid 4194303 is never a live process here).
     const cgBase = existsSync("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup/berth" : "/sys/fs/cgroup/pids/berth";
     const stale = `${cgBase}/standby-4194303`;
@@ -76,6 +78,8 @@ describe.if(ok)("container lifecycle", () => {
     // The old daemon's standby saw its stdin close and left with its cgroup; the new daemon swept the stale one.
     for (let i = 0; i < 50 && standbys.some(alive); i++) await Bun.sleep(20);
     expect(standbys.filter(alive)).toEqual([]);
+    for (let i = 0; i < 50 && execStandbys.some(alive); i++) await Bun.sleep(20);
+    expect(execStandbys.filter(alive)).toEqual([]);
     expect(existsSync(`${cgBase}/standby-${standbys[0]}`)).toBe(false);
     expect(existsSync(stale)).toBe(false);
     expect(await standbyShimsSoon(d.pid)).toHaveLength(1);
@@ -180,6 +184,18 @@ async function standbyShimsSoon(pid: number): Promise<number[]> {
     await Bun.sleep(20);
   }
   return [];
+}
+
+/** PIDs of `berth __exec --standby` (or another role's standby) processes whose parent is `pid`. */
+function standbysOf(pid: number, role: string): number[] {
+  return readdirSync("/proc").filter((e) => /^\d+$/.test(e)).map(Number).filter((p) => {
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0");
+      return cmd.includes(role) && cmd.includes("--standby") && Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1]) === pid;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** PIDs of `berth __shim --standby` processes whose parent is `pid`. */

@@ -1,7 +1,7 @@
 // Exec sessions: `POST /containers/{id}/exec` records one, `/exec/{id}/start`
 // runs it through the runtime's two exec stages and streams its stdio, and
 // `/exec/{id}/json` reports it. Sessions are kept in the store (exec-records.ts).
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Socket } from "node:net";
@@ -23,9 +23,54 @@ export class ExecManager {
   /** Control pipes of the sessions running now (terminal size). */
   private controls = new Map<string, Writable>();
 
+  /** Stage 1 started ahead, waiting on fd 3 for its config file (as the standby shim does for containers). */
+  private standby?: ChildProcess;
+  private warm = false;
+
   constructor(private engine: ContainerEngine) {
     this.records = new ExecRecords(engine.store.db);
     this.records.markOrphansStopped();
+  }
+
+  /** Keep a stage 1 ready from now on (the daemon does; BERTH_COLD_SHIM=1 turns it off). */
+  keepWarm(): void {
+    this.warm = true;
+    this.refill();
+  }
+
+  close(): void {
+    this.warm = false;
+    this.standby?.kill();
+    this.standby = undefined;
+  }
+
+  /** fd 3 carries control lines to stage 1: first the config file for a standby, then terminal sizes. */
+  private spawnStage1(file?: string): ChildProcess {
+    const [cmd, ...pre] = selfCommand();
+    const child = spawn(cmd!, [...pre, "__exec", file ?? "--standby"], { stdio: ["pipe", "pipe", "pipe", "pipe"] });
+    for (const s of [child.stdin, child.stdout, child.stderr, child.stdio[3]]) s?.on("error", () => {});
+    return child;
+  }
+
+  private takeStage1(file: string): ChildProcess {
+    const ready = this.standby;
+    this.standby = undefined;
+    if (this.warm) setImmediate(() => this.refill());
+    if (ready && ready.exitCode === null && ready.signalCode === null) {
+      (ready.stdio[3] as Writable).write(`${file}\n`);
+      return ready;
+    }
+    ready?.kill();
+    return this.spawnStage1(file);
+  }
+
+  private refill(): void {
+    if (this.standby || !this.warm) return;
+    const s = this.spawnStage1();
+    s.once("exit", () => {
+      if (this.standby === s) this.standby = undefined;
+    });
+    this.standby = s;
   }
 
   create(containerRef: string, body: Record<string, any>): string {
@@ -79,11 +124,10 @@ export class ExecManager {
     };
     const file = join(this.engine.paths(c).root, `exec-${id}.json`);
     writeFileSync(file, JSON.stringify(cfg));
-    const [cmd, ...pre] = selfCommand();
-    // fd 3 carries control lines to stage 1 (terminal size; see src/runtime/exec/main.ts).
-    const child = spawn(cmd!, [...pre, "__exec", file], { stdio: [client && b.AttachStdin ? "pipe" : "ignore", "pipe", "pipe", "pipe"] });
+    const child = this.takeStage1(file);
+    // Without attached stdin the program reads an immediate end of input.
+    if (!(client && b.AttachStdin)) child.stdin!.end();
     const control = child.stdio[3] as Writable;
-    control.on("error", () => {});
     this.controls.set(id, control);
     s.running = true;
     s.pid = child.pid ?? 0;

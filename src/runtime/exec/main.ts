@@ -1,14 +1,16 @@
-// `berth __exec FILE`, stage 1 of an exec for a caller that holds its stdio
-// (the daemon spawns it with pipes): starts stage 2 in the container, relays
-// a PTY when asked, and exits with the program's exit code.
-import { readFileSync, writeSync, createReadStream } from "node:fs";
+// `berth __exec FILE` (or `__exec --standby`, FILE then coming on fd 3),
+// stage 1 of an exec for a caller that holds its stdio (the daemon spawns it
+// with pipes): starts stage 2 in the container, relays a PTY when asked, and
+// exits with the program's exit code.
+import { readFileSync, readSync, writeSync, createReadStream } from "node:fs";
 import type { ExecConfig } from "./config.ts";
 import { spawnExec } from "./spawn.ts";
 import { exitCodeOf } from "../shim/session.ts";
 import { setWindowSize } from "../libc.ts";
 
 export async function execMain(argv: string[]): Promise<void> {
-  const file = argv[0]!;
+  // A standby (started ahead by the daemon) learns its config file as the first control line.
+  const file = argv[0] === "--standby" ? firstControlLine() : argv[0]!;
   const cfg: ExecConfig = JSON.parse(readFileSync(file, "utf8"));
   const { proc, ptyMaster, failure } = spawnExec(cfg, file, ["inherit", "inherit", "inherit"]);
   if (failure) {
@@ -56,4 +58,22 @@ function followResizes(ptyMaster: number): void {
       }
     }
   });
+}
+
+/** Blocks for one line on fd 3, byte by byte so that nothing after it is taken; EOF means no work came. */
+function firstControlLine(): string {
+  const one = Buffer.alloc(1);
+  const got: number[] = [];
+  for (;;) {
+    let n = 0;
+    try {
+      n = readSync(3, one, 0, 1, null);
+    } catch (e: any) {
+      if (e?.code === "EAGAIN" || e?.code === "EINTR") continue;
+      process.exit(0);
+    }
+    if (n === 0) process.exit(0);
+    if (one[0] === 10) return Buffer.from(got).toString("utf8");
+    got.push(one[0]!);
+  }
 }
