@@ -60,8 +60,8 @@ export class WriteSession {
     await this.store.snapshots.prepare(layer, () => this.store.blobs.open(blob));
   }
 
-  async prepareFromContent(parentChainId: Digest | null, source: LayerSource) {
-    const r = await this.store.snapshots.prepareFromContent(parentChainId, source);
+  async prepareFromContent(parentChainId: Digest | null, source: LayerSource, knownDigest?: Digest) {
+    const r = await this.store.snapshots.prepareFromContent(parentChainId, source, knownDigest);
     this.releases.push(this.store.snapshots.lease(r.chainId));
     return r;
   }

@@ -35,6 +35,11 @@ export interface ApplyOptions {
   /** SHA-256 factory (default: Bun.CryptoHasher). */
   sha256?: () => Sha256;
   zstdDecoder?: ZstdDecoder;
+  /**
+   * The blob's digest when the caller verifies the bytes itself (a pull checks
+   * them as they arrive): the applier then does not hash them a second time.
+   */
+  knownDigest?: string;
 }
 
 export interface ApplyResult {
@@ -69,7 +74,7 @@ export async function applyLayer(source: ByteSource, target: string, opts: Apply
   const { head, stream } = await peek(source, 6);
   const compression = detectCompression(head);
   // Uncompressed: the blob is the tar, one hash serves as digest and diffID.
-  const hashRaw = compression !== "none";
+  const hashRaw = compression !== "none" && !opts.knownDigest;
   async function* raw(): AsyncGenerator<Uint8Array> {
     for await (const chunk of stream) {
       if (hashRaw) rawHash.update(chunk);
@@ -96,7 +101,7 @@ export async function applyLayer(source: ByteSource, target: string, opts: Apply
   return {
     diffID,
     size,
-    digest: hashRaw ? `sha256:${rawHash.digestHex()}` : diffID,
+    digest: opts.knownDigest ?? (hashRaw ? `sha256:${rawHash.digestHex()}` : diffID),
     compression,
     entries: writer.stats.entries,
     contentSize: writer.stats.contentSize,

@@ -233,7 +233,8 @@ async function downloadLayer(
   const writer = await session.writer({ expected: l.digest, size: l.size });
   const file = new GrowingFile(writer.tempPath);
   files.push(file);
-  const applied = session.prepareFromContent(layer.parentChainId, file.read()).then((r) => {
+  // The download checks the digest (the unpacking fails with it if it does not match), so the applier need not.
+  const applied = session.prepareFromContent(layer.parentChainId, file.read(), l.digest).then((r) => {
     if (r.diffId !== layer.diffId || r.chainId !== layer.chainId) {
       throw new InvalidDataError(`layer content does not match the image config: expected diff ID ${layer.diffId}, got ${r.diffId}`);
     }

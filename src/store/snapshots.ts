@@ -26,7 +26,7 @@ export type LayerSource = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>
 export type LayerApplier = (
   source: LayerSource,
   target: string,
-  opts: { whiteoutMode: "overlay" },
+  opts: { whiteoutMode: "overlay"; knownDigest?: string },
 ) => Promise<{ diffID: string; size: number; digest: string }>;
 
 const defaultApplier: LayerApplier = async (source, target, opts) => {
@@ -121,10 +121,12 @@ export class SnapshotStore {
   async prepareFromContent(
     parentChainId: Digest | null,
     source: LayerSource,
+    /** The blob's digest, when the caller verifies the bytes (see ApplyOptions.knownDigest). */
+    knownDigest?: Digest,
   ): Promise<{ chainId: Digest; diffId: Digest; size: number; digest: Digest; created: boolean }> {
     const tmp = await this.makeTemp();
     try {
-      const result = await this.apply(source, join(tmp, "diff"), { whiteoutMode: "overlay" });
+      const result = await this.apply(source, join(tmp, "diff"), { whiteoutMode: "overlay", ...(knownDigest ? { knownDigest } : {}) });
       const diffId = checkDigest(result.diffID, "diff ID");
       const chainId = parentChainId ? sha256Of(`${parentChainId} ${diffId}`) : diffId;
       return await this.withLock(chainId, async () => {

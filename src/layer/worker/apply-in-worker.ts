@@ -48,7 +48,10 @@ export async function applyLayerInWorker(source: AsyncIterable<Uint8Array> | Rea
   try {
     send({
       kind: "start", target,
-      opts: { resolvedTarget: opts.resolvedTarget, whiteoutMode: opts.whiteoutMode, devices: opts.devices, chown: opts.chown, zstdDecoder: opts.zstdDecoder },
+      opts: {
+        resolvedTarget: opts.resolvedTarget, whiteoutMode: opts.whiteoutMode, devices: opts.devices, chown: opts.chown,
+        zstdDecoder: opts.zstdDecoder, knownDigest: opts.knownDigest,
+      },
     });
     let sourceError: unknown;
     try {

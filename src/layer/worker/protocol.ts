@@ -8,6 +8,7 @@ export interface WorkerApplyOptions {
   devices?: "create" | "skip" | "refuse";
   chown?: boolean;
   zstdDecoder?: "native" | "zstd-codec";
+  knownDigest?: string;
 }
 
 export type ToWorker =
