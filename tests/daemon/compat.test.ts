@@ -1,6 +1,6 @@
 // Real clients against berth's Engine API: the docker CLI and docker-py.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 
@@ -90,6 +90,39 @@ describe.if(ok)("the docker CLI against berth", () => {
     const warned = await docker(["create", "--log-opt", "max-size=10m", "busybox", "true"]);
     expect(warned.stderr).toContain("log-opt max-size is accepted but not enforced yet");
     await docker(["rm", "-f", "det-logs", "plain-logs", warned.stdout.trim()]);
+  });
+
+  test("logs -f, attach, kill, wait, top, cp both ways, commit then run", async () => {
+    if (!has()) return;
+    // logs -f follows until the container ends.
+    await docker(["run", "-d", "--name", "follow", "busybox", "sh", "-c", "echo one; sleep 0.5; echo two"]);
+    expect((await docker(["logs", "-f", "follow"])).stdout).toBe("one\ntwo\n");
+
+    // attach with piped stdin to an -i container; its exit code is the container's.
+    await docker(["run", "-d", "-i", "--name", "att", "busybox", "sh"]);
+    const att = await docker(["attach", "att"], "echo attached\nexit 3\n");
+    expect(att.stdout).toBe("attached\n");
+    expect(att.code).toBe(3);
+
+    // kill and wait.
+    await docker(["run", "-d", "--name", "victim", "busybox", "sleep", "60"]);
+    const waiting = docker(["wait", "victim"]);
+    expect((await docker(["kill", "victim"])).code).toBe(0);
+    expect((await waiting).stdout.trim()).toBe("137");
+
+    // top, cp both ways, commit then run the new image.
+    await docker(["run", "-d", "--name", "box2", "busybox", "sleep", "60"]);
+    expect((await docker(["top", "box2"])).stdout).toMatch(/^root\s+\d+\s+\d+\s+.*sleep 60$/m);
+    writeFileSync(join(tmp, "to-container.txt"), "from the host\n");
+    expect((await docker(["cp", join(tmp, "to-container.txt"), "box2:/tmp/"])).code).toBe(0);
+    expect((await docker(["exec", "box2", "cat", "/tmp/to-container.txt"])).stdout).toBe("from the host\n");
+    await docker(["exec", "box2", "sh", "-c", "echo made inside > /made"]);
+    expect((await docker(["cp", "box2:/made", join(tmp, "from-container.txt")])).code).toBe(0);
+    expect(readFileSync(join(tmp, "from-container.txt"), "utf8")).toBe("made inside\n");
+    const committed = await docker(["commit", "-c", 'CMD ["cat", "/made"]', "box2", "committed:1"]);
+    expect(committed.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
+    expect((await docker(["run", "--rm", "committed:1"])).stdout).toBe("made inside\n");
+    expect((await docker(["rm", "-f", "follow", "att", "victim", "box2"])).code).toBe(0);
   });
 
   test("images, tag, save, load, rmi, history", async () => {
