@@ -2,6 +2,7 @@
 // sends Docker stream frames; a TTY container's client wants them unframed.
 import type { Socket } from "node:net";
 import { DEFAULT_DETACH_KEYS, DetachMatcher } from "../../client/detach-keys.ts";
+import { frame, readLogs } from "./logs.ts";
 
 export interface AttachOptions {
   stdin: boolean;
@@ -86,4 +87,14 @@ function detachFrom(ctl: Socket, token: string): Promise<void> {
     });
     ctl.write(JSON.stringify({ detach: token }) + "\n");
   });
+}
+
+/** `attach?logs=1`: what the container wrote so far, sent before the live stream (as dockerd does). */
+export async function replayLog(logPath: string, client: Socket, opts: AttachOptions, tty: boolean): Promise<void> {
+  const o = { stdout: opts.stdout, stderr: opts.stderr, since: 0, until: 0, tail: -1, timestamps: false, details: false, follow: false };
+  const enc = new TextEncoder();
+  for await (const r of readLogs(logPath, o, () => false)) {
+    const bytes = enc.encode(r.log);
+    client.write(tty ? bytes : frame(r.stream === "stdout" ? 1 : 2, bytes));
+  }
 }

@@ -18,9 +18,9 @@ import type { RuntimeDriver, RuntimeExit } from "./driver.ts";
 import { buildSpec } from "./spec.ts";
 import { matchesFilters } from "./filters.ts";
 import type { Socket } from "node:net";
-import { bridgeAttach, type AttachOptions } from "./attach.ts";
+import { bridgeAttach, replayLog, type AttachOptions } from "./attach.ts";
 import { checkLogConfig } from "./log-config.ts";
-import { frame, readLogs } from "./logs.ts";
+import { Waiters } from "./waiters.ts";
 import { openCgroup } from "../../runtime/cgroups.ts";
 import { shouldRestart, restartDelay } from "./restart-policy.ts";
 import { duBytes, hostResolvConf } from "./files.ts";
@@ -37,8 +37,8 @@ export class ContainerEngine {
   /** Containers stopped or killed through the API: their restart policy does not apply. */
   private stoppedByUser = new Set<string>();
   /** Callers of `wait` waiting for a container's next exit. */
-  private exitWaiters = new Map<string, ((s: ContainerState) => void)[]>();
-  private removalWaiters = new Map<string, (() => void)[]>();
+  private exits = new Waiters<ContainerState>();
+  private removals = new Waiters<void>();
 
   constructor(
     readonly store: Store,
@@ -101,9 +101,7 @@ export class ContainerEngine {
   }
 
   private onExited(c: ContainerRecord, s: ContainerState): void {
-    const waiters = this.exitWaiters.get(c.id) ?? [];
-    this.exitWaiters.delete(c.id);
-    for (const w of waiters) w(s);
+    this.exits.notify(c.id, s);
     if (s.OOMKilled) this.events.emit("container", "oom", c.id, this.eventAttrs(c));
     this.events.emit("container", "die", c.id, { ...this.eventAttrs(c), exitCode: String(s.ExitCode) });
     if (c.hostConfig.AutoRemove) queueMicrotask(() => this.remove(c.id, { force: true }).catch(() => {}));
@@ -239,7 +237,7 @@ export class ContainerEngine {
    */
   async attach(c: ContainerRecord, client: Socket, opts: AttachOptions): Promise<void> {
     const tty = !!c.config.Tty;
-    if (opts.logs && (opts.stdout || opts.stderr)) await this.replayLogs(c, client, opts, tty);
+    if (opts.logs && (opts.stdout || opts.stderr)) await replayLog(this.logPath(c), client, opts, tty);
     if (opts.stream === false) {
       client.end();
       return;
@@ -258,16 +256,6 @@ export class ContainerEngine {
         });
       }
     });
-  }
-
-  /** `attach?logs=1`: what the container wrote so far, before the live stream (as dockerd does). */
-  private async replayLogs(c: ContainerRecord, client: Socket, opts: AttachOptions, tty: boolean): Promise<void> {
-    const o = { stdout: opts.stdout, stderr: opts.stderr, since: 0, until: 0, tail: -1, timestamps: false, details: false, follow: false };
-    const enc = new TextEncoder();
-    for await (const r of readLogs(this.logPath(c), o, () => false)) {
-      const bytes = enc.encode(r.log);
-      client.write(tty ? bytes : frame(r.stream === "stdout" ? 1 : 2, bytes));
-    }
   }
 
   /** Forwards a resize to the container's PTY. */
@@ -337,26 +325,12 @@ export class ContainerEngine {
 
   /** Resolves when the container's record is gone (or the caller goes away). */
   private removal(id: string, abort?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const list = this.removalWaiters.get(id) ?? [];
-      list.push(resolve);
-      this.removalWaiters.set(id, list);
-      abort?.addEventListener("abort", () => resolve(), { once: true });
-    });
+    return this.removals.wait(id, abort, () => undefined);
   }
 
   private nextExit(id: string, abort?: AbortSignal): Promise<ContainerState> {
-    return new Promise((resolve) => {
-      const list = this.exitWaiters.get(id) ?? [];
-      const waiter = (s: ContainerState) => resolve(s);
-      list.push(waiter);
-      this.exitWaiters.set(id, list);
-      abort?.addEventListener("abort", () => {
-        this.exitWaiters.set(id, (this.exitWaiters.get(id) ?? []).filter((w) => w !== waiter));
-        // The caller went away; what it gets no longer matters.
-        resolve(this.records.get(id)?.state ?? initialState());
-      }, { once: true });
-    });
+    // A caller that went away gets the state as it is; it no longer matters.
+    return this.exits.wait(id, abort, () => this.records.get(id)?.state ?? initialState());
   }
 
   /** Watches a running container so its exit is noticed at once (events, waiters, --rm). */
@@ -404,8 +378,7 @@ export class ContainerEngine {
       this.busy.delete(c.id);
     }
     this.events.emit("container", "destroy", c.id, this.eventAttrs(c));
-    for (const w of this.removalWaiters.get(c.id) ?? []) w();
-    this.removalWaiters.delete(c.id);
+    this.removals.notify(c.id, undefined);
   }
 
   rename(ref: string, newName: string): void {
