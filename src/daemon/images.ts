@@ -19,6 +19,7 @@ import type {
 import { resolveImage } from "./images/resolve.ts";
 import { historyOf, inspectOf, summaryOf, tagsOf, unixSeconds } from "./images/views.ts";
 import { removeImage, type ImageInUse } from "./images/remove.ts";
+import { pruneImages } from "./images/prune.ts";
 
 export interface ImageServiceOptions {
   /** IDs of containers using an image; the container engine provides it (default: none). */
@@ -95,6 +96,11 @@ export class LocalImageService implements ImageService {
 
   async remove(name: string, opts: { force?: boolean; noprune?: boolean } = {}): Promise<ImageDeleteItem[]> {
     return removeImage(this.store, name, opts, this.isImageInUse);
+  }
+
+  /** `POST /images/prune`: dangling images, or every unused one with dangling=false. */
+  async prune(filters: Record<string, string[]> = {}): Promise<{ ImagesDeleted: ImageDeleteItem[] | null; SpaceReclaimed: number }> {
+    return pruneImages(this.store, filters, this.isImageInUse);
   }
 
   async load(archive: ReadableStream<Uint8Array>, progress?: ProgressSink): Promise<string[]> {

@@ -89,4 +89,37 @@ describe.if(ok)("image commands", () => {
     expect(r.stdout).toMatch(/^Containers\s+1\s+0\s+/m);
     await d.cli(["rm", "dfc"]);
   });
+
+  test("image prune: dangling only, then -a for every unused image; system prune with the docker CLI", async () => {
+    const tar = busyboxRootfsTar(join(d.dir, "prune"));
+    const imp = (args: string[]) => d.cli(["import", ...args, tar, "prune-me:1"]);
+    const first = (await imp(["--change", "ENV V=1"])).stdout.trim();
+    const second = (await imp(["--change", "ENV V=2"])).stdout.trim(); // takes the tag: the first is dangling now
+    expect(first).not.toBe(second);
+    const usedId = (await d.cli(["import", "--change", 'CMD ["true"]', tar, "in-use:1"])).stdout.trim();
+    expect((await d.cli(["run", "--name", "holds-it", "in-use:1"])).code).toBe(0); // stopped, still there
+
+    const dangling = await d.cli(["image", "prune", "-f"]);
+    expect(dangling.stdout).toContain(`Deleted Images:\ndeleted: ${first}\n`);
+    expect(dangling.stdout).toMatch(/Total reclaimed space: /);
+    const ids = (await d.cli(["images", "-q", "--no-trunc"])).stdout;
+    expect(ids).not.toContain(first);
+    expect(ids).toContain(second);
+
+    // Without -f it asks; "n" keeps everything.
+    const asked = await d.cli(["image", "prune", "-a"], { stdin: "n\n" });
+    expect(asked.stdout).toContain("WARNING! This will remove all images without at least one container associated to them.");
+    expect((await d.cli(["images", "-q", "--no-trunc"])).stdout).toContain(second);
+
+    const all = await d.cli(["image", "prune", "-a", "-f"]);
+    expect(all.stdout).toContain("untagged: prune-me:1");
+    expect(all.stdout).toContain(`deleted: ${second}`);
+    expect(all.stdout).not.toContain(usedId); // a stopped container still uses it
+
+    const docker = Bun.spawnSync(["/usr/local/bin/docker", "system", "prune", "-a", "-f"], { env: { ...process.env, DOCKER_HOST: d.host } });
+    const out = docker.stdout.toString();
+    expect(out).toContain("Deleted Containers:");
+    expect(out).toContain(`deleted: ${usedId}`);
+    expect((await d.cli(["ps", "-aq"])).stdout).toBe("");
+  });
 });

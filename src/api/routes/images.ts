@@ -85,6 +85,14 @@ export function imageRoutes(d: Daemon): Hono {
     });
   });
 
+  // berth has no user networks and no build cache yet: pruning them is truthfully empty (docker system prune asks).
+  app.post("/networks/prune", (c) => c.json({ NetworksDeleted: null }));
+  app.post("/build/prune", (c) => c.json({ CachesDeleted: null, SpaceReclaimed: 0 }));
+  app.post("/images/prune", async (c) => {
+    const r = await images.prune(parseFilters(c.req.query("filters")));
+    d.events.emit("image", "prune", "", { reclaimed: String(r.SpaceReclaimed) });
+    return c.json(r);
+  });
   app.get(nameRoute("/json"), async (c) => c.json(await images.inspect(c.req.param("name")!)));
   app.get(nameRoute("/history"), async (c) => c.json(await images.history(c.req.param("name")!)));
   app.get(nameRoute("/get"), async (c) => {

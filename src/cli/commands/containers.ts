@@ -375,6 +375,18 @@ export const inspectCommand: Command = {
   },
 };
 
+/** Docker's confirmation prompt; true when the user agreed (or -f was given). */
+export async function confirmed(force: boolean, warning: string): Promise<boolean> {
+  if (force) return true;
+  process.stdout.write(`${warning}\nAre you sure you want to continue? [y/N] `);
+  const answer = await new Promise<string>((r) => {
+    process.stdin.once("data", (d) => r(String(d)));
+    process.stdin.once("end", () => r(""));
+  });
+  process.stdin.pause();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
 export const containerPruneCommand: Command = {
   names: ["container prune"],
   synopsis: "[OPTIONS]",
@@ -382,11 +394,7 @@ export const containerPruneCommand: Command = {
   flags: [{ name: "force", short: "f", type: "bool", help: "Do not prompt for confirmation" }, { name: "filter", type: "list", help: "Provide filter values" }],
   maxArgs: 0,
   async run(ctx, f) {
-    if (!f.force) {
-      process.stdout.write("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
-      const answer = await new Promise<string>((r) => process.stdin.once("data", (d) => r(String(d))));
-      if (!/^y(es)?$/i.test(answer.trim())) return 0;
-    }
+    if (!(await confirmed(f.force, "WARNING! This will remove all stopped containers."))) return 0;
     const r = await (await ctx.client()).json("POST", "/containers/prune", { query: { filters: filtersJson(f.filter) } });
     if (r.ContainersDeleted?.length) ctx.out("Deleted Containers:\n" + r.ContainersDeleted.join("\n") + "\n");
     ctx.out(`Total reclaimed space: ${humanSizeWithPrecision(r.SpaceReclaimed ?? 0, 3)}`);

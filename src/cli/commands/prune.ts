@@ -1,0 +1,58 @@
+// image prune and system prune (containers, then images; berth has no
+// networks or build cache to prune yet).
+import type { Command } from "../command.ts";
+import type { Context } from "../context.ts";
+import { filtersJson } from "../command.ts";
+import { humanSizeWithPrecision } from "../format/units.ts";
+import { confirmed } from "./containers.ts";
+
+async function pruneImages(ctx: Context, all: boolean, filter: string[]): Promise<{ lines: string[]; space: number }> {
+  const filters = [...filter, ...(all ? ["dangling=false"] : [])];
+  const r = await (await ctx.client()).json("POST", "/images/prune", { query: { filters: filtersJson(filters) } });
+  const lines = (r.ImagesDeleted ?? []).map((i: { Untagged?: string; Deleted?: string }) => (i.Untagged ? `untagged: ${i.Untagged}` : `deleted: ${i.Deleted}`));
+  return { lines, space: r.SpaceReclaimed ?? 0 };
+}
+
+export const imagePruneCommand: Command = {
+  names: ["image prune"],
+  synopsis: "[OPTIONS]",
+  description: "Remove unused images",
+  flags: [
+    { name: "all", short: "a", type: "bool", help: "Remove all unused images, not just dangling ones" },
+    { name: "force", short: "f", type: "bool", help: "Do not prompt for confirmation" },
+    { name: "filter", type: "list", help: 'Provide filter values (e.g. "until=<timestamp>")' },
+  ],
+  maxArgs: 0,
+  async run(ctx, f) {
+    const warning = f.all
+      ? "WARNING! This will remove all images without at least one container associated to them."
+      : "WARNING! This will remove all dangling images.";
+    if (!(await confirmed(f.force, warning))) return 0;
+    const { lines, space } = await pruneImages(ctx, f.all, f.filter);
+    if (lines.length) ctx.out(`Deleted Images:\n${lines.join("\n")}\n`);
+    ctx.out(`Total reclaimed space: ${humanSizeWithPrecision(space, 3)}`);
+    return 0;
+  },
+};
+
+export const systemPruneCommand: Command = {
+  names: ["system prune"],
+  synopsis: "[OPTIONS]",
+  description: "Remove unused data",
+  flags: [
+    { name: "all", short: "a", type: "bool", help: "Remove all unused images not just dangling ones" },
+    { name: "force", short: "f", type: "bool", help: "Do not prompt for confirmation" },
+    { name: "filter", type: "list", help: 'Provide filter values (e.g. "label=<key>=<value>")' },
+  ],
+  maxArgs: 0,
+  async run(ctx, f) {
+    const warning = `WARNING! This will remove:\n  - all stopped containers\n  - all ${f.all ? "images without at least one container associated to them" : "dangling images"}`;
+    if (!(await confirmed(f.force, warning))) return 0;
+    const containers = await (await ctx.client()).json("POST", "/containers/prune", { query: { filters: filtersJson(f.filter) } });
+    if (containers.ContainersDeleted?.length) ctx.out(`Deleted Containers:\n${containers.ContainersDeleted.join("\n")}\n`);
+    const images = await pruneImages(ctx, f.all, f.filter);
+    if (images.lines.length) ctx.out(`Deleted Images:\n${images.lines.join("\n")}\n`);
+    ctx.out(`Total reclaimed space: ${humanSizeWithPrecision((containers.SpaceReclaimed ?? 0) + images.space, 3)}`);
+    return 0;
+  },
+};
