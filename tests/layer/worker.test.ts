@@ -42,6 +42,22 @@ test("same tree, diffID and digest as the in-thread applier", async () => {
   expect(readFileSync(join(tmp, "there/etc/big"), "utf8")).toHaveLength(300_000);
 });
 
+test("the caller's buffers stay its own: the same Buffer applied three times at once, then again", async () => {
+  const blob = await layer(); // a Buffer: its slice() is a view, which must not be handed over
+  const before = Buffer.from(blob);
+  const results = await Promise.all([0, 1, 2].map((i) => applyLayerInWorker(chunked(blob), join(tmp, `same-${i}`))));
+  const again = await applyLayerInWorker(chunked(blob), join(tmp, "same-again"));
+  for (const r of [...results, again]) expect(r.diffID).toBe(results[0]!.diffID);
+  expect(results[0]!.size).toBeGreaterThan(300_000);
+  expect(blob.byteLength).toBe(before.byteLength);
+  expect(Buffer.compare(Buffer.from(blob), before)).toBe(0);
+  // And a truncated copy is refused every time, as on the caller's thread.
+  for (let i = 0; i < 3; i++) {
+    const e = await applyLayerInWorker(chunked(blob.subarray(0, 200)), join(tmp, `cut-${i}`)).catch((x) => x);
+    expect(e).toBeInstanceOf(InvalidDataError);
+  }
+});
+
 test("a corrupt layer is an InvalidDataError on this side too", async () => {
   const blob = await layer();
   const bad = blob.slice();

@@ -57,8 +57,10 @@ export async function applyLayerInWorker(source: AsyncIterable<Uint8Array> | Rea
     try {
       for await (const chunk of source as AsyncIterable<Uint8Array>) {
         if (over) break; // the worker failed early: its error is the answer
-        // A copy of just this view, handed over without another copy (cloning a view copies its whole buffer).
-        const data = chunk.slice();
+        // A copy of just this view, handed over without another copy (cloning a view copies its whole
+        // buffer). Not chunk.slice(): on a Buffer that is a view, and handing it over would detach
+        // the memory the caller (or Buffer's pool) still uses.
+        const data = new Uint8Array(chunk);
         worker.postMessage({ kind: "chunk", data } satisfies ToWorker, [data.buffer]);
         inFlight++;
         while (inFlight >= IN_FLIGHT && !over) await new Promise<void>((r) => (resume = r));
