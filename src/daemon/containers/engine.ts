@@ -34,6 +34,8 @@ export class ContainerEngine {
   private busy = new Set<string>();
   /** Attach requests waiting for the container's next start (`docker run` attaches first). */
   private pendingAttach = new Map<string, ((sock: Socket) => void)[]>();
+  /** Attached clients' streams in progress, per container. */
+  private attached = new Map<string, Set<Promise<void>>>();
   /** Containers stopped or killed through the API: their restart policy does not apply. */
   private stoppedByUser = new Set<string>();
   /** Callers of `wait` waiting for a container's next exit. */
@@ -101,7 +103,8 @@ export class ContainerEngine {
   }
 
   private onExited(c: ContainerRecord, s: ContainerState): void {
-    this.exits.notify(c.id, s);
+    // Waiters hear of the exit once the attached clients have all the output (run, dockerode's run).
+    void this.streamsDrained(c.id).then(() => this.exits.notify(c.id, s));
     if (s.OOMKilled) this.events.emit("container", "oom", c.id, this.eventAttrs(c));
     this.events.emit("container", "die", c.id, { ...this.eventAttrs(c), exitCode: String(s.ExitCode) });
     if (c.hostConfig.AutoRemove) queueMicrotask(() => this.remove(c.id, { force: true }).catch(() => {}));
@@ -242,6 +245,24 @@ export class ContainerEngine {
       client.end();
       return;
     }
+    const streaming = this.streamAttach(c, client, opts, tty);
+    const set = this.attached.get(c.id) ?? new Set<Promise<void>>();
+    set.add(streaming);
+    this.attached.set(c.id, set);
+    return streaming.finally(() => {
+      set.delete(streaming);
+      if (set.size === 0) this.attached.delete(c.id);
+    });
+  }
+
+  /** Waits (a little at most) for the attached clients' streams to end, as dockerd does before it reports an exit. */
+  private async streamsDrained(id: string): Promise<void> {
+    const set = this.attached.get(id);
+    if (!set?.size) return;
+    await Promise.race([Promise.allSettled([...set]), Bun.sleep(2000)]);
+  }
+
+  private streamAttach(c: ContainerRecord, client: Socket, opts: AttachOptions, tty: boolean): Promise<void> {
     return new Promise((resolve) => {
       const connect = (shim: Socket) => bridgeAttach(shim, client, opts, tty, () => this.runtime.connect(this.paths(c).root)).then(resolve);
       if (this.isRunning(c.id)) connect(this.runtime.connect(this.paths(c).root));
