@@ -13,8 +13,12 @@ import { execRoutes } from "./routes/exec.ts";
 
 export function createApiApp(d: Daemon): Hono {
   const app = new Hono();
+  const debug = d.config.logLevel === "debug";
   app.use(async (c, next) => {
+    // dockerd's "Calling METHOD path" debug line, with how long the answer took.
+    const started = debug ? performance.now() : 0;
     await next();
+    if (debug) d.log("debug", `Calling ${c.req.method} ${c.req.path} → ${c.res.status} in ${(performance.now() - started).toFixed(1)} ms`);
     for (const [k, v] of Object.entries(apiHeaders())) c.res.headers.set(k, v);
   });
   app.onError((err, c) => {

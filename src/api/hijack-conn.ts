@@ -2,7 +2,8 @@
 // - `Connection: Upgrade / Upgrade: tcp`: answer `101 UPGRADED`, then the raw socket;
 // - a plain POST (dockerode without `hijack`, old clients): answer 200 and
 //   stream the raw bytes as the response body, the request body as input.
-import http from "node:http";
+import type http from "node:http";
+import { nodeHttp } from "../builtins.ts";
 import { Duplex } from "node:stream";
 import type { Socket } from "node:net";
 import { apiHeaders } from "./versioning.ts";
@@ -53,7 +54,7 @@ function rawResponse(status: number, json?: unknown): string {
   const body = json === undefined ? "" : JSON.stringify(json) + "\n";
   const extra = Object.entries(apiHeaders()).map(([k, v]) => `${k}: ${v}\r\n`).join("");
   const type = json === undefined ? "" : "Content-Type: application/json\r\n";
-  return `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ""}\r\n${type}${extra}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  return `HTTP/1.1 ${status} ${nodeHttp().STATUS_CODES[status] ?? ""}\r\n${type}${extra}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 /**

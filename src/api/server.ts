@@ -2,9 +2,9 @@
 // hijacked streams (attach, exec start) need the raw socket after a 101 reply,
 // which Bun.serve cannot give (see DESIGN.md). Listens on unix sockets and TCP,
 // with TLS when configured.
-import http from "node:http";
-import https from "node:https";
-import net, { type Socket } from "node:net";
+import type http from "node:http";
+import type { Socket } from "node:net";
+import { nodeHttp, nodeHttps, nodeNet } from "../builtins.ts";
 import { chmodSync, existsSync, lstatSync, mkdirSync, rmSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Hono } from "hono";
@@ -113,7 +113,7 @@ function onUpgrade(routes: HijackRoute[], req: http.IncomingMessage, socket: Soc
   const fail = (status: number, message: string) => {
     const body = JSON.stringify({ message }) + "\n";
     const extra = Object.entries(apiHeaders()).map(([k, v]) => `${k}: ${v}\r\n`).join("");
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.end(`HTTP/1.1 ${status} ${nodeHttp().STATUS_CODES[status]}\r\nContent-Type: application/json\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   };
   socket.on("error", () => {});
   if (error) return fail(400, error);
@@ -129,7 +129,7 @@ function isLoopback(host: string): boolean {
 /** True when something accepts connections on the unix socket at `path`. */
 function socketAnswers(path: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = net.connect(path);
+    const s = nodeNet().connect(path);
     const done = (v: boolean) => {
       s.destroy();
       resolve(v);
@@ -171,14 +171,14 @@ function createServer(app: Hono, hijack: HijackRoute[], spec: ListenSpec): http.
     });
   };
   const server = spec.tls
-    ? https.createServer({
+    ? nodeHttps().createServer({
         cert: readFileSync(spec.tls.cert),
         key: readFileSync(spec.tls.key),
         ca: spec.tls.ca ? readFileSync(spec.tls.ca) : undefined,
         requestCert: !!spec.tls.verifyClients,
         rejectUnauthorized: !!spec.tls.verifyClients,
       }, handler)
-    : http.createServer(handler);
+    : nodeHttp().createServer(handler);
   server.on("upgrade", (req, socket, head) => onUpgrade(hijack, req, socket as Socket, head));
   server.keepAliveTimeout = 0;
   server.requestTimeout = 0;

@@ -1,11 +1,12 @@
 // What every command gets: the API client (starting a daemon on demand),
 // output helpers, and the global flags.
-import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { Client, clientOptionsFromEnv } from "../client/client.ts";
 import { defaultSocketPath } from "../daemon/config.ts";
 import { selfCommand } from "../self.ts";
+import { nodeChildProcess } from "../builtins.ts";
+import { stderr, stdout } from "./stdio.ts";
 
 export interface Globals {
   host?: string;
@@ -27,10 +28,10 @@ export class Context {
   constructor(readonly globals: Globals) {}
 
   out(text: string): void {
-    process.stdout.write(text.endsWith("\n") || text === "" ? text : text + "\n");
+    stdout.write(text.endsWith("\n") || text === "" ? text : text + "\n");
   }
   err(text: string): void {
-    process.stderr.write(text.endsWith("\n") ? text : text + "\n");
+    stderr.write(text.endsWith("\n") ? text : text + "\n");
   }
 
   /** The daemon address the user chose, if any (-H, BERTH_HOST, DOCKER_HOST). */
@@ -61,7 +62,7 @@ async function autostart(client: Client): Promise<void> {
   const logPath = join(dataRoot, "daemon.log");
   const log = openSync(logPath, "a");
   const [cmd, ...pre] = selfCommand();
-  const child = spawn(cmd!, [...pre, "daemon", "-H", `unix://${client.unix}`], {
+  const child = nodeChildProcess().spawn(cmd!, [...pre, "daemon", "-H", `unix://${client.unix}`], {
     detached: true,
     stdio: ["ignore", log, log],
     env: process.env,

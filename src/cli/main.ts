@@ -7,6 +7,7 @@ import { Context } from "./context.ts";
 import { commands } from "./commands/index.ts";
 import type { Command } from "./command.ts";
 import { gitCommit, version } from "../version.ts";
+import { stderr, stdout } from "./stdio.ts";
 
 const globalFlags: FlagSpec[] = [
   { name: "config", type: "string", help: "Location of client config files" },
@@ -73,25 +74,25 @@ export async function cliMain(argv: string[]): Promise<number> {
   try {
     g = parseFlags(argv, globalFlags, true);
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n\nUsage:  berth [OPTIONS] COMMAND [ARG...]\n\nRun 'berth --help' for more information\n`);
+    stderr.write(`${(e as Error).message}\n\nUsage:  berth [OPTIONS] COMMAND [ARG...]\n\nRun 'berth --help' for more information\n`);
     return 125;
   }
   if (g.flags.version && !g.args.length) {
-    process.stdout.write(`berth version ${version}, build ${gitCommit.slice(0, 7)}\n`);
+    stdout.write(`berth version ${version}, build ${gitCommit.slice(0, 7)}\n`);
     return 0;
   }
   if (!g.args.length) {
-    (g.flags.help ? process.stdout : process.stderr).write(mainUsage());
+    (g.flags.help ? stdout : stderr).write(mainUsage());
     return g.flags.help ? 0 : 1;
   }
   if (g.args[0] === "help") {
     const found = findCommand(g.args.slice(1));
-    process.stdout.write(found ? usage(found.name, found.cmd.synopsis, found.cmd.description, found.cmd.flags, found.cmd.names) : mainUsage());
+    stdout.write(found ? usage(found.name, found.cmd.synopsis, found.cmd.description, found.cmd.flags, found.cmd.names) : mainUsage());
     return 0;
   }
   const found = findCommand(g.args);
   if (!found) {
-    process.stderr.write(`berth: unknown command: berth ${g.args[0]}\n\nRun 'berth --help' for more information\n`);
+    stderr.write(`berth: unknown command: berth ${g.args[0]}\n\nRun 'berth --help' for more information\n`);
     return 1;
   }
   const { cmd, name, rest } = found;
@@ -110,16 +111,16 @@ export async function cliMain(argv: string[]): Promise<number> {
   try {
     parsed = parseFlags(rest, [...cmd.flags, { name: "help", short: cmd.flags.some((f) => f.short === "h") ? undefined : "h", type: "bool", hidden: true }], cmd.stopAtPositional);
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n\n${usageLine(name, cmd)}\n\nRun 'berth ${name} --help' for more information\n`);
+    stderr.write(`${(e as Error).message}\n\n${usageLine(name, cmd)}\n\nRun 'berth ${name} --help' for more information\n`);
     return 125;
   }
   if (parsed.flags.help) {
-    process.stdout.write(usage(name, cmd.synopsis, cmd.description, cmd.flags, cmd.names));
+    stdout.write(usage(name, cmd.synopsis, cmd.description, cmd.flags, cmd.names));
     return 0;
   }
   const countError = argCountError(name, cmd, parsed.args.length);
   if (countError) {
-    process.stderr.write(`berth: ${countError}\n\n${usageLine(name, cmd)}\n\nRun 'berth ${name} --help' for more information\n`);
+    stderr.write(`berth: ${countError}\n\n${usageLine(name, cmd)}\n\nRun 'berth ${name} --help' for more information\n`);
     return 1;
   }
   try {
@@ -132,19 +133,19 @@ export async function cliMain(argv: string[]): Promise<number> {
 /** Prints an error the way docker does and returns its exit code. */
 function reportError(e: unknown, name: string, cmd: Command): number {
   if (e instanceof UsageError) {
-    process.stderr.write(`${e.message}\n\n${usageLine(name, cmd)}\n\nRun 'berth ${name} --help' for more information\n`);
+    stderr.write(`${e.message}\n\n${usageLine(name, cmd)}\n\nRun 'berth ${name} --help' for more information\n`);
     return 125;
   }
   if (e instanceof ApiError) {
-    process.stderr.write(`Error response from daemon: ${e.message}\n`);
+    stderr.write(`Error response from daemon: ${e.message}\n`);
     return (e as { exitCode?: number }).exitCode ?? 1;
   }
   if (e instanceof ConnectError) {
-    process.stderr.write(`${e.message}\n`);
+    stderr.write(`${e.message}\n`);
     return 1;
   }
   const message = (e as Error)?.message ?? String(e);
-  process.stderr.write(`${message}\n`);
-  if (process.env.BERTH_DEBUG_STACK) process.stderr.write(`${(e as Error)?.stack}\n`);
+  stderr.write(`${message}\n`);
+  if (process.env.BERTH_DEBUG_STACK) stderr.write(`${(e as Error)?.stack}\n`);
   return 1;
 }

@@ -1,7 +1,7 @@
 // Hijacked connections (attach, exec start): an HTTP request answered with
 // `101 UPGRADED`, after which the socket carries the container's streams.
-import net from "node:net";
-import tls from "node:tls";
+import type net from "node:net";
+import { nodeNet, nodeTls } from "../builtins.ts";
 import { ApiError, ConnectError, type Client } from "./client.ts";
 
 export interface Hijacked {
@@ -16,10 +16,10 @@ export function hijack(client: Client, path: string, query: Record<string, unkno
   return new Promise((resolve, reject) => {
     const onConnectError = () => reject(new ConnectError(`Cannot connect to the berth daemon at ${client.opts.host}. Is the berth daemon running?`));
     let socket: net.Socket;
-    if (client.unix) socket = net.connect(client.unix);
+    if (client.unix) socket = nodeNet().connect(client.unix);
     else if (url.protocol === "https:") {
-      socket = tls.connect({ host: url.hostname, port: Number(url.port || 2376), ...client.tlsConfig });
-    } else socket = net.connect(Number(url.port || 2375), url.hostname);
+      socket = nodeTls().connect({ host: url.hostname, port: Number(url.port || 2376), ...client.tlsConfig });
+    } else socket = nodeNet().connect(Number(url.port || 2375), url.hostname);
     socket.once("error", onConnectError);
     const payload = body === undefined ? "" : JSON.stringify(body);
     const connectEvent = url.protocol === "https:" && !client.unix ? "secureConnect" : "connect";

@@ -3,7 +3,7 @@
 // (twice as fast as the 16 KiB default here); zstd has two decoders — Bun's
 // native node:zlib one and zstd-codec's streaming binding (WASM) — so tests
 // can cross-check them and the benchmark picks the default.
-import { createGunzip, createGzip, createZstdCompress, createZstdDecompress, constants } from "node:zlib";
+import { nodeZlib } from "../builtins.ts";
 import { Readable, type Transform } from "node:stream";
 import { BerthError, InvalidDataError } from "../errors.ts";
 import { iteratorOf, type ByteSource } from "./source.ts";
@@ -61,8 +61,8 @@ export async function peek(source: ByteSource, n: number): Promise<{ head: Uint8
 /** Decompresses `source` (already known to be `kind`) as a stream. */
 export function decompress(source: AsyncIterable<Uint8Array>, kind: Compression, opts: { zstd?: ZstdDecoder } = {}): AsyncIterable<Uint8Array> {
   if (kind === "none") return source;
-  if (kind === "gzip") return throughNode(source, createGunzip({ chunkSize: OUT_CHUNK }), "gzip");
-  if ((opts.zstd ?? defaultZstdDecoder) === "native") return throughNode(source, createZstdDecompress({ chunkSize: OUT_CHUNK }), "zstd");
+  if (kind === "gzip") return throughNode(source, nodeZlib().createGunzip({ chunkSize: OUT_CHUNK }), "gzip");
+  if ((opts.zstd ?? defaultZstdDecoder) === "native") return throughNode(source, nodeZlib().createZstdDecompress({ chunkSize: OUT_CHUNK }), "zstd");
   return zstdCodecDecompress(source);
 }
 
@@ -74,8 +74,8 @@ export interface CompressOptions {
 export function compress(source: AsyncIterable<Uint8Array>, kind: "gzip" | "zstd", opts: CompressOptions = {}): AsyncIterable<Uint8Array> {
   const t =
     kind === "gzip"
-      ? createGzip({ level: opts.level ?? 6, chunkSize: OUT_CHUNK })
-      : createZstdCompress({ chunkSize: OUT_CHUNK, params: { [constants.ZSTD_c_compressionLevel]: opts.level ?? 3 } });
+      ? nodeZlib().createGzip({ level: opts.level ?? 6, chunkSize: OUT_CHUNK })
+      : nodeZlib().createZstdCompress({ chunkSize: OUT_CHUNK, params: { [nodeZlib().constants.ZSTD_c_compressionLevel]: opts.level ?? 3 } });
   return throughNode(source, t, kind, false);
 }
 

@@ -3,7 +3,8 @@
 // json-file log and, per exec, exec-<id>.{config.json,json,sock}. Every call
 // works from the directory alone, so a restarted daemon finds its containers.
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, watch, writeFileSync } from "node:fs";
-import net from "node:net";
+import type net from "node:net";
+import { nodeNet } from "../builtins.ts";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { selfCommand } from "../self.ts";
@@ -62,7 +63,7 @@ async function spawnShim(args: string[], dir: string, o: ShimOptions, socketPath
   try {
     const first = await lines.next();
     if (first.value !== "listening") throw new ContainerStartError(`container shim failed to start (${first.value || "no answer"})`, 125);
-    for (const attach of o.attachments ?? []) attach(net.connect({ path: shortSocketPath(socketPath), allowHalfOpen: true }));
+    for (const attach of o.attachments ?? []) attach(nodeNet().connect({ path: shortSocketPath(socketPath), allowHalfOpen: true }));
     const line = (await lines.next()).value ?? "";
     if (line.startsWith("failed ")) {
       const err = JSON.parse(line.slice(7)) as { code: number; message: string };
@@ -166,7 +167,7 @@ export function signalContainer(dir: string, signal: string | number): void {
 /** One JSON request on a shim socket, one JSON answer. */
 function request(socketPath: string, body: unknown): Promise<any> {
   return new Promise((resolve, reject) => {
-    const sock = net.connect({ path: shortSocketPath(socketPath) });
+    const sock = nodeNet().connect({ path: shortSocketPath(socketPath) });
     let got = "";
     sock.on("connect", () => sock.write(JSON.stringify(body) + "\n"));
     sock.on("data", (b) => (got += b.toString()));
@@ -206,7 +207,7 @@ export interface AttachStreams {
 
 /** A connection to the attach socket, already past its hello line. */
 export function attach(dir: string, streams: AttachStreams = { stdout: true, stderr: true }, socketPath = join(dir, "attach.sock")): net.Socket {
-  const sock = net.connect({ path: shortSocketPath(socketPath), allowHalfOpen: true });
+  const sock = nodeNet().connect({ path: shortSocketPath(socketPath), allowHalfOpen: true });
   sock.write(JSON.stringify(streams) + "\n");
   return sock;
 }

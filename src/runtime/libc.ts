@@ -2,7 +2,7 @@
 // runtime needs. Strings go in as NUL-terminated Buffers that the caller's
 // frame keeps alive; every failure throws with the errno's name.
 import { dlopen, FFIType, ptr, read, CString } from "bun:ffi";
-import { openSync, constants as fsConstants } from "node:fs";
+import { openSync, readdirSync, constants as fsConstants } from "node:fs";
 
 const { i32, i64, u32, u64, ptr: P, cstring } = FFIType;
 
@@ -35,6 +35,7 @@ const lib = dlopen("libc.so.6", {
   unlockpt: { args: [i32], returns: i32 },
   ptsname: { args: [i32], returns: cstring },
   umask: { args: [u32], returns: u32 },
+  setpriority: { args: [i32, u32, i32], returns: i32 },
   __errno_location: { args: [], returns: P },
   strerror: { args: [i32], returns: cstring },
 });
@@ -130,6 +131,20 @@ export function symlink(target: string, path: string): void {
 /** kill(2) without Node's signal-name mapping (pid 0/-pgid allowed). */
 export function kill(pid: number, signal: number): void {
   check("kill", sym.kill(pid, signal), String(pid));
+}
+
+/**
+ * Sets the nice value of every thread of `pid` (Linux keeps it per thread; threads
+ * made later inherit their creator's). Threads that end meanwhile are skipped.
+ */
+export function setProcessNice(pid: number, nice: number): void {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return;
+  }
+  for (const tid of tids) sym.setpriority(0 /* PRIO_PROCESS */, Number(tid), nice);
 }
 
 export function sethostname(name: string): void {

@@ -4,7 +4,7 @@
 import { mkdirSync, readdirSync, rmSync, existsSync, statSync, openSync, fsyncSync, closeSync } from "node:fs";
 import { open, rename, unlink, stat as fsStat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../builtins.ts";
 import { InvalidDataError, NotFoundError } from "../errors.ts";
 import { checkDigest, digestHex, type Digest } from "./digest.ts";
 
@@ -93,7 +93,7 @@ export class BlobStore {
   /** Starts a push-style ingest (for data that arrives in callbacks, e.g. a tar walk). */
   async writer(opts: IngestOptions = {}): Promise<BlobWriter> {
     const expected = opts.expected === undefined ? undefined : checkDigest(opts.expected);
-    const tmp = join(this.tmpDir, `ingest-${randomBytes(8).toString("hex")}`);
+    const tmp = join(this.tmpDir, `ingest-${randomHex(8)}`);
     const fh = await open(tmp, "wx", 0o600);
     return new BlobWriter(this, fh, tmp, { ...opts, expected });
   }

@@ -8,7 +8,7 @@ import type { Database } from "bun:sqlite";
 import { mkdirSync, readdirSync, rmSync, existsSync } from "node:fs";
 import { rename, rm, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../builtins.ts";
 import { InvalidDataError } from "../errors.ts";
 import { checkDigest, digestHex, sha256Of, type Digest } from "./digest.ts";
 
@@ -149,7 +149,7 @@ export class SnapshotStore {
   }
 
   private async makeTemp(): Promise<string> {
-    const tmp = join(this.dir, `.tmp-${randomBytes(8).toString("hex")}`);
+    const tmp = join(this.dir, `.tmp-${randomHex(8)}`);
     await mkdir(join(tmp, "diff"), { recursive: true, mode: 0o755 });
     return tmp;
   }

@@ -30,6 +30,13 @@ afterAll(async () => {
 });
 
 describe("usage errors (no daemon needed)", () => {
+  test("output to a reader that went away ends the CLI quietly, as SIGPIPE ends docker (141)", () => {
+    // The reader closes its end at once, before the CLI has started to write.
+    const direct = Bun.spawnSync(["bash", "-c", `${berthCmd.map((a) => `'${a}'`).join(" ")} --help | (exec 0<&-; sleep 0.2); echo \${PIPESTATUS[0]}`], { stdin: "ignore" });
+    expect(direct.stdout.toString().trim()).toBe("141");
+    expect(direct.stderr.toString()).toBe("");
+  });
+
   test("unknown flag: docker's words, usage line, exit 125", () => {
     const r = bare(["images", "--foo"]);
     expect(r.code).toBe(125);

@@ -99,11 +99,32 @@ describe.if(ok)("container lifecycle", () => {
     runs.forEach((r, i) => expect(r.stdout).toBe(`n${i}\n`));
     expect((await d.cli(["ps", "-aq"])).stdout).toBe("");
     expect(readdirSync(`${d.dir}/data/containers`)).toEqual([]);
-    expect(readdirSync(`${d.dir}/exec/s`)).toEqual([]);
+    // The standby shim listens there ahead of its container, by design.
+    expect(readdirSync(`${d.dir}/exec/s`).filter((n) => !/^standby-\d+\.sock$/.test(n))).toEqual([]);
     const cg = "/sys/fs/cgroup/memory/berth";
     // Standby shims (this daemon's, or another's on the host) hold a standby-<pid> cgroup by design.
     const leftover = existsSync(cg) ? readdirSync(cg, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith("standby-")).map((e) => e.name) : [];
     expect(leftover).toEqual([]);
+  });
+
+  test("the standby shim waits at nice 10 and listens ahead; the container it becomes runs at nice 0, attached from the first byte", async () => {
+    const [standby] = await standbyShimsSoon(d.pid);
+    expect(standby).toBeDefined();
+    const nice = (pid: number | string) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
+    expect(nice(standby!)).toBe(10);
+    expect(existsSync(`${d.dir}/exec/s/standby-${standby}.sock`)).toBe(true);
+    // The container's PID 1 and its child; the first bytes of output must not be lost either.
+    const r = await d.cli(["run", "--rm", "busybox", "sh", "-c", "cat /proc/1/stat; echo; cat /proc/self/stat"]);
+    const lines = r.stdout.split("\n").filter(Boolean);
+    expect(lines).toHaveLength(2);
+    expect(lines.map((l) => Number(l.split(") ")[1]!.split(" ")[16]))).toEqual([0, 0]);
+    // That standby became the container (its socket renamed away), and a new one waits.
+    expect(existsSync(`${d.dir}/exec/s/standby-${standby}.sock`)).toBe(false);
+    for (let i = 0; i < 100 && standbyShimsOf(d.pid).filter((p) => p !== standby).length === 0; i++) await Bun.sleep(20);
+    expect(standbyShimsOf(d.pid).filter((p) => p !== standby)).toHaveLength(1);
+    // A removed container's files are deleted in the background, out of the containers dir at once.
+    for (let i = 0; i < 100 && readdirSync(`${d.dir}/data/tmp`).some((n) => n.startsWith("removed-")); i++) await Bun.sleep(20);
+    expect(readdirSync(`${d.dir}/data/tmp`).filter((n) => n.startsWith("removed-"))).toEqual([]);
   });
 
   test("commit makes the container's changes a new layer; the image runs", async () => {

@@ -7,6 +7,7 @@ import { demuxer } from "../../client/hijack.ts";
 import type { Client } from "../../client/client.ts";
 import { DEFAULT_DETACH_KEYS, DetachMatcher, parseDetachKeys } from "../../client/detach-keys.ts";
 import { readDockerConfig } from "../../registry/client/index.ts";
+import { stderr, stdout, type Output } from "../stdio.ts";
 
 export interface StreamOptions {
   tty: boolean;
@@ -21,8 +22,8 @@ export interface StreamOptions {
 export function pumpStreams(socket: Socket, head: Uint8Array, o: StreamOptions): Promise<{ detached: boolean }> {
   let detached = false;
   return new Promise((resolve) => {
-    const write = (fd: NodeJS.WriteStream) => (b: Uint8Array) => void fd.write(b);
-    const feed = o.tty ? write(process.stdout) : demuxer(write(process.stdout), write(process.stderr));
+    const write = (out: Output) => (b: Uint8Array) => void out.write(b);
+    const feed = o.tty ? write(stdout) : demuxer(write(stdout), write(stderr));
     if (head.length) feed(head);
     socket.on("data", (c: Buffer) => feed(c));
     const restore: (() => void)[] = [];
@@ -43,12 +44,7 @@ export function pumpStreams(socket: Socket, head: Uint8Array, o: StreamOptions):
         process.stdin.pause();
       });
     }
-    if (o.tty && o.resize && process.stdout.isTTY) {
-      const send = () => o.resize!(process.stdout.rows, process.stdout.columns);
-      send();
-      process.stdout.on("resize", send);
-      restore.push(() => process.stdout.off("resize", send));
-    }
+    followResize(o, restore);
     const done = () => {
       for (const r of restore) r();
       resolve({ detached });
@@ -57,6 +53,34 @@ export function pumpStreams(socket: Socket, head: Uint8Array, o: StreamOptions):
     socket.on("close", done);
     socket.on("error", done);
   });
+}
+
+/** With a TTY, sends the terminal's size now and whenever it changes. */
+function followResize(o: StreamOptions, restore: (() => void)[]): void {
+  if (!o.tty || !o.resize || !stdout.isTTY) return;
+  const send = () => o.resize!(process.stdout.rows, process.stdout.columns);
+  send();
+  process.stdout.on("resize", send);
+  restore.push(() => process.stdout.off("resize", send));
+}
+
+/**
+ * Output only (no stdin): the attach answered as a plain streamed response, which
+ * needs no socket of our own (node:net costs a CLI start-up ~2 ms to load).
+ */
+export async function pumpResponse(res: Response, o: StreamOptions): Promise<{ detached: boolean }> {
+  const write = (out: Output) => (b: Uint8Array) => void out.write(b);
+  const feed = o.tty ? write(stdout) : demuxer(write(stdout), write(stderr));
+  const restore: (() => void)[] = [];
+  followResize(o, restore);
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) feed(chunk);
+  } catch {
+    // the daemon went away: the wait tells what happened
+  } finally {
+    for (const r of restore) r();
+  }
+  return { detached: false };
 }
 
 export function resizer(client: Client, path: string): (h: number, w: number) => void {

@@ -9,10 +9,11 @@ import type { Context } from "../context.ts";
 import { pullWithProgress } from "./registry.ts";
 import { familiarString, parseReference, withDefaultTag } from "../../image/reference.ts";
 import { StreamError } from "../format/json-messages.ts";
-import { detachKeysFlag, detachKeysOption, pumpStreams, resizer } from "./attach-stream.ts";
+import { detachKeysFlag, detachKeysOption, pumpResponse, pumpStreams, resizer } from "./attach-stream.ts";
 import { printJson, printRows, formatInspect } from "../output.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
 import { humanSizeWithPrecision, timeAgo } from "../format/units.ts";
+import { stderr, stdout } from "../stdio.ts";
 
 /** Docker's exit codes for a failed start: 127 not found, 126 cannot invoke, 125 otherwise. */
 function startFailureCode(e: ApiError): number {
@@ -34,20 +35,20 @@ function pullPolicy(f: Record<string, any>): "always" | "missing" | "never" {
 async function createContainer(ctx: Context, f: Record<string, any>, args: string[]): Promise<string> {
   const client = await ctx.client();
   const policy = pullPolicy(f);
-  const pull = () => pullWithProgress(ctx, args[0]!, { platform: f.platform, out: process.stderr }).catch((e) => {
+  const pull = () => pullWithProgress(ctx, args[0]!, { platform: f.platform, out: stderr }).catch((e) => {
     throw e instanceof StreamError ? new ApiError(500, e.message) : e;
   });
   if (policy === "always") await pull();
   const create = async () => {
     const res = await client.json("POST", "/containers/create", { query: { name: f.name, platform: f.platform }, json: createBody(f, args) });
-    for (const w of res.Warnings ?? []) process.stderr.write(`WARNING: ${w}\n`);
+    for (const w of res.Warnings ?? []) stderr.write(`WARNING: ${w}\n`);
     return res.Id as string;
   };
   try {
     return await create();
   } catch (e) {
     if (!(e instanceof ApiError && e.status === 404 && /No such image/.test(e.message)) || policy !== "missing") throw e;
-    process.stderr.write(`Unable to find image '${familiarString(withDefaultTag(parseReference(args[0]!)))}' locally\n`);
+    stderr.write(`Unable to find image '${familiarString(withDefaultTag(parseReference(args[0]!)))}' locally\n`);
     await pull();
     return create();
   }
@@ -71,7 +72,7 @@ export const runCommand: Command = {
       id = await createContainer(ctx, f, args);
     } catch (e) {
       if (e instanceof ApiError) {
-        process.stderr.write(`berth: Error response from daemon: ${e.message}.\nSee 'berth run --help'.\n`);
+        stderr.write(`berth: Error response from daemon: ${e.message}.\nSee 'berth run --help'.\n`);
         return 125;
       }
       throw e;
@@ -81,7 +82,7 @@ export const runCommand: Command = {
         await client.request("POST", `/containers/${id}/start`);
       } catch (e) {
         if (e instanceof ApiError) {
-          process.stderr.write(`berth: Error response from daemon: ${e.message}.\n`);
+          stderr.write(`berth: Error response from daemon: ${e.message}.\n`);
           return startFailureCode(e);
         }
         throw e;
@@ -89,18 +90,30 @@ export const runCommand: Command = {
       ctx.out(id);
       return 0;
     }
-    const detach = detachKeysOption(f["detach-keys"], ctx.globals.configDir);
-    const attached = await hijack(client, `/containers/${id}/attach`, { stream: true, stdin: f.interactive, stdout: true, stderr: true, detachKeys: detach.spec });
+    const streams = { tty: f.tty, stdin: f.interactive, resize: resizer(client, `/containers/${id}/resize`) };
+    const query = { stream: true, stdout: true, stderr: true };
+    let attached: Awaited<ReturnType<typeof hijack>> | undefined;
+    let output: Response | undefined;
+    let pumping: Promise<{ detached: boolean }>;
+    // The daemon has the attachment in place once the answer's head is here: nothing is missed.
+    if (f.interactive) {
+      const detach = detachKeysOption(f["detach-keys"], ctx.globals.configDir);
+      attached = await hijack(client, `/containers/${id}/attach`, { ...query, stdin: true, detachKeys: detach.spec });
+      pumping = pumpStreams(attached.socket, attached.head, { ...streams, detachKeys: detach.keys });
+    } else {
+      output = await client.request("POST", `/containers/${id}/attach`, { query });
+      pumping = pumpResponse(output, streams);
+    }
     const stopWaiting = new AbortController();
     const waitRes = client.request("POST", `/containers/${id}/wait`, { query: { condition: f.rm ? "removed" : "next-exit" }, signal: stopWaiting.signal });
     waitRes.catch(() => {});
-    const pumping = pumpStreams(attached.socket, attached.head, { tty: f.tty, stdin: f.interactive, resize: resizer(client, `/containers/${id}/resize`), detachKeys: detach.keys });
     try {
       await client.request("POST", `/containers/${id}/start`);
     } catch (e) {
-      attached.socket.destroy();
+      attached?.socket.destroy();
+      void output?.body?.cancel().catch(() => {});
       if (e instanceof ApiError) {
-        process.stderr.write(`berth: Error response from daemon: ${e.message}.\n`);
+        stderr.write(`berth: Error response from daemon: ${e.message}.\n`);
         if (f.rm) await client.request("DELETE", `/containers/${id}`, { query: { force: true } }).catch(() => {});
         return startFailureCode(e);
       }
@@ -275,8 +288,8 @@ export const logsCommand: Command = {
     const res = await client.request("GET", `/containers/${name}/logs`, {
       query: { stdout: true, stderr: true, follow: f.follow, tail: f.tail, timestamps: f.timestamps, details: f.details, since: relTime(f.since), until: relTime(f.until) },
     });
-    const out = (b: Uint8Array) => void process.stdout.write(b);
-    const feed = info.Config.Tty ? out : demuxer(out, (b) => void process.stderr.write(b));
+    const out = (b: Uint8Array) => void stdout.write(b);
+    const feed = info.Config.Tty ? out : demuxer(out, (b) => void stderr.write(b));
     for await (const chunk of res.body as any) feed(chunk);
     return 0;
   },
@@ -331,7 +344,7 @@ export const psCommand: Command = {
       return 0;
     }
     const def = `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${f.size ? "\t{{.Size}}" : ""}`;
-    process.stdout.write(printRows(f.format, def, rows, {
+    stdout.write(printRows(f.format, def, rows, {
       ID: "CONTAINER ID", Image: "IMAGE", Command: "COMMAND", CreatedAt: "CREATED AT", RunningFor: "CREATED", Ports: "PORTS", State: "STATE", Status: "STATUS", Size: "SIZE", Names: "NAMES", Labels: "LABELS", Mounts: "MOUNTS", Networks: "NETWORKS",
     }, "*formatter.ContainerContext"));
     return 0;
@@ -370,7 +383,7 @@ export const inspectCommand: Command = {
       } else results.push(found);
     }
     if (f.format) for (const r of results) ctx.out(formatInspect(f.format, r).replace(/\n$/, ""));
-    else process.stdout.write(printJson(results));
+    else stdout.write(printJson(results));
     return failed ? 1 : 0;
   },
 };
@@ -378,7 +391,7 @@ export const inspectCommand: Command = {
 /** Docker's confirmation prompt; true when the user agreed (or -f was given). */
 export async function confirmed(force: boolean, warning: string): Promise<boolean> {
   if (force) return true;
-  process.stdout.write(`${warning}\nAre you sure you want to continue? [y/N] `);
+  stdout.write(`${warning}\nAre you sure you want to continue? [y/N] `);
   const answer = await new Promise<string>((r) => {
     process.stdin.once("data", (d) => r(String(d)));
     process.stdin.once("end", () => r(""));

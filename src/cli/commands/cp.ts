@@ -7,6 +7,7 @@ import { ApiError } from "../../client/client.ts";
 import { applyLayer } from "../../layer/apply.ts";
 import { pathEntries } from "../../layer/diff.ts";
 import { tarStream } from "../../layer/tar/write.ts";
+import { stdout } from "../stdio.ts";
 
 function splitContainerPath(arg: string): { container?: string; path: string } {
   const i = arg.indexOf(":");
@@ -30,7 +31,7 @@ export const cpCommand: Command = {
     if (src.container) {
       const res = await client.request("GET", `/containers/${src.container}/archive`, { query: { path: src.path } });
       if (dst.path === "-") {
-        for await (const chunk of res.body as any) process.stdout.write(chunk);
+        for await (const chunk of res.body as any) stdout.write(chunk);
         return 0;
       }
       const target = resolve(dst.path);
@@ -78,10 +79,10 @@ export const exportCommand: Command = {
   minArgs: 1,
   maxArgs: 1,
   async run(ctx, f, [name]) {
-    if (!f.output && process.stdout.isTTY) throw new Error("cowardly refusing to save to a terminal. Use the -o flag or redirect");
+    if (!f.output && stdout.isTTY) throw new Error("cowardly refusing to save to a terminal. Use the -o flag or redirect");
     const res = await (await ctx.client()).request("GET", `/containers/${name}/export`);
     if (f.output) await Bun.write(f.output, res);
-    else for await (const chunk of res.body as any) await new Promise<void>((r) => process.stdout.write(chunk, () => r()));
+    else for await (const chunk of res.body as any) stdout.write(chunk);
     return 0;
   },
 };

@@ -7,6 +7,7 @@ import { jsonMessages, ApiError } from "../../client/client.ts";
 import { formatInspect, goTimeString, printJson, printRows, rfc3339 } from "../output.ts";
 import { humanSize, humanSizeWithPrecision, timeAgo } from "../format/units.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
+import { stdout } from "../stdio.ts";
 
 /** Fails the way docker does ("open X: no such file or directory") before any request is sent. */
 function openOrThrow(path: string): void {
@@ -73,7 +74,7 @@ export const imagesCommand: Command = {
     const def = f.digests
       ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
       : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
-    process.stdout.write(printRows(f.format, def, rows, {
+    stdout.write(printRows(f.format, def, rows, {
       ID: "IMAGE ID", Repository: "REPOSITORY", Tag: "TAG", Digest: "DIGEST", CreatedSince: "CREATED", CreatedAt: "CREATED AT", Size: "SIZE", Containers: "CONTAINERS", SharedSize: "SHARED SIZE", UniqueSize: "UNIQUE SIZE",
     }, "*formatter.imageContext"));
     return 0;
@@ -98,7 +99,7 @@ export const loadCommand: Command = {
     const res = await (await ctx.client()).request("POST", "/images/load", { query: { quiet: f.quiet }, body: body as any, headers: { "Content-Type": "application/x-tar" } });
     for await (const m of jsonMessages(res)) {
       if (m.error) throw new Error(m.error);
-      if (m.stream) process.stdout.write(m.stream);
+      if (m.stream) stdout.write(m.stream);
     }
     return 0;
   },
@@ -111,7 +112,7 @@ export const saveCommand: Command = {
   flags: [{ name: "output", short: "o", type: "string", help: "Write to a file, instead of STDOUT" }],
   minArgs: 1,
   async run(ctx, f, args) {
-    if (!f.output && process.stdout.isTTY) {
+    if (!f.output && stdout.isTTY) {
       throw new Error("cowardly refusing to save to a terminal. Use the -o flag or redirect");
     }
     const res = await (await ctx.client()).request("GET", "/images/get", { query: { names: args } });
@@ -126,7 +127,7 @@ export const saveCommand: Command = {
         throw e;
       }
     } else {
-      for await (const chunk of res.body as any) await new Promise<void>((r) => process.stdout.write(chunk, () => r()));
+      for await (const chunk of res.body as any) stdout.write(chunk);
     }
     return 0;
   },
@@ -233,7 +234,7 @@ export const historyCommand: Command = {
       };
     });
     const created = f.human ? "{{.CreatedSince}}" : "{{.CreatedAt}}";
-    process.stdout.write(printRows(f.format, `table {{.ID}}\t${created}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}`, rows, {
+    stdout.write(printRows(f.format, `table {{.ID}}\t${created}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}`, rows, {
       ID: "IMAGE", CreatedSince: "CREATED", CreatedAt: "CREATED AT", CreatedBy: "CREATED BY", Size: "SIZE", Comment: "COMMENT",
     }, "*formatter.historyContext"));
     return 0;
@@ -260,7 +261,7 @@ export const imageInspectCommand: Command = {
       }
     }
     if (f.format) for (const r of results) ctx.out(formatInspect(f.format, r).replace(/\n$/, ""));
-    else process.stdout.write(printJson(results));
+    else stdout.write(printJson(results));
     return failed ? 1 : 0;
   },
 };

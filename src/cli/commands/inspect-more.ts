@@ -5,6 +5,7 @@ import { ApiError } from "../../client/client.ts";
 import { hijack } from "../../client/hijack.ts";
 import { detachKeysFlag, detachKeysOption, pumpStreams, resizer } from "./attach-stream.ts";
 import { parseBytes } from "../format/units.ts";
+import { stdout } from "../stdio.ts";
 
 function eachName(path: (n: string) => string, description: string, name: string): Command {
   return {
@@ -44,7 +45,7 @@ export const topCommand: Command = {
   async run(ctx, _f, [name]) {
     const r = await (await ctx.client()).json("GET", `/containers/${name}/top`);
     const lines = [r.Titles.join("\t"), ...r.Processes.map((p: string[]) => p.join("\t"))];
-    process.stdout.write(tabwrite(lines.join("\n") + "\n"));
+    stdout.write(tabwrite(lines.join("\n") + "\n"));
     return 0;
   },
 };

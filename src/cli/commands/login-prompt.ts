@@ -1,6 +1,7 @@
 // Where `login` gets its username and password: flags, --password-stdin, or
 // prompts on the terminal (the password read without echo).
 import type { Context } from "../context.ts";
+import { stderr } from "../stdio.ts";
 
 async function readAll(stream: NodeJS.ReadStream): Promise<string> {
   const parts: Buffer[] = [];
@@ -10,7 +11,7 @@ async function readAll(stream: NodeJS.ReadStream): Promise<string> {
 
 /** One line from the terminal; `echo` false reads in raw mode and prints nothing. */
 function promptLine(question: string, echo: boolean): Promise<string> {
-  process.stderr.write(question);
+  stderr.write(question);
   const stdin = process.stdin;
   return new Promise((resolve, reject) => {
     let line = "";
@@ -20,7 +21,7 @@ function promptLine(question: string, echo: boolean): Promise<string> {
       stdin.off("data", onData);
       if (!echo) {
         stdin.setRawMode(false);
-        process.stderr.write("\n");
+        stderr.write("\n");
       }
       stdin.pause();
       err ? reject(err) : resolve(line);

@@ -1,8 +1,6 @@
 // `berth registry serve` and `berth registry gc`: the built-in OCI registry.
 import type { Command } from "../command.ts";
 import { UsageError } from "../flags.ts";
-import { createRegistryServer, parseAddr } from "../../registry/server/index.ts";
-import { gc } from "../../registry/server/gc.ts";
 
 const DEFAULT_ROOT = "/var/lib/berth-registry";
 const rootFlag = { name: "root", type: "string" as const, default: DEFAULT_ROOT, help: "Storage directory" };
@@ -21,6 +19,8 @@ export const registryServeCommand: Command = {
   maxArgs: 0,
   async run(ctx, f) {
     if (!!f["tls-cert"] !== !!f["tls-key"]) throw new UsageError("--tls-cert and --tls-key must be given together");
+    // The server is loaded only by the commands that run it (start-up of every other command).
+    const { createRegistryServer, parseAddr } = await import("../../registry/server/index.ts");
     parseAddr(f.addr);
     const server = await createRegistryServer({
       root: f.root,
@@ -50,6 +50,7 @@ export const registryGcCommand: Command = {
   ],
   maxArgs: 0,
   async run(ctx, f) {
+    const { gc } = await import("../../registry/server/gc.ts");
     const r = await gc(f.root, { deleteUntagged: f["delete-untagged"], dryRun: f["dry-run"] });
     for (const m of r.deletedManifests) ctx.out(`manifest eligible for deletion: ${m.repository}@${m.digest}`);
     for (const d of r.deletedBlobs) ctx.out(`blob eligible for deletion: ${d}`);

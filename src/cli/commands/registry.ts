@@ -12,9 +12,10 @@ import { authHeaderFor, registryOf } from "../registry-auth.ts";
 import { readCredentialsInput } from "./login-prompt.ts";
 import { credentialKey, dockerConfigDir, eraseCredentials, readDockerConfig, storeCredentials } from "../../registry/client/index.ts";
 import { join } from "node:path";
+import { stdout, type Output } from "../stdio.ts";
 
 /** Progress to a stream: the terminal form when that stream is a terminal. */
-function display(res: Response, stream: NodeJS.WriteStream, onAux?: (aux: any) => void): Promise<void> {
+function display(res: Response, stream: Output, onAux?: (aux: any) => void): Promise<void> {
   return displayJsonMessages(jsonMessages(res), {
     write: (t) => void stream.write(t), terminal: !!stream.isTTY, columns: stream.columns, onAux,
   });
@@ -24,7 +25,7 @@ function display(res: Response, stream: NodeJS.WriteStream, onAux?: (aux: any) =
  * POST /images/create for one reference (or all tags), rendering progress on
  * `out`; returns the name docker prints last.
  */
-export async function pullWithProgress(ctx: Context, name: string, opts: { platform?: string; allTags?: boolean; quiet?: boolean; out: NodeJS.WriteStream }): Promise<string> {
+export async function pullWithProgress(ctx: Context, name: string, opts: { platform?: string; allTags?: boolean; quiet?: boolean; out: Output }): Promise<string> {
   const parsed = parseReference(name);
   const ref = opts.allTags ? parsed : withDefaultTag(parsed);
   const tag = ref.digest ?? ref.tag;
@@ -53,7 +54,7 @@ export const pullCommand: Command = {
     const ref = parseReference(name!);
     if (f["all-tags"] && (ref.tag !== undefined || ref.digest !== undefined)) throw new Error("tag can't be used with --all-tags/-a");
     if (!f["all-tags"] && ref.tag === undefined && ref.digest === undefined && !f.quiet) ctx.out("Using default tag: latest");
-    const shown = await pullWithProgress(ctx, name!, { platform: f.platform, allTags: f["all-tags"], quiet: f.quiet, out: process.stdout });
+    const shown = await pullWithProgress(ctx, name!, { platform: f.platform, allTags: f["all-tags"], quiet: f.quiet, out: stdout });
     ctx.out(shown);
     return 0;
   },
@@ -88,7 +89,7 @@ export const pushCommand: Command = {
       for await (const m of jsonMessages(res)) if (m.error) throw new Error(m.errorDetail?.message ?? m.error);
       ctx.out(f["all-tags"] ? familiarRepository(ref) : `${familiarRepository(ref)}:${tag}`);
     } else {
-      await display(res, process.stdout);
+      await display(res, stdout);
     }
     return 0;
   },
@@ -166,7 +167,7 @@ export const searchCommand: Command = {
         IsAutomated: r.is_automated ? "[OK]" : "",
       };
     });
-    process.stdout.write(printRows(f.format, "table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}", rows, {
+    stdout.write(printRows(f.format, "table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}", rows, {
       Name: "NAME", Description: "DESCRIPTION", StarCount: "STARS", IsOfficial: "OFFICIAL", IsAutomated: "AUTOMATED",
     }, "*formatter.searchContext"));
     return 0;

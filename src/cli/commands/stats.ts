@@ -4,6 +4,7 @@ import { formatFlag } from "../command.ts";
 import { printRows } from "../output.ts";
 import { bytesSize } from "../format/units.ts";
 import { jsonMessages } from "../../client/client.ts";
+import { stdout } from "../stdio.ts";
 
 function row(s: any): Record<string, unknown> {
   const cpuDelta = (s.cpu_stats?.cpu_usage?.total_usage ?? 0) - (s.precpu_stats?.cpu_usage?.total_usage ?? 0);
@@ -42,11 +43,11 @@ export const statsCommand: Command = {
     const ids: string[] = args.length ? args : (await client.json("GET", "/containers/json", { query: { all: f.all } })).map((c: any) => c.Id);
     const once = async () => Promise.all(ids.map((id) => client.json("GET", `/containers/${id}/stats`, { query: { stream: "0" } })));
     if (f["no-stream"]) {
-      process.stdout.write(printRows(f.format, tableFormat, (await once()).map(row), headers));
+      stdout.write(printRows(f.format, tableFormat, (await once()).map(row), headers));
       return 0;
     }
     const latest = new Map<string, any>();
-    const render = () => process.stdout.write("\x1b[2J\x1b[H" + printRows(f.format, tableFormat, ids.map((id) => latest.get(id)).filter(Boolean).map(row), headers));
+    const render = () => stdout.write("\x1b[2J\x1b[H" + printRows(f.format, tableFormat, ids.map((id) => latest.get(id)).filter(Boolean).map(row), headers));
     await Promise.all(ids.map(async (id) => {
       const res = await client.request("GET", `/containers/${id}/stats`, { query: { stream: "1" } });
       for await (const s of jsonMessages(res)) {

@@ -6,6 +6,7 @@ import { jsonMessages } from "../../client/client.ts";
 import { configFromFlags } from "../../daemon/config.ts";
 import { humanSize } from "../format/units.ts";
 import { printRows } from "../output.ts";
+import { stdout } from "../stdio.ts";
 
 export const daemonCommand: Command = {
   names: ["daemon"],
@@ -104,7 +105,7 @@ export const dfCommand: Command = {
       { Type: "Local Volumes", TotalCount: "0", Active: "0", Size: "0B", Reclaimable: "0B" },
       { Type: "Build Cache", TotalCount: "0", Active: "0", Size: "0B", Reclaimable: "0B" },
     ];
-    process.stdout.write(printRows(f.format, "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", rows, {
+    stdout.write(printRows(f.format, "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", rows, {
       Type: "TYPE", TotalCount: "TOTAL", Active: "ACTIVE", Size: "SIZE", Reclaimable: "RECLAIMABLE",
     }, "*formatter.diskUsageImagesContext"));
     return 0;

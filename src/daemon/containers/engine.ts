@@ -2,7 +2,8 @@
 // rename, remove, prune. Metadata lives in the store's database; everything a
 // running container needs lives in its directory, which the runtime's shim
 // owns while the container runs (so containers outlive the daemon).
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { availableParallelism, hostname as hostHostname } from "node:os";
 import { ConflictError, InvalidParameterError, NotFoundError } from "../../errors.ts";
@@ -394,7 +395,7 @@ export class ContainerEngine {
     this.busy.add(c.id);
     try {
       this.records.remove(c.id);
-      rmSync(this.paths(c).root, { recursive: true, force: true });
+      discardDir(this.paths(c).root, join(this.store.root, "tmp", `removed-${c.id}`));
     } finally {
       this.busy.delete(c.id);
     }
@@ -432,3 +433,17 @@ export class ContainerEngine {
   }
 }
 
+/**
+ * Takes a directory out of sight at once (a rename) and deletes it in the
+ * background, so a removal (`run --rm`) does not wait for the files to go.
+ * What an interrupted deletion leaves in tmp/ goes at the next daemon start.
+ */
+function discardDir(dir: string, trash: string): void {
+  try {
+    renameSync(dir, trash);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  void rm(trash, { recursive: true, force: true }).catch(() => {});
+}

@@ -1,7 +1,8 @@
 // Exec sessions: `POST /containers/{id}/exec` records one, `/exec/{id}/start`
 // runs it through the runtime's two exec stages and streams its stdio, and
 // `/exec/{id}/json` reports it. Sessions are kept in the store (exec-records.ts).
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { nodeChildProcess } from "../../builtins.ts";
 import { writeFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Socket } from "node:net";
@@ -47,7 +48,7 @@ export class ExecManager {
   /** fd 3 carries control lines to stage 1: first the config file for a standby, then terminal sizes. */
   private spawnStage1(file?: string): ChildProcess {
     const [cmd, ...pre] = selfCommand();
-    const child = spawn(cmd!, [...pre, "__exec", file ?? "--standby"], { stdio: ["pipe", "pipe", "pipe", "pipe"] });
+    const child = nodeChildProcess().spawn(cmd!, [...pre, "__exec", file ?? "--standby"], { stdio: ["pipe", "pipe", "pipe", "pipe"] });
     for (const s of [child.stdin, child.stdout, child.stderr, child.stdio[3]]) s?.on("error", () => {});
     return child;
   }

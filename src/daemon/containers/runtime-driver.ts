@@ -1,14 +1,18 @@
 // The engine's side of the runtime: spawns a detached shim per container run,
 // reads the state it records, and talks to its attach socket.
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, watch, writeFileSync } from "node:fs";
-import net from "node:net";
+import type { ChildProcess } from "node:child_process";
+import { nodeChildProcess, nodeNet } from "../../builtins.ts";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, watch, writeFileSync } from "node:fs";
+import type net from "node:net";
 import { join } from "node:path";
 import { selfCommand } from "../../self.ts";
 import { readState, statePath } from "../../runtime/shim/state.ts";
 import { cgroupVersion } from "../../runtime/cgroups.ts";
 import { sweepStandbyCgroups } from "../../runtime/cgroups/index.ts";
-import { mount, umount2 } from "../../runtime/libc.ts";
+import { mount, setProcessNice, umount2 } from "../../runtime/libc.ts";
+
+/** The standby shim's nice value until it has work. */
+const standbyNice = 10;
 import type { RuntimeDriver, RuntimeExit, RuntimeStatus } from "./driver.ts";
 import type { DaemonConfig } from "../config.ts";
 import { BerthError } from "../../errors.ts";
@@ -64,19 +68,26 @@ export class ShimDriver implements RuntimeDriver {
 
   private spawnShim(argv?: string[]): ChildProcess {
     const [cmd, ...pre] = selfCommand();
-    return spawn(cmd!, [...pre, "__shim", ...(argv ?? ["--standby"])], {
+    return nodeChildProcess().spawn(cmd!, [...pre, "__shim", ...(argv ?? ["--standby", join(this.execRoot, "s")])], {
       detached: true,
       stdio: [argv ? "ignore" : "pipe", "pipe", "ignore"],
       cwd: "/",
     });
   }
 
-  /** The standby shim with these arguments (a fresh one is made ready behind it), or a cold one. */
-  private takeShim(argv: string[]): ChildProcess {
+  /** The standby shim, if one is alive (a fresh one is made ready behind it). */
+  private takeStandby(): ChildProcess | undefined {
     const ready = this.standby;
     this.standby = undefined;
     if (this.warm) setImmediate(() => this.refill());
-    if (ready && ready.exitCode === null && ready.signalCode === null && ready.stdin?.writable) {
+    if (ready && ready.exitCode === null && ready.signalCode === null && ready.stdin?.writable) return ready;
+    ready?.stdin?.end();
+    return undefined;
+  }
+
+  /** The standby with these arguments, or a cold shim. */
+  private assign(ready: ChildProcess | undefined, argv: string[]): ChildProcess {
+    if (ready?.stdin?.writable) {
       ready.stdin.end(JSON.stringify(argv) + "\n");
       return ready;
     }
@@ -87,6 +98,8 @@ export class ShimDriver implements RuntimeDriver {
   private refill(): void {
     if (this.standby || this.closed) return;
     const s = this.spawnShim();
+    // It boots beside a container start that needs the CPU more; it takes normal priority with its work.
+    if (s.pid) setProcessNice(s.pid, standbyNice);
     s.stdin!.on("error", () => {});
     s.once("exit", () => {
       if (this.standby === s) this.standby = undefined;
@@ -101,6 +114,12 @@ export class ShimDriver implements RuntimeDriver {
   /** Keep a standby shim ready from now on. */
   keepWarm(): void {
     sweepStandbyCgroups();
+    // Sockets of standbys that died without cleaning up (killed with the daemon's process group).
+    const dir = join(this.execRoot, "s");
+    for (const name of readdirSync(dir)) {
+      const pid = /^standby-(\d+)\.sock$/.exec(name)?.[1];
+      if (pid && !isAlive(Number(pid))) rmSync(join(dir, name), { force: true });
+    }
     this.warm = true;
     this.refill();
   }
@@ -124,13 +143,19 @@ export class ShimDriver implements RuntimeDriver {
     writeFileSync(join(dir, "config.json"), JSON.stringify(spec));
     rmSync(statePath(dir), { force: true });
     const sock = this.socketPath(dir);
-    const shim = this.takeShim([dir, sock, String(attachments.length)]);
+    const ready = this.takeStandby();
+    // The standby already listens: its attachments connect before it gets its work and
+    // are waiting when it looks for them, which saves the shim a round trip to us.
+    const early = ready && attachments.length ? await connectAll(join(this.execRoot, "s", `standby-${ready.pid}.sock`), attachments.length) : undefined;
+    const shim = this.assign(ready, [dir, sock, String(attachments.length)]);
+    if (early && shim === ready) attachments.forEach((attach, i) => attach(early[i]!));
+    else early?.forEach((s) => s.destroy());
     const lines = readLines(shim.stdout!);
     const first = await lines.next();
     if (first.value !== "listening") {
       throw new StartFailure(`container shim failed to start (${first.value ?? "no answer"})`, 125);
     }
-    for (const attach of attachments) attach(net.connect({ path: sock, allowHalfOpen: true }));
+    if (!early || shim !== ready) for (const attach of attachments) attach(nodeNet().connect({ path: sock, allowHalfOpen: true }));
     const second = await lines.next();
     shim.stdout!.destroy();
     shim.unref();
@@ -166,7 +191,7 @@ export class ShimDriver implements RuntimeDriver {
   }
 
   connect(dir: string): net.Socket {
-    return net.connect({ path: this.socketPath(dir), allowHalfOpen: true });
+    return nodeNet().connect({ path: this.socketPath(dir), allowHalfOpen: true });
   }
 
   async waitExit(dir: string, abort?: AbortSignal): Promise<RuntimeExit> {
@@ -192,6 +217,18 @@ export class ShimDriver implements RuntimeDriver {
       }
     }
   }
+}
+
+/** `n` connections to a listening unix socket, or none if any fails (a standby not listening yet). */
+function connectAll(path: string, n: number): Promise<net.Socket[] | undefined> {
+  const socks = Array.from({ length: n }, () => nodeNet().connect({ path, allowHalfOpen: true }));
+  return Promise.all(socks.map((s) => new Promise<void>((resolve, reject) => s.once("connect", resolve).once("error", reject)))).then(
+    () => socks,
+    () => {
+      for (const s of socks) s.destroy();
+      return undefined;
+    },
+  );
 }
 
 async function* readLines(stream: NodeJS.ReadableStream): AsyncGenerator<string> {

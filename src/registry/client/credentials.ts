@@ -5,7 +5,7 @@
 import { homedir } from "node:os";
 import { join, dirname } from "node:path";
 import { mkdirSync, readFileSync, renameSync, writeFileSync, chmodSync, openSync, fsyncSync, closeSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../../builtins.ts";
 import { BerthError, InvalidParameterError } from "../../errors.ts";
 
 export interface Credentials {
@@ -111,7 +111,7 @@ export function getCredentials(domain: string, dir = dockerConfigDir()): Credent
 function writeDockerConfig(dir: string, cfg: ConfigFile): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, "config.json");
-  const tmp = join(dirname(file), `.config.json.${randomBytes(6).toString("hex")}`);
+  const tmp = join(dirname(file), `.config.json.${randomHex(6)}`);
   writeFileSync(tmp, JSON.stringify(cfg, null, "\t") + "\n", { mode: 0o600 });
   chmodSync(tmp, 0o600);
   const fd = openSync(tmp, "r");

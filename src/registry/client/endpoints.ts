@@ -1,7 +1,7 @@
 // Where a registry domain is reached: docker.io → registry-1.docker.io (after
 // its mirrors, for pulls); plain HTTP or unverified TLS only for loopback and
 // --insecure-registry entries (CIDRs, host or host:port), as dockerd decides.
-import { BlockList, isIP } from "node:net";
+import { nodeNet } from "../../builtins.ts";
 
 export interface Endpoint {
   /** The reference's domain: "docker.io", "localhost:5000". */
@@ -32,7 +32,7 @@ function hostname(hostport: string): string {
 
 export function isLoopbackHost(hostport: string): boolean {
   const h = hostname(hostport).toLowerCase();
-  return h === "localhost" || h === "::1" || (isIP(h) === 4 && h.startsWith("127."));
+  return h === "localhost" || h === "::1" || (nodeNet().isIP(h) === 4 && h.startsWith("127."));
 }
 
 export function isInsecureRegistry(hostport: string, insecure: string[] = []): boolean {
@@ -42,9 +42,9 @@ export function isInsecureRegistry(hostport: string, insecure: string[] = []): b
     const e = entry.replace(/^https?:\/\//, "").replace(/\/$/, "");
     const cidr = /^([0-9a-fA-F.:]+)\/(\d{1,3})$/.exec(e);
     if (cidr) {
-      const family = isIP(cidr[1]!);
-      if (family === 0 || isIP(h) !== family) continue;
-      const list = new BlockList();
+      const family = nodeNet().isIP(cidr[1]!);
+      if (family === 0 || nodeNet().isIP(h) !== family) continue;
+      const list = new (nodeNet().BlockList)();
       try {
         list.addSubnet(cidr[1]!, Number(cidr[2]), family === 4 ? "ipv4" : "ipv6");
       } catch {

@@ -3,7 +3,7 @@
 // the password, because bcrypt costs tens of ms and clients send credentials
 // on every request. The file is re-read when it changes.
 import { statSync, readFileSync } from "node:fs";
-import { createHash, timingSafeEqual } from "node:crypto";
+import { nodeCrypto } from "../../builtins.ts";
 
 export const BASIC_REALM = "berth-registry";
 
@@ -34,15 +34,15 @@ export class Htpasswd {
     this.reload();
     const hash = this.users.get(user);
     if (!hash) return false;
-    const key = createHash("sha256").update(`${user}\0${password}`).digest("hex");
+    const key = new Bun.CryptoHasher("sha256").update(`${user}\0${password}`).digest("hex");
     if (this.verified.get(user) === key) return true;
     let ok = false;
     if (/^\$2[abxy]\$/.test(hash)) {
       ok = await Bun.password.verify(password, hash.replace(/^\$2[xy]\$/, "$2b$"), "bcrypt").catch(() => false);
     } else if (hash.startsWith("{SHA}")) {
       const want = Buffer.from(hash.slice(5), "base64");
-      const got = createHash("sha1").update(password).digest();
-      ok = want.length === got.length && timingSafeEqual(want, got);
+      const got = Buffer.from(new Bun.CryptoHasher("sha1").update(password).digest());
+      ok = want.length === got.length && nodeCrypto().timingSafeEqual(want, got);
     }
     if (ok) this.verified.set(user, key);
     return ok;

@@ -1,7 +1,7 @@
 // Serves the registry app with node:http / node:https (Bun's), streaming
 // request and response bodies (blobs can be GBs).
-import http from "node:http";
-import https from "node:https";
+import type http from "node:http";
+import { nodeHttp, nodeHttps } from "../../builtins.ts";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { Hono } from "hono";
@@ -89,8 +89,8 @@ export async function serve(app: Hono, host: string, port: number, tls?: TlsFile
     });
   };
   const server = tls
-    ? https.createServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, handler)
-    : http.createServer(handler);
+    ? nodeHttps().createServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, handler)
+    : nodeHttp().createServer(handler);
   server.requestTimeout = 0;
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, host, () => resolve()));
   const addr = server.address() as AddressInfo;

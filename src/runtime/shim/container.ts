@@ -13,7 +13,7 @@ import { selfCommand } from "../../self.ts";
 import { writeState, nowRfc3339, type ShimState } from "./state.ts";
 import { LogWriter } from "./log.ts";
 import { superviseStart } from "../process.ts";
-import { Session, relay, drain, exitCodeOf, report, signalNumber } from "./session.ts";
+import { Session, StandbyListener, relay, drain, exitCodeOf, report, signalNumber } from "./session.ts";
 
 type Proc = ReturnType<typeof Bun.spawn>;
 
@@ -37,6 +37,8 @@ export interface Prepared {
   init: Proc;
   /** berth/standby-<pid>, holding `init`; renamed to the container's cgroup. */
   cgroup: Cgroup;
+  /** The attach socket, already listening in the daemon's socket directory (renamed on use). */
+  listener?: StandbyListener;
 }
 
 /**
@@ -44,7 +46,7 @@ export interface Prepared {
  * every stdio a pipe (the shim closes what the container turns out not to
  * use), already in a cgroup of its own, since making cgroups is slow on v1.
  */
-export function prepareStandby(): Prepared {
+export async function prepareStandby(socketDir?: string): Promise<Prepared> {
   const cgroup = openCgroup(`berth/standby-${process.pid}`);
   cgroup.create();
   const init = spawnInit(["--standby"], ["pipe", "pipe", "pipe", "pipe"]);
@@ -55,12 +57,21 @@ export function prepareStandby(): Prepared {
     cgroup.remove();
     throw e;
   }
-  return { init, cgroup };
+  let listener: StandbyListener | undefined;
+  if (socketDir) {
+    try {
+      listener = await StandbyListener.open(join(socketDir, `standby-${process.pid}.sock`));
+    } catch {
+      // The container's own socket is made when it starts.
+    }
+  }
+  return { init, cgroup, listener };
 }
 
 /** A standby that will not be used: its init and cgroup go. */
 export function discardStandby(p: Prepared): void {
   p.init.kill(9);
+  p.listener?.discard();
   try {
     p.cgroup.remove();
   } catch {}
@@ -70,7 +81,9 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
   const ready = prepared?.init;
   const [dir, socketArg, attachCountRaw] = argv as [string, string?, string?];
   const spec: RuntimeSpec = resolveSpec(dir, JSON.parse(readFileSync(join(dir, "config.json"), "utf8")));
-  const session = await Session.open(socketArg || join(dir, "attach.sock"), spec.tty, Number(attachCountRaw) || 0);
+  const standbySocket = socketArg ? prepared?.listener : undefined;
+  if (!standbySocket) prepared?.listener?.discard();
+  const session = await Session.open(socketArg || join(dir, "attach.sock"), spec.tty, Number(attachCountRaw) || 0, standbySocket);
   const hub = session.hub;
   const cgroup = openCgroup(spec.cgroupPath, spec.resources);
   const log = new LogWriter(spec.logPath);

@@ -2,8 +2,9 @@
 // before the program starts, so a `run -a` client misses nothing), the
 // line reported to whoever spawned the shim, and the copying of the
 // program's output and input between its pipes or PTY and the clients.
-import { createReadStream, rmSync, writeSync } from "node:fs";
-import net from "node:net";
+import { createReadStream, renameSync, rmSync, writeSync } from "node:fs";
+import type net from "node:net";
+import { nodeNet } from "../../builtins.ts";
 import * as c from "../libc.ts";
 import { AttachHub } from "./attach.ts";
 import { shortSocketPath } from "./socket.ts";
@@ -35,24 +36,71 @@ export function signalNumber(sig: string | number): number {
   return n;
 }
 
+/**
+ * A standby shim's attach socket, listening before its container is known so
+ * that the daemon can connect its attachments while it hands the work over.
+ * Connections wait here until the session that takes the socket accepts them.
+ */
+export class StandbyListener {
+  readonly server: net.Server;
+  private pending: net.Socket[] = [];
+  private accept?: (sock: net.Socket) => void;
+
+  private constructor(readonly path: string) {
+    this.server = nodeNet().createServer({ allowHalfOpen: true }, (sock) => (this.accept ? this.accept(sock) : this.pending.push(sock)));
+  }
+
+  /** Resolves once the socket listens (connections then queue in the kernel even while this process blocks). */
+  static async open(path: string): Promise<StandbyListener> {
+    const l = new StandbyListener(path);
+    rmSync(path, { force: true });
+    await new Promise<void>((resolve, reject) => {
+      l.server.once("error", reject);
+      l.server.listen(shortSocketPath(path), () => resolve());
+    });
+    return l;
+  }
+
+  handTo(accept: (sock: net.Socket) => void): void {
+    this.accept = accept;
+    for (const sock of this.pending.splice(0)) accept(sock);
+  }
+
+  discard(): void {
+    this.server.close();
+    rmSync(this.path, { force: true });
+  }
+}
+
 export class Session {
   readonly hub: AttachHub;
   private server: net.Server;
 
-  private constructor(readonly socketPath: string, tty: boolean) {
+  private constructor(readonly socketPath: string, tty: boolean, standby?: StandbyListener) {
     this.hub = new AttachHub(tty);
+    if (standby) {
+      this.server = standby.server;
+      standby.handTo((sock) => this.hub.accept(sock));
+      return;
+    }
     // Half-open: a client that ends its stdin still receives the output that follows.
-    this.server = net.createServer({ allowHalfOpen: true }, (sock) => this.hub.accept(sock));
+    this.server = nodeNet().createServer({ allowHalfOpen: true }, (sock) => this.hub.accept(sock));
   }
 
-  /** Listens, reports "listening", then waits (≤ 10 s) for the `attachCount` clients announced. */
-  static async open(socketPath: string, tty: boolean, attachCount: number): Promise<Session> {
-    const s = new Session(socketPath, tty);
-    rmSync(socketPath, { force: true });
-    await new Promise<void>((resolve, reject) => {
-      s.server.once("error", reject);
-      s.server.listen(shortSocketPath(socketPath), () => resolve());
-    });
+  /**
+   * Listens (or takes over a standby's socket, renamed to `socketPath`), reports
+   * "listening", then waits (≤ 10 s) for the `attachCount` clients announced.
+   */
+  static async open(socketPath: string, tty: boolean, attachCount: number, standby?: StandbyListener): Promise<Session> {
+    if (standby) renameSync(standby.path, socketPath);
+    const s = new Session(socketPath, tty, standby);
+    if (!standby) {
+      rmSync(socketPath, { force: true });
+      await new Promise<void>((resolve, reject) => {
+        s.server.once("error", reject);
+        s.server.listen(shortSocketPath(socketPath), () => resolve());
+      });
+    }
     report("listening");
     if (attachCount > 0) await s.hub.waitForClients(attachCount, 10_000);
     return s;

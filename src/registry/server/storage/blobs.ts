@@ -4,7 +4,7 @@
 import { mkdirSync, statSync, existsSync } from "node:fs";
 import { open, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../../../builtins.ts";
 import { syncDir } from "./fsutil.ts";
 import { RegistryHttpError } from "../errors.ts";
 
@@ -63,7 +63,7 @@ export class BlobPool {
 
   /** Streams bytes into the pool (monolithic uploads, manifests). */
   async put(source: AsyncIterable<Uint8Array> | Uint8Array, expected: Sha256Digest | undefined, maxSize?: number): Promise<{ digest: Sha256Digest; size: number }> {
-    const tmp = join(this.tmpDir, `put-${randomBytes(8).toString("hex")}`);
+    const tmp = join(this.tmpDir, `put-${randomHex(8)}`);
     const fh = await open(tmp, "wx", 0o644);
     const hasher = new Bun.CryptoHasher("sha256");
     let size = 0;

@@ -2,7 +2,7 @@
 import { closeSync, fsyncSync, openSync } from "node:fs";
 import { open, rename, unlink, readFile, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../../../builtins.ts";
 
 export function syncDir(dir: string): void {
   const fd = openSync(dir, "r");
@@ -17,7 +17,7 @@ export function syncDir(dir: string): void {
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.tmp-${randomBytes(6).toString("hex")}`);
+  const tmp = join(dir, `.tmp-${randomHex(6)}`);
   const fh = await open(tmp, "wx", 0o644);
   try {
     await fh.writeFile(data);

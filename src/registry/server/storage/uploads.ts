@@ -3,7 +3,6 @@
 // restart (or any doubt about the offset) the data file is hashed again.
 import { mkdir, open, rm, stat, truncate } from "node:fs/promises";
 import { join } from "node:path";
-import { randomUUID } from "node:crypto";
 import { RegistryHttpError } from "../errors.ts";
 import { checkUploadId } from "../names.ts";
 import type { BlobPool, Sha256Digest } from "./blobs.ts";
@@ -25,7 +24,7 @@ export class Uploads {
   }
 
   async start(name: string): Promise<string> {
-    const id = randomUUID();
+    const id = crypto.randomUUID();
     const dir = this.dir(name, id);
     await mkdir(dir, { recursive: true });
     await (await open(join(dir, "data"), "wx", 0o644)).close();

@@ -1,0 +1,17 @@
+// Node built-ins that take milliseconds to load. In the one bundled executable
+// a top-level `import` of them runs when the process starts, whatever its role
+// (CLI, daemon, shim, stage 2), and they added up to ~15 ms of every start.
+// Code that needs one loads it here on first use; types come from `import type`.
+/* eslint-disable @typescript-eslint/no-require-imports */
+export const nodeNet = (): typeof import("node:net") => require("node:net");
+export const nodeTls = (): typeof import("node:tls") => require("node:tls");
+export const nodeHttp = (): typeof import("node:http") => require("node:http");
+export const nodeHttps = (): typeof import("node:https") => require("node:https");
+export const nodeZlib = (): typeof import("node:zlib") => require("node:zlib");
+export const nodeCrypto = (): typeof import("node:crypto") => require("node:crypto");
+export const nodeChildProcess = (): typeof import("node:child_process") => require("node:child_process");
+
+/** Hex of `n` random bytes (temporary file names). */
+export function randomHex(n: number): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString("hex");
+}

@@ -1,0 +1,63 @@
+// The CLI's stdout and stderr as plain synchronous writes to fds 1 and 2.
+// Node's process.stdout is built on first use, and in the compiled executable
+// that costs about 15 ms: more than the rest of a short command's start-up.
+// Blocking writes are what the docker CLI does too (Go's os.Stdout).
+import { writeSync } from "node:fs";
+
+export interface Output {
+  readonly fd: number;
+  write(chunk: string | Uint8Array): boolean;
+  readonly isTTY: boolean;
+  /** The terminal's width (80 when it is not a terminal). */
+  readonly columns: number;
+  readonly rows: number;
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+class SyncOutput implements Output {
+  private tty?: boolean;
+  constructor(readonly fd: 1 | 2) {}
+
+  write(chunk: string | Uint8Array): boolean {
+    const buf = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    let off = 0;
+    while (off < buf.length) {
+      try {
+        off += writeSync(this.fd, buf, off, buf.length - off);
+      } catch (e: any) {
+        // An fd someone else made non-blocking: wait a moment and go on.
+        if (e?.code === "EAGAIN") {
+          Atomics.wait(pause, 0, 0, 1);
+          continue;
+        }
+        // The reader went away (`berth ps | head -1`): end quietly, as a Go program
+        // killed by SIGPIPE does; a lost stderr is not worth dying for.
+        if (e?.code === "EPIPE") {
+          if (this.fd === 1) process.exit(141);
+          return false;
+        }
+        throw e;
+      }
+    }
+    return true;
+  }
+
+  get isTTY(): boolean {
+    // node:tty is loaded only when asked: most commands never are.
+    return (this.tty ??= (require("node:tty") as typeof import("node:tty")).isatty(this.fd));
+  }
+
+  private get terminal(): NodeJS.WriteStream | undefined {
+    return this.isTTY ? (this.fd === 1 ? process.stdout : process.stderr) : undefined;
+  }
+  get columns(): number {
+    return this.terminal?.columns ?? 80;
+  }
+  get rows(): number {
+    return this.terminal?.rows ?? 24;
+  }
+}
+
+export const stdout: Output = new SyncOutput(1);
+export const stderr: Output = new SyncOutput(2);
