@@ -230,7 +230,8 @@ async function downloadLayer(
   files: GrowingFile[],
   fail: (e: unknown) => void,
 ): Promise<{ applied: Promise<void> }> {
-  const writer = await session.writer({ expected: l.digest, size: l.size });
+  // readBlob checks the digest before its last chunk is handed over, so before the commit below.
+  const writer = await session.writer({ expected: l.digest, size: l.size, checkedByCaller: true });
   const file = new GrowingFile(writer.tempPath);
   files.push(file);
   // The download checks the digest (the unpacking fails with it if it does not match), so the applier need not.

@@ -15,6 +15,11 @@ export interface IngestOptions {
   size?: number;
   /** Refuse more than this many bytes (a guard for small JSON blobs). */
   maxSize?: number;
+  /**
+   * The caller checks the bytes against `expected` before it commits (the registry
+   * reader does, as they arrive): they are not hashed a second time here.
+   */
+  checkedByCaller?: boolean;
 }
 
 export interface IngestResult {
@@ -113,7 +118,7 @@ export class BlobStore {
 }
 
 export class BlobWriter {
-  private hasher = new Bun.CryptoHasher("sha256");
+  private hasher?: Bun.CryptoHasher;
   private written = 0;
   private done = false;
 
@@ -122,7 +127,9 @@ export class BlobWriter {
     private fh: FileHandle,
     private tmp: string,
     private opts: IngestOptions & { expected?: Digest },
-  ) {}
+  ) {
+    if (!(opts.checkedByCaller && opts.expected)) this.hasher = new Bun.CryptoHasher("sha256");
+  }
 
   get size(): number {
     return this.written;
@@ -145,7 +152,7 @@ export class BlobWriter {
           : `blob too large: more than ${limit} bytes`,
       );
     }
-    this.hasher.update(chunk);
+    this.hasher?.update(chunk);
     let off = 0;
     while (off < chunk.byteLength) {
       const { bytesWritten } = await this.fh.write(chunk, off, chunk.byteLength - off);
@@ -156,7 +163,7 @@ export class BlobWriter {
   /** Verifies, fsyncs and renames into place. On any mismatch nothing stays. */
   async commit(): Promise<IngestResult> {
     if (this.done) throw new Error("blob writer already finished");
-    const digest = `sha256:${this.hasher.digest("hex")}` as Digest;
+    const digest = (this.hasher ? `sha256:${this.hasher.digest("hex")}` : this.opts.expected!) as Digest;
     try {
       if (this.opts.expected && digest !== this.opts.expected) {
         throw new InvalidDataError(`digest mismatch: expected ${this.opts.expected}, got ${digest}`);

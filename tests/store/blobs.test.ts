@@ -37,6 +37,19 @@ describe("blob store", () => {
     expect(readdirSync(blobs.tmpDir)).toEqual([]);
   });
 
+  test("a writer whose caller checks the digest stores under the expected name, and still checks the size", async () => {
+    const expected = sha256Of("checked upstream");
+    const w = await blobs.writer({ expected, size: 16, checkedByCaller: true });
+    await w.write(new TextEncoder().encode("checked upstream"));
+    expect(await w.commit()).toEqual({ digest: expected, size: 16, created: true });
+    expect(new TextDecoder().decode(await blobs.readBytes(expected))).toBe("checked upstream");
+    const short = await blobs.writer({ expected: sha256Of("short"), size: 10, checkedByCaller: true });
+    await short.write(new TextEncoder().encode("short"));
+    await expect(short.commit()).rejects.toThrow("size mismatch");
+    expect(blobs.has(sha256Of("short"))).toBe(false);
+    expect(readdirSync(blobs.tmpDir)).toEqual([]);
+  });
+
   test("size mismatch is refused", async () => {
     await expect(blobs.ingest(chunks("12345"), { size: 3 })).rejects.toThrow(/size mismatch/);
     await expect(blobs.ingest(chunks("12"), { size: 3 })).rejects.toThrow(/size mismatch/);

@@ -1,7 +1,7 @@
 // berth exec: run a command in a running container.
 import type { Command } from "../command.ts";
 import { hijack } from "../../client/hijack.ts";
-import { detachKeysFlag, detachKeysOption, pumpStreams, resizer } from "./attach-stream.ts";
+import { detachKeysFlag, detachKeysOption, pumpResponse, pumpStreams, resizer } from "./attach-stream.ts";
 
 export const execCommand: Command = {
   names: ["exec", "container exec"],
@@ -21,7 +21,8 @@ export const execCommand: Command = {
   minArgs: 2,
   async run(ctx, f, [container, ...cmd]) {
     const client = await ctx.client();
-    const detach = detachKeysOption(f["detach-keys"], ctx.globals.configDir);
+    // Detach keys act on typed input: without -i there is none.
+    const detach = f.interactive ? detachKeysOption(f["detach-keys"], ctx.globals.configDir) : { spec: undefined, keys: [] };
     const body = {
       AttachStdin: f.interactive && !f.detach, AttachStdout: !f.detach, AttachStderr: !f.detach, Tty: f.tty,
       Env: f.env, User: f.user ?? "", WorkingDir: f.workdir ?? "", Privileged: f.privileged, Cmd: cmd,
@@ -32,8 +33,15 @@ export const execCommand: Command = {
       await client.request("POST", `/exec/${Id}/start`, { json: { Detach: true, Tty: f.tty } });
       return 0;
     }
-    const h = await hijack(client, `/exec/${Id}/start`, {}, { Detach: false, Tty: f.tty });
-    const { detached } = await pumpStreams(h.socket, h.head, { tty: f.tty, stdin: f.interactive, resize: resizer(client, `/exec/${Id}/resize`), detachKeys: detach.keys });
+    const streams = { tty: f.tty, stdin: f.interactive, resize: resizer(client, `/exec/${Id}/resize`) };
+    let detached = false;
+    if (f.interactive) {
+      const h = await hijack(client, `/exec/${Id}/start`, {}, { Detach: false, Tty: f.tty });
+      ({ detached } = await pumpStreams(h.socket, h.head, { ...streams, detachKeys: detach.keys }));
+    } else {
+      // Output only: a plain streamed answer, no socket of our own (see pumpResponse).
+      await pumpResponse(await client.request("POST", `/exec/${Id}/start`, { json: { Detach: false, Tty: f.tty } }), streams);
+    }
     if (detached) return 0;
     const info = await client.json("GET", `/exec/${Id}/json`);
     return info.ExitCode ?? 0;

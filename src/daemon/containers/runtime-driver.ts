@@ -144,18 +144,20 @@ export class ShimDriver implements RuntimeDriver {
     rmSync(statePath(dir), { force: true });
     const sock = this.socketPath(dir);
     const ready = this.takeStandby();
-    // The standby already listens: its attachments connect before it gets its work and
-    // are waiting when it looks for them, which saves the shim a round trip to us.
+    // The standby already listens: its attachments connect before it gets its work, so
+    // the shim need not listen first. They start talking only once it says "listening":
+    // a detach or resize goes to the container's socket path, which exists from then on.
     const early = ready && attachments.length ? await connectAll(join(this.execRoot, "s", `standby-${ready.pid}.sock`), attachments.length) : undefined;
     const shim = this.assign(ready, [dir, sock, String(attachments.length)]);
-    if (early && shim === ready) attachments.forEach((attach, i) => attach(early[i]!));
-    else early?.forEach((s) => s.destroy());
+    const connected = early && shim === ready ? early : undefined;
+    if (!connected) early?.forEach((s) => s.destroy());
     const lines = readLines(shim.stdout!);
     const first = await lines.next();
     if (first.value !== "listening") {
+      connected?.forEach((s) => s.destroy());
       throw new StartFailure(`container shim failed to start (${first.value ?? "no answer"})`, 125);
     }
-    if (!early || shim !== ready) for (const attach of attachments) attach(nodeNet().connect({ path: sock, allowHalfOpen: true }));
+    attachments.forEach((attach, i) => attach(connected?.[i] ?? nodeNet().connect({ path: sock, allowHalfOpen: true })));
     const second = await lines.next();
     shim.stdout!.destroy();
     shim.unref();
