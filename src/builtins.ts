@@ -9,6 +9,7 @@ export const nodeHttp = (): typeof import("node:http") => require("node:http");
 export const nodeHttps = (): typeof import("node:https") => require("node:https");
 export const nodeZlib = (): typeof import("node:zlib") => require("node:zlib");
 export const nodeCrypto = (): typeof import("node:crypto") => require("node:crypto");
+export const nodeStream = (): typeof import("node:stream") => require("node:stream");
 export const nodeChildProcess = (): typeof import("node:child_process") => require("node:child_process");
 
 /** Hex of `n` random bytes (temporary file names). */

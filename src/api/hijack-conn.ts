@@ -3,8 +3,7 @@
 // - a plain POST (dockerode without `hijack`, old clients): answer 200 and
 //   stream the raw bytes as the response body, the request body as input.
 import type http from "node:http";
-import { nodeHttp } from "../builtins.ts";
-import { Duplex } from "node:stream";
+import { nodeHttp, nodeStream } from "../builtins.ts";
 import type { Socket } from "node:net";
 import { apiHeaders } from "./versioning.ts";
 
@@ -109,7 +108,7 @@ export async function serveUpgraded(route: HijackRoute, params: Record<string, s
 
 /** A socket-like stream over an ordinary request/response pair. */
 function responseSocket(req: http.IncomingMessage, res: http.ServerResponse): Socket {
-  const duplex = new Duplex({
+  const duplex = new (nodeStream().Duplex)({
     read() {},
     write(chunk, _enc, cb) {
       if (res.write(chunk)) cb();

@@ -1,14 +1,13 @@
 // The diffID (SHA-256 of the uncompressed tar) of a stored layer blob, for
 // blobs whose layer snapshot already exists: the blob must still be proven to
 // hold that layer before it is recorded as its compressed form.
-import { nodeZlib } from "../builtins.ts";
-import { Readable } from "node:stream";
+import { nodeStream, nodeZlib } from "../builtins.ts";
 import type { Store } from "../store/index.ts";
 import type { Digest } from "../store/digest.ts";
 
 export async function blobDiffId(store: Store, digest: Digest): Promise<Digest> {
   const head = await Bun.file(store.blobs.path(digest)).slice(0, 4).bytes();
-  const raw = Readable.fromWeb(store.blobs.open(digest) as any);
+  const raw = nodeStream().Readable.fromWeb(store.blobs.open(digest) as any);
   const plain =
     head[0] === 0x1f && head[1] === 0x8b
       ? raw.pipe(nodeZlib().createGunzip({ chunkSize: 1 << 20 }))

@@ -3,8 +3,8 @@
 // (twice as fast as the 16 KiB default here); zstd has two decoders — Bun's
 // native node:zlib one and zstd-codec's streaming binding (WASM) — so tests
 // can cross-check them and the benchmark picks the default.
-import { nodeZlib } from "../builtins.ts";
-import { Readable, type Transform } from "node:stream";
+import { nodeStream, nodeZlib } from "../builtins.ts";
+import type { Transform } from "node:stream";
 import { BerthError, InvalidDataError } from "../errors.ts";
 import { iteratorOf, type ByteSource } from "./source.ts";
 
@@ -94,7 +94,7 @@ async function* throughNode(source: AsyncIterable<Uint8Array>, t: Transform, nam
       throw e;
     }
   }
-  const input = Readable.from(tapped(), { objectMode: false });
+  const input = nodeStream().Readable.from(tapped(), { objectMode: false });
   input.on("error", (e) => t.destroy(e));
   input.pipe(t);
   try {

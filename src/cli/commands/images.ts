@@ -1,6 +1,6 @@
 // images, load, save, import, tag, rmi, history.
 import { closeSync, openSync, createReadStream, createWriteStream, existsSync, renameSync, rmSync } from "node:fs";
-import { Readable } from "node:stream";
+import { nodeStream } from "../../builtins.ts";
 import type { Command } from "../command.ts";
 import { filterFlag, filtersJson, formatFlag, noTruncFlag, quietFlag } from "../command.ts";
 import { jsonMessages, ApiError } from "../../client/client.ts";
@@ -95,7 +95,7 @@ export const loadCommand: Command = {
       throw new Error("requested load from stdin, but stdin is empty");
     }
     if (f.input) openOrThrow(f.input);
-    const body = f.input ? Readable.toWeb(createReadStream(f.input)) : Readable.toWeb(process.stdin);
+    const body = f.input ? nodeStream().Readable.toWeb(createReadStream(f.input)) : nodeStream().Readable.toWeb(process.stdin);
     const res = await (await ctx.client()).request("POST", "/images/load", { query: { quiet: f.quiet }, body: body as any, headers: { "Content-Type": "application/x-tar" } });
     for await (const m of jsonMessages(res)) {
       if (m.error) throw new Error(m.error);
@@ -148,7 +148,7 @@ export const importCommand: Command = {
     const src = args[0]!;
     if (/^https?:\/\//.test(src)) throw new Error("importing from a URL is not supported yet; download the file and import it");
     if (src !== "-") openOrThrow(src);
-    const body = src === "-" ? Readable.toWeb(process.stdin) : Readable.toWeb(createReadStream(src));
+    const body = src === "-" ? nodeStream().Readable.toWeb(process.stdin) : nodeStream().Readable.toWeb(createReadStream(src));
     const { repo, tag } = args[1] ? splitRepoTag(args[1]) : { repo: undefined, tag: undefined };
     const res = await (await ctx.client()).request("POST", "/images/create", {
       query: { fromSrc: "-", repo, tag, message: f.message, platform: f.platform, changes: f.change },
