@@ -10,6 +10,7 @@ export const nodeHttps = (): typeof import("node:https") => require("node:https"
 export const nodeZlib = (): typeof import("node:zlib") => require("node:zlib");
 export const nodeCrypto = (): typeof import("node:crypto") => require("node:crypto");
 export const nodeStream = (): typeof import("node:stream") => require("node:stream");
+export const nodeTty = (): typeof import("node:tty") => require("node:tty");
 export const nodeChildProcess = (): typeof import("node:child_process") => require("node:child_process");
 
 /** Hex of `n` random bytes (temporary file names). */

@@ -3,6 +3,7 @@
 // that costs about 15 ms: more than the rest of a short command's start-up.
 // Blocking writes are what the docker CLI does too (Go's os.Stdout).
 import { writeSync } from "node:fs";
+import { nodeTty } from "../builtins.ts";
 
 export interface Output {
   readonly fd: number;
@@ -45,7 +46,7 @@ class SyncOutput implements Output {
 
   get isTTY(): boolean {
     // node:tty is loaded only when asked: most commands never are.
-    return (this.tty ??= (require("node:tty") as typeof import("node:tty")).isatty(this.fd));
+    return (this.tty ??= nodeTty().isatty(this.fd));
   }
 
   private get terminal(): NodeJS.WriteStream | undefined {

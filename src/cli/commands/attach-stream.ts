@@ -18,12 +18,17 @@ export interface StreamOptions {
   detachKeys?: number[];
 }
 
+/** Where a container's output goes: as it is with a TTY, else demultiplexed onto stdout and stderr. */
+export function outputFeed(tty: boolean): (chunk: Uint8Array) => void {
+  const write = (out: Output) => (b: Uint8Array) => void out.write(b);
+  return tty ? write(stdout) : demuxer(write(stdout), write(stderr));
+}
+
 /** Resolves when the daemon closes the output side; `detached` when the user typed the detach keys. */
 export function pumpStreams(socket: Socket, head: Uint8Array, o: StreamOptions): Promise<{ detached: boolean }> {
   let detached = false;
   return new Promise((resolve) => {
-    const write = (out: Output) => (b: Uint8Array) => void out.write(b);
-    const feed = o.tty ? write(stdout) : demuxer(write(stdout), write(stderr));
+    const feed = outputFeed(o.tty);
     if (head.length) feed(head);
     socket.on("data", (c: Buffer) => feed(c));
     const restore: (() => void)[] = [];
@@ -69,8 +74,7 @@ function followResize(o: StreamOptions, restore: (() => void)[]): void {
  * needs no socket of our own (node:net costs a CLI start-up ~2 ms to load).
  */
 export async function pumpResponse(res: Response, o: StreamOptions): Promise<{ detached: boolean }> {
-  const write = (out: Output) => (b: Uint8Array) => void out.write(b);
-  const feed = o.tty ? write(stdout) : demuxer(write(stdout), write(stderr));
+  const feed = outputFeed(o.tty);
   const restore: (() => void)[] = [];
   followResize(o, restore);
   try {

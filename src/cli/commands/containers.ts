@@ -2,14 +2,14 @@
 import type { Command } from "../command.ts";
 import { filterFlag, filtersJson, formatFlag, noTruncFlag, quietFlag } from "../command.ts";
 import { ApiError, type Client } from "../../client/client.ts";
-import { hijack, demuxer } from "../../client/hijack.ts";
+import { hijack } from "../../client/hijack.ts";
 import { containerConfigFlags, createBody } from "./run-flags.ts";
 import { UsageError } from "../flags.ts";
 import type { Context } from "../context.ts";
 import { pullWithProgress } from "./registry.ts";
 import { familiarString, parseReference, withDefaultTag } from "../../image/reference.ts";
 import { StreamError } from "../format/json-messages.ts";
-import { detachKeysFlag, detachKeysOption, pumpResponse, pumpStreams, resizer } from "./attach-stream.ts";
+import { detachKeysFlag, detachKeysOption, outputFeed, pumpResponse, pumpStreams, resizer } from "./attach-stream.ts";
 import { printJson, printRows, formatInspect } from "../output.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
 import { humanSizeWithPrecision, timeAgo } from "../format/units.ts";
@@ -288,8 +288,7 @@ export const logsCommand: Command = {
     const res = await client.request("GET", `/containers/${name}/logs`, {
       query: { stdout: true, stderr: true, follow: f.follow, tail: f.tail, timestamps: f.timestamps, details: f.details, since: relTime(f.since), until: relTime(f.until) },
     });
-    const out = (b: Uint8Array) => void stdout.write(b);
-    const feed = info.Config.Tty ? out : demuxer(out, (b) => void stderr.write(b));
+    const feed = outputFeed(!!info.Config.Tty);
     for await (const chunk of res.body as any) feed(chunk);
     return 0;
   },

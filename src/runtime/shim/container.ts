@@ -13,7 +13,7 @@ import { selfCommand } from "../../self.ts";
 import { writeState, nowRfc3339, type ShimState } from "./state.ts";
 import { LogWriter } from "./log.ts";
 import { superviseStart } from "../process.ts";
-import { Session, StandbyListener, relay, drain, exitCodeOf, report, signalNumber } from "./session.ts";
+import { Session, AttachListener, relay, drain, exitCodeOf, report, signalNumber } from "./session.ts";
 
 type Proc = ReturnType<typeof Bun.spawn>;
 
@@ -38,7 +38,7 @@ export interface Prepared {
   /** berth/standby-<pid>, holding `init`; renamed to the container's cgroup. */
   cgroup: Cgroup;
   /** The attach socket, already listening in the daemon's socket directory (renamed on use). */
-  listener?: StandbyListener;
+  listener?: AttachListener;
 }
 
 /**
@@ -57,10 +57,10 @@ export async function prepareStandby(socketDir?: string): Promise<Prepared> {
     cgroup.remove();
     throw e;
   }
-  let listener: StandbyListener | undefined;
+  let listener: AttachListener | undefined;
   if (socketDir) {
     try {
-      listener = await StandbyListener.open(join(socketDir, `standby-${process.pid}.sock`));
+      listener = await AttachListener.open(join(socketDir, `standby-${process.pid}.sock`));
     } catch {
       // The container's own socket is made when it starts.
     }
@@ -71,7 +71,7 @@ export async function prepareStandby(socketDir?: string): Promise<Prepared> {
 /** A standby that will not be used: its init and cgroup go. */
 export function discardStandby(p: Prepared): void {
   p.init.kill(9);
-  p.listener?.discard();
+  p.listener?.close();
   try {
     p.cgroup.remove();
   } catch {}
@@ -82,7 +82,7 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
   const [dir, socketArg, attachCountRaw] = argv as [string, string?, string?];
   const spec: RuntimeSpec = resolveSpec(dir, JSON.parse(readFileSync(join(dir, "config.json"), "utf8")));
   const standbySocket = socketArg ? prepared?.listener : undefined;
-  if (!standbySocket) prepared?.listener?.discard();
+  if (!standbySocket) prepared?.listener?.close();
   const session = await Session.open(socketArg || join(dir, "attach.sock"), spec.tty, Number(attachCountRaw) || 0, standbySocket);
   const hub = session.hub;
   const cgroup = openCgroup(spec.cgroupPath, spec.resources);

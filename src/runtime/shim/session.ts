@@ -37,22 +37,23 @@ export function signalNumber(sig: string | number): number {
 }
 
 /**
- * A standby shim's attach socket, listening before its container is known so
- * that the daemon can connect its attachments while it hands the work over.
- * Connections wait here until the session that takes the socket accepts them.
+ * A shim's attach socket. A standby shim opens it before its container is
+ * known, so that the daemon can connect its attachments while it hands the
+ * work over; connections wait here until a session accepts them.
  */
-export class StandbyListener {
+export class AttachListener {
   readonly server: net.Server;
   private pending: net.Socket[] = [];
   private accept?: (sock: net.Socket) => void;
 
-  private constructor(readonly path: string) {
+  private constructor(public path: string) {
+    // Half-open: a client that ends its stdin still receives the output that follows.
     this.server = nodeNet().createServer({ allowHalfOpen: true }, (sock) => (this.accept ? this.accept(sock) : this.pending.push(sock)));
   }
 
   /** Resolves once the socket listens (connections then queue in the kernel even while this process blocks). */
-  static async open(path: string): Promise<StandbyListener> {
-    const l = new StandbyListener(path);
+  static async open(path: string): Promise<AttachListener> {
+    const l = new AttachListener(path);
     rmSync(path, { force: true });
     await new Promise<void>((resolve, reject) => {
       l.server.once("error", reject);
@@ -61,12 +62,18 @@ export class StandbyListener {
     return l;
   }
 
+  /** Gives the socket its container's name (a rename keeps it listening). */
+  moveTo(path: string): void {
+    renameSync(this.path, path);
+    this.path = path;
+  }
+
   handTo(accept: (sock: net.Socket) => void): void {
     this.accept = accept;
     for (const sock of this.pending.splice(0)) accept(sock);
   }
 
-  discard(): void {
+  close(): void {
     this.server.close();
     rmSync(this.path, { force: true });
   }
@@ -74,33 +81,21 @@ export class StandbyListener {
 
 export class Session {
   readonly hub: AttachHub;
-  private server: net.Server;
 
-  private constructor(readonly socketPath: string, tty: boolean, standby?: StandbyListener) {
+  private constructor(private listener: AttachListener, tty: boolean) {
     this.hub = new AttachHub(tty);
-    if (standby) {
-      this.server = standby.server;
-      standby.handTo((sock) => this.hub.accept(sock));
-      return;
-    }
-    // Half-open: a client that ends its stdin still receives the output that follows.
-    this.server = nodeNet().createServer({ allowHalfOpen: true }, (sock) => this.hub.accept(sock));
+    listener.handTo((sock) => this.hub.accept(sock));
   }
 
   /**
-   * Listens (or takes over a standby's socket, renamed to `socketPath`), reports
+   * Listens on `socketPath` (taking over a standby's socket if given), reports
    * "listening", then waits (≤ 10 s) for the `attachCount` clients announced.
    */
-  static async open(socketPath: string, tty: boolean, attachCount: number, standby?: StandbyListener): Promise<Session> {
-    if (standby) renameSync(standby.path, socketPath);
-    const s = new Session(socketPath, tty, standby);
-    if (!standby) {
-      rmSync(socketPath, { force: true });
-      await new Promise<void>((resolve, reject) => {
-        s.server.once("error", reject);
-        s.server.listen(shortSocketPath(socketPath), () => resolve());
-      });
-    }
+  static async open(socketPath: string, tty: boolean, attachCount: number, standby?: AttachListener): Promise<Session> {
+    let listener = standby;
+    if (listener) listener.moveTo(socketPath);
+    else listener = await AttachListener.open(socketPath);
+    const s = new Session(listener, tty);
     report("listening");
     if (attachCount > 0) await s.hub.waitForClients(attachCount, 10_000);
     return s;
@@ -108,8 +103,7 @@ export class Session {
 
   close(): void {
     this.hub.closeAll();
-    this.server.close();
-    rmSync(this.socketPath, { force: true });
+    this.listener.close();
   }
 }
 
