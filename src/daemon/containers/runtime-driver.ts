@@ -75,19 +75,12 @@ export class ShimDriver implements RuntimeDriver {
     });
   }
 
-  /** The standby shim, if one is alive (a fresh one is made ready behind it). */
-  private takeStandby(): ChildProcess | undefined {
+  /** The standby shim with these arguments (a fresh one is made ready behind it), or a cold one. */
+  private takeShim(argv: string[]): ChildProcess {
     const ready = this.standby;
     this.standby = undefined;
     if (this.warm) setImmediate(() => this.refill());
-    if (ready && ready.exitCode === null && ready.signalCode === null && ready.stdin?.writable) return ready;
-    ready?.stdin?.end();
-    return undefined;
-  }
-
-  /** The standby with these arguments, or a cold shim. */
-  private assign(ready: ChildProcess | undefined, argv: string[]): ChildProcess {
-    if (ready?.stdin?.writable) {
+    if (ready && ready.exitCode === null && ready.signalCode === null && ready.stdin?.writable) {
       ready.stdin.end(JSON.stringify(argv) + "\n");
       return ready;
     }
@@ -143,21 +136,14 @@ export class ShimDriver implements RuntimeDriver {
     writeFileSync(join(dir, "config.json"), JSON.stringify(spec));
     rmSync(statePath(dir), { force: true });
     const sock = this.socketPath(dir);
-    const ready = this.takeStandby();
-    // The standby already listens: its attachments connect before it gets its work, so
-    // the shim need not listen first. They start talking only once it says "listening":
-    // a detach or resize goes to the container's socket path, which exists from then on.
-    const early = ready && attachments.length ? await connectAll(join(this.execRoot, "s", `standby-${ready.pid}.sock`), attachments.length) : undefined;
-    const shim = this.assign(ready, [dir, sock, String(attachments.length)]);
-    const connected = early && shim === ready ? early : undefined;
-    if (!connected) early?.forEach((s) => s.destroy());
+    const shim = this.takeShim([dir, sock, String(attachments.length)]);
     const lines = readLines(shim.stdout!);
     const first = await lines.next();
     if (first.value !== "listening") {
-      connected?.forEach((s) => s.destroy());
       throw new StartFailure(`container shim failed to start (${first.value ?? "no answer"})`, 125);
     }
-    attachments.forEach((attach, i) => attach(connected?.[i] ?? nodeNet().connect({ path: sock, allowHalfOpen: true })));
+    // A standby answers at once: its socket already listened and only took the container's name.
+    for (const attach of attachments) attach(nodeNet().connect({ path: sock, allowHalfOpen: true }));
     const second = await lines.next();
     shim.stdout!.destroy();
     shim.unref();
@@ -219,18 +205,6 @@ export class ShimDriver implements RuntimeDriver {
       }
     }
   }
-}
-
-/** `n` connections to a listening unix socket, or none if any fails (a standby not listening yet). */
-function connectAll(path: string, n: number): Promise<net.Socket[] | undefined> {
-  const socks = Array.from({ length: n }, () => nodeNet().connect({ path, allowHalfOpen: true }));
-  return Promise.all(socks.map((s) => new Promise<void>((resolve, reject) => s.once("connect", resolve).once("error", reject)))).then(
-    () => socks,
-    () => {
-      for (const s of socks) s.destroy();
-      return undefined;
-    },
-  );
 }
 
 async function* readLines(stream: NodeJS.ReadableStream): AsyncGenerator<string> {

@@ -38,8 +38,8 @@ export function signalNumber(sig: string | number): number {
 
 /**
  * A shim's attach socket. A standby shim opens it before its container is
- * known, so that the daemon can connect its attachments while it hands the
- * work over; connections wait here until a session accepts them.
+ * known (a start then needs no listen), and renames it on assignment; a
+ * connection that comes before a session takes the socket waits here.
  */
 export class AttachListener {
   readonly server: net.Server;
