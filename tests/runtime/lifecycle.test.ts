@@ -1,7 +1,7 @@
 // A running container: it outlives whoever started it, answers signals,
 // stop, attach, exec, pause and stats, and leaves nothing behind.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { Fixture, hostMountsUnder, skipUnlessRunnable, berthCommand, until } from "./helpers.ts";
 import * as rt from "../../src/runtime/index.ts";
@@ -144,6 +144,36 @@ describe.skipIf(!ok)("lifecycle", () => {
     expect(await rt.stopContainer(dir, { signal: "KILL", timeoutSec: 1 })).toBe(137);
     expect(await Bun.file(spec.logPath).exists()).toBe(true);
     expect(await Bun.file(spec.logPath).text()).toBe("");
+  });
+
+  test("an exec, with a terminal or without, has the container's namespaces, cgroup and capability bounds and no host descriptor", async () => {
+    const { dir, spec } = fx.container(["sleep", "30"]);
+    const { pid: init } = await rt.startContainer(dir, { spec, command: berthCommand });
+    const nsOf = (pid: number) => ["ipc", "uts", "net", "cgroup", "pid", "mnt"].map((ns) => readlinkSync(`/proc/${pid}/ns/${ns}`));
+    const status = (pid: number, key: string) => new RegExp(`^${key}:\\s*(.*)$`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    for (const [id, cfg] of [
+      ["root", { tty: false }],
+      ["tty", { tty: true }],
+      ["nobody", { tty: false, user: "nobody", noNewPrivileges: true }],
+    ] as const) {
+      const h = await rt.execInContainer(dir, id, { args: ["sleep", "30"], ...cfg }, { command: berthCommand });
+      try {
+        expect(nsOf(h.pid)).toEqual(nsOf(init));
+        expect(readFileSync(`/proc/${h.pid}/cgroup`, "utf8")).toBe(readFileSync(`/proc/${init}/cgroup`, "utf8"));
+        expect(status(h.pid, "CapBnd")).toBe(status(init, "CapBnd"));
+        expect(status(h.pid, "CapEff")).toBe(id === "nobody" ? "0000000000000000" : status(init, "CapEff"));
+        expect(status(h.pid, "Uid")?.split(/\s+/)[0]).toBe(id === "nobody" ? "65534" : "0");
+        expect(status(h.pid, "NoNewPrivs")).toBe(id === "nobody" ? "1" : "0");
+        expect(readdirSync(`/proc/${h.pid}/fd`).sort()).toEqual(["0", "1", "2"]);
+        // The exec's shim, which spawned it, is back in its own namespaces and cgroups.
+        expect(nsOf(h.shimPid)).toEqual(nsOf(process.pid));
+        expect(readFileSync(`/proc/${h.shimPid}/cgroup`, "utf8")).toBe(readFileSync(`/proc/${process.pid}/cgroup`, "utf8"));
+      } finally {
+        process.kill(h.pid, "SIGKILL");
+      }
+      expect((await rt.waitExec(dir, id)).exitCode).toBe(137);
+    }
+    expect(await rt.stopContainer(dir, { signal: "KILL", timeoutSec: 1 })).toBe(137);
   });
 
   test("pause, unpause and stats", async () => {

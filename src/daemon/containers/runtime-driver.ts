@@ -145,15 +145,31 @@ export class ShimDriver implements RuntimeDriver {
     // A standby answers at once: its socket already listened and only took the container's name.
     for (const attach of attachments) attach(nodeNet().connect({ path: sock, allowHalfOpen: true }));
     const second = await lines.next();
-    shim.stdout!.destroy();
     shim.unref();
+    (shim.stdout as net.Socket).unref?.();
     const line: string = second.value ?? "";
+    if (line.startsWith("started ")) void this.followExit(dir, lines, shim);
+    else shim.stdout!.destroy();
     if (line.startsWith("failed ")) {
       const err = JSON.parse(line.slice(7));
       throw new StartFailure(err.message, err.code);
     }
     if (!line.startsWith("started ")) throw new StartFailure(`container shim failed: ${line || "no answer"}`, 125);
     return this.status(dir)!;
+  }
+
+  /** Wakes `waitExit` callers of `dir` (the shim reports "exited", or its stdout ends with it). */
+  private exitWakers = new Map<string, Set<() => void>>();
+
+  private async followExit(dir: string, lines: AsyncGenerator<string>, shim: ChildProcess): Promise<void> {
+    try {
+      for (;;) {
+        const next = await lines.next();
+        if (next.done || next.value === "exited") break;
+      }
+    } catch {}
+    shim.stdout!.destroy();
+    for (const wake of this.exitWakers.get(dir) ?? []) wake();
   }
 
   status(dir: string): RuntimeStatus | undefined {
@@ -193,6 +209,9 @@ export class ShimDriver implements RuntimeDriver {
       } catch {}
       const t = setTimeout(() => wake(), 200);
       abort?.addEventListener("abort", () => wake(), { once: true });
+      // The shim we started says when it is done; the watch and the poll cover the others (adopted after a restart).
+      const wakers = this.exitWakers.get(dir) ?? new Set();
+      this.exitWakers.set(dir, wakers.add(wake));
       try {
         const st = this.status(dir);
         if (!st) throw new Error("container has no runtime state");
@@ -202,6 +221,8 @@ export class ShimDriver implements RuntimeDriver {
       } finally {
         clearTimeout(t);
         w?.close();
+        wakers.delete(wake);
+        if (!wakers.size && this.exitWakers.get(dir) === wakers) this.exitWakers.delete(dir);
       }
     }
   }

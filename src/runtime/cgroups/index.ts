@@ -20,8 +20,9 @@ export function openCgroup(path: string, resources: Resources = {}): Cgroup {
 }
 
 /**
- * Removes the cgroups of standby shims that died without cleaning up
- * (berth/standby-<pid> whose process is gone); they hold no process.
+ * Removes the cgroups of shims that died without cleaning up: a standby's
+ * (berth/standby-<pid>) or an exited container's set aside for removal
+ * (berth/exited-<pid>), whose shim is gone; they hold no process.
  */
 export function sweepStandbyCgroups(parent = "berth"): void {
   const bases = cgroupVersion() === "2" ? [join(cgroupRoot, parent)] : readdirSync(cgroupRoot).map((c) => join(cgroupRoot, c, parent));
@@ -33,7 +34,7 @@ export function sweepStandbyCgroups(parent = "berth"): void {
       continue;
     }
     for (const name of names) {
-      const pid = Number(/^standby-(\d+)$/.exec(name)?.[1]);
+      const pid = Number(/^(?:standby|exited)-(\d+)$/.exec(name)?.[1]);
       if (!pid || existsSync(`/proc/${pid}`)) continue;
       try {
         removeTree(join(base, name));

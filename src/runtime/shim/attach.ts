@@ -24,6 +24,11 @@ export class AttachHub {
   private clients = new Set<Client>();
   private waiting: (() => void)[] = [];
   private streamClients = 0;
+  /** Attachments announced before the start: until they are all here, output is also kept for them. */
+  private expected = 0;
+  private backlog?: { stream: 1 | 2; data: Uint8Array }[];
+  private backlogBytes = 0;
+  private expectTimer?: ReturnType<typeof setTimeout>;
   /** Stdin that came before the container's stdin was ready (a `run -i` attaches first). */
   private early: Uint8Array[] = [];
   private earlyEnd = false;
@@ -77,6 +82,8 @@ export class AttachHub {
         return;
       }
       const client: Client = { sock, stdout: !!hello.stdout, stderr: !!hello.stderr, raw: !!hello.raw, token: typeof hello.token === "string" ? hello.token : undefined };
+      // An announced attachment that comes after the program started gets what it missed first.
+      for (const b of this.backlog ?? []) this.send(client, b.stream, b.data);
       this.clients.add(client);
       sock.on("close", () => this.clients.delete(client));
       sock.on("error", () => this.clients.delete(client));
@@ -86,7 +93,7 @@ export class AttachHub {
         sock.on("end", () => !client.detached && this.endStdin());
       }
       this.streamClients++;
-      for (const w of this.waiting.splice(0)) w();
+      if (this.streamClients >= this.expected) this.settle();
     };
     sock.on("data", onData);
     sock.on("error", () => {});
@@ -110,33 +117,56 @@ export class AttachHub {
     if (this.earlyEnd) end();
   }
 
-  /** Waits until `n` stream clients are connected (the daemon's pending attaches), or the timeout. */
-  async waitForClients(n: number, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.streamClients < n && Date.now() < deadline) {
-      await new Promise<void>((r) => {
-        this.waiting.push(r);
-        setTimeout(r, deadline - Date.now());
-      });
-    }
+  /**
+   * Announces `n` attachments (the daemon's, for `docker run`) that connect
+   * while the program already runs: its output is kept for them until they
+   * are all here, or `timeoutMs` passes, so they miss nothing.
+   */
+  expect(n: number, timeoutMs: number): void {
+    if (this.streamClients >= n) return;
+    this.expected = n;
+    this.backlog = [];
+    this.expectTimer = setTimeout(() => this.settle(), timeoutMs);
+    this.expectTimer.unref?.();
+  }
+
+  private settle(): void {
+    this.backlog = undefined;
+    this.backlogBytes = 0;
+    clearTimeout(this.expectTimer);
+    for (const w of this.waiting.splice(0)) w();
+  }
+
+  /** Resolves once the announced attachments are all here (or their time ran out). */
+  settled(): Promise<void> {
+    if (!this.backlog) return Promise.resolve();
+    return new Promise((r) => this.waiting.push(r));
+  }
+
+  /** Output kept for late attachments, in bytes (the relay waits when it grows large). */
+  get pendingBytes(): number {
+    return this.backlogBytes;
   }
 
   broadcast(stream: 1 | 2, data: Uint8Array): void {
-    let framed: Buffer | undefined;
-    for (const c of this.clients) {
-      if (stream === 1 ? !c.stdout : !c.stderr) continue;
-      if (c.raw) {
-        c.sock.write(data);
-        continue;
-      }
-      if (!framed) {
-        framed = Buffer.alloc(8 + data.length);
-        framed[0] = stream;
-        framed.writeUInt32BE(data.length, 4);
-        framed.set(data, 8);
-      }
-      c.sock.write(framed);
+    if (this.backlog) {
+      this.backlog.push({ stream, data });
+      this.backlogBytes += data.length;
     }
+    for (const c of this.clients) this.send(c, stream, data);
+  }
+
+  private send(c: Client, stream: 1 | 2, data: Uint8Array): void {
+    if (stream === 1 ? !c.stdout : !c.stderr) return;
+    if (c.raw) {
+      c.sock.write(data);
+      return;
+    }
+    const framed = Buffer.alloc(8 + data.length);
+    framed[0] = stream;
+    framed.writeUInt32BE(data.length, 4);
+    framed.set(data, 8);
+    c.sock.write(framed);
   }
 
   closeAll(): void {

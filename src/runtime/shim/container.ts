@@ -5,7 +5,7 @@
 // appends the json-file log, serves the attach socket, and records the run in
 // state.json. Spawned detached (own session), so containers outlive the daemon.
 import { closeSync, openSync, readFileSync, writeSync, constants as fsConstants } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import * as c from "../libc.ts";
 import { resolveSpec, type RuntimeSpec } from "../spec.ts";
 import { openCgroup, type Cgroup } from "../cgroups/index.ts";
@@ -115,7 +115,7 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
   } catch (e) {
     report(`failed ${JSON.stringify({ code: 125, message: (e as Error).message })}`);
     cgroup.remove();
-    session.close();
+    await session.close();
     process.exit(1);
   }
   const control = proc.stdio[3] as unknown as number;
@@ -136,7 +136,7 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
     report(`failed ${JSON.stringify(failure)}`);
     log.flush();
     cgroup.remove();
-    session.close();
+    await session.close();
     process.exit(0);
   }
   writeState(dir, state);
@@ -172,20 +172,28 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
   await drain(output, ptyMaster !== undefined);
   log.flush();
   Object.assign(state, { status: "exited", finishedAt: nowRfc3339(), exitCode: exitCodeOf(proc, code), oomKilled: cgroup.oomKilled() });
-  // Everything is torn down before state.json says "exited": a new run of the
-  // same container may start at once and reuse the socket and cgroup paths.
-  const attempt = (what: string, fn: () => void) => {
+  // What a next run of this container reuses (socket and cgroup paths) is
+  // free before state.json says "exited"; the cgroup is removed after that,
+  // under a name of its own, so the exit is reported without waiting for it.
+  const attempt = async (what: string, fn: () => unknown) => {
     try {
-      fn();
+      await fn();
     } catch (e) {
       process.stderr.write(`berth shim: ${what}: ${(e as Error).message}\n`);
     }
   };
-  attempt("closing the attach socket", () => session.close());
-  attempt("removing the cgroup", () => cgroup.remove());
-  if (ptyMaster !== undefined) attempt("closing the terminal", () => closeSync(ptyMaster!));
-  attempt("recording the exit", () => writeState(dir, state));
+  let leftover: Cgroup | undefined;
+  await attempt("setting the cgroup aside", () => {
+    const aside = openCgroup(join(dirname(spec.cgroupPath), `exited-${process.pid}`));
+    if (aside.takeOver(cgroup)) leftover = aside;
+    else cgroup.remove();
+  });
+  await attempt("closing the attach socket", () => session.close());
+  if (ptyMaster !== undefined) await attempt("closing the terminal", () => closeSync(ptyMaster!));
+  await attempt("recording the exit", () => writeState(dir, state));
+  report("exited");
   finished(state.exitCode!);
+  if (leftover) await attempt("removing the cgroup", () => leftover!.remove());
   if (stopping) await Bun.sleep(20); // let stop answers leave
   process.exit(0);
 }

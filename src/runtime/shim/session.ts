@@ -88,26 +88,31 @@ export class Session {
   }
 
   /**
-   * Listens on `socketPath` (taking over a standby's socket if given), reports
-   * "listening", then waits (≤ 10 s) for the `attachCount` clients announced.
+   * Listens on `socketPath` (taking over a standby's socket if given) and
+   * reports "listening". The `attachCount` clients announced connect while
+   * the program starts; they get its output from the first byte (≤ 10 s wait).
    */
   static async open(socketPath: string, tty: boolean, attachCount: number, standby?: AttachListener): Promise<Session> {
     let listener = standby;
     if (listener) listener.moveTo(socketPath);
     else listener = await AttachListener.open(socketPath);
     const s = new Session(listener, tty);
+    s.hub.expect(attachCount, 10_000);
     report("listening");
-    if (attachCount > 0) await s.hub.waitForClients(attachCount, 10_000);
     return s;
   }
 
-  close(): void {
+  /** Ends every client's stream, once the announced ones had theirs, and stops listening. */
+  async close(): Promise<void> {
+    await this.hub.settled();
     this.hub.closeAll();
     this.listener.close();
   }
 }
 
 type Proc = ReturnType<typeof Bun.spawn>;
+
+const maxPendingOutput = 4 << 20;
 
 /**
  * Copies output to the log (if any) and the clients, and clients' stdin to
@@ -118,6 +123,8 @@ export function relay(hub: AttachHub, proc: Proc, o: { ptyMaster?: number; log?:
     for await (const chunk of stream) {
       o.log?.write(which === 1 ? "stdout" : "stderr", chunk);
       hub.broadcast(which, chunk);
+      // Output kept for attachments still on their way is bounded: the program waits for them.
+      if (hub.pendingBytes > maxPendingOutput) await hub.settled();
     }
   };
   if (o.ptyMaster !== undefined) {
