@@ -1,6 +1,7 @@
 // The event bus behind `GET /events`: recent events kept in memory for
 // `since`, live subscribers for streaming.
 import type { Database } from "bun:sqlite";
+import { withoutSync } from "../store/db.ts";
 import type { EventSink } from "./containers/events.ts";
 
 export interface EngineEvent {
@@ -30,7 +31,7 @@ export class SqliteEventLog implements EventLog {
   private trim;
   private appended = 0;
 
-  constructor(db: Database, private keep = 10_000) {
+  constructor(private db: Database, private keep = 10_000) {
     this.insert = db.query("INSERT INTO events (time_nano, event) VALUES (?, ?)");
     this.select = db.query("SELECT event FROM events WHERE time_nano >= ? AND time_nano <= ? ORDER BY seq");
     this.selectFrom = db.query("SELECT event FROM events WHERE time_nano >= ? ORDER BY seq");
@@ -38,9 +39,11 @@ export class SqliteEventLog implements EventLog {
   }
 
   append(e: EngineEvent): void {
-    this.insert.run(e.timeNano, JSON.stringify(e));
-    // Trim now and then rather than on every insert.
-    if (++this.appended % 500 === 0) this.trim.run(this.keep);
+    withoutSync(this.db, () => {
+      this.insert.run(e.timeNano, JSON.stringify(e));
+      // Trim now and then rather than on every insert.
+      if (++this.appended % 500 === 0) this.trim.run(this.keep);
+    });
   }
 
   since(timeNano: number, untilNano?: number): EngineEvent[] {

@@ -101,7 +101,6 @@ export function umount2(target: string, flags: number): void {
 
 const SYS_pivot_root = process.arch === "arm64" ? 41 : 155;
 const SYS_capset = process.arch === "arm64" ? 91 : 126;
-const SYS_capget = process.arch === "arm64" ? 90 : 125;
 
 export function pivotRoot(newRoot: string, putOld: string): void {
   const a = cstr(newRoot);
@@ -166,13 +165,12 @@ export function setgroups(gids: number[]): void {
   check("setgroups", sym.syscall(SYS_setgroups, gids.length, ptr(arr) as unknown as number, 0, 0, 0));
 }
 
-/** Real and effective ids to `gid`; the saved one to `saved` (a thread that keeps saved 0 can come back). */
-export function setresgid(gid: number, saved = gid): void {
-  check("setresgid", sym.syscall(SYS_setresgid, gid, gid, saved, 0, 0, 0));
+export function setresgid(gid: number): void {
+  check("setresgid", sym.syscall(SYS_setresgid, gid, gid, gid, 0, 0, 0));
 }
 
-export function setresuid(uid: number, saved = uid): void {
-  check("setresuid", sym.syscall(SYS_setresuid, uid, uid, saved, 0, 0, 0));
+export function setresuid(uid: number): void {
+  check("setresuid", sym.syscall(SYS_setresuid, uid, uid, uid, 0, 0, 0));
 }
 
 export const PR = { SET_NO_NEW_PRIVS: 38, CAPBSET_DROP: 24, CAP_AMBIENT: 47, CAP_AMBIENT_CLEAR_ALL: 4, SET_KEEPCAPS: 8 };
@@ -191,15 +189,6 @@ export function capset(effective: bigint, permitted: bigint, inheritable: bigint
   const hi = (v: bigint) => Number((v >> 32n) & 0xffffffffn);
   data.set([lo(effective), lo(permitted), lo(inheritable), hi(effective), hi(permitted), hi(inheritable)]);
   check("capset", sym.syscall(SYS_capset, ptr(header) as unknown as number, ptr(data) as unknown as number, 0, 0, 0));
-}
-
-/** capget(2): the calling thread's capability sets. */
-export function capget(): { effective: bigint; permitted: bigint; inheritable: bigint } {
-  const header = new Uint32Array([0x20080522, 0]);
-  const data = new Uint32Array(6);
-  check("capget", sym.syscall(SYS_capget, ptr(header) as unknown as number, ptr(data) as unknown as number, 0, 0, 0));
-  const join = (lo: number, hi: number) => (BigInt(hi) << 32n) | BigInt(lo);
-  return { effective: join(data[0]!, data[3]!), permitted: join(data[1]!, data[4]!), inheritable: join(data[2]!, data[5]!) };
 }
 
 export function mknod(path: string, mode: number, dev: number): void {

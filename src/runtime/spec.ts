@@ -22,6 +22,11 @@ export interface RuntimeSpec {
   /** Where the container's root is assembled (inside its own mount namespace only). Default `<dir>/rootfs`. */
   rootfs: string;
   readonlyRootfs: boolean;
+  /**
+   * The writable layer goes with the container's exit (`--rm`): overlay may
+   * skip syncing it (its `volatile` option), which an exit otherwise waits for.
+   */
+  ephemeral?: boolean;
   args: string[];
   env: string[];
   cwd: string;

@@ -16,6 +16,23 @@ export function openDatabase(path: string, migrations: readonly Migration[] = MI
   return db;
 }
 
+/**
+ * Runs `fn` with commits that are not synced to disk each on its own
+ * (synchronous = NORMAL in WAL mode), for rows that only say how things are
+ * or were: a container's state, events, exec sessions. A crash of berth loses
+ * none of them; a power cut may lose the last few (the next synced commit
+ * takes them along). Rows whose loss would leave files without a record, or
+ * a record without its files, keep the FULL sync.
+ */
+export function withoutSync<T>(db: Database, fn: () => T): T {
+  db.exec("PRAGMA synchronous = NORMAL");
+  try {
+    return fn();
+  } finally {
+    db.exec("PRAGMA synchronous = FULL");
+  }
+}
+
 /** Applies every migration not yet recorded, each in its own transaction. */
 export function migrate(db: Database, migrations: readonly Migration[]): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (

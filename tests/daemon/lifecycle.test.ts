@@ -181,6 +181,20 @@ describe.if(ok)("container lifecycle", () => {
     expect(zombies.stdout).toBe("zombies=0\n");
   });
 
+  test("a --rm container's writable layer is a volatile overlay (its exit syncs nothing); a kept container's is not", async () => {
+    const rootOptions = async (args: string[]) => {
+      const id = (await d.cli(["run", "-d", ...args, "busybox", "sleep", "30"])).stdout.trim();
+      const pid = (await d.cli(["inspect", "-f", "{{.State.Pid}}", id])).stdout.trim();
+      const root = readFileSync(`/proc/${pid}/mountinfo`, "utf8").split("\n").find((l) => l.split(" ")[4] === "/");
+      await d.cli(["rm", "-f", id]);
+      return root ?? "";
+    };
+    const ephemeral = await rootOptions(["--rm"]);
+    expect(ephemeral).toContain(" - overlay overlay ");
+    expect(ephemeral).toContain("volatile");
+    expect(await rootOptions([])).not.toContain("volatile");
+  });
+
   test("events stream what happens, with filters", async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     await d.cli(["run", "--rm", "--name", "evt", "busybox", "true"]);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { availableParallelism, hostname as hostHostname } from "node:os";
 import { ConflictError, InvalidParameterError, NotFoundError } from "../../errors.ts";
 import type { Store } from "../../store/index.ts";
+import { withoutSync } from "../../store/db.ts";
 import type { LocalImageService } from "../images.ts";
 import { imageConfig } from "../images/views.ts";
 import { rfc3339Nano } from "../../image/config.ts";
@@ -225,7 +226,7 @@ export class ContainerEngine {
       if (st.exit) this.applyExit(state, st.exit);
       this.records.saveState(c.id, { ...state, ...(st.exit ? { Status: "running", Running: true } : {}) });
       // Counted with the new state, so nobody sees the new count beside the old run's exit.
-      if (opts.restarting) this.store.db.query("UPDATE containers SET restart_count = restart_count + 1 WHERE id = ?").run(c.id);
+      if (opts.restarting) withoutSync(this.store.db, () => this.store.db.query("UPDATE containers SET restart_count = restart_count + 1 WHERE id = ?").run(c.id));
       this.events.emit("container", "start", c.id, this.eventAttrs(c));
       this.monitor({ ...c, state });
       return "started";

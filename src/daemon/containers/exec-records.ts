@@ -2,6 +2,7 @@
 // after a daemon restart; they go with their container (ON DELETE CASCADE).
 // The running program's handle stays in memory with the daemon that started it.
 import type { Database } from "bun:sqlite";
+import { withoutSync } from "../../store/db.ts";
 
 export interface ExecRecord {
   id: string;
@@ -30,12 +31,13 @@ export class ExecRecords {
   }
 
   insert(r: ExecRecord): void {
-    this.db.query("INSERT INTO exec_sessions (id, container_id, body, running, exit_code, pid) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(r.id, r.containerId, JSON.stringify(r.body), r.running ? 1 : 0, r.exitCode, r.pid);
+    withoutSync(this.db, () =>
+      this.db.query("INSERT INTO exec_sessions (id, container_id, body, running, exit_code, pid) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(r.id, r.containerId, JSON.stringify(r.body), r.running ? 1 : 0, r.exitCode, r.pid));
   }
 
   save(r: ExecRecord): void {
-    this.db.query("UPDATE exec_sessions SET running = ?, exit_code = ?, pid = ? WHERE id = ?").run(r.running ? 1 : 0, r.exitCode, r.pid, r.id);
+    withoutSync(this.db, () => this.db.query("UPDATE exec_sessions SET running = ?, exit_code = ?, pid = ? WHERE id = ?").run(r.running ? 1 : 0, r.exitCode, r.pid, r.id));
   }
 
   get(id: string): ExecRecord | undefined {

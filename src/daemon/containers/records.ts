@@ -2,6 +2,7 @@
 // gave it, and the last state the daemon saw. IDs are 64 hex like Docker's and
 // can be looked up by unique prefix or by name.
 import type { Database } from "bun:sqlite";
+import { withoutSync } from "../../store/db.ts";
 import { ConflictError, NotFoundError } from "../../errors.ts";
 
 export interface ContainerState {
@@ -111,7 +112,7 @@ export class ContainerRecords {
   }
 
   saveState(id: string, state: ContainerState): void {
-    this.db.query("UPDATE containers SET state = ? WHERE id = ?").run(JSON.stringify(state), id);
+    withoutSync(this.db, () => this.db.query("UPDATE containers SET state = ? WHERE id = ?").run(JSON.stringify(state), id));
   }
 
   rename(id: string, name: string): void {

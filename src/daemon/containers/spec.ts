@@ -17,6 +17,7 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths): RuntimeSpec {
     workDir: p.workDir,
     rootfs: p.mergedDir,
     readonlyRootfs: !!hc.ReadonlyRootfs,
+    ephemeral: !!hc.AutoRemove,
     args,
     env: cfg.Env ?? [],
     cwd: cfg.WorkingDir || "/",

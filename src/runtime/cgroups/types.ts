@@ -45,11 +45,6 @@ export interface Cgroup {
   takeOver(from: Cgroup): boolean;
   exists(): boolean;
   addProcess(pid: number): void;
-  /**
-   * Moves this process's main thread (v1; v2 moves the whole process) in, so
-   * that a child spawned now starts inside; returns the way back.
-   */
-  enterForSpawn(): () => void;
   /** Whether the kernel's OOM killer killed a process of this cgroup. */
   oomKilled(): boolean;
   freeze(frozen: boolean): void;

@@ -87,27 +87,6 @@ export class CgroupV1 implements Cgroup {
     for (const d of Object.values(this.dirs)) write(join(d, "cgroup.procs"), pid);
   }
 
-  enterForSpawn(): () => void {
-    // The main thread's id is the pid; v1 moves one thread per write to "tasks".
-    const tid = process.pid;
-    const home = ownCgroups();
-    const moveTo = (cs: string[], target: (c: string) => string) => {
-      for (const c of cs) write(join(target(c), "tasks"), tid);
-    };
-    const back = (cs: string[]) => moveTo(cs, (c) => join(cgroupRoot, c, home.get(c) ?? "/"));
-    const moved: string[] = [];
-    try {
-      for (const c of Object.keys(this.dirs)) {
-        moveTo([c], (x) => this.dirs[x]!);
-        moved.push(c);
-      }
-    } catch (e) {
-      back(moved);
-      throw e;
-    }
-    return () => back(moved);
-  }
-
   oomKilled(): boolean {
     const m = this.dirs.memory;
     return !!m && (readKeyed(join(m, "memory.oom_control")).oom_kill ?? 0) > 0;
@@ -165,14 +144,4 @@ export class CgroupV1 implements Cgroup {
     }
     if (errors.length) throw new Error(errors.join("; "));
   }
-}
-
-/** The main thread's cgroup per v1 controller ("cpu,cpuacct" lines count for both). */
-function ownCgroups(): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of (tryRead("/proc/self/cgroup") ?? "").split("\n")) {
-    const m = /^\d+:([^:]*):(.*)$/.exec(line);
-    if (m) for (const c of m[1]!.split(",")) out.set(c, m[2]!);
-  }
-  return out;
 }

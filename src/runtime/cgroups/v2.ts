@@ -72,12 +72,6 @@ export class CgroupV2 implements Cgroup {
     write(join(this.dir, "cgroup.procs"), pid);
   }
 
-  enterForSpawn(): () => void {
-    const home = /^0::(.*)$/m.exec(tryRead("/proc/self/cgroup") ?? "")?.[1] ?? "/";
-    write(join(this.dir, "cgroup.procs"), process.pid);
-    return () => write(join(this.root, home, "cgroup.procs"), process.pid);
-  }
-
   oomKilled(): boolean {
     return (readKeyed(join(this.dir, "memory.events")).oom_kill ?? 0) > 0;
   }

@@ -15,7 +15,7 @@ export async function execMain(argv: string[]): Promise<void> {
   const { proc, ptyMaster, failure } = spawnExec(cfg, file, ["inherit", "inherit", "inherit"]);
   if (failure) {
     process.stderr.write(`OCI runtime exec failed: ${failure.message}\n`);
-    await proc?.exited;
+    await proc.exited;
     process.exit(failure.code);
   }
   if (ptyMaster !== undefined) {

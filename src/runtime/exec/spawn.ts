@@ -1,30 +1,23 @@
-// Starting an exec's program inside a running container. Without a terminal
-// it is spawned straight from this process (direct.ts). With one, stage 2
-// (`__exec-enter`) does the joining: the thread joins the container's PID
-// namespace just long enough to spawn it (children land there; the thread
-// itself does not move), the child joins the cgroup, and the TTY is made in
-// the container's own devpts so ttyname() works inside.
+// Starting stage 2 of an exec inside a running container: the thread joins
+// the container's PID namespace just long enough to spawn (children land
+// there; the thread itself does not move), the child joins the cgroup, and a
+// TTY is made in the container's own devpts so ttyname() works inside.
 import { closeSync, openSync, writeSync, constants as fsConstants } from "node:fs";
 import * as c from "../libc.ts";
 import { openCgroup } from "../cgroups/index.ts";
 import { selfCommand } from "../../self.ts";
 import { superviseStart, type StartFailure } from "../process.ts";
 import type { ExecConfig } from "./config.ts";
-import { spawnDirect } from "./direct.ts";
 
 type Stdio = "pipe" | "inherit" | "ignore";
 
-/** The program started, or why it could not (then `proc` is a stage 2 that exits, or none). */
-export type ExecStart =
-  | { proc: ReturnType<typeof Bun.spawn>; ptyMaster?: number; failure?: undefined }
-  | { proc?: ReturnType<typeof Bun.spawn>; ptyMaster?: undefined; failure: StartFailure };
+export interface ExecStart {
+  proc: ReturnType<typeof Bun.spawn>;
+  ptyMaster?: number;
+  failure?: StartFailure;
+}
 
 export function spawnExec(cfg: ExecConfig, configFile: string, stdio: [Stdio, Stdio, Stdio]): ExecStart {
-  // Without a terminal the program is spawned from here; a terminal needs setsid and TIOCSCTTY in the child.
-  if (!cfg.tty) {
-    const r = spawnDirect(cfg, stdio);
-    return r.proc ? { proc: r.proc } : { failure: r.failure! };
-  }
   const target = openSync(`/proc/${cfg.pid}/ns/pid`, "r");
   const own = openSync("/proc/self/ns/pid", "r");
   let pty: { master: number; slavePath: string } | undefined;
@@ -56,5 +49,5 @@ export function spawnExec(cfg: ExecConfig, configFile: string, stdio: [Stdio, St
   writeSync(control, "go\n");
   const failure = superviseStart(control);
   closeSync(control);
-  return failure ? { proc, failure } : { proc, ptyMaster: pty?.master };
+  return { proc, ptyMaster: pty?.master, failure };
 }

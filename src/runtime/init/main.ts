@@ -42,7 +42,18 @@ function lowerDirOption(s: RuntimeSpec): string {
 function mountRootfs(s: RuntimeSpec): void {
   ensureDir(s.rootfs);
   if (s.lowerDirs.length) {
-    c.mount("overlay", s.rootfs, "overlay", 0, `lowerdir=${lowerDirOption(s)},upperdir=${s.upperDir},workdir=${s.workDir}`);
+    const options = `lowerdir=${lowerDirOption(s)},upperdir=${s.upperDir},workdir=${s.workDir}`;
+    let mounted = false;
+    if (s.ephemeral) {
+      // Unmounting a volatile overlay (when the container's last process goes) does not sync the host's disk.
+      try {
+        c.mount("overlay", s.rootfs, "overlay", 0, `${options},volatile`);
+        mounted = true;
+      } catch {
+        // a kernel before 5.10
+      }
+    }
+    if (!mounted) c.mount("overlay", s.rootfs, "overlay", 0, options);
   } else {
     c.mount(s.upperDir, s.rootfs, null, c.MS.BIND | c.MS.REC);
   }

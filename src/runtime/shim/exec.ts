@@ -36,9 +36,9 @@ export async function execShimMain(argv: string[]): Promise<void> {
   writeFileSync(file, JSON.stringify(cfg)); // stage 2 reads the resolved pid
   const session = await Session.open(socketArg || paths.socket, cfg.tty, Number(attachCountRaw) || 0);
   const { proc, ptyMaster, failure } = spawnExec(cfg, file, [cfg.openStdin ? "pipe" : "ignore", "pipe", "pipe"]);
-  const state: ShimState = { shimPid: process.pid, pid: proc?.pid ?? 0, status: "running", startedAt: nowRfc3339() };
+  const state: ShimState = { shimPid: process.pid, pid: proc.pid, status: "running", startedAt: nowRfc3339() };
   if (failure) {
-    await proc?.exited;
+    await proc.exited;
     Object.assign(state, { status: "exited", finishedAt: nowRfc3339(), exitCode: failure.code, error: failure.message });
     writeStateFile(paths.state, state);
     report(`failed ${JSON.stringify(failure)}`);
