@@ -25,6 +25,8 @@ export function openDatabase(path: string, migrations: readonly Migration[] = MI
  * a record without its files, keep the FULL sync.
  */
 export function withoutSync<T>(db: Database, fn: () => T): T {
+  // SQLite refuses a new safety level inside a transaction: the enclosing one's commit decides.
+  if (db.inTransaction) return fn();
   db.exec("PRAGMA synchronous = NORMAL");
   try {
     return fn();

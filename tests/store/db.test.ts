@@ -20,6 +20,8 @@ describe("database sync levels", () => {
     })).toThrow("boom");
     expect(level()).toBe(2);
     db.exec("CREATE TABLE t (v TEXT)");
+    // Inside a transaction the level cannot change (SQLite refuses); the transaction's commit syncs.
+    expect(db.transaction(() => withoutSync(db, level))()).toBe(2);
     withoutSync(db, () => db.query("INSERT INTO t VALUES (?)").run("kept"));
     db.close();
     // Nothing is lost when the process goes on (or crashes): the row is in the WAL.
