@@ -8,14 +8,14 @@ import { join } from "node:path";
 import { selfCommand } from "../../self.ts";
 import { readState, statePath } from "../../runtime/shim/state.ts";
 import { cgroupVersion } from "../../runtime/cgroups.ts";
-import { sweepStandbyCgroups } from "../../runtime/cgroups/index.ts";
+import { sweepOrphanCgroups } from "../../runtime/cgroups/index.ts";
 import { mount, setProcessNice, umount2 } from "../../runtime/libc.ts";
-
-/** The standby shim's nice value until it has work. */
-const standbyNice = 10;
 import type { RuntimeDriver, RuntimeExit, RuntimeStatus } from "./driver.ts";
 import type { DaemonConfig } from "../config.ts";
 import { BerthError } from "../../errors.ts";
+
+/** The standby shim's nice value until it has work. */
+const standbyNice = 10;
 
 /** Thrown when the container's program could not be started; carries Docker's exit code. */
 export class StartFailure extends BerthError {
@@ -106,7 +106,7 @@ export class ShimDriver implements RuntimeDriver {
 
   /** Keep a standby shim ready from now on. */
   keepWarm(): void {
-    sweepStandbyCgroups();
+    sweepOrphanCgroups();
     // Sockets of standbys that died without cleaning up (killed with the daemon's process group).
     const dir = join(this.execRoot, "s");
     for (const name of readdirSync(dir)) {

@@ -24,7 +24,7 @@ export function openCgroup(path: string, resources: Resources = {}): Cgroup {
  * (berth/standby-<pid>) or an exited container's set aside for removal
  * (berth/exited-<pid>), whose shim is gone; they hold no process.
  */
-export function sweepStandbyCgroups(parent = "berth"): void {
+export function sweepOrphanCgroups(parent = "berth"): void {
   const bases = cgroupVersion() === "2" ? [join(cgroupRoot, parent)] : readdirSync(cgroupRoot).map((c) => join(cgroupRoot, c, parent));
   for (const base of bases) {
     let names: string[];

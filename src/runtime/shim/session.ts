@@ -38,17 +38,16 @@ export function signalNumber(sig: string | number): number {
 
 /**
  * A shim's attach socket. A standby shim opens it before its container is
- * known (a start then needs no listen), and renames it on assignment; a
- * connection that comes before a session takes the socket waits here.
+ * known (a start then needs no listen), and renames it on assignment. Nobody
+ * knows a standby's socket, so a connection before its session is refused.
  */
 export class AttachListener {
   readonly server: net.Server;
-  private pending: net.Socket[] = [];
   private accept?: (sock: net.Socket) => void;
 
   private constructor(public path: string) {
     // Half-open: a client that ends its stdin still receives the output that follows.
-    this.server = nodeNet().createServer({ allowHalfOpen: true }, (sock) => (this.accept ? this.accept(sock) : this.pending.push(sock)));
+    this.server = nodeNet().createServer({ allowHalfOpen: true }, (sock) => (this.accept ? this.accept(sock) : sock.destroy()));
   }
 
   /** Resolves once the socket listens (connections then queue in the kernel even while this process blocks). */
@@ -70,7 +69,6 @@ export class AttachListener {
 
   handTo(accept: (sock: net.Socket) => void): void {
     this.accept = accept;
-    for (const sock of this.pending.splice(0)) accept(sock);
   }
 
   close(): void {
