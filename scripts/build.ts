@@ -13,6 +13,11 @@ const result = await Bun.build({
   compile: target ? { target: target as any, outfile: `${root}dist/berth` } : { outfile: `${root}dist/berth` },
   minify: true,
   bytecode: true,
+  // One chunk per role's module graph: a process evaluates only the code of its role (a CLI
+  // command, the daemon, a shim, stage 2), so each of the three processes of a container
+  // start loads less. Splitting needs ESM.
+  splitting: true,
+  format: "esm",
   sourcemap: "linked",
   define: {
     BERTH_VERSION: JSON.stringify(pkg.version),

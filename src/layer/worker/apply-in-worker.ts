@@ -18,9 +18,18 @@ function rebuild(name: string, message: string): Error {
   return Cls ? new Cls(message) : new Error(message);
 }
 
+/**
+ * The worker's entry point. In the executable, a split chunk's import.meta.url
+ * names the chunk, not this file: the worker is found by its path as built.
+ */
+function workerEntry(): string {
+  if (import.meta.url.includes("/$bunfs/")) return "./src/layer/worker/apply-worker.ts";
+  return new URL("./apply-worker.ts", import.meta.url).href;
+}
+
 export async function applyLayerInWorker(source: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>, target: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
   if (opts.walker || opts.sha256) return applyLayer(source, target, opts);
-  const worker = new Worker(new URL("./apply-worker.ts", import.meta.url).href);
+  const worker = new Worker(workerEntry());
   let inFlight = 0;
   let resume: (() => void) | undefined;
   let settle!: { resolve: (r: ApplyResult) => void; reject: (e: Error) => void };
