@@ -53,6 +53,10 @@ export interface RuntimeSpec {
   readonlyPaths: string[];
   /** The json-file log the shim appends to (containerSpec's default: `<dir>/<id>-json.log`). */
   logPath: string;
+  /** Rotate the log when it would pass this many bytes (json-file's max-size); none: never. */
+  logMaxSize?: number;
+  /** Log files kept, the live one included (max-file, default 1). */
+  logMaxFiles?: number;
   /** The cgroup path under each controller (containerSpec's default: "berth/<id>"). */
   cgroupPath: string;
   /** Signal of a stop request that names none (Docker's StopSignal). Default SIGTERM. */

@@ -87,9 +87,17 @@ describe.if(ok)("the docker CLI against berth", () => {
     expect((await docker(["logs", "--details", "plain-logs"])).stdout).toBe(" hi\n");
     const bad = await docker(["run", "--rm", "--log-opt", "nope=1", "busybox", "true"]);
     expect(bad.stderr).toContain("unknown log opt 'nope' for json-file log driver");
-    const warned = await docker(["create", "--log-opt", "max-size=10m", "busybox", "true"]);
-    expect(warned.stderr).toContain("log-opt max-size is accepted but not enforced yet");
-    await docker(["rm", "-f", "det-logs", "plain-logs", warned.stdout.trim()]);
+    // Rotation options are checked with dockerd's words, and nothing is created when they are wrong.
+    const before = (await docker(["ps", "-aq"])).stdout;
+    expect((await docker(["create", "--log-opt", "max-size=ten", "busybox", "true"])).stderr).toContain("invalid size: 'ten'");
+    expect((await docker(["create", "--log-opt", "max-size=1k", "--log-opt", "max-file=0", "busybox", "true"])).stderr).toContain("max-file cannot be less than 1");
+    expect((await docker(["create", "--log-opt", "max-size=1k", "--log-opt", "compress=true", "busybox", "true"])).stderr)
+      .toContain("compress cannot be true when max-file is less than 2 or max-size is not set");
+    expect((await docker(["ps", "-aq"])).stdout).toBe(before);
+    const rotated = await docker(["create", "--log-opt", "max-size=10m", "--log-opt", "max-file=3", "busybox", "true"]);
+    expect(rotated.code).toBe(0);
+    expect(rotated.stderr).toBe("");
+    await docker(["rm", "-f", "det-logs", "plain-logs", rotated.stdout.trim()]);
   });
 
   test("logs -f, attach, kill, wait, top, cp both ways, commit then run", async () => {

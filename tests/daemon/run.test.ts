@@ -1,6 +1,7 @@
 // `berth run` end to end: CLI → daemon → shim → container, and what the
 // container sees from inside (isolation asserted from within).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 import { helloWorldMessage } from "../../src/image/hello-world/program.ts";
 
@@ -129,5 +130,36 @@ describe.if(ok)("berth run", () => {
     expect(r.code).toBe(125);
     expect(r.stderr).toContain("Minimum memory limit allowed is 6MB");
     expect((await d.cli(["ps", "-aq"])).stdout).toBe(before);
+  });
+
+  test("json-file rotation: max-size and max-file keep the newest lines in at most max-file files, and logs reads them in order", async () => {
+    const script = "i=0; while [ $i -lt 300 ]; do echo line$i; i=$((i+1)); done";
+    const r = await d.cli(["run", "--name", "rotating", "--log-opt", "max-size=2k", "--log-opt", "max-file=3", "busybox", "sh", "-c", script]);
+    expect(r.code).toBe(0);
+    const logPath = (await d.cli(["inspect", "-f", "{{.LogPath}}", "rotating"])).stdout.trim();
+    for (const f of [logPath, `${logPath}.1`, `${logPath}.2`]) {
+      const size = statSync(f).size;
+      expect(size).toBeGreaterThan(0);
+      expect(size).toBeLessThanOrEqual(2000);
+    }
+    expect(existsSync(`${logPath}.3`)).toBe(false);
+    const records = [logPath, `${logPath}.1`, `${logPath}.2`].reduce((n, f) => n + readFileSync(f, "utf8").split("\n").filter(Boolean).length, 0);
+    const lines = (await d.cli(["logs", "rotating"])).stdout.split("\n").filter(Boolean);
+    expect(lines.length).toBe(records); // every kept file is read, not only the live one
+    const first = Number(lines[0]!.slice("line".length));
+    expect(first).toBeGreaterThan(0); // the oldest lines went with the oldest file
+    expect(lines).toEqual(Array.from({ length: 300 - first }, (_, k) => `line${first + k}`));
+    expect((await d.cli(["logs", "--tail", "3", "rotating"])).stdout).toBe("line297\nline298\nline299\n");
+    await d.cli(["rm", "rotating"]);
+  });
+
+  test("logs -f follows the log across rotations", async () => {
+    const script = "i=0; while [ $i -lt 80 ]; do echo line$i; i=$((i+1)); sleep 0.01; done";
+    const id = (await d.cli(["run", "-d", "--log-opt", "max-size=1k", "--log-opt", "max-file=20", "busybox", "sh", "-c", script])).stdout.trim();
+    const followed = await d.cli(["logs", "-f", id]);
+    expect(followed.stdout).toBe(Array.from({ length: 80 }, (_, k) => `line${k}\n`).join(""));
+    const logPath = (await d.cli(["inspect", "-f", "{{.LogPath}}", id])).stdout.trim();
+    expect(existsSync(`${logPath}.2`)).toBe(true); // it did rotate while followed
+    await d.cli(["rm", id]);
   });
 });

@@ -8,18 +8,52 @@ type Json = Record<string, any>;
 
 /** json-file's own options in dockerd. */
 const knownOpts = ["max-size", "max-file", "compress", "labels", "labels-regex", "env", "env-regex", "tag"];
-/** Accepted, written to the config, but not acted on yet: said in the create warnings. */
-const notEnforced = ["max-size", "max-file", "compress"];
-
-/** Checks a LogConfig; returns the warnings for options berth keeps but does not enforce. */
+/** Checks a LogConfig; returns the warnings for options berth keeps but does not act on. */
 export function checkLogConfig(lc: Json): string[] {
   const type = lc.Type || "json-file";
   if (type !== "json-file") throw new InvalidParameterError(`logging driver "${type}" is not supported by berth (json-file only)`);
-  const opts: Record<string, unknown> = lc.Config ?? {};
+  const opts: Record<string, string> = lc.Config ?? {};
   for (const k of Object.keys(opts)) {
     if (!knownOpts.includes(k)) throw new InvalidParameterError(`unknown log opt '${k}' for json-file log driver`);
   }
-  return Object.keys(opts).filter((k) => notEnforced.includes(k)).map((k) => `log-opt ${k} is accepted but not enforced yet: the log is not rotated`);
+  const { maxSize, maxFiles } = logRotation(opts);
+  if (opts.compress !== undefined) {
+    const compress = parseGoBool(opts.compress, "compress");
+    if (compress && (maxFiles === 1 || maxSize === undefined)) {
+      throw new InvalidParameterError("compress cannot be true when max-file is less than 2 or max-size is not set");
+    }
+    if (compress) return ["log-opt compress is accepted but not acted on yet: rotated log files are kept uncompressed"];
+  }
+  return [];
+}
+
+/** Decimal multipliers, as Docker's go-units FromHumanSize reads "10m" (10,000,000 bytes). */
+const sizeUnits: Record<string, number> = { "": 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15 };
+
+/** max-size and max-file of the json-file driver, checked with dockerd's messages. */
+export function logRotation(opts: Record<string, string>): { maxSize?: number; maxFiles: number } {
+  let maxSize: number | undefined;
+  if (opts["max-size"] !== undefined) {
+    const m = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(opts["max-size"]);
+    if (!m) throw new InvalidParameterError(`invalid size: '${opts["max-size"]}'`);
+    maxSize = Math.floor(parseFloat(m[1]!) * sizeUnits[(m[2] ?? "").toLowerCase()]!);
+    if (maxSize <= 0) throw new InvalidParameterError("max-size must be a positive number");
+  }
+  let maxFiles = 1;
+  if (opts["max-file"] !== undefined) {
+    const raw = opts["max-file"];
+    if (!/^[+-]?\d+$/.test(raw)) throw new InvalidParameterError(`strconv.Atoi: parsing ${JSON.stringify(raw)}: invalid syntax`);
+    maxFiles = parseInt(raw, 10);
+    if (maxFiles < 1) throw new InvalidParameterError("max-file cannot be less than 1");
+  }
+  return { maxSize, maxFiles };
+}
+
+/** Go's strconv.ParseBool. */
+function parseGoBool(v: string, name: string): boolean {
+  if (["1", "t", "T", "true", "TRUE", "True"].includes(v)) return true;
+  if (["0", "f", "F", "false", "FALSE", "False"].includes(v)) return false;
+  throw new InvalidParameterError(`error reading ${name} log option: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
 }
 
 /** Go's url.QueryEscape. */

@@ -1,6 +1,6 @@
 // Reading a container's json-file log (one `{"log","stream","time"}` object per
 // line, as Docker's json-file driver writes) for `GET /containers/{id}/logs`.
-import { openSync, readSync, closeSync, fstatSync, existsSync, watch } from "node:fs";
+import { openSync, readSync, closeSync, fstatSync, statSync, existsSync, watch } from "node:fs";
 
 export interface LogOptions {
   stdout: boolean;
@@ -63,27 +63,93 @@ function keep(r: LogRecord, o: LogOptions): boolean {
   return true;
 }
 
-/** Reads from `offset` to the current end; returns complete lines and the new offset. */
-function readFrom(path: string, offset: number): { text: string; offset: number } {
-  if (!existsSync(path)) return { text: "", offset };
-  const fd = openSync(path, "r");
+/** Complete lines of `fd` from `offset` on; returns them and the offset after the last newline. */
+function readFrom(fd: number, offset: number): { text: string; offset: number } {
+  const size = fstatSync(fd).size;
+  if (size <= offset) return { text: "", offset };
+  const buf = Buffer.allocUnsafe(size - offset);
+  const n = readSync(fd, buf, 0, buf.length, offset);
+  const chunk = buf.subarray(0, n);
+  const lastNl = chunk.lastIndexOf(0x0a);
+  if (lastNl < 0) return { text: "", offset };
+  return { text: chunk.subarray(0, lastNl + 1).toString("utf8"), offset: offset + lastNl + 1 };
+}
+
+function openIfExists(path: string): number | undefined {
   try {
-    const size = fstatSync(fd).size;
-    if (size <= offset) return { text: "", offset };
-    const buf = Buffer.allocUnsafe(size - offset);
-    const n = readSync(fd, buf, 0, buf.length, offset);
-    const chunk = buf.subarray(0, n);
-    const lastNl = chunk.lastIndexOf(0x0a);
-    if (lastNl < 0) return { text: "", offset };
-    return { text: chunk.subarray(0, lastNl + 1).toString("utf8"), offset: offset + lastNl + 1 };
-  } finally {
-    closeSync(fd);
+    return openSync(path, "r");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
   }
 }
 
 /**
- * Yields the log records the options select; with `follow`, keeps yielding new
- * ones until `stillRunning()` turns false and the file has been drained.
+ * The live log file, followed by descriptor: when the shim rotates it (a
+ * rename, see runtime/shim/log.ts), the old file is read to its end before
+ * the reader moves on to the new one at the same path.
+ */
+class LiveLog {
+  private fd: number | undefined;
+  private offset = 0;
+
+  constructor(private path: string) {
+    this.fd = openIfExists(path);
+  }
+
+  /** The inode being read, to leave it out of the rotated files. */
+  get inode(): number | undefined {
+    return this.fd === undefined ? undefined : fstatSync(this.fd).ino;
+  }
+
+  /** The complete lines written since the last call, across rotations. */
+  read(): string {
+    let text = "";
+    for (;;) {
+      if (this.fd === undefined) {
+        this.fd = openIfExists(this.path);
+        this.offset = 0;
+        if (this.fd === undefined) return text;
+      }
+      const next = readFrom(this.fd, this.offset);
+      text += next.text;
+      this.offset = next.offset;
+      const now = statSync(this.path, { throwIfNoEntry: false });
+      if (now && now.ino === fstatSync(this.fd).ino) return text;
+      // Rotated away (and read to its end): go on with the file now at the path.
+      closeSync(this.fd);
+      this.fd = undefined;
+      if (!now) return text;
+    }
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** The rotated files' text, oldest first (PATH.N … PATH.1), leaving out the live file's inode. */
+function rotatedText(path: string, liveInode: number | undefined): string {
+  const names: string[] = [];
+  for (let i = 1; existsSync(`${path}.${i}`); i++) names.unshift(`${path}.${i}`);
+  let text = "";
+  for (const name of names) {
+    const fd = openIfExists(name);
+    if (fd === undefined) continue;
+    try {
+      if (fstatSync(fd).ino !== liveInode) text += readFrom(fd, 0).text;
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return text;
+}
+
+/**
+ * Yields the log records the options select, the rotated files first; with
+ * `follow`, keeps yielding new ones until `stillRunning()` turns false and the
+ * file has been drained.
  */
 export async function* readLogs(
   path: string,
@@ -91,19 +157,23 @@ export async function* readLogs(
   stillRunning: () => boolean,
   signal?: AbortSignal,
 ): AsyncGenerator<LogRecord> {
-  let { text, offset } = readFrom(path, 0);
-  let records = [...parseLines(text)].filter((r) => keep(r, o));
-  if (o.tail >= 0) records = records.slice(Math.max(0, records.length - o.tail));
-  yield* records;
-  if (!o.follow) return;
+  // The live file is opened first, so a rotation meanwhile neither loses nor repeats lines.
+  const live = new LiveLog(path);
+  try {
+    const text = rotatedText(path, live.inode) + live.read();
+    let records = [...parseLines(text)].filter((r) => keep(r, o));
+    if (o.tail >= 0) records = records.slice(Math.max(0, records.length - o.tail));
+    yield* records;
+    if (!o.follow) return;
 
-  while (!signal?.aborted) {
-    const running = stillRunning();
-    const next = readFrom(path, offset);
-    offset = next.offset;
-    for (const r of parseLines(next.text)) if (keep(r, o)) yield r;
-    if (!running) return;
-    await waitForChange(path, 250, signal);
+    while (!signal?.aborted) {
+      const running = stillRunning();
+      for (const r of parseLines(live.read())) if (keep(r, o)) yield r;
+      if (!running) return;
+      await waitForChange(path, 250, signal);
+    }
+  } finally {
+    live.close();
   }
 }
 

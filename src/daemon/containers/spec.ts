@@ -3,6 +3,7 @@ import type { ContainerRecord } from "./records.ts";
 import type { ContainerPaths } from "./views.ts";
 import { defaultCapabilities, defaultMaskedPaths, defaultReadonlyPaths, type RuntimeSpec } from "../../runtime/spec.ts";
 import { applyCapChanges } from "../../runtime/capabilities.ts";
+import { logRotation } from "./log-config.ts";
 
 export function buildSpec(c: ContainerRecord, p: ContainerPaths): RuntimeSpec {
   const cfg = c.config;
@@ -46,6 +47,17 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths): RuntimeSpec {
     maskedPaths: defaultMaskedPaths,
     readonlyPaths: defaultReadonlyPaths,
     logPath: p.logPath,
+    ...logRotationOf(hc),
     cgroupPath: `berth/${c.id}`,
   };
+}
+
+/** The json-file rotation options, checked at create; a record from before they were is read as "never rotate". */
+function logRotationOf(hc: Record<string, any>): { logMaxSize?: number; logMaxFiles?: number } {
+  try {
+    const { maxSize, maxFiles } = logRotation(hc.LogConfig?.Config ?? {});
+    return maxSize === undefined ? {} : { logMaxSize: maxSize, logMaxFiles: maxFiles };
+  } catch {
+    return {};
+  }
 }

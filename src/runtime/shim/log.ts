@@ -1,33 +1,93 @@
 // Docker's json-file log: one {"log","stream","time"} object per line of output;
-// a partial line is held until its newline (or 16 KiB, or the end).
-import { openSync, writeSync, closeSync } from "node:fs";
+// a partial line is held until its newline (or 16 KiB, or the end). With a
+// max-size the file rotates as dockerd's does: PATH becomes PATH.1, PATH.1
+// becomes PATH.2, up to max-file files in all; with one file the old one goes.
+import { openSync, writeSync, closeSync, fstatSync, renameSync, unlinkSync } from "node:fs";
 import { nowRfc3339 } from "./state.ts";
 
 const maxPartial = 16 * 1024;
 
+export interface LogRotation {
+  maxSize?: number;
+  /** Files kept, the live one included (default 1). */
+  maxFiles?: number;
+}
+
 export class LogWriter {
   private fd: number;
+  private size: number;
+  /** Records not written yet (one write per chunk of output) and their size in bytes. */
+  private pending = "";
+  private pendingBytes = 0;
   private partial: Record<"stdout" | "stderr", string> = { stdout: "", stderr: "" };
   private dec = { stdout: new TextDecoder(), stderr: new TextDecoder() };
 
-  constructor(path: string) {
+  constructor(private path: string, private rotation: LogRotation = {}) {
     this.fd = openSync(path, "a", 0o640);
+    this.size = fstatSync(this.fd).size;
   }
 
   write(stream: "stdout" | "stderr", chunk: Uint8Array): void {
     let text = this.partial[stream] + this.dec[stream].decode(chunk, { stream: true });
-    let out = "";
     let nl: number;
     while ((nl = text.indexOf("\n")) >= 0) {
-      out += this.record(stream, text.slice(0, nl + 1));
+      this.add(this.record(stream, text.slice(0, nl + 1)));
       text = text.slice(nl + 1);
     }
     if (text.length >= maxPartial) {
-      out += this.record(stream, text);
+      this.add(this.record(stream, text));
       text = "";
     }
     this.partial[stream] = text;
-    if (out) writeSync(this.fd, out);
+    this.writePending();
+  }
+
+  /** Records are written in batches; with a max-size, a batch ends where the file must rotate. */
+  private add(record: string): void {
+    const bytes = Buffer.byteLength(record);
+    const max = this.rotation.maxSize;
+    const used = this.size + this.pendingBytes;
+    // A record larger than the limit still goes whole into a fresh file.
+    if (max !== undefined && used > 0 && used + bytes > max) {
+      this.writePending();
+      try {
+        this.rotate();
+      } catch {
+        // Output keeps flowing into the current file rather than stopping the container's relay.
+      }
+    }
+    this.pending += record;
+    this.pendingBytes += bytes;
+  }
+
+  private writePending(): void {
+    if (!this.pending) return;
+    writeSync(this.fd, this.pending);
+    this.size += this.pendingBytes;
+    this.pending = "";
+    this.pendingBytes = 0;
+  }
+
+  /**
+   * Renames, never truncates: a `logs -f` reading the old file keeps its
+   * descriptor and finishes it before it moves to the new one.
+   */
+  private rotate(): void {
+    const keep = Math.max(1, this.rotation.maxFiles ?? 1);
+    const ignoreMissing = (f: () => void) => {
+      try {
+        f();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      }
+    };
+    for (let i = keep - 1; i >= 2; i--) ignoreMissing(() => renameSync(`${this.path}.${i - 1}`, `${this.path}.${i}`));
+    if (keep > 1) renameSync(this.path, `${this.path}.1`);
+    else ignoreMissing(() => unlinkSync(this.path));
+    const fd = openSync(this.path, "a", 0o640);
+    closeSync(this.fd);
+    this.fd = fd;
+    this.size = 0;
   }
 
   private record(stream: string, log: string): string {
@@ -35,12 +95,11 @@ export class LogWriter {
   }
 
   flush(): void {
-    let out = "";
     for (const s of ["stdout", "stderr"] as const) {
-      if (this.partial[s]) out += this.record(s, this.partial[s]);
+      if (this.partial[s]) this.add(this.record(s, this.partial[s]));
       this.partial[s] = "";
     }
-    if (out) writeSync(this.fd, out);
+    this.writePending();
     closeSync(this.fd);
   }
 }
