@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { join } from "node:path";
 import { startDockerRegistry, toolsMissing } from "../../tests/registry/helpers.ts";
 import { berthCmd } from "../../tests/fixtures/daemon.ts";
+import { scratchFs } from "./_scratch-fs.ts";
 
 const TOTAL_MB = Number(process.env.BERTH_BENCH_PULL_MB) || 700;
 const RUNS = Number(process.env.BERTH_BENCH_PULL_RUNS) || 3;
@@ -74,75 +75,48 @@ async function waitFor(check: () => Promise<boolean>, what: string, ms = 30_000)
 
 const pingUnix = (sock: string) => () => fetch("http://localhost/_ping", { unix: sock } as RequestInit).then((r) => r.ok, () => false);
 
-/** One cold pull per run, each on fresh storage: berth (CLI → daemon). */
-async function berthPulls(ref: string, tmp: string): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const dir = join(tmp, `berth-${i}`);
-    const sock = join(dir, "b.sock");
-    mkdirSync(dir, { recursive: true });
-    const d = Bun.spawn([...berthCmd, "daemon", "--data-root", join(dir, "data"), "--exec-root", join(dir, "exec"), "-H", `unix://${sock}`], { stdout: "ignore", stderr: "ignore" });
-    try {
-      await waitFor(pingUnix(sock), "berth daemon");
-      out.push(await timed(async () => {
-        const p = Bun.spawn([...berthCmd, "-H", `unix://${sock}`, "pull", "-q", ref], { stdout: "ignore", stderr: "pipe" });
-        if ((await p.exited) !== 0) throw new Error(`berth pull failed: ${await new Response(p.stderr).text()}`);
-      }));
-    } finally {
-      d.kill("SIGTERM");
-      await d.exited;
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  return out;
-}
+/** One pull, timed: a contender of one round, storage under `dir`, left there until the end. */
+type Once = (dir: string) => Promise<number>;
 
-async function dockerdPulls(ref: string, registryHost: string, tmp: string): Promise<number[] | string> {
-  if (!Bun.which("dockerd")) return "not installed";
+/** A cold berth pull (CLI → daemon) on fresh storage. */
+const berthPull = (ref: string): Once => async (dir) => {
+  const sock = join(dir, "b.sock");
+  const d = Bun.spawn([...berthCmd, "daemon", "--data-root", join(dir, "data"), "--exec-root", join(dir, "exec"), "-H", `unix://${sock}`], { stdout: "ignore", stderr: "ignore" });
+  try {
+    await waitFor(pingUnix(sock), "berth daemon");
+    return await timed(async () => {
+      const p = Bun.spawn([...berthCmd, "-H", `unix://${sock}`, "pull", "-q", ref], { stdout: "ignore", stderr: "pipe" });
+      if ((await p.exited) !== 0) throw new Error(`berth pull failed: ${await new Response(p.stderr).text()}`);
+    });
+  } finally {
+    d.kill("SIGTERM");
+    await d.exited;
+  }
+};
+
+const dockerdPull = (ref: string, registryHost: string): Once => async (dir) => {
   const docker = existsSync("/usr/local/bin/docker") ? "/usr/local/bin/docker" : "docker";
-  const out: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const dir = join(tmp, `dockerd-${i}`);
-    const sock = join(dir, "docker.sock");
-    mkdirSync(dir, { recursive: true });
-    const d = Bun.spawn(["dockerd", "--data-root", join(dir, "root"), "--exec-root", join(dir, "exec"), "-H", `unix://${sock}`,
-      "--pidfile", join(dir, "docker.pid"), "--iptables=false", "--bridge=none", "--insecure-registry", registryHost], { stdout: "ignore", stderr: Bun.file(join(tmp, `dockerd-${i}.log`)) });
-    try {
-      await waitFor(pingUnix(sock), "dockerd");
-      out.push(await timed(async () => {
-        const p = Bun.spawn([docker, "-H", `unix://${sock}`, "pull", "-q", ref], { stdout: "ignore", stderr: "pipe" });
-        if ((await p.exited) !== 0) throw new Error(`docker pull failed: ${await new Response(p.stderr).text()}`);
-      }));
-    } finally {
-      d.kill("SIGTERM");
-      await d.exited;
-      await $`umount -R ${dir}`.nothrow().quiet();
-      rmSync(dir, { recursive: true, force: true });
-    }
+  const sock = join(dir, "docker.sock");
+  const d = Bun.spawn(["dockerd", "--data-root", join(dir, "root"), "--exec-root", join(dir, "exec"), "-H", `unix://${sock}`,
+    "--pidfile", join(dir, "docker.pid"), "--iptables=false", "--bridge=none", "--insecure-registry", registryHost], { stdout: "ignore", stderr: Bun.file(join(dir, "dockerd.log")) });
+  try {
+    await waitFor(pingUnix(sock), "dockerd");
+    return await timed(async () => {
+      const p = Bun.spawn([docker, "-H", `unix://${sock}`, "pull", "-q", ref], { stdout: "ignore", stderr: "pipe" });
+      if ((await p.exited) !== 0) throw new Error(`docker pull failed: ${await new Response(p.stderr).text()}`);
+    });
+  } finally {
+    d.kill("SIGTERM");
+    await d.exited;
   }
-  return out;
-}
+};
 
-async function podmanPulls(ref: string, tmp: string): Promise<number[] | string> {
-  if (!Bun.which("podman")) return "not installed";
-  const out: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const dir = join(tmp, `podman-${i}`);
-    mkdirSync(dir, { recursive: true });
-    try {
-      out.push(await timed(async () => {
-        const p = Bun.spawn(["podman", "--root", join(dir, "root"), "--runroot", join(dir, "run"), "--cgroup-manager", "cgroupfs", "--events-backend", "file",
-          "pull", "-q", "--tls-verify=false", ref], { stdout: "ignore", stderr: "pipe" });
-        if ((await p.exited) !== 0) throw new Error(`podman pull failed: ${await new Response(p.stderr).text()}`);
-      }));
-    } finally {
-      await $`podman --root ${join(dir, "root")} --runroot ${join(dir, "run")} system reset -f`.nothrow().quiet();
-      await $`umount -R ${dir}`.nothrow().quiet();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  return out;
-}
+const podmanPull = (ref: string): Once => (dir) =>
+  timed(async () => {
+    const p = Bun.spawn(["podman", "--root", join(dir, "root"), "--runroot", join(dir, "run"), "--cgroup-manager", "cgroupfs", "--events-backend", "file",
+      "pull", "-q", "--tls-verify=false", ref], { stdout: "ignore", stderr: "pipe" });
+    if ((await p.exited) !== 0) throw new Error(`podman pull failed: ${await new Response(p.stderr).text()}`);
+  });
 
 /**
  * The disk's part: GNU tar unpacking the same five gzip blobs side by side
@@ -150,70 +124,107 @@ async function podmanPulls(ref: string, tmp: string): Promise<number[] | string>
  * blocks, which GNU tar reports after extracting everything; its exit
  * status is therefore not checked.
  */
-async function tarFloor(layout: string, tmp: string): Promise<number[]> {
+async function layerBlobs(layout: string): Promise<string[]> {
   const index = JSON.parse(await Bun.file(join(layout, "index.json")).text());
   const manifest = JSON.parse(await Bun.file(join(layout, "blobs", index.manifests[0].digest.replace(":", "/"))).text());
-  const blobs: string[] = manifest.layers.map((l: { digest: string }) => join(layout, "blobs", l.digest.replace(":", "/")));
-  const out: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const dest = join(tmp, `tar-${i}`);
-    out.push(await timed(async () => {
-      await Promise.all(blobs.map(async (b, n) => {
-        mkdirSync(join(dest, String(n)), { recursive: true });
-        await Bun.spawn(["tar", "-C", join(dest, String(n)), "-xzf", b], { stdout: "ignore", stderr: "ignore" }).exited;
-      }));
-    }));
-    rmSync(dest, { recursive: true, force: true });
-  }
-  return out;
+  return manifest.layers.map((l: { digest: string }) => join(layout, "blobs", l.digest.replace(":", "/")));
 }
 
-async function floorPulls(ref: string, tmp: string): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const dest = join(tmp, `skopeo-${i}`);
-    out.push(await timed(() => $`skopeo copy --quiet --src-tls-verify=false docker://${ref} oci:${dest}:t`.quiet().then(() => {})));
-    rmSync(dest, { recursive: true, force: true });
+const tarFloor = (blobs: string[]): Once => (dir) =>
+  timed(async () => {
+    await Promise.all(blobs.map(async (b, n) => {
+      mkdirSync(join(dir, String(n)), { recursive: true });
+      await Bun.spawn(["tar", "-C", join(dir, String(n)), "-xzf", b], { stdout: "ignore", stderr: "ignore" }).exited;
+    }));
+  });
+
+const skopeoFloor = (ref: string): Once => (dir) =>
+  timed(() => $`skopeo copy --quiet --src-tls-verify=false docker://${ref} oci:${join(dir, "layout")}:t`.quiet().then(() => {}));
+
+/**
+ * Runs every contender once per round, in an order that turns each round, so
+ * that a slow spell of the host falls on all of them; nothing is deleted until
+ * the end (a delete slows the file creation that follows it), and `settle`
+ * runs before each one.
+ */
+async function interleaved(contenders: [string, Once][], tmp: string, settle: () => Promise<void>): Promise<Map<string, number[]>> {
+  const times = new Map(contenders.map(([name]) => [name, [] as number[]]));
+  for (let round = 0; round < RUNS; round++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const [name, once] = contenders[(k + round) % contenders.length]!;
+      const dir = join(tmp, `${name}-${round}`);
+      mkdirSync(dir, { recursive: true });
+      await settle();
+      times.get(name)!.push(await once(dir));
+    }
   }
-  return out;
+  return times;
+}
+
+/**
+ * The same start for every pull: the previous one's data written out and
+ * dropped from the page cache, then the sources read back in (the registry's
+ * blobs, the layout's for tar). Without it, a pull paid for the writeback of
+ * the one before, and on this VM for first touches of memory the host had not
+ * backed yet: the second of two identical pulls took up to twice as long.
+ */
+async function settleCaches(sources: string[]): Promise<{ settle: () => Promise<void>; note: string }> {
+  const canDrop = (await $`sync && echo 3 > /proc/sys/vm/drop_caches`.nothrow().quiet()).exitCode === 0;
+  return {
+    note: canDrop ? "before each pull the page cache is synced and dropped, and the sources read back in" : "the page cache could not be dropped (not root?): pulls follow each other's writeback",
+    async settle() {
+      await $`sync`.quiet();
+      if (!canDrop) return;
+      await $`echo 3 > /proc/sys/vm/drop_caches`.quiet();
+      await $`find ${sources} -type f -exec cat {} + > /dev/null`.quiet();
+    },
+  };
 }
 
 export async function run(): Promise<string> {
   const missing = toolsMissing();
   if (missing) return `### pull\n\nnot run: ${missing}\n`;
   const layout = await benchImage();
-  const tmp = mkdtempSync("/var/tmp/berth-bench-pull-run-");
+  // Room for every round of every contender, kept until the end.
+  const scratch = await scratchFs("pull", Math.ceil((TOTAL_MB * 5 * RUNS) / 1024) + 4);
+  const tmp = scratch.dir;
   const registry = await startDockerRegistry(join(tmp, "registry"));
   try {
     const ref = `${registry.host}/bench/image:v1`;
     await $`skopeo copy --quiet --dest-tls-verify=false oci:${layout}:bench docker://${ref}`.quiet();
-    const floor = median(await floorPulls(ref, tmp));
-    const untar = median(await tarFloor(layout, tmp));
-    const berth = median(await berthPulls(ref, tmp));
-    const dockerd = await dockerdPulls(ref, registry.host, tmp);
-    const podman = await podmanPulls(ref, tmp);
-    const cell = (v: number[] | string) => (typeof v === "string" ? v : `${median(v).toFixed(2)} s`);
-    const ratio = (v: number[] | string) => (typeof v === "string" ? "—" : `${(berth / median(v)).toFixed(2)}×`);
+    const contenders: [string, Once][] = [
+      ["berth", berthPull(ref)],
+      ["skopeo", skopeoFloor(ref)],
+      ["tar", tarFloor(await layerBlobs(layout))],
+    ];
+    if (Bun.which("dockerd")) contenders.push(["dockerd", dockerdPull(ref, registry.host)]);
+    if (Bun.which("podman")) contenders.push(["podman", podmanPull(ref)]);
+    const caches = await settleCaches([join(tmp, "registry"), join(layout, "blobs")]);
+    const times = await interleaved(contenders, tmp, caches.settle);
+    const med = (name: string) => (times.has(name) ? median(times.get(name)!) : undefined);
+    const berth = med("berth")!;
+    const cell = (name: string) => (med(name) === undefined ? "not installed" : `${med(name)!.toFixed(2)} s`);
+    const ratio = (name: string) => (med(name) === undefined ? "—" : `${(berth / med(name)!).toFixed(2)}×`);
     const size = (await $`du -sm ${layout}/blobs`.quiet()).stdout.toString().split("\t")[0];
     return [
       "### pull",
       "",
-      `A ${LAYERS}-layer image of ${TOTAL_MB} MB of files (${size} MB of gzip blobs; half random, half text), built by umoci, served by docker-registry on loopback. Cold pulls on fresh storage, median of ${RUNS}; each pull ends when the image is unpacked and tagged.`,
+      `A ${LAYERS}-layer image of ${TOTAL_MB} MB of files (${size} MB of gzip blobs; half random, half text), built by umoci, served by docker-registry on loopback. Cold pulls on fresh storage, median of ${RUNS} rounds; each round runs every contender once, in a turning order; ${scratch.note}; ${caches.note}. Each pull ends when the image is unpacked and tagged.`,
       "",
       "| what | time | berth ÷ it |",
       "|---|---:|---:|",
       `| \`berth pull\` (CLI → daemon, layers applied while downloading) | ${berth.toFixed(2)} s | 1.00× |`,
-      `| \`docker pull\` (dockerd 20.10) | ${cell(dockerd)} | ${ratio(dockerd)} |`,
-      `| \`podman pull\` | ${cell(podman)} | ${ratio(podman)} |`,
-      `| \`skopeo copy\` to an OCI layout (download and verify only: the network floor) | ${floor.toFixed(2)} s | ${(berth / floor).toFixed(2)}× |`,
-      `| 5 × \`tar -xzf\` of the same blobs side by side (unpack only: the disk floor) | ${untar.toFixed(2)} s | ${(berth / untar).toFixed(2)}× |`,
+      `| \`docker pull\` (dockerd 20.10) | ${cell("dockerd")} | ${ratio("dockerd")} |`,
+      `| \`podman pull\` | ${cell("podman")} | ${ratio("podman")} |`,
+      `| \`skopeo copy\` to an OCI layout (download and verify only: the network floor) | ${cell("skopeo")} | ${ratio("skopeo")} |`,
+      `| 5 × \`tar -xzf\` of the same blobs side by side (unpack only: the disk floor) | ${cell("tar")} | ${ratio("tar")} |`,
       "",
       "Target from the registries issue: berth ≤ 0.4× docker's time.",
       "",
     ].join("\n");
   } finally {
     await registry.stop();
-    rmSync(tmp, { recursive: true, force: true });
+    await scratch.release();
   }
 }
 

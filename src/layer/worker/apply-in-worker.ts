@@ -27,9 +27,41 @@ function workerEntry(): string {
   return new URL("./apply-worker.ts", import.meta.url).href;
 }
 
+/** Idle workers, warm (their code compiled by the JIT) for the next layer. */
+const idle: { worker: Worker; timer: ReturnType<typeof setTimeout> }[] = [];
+const MAX_IDLE = 4;
+/** An idle worker goes after this long: an idle daemon keeps no thread or heap for layers. */
+const IDLE_MS = 20_000;
+
+function takeWorker(): Worker {
+  const kept = idle.pop();
+  if (!kept) return new Worker(workerEntry());
+  clearTimeout(kept.timer);
+  kept.worker.ref();
+  return kept.worker;
+}
+
+/** Keeps a worker that finished its layer cleanly; any other ends it. */
+function releaseWorker(worker: Worker, clean: boolean): void {
+  if (!clean || idle.length >= MAX_IDLE) return void worker.terminate();
+  worker.onmessage = null;
+  worker.onerror = null;
+  worker.unref();
+  const entry = {
+    worker,
+    timer: setTimeout(() => {
+      idle.splice(idle.indexOf(entry), 1);
+      worker.terminate();
+    }, IDLE_MS),
+  };
+  entry.timer.unref?.();
+  idle.push(entry);
+}
+
 export async function applyLayerInWorker(source: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>, target: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
   if (opts.walker || opts.sha256) return applyLayer(source, target, opts);
-  const worker = new Worker(workerEntry());
+  const worker = takeWorker();
+  let clean = false;
   let inFlight = 0;
   let resume: (() => void) | undefined;
   let settle!: { resolve: (r: ApplyResult) => void; reject: (e: Error) => void };
@@ -85,8 +117,10 @@ export async function applyLayerInWorker(source: AsyncIterable<Uint8Array> | Rea
       throw sourceError;
     }
     send({ kind: "end" });
-    return await finished;
+    const result = await finished;
+    clean = true;
+    return result;
   } finally {
-    worker.terminate();
+    releaseWorker(worker, clean);
   }
 }

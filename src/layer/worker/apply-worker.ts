@@ -1,7 +1,7 @@
-// Worker entry: applies one layer with the ordinary applier, its bytes fed by
-// the thread that owns the source. Runs on its own thread so that the file
-// system calls of several layers (and the daemon's event loop) do not queue
-// behind each other.
+// Worker entry: applies layers, one at a time, with the ordinary applier, their
+// bytes fed by the thread that owns the source. Runs on its own thread so that
+// the file system calls of several layers (and the daemon's event loop) do not
+// queue behind each other; kept for the next layer while the pool wants it.
 import { applyLayer } from "../apply.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 
@@ -32,6 +32,9 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const m = ev.data;
   switch (m.kind) {
     case "start":
+      queue.length = 0;
+      ended = false;
+      aborted = undefined;
       applyLayer(source(), m.target, m.opts).then(
         (result) => post({ kind: "done", result }),
         (e) => post({ kind: "error", name: (e as Error)?.name ?? "Error", message: String((e as Error)?.message ?? e) }),
