@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { applyLayer } from "../../src/layer/apply.ts";
-import { applyLayerInWorker } from "../../src/layer/worker/apply-in-worker.ts";
+import { applyLayerInWorker, idleWorkerCount } from "../../src/layer/worker/apply-in-worker.ts";
 import { InvalidDataError } from "../../src/errors.ts";
 import { describeTree, item, tarBytes } from "../fixtures/tar-layers.ts";
 
@@ -80,4 +80,23 @@ test("a source failing mid-way: its error comes back once the worker has stopped
   await Bun.sleep(50);
   expect(existsSync(target)).toBe(false);
   expect(readdirSync(tmp)).not.toContain("failing");
+});
+
+test("a worker kept after a clean layer starts the next one afresh; one that failed is not kept", async () => {
+  const blob = await layer();
+  const other = gzipSync(await tarBytes([item("only", "dir"), item("only/file", "file", { content: "second layer\n" })]));
+  await applyLayerInWorker(chunked(blob), join(tmp, "keep-1"));
+  const kept = idleWorkerCount();
+  expect(kept).toBeGreaterThanOrEqual(1);
+  // The kept worker takes the next layer: nothing of the first one's state leaks into it.
+  const second = await applyLayerInWorker(chunked(other), join(tmp, "keep-2"));
+  expect(idleWorkerCount()).toBe(kept);
+  expect(second).toEqual(await applyLayer(chunked(other), join(tmp, "keep-2-here")));
+  expect(readdirSync(join(tmp, "keep-2"))).toEqual(["only"]);
+  // A failure ends its worker; the pool does not grow with it and the next layer still applies.
+  await applyLayerInWorker(chunked(blob.subarray(0, 200)), join(tmp, "keep-cut")).catch(() => {});
+  expect(idleWorkerCount()).toBe(kept - 1);
+  const third = await applyLayerInWorker(chunked(blob), join(tmp, "keep-3"));
+  expect(describeTree(join(tmp, "keep-3"))).toEqual(describeTree(join(tmp, "keep-1")));
+  expect(third.diffID).toBe((await applyLayer(chunked(blob), join(tmp, "keep-3-here"))).diffID);
 });

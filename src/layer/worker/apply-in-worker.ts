@@ -33,6 +33,11 @@ const MAX_IDLE = 4;
 /** An idle worker goes after this long: an idle daemon keeps no thread or heap for layers. */
 const IDLE_MS = 20_000;
 
+/** Workers kept for the next layer (for tests and diagnostics). */
+export function idleWorkerCount(): number {
+  return idle.length;
+}
+
 function takeWorker(): Worker {
   const kept = idle.pop();
   if (!kept) return new Worker(workerEntry());
