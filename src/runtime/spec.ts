@@ -57,6 +57,8 @@ export interface RuntimeSpec {
   logMaxSize?: number;
   /** Log files kept, the live one included (max-file, default 1). */
   logMaxFiles?: number;
+  /** Rotated log files are gzipped (PATH.1.gz, …). */
+  logCompress?: boolean;
   /** The cgroup path under each controller (containerSpec's default: "berth/<id>"). */
   cgroupPath: string;
   /** Signal of a stop request that names none (Docker's StopSignal). Default SIGTERM. */

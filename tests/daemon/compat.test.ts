@@ -93,6 +93,8 @@ describe.if(ok)("the docker CLI against berth", () => {
     expect((await docker(["create", "--log-opt", "max-size=1k", "--log-opt", "max-file=0", "busybox", "true"])).stderr).toContain("max-file cannot be less than 1");
     expect((await docker(["create", "--log-opt", "max-size=1k", "--log-opt", "compress=true", "busybox", "true"])).stderr)
       .toContain("compress cannot be true when max-file is less than 2 or max-size is not set");
+    expect((await docker(["create", "--log-opt", "max-size=1k", "--log-opt", "max-file=2", "--log-opt", "compress=maybe", "busybox", "true"])).stderr)
+      .toContain('strconv.ParseBool: parsing "maybe": invalid syntax');
     expect((await docker(["ps", "-aq"])).stdout).toBe(before);
     const rotated = await docker(["create", "--log-opt", "max-size=10m", "--log-opt", "max-file=3", "busybox", "true"]);
     expect(rotated.code).toBe(0);

@@ -151,6 +151,18 @@ describe.if(ok)("berth run", () => {
     expect(lines).toEqual(Array.from({ length: 300 - first }, (_, k) => `line${first + k}`));
     expect((await d.cli(["logs", "--tail", "3", "rotating"])).stdout).toBe("line297\nline298\nline299\n");
     await d.cli(["rm", "rotating"]);
+
+    // compress: the rotated files are gzipped, and logs reads them as well.
+    const z = await d.cli(["run", "--name", "rotating-gz", "--log-opt", "max-size=2k", "--log-opt", "max-file=3", "--log-opt", "compress=true", "busybox", "sh", "-c", script]);
+    expect(z.code).toBe(0);
+    const zPath = (await d.cli(["inspect", "-f", "{{.LogPath}}", "rotating-gz"])).stdout.trim();
+    expect(existsSync(`${zPath}.1.gz`) && existsSync(`${zPath}.2.gz`)).toBe(true);
+    expect(existsSync(`${zPath}.1`) || existsSync(`${zPath}.3.gz`)).toBe(false);
+    const zLines = (await d.cli(["logs", "rotating-gz"])).stdout.split("\n").filter(Boolean);
+    const zFirst = Number(zLines[0]!.slice("line".length));
+    expect(zLines).toEqual(Array.from({ length: 300 - zFirst }, (_, k) => `line${zFirst + k}`));
+    expect(zLines.length).toBeGreaterThan(readFileSync(zPath, "utf8").split("\n").filter(Boolean).length);
+    await d.cli(["rm", "rotating-gz"]);
   });
 
   test("logs -f follows the log across rotations", async () => {

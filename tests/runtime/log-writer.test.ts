@@ -44,14 +44,29 @@ describe("LogWriter", () => {
     expect(logs(`${path}.2`).at(-1)).toBe("l29\n");
     expect(existsSync(`${path}.3`)).toBe(false);
   });
+
+  test("with compress the rotated files are gzipped, newest in .1.gz", () => {
+    const path = join(dir, "gz.log");
+    const w = new LogWriter(path, { maxSize: 200, maxFiles: 3, compress: true });
+    for (let i = 0; i < 30; i++) w.write("stdout", enc.encode(`l${i}\n`));
+    w.flush();
+    const gunzipped = (f: string) => Buffer.from(Bun.gunzipSync(readFileSync(f))).toString().split("\n").filter(Boolean).map((l) => JSON.parse(l).log);
+    const older = gunzipped(`${path}.2.gz`);
+    const newer = gunzipped(`${path}.1.gz`);
+    expect(existsSync(`${path}.1`)).toBe(false);
+    expect(existsSync(`${path}.3.gz`)).toBe(false);
+    const all = [...older, ...newer, ...logs(path)];
+    const first = Number(all[0].slice(1, -1));
+    expect(all).toEqual(Array.from({ length: 30 - first }, (_, k) => `l${first + k}\n`));
+  });
 });
 
 describe("json-file rotation options", () => {
   test("sizes read as dockerd's FromHumanSize does (decimal units)", () => {
-    expect(logRotation({ "max-size": "10m" })).toEqual({ maxSize: 10_000_000, maxFiles: 1 });
-    expect(logRotation({ "max-size": "1.5k", "max-file": "4" })).toEqual({ maxSize: 1500, maxFiles: 4 });
+    expect(logRotation({ "max-size": "10m" })).toEqual({ maxSize: 10_000_000, maxFiles: 1, compress: false });
+    expect(logRotation({ "max-size": "1.5k", "max-file": "4", compress: "true" })).toEqual({ maxSize: 1500, maxFiles: 4, compress: true });
     expect(logRotation({ "max-size": "2KiB" }).maxSize).toBe(2000);
-    expect(logRotation({})).toEqual({ maxSize: undefined, maxFiles: 1 });
+    expect(logRotation({})).toEqual({ maxSize: undefined, maxFiles: 1, compress: false });
   });
 
   test("bad values get dockerd's messages", () => {
@@ -59,5 +74,7 @@ describe("json-file rotation options", () => {
     expect(() => logRotation({ "max-size": "0" })).toThrow("max-size must be a positive number");
     expect(() => logRotation({ "max-file": "x" })).toThrow('strconv.Atoi: parsing "x": invalid syntax');
     expect(() => logRotation({ "max-file": "0" })).toThrow("max-file cannot be less than 1");
+    expect(() => logRotation({ "max-size": "1k", compress: "true" })).toThrow("compress cannot be true when max-file is less than 2 or max-size is not set");
+    expect(() => logRotation({ "max-size": "1k", "max-file": "2", compress: "maybe" })).toThrow('strconv.ParseBool: parsing "maybe": invalid syntax');
   });
 });

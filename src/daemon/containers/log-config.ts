@@ -8,7 +8,8 @@ type Json = Record<string, any>;
 
 /** json-file's own options in dockerd. */
 const knownOpts = ["max-size", "max-file", "compress", "labels", "labels-regex", "env", "env-regex", "tag"];
-/** Checks a LogConfig; returns the warnings for options berth keeps but does not act on. */
+
+/** Checks a LogConfig with dockerd's messages; returns the create warnings it calls for (none today). */
 export function checkLogConfig(lc: Json): string[] {
   const type = lc.Type || "json-file";
   if (type !== "json-file") throw new InvalidParameterError(`logging driver "${type}" is not supported by berth (json-file only)`);
@@ -16,22 +17,15 @@ export function checkLogConfig(lc: Json): string[] {
   for (const k of Object.keys(opts)) {
     if (!knownOpts.includes(k)) throw new InvalidParameterError(`unknown log opt '${k}' for json-file log driver`);
   }
-  const { maxSize, maxFiles } = logRotation(opts);
-  if (opts.compress !== undefined) {
-    const compress = parseGoBool(opts.compress, "compress");
-    if (compress && (maxFiles === 1 || maxSize === undefined)) {
-      throw new InvalidParameterError("compress cannot be true when max-file is less than 2 or max-size is not set");
-    }
-    if (compress) return ["log-opt compress is accepted but not acted on yet: rotated log files are kept uncompressed"];
-  }
+  logRotation(opts);
   return [];
 }
 
 /** Decimal multipliers, as Docker's go-units FromHumanSize reads "10m" (10,000,000 bytes). */
 const sizeUnits: Record<string, number> = { "": 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15 };
 
-/** max-size and max-file of the json-file driver, checked with dockerd's messages. */
-export function logRotation(opts: Record<string, string>): { maxSize?: number; maxFiles: number } {
+/** max-size, max-file and compress of the json-file driver, checked with dockerd's messages. */
+export function logRotation(opts: Record<string, string>): { maxSize?: number; maxFiles: number; compress: boolean } {
   let maxSize: number | undefined;
   if (opts["max-size"] !== undefined) {
     const m = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(opts["max-size"]);
@@ -46,7 +40,11 @@ export function logRotation(opts: Record<string, string>): { maxSize?: number; m
     maxFiles = parseInt(raw, 10);
     if (maxFiles < 1) throw new InvalidParameterError("max-file cannot be less than 1");
   }
-  return { maxSize, maxFiles };
+  const compress = opts.compress !== undefined && parseGoBool(opts.compress, "compress");
+  if (compress && (maxFiles === 1 || maxSize === undefined)) {
+    throw new InvalidParameterError("compress cannot be true when max-file is less than 2 or max-size is not set");
+  }
+  return { maxSize, maxFiles, compress };
 }
 
 /** Go's strconv.ParseBool. */

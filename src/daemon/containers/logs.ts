@@ -1,6 +1,6 @@
 // Reading a container's json-file log (one `{"log","stream","time"}` object per
 // line, as Docker's json-file driver writes) for `GET /containers/{id}/logs`.
-import { openSync, readSync, closeSync, fstatSync, statSync, existsSync, watch } from "node:fs";
+import { openSync, readSync, readFileSync, closeSync, fstatSync, statSync, existsSync, watch } from "node:fs";
 
 export interface LogOptions {
   stdout: boolean;
@@ -129,16 +129,23 @@ class LiveLog {
   }
 }
 
-/** The rotated files' text, oldest first (PATH.N … PATH.1), leaving out the live file's inode. */
+/** The rotated files' text, oldest first (PATH.N … PATH.1, or PATH.N.gz …), leaving out the live file's inode. */
 function rotatedText(path: string, liveInode: number | undefined): string {
   const names: string[] = [];
-  for (let i = 1; existsSync(`${path}.${i}`); i++) names.unshift(`${path}.${i}`);
+  for (let i = 1; ; i++) {
+    const name = [`${path}.${i}`, `${path}.${i}.gz`].find((n) => existsSync(n));
+    if (!name) break;
+    names.unshift(name);
+  }
   let text = "";
   for (const name of names) {
     const fd = openIfExists(name);
     if (fd === undefined) continue;
     try {
-      if (fstatSync(fd).ino !== liveInode) text += readFrom(fd, 0).text;
+      if (name.endsWith(".gz")) text += Buffer.from(Bun.gunzipSync(readFileSync(fd))).toString("utf8");
+      else if (fstatSync(fd).ino !== liveInode) text += readFrom(fd, 0).text;
+    } catch {
+      // A file cut short by a crash mid-rotation: the others still read.
     } finally {
       closeSync(fd);
     }

@@ -53,10 +53,10 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths): RuntimeSpec {
 }
 
 /** The json-file rotation options, checked at create; a record from before they were is read as "never rotate". */
-function logRotationOf(hc: Record<string, any>): { logMaxSize?: number; logMaxFiles?: number } {
+function logRotationOf(hc: Record<string, any>): { logMaxSize?: number; logMaxFiles?: number; logCompress?: boolean } {
   try {
-    const { maxSize, maxFiles } = logRotation(hc.LogConfig?.Config ?? {});
-    return maxSize === undefined ? {} : { logMaxSize: maxSize, logMaxFiles: maxFiles };
+    const { maxSize, maxFiles, compress } = logRotation(hc.LogConfig?.Config ?? {});
+    return maxSize === undefined ? {} : { logMaxSize: maxSize, logMaxFiles: maxFiles, logCompress: compress };
   } catch {
     return {};
   }

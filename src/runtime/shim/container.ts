@@ -86,7 +86,7 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
   const session = await Session.open(socketArg || join(dir, "attach.sock"), spec.tty, Number(attachCountRaw) || 0, standbySocket);
   const hub = session.hub;
   const cgroup = openCgroup(spec.cgroupPath, spec.resources);
-  const log = new LogWriter(spec.logPath, { maxSize: spec.logMaxSize, maxFiles: spec.logMaxFiles });
+  const log = new LogWriter(spec.logPath, { maxSize: spec.logMaxSize, maxFiles: spec.logMaxFiles, compress: spec.logCompress });
 
   let proc: Proc;
   try {

@@ -2,7 +2,8 @@
 // a partial line is held until its newline (or 16 KiB, or the end). With a
 // max-size the file rotates as dockerd's does: PATH becomes PATH.1, PATH.1
 // becomes PATH.2, up to max-file files in all; with one file the old one goes.
-import { openSync, writeSync, closeSync, fstatSync, renameSync, unlinkSync } from "node:fs";
+// With compress the rotated files are PATH.1.gz, PATH.2.gz, ….
+import { openSync, writeSync, closeSync, fstatSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { nowRfc3339 } from "./state.ts";
 
 const maxPartial = 16 * 1024;
@@ -11,6 +12,8 @@ export interface LogRotation {
   maxSize?: number;
   /** Files kept, the live one included (default 1). */
   maxFiles?: number;
+  /** Gzip the rotated files (needs maxFiles > 1). */
+  compress?: boolean;
 }
 
 export class LogWriter {
@@ -81,8 +84,15 @@ export class LogWriter {
         if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
       }
     };
-    for (let i = keep - 1; i >= 2; i--) ignoreMissing(() => renameSync(`${this.path}.${i - 1}`, `${this.path}.${i}`));
-    if (keep > 1) renameSync(this.path, `${this.path}.1`);
+    const gz = this.rotation.compress && keep > 1 ? ".gz" : "";
+    for (let i = keep - 1; i >= 2; i--) ignoreMissing(() => renameSync(`${this.path}.${i - 1}${gz}`, `${this.path}.${i}${gz}`));
+    if (gz) {
+      // Compressed here, at once (fast level): the relay pauses for it, once per max-size of output.
+      const tmp = `${this.path}.1.gz.tmp`;
+      writeFileSync(tmp, Bun.gzipSync(readFileSync(this.path), { level: 1 }));
+      renameSync(tmp, `${this.path}.1.gz`);
+      unlinkSync(this.path);
+    } else if (keep > 1) renameSync(this.path, `${this.path}.1`);
     else ignoreMissing(() => unlinkSync(this.path));
     const fd = openSync(this.path, "a", 0o640);
     closeSync(this.fd);
