@@ -1,4 +1,5 @@
 // Shared output helpers: tables and --format, as docker prints them.
+import { tabwrite } from "./format/table.ts";
 import { parseFormat, renderFormat } from "./format/render.ts";
 import { GoStruct, TemplateExecError } from "./format/template.ts";
 
@@ -10,6 +11,17 @@ import { GoStruct, TemplateExecError } from "./format/template.ts";
 export function printRows(format: string | undefined, defaultFormat: string, rows: Record<string, unknown>[], headers: Record<string, string>, typeName = "*formatter.Context"): string {
   const structs = rows.map((r) => new GoStruct(typeName, r, () => r));
   return renderFormat(format || defaultFormat, structs, headers);
+}
+
+/**
+ * A command's default table (no --format): the same text as its "table
+ * {{.A}}\t{{.B}}…" template renders, without running the template engine for
+ * every row (a cold CLI process spent milliseconds in it for a long list).
+ */
+export function printDefaultTable(columns: string[], rows: Record<string, unknown>[], headers: Record<string, string>): string {
+  let text = columns.map((c) => headers[c] ?? c).join("\t") + "\n";
+  for (const r of rows) text += columns.map((c) => String(r[c] ?? "")).join("\t") + "\n";
+  return tabwrite(text);
 }
 
 /** docker's indented JSON (Go escapes <, > and &). */

@@ -10,7 +10,7 @@ import { pullWithProgress } from "./registry.ts";
 import { familiarString, parseReference, withDefaultTag } from "../../image/reference.ts";
 import { StreamError } from "../format/json-messages.ts";
 import { detachKeysFlag, detachKeysOption, outputFeed, pumpResponse, pumpStreams, resizer } from "./attach-stream.ts";
-import { printJson, printRows, formatInspect } from "../output.ts";
+import { printJson, printRows, printDefaultTable, formatInspect } from "../output.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
 import { humanSizeWithPrecision, timeAgo } from "../format/units.ts";
 import { stderr, stdout } from "../stdio.ts";
@@ -342,10 +342,12 @@ export const psCommand: Command = {
       for (const r of rows) ctx.out(r.ID);
       return 0;
     }
-    const def = `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${f.size ? "\t{{.Size}}" : ""}`;
-    stdout.write(printRows(f.format, def, rows, {
+    const headers = {
       ID: "CONTAINER ID", Image: "IMAGE", Command: "COMMAND", CreatedAt: "CREATED AT", RunningFor: "CREATED", Ports: "PORTS", State: "STATE", Status: "STATUS", Size: "SIZE", Names: "NAMES", Labels: "LABELS", Mounts: "MOUNTS", Networks: "NETWORKS",
-    }, "*formatter.ContainerContext"));
+    };
+    const columns = ["ID", "Image", "Command", "RunningFor", "Status", "Ports", "Names", ...(f.size ? ["Size"] : [])];
+    if (!f.format) stdout.write(printDefaultTable(columns, rows, headers));
+    else stdout.write(printRows(f.format, `table ${columns.map((c) => `{{.${c}}}`).join("\t")}`, rows, headers, "*formatter.ContainerContext"));
     return 0;
   },
 };

@@ -16,6 +16,7 @@ export function displayId(id: string, noTrunc: boolean): string {
 
 /** go-runewidth's RuneWidth, simplified: 0 for combining marks and controls, 2 for East Asian wide/fullwidth and emoji. */
 export function runeWidth(cp: number): number {
+  if (cp >= 0x20 && cp < 0x7f) return 1; // printable ASCII, the common case
   if (cp === 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return 0;
   if (/\p{Mn}|\p{Me}/u.test(String.fromCodePoint(cp)) || cp === 0x200b) return 0;
   const wide =

@@ -22,6 +22,8 @@ interface Cell {
 }
 
 const runeCount = (s: string) => {
+  // UTF-16 length is the rune count unless there are surrogate pairs.
+  if (!/[\ud800-\udfff]/.test(s)) return s.length;
   let n = 0;
   for (const _ of s) n++;
   return n;
@@ -42,17 +44,22 @@ export function tabwrite(text: string, opts: TabwriterOptions = dockerTableOptio
     out += formatLines(lines, opts);
     lines = [[]];
   };
-  for (const ch of text) {
+  // A cell's text is sliced whole, up to the next control character.
+  const control = /[\t\v\n\f]/g;
+  let from = 0;
+  for (let m = control.exec(text); m; m = control.exec(text)) {
+    cell = text.slice(from, m.index);
+    from = m.index + 1;
+    const ch = m[0];
     if (ch === "\t" || ch === "\v") {
       terminateCell(ch === "\t");
-    } else if (ch === "\n" || ch === "\f") {
+    } else {
       const ncells = terminateCell(false);
       lines.push([]);
       if (ch === "\f" || ncells === 1) flush();
-    } else {
-      cell += ch;
     }
   }
+  cell = text.slice(from);
   if (cell.length > 0) terminateCell(false);
   flush();
   return out;

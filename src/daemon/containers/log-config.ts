@@ -3,6 +3,7 @@
 // environment variables those options name, as "k=v,k2=v2" (query-escaped,
 // sorted by key), which is how dockerd shows them.
 import { InvalidParameterError } from "../../errors.ts";
+import { fromHumanSize } from "../../cli/format/units.ts";
 
 type Json = Record<string, any>;
 
@@ -21,16 +22,12 @@ export function checkLogConfig(lc: Json): string[] {
   return [];
 }
 
-/** Decimal multipliers, as Docker's go-units FromHumanSize reads "10m" (10,000,000 bytes). */
-const sizeUnits: Record<string, number> = { "": 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15 };
-
 /** max-size, max-file and compress of the json-file driver, checked with dockerd's messages. */
 export function logRotation(opts: Record<string, string>): { maxSize?: number; maxFiles: number; compress: boolean } {
   let maxSize: number | undefined;
   if (opts["max-size"] !== undefined) {
-    const m = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(opts["max-size"]);
-    if (!m) throw new InvalidParameterError(`invalid size: '${opts["max-size"]}'`);
-    maxSize = Math.floor(parseFloat(m[1]!) * sizeUnits[(m[2] ?? "").toLowerCase()]!);
+    // As dockerd reads it: decimal units ("10m" is 10,000,000 bytes).
+    maxSize = fromHumanSize(opts["max-size"]);
     if (maxSize <= 0) throw new InvalidParameterError("max-size must be a positive number");
   }
   let maxFiles = 1;
@@ -40,7 +37,7 @@ export function logRotation(opts: Record<string, string>): { maxSize?: number; m
     maxFiles = parseInt(raw, 10);
     if (maxFiles < 1) throw new InvalidParameterError("max-file cannot be less than 1");
   }
-  const compress = opts.compress !== undefined && parseGoBool(opts.compress, "compress");
+  const compress = opts.compress !== undefined && parseGoBool(opts.compress);
   if (compress && (maxFiles === 1 || maxSize === undefined)) {
     throw new InvalidParameterError("compress cannot be true when max-file is less than 2 or max-size is not set");
   }
@@ -48,10 +45,10 @@ export function logRotation(opts: Record<string, string>): { maxSize?: number; m
 }
 
 /** Go's strconv.ParseBool. */
-function parseGoBool(v: string, name: string): boolean {
+function parseGoBool(v: string): boolean {
   if (["1", "t", "T", "true", "TRUE", "True"].includes(v)) return true;
   if (["0", "f", "F", "false", "FALSE", "False"].includes(v)) return false;
-  throw new InvalidParameterError(`error reading ${name} log option: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
+  throw new InvalidParameterError(`strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
 }
 
 /** Go's url.QueryEscape. */
