@@ -74,3 +74,17 @@ describe("docker --format rendering", () => {
     expect(() => renderFormat("{{foo}}", rows)).toThrow(InvalidParameterError);
   });
 });
+
+test("a default table printed directly is the same text as its table template renders", async () => {
+  const { printDefaultTable, printRows } = await import("../../src/cli/output.ts");
+  const rows = [
+    { ID: "0123456789ab", Image: "busybox", Command: '"sh -c \'echo…"', Status: "Up 3 seconds", Names: "wide-名前" },
+    { ID: "ba9876543210", Image: "registry.example/a/very/long/image:tag", Command: '"true"', Status: "Exited (0) 2 minutes ago", Names: "x" },
+    { ID: "ffffffffffff", Image: "", Command: '""', Status: "Created", Names: "" },
+  ];
+  const headers = { ID: "CONTAINER ID", Image: "IMAGE", Command: "COMMAND", Status: "STATUS", Names: "NAMES" };
+  const columns = ["ID", "Image", "Command", "Status", "Names"];
+  const template = `table ${columns.map((c) => `{{.${c}}}`).join("\t")}`;
+  expect(printDefaultTable(columns, rows, headers)).toBe(printRows(undefined, template, rows, headers));
+  expect(printDefaultTable(columns, [], headers)).toBe(printRows(undefined, template, [], headers));
+});
