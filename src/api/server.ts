@@ -10,6 +10,7 @@ import { dirname } from "node:path";
 import type { Hono } from "hono";
 import { apiHeaders, routePath } from "./versioning.ts";
 import { matchHijack, servePlain, serveUpgraded, type HijackRoute } from "./hijack-conn.ts";
+import { bridge } from "../http/node-bridge.ts";
 
 export { routePath } from "./versioning.ts";
 export { upgradeReply, type HijackRoute, type HijackHandler, type HijackRequest } from "./hijack-conn.ts";
@@ -34,66 +35,6 @@ function jsonError(res: http.ServerResponse, status: number, message: string): v
   res.end(JSON.stringify({ message }) + "\n");
 }
 
-/** Request headers → fetch Headers. */
-function fetchHeaders(req: http.IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (Array.isArray(v)) for (const x of v) headers.append(k, x);
-    else if (v !== undefined) headers.set(k, v);
-  }
-  return headers;
-}
-
-/** Waits until the response can take more, or the client is gone. */
-function drained(res: http.ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done).off("close", done);
-      resolve();
-    };
-    res.on("drain", done).on("close", done);
-  });
-}
-
-/** One request through `app.fetch`, bodies streamed both ways (loads and saves can be GBs). */
-async function bridge(app: Hono, req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
-  const abort = new AbortController();
-  res.on("close", () => abort.abort());
-  const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  const request = new Request(`http://berth${path}`, {
-    method: req.method,
-    headers: fetchHeaders(req),
-    body: hasBody ? (req as unknown as AsyncIterable<Uint8Array> as any) : undefined,
-    signal: abort.signal,
-    duplex: "half",
-  } as RequestInit);
-  const response = await app.fetch(request);
-  const out: Record<string, string | string[]> = {};
-  response.headers.forEach((v, k) => {
-    out[k] = k in out ? ([] as string[]).concat(out[k]!, v) : v;
-  });
-  res.writeHead(response.status, out);
-  if (!response.body || req.method === "HEAD") {
-    response.body?.cancel().catch(() => {});
-    return void res.end();
-  }
-  res.flushHeaders();
-  const reader = response.body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (!res.write(value)) await drained(res);
-      if (abort.signal.aborted) break;
-    }
-  } catch {
-    // The client went away mid-stream, or the producer failed after the head was sent.
-  } finally {
-    reader.cancel().catch(() => {});
-    res.end();
-  }
-}
-
 function onRequest(app: Hono, hijack: HijackRoute[], req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://berth");
   const { path, error } = routePath(url.pathname);
@@ -104,7 +45,7 @@ function onRequest(app: Hono, hijack: HijackRoute[], req: http.IncomingMessage, 
   // Attach and exec start without `Upgrade: tcp` still stream, as dockerd does.
   const h = matchHijack(hijack, req.method ?? "GET", path);
   if (h) return servePlain(h.route, h.params, url.searchParams, req, res);
-  return bridge(app, req, res, path + url.search);
+  return bridge(app, req, res, `http://berth${path}${url.search}`);
 }
 
 function onUpgrade(routes: HijackRoute[], req: http.IncomingMessage, socket: Socket, head: Buffer): void {
