@@ -22,6 +22,10 @@ export class ConflictError extends BerthError {
 export class SystemError extends BerthError {
   constructor(message: string) { super(message, 500); }
 }
+/** 501: a feature the configuration turned off ("configured logging driver does not support reading"). */
+export class NotImplementedError extends BerthError {
+  constructor(message: string) { super(message, 501); }
+}
 /** Untrusted data (archive, manifest, layer) that fails validation. */
 export class InvalidDataError extends BerthError {
   constructor(message: string) { super(message, 400); }

@@ -53,6 +53,8 @@ export interface RuntimeSpec {
   readonlyPaths: string[];
   /** The json-file log the shim appends to (containerSpec's default: `<dir>/<id>-json.log`). */
   logPath: string;
+  /** The output is not logged at all (the "none" log driver). */
+  logDisabled?: boolean;
   /** Rotate the log when it would pass this many bytes (json-file's max-size); none: never. */
   logMaxSize?: number;
   /** Log files kept, the live one included (max-file, default 1). */

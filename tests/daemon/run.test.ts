@@ -174,4 +174,24 @@ describe.if(ok)("berth run", () => {
     expect(existsSync(`${logPath}.2`)).toBe(true); // it did rotate while followed
     await d.cli(["rm", id]);
   });
+
+  test("--log-driver none: the output still reaches the client, nothing is kept, and logs says why", async () => {
+    const r = await d.cli(["run", "--name", "unlogged", "--log-driver", "none", "busybox", "echo", "seen"]);
+    expect(r.stdout).toBe("seen\n");
+    expect((await d.cli(["inspect", "-f", "{{.LogPath}} {{.HostConfig.LogConfig.Type}}", "unlogged"])).stdout.trim()).toBe("none");
+    const id = (await d.cli(["inspect", "-f", "{{.Id}}", "unlogged"])).stdout.trim();
+    // Where its json-file log would be: a logged container's path, with the id swapped.
+    const logged = (await d.cli(["run", "-d", "busybox", "echo", "kept"])).stdout.trim();
+    await d.cli(["wait", logged]);
+    const loggedPath = (await d.cli(["inspect", "-f", "{{.LogPath}}", logged])).stdout.trim();
+    expect(existsSync(loggedPath)).toBe(true);
+    expect(existsSync(loggedPath.replaceAll(logged, id))).toBe(false);
+    await d.cli(["rm", logged]);
+    const logs = await d.cli(["logs", "unlogged"]);
+    expect(logs.code).not.toBe(0);
+    expect(logs.stderr).toContain("configured logging driver does not support reading");
+    const bad = await d.cli(["create", "--log-driver", "none", "--log-opt", "max-size=1k", "busybox", "true"]);
+    expect(bad.stderr).toContain("unknown log opt 'max-size' for none log driver");
+    await d.cli(["rm", "unlogged"]);
+  });
 });

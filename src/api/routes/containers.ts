@@ -2,12 +2,12 @@
 // are served from the upgrade path).
 import { Hono } from "hono";
 import { stream } from "hono/streaming";
-import { InvalidParameterError } from "../../errors.ts";
+import { InvalidParameterError, NotImplementedError } from "../../errors.ts";
 import type { ContainerEngine } from "../../daemon/containers/engine.ts";
 import { frame, parseLogQuery, readLogs } from "../../daemon/containers/logs.ts";
 import { sampleStats } from "../../daemon/containers/stats.ts";
 import { commitContainer, containerDiff, containerTop, pauseContainer, unpauseContainer, updateContainer } from "../../daemon/containers/operations.ts";
-import { logAttributes } from "../../daemon/containers/log-config.ts";
+import { logAttributes, logsDisabled } from "../../daemon/containers/log-config.ts";
 import { archivePath, extractInto, statPath, streamFromReadView, withReadView, withRoot } from "../../daemon/containers/archive.ts";
 
 /** `filters` query: `{"key":["v"]}` or the older `{"key":{"v":true}}`. */
@@ -197,6 +197,7 @@ export function containerRoutes(engine: ContainerEngine): Hono {
 
   app.get("/containers/:id/logs", (c) => {
     const rec = engine.find(c.req.param("id"));
+    if (logsDisabled(rec.hostConfig)) throw new NotImplementedError("configured logging driver does not support reading");
     const o = parseLogQuery((k) => c.req.query(k));
     if (!o.stdout && !o.stderr) throw new InvalidParameterError("Bad parameters: you must choose at least one stream");
     const tty = !!rec.config.Tty;

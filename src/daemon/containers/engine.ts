@@ -21,7 +21,7 @@ import { buildSpec } from "./spec.ts";
 import { matchesFilters } from "./filters.ts";
 import type { Socket } from "node:net";
 import { bridgeAttach, replayLog, type AttachOptions } from "./attach.ts";
-import { checkLogConfig } from "./log-config.ts";
+import { checkLogConfig, logsDisabled } from "./log-config.ts";
 import { Waiters } from "./waiters.ts";
 import { openCgroup } from "../../runtime/cgroups.ts";
 import { shouldRestart, restartDelay } from "./restart-policy.ts";
@@ -242,7 +242,7 @@ export class ContainerEngine {
    */
   async attach(c: ContainerRecord, client: Socket, opts: AttachOptions): Promise<void> {
     const tty = !!c.config.Tty;
-    if (opts.logs && (opts.stdout || opts.stderr)) await replayLog(this.logPath(c), client, opts, tty);
+    if (opts.logs && (opts.stdout || opts.stderr) && !logsDisabled(c.hostConfig)) await replayLog(this.logPath(c), client, opts, tty);
     if (opts.stream === false) {
       client.end();
       return;

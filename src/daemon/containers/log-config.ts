@@ -10,11 +10,20 @@ type Json = Record<string, any>;
 /** json-file's own options in dockerd. */
 const knownOpts = ["max-size", "max-file", "compress", "labels", "labels-regex", "env", "env-regex", "tag"];
 
+/** A container whose output is not kept (`--log-driver none`): no log file, and `logs` refuses. */
+export function logsDisabled(hostConfig: Json): boolean {
+  return hostConfig.LogConfig?.Type === "none";
+}
+
 /** Checks a LogConfig with dockerd's messages; returns the create warnings it calls for (none today). */
 export function checkLogConfig(lc: Json): string[] {
   const type = lc.Type || "json-file";
-  if (type !== "json-file") throw new InvalidParameterError(`logging driver "${type}" is not supported by berth (json-file only)`);
   const opts: Record<string, string> = lc.Config ?? {};
+  if (type === "none") {
+    for (const k of Object.keys(opts)) throw new InvalidParameterError(`unknown log opt '${k}' for none log driver`);
+    return [];
+  }
+  if (type !== "json-file") throw new InvalidParameterError(`logging driver "${type}" is not supported by berth (json-file and none only)`);
   for (const k of Object.keys(opts)) {
     if (!knownOpts.includes(k)) throw new InvalidParameterError(`unknown log opt '${k}' for json-file log driver`);
   }

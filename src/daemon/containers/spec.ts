@@ -3,7 +3,7 @@ import type { ContainerRecord } from "./records.ts";
 import type { ContainerPaths } from "./views.ts";
 import { defaultCapabilities, defaultMaskedPaths, defaultReadonlyPaths, type RuntimeSpec } from "../../runtime/spec.ts";
 import { applyCapChanges } from "../../runtime/capabilities.ts";
-import { logRotation } from "./log-config.ts";
+import { logRotation, logsDisabled } from "./log-config.ts";
 
 export function buildSpec(c: ContainerRecord, p: ContainerPaths): RuntimeSpec {
   const cfg = c.config;
@@ -47,7 +47,7 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths): RuntimeSpec {
     maskedPaths: defaultMaskedPaths,
     readonlyPaths: defaultReadonlyPaths,
     logPath: p.logPath,
-    ...logRotationOf(hc),
+    ...(logsDisabled(hc) ? { logDisabled: true } : logRotationOf(hc)),
     cgroupPath: `berth/${c.id}`,
   };
 }

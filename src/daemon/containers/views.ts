@@ -30,7 +30,7 @@ export function inspectView(c: ContainerRecord, paths: ContainerPaths, driver: s
     ResolvConfPath: paths.resolvConfPath,
     HostnamePath: paths.hostnamePath,
     HostsPath: paths.hostsPath,
-    LogPath: paths.logPath,
+    LogPath: c.hostConfig.LogConfig?.Type === "none" ? "" : paths.logPath,
     Name: `/${c.name}`,
     RestartCount: c.restartCount,
     Driver: driver,

@@ -86,7 +86,8 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
   const session = await Session.open(socketArg || join(dir, "attach.sock"), spec.tty, Number(attachCountRaw) || 0, standbySocket);
   const hub = session.hub;
   const cgroup = openCgroup(spec.cgroupPath, spec.resources);
-  const log = new LogWriter(spec.logPath, { maxSize: spec.logMaxSize, maxFiles: spec.logMaxFiles, compress: spec.logCompress });
+  // The "none" log driver: the output goes to attached clients only.
+  const log = spec.logDisabled ? undefined : new LogWriter(spec.logPath, { maxSize: spec.logMaxSize, maxFiles: spec.logMaxFiles, compress: spec.logCompress });
 
   let proc: Proc;
   try {
@@ -134,7 +135,7 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
     Object.assign(state, { status: "exited", finishedAt: nowRfc3339(), exitCode: failure.code, error: failure.message });
     writeState(dir, state);
     report(`failed ${JSON.stringify(failure)}`);
-    log.flush();
+    log?.flush();
     cgroup.remove();
     await session.close();
     process.exit(0);
@@ -170,7 +171,7 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
 
   const code = await proc.exited;
   await drain(output, ptyMaster !== undefined);
-  log.flush();
+  log?.flush();
   Object.assign(state, { status: "exited", finishedAt: nowRfc3339(), exitCode: exitCodeOf(proc, code), oomKilled: cgroup.oomKilled() });
   // What a next run of this container reuses (socket and cgroup paths) is
   // free before state.json says "exited"; the cgroup is removed after that,
