@@ -94,6 +94,22 @@ describe.if(ok)("container lifecycle", () => {
     expect((await d.cli(["rm", id])).code).toBe(0);
   });
 
+  test("a container whose shim died is shown as exited, its processes die with the shim, and rm leaves no cgroup", async () => {
+    const id = (await d.cli(["run", "-d", "busybox", "sleep", "60"])).stdout.trim();
+    const pid = Number((await d.cli(["inspect", "-f", "{{.State.Pid}}", id])).stdout.trim());
+    const shim = Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[1]);
+    expect(readFileSync(`/proc/${shim}/cmdline`, "utf8")).toContain("__shim");
+    process.kill(shim, "SIGKILL");
+    for (let i = 0; i < 100 && alive(pid); i++) await Bun.sleep(20);
+    expect(alive(pid)).toBe(false); // the container's PID 1 (and so its namespace) went with its shim
+    const st = await d.cli(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", id]);
+    expect(st.stdout.trim()).toBe("exited 137");
+    expect((await d.cli(["ps", "-a", "--filter", `id=${id}`, "--format", "{{.Status}}"])).stdout).toStartWith("Exited (137)");
+    expect((await d.cli(["rm", id])).code).toBe(0);
+    const cgroups = ["/sys/fs/cgroup/memory/berth", "/sys/fs/cgroup/pids/berth", "/sys/fs/cgroup/berth"].map((b) => `${b}/${id}`);
+    expect(cgroups.filter((c) => existsSync(c))).toEqual([]);
+  });
+
   test("parallel run --rm leave no container, shim or socket behind", async () => {
     const runs = await Promise.all(Array.from({ length: 10 }, (_, i) => d.cli(["run", "--rm", "busybox", "echo", `n${i}`])));
     runs.forEach((r, i) => expect(r.stdout).toBe(`n${i}\n`));

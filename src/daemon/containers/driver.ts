@@ -35,6 +35,8 @@ export interface RuntimeDriver {
   signal(dir: string, signal: string | number): void;
   /** Resolves with the exit once the container's program has exited. */
   waitExit(dir: string, abort?: AbortSignal): Promise<RuntimeExit>;
+  /** For a container being removed: what its shim would have removed, had it not died first. */
+  discardLeftovers(dir: string, cgroupPath: string): void;
   /** Prepare ahead what starts need (a loaded shim), so starts are quicker. */
   keepWarm?(): void;
   /** Daemon shutdown: drop what keepWarm prepared; containers keep running. */

@@ -397,6 +397,7 @@ export class ContainerEngine {
     try {
       this.records.remove(c.id);
       discardDir(this.paths(c).root, join(this.store.root, "tmp", `removed-${c.id}`));
+      this.runtime.discardLeftovers(this.paths(c).root, `berth/${c.id}`);
     } finally {
       this.busy.delete(c.id);
     }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { selfCommand } from "../../self.ts";
 import { readState, statePath } from "../../runtime/shim/state.ts";
 import { cgroupVersion } from "../../runtime/cgroups.ts";
-import { sweepOrphanCgroups } from "../../runtime/cgroups/index.ts";
+import { openCgroup, sweepOrphanCgroups } from "../../runtime/cgroups/index.ts";
 import { mount, setProcessNice, umount2 } from "../../runtime/libc.ts";
 import type { RuntimeDriver, RuntimeExit, RuntimeStatus } from "./driver.ts";
 import type { DaemonConfig } from "../config.ts";
@@ -126,6 +126,21 @@ export class ShimDriver implements RuntimeDriver {
     this.standby = undefined;
   }
 
+  /**
+   * What a container's shim removes when the container ends — its attach
+   * socket and its cgroup — left behind by a shim that died (killed, or
+   * crashed), with whatever still ran in the cgroup: for a container being removed.
+   */
+  discardLeftovers(dir: string, cgroupPath: string): void {
+    rmSync(this.socketPath(dir), { force: true });
+    try {
+      const cg = openCgroup(cgroupPath, {});
+      if (cg.exists()) cg.remove();
+    } catch {
+      // A process in it that would not die keeps it; the host's cgroup tree still shows it.
+    }
+  }
+
   socketPath(dir: string): string {
     // Socket paths are limited to 108 bytes: name it by a short hash of the directory.
     const key = new Bun.CryptoHasher("sha256").update(dir).digest("hex").slice(0, 16);
@@ -162,13 +177,23 @@ export class ShimDriver implements RuntimeDriver {
   private exitWakers = new Map<string, Set<() => void>>();
 
   private async followExit(dir: string, lines: AsyncGenerator<string>, shim: ChildProcess): Promise<void> {
+    let reported = false;
     try {
       for (;;) {
         const next = await lines.next();
-        if (next.done || next.value === "exited") break;
+        if (next.done) break;
+        if (next.value === "exited") {
+          reported = true;
+          break;
+        }
       }
     } catch {}
     shim.stdout!.destroy();
+    if (!reported) {
+      // The shim died before its report: what it set aside (an exited-<pid> cgroup) goes once it is reaped.
+      if (shim.exitCode !== null || shim.signalCode !== null) sweepOrphanCgroups();
+      else shim.once("exit", () => sweepOrphanCgroups());
+    }
     for (const wake of this.exitWakers.get(dir) ?? []) wake();
   }
 

@@ -191,6 +191,9 @@ function setup(s: RuntimeSpec): void {
   const file = lookPath(s.args[0]!, env);
   c.chdir(cwd);
   dropPrivileges(s.capabilities, s.privileged, s.noNewPrivileges, user.uid, user.gid, user.groups);
+  // If the shim dies, so does the container (the whole PID namespace with its PID 1): nobody would
+  // hold its stdio or record its end. Set after the identity change, which would clear it.
+  c.prctl(c.PR.SET_PDEATHSIG, 9);
   if (s.init) return void superviseProgram(file, s.args, env).catch((e) => reportFailure(e, "container init failed"));
   c.setCloexec(CONTROL_FD);
   try {

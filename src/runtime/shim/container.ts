@@ -116,7 +116,7 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
   } catch (e) {
     report(`failed ${JSON.stringify({ code: 125, message: (e as Error).message })}`);
     cgroup.remove();
-    await session.close();
+    await session.close({ waitForAnnounced: false });
     process.exit(1);
   }
   const control = proc.stdio[3] as unknown as number;
@@ -137,7 +137,7 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
     report(`failed ${JSON.stringify(failure)}`);
     log?.flush();
     cgroup.remove();
-    await session.close();
+    await session.close({ waitForAnnounced: false });
     process.exit(0);
   }
   writeState(dir, state);

@@ -42,7 +42,7 @@ export async function execShimMain(argv: string[]): Promise<void> {
     Object.assign(state, { status: "exited", finishedAt: nowRfc3339(), exitCode: failure.code, error: failure.message });
     writeStateFile(paths.state, state);
     report(`failed ${JSON.stringify(failure)}`);
-    await session.close();
+    await session.close({ waitForAnnounced: false });
     process.exit(0);
   }
   writeStateFile(paths.state, state);

@@ -100,9 +100,12 @@ export class Session {
     return s;
   }
 
-  /** Ends every client's stream, once the announced ones had theirs, and stops listening. */
-  async close(): Promise<void> {
-    await this.hub.settled();
+  /**
+   * Ends every client's stream, once the announced ones had theirs, and stops
+   * listening. After a failed start nothing ran that they could miss: no wait.
+   */
+  async close(opts: { waitForAnnounced?: boolean } = {}): Promise<void> {
+    if (opts.waitForAnnounced !== false) await this.hub.settled();
     this.hub.closeAll();
     this.listener.close();
   }
