@@ -110,8 +110,8 @@ describe.if(ok)("container lifecycle", () => {
     expect(cgroups.filter((c) => existsSync(c))).toEqual([]);
   });
 
-  test("parallel run --rm leave no container, shim or socket behind", async () => {
-    const runs = await Promise.all(Array.from({ length: 10 }, (_, i) => d.cli(["run", "--rm", "busybox", "echo", `n${i}`])));
+  test("30 parallel run --rm leave no container, shim process, mount, socket or cgroup behind", async () => {
+    const runs = await Promise.all(Array.from({ length: 30 }, (_, i) => d.cli(["run", "--rm", "busybox", "echo", `n${i}`])));
     runs.forEach((r, i) => expect(r.stdout).toBe(`n${i}\n`));
     expect((await d.cli(["ps", "-aq"])).stdout).toBe("");
     expect(readdirSync(`${d.dir}/data/containers`)).toEqual([]);
@@ -123,6 +123,12 @@ describe.if(ok)("container lifecycle", () => {
     const leftover = () => (existsSync(cg) ? readdirSync(cg, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith("standby-")).map((e) => e.name) : []);
     for (let i = 0; i < 100 && leftover().length; i++) await Bun.sleep(20);
     expect(leftover()).toEqual([]);
+    // Shims that took work: all gone once their containers were (the standby waiting for work stays).
+    expect(shimsOf(d.pid).length).toBeGreaterThanOrEqual(1); // the standby: the lookup finds shims at all
+    const working = () => shimsOf(d.pid).filter((p) => !standbyShimsOf(d.pid).includes(p));
+    for (let i = 0; i < 100 && working().length; i++) await Bun.sleep(20);
+    expect(working()).toEqual([]);
+    expect(readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(d.dir))).toEqual([]);
   });
 
   test("the standby shim waits at nice 10 and listens ahead; the container it becomes runs at nice 0, attached from the first byte", async () => {
@@ -245,6 +251,18 @@ function standbysOf(pid: number, role: string): number[] {
     try {
       const cmd = readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0");
       return cmd.includes(role) && cmd.includes("--standby") && Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1]) === pid;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** PIDs of every `berth __shim` process whose parent is `pid`. */
+function shimsOf(pid: number): number[] {
+  return readdirSync("/proc").filter((e) => /^\d+$/.test(e)).map(Number).filter((p) => {
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0");
+      return cmd.includes("__shim") && Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1]) === pid;
     } catch {
       return false;
     }
