@@ -20,7 +20,8 @@ export function checkLogConfig(lc: Json): string[] {
   const type = lc.Type || "json-file";
   const opts: Record<string, string> = lc.Config ?? {};
   if (type === "none") {
-    for (const k of Object.keys(opts)) throw new InvalidParameterError(`unknown log opt '${k}' for none log driver`);
+    const given = Object.keys(opts)[0];
+    if (given !== undefined) throw new InvalidParameterError(`unknown log opt '${given}' for none log driver`);
     return [];
   }
   if (type !== "json-file") throw new InvalidParameterError(`logging driver "${type}" is not supported by berth (json-file and none only)`);
