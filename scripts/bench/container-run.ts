@@ -12,16 +12,6 @@ import { busyboxRootfsTar, startDaemon } from "../../tests/fixtures/daemon.ts";
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const RUNS = 15;
 
-async function timeIt(n: number, fn: () => Promise<unknown>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  return median(times);
-}
-
 /** An engine driven through its own CLI. */
 interface Engine {
   name: string;
@@ -38,27 +28,63 @@ interface Figures {
   psMs: number;
 }
 
-async function measure(e: Engine): Promise<Figures> {
-  const must = async (args: string[]) => {
-    const r = await e.cli(args);
-    if (r.code !== 0) throw new Error(`${e.name} ${args.join(" ")}: ${r.stderr.trim()}`);
-    return r.stdout.trim();
-  };
-  const run = ["run", "--rm", "--network", "none", ...e.runFlags, "busybox", "true"];
-  await must(run); // warm caches
-  const runMs = await timeIt(RUNS, () => must(run));
-  const id = await must(["run", "-d", "--network", "none", ...e.runFlags, "busybox", "sleep", "300"]);
-  const execMs = await timeIt(RUNS, () => must(["exec", id, "true"]));
-  await must(["rm", "-f", id]);
+async function must(e: Engine, args: string[]): Promise<string> {
+  const r = await e.cli(args);
+  if (r.code !== 0) throw new Error(`${e.name} ${args.join(" ")}: ${r.stderr.trim()}`);
+  return r.stdout.trim();
+}
+
+const runArgs = (e: Engine) => ["run", "--rm", "--network", "none", ...e.runFlags, "busybox", "true"];
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+/**
+ * Runs `once` for every contender, `rounds` times, in an order that turns each
+ * round: a slow spell of this host (its speed moves by a third from one minute
+ * to the next) falls on all of them, not on whoever was measured then.
+ */
+async function interleaved<T>(contenders: T[], rounds: number, once: (c: T) => Promise<number>): Promise<number[][]> {
+  const samples = contenders.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const i = (k + r) % contenders.length;
+      samples[i]!.push(await once(contenders[i]!));
+    }
+  }
+  return samples;
+}
+
+/** Every figure for every engine, each taken in interleaved rounds; the runc floor joins the run rounds. */
+async function measureAll(engines: Engine[], runcOnce?: () => Promise<number>): Promise<{ figures: Figures[]; runcMs?: number }> {
+  for (const e of engines) await must(e, runArgs(e)); // warm caches
+  type Runner = { once: () => Promise<number> };
+  const runners: Runner[] = engines.map((e) => ({ once: () => timed(() => must(e, runArgs(e))) }));
+  if (runcOnce) runners.push({ once: runcOnce });
+  const runs = await interleaved(runners, RUNS, (r) => r.once());
+
+  const sleepers = await Promise.all(engines.map((e) => must(e, ["run", "-d", "--network", "none", ...e.runFlags, "busybox", "sleep", "300"])));
+  const execs = await interleaved(engines.map((e, i) => ({ e, id: sleepers[i]! })), RUNS, ({ e, id }) => timed(() => must(e, ["exec", id, "true"])));
+  for (const [i, e] of engines.entries()) await must(e, ["rm", "-f", sleepers[i]!]);
+
   const n = 20;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: n }, () => must(run)));
-  const perSec = n / ((performance.now() - t0) / 1000);
-  const ids: string[] = [];
-  for (let i = 0; i < 100; i++) ids.push(await must(["create", "--network", "none", "busybox", "true"]));
-  const psMs = await timeIt(RUNS, () => must(["ps", "-a"]));
-  await must(["rm", ...ids]);
-  return { runMs, execMs, perSec, psMs };
+  const bursts = await interleaved(engines, 3, async (e) => n / ((await timed(() => Promise.all(Array.from({ length: n }, () => must(e, runArgs(e)))))) / 1000));
+
+  const made = await Promise.all(engines.map(async (e) => {
+    const ids: string[] = [];
+    for (let i = 0; i < 100; i++) ids.push(await must(e, ["create", "--network", "none", "busybox", "true"]));
+    return ids;
+  }));
+  const ps = await interleaved(engines, RUNS, (e) => timed(() => must(e, ["ps", "-a"])));
+  for (const [i, e] of engines.entries()) await must(e, ["rm", ...made[i]!]);
+
+  return {
+    figures: engines.map((_, i) => ({ runMs: median(runs[i]!), execMs: median(execs[i]!), perSec: median(bursts[i]!), psMs: median(ps[i]!) })),
+    runcMs: runcOnce ? median(runs[engines.length]!) : undefined,
+  };
 }
 
 async function waitForSocket(sock: string, what: string): Promise<void> {
@@ -120,7 +146,8 @@ async function startPodman(tmp: string, tar: string): Promise<Engine | string> {
   return { name: "podman", cli, runFlags: ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"], stop };
 }
 
-async function runcFloor(tmp: string, tar: string): Promise<number | undefined> {
+/** One `runc run` of the same rootfs, timed (undefined when runc is not installed). */
+async function runcFloor(tmp: string, tar: string): Promise<(() => Promise<number>) | undefined> {
   if (!Bun.which("runc")) return undefined;
   const bundle = join(tmp, "bundle");
   mkdirSync(join(bundle, "rootfs"), { recursive: true });
@@ -131,7 +158,7 @@ async function runcFloor(tmp: string, tar: string): Promise<number | undefined> 
   spec.process.args = ["/bin/true"];
   writeFileSync(join(bundle, "config.json"), JSON.stringify(spec));
   let i = 0;
-  return timeIt(RUNS, () => $`runc run -b ${bundle} bench-${process.pid}-${i++}`.quiet().nothrow());
+  return () => timed(() => $`runc run -b ${bundle} bench-${process.pid}-${i++}`.quiet().nothrow());
 }
 
 const kb = (status: string, key: string) => Number(status.match(new RegExp(`${key}:\\s+(\\d+)`))?.[1] ?? 0);
@@ -161,30 +188,26 @@ export async function run(): Promise<string> {
     await d.cli(["import", tar, "busybox"]);
     const berth: Engine = { name: "berth", cli: (a) => d.cli(a), runFlags: [], stop: async () => {} };
     const results = new Map<string, Figures | string>();
-    results.set("berth", await measure(berth));
 
-    // Memory with 20 containers running: the daemon, then each shim's share (PSS).
+    // Memory with 20 containers running, before the peers start: the daemon, then each shim's share (PSS).
     const running: string[] = [];
     for (let i = 0; i < 20; i++) running.push((await d.cli(["run", "-d", "--network", "none", "busybox", "sleep", "300"])).stdout.trim());
     const status = readFileSync(`/proc/${d.pid}/status`, "utf8");
     const pss = shimPss(d.pid).filter((x) => x > 0);
     await d.cli(["rm", "-f", ...running]);
 
+    // All engines up at once, then every figure in rounds that visit each of them.
+    const measured: Engine[] = [berth];
     for (const start of [startDockerd, startPodman]) {
       const e = await start(tmp, tar);
-      if (typeof e === "string") {
-        results.set(start === startDockerd ? "dockerd" : "podman", e);
-        continue;
+      if (typeof e === "string") results.set(start === startDockerd ? "dockerd" : "podman", e);
+      else {
+        engines.push(e);
+        measured.push(e);
       }
-      engines.push(e);
-      try {
-        results.set(e.name, await measure(e));
-      } catch (err) {
-        results.set(e.name, `failed: ${(err as Error).message.split("\n")[0]}`);
-      }
-      await e.stop();
     }
-    const runcMs = await runcFloor(tmp, tar);
+    const { figures, runcMs } = await measureAll(measured, await runcFloor(tmp, tar));
+    measured.forEach((e, i) => results.set(e.name, figures[i]!));
 
     const b = results.get("berth") as Figures;
     const row = (what: string, pick: (f: Figures) => number, unit: string, better: "lower" | "higher") => {
@@ -203,7 +226,7 @@ export async function run(): Promise<string> {
     return [
       "### container start",
       "",
-      `Median of ${RUNS}, each a fresh CLI process as a user runs it; busybox-static imported into each engine; \`--network none\` everywhere. Ratios are berth's time ÷ the peer's (for containers/s, the peer's rate ÷ berth's), so below 1 means berth is faster.`,
+      `Median of ${RUNS} (of 3 for the concurrent runs), each a fresh CLI process as a user runs it; busybox-static imported into each engine; \`--network none\` everywhere. All engines run side by side and each figure is taken in rounds that visit every engine (and runc, for the run) in a turning order. Ratios are berth's time ÷ the peer's (for containers/s, the peer's rate ÷ berth's), so below 1 means berth is faster.`,
       "",
       "| what | berth | dockerd | podman | berth ÷ dockerd | berth ÷ podman |",
       "|---|---:|---:|---:|---:|---:|",
