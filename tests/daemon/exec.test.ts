@@ -82,6 +82,23 @@ describe.if(ok)("exec", () => {
     expect(lines).toContain("D /bin/true");
     expect(lines).toContain("C /bin");
     expect(lines.some((l) => l.includes("/etc/hostname"))).toBe(false);
+    // /etc holds only the runtime's mount points so far: not a change, as in Docker (its init layer has them).
+    expect(lines.some((l) => /^[AC] \/etc$/.test(l))).toBe(false);
+    await d.cli(["exec", "box", "sh", "-c", "echo 1 > /etc/extra"]);
+    const after = (await d.cli(["diff", "box"])).stdout.trim().split("\n");
+    expect(after).toContain("A /etc/extra");
+    expect(after.some((l) => /^[AC] \/etc$/.test(l))).toBe(true);
+    // An image without /etc: the runtime makes one for its mount points, and that is no change either.
+    const root = `${d.dir}/no-etc/rootfs`;
+    Bun.spawnSync(["mkdir", "-p", `${root}/bin`]);
+    Bun.spawnSync(["cp", "/bin/busybox", `${root}/bin/busybox`]);
+    Bun.spawnSync(["ln", "-s", "busybox", `${root}/bin/sleep`]);
+    Bun.spawnSync(["tar", "-C", root, "-cf", `${d.dir}/no-etc.tar`, "."]);
+    expect((await d.cli(["import", `${d.dir}/no-etc.tar`, "no-etc"])).code).toBe(0);
+    const bare = (await d.cli(["run", "-d", "no-etc", "/bin/sleep", "60"])).stdout.trim();
+    expect((await d.cli(["exec", bare, "/bin/busybox", "ls", "/etc/hostname"])).stdout).toBe("/etc/hostname\n");
+    expect((await d.cli(["diff", bare])).stdout).toBe("");
+    await d.cli(["rm", "-f", bare]);
   });
 
   test("pause freezes the container, unpause thaws it", async () => {

@@ -33,8 +33,9 @@ export function containerChanges(upper: string, lowers: string[]): Change[] {
     }
   };
   if (existsSync(upper)) walk("");
-  // /etc shows up only because of the hidden files above; keep it when something else changed there.
-  return out.filter((c) => c.Path !== "/etc" || c.Kind !== 0 || out.some((o) => o.Path.startsWith("/etc/")));
+  // /etc is in the upper dir for the hidden files above (made there when the image had none): Docker,
+  // whose init layer holds them, shows it only when something else changed in it.
+  return out.filter((c) => c.Path !== "/etc" || out.some((o) => o.Path.startsWith("/etc/")));
 }
 
 /** Drops the placeholder files the runtime creates for its bind mounts from a diff's entries. */
