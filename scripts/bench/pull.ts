@@ -11,7 +11,7 @@ import { berthCmd } from "../../tests/fixtures/daemon.ts";
 import { scratchFs } from "./_scratch-fs.ts";
 
 const TOTAL_MB = Number(process.env.BERTH_BENCH_PULL_MB) || 700;
-const RUNS = Number(process.env.BERTH_BENCH_PULL_RUNS) || 3;
+const RUNS = Number(process.env.BERTH_BENCH_PULL_RUNS) || 5;
 const LAYERS = 5;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
