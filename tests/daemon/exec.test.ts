@@ -1,6 +1,6 @@
 // exec and TTYs: berth's CLI and the docker CLI, into a running container.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 
 let d: TestDaemon;
@@ -99,6 +99,35 @@ describe.if(ok)("exec", () => {
     expect((await d.cli(["exec", bare, "/bin/busybox", "ls", "/etc/hostname"])).stdout).toBe("/etc/hostname\n");
     expect((await d.cli(["diff", bare])).stdout).toBe("");
     await d.cli(["rm", "-f", bare]);
+  });
+
+  test("a detached exec dies with the exec stage that holds it (nobody would relay or record it)", async () => {
+    expect((await d.cli(["exec", "-d", "box", "sleep", "77"])).code).toBe(0);
+    let pid = 0;
+    for (let i = 0; i < 50 && !pid; i++) {
+      pid = Number(readdirSync("/proc").find((e) => {
+        try {
+          return /^\d+$/.test(e) && readFileSync(`/proc/${e}/cmdline`, "utf8") === "sleep\u000077\u0000";
+        } catch {
+          return false;
+        }
+      }) ?? 0);
+      if (!pid) await Bun.sleep(20);
+    }
+    expect(pid).toBeGreaterThan(0);
+    const parent = Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[1]);
+    expect(readFileSync(`/proc/${parent}/cmdline`, "utf8")).toContain("__exec");
+    const running = () => {
+      try {
+        return !/State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+      } catch {
+        return false;
+      }
+    };
+    expect(running()).toBe(true);
+    process.kill(parent, "SIGKILL");
+    for (let i = 0; i < 100 && running(); i++) await Bun.sleep(20);
+    expect(running()).toBe(false);
   });
 
   test("pause freezes the container, unpause thaws it", async () => {
