@@ -2,7 +2,7 @@
 // download through the file it lands in, so the download's slot is free as
 // soon as its bytes are on disk, while the unpacking goes on at its own pace
 // — without holding the rest of the layer in memory.
-import { open } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 
 const READ_SIZE = 1 << 20;
 
@@ -12,7 +12,23 @@ export class GrowingFile {
   private error: unknown;
   private waiters: (() => void)[] = [];
 
-  constructor(private path: string) {}
+  /** Opened before the first byte is written: the writer's commit renames the file, perhaps before the reader starts. */
+  private handle: FileHandle | undefined;
+
+  private constructor(private path: string) {}
+
+  static async open(path: string): Promise<GrowingFile> {
+    const f = new GrowingFile(path);
+    f.handle = await open(path, "r");
+    return f;
+  }
+
+  /** Closes the file if no reader took it (the unpacking failed before it began). */
+  async dispose(): Promise<void> {
+    const fh = this.handle;
+    this.handle = undefined;
+    await fh?.close().catch(() => {});
+  }
 
   private wake(): void {
     for (const w of this.waiters.splice(0)) w();
@@ -38,9 +54,11 @@ export class GrowingFile {
     this.wake();
   }
 
-  /** The bytes in order as they arrive (the file is opened at once, so a later rename or unlink does not matter). */
+  /** The bytes in order as they arrive (once: the reader takes the open file, so a rename or unlink does not matter). */
   async *read(): AsyncGenerator<Uint8Array> {
-    const fh = await open(this.path, "r");
+    const fh = this.handle;
+    this.handle = undefined;
+    if (!fh) throw new Error(`${this.path}: read twice, or after dispose`);
     try {
       let offset = 0;
       for (;;) {

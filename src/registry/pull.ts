@@ -232,7 +232,13 @@ async function downloadLayer(
 ): Promise<{ applied: Promise<void> }> {
   // readBlob checks the digest before its last chunk is handed over, so before the commit below.
   const writer = await session.writer({ expected: l.digest, size: l.size, checkedByCaller: true });
-  const file = new GrowingFile(writer.tempPath);
+  let file: GrowingFile;
+  try {
+    file = await GrowingFile.open(writer.tempPath);
+  } catch (e) {
+    await writer.abort();
+    throw e;
+  }
   files.push(file);
   // The download checks the digest (the unpacking fails with it if it does not match), so the applier need not.
   const applied = session.prepareFromContent(layer.parentChainId, file.read(), l.digest).then((r) => {
@@ -240,7 +246,7 @@ async function downloadLayer(
       throw new InvalidDataError(`layer content does not match the image config: expected diff ID ${layer.diffId}, got ${r.diffId}`);
     }
   });
-  applied.catch(fail);
+  applied.catch(fail).finally(() => file.dispose());
   try {
     // The source ends normally only after its digest check passed.
     for await (const chunk of repo.blob(l, { signal, onProgress: throttled(progress, id, "Downloading") })) {

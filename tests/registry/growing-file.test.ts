@@ -17,7 +17,7 @@ async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
 test("the reader gets every byte written, in order, as it is written", async () => {
   const path = join(dir, "a");
   writeFileSync(path, "");
-  const f = new GrowingFile(path);
+  const f = await GrowingFile.open(path);
   const reading = collect(f.read());
   const expected: Buffer[] = [];
   for (let i = 0; i < 40; i++) {
@@ -34,11 +34,23 @@ test("the reader gets every byte written, in order, as it is written", async () 
 test("the writer's failure is the reader's, even after the file is gone", async () => {
   const path = join(dir, "b");
   writeFileSync(path, "partial");
-  const f = new GrowingFile(path);
+  const f = await GrowingFile.open(path);
   const reading = collect(f.read());
   f.grew(7);
   await Bun.sleep(5);
   rmSync(path);
   f.fail(new Error("digest mismatch: the test lied"));
   await expect(reading).rejects.toThrow("digest mismatch: the test lied");
+});
+
+test("the file is held from the start: the writer may rename it away before the reader begins", async () => {
+  const path = join(dir, "c");
+  writeFileSync(path, "");
+  const f = await GrowingFile.open(path);
+  appendFileSync(path, "all of it");
+  f.grew(9);
+  f.finish();
+  rmSync(path); // as a blob commit renames the temp file into the store
+  expect((await collect(f.read())).toString()).toBe("all of it");
+  await expect(collect(f.read())).rejects.toThrow("read twice");
 });
