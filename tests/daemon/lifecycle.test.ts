@@ -94,6 +94,21 @@ describe.if(ok)("container lifecycle", () => {
     expect((await d.cli(["rm", id])).code).toBe(0);
   });
 
+  test("a create cut short by the daemon's death leaves nothing once the daemon is back; whole containers stay", async () => {
+    const kept = (await d.cli(["create", "--name", "kept-across", "busybox", "true"])).stdout.trim();
+    // What a create leaves when the daemon dies before its last step, the record.
+    const half = "f".repeat(64);
+    mkdirSync(`${d.dir}/data/containers/${half}/upper/etc`, { recursive: true });
+    await Bun.write(`${d.dir}/data/containers/${half}/hostname`, "x\n");
+    d.kill();
+    await d.restart();
+    for (let i = 0; i < 50 && existsSync(`${d.dir}/data/containers/${half}`); i++) await Bun.sleep(20);
+    expect(existsSync(`${d.dir}/data/containers/${half}`)).toBe(false);
+    expect(existsSync(`${d.dir}/data/containers/${kept}`)).toBe(true);
+    expect((await d.cli(["ps", "-a", "--format", "{{.Names}}"])).stdout).toContain("kept-across");
+    expect((await d.cli(["rm", kept])).code).toBe(0);
+  });
+
   test("a container whose shim died is shown as exited, its processes die with the shim, and rm leaves no cgroup", async () => {
     const id = (await d.cli(["run", "-d", "busybox", "sleep", "60"])).stdout.trim();
     const pid = Number((await d.cli(["inspect", "-f", "{{.State.Pid}}", id])).stdout.trim());

@@ -2,7 +2,7 @@
 // rename, remove, prune. Metadata lives in the store's database; everything a
 // running container needs lives in its directory, which the runtime's shim
 // owns while the container runs (so containers outlive the daemon).
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { availableParallelism, hostname as hostHostname } from "node:os";
@@ -365,6 +365,17 @@ export class ContainerEngine {
         const r = this.records.get(c.id);
         if (r) this.refresh(r);
       });
+  }
+
+  /**
+   * At daemon start: a container directory without a record is what a create
+   * left when the daemon died in it (the record is written last); it goes.
+   */
+  sweepHalfCreated(): void {
+    for (const name of readdirSync(this.dir)) {
+      if (!/^[0-9a-f]{64}$/.test(name) || this.records.get(name)) continue;
+      discardDir(join(this.dir, name), join(this.store.root, "tmp", `removed-${name}`));
+    }
   }
 
   /** After a daemon restart: keep watching the containers whose shims still run. */
