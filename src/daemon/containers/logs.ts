@@ -2,7 +2,7 @@
 // line, as Docker's json-file driver writes) for `GET /containers/{id}/logs`.
 import { watch } from "node:fs";
 import { dirname } from "node:path";
-import { LiveLog, rotatedText } from "./log-files.ts";
+import { LiveLog } from "./log-files.ts";
 
 export interface LogOptions {
   stdout: boolean;
@@ -79,15 +79,24 @@ export async function* readLogs(
   // The live file is opened first, so a rotation meanwhile neither loses nor repeats lines.
   const live = new LiveLog(path);
   try {
-    const text = rotatedText(path, live.firstLine) + live.read();
-    let records = [...parseLines(text)].filter((r) => keep(r, o));
-    if (o.tail >= 0) records = records.slice(Math.max(0, records.length - o.tail));
-    yield* records;
+    if (o.tail >= 0) {
+      // From the end backward, as far as the last `tail` kept records: a long log is not read whole.
+      const last: LogRecord[] = [];
+      if (o.tail > 0) {
+        for (const line of live.backward()) {
+          for (const r of parseLines(line)) if (keep(r, o)) last.push(r);
+          if (last.length >= o.tail) break;
+        }
+      } else live.skipToEnd();
+      yield* last.reverse();
+    } else {
+      for (const text of live.all()) for (const r of parseLines(text)) if (keep(r, o)) yield r;
+    }
     if (!o.follow) return;
 
     while (!signal?.aborted) {
       const running = stillRunning();
-      for (const r of parseLines(live.read())) if (keep(r, o)) yield r;
+      for (const text of live.read()) for (const r of parseLines(text)) if (keep(r, o)) yield r;
       if (!running) return;
       await waitForChange(path, 250, signal);
     }
