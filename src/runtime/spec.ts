@@ -1,6 +1,7 @@
 // What the runtime is asked to run: berth's own small subset of the OCI
 // runtime spec, written by the daemon as `<container dir>/config.json`.
 import { join } from "node:path";
+import type { LogRotation } from "./shim/log.ts";
 import type { Resources } from "./cgroups/types.ts";
 
 export interface BindMount {
@@ -55,12 +56,8 @@ export interface RuntimeSpec {
   logPath: string;
   /** The output is not logged at all (the "none" log driver). */
   logDisabled?: boolean;
-  /** Rotate the log when it would pass this many bytes (json-file's max-size); none: never. */
-  logMaxSize?: number;
-  /** Log files kept, the live one included (max-file, default 1). */
-  logMaxFiles?: number;
-  /** Rotated log files are gzipped (PATH.1.gz, …). */
-  logCompress?: boolean;
+  /** json-file's max-size, max-file and compress; none: the log never rotates. */
+  logRotation?: LogRotation;
   /** The cgroup path under each controller (containerSpec's default: "berth/<id>"). */
   cgroupPath: string;
   /** Signal of a stop request that names none (Docker's StopSignal). Default SIGTERM. */

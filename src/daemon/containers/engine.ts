@@ -134,7 +134,7 @@ export class ContainerEngine {
     const config = mergeConfig(image.config ?? {}, body);
     if (!config.Cmd && !config.Entrypoint) throw new InvalidParameterError("no command specified");
     const hostConfig = normalizeHostConfig(body.HostConfig ?? {}, availableParallelism());
-    const warnings = checkLogConfig(hostConfig.LogConfig);
+    checkLogConfig(hostConfig.LogConfig);
     const finalName = name ? validateName(name) : generateName(this.records.nameTaken);
     if (name && this.records.nameTaken(finalName)) throw this.records.nameConflict(finalName);
 
@@ -165,7 +165,7 @@ export class ContainerEngine {
       throw e;
     }
     this.events.emit("container", "create", id, this.eventAttrs(record));
-    return { Id: id, Warnings: warnings };
+    return { Id: id, Warnings: [] };
   }
 
   async inspect(ref: string): Promise<Record<string, unknown>> {

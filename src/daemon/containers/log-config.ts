@@ -15,21 +15,20 @@ export function logsDisabled(hostConfig: Json): boolean {
   return hostConfig.LogConfig?.Type === "none";
 }
 
-/** Checks a LogConfig with dockerd's messages; returns the create warnings it calls for (none today). */
-export function checkLogConfig(lc: Json): string[] {
+/** Checks a LogConfig with dockerd's messages. */
+export function checkLogConfig(lc: Json): void {
   const type = lc.Type || "json-file";
   const opts: Record<string, string> = lc.Config ?? {};
   if (type === "none") {
     const given = Object.keys(opts)[0];
     if (given !== undefined) throw new InvalidParameterError(`unknown log opt '${given}' for none log driver`);
-    return [];
+    return;
   }
   if (type !== "json-file") throw new InvalidParameterError(`logging driver "${type}" is not supported by berth (json-file and none only)`);
   for (const k of Object.keys(opts)) {
     if (!knownOpts.includes(k)) throw new InvalidParameterError(`unknown log opt '${k}' for json-file log driver`);
   }
   logRotation(opts);
-  return [];
 }
 
 /** max-size, max-file and compress of the json-file driver, checked with dockerd's messages. */

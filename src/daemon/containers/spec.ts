@@ -4,6 +4,7 @@ import type { ContainerPaths } from "./views.ts";
 import { defaultCapabilities, defaultMaskedPaths, defaultReadonlyPaths, type RuntimeSpec } from "../../runtime/spec.ts";
 import { applyCapChanges } from "../../runtime/capabilities.ts";
 import { logRotation, logsDisabled } from "./log-config.ts";
+import type { LogRotation } from "../../runtime/shim/log.ts";
 
 export function buildSpec(c: ContainerRecord, p: ContainerPaths): RuntimeSpec {
   const cfg = c.config;
@@ -47,17 +48,16 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths): RuntimeSpec {
     maskedPaths: defaultMaskedPaths,
     readonlyPaths: defaultReadonlyPaths,
     logPath: p.logPath,
-    ...(logsDisabled(hc) ? { logDisabled: true } : logRotationOf(hc)),
+    ...(logsDisabled(hc) ? { logDisabled: true } : { logRotation: logRotationOf(hc) }),
     cgroupPath: `berth/${c.id}`,
   };
 }
 
 /** The json-file rotation options, checked at create; a record from before they were is read as "never rotate". */
-function logRotationOf(hc: Record<string, any>): { logMaxSize?: number; logMaxFiles?: number; logCompress?: boolean } {
+function logRotationOf(hc: Record<string, any>): LogRotation | undefined {
   try {
-    const { maxSize, maxFiles, compress } = logRotation(hc.LogConfig?.Config ?? {});
-    return maxSize === undefined ? {} : { logMaxSize: maxSize, logMaxFiles: maxFiles, logCompress: compress };
+    return logRotation(hc.LogConfig?.Config ?? {});
   } catch {
-    return {};
+    return undefined;
   }
 }

@@ -1,5 +1,6 @@
 // Engine API views of a container: ContainerInspectResponse and ContainerSummary.
 import type { ContainerRecord } from "./records.ts";
+import { logsDisabled } from "./log-config.ts";
 
 function commandLine(c: ContainerRecord): { path: string; args: string[] } {
   const argv = [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])];
@@ -30,7 +31,7 @@ export function inspectView(c: ContainerRecord, paths: ContainerPaths, driver: s
     ResolvConfPath: paths.resolvConfPath,
     HostnamePath: paths.hostnamePath,
     HostsPath: paths.hostsPath,
-    LogPath: c.hostConfig.LogConfig?.Type === "none" ? "" : paths.logPath,
+    LogPath: logsDisabled(c.hostConfig) ? "" : paths.logPath,
     Name: `/${c.name}`,
     RestartCount: c.restartCount,
     Driver: driver,

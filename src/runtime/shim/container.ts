@@ -87,7 +87,7 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
   const hub = session.hub;
   const cgroup = openCgroup(spec.cgroupPath, spec.resources);
   // The "none" log driver: the output goes to attached clients only.
-  const log = spec.logDisabled ? undefined : new LogWriter(spec.logPath, { maxSize: spec.logMaxSize, maxFiles: spec.logMaxFiles, compress: spec.logCompress });
+  const log = spec.logDisabled ? undefined : new LogWriter(spec.logPath, spec.logRotation);
 
   let proc: Proc;
   try {

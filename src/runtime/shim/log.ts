@@ -89,8 +89,13 @@ export class LogWriter {
     if (gz) {
       // Compressed here, at once (fast level): the relay pauses for it, once per max-size of output.
       const tmp = `${this.path}.1.gz.tmp`;
-      writeFileSync(tmp, Bun.gzipSync(readFileSync(this.path), { level: 1 }));
-      renameSync(tmp, `${this.path}.1.gz`);
+      try {
+        writeFileSync(tmp, Bun.gzipSync(readFileSync(this.path), { level: 1 }));
+        renameSync(tmp, `${this.path}.1.gz`);
+      } catch (e) {
+        ignoreMissing(() => unlinkSync(tmp));
+        throw e;
+      }
       unlinkSync(this.path);
     } else if (keep > 1) renameSync(this.path, `${this.path}.1`);
     else ignoreMissing(() => unlinkSync(this.path));
