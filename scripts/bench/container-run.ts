@@ -8,8 +8,8 @@ import { $ } from "bun";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { busyboxRootfsTar, startDaemon } from "../../tests/fixtures/daemon.ts";
+import { interleaved, median } from "./_rounds.ts";
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const RUNS = 15;
 
 /** An engine driven through its own CLI. */
@@ -40,22 +40,6 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
   await fn();
   return performance.now() - t;
-}
-
-/**
- * Runs `once` for every contender, `rounds` times, in an order that turns each
- * round: a slow spell of this host (its speed moves by a third from one minute
- * to the next) falls on all of them, not on whoever was measured then.
- */
-async function interleaved<T>(contenders: T[], rounds: number, once: (c: T) => Promise<number>): Promise<number[][]> {
-  const samples = contenders.map(() => [] as number[]);
-  for (let r = 0; r < rounds; r++) {
-    for (let k = 0; k < contenders.length; k++) {
-      const i = (k + r) % contenders.length;
-      samples[i]!.push(await once(contenders[i]!));
-    }
-  }
-  return samples;
 }
 
 /** Every figure for every engine, each taken in interleaved rounds; the runc floor joins the run rounds. */

@@ -9,11 +9,11 @@ import { join } from "node:path";
 import { startDockerRegistry, toolsMissing } from "../../tests/registry/helpers.ts";
 import { berthCmd } from "../../tests/fixtures/daemon.ts";
 import { scratchFs } from "./_scratch-fs.ts";
+import { interleaved, median } from "./_rounds.ts";
 
 const TOTAL_MB = Number(process.env.BERTH_BENCH_PULL_MB) || 700;
 const RUNS = Number(process.env.BERTH_BENCH_PULL_RUNS) || 5;
 const LAYERS = 5;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Files for one layer: half random bytes (as binaries compress), half text (as configs and sources do). */
 function fillLayer(dir: string, mb: number, seed: number): void {
@@ -141,24 +141,15 @@ const tarFloor = (blobs: string[]): Once => (dir) =>
 const skopeoFloor = (ref: string): Once => (dir) =>
   timed(() => $`skopeo copy --quiet --src-tls-verify=false docker://${ref} oci:${join(dir, "layout")}:t`.quiet().then(() => {}));
 
-/**
- * Runs every contender once per round, in an order that turns each round, so
- * that a slow spell of the host falls on all of them; nothing is deleted until
- * the end (a delete slows the file creation that follows it), and `settle`
- * runs before each one.
- */
-async function interleaved(contenders: [string, Once][], tmp: string, settle: () => Promise<void>): Promise<Map<string, number[]>> {
-  const times = new Map(contenders.map(([name]) => [name, [] as number[]]));
-  for (let round = 0; round < RUNS; round++) {
-    for (let k = 0; k < contenders.length; k++) {
-      const [name, once] = contenders[(k + round) % contenders.length]!;
-      const dir = join(tmp, `${name}-${round}`);
-      mkdirSync(dir, { recursive: true });
-      await settle();
-      times.get(name)!.push(await once(dir));
-    }
-  }
-  return times;
+/** Every contender once per round (see _rounds.ts), each on storage of its own, with `settle` before it; nothing is deleted until the end (a delete slows the file creation that follows it). */
+async function pullRounds(contenders: [string, Once][], tmp: string, settle: () => Promise<void>): Promise<Map<string, number[]>> {
+  const samples = await interleaved(contenders, RUNS, async ([name, once], round) => {
+    const dir = join(tmp, `${name}-${round}`);
+    mkdirSync(dir, { recursive: true });
+    await settle();
+    return once(dir);
+  });
+  return new Map(contenders.map(([name], i) => [name, samples[i]!]));
 }
 
 /**
@@ -200,7 +191,7 @@ export async function run(): Promise<string> {
     if (Bun.which("dockerd")) contenders.push(["dockerd", dockerdPull(ref, registry.host)]);
     if (Bun.which("podman")) contenders.push(["podman", podmanPull(ref)]);
     const caches = await settleCaches([join(tmp, "registry"), join(layout, "blobs")]);
-    const times = await interleaved(contenders, tmp, caches.settle);
+    const times = await pullRounds(contenders, tmp, caches.settle);
     const med = (name: string) => (times.has(name) ? median(times.get(name)!) : undefined);
     const berth = med("berth")!;
     const cell = (name: string) => (med(name) === undefined ? "not installed" : `${med(name)!.toFixed(2)} s`);

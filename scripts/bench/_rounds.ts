@@ -1,0 +1,17 @@
+// Measuring contenders fairly on a host whose speed moves by a third from one
+// minute to the next: every round visits each of them once, in an order that
+// turns, so a slow spell falls on all of them and not on whoever was measured then.
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** `once` for every contender, `rounds` times; the samples, per contender in the order given. */
+export async function interleaved<T>(contenders: T[], rounds: number, once: (c: T, round: number) => Promise<number>): Promise<number[][]> {
+  const samples = contenders.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const i = (k + r) % contenders.length;
+      samples[i]!.push(await once(contenders[i]!, r));
+    }
+  }
+  return samples;
+}
