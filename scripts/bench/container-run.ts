@@ -9,29 +9,15 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSyn
 import { join } from "node:path";
 import { busyboxRootfsTar, startDaemon } from "../../tests/fixtures/daemon.ts";
 import { interleaved, median } from "./_rounds.ts";
+import { must, startDockerd, startPodman, type Engine } from "./_engines.ts";
 
 const RUNS = 15;
-
-/** An engine driven through its own CLI. */
-interface Engine {
-  name: string;
-  cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
-  /** Extra `run` flags the engine needs here. */
-  runFlags: string[];
-  stop(): Promise<void>;
-}
 
 interface Figures {
   runMs: number;
   execMs: number;
   perSec: number;
   psMs: number;
-}
-
-async function must(e: Engine, args: string[]): Promise<string> {
-  const r = await e.cli(args);
-  if (r.code !== 0) throw new Error(`${e.name} ${args.join(" ")}: ${r.stderr.trim()}`);
-  return r.stdout.trim();
 }
 
 const runArgs = (e: Engine) => ["run", "--rm", "--network", "none", ...e.runFlags, "busybox", "true"];
@@ -69,65 +55,6 @@ async function measureAll(engines: Engine[], runcOnce?: () => Promise<number>): 
     figures: engines.map((_, i) => ({ runMs: median(runs[i]!), execMs: median(execs[i]!), perSec: median(bursts[i]!), psMs: median(ps[i]!) })),
     runcMs: runcOnce ? median(runs[engines.length]!) : undefined,
   };
-}
-
-async function waitForSocket(sock: string, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (await fetch("http://localhost/_ping", { unix: sock } as RequestInit).then((r) => r.ok, () => false)) return;
-    await Bun.sleep(100);
-  }
-  throw new Error(`${what} did not answer on ${sock}`);
-}
-
-function spawnCli(cmd: string[]) {
-  return async (args: string[]) => {
-    const p = Bun.spawn([...cmd, ...args], { stdout: "pipe", stderr: "pipe" });
-    const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-    return { code, stdout, stderr };
-  };
-}
-
-async function startDockerd(tmp: string, tar: string): Promise<Engine | string> {
-  if (!Bun.which("dockerd")) return "not installed";
-  const dir = join(tmp, "dockerd");
-  mkdirSync(dir);
-  const sock = join(dir, "docker.sock");
-  const d = Bun.spawn(["dockerd", "--data-root", join(dir, "root"), "--exec-root", join(dir, "exec"), "-H", `unix://${sock}`,
-    "--pidfile", join(dir, "docker.pid"), "--iptables=false", "--bridge=none"], { stdout: "ignore", stderr: Bun.file(join(tmp, "dockerd.log")) });
-  const docker = Bun.which("docker", { PATH: "/usr/local/bin:/usr/bin" }) ?? "docker";
-  const cli = spawnCli([docker, "-H", `unix://${sock}`]);
-  const stop = async () => {
-    d.kill("SIGTERM");
-    await d.exited;
-    await $`umount -R ${dir}`.nothrow().quiet();
-  };
-  try {
-    await waitForSocket(sock, "dockerd");
-    const imp = await cli(["import", tar, "busybox"]);
-    if (imp.code !== 0) throw new Error(imp.stderr);
-  } catch (e) {
-    await stop();
-    return `failed to start: ${(e as Error).message.split("\n")[0]}`;
-  }
-  return { name: "dockerd", cli, runFlags: [], stop };
-}
-
-async function startPodman(tmp: string, tar: string): Promise<Engine | string> {
-  if (!Bun.which("podman")) return "not installed";
-  const dir = join(tmp, "podman");
-  const base = ["podman", "--root", join(dir, "root"), "--runroot", join(dir, "run"), "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", "runc"];
-  const cli = spawnCli(base);
-  const imp = await cli(["import", tar, "busybox"]);
-  const stop = async () => {
-    await $`${base} system reset -f`.nothrow().quiet();
-    await $`umount -R ${dir}`.nothrow().quiet();
-  };
-  if (imp.code !== 0) {
-    await stop();
-    return `failed to start: ${imp.stderr.split("\n")[0]}`;
-  }
-  // Its default limits exceed this machine's hard limits (DESIGN.md).
-  return { name: "podman", cli, runFlags: ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"], stop };
 }
 
 /** One `runc run` of the same rootfs, timed (undefined when runc is not installed). */

@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { stream } from "hono/streaming";
 import { InvalidParameterError, NotImplementedError } from "../../errors.ts";
 import type { ContainerEngine } from "../../daemon/containers/engine.ts";
-import { frame, parseLogQuery, readLogs } from "../../daemon/containers/logs.ts";
+import { frame, parseLogQuery, readLogBatches, type LogRecord } from "../../daemon/containers/logs.ts";
 import { sampleStats } from "../../daemon/containers/stats.ts";
 import { commitContainer, containerDiff, containerTop, pauseContainer, unpauseContainer, updateContainer } from "../../daemon/containers/operations.ts";
 import { logAttributes, logsDisabled } from "../../daemon/containers/log-config.ts";
@@ -206,10 +206,11 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     // dockerd's order: timestamp, then the attributes and a space (a space alone when there are none), then the line.
     const details = o.details ? `${logAttributes(rec.config, rec.hostConfig)} ` : "";
     return stream(c, async (s) => {
-      for await (const r of readLogs(engine.logPath(rec), o, () => engine.isRunning(rec.id), c.req.raw.signal)) {
-        const text = (o.timestamps ? `${r.time} ` : "") + details + r.log;
-        const bytes = enc.encode(text);
-        await s.write(tty ? bytes : frame(r.stream === "stdout" ? 1 : 2, bytes));
+      for await (const batch of readLogBatches(engine.logPath(rec), o, () => engine.isRunning(rec.id), c.req.raw.signal)) {
+        const line = (r: LogRecord) => (o.timestamps ? `${r.time} ` : "") + details + r.log;
+        // One write per batch of records.
+        if (tty) await s.write(enc.encode(batch.map(line).join("")));
+        else await s.write(Buffer.concat(batch.map((r) => frame(r.stream === "stdout" ? 1 : 2, enc.encode(line(r))))));
       }
     });
   });

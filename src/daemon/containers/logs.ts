@@ -66,16 +66,18 @@ function keep(r: LogRecord, o: LogOptions): boolean {
 }
 
 /**
- * Yields the log records the options select, the rotated files first; with
- * `follow`, keeps yielding new ones until `stillRunning()` turns false and the
- * file has been drained.
+ * The log records the options select, the rotated files first, in batches
+ * (one per chunk read: a reader of a big log writes once per batch, not once
+ * per line); with `follow`, keeps yielding new ones until `stillRunning()`
+ * turns false and the file has been drained.
  */
-export async function* readLogs(
+export async function* readLogBatches(
   path: string,
   o: LogOptions,
   stillRunning: () => boolean,
   signal?: AbortSignal,
-): AsyncGenerator<LogRecord> {
+): AsyncGenerator<LogRecord[]> {
+  const kept = (text: string) => [...parseLines(text)].filter((r) => keep(r, o));
   // The live file is opened first, so a rotation meanwhile neither loses nor repeats lines.
   const live = new LiveLog(path);
   try {
@@ -84,25 +86,36 @@ export async function* readLogs(
       const last: LogRecord[] = [];
       if (o.tail > 0) {
         for (const line of live.backward()) {
-          for (const r of parseLines(line)) if (keep(r, o)) last.push(r);
+          last.push(...kept(line));
           if (last.length >= o.tail) break;
         }
       } else live.skipToEnd();
-      yield* last.reverse();
+      if (last.length) yield last.reverse();
     } else {
-      for (const text of live.all()) for (const r of parseLines(text)) if (keep(r, o)) yield r;
+      for (const text of live.all()) {
+        const batch = kept(text);
+        if (batch.length) yield batch;
+      }
     }
     if (!o.follow) return;
 
     while (!signal?.aborted) {
       const running = stillRunning();
-      for (const text of live.read()) for (const r of parseLines(text)) if (keep(r, o)) yield r;
+      for (const text of live.read()) {
+        const batch = kept(text);
+        if (batch.length) yield batch;
+      }
       if (!running) return;
       await waitForChange(path, 250, signal);
     }
   } finally {
     live.close();
   }
+}
+
+/** readLogBatches, a record at a time. */
+export async function* readLogs(path: string, o: LogOptions, stillRunning: () => boolean, signal?: AbortSignal): AsyncGenerator<LogRecord> {
+  for await (const batch of readLogBatches(path, o, stillRunning, signal)) yield* batch;
 }
 
 /** Resolves when something in the log's directory changes (a write, a rotation) or after `ms`, whichever comes first. */

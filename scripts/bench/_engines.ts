@@ -1,0 +1,80 @@
+// The peer engines of the benchmarks, where installed: dockerd and podman on
+// storage of their own, started as DESIGN.md shows, each driven through its
+// own CLI (berth's side is the test daemon of tests/fixtures).
+import { $ } from "bun";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+/** An engine driven through its own CLI. */
+export interface Engine {
+  name: string;
+  cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Extra `run` flags the engine needs here. */
+  runFlags: string[];
+  stop(): Promise<void>;
+}
+
+export async function must(e: Engine, args: string[]): Promise<string> {
+  const r = await e.cli(args);
+  if (r.code !== 0) throw new Error(`${e.name} ${args.join(" ")}: ${r.stderr.trim()}`);
+  return r.stdout.trim();
+}
+
+async function waitForSocket(sock: string, what: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (await fetch("http://localhost/_ping", { unix: sock } as RequestInit).then((r) => r.ok, () => false)) return;
+    await Bun.sleep(100);
+  }
+  throw new Error(`${what} did not answer on ${sock}`);
+}
+
+function spawnCli(cmd: string[]) {
+  return async (args: string[]) => {
+    const p = Bun.spawn([...cmd, ...args], { stdout: "pipe", stderr: "pipe" });
+    const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+    return { code, stdout, stderr };
+  };
+}
+
+export async function startDockerd(tmp: string, tar: string): Promise<Engine | string> {
+  if (!Bun.which("dockerd")) return "not installed";
+  const dir = join(tmp, "dockerd");
+  mkdirSync(dir);
+  const sock = join(dir, "docker.sock");
+  const d = Bun.spawn(["dockerd", "--data-root", join(dir, "root"), "--exec-root", join(dir, "exec"), "-H", `unix://${sock}`,
+    "--pidfile", join(dir, "docker.pid"), "--iptables=false", "--bridge=none"], { stdout: "ignore", stderr: Bun.file(join(tmp, "dockerd.log")) });
+  const docker = Bun.which("docker", { PATH: "/usr/local/bin:/usr/bin" }) ?? "docker";
+  const cli = spawnCli([docker, "-H", `unix://${sock}`]);
+  const stop = async () => {
+    d.kill("SIGTERM");
+    await d.exited;
+    await $`umount -R ${dir}`.nothrow().quiet();
+  };
+  try {
+    await waitForSocket(sock, "dockerd");
+    const imp = await cli(["import", tar, "busybox"]);
+    if (imp.code !== 0) throw new Error(imp.stderr);
+  } catch (e) {
+    await stop();
+    return `failed to start: ${(e as Error).message.split("\n")[0]}`;
+  }
+  return { name: "dockerd", cli, runFlags: [], stop };
+}
+
+export async function startPodman(tmp: string, tar: string): Promise<Engine | string> {
+  if (!Bun.which("podman")) return "not installed";
+  const dir = join(tmp, "podman");
+  const base = ["podman", "--root", join(dir, "root"), "--runroot", join(dir, "run"), "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", "runc"];
+  const cli = spawnCli(base);
+  const imp = await cli(["import", tar, "busybox"]);
+  const stop = async () => {
+    await $`${base} system reset -f`.nothrow().quiet();
+    await $`umount -R ${dir}`.nothrow().quiet();
+  };
+  if (imp.code !== 0) {
+    await stop();
+    return `failed to start: ${imp.stderr.split("\n")[0]}`;
+  }
+  // Its default limits exceed this machine's hard limits (DESIGN.md).
+  return { name: "podman", cli, runFlags: ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"], stop };
+}
