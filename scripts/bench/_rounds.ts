@@ -4,6 +4,13 @@
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** How long `fn` takes, in ms. */
+export async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
 /** `once` for every contender, `rounds` times; the samples, per contender in the order given. */
 export async function interleaved<T>(contenders: T[], rounds: number, once: (c: T, round: number) => Promise<number>): Promise<number[][]> {
   const samples = contenders.map(() => [] as number[]);

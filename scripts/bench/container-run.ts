@@ -8,7 +8,7 @@ import { $ } from "bun";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { busyboxRootfsTar, startDaemon } from "../../tests/fixtures/daemon.ts";
-import { interleaved, median } from "./_rounds.ts";
+import { interleaved, median, timed } from "./_rounds.ts";
 import { must, startDockerd, startPodman, type Engine } from "./_engines.ts";
 
 const RUNS = 15;
@@ -21,12 +21,6 @@ interface Figures {
 }
 
 const runArgs = (e: Engine) => ["run", "--rm", "--network", "none", ...e.runFlags, "busybox", "true"];
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-}
 
 /** Every figure for every engine, each taken in interleaved rounds; the runc floor joins the run rounds. */
 async function measureAll(engines: Engine[], runcOnce?: () => Promise<number>): Promise<{ figures: Figures[]; runcMs?: number }> {

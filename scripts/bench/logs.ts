@@ -4,17 +4,11 @@
 import { $ } from "bun";
 import { mkdtempSync, rmSync } from "node:fs";
 import { busyboxRootfsTar, startDaemon } from "../../tests/fixtures/daemon.ts";
-import { interleaved, median } from "./_rounds.ts";
+import { interleaved, median, timed } from "./_rounds.ts";
 import { must, startDockerd, startPodman, type Engine } from "./_engines.ts";
 
 const LINES = Number(process.env.BERTH_BENCH_LOG_LINES) || 1_000_000;
 const RUNS = 9;
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-}
 
 export async function run(): Promise<string> {
   const tmp = mkdtempSync("/tmp/berth-bench-logs-");
