@@ -5,6 +5,7 @@
 import { BerthError, InvalidDataError, InvalidParameterError, NotFoundError, SystemError } from "../../errors.ts";
 import { applyLayer, type ApplyOptions, type ApplyResult } from "../apply.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
+import { dirname } from "node:path";
 
 /** Chunks posted but not yet taken by the worker: bounds the memory a fast source can fill. */
 const IN_FLIGHT = 8;
@@ -20,10 +21,11 @@ function rebuild(name: string, message: string): Error {
 
 /**
  * The worker's entry point. In the executable, a split chunk's import.meta.url
- * names the chunk, not this file: the worker is found by its path as built.
+ * names the chunk, not this file: the worker is found by where the build put
+ * it, beside the main entry (a relative path would resolve against the cwd).
  */
 function workerEntry(): string {
-  if (import.meta.url.includes("/$bunfs/")) return "./src/layer/worker/apply-worker.ts";
+  if (import.meta.url.includes("/$bunfs/")) return `${dirname(Bun.main)}/layer/worker/apply-worker.js`;
   return new URL("./apply-worker.ts", import.meta.url).href;
 }
 
