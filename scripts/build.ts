@@ -10,7 +10,14 @@ const target = process.argv.includes("--target") ? process.argv[process.argv.ind
 const result = await Bun.build({
   // Workers are separate entry points inside the one executable (see src/layer/worker).
   entrypoints: [`${root}src/main.ts`, `${root}src/layer/worker/apply-worker.ts`],
-  compile: target ? { target: target as any, outfile: `${root}dist/berth` } : { outfile: `${root}dist/berth` },
+  compile: {
+    ...(target ? { target: target as any } : {}),
+    outfile: `${root}dist/berth`,
+    // berth is configured by its flags, environment and daemon.json only: a .env or bunfig.toml
+    // in whatever directory it is run from must not change it (and looking costs each start).
+    autoloadDotenv: false,
+    autoloadBunfig: false,
+  },
   minify: true,
   bytecode: true,
   // One chunk per role's module graph: a process evaluates only the code of its role (a CLI

@@ -1,7 +1,7 @@
 // berth's CLI against a real daemon: docker's output layouts, error words and
 // exit codes for the image and system commands, and the daemon autostart.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { berthCmd, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 import { makeImageFixtures, requireTools, type ImageFixtures } from "../fixtures/image-busybox.ts";
@@ -190,6 +190,28 @@ describe.if(ok)("image commands", () => {
     expect(i.stdout).toMatch(/\nServer:\n Containers: \d+\n  Running: \d+\n  Paused: \d+\n  Stopped: \d+\n Images: \d+\n/);
     expect(i.stdout).toContain(` Docker Root Dir: ${join(d.dir, "data")}\n`);
     expect((await d.cli(["info", "--format", "{{.OSType}}/{{.LoggingDriver}}"])).stdout).toBe("linux/json-file\n");
+  });
+
+  test("a .env or bunfig.toml in the directory it runs in changes nothing (the executable does not load them)", async () => {
+    if (berthCmd.length > 1) {
+      // From the sources, Bun itself loads them: only the built executable can be held to this.
+      if (process.env.CI === "true") throw new Error("dist/berth is not built");
+      return console.warn("skipping: dist/berth is not built");
+    }
+    const dir = mkdtempSync("/tmp/berth-test-dotenv-");
+    try {
+      writeFileSync(join(dir, ".env"), "BERTH_HOST=unix:///nonexistent/berth.sock\n");
+      writeFileSync(join(dir, "bunfig.toml"), 'preload = ["./missing.ts"]\n');
+      const r = Bun.spawnSync([...berthCmd, "version", "--format", "{{.Server.APIVersion}}"], {
+        cwd: dir,
+        env: { ...process.env, BERTH_HOST: undefined, DOCKER_HOST: d.host } as Record<string, string>,
+        stdin: "ignore",
+      });
+      expect(r.stderr.toString()).toBe("");
+      expect(r.stdout.toString()).toBe("1.44\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("events: --since replays, --until ends, --filter, --format", async () => {
