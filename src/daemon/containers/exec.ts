@@ -16,6 +16,7 @@ import { frame } from "./logs.ts";
 import { ExecRecords, type ExecRecord } from "./exec-records.ts";
 import { DetachMatcher, parseDetachKeys } from "../../client/detach-keys.ts";
 import { constants as osConstants } from "node:os";
+import { refillSoon } from "./standby-refill.ts";
 
 type ExecSession = ExecRecord;
 
@@ -56,7 +57,7 @@ export class ExecManager {
   private takeStage1(file: string): ChildProcess {
     const ready = this.standby;
     this.standby = undefined;
-    if (this.warm) setImmediate(() => this.refill());
+    if (this.warm) refillSoon(() => this.refill());
     if (ready && ready.exitCode === null && ready.signalCode === null) {
       (ready.stdio[3] as Writable).write(`${file}\n`);
       return ready;

@@ -13,6 +13,7 @@ import { mount, setProcessNice, umount2 } from "../../runtime/libc.ts";
 import type { RuntimeDriver, RuntimeExit, RuntimeStatus } from "./driver.ts";
 import type { DaemonConfig } from "../config.ts";
 import { BerthError } from "../../errors.ts";
+import { refillSoon } from "./standby-refill.ts";
 
 /** The standby shim's nice value until it has work. */
 const standbyNice = 10;
@@ -79,7 +80,7 @@ export class ShimDriver implements RuntimeDriver {
   private takeShim(argv: string[]): ChildProcess {
     const ready = this.standby;
     this.standby = undefined;
-    if (this.warm) setImmediate(() => this.refill());
+    if (this.warm) refillSoon(() => this.refill());
     if (ready && ready.exitCode === null && ready.signalCode === null && ready.stdin?.writable) {
       ready.stdin.end(JSON.stringify(argv) + "\n");
       return ready;
