@@ -206,6 +206,16 @@ export function setCloexec(fd: number): void {
   check("fcntl", sym.fcntl(fd, F_SETFD, FD_CLOEXEC));
 }
 
+const F_GETFL = 3;
+const F_SETFL = 4;
+const O_NONBLOCK = 0o4000;
+/** Makes reads on `fd` wait for data (a pipe Bun.spawn made is non-blocking). */
+export function setBlocking(fd: number): void {
+  const flags = sym.fcntl(fd, F_GETFL, 0);
+  check("fcntl", flags);
+  check("fcntl", sym.fcntl(fd, F_SETFL, flags & ~O_NONBLOCK));
+}
+
 export const RLIMIT: Record<string, number> = {
   cpu: 0, fsize: 1, data: 2, stack: 3, core: 4, rss: 5, nproc: 6, nofile: 7, memlock: 8, as: 9, locks: 10, sigpending: 11, msgqueue: 12, nice: 13, rtprio: 14, rttime: 15,
 };

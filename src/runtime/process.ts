@@ -42,9 +42,11 @@ function readLineSync(fd: number, pending: { buf: string }): string | undefined 
       n = readSync(fd, chunk, 0, chunk.length, null);
     } catch (e: any) {
       if (e?.code === "EAGAIN") {
-        Bun.sleepSync(1);
+        // Wait in the kernel, not in steps of a sleep: the answer is on a start's critical path.
+        c.setBlocking(fd);
         continue;
       }
+      if (e?.code === "EINTR") continue;
       n = 0;
     }
     if (n <= 0) {

@@ -142,8 +142,8 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
   }
   writeState(dir, state);
   report(`started ${proc.pid}`);
-  // From here on nobody reads our stdout; a closed pipe must not kill us, nor a hangup.
-  process.stdout.on("error", () => {});
+  // From here on nobody may read our stdout: report() survives a closed pipe (Bun ignores
+  // SIGPIPE; process.stdout, which would cost ms to build, is never used). Nor may a hangup kill us.
   process.on("SIGHUP", () => {});
 
   const output = relay(hub, proc, { ptyMaster, log, openStdin: spec.openStdin, stdinOnce: spec.stdinOnce });

@@ -47,8 +47,7 @@ export async function execShimMain(argv: string[]): Promise<void> {
   }
   writeStateFile(paths.state, state);
   report(`started ${proc.pid}`);
-  process.stdout.on("error", () => {});
-  process.on("SIGHUP", () => {});
+  process.on("SIGHUP", () => {}); // as in container.ts
   const output = relay(session.hub, proc, { ptyMaster, openStdin: !!cfg.openStdin, stdinOnce: true });
   session.hub.onSignal = (sig) => {
     try {
