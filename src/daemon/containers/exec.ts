@@ -17,6 +17,7 @@ import { ExecRecords, type ExecRecord } from "./exec-records.ts";
 import { DetachMatcher, parseDetachKeys } from "../../client/detach-keys.ts";
 import { constants as osConstants } from "node:os";
 import { refillSoon } from "./standby-refill.ts";
+import { primeCgroupMove } from "../../runtime/cgroups/prime-move.ts";
 
 type ExecSession = ExecRecord;
 
@@ -83,6 +84,8 @@ export class ExecManager {
     parseDetachKeys(body.DetachKeys || undefined);
     const id = crypto.getRandomValues(new Uint8Array(32)).reduce((s, b) => s + b.toString(16).padStart(2, "0"), "");
     this.records.insert({ id, containerId: c.id, body, running: false, exitCode: null, pid: 0 });
+    // Its start (next, from every client) moves the program into the container's cgroup.
+    primeCgroupMove();
     this.engine.events.emit("container", `exec_create: ${body.Cmd.join(" ")}`, c.id, { execID: id });
     return id;
   }
