@@ -2,7 +2,7 @@
 // storage of their own, started as DESIGN.md shows, each driven through its
 // own CLI (berth's side is the test daemon of tests/fixtures).
 import { $ } from "bun";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 /** An engine driven through its own CLI. */
@@ -64,12 +64,15 @@ export async function startDockerd(tmp: string, tar: string): Promise<Engine | s
 export async function startPodman(tmp: string, tar: string): Promise<Engine | string> {
   if (!Bun.which("podman")) return "not installed";
   const dir = join(tmp, "podman");
-  const base = ["podman", "--root", join(dir, "root"), "--runroot", join(dir, "run"), "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", "runc"];
+  // podman refuses a runroot longer than 50 characters; it holds run-time state, not storage.
+  const runroot = mkdtempSync("/tmp/podman-run-");
+  const base = ["podman", "--root", join(dir, "root"), "--runroot", runroot, "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", "runc"];
   const cli = spawnCli(base);
   const imp = await cli(["import", tar, "busybox"]);
   const stop = async () => {
     await $`${base} system reset -f`.nothrow().quiet();
-    await $`umount -R ${dir}`.nothrow().quiet();
+    await $`umount -R ${dir} ${runroot}`.nothrow().quiet();
+    rmSync(runroot, { recursive: true, force: true });
   };
   if (imp.code !== 0) {
     await stop();

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { busyboxRootfsTar, startDaemon } from "../../tests/fixtures/daemon.ts";
 import { interleaved, median, timed } from "./_rounds.ts";
 import { must, startDockerd, startPodman, type Engine } from "./_engines.ts";
+import { scratchFs } from "./_scratch-fs.ts";
 
 const RUNS = 15;
 
@@ -85,8 +86,10 @@ function shimPss(daemonPid: number): number[] {
 }
 
 export async function run(): Promise<string> {
-  const tmp = mkdtempSync("/tmp/berth-bench-run-");
-  const d = await startDaemon();
+  // Every engine's storage on a fresh ext4 with a journal, as in the pull benchmark (see _scratch-fs.ts).
+  const scratch = await scratchFs("run", 8);
+  const tmp = mkdtempSync(join(scratch.dir, "run-"));
+  const d = await startDaemon({ parent: scratch.dir });
   const engines: Engine[] = [];
   try {
     const tar = busyboxRootfsTar(tmp);
@@ -131,7 +134,7 @@ export async function run(): Promise<string> {
     return [
       "### container start",
       "",
-      `Median of ${RUNS} (of 3 for the concurrent runs), each a fresh CLI process as a user runs it; busybox-static imported into each engine; \`--network none\` everywhere. All engines run side by side and each figure is taken in rounds that visit every engine (and runc, for the run) in a turning order. Ratios are berth's time ÷ the peer's (for containers/s, the peer's rate ÷ berth's), so below 1 means berth is faster.`,
+      `Median of ${RUNS} (of 3 for the concurrent runs), each a fresh CLI process as a user runs it; busybox-static imported into each engine; \`--network none\` everywhere; ${scratch.note}. All engines run side by side and each figure is taken in rounds that visit every engine (and runc, for the run) in a turning order. Ratios are berth's time ÷ the peer's (for containers/s, the peer's rate ÷ berth's), so below 1 means berth is faster.`,
       "",
       "| what | berth | dockerd | podman | berth ÷ dockerd | berth ÷ podman |",
       "|---|---:|---:|---:|---:|---:|",
@@ -151,6 +154,7 @@ export async function run(): Promise<string> {
     for (const e of engines) await e.stop().catch(() => {});
     await d.stop();
     rmSync(tmp, { recursive: true, force: true });
+    await scratch.release();
   }
 }
 
