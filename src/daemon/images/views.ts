@@ -24,8 +24,18 @@ export function tagsOf(store: Store, id: string): { repoTags: string[]; repoDige
   };
 }
 
+/** Config texts read and verified already, by image ID: a digest, so they never change. */
+const configTexts = new Map<string, string>();
+const CONFIG_TEXTS_KEPT = 64;
+
+/** An image's config, parsed afresh for each caller (who may change it); every container create reads one. */
 export async function imageConfig(store: Store, id: Digest): Promise<ImageConfig> {
-  return store.blobs.readJson<ImageConfig>(id);
+  const kept = configTexts.get(id);
+  if (kept !== undefined) return JSON.parse(kept) as ImageConfig;
+  const config = await store.blobs.readJson<ImageConfig>(id);
+  if (configTexts.size >= CONFIG_TEXTS_KEPT) configTexts.delete(configTexts.keys().next().value!);
+  configTexts.set(id, JSON.stringify(config));
+  return config;
 }
 
 /** Docker fills absent container configs with this shape. */
