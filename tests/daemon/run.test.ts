@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 import { helloWorldMessage } from "../../src/image/hello-world/program.ts";
+import { cgroupVersion, sharesToWeight } from "../../src/runtime/cgroups/index.ts";
 
 let d: TestDaemon;
 const ok = requireDaemon();
@@ -139,6 +140,34 @@ describe.if(ok)("berth run", () => {
     const st = await d.cli(["inspect", "-f", "{{.State.OOMKilled}} {{.State.ExitCode}}", "hog"]);
     expect(st.stdout.trim()).toBe("true 137");
     await d.cli(["rm", "hog"]);
+  });
+
+  test("limits reach the container's cgroup, whether its shim was a standby or started cold", async () => {
+    const v2 = cgroupVersion() === "2";
+    const file = (id: string, controller: string, name: string) =>
+      readFileSync(v2 ? `/sys/fs/cgroup/berth/${id}/${name}` : `/sys/fs/cgroup/${controller}/berth/${id}/${name}`, "utf8").trim();
+    // The first start takes the standby (given time to be made); the second, right after, starts a shim cold.
+    await Bun.sleep(300);
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await d.cli(["run", "-d", "-m", "64m", "--cpus", "0.5", "--cpu-shares", "512", "--cpuset-cpus", "0", "--pids-limit", "50", "busybox", "sleep", "30"]);
+      expect(r.code).toBe(0);
+      ids.push(r.stdout.trim());
+    }
+    for (const id of ids) {
+      if (v2) {
+        expect(file(id, "memory", "memory.max")).toBe(String(64 << 20));
+        expect(file(id, "cpu", "cpu.max")).toBe("50000 100000");
+        expect(file(id, "cpu", "cpu.weight")).toBe(String(sharesToWeight(512)));
+      } else {
+        expect(file(id, "memory", "memory.limit_in_bytes")).toBe(String(64 << 20));
+        expect(file(id, "cpu", "cpu.cfs_quota_us")).toBe("50000");
+        expect(file(id, "cpu", "cpu.shares")).toBe("512");
+      }
+      expect(file(id, "cpuset", "cpuset.cpus")).toBe("0");
+      expect(file(id, "pids", "pids.max")).toBe("50");
+    }
+    await d.cli(["rm", "-f", ...ids]);
   });
 
   test("an invalid memory value is refused before anything is created", async () => {

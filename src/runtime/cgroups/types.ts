@@ -37,6 +37,8 @@ export interface Cgroup {
   readonly version: "1" | "2";
   /** Creates the cgroup (idempotent) and applies the limits; also used for live updates. */
   create(): void;
+  /** Applies the limits to the cgroup as it is (one just taken over already exists). */
+  applyLimits(): void;
   /**
    * Becomes `from` (a standby's cgroup, made ahead with its processes in it)
    * by renaming it to this cgroup's path; false when it could not (different

@@ -26,6 +26,10 @@ export class CgroupV1 implements Cgroup {
       mkdirSync(d, { recursive: true });
       if (c === "cpuset") this.inheritCpuset(d);
     }
+    this.applyLimits();
+  }
+
+  applyLimits(): void {
     const { memory: m, cpu, cpuset, pids } = this.dirs;
     const r = this.r;
     if (m && r.memory) this.setMemory(m, r.memory, r.memorySwap);

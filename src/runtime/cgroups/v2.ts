@@ -41,6 +41,10 @@ export class CgroupV2 implements Cgroup {
       cur = join(cur, part);
       mkdirSync(cur, { recursive: true });
     }
+    this.applyLimits();
+  }
+
+  applyLimits(): void {
     const r = this.r;
     const d = this.dir;
     if (r.memory) {

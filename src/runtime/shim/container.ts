@@ -94,12 +94,12 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
     if (prepared && ready!.exitCode === null) {
       proc = ready!;
       // The standby's cgroup becomes the container's (init inside); else the usual way.
-      if (!cgroup.takeOver(prepared.cgroup)) {
+      if (cgroup.takeOver(prepared.cgroup)) cgroup.applyLimits();
+      else {
         cgroup.create();
         cgroup.addProcess(proc.pid);
         prepared.cgroup.remove();
       }
-      cgroup.create(); // the container's limits
       // Pipes the container does not use: a TTY takes its terminal later; no -i means no input.
       if (spec.tty || !spec.openStdin) (proc.stdin as import("bun").FileSink).end();
       if (spec.tty) {
