@@ -14,6 +14,7 @@ import type { RuntimeDriver, RuntimeExit, RuntimeStatus } from "./driver.ts";
 import type { DaemonConfig } from "../config.ts";
 import { BerthError } from "../../errors.ts";
 import { refillSoon } from "./standby-refill.ts";
+import { primeCgroupMove } from "../../runtime/cgroups/prime-move.ts";
 
 /** The standby shim's nice value until it has work. */
 const standbyNice = 10;
@@ -86,6 +87,8 @@ export class ShimDriver implements RuntimeDriver {
       return ready;
     }
     ready?.stdin?.end();
+    // A shim started now moves its stage 2 into a cgroup in a few ms: start that grace period here.
+    primeCgroupMove();
     return this.spawnShim(argv);
   }
 
