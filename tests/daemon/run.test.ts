@@ -78,6 +78,29 @@ describe.if(ok)("berth run", () => {
     expect(names(none.stdout)).toEqual(["lo"]);
   });
 
+  test("--network container:NAME joins that container's network namespace and shares its hostname", async () => {
+    const a = (await d.cli(["run", "-d", "--name", "netowner", "-h", "owner", "busybox", "sleep", "30"])).stdout.trim();
+    const own = (await d.cli(["exec", "netowner", "busybox", "readlink", "/proc/self/ns/net"])).stdout.trim();
+    expect(own).toMatch(/^net:\[\d+\]$/);
+    const r = await d.cli(["run", "--rm", "--network", "container:netowner", "busybox", "sh", "-c", "busybox readlink /proc/self/ns/net; hostname"]);
+    expect(r.stdout).toBe(`${own}\nowner\n`);
+    // Stored by ID, as a rename must not part them.
+    const joiner = (await d.cli(["create", "--network", "container:netowner", "busybox", "true"])).stdout.trim();
+    expect((await d.cli(["inspect", "-f", "{{.HostConfig.NetworkMode}}", joiner])).stdout.trim()).toBe(`container:${a}`);
+    // Docker's refusals: no such container, a hostname of its own, the other container not running.
+    const missing = await d.cli(["run", "--rm", "--network", "container:nope", "busybox", "true"]);
+    expect(missing.code).toBe(125);
+    expect(missing.stderr).toContain("No such container: nope");
+    const named = await d.cli(["run", "--rm", "-h", "mine", "--network", "container:netowner", "busybox", "true"]);
+    expect(named.code).toBe(125);
+    expect(named.stderr).toContain("conflicting options: hostname and the network mode");
+    await d.cli(["stop", "-t", "0", "netowner"]);
+    const stopped = await d.cli(["start", joiner]);
+    expect(stopped.code).not.toBe(0);
+    expect(stopped.stderr).toContain(`cannot join network of a non running container: ${a}`);
+    await d.cli(["rm", "-f", joiner, "netowner"]);
+  });
+
   test("the host's mounts are invisible", async () => {
     const r = await d.cli(["run", "--rm", "busybox", "cat", "/proc/self/mounts"]);
     const points = r.stdout.trim().split("\n").map((l) => l.split(" ")[1]!);

@@ -18,6 +18,7 @@ import { ContainerRecords, initialState, type ContainerRecord, type ContainerSta
 import { inspectView, statusText, summaryView, type ContainerPaths } from "./views.ts";
 import type { RuntimeDriver, RuntimeExit } from "./driver.ts";
 import { buildSpec } from "./spec.ts";
+import { joinAtCreate, joinAtStart } from "./network-mode.ts";
 import { matchesFilters } from "./filters.ts";
 import type { Socket } from "node:net";
 import { bridgeAttach, replayLog, type AttachOptions } from "./attach.ts";
@@ -135,6 +136,7 @@ export class ContainerEngine {
     if (!config.Cmd && !config.Entrypoint) throw new InvalidParameterError("no command specified");
     const hostConfig = normalizeHostConfig(body.HostConfig ?? {}, availableParallelism());
     checkLogConfig(hostConfig.LogConfig);
+    joinAtCreate(hostConfig, config, !!body.Hostname, (ref) => this.find(ref));
     const finalName = name ? validateName(name) : generateName(this.records.nameTaken);
     if (name && this.records.nameTaken(finalName)) throw this.records.nameConflict(finalName);
 
@@ -207,7 +209,8 @@ export class ContainerEngine {
       for (const l of this.store.images.layersOf(c.imageId)) {
         if (!this.store.snapshots.isReady(l.chain_id)) throw new NotFoundError(`layer ${l.chain_id} of image ${c.imageId} is missing`);
       }
-      const spec = buildSpec(c, this.runtime.storageDriver === "vfs" ? { ...p, lowerDirs: [] } : p);
+      const joined = joinAtStart(c, (ref) => this.find(ref), (o) => this.paths(o));
+      const spec = buildSpec(c, this.runtime.storageDriver === "vfs" ? { ...p, lowerDirs: [] } : p, joined);
       let st;
       try {
         const attachments = this.pendingAttach.get(c.id) ?? [];

@@ -5,8 +5,10 @@ import { defaultCapabilities, defaultMaskedPaths, defaultReadonlyPaths, type Run
 import { applyCapChanges } from "../../runtime/capabilities.ts";
 import { logRotation, logsDisabled } from "./log-config.ts";
 import type { LogRotation } from "../../runtime/shim/log.ts";
+import type { JoinedNetwork } from "./network-mode.ts";
 
-export function buildSpec(c: ContainerRecord, p: ContainerPaths): RuntimeSpec {
+/** `joined`: the network of another container, for `--network container:X` (network-mode.ts). */
+export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: JoinedNetwork): RuntimeSpec {
   const cfg = c.config;
   const hc = c.hostConfig;
   const args = [...(cfg.Entrypoint ?? []), ...(cfg.Cmd ?? [])];
@@ -28,8 +30,8 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths): RuntimeSpec {
     tty: !!cfg.Tty,
     openStdin: !!cfg.OpenStdin,
     stdinOnce: !!cfg.StdinOnce,
-    network: hc.NetworkMode === "host" ? "host" : "none",
-    etcFiles: { hostname: p.hostnamePath, hosts: p.hostsPath, resolvConf: p.resolvConfPath },
+    network: joined?.network ?? (hc.NetworkMode === "host" ? "host" : "none"),
+    etcFiles: joined?.etcFiles ?? { hostname: p.hostnamePath, hosts: p.hostsPath, resolvConf: p.resolvConfPath },
     binds: [],
     init: !!hc.Init,
     resources: {
