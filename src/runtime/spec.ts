@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import type { LogRotation } from "./shim/log.ts";
 import type { Resources } from "./cgroups/types.ts";
+import { containerCgroupPath } from "./cgroups/container-path.ts";
 
 export interface BindMount {
   source: string;
@@ -103,7 +104,7 @@ export function resolveSpec(dir: string, s: RuntimeSpec): RuntimeSpec {
     ...s,
     rootfs: s.rootfs || join(dir, "rootfs"),
     logPath: s.logPath || join(dir, `${s.id}-json.log`),
-    cgroupPath: s.cgroupPath || `berth/${s.id}`,
+    cgroupPath: s.cgroupPath || containerCgroupPath(s.id),
     binds: s.binds ?? [],
     rlimits: s.rlimits ?? [],
     maskedPaths: s.maskedPaths ?? [],

@@ -11,6 +11,12 @@ let d: TestDaemon;
 let tmp: string;
 let fx: ImageFixtures;
 
+/** This process's environment but BERTH_HOST, which would win over DOCKER_HOST. */
+function withoutBerthHost(): Record<string, string> {
+  const { BERTH_HOST: _, ...rest } = process.env;
+  return rest as Record<string, string>;
+}
+
 /** The CLI with no -H (for the usage and autostart cases). */
 function bare(args: string[], env: Record<string, string | undefined> = {}) {
   const r = Bun.spawnSync([...berthCmd, ...args], { env: { ...process.env, ...env } as Record<string, string>, stdin: "ignore", timeout: 30_000 });
@@ -204,7 +210,7 @@ describe.if(ok)("image commands", () => {
       writeFileSync(join(dir, "bunfig.toml"), 'preload = ["./missing.ts"]\n');
       const r = Bun.spawnSync([...berthCmd, "version", "--format", "{{.Server.APIVersion}}"], {
         cwd: dir,
-        env: { ...process.env, BERTH_HOST: undefined, DOCKER_HOST: d.host } as Record<string, string>,
+        env: { ...withoutBerthHost(), DOCKER_HOST: d.host },
         stdin: "ignore",
       });
       expect(r.stderr.toString()).toBe("");

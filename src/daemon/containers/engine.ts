@@ -24,7 +24,7 @@ import type { Socket } from "node:net";
 import { bridgeAttach, replayLog, type AttachOptions } from "./attach.ts";
 import { checkLogConfig, logsDisabled } from "./log-config.ts";
 import { Waiters } from "./waiters.ts";
-import { openCgroup } from "../../runtime/cgroups.ts";
+import { containerCgroup, containerCgroupPath } from "../../runtime/cgroups.ts";
 import { shouldRestart, restartDelay } from "./restart-policy.ts";
 import { duBytes, hostResolvConf } from "./files.ts";
 import { flattenLayers } from "./flatten.ts";
@@ -297,7 +297,7 @@ export class ContainerEngine {
   thawIfPaused(c: ContainerRecord): void {
     if (!c.state.Paused) return;
     try {
-      openCgroup(`berth/${c.id}`, {}).freeze(false);
+      containerCgroup(c.id).freeze(false);
     } catch {}
   }
 
@@ -411,7 +411,7 @@ export class ContainerEngine {
     try {
       this.records.remove(c.id);
       discardDir(this.paths(c).root, join(this.store.root, "tmp", `removed-${c.id}`));
-      this.runtime.discardLeftovers(this.paths(c).root, `berth/${c.id}`);
+      this.runtime.discardLeftovers(this.paths(c).root, containerCgroupPath(c.id));
     } finally {
       this.busy.delete(c.id);
     }

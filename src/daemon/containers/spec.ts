@@ -6,6 +6,7 @@ import { applyCapChanges } from "../../runtime/capabilities.ts";
 import { logRotation, logsDisabled } from "./log-config.ts";
 import type { LogRotation } from "../../runtime/shim/log.ts";
 import type { JoinedNetwork } from "./network-mode.ts";
+import { containerCgroupPath } from "../../runtime/cgroups.ts";
 
 /** `joined`: the network of another container, for `--network container:X` (network-mode.ts). */
 export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: JoinedNetwork): RuntimeSpec {
@@ -51,7 +52,7 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: Joined
     readonlyPaths: defaultReadonlyPaths,
     logPath: p.logPath,
     ...(logsDisabled(hc) ? { logDisabled: true } : { logRotation: logRotationOf(hc) }),
-    cgroupPath: `berth/${c.id}`,
+    cgroupPath: containerCgroupPath(c.id),
   };
 }
 

@@ -1,7 +1,7 @@
 // `GET /containers/{id}/stats`: Docker's stats JSON from the container's cgroup.
 import { readFileSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
-import { openCgroup } from "../../runtime/cgroups.ts";
+import { containerCgroup } from "../../runtime/cgroups.ts";
 import type { ContainerRecord } from "./records.ts";
 
 /** Host CPU time in nanoseconds (all CPUs), as dockerd reports system_cpu_usage. */
@@ -19,7 +19,7 @@ export interface CpuSample {
 }
 
 export function sampleStats(c: ContainerRecord, pre?: { read: string; cpu: CpuSample }): { json: Record<string, unknown>; cpu: CpuSample; read: string } {
-  const cg = openCgroup(`berth/${c.id}`, {});
+  const cg = containerCgroup(c.id);
   const s = cg.stats();
   const cpu: CpuSample = {
     cpu_usage: { total_usage: s.cpuUsageNs, usage_in_kernelmode: 0, usage_in_usermode: 0 },

@@ -6,9 +6,11 @@ import { cgroupRoot, removeTree } from "./fs.ts";
 import { CgroupV1 } from "./v1.ts";
 import { CgroupV2 } from "./v2.ts";
 import type { Cgroup, Resources } from "./types.ts";
+import { containerCgroupPath } from "./container-path.ts";
 
 export type { Cgroup, CgroupStats, Resources } from "./types.ts";
 export { sharesToWeight } from "./v2.ts";
+export { containerCgroupPath } from "./container-path.ts";
 
 export function cgroupVersion(): "1" | "2" {
   return existsSync(join(cgroupRoot, "cgroup.controllers")) ? "2" : "1";
@@ -17,6 +19,11 @@ export function cgroupVersion(): "1" | "2" {
 /** The cgroup at `path` ("berth/<id>") under every controller; nothing is created until create(). */
 export function openCgroup(path: string, resources: Resources = {}): Cgroup {
   return cgroupVersion() === "2" ? new CgroupV2(path, resources) : new CgroupV1(path, resources);
+}
+
+/** A container's cgroup (see openCgroup). */
+export function containerCgroup(id: string, resources: Resources = {}): Cgroup {
+  return openCgroup(containerCgroupPath(id), resources);
 }
 
 /**
