@@ -233,14 +233,16 @@ export async function initMain(argv: string[]): Promise<void> {
   // A standby init (started ahead by a standby shim) learns its directory with "go DIR".
   const standby = argv[0] === "--standby";
   let hostNet: number | undefined;
+  let early: unknown;
   if (standby) {
     try {
       hostNet = enterNamespacesEarly();
     } catch (e) {
-      reportFailure(e, "container init failed");
+      early = e; // told after "go", when the shim listens for it
     }
   }
   const go = standby ? waitForGo() : undefined;
+  if (early) reportFailure(early, "container init failed");
   const dir = standby ? go!.replace(/^go /, "") : argv[0]!;
   let spec: RuntimeSpec;
   try {
