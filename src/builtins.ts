@@ -12,6 +12,7 @@ export const nodeCrypto = (): typeof import("node:crypto") => require("node:cryp
 export const nodeStream = (): typeof import("node:stream") => require("node:stream");
 export const nodeTty = (): typeof import("node:tty") => require("node:tty");
 export const nodeChildProcess = (): typeof import("node:child_process") => require("node:child_process");
+export const nodeOs = (): typeof import("node:os") => require("node:os");
 
 /** Hex of `n` random bytes (temporary file names). */
 export function randomHex(n: number): string {

@@ -2,7 +2,7 @@
 // streamed bodies, and errors carrying the daemon's status and message.
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { homedir } from "node:os";
+import { nodeOs } from "../builtins.ts";
 import { apiVersion } from "../version.ts";
 
 export class ApiError extends Error {
@@ -33,7 +33,8 @@ export const defaultHost = "unix:///run/berth/berth.sock";
  * ~/.docker (only when TLS is on).
  */
 export function clientOptionsFromEnv(host: string | undefined, flags: Partial<ClientOptions> = {}): ClientOptions {
-  const certPath = process.env.DOCKER_CERT_PATH || join(homedir(), ".docker");
+  // $HOME first, as os.homedir() does: node:os costs ~0.5 ms to load, in every command.
+  const certPath = process.env.DOCKER_CERT_PATH || join(process.env.HOME || nodeOs().homedir(), ".docker");
   const verify = flags.tlsVerify ?? !!process.env.DOCKER_TLS_VERIFY;
   const useTls = verify || !!flags.tls || !!flags.tlsCert;
   const file = (flag: string | undefined, name: string) => {

@@ -1,12 +1,13 @@
 // libc through bun:ffi: the namespace, mount, identity and exec calls the
 // runtime needs. Strings go in as NUL-terminated Buffers that the caller's
 // frame keeps alive; every failure throws with the errno's name.
-import { dlopen, FFIType, ptr, read, CString } from "bun:ffi";
+import { FFIType, ptr, read, CString } from "bun:ffi";
+import { lazySymbols } from "../ffi/lazy-dlopen.ts";
 import { openSync, readdirSync, constants as fsConstants } from "node:fs";
 
 const { i32, i64, u32, u64, ptr: P, cstring } = FFIType;
 
-const lib = dlopen("libc.so.6", {
+const sym = lazySymbols("libc.so.6", {
   unshare: { args: [i32], returns: i32 },
   setns: { args: [i32, i32], returns: i32 },
   mount: { args: [P, P, P, u64, P], returns: i32 },
@@ -39,7 +40,6 @@ const lib = dlopen("libc.so.6", {
   __errno_location: { args: [], returns: P },
   strerror: { args: [i32], returns: cstring },
 });
-const sym = lib.symbols;
 
 const names: Record<number, string> = {
   1: "EPERM", 2: "ENOENT", 3: "ESRCH", 4: "EINTR", 5: "EIO", 7: "E2BIG", 8: "ENOEXEC", 9: "EBADF", 10: "ECHILD", 11: "EAGAIN",

@@ -1,5 +1,5 @@
 // version and info: docker's two-section layouts, or --format over the API objects.
-import { hostname } from "node:os";
+import { nodeOs } from "../../builtins.ts";
 import type { Command } from "../command.ts";
 import { formatFlag } from "../command.ts";
 import { apiVersion, version, gitCommit, buildTime } from "../../version.ts";
@@ -148,7 +148,7 @@ function infoText(info: any, debug: boolean): string {
     ` Architecture: ${info.Architecture}`,
     ` CPUs: ${info.NCPU}`,
     ` Total Memory: ${humanSize(info.MemTotal)}`,
-    ` Name: ${info.Name ?? hostname()}`,
+    ` Name: ${info.Name ?? nodeOs().hostname()}`,
     ` ID: ${info.ID}`,
     ` Docker Root Dir: ${info.DockerRootDir}`,
     ` Debug Mode: ${!!info.Debug}`,

@@ -1,9 +1,10 @@
 // The few libc calls node:fs lacks: extended attributes (l*xattr, never
 // following symlinks) and mknod for devices, fifos and overlay whiteouts.
-import { dlopen, FFIType, ptr, read } from "bun:ffi";
+import { FFIType, ptr, read } from "bun:ffi";
+import { lazySymbols } from "../../ffi/lazy-dlopen.ts";
 import { SystemError } from "../../errors.ts";
 
-const lib = dlopen("libc.so.6", {
+const sym = lazySymbols("libc.so.6", {
   lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   lgetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
   llistxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
@@ -19,7 +20,7 @@ const ERRNO_NAMES: Record<number, string> = {
 /** An errno failure, shaped like node's fs errors (code, errno, syscall, path). */
 export class LibcError extends SystemError {
   constructor(readonly syscall: string, readonly errno: number, readonly path: string) {
-    super(`${syscall} ${path}: ${String(lib.symbols.strerror(errno))}`);
+    super(`${syscall} ${path}: ${String(sym.strerror(errno))}`);
   }
   get code(): string {
     return ERRNO_NAMES[this.errno] ?? `E${this.errno}`;
@@ -27,7 +28,7 @@ export class LibcError extends SystemError {
 }
 
 function errno(): number {
-  return read.i32(lib.symbols.__errno_location()!, 0);
+  return read.i32(sym.__errno_location()!, 0);
 }
 
 function cstr(s: string): Buffer {
@@ -39,7 +40,7 @@ export function lsetxattr(path: string, name: string, value: Uint8Array): void {
   const n = cstr(name);
   // A zero-length value still needs a valid pointer.
   const v = value.length ? value : new Uint8Array(1);
-  if (lib.symbols.lsetxattr(ptr(p), ptr(n), ptr(v), value.length, 0) !== 0) throw new LibcError("lsetxattr", errno(), `${path} (${name})`);
+  if (sym.lsetxattr(ptr(p), ptr(n), ptr(v), value.length, 0) !== 0) throw new LibcError("lsetxattr", errno(), `${path} (${name})`);
 }
 
 export function lgetxattr(path: string, name: string): Uint8Array | undefined {
@@ -47,12 +48,12 @@ export function lgetxattr(path: string, name: string): Uint8Array | undefined {
   const n = cstr(name);
   let buf = new Uint8Array(256);
   for (;;) {
-    const r = Number(lib.symbols.lgetxattr(ptr(p), ptr(n), ptr(buf), buf.length));
+    const r = Number(sym.lgetxattr(ptr(p), ptr(n), ptr(buf), buf.length));
     if (r >= 0) return buf.slice(0, r);
     const e = errno();
     if (e === 61) return undefined; // ENODATA
     if (e !== 34) throw new LibcError("lgetxattr", e, `${path} (${name})`);
-    const size = Number(lib.symbols.lgetxattr(ptr(p), ptr(n), null, 0));
+    const size = Number(sym.lgetxattr(ptr(p), ptr(n), null, 0));
     if (size < 0) throw new LibcError("lgetxattr", errno(), `${path} (${name})`);
     buf = new Uint8Array(Math.max(size, 1));
   }
@@ -61,7 +62,7 @@ export function lgetxattr(path: string, name: string): Uint8Array | undefined {
 export function llistxattr(path: string): string[] {
   const p = cstr(path);
   for (;;) {
-    const size = Number(lib.symbols.llistxattr(ptr(p), null, 0));
+    const size = Number(sym.llistxattr(ptr(p), null, 0));
     if (size < 0) {
       const e = errno();
       if (e === 95) return []; // EOPNOTSUPP: the fs has none
@@ -69,7 +70,7 @@ export function llistxattr(path: string): string[] {
     }
     if (size === 0) return [];
     const buf = new Uint8Array(size);
-    const r = Number(lib.symbols.llistxattr(ptr(p), ptr(buf), size));
+    const r = Number(sym.llistxattr(ptr(p), ptr(buf), size));
     if (r < 0) {
       if (errno() === 34) continue; // grew meanwhile
       throw new LibcError("llistxattr", errno(), path);
@@ -91,5 +92,5 @@ export function makedev(major: number, minor: number): bigint {
 
 export function mknod(path: string, mode: number, major = 0, minor = 0): void {
   const p = cstr(path);
-  if (lib.symbols.mknod(ptr(p), mode, makedev(major, minor)) !== 0) throw new LibcError("mknod", errno(), path);
+  if (sym.mknod(ptr(p), mode, makedev(major, minor)) !== 0) throw new LibcError("mknod", errno(), path);
 }

@@ -2,10 +2,9 @@
 // ($DOCKER_CONFIG/config.json) with `auths` (base64 "user:pass" in `auth`),
 // `credHelpers` per registry and `credsStore` for all, both run as
 // `docker-credential-<name> get|store|erase`.
-import { homedir } from "node:os";
 import { join, dirname } from "node:path";
 import { mkdirSync, readFileSync, renameSync, writeFileSync, chmodSync, openSync, fsyncSync, closeSync } from "node:fs";
-import { randomHex } from "../../builtins.ts";
+import { nodeOs, randomHex } from "../../builtins.ts";
 import { BerthError, InvalidParameterError } from "../../errors.ts";
 
 export interface Credentials {
@@ -21,7 +20,7 @@ export interface Credentials {
 export const DOCKER_HUB_KEY = "https://index.docker.io/v1/";
 
 export function dockerConfigDir(): string {
-  return process.env.DOCKER_CONFIG || join(homedir(), ".docker");
+  return process.env.DOCKER_CONFIG || join(process.env.HOME || nodeOs().homedir(), ".docker");
 }
 
 /** The config.json key for a registry domain (docker.io → Docker Hub's URL). */
