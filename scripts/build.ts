@@ -1,11 +1,18 @@
 // Builds dist/berth: one self-contained executable (`bun build --compile`).
 import { $ } from "bun";
 import pkg from "../package.json";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 
 const root = new URL("..", import.meta.url).pathname;
 const commit = (await $`git -C ${root} rev-parse --short=12 HEAD`.nothrow().quiet()).stdout.toString().trim() || "unknown";
 const dirty = (await $`git -C ${root} status --porcelain`.nothrow().quiet()).stdout.toString().trim() ? "-dirty" : "";
 const target = process.argv.includes("--target") ? process.argv[process.argv.indexOf("--target") + 1] : undefined;
+
+mkdirSync(`${root}dist`, { recursive: true });
+// Source maps of earlier builds' chunks (named by content hash) would pile up beside the executable.
+for (const f of readdirSync(`${root}dist`, { withFileTypes: true })) {
+  if (f.isFile() && f.name.endsWith(".js.map")) rmSync(`${root}dist/${f.name}`);
+}
 
 const result = await Bun.build({
   // Workers are separate entry points inside the one executable (see src/layer/worker).

@@ -1,7 +1,7 @@
 // The X-Registry-Auth header the CLI sends with pull, push and search: the
 // credentials config.json holds for the image's registry, as base64url JSON
 // (padded, which dockerd's decoder requires).
-import { credentialKey, getCredentials } from "../registry/client/index.ts";
+import { credentialKey, getCredentials } from "../registry/client/credentials.ts";
 import { parseReference } from "../image/reference.ts";
 
 export function encodeAuthConfig(value: Record<string, unknown>): string {

@@ -57,11 +57,6 @@ const fileKeys: Record<string, [keyof DaemonConfig, Kind]> = {
   "max-concurrent-downloads": ["maxConcurrentDownloads", "count"], "max-concurrent-uploads": ["maxConcurrentUploads", "count"],
 };
 
-/** The command-line flag of each field, for dockerd-style conflict messages. */
-export const flagNames: Partial<Record<keyof DaemonConfig, string>> = Object.fromEntries(
-  Object.entries(fileKeys).map(([k, [field]]) => [field, k]),
-);
-
 const logLevels = ["debug", "info", "warn", "error", "fatal"];
 
 /** Go's %v of a JSON value, as dockerd prints it in messages. */

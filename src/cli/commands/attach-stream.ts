@@ -6,7 +6,7 @@ import type { FlagSpec } from "../flags.ts";
 import { demuxer } from "../../client/hijack.ts";
 import type { Client } from "../../client/client.ts";
 import { DEFAULT_DETACH_KEYS, DetachMatcher, parseDetachKeys } from "../../client/detach-keys.ts";
-import { readDockerConfig } from "../../registry/client/index.ts";
+import { readDockerConfig } from "../../registry/client/credentials.ts";
 import { stderr, stdout, type Output } from "../stdio.ts";
 
 export interface StreamOptions {

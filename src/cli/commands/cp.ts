@@ -1,13 +1,17 @@
 // berth cp: copy files between a container and the host, as tar streams over
-// the archive endpoints (GET/HEAD/PUT /containers/{id}/archive).
+// the archive endpoints (GET/HEAD/PUT /containers/{id}/archive). The tar code
+// loads when a copy runs: every other command would pay for it at start.
 import { existsSync, mkdtempSync, renameSync, rmSync, statSync, readdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "../command.ts";
 import { ApiError } from "../../client/client.ts";
-import { applyLayer } from "../../layer/apply.ts";
-import { pathEntries } from "../../layer/diff.ts";
-import { tarStream } from "../../layer/tar/write.ts";
 import { stdout } from "../stdio.ts";
+
+/** A tar stream of a host path, its top entry named `name`. */
+async function localTar(path: string, name: string): Promise<ReadableStream<Uint8Array>> {
+  const [{ tarStream }, { pathEntries }] = await Promise.all([import("../../layer/tar/write.ts"), import("../../layer/diff.ts")]);
+  return tarStream(pathEntries(path, name));
+}
 
 function splitContainerPath(arg: string): { container?: string; path: string } {
   const i = arg.indexOf(":");
@@ -35,6 +39,7 @@ export const cpCommand: Command = {
         return 0;
       }
       const target = resolve(dst.path);
+      const { applyLayer } = await import("../../layer/apply.ts");
       if (existsSync(target) && statSync(target).isDirectory()) {
         await applyLayer(res.body!, target, { whiteoutMode: "delete" });
         return 0;
@@ -65,7 +70,7 @@ export const cpCommand: Command = {
       if (!(e instanceof ApiError) || e.status !== 404) throw e;
       [destDir, name] = [dirname(dst.path), basename(dst.path)];
     }
-    const body = src.path === "-" ? (Bun.stdin.stream() as ReadableStream<Uint8Array>) : tarStream(pathEntries(resolve(src.path), name));
+    const body = src.path === "-" ? (Bun.stdin.stream() as ReadableStream<Uint8Array>) : await localTar(resolve(src.path), name);
     await client.request("PUT", `/containers/${container}/archive`, { query: { path: destDir }, body, headers: { "Content-Type": "application/x-tar" } });
     return 0;
   },

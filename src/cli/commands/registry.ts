@@ -10,7 +10,7 @@ import { UsageError } from "../flags.ts";
 import { familiarRepository, formatReference, parseReference, repositoryName, withDefaultTag } from "../../image/reference.ts";
 import { authHeaderFor, registryOf } from "../registry-auth.ts";
 import { readCredentialsInput } from "./login-prompt.ts";
-import { credentialKey, dockerConfigDir, eraseCredentials, readDockerConfig, storeCredentials } from "../../registry/client/index.ts";
+import { credentialKey, dockerConfigDir, eraseCredentials, readDockerConfig, storeCredentials } from "../../registry/client/credentials.ts";
 import { join } from "node:path";
 import { stdout, type Output } from "../stdio.ts";
 
