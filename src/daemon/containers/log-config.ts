@@ -4,6 +4,7 @@
 // sorted by key), which is how dockerd shows them.
 import { InvalidParameterError } from "../../errors.ts";
 import { fromHumanSize } from "../../cli/format/units.ts";
+import type { LogRotation } from "../../runtime/shim/log.ts";
 
 type Json = Record<string, any>;
 
@@ -32,7 +33,7 @@ export function checkLogConfig(lc: Json): void {
 }
 
 /** max-size, max-file and compress of the json-file driver, checked with dockerd's messages. */
-export function logRotation(opts: Record<string, string>): { maxSize?: number; maxFiles: number; compress: boolean } {
+export function logRotation(opts: Record<string, string>): LogRotation {
   let maxSize: number | undefined;
   if (opts["max-size"] !== undefined) {
     // As dockerd reads it: decimal units ("10m" is 10,000,000 bytes).
