@@ -45,7 +45,8 @@ const names: Record<number, string> = {
   1: "EPERM", 2: "ENOENT", 3: "ESRCH", 4: "EINTR", 5: "EIO", 7: "E2BIG", 8: "ENOEXEC", 9: "EBADF", 10: "ECHILD", 11: "EAGAIN",
   12: "ENOMEM", 13: "EACCES", 14: "EFAULT", 16: "EBUSY", 17: "EEXIST", 18: "EXDEV", 19: "ENODEV", 20: "ENOTDIR", 21: "EISDIR",
   22: "EINVAL", 24: "EMFILE", 25: "ENOTTY", 26: "ETXTBSY", 28: "ENOSPC", 30: "EROFS", 36: "ENAMETOOLONG", 38: "ENOSYS",
-  39: "ENOTEMPTY", 40: "ELOOP", 95: "EOPNOTSUPP",
+  39: "ENOTEMPTY", 40: "ELOOP", 34: "ERANGE", 95: "EOPNOTSUPP", 97: "EAFNOSUPPORT", 98: "EADDRINUSE", 99: "EADDRNOTAVAIL",
+  101: "ENETUNREACH", 105: "ENOBUFS",
 };
 
 export class SyscallError extends Error {
