@@ -4,7 +4,7 @@ import type { HijackRoute } from "./hijack-conn.ts";
 import { multiplexedStream, rawStream } from "./hijack-conn.ts";
 import type { Daemon } from "../daemon/daemon.ts";
 import { InvalidParameterError } from "../errors.ts";
-import { parseDetachKeys } from "../client/detach-keys.ts";
+import { parseDetachKeys } from "../shared/detach-keys.ts";
 
 const flag = (q: URLSearchParams, k: string) => ["1", "true", "True"].includes(q.get(k) ?? "");
 

@@ -3,7 +3,7 @@
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { Client, clientOptionsFromEnv } from "../client/client.ts";
-import { defaultSocketPath } from "../daemon/config.ts";
+import { defaultSocketPath } from "../shared/daemon-config.ts";
 import { selfCommand } from "../self.ts";
 import { nodeChildProcess } from "../builtins.ts";
 import { stderr, stdout } from "./stdio.ts";

@@ -2,7 +2,7 @@
 // and docker's ID/ellipsis helpers.
 import { describe, expect, test } from "bun:test";
 import { ellipsis, quote, shortId, displayId } from "../../src/cli/format/ids.ts";
-import { bytesSize, fromHumanSize, humanDuration, humanSize, humanSizeWithPrecision, parseBytes, timeAgo } from "../../src/cli/format/units.ts";
+import { bytesSize, fromHumanSize, humanDuration, humanSize, humanSizeWithPrecision, parseBytes, timeAgo } from "../../src/shared/units.ts";
 import { InvalidParameterError } from "../../src/errors.ts";
 
 const KB = 1000, MB = KB ** 2, GB = KB ** 3, TB = KB ** 4, PB = KB ** 5;

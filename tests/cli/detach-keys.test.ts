@@ -1,6 +1,6 @@
 // Docker's detach-key syntax and the matcher that watches stdin for it.
 import { expect, test } from "bun:test";
-import { DetachMatcher, parseDetachKeys } from "../../src/client/detach-keys.ts";
+import { DetachMatcher, parseDetachKeys } from "../../src/shared/detach-keys.ts";
 
 test("the syntax: ctrl-<letter or @[\\]^_> or one character, comma-separated; default ctrl-p,ctrl-q", () => {
   expect(parseDetachKeys(undefined)).toEqual([0x10, 0x11]);

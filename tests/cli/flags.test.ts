@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { flagUsages, parseFlags, UsageError, type FlagSpec } from "../../src/cli/flags.ts";
-import { configFromFlags } from "../../src/daemon/config.ts";
+import { configFromFlags } from "../../src/shared/daemon-config.ts";
 import { daemonCommand, eventTime } from "../../src/cli/commands/system.ts";
 import { clientOptionsFromEnv, Client } from "../../src/client/client.ts";
 

@@ -5,7 +5,7 @@ import type { Socket } from "node:net";
 import type { FlagSpec } from "../flags.ts";
 import { demuxer } from "../../client/hijack.ts";
 import type { Client } from "../../client/client.ts";
-import { DEFAULT_DETACH_KEYS, DetachMatcher, parseDetachKeys } from "../../client/detach-keys.ts";
+import { DEFAULT_DETACH_KEYS, DetachMatcher, parseDetachKeys } from "../../shared/detach-keys.ts";
 import { readDockerConfig } from "../../registry/client/credentials.ts";
 import { stderr, stdout, type Output } from "../stdio.ts";
 

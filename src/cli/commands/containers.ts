@@ -12,7 +12,7 @@ import { StreamError } from "../format/json-messages.ts";
 import { detachKeysFlag, detachKeysOption, outputFeed, pumpResponse, pumpStreams, resizer } from "./attach-stream.ts";
 import { printJson, printRows, printDefaultTable, formatInspect } from "../output.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
-import { humanSizeWithPrecision, timeAgo } from "../format/units.ts";
+import { humanSizeWithPrecision, timeAgo } from "../../shared/units.ts";
 import { stderr, stdout } from "../stdio.ts";
 
 /** Docker's exit codes for a failed start: 127 not found, 126 cannot invoke, 125 otherwise. */

@@ -5,7 +5,7 @@ import type { Command } from "../command.ts";
 import { filterFlag, filtersJson, formatFlag, noTruncFlag, quietFlag } from "../command.ts";
 import { jsonMessages, ApiError } from "../../client/client.ts";
 import { formatInspect, goTimeString, printJson, printRows, rfc3339 } from "../output.ts";
-import { humanSize, humanSizeWithPrecision, timeAgo } from "../format/units.ts";
+import { humanSize, humanSizeWithPrecision, timeAgo } from "../../shared/units.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
 import { stdout } from "../stdio.ts";
 

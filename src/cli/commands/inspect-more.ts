@@ -4,7 +4,7 @@ import { tabwrite } from "../format/table.ts";
 import { ApiError } from "../../client/client.ts";
 import { hijack } from "../../client/hijack.ts";
 import { detachKeysFlag, detachKeysOption, pumpStreams, resizer } from "./attach-stream.ts";
-import { parseBytes } from "../format/units.ts";
+import { parseBytes } from "../../shared/units.ts";
 import { stdout } from "../stdio.ts";
 
 function eachName(path: (n: string) => string, description: string, name: string): Command {

@@ -3,7 +3,7 @@
 import type { Command } from "../command.ts";
 import type { Context } from "../context.ts";
 import { filtersJson } from "../command.ts";
-import { humanSizeWithPrecision } from "../format/units.ts";
+import { humanSizeWithPrecision } from "../../shared/units.ts";
 import { confirmed } from "./containers.ts";
 
 async function pruneImages(ctx: Context, all: boolean, filter: string[]): Promise<{ lines: string[]; space: number }> {

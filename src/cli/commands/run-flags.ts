@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import type { FlagSpec } from "../flags.ts";
 import { UsageError } from "../flags.ts";
-import { parseBytes } from "../format/units.ts";
+import { parseBytes } from "../../shared/units.ts";
 
 export const containerConfigFlags: FlagSpec[] = [
   { name: "interactive", short: "i", type: "bool", help: "Keep STDIN open even if not attached" },

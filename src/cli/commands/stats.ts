@@ -2,7 +2,7 @@
 import type { Command } from "../command.ts";
 import { formatFlag } from "../command.ts";
 import { printRows } from "../output.ts";
-import { bytesSize } from "../format/units.ts";
+import { bytesSize } from "../../shared/units.ts";
 import { jsonMessages } from "../../client/client.ts";
 import { stdout } from "../stdio.ts";
 

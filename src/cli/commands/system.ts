@@ -3,8 +3,8 @@ import type { Command } from "../command.ts";
 import { filtersJson, formatFlag } from "../command.ts";
 import { formatOne } from "../output.ts";
 import { jsonMessages } from "../../client/client.ts";
-import { configFromFlags } from "../../daemon/config.ts";
-import { humanSize } from "../format/units.ts";
+import { configFromFlags } from "../../shared/daemon-config.ts";
+import { humanSize } from "../../shared/units.ts";
 import { printRows } from "../output.ts";
 import { stdout } from "../stdio.ts";
 

@@ -5,7 +5,7 @@ import { formatFlag } from "../command.ts";
 import { apiVersion, version, gitCommit, buildTime } from "../../version.ts";
 import { formatOne } from "../output.ts";
 import { GoStruct } from "../format/template.ts";
-import { humanSize } from "../format/units.ts";
+import { humanSize } from "../../shared/units.ts";
 
 const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

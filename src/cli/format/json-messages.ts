@@ -2,7 +2,7 @@
 // does: on a terminal each layer keeps its own line, redrawn in place with a
 // bar sized to the terminal; elsewhere one plain line per status, with byte
 // counts left out.
-import { progressBar, type ProgressDetail } from "./progress-bar.ts";
+import { progressBar, type ProgressDetail } from "../../shared/progress-bar.ts";
 
 export interface JsonMessage {
   status?: string;

@@ -9,7 +9,7 @@ export { TemplateParseError } from "./template/lex.ts";
 export { Float64, GoStruct } from "./template/values.ts";
 export { goJson } from "./template/json.ts";
 export { formatValue as goFormatValue, goQuote, sprint, sprintf, sprintln } from "./template/print.ts";
-export { formatFloat } from "./template/floats.ts";
+export { formatFloat } from "../../shared/go-floats.ts";
 export { dockerFunctions, dockerHeaderFunctions, goBuiltins } from "./template/funcs.ts";
 
 export interface ParseOptions {

@@ -1,7 +1,7 @@
 // Joining a client's hijacked connection to a shim's attach socket: the shim
 // sends Docker stream frames; a TTY container's client wants them unframed.
 import type { Socket } from "node:net";
-import { DEFAULT_DETACH_KEYS, DetachMatcher } from "../../client/detach-keys.ts";
+import { DEFAULT_DETACH_KEYS, DetachMatcher } from "../../shared/detach-keys.ts";
 import { frame, readLogs } from "./logs.ts";
 
 export interface AttachOptions {

@@ -14,7 +14,7 @@ import { buildSpec } from "./spec.ts";
 import type { ExecConfig } from "../../runtime/exec/config.ts";
 import { frame } from "./logs.ts";
 import { ExecRecords, type ExecRecord } from "./exec-records.ts";
-import { DetachMatcher, parseDetachKeys } from "../../client/detach-keys.ts";
+import { DetachMatcher, parseDetachKeys } from "../../shared/detach-keys.ts";
 import { constants as osConstants } from "node:os";
 import { refillSoon } from "./standby-refill.ts";
 import { primeCgroupMove } from "../../runtime/cgroups/prime-move.ts";

@@ -3,7 +3,7 @@
 // environment variables those options name, as "k=v,k2=v2" (query-escaped,
 // sorted by key), which is how dockerd shows them.
 import { InvalidParameterError } from "../../errors.ts";
-import { fromHumanSize } from "../../cli/format/units.ts";
+import { fromHumanSize } from "../../shared/units.ts";
 import type { LogRotation } from "../../runtime/shim/log.ts";
 
 type Json = Record<string, any>;

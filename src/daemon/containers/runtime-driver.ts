@@ -11,7 +11,7 @@ import { cgroupVersion } from "../../runtime/cgroups.ts";
 import { openCgroup, sweepOrphanCgroups } from "../../runtime/cgroups/index.ts";
 import { mount, setProcessNice, umount2 } from "../../runtime/libc.ts";
 import type { RuntimeDriver, RuntimeExit, RuntimeStatus } from "./driver.ts";
-import type { DaemonConfig } from "../config.ts";
+import type { DaemonConfig } from "../../shared/daemon-config.ts";
 import { BerthError } from "../../errors.ts";
 import { refillSoon } from "./standby-refill.ts";
 import { primeCgroupMove } from "../../runtime/cgroups/prime-move.ts";

@@ -3,7 +3,7 @@
 // layer on its own line; the `progress` text is what old clients print.
 import type { RegistryProgress } from "../../registry/progress.ts";
 import type { ProgressMessage } from "../image-service.ts";
-import { progressBar } from "../../cli/format/progress-bar.ts";
+import { progressBar } from "../../shared/progress-bar.ts";
 
 export function jsonProgress(p: RegistryProgress): ProgressMessage {
   if (p.aux !== undefined) return { progressDetail: {}, aux: p.aux };

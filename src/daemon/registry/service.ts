@@ -3,7 +3,7 @@
 // (insecure registries, mirrors) and the request's X-Registry-Auth.
 import { InvalidParameterError, NotFoundError } from "../../errors.ts";
 import type { Store } from "../../store/index.ts";
-import type { DaemonConfig } from "../config.ts";
+import type { DaemonConfig } from "../../shared/daemon-config.ts";
 import { familiarRepository, parseReference, repositoryName, type Reference } from "../../image/reference.ts";
 import { parseManifest } from "../../image/manifest.ts";
 import { parseImageConfig } from "../../image/config.ts";

@@ -1,5 +1,5 @@
 // Go's fmt printing of template values: %v (Print), Sprint, Sprintln, Sprintf.
-import { formatFloat } from "./floats.ts";
+import { formatFloat } from "../../../shared/go-floats.ts";
 import { GoStruct, goTypeName, isMethod, kindOf, mapEntries, numberValue } from "./values.ts";
 
 interface Spec {

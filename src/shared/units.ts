@@ -1,6 +1,6 @@
 // docker/go-units: human sizes, durations and size parsing, byte for byte.
-import { InvalidParameterError } from "../../errors.ts";
-import { formatFloat } from "./template/floats.ts";
+import { InvalidParameterError } from "../errors.ts";
+import { formatFloat } from "./go-floats.ts";
 
 const decimalAbbrs = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
 const binaryAbbrs = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"];
