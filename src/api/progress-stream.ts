@@ -3,7 +3,7 @@
 // credentials) is still an HTTP error with its status; a failure after it is
 // an {"error": …} line in the stream.
 import { BerthError } from "../errors.ts";
-import type { ProgressMessage } from "../daemon/image-service.ts";
+import type { ProgressMessage } from "../shared/json-message.ts";
 
 export type Emit = (m: ProgressMessage) => void;
 

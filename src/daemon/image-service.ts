@@ -3,6 +3,7 @@
 // (ImageSummary, ImageInspect, HistoryResponseItem, ImageDeleteResponseItem).
 // Methods throw BerthError subclasses (src/errors.ts) with Docker's wording,
 // e.g. NotFoundError("No such image: busybox:latest").
+import type { ProgressSink } from "../shared/json-message.ts";
 
 export interface ImageSummary {
   Id: string;
@@ -34,18 +35,6 @@ export interface ImageDeleteItem {
   Deleted?: string;
 }
 
-/** One progress line of a streamed operation, as Docker's JSON message stream. */
-export interface ProgressMessage {
-  status?: string;
-  stream?: string;
-  id?: string;
-  progress?: string;
-  progressDetail?: { current?: number; total?: number };
-  error?: string;
-  errorDetail?: { message: string };
-  aux?: unknown;
-}
-export type ProgressSink = (msg: ProgressMessage) => void;
 
 export interface ImageListOptions {
   all?: boolean;

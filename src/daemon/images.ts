@@ -1,7 +1,7 @@
 // The image engine: LocalImageService implements the ImageService contract on
 // the local store (src/store) with the image model and archives (src/image).
 import { InvalidParameterError } from "../errors.ts";
-import { openStore, type Store } from "../store/index.ts";
+import type { Store } from "../store/index.ts";
 import type { Digest } from "../store/digest.ts";
 import { loadArchive } from "../image/archive/load.ts";
 import { saveImages, type SaveItem } from "../image/archive/save.ts";
@@ -14,8 +14,8 @@ import type {
   ImageListOptions,
   ImageService,
   ImageSummary,
-  ProgressSink,
 } from "./image-service.ts";
+import type { ProgressSink } from "../shared/json-message.ts";
 import { resolveImage } from "./images/resolve.ts";
 import { historyOf, inspectOf, summaryOf, tagsOf, unixSeconds } from "./images/views.ts";
 import { removeImage, type ImageInUse } from "./images/remove.ts";
@@ -155,9 +155,4 @@ export class LocalImageService implements ImageService {
 
 export function createImageService(store: Store, opts?: ImageServiceOptions): LocalImageService {
   return new LocalImageService(store, opts);
-}
-
-/** Opens (creating and seeding if new) the store at dataRoot and returns its image service. */
-export async function openImageService(dataRoot: string, opts?: ImageServiceOptions): Promise<LocalImageService> {
-  return new LocalImageService(await openStore(dataRoot), opts);
 }

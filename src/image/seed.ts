@@ -34,6 +34,9 @@ export async function seedHelloWorld(store: Store, arch?: HelloWorldArch): Promi
   );
 }
 
+/** Seeds a store once in its life: an image the user removed is not seeded again. */
 export async function seedBuiltinImages(store: Store): Promise<void> {
+  if (store.meta("seeded")) return;
   await seedHelloWorld(store);
+  store.setMeta("seeded", String(Date.now()));
 }

@@ -16,8 +16,6 @@ export { ImageRecords } from "./image-records.ts";
 export type { Digest } from "./digest.ts";
 
 export interface OpenStoreOptions {
-  /** Seed the built-in hello-world image into a fresh store (default true). */
-  seed?: boolean;
   /** The layer applier (default: src/layer/apply.ts). */
   applyLayer?: LayerApplier;
 }
@@ -70,6 +68,15 @@ export class Store {
     return { blobs: removed, snapshots };
   }
 
+  /** A value of the store's own bookkeeping (store_meta), e.g. when the built-in images were seeded. */
+  meta(key: string): string | undefined {
+    return (this.db.query("SELECT value FROM store_meta WHERE key = ?").get(key) as { value: string } | null)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.query("INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)").run(key, value);
+  }
+
   close(): void {
     this.db.close();
   }
@@ -81,13 +88,6 @@ export async function openStore(dataRoot: string, opts: OpenStoreOptions = {}): 
     store.blobs.cleanTmp();
     store.snapshots.recover();
     await store.gc();
-    const seeded = store.db.query("SELECT 1 FROM store_meta WHERE key = 'seeded'").get();
-    if (opts.seed !== false && !seeded) {
-      // The seed lives with the image code; imported lazily so the store stays below it.
-      const { seedBuiltinImages } = await import("../image/seed.ts");
-      await seedBuiltinImages(store);
-      store.db.query("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('seeded', ?)").run(String(Date.now()));
-    }
   } catch (e) {
     store.close();
     throw e;

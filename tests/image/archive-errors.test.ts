@@ -17,7 +17,7 @@ let n = 0;
 beforeAll(async () => {
   if (!requireTools()) return;
   fx = await makeImageFixtures(dir);
-  store = await openStore(join(dir, "store"), { seed: false, applyLayer: testApplier() });
+  store = await openStore(join(dir, "store"), { applyLayer: testApplier() });
   await loadArchive(store, Bun.file(fx.dockerArchive).stream());
 });
 afterAll(() => {

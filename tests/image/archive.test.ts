@@ -25,7 +25,7 @@ afterAll(() => {
 
 let n = 0;
 async function freshStore(): Promise<Store> {
-  const s = await openStore(join(dir, `store-${n++}`), { seed: false, applyLayer: testApplier() });
+  const s = await openStore(join(dir, `store-${n++}`), { applyLayer: testApplier() });
   stores.push(s);
   return s;
 }

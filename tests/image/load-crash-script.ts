@@ -5,7 +5,7 @@ import { openStore } from "../../src/store/index.ts";
 import { loadArchive } from "../../src/image/archive/load.ts";
 
 const [storeDir, archive] = process.argv.slice(2) as [string, string];
-const store = await openStore(storeDir, { seed: false, applyLayer: testApplier() });
+const store = await openStore(storeDir, { applyLayer: testApplier() });
 async function* slow() {
   const bytes = new Uint8Array(await Bun.file(archive).arrayBuffer());
   for (let off = 0; off < bytes.length; off += 16 << 10) {

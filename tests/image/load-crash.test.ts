@@ -33,7 +33,7 @@ test("kill -9 at several points of a load", async () => {
     let out = "";
     for (let r = await reader.read(); !r.done; r = await reader.read()) out += new TextDecoder().decode(r.value);
     if (!out.includes("done")) interrupted++;
-    const store = await openStore(storeDir, { seed: false, applyLayer: testApplier() });
+    const store = await openStore(storeDir, { applyLayer: testApplier() });
     try {
       expect(consistencyProblems(store)).toEqual([]);
       const list = await createImageService(store).list({});
@@ -46,7 +46,7 @@ test("kill -9 at several points of a load", async () => {
   }
   expect(interrupted).toBeGreaterThan(0);
   // after all that, a load still works
-  const store = await openStore(storeDir, { seed: false, applyLayer: testApplier() });
+  const store = await openStore(storeDir, { applyLayer: testApplier() });
   const r = await loadArchive(store, Bun.file(fx.ociArchive).stream());
   expect(r.lines).toEqual(["Loaded image: busybox:oci"]);
   expect(consistencyProblems(store)).toEqual([]);

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { openStore, type Store } from "../../src/store/index.ts";
 import { createImageService, type LocalImageService } from "../../src/daemon/images.ts";
-import { HELLO_WORLD_TAG } from "../../src/image/seed.ts";
+import { HELLO_WORLD_TAG, seedBuiltinImages } from "../../src/image/seed.ts";
 import { consistencyProblems } from "../fixtures/image-store-state.ts";
 
 const dir = mkdtempSync("/tmp/berth-test-images-");
@@ -15,6 +15,7 @@ let svc: LocalImageService;
 let inUse: string[] = [];
 beforeAll(async () => {
   store = await openStore(join(dir, "store"), { applyLayer: testApplier() });
+  await seedBuiltinImages(store);
   svc = createImageService(store, { isImageInUse: () => inUse });
 });
 afterAll(() => {
@@ -42,6 +43,7 @@ describe("image service", () => {
   test("the seed is reproducible: same ID in every fresh store", async () => {
     const other = await openStore(join(dir, "other"), { applyLayer: testApplier() });
     try {
+      await seedBuiltinImages(other);
       expect(other.images.getRef(HELLO_WORLD_TAG)!.image_id).toBe(store.images.getRef(HELLO_WORLD_TAG)!.image_id);
     } finally {
       other.close();
@@ -87,6 +89,7 @@ describe("image service", () => {
   test("a removed hello-world is not seeded again on reopen", async () => {
     store.close();
     store = await openStore(join(dir, "store"), { applyLayer: testApplier() });
+    await seedBuiltinImages(store);
     svc = createImageService(store);
     expect(await svc.list({})).toEqual([]);
   });

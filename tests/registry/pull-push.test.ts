@@ -44,7 +44,7 @@ beforeAll(async () => {
   const put = await fetch(`${dr.url}/v2/multi/img/manifests/v1`, { method: "PUT", headers: { "Content-Type": "application/vnd.oci.image.index.v1+json" }, body: index });
   if (put.status !== 201) throw new Error(`index push failed: ${put.status} ${await put.text()}`);
   indexDigest = put.headers.get("docker-content-digest")!;
-  store = await openStore(join(dir, "store"), { seed: false });
+  store = await openStore(join(dir, "store"));
 });
 
 afterAll(async () => {

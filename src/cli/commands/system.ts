@@ -33,7 +33,7 @@ export const daemonCommand: Command = {
   maxArgs: 0,
   async run(_ctx, f, _args, given) {
     const cfg = configFromFlags(f, given);
-    const { startDaemon } = await import("../../daemon/daemon.ts");
+    const { startDaemon } = await import("../../server/start.ts");
     await startDaemon(cfg);
     await new Promise(() => {}); // serve until a signal ends the process
     return 0;

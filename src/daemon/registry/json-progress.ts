@@ -2,7 +2,7 @@
 // a progressDetail (empty for bare statuses) so the docker CLI keeps each
 // layer on its own line; the `progress` text is what old clients print.
 import type { RegistryProgress } from "../../registry/progress.ts";
-import type { ProgressMessage } from "../image-service.ts";
+import type { ProgressMessage } from "../../shared/json-message.ts";
 import { progressBar } from "../../shared/progress-bar.ts";
 
 export function jsonProgress(p: RegistryProgress): ProgressMessage {

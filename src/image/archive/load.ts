@@ -3,7 +3,7 @@
 // layers are applied to snapshots, then all metadata is committed in one
 // transaction. On any error the store is left as it was.
 import { InvalidDataError } from "../../errors.ts";
-import type { ProgressSink } from "../../daemon/image-service.ts";
+import type { ProgressSink } from "../../shared/json-message.ts";
 import type { Store } from "../../store/index.ts";
 import type { Digest } from "../../store/digest.ts";
 import { familiarize } from "../reference.ts";

@@ -1,0 +1,76 @@
+// `berth daemon`: the startup layer above the engine and the Engine API. It
+// opens the store, seeds the built-in images, builds the engine, serves the API
+// on every configured address, and shuts down cleanly on SIGTERM/SIGINT.
+// Running containers are left to their shims, so they survive a daemon restart.
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { openStore } from "../store/index.ts";
+import { seedBuiltinImages } from "../image/seed.ts";
+import { applyLayerInWorker } from "../layer/worker/apply-in-worker.ts";
+import { Daemon } from "../daemon/daemon.ts";
+import { defaultSocketPath, type DaemonConfig } from "../shared/daemon-config.ts";
+import { createApiApp } from "../api/app.ts";
+import { checkListenAddress, listen, type RunningServer } from "../api/server.ts";
+import { hijackRoutes } from "../api/hijack.ts";
+import { claimPidfile } from "./pidfile.ts";
+
+/** The addresses the daemon listens on: -H, or `<exec-root>/berth.sock`. */
+function listenAddresses(config: DaemonConfig): string[] {
+  return config.hosts.length ? config.hosts : [`unix://${defaultSocketPath(config.execRoot)}`];
+}
+
+async function serve(d: Daemon, config: DaemonConfig): Promise<RunningServer[]> {
+  const app = createApiApp(d);
+  const hijack = hijackRoutes(d);
+  const tls = config.tls || config.tlsVerify
+    ? { cert: config.tlsCert!, key: config.tlsKey!, ca: config.tlsCaCert, verifyClients: config.tlsVerify }
+    : undefined;
+  const servers: RunningServer[] = [];
+  for (const h of listenAddresses(config)) {
+    const isTcp = h.startsWith("tcp://");
+    servers.push(await listen(app, hijack, { address: h, tls: isTcp ? tls : undefined, allowInsecureTcp: config.allowInsecureTcp }));
+  }
+  return servers;
+}
+
+export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
+  mkdirSync(config.execRoot, { recursive: true, mode: 0o711 });
+  const pidfile = config.pidfile || join(config.execRoot, "berth.pid");
+  claimPidfile(pidfile);
+  let d: Daemon | undefined;
+  let servers: RunningServer[] = [];
+  try {
+    for (const h of listenAddresses(config)) await checkListenAddress(h);
+    // Layers are applied on worker threads: several at once, and the API stays responsive meanwhile.
+    const store = await openStore(config.dataRoot, { applyLayer: applyLayerInWorker });
+    try {
+      await seedBuiltinImages(store);
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+    d = new Daemon(config, store);
+    await d.init();
+    servers = await serve(d, config);
+    d.log("info", `berth daemon ready; API listening on ${servers.map((s) => s.address).join(", ")}`);
+  } catch (e) {
+    await Promise.all(servers.map((s) => s.close()));
+    await d?.close().catch(() => {});
+    rmSync(pidfile, { force: true });
+    throw e;
+  }
+  const daemon = d;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    daemon.log("info", `${signal}: shutting down (containers keep running)`);
+    await Promise.all(servers.map((s) => s.close()));
+    await daemon.close();
+    rmSync(pidfile, { force: true });
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+  return daemon;
+}
