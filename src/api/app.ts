@@ -10,6 +10,7 @@ import { imageRoutes } from "./routes/images.ts";
 import { registryRoutes } from "./routes/registry.ts";
 import { containerRoutes } from "./routes/containers.ts";
 import { execRoutes } from "./routes/exec.ts";
+import { volumeRoutes } from "./routes/volumes.ts";
 
 export function createApiApp(d: Daemon): Hono {
   const app = new Hono();
@@ -34,5 +35,6 @@ export function createApiApp(d: Daemon): Hono {
   app.route("/", imageRoutes(d));
   app.route("/", containerRoutes(d.containers));
   app.route("/", execRoutes(d));
+  app.route("/", volumeRoutes(d.containers.mounts.volumes));
   return app;
 }

@@ -8,7 +8,7 @@ import { nodeHttp, nodeHttps, nodeNet } from "../builtins.ts";
 import { chmodSync, existsSync, lstatSync, mkdirSync, rmSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Hono } from "hono";
-import { apiHeaders, routePath } from "./versioning.ts";
+import { apiHeaders, apiVersionHeader, routePath } from "./versioning.ts";
 import { matchHijack, servePlain, serveUpgraded, type HijackRoute } from "./hijack-conn.ts";
 import { bridge } from "../http/node-bridge.ts";
 
@@ -37,11 +37,13 @@ function jsonError(res: http.ServerResponse, status: number, message: string): v
 
 function onRequest(app: Hono, hijack: HijackRoute[], req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://berth");
-  const { path, error } = routePath(url.pathname);
+  const { path, version, error } = routePath(url.pathname);
   if (error) {
     req.resume();
     return Promise.resolve(jsonError(res, 400, error));
   }
+  // Routes whose behaviour changed between API versions read the client's (volume prune).
+  req.headers[apiVersionHeader] = version;
   // Attach and exec start without `Upgrade: tcp` still stream, as dockerd does.
   const h = matchHijack(hijack, req.method ?? "GET", path);
   if (h) return servePlain(h.route, h.params, url.searchParams, req, res);

@@ -1,6 +1,9 @@
 // API version handling and the headers every Engine API reply carries.
 import { apiVersion, minApiVersion, version } from "../version.ts";
 
+/** The request header the server sets to the client's API version, for routes whose behaviour changed between versions. */
+export const apiVersionHeader = "x-berth-api-version";
+
 const versionPrefix = /^\/v(\d+)\.(\d+)(\/.*)$/;
 
 export function compareApiVersion(a: string, b: string): number {

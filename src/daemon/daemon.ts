@@ -48,6 +48,7 @@ export class Daemon {
     this.warnings.push(...this.runtime.warnings);
     this.containers = new ContainerEngine(this.store, this.images, this.runtime, this.events, humanDuration);
     this.containers.sweepHalfCreated();
+    this.containers.mounts.volumes.sweep();
     this.containers.adoptRunning();
     // BERTH_COLD_SHIM=1 turns the standby shim off (to measure, or on very small hosts).
     this.execs = new ExecManager(this.containers);

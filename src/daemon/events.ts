@@ -106,6 +106,7 @@ export function eventMatches(e: EngineEvent, filters: Record<string, string[]>):
         case "event": case "action": return e.Action === v;
         case "container": return e.Type === "container" && (e.Actor.ID.startsWith(v) || e.Actor.Attributes.name === v);
         case "image": return imageMatches(e, v);
+        case "volume": return e.Type === "volume" && e.Actor.ID === v;
         case "scope": return v === "local";
         case "daemon": return false;
         case "label": {

@@ -9,6 +9,16 @@ export interface BindMount {
   source: string;
   destination: string;
   readonly: boolean;
+  /** A filesystem made for the container ("tmpfs", or a volume's own type); absent: a bind of `source`. */
+  type?: string;
+  /** Mount options of a filesystem: flags (noexec, ro…) and data (size=, mode=…). */
+  options?: string[];
+  /** A bind's propagation: rprivate (default), private, rshared, shared, rslave, slave. */
+  propagation?: string;
+  /** Only the source's own mount, not those under it (`bind-recursive=disabled`). */
+  nonRecursive?: boolean;
+  /** First copy what the image has at the destination into the (empty) source: a new volume's copy-up. */
+  copyUp?: boolean;
 }
 
 export interface RuntimeSpec {

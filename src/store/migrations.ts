@@ -124,4 +124,27 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: "volumes and container mounts",
+    up(db) {
+      db.exec(`
+        CREATE TABLE volumes (
+          name TEXT PRIMARY KEY,
+          driver TEXT NOT NULL,
+          created TEXT NOT NULL,          -- RFC 3339, as inspect shows it
+          labels TEXT NOT NULL,           -- JSON object
+          options TEXT NOT NULL           -- the driver's options, JSON object
+        );
+        CREATE TABLE container_mounts (   -- a container's resolved mount points, in mount order
+          container_id TEXT NOT NULL REFERENCES containers (id) ON DELETE CASCADE,
+          destination TEXT NOT NULL,
+          volume TEXT REFERENCES volumes (name), -- a volume in use cannot be deleted
+          body TEXT NOT NULL,             -- the mount point, JSON
+          PRIMARY KEY (container_id, destination)
+        );
+        CREATE INDEX container_mounts_volume ON container_mounts (volume);
+      `);
+    },
+  },
 ];

@@ -107,7 +107,7 @@ export function systemRoutes(d: Daemon): Hono {
       LayersSize: layersSize,
       Images: images.map((i) => ({ ...i, Containers: containers.filter((x) => x.ImageID === i.Id).length, SharedSize: 0 })),
       Containers: containers,
-      Volumes: [],
+      Volumes: d.containers.mounts.volumes.usage(),
       BuildCache: [],
     });
   });

@@ -4,10 +4,11 @@ import { nodeStream } from "../../builtins.ts";
 import type { Command } from "../command.ts";
 import { filterFlag, filtersJson, formatFlag, noTruncFlag, quietFlag } from "../command.ts";
 import { jsonMessages, ApiError } from "../../client/client.ts";
-import { formatInspect, goTimeString, printJson, printRows, rfc3339 } from "../output.ts";
+import { goTimeString, printRows, rfc3339 } from "../output.ts";
 import { humanSize, humanSizeWithPrecision, timeAgo } from "../../shared/units.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
 import { stdout } from "../stdio.ts";
+import { inspectEach } from "./inspect-each.ts";
 
 /** Fails the way docker does ("open X: no such file or directory") before any request is sent. */
 function openOrThrow(path: string): void {
@@ -247,21 +248,5 @@ export const imageInspectCommand: Command = {
   description: "Display detailed information on one or more images",
   flags: [{ ...formatFlag, short: "f" }],
   minArgs: 1,
-  async run(ctx, f, args) {
-    const client = await ctx.client();
-    const results: unknown[] = [];
-    let failed = false;
-    for (const name of args) {
-      try {
-        results.push(await client.json("GET", `/images/${name}/json`));
-      } catch (e) {
-        if (!(e instanceof ApiError) || e.status !== 404) throw e;
-        ctx.err(`Error response from daemon: ${e.message}`);
-        failed = true;
-      }
-    }
-    if (f.format) for (const r of results) ctx.out(formatInspect(f.format, r).replace(/\n$/, ""));
-    else stdout.write(printJson(results));
-    return failed ? 1 : 0;
-  },
+  run: (ctx, f, args) => inspectEach(ctx, f.format, args, (name) => `/images/${name}/json`),
 };

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import type { FlagSpec } from "../flags.ts";
 import { UsageError } from "../flags.ts";
 import { parseBytes } from "../../shared/units.ts";
+import { mountFlags, mountsFromFlags } from "./mount-flags.ts";
 
 export const containerConfigFlags: FlagSpec[] = [
   { name: "interactive", short: "i", type: "bool", help: "Keep STDIN open even if not attached" },
@@ -38,6 +39,7 @@ export const containerConfigFlags: FlagSpec[] = [
   { name: "log-driver", type: "string", help: "Logging driver for the container (json-file)" },
   { name: "log-opt", type: "list", help: "Log driver options" },
   { name: "security-opt", type: "list", help: "Security Options (no-new-privileges)" },
+  ...mountFlags,
 ];
 
 function parseEnvFile(path: string): string[] {
@@ -55,11 +57,16 @@ function restartPolicy(v?: string): { Name: string; MaximumRetryCount: number } 
   return { Name: name!, MaximumRetryCount: max ? Number(max) : 0 };
 }
 
+/** `--label k=v` (repeatable; a bare key has an empty value) → a label map. */
+export function labelMap(list: string[]): Record<string, string> {
+  return Object.fromEntries(list.map((l) => { const i = l.indexOf("="); return i < 0 ? [l, ""] : [l.slice(0, i), l.slice(i + 1)]; }));
+}
+
 /** The `POST /containers/create` body for `run`/`create` flags and `IMAGE [CMD…]`. */
 export function createBody(f: Record<string, any>, args: string[]): Record<string, unknown> {
   const [image, ...cmd] = args;
   const env = [...f["env-file"].flatMap(parseEnvFile), ...f.env.map((e: string) => (e.includes("=") ? e : process.env[e] !== undefined ? `${e}=${process.env[e]}` : e))];
-  const labels = Object.fromEntries(f.label.map((l: string) => { const i = l.indexOf("="); return i < 0 ? [l, ""] : [l.slice(0, i), l.slice(i + 1)]; }));
+  const labels = labelMap(f.label);
   const memory = f.memory ? parseBytes(f.memory) : 0;
   const swap = f["memory-swap"] === "-1" ? -1 : f["memory-swap"] ? parseBytes(f["memory-swap"]) : 0;
   let nanoCpus = 0;
@@ -73,8 +80,10 @@ export function createBody(f: Record<string, any>, args: string[]): Record<strin
     if (!m) throw new UsageError(`invalid argument "${u}" for "--ulimit" flag: invalid ulimit argument: ${u}`);
     return { Name: m[1], Soft: Number(m[2]), Hard: Number(m[3] ?? m[2]) };
   });
+  const mounts = mountsFromFlags(f);
   return {
     Image: image,
+    Volumes: mounts.volumes,
     Cmd: cmd.length ? cmd : undefined,
     Entrypoint: f.entrypoint !== undefined ? (f.entrypoint === "" ? [] : [f.entrypoint]) : undefined,
     Env: env,
@@ -109,6 +118,7 @@ export function createBody(f: Record<string, any>, args: string[]): Record<strin
       RestartPolicy: restartPolicy(f.restart),
       SecurityOpt: f["security-opt"].length ? f["security-opt"] : null,
       LogConfig: { Type: f["log-driver"] ?? "", Config: logOpts(f["log-opt"]) },
+      ...mounts.hostConfig,
     },
   };
 }

@@ -29,10 +29,14 @@ import { shouldRestart, restartDelay } from "./restart-policy.ts";
 import { duBytes, hostResolvConf } from "./files.ts";
 import { flattenLayers } from "./flatten.ts";
 import type { EventSink } from "./events.ts";
+import { ContainerMounts } from "../volumes/container-mounts.ts";
+import { VolumeService } from "../volumes/service.ts";
 
 export class ContainerEngine {
   readonly records: ContainerRecords;
   readonly dir: string;
+  /** Volumes, binds and tmpfs mounts of containers. */
+  readonly mounts: ContainerMounts;
   /** Containers being removed or started right now, to refuse overlapping operations. */
   private busy = new Set<string>();
   /** Attach requests waiting for the container's next start (`docker run` attaches first). */
@@ -53,6 +57,7 @@ export class ContainerEngine {
     readonly humanDuration: (ms: number) => string,
   ) {
     this.records = new ContainerRecords(store.db);
+    this.mounts = new ContainerMounts(new VolumeService(store.db, store.root, events));
     this.dir = join(store.root, "containers");
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     images.isImageInUse = (imageId) => this.records.idsUsingImage(imageId);
@@ -108,6 +113,7 @@ export class ContainerEngine {
   private onExited(c: ContainerRecord, s: ContainerState): void {
     // Waiters hear of the exit once the attached clients have all the output (run, dockerode's run).
     void this.streamsDrained(c.id).then(() => this.exits.notify(c.id, s));
+    this.mounts.announce(c.id, "unmount");
     if (s.OOMKilled) this.events.emit("container", "oom", c.id, this.eventAttrs(c));
     this.events.emit("container", "die", c.id, { ...this.eventAttrs(c), exitCode: String(s.ExitCode) });
     if (c.hostConfig.AutoRemove) queueMicrotask(() => this.remove(c.id, { force: true }).catch(() => {}));
@@ -147,6 +153,7 @@ export class ContainerEngine {
       config, hostConfig, state: initialState(), restartCount: 0,
     };
     const p = this.paths(record);
+    const { mounts, created } = this.mounts.resolve(hostConfig, config.Volumes, (ref) => this.find(ref).id);
     try {
       mkdirSync(p.root, { mode: 0o700 });
       mkdirSync(p.upperDir);
@@ -161,9 +168,13 @@ export class ContainerEngine {
       writeFileSync(p.resolvConfPath, hostResolvConf(hostConfig.NetworkMode));
       // Without overlayfs the container's root is a full copy of the image (Docker's vfs driver).
       if (this.runtime.storageDriver === "vfs") flattenLayers([...p.lowerDirs].reverse(), p.upperDir);
-      this.records.insert(record);
+      this.store.db.transaction(() => {
+        this.records.insert(record);
+        this.mounts.record(id, mounts);
+      })();
     } catch (e) {
       rmSync(p.root, { recursive: true, force: true });
+      this.mounts.discard(created);
       throw e;
     }
     this.events.emit("container", "create", id, this.eventAttrs(record));
@@ -172,7 +183,7 @@ export class ContainerEngine {
 
   async inspect(ref: string): Promise<Record<string, unknown>> {
     const c = this.find(ref);
-    return inspectView(c, this.paths(c), this.runtime.storageDriver);
+    return { ...inspectView(c, this.paths(c), this.runtime.storageDriver), Mounts: this.mounts.view(c.id) };
   }
 
   list(opts: { all?: boolean; limit?: number; size?: boolean; filters?: Record<string, string[]> }): Record<string, unknown>[] {
@@ -180,9 +191,10 @@ export class ContainerEngine {
     if (!opts.all && !(opts.limit && opts.limit > 0)) rows = rows.filter((c) => c.state.Running);
     rows = rows.filter((c) => matchesFilters(c, opts.filters ?? {}, (r) => this.records.find(r)));
     if (opts.limit && opts.limit > 0) rows = rows.slice(0, opts.limit);
-    return rows.map((c) =>
-      summaryView(c, this.displayImage(c), statusText(c, this.humanDuration), opts.size ? this.sizes(c) : undefined),
-    );
+    return rows.map((c) => ({
+      ...summaryView(c, this.displayImage(c), statusText(c, this.humanDuration), opts.size ? this.sizes(c) : undefined),
+      Mounts: this.mounts.view(c.id),
+    }));
   }
 
   private displayImage(c: ContainerRecord): string {
@@ -211,6 +223,7 @@ export class ContainerEngine {
       }
       const joined = joinAtStart(c, (ref) => this.find(ref), (o) => this.paths(o));
       const spec = buildSpec(c, this.runtime.storageDriver === "vfs" ? { ...p, lowerDirs: [] } : p, joined);
+      spec.binds = this.mounts.runtimeMounts(c.id);
       let st;
       try {
         const attachments = this.pendingAttach.get(c.id) ?? [];
@@ -230,6 +243,7 @@ export class ContainerEngine {
       this.records.saveState(c.id, { ...state, ...(st.exit ? { Status: "running", Running: true } : {}) });
       // Counted with the new state, so nobody sees the new count beside the old run's exit.
       if (opts.restarting) withoutSync(this.store.db, () => this.store.db.query("UPDATE containers SET restart_count = restart_count + 1 WHERE id = ?").run(c.id));
+      this.mounts.announce(c.id, "mount");
       this.events.emit("container", "start", c.id, this.eventAttrs(c));
       this.monitor({ ...c, state });
       return "started";
@@ -409,7 +423,9 @@ export class ContainerEngine {
     if (this.busy.has(c.id)) throw new ConflictError(`removal of container ${c.id} is already in progress`);
     this.busy.add(c.id);
     try {
+      const anonymous = opts.volumes || c.hostConfig.AutoRemove ? this.mounts.of(c.id) : [];
       this.records.remove(c.id);
+      this.mounts.removeAnonymous(anonymous);
       discardDir(this.paths(c).root, join(this.store.root, "tmp", `removed-${c.id}`));
       this.runtime.discardLeftovers(this.paths(c).root, containerCgroupPath(c.id));
     } finally {

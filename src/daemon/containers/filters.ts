@@ -1,15 +1,11 @@
 // `docker ps --filter` semantics: values of one key are ORed, keys are ANDed.
 import { InvalidParameterError } from "../../errors.ts";
 import type { ContainerRecord } from "./records.ts";
+import { labelMatches } from "../label-filter.ts";
 
 const known = new Set(["id", "name", "label", "status", "exited", "ancestor", "before", "since", "health", "isolation", "network", "volume", "publish", "expose"]);
 const statuses = new Set(["created", "restarting", "running", "removing", "paused", "exited", "dead"]);
 
-function labelMatches(labels: Record<string, string>, want: string): boolean {
-  const i = want.indexOf("=");
-  if (i < 0) return want in labels;
-  return labels[want.slice(0, i)] === want.slice(i + 1);
-}
 
 export function matchesFilters(
   c: ContainerRecord,

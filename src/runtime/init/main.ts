@@ -11,6 +11,7 @@ import { resolveSpec, type RuntimeSpec } from "../spec.ts";
 import { resolveUser } from "../user.ts";
 import { Scope, entryParts } from "../../layer/apply/scope.ts";
 import { superviseProgram } from "./supervise.ts";
+import { mountUserMounts } from "./mounts.ts";
 import { StartError, lookPath, dropPrivileges, reportFailure, waitForGo, takeTerminal, CONTROL_FD } from "../process.ts";
 
 function ensureDir(p: string): void {
@@ -95,13 +96,7 @@ function bindFiles(s: RuntimeSpec): void {
     ensureFile(target);
     c.mount(src, target, null, c.MS.BIND);
   }
-  for (const b of s.binds) {
-    const dst = bindTarget(r, b.destination);
-    if (statSync(b.source).isDirectory()) ensureDir(dst);
-    else ensureFile(dst);
-    c.mount(b.source, dst, null, c.MS.BIND | c.MS.REC);
-    if (b.readonly) c.mount(null, dst, null, c.MS.BIND | c.MS.REMOUNT | c.MS.RDONLY);
-  }
+  mountUserMounts(r, s.binds);
 }
 
 /**

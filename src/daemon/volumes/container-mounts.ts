@@ -1,0 +1,162 @@
+// What the volume service does for containers: resolves a create request's
+// mounts (Docker's order: --volumes-from, then Binds, then Mounts, then
+// Tmpfs, then the image's VOLUMEs as anonymous volumes), creates the volumes
+// they name, turns them into the runtime's mount list at start, and removes
+// a container's anonymous volumes with it when asked (`rm -v`, `--rm`).
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { posix } from "node:path";
+import { InvalidParameterError, SystemError } from "../../errors.ts";
+import type { BindMount } from "../../runtime/spec.ts";
+import { mountView, parseBind, parseMountSpec, parseTmpfs, parseVolumesFrom, type MountPoint } from "./mount-point.ts";
+import { anonymousLabel } from "./names.ts";
+import { optionMount } from "./local-options.ts";
+import type { VolumeService } from "./service.ts";
+
+type Json = Record<string, any>;
+
+/** Docker's default flags for a tmpfs mount; the request's own options come after and win. */
+const tmpfsDefaults = ["nosuid", "nodev", "noexec"];
+
+export class ContainerMounts {
+  constructor(readonly volumes: VolumeService) {}
+
+  /**
+   * The mount points of a new container. Volumes it names are created here;
+   * `created` lists them so a create that fails later can take them back.
+   */
+  resolve(hc: Json, imageVolumes: Json | null | undefined, containerId: (ref: string) => string): { mounts: MountPoint[]; created: string[] } {
+    const byDest = new Map<string, MountPoint>();
+    for (const spec of asList(hc.VolumesFrom)) {
+      const { container, mode } = parseVolumesFrom(spec);
+      for (const m of this.volumes.records.mountsOf(containerId(container))) {
+        if (m.hidden) continue;
+        byDest.set(m.Destination, { ...m, copyData: false, ...(mode ? { RW: !mode.split(",").includes("ro"), Mode: mode } : {}) });
+      }
+    }
+    const explicit = new Set<string>();
+    const add = (m: MountPoint) => {
+      if (explicit.has(m.Destination)) throw new InvalidParameterError(`Duplicate mount point: ${m.Destination}`);
+      explicit.add(m.Destination);
+      byDest.set(m.Destination, m);
+    };
+    for (const raw of asList(hc.Binds)) add(parseBind(raw));
+    for (const m of Array.isArray(hc.Mounts) ? hc.Mounts : []) add(parseMountSpec(m, existsSync));
+    for (const [dest, opts] of Object.entries((hc.Tmpfs ?? {}) as Record<string, string>)) {
+      const m = parseTmpfs(dest, opts);
+      byDest.set(m.Destination, m);
+    }
+    for (const dest of Object.keys(imageVolumes ?? {})) {
+      const d = posix.normalize(dest).replace(/(.)\/+$/, "$1");
+      if (!d.startsWith("/") || byDest.has(d)) continue;
+      byDest.set(d, { Type: "volume", Source: "", Destination: d, Driver: "local", Mode: "", RW: true, Propagation: "", copyData: true });
+    }
+    const created: string[] = [];
+    try {
+      for (const m of byDest.values()) {
+        if (m.Type !== "volume" || m.Source) continue;
+        const { volume, created: isNew } = this.volumes.create(
+          { Name: m.Name, Driver: m.Driver, DriverOpts: m.volumeOptions ?? null, Labels: m.volumeLabels ?? null },
+          !m.Name,
+        );
+        if (isNew) created.push(volume.name);
+        m.Name = volume.name;
+        m.Source = this.volumes.dataPath(volume.name);
+        delete m.volumeOptions;
+        delete m.volumeLabels;
+      }
+    } catch (e) {
+      this.discard(created);
+      throw e;
+    }
+    return { mounts: [...byDest.values()], created };
+  }
+
+  /** Stores the container's mount points (inside the transaction that inserts the container). */
+  record(containerId: string, mounts: MountPoint[]): void {
+    this.volumes.records.setMounts(containerId, mounts);
+  }
+
+  /** Takes back volumes a failed create made. */
+  discard(names: string[]): void {
+    for (const n of names) {
+      try {
+        this.volumes.remove(n, true);
+      } catch {}
+    }
+  }
+
+  of(containerId: string): MountPoint[] {
+    return this.volumes.records.mountsOf(containerId);
+  }
+
+  /** inspect's and ps's `Mounts`. */
+  view(containerId: string): Record<string, unknown>[] {
+    return this.of(containerId).filter((m) => !m.hidden).map(mountView);
+  }
+
+  /** The runtime's mount list at a start, parents before what is mounted inside them. */
+  runtimeMounts(containerId: string): BindMount[] {
+    const mounts = this.of(containerId).sort((a, b) => depth(a.Destination) - depth(b.Destination));
+    return mounts.map((m) => this.runtimeMount(m));
+  }
+
+  private runtimeMount(m: MountPoint): BindMount {
+    const base = { destination: m.Destination, readonly: !m.RW };
+    if (m.Type === "tmpfs") return { ...base, source: "tmpfs", type: "tmpfs", options: [...tmpfsDefaults, ...(m.tmpfsOptions ?? [])] };
+    if (m.Type === "bind") {
+      if (!existsSync(m.Source)) {
+        if (!m.createSource) throw new InvalidParameterError(`invalid mount config for type "bind": bind source path does not exist: ${m.Source}`);
+        mkdirSync(m.Source, { recursive: true, mode: 0o755 });
+      }
+      return { ...base, source: m.Source, propagation: m.Propagation, nonRecursive: m.nonRecursive };
+    }
+    const v = this.volumes.get(m.Name!);
+    const data = this.volumes.dataPath(v.name);
+    const opt = optionMount(v.options);
+    if (opt?.kind === "bind") {
+      if (!existsSync(opt.source)) throw new SystemError(`error while mounting volume '${data}': failed to mount local volume: mount ${opt.source}:${data}, flags: 0x1000: no such file or directory`);
+      return { ...base, source: opt.source };
+    }
+    if (opt?.kind === "fs") return { ...base, source: opt.device, type: opt.fstype, options: opt.options };
+    return { ...base, source: data, copyUp: !!m.copyData && isEmptyDir(data) };
+  }
+
+  /** Events for the volumes a start mounted or an exit unmounted. */
+  announce(containerId: string, action: "mount" | "unmount"): void {
+    for (const m of this.of(containerId)) {
+      if (m.Type !== "volume") continue;
+      const attrs: Record<string, string> = { driver: m.Driver ?? "local" };
+      if (action === "mount") Object.assign(attrs, { container: containerId, destination: m.Destination, propagation: m.Propagation, "read/write": String(m.RW) });
+      else attrs.container = containerId;
+      this.volumes.events.emit("volume", action, m.Name!, attrs);
+    }
+  }
+
+  /** After the container's record is gone: its anonymous volumes go too, unless another container still uses one. */
+  removeAnonymous(mounts: MountPoint[]): void {
+    for (const m of mounts) {
+      if (m.Type !== "volume" || !m.Name) continue;
+      const v = this.volumes.records.get(m.Name);
+      if (!v?.labels || !(anonymousLabel in v.labels)) continue;
+      try {
+        this.volumes.remove(m.Name);
+      } catch {}
+    }
+  }
+}
+
+function asList(v: unknown): string[] {
+  return Array.isArray(v) ? v.map(String) : [];
+}
+
+function depth(p: string): number {
+  return p.split("/").filter(Boolean).length;
+}
+
+function isEmptyDir(p: string): boolean {
+  try {
+    return readdirSync(p).length === 0;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,226 @@
+// Volumes and mounts end to end: the volume commands and API, binds, named and
+// anonymous volumes, tmpfs, --volumes-from, copy-up, and what is refused.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chownSync, chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+
+let d: TestDaemon;
+const ok = requireDaemon();
+const applets = ["sh", "echo", "cat", "ls", "stat", "touch", "mkdir", "grep", "true", "df", "sleep", "wc"];
+
+/** A busybox image whose layer holds `extra` (paths made by the callback in the rootfs). */
+async function image(name: string, extra: (rootfs: string) => void, changes: string[] = []): Promise<void> {
+  const rootfs = join(d.dir, `img-${name}`);
+  mkdirSync(join(rootfs, "bin"), { recursive: true });
+  mkdirSync(join(rootfs, "tmp"), { recursive: true, mode: 0o1777 });
+  copyFileSync("/bin/busybox", join(rootfs, "bin/busybox"));
+  for (const a of applets) symlinkSync("busybox", join(rootfs, "bin", a));
+  extra(rootfs);
+  const tar = join(d.dir, `${name}.tar`);
+  expect(Bun.spawnSync(["tar", "--numeric-owner", "-C", rootfs, "-cf", tar, "."]).exitCode).toBe(0);
+  const args = ["import", tar, `${name}:1`, "--change", 'CMD ["sh"]', ...changes.flatMap((c) => ["--change", c])];
+  const r = await d.cli(args);
+  expect(r.stderr).toBe("");
+}
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`http://localhost${path}`, { unix: d.socket, method, body: body === undefined ? undefined : JSON.stringify(body), headers: { "Content-Type": "application/json" } } as RequestInit);
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : undefined };
+}
+
+beforeAll(async () => {
+  if (!ok) return;
+  d = await startDaemon();
+  await image("vbox", (r) => {
+    mkdirSync(join(r, "data/sub"), { recursive: true });
+    writeFileSync(join(r, "data/sub/owned"), "from the image\n");
+    chownSync(join(r, "data/sub/owned"), 1234, 5678);
+    chmodSync(join(r, "data/sub/owned"), 0o640);
+    chownSync(join(r, "data"), 42, 43);
+    chmodSync(join(r, "data"), 0o750);
+  }, ["VOLUME /anon"]);
+});
+afterAll(async () => {
+  if (ok) await d.stop();
+});
+
+describe.if(ok)("volume commands", () => {
+  test("create, ls, inspect, rm, with labels and Docker's messages", async () => {
+    expect((await d.cli(["volume", "create", "--label", "team=a", "v-one"])).stdout).toBe("v-one\n");
+    // Create is idempotent, as Docker's.
+    expect((await d.cli(["volume", "create", "v-one"])).code).toBe(0);
+    const ls = await d.cli(["volume", "ls", "--filter", "label=team=a"]);
+    expect(ls.stdout).toBe("DRIVER    VOLUME NAME\nlocal     v-one\n");
+    const [v] = JSON.parse((await d.cli(["volume", "inspect", "v-one"])).stdout);
+    expect(v).toMatchObject({ Driver: "local", Name: "v-one", Labels: { team: "a" }, Scope: "local", Mountpoint: join(d.dir, "data/volumes/v-one/_data") });
+    expect(existsSync(v.Mountpoint)).toBe(true);
+    const bad = await d.cli(["volume", "create", "../escape"]);
+    expect(bad.stderr).toBe(`Error response from daemon: create ../escape: "../escape" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path\n`);
+    expect(bad.code).toBe(1);
+    expect((await api("POST", "/volumes/create", { Name: "x/y" })).status).toBe(400);
+    expect((await api("POST", "/volumes/create", { Name: "aa", DriverOpts: { bogus: "1" } })).json.message).toBe('invalid option: "bogus"');
+    const missing = await d.cli(["volume", "inspect", "nope"]);
+    expect(missing.stderr).toBe("Error response from daemon: get nope: no such volume\n");
+    expect(missing.code).toBe(1);
+    expect((await d.cli(["volume", "rm", "v-one"])).stdout).toBe("v-one\n");
+    expect((await d.cli(["volume", "rm", "v-one"])).stderr).toBe("Error response from daemon: get v-one: no such volume\n");
+    expect((await d.cli(["volume", "rm", "-f", "v-one"])).code).toBe(0);
+    expect(existsSync(v.Mountpoint)).toBe(false);
+  });
+
+  test("prune removes unused anonymous volumes, and with --all every unused one", async () => {
+    await d.cli(["volume", "create", "keep-named"]);
+    const anon = (await api("POST", "/containers/create", { Image: "vbox:1", Cmd: ["true"] })).json.Id;
+    const anonVol = (await api("GET", `/containers/${anon}/json`)).json.Mounts[0].Name;
+    expect(anonVol).toMatch(/^[0-9a-f]{64}$/);
+    // In use: prune keeps it.
+    expect((await d.cli(["volume", "prune", "-f"])).stdout).toBe("Total reclaimed space: 0B\n");
+    expect((await d.cli(["rm", anon])).code).toBe(0);
+    const pruned = await d.cli(["volume", "prune", "-f"]);
+    expect(pruned.stdout).toBe(`Deleted Volumes:\n${anonVol}\n\nTotal reclaimed space: 0B\n`);
+    expect((await d.cli(["volume", "ls", "-q", "--filter", "name=keep"])).stdout).toBe("keep-named\n");
+    expect((await d.cli(["volume", "prune", "-f", "--all"])).stdout).toContain("keep-named");
+    expect((await d.cli(["volume", "ls", "-q"])).stdout).toBe("");
+  });
+
+  test("the local driver's options: a tmpfs volume and a bind of an existing directory", async () => {
+    const host = join(d.dir, "bind-vol");
+    mkdirSync(host);
+    writeFileSync(join(host, "there"), "host file\n");
+    expect((await d.cli(["volume", "create", "-o", "type=none", "-o", "o=bind", "-o", `device=${host}`, "hostdir"])).code).toBe(0);
+    expect((await d.cli(["volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", "-o", "o=size=2m", "ram"])).code).toBe(0);
+    const r = await d.cli(["run", "--rm", "-v", "hostdir:/h", "-v", "ram:/r", "vbox:1", "sh", "-c", "cat /h/there; echo new > /h/made; grep ' /r ' /proc/mounts"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^host file\ntmpfs \/r tmpfs rw.*size=2048k/);
+    expect(readFileSync(join(host, "made"), "utf8")).toBe("new\n");
+    expect((await api("POST", "/volumes/create", { Name: "half", DriverOpts: { type: "tmpfs" } })).json.message).toBe('missing required option: "device"');
+    await d.cli(["volume", "rm", "hostdir", "ram"]);
+  });
+});
+
+describe.if(ok)("mounts in containers", () => {
+  test("a named volume outlives its container, gets the image's content with owners and modes, and is in use while a container has it", async () => {
+    const w = await d.cli(["run", "--name", "writer", "-v", "keep:/data", "vbox:1", "sh", "-c", "stat -c '%u:%g %a' /data /data/sub/owned; echo kept > /data/new"]);
+    expect(w.stderr).toBe("");
+    expect(w.stdout).toBe("42:43 750\n1234:5678 640\n");
+    const id = (await d.cli(["inspect", "-f", "{{.Id}}", "writer"])).stdout.trim();
+    const inUse = await api("DELETE", "/volumes/keep");
+    expect(inUse.status).toBe(409);
+    expect(inUse.json.message).toBe(`remove keep: volume is in use - [${id}]`);
+    const [mount] = JSON.parse((await d.cli(["inspect", "-f", "{{json .Mounts}}", "writer"])).stdout);
+    expect(mount).toEqual({ Type: "volume", Name: "keep", Source: join(d.dir, "data/volumes/keep/_data"), Destination: "/data", Driver: "local", Mode: "", RW: true, Propagation: "" });
+    expect((await d.cli(["rm", "-v", "writer"])).code).toBe(0);
+    const r = await d.cli(["run", "--rm", "-v", "keep:/data:ro", "vbox:1", "sh", "-c", "cat /data/new /data/sub/owned; touch /data/x || echo refused"]);
+    expect(r.stdout).toBe("kept\nfrom the image\nrefused\n");
+    // nocopy: a new volume stays empty.
+    const n = await d.cli(["run", "--rm", "--mount", "type=volume,source=fresh,target=/data,volume-nocopy", "vbox:1", "ls", "-A", "/data"]);
+    expect(n.stdout).toBe("");
+    await d.cli(["volume", "rm", "keep", "fresh"]);
+  });
+
+  test("anonymous volumes go with --rm and rm -v, and stay otherwise", async () => {
+    const before = new Set((await d.cli(["volume", "ls", "-q"])).stdout.split("\n").filter(Boolean));
+    const fresh = async () => (await d.cli(["volume", "ls", "-q"])).stdout.split("\n").filter((n) => n && !before.has(n));
+    expect((await d.cli(["run", "--rm", "-v", "/scratch", "vbox:1", "touch", "/scratch/f", "/anon/f"])).code).toBe(0);
+    expect(await fresh()).toEqual([]);
+    await d.cli(["run", "--name", "anon-keep", "-v", "/scratch", "vbox:1", "true"]);
+    expect((await fresh()).length).toBe(2); // -v /scratch and the image's VOLUME /anon
+    await d.cli(["rm", "anon-keep"]);
+    expect((await fresh()).length).toBe(2);
+    await d.cli(["volume", "prune", "-f"]);
+    await d.cli(["run", "--name", "anon-go", "-v", "named-stays:/n", "vbox:1", "true"]);
+    await d.cli(["rm", "-v", "anon-go"]);
+    expect(await fresh()).toEqual(["named-stays"]);
+    await d.cli(["volume", "rm", "named-stays"]);
+  });
+
+  test("binds, --read-only with writable volumes, --volumes-from and a tmpfs that is empty at each start", async () => {
+    const host = join(d.dir, "bind-src");
+    const c = await d.cli(["run", "-d", "--name", "shared", "--read-only", "-v", `${host}:/b`, "--mount", "type=volume,target=/v", "--tmpfs", "/run:size=1m", "vbox:1", "sh", "-c", "echo b > /b/f; echo v > /v/f; ls /run; touch /run/t; touch /rootfile 2>/dev/null || echo ro-root; grep ' /run ' /proc/mounts"]);
+    expect(c.code).toBe(0);
+    await d.cli(["wait", "shared"]);
+    expect((await d.cli(["logs", "shared"])).stdout).toMatch(/^ro-root\ntmpfs \/run tmpfs rw,nosuid,nodev,noexec.*size=1024k/);
+    expect(readFileSync(join(host, "f"), "utf8")).toBe("b\n");
+    await d.cli(["start", "shared"]);
+    await d.cli(["wait", "shared"]);
+    // /run was listed empty again on the second start.
+    expect((await d.cli(["logs", "shared"])).stdout.split("\n").filter((l) => l === "t")).toEqual([]);
+    const r = await d.cli(["run", "--rm", "--volumes-from", "shared:ro", "vbox:1", "sh", "-c", "cat /b/f /v/f; touch /v/x 2>/dev/null || echo ro"]);
+    expect(r.stdout).toBe("b\nv\nro\n");
+    await d.cli(["rm", "-v", "shared"]);
+  });
+
+  test("bad mounts get Docker's messages and create nothing", async () => {
+    const before = (await d.cli(["volume", "ls", "-q"])).stdout;
+    const cases: [unknown, string][] = [
+      [{ Mounts: [{ Type: "bind", Source: "/no/such/dir", Target: "/x" }] }, 'invalid mount config for type "bind": bind source path does not exist: /no/such/dir'],
+      [{ Mounts: [{ Type: "bind", Source: "rel", Target: "/x" }] }, `invalid mount config for type "bind": invalid mount path: 'rel' mount path must be absolute`],
+      [{ Mounts: [{ Type: "volume", Target: "rel" }] }, `invalid mount config for type "volume": invalid mount path: 'rel' mount path must be absolute`],
+      [{ Mounts: [{ Type: "volume", Target: "/x", ReadOnly: true }] }, 'invalid mount config for type "volume": must not set ReadOnly mode when using anonymous volumes'],
+      [{ Mounts: [{ Type: "nfs", Target: "/x" }] }, 'invalid mount config for type "nfs": mount type unknown'],
+      [{ Binds: ["made-1:/x", "made-2:/x"] }, "Duplicate mount point: /x"],
+      [{ Binds: ["/tmp:/x:bogus"] }, "invalid mode: bogus"],
+      [{ Binds: ["/tmp:rel"] }, `invalid volume specification: '/tmp:rel': invalid mount config for type "bind": invalid mount path: 'rel' mount path must be absolute`],
+    ];
+    for (const [hc, message] of cases) {
+      const r = await api("POST", "/containers/create", { Image: "vbox:1", Cmd: ["true"], HostConfig: hc });
+      expect(r.json.message).toBe(message);
+      expect(r.status).toBe(400);
+    }
+    expect((await d.cli(["volume", "ls", "-q"])).stdout).toBe(before);
+    const cli = await d.cli(["run", "--rm", "--mount", "type=bind,source=/no/such/dir,target=/x", "vbox:1", "true"]);
+    expect(cli.stderr).toContain('invalid mount config for type "bind": bind source path does not exist: /no/such/dir');
+    expect(cli.code).toBe(125);
+  });
+
+  test("a mount destination that is a symlink out of the root lands inside it", async () => {
+    const tag = `${process.pid}-${Date.now()}`;
+    const abs = `/tmp/berth-escape-abs-${tag}`;
+    const rel = `/tmp/berth-escape-rel-${tag}`;
+    await image("evil", (r) => {
+      symlinkSync(abs, join(r, "abs"));
+      symlinkSync(`../../../..${rel}`, join(r, "rel"));
+      mkdirSync(join(r, "etc"));
+      symlinkSync("/", join(r, "etc/up"));
+    });
+    const host = join(d.dir, "evil-src");
+    mkdirSync(host);
+    writeFileSync(join(host, "hello"), "inside\n");
+    const r = await d.cli(["run", "--rm", "-v", `${host}:/abs`, "-v", `${host}:/rel`, "--tmpfs", "/etc/up/tmp/t", "evil:1", "sh", "-c", `cat ${abs}/hello ${rel}/hello; touch /abs/written; grep -c ' /tmp/t ' /proc/mounts`]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("inside\ninside\n1\n");
+    expect(existsSync(abs)).toBe(false);
+    expect(existsSync(rel)).toBe(false);
+    expect(existsSync(join(host, "written"))).toBe(true);
+    expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(tag);
+    rmSync(abs, { recursive: true, force: true });
+    rmSync(rel, { recursive: true, force: true });
+  });
+
+  test("events say when a volume is created, mounted, unmounted and destroyed", async () => {
+    const since = (Date.now() / 1000 - 1).toFixed(3);
+    await d.cli(["run", "--rm", "-v", "evented:/e", "vbox:1", "true"]);
+    await d.cli(["volume", "rm", "evented"]);
+    const until = (Date.now() / 1000 + 0.5).toFixed(3);
+    const ev = await d.cli(["events", "--since", since, "--until", until, "--filter", "volume=evented", "--format", "{{.Action}} {{.Actor.ID}}"]);
+    expect(ev.stdout).toBe("create evented\nmount evented\nunmount evented\ndestroy evented\n");
+  });
+});
+
+describe.if(ok)("durability", () => {
+  test("a named volume's data survives a daemon restart and a kill -9 of the daemon", async () => {
+    expect((await d.cli(["run", "--rm", "-v", "durable:/d", "vbox:1", "sh", "-c", "echo one > /d/f"])).code).toBe(0);
+    await d.cli(["run", "-d", "--name", "holder", "-v", "durable:/d", "vbox:1", "sleep", "1000"]);
+    d.kill();
+    await d.restart();
+    expect((await d.cli(["run", "--rm", "-v", "durable:/d", "vbox:1", "cat", "/d/f"])).stdout).toBe("one\n");
+    expect((await api("DELETE", "/volumes/durable")).status).toBe(409);
+    await d.cli(["rm", "-f", "holder"]);
+    const df = (await api("GET", "/system/df")).json.Volumes.find((v: any) => v.Name === "durable");
+    expect(df.UsageData).toEqual({ Size: 4, RefCount: 0 });
+    expect((await d.cli(["system", "df"])).stdout).toMatch(/\nLocal Volumes +\d+ +0 +\d+B +/);
+    expect((await d.cli(["volume", "rm", "durable"])).code).toBe(0);
+  });
+});
