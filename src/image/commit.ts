@@ -5,7 +5,6 @@ import type { Digest } from "../store/digest.ts";
 import { rfc3339Nano, type ContainerConfig, type ImageConfig } from "./config.ts";
 import { createLayeredImage, importTagName } from "./import.ts";
 import { withWriteSession } from "./session.ts";
-import type { LayerRecord } from "../store/image-records.ts";
 
 export interface CommitOptions {
   repo?: string;
@@ -22,15 +21,7 @@ export interface CommitOptions {
 export async function commitImage(store: Store, parentId: Digest, diff: ReadableStream<Uint8Array>, o: CommitOptions): Promise<Digest> {
   const tag = importTagName(o.repo, o.tag);
   const parentConfig = await store.blobs.readJson<ImageConfig>(parentId);
-  const layers: LayerRecord[] = store.images.layersOf(parentId).map((l, i, all) => {
-    const blob = store.images.blobsOfLayer(l.diff_id)[0];
-    return {
-      chainId: l.chain_id,
-      diffId: l.diff_id,
-      parentChainId: i ? all[i - 1]!.chain_id : null,
-      ...(blob ? { blob: { digest: blob.digest, mediaType: blob.media_type, size: blob.size } } : {}),
-    };
-  });
+  const layers = store.images.layerRecordsOf(parentId);
   const created = rfc3339Nano();
   const base: ImageConfig = {
     ...parentConfig,

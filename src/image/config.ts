@@ -1,7 +1,8 @@
 // The image configuration (OCI image config / Docker image JSON), chain IDs
 // and history.
 import { InvalidDataError } from "../errors.ts";
-import { checkDigest, sha256Of, type Digest } from "../store/digest.ts";
+import { checkDigest, type Digest } from "../store/digest.ts";
+import { chainIdOf } from "../store/snapshots.ts";
 
 export interface ContainerConfig {
   Hostname?: string;
@@ -83,7 +84,7 @@ export function parseImageConfig(bytes: Uint8Array): ImageConfig {
 /** chainID(L0) = diffID(L0); chainID(Ln) = sha256(chainID(Ln-1) + " " + diffID(Ln)). */
 export function chainIds(diffIds: readonly Digest[]): Digest[] {
   const out: Digest[] = [];
-  for (const d of diffIds) out.push(out.length === 0 ? d : sha256Of(`${out[out.length - 1]} ${d}`));
+  for (const d of diffIds) out.push(chainIdOf(out[out.length - 1] ?? null, d));
   return out;
 }
 

@@ -3,9 +3,10 @@
 import type { Store } from "../store/index.ts";
 import type { Digest } from "../store/digest.ts";
 import { helloWorldProgram, helloWorldImageConfig, HELLO_WORLD_CREATED, type HelloWorldArch } from "./hello-world/program.ts";
-import { createLayeredImage } from "./import.ts";
+import { streamedLayer } from "./model.ts";
 import { hostPlatform } from "./platform.ts";
 import { withWriteSession } from "./session.ts";
+import { storeImage } from "./write/write-image.ts";
 import { newTarHeaderEncoder } from "./archive/tar-out.ts";
 
 export const HELLO_WORLD_TAG = "docker.io/library/hello-world:latest";
@@ -29,9 +30,8 @@ export async function seedHelloWorld(store: Store, arch?: HelloWorldArch): Promi
   if (!a) return undefined; // no program for this architecture
   const base = helloWorldImageConfig(a);
   const layer = helloWorldLayer(a);
-  return withWriteSession(store, (s) =>
-    createLayeredImage(s, (async function* () { yield layer; })(), base, HELLO_WORLD_TAG),
-  );
+  const image = { config: base, layers: [streamedLayer((async function* () { yield layer; })())] };
+  return withWriteSession(store, (s) => storeImage(s, image, [{ name: HELLO_WORLD_TAG, kind: "tag" }]));
 }
 
 /** Seeds a store once in its life: an image the user removed is not seeded again. */

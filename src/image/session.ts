@@ -1,10 +1,8 @@
-// One image-writing operation (load, import, seed, later pull/commit): it
+// One image-writing operation (pull, load, import, commit, seed, build): it
 // remembers the blobs and snapshots it created and holds leases on them, so
 // that on failure everything it left behind that nothing references is
 // removed, and on success the garbage collector cannot race it.
-import { InvalidDataError } from "../errors.ts";
 import type { Store } from "../store/index.ts";
-import { blobDiffId } from "./diff-id.ts";
 import type { ByteSource, IngestOptions, IngestResult, BlobWriter } from "../store/blobs.ts";
 import type { ImageRecord } from "../store/image-records.ts";
 import type { Digest } from "../store/digest.ts";
@@ -41,28 +39,14 @@ export class WriteSession {
     this.releases.push(this.store.leaseBlob(digest));
   }
 
-  /** Ensures the snapshot of one layer, applied from a stored blob when missing. */
-  async prepareLayer(layer: { chainId: Digest; diffId: Digest; parentChainId: Digest | null }, blob: Digest | undefined): Promise<void> {
-    this.releases.push(this.store.snapshots.lease(layer.chainId));
-    if (!blob) {
-      if (this.store.snapshots.isReady(layer.chainId)) return;
-      throw new Error(`internal error: no blob for layer ${layer.diffId}`);
-    }
-    if (this.store.snapshots.isReady(layer.chainId)) {
-      // The snapshot is there; the blob must still prove it holds this layer.
-      if (this.store.images.blobsOfLayer(layer.diffId).some((b) => b.digest === blob)) return;
-      const actual = await blobDiffId(this.store, blob);
-      if (actual !== layer.diffId) {
-        throw new InvalidDataError(`layer content does not match the image config: expected diff ID ${layer.diffId}, got ${actual}`);
-      }
-      return;
-    }
-    await this.store.snapshots.prepare(layer, () => this.store.blobs.open(blob));
+  leaseSnapshot(chainId: Digest): void {
+    this.releases.push(this.store.snapshots.lease(chainId));
   }
 
-  async prepareFromContent(parentChainId: Digest | null, source: LayerSource, knownDigest?: Digest) {
-    const r = await this.store.snapshots.prepareFromContent(parentChainId, source, knownDigest);
-    this.releases.push(this.store.snapshots.lease(r.chainId));
+  /** Makes a layer's snapshot ready (see SnapshotStore.prepare), leased until the session ends. */
+  async prepare(parentChainId: Digest | null, source: () => LayerSource | Promise<LayerSource>, opts?: { expectedDiffId?: Digest; knownDigest?: Digest }) {
+    const r = await this.store.snapshots.prepare(parentChainId, source, opts);
+    this.leaseSnapshot(r.chainId);
     return r;
   }
 
@@ -76,12 +60,7 @@ export class WriteSession {
    */
   async end(): Promise<void> {
     for (const r of this.releases.splice(0)) r();
-    await this.store.snapshots.removeUnused();
-    this.store.images.pruneLayerBlobs();
-    const keep = this.store.images.referencedBlobs();
-    for (const d of this.createdBlobs) {
-      if (!keep.has(d) && !this.store.isBlobLeased(d)) await this.store.blobs.delete(d);
-    }
+    await this.store.removeUnreferenced(this.createdBlobs);
     this.createdBlobs.clear();
   }
 }

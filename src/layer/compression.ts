@@ -66,6 +66,12 @@ export function decompress(source: AsyncIterable<Uint8Array>, kind: Compression,
   return zstdCodecDecompress(source);
 }
 
+/** The tar inside a layer blob of any accepted compression (sniffed from its first bytes). */
+export async function* uncompressed(source: ByteSource, opts: { zstd?: ZstdDecoder } = {}): AsyncGenerator<Uint8Array> {
+  const { head, stream } = await peek(source, 6);
+  yield* decompress(stream, detectCompression(head), opts);
+}
+
 export interface CompressOptions {
   /** gzip 1–9 (default 6), zstd 1–19 (default 3). */
   level?: number;

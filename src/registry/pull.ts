@@ -1,22 +1,25 @@
 // `docker pull` into the local store: resolve the reference (mirrors first),
-// pick the platform from an index, fetch the config, then fetch the layers
-// a few at a time, each one streamed once: the bytes go into the blob ingest
-// and into the layer applier together (no second read, no temp copy). The
-// image is recorded in one transaction at the end; on failure or abort the
-// write session removes every blob and snapshot the pull created.
+// pick the platform from an index, fetch the config, then hand the image
+// (its layers read from the registry) to the store's one write path
+// (image/write), which streams each layer once into the blob ingest and the
+// layer applier together. The image is recorded in one transaction at the
+// end; on failure or abort the write session removes every blob and snapshot
+// the pull created.
 import { InvalidDataError } from "../errors.ts";
 import type { Store } from "../store/index.ts";
 import type { Digest } from "../store/digest.ts";
-import type { ImageRecord, LayerRecord } from "../store/image-records.ts";
+import type { ImageRecord } from "../store/image-records.ts";
+import { uncompressed } from "../layer/compression.ts";
+import { checkLayerCount, type Image, type Layer } from "../image/model.ts";
+import { writeImage, type LayerEvent } from "../image/write/write-image.ts";
 import { withWriteSession, type WriteSession } from "../image/session.ts";
 import { parseManifest, type Descriptor, type ImageManifest } from "../image/manifest.ts";
-import { chainIds, parseImageConfig } from "../image/config.ts";
+import { parseImageConfig } from "../image/config.ts";
 import { formatPlatform, hostPlatform, parsePlatform, platformMatches, type Platform } from "../image/platform.ts";
 import { familiarString, formatReference, normalizeReference, repositoryName, type Reference } from "../image/reference.ts";
 import type { RegistryClient } from "./client/index.ts";
 import type { RemoteRepository } from "./client/repository.ts";
-import { forEachLimited, Limiter, shortId, throttled, type RegistryProgressSink } from "./progress.ts";
-import { GrowingFile } from "./growing-file.ts";
+import { shortId, throttled, type RegistryProgressSink } from "./progress.ts";
 
 export interface PullOptions {
   /** "linux/arm64" or a Platform; default: the host's. */
@@ -39,8 +42,6 @@ export interface PullResult {
 }
 
 const MAX_CONFIG_SIZE = 8 << 20;
-/** Layers unpacking at once in one pull (each on its own worker thread in the daemon). */
-const APPLY_LIMIT = 6;
 
 function selectPlatform(entries: Descriptor[], want: Platform): Descriptor {
   const match = entries.find((e) => platformMatches(want, e.platform) && e.mediaType !== "application/vnd.oci.image.index.v1+json");
@@ -111,6 +112,21 @@ export async function pullImage(store: Store, client: RegistryClient, name: stri
   }
 }
 
+/** A registry as an image source: the manifest's layers, read from the repository as the store's write path asks. */
+function remoteLayer(repo: RemoteRepository, l: Descriptor, progress: RegistryProgressSink | undefined): Layer {
+  const compressed = (opts?: { signal?: AbortSignal }) =>
+    repo.blob(l, { signal: opts?.signal, onProgress: throttled(progress, shortId(l.digest), "Downloading") });
+  return {
+    digest: l.digest,
+    mediaType: l.mediaType,
+    size: l.size,
+    // The reader checks the digest before it hands over the last chunk.
+    verifiedAsRead: true,
+    compressed,
+    uncompressed: (opts) => uncompressed(compressed(), opts),
+  };
+}
+
 async function fetchImage(
   session: WriteSession,
   repo: RemoteRepository,
@@ -132,138 +148,36 @@ async function fetchImage(
   if (store.blobs.has(cfgDesc.digest)) session.leaseBlob(cfgDesc.digest);
   else await session.ingest(repo.blob(cfgDesc, { signal }), { expected: cfgDesc.digest, size: cfgDesc.size, maxSize: MAX_CONFIG_SIZE });
   const config = parseImageConfig(await store.blobs.readBytes(cfgDesc.digest, MAX_CONFIG_SIZE));
-  checkPlatform(check, { os: config.os, architecture: config.architecture, variant: typeof config.variant === "string" ? config.variant : undefined });
-  const diffIds = config.rootfs.diff_ids;
-  if (diffIds.length !== manifest.layers.length) {
-    throw new InvalidDataError(`invalid image ${cfgDesc.digest}: the manifest lists ${manifest.layers.length} layers but the config has ${diffIds.length} diff IDs`);
-  }
-  const chains = chainIds(diffIds);
-  const layers: LayerRecord[] = [];
+  const variant = typeof config.variant === "string" ? config.variant : undefined;
+  checkPlatform(check, { os: config.os, architecture: config.architecture, variant });
+  checkLayerCount(cfgDesc.digest, config, manifest.layers.length);
 
   for (const l of manifest.layers) progress?.({ id: shortId(l.digest), status: "Pulling fs layer" });
   manifest.layers.forEach((l, i) => i >= concurrency && progress?.({ id: shortId(l.digest), status: "Waiting" }));
-  const abort = new AbortController();
-  signal.addEventListener("abort", () => abort.abort(signal.reason), { once: true });
-  // Downloads hold the `concurrency` slots; unpacking follows each download through its file and
-  // may outlast it, up to APPLY_LIMIT layers at once.
-  const unpacking = new Limiter(APPLY_LIMIT);
-  const applies: Promise<void>[] = [];
-  const files: GrowingFile[] = [];
-  let rootCause: unknown;
-  const fail = (e: unknown) => {
-    rootCause ??= e;
-    abort.abort(e);
-    for (const f of files) f.fail(e);
-  };
-  try {
-    await forEachLimited(manifest.layers, concurrency, async (l, i) => {
-      const layer = { chainId: chains[i]!, diffId: diffIds[i]!, parentChainId: i === 0 ? null : chains[i - 1]! };
-      const blob = { digest: l.digest, mediaType: l.mediaType, size: l.size };
-      const id = shortId(l.digest);
-      layers[i] = { ...layer, blob };
-      if (store.snapshots.isReady(layer.chainId)) {
-        if (store.blobs.has(l.digest)) session.leaseBlob(l.digest);
-        else delete layers[i]!.blob;
-        await session.prepareLayer(layer, undefined);
-        progress?.({ id, status: "Already exists" });
-        return;
-      }
-      if (store.blobs.has(l.digest)) {
-        session.leaseBlob(l.digest);
-        progress?.({ id, status: "Extracting", progressDetail: { current: 0, total: l.size } });
-        await session.prepareLayer(layer, l.digest);
-        progress?.({ id, status: "Pull complete" });
-        return;
-      }
-      await unpacking.acquire();
-      let applied: Promise<void>;
-      try {
-        ({ applied } = await downloadLayer(session, repo, l, layer, id, progress, abort.signal, files, fail));
-      } catch (e) {
-        unpacking.release();
-        throw e;
-      }
-      applies.push(applied.then(() => progress?.({ id, status: "Pull complete" })).finally(() => unpacking.release()));
-    }, abort);
-    await Promise.all(applies);
-  } catch (e) {
-    fail(e);
-    // Nothing may still be writing when the session removes what this pull made.
-    await Promise.allSettled(applies);
-    throw rootCause;
-  }
-
   const platform = desc?.platform;
-  return {
-    id: cfgDesc.digest,
-    configSize: cfgDesc.size,
-    created: typeof config.created === "string" ? config.created : "",
-    os: config.os,
-    architecture: config.architecture,
-    variant: typeof config.variant === "string" ? config.variant : undefined,
-    layers,
-    manifests: [{
+  const image: Image = {
+    config,
+    configBlob: { digest: cfgDesc.digest, size: cfgDesc.size },
+    layers: manifest.layers.map((l) => remoteLayer(repo, l, progress)),
+    manifest: {
       digest: manifestDigest,
       mediaType: desc?.mediaType ?? manifest.mediaType ?? topMediaType,
       size: manifestBytes.byteLength,
       os: platform?.os ?? config.os,
       architecture: platform?.architecture ?? config.architecture,
-      variant: platform?.variant ?? (typeof config.variant === "string" ? config.variant : undefined),
-    }],
+      variant: platform?.variant ?? variant,
+    },
   };
-}
-
-/**
- * Downloads one layer into the blob store while the applier follows the
- * file; resolves when the download is verified, with a promise for the
- * unpacking (an unpacking failure also goes to `fail` at once, to stop the
- * other downloads).
- */
-async function downloadLayer(
-  session: WriteSession,
-  repo: RemoteRepository,
-  l: Descriptor,
-  layer: { chainId: Digest; diffId: Digest; parentChainId: Digest | null },
-  id: string,
-  progress: RegistryProgressSink | undefined,
-  signal: AbortSignal,
-  files: GrowingFile[],
-  fail: (e: unknown) => void,
-): Promise<{ applied: Promise<void> }> {
-  // readBlob checks the digest before its last chunk is handed over, so before the commit below.
-  const writer = await session.writer({ expected: l.digest, size: l.size, checkedByCaller: true });
-  let file: GrowingFile;
-  try {
-    file = await GrowingFile.open(writer.tempPath);
-  } catch (e) {
-    await writer.abort();
-    throw e;
-  }
-  files.push(file);
-  // The download checks the digest (the unpacking fails with it if it does not match), so the applier need not.
-  const applied = session.prepareFromContent(layer.parentChainId, file.read(), l.digest).then((r) => {
-    if (r.diffId !== layer.diffId || r.chainId !== layer.chainId) {
-      throw new InvalidDataError(`layer content does not match the image config: expected diff ID ${layer.diffId}, got ${r.diffId}`);
-    }
-  });
-  applied.catch(fail).finally(() => file.dispose());
-  try {
-    // The source ends normally only after its digest check passed.
-    for await (const chunk of repo.blob(l, { signal, onProgress: throttled(progress, id, "Downloading") })) {
-      await writer.write(chunk);
-      file.grew(chunk.byteLength);
-    }
-    progress?.({ id, status: "Verifying Checksum" });
-    await writer.commit();
-  } catch (e) {
-    file.fail(e);
-    await writer.abort();
-    await applied.catch(() => {});
-    throw e;
-  }
-  file.finish();
-  progress?.({ id, status: "Download complete" });
-  progress?.({ id, status: "Extracting", progressDetail: { current: l.size, total: l.size } });
-  // Wrapped: an async function returning the promise itself would wait for it.
-  return { applied };
+  const onLayer = (_i: number, event: LayerEvent, layer: Layer) => {
+    const id = shortId(layer.digest!);
+    const size = layer.size!;
+    if (event === "exists") progress?.({ id, status: "Already exists" });
+    else if (event === "extracting") progress?.({ id, status: "Extracting", progressDetail: { current: 0, total: size } });
+    else if (event === "verifying") progress?.({ id, status: "Verifying Checksum" });
+    else if (event === "stored") {
+      progress?.({ id, status: "Download complete" });
+      progress?.({ id, status: "Extracting", progressDetail: { current: size, total: size } });
+    } else progress?.({ id, status: "Pull complete" });
+  };
+  return writeImage(session, image, { concurrency, onLayer, signal });
 }

@@ -6,10 +6,11 @@
 import { NotFoundError, SystemError } from "../errors.ts";
 import type { Store } from "../store/index.ts";
 import type { Digest } from "../store/digest.ts";
-import { MediaType } from "../image/media-types.ts";
+import { manifestFor } from "../image/stored.ts";
 import { familiarRepository, formatReference, normalizeReference, parseReference, type Reference } from "../image/reference.ts";
 import type { RegistryClient } from "./client/index.ts";
-import { forEachLimited, shortId, throttled, type RegistryProgressSink } from "./progress.ts";
+import { forEachLimited } from "../image/write/limits.ts";
+import { shortId, throttled, type RegistryProgressSink } from "./progress.ts";
 
 export interface PushOptions {
   onProgress?: RegistryProgressSink;
@@ -28,37 +29,6 @@ export interface PushResult {
   mediaType: string;
   /** Docker's last line: "latest: digest: sha256:… size: 528". */
   status: string;
-}
-
-interface Blob_ {
-  digest: Digest;
-  size: number;
-  mediaType: string;
-}
-
-const sha256 = (b: Uint8Array) => `sha256:${new Bun.CryptoHasher("sha256").update(b).digest("hex")}` as Digest;
-
-/** The manifest to push: the stored one if all its blobs are here, else a new one over the stored blobs. */
-async function manifestFor(store: Store, id: Digest): Promise<{ bytes: Uint8Array; mediaType: string; layers: Blob_[]; config: Blob_ }> {
-  for (const m of store.images.manifestsOf(id)) {
-    if (!store.blobs.has(m.digest)) continue;
-    const bytes = await store.blobs.readBytes(m.digest);
-    const doc = JSON.parse(new TextDecoder().decode(bytes)) as { config?: Blob_; layers?: Blob_[] };
-    if (doc.config?.digest !== id) continue;
-    const layers = doc.layers ?? [];
-    if (layers.every((l) => store.blobs.has(l.digest))) return { bytes, mediaType: m.media_type, layers, config: doc.config };
-  }
-  const image = store.images.get(id)!;
-  const layers: Blob_[] = store.images.layersOf(id).map((l) => {
-    const b = store.images.blobsOfLayer(l.diff_id).find((x) => store.blobs.has(x.digest));
-    if (!b) throw new SystemError(`layer ${l.diff_id} of image ${id} has no stored blob; cannot push it`);
-    return { digest: b.digest, size: b.size, mediaType: b.media_type };
-  });
-  const docker = layers.every((l) => l.mediaType.startsWith("application/vnd.docker."));
-  const config = { mediaType: docker ? MediaType.DockerConfig : MediaType.OciConfig, digest: id, size: image.config_size };
-  const mediaType = docker ? MediaType.DockerManifest : MediaType.OciManifest;
-  const doc = { schemaVersion: 2, mediaType, config, layers };
-  return { bytes: new TextEncoder().encode(JSON.stringify(doc)), mediaType, layers, config };
 }
 
 /** Other repositories on the same registry that tag this image (their blobs can be mounted). */
@@ -86,7 +56,7 @@ export async function pushImage(store: Store, client: RegistryClient, name: stri
 
   const releases = [store.leaseBlob(id)];
   try {
-    const m = await manifestFor(store, id);
+    const m = await manifestFor(store, id, "push");
     for (const l of m.layers) releases.push(store.leaseBlob(l.digest));
     const repo = client.repository(ref, "push");
     const mountFrom = mountSources(store, id, ref);
@@ -108,7 +78,7 @@ export async function pushImage(store: Store, client: RegistryClient, name: stri
       }, abort);
       await repo.uploadBlob(m.config, Bun.file(store.blobs.path(id)), { signal: abort.signal });
       const digest = await repo.putManifest(ref.digest ?? ref.tag ?? "latest", m.bytes, m.mediaType, { signal: abort.signal });
-      if (digest !== sha256(m.bytes)) throw new SystemError("internal error: manifest digest changed");
+      if (digest !== m.digest) throw new SystemError("internal error: manifest digest changed");
       const status = `${ref.tag ?? "latest"}: digest: ${digest} size: ${m.bytes.byteLength}`;
       progress?.({ status });
       progress?.({ status: "", aux: { Tag: ref.tag ?? "latest", Digest: digest, Size: m.bytes.byteLength } });

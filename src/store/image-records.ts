@@ -44,6 +44,29 @@ export interface ImageRow {
   added_at: number;
 }
 
+/** A layer of an image as its row and its snapshot's say. */
+export interface LayerRow {
+  chain_id: Digest;
+  diff_id: Digest;
+  size: number;
+}
+
+/** A stored blob that holds a layer (compressed or not). */
+export interface LayerBlobRow {
+  digest: Digest;
+  media_type: string;
+  size: number;
+}
+
+export interface ManifestRow {
+  digest: Digest;
+  media_type: string;
+  size: number;
+  os: string;
+  architecture: string;
+  variant: string;
+}
+
 export interface RefRow {
   name: string;
   kind: "tag" | "digest";
@@ -132,22 +155,41 @@ export class ImageRecords {
       .map((r) => r.id);
   }
 
-  layersOf(imageId: string): { chain_id: Digest; diff_id: Digest; size: number }[] {
+  layersOf(imageId: string): LayerRow[] {
     return this.db
-      .query<{ chain_id: Digest; diff_id: Digest; size: number }, [string]>(
+      .query<LayerRow, [string]>(
         "SELECT l.chain_id, l.diff_id, l.size FROM image_layers il JOIN layers l ON l.chain_id = il.chain_id WHERE il.image_id = ? ORDER BY il.idx",
       )
       .all(imageId);
   }
 
-  blobsOfLayer(diffId: string): { digest: Digest; media_type: string; size: number }[] {
+  /**
+   * An image's layers as records, each with the first of its blobs that
+   * `hasBlob` accepts (default: the first recorded).
+   */
+  layerRecordsOf(imageId: string, hasBlob: (digest: Digest) => boolean = () => true): LayerRecord[] {
+    let parentChainId: Digest | null = null;
+    return this.layersOf(imageId).map((l) => {
+      const b = this.blobsOfLayer(l.diff_id).find((x) => hasBlob(x.digest));
+      const record: LayerRecord = {
+        chainId: l.chain_id,
+        diffId: l.diff_id,
+        parentChainId,
+        ...(b ? { blob: { digest: b.digest, mediaType: b.media_type, size: b.size } } : {}),
+      };
+      parentChainId = l.chain_id;
+      return record;
+    });
+  }
+
+  blobsOfLayer(diffId: string): LayerBlobRow[] {
     return this.db
-      .query<{ digest: Digest; media_type: string; size: number }, [string]>("SELECT digest, media_type, size FROM layer_blobs WHERE diff_id = ? ORDER BY rowid")
+      .query<LayerBlobRow, [string]>("SELECT digest, media_type, size FROM layer_blobs WHERE diff_id = ? ORDER BY rowid")
       .all(diffId);
   }
 
-  manifestsOf(imageId: string): { digest: Digest; media_type: string; size: number; os: string; architecture: string; variant: string }[] {
-    return this.db.query<any, [string]>("SELECT * FROM manifests WHERE image_id = ? ORDER BY rowid").all(imageId);
+  manifestsOf(imageId: string): ManifestRow[] {
+    return this.db.query<ManifestRow, [string]>("SELECT digest, media_type, size, os, architecture, variant FROM manifests WHERE image_id = ? ORDER BY rowid").all(imageId);
   }
 
   /** Images whose parent is `id` (local build/commit children). */

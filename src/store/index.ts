@@ -53,15 +53,23 @@ export class Store {
     return this.blobLeases.has(digest);
   }
 
-  /** Removes snapshots and blobs nothing references; returns the removed blob digests. */
+  /** Removes snapshots and blobs nothing references; returns what it removed. */
   async gc(): Promise<{ blobs: string[]; snapshots: string[] }> {
+    const all = readdirSync(this.blobs.dir).filter((name) => /^[0-9a-f]{64}$/.test(name)).map(hexToDigest);
+    return this.removeUnreferenced(all);
+  }
+
+  /**
+   * The one cleanup: snapshots no image uses (and no operation leases), then
+   * those of `candidates` (blob digests) that no row references or lease holds.
+   */
+  async removeUnreferenced(candidates: Iterable<string>): Promise<{ blobs: string[]; snapshots: string[] }> {
     const snapshots = await this.snapshots.removeUnused();
     this.images.pruneLayerBlobs();
     const keep = this.images.referencedBlobs();
     const removed: string[] = [];
-    for (const name of readdirSync(this.blobs.dir)) {
-      const d = /^[0-9a-f]{64}$/.test(name) ? hexToDigest(name) : undefined;
-      if (!d || !isDigest(d) || keep.has(d) || this.blobLeases.has(d)) continue;
+    for (const d of candidates) {
+      if (!isDigest(d) || keep.has(d) || this.blobLeases.has(d)) continue;
       await this.blobs.delete(d);
       removed.push(d);
     }

@@ -22,6 +22,26 @@ export interface SnapshotInfo {
 
 export type LayerSource = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
 
+export interface PreparedSnapshot {
+  chainId: Digest;
+  diffId: Digest;
+  size: number;
+  /** The blob's digest as the applier saw it (absent when the snapshot was already there). */
+  digest?: Digest;
+  /** False when the snapshot was already there. */
+  created: boolean;
+}
+
+/** chainID(L0) = diffID(L0); chainID(Ln) = sha256(chainID(Ln-1) + " " + diffID(Ln)). */
+export function chainIdOf(parentChainId: Digest | null, diffId: Digest): Digest {
+  return parentChainId ? sha256Of(`${parentChainId} ${diffId}`) : diffId;
+}
+
+/** The one wording of a layer whose content is not the layer its image config names. */
+export function diffIdMismatch(expected: Digest, actual: string): InvalidDataError {
+  return new InvalidDataError(`layer content does not match the image config: expected diff ID ${expected}, got ${actual}`);
+}
+
 /** Extracts a layer (any compression) into a directory; src/layer/apply.ts by default. */
 export type LayerApplier = (
   source: LayerSource,
@@ -80,68 +100,70 @@ export class SnapshotStore {
   }
 
   /**
-   * Makes the snapshot for `chainId` ready, applying `source()` (a layer blob,
-   * any compression) when it is not there yet. The applied content's diffID
-   * must equal `diffId`. Returns whether it was created now.
+   * Makes the snapshot of a layer on top of `parentChainId` ready from its
+   * bytes (a layer blob, any compression). With `expectedDiffId` the chain ID
+   * is known first: an existing snapshot is kept without reading the source,
+   * and content with another diffID is refused before it is installed.
+   * Without it (import, commit), the chain ID follows from the content.
+   * The caller must lease the result.
    */
   async prepare(
-    layer: { chainId: Digest; diffId: Digest; parentChainId: Digest | null },
+    parentChainId: Digest | null,
     source: () => LayerSource | Promise<LayerSource>,
-  ): Promise<{ created: boolean; size: number }> {
-    return this.withLock(layer.chainId, async () => {
-      const existing = this.get(layer.chainId);
-      if (existing?.state === "ready" && existsSync(this.diffPath(layer.chainId))) return { created: false, size: existing.size };
-      this.db
-        .query("INSERT INTO layers (chain_id, diff_id, parent_chain_id, size, state) VALUES (?, ?, ?, 0, 'pending') ON CONFLICT (chain_id) DO UPDATE SET state = 'pending'")
-        .run(layer.chainId, layer.diffId, layer.parentChainId);
-      let tmp: string | undefined;
-      try {
-        tmp = await this.makeTemp();
-        const result = await this.apply(await source(), join(tmp, "diff"), { whiteoutMode: "overlay" });
-        if (result.diffID !== layer.diffId) {
-          throw new InvalidDataError(`layer content does not match the image config: expected diff ID ${layer.diffId}, got ${result.diffID}`);
-        }
-        await this.install(tmp, layer.chainId);
-        this.db.query("UPDATE layers SET state = 'ready', size = ? WHERE chain_id = ?").run(result.size, layer.chainId);
-        return { created: true, size: result.size };
-      } catch (e) {
-        if (tmp) await rm(tmp, { recursive: true, force: true }).catch(() => {});
-        if (!this.isReferenced(layer.chainId)) {
-          this.db.query("DELETE FROM layers WHERE chain_id = ? AND state = 'pending'").run(layer.chainId);
-        }
-        throw e;
-      }
-    });
+    opts: {
+      expectedDiffId?: Digest;
+      /** The blob's digest, when the caller verifies the bytes (see ApplyOptions.knownDigest). */
+      knownDigest?: Digest;
+    } = {},
+  ): Promise<PreparedSnapshot> {
+    const expected = opts.expectedDiffId;
+    if (expected) {
+      return this.withLock(chainIdOf(parentChainId, expected), async () => {
+        const existing = this.readySnapshot(chainIdOf(parentChainId, expected));
+        if (existing) return { ...existing, digest: opts.knownDigest };
+        return this.applyAndInstall(parentChainId, await source(), opts);
+      });
+    }
+    return this.applyAndInstall(parentChainId, await source(), opts);
   }
 
-  /**
-   * Applies a layer whose diffID is not known beforehand (import, commit):
-   * the chain ID follows from the content. The caller must lease the result.
-   */
-  async prepareFromContent(
+  private readySnapshot(chainId: Digest): PreparedSnapshot | undefined {
+    const existing = this.get(chainId);
+    if (existing?.state !== "ready" || !existsSync(this.diffPath(chainId))) return undefined;
+    return { chainId, diffId: existing.diffId, size: existing.size, created: false };
+  }
+
+  private async applyAndInstall(
     parentChainId: Digest | null,
     source: LayerSource,
-    /** The blob's digest, when the caller verifies the bytes (see ApplyOptions.knownDigest). */
-    knownDigest?: Digest,
-  ): Promise<{ chainId: Digest; diffId: Digest; size: number; digest: Digest; created: boolean }> {
+    opts: { expectedDiffId?: Digest; knownDigest?: Digest },
+  ): Promise<PreparedSnapshot> {
     const tmp = await this.makeTemp();
     try {
-      const result = await this.apply(source, join(tmp, "diff"), { whiteoutMode: "overlay", ...(knownDigest ? { knownDigest } : {}) });
+      const result = await this.apply(source, join(tmp, "diff"), { whiteoutMode: "overlay", ...(opts.knownDigest ? { knownDigest: opts.knownDigest } : {}) });
       const diffId = checkDigest(result.diffID, "diff ID");
-      const chainId = parentChainId ? sha256Of(`${parentChainId} ${diffId}`) : diffId;
-      return await this.withLock(chainId, async () => {
-        const existing = this.get(chainId);
-        if (existing?.state === "ready" && existsSync(this.diffPath(chainId))) {
+      if (opts.expectedDiffId && diffId !== opts.expectedDiffId) throw diffIdMismatch(opts.expectedDiffId, diffId);
+      const chainId = chainIdOf(parentChainId, diffId);
+      const install = async () => {
+        const existing = this.readySnapshot(chainId);
+        if (existing) {
           await rm(tmp, { recursive: true, force: true });
-          return { chainId, diffId, size: existing.size, digest: result.digest as Digest, created: false };
+          return { ...existing, digest: result.digest as Digest };
         }
         this.db
           .query("INSERT INTO layers (chain_id, diff_id, parent_chain_id, size, state) VALUES (?, ?, ?, ?, 'pending') ON CONFLICT (chain_id) DO UPDATE SET state = 'pending'")
           .run(chainId, diffId, parentChainId, result.size);
-        await this.install(tmp, chainId);
+        try {
+          await this.install(tmp, chainId);
+        } catch (e) {
+          if (!this.isReferenced(chainId)) this.db.query("DELETE FROM layers WHERE chain_id = ? AND state = 'pending'").run(chainId);
+          throw e;
+        }
         this.db.query("UPDATE layers SET state = 'ready', size = ? WHERE chain_id = ?").run(result.size, chainId);
         return { chainId, diffId, size: result.size, digest: result.digest as Digest, created: true };
-      });
+      };
+      // With an expected diffID the caller already holds this chain's lock.
+      return opts.expectedDiffId ? await install() : await this.withLock(chainId, install);
     } catch (e) {
       await rm(tmp, { recursive: true, force: true }).catch(() => {});
       throw e;

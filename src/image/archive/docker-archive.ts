@@ -3,7 +3,7 @@
 import { InvalidDataError } from "../../errors.ts";
 import type { Store } from "../../store/index.ts";
 import { formatReference, normalizeReference } from "../reference.ts";
-import { plannedLayerFromBlob, type PlannedImage } from "../materialize.ts";
+import type { PlannedImage } from "./plan.ts";
 import { archiveBlob, type ArchiveContents } from "./read-archive.ts";
 import { planOciLayout } from "./oci-layout.ts";
 import type { WriteSession } from "../session.ts";
@@ -61,7 +61,7 @@ export async function planDockerArchive(store: Store, session: WriteSession, c: 
     for (const l of e.Layers) {
       const b = archiveBlob(c, l);
       if (!b) throw new InvalidDataError(`invalid archive: missing layer file ${JSON.stringify(l)} (manifest.json entry ${i})`);
-      layers.push(await plannedLayerFromBlob(store, b));
+      layers.push(b);
     }
     plans.push({ config, layers, tags });
   }

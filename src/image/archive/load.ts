@@ -7,7 +7,8 @@ import type { ProgressSink } from "../../shared/json-message.ts";
 import type { Store } from "../../store/index.ts";
 import type { Digest } from "../../store/digest.ts";
 import { familiarize } from "../reference.ts";
-import { materialize, type PlannedImage } from "../materialize.ts";
+import { imageOfPlan, type PlannedImage } from "./plan.ts";
+import { writeImage } from "../write/write-image.ts";
 import type { Platform } from "../platform.ts";
 import { withWriteSession } from "../session.ts";
 import { readArchive } from "./read-archive.ts";
@@ -40,10 +41,12 @@ export async function loadArchive(
 
     const records = [];
     for (const plan of plans) {
+      const n = plan.layers.length;
       records.push(
-        await materialize(session, plan, (i, n, layer) =>
-          opts.progress?.({ status: "Loading layer", id: layer.digest.slice(7, 19), progressDetail: { current: i + 1, total: n } }),
-        ),
+        await writeImage(session, await imageOfPlan(store, plan), {
+          onLayer: (i, event, layer) =>
+            (event === "applied" || event === "exists") && opts.progress?.({ status: "Loading layer", id: layer.digest!.slice(7, 19), progressDetail: { current: i + 1, total: n } }),
+        }),
       );
     }
     const refs = plans.flatMap((p) => p.tags.map((name) => ({ name, kind: "tag" as const, imageId: p.config.digest })));

@@ -7,7 +7,7 @@ import { parseManifest, type Descriptor, type ImageManifest } from "../manifest.
 import { MediaType, isIndexMediaType, isManifestMediaType } from "../media-types.ts";
 import { formatPlatform, hostPlatform, platformMatches, type Platform } from "../platform.ts";
 import { normalizeReference, formatReference, parseReference } from "../reference.ts";
-import type { PlannedImage } from "../materialize.ts";
+import type { PlannedImage } from "./plan.ts";
 import { archiveBlob, type ArchiveContents } from "./read-archive.ts";
 
 export const ANNOTATION_REF_NAME = "org.opencontainers.image.ref.name";

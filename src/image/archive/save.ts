@@ -8,7 +8,7 @@ import type { Digest } from "../../store/digest.ts";
 import type { TarEntry } from "../../layer/tar/types.ts";
 import { MediaType } from "../media-types.ts";
 import { familiarRepository, familiarize, parseReference } from "../reference.ts";
-import type { Descriptor } from "../manifest.ts";
+import { manifestFor, type StoredManifest } from "../stored.ts";
 import { ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME } from "./oci-layout.ts";
 import { newTarHeaderEncoder } from "./tar-out.ts";
 
@@ -20,38 +20,12 @@ export interface SaveItem {
 
 interface SavedImage {
   item: SaveItem;
-  manifest: { digest: Digest; mediaType: string; size: number; bytes: Uint8Array };
+  manifest: StoredManifest;
   layers: Digest[];
 }
 
 const enc = new TextEncoder();
 const blobPath = (d: Digest) => `blobs/sha256/${d.slice(7)}`;
-
-async function manifestFor(store: Store, id: Digest): Promise<SavedImage["manifest"] & { layers: Digest[] }> {
-  for (const m of store.images.manifestsOf(id)) {
-    if (!store.blobs.has(m.digest)) continue;
-    const bytes = await store.blobs.readBytes(m.digest);
-    const doc = JSON.parse(new TextDecoder().decode(bytes)) as { layers?: { digest: Digest }[] };
-    const layers = (doc.layers ?? []).map((l) => l.digest);
-    if (layers.every((d) => store.blobs.has(d))) return { digest: m.digest, mediaType: m.media_type, size: bytes.byteLength, bytes, layers };
-  }
-  // No stored manifest (legacy archive, import, commit): describe the stored blobs in a new OCI manifest.
-  const config = store.images.get(id)!;
-  const layers: Descriptor[] = store.images.layersOf(id).map((l) => {
-    const blob = store.images.blobsOfLayer(l.diff_id).find((b) => store.blobs.has(b.digest));
-    if (!blob) throw new SystemError(`layer ${l.diff_id} of image ${id} has no stored blob; cannot save it`);
-    return { mediaType: blob.media_type, digest: blob.digest, size: blob.size };
-  });
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: MediaType.OciManifest,
-    config: { mediaType: MediaType.OciConfig, digest: id, size: config.config_size },
-    layers,
-  };
-  const bytes = enc.encode(JSON.stringify(manifest));
-  const digest = `sha256:${new Bun.CryptoHasher("sha256").update(bytes).digest("hex")}` as Digest;
-  return { digest, mediaType: MediaType.OciManifest, size: bytes.byteLength, bytes, layers: layers.map((l) => l.digest) };
-}
 
 function fileEntry(path: string, size: number): TarEntry {
   return { path, type: "file", mode: 0o644, uid: 0, gid: 0, size, mtime: 0 };
@@ -64,8 +38,8 @@ function dirEntry(path: string): TarEntry {
 export async function saveImages(store: Store, items: SaveItem[]): Promise<ReadableStream<Uint8Array>> {
   const images: SavedImage[] = [];
   for (const item of items) {
-    const m = await manifestFor(store, item.id);
-    images.push({ item, manifest: m, layers: m.layers });
+    const m = await manifestFor(store, item.id, "save");
+    images.push({ item, manifest: m, layers: m.layers.map((l) => l.digest) });
   }
   // Hold every blob until the stream is done, so a concurrent rmi cannot pull it away.
   const releases: (() => void)[] = [];

@@ -3,7 +3,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { GrowingFile } from "../../src/registry/growing-file.ts";
+import { GrowingFile } from "../../src/image/write/growing-file.ts";
 
 const dir = mkdtempSync("/tmp/berth-test-growing-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
