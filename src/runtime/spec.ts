@@ -69,7 +69,7 @@ export interface RuntimeSpec {
   logDisabled?: boolean;
   /** json-file's max-size, max-file and compress; none: the log never rotates. */
   logRotation?: LogRotation;
-  /** The cgroup path under each controller (containerSpec's default: "berth/<id>"). */
+  /** The cgroup path under each controller (containerSpec's default: "<cgroup parent>/<id>", see containerCgroupPath). */
   cgroupPath: string;
   /** Signal of a stop request that names none (Docker's StopSignal). Default SIGTERM. */
   stopSignal?: string;

@@ -24,6 +24,8 @@ export interface DaemonConfig {
   maxConcurrentUploads: number;
   /** Per-registry TLS folders (<dir>/<host:port>/ca.crt, client.cert, client.key), as dockerd's certs.d. */
   certsDirs: string[];
+  /** dockerd's --cgroup-parent: the cgroup every container is made in, under each controller's root. */
+  cgroupParent: string;
 }
 
 export const defaultSocket = "/run/berth/berth.sock";
@@ -39,7 +41,7 @@ export function defaultConfig(): DaemonConfig {
   const execRoot = process.env.BERTH_EXEC_ROOT || "/run/berth";
   return {
     dataRoot, execRoot, hosts: [], pidfile: "", logLevel: "info", tls: false, tlsVerify: false,
-    insecureRegistries: [], registryMirrors: [], maxConcurrentDownloads: 3, maxConcurrentUploads: 5,
+    insecureRegistries: [], registryMirrors: [], maxConcurrentDownloads: 3, maxConcurrentUploads: 5, cgroupParent: "berth",
     // BERTH_CERTS_D (colon-separated) replaces the defaults, so tests and rootless setups need not write /etc.
     certsDirs: process.env.BERTH_CERTS_D ? process.env.BERTH_CERTS_D.split(":").filter(Boolean) : ["/etc/berth/certs.d", "/etc/docker/certs.d"],
   };
@@ -55,6 +57,7 @@ const fileKeys: Record<string, [keyof DaemonConfig, Kind]> = {
   tlscert: ["tlsCert", "string"], tlskey: ["tlsKey", "string"],
   "insecure-registries": ["insecureRegistries", "strings"], "registry-mirrors": ["registryMirrors", "strings"],
   "max-concurrent-downloads": ["maxConcurrentDownloads", "count"], "max-concurrent-uploads": ["maxConcurrentUploads", "count"],
+  "cgroup-parent": ["cgroupParent", "string"],
 };
 
 const logLevels = ["debug", "info", "warn", "error", "fatal"];
@@ -76,7 +79,7 @@ export function mergeConfigFile(cfg: DaemonConfig, path: string, given: Set<keyo
   const fail = (why: string) => new Error(`unable to configure the daemon with file ${path}: ${why}`);
   if (!existsSync(path)) {
     if (mustExist) throw fail("open: no such file or directory");
-    return cfg;
+    return validate(cfg);
   }
   let doc: unknown;
   try {
@@ -118,10 +121,22 @@ export function validate(cfg: DaemonConfig): DaemonConfig {
   if (cfg.tlsVerify && cfg.hosts.some((h) => h.startsWith("tcp://")) && !cfg.tlsCaCert) {
     throw new Error("--tlsverify needs --tlscacert to verify clients against");
   }
+  cfg.cgroupParent = cgroupParentPath(cfg.cgroupParent);
   for (const h of cfg.hosts) {
     if (!/^(unix|tcp):\/\//.test(h) && !h.startsWith("/")) throw new Error(`invalid daemon address ${h}: want unix:///path or tcp://host:port`);
   }
   return cfg;
+}
+
+/**
+ * A cgroup parent as a path under each controller's root: "/a/b" and "a/b/" are "a/b", empty
+ * is the default (berth drives cgroupfs, so a name like "x.slice" is a plain directory too).
+ */
+function cgroupParentPath(value: string): string {
+  const path = value.split("/").filter(Boolean).join("/");
+  if (!path) return "berth";
+  if (path.split("/").some((p) => p === "." || p === "..")) throw new Error(`invalid cgroup-parent ${value}: a path below the cgroup root, without . or ..`);
+  return path;
 }
 
 /** Flags as parsed by the CLI (dockerd's names) → config, merged with daemon.json. */
@@ -148,6 +163,7 @@ export function configFromFlags(f: Record<string, any>, given: Set<string>): Dae
   take("max-concurrent-uploads", "maxConcurrentUploads");
   take("log-level", "logLevel");
   take("debug", "debug");
+  take("cgroup-parent", "cgroupParent");
   if (given.has("tls") && f.tls === false) cfg.allowInsecureTcp = true;
   if (cfg.tlsVerify) cfg.tls = true;
   const file = f["config-file"] || defaultConfigFile;

@@ -1,9 +1,9 @@
 // The docker-style flag parser and the daemon config merge (no daemon needed).
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { flagUsages, parseFlags, UsageError, type FlagSpec } from "../../src/cli/flags.ts";
-import { configFromFlags } from "../../src/shared/daemon-config.ts";
+import { configFromFlags, defaultConfigFile } from "../../src/shared/daemon-config.ts";
 import { daemonCommand, eventTime } from "../../src/cli/commands/system.ts";
 import { clientOptionsFromEnv, Client } from "../../src/client/client.ts";
 
@@ -112,6 +112,27 @@ describe("daemon config", () => {
     expect(cfg(["--tls=false"]).allowInsecureTcp).toBe(true);
     expect(cfg([]).allowInsecureTcp).toBeUndefined();
     expect(() => cfg(["--log-level", "loud"])).toThrow("unable to parse logging level: loud");
+  });
+
+  test("--cgroup-parent, or cgroup-parent in daemon.json: a path below the cgroup root", () => {
+    writeFileSync(file, "{}");
+    expect(cfg([]).cgroupParent).toBe("berth");
+    expect(cfg(["--cgroup-parent", "/ci/berth-1/"]).cgroupParent).toBe("ci/berth-1");
+    expect(() => cfg(["--cgroup-parent", "../escape"])).toThrow("invalid cgroup-parent ../escape");
+    writeFileSync(file, JSON.stringify({ "cgroup-parent": "from-file" }));
+    expect(cfg([]).cgroupParent).toBe("from-file");
+  });
+
+  test("without a daemon.json the flags are still checked, and -D still means debug", () => {
+    // No --config-file: the default file is read if there is one, and this path is the one without it.
+    expect(existsSync(defaultConfigFile) ? `${defaultConfigFile} exists on this host` : "").toBe("");
+    const noFile = (argv: string[]) => {
+      const p = parseFlags(argv, daemonSpecs);
+      return configFromFlags(p.flags, p.given);
+    };
+    expect(noFile(["-D"]).logLevel).toBe("debug");
+    expect(() => noFile(["--log-level", "loud"])).toThrow("unable to parse logging level: loud");
+    expect(() => noFile(["--cgroup-parent", "a/../.."])).toThrow("invalid cgroup-parent a/../..");
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -2,7 +2,7 @@
 // wait, rename, rm, name conflicts, and a daemon killed while containers run.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+import { busyboxRootfsTar, cgroupDirs, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 
 let d: TestDaemon;
 const ok = requireDaemon();
@@ -68,7 +68,7 @@ describe.if(ok)("container lifecycle", () => {
     const execStandbys = standbysOf(d.pid, "__exec");
     expect(execStandbys).toHaveLength(1); // and one exec stage 1
     // A standby's cgroup left by a shim that died (pid 4194303 is never a live process here).
-    const cgBase = existsSync("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup/berth" : "/sys/fs/cgroup/pids/berth";
+    const cgBase = existsSync("/sys/fs/cgroup/cgroup.controllers") ? `/sys/fs/cgroup/${d.cgroupParent}` : `/sys/fs/cgroup/pids/${d.cgroupParent}`;
     const stale = `${cgBase}/standby-4194303`;
     mkdirSync(stale, { recursive: true });
     for (let i = 0; i < 100 && !existsSync(`${cgBase}/standby-${standbys[0]}`); i++) await Bun.sleep(20);
@@ -121,7 +121,7 @@ describe.if(ok)("container lifecycle", () => {
     expect(st.stdout.trim()).toBe("exited 137");
     expect((await d.cli(["ps", "-a", "--filter", `id=${id}`, "--format", "{{.Status}}"])).stdout).toStartWith("Exited (137)");
     expect((await d.cli(["rm", id])).code).toBe(0);
-    const cgroups = ["/sys/fs/cgroup/memory/berth", "/sys/fs/cgroup/pids/berth", "/sys/fs/cgroup/berth"].map((b) => `${b}/${id}`);
+    const cgroups = cgroupDirs(d.cgroupParent).map((b) => `${b}/${id}`);
     expect(cgroups.filter((c) => existsSync(c))).toEqual([]);
   });
 
@@ -132,10 +132,11 @@ describe.if(ok)("container lifecycle", () => {
     expect(readdirSync(`${d.dir}/data/containers`)).toEqual([]);
     // The standby shim listens there ahead of its container, by design.
     expect(readdirSync(`${d.dir}/exec/s`).filter((n) => !/^standby-\d+\.sock$/.test(n))).toEqual([]);
-    const cg = "/sys/fs/cgroup/memory/berth";
-    // Standby shims (this daemon's, or another's on the host) hold a standby-<pid> cgroup by design;
-    // a shim removes its container's cgroup (renamed exited-<pid>) just after it reported the exit.
-    const leftover = () => (existsSync(cg) ? readdirSync(cg, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith("standby-")).map((e) => e.name) : []);
+    // The daemon's standby shim holds a standby-<pid> cgroup by design (the daemon has a cgroup parent
+    // of its own, so no other daemon's are here); a shim removes its container's cgroup (renamed
+    // exited-<pid>) just after it reported the exit.
+    const leftover = () => cgroupDirs(d.cgroupParent).filter((cg) => existsSync(cg)).flatMap((cg) =>
+      readdirSync(cg, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith("standby-")).map((e) => `${cg}/${e.name}`));
     for (let i = 0; i < 100 && leftover().length; i++) await Bun.sleep(20);
     expect(leftover()).toEqual([]);
     // Shims that took work: all gone once their containers were (the standby waiting for work stays).

@@ -168,7 +168,7 @@ describe.if(ok)("berth run", () => {
   test("limits reach the container's cgroup, whether its shim was a standby or started cold", async () => {
     const v2 = cgroupVersion() === "2";
     const file = (id: string, controller: string, name: string) =>
-      readFileSync(v2 ? `/sys/fs/cgroup/berth/${id}/${name}` : `/sys/fs/cgroup/${controller}/berth/${id}/${name}`, "utf8").trim();
+      readFileSync(v2 ? `/sys/fs/cgroup/${d.cgroupParent}/${id}/${name}` : `/sys/fs/cgroup/${controller}/${d.cgroupParent}/${id}/${name}`, "utf8").trim();
     // The first start takes the standby (given time to be made); the second, right after, starts a shim cold.
     await Bun.sleep(300);
     const ids: string[] = [];

@@ -29,6 +29,7 @@ export const daemonCommand: Command = {
     { name: "max-concurrent-uploads", type: "number", default: 5, help: "Set the max concurrent uploads" },
     { name: "log-level", short: "l", type: "string", help: 'Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")', default: "info" },
     { name: "debug", short: "D", type: "bool", help: "Enable debug mode" },
+    { name: "cgroup-parent", type: "string", help: "Set parent cgroup for all containers (default berth)" },
   ],
   maxArgs: 0,
   async run(_ctx, f, _args, given) {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { selfCommand } from "../../self.ts";
 import { readState, statePath } from "../../runtime/shim/state.ts";
 import { cgroupVersion } from "../../runtime/cgroups.ts";
-import { openCgroup, sweepOrphanCgroups } from "../../runtime/cgroups/index.ts";
+import { cgroupParent, openCgroup, setCgroupParent, sweepOrphanCgroups } from "../../runtime/cgroups/index.ts";
 import { mount, setProcessNice, umount2 } from "../../runtime/libc.ts";
 import type { RuntimeDriver, RuntimeExit, RuntimeStatus } from "./driver.ts";
 import type { DaemonConfig } from "../../shared/daemon-config.ts";
@@ -70,7 +70,7 @@ export class ShimDriver implements RuntimeDriver {
 
   private spawnShim(argv?: string[]): ChildProcess {
     const [cmd, ...pre] = selfCommand();
-    return nodeChildProcess().spawn(cmd!, [...pre, "__shim", ...(argv ?? ["--standby", join(this.execRoot, "s")])], {
+    return nodeChildProcess().spawn(cmd!, [...pre, "__shim", ...(argv ?? ["--standby", join(this.execRoot, "s"), cgroupParent()])], {
       detached: true,
       stdio: [argv ? "ignore" : "pipe", "pipe", "ignore"],
       cwd: "/",
@@ -272,5 +272,6 @@ async function* readLines(stream: NodeJS.ReadableStream): AsyncGenerator<string>
 
 export async function createRuntimeDriver(config: DaemonConfig): Promise<ShimDriver> {
   if (!existsSync(config.execRoot)) mkdirSync(config.execRoot, { recursive: true, mode: 0o711 });
+  setCgroupParent(config.cgroupParent);
   return new ShimDriver(config.execRoot, config.dataRoot);
 }

@@ -6,17 +6,17 @@ import { cgroupRoot, removeTree } from "./fs.ts";
 import { CgroupV1 } from "./v1.ts";
 import { CgroupV2 } from "./v2.ts";
 import type { Cgroup, Resources } from "./types.ts";
-import { containerCgroupPath } from "./container-path.ts";
+import { cgroupParent, containerCgroupPath } from "./container-path.ts";
 
 export type { Cgroup, CgroupStats, Resources } from "./types.ts";
 export { sharesToWeight } from "./v2.ts";
-export { containerCgroupPath } from "./container-path.ts";
+export { cgroupParent, containerCgroupPath, setCgroupParent } from "./container-path.ts";
 
 export function cgroupVersion(): "1" | "2" {
   return existsSync(join(cgroupRoot, "cgroup.controllers")) ? "2" : "1";
 }
 
-/** The cgroup at `path` ("berth/<id>") under every controller; nothing is created until create(). */
+/** The cgroup at `path` ("<cgroup parent>/<id>") under every controller; nothing is created until create(). */
 export function openCgroup(path: string, resources: Resources = {}): Cgroup {
   return cgroupVersion() === "2" ? new CgroupV2(path, resources) : new CgroupV1(path, resources);
 }
@@ -28,10 +28,10 @@ export function containerCgroup(id: string, resources: Resources = {}): Cgroup {
 
 /**
  * Removes the cgroups of shims that died without cleaning up: a standby's
- * (berth/standby-<pid>) or an exited container's set aside for removal
- * (berth/exited-<pid>), whose shim is gone; they hold no process.
+ * (<parent>/standby-<pid>) or an exited container's set aside for removal
+ * (<parent>/exited-<pid>), whose shim is gone; they hold no process.
  */
-export function sweepOrphanCgroups(parent = "berth"): void {
+export function sweepOrphanCgroups(parent = cgroupParent()): void {
   const bases = cgroupVersion() === "2" ? [join(cgroupRoot, parent)] : readdirSync(cgroupRoot).map((c) => join(cgroupRoot, c, parent));
   for (const base of bases) {
     let names: string[];

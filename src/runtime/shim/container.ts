@@ -35,7 +35,7 @@ function spawnInit(args: string[], stdio: unknown[]): Proc {
 /** What a standby shim prepares before it knows its container. */
 export interface Prepared {
   init: Proc;
-  /** berth/standby-<pid>, holding `init`; renamed to the container's cgroup. */
+  /** <cgroup parent>/standby-<pid>, holding `init`; renamed to the container's cgroup (v1 renames only within a parent). */
   cgroup: Cgroup;
   /** The attach socket, already listening in the daemon's socket directory (renamed on use). */
   listener?: AttachListener;
@@ -46,8 +46,8 @@ export interface Prepared {
  * every stdio a pipe (the shim closes what the container turns out not to
  * use), already in a cgroup of its own, since making cgroups is slow on v1.
  */
-export async function prepareStandby(socketDir?: string): Promise<Prepared> {
-  const cgroup = openCgroup(`berth/standby-${process.pid}`);
+export async function prepareStandby(socketDir?: string, cgroupParent = "berth"): Promise<Prepared> {
+  const cgroup = openCgroup(`${cgroupParent}/standby-${process.pid}`);
   cgroup.create();
   const init = spawnInit(["--standby"], ["pipe", "pipe", "pipe", "pipe"]);
   try {
