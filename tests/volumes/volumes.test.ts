@@ -224,3 +224,104 @@ describe.if(ok)("durability", () => {
     expect((await d.cli(["volume", "rm", "durable"])).code).toBe(0);
   });
 });
+
+describe.if(ok)("the rest of the engine", () => {
+  test("cp reads and writes through a volume or bind path; diff, commit and export leave volume contents out", async () => {
+    const host = join(d.dir, "cp-bind");
+    mkdirSync(host);
+    await d.cli(["run", "-d", "--name", "cpbox", "-v", "cpvol:/data", "-v", `${host}:/b`, "vbox:1", "sh", "-c", "echo in-volume > /data/inside; echo in-layer > /outside; sleep 1000"]);
+    for (let i = 0; i < 100 && !existsSync(join(d.dir, "data/volumes/cpvol/_data/inside")); i++) await Bun.sleep(50);
+    const src = join(d.dir, "cp-src.txt");
+    writeFileSync(src, "copied in\n");
+    expect((await d.cli(["cp", src, "cpbox:/data/copied.txt"])).code).toBe(0);
+    expect(readFileSync(join(d.dir, "data/volumes/cpvol/_data/copied.txt"), "utf8")).toBe("copied in\n");
+    expect((await d.cli(["cp", src, "cpbox:/b/"])).code).toBe(0);
+    expect(readFileSync(join(host, "cp-src.txt"), "utf8")).toBe("copied in\n");
+    const out = join(d.dir, "cp-out");
+    mkdirSync(out);
+    expect((await d.cli(["cp", "cpbox:/data", out])).code).toBe(0);
+    expect(readFileSync(join(out, "data/inside"), "utf8")).toBe("in-volume\n");
+    expect(readFileSync(join(out, "data/sub/owned"), "utf8")).toBe("from the image\n");
+
+    const diff = (await d.cli(["diff", "cpbox"])).stdout;
+    expect(diff).toContain("A /outside");
+    expect(diff).not.toContain("inside");
+    expect(diff).not.toContain("copied");
+    expect((await d.cli(["commit", "cpbox", "cpbox-committed:1"])).code).toBe(0);
+    const committed = await d.cli(["run", "--rm", "cpbox-committed:1", "sh", "-c", "cat /outside; ls /data"]);
+    expect(committed.stdout).toBe("in-layer\nsub\n");
+    const tar = join(d.dir, "cpbox.tar");
+    expect((await d.cli(["export", "-o", tar, "cpbox"])).code).toBe(0);
+    const entries = Bun.spawnSync(["tar", "-tf", tar]).stdout.toString().split("\n");
+    expect(entries).toContain("outside");
+    expect(entries.some((e) => e.includes("inside") || e.includes("copied"))).toBe(false);
+
+    // Stopped, the volume is still where cp reads.
+    await d.cli(["rm", "-f", "cpbox"]);
+    await d.cli(["create", "--name", "cpstopped", "-v", "cpvol:/data", "vbox:1", "true"]);
+    expect((await d.cli(["cp", "cpstopped:/data/inside", "-"])).stdout).toContain("in-volume\n");
+    const ro = await d.cli(["create", "--name", "cpro", "-v", "cpvol:/data:ro", "vbox:1", "true"]);
+    expect(ro.code).toBe(0);
+    expect((await d.cli(["cp", src, "cpro:/data/"])).stderr).toContain("mounted volume is marked read-only");
+
+    const verbose = (await d.cli(["system", "df", "-v"])).stdout;
+    expect(verbose).toContain("Local Volumes space usage:\n\nVOLUME NAME");
+    expect(verbose).toMatch(/\ncpvol +2 +\d+B\n/);
+    await d.cli(["rm", "cpstopped", "cpro"]);
+    await d.cli(["volume", "rm", "cpvol"]);
+  });
+});
+
+const dockerBin = "/usr/local/bin/docker";
+
+describe.if(ok)("the docker CLI and docker-py", () => {
+  const env = () => ({ ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(d.dir, "docker-config") });
+  const docker = (args: string[]) => {
+    const r = Bun.spawnSync([dockerBin, ...args], { env: env(), stdin: "ignore", timeout: 30_000 });
+    return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+  };
+
+  test("the docker CLI drives volumes, -v, --mount and rm -v", () => {
+    if (!existsSync(dockerBin)) throw new Error(`${dockerBin} is not installed`);
+    expect(docker(["volume", "create", "--label", "who=cli", "clivol"]).stdout).toBe("clivol\n");
+    expect(docker(["run", "--rm", "-v", "clivol:/d", "vbox:1", "sh", "-c", "echo from-cli > /d/f"]).code).toBe(0);
+    const r = docker(["run", "--rm", "--mount", "type=volume,src=clivol,dst=/d,readonly", "vbox:1", "sh", "-c", "cat /d/f; touch /d/x 2>/dev/null || echo ro"]);
+    expect(r.stdout).toBe("from-cli\nro\n");
+    expect(docker(["volume", "inspect", "-f", "{{.Name}} {{.Driver}} {{.Labels.who}}", "clivol"]).stdout).toBe("clivol local cli\n");
+    expect(docker(["volume", "ls", "--format", "{{.Name}}", "--filter", "label=who=cli"]).stdout).toBe("clivol\n");
+    expect(docker(["create", "--name", "clibox", "-v", "clivol:/d", "-v", "/anon2", "vbox:1", "true"]).code).toBe(0);
+    const mounts = JSON.parse(docker(["inspect", "-f", "{{json .Mounts}}", "clibox"]).stdout);
+    expect(mounts.map((m: any) => m.Destination).sort()).toEqual(["/anon", "/anon2", "/d"]);
+    const inUse = docker(["volume", "rm", "clivol"]);
+    expect(inUse.stderr).toMatch(/^Error response from daemon: remove clivol: volume is in use - \[[0-9a-f]{64}\]\n$/);
+    expect(inUse.code).toBe(1);
+    const anon = mounts.filter((m: any) => m.Destination !== "/d").map((m: any) => m.Name);
+    expect(docker(["rm", "-v", "clibox"]).code).toBe(0);
+    const left = docker(["volume", "ls", "-q"]).stdout.split("\n");
+    expect(left).toContain("clivol");
+    for (const a of anon) expect(left).not.toContain(a);
+    expect(docker(["volume", "rm", "clivol"]).stdout).toBe("clivol\n");
+    const bad = docker(["run", "--rm", "--mount", "type=bind,src=/no/such/path,dst=/x", "vbox:1", "true"]);
+    expect(bad.stderr).toContain('invalid mount config for type "bind": bind source path does not exist: /no/such/path');
+    expect(bad.code).toBe(125);
+  });
+
+  test("docker-py drives the same scenario", () => {
+    const r = Bun.spawnSync(["python3", "-c", `
+import docker
+c = docker.from_env()
+v = c.volumes.create("pyvol", labels={"who": "py"})
+c.containers.run("vbox:1", ["sh", "-c", "echo from-py > /d/f"], volumes={"pyvol": {"bind": "/d", "mode": "rw"}}, remove=True)
+print(c.containers.run("vbox:1", ["cat", "/d/f"], volumes=["pyvol:/d:ro"], remove=True).decode().strip())
+print(c.volumes.get("pyvol").attrs["Labels"]["who"])
+print([x.name for x in c.volumes.list(filters={"label": "who=py"})])
+v.remove()
+try:
+    c.volumes.get("pyvol")
+except docker.errors.NotFound as e:
+    print("gone", e.explanation)
+`], { env: env(), timeout: 60_000 });
+    expect(r.stderr.toString()).toBe("");
+    expect(r.stdout.toString()).toBe("from-py\npy\n['pyvol']\ngone get pyvol: no such volume\n");
+  });
+});

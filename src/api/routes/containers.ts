@@ -135,17 +135,23 @@ export function containerRoutes(engine: ContainerEngine): Hono {
   app.get("/containers/:id/archive", async (c) => {
     const rec = engine.find(c.req.param("id"));
     const path = archivePathParam(c);
-    const st = await withReadView(engine.paths(rec), (root) => statPath(root, path), vfs());
+    // A path in a bind or volume is read from its host directory, as Docker mounts them for cp.
+    const mounted = engine.mounts.hostPathOf(rec.id, path);
+    const st = mounted ? statPath(mounted.source, mounted.rest, mounted.name) : await withReadView(engine.paths(rec), (root) => statPath(root, path), vfs());
     if (c.req.method === "HEAD") return c.body(null, 200, { "X-Docker-Container-Path-Stat": statHeader(st) });
-    const tar = streamFromReadView(engine.paths(rec), vfs(), (root) => archivePath(root, path));
+    const tar = mounted ? archivePath(mounted.source, mounted.rest, mounted.name) : streamFromReadView(engine.paths(rec), vfs(), (root) => archivePath(root, path));
     return c.body(tar, 200, { "Content-Type": "application/x-tar", "X-Docker-Container-Path-Stat": statHeader(st) });
   });
   app.put("/containers/:id/archive", async (c) => {
     const rec = engine.find(c.req.param("id"));
-    if (rec.hostConfig.ReadonlyRootfs) throw new InvalidParameterError("container rootfs is marked read-only");
+    const path = archivePathParam(c);
+    const mounted = engine.mounts.hostPathOf(rec.id, path);
+    if (mounted?.readonly) throw new InvalidParameterError("mounted volume is marked read-only");
+    if (!mounted && rec.hostConfig.ReadonlyRootfs) throw new InvalidParameterError("container rootfs is marked read-only");
     const body = c.req.raw.body;
     if (!body) throw new InvalidParameterError("no tar archive in the request body");
-    await withRoot(rec, engine.paths(rec), (root) => extractInto(root, archivePathParam(c), body), vfs());
+    if (mounted) await extractInto(mounted.source, mounted.rest, body);
+    else await withRoot(rec, engine.paths(rec), (root) => extractInto(root, path, body), vfs());
     return c.body(null, 200);
   });
   app.get("/containers/:id/export", async (c) => {

@@ -7,6 +7,7 @@ import { configFromFlags } from "../../shared/daemon-config.ts";
 import { humanSize } from "../../shared/units.ts";
 import { printRows } from "../output.ts";
 import { stdout } from "../stdio.ts";
+import { diskUsageVerbose } from "./df-verbose.ts";
 
 export const daemonCommand: Command = {
   names: ["daemon"],
@@ -96,10 +97,14 @@ export const dfCommand: Command = {
   names: ["system df"],
   synopsis: "[OPTIONS]",
   description: "Show berth disk usage",
-  flags: [formatFlag],
+  flags: [formatFlag, { name: "verbose", short: "v", type: "bool", help: "Show detailed information on space usage" }],
   maxArgs: 0,
   async run(ctx, f) {
     const df = await (await ctx.client()).json("GET", "/system/df");
+    if (f.verbose && !f.format) {
+      stdout.write(diskUsageVerbose(df));
+      return 0;
+    }
     const images: any[] = df.Images ?? [];
     const containers: any[] = df.Containers ?? [];
     const activeImages = images.filter((i) => i.Containers > 0);

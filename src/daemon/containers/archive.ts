@@ -117,12 +117,13 @@ export function resolveIn(root: string, path: string): { host: string; parts: st
   return { host: `${parent}/${parts[parts.length - 1]}`, parts };
 }
 
-export function statPath(root: string, path: string): PathStat {
+/** `rootName`: what the root itself is called (a mount's directory name; "/" for the container's root). */
+export function statPath(root: string, path: string, rootName = "/"): PathStat {
   const { host, parts } = resolveIn(root, path);
   const st = lstatSync(host, { throwIfNoEntry: false });
   if (!st) throw new NotFoundError(`Could not find the file ${path} in container`);
   return {
-    name: parts.length ? parts[parts.length - 1]! : "/",
+    name: parts.length ? parts[parts.length - 1]! : rootName,
     size: st.size,
     mode: goMode(st),
     mtime: st.mtime.toISOString(),
@@ -131,10 +132,11 @@ export function statPath(root: string, path: string): PathStat {
 }
 
 /** A tar of `path` (its base name as the top entry), as `GET /archive` sends it. */
-export function archivePath(root: string, path: string): ReadableStream<Uint8Array> {
+export function archivePath(root: string, path: string, rootName?: string): ReadableStream<Uint8Array> {
   const { host, parts } = resolveIn(root, path);
   if (!lstatSync(host, { throwIfNoEntry: false })) throw new NotFoundError(`Could not find the file ${path} in container`);
-  return parts.length ? tarStream(pathEntries(host, basename(host))) : tarStream(directoryEntries(host));
+  if (parts.length) return tarStream(pathEntries(host, basename(host)));
+  return rootName ? tarStream(pathEntries(host, rootName)) : tarStream(directoryEntries(host));
 }
 
 /** Extracts a tar into the directory `path` (which must exist), as `PUT /archive` does. */

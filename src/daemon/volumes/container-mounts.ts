@@ -121,6 +121,28 @@ export class ContainerMounts {
     return { ...base, source: data, copyUp: !!m.copyData && isEmptyDir(data) };
   }
 
+  /**
+   * The host directory behind a container path that lies in one of its binds
+   * or volumes (the deepest such mount), for `cp` into and out of it; the
+   * path is matched as written. Undefined for the container's own files and tmpfs.
+   */
+  hostPathOf(containerId: string, path: string): { source: string; rest: string; name: string; readonly: boolean } | undefined {
+    const p = posix.normalize(`/${path}`).replace(/(.)\/+$/, "$1");
+    let best: MountPoint | undefined;
+    for (const m of this.of(containerId)) {
+      if (m.Type === "tmpfs" || !(p === m.Destination || p.startsWith(`${m.Destination}/`))) continue;
+      if (!best || m.Destination.length > best.Destination.length) best = m;
+    }
+    if (!best) return undefined;
+    let source = best.Source;
+    if (best.Type === "volume") {
+      const opt = optionMount(this.volumes.records.get(best.Name!)?.options);
+      if (opt?.kind === "fs") return undefined;
+      if (opt?.kind === "bind") source = opt.source;
+    }
+    return { source, rest: p.slice(best.Destination.length) || "/", name: posix.basename(best.Destination), readonly: !best.RW };
+  }
+
   /** Events for the volumes a start mounted or an exit unmounted. */
   announce(containerId: string, action: "mount" | "unmount"): void {
     for (const m of this.of(containerId)) {
