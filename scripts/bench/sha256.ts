@@ -1,9 +1,9 @@
-// SHA-256 of ~256 MB in 1 MiB chunks: the WASM component (src/wasm/sha256.ts)
+// SHA-256 of ~256 MB in 1 MiB chunks: the WASM component (src/layer/wasm/sha256.ts)
 // against Bun.CryptoHasher (the native peer) and `sha256sum` of the same file
 // (the floor any engine must beat). Medians of 3, ratios from the same run.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { WasmSha256 } from "../../src/wasm/sha256.ts";
+import { WasmSha256 } from "../../src/layer/wasm/sha256.ts";
 
 const SIZE = 256 << 20;
 const CHUNK = 1 << 20;

@@ -15,6 +15,7 @@ import type { TarWalker } from "./tar/types.ts";
 import { newTarStreamWalker } from "./tar/walker.ts";
 import { decompress, detectCompression, peek, type ByteSource, type Compression, type ZstdDecoder } from "./compression.ts";
 import { LayerWriter, type WhiteoutMode } from "./apply/writer.ts";
+import { defaultLayerEngine, engineParts, type LayerEngine } from "./engine.ts";
 
 export type { WhiteoutMode } from "./apply/writer.ts";
 
@@ -30,7 +31,9 @@ export interface ApplyOptions {
   devices?: "create" | "skip" | "refuse";
   /** lchown entries to their uid/gid; default: when running as root. */
   chown?: boolean;
-  /** Tar walker factory (default: the TypeScript one; src/wasm has another). */
+  /** Which walker and hasher (default "native"); `walker` and `sha256` override it. */
+  engine?: LayerEngine;
+  /** Tar walker factory (default: the engine's; src/layer/wasm has the WASM one). */
   walker?: () => TarWalker;
   /** SHA-256 factory (default: Bun.CryptoHasher). */
   sha256?: () => Sha256;
@@ -50,6 +53,8 @@ export interface ApplyResult {
   /** "sha256:…" of the bytes as received. */
   digest: string;
   compression: Compression;
+  /** The engine that walked and hashed the layer (none when the caller gave its own walker or hasher). */
+  engine?: LayerEngine;
   entries: number;
   /** Sum of regular file sizes. */
   contentSize: number;
@@ -61,10 +66,11 @@ export interface ApplyResult {
 export async function applyLayer(source: ByteSource, target: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
   mkdirSync(target, { recursive: true, mode: 0o755 });
   const root = opts.resolvedTarget ? target : realpathSync(target);
-  const newHash = opts.sha256 ?? (() => new NativeSha256());
+  const parts = opts.engine && opts.engine !== defaultLayerEngine ? await engineParts(opts.engine) : undefined;
+  const newHash = opts.sha256 ?? parts?.sha256 ?? (() => new NativeSha256());
   const rawHash = newHash();
   const tarHash = newHash();
-  const walker = (opts.walker ?? newTarStreamWalker)();
+  const walker = (opts.walker ?? parts?.walker ?? newTarStreamWalker)();
   const writer = new LayerWriter(root, {
     whiteoutMode: opts.whiteoutMode ?? "overlay",
     devices: opts.devices ?? "skip",
@@ -103,6 +109,7 @@ export async function applyLayer(source: ByteSource, target: string, opts: Apply
     size,
     digest: opts.knownDigest ?? (hashRaw ? `sha256:${rawHash.digestHex()}` : diffID),
     compression,
+    ...(opts.walker || opts.sha256 ? {} : { engine: opts.engine ?? defaultLayerEngine }),
     entries: writer.stats.entries,
     contentSize: writer.stats.contentSize,
     skippedDevices: writer.stats.skippedDevices,

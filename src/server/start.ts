@@ -41,8 +41,14 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   let servers: RunningServer[] = [];
   try {
     for (const h of listenAddresses(config)) await checkListenAddress(h);
-    // Layers are applied on worker threads: several at once, and the API stays responsive meanwhile.
-    const store = await openStore(config.dataRoot, { applyLayer: applyLayerInWorker });
+    // Layers are applied on worker threads, by the configured engine: several at once, and the API stays responsive meanwhile.
+    const store = await openStore(config.dataRoot, {
+      applyLayer: async (source, target, opts) => {
+        const r = await applyLayerInWorker(source, target, { ...opts, engine: config.layerEngine });
+        d?.log("debug", `layer ${r.diffID} applied by the ${r.engine} engine (${r.entries} entries)`);
+        return r;
+      },
+    });
     try {
       await seedBuiltinImages(store);
     } catch (e) {

@@ -22,6 +22,8 @@ export interface DaemonConfig {
   /** Layers downloaded (pull) and uploaded (push) at once, as dockerd's flags of the same names. */
   maxConcurrentDownloads: number;
   maxConcurrentUploads: number;
+  /** What walks and hashes layers: Bun's built-ins and TypeScript, or the Rust→WASM components (src/layer/engine.ts). */
+  layerEngine: "native" | "wasm";
   /** Per-registry TLS folders (<dir>/<host:port>/ca.crt, client.cert, client.key), as dockerd's certs.d. */
   certsDirs: string[];
   /** dockerd's --cgroup-parent: the cgroup every container is made in, under each controller's root. */
@@ -41,7 +43,7 @@ export function defaultConfig(): DaemonConfig {
   const execRoot = process.env.BERTH_EXEC_ROOT || "/run/berth";
   return {
     dataRoot, execRoot, hosts: [], pidfile: "", logLevel: "info", tls: false, tlsVerify: false,
-    insecureRegistries: [], registryMirrors: [], maxConcurrentDownloads: 3, maxConcurrentUploads: 5, cgroupParent: "berth",
+    insecureRegistries: [], registryMirrors: [], maxConcurrentDownloads: 3, maxConcurrentUploads: 5, cgroupParent: "berth", layerEngine: "native",
     // BERTH_CERTS_D (colon-separated) replaces the defaults, so tests and rootless setups need not write /etc.
     certsDirs: process.env.BERTH_CERTS_D ? process.env.BERTH_CERTS_D.split(":").filter(Boolean) : ["/etc/berth/certs.d", "/etc/docker/certs.d"],
   };
@@ -58,6 +60,7 @@ const fileKeys: Record<string, [keyof DaemonConfig, Kind]> = {
   "insecure-registries": ["insecureRegistries", "strings"], "registry-mirrors": ["registryMirrors", "strings"],
   "max-concurrent-downloads": ["maxConcurrentDownloads", "count"], "max-concurrent-uploads": ["maxConcurrentUploads", "count"],
   "cgroup-parent": ["cgroupParent", "string"],
+  "layer-engine": ["layerEngine", "string"],
 };
 
 const logLevels = ["debug", "info", "warn", "error", "fatal"];
@@ -115,6 +118,9 @@ export function validate(cfg: DaemonConfig): DaemonConfig {
   for (const [k, v] of [["max-concurrent-downloads", cfg.maxConcurrentDownloads], ["max-concurrent-uploads", cfg.maxConcurrentUploads]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`invalid ${k}: ${v} (a positive integer)`);
   }
+  if (cfg.layerEngine !== "native" && cfg.layerEngine !== "wasm") {
+    throw new Error(`invalid layer-engine ${JSON.stringify(cfg.layerEngine)}: must be "native" or "wasm"`);
+  }
   if ((cfg.tls || cfg.tlsVerify) && cfg.hosts.some((h) => h.startsWith("tcp://")) && (!cfg.tlsCert || !cfg.tlsKey)) {
     throw new Error("TLS needs --tlscert and --tlskey (and --tlscacert with --tlsverify)");
   }
@@ -161,6 +167,7 @@ export function configFromFlags(f: Record<string, any>, given: Set<string>): Dae
   take("registry-mirror", "registryMirrors");
   take("max-concurrent-downloads", "maxConcurrentDownloads");
   take("max-concurrent-uploads", "maxConcurrentUploads");
+  take("layer-engine", "layerEngine");
   take("log-level", "logLevel");
   take("debug", "debug");
   take("cgroup-parent", "cgroupParent");

@@ -7,8 +7,8 @@ import { InvalidDataError } from "../../src/errors.ts";
 import { TarStreamEncoder } from "../../src/layer/tar/encoder.ts";
 import type { TarHeaderEncoder, TarWalker } from "../../src/layer/tar/types.ts";
 import { TarStreamWalker } from "../../src/layer/tar/walker.ts";
-import { WasmTarHeaderEncoder } from "../../src/wasm/tar-encoder.ts";
-import { WasmTarWalker } from "../../src/wasm/tar-walker.ts";
+import { WasmTarHeaderEncoder } from "../../src/layer/wasm/tar-encoder.ts";
+import { WasmTarWalker } from "../../src/layer/wasm/tar-walker.ts";
 import { entries } from "./sample-entries.ts";
 import { makeFixtures, run, walk, type Fixtures } from "./tar-fixtures.ts";
 

@@ -1,6 +1,6 @@
 // WASM SHA-256 against Bun.CryptoHasher on random inputs and random chunk splits.
 import { expect, test } from "bun:test";
-import { WasmSha256 } from "../../src/wasm/sha256.ts";
+import { WasmSha256 } from "../../src/layer/wasm/sha256.ts";
 
 function random(size: number): Uint8Array {
   const bytes = new Uint8Array(size);

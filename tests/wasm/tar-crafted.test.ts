@@ -2,7 +2,7 @@
 // produce: signed checksums, base-256 sizes, PAX global records, V7 headers.
 import { describe, expect, test } from "bun:test";
 import { InvalidDataError } from "../../src/errors.ts";
-import { WasmTarWalker } from "../../src/wasm/tar-walker.ts";
+import { WasmTarWalker } from "../../src/layer/wasm/tar-walker.ts";
 import { walk } from "./tar-fixtures.ts";
 
 const enc = new TextEncoder();

@@ -5,8 +5,8 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, 
 import { join } from "node:path";
 import { InvalidDataError } from "../../src/errors.ts";
 import type { TarEntry } from "../../src/layer/tar/types.ts";
-import { WasmTarHeaderEncoder } from "../../src/wasm/tar-encoder.ts";
-import { WasmTarWalker } from "../../src/wasm/tar-walker.ts";
+import { WasmTarHeaderEncoder } from "../../src/layer/wasm/tar-encoder.ts";
+import { WasmTarWalker } from "../../src/layer/wasm/tar-walker.ts";
 import { entries, T } from "./sample-entries.ts";
 import { run, sha256Hex, walk } from "./tar-fixtures.ts";
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { InvalidDataError } from "../../src/errors.ts";
-import { WasmTarWalker } from "../../src/wasm/tar-walker.ts";
+import { WasmTarWalker } from "../../src/layer/wasm/tar-walker.ts";
 import { compareWithSource, gnuTarPaths, LONG_FILE, LONG_NAME, LONG_TARGET, makeFixtures, walk, type Fixtures } from "./tar-fixtures.ts";
 
 let fx: Fixtures;

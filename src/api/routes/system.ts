@@ -79,7 +79,8 @@ export function systemRoutes(d: Daemon): Hono {
       ContainersStopped: containers.length - running - paused,
       Images: d.store.images.list().length,
       Driver: d.runtime.storageDriver,
-      DriverStatus: [["Backing Filesystem", "extfs"], ["Supports d_type", "true"]],
+      // The layer engine is the storage driver's business: the docker CLI prints it under "Storage Driver" too.
+      DriverStatus: [["Backing Filesystem", "extfs"], ["Supports d_type", "true"], ["Layer Engine", d.config.layerEngine]],
       Plugins: { Volume: ["local"], Network: ["host", "null"], Authorization: null, Log: ["json-file"] },
       MemoryLimit: true, SwapLimit: true, CpuCfsPeriod: true, CpuCfsQuota: true, CPUShares: true, CPUSet: true, PidsLimit: true,
       OomKillDisable: false, IPv4Forwarding: false, Debug: d.config.logLevel === "debug" || !!d.config.debug,

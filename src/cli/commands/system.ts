@@ -28,6 +28,7 @@ export const daemonCommand: Command = {
     { name: "registry-mirror", type: "list", help: "Preferred registry mirror" },
     { name: "max-concurrent-downloads", type: "number", default: 3, help: "Set the max concurrent downloads" },
     { name: "max-concurrent-uploads", type: "number", default: 5, help: "Set the max concurrent uploads" },
+    { name: "layer-engine", type: "string", default: "native", help: 'Layer extraction and hashing ("native"|"wasm")' },
     { name: "log-level", short: "l", type: "string", help: 'Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")', default: "info" },
     { name: "debug", short: "D", type: "bool", help: "Enable debug mode" },
     { name: "cgroup-parent", type: "string", help: "Set parent cgroup for all containers (default berth)" },

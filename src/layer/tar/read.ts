@@ -7,7 +7,7 @@ import { iteratorOf, type ByteSource } from "../source.ts";
 export type { ByteSource } from "../source.ts";
 
 export interface TarReadOptions {
-  /** Which walker to use (the TypeScript one by default; src/wasm has another). */
+  /** Which walker to use (the TypeScript one by default; src/layer/wasm has another). */
   walker?: () => TarWalker;
 }
 

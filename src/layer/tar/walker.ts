@@ -254,5 +254,5 @@ function nulTerminated(b: Uint8Array): string {
   return new TextDecoder().decode(z >= 0 ? b.subarray(0, z) : b);
 }
 
-/** The default walker factory; src/wasm offers a second one with the same contract. */
+/** The default walker factory; src/layer/wasm offers a second one with the same contract. */
 export const newTarStreamWalker = (): TarWalker => new TarStreamWalker();

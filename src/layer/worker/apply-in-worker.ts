@@ -1,7 +1,8 @@
 // applyLayer on a worker thread: the caller's thread reads the source and
 // posts its chunks (a few in flight at a time), the worker decompresses,
-// hashes and writes. Same result and errors as src/layer/apply.ts; options
-// with factories (walker, sha256) stay on the caller's thread.
+// hashes and writes (with the layer engine named in the options). Same result
+// and errors as src/layer/apply.ts; options with factories (walker, sha256)
+// stay on the caller's thread.
 import { BerthError, InvalidDataError, InvalidParameterError, NotFoundError, SystemError } from "../../errors.ts";
 import { applyLayer, type ApplyOptions, type ApplyResult } from "../apply.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
@@ -98,7 +99,7 @@ export async function applyLayerInWorker(source: AsyncIterable<Uint8Array> | Rea
       kind: "start", target,
       opts: {
         resolvedTarget: opts.resolvedTarget, whiteoutMode: opts.whiteoutMode, devices: opts.devices, chown: opts.chown,
-        zstdDecoder: opts.zstdDecoder, knownDigest: opts.knownDigest,
+        zstdDecoder: opts.zstdDecoder, knownDigest: opts.knownDigest, engine: opts.engine,
       },
     });
     let sourceError: unknown;

@@ -1,5 +1,6 @@
 // Messages between the daemon's thread and a layer-apply worker.
 import type { ApplyResult } from "../apply.ts";
+import type { LayerEngine } from "../engine.ts";
 
 /** The options that survive structured cloning (no factories). */
 export interface WorkerApplyOptions {
@@ -9,6 +10,7 @@ export interface WorkerApplyOptions {
   chown?: boolean;
   zstdDecoder?: "native" | "zstd-codec";
   knownDigest?: string;
+  engine?: LayerEngine;
 }
 
 export type ToWorker =

@@ -1,9 +1,9 @@
 // SHA-256 in WASM (wasm/sha256), behind the same interface as Bun.CryptoHasher.
 // Usable at once after import: the component is instantiated synchronously on
 // first use. Hashers that are dropped unfinished are freed by a finalizer.
-import type { Sha256 } from "../layer/hash/types.ts";
-import { coreModuleBase64, coreModuleName } from "./generated/sha256/core.ts";
-import { instantiate } from "./generated/sha256/sha256.js";
+import type { Sha256 } from "../hash/types.ts";
+import { coreModuleBase64, coreModuleName } from "../../wasm/generated/sha256/core.ts";
+import { instantiate } from "../../wasm/generated/sha256/sha256.js";
 import { lazyComponent, MAX_CALL_BYTES } from "./load.ts";
 
 const component = lazyComponent(instantiate, coreModuleName, coreModuleBase64);

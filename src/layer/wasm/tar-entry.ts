@@ -1,7 +1,7 @@
 // Converts between the shared TarEntry model and the tar component's WIT header.
-import { InvalidDataError } from "../errors.ts";
-import type { TarEntry, TarEntryType } from "../layer/tar/types.ts";
-import type { EntryKind, Header } from "./generated/tar/tar.js";
+import { InvalidDataError } from "../../errors.ts";
+import type { TarEntry, TarEntryType } from "../tar/types.ts";
+import type { EntryKind, Header } from "../../wasm/generated/tar/tar.js";
 
 const toType: Record<EntryKind, TarEntryType> = {
   file: "file",

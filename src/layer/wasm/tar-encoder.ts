@@ -1,6 +1,6 @@
 // Tar header writer in WASM (wasm/tar): ustar headers, with a PAX extended
 // header in front when a path, link, number, time or xattr needs one.
-import type { TarEntry, TarHeaderEncoder } from "../layer/tar/types.ts";
+import type { TarEntry, TarHeaderEncoder } from "../tar/types.ts";
 import { asInvalidData, headerFromEntry } from "./tar-entry.ts";
 import { tarComponent } from "./tar-walker.ts";
 

@@ -1,10 +1,10 @@
 // The tar walker in WASM (wasm/tar). One component call per chunk (split at
 // 4 MiB) returns all its events; data events are views of the pushed chunk,
 // so file contents are never copied back out of WASM.
-import { InvalidDataError } from "../errors.ts";
-import type { TarEvent, TarWalker } from "../layer/tar/types.ts";
-import { coreModuleBase64, coreModuleName } from "./generated/tar/core.ts";
-import { instantiate } from "./generated/tar/tar.js";
+import { InvalidDataError } from "../../errors.ts";
+import type { TarEvent, TarWalker } from "../tar/types.ts";
+import { coreModuleBase64, coreModuleName } from "../../wasm/generated/tar/core.ts";
+import { instantiate } from "../../wasm/generated/tar/tar.js";
 import { lazyComponent, MAX_CALL_BYTES } from "./load.ts";
 import { asInvalidData, entryFromHeader } from "./tar-entry.ts";
 
