@@ -11,6 +11,7 @@ import { registryRoutes } from "./routes/registry.ts";
 import { containerRoutes } from "./routes/containers.ts";
 import { execRoutes } from "./routes/exec.ts";
 import { volumeRoutes } from "./routes/volumes.ts";
+import { buildRoutes } from "./routes/build.ts";
 
 export function createApiApp(d: Daemon): Hono {
   const app = new Hono();
@@ -36,5 +37,6 @@ export function createApiApp(d: Daemon): Hono {
   app.route("/", containerRoutes(d.containers));
   app.route("/", execRoutes(d));
   app.route("/", volumeRoutes(d.containers.mounts.volumes));
+  app.route("/", buildRoutes(d));
   return app;
 }

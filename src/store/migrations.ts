@@ -147,4 +147,19 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: "build cache",
+    up(db) {
+      db.exec(`
+        CREATE TABLE build_cache (
+          key TEXT PRIMARY KEY,           -- sha256 of parent image + step after substitution + visible args + copied content
+          image_id TEXT NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+          created_at INTEGER NOT NULL,    -- ms since epoch
+          last_used INTEGER NOT NULL
+        );
+        CREATE INDEX build_cache_image ON build_cache (image_id);
+      `);
+    },
+  },
 ];

@@ -85,9 +85,8 @@ export function imageRoutes(d: Daemon): Hono {
     });
   });
 
-  // berth has no user networks and no build cache yet: pruning them is truthfully empty (docker system prune asks).
+  // berth has no user networks yet: pruning them is truthfully empty (docker system prune asks).
   app.post("/networks/prune", (c) => c.json({ NetworksDeleted: null }));
-  app.post("/build/prune", (c) => c.json({ CachesDeleted: null, SpaceReclaimed: 0 }));
   app.post("/images/prune", async (c) => {
     const r = await images.prune(parseFilters(c.req.query("filters")));
     d.events.emit("image", "prune", "", { reclaimed: String(r.SpaceReclaimed) });

@@ -11,6 +11,8 @@ import { directoryEntries } from "../../layer/diff.ts";
 import { tarStream } from "../../layer/tar/write.ts";
 import { normalizeHostConfig } from "./config.ts";
 import { buildSpec } from "./spec.ts";
+import type { ContainerRecord } from "./records.ts";
+import { clampMtimes } from "../../build/reproducible.ts";
 
 /** With copied root filesystems (vfs) the upper dir is not a diff: say so rather than answer wrong. */
 function requireOverlay(e: ContainerEngine, what: string): void {
@@ -41,13 +43,12 @@ export function unpauseContainer(e: ContainerEngine, ref: string): void {
 export async function commitContainer(e: ContainerEngine, ref: string, o: { repo?: string; tag?: string; comment?: string; author?: string; changes?: string[]; pause?: boolean; config?: Record<string, any> }): Promise<string> {
   const c = e.find(ref);
   requireOverlay(e, "commit");
-  const p = e.paths(c);
   const config = applyChanges({ ...c.config, ...(o.config ?? {}) }, o.changes ?? []);
   delete (config as any).Hostname;
   const freeze = c.state.Running && !c.state.Paused && o.pause !== false;
   if (freeze) containerCgroup(c.id).freeze(true);
   try {
-    const diff = tarStream(withoutMountPoints(directoryEntries(p.upperDir, { overlayUpper: true })));
+    const diff = containerDiffTar(e, c);
     const id = await commitImage(e.store, c.imageId as any, diff, {
       repo: o.repo, tag: o.tag, comment: o.comment, author: o.author, containerId: c.id, config,
       createdBy: [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])].join(" "),
@@ -57,6 +58,16 @@ export async function commitContainer(e: ContainerEngine, ref: string, o: { repo
   } finally {
     if (freeze) containerCgroup(c.id).freeze(false);
   }
+}
+
+/**
+ * A container's changes as an OCI layer tar: its overlay upper dir with the
+ * runtime's mount points left out. Commit and build steps both take layers
+ * here; `clampMtime` (SOURCE_DATE_EPOCH) caps every entry's mtime.
+ */
+export function containerDiffTar(e: ContainerEngine, c: ContainerRecord, clampMtime?: number): ReadableStream<Uint8Array> {
+  requireOverlay(e, "a layer from a container");
+  return tarStream(clampMtimes(withoutMountPoints(directoryEntries(e.paths(c).upperDir, { overlayUpper: true })), clampMtime));
 }
 
 /** `docker update`: new resource limits (and restart policy), applied at once to a running container. */

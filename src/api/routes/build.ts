@@ -1,0 +1,85 @@
+// POST /build in the classic builder's protocol (what the docker CLI uses
+// without buildx): the context tar in the body, options in the query, and
+// JSON messages back — {"stream"}, {"aux": {"ID"}}, {"error", "errorDetail"}.
+// POST /build/prune empties the build cache.
+import { Hono } from "hono";
+import { stream } from "hono/streaming";
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { InvalidParameterError } from "../../errors.ts";
+import type { Daemon } from "../../daemon/daemon.ts";
+import { buildHost } from "../../daemon/build-host.ts";
+import { Builder, BuildStepError } from "../../build/builder.ts";
+import { receiveContext } from "../../build/context/receive.ts";
+import { BuildCache } from "../../build/cache.ts";
+import { formatReference, parseReference, withDefaultTag } from "../../image/reference.ts";
+
+const bool = (v: string | undefined) => v === "1" || v === "true" || v === "True";
+
+function jsonQuery<T>(text: string | undefined, what: string): T | undefined {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new InvalidParameterError(`invalid ${what}: not valid JSON`);
+  }
+}
+
+export function buildRoutes(d: Daemon): Hono {
+  const app = new Hono();
+
+  app.post("/build", async (c) => {
+    const q = (k: string) => c.req.query(k);
+    if (q("remote")) throw new InvalidParameterError("a remote build context (remote=…) is not supported yet; send the context in the request body");
+    const tags = (c.req.queries("t") ?? []).filter(Boolean).map((t) => formatReference(withDefaultTag(parseReference(t))));
+    const buildArgs = jsonQuery<Record<string, string | null>>(q("buildargs"), "buildargs") ?? {};
+    const labels = jsonQuery<Record<string, string>>(q("labels"), "labels") ?? {};
+    const network = !q("networkmode") || q("networkmode") === "default" ? "host" : q("networkmode")!;
+    if (!["host", "none"].includes(network)) throw new InvalidParameterError(`network mode "${network}" is not supported for builds yet (host or none)`);
+    const quiet = bool(q("q"));
+    const dockerfile = q("dockerfile") || "Dockerfile";
+    const host = buildHost(d);
+    const work = mkdtempSync(join(host.tmpDir(), "build-"));
+    const signal = c.req.raw.signal;
+    const body = c.req.raw.body;
+    c.header("Content-Type", "application/json");
+    return stream(c, async (s) => {
+      const send = (m: unknown) => void s.write(JSON.stringify(m) + "\n");
+      try {
+        const ctx = await receiveContext(body, work, dockerfile);
+        const builder = new Builder(host, {
+          dockerfileText: ctx.dockerfileText, dockerfileName: dockerfile, contextDir: ctx.dir, tags, buildArgs,
+          target: q("target") || undefined, noCache: bool(q("nocache")), labels, network, platform: q("platform") || undefined,
+        }, { stream: (text) => void (quiet || send({ stream: text })), aux: (v) => send({ aux: v }) }, signal);
+        const id = await builder.run();
+        if (quiet) send({ stream: `${id}\n` });
+        for (const t of tags) d.events.emit("image", "tag", id, { name: t });
+      } catch (e: any) {
+        const message = String(e?.message ?? e);
+        send({ errorDetail: { ...(e instanceof BuildStepError ? { code: e.code } : {}), message }, error: message });
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    });
+  });
+
+  app.post("/build/prune", async (c) => {
+    const { images } = new BuildCache(d.store.db).clear();
+    const deleted: string[] = [];
+    let space = 0;
+    // Cache images nothing else needs (no tag, no child, no container) go with their rows.
+    for (const id of images) {
+      if (!d.store.images.get(id) || d.store.images.refsOf(id).length || d.store.images.children(id).length) continue;
+      if ((await d.images.isImageInUse(id)).length) continue;
+      try {
+        const row = d.store.images.get(id);
+        await d.images.remove(id);
+        deleted.push(id);
+        space += row?.size ?? 0;
+      } catch {}
+    }
+    return c.json({ CachesDeleted: deleted.length ? deleted : null, SpaceReclaimed: space });
+  });
+
+  return app;
+}

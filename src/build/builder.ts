@@ -1,0 +1,480 @@
+// Runs a parsed Dockerfile: the stages the target needs, in order, one image
+// per step (reused from the cache when its key matches), then tags the
+// result. Progress goes out in the classic builder's words.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { join, posix } from "node:path";
+import { InvalidParameterError } from "../errors.ts";
+import type { Digest } from "../store/digest.ts";
+import type { ContainerConfig, HistoryEntry, ImageConfig } from "../image/config.ts";
+import { hostPlatform, parsePlatform } from "../image/platform.ts";
+import { tarStream } from "../layer/tar/write.ts";
+import { directoryEntries } from "../layer/diff.ts";
+import { parseDockerfile, targetStage, type Dockerfile, type Stage } from "./dockerfile/parse.ts";
+import { parseInstruction, type CopyInstruction, type Instruction, type RunInstruction, type WordInstruction } from "./dockerfile/instructions.ts";
+import { expandWord, SubstitutionError, type Vars } from "./dockerfile/shell-lex.ts";
+import { BuildCache } from "./cache.ts";
+import type { BuildHost } from "./host.ts";
+import { writeStepImage, tagImage } from "./image-writer.ts";
+import { applyMetadata, shellOf } from "./metadata-steps.ts";
+import { nopCreatedBy, nopCreatedBySingle, runCreatedBy } from "./history.ts";
+import { clampMtimes, createdAt, sourceDateEpoch } from "./reproducible.ts";
+import { RootfsWorkspace } from "./fs/workspace.ts";
+import { scopedPath } from "./fs/scoped-path.ts";
+import { hashSource, resolveSources, type Source } from "./steps/copy-sources.ts";
+import { copyInto, type CopyOwner } from "./steps/copy-into.ts";
+import { envMap, platformArgs, PROXY_ARGS } from "./variables.ts";
+
+export interface BuildRequest {
+  dockerfileText: string;
+  dockerfileName: string;
+  contextDir: string;
+  tags: string[];
+  buildArgs: Record<string, string | null>;
+  target?: string;
+  noCache: boolean;
+  labels: Record<string, string>;
+  network: string;
+  platform?: string;
+}
+
+export interface BuildOutput {
+  stream(text: string): void;
+  aux(value: unknown): void;
+}
+
+const DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const short = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);
+
+interface StageState {
+  imageId?: Digest;
+  image: ImageConfig;
+  /** ARGs declared in this stage so far, with their values (undefined: declared, unset). */
+  args: Map<string, string | undefined>;
+  cmdSet: boolean;
+}
+
+export class Builder {
+  private cache: BuildCache;
+  private epoch: number | undefined;
+  private usedArgs = new Set<string>();
+  private stageResults = new Map<number, Digest | undefined>();
+  private step = 0;
+  private totalSteps = 0;
+  private df!: Dockerfile;
+  private metaArgs = new Map<string, string | undefined>();
+
+  constructor(private host: BuildHost, private req: BuildRequest, private out: BuildOutput, private signal: AbortSignal) {
+    this.cache = new BuildCache(host.store.db);
+    this.epoch = sourceDateEpoch(req.buildArgs);
+  }
+
+  async run(): Promise<Digest> {
+    if (this.req.platform) {
+      const want = parsePlatform(this.req.platform);
+      const host = hostPlatform();
+      if (want.os !== host.os || want.architecture !== host.architecture) {
+        throw new InvalidParameterError(`platform ${this.req.platform} is not supported: this engine builds for ${host.os}/${host.architecture}`);
+      }
+    }
+    this.df = parseDockerfile(this.req.dockerfileText, this.req.dockerfileName);
+    const target = targetStage(this.df, this.req.target);
+    const needed = this.neededStages(target);
+    for (const s of this.df.stages) if (needed.has(s.index)) this.totalSteps += 1 + s.instructions.length;
+    if (Object.keys(this.req.labels).length) this.totalSteps++;
+    const auto = platformArgs();
+    for (const a of this.df.metaArgs) {
+      for (const { name, value } of a.args) {
+        const given = this.buildArg(name);
+        this.metaArgs.set(name, given ?? (value !== undefined ? this.expand(value, (n) => this.metaArgs.get(n) ?? auto[n]) : auto[name]));
+      }
+    }
+    let final: Digest | undefined;
+    for (const s of this.df.stages) {
+      if (!needed.has(s.index)) continue;
+      final = await this.runStage(s);
+      this.stageResults.set(s.index, final);
+      if (s === target) break;
+    }
+    if (Object.keys(this.req.labels).length) final = await this.buildLabels(final);
+    if (!final) throw new InvalidParameterError("No image was generated. Is your Dockerfile empty?");
+    const unused = Object.keys(this.req.buildArgs).filter((a) => !this.usedArgs.has(a) && !PROXY_ARGS.has(a) && a !== "SOURCE_DATE_EPOCH");
+    if (unused.length) this.out.stream(`[Warning] One or more build-args [${unused.sort().join(" ")}] were not consumed\n`);
+    this.out.aux({ ID: final });
+    this.out.stream(`Successfully built ${short(final)}\n`);
+    tagImage(this.host.store, final, this.req.tags);
+    for (const t of this.req.tags) this.out.stream(`Successfully tagged ${familiar(t)}\n`);
+    return final;
+  }
+
+  private buildArg(name: string): string | undefined {
+    if (!(name in this.req.buildArgs)) return undefined;
+    this.usedArgs.add(name);
+    const v = this.req.buildArgs[name];
+    // `--build-arg NAME` without a value takes it from the client's environment; absent there, unset.
+    return v === null ? undefined : v;
+  }
+
+  private expand(word: string, vars: Vars): string {
+    try {
+      return expandWord(word, vars, this.df.directives.escape);
+    } catch (e) {
+      if (e instanceof SubstitutionError) throw new InvalidParameterError(e.message);
+      throw e;
+    }
+  }
+
+  /** A heredoc body: variables substituted, quotes and escapes left as written. */
+  private expandText(text: string, vars: Vars): string {
+    const esc = this.df.directives.escape;
+    const literal = text.replace(/[\\`"']/g, (ch) => (ch === esc || ch === '"' || ch === "'" ? esc + ch : ch));
+    return this.expand(literal, vars);
+  }
+
+  /** The stages the target needs: itself and, transitively, those its FROM and COPY --from name. */
+  private neededStages(target: Stage): Set<number> {
+    const need = new Set<number>();
+    const visit = (s: Stage) => {
+      if (need.has(s.index)) return;
+      need.add(s.index);
+      const refs = [s.from.image, ...s.instructions.filter((i): i is CopyInstruction => i.kind === "COPY" && !!i.from).map((i) => i.from!)];
+      for (const r of refs) {
+        const dep = this.stageByName(r, s.index);
+        if (dep) visit(dep);
+      }
+    };
+    visit(target);
+    return need;
+  }
+
+  private stageByName(name: string, before: number): Stage | undefined {
+    const lower = name.toLowerCase();
+    const byName = this.df.stages.find((s) => s.index < before && s.name === lower);
+    if (byName) return byName;
+    if (/^\d+$/.test(name) && Number(name) < before) return this.df.stages[Number(name)];
+    return undefined;
+  }
+
+  private announce(text: string): void {
+    this.step++;
+    this.out.stream(`Step ${this.step}/${this.totalSteps} : ${text}\n`);
+  }
+
+  private checkCancelled(): void {
+    if (this.signal.aborted) throw new InvalidParameterError("build cancelled");
+  }
+
+  private async runStage(s: Stage): Promise<Digest | undefined> {
+    this.announce(s.from.original);
+    const fromName = this.expand(s.from.image, (n) => this.metaArgs.get(n));
+    const st = await this.beginStage(s, fromName);
+    this.out.stream(` ---> ${st.imageId ? short(st.imageId) : "scratch"}\n`);
+    const triggers = st.image.config?.OnBuild ?? [];
+    if (triggers.length) {
+      this.out.stream(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? "s" : ""}\n`);
+      st.image = { ...st.image, config: { ...st.image.config, OnBuild: null } };
+      for (const t of triggers) {
+        const m = /^(\S+)\s*([\s\S]*)$/.exec(t)!;
+        const ins = parseInstruction({ keyword: m[1]!.toUpperCase(), rest: m[2]!, line: s.from.line, heredocs: [] }, this.df.directives.escape, this.df.file);
+        await this.runInstruction(st, ins, s);
+      }
+    }
+    for (const ins of s.instructions) {
+      this.checkCancelled();
+      this.announce(ins.original);
+      await this.runInstruction(st, ins, s);
+    }
+    return st.imageId;
+  }
+
+  private async beginStage(s: Stage, from: string): Promise<StageState> {
+    const args = new Map<string, string | undefined>();
+    if (from.toLowerCase() === "scratch") {
+      const p = hostPlatform();
+      return {
+        image: {
+          architecture: p.architecture, os: p.os, ...(p.variant ? { variant: p.variant } : {}),
+          config: { Env: [DEFAULT_PATH] }, rootfs: { type: "layers", diff_ids: [] }, history: [],
+        },
+        args, cmdSet: false,
+      };
+    }
+    const stage = this.stageByName(from, s.index);
+    let id: Digest | undefined;
+    if (stage) {
+      id = this.stageResults.get(stage.index);
+      if (!id) throw new InvalidParameterError(`stage ${from} produced no image`);
+    } else id = await this.imageFor(from);
+    const image = await this.host.store.blobs.readJson<ImageConfig>(id);
+    return { imageId: id, image, args, cmdSet: false };
+  }
+
+  private async imageFor(name: string): Promise<Digest> {
+    const local = this.host.findImage(name);
+    if (local) return local;
+    return this.host.pullImage(name, this.req.platform, (l) => this.out.stream(`${l}\n`), this.signal);
+  }
+
+  private vars(st: StageState): Vars {
+    const env = envMap(st.image.config?.Env);
+    return (n) => env.get(n) ?? st.args.get(n);
+  }
+
+  /** Args in scope with values and not overridden by ENV, sorted: what RUN sees and history shows. */
+  private runArgs(st: StageState): [string, string][] {
+    const env = envMap(st.image.config?.Env);
+    return [...st.args].filter((a): a is [string, string] => a[1] !== undefined && !env.has(a[0])).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  private async runInstruction(st: StageState, ins: Instruction, s: Stage): Promise<void> {
+    switch (ins.kind) {
+      case "ARG":
+        return this.argStep(st, ins);
+      case "RUN":
+        return this.runStep(st, ins);
+      case "COPY":
+      case "ADD":
+        return this.copyStep(st, ins, s);
+      case "WORKDIR":
+        return this.workdirStep(st, ins);
+      default: {
+        const r = applyMetadata(ins, st.image.config ?? {}, this.vars(st), this.df.directives.escape, st.cmdSet);
+        if (!r) throw new InvalidParameterError(`${ins.kind} cannot be used here`);
+        if (ins.kind === "CMD") st.cmdSet = true;
+        await this.configStep(st, r.config, r.createdBy, r.author);
+      }
+    }
+  }
+
+  private async argStep(st: StageState, ins: Extract<Instruction, { kind: "ARG" }>): Promise<void> {
+    const auto = platformArgs();
+    for (const { name, value } of ins.args) {
+      const given = this.buildArg(name);
+      const fallback = value !== undefined ? this.expand(value, this.vars(st)) : this.metaArgs.get(name) ?? auto[name];
+      st.args.set(name, given ?? fallback);
+    }
+    // The values stay out of the key: only the steps that use them change with them.
+    const shown = ins.args.map((a) => (a.value !== undefined ? `${a.name}=${a.value}` : a.name)).join(" ");
+    await this.configStep(st, st.image.config ?? {}, nopCreatedBy(`ARG ${shown}`));
+  }
+
+  private newConfig(st: StageState, config: ContainerConfig, createdBy: string, emptyLayer: boolean, author?: string): ImageConfig {
+    const created = createdAt(this.epoch);
+    const entry: HistoryEntry = { created, created_by: createdBy, ...(emptyLayer ? { empty_layer: true } : {}) };
+    const { container: _c, container_config: _cc, ...rest } = st.image;
+    return { ...rest, created, ...(author ? { author } : {}), config, history: [...(st.image.history ?? []), entry] };
+  }
+
+  /** Looks the key up; on a hit, moves the stage to the cached image and says so. */
+  private async fromCache(st: StageState, key: string): Promise<boolean> {
+    if (this.req.noCache) return false;
+    const hit = this.cache.lookup(key);
+    if (!hit) return false;
+    st.imageId = hit;
+    st.image = await this.host.store.blobs.readJson<ImageConfig>(hit);
+    this.out.stream(` ---> Using cache\n ---> ${short(hit)}\n`);
+    return true;
+  }
+
+  private async finishStep(st: StageState, key: string, id: Digest): Promise<void> {
+    this.cache.record(key, id);
+    st.imageId = id;
+    st.image = await this.host.store.blobs.readJson<ImageConfig>(id);
+    this.out.stream(` ---> ${short(id)}\n`);
+  }
+
+  private async configStep(st: StageState, config: ContainerConfig, createdBy: string, author?: string): Promise<void> {
+    const key = BuildCache.key({ parent: st.imageId ?? "scratch", createdBy, config, author, epoch: this.epoch });
+    if (await this.fromCache(st, key)) return;
+    const id = await writeStepImage(this.host.store, st.imageId, this.newConfig(st, config, createdBy, true, author));
+    await this.finishStep(st, key, id);
+  }
+
+  private async runStep(st: StageState, ins: RunInstruction): Promise<void> {
+    if (!st.imageId) throw new InvalidParameterError(`The command '${describeRun(st, ins)}' cannot run: the image has no files (FROM scratch)`);
+    const c = st.image.config ?? {};
+    let argv: string[];
+    if ("exec" in ins.command) argv = ins.command.exec;
+    else {
+      // Heredocs go to the shell with the command that reads them.
+      const script = ins.heredocs.length && ins.command.shell.trim() === `<<${ins.heredocs[0]!.name}` && ins.heredocs.length === 1
+        ? ins.heredocs[0]!.body
+        : ins.command.shell + (ins.heredocs.length ? "\n" + ins.heredocs.map((h) => `${h.body}${h.name}\n`).join("") : "");
+      argv = [...shellOf(c), script];
+    }
+    const args = this.runArgs(st);
+    const createdBy = runCreatedBy(argv, args);
+    const network = ins.network === "none" ? "none" : this.req.network;
+    const key = BuildCache.key({ parent: st.imageId, createdBy, network, mounts: ins.mounts, epoch: this.epoch });
+    if (await this.fromCache(st, key)) return;
+    const env = [...(c.Env ?? []), ...args.map(([k, v]) => `${k}=${v}`)];
+    for (const p of PROXY_ARGS) {
+      const v = this.req.buildArgs[p];
+      if (typeof v === "string") env.push(`${p}=${v}`);
+    }
+    let containerId = "";
+    const result = await this.host.run(
+      { imageId: st.imageId, argv, env, user: c.User || undefined, workdir: c.WorkingDir || undefined, network, clampMtime: this.epoch },
+      (id) => {
+        containerId = id;
+        this.out.stream(` ---> Running in ${id.slice(0, 12)}\n`);
+      },
+      (text) => this.out.stream(text),
+      this.signal,
+    );
+    try {
+      this.checkCancelled();
+      if (result.exitCode !== 0) {
+        throw new BuildStepError(`The command '${argv.join(" ")}' returned a non-zero code: ${result.exitCode}`, result.exitCode);
+      }
+      const id = await writeStepImage(this.host.store, st.imageId, this.newConfig(st, c, createdBy, false), result.diff());
+      await result.remove();
+      this.out.stream(`Removing intermediate container ${containerId.slice(0, 12)}\n`);
+      await this.finishStep(st, key, id);
+    } finally {
+      await result.remove().catch(() => {});
+    }
+  }
+
+  private async workdirStep(st: StageState, ins: WordInstruction): Promise<void> {
+    const r = applyMetadata(ins, st.image.config ?? {}, this.vars(st), this.df.directives.escape, st.cmdSet)!;
+    const dir = r.config.WorkingDir!;
+    const key = BuildCache.key({ parent: st.imageId ?? "scratch", createdBy: r.createdBy, epoch: this.epoch });
+    if (await this.fromCache(st, key)) return;
+    const ws = this.workspace(st.imageId);
+    try {
+      let created = false;
+      if (!existsSync(scopedPath(ws.merged, dir))) {
+        mkdirSync(scopedPath(ws.merged, dir), { recursive: true, mode: 0o755 });
+        created = true;
+      }
+      ws.close();
+      const config = this.newConfig(st, r.config, r.createdBy, !created);
+      const id = await writeStepImage(this.host.store, st.imageId, config, created ? this.diffOf(ws) : undefined);
+      await this.finishStep(st, key, id);
+    } finally {
+      ws.dispose();
+    }
+  }
+
+  private workspace(imageId: Digest | undefined): RootfsWorkspace {
+    const dir = mkdtempSync(join(this.host.tmpDir(), "build-ws-"));
+    return new RootfsWorkspace(dir, imageId ? this.host.layerDirs(imageId) : []).open();
+  }
+
+  private diffOf(ws: RootfsWorkspace): ReadableStream<Uint8Array> {
+    return tarStream(clampMtimes(directoryEntries(ws.upper, { overlayUpper: true }), this.epoch));
+  }
+
+  private async copyStep(st: StageState, ins: CopyInstruction, s: Stage): Promise<void> {
+    const vars = this.vars(st);
+    const x = (w: string) => this.expand(w, vars);
+    const c = st.image.config ?? {};
+    let dest = x(ins.dest);
+    if (!dest.startsWith("/")) dest = posix.join(c.WorkingDir || "/", dest) + (dest.endsWith("/") || dest === "." ? "/" : "");
+    // The source root: the context, or another stage's or image's files.
+    let sourceWs: RootfsWorkspace | undefined;
+    let sourceRoot = this.req.contextDir;
+    let heredocDir: string | undefined;
+    try {
+      if (ins.from !== undefined) {
+        const from = x(ins.from);
+        const stage = this.stageByName(from, s.index);
+        if (!stage && /^\d+$/.test(from)) throw new InvalidParameterError(`invalid from flag value ${from}: refers to current build stage or a later one`);
+        const id = stage ? this.stageResults.get(stage.index) : await this.imageFor(from);
+        sourceWs = this.workspace(id);
+        sourceRoot = sourceWs.merged;
+      }
+      const sources: Source[] = [];
+      for (const p of ins.sources) sources.push(...resolveSources(sourceRoot, x(p), ins.kind));
+      if (ins.heredocs.length) {
+        heredocDir = mkdtempSync(join(this.host.tmpDir(), "build-heredoc-"));
+        for (const h of ins.heredocs) {
+          await Bun.write(join(heredocDir, h.name), h.expand ? this.expandText(h.body, vars) : h.body);
+          sources.push({ rel: h.name, abs: join(heredocDir, h.name) });
+        }
+      }
+      const hasher = new Bun.CryptoHasher("sha256");
+      for (const src of sources) await hashSource(src, hasher);
+      const hash = hasher.digest("hex");
+      const kind = sources.length > 1 ? "multi" : statSync(sources[0]!.abs).isDirectory() ? "dir" : "file";
+      const createdBy = nopCreatedBySingle(`${ins.kind} ${kind}:${hash} in ${dest} `);
+      const chmod = ins.chmod !== undefined ? parseChmod(ins.chmod) : undefined;
+      const key = BuildCache.key({ parent: st.imageId ?? "scratch", createdBy, chown: ins.chown && x(ins.chown), chmod, epoch: this.epoch });
+      if (await this.fromCache(st, key)) return;
+      const ws = this.workspace(st.imageId);
+      try {
+        const owner = ins.chown !== undefined ? resolveOwner(ws.merged, x(ins.chown)) : undefined;
+        await copyInto(ws.merged, sources, dest, { what: ins.kind, extract: ins.kind === "ADD", ...(owner ? { owner } : {}), ...(chmod !== undefined ? { chmod } : {}) });
+        ws.close();
+        const id = await writeStepImage(this.host.store, st.imageId, this.newConfig(st, c, createdBy, false), this.diffOf(ws));
+        await this.finishStep(st, key, id);
+      } finally {
+        ws.dispose();
+      }
+    } finally {
+      sourceWs?.dispose();
+      if (heredocDir) rmSync(heredocDir, { recursive: true, force: true });
+    }
+  }
+
+  /** `--label`s: one more config step on the final image, as the classic builder appends them. */
+  private async buildLabels(final: Digest | undefined): Promise<Digest | undefined> {
+    if (!final) return final;
+    const text = Object.entries(this.req.labels).map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(" ");
+    this.announce(`LABEL ${text}`);
+    const image = await this.host.store.blobs.readJson<ImageConfig>(final);
+    const st: StageState = { imageId: final, image, args: new Map(), cmdSet: true };
+    await this.configStep(st, { ...image.config, Labels: { ...(image.config?.Labels ?? {}), ...this.req.labels } }, nopCreatedBy(`LABEL ${text}`));
+    return st.imageId;
+  }
+}
+
+/** A failing RUN: its exit code goes into the error's detail. */
+export class BuildStepError extends InvalidParameterError {
+  constructor(message: string, readonly code: number) {
+    super(message);
+  }
+}
+
+function describeRun(st: StageState, ins: RunInstruction): string {
+  return "exec" in ins.command ? ins.command.exec.join(" ") : [...shellOf(st.image.config ?? {}), ins.command.shell].join(" ");
+}
+
+function parseChmod(v: string): number {
+  if (!/^[0-7]{3,4}$/.test(v)) throw new InvalidParameterError(`invalid chmod parameter: invalid mode: ${v}`);
+  return parseInt(v, 8);
+}
+
+/** --chown=user[:group], by number or by name in the image's /etc/passwd and /etc/group. */
+function resolveOwner(root: string, spec: string): CopyOwner {
+  const [u, g] = spec.split(":");
+  const read = (p: string) => {
+    try {
+      return readFileSync(scopedPath(root, p), "utf8").split("\n").map((l) => l.split(":"));
+    } catch {
+      return [];
+    }
+  };
+  let uid: number;
+  let primary: number | undefined;
+  if (/^\d+$/.test(u!)) uid = Number(u);
+  else {
+    const row = read("/etc/passwd").find((r) => r[0] === u);
+    if (!row) throw new InvalidParameterError(`unable to convert uid/gid chown string to host mapping: can't find uid for user ${u}: no such user: ${u}`);
+    uid = Number(row[2]);
+    primary = Number(row[3]);
+  }
+  let gid: number;
+  if (g === undefined || g === "") gid = primary ?? uid;
+  else if (/^\d+$/.test(g)) gid = Number(g);
+  else {
+    const row = read("/etc/group").find((r) => r[0] === g);
+    if (!row) throw new InvalidParameterError(`unable to convert uid/gid chown string to host mapping: can't find gid for group ${g}: no such group: ${g}`);
+    gid = Number(row[2]);
+  }
+  return { uid, gid };
+}
+
+function familiar(name: string): string {
+  return name.replace(/^docker\.io\/library\//, "").replace(/^docker\.io\//, "");
+}

@@ -1,0 +1,126 @@
+// `berth build`: the context (a directory with .dockerignore applied, a tar
+// or Dockerfile on stdin) goes to POST /build as a tar stream; the daemon's
+// step-by-step messages are printed as they come (the classic builder's
+// plain progress), or only the image ID with -q.
+import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { nodeStream } from "../../builtins.ts";
+import type { Command } from "../command.ts";
+import { jsonMessages } from "../../client/client.ts";
+import { stdout } from "../stdio.ts";
+
+/** `--build-arg A=1` → {A: "1"}; `--build-arg A` takes A from the environment (null when unset there). */
+function keyValues(list: string[], fromEnv: boolean): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const item of list) {
+    const i = item.indexOf("=");
+    if (i >= 0) out[item.slice(0, i)] = item.slice(i + 1);
+    else out[item] = fromEnv ? (process.env[item] ?? null) : "";
+  }
+  return out;
+}
+
+async function readStdin(): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(nodeStream().Readable.toWeb(process.stdin) as any).arrayBuffer());
+}
+
+/** The context directory as a tar: .dockerignore applied (the Dockerfile and .dockerignore always go), owners 0:0 as the docker CLI sends them. */
+async function contextTar(dir: string, dockerfileRel: string | undefined, extra?: { name: string; data: Uint8Array }): Promise<ReadableStream<Uint8Array>> {
+  const [{ tarStream }, { directoryEntries }, { IgnoreMatcher }] = await Promise.all([
+    import("../../layer/tar/write.ts"), import("../../layer/diff.ts"), import("../../build/context/dockerignore.ts"),
+  ]);
+  const ignoreFile = `${dir}/.dockerignore`;
+  const m = IgnoreMatcher.parse(existsSync(ignoreFile) ? readFileSync(ignoreFile, "utf8") : "");
+  const keep = new Set([".dockerignore", ...(dockerfileRel ? [dockerfileRel] : [])]);
+  async function* items() {
+    for await (const item of directoryEntries(dir)) {
+      const path = item.entry.path.replace(/\/$/, "");
+      if (!keep.has(path) && m.ignores(path)) continue;
+      yield { ...item, entry: { ...item.entry, uid: 0, gid: 0 } };
+    }
+    if (extra) {
+      yield { entry: { path: extra.name, type: "file" as const, mode: 0o644, uid: 0, gid: 0, size: extra.data.length, mtime: Math.floor(Date.now() / 1000) }, body: extra.data };
+    }
+  }
+  return tarStream(items());
+}
+
+export const buildCommand: Command = {
+  names: ["build", "image build", "builder build"],
+  synopsis: "[OPTIONS] PATH | URL | -",
+  description: "Build an image from a Dockerfile",
+  flags: [
+    { name: "build-arg", type: "list", valueName: "list", help: "Set build-time variables" },
+    { name: "file", short: "f", type: "string", help: "Name of the Dockerfile (Default is 'PATH/Dockerfile')" },
+    { name: "iidfile", type: "string", help: "Write the image ID to the file" },
+    { name: "label", type: "list", valueName: "list", help: "Set metadata for an image" },
+    { name: "network", type: "string", default: "default", help: "Set the networking mode for the RUN instructions during build" },
+    { name: "no-cache", type: "bool", help: "Do not use cache when building the image" },
+    { name: "platform", type: "string", help: "Set platform if server is multi-platform capable" },
+    { name: "progress", type: "string", default: "auto", help: "Set type of progress output (auto, plain)" },
+    { name: "pull", type: "bool", help: "Always attempt to pull a newer version of the image" },
+    { name: "quiet", short: "q", type: "bool", help: "Suppress the build output and print image ID on success" },
+    { name: "rm", type: "bool", default: true, help: "Remove intermediate containers after a successful build" },
+    { name: "force-rm", type: "bool", help: "Always remove intermediate containers" },
+    { name: "tag", short: "t", type: "list", valueName: "list", help: "Name and optionally a tag in the \"name:tag\" format" },
+    { name: "target", type: "string", help: "Set the target build stage to build." },
+  ],
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx, f, [contextArg]) {
+    if (!["auto", "plain", "tty"].includes(f.progress)) throw new Error(`invalid progress mode "${f.progress}": auto, plain or tty`);
+    if (/^(https?|git):\/\//.test(contextArg!)) throw new Error("a URL build context is not supported yet; clone or download it and build the directory");
+    let body: ReadableStream<Uint8Array> | Uint8Array;
+    let dockerfile: string | undefined;
+    const random = () => `.dockerfile.${crypto.getRandomValues(new Uint8Array(10)).reduce((s, b) => s + b.toString(16).padStart(2, "0"), "")}`;
+    if (contextArg === "-") {
+      if (f.file === "-") throw new Error("invalid argument: can't use stdin for both build context and dockerfile");
+      body = await readStdin();
+      dockerfile = f.file;
+    } else {
+      const dir = resolve(contextArg!);
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`unable to prepare context: path "${contextArg}" not found`);
+      if (f.file === "-") {
+        const name = random();
+        body = await contextTar(dir, undefined, { name, data: await readStdin() });
+        dockerfile = name;
+      } else {
+        const file = f.file ? resolve(f.file) : `${dir}/Dockerfile`;
+        if (!existsSync(file)) throw new Error(`unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${file}: no such file or directory`);
+        const rel = relative(realpathSync(dir), realpathSync(file));
+        if (rel.startsWith("..")) {
+          // A Dockerfile outside the context travels inside it under a name of its own.
+          const name = random();
+          body = await contextTar(dir, undefined, { name, data: readFileSync(file) });
+          dockerfile = name;
+        } else {
+          body = await contextTar(dir, rel);
+          dockerfile = rel;
+        }
+      }
+    }
+    const buildArgs = keyValues(f["build-arg"], true);
+    const labels = keyValues(f.label, false);
+    const res = await (await ctx.client()).request("POST", "/build", {
+      query: {
+        dockerfile, t: f.tag, buildargs: Object.keys(buildArgs).length ? JSON.stringify(buildArgs) : undefined,
+        labels: Object.keys(labels).length ? JSON.stringify(labels) : undefined, target: f.target, nocache: f["no-cache"],
+        q: f.quiet, networkmode: f.network, platform: f.platform, pull: f.pull, rm: f.rm, forcerm: f["force-rm"],
+      },
+      headers: { "Content-Type": "application/x-tar" },
+      body: body as any,
+    });
+    let id = "";
+    for await (const m of jsonMessages(res)) {
+      if (m.error) {
+        ctx.err(m.error);
+        return m.errorDetail?.code || 1;
+      }
+      if (m.aux?.ID) id = m.aux.ID;
+      if (m.stream && !f.quiet) stdout.write(m.stream);
+    }
+    if (f.quiet) ctx.out(id);
+    if (f.iidfile) writeFileSync(f.iidfile, id);
+    return 0;
+  },
+};

@@ -1,0 +1,81 @@
+// The engine's side of a build (src/build/host.ts): images from the local
+// store or a pull, and RUN steps as ordinary containers — created, started,
+// followed, waited for — whose changes are taken with commit's diff code.
+import { join } from "node:path";
+import { mkdirSync } from "node:fs";
+import type { Daemon } from "./daemon.ts";
+import type { BuildHost, RunRequest, RunResult } from "../build/host.ts";
+import type { Digest } from "../store/digest.ts";
+import { parseReference, withDefaultTag } from "../image/reference.ts";
+import { readLogs } from "./containers/logs.ts";
+import { containerDiffTar } from "./containers/operations.ts";
+
+export function buildHost(d: Daemon): BuildHost {
+  const store = d.store;
+  return {
+    store,
+    findImage(name) {
+      try {
+        return d.images.resolve(name);
+      } catch {
+        return undefined;
+      }
+    },
+    async pullImage(name, platform, progress, signal) {
+      progress(`Pulling ${name}`);
+      const [r] = await d.registry.pull(withDefaultTag(parseReference(name)), false, { platform, signal });
+      return r!.id;
+    },
+    layerDirs(imageId) {
+      return store.images.layersOf(imageId).map((l) => store.snapshots.diffPath(l.chain_id)).reverse();
+    },
+    async run(r: RunRequest, started, output, signal): Promise<RunResult> {
+      return runStepContainer(d, r, started, output, signal);
+    },
+    tmpDir() {
+      const dir = join(store.root, "tmp");
+      mkdirSync(dir, { recursive: true });
+      return dir;
+    },
+  };
+}
+
+async function runStepContainer(d: Daemon, r: RunRequest, started: (id: string) => void, output: (text: string) => void, signal: AbortSignal): Promise<RunResult> {
+  const e = d.containers;
+  const { Id } = await e.create({
+    Image: r.imageId as Digest,
+    Cmd: r.argv,
+    Entrypoint: [],
+    Env: r.env,
+    ...(r.user ? { User: r.user } : {}),
+    ...(r.workdir ? { WorkingDir: r.workdir } : {}),
+    HostConfig: { NetworkMode: r.network },
+  });
+  let removed = false;
+  const remove = async () => {
+    if (removed) return;
+    removed = true;
+    await e.remove(Id, { force: true, volumes: true });
+  };
+  // A client that goes away cancels the build: the step's program is killed.
+  const onAbort = () => {
+    try {
+      e.kill(Id, "SIGKILL");
+    } catch {}
+  };
+  try {
+    await e.start(Id);
+    started(Id);
+    signal.addEventListener("abort", onAbort);
+    const c = e.find(Id);
+    const all = { stdout: true, stderr: true, since: 0, until: 0, tail: -1, timestamps: false, details: false, follow: true };
+    for await (const rec of readLogs(e.logPath(c), all, () => e.isRunning(Id), signal)) output(rec.log);
+    const { StatusCode } = await e.wait(Id, "not-running", signal);
+    return { exitCode: StatusCode, diff: () => containerDiffTar(e, e.find(Id), r.clampMtime), remove };
+  } catch (err) {
+    await remove().catch(() => {});
+    throw err;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
