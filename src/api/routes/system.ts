@@ -68,15 +68,13 @@ export function systemRoutes(d: Daemon): Hono {
   app.get("/version", (c) => c.json(versionInfo()));
 
   app.get("/info", (c) => {
-    const containers = d.containers.records.list().map((r) => d.containers.refresh(r));
-    const running = containers.filter((r) => r.state.Running && !r.state.Paused).length;
-    const paused = containers.filter((r) => r.state.Paused).length;
+    const { total, running, paused } = d.containers.counts();
     return c.json({
       ID: d.id,
-      Containers: containers.length,
+      Containers: total,
       ContainersRunning: running,
       ContainersPaused: paused,
-      ContainersStopped: containers.length - running - paused,
+      ContainersStopped: total - running - paused,
       Images: d.store.images.list().length,
       Driver: d.runtime.storageDriver,
       // The layer engine is the storage driver's business: the docker CLI prints it under "Storage Driver" too.

@@ -82,13 +82,20 @@ export class ContainerEngine {
     };
   }
 
+  /** The container as it is now (see current); a read: nothing is written, no event is raised. */
   find(ref: string): ContainerRecord {
-    return this.refresh(this.records.find(ref));
+    return this.current(this.records.find(ref));
   }
 
-  /** Folds what the shim recorded into the stored state (the shim is the truth). */
-  refresh(c: ContainerRecord): ContainerRecord {
-    if (c.state.Status !== "running" && c.state.Status !== "paused") return c;
+  /** The stored record with what its shim has recorded since folded in (the shim is the truth). */
+  private current(c: ContainerRecord): ContainerRecord {
+    const observed = this.observedState(c);
+    return observed ? { ...c, state: observed } : c;
+  }
+
+  /** The state the shim's record gives a running container, when it differs from the stored one. */
+  private observedState(c: ContainerRecord): ContainerState | undefined {
+    if (c.state.Status !== "running" && c.state.Status !== "paused") return undefined;
     const st = this.runtime.status(this.paths(c).root);
     const next: ContainerState = { ...c.state };
     if (!st) {
@@ -96,11 +103,36 @@ export class ContainerEngine {
     } else if (st.exit) {
       this.applyExit(next, st.exit);
     }
-    if (JSON.stringify(next) !== JSON.stringify(c.state)) {
-      this.records.saveState(c.id, next);
-      if (!next.Running && c.state.Running) this.onExited(c, next);
-    }
+    return JSON.stringify(next) !== JSON.stringify(c.state) ? next : undefined;
+  }
+
+  /**
+   * The exit path: stores what the shim recorded and, for a run that ended, raises its events,
+   * wakes its waiters and removes (--rm) or restarts the container. It runs when the runtime
+   * reports the exit (monitor), at adoption after a daemon restart (whose shims may have exited
+   * meanwhile), and before an operation that changes the container acts on it.
+   */
+  private settle(c: ContainerRecord): ContainerRecord {
+    const next = this.observedState(c);
+    if (!next) return c;
+    this.records.saveState(c.id, next);
+    if (!next.Running && c.state.Running) this.onExited(c, next);
     return { ...c, state: next };
+  }
+
+  /** For an operation that changes the container: found, with its last run's exit handled first. */
+  private settled(ref: string): ContainerRecord {
+    return this.settle(this.records.find(ref));
+  }
+
+  /** How many containers there are, running and paused (`info`). */
+  counts(): { total: number; running: number; paused: number } {
+    const states = this.records.list().map((c) => this.current(c).state);
+    return {
+      total: states.length,
+      running: states.filter((s) => s.Running && !s.Paused).length,
+      paused: states.filter((s) => s.Paused).length,
+    };
   }
 
   private applyExit(s: ContainerState, exit: RuntimeExit): void {
@@ -187,7 +219,7 @@ export class ContainerEngine {
   }
 
   list(opts: { all?: boolean; limit?: number; size?: boolean; filters?: Record<string, string[]> }): Record<string, unknown>[] {
-    let rows = this.records.list().map((c) => this.refresh(c));
+    let rows = this.records.list().map((c) => this.current(c));
     if (!opts.all && !(opts.limit && opts.limit > 0)) rows = rows.filter((c) => c.state.Running);
     rows = rows.filter((c) => matchesFilters(c, opts.filters ?? {}, (r) => this.records.find(r)));
     if (opts.limit && opts.limit > 0) rows = rows.slice(0, opts.limit);
@@ -212,7 +244,7 @@ export class ContainerEngine {
   }
 
   async start(ref: string, opts: { restarting?: boolean } = {}): Promise<"started" | "already"> {
-    const c = this.find(ref);
+    const c = this.settled(ref);
     if (c.state.Running) return "already";
     if (this.busy.has(c.id)) throw new ConflictError(`Container ${c.id} is busy`);
     this.busy.add(c.id);
@@ -344,7 +376,7 @@ export class ContainerEngine {
       } catch {}
       await exited;
     }
-    this.find(c.id);
+    this.settled(c.id); // its die event comes before the stop event, as in dockerd
     this.events.emit("container", "stop", c.id, this.eventAttrs(c));
     return "stopped";
   }
@@ -380,7 +412,7 @@ export class ContainerEngine {
       .catch(() => {})
       .then(() => {
         const r = this.records.get(c.id);
-        if (r) this.refresh(r);
+        if (r) this.settle(r);
       });
   }
 
@@ -398,13 +430,13 @@ export class ContainerEngine {
   /** After a daemon restart: keep watching the containers whose shims still run. */
   adoptRunning(): void {
     for (const c of this.records.list()) {
-      const r = this.refresh(c);
+      const r = this.settle(c);
       if (r.state.Running) this.monitor(r);
     }
   }
 
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
-    let c = this.find(ref);
+    let c = this.settled(ref);
     if (c.state.Running) {
       if (!opts.force) {
         throw new ConflictError(
@@ -418,7 +450,7 @@ export class ContainerEngine {
       } catch {}
       this.thawIfPaused(c);
       await exited.catch(() => {});
-      c = this.find(c.id);
+      c = this.settled(c.id);
     }
     if (this.busy.has(c.id)) throw new ConflictError(`removal of container ${c.id} is already in progress`);
     this.busy.add(c.id);
@@ -446,7 +478,7 @@ export class ContainerEngine {
   async prune(filters: Record<string, string[]> = {}): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
     const deleted: string[] = [];
     let space = 0;
-    for (const c of this.records.list().map((r) => this.refresh(r))) {
+    for (const c of this.records.list().map((r) => this.settle(r))) {
       if (c.state.Running || !matchesFilters(c, filters, (r) => this.records.find(r))) continue;
       space += duBytes(this.paths(c).upperDir);
       await this.remove(c.id, {});
@@ -461,7 +493,7 @@ export class ContainerEngine {
 
   isRunning(id: string): boolean {
     const r = this.records.get(id);
-    return !!r && this.refresh(r).state.Running;
+    return !!r && this.current(r).state.Running;
   }
 }
 
