@@ -1,7 +1,7 @@
 // Volumes and mounts end to end: the volume commands and API, binds, named and
 // anonymous volumes, tmpfs, --volumes-from, copy-up, and what is refused.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chownSync, chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chownSync, chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 
@@ -110,7 +110,9 @@ describe.if(ok)("mounts in containers", () => {
     expect(inUse.status).toBe(409);
     expect(inUse.json.message).toBe(`remove keep: volume is in use - [${id}]`);
     const [mount] = JSON.parse((await d.cli(["inspect", "-f", "{{json .Mounts}}", "writer"])).stdout);
-    expect(mount).toEqual({ Type: "volume", Name: "keep", Source: join(d.dir, "data/volumes/keep/_data"), Destination: "/data", Driver: "local", Mode: "", RW: true, Propagation: "" });
+    expect(mount).toEqual({ Type: "volume", Name: "keep", Source: join(d.dir, "data/volumes/keep/_data"), Destination: "/data", Driver: "local", Mode: "z", RW: true, Propagation: "" });
+    expect((await d.cli(["ps", "-a", "--filter", "volume=keep", "--format", "{{.Names}} {{.Mounts}}"])).stdout).toMatch(/^writer keep,[0-9a-f]{14}…\n$/); // and the image's VOLUME
+    expect((await d.cli(["ps", "-aq", "--filter", "volume=/nowhere"])).stdout).toBe("");
     expect((await d.cli(["rm", "-v", "writer"])).code).toBe(0);
     const r = await d.cli(["run", "--rm", "-v", "keep:/data:ro", "vbox:1", "sh", "-c", "cat /data/new /data/sub/owned; touch /data/x || echo refused"]);
     expect(r.stdout).toBe("kept\nfrom the image\nrefused\n");
@@ -323,5 +325,26 @@ except docker.errors.NotFound as e:
 `], { env: env(), timeout: 60_000 });
     expect(r.stderr.toString()).toBe("");
     expect(r.stdout.toString()).toBe("from-py\npy\n['pyvol']\ngone get pyvol: no such volume\n");
+  });
+});
+
+describe.if(ok)("a crash while creating volumes", () => {
+  test("leaves each volume whole or gone, and the next start sweeps what a create left", async () => {
+    const reqs = Array.from({ length: 40 }, (_, i) => api("POST", "/volumes/create", { Name: `crash-${i}` }).catch(() => undefined));
+    await Bun.sleep(30);
+    d.kill();
+    await Promise.all(reqs);
+    // What a create interrupted between its mkdir and its rename, or between its rename and its row, leaves.
+    const vols = join(d.dir, "data/volumes");
+    mkdirSync(join(vols, ".creating-torn-1-2/_data"), { recursive: true });
+    mkdirSync(join(vols, "no-row/_data"), { recursive: true });
+    await d.restart();
+    const listed = (await d.cli(["volume", "ls", "-q"])).stdout.split("\n").filter((n) => n.startsWith("crash-")).sort();
+    const dirs = readdirSync(vols).filter((n) => n.startsWith("crash-")).sort();
+    expect(dirs).toEqual(listed);
+    for (const n of listed) expect(existsSync(join(vols, n, "_data"))).toBe(true);
+    expect(existsSync(join(vols, ".creating-torn-1-2"))).toBe(false);
+    expect(existsSync(join(vols, "no-row"))).toBe(false);
+    if (listed.length) expect((await d.cli(["volume", "rm", ...listed])).code).toBe(0);
   });
 });

@@ -334,7 +334,8 @@ export const psCommand: Command = {
         Size: c.SizeRw !== undefined ? `${humanSizeWithPrecision(c.SizeRw, 3)} (virtual ${humanSizeWithPrecision(c.SizeRootFs, 3)})` : "",
         Names: (c.Names ?? []).map((n: string) => n.replace(/^\//, "")).join(","),
         Labels: Object.entries(c.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(","),
-        Mounts: "",
+        // A volume by its name, a bind by its host path, as docker's MOUNTS column.
+        Mounts: (c.Mounts ?? []).map((m: any) => (f["no-trunc"] ? m.Name || m.Source : ellipsis(m.Name || m.Source, 15))).join(","),
         Networks: Object.keys(c.NetworkSettings?.Networks ?? {}).join(","),
       };
     });

@@ -221,7 +221,7 @@ export class ContainerEngine {
   list(opts: { all?: boolean; limit?: number; size?: boolean; filters?: Record<string, string[]> }): Record<string, unknown>[] {
     let rows = this.records.list().map((c) => this.current(c));
     if (!opts.all && !(opts.limit && opts.limit > 0)) rows = rows.filter((c) => c.state.Running);
-    rows = rows.filter((c) => matchesFilters(c, opts.filters ?? {}, (r) => this.records.find(r)));
+    rows = rows.filter((c) => matchesFilters(c, opts.filters ?? {}, (r) => this.records.find(r), (id) => this.mounts.of(id)));
     if (opts.limit && opts.limit > 0) rows = rows.slice(0, opts.limit);
     return rows.map((c) => ({
       ...summaryView(c, this.displayImage(c), statusText(c, this.humanDuration), opts.size ? this.sizes(c) : undefined),
@@ -479,7 +479,7 @@ export class ContainerEngine {
     const deleted: string[] = [];
     let space = 0;
     for (const c of this.records.list().map((r) => this.settle(r))) {
-      if (c.state.Running || !matchesFilters(c, filters, (r) => this.records.find(r))) continue;
+      if (c.state.Running || !matchesFilters(c, filters, (r) => this.records.find(r), (id) => this.mounts.of(id))) continue;
       space += duBytes(this.paths(c).upperDir);
       await this.remove(c.id, {});
       deleted.push(c.id);

@@ -11,6 +11,7 @@ export function matchesFilters(
   c: ContainerRecord,
   filters: Record<string, string[]>,
   find: (ref: string) => ContainerRecord,
+  mounts: (id: string) => { Name?: string; Destination: string }[] = () => [],
 ): boolean {
   for (const [key, values] of Object.entries(filters)) {
     if (!known.has(key)) throw new InvalidParameterError(`invalid filter '${key}'`);
@@ -42,8 +43,12 @@ export function matchesFilters(
       case "since":
         if (!any((v) => c.created > find(v).created)) return false;
         break;
+      case "volume":
+        // A volume's name or any mount's destination, as dockerd matches them.
+        if (!any((v) => mounts(c.id).some((m) => m.Name === v || m.Destination === v))) return false;
+        break;
       default:
-        // Filters on features berth does not have yet (health, networks, volumes, ports) match nothing.
+        // Filters on features berth does not have yet (health, networks, ports) match nothing.
         return false;
     }
   }

@@ -87,8 +87,9 @@ export function parseBind(raw: string): MountPoint {
   if (type === "bind") {
     return { Type: "bind", Source: posix.normalize(source), Destination: dest, Mode: mode, RW: rw, Propagation: propagation ?? "rprivate", createSource: true };
   }
+  // dockerd gives a local volume from -v the SELinux mode "z" when none is set.
   return {
-    Type: "volume", Name: source || undefined, Source: "", Destination: dest, Driver: "local", Mode: mode, RW: rw,
+    Type: "volume", Name: source || undefined, Source: "", Destination: dest, Driver: "local", Mode: mode || "z", RW: rw,
     Propagation: "", copyData: !opts.includes("nocopy"),
   };
 }
