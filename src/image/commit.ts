@@ -3,8 +3,11 @@
 import type { Store } from "../store/index.ts";
 import type { Digest } from "../store/digest.ts";
 import { rfc3339Nano, type ContainerConfig, type ImageConfig } from "./config.ts";
-import { createLayeredImage, importTagName } from "./import.ts";
+import { importTagName } from "./import.ts";
+import { streamedLayer } from "./model.ts";
 import { withWriteSession } from "./session.ts";
+import { storedLayers } from "./stored.ts";
+import { storeImage } from "./write/write-image.ts";
 
 export interface CommitOptions {
   repo?: string;
@@ -21,7 +24,6 @@ export interface CommitOptions {
 export async function commitImage(store: Store, parentId: Digest, diff: ReadableStream<Uint8Array>, o: CommitOptions): Promise<Digest> {
   const tag = importTagName(o.repo, o.tag);
   const parentConfig = await store.blobs.readJson<ImageConfig>(parentId);
-  const layers = store.images.layerRecordsOf(parentId);
   const created = rfc3339Nano();
   const base: ImageConfig = {
     ...parentConfig,
@@ -32,5 +34,6 @@ export async function commitImage(store: Store, parentId: Digest, diff: Readable
     ...(o.comment ? { comment: o.comment } : {}),
     history: [...(parentConfig.history ?? []), { created, created_by: o.createdBy, ...(o.comment ? { comment: o.comment } : {}), ...(o.author ? { author: o.author } : {}) }],
   };
-  return withWriteSession(store, (s) => createLayeredImage(s, diff, base, tag, { id: parentId, layers }));
+  const image = { config: base, layers: [...storedLayers(store, parentId), streamedLayer(diff)], parent: parentId };
+  return withWriteSession(store, (s) => storeImage(s, image, tag ? [{ name: tag, kind: "tag" }] : []));
 }

@@ -40,7 +40,8 @@ export interface ParentImage {
  * Spools `source` into a blob while applying it as a new layer on top of
  * `parent`'s (none for import), then records an image with `base` as config
  * (rootfs filled in) under `tag`. Kept for callers written against it:
- * storeImage (image/write) is the entry point.
+ * storeImage (image/write) is the entry point, storedLayers (stored.ts) gives
+ * a parent's layers.
  */
 export function createLayeredImage(
   session: WriteSession,

@@ -1,5 +1,6 @@
-// The store as an image source for the sinks that send images on (save,
-// push): the manifest to send and the blobs it names. The one manifestFor:
+// The store as an image source: an image's layers for one made on top of it
+// (commit, a build step), and for the sinks that send images on (save, push)
+// the manifest to send and the blobs it names. The one manifestFor:
 // the stored manifest when it describes this config and every blob it names
 // is here (so digests survive pull → push and load → save), else a new one
 // over the stored blobs.
@@ -8,6 +9,12 @@ import { sha256Of, type Digest } from "../store/digest.ts";
 import type { Store } from "../store/index.ts";
 import type { Descriptor } from "./manifest.ts";
 import { MediaType } from "./media-types.ts";
+import { storedLayer, type Layer } from "./model.ts";
+
+/** A stored image's layers, bottom first, each with a stored blob when one is recorded. */
+export function storedLayers(store: Store, id: Digest): Layer[] {
+  return store.images.layerRecordsOf(id).map((l) => storedLayer(store, l.diffId, l.blob));
+}
 
 export interface StoredManifest {
   digest: Digest;
