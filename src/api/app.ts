@@ -12,6 +12,7 @@ import { containerRoutes } from "./routes/containers.ts";
 import { execRoutes } from "./routes/exec.ts";
 import { volumeRoutes } from "./routes/volumes.ts";
 import { buildRoutes } from "./routes/build.ts";
+import { networkRoutes } from "./routes/networks.ts";
 
 export function createApiApp(d: Daemon): Hono {
   const app = new Hono();
@@ -38,5 +39,6 @@ export function createApiApp(d: Daemon): Hono {
   app.route("/", execRoutes(d));
   app.route("/", volumeRoutes(d.containers.mounts.volumes));
   app.route("/", buildRoutes(d));
+  app.route("/", networkRoutes(d.networks));
   return app;
 }

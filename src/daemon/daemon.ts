@@ -14,6 +14,7 @@ import type { DaemonConfig } from "../shared/daemon-config.ts";
 import type { RuntimeDriver } from "./containers/driver.ts";
 import { createRuntimeDriver } from "./containers/runtime-driver.ts";
 import { humanDuration } from "../shared/units.ts";
+import { NetworkEngine } from "./networks/engine.ts";
 
 const levels = ["debug", "info", "warn", "error", "fatal"];
 
@@ -25,6 +26,7 @@ export class Daemon {
   execs!: ExecManager;
   images!: LocalImageService;
   registry!: RegistryService;
+  networks!: NetworkEngine;
   runtime!: RuntimeDriver;
   cgroupVersion = "1";
 
@@ -47,6 +49,10 @@ export class Daemon {
     this.cgroupVersion = this.runtime.cgroupVersion;
     this.warnings.push(...this.runtime.warnings);
     this.containers = new ContainerEngine(this.store, this.images, this.runtime, this.events, humanDuration);
+    this.networks = new NetworkEngine(this.store.db, { execRoot: this.config.execRoot, bridge: this.config.bridge, log: (l, m) => this.log(l, m) });
+    this.networks.containers = { find: (ref) => this.containers.find(ref), get: (id) => this.containers.records.get(id) };
+    this.networks.init();
+    this.containers.networks = this.networks;
     this.containers.sweepHalfCreated();
     this.containers.mounts.volumes.sweep();
     this.containers.adoptRunning();

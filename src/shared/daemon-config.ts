@@ -28,6 +28,8 @@ export interface DaemonConfig {
   certsDirs: string[];
   /** dockerd's --cgroup-parent: the cgroup every container is made in, under each controller's root. */
   cgroupParent: string;
+  /** dockerd's --bridge (-b): "none" leaves the default bridge network out (no host interface is made). */
+  bridge?: string;
 }
 
 export const defaultSocket = "/run/berth/berth.sock";
@@ -61,6 +63,7 @@ const fileKeys: Record<string, [keyof DaemonConfig, Kind]> = {
   "max-concurrent-downloads": ["maxConcurrentDownloads", "count"], "max-concurrent-uploads": ["maxConcurrentUploads", "count"],
   "cgroup-parent": ["cgroupParent", "string"],
   "layer-engine": ["layerEngine", "string"],
+  bridge: ["bridge", "string"],
 };
 
 const logLevels = ["debug", "info", "warn", "error", "fatal"];
@@ -171,6 +174,7 @@ export function configFromFlags(f: Record<string, any>, given: Set<string>): Dae
   take("log-level", "logLevel");
   take("debug", "debug");
   take("cgroup-parent", "cgroupParent");
+  take("bridge", "bridge");
   if (given.has("tls") && f.tls === false) cfg.allowInsecureTcp = true;
   if (cfg.tlsVerify) cfg.tls = true;
   const file = f["config-file"] || defaultConfigFile;

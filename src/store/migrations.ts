@@ -148,6 +148,35 @@ export const MIGRATIONS: Migration[] = [
     },
   },
   {
+    version: 6,
+    name: "networks",
+    up(db) {
+      db.exec(`
+        CREATE TABLE networks (
+          id TEXT PRIMARY KEY,            -- 64 hex, like Docker
+          name TEXT NOT NULL UNIQUE,
+          body TEXT NOT NULL              -- Engine API NetworkResource without Containers, JSON
+        );
+        CREATE TABLE network_attachments (
+          container_id TEXT NOT NULL REFERENCES containers (id) ON DELETE CASCADE,
+          network_id TEXT NOT NULL REFERENCES networks (id),
+          seq INTEGER NOT NULL,           -- connection order: the container's eth0, eth1…
+          config TEXT NOT NULL,           -- EndpointSettings as asked (Aliases, IPAMConfig, MacAddress), JSON
+          endpoint_id TEXT,               -- the rest is set while the container runs
+          ipv4 TEXT,
+          ipv6 TEXT,
+          mac TEXT,
+          host_veth TEXT,
+          PRIMARY KEY (container_id, network_id)
+        );
+        CREATE INDEX network_attachments_network ON network_attachments (network_id);
+        -- An address is never handed out twice on one network.
+        CREATE UNIQUE INDEX network_attachments_ipv4 ON network_attachments (network_id, ipv4);
+        CREATE UNIQUE INDEX network_attachments_ipv6 ON network_attachments (network_id, ipv6);
+      `);
+    },
+  },
+  {
     version: 7,
     name: "build cache",
     up(db) {

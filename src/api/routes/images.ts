@@ -85,8 +85,6 @@ export function imageRoutes(d: Daemon): Hono {
     });
   });
 
-  // berth has no user networks yet: pruning them is truthfully empty (docker system prune asks).
-  app.post("/networks/prune", (c) => c.json({ NetworksDeleted: null }));
   app.post("/images/prune", async (c) => {
     const r = await images.prune(parseFilters(c.req.query("filters")));
     d.events.emit("image", "prune", "", { reclaimed: String(r.SpaceReclaimed) });

@@ -4,6 +4,7 @@ import type { FlagSpec } from "../flags.ts";
 import { UsageError } from "../flags.ts";
 import { parseBytes } from "../../shared/units.ts";
 import { mountFlags, mountsFromFlags } from "./mount-flags.ts";
+import { networkFlags, networkHostConfig, networkingConfig } from "./run-network-flags.ts";
 
 export const containerConfigFlags: FlagSpec[] = [
   { name: "interactive", short: "i", type: "bool", help: "Keep STDIN open even if not attached" },
@@ -22,7 +23,7 @@ export const containerConfigFlags: FlagSpec[] = [
   { name: "cpuset-cpus", type: "string", help: "CPUs in which to allow execution (0-3, 0,1)" },
   { name: "pids-limit", type: "number", help: "Tune container pids limit (set -1 for unlimited)" },
   { name: "read-only", type: "bool", help: "Mount the container's root filesystem as read only" },
-  { name: "network", type: "string", help: "Connect a container to a network (none, host)" },
+  { name: "network", type: "string", help: "Connect a container to a network" },
   { name: "net", type: "string", help: "Connect a container to a network (deprecated spelling)" },
   { name: "init", type: "bool", help: "Run an init inside the container that forwards signals and reaps processes" },
   { name: "stop-timeout", type: "number", help: "Timeout (in seconds) to stop a container" },
@@ -40,6 +41,7 @@ export const containerConfigFlags: FlagSpec[] = [
   { name: "log-opt", type: "list", help: "Log driver options" },
   { name: "security-opt", type: "list", help: "Security Options (no-new-privileges)" },
   ...mountFlags,
+  ...networkFlags,
 ];
 
 function parseEnvFile(path: string): string[] {
@@ -119,7 +121,9 @@ export function createBody(f: Record<string, any>, args: string[]): Record<strin
       SecurityOpt: f["security-opt"].length ? f["security-opt"] : null,
       LogConfig: { Type: f["log-driver"] ?? "", Config: logOpts(f["log-opt"]) },
       ...mounts.hostConfig,
+      ...networkHostConfig(f),
     },
+    NetworkingConfig: networkingConfig(f),
   };
 }
 

@@ -32,6 +32,7 @@ export const daemonCommand: Command = {
     { name: "log-level", short: "l", type: "string", help: 'Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")', default: "info" },
     { name: "debug", short: "D", type: "bool", help: "Enable debug mode" },
     { name: "cgroup-parent", type: "string", help: "Set parent cgroup for all containers (default berth)" },
+    { name: "bridge", short: "b", type: "string", help: 'Attach containers to a network bridge ("none" turns the default bridge off)' },
   ],
   maxArgs: 0,
   async run(_ctx, f, _args, given) {

@@ -55,7 +55,8 @@ const minMemory = 6 * 1024 * 1024;
 /** HostConfig with Docker's defaults filled in and its validation messages. */
 export function normalizeHostConfig(hc: Json = {}, ncpu: number): Json {
   const out: Json = { ...hc };
-  out.NetworkMode ||= "none";
+  // Which network a default mode means, and whether a named one exists, is the networks' to say.
+  out.NetworkMode ||= "default";
   out.RestartPolicy ||= { Name: "no", MaximumRetryCount: 0 };
   out.LogConfig = { Type: hc.LogConfig?.Type || "json-file", Config: hc.LogConfig?.Config ?? {} };
   out.Binds ??= null;
@@ -86,14 +87,6 @@ export function normalizeHostConfig(hc: Json = {}, ncpu: number): Json {
   }
   if (out.CpusetCpus && !/^(\d+(-\d+)?)(,\d+(-\d+)?)*$/.test(out.CpusetCpus)) {
     throw new InvalidParameterError(`Invalid value ${out.CpusetCpus} for cpuset cpus`);
-  }
-  const mode = String(out.NetworkMode);
-  if (!["none", "host", "default", "bridge"].includes(mode) && !mode.startsWith("container:")) {
-    throw new InvalidParameterError(`network ${mode} not found`);
-  }
-  if (mode === "default" || mode === "bridge") {
-    // Networks come with the networking issue; until then containers get their own empty net namespace.
-    out.NetworkMode = "none";
   }
   const policy = String(out.RestartPolicy.Name ?? "no");
   if (!["", "no", "always", "unless-stopped", "on-failure"].includes(policy)) {

@@ -31,6 +31,7 @@ import { flattenLayers } from "./flatten.ts";
 import type { EventSink } from "./events.ts";
 import { ContainerMounts } from "../volumes/container-mounts.ts";
 import { VolumeService } from "../volumes/service.ts";
+import { defaultModeWithoutNetworks, type ContainerNetworking } from "./network-hooks.ts";
 
 export class ContainerEngine {
   readonly records: ContainerRecords;
@@ -48,6 +49,8 @@ export class ContainerEngine {
   /** Callers of `wait` waiting for a container's next exit. */
   private exits = new Waiters<ContainerState>();
   private removals = new Waiters<void>();
+  /** Bridge networks and endpoints (src/daemon/networks), plugged in by the daemon. */
+  networks?: ContainerNetworking;
 
   constructor(
     readonly store: Store,
@@ -143,6 +146,9 @@ export class ContainerEngine {
   }
 
   private onExited(c: ContainerRecord, s: ContainerState): void {
+    try {
+      this.networks?.atStop(c);
+    } catch {}
     // Waiters hear of the exit once the attached clients have all the output (run, dockerode's run).
     void this.streamsDrained(c.id).then(() => this.exits.notify(c.id, s));
     this.mounts.announce(c.id, "unmount");
@@ -175,6 +181,8 @@ export class ContainerEngine {
     const hostConfig = normalizeHostConfig(body.HostConfig ?? {}, availableParallelism());
     checkLogConfig(hostConfig.LogConfig);
     joinAtCreate(hostConfig, config, !!body.Hostname, (ref) => this.find(ref));
+    const plan = this.networks?.planCreate(hostConfig, config, body.NetworkingConfig);
+    if (!plan) defaultModeWithoutNetworks(hostConfig);
     const finalName = name ? validateName(name) : generateName(this.records.nameTaken);
     if (name && this.records.nameTaken(finalName)) throw this.records.nameConflict(finalName);
 
@@ -203,6 +211,7 @@ export class ContainerEngine {
       this.store.db.transaction(() => {
         this.records.insert(record);
         this.mounts.record(id, mounts);
+        plan?.attach(id);
       })();
     } catch (e) {
       rmSync(p.root, { recursive: true, force: true });
@@ -210,12 +219,13 @@ export class ContainerEngine {
       throw e;
     }
     this.events.emit("container", "create", id, this.eventAttrs(record));
-    return { Id: id, Warnings: [] };
+    return { Id: id, Warnings: plan?.warnings ?? [] };
   }
 
   async inspect(ref: string): Promise<Record<string, unknown>> {
     const c = this.find(ref);
-    return { ...inspectView(c, this.paths(c), this.runtime.storageDriver), Mounts: this.mounts.view(c.id) };
+    const view = { ...inspectView(c, this.paths(c), this.runtime.storageDriver), Mounts: this.mounts.view(c.id) };
+    return this.networks ? { ...view, NetworkSettings: this.networks.settings(c) } : view;
   }
 
   list(opts: { all?: boolean; limit?: number; size?: boolean; filters?: Record<string, string[]> }): Record<string, unknown>[] {
@@ -223,10 +233,13 @@ export class ContainerEngine {
     if (!opts.all && !(opts.limit && opts.limit > 0)) rows = rows.filter((c) => c.state.Running);
     rows = rows.filter((c) => matchesFilters(c, opts.filters ?? {}, (r) => this.records.find(r), (id) => this.mounts.of(id)));
     if (opts.limit && opts.limit > 0) rows = rows.slice(0, opts.limit);
-    return rows.map((c) => ({
-      ...summaryView(c, this.displayImage(c), statusText(c, this.humanDuration), opts.size ? this.sizes(c) : undefined),
-      Mounts: this.mounts.view(c.id),
-    }));
+    return rows.map((c) => {
+      const view = {
+        ...summaryView(c, this.displayImage(c), statusText(c, this.humanDuration), opts.size ? this.sizes(c) : undefined),
+        Mounts: this.mounts.view(c.id),
+      };
+      return this.networks ? { ...view, ...this.networks.summary(c) } : view;
+    });
   }
 
   private displayImage(c: ContainerRecord): string {
@@ -253,7 +266,7 @@ export class ContainerEngine {
       for (const l of this.store.images.layersOf(c.imageId)) {
         if (!this.store.snapshots.isReady(l.chain_id)) throw new NotFoundError(`layer ${l.chain_id} of image ${c.imageId} is missing`);
       }
-      const joined = joinAtStart(c, (ref) => this.find(ref), (o) => this.paths(o));
+      const joined = joinAtStart(c, (ref) => this.find(ref), (o) => this.paths(o)) ?? this.networks?.atStart(c, p);
       const spec = buildSpec(c, this.runtime.storageDriver === "vfs" ? { ...p, lowerDirs: [] } : p, joined);
       spec.binds = this.mounts.runtimeMounts(c.id);
       let st;

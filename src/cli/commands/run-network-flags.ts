@@ -1,0 +1,38 @@
+// The network flags of `run` and `create`, and the part of the create body
+// they make (HostConfig's DNS and extra hosts, NetworkingConfig's endpoint).
+import type { FlagSpec } from "../flags.ts";
+import { UsageError } from "../flags.ts";
+
+export const networkFlags: FlagSpec[] = [
+  { name: "ip", type: "string", help: "IPv4 address (e.g., 172.30.100.104)" },
+  { name: "ip6", type: "string", help: "IPv6 address (e.g., 2001:db8::33)" },
+  { name: "network-alias", type: "list", help: "Add network-scoped alias for the container" },
+  { name: "mac-address", type: "string", help: "Container MAC address (e.g., 92:d0:c6:0a:29:33)" },
+  { name: "dns", type: "list", help: "Set custom DNS servers" },
+  { name: "dns-search", type: "list", help: "Set custom DNS search domains" },
+  { name: "dns-option", type: "list", help: "Set DNS options" },
+  { name: "add-host", type: "list", help: "Add a custom host-to-IP mapping (host:ip)" },
+];
+
+export function networkHostConfig(f: Record<string, any>): Record<string, unknown> {
+  for (const h of f["add-host"] as string[]) {
+    const i = h.search(/[:=]/);
+    if (i < 1 || i === h.length - 1) throw new UsageError(`invalid argument "${h}" for "--add-host" flag: bad format for add-host: "${h}"`);
+  }
+  return {
+    Dns: f.dns.length ? f.dns : [],
+    DnsSearch: f["dns-search"].length ? f["dns-search"] : [],
+    DnsOptions: f["dns-option"].length ? f["dns-option"] : [],
+    ExtraHosts: f["add-host"].length ? (f["add-host"] as string[]).map((h) => h.replace("=", ":")) : null,
+  };
+}
+
+/** NetworkingConfig for the network named by --network, with the endpoint flags. */
+export function networkingConfig(f: Record<string, any>): Record<string, unknown> | undefined {
+  const network = f.network ?? f.net;
+  const aliases: string[] = f["network-alias"];
+  const ipam = f.ip || f.ip6 ? { IPv4Address: f.ip || undefined, IPv6Address: f.ip6 || undefined } : undefined;
+  if (!aliases.length && !ipam && !f["mac-address"]) return undefined;
+  const name = !network || network === "default" ? "bridge" : network;
+  return { EndpointsConfig: { [name]: { Aliases: aliases.length ? aliases : undefined, IPAMConfig: ipam, MacAddress: f["mac-address"] || undefined } } };
+}

@@ -1,0 +1,369 @@
+// The networks: the predefined bridge, host and none, user-defined bridge
+// networks, and each container's endpoints on them. Containers reach this
+// through ContainerNetworking (the engine's hooks); the API through the
+// methods named after its endpoints.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileSync } from "node:fs";
+import type { Database } from "bun:sqlite";
+import { ConflictError, InvalidParameterError, NotFoundError } from "../../errors.ts";
+import type { ContainerRecord } from "../containers/records.ts";
+import type { ContainerNetworking, CreatePlan } from "../containers/network-hooks.ts";
+import type { ContainerPaths } from "../containers/views.ts";
+import type { JoinedNetwork } from "../containers/network-mode.ts";
+import { createNetns, removeNetns } from "../../network/netns.ts";
+import { ensureBridge, linkExists, removeLink, routedPrefixes } from "../../network/bridge.ts";
+import { parseIP, parsePrefix, formatIP, formatPrefix } from "../../network/ip.ts";
+import { firstHost, pickSubnet } from "../../network/ipam.ts";
+import { rfc3339Nano } from "../../image/config.ts";
+import { NetworkRecords, type Attachment, type EndpointConfig, type NetworkRecord } from "./records.ts";
+import { bridgeNameOption, bridgeOf, buildNetwork, ForbiddenError, mtuOption, newId } from "./create.ts";
+import { checkRequested, poolsOf, startEndpoint, stopEndpoint } from "./endpoints.ts";
+import { endpointSettings, networkResource } from "./views.ts";
+import { hostsFile, resolvConf } from "./etc-files.ts";
+
+export interface NetworkOptions {
+  execRoot: string;
+  /** dockerd's --bridge: "none" turns the default bridge off. */
+  bridge?: string;
+  log(level: string, message: string): void;
+}
+
+/** What the networks need to know of containers. */
+export interface ContainerLookup {
+  find(ref: string): ContainerRecord;
+  get(id: string): ContainerRecord | undefined;
+}
+
+const predefined = ["bridge", "host", "none"];
+export const defaultBridgeName = "berth0";
+
+function predefinedRecord(name: "host" | "none"): NetworkRecord {
+  return {
+    Name: name, Id: newId(), Created: rfc3339Nano(), Scope: "local", Driver: name === "host" ? "host" : "null", EnableIPv6: false,
+    IPAM: { Driver: "default", Options: null, Config: [] }, Internal: false, Attachable: false, Ingress: false,
+    ConfigFrom: { Network: "" }, ConfigOnly: false, Options: {}, Labels: {},
+  };
+}
+
+export class NetworkEngine implements ContainerNetworking {
+  readonly records: NetworkRecords;
+  containers!: ContainerLookup;
+
+  constructor(db: Database, readonly opts: NetworkOptions) {
+    this.records = new NetworkRecords(db);
+  }
+
+  get bridgeEnabled(): boolean {
+    return this.opts.bridge !== "none";
+  }
+
+  /** At daemon start: the predefined networks exist, and so do the bridges of the others. */
+  init(): void {
+    for (const name of ["host", "none"] as const) if (!this.records.byName(name)) this.records.insert(predefinedRecord(name));
+    if (this.bridgeEnabled && !this.records.byName("bridge")) this.records.insert(this.defaultBridgeRecord());
+    for (const n of this.records.all()) {
+      if (n.Driver !== "bridge" || (n.Name === "bridge" && !this.bridgeEnabled)) continue;
+      try {
+        this.ensureBridgeOf(n);
+      } catch (e) {
+        this.opts.log("warn", `network ${n.Name}: cannot set up bridge ${bridgeOf(n)}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private defaultBridgeRecord(): NetworkRecord {
+    const taken = this.takenPrefixes();
+    const want = parsePrefix("172.17.0.0/16")!;
+    const subnet = taken.some((t) => t.family === 4 && t.base === want.base && t.bits === want.bits) ? pickSubnet(taken) : want;
+    if (!subnet) throw new Error("no free address pool for the default bridge");
+    const n = buildNetwork({ Name: "bridge-default" }, { taken: [], nameTaken: () => false, bridgeTaken: () => false });
+    return {
+      ...n, Name: "bridge", IPAM: { Driver: "default", Options: null, Config: [{ Subnet: formatPrefix(subnet), Gateway: formatIP(4, firstHost(subnet)) }] },
+      Options: {
+        "com.docker.network.bridge.default_bridge": "true", "com.docker.network.bridge.enable_icc": "true",
+        "com.docker.network.bridge.enable_ip_masquerade": "true", "com.docker.network.bridge.host_binding_ipv4": "0.0.0.0",
+        [bridgeNameOption]: defaultBridgeName, [mtuOption]: "1500",
+      },
+    };
+  }
+
+  private ensureBridgeOf(n: NetworkRecord): void {
+    const addresses = poolsOf(n).filter((p) => p.gateway !== undefined).map((p) => ({ family: p.family, value: p.gateway!, bits: p.subnet.bits }));
+    ensureBridge({ name: bridgeOf(n), addresses, mtu: n.Options[mtuOption] ? Number(n.Options[mtuOption]) : undefined });
+  }
+
+  private takenPrefixes() {
+    const ours = new Set(this.records.all().map(bridgeOf));
+    const routes = (() => {
+      try {
+        return routedPrefixes();
+      } catch {
+        return [];
+      }
+    })();
+    const subnets = this.records.all().flatMap((n) => n.IPAM.Config.map((c) => parsePrefix(c.Subnet)!));
+    void ours;
+    return [...routes, ...subnets];
+  }
+
+  // ---- the API ----
+
+  create(body: Record<string, any>): { Id: string; Warning: string } {
+    const n = buildNetwork(body, {
+      taken: this.takenPrefixes(),
+      nameTaken: (name) => this.records.byName(name) !== undefined,
+      bridgeTaken: (name) => this.records.all().some((o) => bridgeOf(o) === name) || linkExists(name),
+    });
+    this.ensureBridgeOf(n);
+    try {
+      this.records.insert(n);
+    } catch (e) {
+      removeLink(bridgeOf(n));
+      throw e;
+    }
+    return { Id: n.Id, Warning: "" };
+  }
+
+  find(ref: string): NetworkRecord {
+    if (ref === "bridge" && !this.bridgeEnabled) throw new NotFoundError(`network ${ref} not found`);
+    return this.records.find(ref);
+  }
+
+  private visible(): NetworkRecord[] {
+    return this.records.all().filter((n) => n.Name !== "bridge" || this.bridgeEnabled);
+  }
+
+  inspect(ref: string): Record<string, unknown> {
+    const n = this.find(ref);
+    const containers: Record<string, unknown> = {};
+    for (const a of this.records.attachmentsOn(n.Id)) {
+      if (!a.endpointId) continue;
+      const c = this.containers.get(a.containerId);
+      const v4 = poolsOf(n).find((p) => p.family === 4);
+      const v6 = poolsOf(n).find((p) => p.family === 6);
+      containers[a.containerId] = {
+        Name: c?.name ?? "", EndpointID: a.endpointId, MacAddress: a.mac ?? "",
+        IPv4Address: a.ipv4 && v4 ? `${a.ipv4}/${v4.subnet.bits}` : "", IPv6Address: a.ipv6 && v6 ? `${a.ipv6}/${v6.subnet.bits}` : "",
+      };
+    }
+    return networkResource(n, containers);
+  }
+
+  list(filters: Record<string, string[]> = {}): Record<string, unknown>[] {
+    for (const k of Object.keys(filters)) {
+      if (!["name", "id", "driver", "label", "type", "scope", "dangling"].includes(k)) throw new InvalidParameterError(`invalid filter '${k}'`);
+    }
+    return this.visible()
+      .filter((n) => this.matches(n, filters))
+      .map((n) => ({ ...networkResource(n, {}) }));
+  }
+
+  private matches(n: NetworkRecord, f: Record<string, string[]>): boolean {
+    const any = (k: string, test: (v: string) => boolean) => !f[k]?.length || f[k]!.some(test);
+    return (
+      any("name", (v) => n.Name.includes(v)) &&
+      any("id", (v) => n.Id.startsWith(v)) &&
+      any("driver", (v) => n.Driver === v) &&
+      any("scope", (v) => v === "local") &&
+      any("type", (v) => (v === "builtin" ? predefined.includes(n.Name) : v === "custom" ? !predefined.includes(n.Name) : false)) &&
+      any("label", (v) => {
+        const i = v.indexOf("=");
+        return i < 0 ? v in n.Labels : n.Labels[v.slice(0, i)] === v.slice(i + 1);
+      }) &&
+      any("dangling", (v) => (v === "true" || v === "1") === (!predefined.includes(n.Name) && !this.records.attachmentsOn(n.Id).length))
+    );
+  }
+
+  remove(ref: string): void {
+    const n = this.find(ref);
+    if (predefined.includes(n.Name)) throw new ForbiddenError(`${n.Name} is a pre-defined network and cannot be removed`);
+    if (this.records.attachmentsOn(n.Id).some((a) => a.endpointId)) {
+      throw new ForbiddenError(`error while removing network: network ${n.Name} id ${n.Id} has active endpoints`);
+    }
+    this.records.remove(n.Id);
+    try {
+      removeLink(bridgeOf(n));
+    } catch (e) {
+      this.opts.log("warn", `network ${n.Name}: removing bridge ${bridgeOf(n)}: ${(e as Error).message}`);
+    }
+  }
+
+  prune(filters: Record<string, string[]> = {}): { NetworksDeleted: string[] } {
+    const deleted: string[] = [];
+    for (const n of this.visible()) {
+      // In use: a running container's endpoint is on it (created and stopped ones do not count, as in Docker).
+      if (predefined.includes(n.Name) || this.records.attachmentsOn(n.Id).some((a) => a.endpointId)) continue;
+      if (!this.matches(n, { ...filters, until: [] })) continue;
+      this.remove(n.Id);
+      deleted.push(n.Name);
+    }
+    return { NetworksDeleted: deleted };
+  }
+
+  connect(ref: string, containerRef: string, config: EndpointConfig = {}): void {
+    const n = this.find(ref);
+    const c = this.containers.find(containerRef);
+    const mode = String(c.hostConfig.NetworkMode);
+    if (n.Name === "host" || n.Name === "none" || mode === "host") {
+      throw new ForbiddenError("container cannot be disconnected from host network or connected to host network");
+    }
+    if (mode === "none" || mode.startsWith("container:")) throw new ForbiddenError(`container sharing network namespace with another container or host cannot be connected to any other network`);
+    if (this.records.attachmentsOf(c.id).some((a) => a.networkId === n.Id)) throw new ForbiddenError(`endpoint with name ${c.name} already exists in network ${n.Name}`);
+    this.checkEndpoint(n, config);
+    this.records.attach(c.id, n.Id, config);
+    if (!c.state.Running) return;
+    const a = this.records.attachmentsOf(c.id).find((x) => x.networkId === n.Id)!;
+    const active = this.records.attachmentsOf(c.id).filter((x) => x.endpointId).length;
+    try {
+      const filled = startEndpoint(this.records, n, a, this.nsPath(c.id), `eth${active}`, active === 0);
+      this.rewriteHosts(c, [filled]);
+    } catch (e) {
+      this.records.detach(c.id, n.Id);
+      throw e;
+    }
+  }
+
+  disconnect(ref: string, containerRef: string, _force = false): void {
+    const n = this.find(ref);
+    const c = this.containers.find(containerRef);
+    if (n.Name === "host" || String(c.hostConfig.NetworkMode) === "host") throw new ForbiddenError("container cannot be disconnected from host network or connected to host network");
+    const a = this.records.attachmentsOf(c.id).find((x) => x.networkId === n.Id);
+    if (!a) throw new ForbiddenError(`container ${c.id} is not connected to network ${n.Name}`);
+    if (a.endpointId) stopEndpoint(this.records, a);
+    this.records.detach(c.id, n.Id);
+  }
+
+  private checkEndpoint(n: NetworkRecord, config: EndpointConfig): void {
+    const userNet = n.Name !== "bridge";
+    if (!userNet && config.Aliases?.length) throw new InvalidParameterError("network-scoped alias is supported only for containers in user defined networks");
+    if (!userNet && (config.IPAMConfig?.IPv4Address || config.IPAMConfig?.IPv6Address)) {
+      throw new InvalidParameterError("user specified IP address is supported on user defined networks only");
+    }
+    checkRequested(n, config.IPAMConfig);
+    if (config.MacAddress && !/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(config.MacAddress)) throw new InvalidParameterError(`invalid MAC address: ${config.MacAddress}`);
+  }
+
+  // ---- the container engine's hooks ----
+
+  planCreate(hostConfig: Record<string, any>, _config: Record<string, any>, networkingConfig: Record<string, any> | undefined): CreatePlan {
+    let mode = String(hostConfig.NetworkMode || "default");
+    if (mode === "default") mode = this.bridgeEnabled ? "bridge" : "none";
+    if (mode === "bridge" && !this.bridgeEnabled) mode = "none";
+    const plan: CreatePlan = { attach: () => {}, warnings: [] };
+    if (mode === "host" || mode === "none" || mode.startsWith("container:")) {
+      hostConfig.NetworkMode = mode;
+      return plan;
+    }
+    const primary = this.find(mode);
+    hostConfig.NetworkMode = mode;
+    const asked: Record<string, EndpointConfig> = networkingConfig?.EndpointsConfig ?? {};
+    const chosen: [NetworkRecord, EndpointConfig][] = [];
+    const byNet = (n: NetworkRecord) => asked[n.Name] ?? asked[n.Id] ?? Object.entries(asked).find(([k]) => n.Id.startsWith(k) && k.length >= 12)?.[1] ?? {};
+    chosen.push([primary, byNet(primary)]);
+    for (const key of Object.keys(asked)) {
+      const n = this.find(key);
+      if (n.Id === primary.Id) continue;
+      if (n.Driver !== "bridge") throw new InvalidParameterError(`container cannot be connected to network ${n.Name} and to ${primary.Name}`);
+      chosen.push([n, asked[key]!]);
+    }
+    for (const [n, cfg] of chosen) this.checkEndpoint(n, cfg);
+    plan.attach = (id) => {
+      for (const [n, cfg] of chosen) this.records.attach(id, n.Id, endpointConfigOf(cfg));
+    };
+    return plan;
+  }
+
+  nsPath(containerId: string): string {
+    return join(this.opts.execRoot, "netns", containerId);
+  }
+
+  atStart(c: ContainerRecord, p: ContainerPaths): JoinedNetwork | undefined {
+    const attachments = this.records.attachmentsOf(c.id);
+    if (!attachments.length) return undefined;
+    const nsPath = this.nsPath(c.id);
+    removeNetns(nsPath);
+    for (const a of attachments) if (a.endpointId) stopEndpoint(this.records, a);
+    createNetns(nsPath);
+    const started: Attachment[] = [];
+    try {
+      for (const [i, a] of attachments.entries()) {
+        const n = this.records.get(a.networkId);
+        if (!n) throw new NotFoundError(`network ${a.networkId} not found`);
+        if (n.Name === "bridge" && !this.bridgeEnabled) throw new NotFoundError("network bridge not found");
+        started.push(startEndpoint(this.records, n, a, nsPath, `eth${i}`, i === 0));
+      }
+      this.writeEtc(c, p, started);
+    } catch (e) {
+      for (const a of started) stopEndpoint(this.records, a);
+      removeNetns(nsPath);
+      throw e;
+    }
+    // Through the daemon's root: a standby stage 2 made its mount namespace before this bind mount
+    // existed, and does not see it under its own name.
+    return { network: `/proc/${process.pid}/root${nsPath}`, etcFiles: { hostname: p.hostnamePath, hosts: p.hostsPath, resolvConf: p.resolvConfPath } };
+  }
+
+  private paths = new Map<string, ContainerPaths>();
+
+  private writeEtc(c: ContainerRecord, p: ContainerPaths, started: Attachment[]): void {
+    this.paths.set(c.id, p);
+    const hc = c.hostConfig;
+    writeFileSync(p.hostsPath, hostsFile(c.config.Hostname, started.map((a) => a.ipv4 ?? a.ipv6!).filter(Boolean), hc.ExtraHosts ?? []));
+    writeFileSync(p.resolvConfPath, resolvConf({ dns: hc.Dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions }));
+  }
+
+  /** A network connected live: its address joins /etc/hosts. */
+  private rewriteHosts(c: ContainerRecord, _added: Attachment[]): void {
+    const p = this.paths.get(c.id);
+    if (!p || !existsSync(p.hostsPath)) return;
+    const all = this.records.attachmentsOf(c.id).filter((a) => a.endpointId);
+    writeFileSync(p.hostsPath, hostsFile(c.config.Hostname, all.map((a) => a.ipv4 ?? a.ipv6!).filter(Boolean), c.hostConfig.ExtraHosts ?? []));
+  }
+
+  atStop(c: ContainerRecord): void {
+    for (const a of this.records.attachmentsOf(c.id)) if (a.endpointId) stopEndpoint(this.records, a);
+    removeNetns(this.nsPath(c.id));
+  }
+
+  settings(c: ContainerRecord): Record<string, unknown> {
+    const networks: Record<string, unknown> = {};
+    let primary: Record<string, any> | undefined;
+    const mode = String(c.hostConfig.NetworkMode);
+    for (const a of this.records.attachmentsOf(c.id)) {
+      const n = this.records.get(a.networkId);
+      if (!n) continue;
+      const e = endpointSettings(n, a, c);
+      networks[n.Name] = e;
+      if (n.Name === "bridge") primary = e;
+    }
+    if (mode === "host" || mode === "none") {
+      const n = this.records.byName(mode);
+      if (n) networks[mode] = endpointSettings(n, { containerId: c.id, networkId: n.Id, seq: 0, config: {} }, c);
+    }
+    const running = c.state.Running && existsSync(this.nsPath(c.id));
+    return {
+      Bridge: "", SandboxID: running ? c.id : "", SandboxKey: running ? this.nsPath(c.id) : "", Ports: {}, HairpinMode: false,
+      LinkLocalIPv6Address: "", LinkLocalIPv6PrefixLen: 0, SecondaryIPAddresses: null, SecondaryIPv6Addresses: null,
+      EndpointID: primary?.EndpointID ?? "", Gateway: primary?.Gateway ?? "", GlobalIPv6Address: primary?.GlobalIPv6Address ?? "",
+      GlobalIPv6PrefixLen: primary?.GlobalIPv6PrefixLen ?? 0, IPAddress: primary?.IPAddress ?? "", IPPrefixLen: primary?.IPPrefixLen ?? 0,
+      IPv6Gateway: primary?.IPv6Gateway ?? "", MacAddress: primary?.MacAddress ?? "",
+      Networks: networks,
+    };
+  }
+
+  summary(c: ContainerRecord): { Ports: unknown[]; NetworkSettings: Record<string, unknown> } {
+    return { Ports: [], NetworkSettings: { Networks: (this.settings(c) as { Networks: unknown }).Networks } };
+  }
+}
+
+function endpointConfigOf(cfg: Record<string, any>): EndpointConfig {
+  const out: EndpointConfig = {};
+  if (cfg.Aliases?.length) out.Aliases = cfg.Aliases;
+  if (cfg.IPAMConfig && (cfg.IPAMConfig.IPv4Address || cfg.IPAMConfig.IPv6Address)) out.IPAMConfig = cfg.IPAMConfig;
+  if (cfg.MacAddress) out.MacAddress = cfg.MacAddress;
+  if (cfg.Links?.length) out.Links = cfg.Links;
+  if (cfg.DriverOpts && Object.keys(cfg.DriverOpts).length) out.DriverOpts = cfg.DriverOpts;
+  return out;
+}
+

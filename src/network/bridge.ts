@@ -1,0 +1,106 @@
+// A bridge network's links: the bridge with its gateway address in the
+// daemon's namespace, and per container a veth pair whose inner end is made
+// directly inside the container's namespace (so it never shows up here).
+import { closeSync, openSync } from "node:fs";
+import { Rtnl } from "./netlink/rtnl.ts";
+import type { Family } from "./ip.ts";
+
+export interface BridgeSpec {
+  name: string;
+  /** Gateway addresses with their prefix lengths; none for a network without a gateway. */
+  addresses: { family: Family; value: bigint; bits: number }[];
+  mtu?: number;
+}
+
+function withRtnl<T>(nsPath: string | undefined, fn: (r: Rtnl) => T): T {
+  const r = Rtnl.open(nsPath);
+  try {
+    return fn(r);
+  } finally {
+    r.close();
+  }
+}
+
+/** Makes the bridge (or takes the one there), gives it its addresses and brings it up. */
+export function ensureBridge(b: BridgeSpec): void {
+  withRtnl(undefined, (r) => {
+    if (!r.link(b.name)) r.createBridge(b.name, { mtu: b.mtu });
+    const link = r.link(b.name)!;
+    const have = r.addresses().filter((a) => a.index === link.index);
+    for (const a of b.addresses) {
+      if (!have.some((h) => h.family === a.family && h.value === a.value)) r.addAddress(link.index, a.family, a.value, a.bits);
+    }
+    if (!link.up) r.setUp(link.index);
+  });
+}
+
+export function removeLink(name: string): void {
+  withRtnl(undefined, (r) => {
+    const l = r.link(name);
+    if (l) r.deleteLink(l.index);
+  });
+}
+
+export function linkExists(name: string): boolean {
+  return withRtnl(undefined, (r) => r.link(name) !== undefined);
+}
+
+export interface EndpointSpec {
+  bridge: string;
+  /** The container's network namespace (a pinned nsfs file or /proc/PID/ns/net). */
+  nsPath: string;
+  hostVeth: string;
+  /** The interface's name inside: eth0, eth1… */
+  ifname: string;
+  mac: string;
+  mtu?: number;
+  addresses: { family: Family; value: bigint; bits: number }[];
+  /** Default routes through these gateways (the container's first network only). */
+  gateways: { family: Family; value: bigint }[];
+}
+
+/** Plugs a container into a bridge; undone whole if a step fails. */
+export function plugEndpoint(e: EndpointSpec): void {
+  withRtnl(undefined, (host) => {
+    const fd = openSync(e.nsPath, "r");
+    try {
+      host.createVeth(e.hostVeth, { name: e.ifname, netnsFd: fd, mac: e.mac }, { mtu: e.mtu });
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      const veth = host.link(e.hostVeth)!;
+      const br = host.link(e.bridge);
+      if (!br) throw new Error(`bridge ${e.bridge} is gone`);
+      host.setMaster(veth.index, br.index);
+      host.setUp(veth.index);
+      withRtnl(e.nsPath, (ns) => {
+        const lo = ns.link("lo");
+        if (lo && !lo.up) ns.setUp(lo.index);
+        const eth = ns.link(e.ifname)!;
+        for (const a of e.addresses) ns.addAddress(eth.index, a.family, a.value, a.bits);
+        ns.setUp(eth.index);
+        for (const g of e.gateways) ns.addRoute({ family: g.family, gateway: g.value });
+      });
+    } catch (err) {
+      const veth = host.link(e.hostVeth);
+      if (veth) host.deleteLink(veth.index);
+      throw err;
+    }
+  });
+}
+
+/** Brings up lo in a namespace with no other link (`--network none` gets one too). */
+export function loopbackUp(nsPath: string): void {
+  withRtnl(nsPath, (ns) => {
+    const lo = ns.link("lo");
+    if (lo && !lo.up) ns.setUp(lo.index);
+  });
+}
+
+/** The IPv4 and IPv6 prefixes routed in the daemon's namespace (other than default routes): subnets there are taken. */
+export function routedPrefixes(): { family: Family; base: bigint; bits: number }[] {
+  return withRtnl(undefined, (r) =>
+    ([4, 6] as Family[]).flatMap((f) => r.routes(f).filter((x) => x.bits > 0 && x.table === 254).map((x) => ({ family: f, base: x.dst, bits: x.bits }))),
+  );
+}

@@ -1,0 +1,144 @@
+// Bridge networks end to end: a daemon inside a network namespace of the
+// test's own (no packet leaves it), containers on the default bridge and on
+// user networks, reaching each other over TCP, and Docker's refusals.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { $ } from "bun";
+import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+
+const ns = `berth-net-${Math.random().toString(36).slice(2, 8)}`;
+let d: TestDaemon;
+const ok = requireDaemon();
+
+beforeAll(async () => {
+  if (!ok) return;
+  await $`ip netns add ${ns}`.quiet();
+  await $`ip -n ${ns} link set lo up`.quiet();
+  d = await startDaemon({ bridge: true, netns: `/run/netns/${ns}` });
+  expect((await d.cli(["import", busyboxRootfsTar(d.dir), "busybox:latest", "--change", 'CMD ["sh"]'])).code).toBe(0);
+});
+afterAll(async () => {
+  if (ok) await d?.stop();
+  await $`ip netns del ${ns}`.nothrow().quiet();
+});
+
+const links = async () => (await $`ip -n ${ns} -o link`.text()).split("\n").filter(Boolean).map((l) => l.split(":")[1]!.trim().split("@")[0]!);
+const get = (ip: string, path = "/hostname") => `printf 'GET ${path} HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${ip} 80`;
+
+describe.if(ok)("bridge networks", () => {
+  test("the default bridge: berth0 with 172.17.0.1, an address, a route and /etc/hosts in the container, inspect in Docker's shape", async () => {
+    expect(await links()).toContain("berth0");
+    const r = await d.cli(["run", "--name", "def", "busybox", "sh", "-c", "cat /proc/net/route | grep -c eth0; tail -n 1 /etc/hosts"]);
+    expect(r.code).toBe(0);
+    const [routes, hostsLine] = r.stdout.trim().split("\n");
+    expect(Number(routes)).toBe(2); // the subnet and the default route
+    expect(hostsLine).toMatch(/^172\.17\.0\.\d+\t[0-9a-f]{12}$/);
+    // Stopped: the endpoint is gone, the network stays named.
+    const ins = JSON.parse((await d.cli(["inspect", "def"])).stdout)[0];
+    expect(ins.HostConfig.NetworkMode).toBe("bridge");
+    expect(ins.NetworkSettings.Networks.bridge.IPAddress).toBe("");
+    const run = await d.cli(["run", "-d", "--name", "def2", "busybox", "sleep", "30"]);
+    expect(run.code).toBe(0);
+    const s = JSON.parse((await d.cli(["inspect", "def2"])).stdout)[0].NetworkSettings;
+    expect(s.IPAddress).toMatch(/^172\.17\.0\.\d+$/);
+    expect(s.Gateway).toBe("172.17.0.1");
+    expect(s.IPPrefixLen).toBe(16);
+    expect(s.MacAddress).toBe(`02:42:ac:11:${s.IPAddress.split(".").slice(2).map((x: string) => Number(x).toString(16).padStart(2, "0")).join(":")}`);
+    expect(s.Networks.bridge.IPAddress).toBe(s.IPAddress);
+    expect(s.Networks.bridge.DNSNames).toBeNull();
+    const ping = await $`nsenter --net=/run/netns/${ns} busybox ping -c 1 -W 2 ${s.IPAddress}`.nothrow().quiet();
+    expect(ping.exitCode).toBe(0);
+    await d.cli(["rm", "-f", "def", "def2"]);
+  });
+
+  test("a user network: TCP between containers, none from another network until connect, then removal", async () => {
+    expect((await d.cli(["network", "create", "--subnet", "10.77.0.0/24", "--gateway", "10.77.0.254", "front"])).code).toBe(0);
+    expect((await d.cli(["network", "create", "back"])).code).toBe(0);
+    const web = await d.cli(["run", "-d", "--name", "web", "--network", "front", "--ip", "10.77.0.10", "--network-alias", "www", "busybox", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc"]);
+    expect(web.stderr).toBe("");
+    const ep = JSON.parse((await d.cli(["inspect", "web"])).stdout)[0].NetworkSettings.Networks.front;
+    expect(ep).toMatchObject({ IPAddress: "10.77.0.10", Gateway: "10.77.0.254", IPPrefixLen: 24, IPAMConfig: { IPv4Address: "10.77.0.10" } });
+    expect(ep.Aliases).toContain("www");
+    expect(ep.DNSNames).toEqual(["web", "www", web.stdout.trim().slice(0, 12)]);
+
+    const same = await d.cli(["run", "--rm", "--network", "front", "busybox", "sh", "-c", get("10.77.0.10")]);
+    expect(same.stdout).toContain(web.stdout.trim().slice(0, 12));
+    const other = await d.cli(["run", "--rm", "--network", "back", "busybox", "sh", "-c", get("10.77.0.10")]);
+    expect(other.stdout).not.toContain(web.stdout.trim().slice(0, 12));
+
+    // A running container gets a new interface live.
+    const c = await d.cli(["run", "-d", "--name", "client", "--network", "back", "busybox", "sleep", "60"]);
+    expect(c.code).toBe(0);
+    expect((await d.cli(["network", "connect", "front", "client"])).code).toBe(0);
+    const viaConnect = await d.cli(["exec", "client", "sh", "-c", get("10.77.0.10")]);
+    expect(viaConnect.stdout).toContain(web.stdout.trim().slice(0, 12));
+    const nets = JSON.parse((await d.cli(["network", "inspect", "front"])).stdout)[0];
+    expect(Object.values(nets.Containers).map((x: any) => x.Name).sort()).toEqual(["client", "web"]);
+    const twice = await d.cli(["network", "connect", "front", "client"]);
+    expect(twice.stderr).toContain("endpoint with name client already exists in network front");
+    expect((await d.cli(["network", "disconnect", "front", "client"])).code).toBe(0);
+
+    const busy = await d.cli(["network", "rm", "front"]);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toMatch(/error while removing network: network front id [0-9a-f]{64} has active endpoints/);
+
+    const before = await links();
+    expect(before.filter((l) => l.startsWith("veth")).length).toBe(2);
+    await d.cli(["rm", "-f", "web", "client"]);
+    expect((await links()).filter((l) => l.startsWith("veth"))).toEqual([]);
+    const rm = await d.cli(["network", "rm", "front", "back"]);
+    expect(rm.stdout).toBe("front\nback\n");
+    expect((await links()).filter((l) => l.startsWith("br-"))).toEqual([]);
+  });
+
+  test("addresses are handed out once and come back when containers go", async () => {
+    expect((await d.cli(["network", "create", "--subnet", "10.78.0.0/29", "tiny"])).code).toBe(0);
+    // .1 is the gateway: .2 to .6 are for containers.
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await d.cli(["run", "-d", "--network", "tiny", "busybox", "sleep", "30"]);
+      expect(r.stderr).toBe("");
+      ids.push(r.stdout.trim());
+    }
+    const ips = await Promise.all(ids.map(async (id) => (await d.cli(["inspect", "-f", "{{.NetworkSettings.Networks.tiny.IPAddress}}", id])).stdout.trim()));
+    expect(new Set(ips).size).toBe(5);
+    const full = await d.cli(["run", "-d", "--network", "tiny", "busybox", "sleep", "30"]);
+    expect(full.code).not.toBe(0);
+    expect(full.stderr).toContain("no available IPv4 addresses on this network's address pools");
+    const taken = await d.cli(["run", "-d", "--network", "tiny", "--ip", ips[0]!, "busybox", "sleep", "30"]);
+    expect(taken.stderr).toContain("Address already in use");
+    await d.cli(["rm", "-f", ids[0]!]);
+    const again = await d.cli(["run", "-d", "--network", "tiny", "--ip", ips[0]!, "busybox", "sleep", "30"]);
+    expect(again.stderr).toBe("");
+    // The runs that failed leave their containers created, as Docker's do.
+    await d.cli(["rm", "-f", ...(await d.cli(["ps", "-aq"])).stdout.split("\n").filter(Boolean)]);
+    expect((await d.cli(["network", "prune", "-f"])).stdout).toContain("tiny");
+  });
+
+  test("bad input gets Docker's words and leaves nothing behind", async () => {
+    const cases: [string[], RegExp][] = [
+      [["run", "--rm", "--network", "nope", "busybox", "true"], /network nope not found/],
+      [["network", "create", "--subnet", "10.1.0.0/33", "bad1"], /invalid CIDR address: 10\.1\.0\.0\/33/],
+      [["network", "create", "--subnet", "10.2.0.0/24", "--gateway", "10.3.0.1", "bad2"], /no matching subnet for gateway 10\.3\.0\.1/],
+      [["network", "create", "--subnet", "172.17.5.0/24", "bad3"], /Pool overlaps with other one on this address space/],
+      [["network", "create", "bridge"], /network with name bridge already exists/],
+      [["network", "rm", "bridge"], /bridge is a pre-defined network and cannot be removed/],
+      [["network", "rm", "nope"], /network nope not found/],
+      [["run", "--rm", "--ip", "172.17.0.50", "busybox", "true"], /user specified IP address is supported on user defined networks only/],
+      [["run", "--rm", "--network-alias", "x", "busybox", "true"], /network-scoped alias is supported only for containers in user defined networks/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await d.cli(args);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(message);
+    }
+    expect((await d.cli(["network", "create", "--subnet", "10.4.0.0/24", "dup"])).code).toBe(0);
+    expect((await d.cli(["network", "create", "dup"])).stderr).toContain("network with name dup already exists");
+    const outside = await d.cli(["run", "--rm", "--network", "dup", "--ip", "10.5.0.9", "busybox", "true"]);
+    expect(outside.stderr).toContain("no configured subnet or ip-range contain the IP address 10.5.0.9");
+    expect((await d.cli(["ps", "-aq"])).stdout).toBe("");
+    const ls = await d.cli(["network", "ls", "--format", "{{.Name}} {{.Driver}}"]);
+    expect(ls.stdout).toBe("bridge bridge\ndup bridge\nhost host\nnone null\n");
+    await d.cli(["network", "rm", "dup"]);
+    expect((await links()).filter((l) => l.startsWith("br-") || l.startsWith("veth"))).toEqual([]);
+  });
+});
