@@ -55,7 +55,7 @@ export class Daemon {
     this.containers.networks = this.networks;
     this.containers.sweepHalfCreated();
     this.containers.mounts.volumes.sweep();
-    this.containers.adoptRunning();
+    await this.containers.adoptRunning();
     // BERTH_COLD_SHIM=1 turns the standby shim off (to measure, or on very small hosts).
     this.execs = new ExecManager(this.containers);
     if (process.env.BERTH_COLD_SHIM !== "1") {

@@ -1,7 +1,17 @@
 // The daemon's pidfile: claimed atomically, refused while it names a live process.
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 
-/** Claims the pidfile atomically; refuses when it names a live process. */
+/** Whether a process runs: one killed but not yet reaped by its parent (a zombie) is gone. */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat[stat.lastIndexOf(")") + 2] !== "Z"; // the state follows the command's closing parenthesis
+  } catch {
+    return false;
+  }
+}
+
+/** Claims the pidfile atomically; refuses when it names a running process. */
 export function claimPidfile(path: string): void {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -13,13 +23,8 @@ export function claimPidfile(path: string): void {
       if (e?.code !== "EEXIST") throw e;
     }
     const pid = Number(readFileSync(path, "utf8").trim());
-    if (pid > 0 && pid !== process.pid) {
-      try {
-        process.kill(pid, 0);
-        throw new Error(`pid file found, ensure berth is not running or delete ${path}`);
-      } catch (e: any) {
-        if (e?.code !== "ESRCH") throw e;
-      }
+    if (pid > 0 && pid !== process.pid && isRunning(pid)) {
+      throw new Error(`pid file found, ensure berth is not running or delete ${path}`);
     }
     rmSync(path, { force: true }); // stale: its daemon is gone
   }

@@ -13,6 +13,7 @@ import { createApiApp } from "../api/app.ts";
 import { checkListenAddress, listen, type RunningServer } from "../api/server.ts";
 import { hijackRoutes } from "../api/hijack.ts";
 import { claimPidfile } from "./pidfile.ts";
+import { lockDataRoot } from "./data-root-lock.ts";
 
 /** The addresses the daemon listens on: -H, or `<exec-root>/berth.sock`. */
 function listenAddresses(config: DaemonConfig): string[] {
@@ -34,9 +35,16 @@ async function serve(d: Daemon, config: DaemonConfig): Promise<RunningServer[]> 
 }
 
 export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
+  // The data root first: two daemons on one would both drive its containers.
+  const releaseDataRoot = lockDataRoot(config.dataRoot);
   mkdirSync(config.execRoot, { recursive: true, mode: 0o711 });
   const pidfile = config.pidfile || join(config.execRoot, "berth.pid");
-  claimPidfile(pidfile);
+  try {
+    claimPidfile(pidfile);
+  } catch (e) {
+    releaseDataRoot();
+    throw e;
+  }
   let d: Daemon | undefined;
   let servers: RunningServer[] = [];
   try {
@@ -63,6 +71,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     await Promise.all(servers.map((s) => s.close()));
     await d?.close().catch(() => {});
     rmSync(pidfile, { force: true });
+    releaseDataRoot();
     throw e;
   }
   const daemon = d;

@@ -5,10 +5,10 @@
 // is killed with -9, an engine is opened in the test over its data root (as a
 // restarted daemon would, before adopting), and the containers' programs are
 // killed. Then adoption, the exit path's fallback, handles each exit once.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+import { busyboxDaemonForFile } from "../fixtures/daemon.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
 import { createImageService } from "../../src/daemon/images.ts";
 import { ContainerEngine } from "../../src/daemon/containers/engine.ts";
@@ -16,32 +16,25 @@ import { createRuntimeDriver } from "../../src/daemon/containers/runtime-driver.
 import { defaultConfig } from "../../src/shared/daemon-config.ts";
 import { humanDuration } from "../../src/shared/units.ts";
 
-let d: TestDaemon;
 let store: Store | undefined;
-const ok = requireDaemon();
+const daemon = busyboxDaemonForFile();
 
-beforeAll(async () => {
-  if (!ok) return;
-  d = await startDaemon();
-  expect((await d.cli(["import", busyboxRootfsTar(d.dir), "busybox"])).code).toBe(0);
-});
-afterAll(async () => {
+afterAll(() => {
   store?.close();
-  if (ok) await d.stop();
 });
 
-describe.if(ok)("container engine reads", () => {
+describe.if(daemon.ok)("container engine reads", () => {
   test("show an unhandled exit without storing it; adoption then handles it once (die, --rm)", async () => {
-    const kept = (await d.cli(["run", "-d", "busybox", "sleep", "1000"])).stdout.trim();
-    const autoRemoved = (await d.cli(["run", "-d", "--rm", "busybox", "sleep", "1000"])).stdout.trim();
+    const kept = (await daemon.d.cli(["run", "-d", "busybox", "sleep", "1000"])).stdout.trim();
+    const autoRemoved = (await daemon.d.cli(["run", "-d", "--rm", "busybox", "sleep", "1000"])).stdout.trim();
     expect(kept).toMatch(/^[0-9a-f]{64}$/);
     expect(autoRemoved).toMatch(/^[0-9a-f]{64}$/);
-    d.kill();
+    daemon.d.kill();
     await Bun.sleep(100);
 
-    const dataRoot = join(d.dir, "data");
+    const dataRoot = join(daemon.d.dir, "data");
     store = await openStore(dataRoot);
-    const runtime = await createRuntimeDriver({ ...defaultConfig(), dataRoot, execRoot: join(d.dir, "exec"), cgroupParent: d.cgroupParent });
+    const runtime = await createRuntimeDriver({ ...defaultConfig(), dataRoot, execRoot: join(daemon.d.dir, "exec"), cgroupParent: daemon.d.cgroupParent });
     const events: string[] = [];
     const engine = new ContainerEngine(store, createImageService(store), runtime, { emit: (_t, action, id) => events.push(`${action} ${id}`) }, humanDuration);
 
@@ -69,19 +62,19 @@ describe.if(ok)("container engine reads", () => {
     expect(existsSync(join(dataRoot, "containers", autoRemoved))).toBe(true);
 
     // Adoption after a restart is the exit path for exits that happened meanwhile.
-    engine.adoptRunning();
+    await engine.adoptRunning();
     for (let i = 0; i < 100 && engine.records.get(autoRemoved); i++) await Bun.sleep(20);
     expect(engine.records.get(kept)!.state).toMatchObject({ Status: "exited", Running: false, ExitCode: 137 });
     expect(engine.records.get(autoRemoved)).toBeUndefined();
     expect(events.sort()).toEqual([`destroy ${autoRemoved}`, `die ${autoRemoved}`, `die ${kept}`].sort());
     // Handled once: a second adoption and more reads change nothing.
-    engine.adoptRunning();
+    await engine.adoptRunning();
     engine.list({ all: true });
     expect(events).toHaveLength(3);
 
     store.close();
     store = undefined;
-    await d.restart();
-    expect((await d.cli(["ps", "-a", "--format", "{{.ID}} {{.Status}}"])).stdout).toStartWith(`${kept.slice(0, 12)} Exited (137)`);
+    await daemon.d.restart();
+    expect((await daemon.d.cli(["ps", "-a", "--format", "{{.ID}} {{.Status}}"])).stdout).toStartWith(`${kept.slice(0, 12)} Exited (137)`);
   });
 });

@@ -96,10 +96,14 @@ export class ContainerEngine {
     return observed ? { ...c, state: observed } : c;
   }
 
-  /** The state the shim's record gives a running container, when it differs from the stored one. */
+  /** The state the shim's record gives the container, when it differs from the stored one. */
   private observedState(c: ContainerRecord): ContainerState | undefined {
-    if (c.state.Status !== "running" && c.state.Status !== "paused") return undefined;
     const st = this.runtime.status(this.paths(c).root);
+    if (c.state.Status !== "running" && c.state.Status !== "paused") {
+      // A run not stored yet: its start is being recorded, or the daemon that started it was killed first.
+      if (!st?.running || st.startedAt === c.state.StartedAt) return undefined;
+      return { ...initialState(), Status: "running", Running: true, Pid: st.pid, StartedAt: st.startedAt };
+    }
     const next: ContainerState = { ...c.state };
     if (!st) {
       Object.assign(next, { Status: "exited", Running: false, Paused: false, Pid: 0, ExitCode: 255, Error: "container state lost" });
@@ -260,6 +264,8 @@ export class ContainerEngine {
     const c = this.settled(ref);
     if (c.state.Running) return "already";
     if (this.busy.has(c.id)) throw new ConflictError(`Container ${c.id} is busy`);
+    // Never a second copy beside processes a run left that no shim records (adoption clears them).
+    if (this.cgroupPids(c.id).length) throw new ConflictError(`Container ${c.id} still has processes from an earlier start; try again shortly`);
     this.busy.add(c.id);
     try {
       const p = this.paths(c);
@@ -440,11 +446,54 @@ export class ContainerEngine {
     }
   }
 
-  /** After a daemon restart: keep watching the containers whose shims still run. */
-  adoptRunning(): void {
+  /**
+   * After a daemon restart: makes every container's state match its shim and cgroup, and keeps
+   * watching those that run. A start that the killed daemon did not get to record left a running
+   * shim (adopted: the container is running), a run that ended meanwhile (stored as exited), or,
+   * cut short before its shim recorded anything, processes in the container's cgroup (killed once
+   * no shim has claimed them within a grace period).
+   */
+  async adoptRunning(claimGraceMs = 2000): Promise<void> {
+    const unclaimed: ContainerRecord[] = [];
     for (const c of this.records.list()) {
       const r = this.settle(c);
       if (r.state.Running) this.monitor(r);
+      else if (this.settleUnrecordedExit(r)) continue;
+      else if (!this.runtime.status(this.paths(r).root) && this.cgroupPids(r.id).length) unclaimed.push(r);
+    }
+    for (const deadline = Date.now() + claimGraceMs; unclaimed.length && Date.now() < deadline; ) {
+      await Bun.sleep(50);
+      for (const r of unclaimed.filter((x) => this.runtime.status(this.paths(x).root))) {
+        unclaimed.splice(unclaimed.indexOf(r), 1);
+        const s = this.settle(this.records.get(r.id) ?? r);
+        if (s.state.Running) this.monitor(s);
+        else this.settleUnrecordedExit(s);
+      }
+    }
+    for (const r of unclaimed) this.runtime.discardLeftovers(this.paths(r).root, containerCgroupPath(r.id));
+  }
+
+  /** A run that started and ended while no daemon recorded it: stored as exited, with its die event (and --rm). */
+  private settleUnrecordedExit(c: ContainerRecord): boolean {
+    const st = this.runtime.status(this.paths(c).root);
+    const exit = st?.exit;
+    if (!st || !exit || st.startedAt === c.state.StartedAt) return false;
+    // A start that failed was stored as it failed (a created container stays created, as in dockerd).
+    if (c.state.Error && c.state.Error === exit.error) return false;
+    const ran: ContainerState = { ...initialState(), Status: "running", Running: true, StartedAt: st.startedAt };
+    const next: ContainerState = { ...ran };
+    this.applyExit(next, exit);
+    this.records.saveState(c.id, next);
+    this.onExited({ ...c, state: ran }, next);
+    return true;
+  }
+
+  /** Processes in the container's cgroup (none when it has none, or no cgroup). */
+  private cgroupPids(id: string): number[] {
+    try {
+      return containerCgroup(id).pids();
+    } catch {
+      return []; // no cgroup: nothing runs there
     }
   }
 
