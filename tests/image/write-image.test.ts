@@ -11,7 +11,7 @@ import { storedLayer, streamedLayer } from "../../src/image/model.ts";
 import { withWriteSession } from "../../src/image/session.ts";
 import { storeImage } from "../../src/image/write/write-image.ts";
 import { createLayeredImage } from "../../src/image/import.ts";
-import { manifestFor } from "../../src/image/stored.ts";
+import { manifestFor, storedLayers } from "../../src/image/stored.ts";
 import { MediaType } from "../../src/image/media-types.ts";
 import { item, tarBytes } from "../fixtures/tar-layers.ts";
 import { consistencyProblems, storeState } from "../fixtures/image-store-state.ts";
@@ -85,6 +85,20 @@ describe("writeImage", () => {
     expect(consistencyProblems(store).filter((p) => !p.startsWith("unreferenced blob"))).toEqual([]);
   });
 
+  test("a stored layer gives its bytes as stored and as the tar its diff ID names", async () => {
+    const id = store.images.getRef("docker.io/library/w:streamed")!.image_id;
+    const [, top] = storedLayers(store, id);
+    const read = async (s: AsyncIterable<Uint8Array>) => {
+      const parts: Uint8Array[] = [];
+      for await (const c of s) parts.push(c);
+      return new Uint8Array(Buffer.concat(parts));
+    };
+    expect(top!.mediaType).toBe(MediaType.OciLayerGzip);
+    expect(sha256Of(await read(top!.compressed()))).toBe(top!.digest!);
+    expect(sha256Of(await read(top!.uncompressed()))).toBe(top!.diffId!);
+    expect(top!.diffId).toBe(sha256Of(two));
+  });
+
   test("save and push describe a stored image with one manifest: Docker types stay Docker, others OCI", async () => {
     const id = store.images.getRef("docker.io/library/w:streamed")!.image_id;
     const m = await manifestFor(store, id, "push");
@@ -93,5 +107,12 @@ describe("writeImage", () => {
     expect(m.layers.map((l) => l.mediaType)).toEqual([MediaType.OciLayer, MediaType.OciLayerGzip]);
     expect(m.config).toEqual({ mediaType: MediaType.OciConfig, digest: id, size: store.images.get(id)!.config_size });
     expect(await manifestFor(store, id, "save")).toEqual(m);
+
+    const docker = await ingest(gzipSync(await tarBytes([item("docker-typed", "file", { content: "d" })])));
+    const dockerId = await withWriteSession(store, (s) =>
+      storeImage(s, { config: base(), layers: [storedLayer(store, undefined, { ...docker, mediaType: MediaType.DockerLayerGzip })] }, [{ name: "docker.io/library/w:docker", kind: "tag" }]),
+    );
+    const d = await manifestFor(store, dockerId, "save");
+    expect([d.mediaType, d.config.mediaType, d.layers[0]!.mediaType]).toEqual([MediaType.DockerManifest, MediaType.DockerConfig, MediaType.DockerLayerGzip]);
   });
 });
