@@ -100,6 +100,13 @@ export function umount2(target: string, flags: number): void {
   check("umount2", sym.umount2(ptr(t), flags), target);
 }
 
+/** A raw syscall(2) by number; returns its result, throws with the errno's name on failure. */
+export function syscall(call: string, nr: number, a = 0, b = 0, c = 0, d = 0, e = 0): number {
+  const r = Number(sym.syscall(nr, a, b, c, d, e));
+  check(call, r);
+  return r;
+}
+
 const SYS_pivot_root = process.arch === "arm64" ? 41 : 155;
 const SYS_capset = process.arch === "arm64" ? 91 : 126;
 

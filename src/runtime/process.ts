@@ -150,9 +150,26 @@ export function lookPath(file: string, env: string[]): string {
   throw notFound();
 }
 
-/** Bounding set, groups, gid, uid, then capabilities (root keeps only `capabilities`). */
+/** The capabilities this process holds (CapPrm): what it can pass on, at most. */
+function ownCapabilities(): bigint {
+  const hex = /^CapPrm:\s*([0-9a-f]+)$/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+  return hex ? BigInt(`0x${hex}`) : 0n;
+}
+
+/**
+ * Bounding set, groups, gid, uid, then capabilities (root keeps only
+ * `capabilities`; --privileged keeps all this process has, which on a host that
+ * withholds some is fewer than the kernel knows). The inheritable set is left
+ * empty, as Docker leaves it.
+ */
 export function dropPrivileges(capabilities: string[], privileged: boolean, noNewPrivileges: boolean, uid: number, gid: number, groups: number[]): void {
-  const keep = privileged ? -1n : capabilityMask(capabilities);
+  const own = ownCapabilities();
+  const keep = privileged ? own : capabilityMask(capabilities);
+  const missing = uid === 0 ? keep & ~own : 0n;
+  if (missing) {
+    const names = capabilities.filter((n) => missing & capabilityMask([n])).map((n) => `CAP_${n.toUpperCase().replace(/^CAP_/, "")}`);
+    throw new StartError(`the engine does not hold ${names.join(", ")} itself, so it cannot give it to the container`, 125);
+  }
   const last = lastCapability((p) => readFileSync(p, "utf8"));
   if (!privileged) {
     for (let cap = 0; cap <= last; cap++) {
@@ -162,10 +179,7 @@ export function dropPrivileges(capabilities: string[], privileged: boolean, noNe
   c.setgroups(groups);
   c.setresgid(gid);
   c.setresuid(uid);
-  if (uid === 0) {
-    const mask = privileged ? (1n << BigInt(last + 1)) - 1n : keep;
-    c.capset(mask, mask, mask);
-  }
+  if (uid === 0) c.capset(keep, keep, 0n);
   if (noNewPrivileges) c.prctl(c.PR.SET_NO_NEW_PRIVS, 1);
 }
 

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import type { LogRotation } from "./shim/log.ts";
 import type { Resources } from "./cgroups/types.ts";
 import { containerCgroupPath } from "./cgroups/container-path.ts";
+import { containerDeviceRules } from "./devices/rules.ts";
+import type { DeviceNode } from "./devices/nodes.ts";
 
 export interface BindMount {
   source: string;
@@ -54,6 +56,9 @@ export interface RuntimeSpec {
   /** Files bind-mounted over /etc/hostname, /etc/hosts, /etc/resolv.conf (each optional). */
   etcFiles?: { hostname?: string; hosts?: string; resolvConf?: string };
   binds: BindMount[];
+  /** Device nodes made in the container's /dev besides the standard ones (`--device`); --privileged gets all the host's. */
+  devices?: DeviceNode[];
+  /** `resources.devices` defaults to Docker's rules (all devices when privileged). */
   resources: Resources;
   /** RLIMIT_* names (or "nofile"…); -1 = unlimited. */
   rlimits: { type: string; soft: number; hard: number }[];
@@ -116,6 +121,8 @@ export function resolveSpec(dir: string, s: RuntimeSpec): RuntimeSpec {
     logPath: s.logPath || join(dir, `${s.id}-json.log`),
     cgroupPath: s.cgroupPath || containerCgroupPath(s.id),
     binds: s.binds ?? [],
+    devices: s.devices ?? [],
+    resources: { ...s.resources, devices: s.resources?.devices ?? containerDeviceRules(s.privileged) },
     rlimits: s.rlimits ?? [],
     maskedPaths: s.maskedPaths ?? [],
     readonlyPaths: s.readonlyPaths ?? [],

@@ -110,6 +110,7 @@ export const runCommand: Command = {
     try {
       await client.request("POST", `/containers/${id}/start`);
     } catch (e) {
+      stopWaiting.abort(); // nothing ran: no exit to wait for
       attached?.socket.destroy();
       void output?.body?.cancel().catch(() => {});
       if (e instanceof ApiError) {

@@ -5,6 +5,7 @@ import { UsageError } from "../flags.ts";
 import { parseBytes } from "../../shared/units.ts";
 import { mountFlags, mountsFromFlags } from "./mount-flags.ts";
 import { networkFlags, networkHostConfig, networkingConfig } from "./run-network-flags.ts";
+import { deviceFlags, deviceHostConfig } from "./device-flags.ts";
 
 export const containerConfigFlags: FlagSpec[] = [
   { name: "interactive", short: "i", type: "bool", help: "Keep STDIN open even if not attached" },
@@ -42,6 +43,7 @@ export const containerConfigFlags: FlagSpec[] = [
   { name: "security-opt", type: "list", help: "Security Options (no-new-privileges)" },
   ...mountFlags,
   ...networkFlags,
+  ...deviceFlags,
 ];
 
 function parseEnvFile(path: string): string[] {
@@ -122,6 +124,7 @@ export function createBody(f: Record<string, any>, args: string[]): Record<strin
       LogConfig: { Type: f["log-driver"] ?? "", Config: logOpts(f["log-opt"]) },
       ...mounts.hostConfig,
       ...networkHostConfig(f),
+      ...deviceHostConfig(f),
     },
     NetworkingConfig: networkingConfig(f),
   };

@@ -2,6 +2,7 @@
 // configuration: the image's config is the base, the request overrides it the
 // way dockerd merges them, and HostConfig is checked with Docker's messages.
 import { InvalidParameterError } from "../../errors.ts";
+import { checkDevices } from "./devices.ts";
 
 type Json = Record<string, any>;
 
@@ -88,6 +89,7 @@ export function normalizeHostConfig(hc: Json = {}, ncpu: number): Json {
   if (out.CpusetCpus && !/^(\d+(-\d+)?)(,\d+(-\d+)?)*$/.test(out.CpusetCpus)) {
     throw new InvalidParameterError(`Invalid value ${out.CpusetCpus} for cpuset cpus`);
   }
+  checkDevices(out);
   const policy = String(out.RestartPolicy.Name ?? "no");
   if (!["", "no", "always", "unless-stopped", "on-failure"].includes(policy)) {
     throw new InvalidParameterError(`invalid restart policy '${policy}'`);

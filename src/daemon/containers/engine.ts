@@ -41,7 +41,8 @@ export class ContainerEngine {
   /** Containers being removed or started right now, to refuse overlapping operations. */
   private busy = new Set<string>();
   /** Attach requests waiting for the container's next start (`docker run` attaches first). */
-  private pendingAttach = new Map<string, ((sock: Socket) => void)[]>();
+  /** Clients attached before the start, each with what connects it to the shim once there is one. */
+  private pendingAttach = new Map<string, { client: Socket; connect: (sock: Socket) => void }[]>();
   /** Attached clients' streams in progress, per container. */
   private attached = new Map<string, Set<Promise<void>>>();
   /** Containers stopped or killed through the API: their restart policy does not apply. */
@@ -273,14 +274,19 @@ export class ContainerEngine {
         if (!this.store.snapshots.isReady(l.chain_id)) throw new NotFoundError(`layer ${l.chain_id} of image ${c.imageId} is missing`);
       }
       const joined = joinAtStart(c, (ref) => this.find(ref), (o) => this.paths(o)) ?? this.networks?.atStart(c, p);
-      const spec = buildSpec(c, this.runtime.storageDriver === "vfs" ? { ...p, lowerDirs: [] } : p, joined);
-      spec.binds = this.mounts.runtimeMounts(c.id);
       let st;
+      const attachments = this.pendingAttach.get(c.id) ?? [];
+      this.pendingAttach.delete(c.id);
+      let handedOver = false;
       try {
-        const attachments = this.pendingAttach.get(c.id) ?? [];
-        this.pendingAttach.delete(c.id);
-        st = await this.runtime.start(p.root, spec, attachments);
+        // Inside the try: a spec that cannot be built (a --device gone from the host) is a failed start too.
+        const spec = buildSpec(c, this.runtime.storageDriver === "vfs" ? { ...p, lowerDirs: [] } : p, joined);
+        spec.binds = this.mounts.runtimeMounts(c.id);
+        handedOver = true;
+        st = await this.runtime.start(p.root, spec, attachments.map((a) => a.connect));
       } catch (e: any) {
+        // No shim ever had the attached clients: their streams end here.
+        if (!handedOver) for (const a of attachments) a.client.end();
         const exitCode = typeof e?.exitCode === "number" ? e.exitCode : 128;
         const state: ContainerState = { ...c.state, Status: c.state.Status === "created" ? "created" : "exited", ExitCode: exitCode, Error: String(e?.message ?? e) };
         this.records.saveState(c.id, state);
@@ -338,11 +344,11 @@ export class ContainerEngine {
       if (this.isRunning(c.id)) connect(this.runtime.connect(this.paths(c).root));
       else {
         const list = this.pendingAttach.get(c.id) ?? [];
-        list.push(connect);
+        list.push({ client, connect });
         this.pendingAttach.set(c.id, list);
         client.once("close", () => {
           const l = this.pendingAttach.get(c.id);
-          if (l) this.pendingAttach.set(c.id, l.filter((f) => f !== connect));
+          if (l) this.pendingAttach.set(c.id, l.filter((a) => a.connect !== connect));
           resolve();
         });
       }

@@ -7,6 +7,8 @@ import { logRotation, logsDisabled } from "./log-config.ts";
 import type { LogRotation } from "../../runtime/shim/log.ts";
 import type { JoinedNetwork } from "./network-mode.ts";
 import { containerCgroupPath } from "../../runtime/cgroups.ts";
+import { containerDeviceRules } from "../../runtime/devices/rules.ts";
+import { containerDevices } from "./devices.ts";
 
 /** `joined`: the network of another container, for `--network container:X` (network-mode.ts). */
 export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: JoinedNetwork): RuntimeSpec {
@@ -14,6 +16,7 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: Joined
   const hc = c.hostConfig;
   const args = [...(cfg.Entrypoint ?? []), ...(cfg.Cmd ?? [])];
   const cpuPeriod = hc.CpuPeriod || 100000;
+  const devices = containerDevices(hc);
   const cpuQuota = hc.NanoCpus ? Math.round((hc.NanoCpus / 1e9) * cpuPeriod) : hc.CpuQuota || undefined;
   return {
     id: c.id,
@@ -34,6 +37,7 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: Joined
     network: joined?.network ?? (hc.NetworkMode === "host" ? "host" : "none"),
     etcFiles: joined?.etcFiles ?? { hostname: p.hostnamePath, hosts: p.hostsPath, resolvConf: p.resolvConfPath },
     binds: [],
+    devices: devices.nodes,
     init: !!hc.Init,
     resources: {
       memory: hc.Memory || undefined,
@@ -43,6 +47,7 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: Joined
       cpuShares: hc.CpuShares || undefined,
       cpusetCpus: hc.CpusetCpus || undefined,
       pidsLimit: hc.PidsLimit && hc.PidsLimit > 0 ? hc.PidsLimit : undefined,
+      devices: containerDeviceRules(!!hc.Privileged, devices.rules),
     },
     rlimits: (hc.Ulimits ?? []).map((u: any) => ({ type: u.Name, soft: u.Soft, hard: u.Hard })),
     capabilities: applyCapChanges(defaultCapabilities, hc.CapAdd ?? [], hc.CapDrop ?? []),

@@ -1,5 +1,6 @@
 // One interface over cgroup v1 (a hierarchy per controller) and v2 (one
 // unified tree): what the shim and the daemon need from a container's cgroup.
+import type { DeviceRule } from "../devices/rules.ts";
 
 /** The limits of a container (Docker's HostConfig resources, already in kernel units). */
 export interface Resources {
@@ -15,6 +16,8 @@ export interface Resources {
   /** "0-1", "0,2". */
   cpusetCpus?: string;
   pidsLimit?: number;
+  /** Which device nodes may be made and opened, in order; undefined: leave the cgroup's rules as they are. */
+  devices?: DeviceRule[];
 }
 
 export interface CgroupStats {

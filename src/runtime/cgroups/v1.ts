@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Cgroup, CgroupStats, Resources } from "./types.ts";
+import { v1RuleLine } from "../devices/rules.ts";
 import { cgroupRoot, killAll, readKeyed, readNumber, readPids, removeTree, tryRead, write } from "./fs.ts";
 
 const controllers = ["memory", "cpu", "cpuacct", "cpuset", "pids", "freezer", "devices", "blkio"];
@@ -30,7 +31,7 @@ export class CgroupV1 implements Cgroup {
   }
 
   applyLimits(): void {
-    const { memory: m, cpu, cpuset, pids } = this.dirs;
+    const { memory: m, cpu, cpuset, pids, devices } = this.dirs;
     const r = this.r;
     if (m && r.memory) this.setMemory(m, r.memory, r.memorySwap);
     if (cpu && r.cpuQuota) {
@@ -40,6 +41,8 @@ export class CgroupV1 implements Cgroup {
     if (cpu && r.cpuShares) write(join(cpu, "cpu.shares"), r.cpuShares);
     if (cpuset && r.cpusetCpus) write(join(cpuset, "cpuset.cpus"), r.cpusetCpus);
     if (pids && r.pidsLimit && r.pidsLimit > 0) write(join(pids, "pids.max"), r.pidsLimit);
+    // The kernel keeps a default ("a" in devices.deny or devices.allow) and exceptions to it.
+    if (devices && r.devices) for (const rule of r.devices) write(join(devices, rule.allow ? "devices.allow" : "devices.deny"), v1RuleLine(rule));
   }
 
   /** A new cpuset cgroup starts with no CPUs and no memory nodes: copy the nearest ancestor's. */

@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Cgroup, CgroupStats, Resources } from "./types.ts";
+import { applyDeviceRulesV2 } from "../devices/bpf.ts";
 import { cgroupRoot, killAll, readKeyed, readNumber, readPids, removeTree, tryRead, write } from "./fs.ts";
 
 const wanted = ["memory", "cpu", "cpuset", "pids"];
@@ -58,6 +59,8 @@ export class CgroupV2 implements Cgroup {
     if (r.cpuShares) write(join(d, "cpu.weight"), sharesToWeight(r.cpuShares));
     if (r.cpusetCpus) write(join(d, "cpuset.cpus"), r.cpusetCpus);
     if (r.pidsLimit && r.pidsLimit > 0) write(join(d, "pids.max"), r.pidsLimit);
+    // v2 has no devices controller file: the rules are an eBPF program attached to the cgroup.
+    if (r.devices) applyDeviceRulesV2(d, r.devices);
   }
 
   /** One controller at a time: a single unavailable one must not block the others. */

@@ -4,7 +4,7 @@
 // identity and capabilities), then execve()s the user's program so no Bun
 // stays inside. Everything here is synchronous: after unshare(NEWNS) only the
 // main thread sees the new mounts.
-import { readFileSync, readlinkSync, existsSync, mkdirSync, writeFileSync, statSync, lstatSync, symlinkSync, chmodSync, openSync, closeSync } from "node:fs";
+import { readFileSync, readlinkSync, existsSync, mkdirSync, writeFileSync, statSync, lstatSync, symlinkSync, chmodSync, chownSync, openSync, closeSync } from "node:fs";
 import { join } from "node:path";
 import * as c from "../libc.ts";
 import { resolveSpec, type RuntimeSpec } from "../spec.ts";
@@ -12,6 +12,7 @@ import { resolveUser } from "../user.ts";
 import { Scope, entryParts } from "../../layer/apply/scope.ts";
 import { superviseProgram } from "./supervise.ts";
 import { mountUserMounts } from "./mounts.ts";
+import { devicesUnder, type DeviceNode } from "../devices/nodes.ts";
 import { StartError, lookPath, dropPrivileges, reportFailure, waitForGo, takeTerminal, CONTROL_FD } from "../process.ts";
 
 function ensureDir(p: string): void {
@@ -66,7 +67,7 @@ function mountSpecialFs(s: RuntimeSpec): void {
   ensureDir(`${r}/proc`);
   c.mount("proc", `${r}/proc`, "proc", NOSUID | NODEV | NOEXEC);
   ensureDir(`${r}/sys`);
-  c.mount("sysfs", `${r}/sys`, "sysfs", NOSUID | NODEV | NOEXEC | RDONLY);
+  c.mount("sysfs", `${r}/sys`, "sysfs", NOSUID | NODEV | NOEXEC | (s.privileged ? 0 : RDONLY));
   ensureDir(`${r}/dev`);
   c.mount("tmpfs", `${r}/dev`, "tmpfs", NOSUID | STRICTATIME, "mode=755,size=65536k");
   const devices: [string, number, number][] = [["null", 1, 3], ["zero", 1, 5], ["full", 1, 7], ["random", 1, 8], ["urandom", 1, 9], ["tty", 5, 0]];
@@ -78,12 +79,26 @@ function mountSpecialFs(s: RuntimeSpec): void {
   for (const [link, target] of [["fd", "/proc/self/fd"], ["stdin", "/proc/self/fd/0"], ["stdout", "/proc/self/fd/1"], ["stderr", "/proc/self/fd/2"], ["ptmx", "pts/ptmx"], ["core", "/proc/kcore"]]) {
     symlinkSync(target!, `${r}/dev/${link}`);
   }
+  // The host's /dev is still "/dev" here (the root is not yet pivoted).
+  makeDeviceNodes(r, [...(s.privileged ? devicesUnder("/dev", "/dev") : []), ...(s.devices ?? [])]);
   ensureDir(`${r}/dev/pts`);
   c.mount("devpts", `${r}/dev/pts`, "devpts", NOSUID | NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
   ensureDir(`${r}/dev/shm`);
   c.mount("shm", `${r}/dev/shm`, "tmpfs", NOSUID | NODEV | NOEXEC, "mode=1777,size=65536k");
   ensureDir(`${r}/dev/mqueue`);
   c.mount("mqueue", `${r}/dev/mqueue`, "mqueue", NOSUID | NODEV | NOEXEC);
+}
+
+/** `--device` nodes (and a privileged container's copy of the host's); one already there is kept. */
+function makeDeviceNodes(rootfs: string, nodes: DeviceNode[]): void {
+  for (const n of nodes) {
+    const target = bindTarget(rootfs, n.path);
+    if (lstatSync(target, { throwIfNoEntry: false })) continue;
+    ensureDir(join(target, ".."));
+    c.mknod(target, (n.type === "c" ? 0o020000 : 0o060000) | n.mode, c.makedev(n.major, n.minor));
+    chmodSync(target, n.mode); // mknod honours the umask
+    chownSync(target, n.uid, n.gid);
+  }
 }
 
 function bindFiles(s: RuntimeSpec): void {
