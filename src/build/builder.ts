@@ -22,6 +22,8 @@ import { RootfsWorkspace } from "./fs/workspace.ts";
 import { scopedPath } from "./fs/scoped-path.ts";
 import { hashSource, resolveSources, type Source } from "./steps/copy-sources.ts";
 import { copyInto, type CopyOwner } from "./steps/copy-into.ts";
+import { engineMount, parseRunMount } from "./steps/run-mounts.ts";
+import { fetchUrl, isUrl } from "./steps/fetch-url.ts";
 import { envMap, platformArgs, PROXY_ARGS } from "./variables.ts";
 
 export interface BuildRequest {
@@ -136,7 +138,7 @@ export class Builder {
     const visit = (s: Stage) => {
       if (need.has(s.index)) return;
       need.add(s.index);
-      const refs = [s.from.image, ...s.instructions.filter((i): i is CopyInstruction => i.kind === "COPY" && !!i.from).map((i) => i.from!)];
+      const refs = [s.from.image, ...s.instructions.flatMap((i) => (i.kind === "COPY" && i.from ? [i.from] : i.kind === "RUN" ? mountSources(i) : []))];
       for (const r of refs) {
         const dep = this.stageByName(r, s.index);
         if (dep) visit(dep);
@@ -230,7 +232,7 @@ export class Builder {
       case "ARG":
         return this.argStep(st, ins);
       case "RUN":
-        return this.runStep(st, ins);
+        return this.runStep(st, ins, s);
       case "COPY":
       case "ADD":
         return this.copyStep(st, ins, s);
@@ -289,50 +291,74 @@ export class Builder {
     await this.finishStep(st, key, id);
   }
 
-  private async runStep(st: StageState, ins: RunInstruction): Promise<void> {
+  private async runStep(st: StageState, ins: RunInstruction, s: Stage): Promise<void> {
     if (!st.imageId) throw new InvalidParameterError(`The command '${describeRun(st, ins)}' cannot run: the image has no files (FROM scratch)`);
     const c = st.image.config ?? {};
     let argv: string[];
     if ("exec" in ins.command) argv = ins.command.exec;
     else {
-      // Heredocs go to the shell with the command that reads them.
-      const script = ins.heredocs.length && ins.command.shell.trim() === `<<${ins.heredocs[0]!.name}` && ins.heredocs.length === 1
-        ? ins.heredocs[0]!.body
-        : ins.command.shell + (ins.heredocs.length ? "\n" + ins.heredocs.map((h) => `${h.body}${h.name}\n`).join("") : "");
+      // Heredocs go to the shell with the command that reads them; a lone heredoc is the script itself.
+      const lone = ins.heredocs.length === 1 && ins.command.shell.trim() === `<<${ins.heredocs[0]!.name}`;
+      const script = lone ? ins.heredocs[0]!.body : ins.command.shell + (ins.heredocs.length ? "\n" + ins.heredocs.map((h) => `${h.body}${h.name}\n`).join("") : "");
       argv = [...shellOf(c), script];
     }
     const args = this.runArgs(st);
     const createdBy = runCreatedBy(argv, args);
     const network = ins.network === "none" ? "none" : this.req.network;
-    const key = BuildCache.key({ parent: st.imageId, createdBy, network, mounts: ins.mounts, epoch: this.epoch });
+    const runMounts = ins.mounts.map((m) => parseRunMount(this.expand(m, this.vars(st))));
+    const key = BuildCache.key({ parent: st.imageId, createdBy, network, mounts: runMounts, epoch: this.epoch });
     if (await this.fromCache(st, key)) return;
     const env = [...(c.Env ?? []), ...args.map(([k, v]) => `${k}=${v}`)];
     for (const p of PROXY_ARGS) {
       const v = this.req.buildArgs[p];
       if (typeof v === "string") env.push(`${p}=${v}`);
     }
-    let containerId = "";
-    const result = await this.host.run(
-      { imageId: st.imageId, argv, env, user: c.User || undefined, workdir: c.WorkingDir || undefined, network, clampMtime: this.epoch },
-      (id) => {
-        containerId = id;
-        this.out.stream(` ---> Running in ${id.slice(0, 12)}\n`);
-      },
-      (text) => this.out.stream(text),
-      this.signal,
-    );
+    const sources: RootfsWorkspace[] = [];
     try {
-      this.checkCancelled();
-      if (result.exitCode !== 0) {
-        throw new BuildStepError(`The command '${argv.join(" ")}' returned a non-zero code: ${result.exitCode}`, result.exitCode);
+      const mounts = [];
+      for (const m of runMounts) {
+        let root = this.req.contextDir;
+        if (m.from !== undefined) {
+          const ws = await this.sourceWorkspace(m.from, s);
+          sources.push(ws);
+          root = ws.merged;
+        }
+        mounts.push(engineMount(m, c.WorkingDir || "/", root, this.host.cacheMountDir()));
       }
-      const id = await writeStepImage(this.host.store, st.imageId, this.newConfig(st, c, createdBy, false), result.diff());
-      await result.remove();
-      this.out.stream(`Removing intermediate container ${containerId.slice(0, 12)}\n`);
-      await this.finishStep(st, key, id);
+      let containerId = "";
+      const result = await this.host.run(
+        { imageId: st.imageId, argv, env, user: c.User || undefined, workdir: c.WorkingDir || undefined, network, mounts, clampMtime: this.epoch },
+        (id) => {
+          containerId = id;
+          this.out.stream(` ---> Running in ${id.slice(0, 12)}\n`);
+        },
+        (text) => this.out.stream(text),
+        this.signal,
+      );
+      try {
+        this.checkCancelled();
+        if (result.exitCode !== 0) {
+          throw new BuildStepError(`The command '${argv.join(" ")}' returned a non-zero code: ${result.exitCode}`, result.exitCode);
+        }
+        const id = await writeStepImage(this.host.store, st.imageId, this.newConfig(st, c, createdBy, false), result.diff());
+        await result.remove();
+        this.out.stream(`Removing intermediate container ${containerId.slice(0, 12)}\n`);
+        await this.finishStep(st, key, id);
+      } finally {
+        await result.remove().catch(() => {});
+      }
     } finally {
-      await result.remove().catch(() => {});
+      for (const ws of sources) ws.dispose();
     }
+  }
+
+  /** The files of an earlier stage or of an image (COPY --from, RUN --mount from=), mounted for one step. */
+  private async sourceWorkspace(fromWord: string, s: Stage): Promise<RootfsWorkspace> {
+    const from = this.expand(fromWord, (n) => this.metaArgs.get(n));
+    const stage = this.stageByName(from, s.index);
+    if (!stage && /^\d+$/.test(from)) throw new InvalidParameterError(`invalid from flag value ${from}: refers to current build stage or a later one`);
+    const id = stage ? this.stageResults.get(stage.index) : await this.imageFor(from);
+    return this.workspace(id);
   }
 
   private async workdirStep(st: StageState, ins: WordInstruction): Promise<void> {
@@ -374,24 +400,24 @@ export class Builder {
     // The source root: the context, or another stage's or image's files.
     let sourceWs: RootfsWorkspace | undefined;
     let sourceRoot = this.req.contextDir;
-    let heredocDir: string | undefined;
+    let scratch: string | undefined;
+    const scratchDir = () => (scratch ??= mkdtempSync(join(this.host.tmpDir(), "build-step-")));
     try {
       if (ins.from !== undefined) {
-        const from = x(ins.from);
-        const stage = this.stageByName(from, s.index);
-        if (!stage && /^\d+$/.test(from)) throw new InvalidParameterError(`invalid from flag value ${from}: refers to current build stage or a later one`);
-        const id = stage ? this.stageResults.get(stage.index) : await this.imageFor(from);
-        sourceWs = this.workspace(id);
+        sourceWs = await this.sourceWorkspace(ins.from, s);
         sourceRoot = sourceWs.merged;
       }
       const sources: Source[] = [];
-      for (const p of ins.sources) sources.push(...resolveSources(sourceRoot, x(p), ins.kind));
-      if (ins.heredocs.length) {
-        heredocDir = mkdtempSync(join(this.host.tmpDir(), "build-heredoc-"));
-        for (const h of ins.heredocs) {
-          await Bun.write(join(heredocDir, h.name), h.expand ? this.expandText(h.body, vars) : h.body);
-          sources.push({ rel: h.name, abs: join(heredocDir, h.name) });
-        }
+      if (ins.checksum !== undefined && !ins.sources.every((p) => isUrl(x(p)))) throw new InvalidParameterError("checksum can't be specified for non-HTTP(S) sources");
+      for (const p of ins.sources) {
+        const src = x(p);
+        if (ins.kind === "ADD" && isUrl(src)) sources.push(await fetchUrl(src, scratchDir(), ins.checksum && x(ins.checksum), this.signal));
+        else sources.push(...resolveSources(sourceRoot, src, ins.kind));
+      }
+      for (const h of ins.heredocs) {
+        const path = join(scratchDir(), h.name);
+        await Bun.write(path, h.expand ? this.expandText(h.body, vars) : h.body);
+        sources.push({ rel: h.name, abs: path, verbatim: true });
       }
       const hasher = new Bun.CryptoHasher("sha256");
       for (const src of sources) await hashSource(src, hasher);
@@ -413,7 +439,7 @@ export class Builder {
       }
     } finally {
       sourceWs?.dispose();
-      if (heredocDir) rmSync(heredocDir, { recursive: true, force: true });
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
     }
   }
 
@@ -434,6 +460,11 @@ export class BuildStepError extends InvalidParameterError {
   constructor(message: string, readonly code: number) {
     super(message);
   }
+}
+
+/** The stages or images a RUN's --mount=from= names. */
+function mountSources(ins: RunInstruction): string[] {
+  return ins.mounts.flatMap((m) => /(?:^|,)from=([^,]+)/.exec(m)?.[1] ?? []);
 }
 
 function describeRun(st: StageState, ins: RunInstruction): string {

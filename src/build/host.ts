@@ -12,6 +12,8 @@ export interface RunRequest {
   workdir?: string;
   /** "host" until networks exist; "none" for RUN --network=none. */
   network: string;
+  /** HostConfig.Mounts for RUN --mount (binds and tmpfs: their content stays out of the layer). */
+  mounts: Record<string, unknown>[];
   /** SOURCE_DATE_EPOCH: mtimes in the layer are clamped to it. */
   clampMtime?: number;
 }
@@ -35,4 +37,6 @@ export interface BuildHost {
   run(r: RunRequest, started: (id: string) => void, output: (text: string) => void, signal: AbortSignal): Promise<RunResult>;
   /** Where the builder may keep files (contexts, workspaces): on the data root's filesystem. */
   tmpDir(): string;
+  /** Where RUN --mount=type=cache directories live between builds. */
+  cacheMountDir(): string;
 }

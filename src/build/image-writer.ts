@@ -5,17 +5,14 @@
 import type { Store } from "../store/index.ts";
 import type { Digest } from "../store/digest.ts";
 import type { ImageConfig } from "../image/config.ts";
-import { storedLayer, streamedLayer, type Layer } from "../image/model.ts";
+import { streamedLayer } from "../image/model.ts";
 import { withWriteSession } from "../image/session.ts";
+import { storedLayers } from "../image/stored.ts";
 import { storeImage } from "../image/write/write-image.ts";
-
-function parentLayers(store: Store, parent: Digest | undefined): Layer[] {
-  return parent ? store.images.layerRecordsOf(parent).map((l) => storedLayer(store, l.diffId, l.blob)) : [];
-}
 
 /** A new image: `parent` plus, when `diff` is given, one layer made of it. */
 export function writeStepImage(store: Store, parent: Digest | undefined, config: ImageConfig, diff?: ReadableStream<Uint8Array>): Promise<Digest> {
-  const layers = [...parentLayers(store, parent), ...(diff ? [streamedLayer(diff)] : [])];
+  const layers = [...(parent ? storedLayers(store, parent) : []), ...(diff ? [streamedLayer(diff)] : [])];
   const { rootfs: _old, ...rest } = config;
   return withWriteSession(store, (s) => storeImage(s, { config: { ...rest, rootfs: { type: "layers", diff_ids: [] } }, layers, ...(parent ? { parent } : {}) }));
 }

@@ -32,6 +32,11 @@ export function buildHost(d: Daemon): BuildHost {
     async run(r: RunRequest, started, output, signal): Promise<RunResult> {
       return runStepContainer(d, r, started, output, signal);
     },
+    cacheMountDir() {
+      const dir = join(store.root, "build-cache-mounts");
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      return dir;
+    },
     tmpDir() {
       const dir = join(store.root, "tmp");
       mkdirSync(dir, { recursive: true });
@@ -49,7 +54,7 @@ async function runStepContainer(d: Daemon, r: RunRequest, started: (id: string) 
     Env: r.env,
     ...(r.user ? { User: r.user } : {}),
     ...(r.workdir ? { WorkingDir: r.workdir } : {}),
-    HostConfig: { NetworkMode: r.network },
+    HostConfig: { NetworkMode: r.network, ...(r.mounts.length ? { Mounts: r.mounts } : {}) },
   });
   let removed = false;
   const remove = async () => {
@@ -70,7 +75,10 @@ async function runStepContainer(d: Daemon, r: RunRequest, started: (id: string) 
     const c = e.find(Id);
     const all = { stdout: true, stderr: true, since: 0, until: 0, tail: -1, timestamps: false, details: false, follow: true };
     for await (const rec of readLogs(e.logPath(c), all, () => e.isRunning(Id), signal)) output(rec.log);
-    const { StatusCode } = await e.wait(Id, "not-running", signal);
+    // The log stops following when the client goes away; the abort event of a request's signal is not always
+    // delivered here (its `aborted` flag is), so the kill happens on the flag too.
+    if (signal.aborted) onAbort();
+    const { StatusCode } = await e.wait(Id, "not-running");
     return { exitCode: StatusCode, diff: () => containerDiffTar(e, e.find(Id), r.clampMtime), remove };
   } catch (err) {
     await remove().catch(() => {});

@@ -4,11 +4,12 @@
 // POST /build/prune empties the build cache.
 import { Hono } from "hono";
 import { stream } from "hono/streaming";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidParameterError } from "../../errors.ts";
 import type { Daemon } from "../../daemon/daemon.ts";
 import { buildHost } from "../../daemon/build-host.ts";
+import { duBytes } from "../../daemon/disk-usage.ts";
 import { Builder, BuildStepError } from "../../build/builder.ts";
 import { receiveContext } from "../../build/context/receive.ts";
 import { BuildCache } from "../../build/cache.ts";
@@ -23,6 +24,27 @@ function jsonQuery<T>(text: string | undefined, what: string): T | undefined {
   } catch {
     throw new InvalidParameterError(`invalid ${what}: not valid JSON`);
   }
+}
+
+/** The build cache as /system/df reports it: one record per cached step, one per RUN --mount=type=cache dir. */
+export function buildCacheUsage(d: Daemon): Record<string, unknown>[] {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const steps = new BuildCache(d.store.db).entries().map((e) => {
+    const row = d.store.images.get(e.imageId);
+    const parent = row?.parent ? d.store.images.get(row.parent) : undefined;
+    const tagged = d.store.images.refsOf(e.imageId).length > 0;
+    return {
+      ID: e.key.slice(0, 25), Parents: null, Type: "regular", Description: `image ${e.imageId.slice(7, 19)}`,
+      InUse: false, Shared: tagged, Size: Math.max(0, (row?.size ?? 0) - (parent?.size ?? 0)),
+      CreatedAt: iso(e.createdAt), LastUsedAt: iso(e.lastUsed), UsageCount: 1,
+    };
+  });
+  const dir = buildHost(d).cacheMountDir();
+  const mounts = readdirSync(dir).map((name) => ({
+    ID: name.slice(0, 25), Parents: null, Type: "exec.cachemount", Description: "cached mount", InUse: false, Shared: false,
+    Size: duBytes(join(dir, name)), CreatedAt: iso(0), LastUsedAt: null, UsageCount: 1,
+  }));
+  return [...steps, ...mounts];
 }
 
 export function buildRoutes(d: Daemon): Hono {
@@ -77,6 +99,13 @@ export function buildRoutes(d: Daemon): Hono {
         deleted.push(id);
         space += row?.size ?? 0;
       } catch {}
+    }
+    // RUN --mount=type=cache directories go too.
+    const mounts = buildHost(d).cacheMountDir();
+    for (const name of readdirSync(mounts)) {
+      space += duBytes(join(mounts, name));
+      rmSync(join(mounts, name), { recursive: true, force: true });
+      deleted.push(`cache-mount:${name}`);
     }
     return c.json({ CachesDeleted: deleted.length ? deleted : null, SpaceReclaimed: space });
   });

@@ -7,6 +7,7 @@ import { apiVersion, minApiVersion, version, gitCommit, buildTime } from "../../
 import type { Daemon } from "../../daemon/daemon.ts";
 import { eventMatches } from "../../daemon/events.ts";
 import { parseFilters } from "./containers.ts";
+import { buildCacheUsage } from "./build.ts";
 import { InvalidParameterError } from "../../errors.ts";
 
 export const goArch = (): string => ({ x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386" } as Record<string, string>)[process.arch] ?? process.arch;
@@ -107,7 +108,7 @@ export function systemRoutes(d: Daemon): Hono {
       Images: images.map((i) => ({ ...i, Containers: containers.filter((x) => x.ImageID === i.Id).length, SharedSize: 0 })),
       Containers: containers,
       Volumes: d.containers.mounts.volumes.usage(),
-      BuildCache: [],
+      BuildCache: buildCacheUsage(d),
     });
   });
 

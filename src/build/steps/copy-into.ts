@@ -41,7 +41,7 @@ export async function copyInto(root: string, sources: Source[], dest: string, o:
       copyTree(src.abs, scopedPath(root, dest), o, owner, root);
       continue;
     }
-    if (o.extract && st.isFile() && archiveKind(src.abs)) {
+    if (o.extract && !src.verbatim && st.isFile() && archiveKind(src.abs)) {
       makeDirs(root, dest, owner);
       await applyLayer(Bun.file(src.abs).stream(), scopedPath(root, dest), { whiteoutMode: "delete", resolvedTarget: true, devices: "skip" });
       continue;

@@ -12,6 +12,8 @@ export interface Source {
   rel: string;
   /** Absolute path on the host, resolved within the root. */
   abs: string;
+  /** Fetched from a URL or written from a heredoc: ADD copies it as it is, never extracting it. */
+  verbatim?: boolean;
 }
 
 const GLOB = /[*?[\\]/;

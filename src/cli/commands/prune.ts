@@ -1,5 +1,5 @@
-// image prune and system prune (containers, then images; berth has no
-// networks or build cache to prune yet).
+// image prune, builder prune and system prune (containers, then images;
+// berth has no networks to prune yet).
 import type { Command } from "../command.ts";
 import type { Context } from "../context.ts";
 import { filtersJson } from "../command.ts";
@@ -53,6 +53,25 @@ export const systemPruneCommand: Command = {
     const images = await pruneImages(ctx, f.all, f.filter);
     if (images.lines.length) ctx.out(`Deleted Images:\n${images.lines.join("\n")}\n`);
     ctx.out(`Total reclaimed space: ${humanSizeWithPrecision((containers.SpaceReclaimed ?? 0) + images.space, 3)}`);
+    return 0;
+  },
+};
+
+export const builderPruneCommand: Command = {
+  names: ["builder prune"],
+  synopsis: "[OPTIONS]",
+  description: "Remove build cache",
+  flags: [
+    { name: "all", short: "a", type: "bool", help: "Remove all unused build cache, not just dangling ones" },
+    { name: "force", short: "f", type: "bool", help: "Do not prompt for confirmation" },
+    { name: "filter", type: "list", help: 'Provide filter values (e.g. "until=24h")' },
+  ],
+  maxArgs: 0,
+  async run(ctx, f) {
+    if (!(await confirmed(f.force, "WARNING! This will remove all dangling build cache."))) return 0;
+    const r = await (await ctx.client()).json("POST", "/build/prune", { query: { all: f.all, filters: filtersJson(f.filter) } });
+    if (r.CachesDeleted?.length) ctx.out(`Deleted build cache objects:\n${r.CachesDeleted.join("\n")}\n`);
+    ctx.out(`Total reclaimed space: ${humanSizeWithPrecision(r.SpaceReclaimed ?? 0, 3)}`);
     return 0;
   },
 };

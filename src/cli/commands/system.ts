@@ -119,7 +119,7 @@ export const dfCommand: Command = {
       { Type: "Images", TotalCount: String(images.length), Active: String(activeImages.length), Size: humanSize(imageSize), Reclaimable: humanSize(reclaimImages) + pct(reclaimImages, imageSize) },
       { Type: "Containers", TotalCount: String(containers.length), Active: String(containers.filter((c) => c.State === "running").length), Size: humanSize(ctrSize), Reclaimable: humanSize(reclaimCtr) + pct(reclaimCtr, ctrSize) },
       volumeRow(df.Volumes ?? []),
-      { Type: "Build Cache", TotalCount: "0", Active: "0", Size: "0B", Reclaimable: "0B" },
+      buildCacheRow(df.BuildCache ?? []),
     ];
     stdout.write(printRows(f.format, "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", rows, {
       Type: "TYPE", TotalCount: "TOTAL", Active: "ACTIVE", Size: "SIZE", Reclaimable: "RECLAIMABLE",
@@ -127,3 +127,10 @@ export const dfCommand: Command = {
     return 0;
   },
 };
+
+/** docker's Build Cache line: what is not in use and not shared with an image is reclaimable. */
+function buildCacheRow(cache: { InUse?: boolean; Shared?: boolean; Size?: number }[]): Record<string, string> {
+  const size = cache.reduce((n, b) => n + (b.Size ?? 0), 0);
+  const reclaimable = cache.filter((b) => !b.InUse && !b.Shared).reduce((n, b) => n + (b.Size ?? 0), 0);
+  return { Type: "Build Cache", TotalCount: String(cache.length), Active: String(cache.filter((b) => b.InUse).length), Size: humanSize(size), Reclaimable: humanSize(reclaimable) };
+}

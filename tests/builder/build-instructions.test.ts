@@ -1,0 +1,149 @@
+// More of the Dockerfile through a real daemon: --target builds only the
+// stages it needs, ADD of a local tar.gz, ONBUILD triggers in a child build,
+// SHELL, ENTRYPOINT over an inherited CMD, RUN --mount=type=cache kept
+// between builds and pruned, a context tar on stdin, and a client that goes
+// away in the middle of a RUN.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { busyboxRootfsTar, berthCmd, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+
+const run = requireDaemon();
+let d: TestDaemon;
+
+beforeAll(async () => {
+  if (!run) return;
+  d = await startDaemon();
+  expect((await d.cli(["import", busyboxRootfsTar(d.dir), "busybox:latest", "--change", 'CMD ["sh"]'])).code).toBe(0);
+}, 60_000);
+
+afterAll(async () => {
+  await d?.stop();
+});
+
+function context(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(d.dir, "ctx-"));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+const build = (args: string[], stdin?: string) => d.cli(["build", ...args], { timeoutMs: 90_000, ...(stdin !== undefined ? { stdin } : {}) });
+
+describe.skipIf(!run)("Dockerfile instructions", () => {
+  test("--target builds only the stages the target needs", async () => {
+    const ctx = context({
+      Dockerfile: "FROM busybox AS a\nRUN echo stage-a > /a\nFROM busybox AS unused\nRUN echo never-built\nFROM busybox AS b\nCOPY --from=a /a /a\nRUN cat /a\nFROM b\nRUN echo final\n",
+    });
+    const r = await build(["--target", "b", "-t", "target:b", ctx]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("stage-a");
+    expect(r.stdout).not.toContain("never-built");
+    expect(r.stdout).not.toContain("echo final");
+    expect((await d.cli(["run", "--rm", "target:b", "cat", "/a"])).stdout).toBe("stage-a\n");
+    const missing = await build(["--target", "nope", ctx]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("failed to reach build target nope in Dockerfile");
+  }, 120_000);
+
+  test("ADD extracts a local tar.gz; COPY copies it as it is", async () => {
+    const src = mkdtempSync(join(d.dir, "tarsrc-"));
+    mkdirSync(join(src, "pkg"));
+    writeFileSync(join(src, "pkg/inside.txt"), "from the archive\n");
+    const ctx = context({ Dockerfile: "FROM busybox\nADD pkg.tar.gz /opt/\nCOPY pkg.tar.gz /raw/\n" });
+    expect(Bun.spawnSync(["tar", "-C", src, "-czf", join(ctx, "pkg.tar.gz"), "pkg"]).exitCode).toBe(0);
+    expect((await build(["-t", "add:1", ctx])).code).toBe(0);
+    const out = await d.cli(["run", "--rm", "add:1", "sh", "-c", "cat /opt/pkg/inside.txt; ls /raw"]);
+    expect(out.stdout).toBe("from the archive\npkg.tar.gz\n");
+  }, 120_000);
+
+  test("ADD fetches a URL (checked against --checksum), kept as a file of mode 0600", async () => {
+    const body = "served over http\n";
+    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req) => (new URL(req.url).pathname === "/files/note.txt" ? new Response(body) : new Response("no", { status: 404 })) });
+    try {
+      const sum = `sha256:${new Bun.CryptoHasher("sha256").update(body).digest("hex")}`;
+      const url = `http://127.0.0.1:${server.port}/files/note.txt`;
+      const ok = context({ Dockerfile: `FROM busybox\nADD --checksum=${sum} ${url} /srv/\n` });
+      expect((await build(["-t", "url:1", ok])).code).toBe(0);
+      const out = await d.cli(["run", "--rm", "url:1", "sh", "-c", "cat /srv/note.txt; ls -l /srv/note.txt"]);
+      expect(out.stdout).toStartWith(`${body}-rw-------`);
+      const bad = context({ Dockerfile: `FROM busybox\nADD --checksum=sha256:${"0".repeat(64)} ${url} /srv/\n` });
+      const r = await build([bad]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("digest mismatch");
+      const missing = context({ Dockerfile: `FROM busybox\nADD http://127.0.0.1:${server.port}/nope /x\n` });
+      expect((await build([missing])).stderr).toContain("Got HTTP status code >= 400: 404");
+    } finally {
+      server.stop(true);
+    }
+  }, 120_000);
+
+  test("ONBUILD triggers run in the child build; SHELL and ENTRYPOINT apply", async () => {
+    const parent = context({ Dockerfile: "FROM busybox\nONBUILD COPY marker /marker\nONBUILD RUN echo triggered >> /marker\n" });
+    expect((await build(["-t", "onbuild-parent:1", parent])).code).toBe(0);
+    const parentConfig = JSON.parse((await d.cli(["image", "inspect", "onbuild-parent:1"])).stdout)[0].Config;
+    expect(parentConfig.OnBuild).toEqual(["COPY marker /marker", "RUN echo triggered >> /marker"]);
+    const child = context({
+      marker: "child\n",
+      Dockerfile: 'FROM onbuild-parent:1\nSHELL ["/bin/sh", "-e", "-c"]\nRUN echo "$0 $-" > /shell\nENTRYPOINT ["cat"]\n',
+    });
+    const r = await build(["-t", "onbuild-child:1", child]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("# Executing 2 build triggers");
+    const out = await d.cli(["run", "--rm", "onbuild-child:1", "/marker", "/shell"]);
+    expect(out.stdout).toMatch(/^child\ntriggered\n\/bin\/sh .*e/);
+    const cfg = JSON.parse((await d.cli(["image", "inspect", "onbuild-child:1"])).stdout)[0].Config;
+    expect(cfg.OnBuild ?? []).toEqual([]);
+    expect(cfg.Cmd).toBeNull(); // the base image's CMD does not survive a new ENTRYPOINT
+    expect(cfg.Shell).toEqual(["/bin/sh", "-e", "-c"]);
+  }, 120_000);
+
+  test("RUN --mount=type=cache keeps its directory between builds, out of the layers; builder prune empties it", async () => {
+    const ctx = context({ Dockerfile: "FROM busybox\nARG N\nRUN --mount=type=cache,target=/cache echo $N >> /cache/log && cat /cache/log\n" });
+    expect((await build(["--build-arg", "N=one", ctx])).stdout).toContain("one\n");
+    const second = await build(["--build-arg", "N=two", "-t", "cached:1", ctx]);
+    expect(second.stdout).toContain("one\ntwo\n");
+    expect((await d.cli(["run", "--rm", "cached:1", "ls", "-A", "/cache"])).stdout).toBe("");
+    const df = (await d.cli(["system", "df"])).stdout;
+    expect(Number(/^Build Cache\s+(\d+)\s/m.exec(df)?.[1])).toBeGreaterThan(2);
+    const pruned = await d.cli(["builder", "prune", "-f"]);
+    expect(pruned.code).toBe(0);
+    expect(pruned.stdout).toContain("Total reclaimed space:");
+    expect((await d.cli(["system", "df"])).stdout).toMatch(/^Build Cache\s+0\s/m);
+    expect((await build(["--build-arg", "N=three", ctx])).stdout).not.toContain("one\n");
+  }, 120_000);
+
+  test("a context tar on stdin, and a Dockerfile alone on stdin", async () => {
+    const ctx = context({ Dockerfile: "FROM busybox\nCOPY f /f\n", f: "from the tar\n" });
+    const tar = Bun.spawnSync(["tar", "-C", ctx, "-cf", "-", "."]).stdout;
+    const p = Bun.spawn([...berthCmd, "-H", d.host, "build", "-t", "stdin:1", "-"], { stdin: tar, stdout: "pipe", stderr: "pipe" });
+    expect(await p.exited).toBe(0);
+    expect((await d.cli(["run", "--rm", "stdin:1", "cat", "/f"])).stdout).toBe("from the tar\n");
+    const lone = await build(["-q", "-"], "FROM busybox\nENV LONE=1\n");
+    expect(lone.code).toBe(0);
+    expect(lone.stdout.trim()).toMatch(/^sha256:/);
+  }, 120_000);
+
+  test("a client that disconnects cancels the build: the running step's container is gone", async () => {
+    const ctx = context({ Dockerfile: "FROM busybox\nRUN echo started && sleep 60\n" });
+    const p = Bun.spawn([...berthCmd, "-H", d.host, "build", "--no-cache", ctx], { stdout: "pipe", stderr: "pipe" });
+    const reader = p.stdout.getReader();
+    let seen = "";
+    while (!seen.includes("started")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += new TextDecoder().decode(value);
+    }
+    expect(seen).toContain("started");
+    p.kill("SIGKILL");
+    await p.exited;
+    let left = "x";
+    for (let i = 0; i < 50 && left; i++) {
+      await Bun.sleep(200);
+      left = (await d.cli(["ps", "-aq"])).stdout.trim();
+    }
+    expect(left).toBe("");
+  }, 120_000);
+});
