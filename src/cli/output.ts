@@ -24,6 +24,11 @@ export function printDefaultTable(columns: string[], rows: Record<string, unknow
   return tabwrite(text);
 }
 
+/** A prune's "Deleted X:" list, followed by the blank line docker prints after it. */
+export function deletedList(title: string, items: string[]): string {
+  return items.length ? `Deleted ${title}:\n${items.join("\n")}\n\n` : "";
+}
+
 /** docker's indented JSON (Go escapes <, > and &). */
 export function printJson(value: unknown): string {
   return JSON.stringify(value, null, 4).replace(/[<>&]/g, (ch) => `\\u00${ch.charCodeAt(0).toString(16)}`) + "\n";

@@ -7,7 +7,7 @@ import { requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.
 
 let d: TestDaemon;
 const ok = requireDaemon();
-const applets = ["sh", "echo", "cat", "ls", "stat", "touch", "mkdir", "grep", "true", "df", "sleep", "wc"];
+const applets = ["sh", "echo", "cat", "ls", "ln", "stat", "touch", "mkdir", "grep", "true", "df", "sleep", "wc"];
 
 /** A busybox image whose layer holds `extra` (paths made by the callback in the rootfs). */
 async function image(name: string, extra: (rootfs: string) => void, changes: string[] = []): Promise<void> {
@@ -81,7 +81,13 @@ describe.if(ok)("volume commands", () => {
     const pruned = await d.cli(["volume", "prune", "-f"]);
     expect(pruned.stdout).toBe(`Deleted Volumes:\n${anonVol}\n\nTotal reclaimed space: 0B\n`);
     expect((await d.cli(["volume", "ls", "-q", "--filter", "name=keep"])).stdout).toBe("keep-named\n");
-    expect((await d.cli(["volume", "prune", "-f", "--all"])).stdout).toContain("keep-named");
+    await d.cli(["volume", "create", "--label", "keep=1", "labelled"]);
+    expect((await d.cli(["volume", "prune", "-f", "--all", "--filter", "label!=keep=1"])).stdout).toContain("keep-named");
+    expect((await d.cli(["volume", "ls", "-q"])).stdout).toBe("labelled\n");
+    await d.cli(["create", "--name", "sysprune", "vbox:1", "true"]);
+    const sys = await d.cli(["system", "prune", "-f", "--volumes"]);
+    expect(sys.stdout).toMatch(/^Deleted Containers:\n[0-9a-f]{64}\n\nDeleted Volumes:\n[0-9a-f]{64}\n\n/);
+    expect((await d.cli(["volume", "prune", "-f", "--all"])).stdout).toContain("labelled");
     expect((await d.cli(["volume", "ls", "-q"])).stdout).toBe("");
   });
 
@@ -149,8 +155,8 @@ describe.if(ok)("mounts in containers", () => {
     await d.cli(["wait", "shared"]);
     // /run was listed empty again on the second start.
     expect((await d.cli(["logs", "shared"])).stdout.split("\n").filter((l) => l === "t")).toEqual([]);
-    const r = await d.cli(["run", "--rm", "--volumes-from", "shared:ro", "vbox:1", "sh", "-c", "cat /b/f /v/f; touch /v/x 2>/dev/null || echo ro"]);
-    expect(r.stdout).toBe("b\nv\nro\n");
+    const r = await d.cli(["run", "--rm", "--volumes-from", "shared:ro", "--mount", "type=tmpfs,target=/tm,tmpfs-mode=1770,tmpfs-size=1m", "vbox:1", "sh", "-c", "cat /b/f /v/f; touch /v/x 2>/dev/null || echo ro; stat -c %a /tm"]);
+    expect(r.stdout).toBe("b\nv\nro\n1770\n");
     await d.cli(["rm", "-v", "shared"]);
   });
 
@@ -199,6 +205,20 @@ describe.if(ok)("mounts in containers", () => {
     expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(tag);
     rmSync(abs, { recursive: true, force: true });
     rmSync(rel, { recursive: true, force: true });
+  });
+
+  test("a symlink another container left in a shared volume cannot send a nested mount onto the host", async () => {
+    const trap = `/tmp/berth-trap-${process.pid}-${Date.now()}`;
+    expect((await d.cli(["run", "--rm", "-v", "trap:/trapdir", "vbox:1", "ln", "-s", trap, "/trapdir/sub"])).code).toBe(0);
+    const host = join(d.dir, "trap-src");
+    mkdirSync(host);
+    writeFileSync(join(host, "hello"), "nested\n");
+    const r = await d.cli(["run", "--rm", "-v", "trap:/trapdir", "-v", `${host}:/trapdir/sub`, "vbox:1", "cat", `${trap}/hello`]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("nested\n");
+    expect(existsSync(trap)).toBe(false);
+    rmSync(trap, { recursive: true, force: true });
+    await d.cli(["volume", "rm", "trap"]);
   });
 
   test("events say when a volume is created, mounted, unmounted and destroyed", async () => {

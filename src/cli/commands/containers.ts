@@ -10,7 +10,7 @@ import { pullWithProgress } from "./registry.ts";
 import { familiarString, parseReference, withDefaultTag } from "../../image/reference.ts";
 import { StreamError } from "../format/json-messages.ts";
 import { detachKeysFlag, detachKeysOption, outputFeed, pumpResponse, pumpStreams, resizer } from "./attach-stream.ts";
-import { printJson, printRows, printDefaultTable, formatInspect } from "../output.ts";
+import { printJson, printRows, printDefaultTable, formatInspect, deletedList } from "../output.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
 import { humanSizeWithPrecision, timeAgo } from "../../shared/units.ts";
 import { stderr, stdout } from "../stdio.ts";
@@ -412,7 +412,7 @@ export const containerPruneCommand: Command = {
   async run(ctx, f) {
     if (!(await confirmed(f.force, "WARNING! This will remove all stopped containers."))) return 0;
     const r = await (await ctx.client()).json("POST", "/containers/prune", { query: { filters: filtersJson(f.filter) } });
-    if (r.ContainersDeleted?.length) ctx.out("Deleted Containers:\n" + r.ContainersDeleted.join("\n") + "\n");
+    ctx.out(deletedList("Containers", r.ContainersDeleted ?? []));
     ctx.out(`Total reclaimed space: ${humanSizeWithPrecision(r.SpaceReclaimed ?? 0, 3)}`);
     return 0;
   },

@@ -1,10 +1,11 @@
-// image prune, builder prune and system prune (containers, then images;
-// berth has no networks to prune yet).
+// image prune, builder prune and system prune (containers, anonymous volumes
+// with --volumes, then images; berth has no networks to prune yet).
 import type { Command } from "../command.ts";
 import type { Context } from "../context.ts";
 import { filtersJson } from "../command.ts";
 import { humanSizeWithPrecision } from "../../shared/units.ts";
 import { confirmed } from "./containers.ts";
+import { deletedList } from "../output.ts";
 
 async function pruneImages(ctx: Context, all: boolean, filter: string[]): Promise<{ lines: string[]; space: number }> {
   const filters = [...filter, ...(all ? ["dangling=false"] : [])];
@@ -29,7 +30,7 @@ export const imagePruneCommand: Command = {
       : "WARNING! This will remove all dangling images.";
     if (!(await confirmed(f.force, warning))) return 0;
     const { lines, space } = await pruneImages(ctx, f.all, f.filter);
-    if (lines.length) ctx.out(`Deleted Images:\n${lines.join("\n")}\n`);
+    ctx.out(deletedList("Images", lines));
     ctx.out(`Total reclaimed space: ${humanSizeWithPrecision(space, 3)}`);
     return 0;
   },
@@ -43,16 +44,21 @@ export const systemPruneCommand: Command = {
     { name: "all", short: "a", type: "bool", help: "Remove all unused images not just dangling ones" },
     { name: "force", short: "f", type: "bool", help: "Do not prompt for confirmation" },
     { name: "filter", type: "list", help: 'Provide filter values (e.g. "label=<key>=<value>")' },
+    { name: "volumes", type: "bool", help: "Prune anonymous volumes" },
   ],
   maxArgs: 0,
   async run(ctx, f) {
-    const warning = `WARNING! This will remove:\n  - all stopped containers\n  - all ${f.all ? "images without at least one container associated to them" : "dangling images"}`;
+    const volumeLine = f.volumes ? "\n  - all anonymous volumes not used by at least one container" : "";
+    const warning = `WARNING! This will remove:\n  - all stopped containers${volumeLine}\n  - all ${f.all ? "images without at least one container associated to them" : "dangling images"}`;
     if (!(await confirmed(f.force, warning))) return 0;
-    const containers = await (await ctx.client()).json("POST", "/containers/prune", { query: { filters: filtersJson(f.filter) } });
-    if (containers.ContainersDeleted?.length) ctx.out(`Deleted Containers:\n${containers.ContainersDeleted.join("\n")}\n`);
+    const client = await ctx.client();
+    const containers = await client.json("POST", "/containers/prune", { query: { filters: filtersJson(f.filter) } });
+    ctx.out(deletedList("Containers", containers.ContainersDeleted ?? []));
+    const volumes = f.volumes ? await client.json("POST", "/volumes/prune", { query: { filters: filtersJson(f.filter) } }) : {};
+    ctx.out(deletedList("Volumes", volumes.VolumesDeleted ?? []));
     const images = await pruneImages(ctx, f.all, f.filter);
-    if (images.lines.length) ctx.out(`Deleted Images:\n${images.lines.join("\n")}\n`);
-    ctx.out(`Total reclaimed space: ${humanSizeWithPrecision((containers.SpaceReclaimed ?? 0) + images.space, 3)}`);
+    ctx.out(deletedList("Images", images.lines));
+    ctx.out(`Total reclaimed space: ${humanSizeWithPrecision((containers.SpaceReclaimed ?? 0) + (volumes.SpaceReclaimed ?? 0) + images.space, 3)}`);
     return 0;
   },
 };

@@ -3,7 +3,7 @@ import type { Command } from "../command.ts";
 import { filtersJson, formatFlag, quietFlag } from "../command.ts";
 import { UsageError } from "../flags.ts";
 import { ApiError } from "../../client/client.ts";
-import { printRows } from "../output.ts";
+import { deletedList, printRows } from "../output.ts";
 import { inspectEach } from "./inspect-each.ts";
 import { labelMap } from "./run-flags.ts";
 import { humanSize, humanSizeWithPrecision } from "../../shared/units.ts";
@@ -116,7 +116,7 @@ export const volumePruneCommand: Command = {
     if (!(await confirmed(f.force, warning))) return 0;
     const filters = [...f.filter, ...(f.all ? ["all=true"] : [])];
     const r = await (await ctx.client()).json("POST", "/volumes/prune", { query: { filters: filtersJson(filters) } });
-    if (r.VolumesDeleted?.length) ctx.out(`Deleted Volumes:\n${r.VolumesDeleted.join("\n")}\n\n`);
+    ctx.out(deletedList("Volumes", r.VolumesDeleted ?? []));
     ctx.out(`Total reclaimed space: ${humanSizeWithPrecision(r.SpaceReclaimed ?? 0, 3)}`);
     return 0;
   },

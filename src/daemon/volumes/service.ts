@@ -25,7 +25,7 @@ export interface VolumeEventSink {
   emit(type: string, action: string, id: string, attributes: Record<string, string>): void;
 }
 
-const filterKeys = new Set(["dangling", "driver", "label", "name"]);
+const filterKeys = new Set(["dangling", "driver", "label", "label!", "name"]);
 
 export class VolumeService {
   readonly records: VolumeRecords;
@@ -108,6 +108,7 @@ export class VolumeService {
       if (k === "name" && !any((x) => v.name.includes(x))) return false;
       if (k === "driver" && !any((x) => v.driver === x)) return false;
       if (k === "label" && !values.every((x) => labelMatches(v.labels, x))) return false;
+      if (k === "label!" && values.some((x) => labelMatches(v.labels, x))) return false;
       if (k === "dangling") {
         const want = values[values.length - 1]!;
         if (!["true", "false", "1", "0"].includes(want)) throw new InvalidParameterError(`invalid filter 'dangling=${want}'`);
