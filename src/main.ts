@@ -9,6 +9,8 @@ async function main(): Promise<void> {
       return (await import("./runtime/init/main.ts")).initMain(rest);
     case "__exec":
       return (await import("./runtime/exec/main.ts")).execMain(rest);
+    case "__archive":
+      return (await import("./runtime/archive/main.ts")).archiveMain(rest);
     case "__exec-enter":
       return (await import("./runtime/exec/enter.ts")).execEnterMain(rest);
     default:

@@ -137,7 +137,7 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     const path = archivePathParam(c);
     // A path in a bind or volume is read from its host directory, as Docker mounts them for cp.
     const mounted = engine.mounts.hostPathOf(rec.id, path);
-    const st = mounted ? statPath(mounted.source, mounted.rest, mounted.name) : await withReadView(engine.paths(rec), (root) => statPath(root, path), vfs());
+    const st = mounted ? await statPath(mounted.source, mounted.rest, mounted.name) : await withReadView(engine.paths(rec), (root) => statPath(root, path), vfs());
     if (c.req.method === "HEAD") return c.body(null, 200, { "X-Docker-Container-Path-Stat": statHeader(st) });
     const tar = mounted ? archivePath(mounted.source, mounted.rest, mounted.name) : streamFromReadView(engine.paths(rec), vfs(), (root) => archivePath(root, path));
     return c.body(tar, 200, { "Content-Type": "application/x-tar", "X-Docker-Container-Path-Stat": statHeader(st) });

@@ -1,0 +1,69 @@
+// The daemon's side of `__archive` (main.ts): cp and export of a root the
+// container may be changing, each run in a short-lived process chrooted there.
+import { selfCommand } from "../../self.ts";
+import { BerthError } from "../../errors.ts";
+import type { PathStat } from "./in-root.ts";
+
+export type { PathStat } from "./in-root.ts";
+
+function spawnArchive(args: string[], stdin: "ignore" | "pipe" = "ignore") {
+  return Bun.spawn([...selfCommand(), "__archive", ...args], { stdin, stdout: "pipe", stderr: "pipe" });
+}
+
+/** The helper's failure as the error it reported (status and message), or a plain one. */
+async function failure(proc: ReturnType<typeof spawnArchive>): Promise<Error> {
+  const text = (await new Response(proc.stderr).text()).trim();
+  try {
+    const { status, message } = JSON.parse(text.split("\n").pop()!);
+    return new BerthError(message, status);
+  } catch {
+    return new Error(`copying in the container's root failed: ${text || `exit ${proc.exitCode}`}`);
+  }
+}
+
+export async function statInRoot(root: string, path: string, rootName?: string): Promise<PathStat> {
+  const proc = spawnArchive(["stat", root, path, ...(rootName ? [rootName] : [])]);
+  const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+  if (code !== 0) throw await failure(proc);
+  return JSON.parse(out);
+}
+
+/** A tar of `path` in `root` as it streams out of the helper; a failure errors the stream. */
+export function tarFromRoot(root: string, path: string, rootName?: string): ReadableStream<Uint8Array> {
+  const proc = spawnArchive(["get", root, path, ...(rootName ? [rootName] : [])]);
+  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const r = await reader.read();
+      if (!r.done) return controller.enqueue(r.value);
+      if ((await proc.exited) === 0) controller.close();
+      else controller.error(await failure(proc));
+    },
+    cancel() {
+      proc.kill(9);
+    },
+  });
+}
+
+export async function extractIntoRoot(root: string, path: string, tar: ReadableStream<Uint8Array>): Promise<void> {
+  const proc = spawnArchive(["put", root, path], "pipe");
+  const sink = proc.stdin as import("bun").FileSink;
+  let sendError: unknown;
+  try {
+    for await (const chunk of tar) {
+      sink.write(chunk);
+      await sink.flush();
+    }
+  } catch (e) {
+    sendError = e; // the client went away, or the helper stopped reading because it failed
+  }
+  try {
+    await sink.end();
+  } catch {
+    // the helper's end is already closed: its exit says why
+  }
+  if (sendError !== undefined && proc.exitCode === null) proc.kill(9);
+  const code = await proc.exited;
+  if (code !== 0 && proc.signalCode === null) throw await failure(proc);
+  if (sendError !== undefined) throw sendError;
+}
