@@ -49,13 +49,18 @@ export class Daemon {
     this.cgroupVersion = this.runtime.cgroupVersion;
     this.warnings.push(...this.runtime.warnings);
     this.containers = new ContainerEngine(this.store, this.images, this.runtime, this.events, humanDuration);
-    this.networks = new NetworkEngine(this.store.db, { execRoot: this.config.execRoot, bridge: this.config.bridge, log: (l, m) => this.log(l, m) });
-    this.networks.containers = { find: (ref) => this.containers.find(ref), get: (id) => this.containers.records.get(id) };
-    this.networks.init();
+    this.networks = new NetworkEngine(this.store.db, { execRoot: this.config.execRoot, bridge: this.config.bridge, dns: this.config.dns, log: (l, m) => this.log(l, m) });
+    this.networks.containers = {
+      find: (ref) => this.containers.find(ref),
+      get: (id) => this.containers.records.get(id),
+      running: () => this.containers.records.list().filter((c) => c.state.Running),
+    };
+    await this.networks.init();
     this.containers.networks = this.networks;
     this.containers.sweepHalfCreated();
     this.containers.mounts.volumes.sweep();
     await this.containers.adoptRunning();
+    await this.networks.restore();
     // BERTH_COLD_SHIM=1 turns the standby shim off (to measure, or on very small hosts).
     this.execs = new ExecManager(this.containers);
     if (process.env.BERTH_COLD_SHIM !== "1") {
@@ -65,6 +70,7 @@ export class Daemon {
   }
 
   async close(): Promise<void> {
+    this.networks?.close();
     this.runtime?.close?.();
     this.execs?.close();
     this.store.close();

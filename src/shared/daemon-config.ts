@@ -30,6 +30,8 @@ export interface DaemonConfig {
   cgroupParent: string;
   /** dockerd's --bridge (-b): "none" leaves the default bridge network out (no host interface is made). */
   bridge?: string;
+  /** dockerd's --dns: the resolvers containers get (the embedded DNS of user networks forwards to them). */
+  dns?: string[];
 }
 
 export const defaultSocket = "/run/berth/berth.sock";
@@ -63,7 +65,7 @@ const fileKeys: Record<string, [keyof DaemonConfig, Kind]> = {
   "max-concurrent-downloads": ["maxConcurrentDownloads", "count"], "max-concurrent-uploads": ["maxConcurrentUploads", "count"],
   "cgroup-parent": ["cgroupParent", "string"],
   "layer-engine": ["layerEngine", "string"],
-  bridge: ["bridge", "string"],
+  bridge: ["bridge", "string"], dns: ["dns", "strings"],
 };
 
 const logLevels = ["debug", "info", "warn", "error", "fatal"];
@@ -175,6 +177,7 @@ export function configFromFlags(f: Record<string, any>, given: Set<string>): Dae
   take("debug", "debug");
   take("cgroup-parent", "cgroupParent");
   take("bridge", "bridge");
+  take("dns", "dns");
   if (given.has("tls") && f.tls === false) cfg.allowInsecureTcp = true;
   if (cfg.tlsVerify) cfg.tls = true;
   const file = f["config-file"] || defaultConfigFile;

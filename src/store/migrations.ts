@@ -191,4 +191,19 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    name: "published ports",
+    up(db) {
+      db.exec(`
+        CREATE TABLE published_ports (    -- a running container's host ports, so a restarted daemon listens again
+          container_id TEXT NOT NULL REFERENCES containers (id) ON DELETE CASCADE,
+          port TEXT NOT NULL,             -- the container's: 80/tcp
+          host_ip TEXT NOT NULL,
+          host_port INTEGER NOT NULL,
+          PRIMARY KEY (container_id, port, host_ip, host_port)
+        );
+      `);
+    },
+  },
 ];

@@ -15,7 +15,7 @@ async function jsonBody(c: { req: { json(): Promise<unknown> } }): Promise<Recor
 export function networkRoutes(networks: NetworkEngine): Hono {
   const app = new Hono();
   app.get("/networks", (c) => c.json(networks.list(parseFilters(c.req.query("filters")))));
-  app.post("/networks/create", async (c) => c.json(networks.create(await jsonBody(c)), 201));
+  app.post("/networks/create", async (c) => c.json(await networks.create(await jsonBody(c)), 201));
   app.post("/networks/prune", (c) => c.json(networks.prune(parseFilters(c.req.query("filters")))));
   app.get("/networks/:id", (c) => c.json(networks.inspect(c.req.param("id"))));
   app.delete("/networks/:id", (c) => {

@@ -1,5 +1,6 @@
 // run, create, start, stop, restart, kill, rm, ps, logs, wait, rename, inspect, container prune.
 import type { Command } from "../command.ts";
+import { formatPorts } from "../format/ports.ts";
 import { filterFlag, filtersJson, formatFlag, noTruncFlag, quietFlag } from "../command.ts";
 import { ApiError, type Client } from "../../client/client.ts";
 import { hijack } from "../../client/hijack.ts";
@@ -329,7 +330,7 @@ export const psCommand: Command = {
         Command: f["no-trunc"] ? JSON.stringify(cmd) : JSON.stringify(ellipsis(cmd, 20)),
         CreatedAt: new Date(c.Created * 1000).toISOString(),
         RunningFor: timeAgo(c.Created * 1000),
-        Ports: "",
+        Ports: formatPorts(c.Ports),
         State: c.State,
         Status: c.Status,
         Size: c.SizeRw !== undefined ? `${humanSizeWithPrecision(c.SizeRw, 3)} (virtual ${humanSizeWithPrecision(c.SizeRootFs, 3)})` : "",

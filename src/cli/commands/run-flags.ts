@@ -4,7 +4,7 @@ import type { FlagSpec } from "../flags.ts";
 import { UsageError } from "../flags.ts";
 import { parseBytes } from "../../shared/units.ts";
 import { mountFlags, mountsFromFlags } from "./mount-flags.ts";
-import { networkFlags, networkHostConfig, networkingConfig } from "./run-network-flags.ts";
+import { exposedPorts, networkFlags, networkHostConfig, networkingConfig } from "./run-network-flags.ts";
 import { deviceFlags, deviceHostConfig } from "./device-flags.ts";
 
 export const containerConfigFlags: FlagSpec[] = [
@@ -126,6 +126,7 @@ export function createBody(f: Record<string, any>, args: string[]): Record<strin
       ...networkHostConfig(f),
       ...deviceHostConfig(f),
     },
+    ExposedPorts: exposedPorts(f),
     NetworkingConfig: networkingConfig(f),
   };
 }

@@ -2,6 +2,7 @@
 // they make (HostConfig's DNS and extra hosts, NetworkingConfig's endpoint).
 import type { FlagSpec } from "../flags.ts";
 import { UsageError } from "../flags.ts";
+import { portConfig } from "../../shared/port-spec.ts";
 
 export const networkFlags: FlagSpec[] = [
   { name: "ip", type: "string", help: "IPv4 address (e.g., 172.30.100.104)" },
@@ -12,14 +13,34 @@ export const networkFlags: FlagSpec[] = [
   { name: "dns-search", type: "list", help: "Set custom DNS search domains" },
   { name: "dns-option", type: "list", help: "Set DNS options" },
   { name: "add-host", type: "list", help: "Add a custom host-to-IP mapping (host:ip)" },
+  { name: "publish", short: "p", type: "list", help: "Publish a container's port(s) to the host" },
+  { name: "publish-all", short: "P", type: "bool", help: "Publish all exposed ports to random ports" },
+  { name: "expose", type: "list", help: "Expose a port or a range of ports" },
 ];
+
+function ports(f: Record<string, any>): ReturnType<typeof portConfig> {
+  try {
+    return portConfig(f.publish, f.expose);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** ExposedPorts for the create body: --expose and the ports -p publishes. */
+export function exposedPorts(f: Record<string, any>): Record<string, object> | undefined {
+  const { exposed } = ports(f);
+  return Object.keys(exposed).length ? exposed : undefined;
+}
 
 export function networkHostConfig(f: Record<string, any>): Record<string, unknown> {
   for (const h of f["add-host"] as string[]) {
     const i = h.search(/[:=]/);
     if (i < 1 || i === h.length - 1) throw new UsageError(`invalid argument "${h}" for "--add-host" flag: bad format for add-host: "${h}"`);
   }
+  const bindings = ports(f).bindings;
   return {
+    PortBindings: Object.keys(bindings).length ? bindings : {},
+    PublishAllPorts: !!f["publish-all"],
     Dns: f.dns.length ? f.dns : [],
     DnsSearch: f["dns-search"].length ? f["dns-search"] : [],
     DnsOptions: f["dns-option"].length ? f["dns-option"] : [],

@@ -33,6 +33,7 @@ export const daemonCommand: Command = {
     { name: "debug", short: "D", type: "bool", help: "Enable debug mode" },
     { name: "cgroup-parent", type: "string", help: "Set parent cgroup for all containers (default berth)" },
     { name: "bridge", short: "b", type: "string", help: 'Attach containers to a network bridge ("none" turns the default bridge off)' },
+    { name: "dns", type: "list", help: "DNS server to use" },
   ],
   maxArgs: 0,
   async run(_ctx, f, _args, given) {

@@ -273,7 +273,7 @@ export class ContainerEngine {
       for (const l of this.store.images.layersOf(c.imageId)) {
         if (!this.store.snapshots.isReady(l.chain_id)) throw new NotFoundError(`layer ${l.chain_id} of image ${c.imageId} is missing`);
       }
-      const joined = joinAtStart(c, (ref) => this.find(ref), (o) => this.paths(o)) ?? this.networks?.atStart(c, p);
+      const joined = joinAtStart(c, (ref) => this.find(ref), (o) => this.paths(o)) ?? (await this.networks?.atStart(c, p));
       let st;
       const attachments = this.pendingAttach.get(c.id) ?? [];
       this.pendingAttach.delete(c.id);

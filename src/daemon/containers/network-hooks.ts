@@ -14,7 +14,7 @@ export interface ContainerNetworking {
   /** At create, before anything is made: resolves and checks the network mode and endpoint settings (may rewrite hostConfig.NetworkMode). */
   planCreate(hostConfig: Record<string, any>, config: Record<string, any>, networkingConfig: Record<string, any> | undefined): CreatePlan;
   /** Before the program starts: the namespace it joins and its /etc files, or undefined (none, host). */
-  atStart(c: ContainerRecord, p: ContainerPaths): JoinedNetwork | undefined;
+  atStart(c: ContainerRecord, p: ContainerPaths): Promise<JoinedNetwork | undefined>;
   /** The program has ended (or failed to start): what atStart made goes. */
   atStop(c: ContainerRecord): void;
   /** NetworkSettings for inspect. */

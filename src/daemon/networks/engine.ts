@@ -13,19 +13,23 @@ import type { ContainerPaths } from "../containers/views.ts";
 import type { JoinedNetwork } from "../containers/network-mode.ts";
 import { createNetns, removeNetns } from "../../network/netns.ts";
 import { ensureBridge, linkExists, removeLink, routedPrefixes } from "../../network/bridge.ts";
-import { parseIP, parsePrefix, formatIP, formatPrefix } from "../../network/ip.ts";
+import { ipBytes, parseIP, parsePrefix, formatIP, formatPrefix } from "../../network/ip.ts";
 import { firstHost, pickSubnet } from "../../network/ipam.ts";
 import { rfc3339Nano } from "../../image/config.ts";
 import { NetworkRecords, type Attachment, type EndpointConfig, type NetworkRecord } from "./records.ts";
 import { bridgeNameOption, bridgeOf, buildNetwork, ForbiddenError, mtuOption, newId } from "./create.ts";
 import { checkRequested, poolsOf, startEndpoint, stopEndpoint } from "./endpoints.ts";
 import { endpointSettings, networkResource } from "./views.ts";
-import { hostsFile, resolvConf } from "./etc-files.ts";
+import { hostNameservers, hostsFile, resolvConf } from "./etc-files.ts";
+import { DnsServer } from "../../network/dns/server.ts";
+import { checkPortBindings, PortPublisher, portsSummary, portsView } from "./ports.ts";
 
 export interface NetworkOptions {
   execRoot: string;
   /** dockerd's --bridge: "none" turns the default bridge off. */
   bridge?: string;
+  /** dockerd's --dns: the resolvers containers use (the embedded DNS forwards to them); default: the host's. */
+  dns?: string[];
   log(level: string, message: string): void;
 }
 
@@ -33,6 +37,8 @@ export interface NetworkOptions {
 export interface ContainerLookup {
   find(ref: string): ContainerRecord;
   get(id: string): ContainerRecord | undefined;
+  /** Those whose program runs. */
+  running(): ContainerRecord[];
 }
 
 const predefined = ["bridge", "host", "none"];
@@ -49,23 +55,33 @@ function predefinedRecord(name: "host" | "none"): NetworkRecord {
 export class NetworkEngine implements ContainerNetworking {
   readonly records: NetworkRecords;
   containers!: ContainerLookup;
+  /** Names on user networks: one listener on each one's IPv4 gateway. */
+  readonly dns: DnsServer;
+  readonly ports: PortPublisher;
 
   constructor(db: Database, readonly opts: NetworkOptions) {
     this.records = new NetworkRecords(db);
+    this.ports = new PortPublisher(db);
+    this.dns = new DnsServer((local, client, name) => this.resolve(local, client, name), () => this.upstreams());
+  }
+
+  private upstreams(): string[] {
+    return this.opts.dns?.length ? this.opts.dns : hostNameservers();
   }
 
   get bridgeEnabled(): boolean {
     return this.opts.bridge !== "none";
   }
 
-  /** At daemon start: the predefined networks exist, and so do the bridges of the others. */
-  init(): void {
+  /** At daemon start: the predefined networks exist, and so do the bridges of the others and their DNS listeners. */
+  async init(): Promise<void> {
     for (const name of ["host", "none"] as const) if (!this.records.byName(name)) this.records.insert(predefinedRecord(name));
     if (this.bridgeEnabled && !this.records.byName("bridge")) this.records.insert(this.defaultBridgeRecord());
     for (const n of this.records.all()) {
       if (n.Driver !== "bridge" || (n.Name === "bridge" && !this.bridgeEnabled)) continue;
       try {
         this.ensureBridgeOf(n);
+        await this.listenDns(n);
       } catch (e) {
         this.opts.log("warn", `network ${n.Name}: cannot set up bridge ${bridgeOf(n)}: ${(e as Error).message}`);
       }
@@ -86,6 +102,63 @@ export class NetworkEngine implements ContainerNetworking {
         [bridgeNameOption]: defaultBridgeName, [mtuOption]: "1500",
       },
     };
+  }
+
+  /** The embedded DNS's address on a user network (its IPv4 gateway), or undefined. */
+  private dnsAddress(n: NetworkRecord): string | undefined {
+    if (n.Name === "bridge" || n.Driver !== "bridge") return undefined;
+    return n.IPAM.Config.find((c) => parsePrefix(c.Subnet)?.family === 4)?.Gateway;
+  }
+
+  private async listenDns(n: NetworkRecord): Promise<void> {
+    const a = this.dnsAddress(n);
+    if (a) await this.dns.listen(a);
+  }
+
+  close(): void {
+    this.dns.closeAll();
+    this.ports.closeAll();
+  }
+
+  /** After a daemon restart: running containers' published ports answer again. */
+  async restore(): Promise<void> {
+    for (const c of this.containers.running()) {
+      const published = this.ports.published(c.id);
+      const primary = this.records.attachmentsOf(c.id).find((a) => a.endpointId && a.ipv4);
+      if (!published.length || !primary || this.ports.isListening(c.id)) continue;
+      try {
+        await this.ports.publish(c, primary.ipv4!, primary.endpointId!, published);
+      } catch (e) {
+        this.opts.log("warn", `container ${c.name}: cannot publish its ports again: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /**
+   * A name asked on the listener at `local` by the container at `client`:
+   * the running containers of the networks the asker is on (or of the
+   * listener's network), by name, alias, short or full ID, or NAME.NETWORK.
+   */
+  private resolve(local: string, client: string, name: string): { v4: Buffer[]; v6: Buffer[] } | undefined {
+    const networks = this.records.all().filter((n) => n.Name !== "bridge" && n.Driver === "bridge");
+    const here = networks.find((n) => this.dnsAddress(n) === local);
+    if (!here) return undefined;
+    const asker = this.records.attachmentsOn(here.Id).find((a) => a.ipv4 === client || a.ipv6 === client)?.containerId;
+    const scope = asker ? networks.filter((n) => this.records.attachmentsOf(asker).some((a) => a.networkId === n.Id)) : [here];
+    const v4: Buffer[] = [];
+    const v6: Buffer[] = [];
+    for (const n of scope) {
+      for (const a of this.records.attachmentsOn(n.Id)) {
+        if (!a.endpointId) continue;
+        const c = this.containers.get(a.containerId);
+        if (!c) continue;
+        const names = [c.name, c.id.slice(0, 12), c.id, ...(a.config.Aliases ?? [])].map((x) => x.toLowerCase());
+        if (!names.includes(name) && !names.some((x) => `${x}.${n.Name.toLowerCase()}` === name)) continue;
+        if (a.ipv4) v4.push(ipBytes(4, parseIP(a.ipv4)!.value));
+        if (a.ipv6) v6.push(ipBytes(6, parseIP(a.ipv6)!.value));
+      }
+    }
+    return v4.length || v6.length ? { v4, v6 } : undefined;
   }
 
   private ensureBridgeOf(n: NetworkRecord): void {
@@ -109,7 +182,7 @@ export class NetworkEngine implements ContainerNetworking {
 
   // ---- the API ----
 
-  create(body: Record<string, any>): { Id: string; Warning: string } {
+  async create(body: Record<string, any>): Promise<{ Id: string; Warning: string }> {
     const n = buildNetwork(body, {
       taken: this.takenPrefixes(),
       nameTaken: (name) => this.records.byName(name) !== undefined,
@@ -117,8 +190,11 @@ export class NetworkEngine implements ContainerNetworking {
     });
     this.ensureBridgeOf(n);
     try {
+      await this.listenDns(n);
       this.records.insert(n);
     } catch (e) {
+      const a = this.dnsAddress(n);
+      if (a) this.dns.close(a);
       removeLink(bridgeOf(n));
       throw e;
     }
@@ -182,6 +258,8 @@ export class NetworkEngine implements ContainerNetworking {
       throw new ForbiddenError(`error while removing network: network ${n.Name} id ${n.Id} has active endpoints`);
     }
     this.records.remove(n.Id);
+    const a = this.dnsAddress(n);
+    if (a) this.dns.close(a);
     try {
       removeLink(bridgeOf(n));
     } catch (e) {
@@ -251,6 +329,10 @@ export class NetworkEngine implements ContainerNetworking {
     if (mode === "default") mode = this.bridgeEnabled ? "bridge" : "none";
     if (mode === "bridge" && !this.bridgeEnabled) mode = "none";
     const plan: CreatePlan = { attach: () => {}, warnings: [] };
+    checkPortBindings(hostConfig);
+    const publishes = Object.keys(hostConfig.PortBindings ?? {}).length > 0 || !!hostConfig.PublishAllPorts;
+    if (mode.startsWith("container:") && publishes) throw new InvalidParameterError("conflicting options: port publishing and the container type network mode");
+    if (mode === "host" && publishes) plan.warnings.push("Published ports are discarded when using host network mode");
     if (mode === "host" || mode === "none" || mode.startsWith("container:")) {
       hostConfig.NetworkMode = mode;
       return plan;
@@ -278,7 +360,7 @@ export class NetworkEngine implements ContainerNetworking {
     return join(this.opts.execRoot, "netns", containerId);
   }
 
-  atStart(c: ContainerRecord, p: ContainerPaths): JoinedNetwork | undefined {
+  async atStart(c: ContainerRecord, p: ContainerPaths): Promise<JoinedNetwork | undefined> {
     const attachments = this.records.attachmentsOf(c.id);
     if (!attachments.length) return undefined;
     const nsPath = this.nsPath(c.id);
@@ -294,6 +376,8 @@ export class NetworkEngine implements ContainerNetworking {
         started.push(startEndpoint(this.records, n, a, nsPath, `eth${i}`, i === 0));
       }
       this.writeEtc(c, p, started);
+      const primary = started.find((a) => a.ipv4);
+      if (primary) await this.ports.publish(c, primary.ipv4!, primary.endpointId!);
     } catch (e) {
       for (const a of started) stopEndpoint(this.records, a);
       removeNetns(nsPath);
@@ -310,7 +394,10 @@ export class NetworkEngine implements ContainerNetworking {
     this.paths.set(c.id, p);
     const hc = c.hostConfig;
     writeFileSync(p.hostsPath, hostsFile(c.config.Hostname, started.map((a) => a.ipv4 ?? a.ipv6!).filter(Boolean), hc.ExtraHosts ?? []));
-    writeFileSync(p.resolvConfPath, resolvConf({ dns: hc.Dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions }));
+    // On a user network the embedded DNS answers (and forwards --dns or the daemon's resolvers); elsewhere the resolvers are the container's.
+    const embedded = started.map((a) => this.records.get(a.networkId)).map((n) => n && this.dnsAddress(n)).find(Boolean);
+    const dns = embedded ? undefined : hc.Dns?.length ? hc.Dns : this.opts.dns;
+    writeFileSync(p.resolvConfPath, resolvConf({ dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions }, embedded));
   }
 
   /** A network connected live: its address joins /etc/hosts. */
@@ -322,6 +409,7 @@ export class NetworkEngine implements ContainerNetworking {
   }
 
   atStop(c: ContainerRecord): void {
+    this.ports.unpublish(c.id);
     for (const a of this.records.attachmentsOf(c.id)) if (a.endpointId) stopEndpoint(this.records, a);
     removeNetns(this.nsPath(c.id));
   }
@@ -343,7 +431,8 @@ export class NetworkEngine implements ContainerNetworking {
     }
     const running = c.state.Running && existsSync(this.nsPath(c.id));
     return {
-      Bridge: "", SandboxID: running ? c.id : "", SandboxKey: running ? this.nsPath(c.id) : "", Ports: {}, HairpinMode: false,
+      Bridge: "", SandboxID: running ? c.id : "", SandboxKey: running ? this.nsPath(c.id) : "",
+      Ports: c.state.Running ? portsView(c, this.ports.published(c.id)) : {}, HairpinMode: false,
       LinkLocalIPv6Address: "", LinkLocalIPv6PrefixLen: 0, SecondaryIPAddresses: null, SecondaryIPv6Addresses: null,
       EndpointID: primary?.EndpointID ?? "", Gateway: primary?.Gateway ?? "", GlobalIPv6Address: primary?.GlobalIPv6Address ?? "",
       GlobalIPv6PrefixLen: primary?.GlobalIPv6PrefixLen ?? 0, IPAddress: primary?.IPAddress ?? "", IPPrefixLen: primary?.IPPrefixLen ?? 0,
@@ -353,7 +442,8 @@ export class NetworkEngine implements ContainerNetworking {
   }
 
   summary(c: ContainerRecord): { Ports: unknown[]; NetworkSettings: Record<string, unknown> } {
-    return { Ports: [], NetworkSettings: { Networks: (this.settings(c) as { Networks: unknown }).Networks } };
+    const ports = c.state.Running ? portsSummary(c, this.ports.published(c.id)) : [];
+    return { Ports: ports, NetworkSettings: { Networks: (this.settings(c) as { Networks: unknown }).Networks } };
   }
 }
 
