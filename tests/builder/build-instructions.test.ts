@@ -126,6 +126,36 @@ describe.skipIf(!run)("Dockerfile instructions", () => {
     expect(lone.stdout.trim()).toMatch(/^sha256:/);
   }, 120_000);
 
+  test("--output writes the stage's files (a directory or a tar) and keeps no image", async () => {
+    const ctx = context({ Dockerfile: "FROM busybox AS b\nRUN mkdir /out && echo artifact > /out/a\nFROM scratch\nCOPY --from=b /out/ /\n" });
+    const dest = join(d.dir, "out-local");
+    const iid = join(d.dir, "out.iid");
+    const r = await build(["-o", `type=local,dest=${dest}`, "--iidfile", iid, ctx]);
+    expect(r.code).toBe(0);
+    expect(await Bun.file(join(dest, "a")).text()).toBe("artifact\n");
+    // The final stage's image is gone (an earlier stage's last step stays, as a dangling image does in Docker).
+    expect((await d.cli(["image", "inspect", await Bun.file(iid).text()])).code).toBe(1);
+    const tarPath = join(d.dir, "out.tar");
+    expect((await build(["--output", `type=tar,dest=${tarPath}`, ctx])).code).toBe(0);
+    expect(Bun.spawnSync(["tar", "-tf", tarPath]).stdout.toString()).toContain("a");
+  }, 120_000);
+
+  test("RUN heredocs; COPY never follows a context symlink outside; another platform is refused", async () => {
+    const ctx = context({ Dockerfile: "FROM busybox\nRUN <<EOF\necho one > /h\necho two >> /h\nEOF\nRUN cat <<A > /g\nfrom a heredoc\nA\nCOPY . /ctx/\n" });
+    const { symlinkSync } = await import("node:fs");
+    symlinkSync("/etc/shadow", join(ctx, "evil"));
+    expect((await build(["-t", "heredoc:1", ctx])).code).toBe(0);
+    const out = await d.cli(["run", "--rm", "heredoc:1", "sh", "-c", "cat /h /g; ls -l /ctx/evil"]);
+    expect(out.stdout).toMatch(/^one\ntwo\nfrom a heredoc\nl.* \/ctx\/evil -> \/etc\/shadow\n$/);
+    writeFileSync(join(ctx, "Dockerfile"), "FROM busybox\nCOPY evil /x\n");
+    const escape = await build([ctx]);
+    expect(escape.code).toBe(1);
+    expect(escape.stderr).toContain("COPY failed: file not found in build context");
+    const other = await build(["--platform", process.arch === "arm64" ? "linux/amd64" : "linux/arm64", ctx]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain("is not supported: this engine builds for linux/");
+  }, 120_000);
+
   test("a client that disconnects cancels the build: the running step's container is gone", async () => {
     const ctx = context({ Dockerfile: "FROM busybox\nRUN echo started && sleep 60\n" });
     const p = Bun.spawn([...berthCmd, "-H", d.host, "build", "--no-cache", ctx], { stdout: "pipe", stderr: "pipe" });

@@ -154,5 +154,9 @@ describe.skipIf(!run)("berth build", () => {
     const stdinBuild = Bun.spawnSync(["docker", "build", "-q", "-f", "-", ctx], { env, stdin: new TextEncoder().encode("FROM busybox\nCOPY hello.txt /h\n") });
     expect(stdinBuild.exitCode).toBe(0);
     expect(stdinBuild.stdout.toString().trim()).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const tar = Bun.spawnSync(["tar", "-C", ctx, "-cf", "-", "."]).stdout;
+    const tarBuild = Bun.spawnSync(["docker", "build", "-t", "viadocker:tar", "--build-arg", "GREETING=hello", "-"], { env, stdin: tar });
+    expect(tarBuild.exitCode).toBe(0);
+    expect(tarBuild.stdout.toString()).toContain("Successfully tagged viadocker:tar");
   }, 120_000);
 });

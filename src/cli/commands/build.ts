@@ -6,6 +6,7 @@ import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from 
 import { relative, resolve } from "node:path";
 import { nodeStream } from "../../builtins.ts";
 import type { Command } from "../command.ts";
+import type { Context } from "../context.ts";
 import { jsonMessages } from "../../client/client.ts";
 import { stdout } from "../stdio.ts";
 
@@ -56,6 +57,7 @@ export const buildCommand: Command = {
     { name: "label", type: "list", valueName: "list", help: "Set metadata for an image" },
     { name: "network", type: "string", default: "default", help: "Set the networking mode for the RUN instructions during build" },
     { name: "no-cache", type: "bool", help: "Do not use cache when building the image" },
+    { name: "output", short: "o", type: "list", valueName: "stringArray", help: 'Output destination (format: "type=local,dest=path")' },
     { name: "platform", type: "string", help: "Set platform if server is multi-platform capable" },
     { name: "progress", type: "string", default: "auto", help: "Set type of progress output (auto, plain)" },
     { name: "pull", type: "bool", help: "Always attempt to pull a newer version of the image" },
@@ -119,8 +121,48 @@ export const buildCommand: Command = {
       if (m.aux?.ID) id = m.aux.ID;
       if (m.stream && !f.quiet) stdout.write(m.stream);
     }
+    if (f.output.length) await exportOutput(ctx, id, parseOutput(f.output), f.tag.length === 0);
     if (f.quiet) ctx.out(id);
     if (f.iidfile) writeFileSync(f.iidfile, id);
     return 0;
   },
 };
+
+interface Output {
+  type: "local" | "tar";
+  dest: string;
+}
+
+/** `-o DIR`, `-o type=local,dest=DIR`, `-o type=tar,dest=FILE` (`-` for stdout). */
+function parseOutput(list: string[]): Output {
+  if (list.length > 1) throw new Error("multiple outputs are not supported");
+  const spec = list[0]!;
+  if (!spec.includes("=")) return spec === "-" ? { type: "tar", dest: "-" } : { type: "local", dest: spec };
+  const fields = Object.fromEntries(spec.split(",").map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+  if (fields.type !== "local" && fields.type !== "tar") throw new Error(`output type "${fields.type}" is not supported (local or tar)`);
+  if (!fields.dest) throw new Error(`dest is required for ${fields.type} exporter`);
+  return { type: fields.type, dest: fields.dest };
+}
+
+/**
+ * The built stage's files, written out: the image's filesystem is exported
+ * through a container that never runs, which goes afterwards (and the image
+ * too when no -t named it: only the files were asked for).
+ */
+async function exportOutput(ctx: Context, imageId: string, out: Output, dropImage: boolean): Promise<void> {
+  const client = await ctx.client();
+  const { Id } = await client.json<{ Id: string }>("POST", "/containers/create", { json: { Image: imageId, Cmd: ["/"], Entrypoint: [] } });
+  try {
+    const res = await client.request("GET", `/containers/${Id}/export`);
+    if (out.type === "tar") {
+      if (out.dest === "-") for await (const chunk of res.body as any) stdout.write(chunk);
+      else await Bun.write(out.dest, res);
+    } else {
+      const { applyLayer } = await import("../../layer/apply.ts");
+      await applyLayer(res.body as any, resolve(out.dest), { whiteoutMode: "delete", devices: "skip" });
+    }
+  } finally {
+    await client.request("DELETE", `/containers/${Id}`, { query: { force: true } }).catch(() => {});
+    if (dropImage) await client.request("DELETE", `/images/${imageId}`, { query: { noprune: true } }).catch(() => {});
+  }
+}
