@@ -126,7 +126,9 @@ export class Client {
       let message = text.trim();
       try {
         message = JSON.parse(text).message ?? message;
-      } catch {}
+      } catch {
+        // not JSON (a proxy's page, say): the text itself is the message
+      }
       throw new ApiError(res.status, message);
     }
     return res;

@@ -46,7 +46,9 @@ export function hijack(client: Client, path: string, query: Record<string, unkno
         let message = b.toString("utf8").trim();
         try {
           message = JSON.parse(message).message ?? message;
-        } catch {}
+        } catch {
+          // not JSON: the text itself is the message
+        }
         socket.destroy();
         reject(new ApiError(status, message));
       };

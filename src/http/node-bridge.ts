@@ -3,6 +3,7 @@
 // the registry server both sit on node:http rather than Bun.serve: the API
 // needs the raw socket of hijacked streams (see api/server.ts).
 import type http from "node:http";
+import { discard } from "../shared/discard.ts";
 
 export interface FetchApp {
   fetch(request: Request): Response | Promise<Response>;
@@ -49,7 +50,7 @@ export async function bridge(app: FetchApp, req: http.IncomingMessage, res: http
   });
   res.writeHead(response.status, out);
   if (!response.body || req.method === "HEAD") {
-    response.body?.cancel().catch(() => {});
+    void discard(response.body);
     return void res.end();
   }
   // The head goes out now: a streamed answer (events, a pull's progress) may wait for its first bytes.
@@ -65,7 +66,7 @@ export async function bridge(app: FetchApp, req: http.IncomingMessage, res: http
   } catch {
     // The client went away mid-stream, or the producer failed after the head was sent.
   } finally {
-    reader.cancel().catch(() => {});
+    void discard(reader);
     res.end();
   }
 }

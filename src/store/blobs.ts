@@ -193,9 +193,9 @@ export class BlobWriter {
   async abort(): Promise<void> {
     if (!this.done) {
       this.done = true;
-      await this.fh.close().catch(() => {});
+      await this.fh.close().catch(() => {}); // an abandoned write: nothing of it is kept either way
     }
-    await unlink(this.tmp).catch(() => {});
+    await unlink(this.tmp).catch(() => {}); // gone already, or swept with tmp/ at the next open
   }
 }
 

@@ -165,7 +165,7 @@ export class SnapshotStore {
       // With an expected diffID the caller already holds this chain's lock.
       return opts.expectedDiffId ? await install() : await this.withLock(chainId, install);
     } catch (e) {
-      await rm(tmp, { recursive: true, force: true }).catch(() => {});
+      await rm(tmp, { recursive: true, force: true }).catch(() => {}); // what stays is swept at the next open; e is the error
       throw e;
     }
   }
@@ -216,6 +216,7 @@ export class SnapshotStore {
   }
 
   private async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    // Only the holder's end matters here; its failure is its own caller's to see.
     while (this.locks.has(key)) await this.locks.get(key)!.catch(() => {});
     const p = fn();
     this.locks.set(key, p);

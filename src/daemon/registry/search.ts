@@ -4,6 +4,7 @@
 // clear error rather than an empty list.
 import { BerthError, InvalidParameterError } from "../../errors.ts";
 import { endpointsFor, type RegistryClient } from "../../registry/client/index.ts";
+import { discard } from "../../shared/discard.ts";
 
 export interface SearchResult {
   name: string;
@@ -41,7 +42,7 @@ export async function searchRegistry(
   const path = `/v1/search?q=${encodeURIComponent(query)}&n=${limit}`;
   const { res, url } = await client.transport.request(ep, { method: "GET", path, scopes: [], signal });
   if (!res.ok) {
-    await res.body?.cancel().catch(() => {});
+    await discard(res.body);
     throw new BerthError(`Unexpected status code ${res.status} from ${url}: ${domain} does not offer the registry search API`, res.status === 401 ? 401 : 500);
   }
   const body = (await res.json()) as { results?: unknown };

@@ -3,6 +3,7 @@
 import { pullScope, pushScope } from "./auth.ts";
 import { RegistryError } from "./errors.ts";
 import type { RemoteRepository } from "./repository.ts";
+import { discard } from "../../shared/discard.ts";
 
 export interface UploadBlobOptions {
   /** Repositories on the same registry that may hold the blob (cross-repo mount). */
@@ -39,14 +40,14 @@ export async function uploadBlob(repo: RemoteRepository, desc: { digest: string;
     if (from === name) continue;
     const q = `?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(from)}`;
     const { res, url } = await transport.ok(ep, { method: "POST", path: `/v2/${name}/blobs/uploads/${q}`, scopes: [pushScope(name), pullScope(from)], signal }, (s) => s === 201 || s === 202);
-    await res.body?.cancel().catch(() => {});
+    await discard(res.body);
     if (res.status === 201) return "mounted";
     location = nextLocation(res, url);
     break;
   }
   if (!location) {
     const { res, url } = await transport.ok(ep, { method: "POST", path: `/v2/${name}/blobs/uploads/`, scopes: [pushScope(name)], signal, headers: { "Content-Length": "0" } }, (s) => s === 202 || s === 201);
-    await res.body?.cancel().catch(() => {});
+    await discard(res.body);
     location = nextLocation(res, url);
   }
 
@@ -62,12 +63,12 @@ export async function uploadBlob(repo: RemoteRepository, desc: { digest: string;
         body: body.slice(off, end),
         headers: { "Content-Type": "application/octet-stream", "Content-Range": `${off}-${end - 1}`, "Content-Length": String(end - off) },
       }, (s) => s === 202 || s === 204);
-      await res.body?.cancel().catch(() => {});
+      await discard(res.body);
       location = nextLocation(res, url);
       opts.onProgress?.(end, body.size);
     }
     const { res } = await transport.ok(ep, { method: "PUT", path: withDigest(location, desc.digest), scopes, signal, headers: { "Content-Length": "0" } }, (s) => s === 201 || s === 204);
-    await res.body?.cancel().catch(() => {});
+    await discard(res.body);
   } else {
     const { res } = await transport.ok(ep, {
       method: "PUT",
@@ -77,7 +78,7 @@ export async function uploadBlob(repo: RemoteRepository, desc: { digest: string;
       body,
       headers: { "Content-Type": "application/octet-stream" },
     }, (s) => s === 201 || s === 204);
-    await res.body?.cancel().catch(() => {});
+    await discard(res.body);
     opts.onProgress?.(body.size, body.size);
   }
   return "uploaded";

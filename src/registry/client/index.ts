@@ -8,6 +8,7 @@ import { errorFromResponse, RegistryError, translatePullError } from "./errors.t
 import { RegistryTransport } from "./transport.ts";
 import { RemoteRepository, type FetchedManifest } from "./repository.ts";
 import { parseChallenges } from "./challenge.ts";
+import { discard } from "../../shared/discard.ts";
 
 export { RemoteRepository, MANIFEST_ACCEPT, type FetchedManifest, type ManifestInfo, type BlobDescriptor } from "./repository.ts";
 export { RegistryError, translatePullError } from "./errors.ts";
@@ -92,7 +93,7 @@ export class RegistryClient {
   async ping(domain: string, opts: { signal?: AbortSignal } = {}): Promise<{ url: string; auth?: string }> {
     const ep = this.endpoints(domain, "push").at(-1)!;
     const { res, url } = await this.transport.request(ep, { method: "GET", path: "/v2/", scopes: [], signal: opts.signal });
-    await res.body?.cancel().catch(() => {});
+    await discard(res.body);
     if (res.status !== 200 && res.status !== 401) throw await errorFromResponse(res, "GET", url);
     return { url, auth: parseChallenges(res.headers.get("www-authenticate") ?? "")[0]?.scheme };
   }
@@ -106,7 +107,7 @@ export class RegistryClient {
     const ep = this.endpoints(domain, "push").at(-1)!;
     const probe = new RegistryTransport({ credentials: () => undefined, ca: this.options.ca, certsDirs: this.options.certsDirs, retries: 0 });
     const { res, url } = await probe.send(ep, { method: "GET", path: "/v2/", scopes: [] });
-    await res.body?.cancel().catch(() => {});
+    await discard(res.body);
     if (res.status === 200) return { status: "Login Succeeded" };
     if (res.status !== 401) throw await errorFromResponse(res, "GET", url);
     const challenges = parseChallenges(res.headers.get("www-authenticate") ?? "");
@@ -122,7 +123,7 @@ export class RegistryClient {
     }
     const basicAuth = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}`;
     const second = await probe.send(ep, { method: "GET", path: "/v2/", scopes: [] }, { Authorization: basicAuth });
-    await second.res.body?.cancel().catch(() => {});
+    await discard(second.res.body);
     if (second.res.ok) return { status: "Login Succeeded" };
     throw new RegistryError(
       `login attempt to ${second.url} failed with status: ${second.res.status} ${second.res.statusText || "Unauthorized"}`,

@@ -9,6 +9,7 @@ import type { Endpoint } from "./endpoints.ts";
 import type { RegistryTransport } from "./transport.ts";
 import { readBlob, type ReadBlobOptions } from "./blob-read.ts";
 import { uploadBlob, type UploadBlobOptions, type UploadResult } from "./blob-write.ts";
+import { discard } from "../../shared/discard.ts";
 
 /** What we ask registries for, best first; schema 1 is not asked for and refused when sent. */
 export const MANIFEST_ACCEPT = [MediaType.OciIndex, MediaType.OciManifest, MediaType.DockerManifestList, MediaType.DockerManifest];
@@ -57,7 +58,7 @@ function mediaTypeOf(res: Response, bytes?: Uint8Array): string {
 async function readCapped(res: Response, limit: number, what: string): Promise<Uint8Array> {
   const declared = Number(res.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) {
-    await res.body?.cancel().catch(() => {});
+    await discard(res.body);
     throw new InvalidDataError(`${what} too large: ${declared} bytes (limit ${limit})`);
   }
   const parts: Uint8Array[] = [];
@@ -137,7 +138,7 @@ export class RemoteRepository {
       body: bytes,
       signal: opts.signal,
     });
-    await res.body?.cancel().catch(() => {});
+    await discard(res.body);
     const echoed = res.headers.get("docker-content-digest");
     if (echoed && echoed.startsWith("sha256:") && echoed !== digest) {
       throw new RegistryError(`registry stored the manifest as ${echoed}, expected ${digest}`, undefined, res.status);
@@ -147,7 +148,7 @@ export class RemoteRepository {
 
   async deleteManifest(reference: string): Promise<void> {
     const { res } = await this.transport.ok(this.endpoint, { method: "DELETE", path: this.path("manifests", reference), scopes: [`repository:${this.name}:delete`] });
-    await res.body?.cancel().catch(() => {});
+    await discard(res.body);
   }
 
   /** All tags, following Link pagination. */

@@ -6,6 +6,7 @@ import { Authenticator, type CredentialSource } from "./auth.ts";
 import { errorFromResponse, RegistryError, requestPrefix, transportError } from "./errors.ts";
 import type { Endpoint } from "./endpoints.ts";
 import { readHostTls, type HostTls } from "./host-certs.ts";
+import { discard } from "../../shared/discard.ts";
 
 export interface TransportOptions {
   credentials: CredentialSource;
@@ -96,7 +97,7 @@ export class RegistryTransport {
       const res = await this.rawFetch(current, { ...init, method, body, headers }, ep.insecure);
       const loc = res.headers.get("location");
       if (!REDIRECTS.has(res.status) || !loc) return res;
-      await res.body?.cancel().catch(() => {});
+      await discard(res.body);
       const next = new URL(loc, current);
       if (next.origin !== new URL(current).origin) {
         headers = new Headers(headers);
@@ -152,7 +153,7 @@ export class RegistryTransport {
       const challenge = r.res.headers.get("www-authenticate");
       const sentBasic = headers.Authorization?.startsWith("Basic ");
       if (!this.auth.learn(ep, challenge, req.scopes) || (sentBasic && this.auth.challenge(ep)?.scheme === "basic")) return r;
-      await r.res.body?.cancel().catch(() => {});
+      await discard(r.res.body);
     }
   }
 
@@ -171,7 +172,7 @@ export class RegistryTransport {
       const s = r.res.status;
       if (retry && attempt < this.retries && (s === 429 || s === 502 || s === 503 || s === 504)) {
         const after = Number(r.res.headers.get("retry-after"));
-        await r.res.body?.cancel().catch(() => {});
+        await discard(r.res.body);
         await sleep(Number.isFinite(after) && after > 0 ? Math.min(after * 1000, 30_000) : this.retryDelayMs * 2 ** attempt, req.signal);
         continue;
       }

@@ -3,6 +3,7 @@
 import { RegistryHttpError } from "../errors.ts";
 import { checkDigestParam, checkName } from "../names.ts";
 import { bodyChunks, reply, type RouteContext } from "./context.ts";
+import { discard } from "../../../shared/discard.ts";
 
 function uploadHeaders(name: string, id: string, size: number): Record<string, string> {
   return {
@@ -40,7 +41,7 @@ export async function postUpload(ctx: RouteContext): Promise<Response> {
     }
     if (fromName && storage.repos.hasBlob(fromName, digest)) {
       await storage.repos.linkBlob(name, digest);
-      await req.body?.cancel().catch(() => {});
+      await discard(req.body);
       return created(name, digest);
     }
     // Not mountable: fall through to an ordinary upload session, as the spec says.
@@ -53,7 +54,7 @@ export async function postUpload(ctx: RouteContext): Promise<Response> {
     await storage.repos.linkBlob(name, digest);
     return created(name, digest);
   }
-  await req.body?.cancel().catch(() => {});
+  await discard(req.body);
   const id = await storage.uploads.start(name);
   return reply(202, uploadHeaders(name, id, 0));
 }

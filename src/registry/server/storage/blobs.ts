@@ -45,7 +45,7 @@ export class BlobPool {
   async commitFile(file: string, expected: Sha256Digest, actual?: Sha256Digest): Promise<number> {
     const got = actual ?? (await hashFile(file));
     if (got !== expected) {
-      await unlink(file).catch(() => {});
+      await unlink(file).catch(() => {}); // the mismatch is the error to report; a file already gone changes nothing
       throw new RegistryHttpError("DIGEST_INVALID", undefined, { expected, actual: got });
     }
     const fh = await open(file, "r+");
@@ -53,7 +53,7 @@ export class BlobPool {
     await fh.sync();
     await fh.close();
     if (this.has(expected)) {
-      await unlink(file).catch(() => {});
+      await unlink(file).catch(() => {}); // a duplicate of a stored blob: left over at worst, and swept like any temp file
       return size;
     }
     await rename(file, this.path(expected));
@@ -77,6 +77,7 @@ export class BlobPool {
       }
       await fh.close();
     } catch (e) {
+      // Cleanup on the way out: its own failure must not hide the error rethrown below.
       await fh.close().catch(() => {});
       await unlink(tmp).catch(() => {});
       throw e;
@@ -87,7 +88,7 @@ export class BlobPool {
   }
 
   async delete(digest: Sha256Digest): Promise<void> {
-    await unlink(this.path(digest)).catch(() => {});
+    await unlink(this.path(digest)).catch(() => {}); // deleting a blob that is not there is done
   }
 }
 

@@ -23,6 +23,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await fh.writeFile(data);
     await fh.sync();
   } catch (e) {
+    // Cleanup on the way out: its own failure must not hide the error rethrown below.
     await fh.close().catch(() => {});
     await unlink(tmp).catch(() => {});
     throw e;

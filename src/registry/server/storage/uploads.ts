@@ -67,6 +67,7 @@ export class Uploads {
           }
         }
       } catch (e) {
+        // Cleanup on the way out: its own failure must not hide the error rethrown below.
         await fh.close().catch(() => {});
         await truncate(file, start).catch(() => {});
         this.running.delete(id);
@@ -108,6 +109,7 @@ export class Uploads {
   }
 
   private async locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    // Only the holder's end matters here; its failure is its own caller's to see.
     while (this.locks.has(key)) await this.locks.get(key)!.catch(() => {});
     const p = fn();
     this.locks.set(key, p);
