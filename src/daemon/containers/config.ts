@@ -3,6 +3,7 @@
 // way dockerd merges them, and HostConfig is checked with Docker's messages.
 import { InvalidParameterError } from "../../errors.ts";
 import { checkDevices } from "./devices.ts";
+import { checkSecurityOptions } from "./security-options.ts";
 
 type Json = Record<string, any>;
 
@@ -90,6 +91,7 @@ export function normalizeHostConfig(hc: Json = {}, ncpu: number): Json {
     throw new InvalidParameterError(`Invalid value ${out.CpusetCpus} for cpuset cpus`);
   }
   checkDevices(out);
+  checkSecurityOptions(out);
   const policy = String(out.RestartPolicy.Name ?? "no");
   if (!["", "no", "always", "unless-stopped", "on-failure"].includes(policy)) {
     throw new InvalidParameterError(`invalid restart policy '${policy}'`);

@@ -9,6 +9,7 @@ import type { JoinedNetwork } from "./network-mode.ts";
 import { containerCgroupPath } from "../../runtime/cgroups.ts";
 import { containerDeviceRules } from "../../runtime/devices/rules.ts";
 import { containerDevices } from "./devices.ts";
+import { noNewPrivileges } from "./security-options.ts";
 
 /** `joined`: the network of another container, for `--network container:X` (network-mode.ts). */
 export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: JoinedNetwork): RuntimeSpec {
@@ -51,7 +52,7 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: Joined
     },
     rlimits: (hc.Ulimits ?? []).map((u: any) => ({ type: u.Name, soft: u.Soft, hard: u.Hard })),
     capabilities: applyCapChanges(defaultCapabilities, hc.CapAdd ?? [], hc.CapDrop ?? []),
-    noNewPrivileges: (hc.SecurityOpt ?? []).some((o: string) => /^no-new-privileges(:true|=true)?$/.test(o)),
+    noNewPrivileges: noNewPrivileges(hc.SecurityOpt),
     privileged: !!hc.Privileged,
     maskedPaths: defaultMaskedPaths,
     readonlyPaths: defaultReadonlyPaths,

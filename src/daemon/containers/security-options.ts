@@ -1,0 +1,53 @@
+// HostConfig's CapAdd, CapDrop and SecurityOpt, checked at create with
+// dockerd's messages. Options berth does not implement are refused rather than
+// accepted and ignored: a user who asks for a profile must not get none.
+import { InvalidParameterError } from "../../errors.ts";
+import { capabilityNumber } from "../../runtime/capabilities.ts";
+
+type Json = Record<string, any>;
+
+function checkCapabilities(field: "CapAdd" | "CapDrop", list: unknown): void {
+  if (list == null) return;
+  if (!Array.isArray(list)) throw new InvalidParameterError(`${field} must be a list`);
+  for (const c of list) {
+    const name = String(c).toUpperCase().replace(/^CAP_/, "");
+    if (name === "ALL") continue;
+    try {
+      capabilityNumber(name);
+    } catch {
+      throw new InvalidParameterError(`invalid ${field}: unknown capability: "CAP_${name}"`);
+    }
+  }
+}
+
+/** Whether `no-new-privileges` (bare, =true or :true) is among the options; validated by checkSecurityOptions. */
+export function noNewPrivileges(opts: string[] | null | undefined): boolean {
+  return (opts ?? []).some((o) => /^no-new-privileges([=:]true)?$/.test(o));
+}
+
+export function checkSecurityOptions(hc: Json): void {
+  checkCapabilities("CapAdd", hc.CapAdd);
+  checkCapabilities("CapDrop", hc.CapDrop);
+  if (hc.SecurityOpt == null) return;
+  if (!Array.isArray(hc.SecurityOpt)) throw new InvalidParameterError("SecurityOpt must be a list");
+  for (const raw of hc.SecurityOpt) {
+    const opt = String(raw);
+    if (opt === "no-new-privileges") continue;
+    const sep = opt.search(/[=:]/);
+    if (sep < 0) throw new InvalidParameterError(`invalid --security-opt 1: ${JSON.stringify(opt)}`);
+    const [key, value] = [opt.slice(0, sep), opt.slice(sep + 1)];
+    if (key === "no-new-privileges") {
+      if (value !== "true" && value !== "false") throw new InvalidParameterError(`invalid --security-opt 2: ${JSON.stringify(opt)}`);
+    } else if (key === "seccomp") {
+      // No filter is installed yet, so only "unconfined" is honest.
+      if (value !== "unconfined") throw new InvalidParameterError(`seccomp profiles are not supported by this engine yet: ${JSON.stringify(opt)}`);
+    } else if (key === "label") {
+      // No SELinux here: turning labelling off is what the container gets anyway.
+      if (value !== "disable") throw new InvalidParameterError(`SELinux labels are not supported by this engine: ${JSON.stringify(opt)}`);
+    } else if (key === "apparmor") {
+      if (value !== "unconfined") throw new InvalidParameterError(`AppArmor is not supported by this engine: ${JSON.stringify(opt)}`);
+    } else {
+      throw new InvalidParameterError(`invalid --security-opt 2: ${JSON.stringify(opt)}`);
+    }
+  }
+}
