@@ -303,7 +303,7 @@ describe.if(ok)("the docker CLI and docker-py", () => {
     return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
   };
 
-  test("the docker CLI drives volumes, -v, --mount and rm -v", () => {
+  test("the docker CLI drives volumes, -v, --mount and rm -v", async () => {
     if (!existsSync(dockerBin)) throw new Error(`${dockerBin} is not installed`);
     expect(docker(["volume", "create", "--label", "who=cli", "clivol"]).stdout).toBe("clivol\n");
     expect(docker(["run", "--rm", "-v", "clivol:/d", "vbox:1", "sh", "-c", "echo from-cli > /d/f"]).code).toBe(0);
@@ -311,6 +311,9 @@ describe.if(ok)("the docker CLI and docker-py", () => {
     expect(r.stdout).toBe("from-cli\nro\n");
     expect(docker(["volume", "inspect", "-f", "{{.Name}} {{.Driver}} {{.Labels.who}}", "clivol"]).stdout).toBe("clivol local cli\n");
     expect(docker(["volume", "ls", "--format", "{{.Name}}", "--filter", "label=who=cli"]).stdout).toBe("clivol\n");
+    // The same table and the same JSON from both CLIs.
+    expect((await d.cli(["volume", "ls"])).stdout).toBe(docker(["volume", "ls"]).stdout);
+    expect((await d.cli(["volume", "inspect", "clivol"])).stdout).toBe(docker(["volume", "inspect", "clivol"]).stdout);
     expect(docker(["create", "--name", "clibox", "-v", "clivol:/d", "-v", "/anon2", "vbox:1", "true"]).code).toBe(0);
     const mounts = JSON.parse(docker(["inspect", "-f", "{{json .Mounts}}", "clibox"]).stdout);
     expect(mounts.map((m: any) => m.Destination).sort()).toEqual(["/anon", "/anon2", "/d"]);

@@ -4,6 +4,7 @@ import { filtersJson, formatFlag, quietFlag } from "../command.ts";
 import { UsageError } from "../flags.ts";
 import { ApiError } from "../../client/client.ts";
 import { deletedList, printRows } from "../output.ts";
+import { naturalCompare } from "../format/natural-order.ts";
 import { inspectEach } from "./inspect-each.ts";
 import { labelMap } from "./run-flags.ts";
 import { humanSize, humanSizeWithPrecision } from "../../shared/units.ts";
@@ -50,7 +51,7 @@ export const volumeLsCommand: Command = {
   maxArgs: 0,
   async run(ctx, f) {
     const r = await (await ctx.client()).json("GET", "/volumes", { query: { filters: filtersJson(f.filter) } });
-    const list: any[] = (r.Volumes ?? []).sort((a: any, b: any) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
+    const list: any[] = (r.Volumes ?? []).sort((a: any, b: any) => naturalCompare(a.Name, b.Name));
     if (f.quiet) {
       for (const v of list) ctx.out(v.Name);
       return 0;

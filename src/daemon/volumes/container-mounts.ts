@@ -3,7 +3,7 @@
 // Tmpfs, then the image's VOLUMEs as anonymous volumes), creates the volumes
 // they name, turns them into the runtime's mount list at start, and removes
 // a container's anonymous volumes with it when asked (`rm -v`, `--rm`).
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, opendirSync } from "node:fs";
 import { posix } from "node:path";
 import { InvalidParameterError, SystemError } from "../../errors.ts";
 import type { BindMount } from "../../runtime/spec.ts";
@@ -175,9 +175,15 @@ function depth(p: string): number {
   return p.split("/").filter(Boolean).length;
 }
 
+/** Reads one entry at most: a volume may hold millions of files, and this runs at every start. */
 function isEmptyDir(p: string): boolean {
   try {
-    return readdirSync(p).length === 0;
+    const dir = opendirSync(p);
+    try {
+      return dir.readSync() === null;
+    } finally {
+      dir.closeSync();
+    }
   } catch {
     return false;
   }
