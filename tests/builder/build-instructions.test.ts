@@ -108,6 +108,7 @@ describe.skipIf(!run)("Dockerfile instructions", () => {
     expect((await d.cli(["run", "--rm", "cached:1", "ls", "-A", "/cache"])).stdout).toBe("");
     const df = (await d.cli(["system", "df"])).stdout;
     expect(Number(/^Build Cache\s+(\d+)\s/m.exec(df)?.[1])).toBeGreaterThan(2);
+    expect((await d.cli(["system", "df", "-v"])).stdout).toMatch(/\nBuild cache usage: [1-9][\d.]*k?B\n[\s\S]*exec\.cachemount/);
     const pruned = await d.cli(["builder", "prune", "-f"]);
     expect(pruned.code).toBe(0);
     expect(pruned.stdout).toContain("Total reclaimed space:");

@@ -145,7 +145,9 @@ describe.skipIf(!run)("berth build", () => {
 
   test("the docker CLI builds through berth's classic builder API; docker history shows the steps", async () => {
     const env = { ...process.env, DOCKER_HOST: d.host, DOCKER_BUILDKIT: "0" };
-    const r = Bun.spawnSync(["docker", "build", "-t", "viadocker:1", "--build-arg", "GREETING=hello", ctx], { env });
+    // Without buildx the CLI falls back to the classic protocol on its own, DOCKER_BUILDKIT unset.
+    const { DOCKER_BUILDKIT: _unset, ...plainEnv } = { ...env };
+    const r = Bun.spawnSync(["docker", "build", "-t", "viadocker:1", "--build-arg", "GREETING=hello", ctx], { env: plainEnv });
     expect(r.exitCode).toBe(0);
     expect(r.stdout.toString()).toContain("Successfully tagged viadocker:1");
     const h = Bun.spawnSync(["docker", "history", "--no-trunc", "viadocker:1"], { env });

@@ -4,7 +4,7 @@
 // POST /build/prune empties the build cache.
 import { Hono } from "hono";
 import { stream } from "hono/streaming";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidParameterError } from "../../errors.ts";
 import type { Daemon } from "../../daemon/daemon.ts";
@@ -42,7 +42,7 @@ export function buildCacheUsage(d: Daemon): Record<string, unknown>[] {
   const dir = buildHost(d).cacheMountDir();
   const mounts = readdirSync(dir).map((name) => ({
     ID: name.slice(0, 25), Parents: null, Type: "exec.cachemount", Description: "cached mount", InUse: false, Shared: false,
-    Size: duBytes(join(dir, name)), CreatedAt: iso(0), LastUsedAt: null, UsageCount: 1,
+    Size: duBytes(join(dir, name)), CreatedAt: iso(statSync(join(dir, name)).birthtimeMs || statSync(join(dir, name)).mtimeMs), LastUsedAt: iso(statSync(join(dir, name)).mtimeMs), UsageCount: 1,
   }));
   return [...steps, ...mounts];
 }

@@ -25,6 +25,12 @@ export function diskUsageVerbose(df: Record<string, any>): string {
     Size: humanSize(c.SizeRw ?? 0), RunningFor: timeAgo(c.Created * 1000), Status: c.Status, Names: (c.Names ?? []).map((n: string) => n.replace(/^\//, "")).join(","),
   }));
   const volumes = (df.Volumes ?? []).map((v: any) => ({ Name: v.Name, Links: String(v.UsageData?.RefCount ?? 0), Size: humanSize(v.UsageData?.Size ?? 0) }));
+  const cache: any[] = df.BuildCache ?? [];
+  const cacheRows = cache.map((b) => ({
+    ID: b.ID, CacheType: b.Type, Size: humanSizeWithPrecision(b.Size ?? 0, 3), CreatedSince: b.CreatedAt ? timeAgo(Date.parse(b.CreatedAt)) : "",
+    LastUsedSince: b.LastUsedAt ? timeAgo(Date.parse(b.LastUsedAt)) : "", UsageCount: String(b.UsageCount ?? 0), Shared: String(!!b.Shared),
+  }));
+  const cacheSize = cache.reduce((n, b) => n + (b.Size ?? 0), 0);
   return [
     "Images space usage:\n\n",
     printDefaultTable(["Repository", "Tag", "ID", "CreatedSince", "Size", "SharedSize", "UniqueSize", "Containers"], images, {
@@ -36,8 +42,8 @@ export function diskUsageVerbose(df: Record<string, any>): string {
     }),
     "\nLocal Volumes space usage:\n\n",
     printDefaultTable(["Name", "Links", "Size"], volumes, { Name: "VOLUME NAME", Links: "LINKS", Size: "SIZE" }),
-    "\nBuild cache usage: 0B\n\n",
-    printDefaultTable(["ID", "CacheType", "Size", "CreatedSince", "LastUsedSince", "UsageCount", "Shared"], [], {
+    `\nBuild cache usage: ${humanSize(cacheSize)}\n\n`,
+    printDefaultTable(["ID", "CacheType", "Size", "CreatedSince", "LastUsedSince", "UsageCount", "Shared"], cacheRows, {
       ID: "CACHE ID", CacheType: "CACHE TYPE", Size: "SIZE", CreatedSince: "CREATED", LastUsedSince: "LAST USED", UsageCount: "USAGE", Shared: "SHARED",
     }),
   ].join("");
