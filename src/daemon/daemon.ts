@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Store } from "../store/index.ts";
 import { createImageService, type LocalImageService } from "./images.ts";
+import { ImageEvents } from "./image-events.ts";
 import { ContainerEngine } from "./containers/engine.ts";
 import { ExecManager } from "./containers/exec.ts";
 import { EventBus, SqliteEventLog } from "./events.ts";
@@ -25,6 +26,7 @@ export class Daemon {
   containers!: ContainerEngine;
   execs!: ExecManager;
   images!: LocalImageService;
+  imageEvents!: ImageEvents;
   registry!: RegistryService;
   networks!: NetworkEngine;
   runtime!: RuntimeDriver;
@@ -44,6 +46,7 @@ export class Daemon {
 
   async init(): Promise<void> {
     this.images = createImageService(this.store);
+    this.imageEvents = new ImageEvents(this.images, this.events);
     this.registry = new RegistryService(this.store, this.config);
     this.runtime = await createRuntimeDriver(this.config);
     this.cgroupVersion = this.runtime.cgroupVersion;

@@ -147,6 +147,12 @@ export class LocalImageService implements ImageService {
     return importRootfs(this.store, rootfs, opts);
   }
 
+  /** How many images there are, and their size together (`info`, `system df`). */
+  totals(): { count: number; size: number } {
+    const rows = this.store.images.list();
+    return { count: rows.length, size: rows.reduce((n, i) => n + i.size, 0) };
+  }
+
   /** Familiar names of an image's tags (for CLI output). */
   tagsOf(id: string): string[] {
     return this.store.images.refsOf(id).filter((r) => r.kind === "tag").map((r) => familiarize(r.name));

@@ -4,7 +4,7 @@ import { stream } from "hono/streaming";
 import { InvalidParameterError } from "../../errors.ts";
 import type { Daemon } from "../../daemon/daemon.ts";
 import { parseFilters } from "./containers.ts";
-import { emitImageEvent, familiarName, imageLabels, loadedIds } from "./image-events.ts";
+import { familiarName } from "../../daemon/image-events.ts";
 import { pullRoute } from "./registry.ts";
 
 const bool = (v: string | undefined) => v === "1" || v === "true" || v === "True";
@@ -23,7 +23,7 @@ export function referenceMatches(pattern: string, familiar: string): boolean {
 export function imageRoutes(d: Daemon): Hono {
   const app = new Hono();
   const images = d.images;
-  const event = (action: string, id: string, name = id) => emitImageEvent(d, action, id, name);
+  const event = (action: string, id: string, name = id) => d.imageEvents.emit(action, id, name);
 
   app.get("/images/json", async (c) => {
     const filters = parseFilters(c.req.query("filters"));
@@ -46,7 +46,7 @@ export function imageRoutes(d: Daemon): Hono {
       try {
         const lines = await images.load(body, quiet ? undefined : (m) => void s.write(JSON.stringify(m) + "\n"));
         for (const l of lines) await s.write(JSON.stringify({ stream: `${l}\n` }) + "\n");
-        for (const id of loadedIds(d, lines)) await event("load", id);
+        await d.imageEvents.loaded(lines);
       } catch (e: any) {
         const message = String(e?.message ?? e);
         await s.write(JSON.stringify({ errorDetail: { message }, error: message }) + "\n");
@@ -87,7 +87,7 @@ export function imageRoutes(d: Daemon): Hono {
 
   app.post("/images/prune", async (c) => {
     const r = await images.prune(parseFilters(c.req.query("filters")));
-    d.events.emit("image", "prune", "", { reclaimed: String(r.SpaceReclaimed) });
+    d.imageEvents.pruned(r.SpaceReclaimed);
     return c.json(r);
   });
   app.get(nameRoute("/json"), async (c) => c.json(await images.inspect(c.req.param("name")!)));
@@ -113,12 +113,9 @@ export function imageRoutes(d: Daemon): Hono {
     } catch {
       // remove() reports the missing image in Docker's words.
     }
-    const labels = id ? await imageLabels(d, id) : {};
+    const labels = id ? await d.imageEvents.labels(id) : {};
     const items = await images.remove(name, { force: bool(c.req.query("force")), noprune: bool(c.req.query("noprune")) });
-    for (const i of items) {
-      if (i.Untagged && id) d.events.emit("image", "untag", id, { ...labels, name: id });
-      if (i.Deleted) d.events.emit("image", "delete", i.Deleted, { ...(i.Deleted === id ? labels : {}), name: i.Deleted });
-    }
+    d.imageEvents.removed(id, labels, items);
     return c.json(items);
   });
   return app;

@@ -10,7 +10,7 @@ import { filterSearchResults } from "../../daemon/registry/search.ts";
 import { familiarRepository, parseReference } from "../../image/reference.ts";
 import { progressResponse } from "../progress-stream.ts";
 import { parseFilters } from "./containers.ts";
-import { emitImageEvent, familiarName } from "./image-events.ts";
+import { familiarName } from "../../daemon/image-events.ts";
 
 /** POST /images/create?fromImage=…&tag=…&platform=… (called by the images routes). */
 export async function pullRoute(d: Daemon, c: Context): Promise<Response> {
@@ -21,7 +21,7 @@ export async function pullRoute(d: Daemon, c: Context): Promise<Response> {
     const results = await d.registry.pull(ref, allTags, {
       auth, platform: c.req.query("platform"), signal, onProgress: (p) => emit(jsonProgress(p)),
     });
-    for (const r of results) await emitImageEvent(d, "pull", familiarName(r.reference), familiarRepository(ref));
+    for (const r of results) await d.imageEvents.emit("pull", familiarName(r.reference), familiarRepository(ref));
   });
 }
 
@@ -34,7 +34,7 @@ export function registryRoutes(d: Daemon): Hono {
     const tag = c.req.query("tag") || undefined;
     return progressResponse(async (emit) => {
       const results = await d.registry.push(name, tag, { auth, signal: c.req.raw.signal, onProgress: (p) => emit(jsonProgress(p)) });
-      for (const r of results) await emitImageEvent(d, "push", familiarName(r.reference), familiarRepository(parseReference(r.reference)));
+      for (const r of results) await d.imageEvents.emit("push", familiarName(r.reference), familiarRepository(parseReference(r.reference)));
     });
   });
 

@@ -76,7 +76,7 @@ export function systemRoutes(d: Daemon): Hono {
       ContainersRunning: running,
       ContainersPaused: paused,
       ContainersStopped: total - running - paused,
-      Images: d.store.images.list().length,
+      Images: d.images.totals().count,
       Driver: d.runtime.storageDriver,
       // The layer engine is the storage driver's business: the docker CLI prints it under "Storage Driver" too.
       DriverStatus: [["Backing Filesystem", "extfs"], ["Supports d_type", "true"], ["Layer Engine", d.config.layerEngine]],
@@ -102,7 +102,7 @@ export function systemRoutes(d: Daemon): Hono {
   app.get("/system/df", async (c) => {
     const images = await d.images.list({ all: true });
     const containers = d.containers.list({ all: true, size: true });
-    const layersSize = d.store.images.list().reduce((n, i) => n + i.size, 0);
+    const layersSize = d.images.totals().size;
     return c.json({
       LayersSize: layersSize,
       Images: images.map((i) => ({ ...i, Containers: containers.filter((x) => x.ImageID === i.Id).length, SharedSize: 0 })),
