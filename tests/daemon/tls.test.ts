@@ -38,7 +38,8 @@ beforeAll(async () => {
   daemon = Bun.spawn([...berthCmd, "daemon", "--data-root", `${dir}/data`, "--exec-root", `${dir}/exec`,
     "-H", `tcp://127.0.0.1:${port}`, "--tlsverify", "--tlscacert", `${dir}/ca.pem`, "--tlscert", `${dir}/server.pem`, "--tlskey", `${dir}/server-key.pem`],
     { stdout: "ignore", stderr: "ignore" });
-  for (let i = 0; i < 250 && !(await fetch(`https://127.0.0.1:${port}/_ping`, { tls: { ca: await Bun.file(`${dir}/ca.pem`).text(), cert: await Bun.file(`${dir}/client.pem`).text(), key: await Bun.file(`${dir}/client-key.pem`).text() } } as RequestInit).then((r) => r.ok).catch(() => false)); i++) await Bun.sleep(20);
+  // Up to 10 s, as the fixture waits: a loaded host starts a daemon slowly.
+  for (let i = 0; i < 500 && !(await fetch(`https://127.0.0.1:${port}/_ping`, { tls: { ca: await Bun.file(`${dir}/ca.pem`).text(), cert: await Bun.file(`${dir}/client.pem`).text(), key: await Bun.file(`${dir}/client-key.pem`).text() } } as RequestInit).then((r) => r.ok).catch(() => false)); i++) await Bun.sleep(20);
 });
 afterAll(async () => {
   if (!ok) return;
