@@ -115,8 +115,8 @@ function responseSocket(req: http.IncomingMessage, res: http.ServerResponse): So
       else res.once("drain", () => cb());
     },
     final(cb) {
-      res.end();
-      cb();
+      // Finished once the reply's last bytes are handed to the connection: an attach counts as drained only then.
+      res.end(() => cb());
     },
     destroy(err, cb) {
       if (!res.writableEnded) res.destroy();

@@ -26,9 +26,11 @@ export function bridgeAttach(shim: Socket, client: Socket, o: AttachOptions, tty
     const finish = () => {
       if (ended) return;
       ended = true;
-      client.end();
       shim.destroy();
-      resolve();
+      // Ended once the client's connection took the last of the output (or went away): an exit is reported after that.
+      if (client.destroyed || client.writableFinished) return resolve();
+      client.once("close", () => resolve());
+      client.end(() => resolve());
     };
     shim.on("error", finish);
     client.on("error", finish);

@@ -43,7 +43,7 @@ export class ContainerEngine {
   /** Attach requests waiting for the container's next start (`docker run` attaches first). */
   /** Clients attached before the start, each with what connects it to the shim once there is one. */
   private pendingAttach = new Map<string, { client: Socket; connect: (sock: Socket) => void }[]>();
-  /** Attached clients' streams in progress, per container. */
+  /** Attached clients' streams joined to a container's run, until the client has the last of its output. */
   private attached = new Map<string, Set<Promise<void>>>();
   /** Containers stopped or killed through the API: their restart policy does not apply. */
   private stoppedByUser = new Set<string>();
@@ -321,13 +321,17 @@ export class ContainerEngine {
       client.end();
       return;
     }
-    const streaming = this.streamAttach(c, client, opts, tty);
-    const set = this.attached.get(c.id) ?? new Set<Promise<void>>();
-    set.add(streaming);
-    this.attached.set(c.id, set);
-    return streaming.finally(() => {
-      set.delete(streaming);
-      if (set.size === 0) this.attached.delete(c.id);
+    return this.streamAttach(c, client, opts, tty);
+  }
+
+  /** Counts a stream joined to the container's run until it ended (one still waiting for a start does not hold up an exit). */
+  private track(id: string, stream: Promise<void>): Promise<void> {
+    const set = this.attached.get(id) ?? new Set<Promise<void>>();
+    set.add(stream);
+    this.attached.set(id, set);
+    return stream.finally(() => {
+      set.delete(stream);
+      if (set.size === 0 && this.attached.get(id) === set) this.attached.delete(id);
     });
   }
 
@@ -340,7 +344,7 @@ export class ContainerEngine {
 
   private streamAttach(c: ContainerRecord, client: Socket, opts: AttachOptions, tty: boolean): Promise<void> {
     return new Promise((resolve) => {
-      const connect = (shim: Socket) => bridgeAttach(shim, client, opts, tty, () => this.runtime.connect(this.paths(c).root)).then(resolve);
+      const connect = (shim: Socket) => this.track(c.id, bridgeAttach(shim, client, opts, tty, () => this.runtime.connect(this.paths(c).root))).then(resolve);
       if (this.isRunning(c.id)) connect(this.runtime.connect(this.paths(c).root));
       else {
         const list = this.pendingAttach.get(c.id) ?? [];
@@ -415,6 +419,9 @@ export class ContainerEngine {
     let final = c.state;
     if (condition === "next-exit" || c.state.Running || (condition === "removed" && c.state.Status === "created")) {
       final = await this.nextExit(c.id, abort);
+    } else {
+      // The shim records the exit before the daemon has passed its last output on to the attached clients.
+      await this.streamsDrained(c.id);
     }
     if (condition === "removed" && this.records.get(c.id)) await this.removal(c.id, abort);
     return { StatusCode: final.ExitCode, Error: final.Error ? { Message: final.Error } : null };

@@ -169,8 +169,22 @@ export class AttachHub {
     c.sock.write(framed);
   }
 
-  closeAll(): void {
-    for (const c of this.clients) c.sock.end();
+  /**
+   * Ends every client's stream. Resolves once each socket took its last bytes
+   * (or closed): output still queued in this process is lost if it exits
+   * sooner. Bounded, so that a client that stopped reading cannot hold up the exit's record.
+   */
+  closeAll(timeoutMs = 10_000): Promise<void> {
+    const ended = [...this.clients].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          c.sock.once("close", () => resolve());
+          c.sock.end(() => resolve());
+        }),
+    );
     this.clients.clear();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    return Promise.race([Promise.all(ended), bound]).then(() => clearTimeout(timer));
   }
 }

@@ -106,7 +106,7 @@ export class Session {
    */
   async close(opts: { waitForAnnounced?: boolean } = {}): Promise<void> {
     if (opts.waitForAnnounced !== false) await this.hub.settled();
-    this.hub.closeAll();
+    await this.hub.closeAll();
     this.listener.close();
   }
 }
