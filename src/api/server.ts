@@ -106,6 +106,9 @@ async function clearSocketPath(path: string): Promise<void> {
   rmSync(path, { force: true });
 }
 
+/** A client that has not sent its whole request head by then is dropped (a slow-header flood holds no socket for long). */
+export const headersTimeoutMs = 10_000;
+
 function createServer(app: Hono, hijack: HijackRoute[], spec: ListenSpec): http.Server {
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     onRequest(app, hijack, req, res).catch((e) => {
@@ -124,7 +127,8 @@ function createServer(app: Hono, hijack: HijackRoute[], spec: ListenSpec): http.
     : nodeHttp().createServer(handler);
   server.on("upgrade", (req, socket, head) => onUpgrade(hijack, req, socket as Socket, head));
   server.keepAliveTimeout = 0;
-  server.requestTimeout = 0;
+  server.requestTimeout = 0; // bodies (image loads, build contexts) may take long; their headers may not
+  server.headersTimeout = headersTimeoutMs;
   return server;
 }
 

@@ -1,5 +1,7 @@
 // Engine API: /containers/... (the non-hijacked part; attach and exec streams
 // are served from the upgrade path).
+import { jsonBody } from "../body/json-body.ts";
+import { checkCreateBody, checkUpdateBody } from "../body/container-create.ts";
 import { Hono } from "hono";
 import { stream } from "hono/streaming";
 import { InvalidParameterError, NotImplementedError } from "../../errors.ts";
@@ -33,12 +35,8 @@ export function containerRoutes(engine: ContainerEngine): Hono {
   const app = new Hono();
 
   app.post("/containers/create", async (c) => {
-    let body: Record<string, unknown>;
-    try {
-      body = await c.req.json();
-    } catch {
-      throw new InvalidParameterError("invalid JSON: the request body is not valid JSON");
-    }
+    const body = await jsonBody(c.req.raw);
+    checkCreateBody(body);
     const res = await engine.create(body, c.req.query("name") || undefined);
     return c.json(res, 201);
   });
@@ -108,7 +106,8 @@ export function containerRoutes(engine: ContainerEngine): Hono {
   });
 
   app.post("/containers/:id/update", async (c) => {
-    const body = await c.req.json().catch(() => ({}));
+    const body = await jsonBody(c.req.raw, { emptyIsObject: true });
+    checkUpdateBody(body);
     return c.json(updateContainer(engine, c.req.param("id"), body));
   });
   app.post("/containers/:id/pause", (c) => {

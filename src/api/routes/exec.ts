@@ -1,4 +1,5 @@
 // Engine API: exec sessions (start, attached or detached, is a hijack route: see ../hijack.ts).
+import { jsonBody } from "../body/json-body.ts";
 import { Hono } from "hono";
 import type { Daemon } from "../../daemon/daemon.ts";
 import { InvalidParameterError } from "../../errors.ts";
@@ -6,7 +7,7 @@ import { InvalidParameterError } from "../../errors.ts";
 export function execRoutes(d: Daemon): Hono {
   const app = new Hono();
   app.post("/containers/:id/exec", async (c) => {
-    const body = await c.req.json().catch(() => ({}));
+    const body = await jsonBody(c.req.raw, { emptyIsObject: true });
     return c.json({ Id: d.execs.create(c.req.param("id"), body) }, 201);
   });
   app.get("/exec/:id/json", (c) => c.json(d.execs.inspect(c.req.param("id"))));
