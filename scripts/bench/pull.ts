@@ -81,7 +81,7 @@ type Once = (dir: string) => Promise<number>;
 /** A cold berth pull (CLI → daemon) on fresh storage. */
 const berthPull = (ref: string): Once => async (dir) => {
   const sock = join(dir, "b.sock");
-  const d = Bun.spawn([...berthCmd, "daemon", "--data-root", join(dir, "data"), "--exec-root", join(dir, "exec"), "-H", `unix://${sock}`], { stdout: "ignore", stderr: "ignore" });
+  const d = Bun.spawn([...berthCmd, "daemon", "--bridge", "none", "--data-root", join(dir, "data"), "--exec-root", join(dir, "exec"), "-H", `unix://${sock}`], { stdout: "ignore", stderr: "ignore" });
   try {
     await waitFor(pingUnix(sock), "berth daemon");
     return await timed(async () => {

@@ -45,6 +45,14 @@ export function linkExists(name: string): boolean {
   return withRtnl(undefined, (r) => r.link(name) !== undefined);
 }
 
+/** The IPv4 addresses an existing link carries, with their prefix lengths (none when it does not exist). */
+export function linkAddresses(name: string): { value: bigint; bits: number }[] {
+  return withRtnl(undefined, (r) => {
+    const l = r.link(name);
+    return l ? r.addresses(4).filter((a) => a.index === l.index).map((a) => ({ value: a.value, bits: a.bits })) : [];
+  });
+}
+
 export interface EndpointSpec {
   bridge: string;
   /** The container's network namespace (a pinned nsfs file or /proc/PID/ns/net). */

@@ -56,7 +56,7 @@ describe.if(daemon.ok)("crash consistency", () => {
 
   test("a second daemon on the same data root is refused, with a clear error", async () => {
     const other = join(daemon.d.dir, "other");
-    const p = Bun.spawnSync([...berthCmd, "daemon", "--data-root", join(daemon.d.dir, "data"), "--exec-root", join(other, "exec"), "-H", `unix://${other}.sock`, "--cgroup-parent", `${daemon.d.cgroupParent}-other`], { stderr: "pipe", timeout: 30_000 });
+    const p = Bun.spawnSync([...berthCmd, "daemon", "--bridge", "none", "--data-root", join(daemon.d.dir, "data"), "--exec-root", join(other, "exec"), "-H", `unix://${other}.sock`, "--cgroup-parent", `${daemon.d.cgroupParent}-other`], { stderr: "pipe", timeout: 30_000 });
     expect(p.exitCode).not.toBe(0);
     expect(p.stderr.toString()).toContain(`the data root ${join(daemon.d.dir, "data")} is in use by another berth daemon (pid ${daemon.d.pid})`);
     // The first daemon still serves its containers.

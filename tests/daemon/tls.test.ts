@@ -35,7 +35,8 @@ beforeAll(async () => {
     await $`openssl x509 -req -in ${dir}/${who}.csr -CA ${dir}/ca.pem -CAkey ${dir}/ca-key.pem -CAcreateserial -days 1 -extfile ${ext} -out ${dir}/${who}.pem`.quiet();
   }
   port = await freePort();
-  daemon = Bun.spawn([...berthCmd, "daemon", "--data-root", `${dir}/data`, "--exec-root", `${dir}/exec`,
+  // --bridge none: no default bridge made in the host's namespace, as for every test daemon.
+  daemon = Bun.spawn([...berthCmd, "daemon", "--bridge", "none", "--data-root", `${dir}/data`, "--exec-root", `${dir}/exec`,
     "-H", `tcp://127.0.0.1:${port}`, "--tlsverify", "--tlscacert", `${dir}/ca.pem`, "--tlscert", `${dir}/server.pem`, "--tlskey", `${dir}/server-key.pem`],
     { stdout: "ignore", stderr: "ignore" });
   // Up to 10 s, as the fixture waits: a loaded host starts a daemon slowly.
@@ -71,7 +72,7 @@ describe.if(ok)("TCP with TLS", () => {
   });
 
   test("plain TCP on a non-loopback address is refused", async () => {
-    const r = Bun.spawnSync([...berthCmd, "daemon", "--data-root", `${dir}/data2`, "--exec-root", `${dir}/exec2`, "-H", "tcp://0.0.0.0:0"], { timeout: 20_000 });
+    const r = Bun.spawnSync([...berthCmd, "daemon", "--bridge", "none", "--data-root", `${dir}/data2`, "--exec-root", `${dir}/exec2`, "-H", "tcp://0.0.0.0:0"], { timeout: 20_000 });
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr.toString()).toContain("refusing to listen on tcp://0.0.0.0:0 without TLS");
   });

@@ -50,6 +50,18 @@ describe.if(ok)("bridge networks", () => {
     await d.cli(["rm", "-f", "def", "def2"]);
   });
 
+  test("a second daemon in the namespace takes the berth0 that is there as it is, adding no address", async () => {
+    const before = await $`ip -n ${ns} -4 -o addr show berth0`.text();
+    const other = await startDaemon({ bridge: true, netns: `/run/netns/${ns}` });
+    try {
+      const subnet = (await other.cli(["network", "inspect", "-f", "{{(index .IPAM.Config 0).Subnet}}", "bridge"])).stdout.trim();
+      expect(subnet).toBe("172.17.0.0/16");
+      expect(await $`ip -n ${ns} -4 -o addr show berth0`.text()).toBe(before);
+    } finally {
+      await other.stop();
+    }
+  });
+
   test("a user network: TCP between containers, none from another network until connect, then removal", async () => {
     expect((await d.cli(["network", "create", "--subnet", "10.77.0.0/24", "--gateway", "10.77.0.254", "front"])).code).toBe(0);
     expect((await d.cli(["network", "create", "back"])).code).toBe(0);

@@ -142,7 +142,7 @@ describe("layer engines", () => {
     const file = join(dir, "bad.json");
     writeFileSync(file, JSON.stringify({ "layer-engine": "fast" }));
     for (const args of [["--layer-engine", "fast"], ["--config-file", file]]) {
-      const p = Bun.spawn([...berthCmd, "daemon", "--data-root", join(dir, "bad-data"), "--exec-root", join(dir, "bad-exec"), ...args], { stdout: "pipe", stderr: "pipe" });
+      const p = Bun.spawn([...berthCmd, "daemon", "--bridge", "none", "--data-root", join(dir, "bad-data"), "--exec-root", join(dir, "bad-exec"), ...args], { stdout: "pipe", stderr: "pipe" });
       expect(await p.exited).toBe(1);
       expect(await new Response(p.stderr).text()).toContain('invalid layer-engine "fast": must be "native" or "wasm"');
     }

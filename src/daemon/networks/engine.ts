@@ -12,8 +12,8 @@ import type { ContainerNetworking, CreatePlan } from "../containers/network-hook
 import type { ContainerPaths } from "../containers/views.ts";
 import type { JoinedNetwork } from "../containers/network-mode.ts";
 import { createNetns, removeNetns } from "../../network/netns.ts";
-import { ensureBridge, linkExists, removeLink, routedPrefixes } from "../../network/bridge.ts";
-import { ipBytes, parseIP, parsePrefix, formatIP, formatPrefix } from "../../network/ip.ts";
+import { ensureBridge, linkAddresses, linkExists, removeLink, routedPrefixes } from "../../network/bridge.ts";
+import { ipBytes, mask, overlaps, parseIP, parsePrefix, formatIP, formatPrefix, type Prefix } from "../../network/ip.ts";
 import { firstHost, pickSubnet } from "../../network/ipam.ts";
 import { rfc3339Nano } from "../../image/config.ts";
 import { NetworkRecords, type Attachment, type EndpointConfig, type NetworkRecord } from "./records.ts";
@@ -76,7 +76,13 @@ export class NetworkEngine implements ContainerNetworking {
   /** At daemon start: the predefined networks exist, and so do the bridges of the others and their DNS listeners. */
   async init(): Promise<void> {
     for (const name of ["host", "none"] as const) if (!this.records.byName(name)) this.records.insert(predefinedRecord(name));
-    if (this.bridgeEnabled && !this.records.byName("bridge")) this.records.insert(this.defaultBridgeRecord());
+    if (this.bridgeEnabled && !this.records.byName("bridge")) {
+      try {
+        this.records.insert(this.defaultBridgeRecord());
+      } catch (e) {
+        this.opts.log("warn", `no default bridge network: ${(e as Error).message}`);
+      }
+    }
     for (const n of this.records.all()) {
       if (n.Driver !== "bridge" || (n.Name === "bridge" && !this.bridgeEnabled)) continue;
       try {
@@ -88,14 +94,27 @@ export class NetworkEngine implements ContainerNetworking {
     }
   }
 
+  /**
+   * 172.17.0.0/16 unless taken. A berth0 that is already there (another daemon's, or one made
+   * by hand) is taken as it is, with its address, as dockerd takes an existing docker0.
+   */
   private defaultBridgeRecord(): NetworkRecord {
-    const taken = this.takenPrefixes();
-    const want = parsePrefix("172.17.0.0/16")!;
-    const subnet = taken.some((t) => t.family === 4 && t.base === want.base && t.bits === want.bits) ? pickSubnet(taken) : want;
-    if (!subnet) throw new Error("no free address pool for the default bridge");
+    const existing = linkAddresses(defaultBridgeName)[0];
+    let subnet: Prefix | undefined;
+    let gateway: bigint;
+    if (existing) {
+      subnet = { family: 4, base: existing.value & mask(4, existing.bits), bits: existing.bits };
+      gateway = existing.value;
+    } else {
+      const taken = this.takenPrefixes();
+      const want = parsePrefix("172.17.0.0/16")!;
+      subnet = taken.some((t) => overlaps(t, want)) ? pickSubnet(taken) : want;
+      if (!subnet) throw new Error("could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network");
+      gateway = firstHost(subnet);
+    }
     const n = buildNetwork({ Name: "bridge-default" }, { taken: [], nameTaken: () => false, bridgeTaken: () => false });
     return {
-      ...n, Name: "bridge", IPAM: { Driver: "default", Options: null, Config: [{ Subnet: formatPrefix(subnet), Gateway: formatIP(4, firstHost(subnet)) }] },
+      ...n, Name: "bridge", IPAM: { Driver: "default", Options: null, Config: [{ Subnet: formatPrefix(subnet), Gateway: formatIP(4, gateway) }] },
       Options: {
         "com.docker.network.bridge.default_bridge": "true", "com.docker.network.bridge.enable_icc": "true",
         "com.docker.network.bridge.enable_ip_masquerade": "true", "com.docker.network.bridge.host_binding_ipv4": "0.0.0.0",
