@@ -33,9 +33,14 @@ function cstr(s: string): Buffer {
 function openat2(dirfd: number, path: string, flags: number): number {
   const how = new BigUint64Array([BigInt(flags | O_CLOEXEC), 0n, BigInt(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)]);
   const p = cstr(path || ".");
-  const fd = Number(sym.syscall(SYS_openat2, dirfd, ptr(p) as unknown as number, ptr(how) as unknown as number, 24, 0));
-  if (fd < 0) throw new SyscallError("openat2", errno(), path);
-  return fd;
+  // EAGAIN: a rename or mount anywhere on the host raced the lookup, which RESOLVE_IN_ROOT
+  // then refuses to trust (it cannot tell the race from an escape). Looking up again is safe.
+  for (let attempt = 0; ; attempt++) {
+    const fd = Number(sym.syscall(SYS_openat2, dirfd, ptr(p) as unknown as number, ptr(how) as unknown as number, 24, 0));
+    if (fd >= 0) return fd;
+    const err = errno();
+    if (err !== 11 /* EAGAIN */ || attempt >= 100) throw new SyscallError("openat2", err, path);
+  }
 }
 
 /** An O_PATH descriptor of the root directory itself. */
