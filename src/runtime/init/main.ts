@@ -7,7 +7,7 @@
 import { readFileSync, readlinkSync, existsSync, mkdirSync, writeFileSync, statSync, lstatSync, symlinkSync, chmodSync, chownSync, openSync, closeSync } from "node:fs";
 import { join } from "node:path";
 import * as c from "../libc.ts";
-import { resolveSpec, type RuntimeSpec } from "../spec.ts";
+import { resolveSpec, type BindMount, type RuntimeSpec } from "../spec.ts";
 import { resolveUser } from "../user.ts";
 import { Scope, entryParts } from "../../layer/apply/scope.ts";
 import { superviseProgram } from "./supervise.ts";
@@ -17,13 +17,6 @@ import { StartError, lookPath, dropPrivileges, reportFailure, waitForGo, takeTer
 
 function ensureDir(p: string): void {
   if (!existsSync(p)) mkdirSync(p, { recursive: true, mode: 0o755 });
-}
-
-function ensureFile(p: string): void {
-  if (!existsSync(p)) {
-    ensureDir(join(p, ".."));
-    writeFileSync(p, "");
-  }
 }
 
 /** Mount data is limited to a page: long layer lists go through short symlinks (like overlay2's l/). */
@@ -101,17 +94,12 @@ function makeDeviceNodes(rootfs: string, nodes: DeviceNode[]): void {
   }
 }
 
+/** /etc/hostname, hosts and resolv.conf, then the user's mounts: each opened inside the root and mounted through its descriptor. */
 function bindFiles(s: RuntimeSpec): void {
-  const r = s.rootfs;
   const e = s.etcFiles;
   const files: [string | undefined, string][] = [[e?.hostname, "/etc/hostname"], [e?.hosts, "/etc/hosts"], [e?.resolvConf, "/etc/resolv.conf"]];
-  for (const [src, dst] of files) {
-    if (!src) continue;
-    const target = bindTarget(r, dst);
-    ensureFile(target);
-    c.mount(src, target, null, c.MS.BIND);
-  }
-  mountUserMounts(r, s.binds);
+  const etc: BindMount[] = files.filter(([src]) => src).map(([src, dst]) => ({ source: src!, destination: dst, readonly: false, nonRecursive: true }));
+  mountUserMounts(s.rootfs, [...etc, ...s.binds]);
 }
 
 /**
