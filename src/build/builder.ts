@@ -408,6 +408,8 @@ export class Builder {
         sourceRoot = sourceWs.merged;
       }
       const sources: Source[] = [];
+      // Accepted by the parser as BuildKit's, but copying everything would be wrong: say so.
+      if (ins.excludes.length) throw new InvalidParameterError(`${ins.kind} --exclude is not supported yet`);
       if (ins.checksum !== undefined && !ins.sources.every((p) => isUrl(x(p)))) throw new InvalidParameterError("checksum can't be specified for non-HTTP(S) sources");
       for (const p of ins.sources) {
         const src = x(p);

@@ -152,6 +152,8 @@ describe.skipIf(!run)("Dockerfile instructions", () => {
     const escape = await build([ctx]);
     expect(escape.code).toBe(1);
     expect(escape.stderr).toContain("COPY failed: file not found in build context");
+    writeFileSync(join(ctx, "Dockerfile"), "FROM busybox\nCOPY --exclude=*.md . /x/\n");
+    expect((await build([ctx])).stderr).toContain("COPY --exclude is not supported yet");
     const other = await build(["--platform", process.arch === "arm64" ? "linux/amd64" : "linux/arm64", ctx]);
     expect(other.code).toBe(1);
     expect(other.stderr).toContain("is not supported: this engine builds for linux/");
