@@ -15,6 +15,7 @@ import { printJson, printRows, printDefaultTable, formatInspect, deletedList } f
 import { displayId, ellipsis } from "../format/ids.ts";
 import { humanSizeWithPrecision, timeAgo } from "../../shared/units.ts";
 import { stderr, stdout } from "../stdio.ts";
+import { eachName } from "./each-name.ts";
 
 /** Docker's exit codes for a failed start: 127 not found, 126 cannot invoke, 125 otherwise. */
 function startFailureCode(e: ApiError): number {
@@ -143,22 +144,6 @@ export const createCommand: Command = {
   },
 };
 
-/** Runs `action` for each named container, printing names as docker does and failing at the end. */
-async function eachContainer(ctx: any, names: string[], action: (name: string) => Promise<void>, echo = true): Promise<number> {
-  let failed = false;
-  for (const n of names) {
-    try {
-      await action(n);
-      if (echo) ctx.out(n);
-    } catch (e) {
-      if (!(e instanceof ApiError)) throw e;
-      ctx.err(`Error response from daemon: ${e.message}`);
-      failed = true;
-    }
-  }
-  return failed ? 1 : 0;
-}
-
 export const startCommand: Command = {
   names: ["start", "container start"],
   synopsis: "[OPTIONS] CONTAINER [CONTAINER...]",
@@ -171,7 +156,7 @@ export const startCommand: Command = {
   minArgs: 1,
   async run(ctx, f, args) {
     const client = await ctx.client();
-    if (!f.attach && !f.interactive) return eachContainer(ctx, args, (n) => client.request("POST", `/containers/${n}/start`).then(() => {}));
+    if (!f.attach && !f.interactive) return eachName(ctx, args, (n) => client.request("POST", `/containers/${n}/start`).then(() => {}));
     const info = await client.json("GET", `/containers/${args[0]}/json`);
     const detach = detachKeysOption(f["detach-keys"], ctx.globals.configDir);
     const attached = await hijack(client, `/containers/${info.Id}/attach`, { stream: true, stdin: f.interactive, stdout: true, stderr: true, detachKeys: detach.spec });
@@ -199,7 +184,7 @@ export const stopCommand: Command = {
   minArgs: 1,
   async run(ctx, f, args) {
     const client = await ctx.client();
-    return eachContainer(ctx, args, (n) => client.request("POST", `/containers/${n}/stop`, { query: { t: f.time, signal: f.signal } }).then(() => {}));
+    return eachName(ctx, args, (n) => client.request("POST", `/containers/${n}/stop`, { query: { t: f.time, signal: f.signal } }).then(() => {}));
   },
 };
 
@@ -211,7 +196,7 @@ export const restartCommand: Command = {
   minArgs: 1,
   async run(ctx, f, args) {
     const client = await ctx.client();
-    return eachContainer(ctx, args, (n) => client.request("POST", `/containers/${n}/restart`, { query: { t: f.time } }).then(() => {}));
+    return eachName(ctx, args, (n) => client.request("POST", `/containers/${n}/restart`, { query: { t: f.time } }).then(() => {}));
   },
 };
 
@@ -223,7 +208,7 @@ export const killCommand: Command = {
   minArgs: 1,
   async run(ctx, f, args) {
     const client = await ctx.client();
-    return eachContainer(ctx, args, (n) => client.request("POST", `/containers/${n}/kill`, { query: { signal: f.signal } }).then(() => {}));
+    return eachName(ctx, args, (n) => client.request("POST", `/containers/${n}/kill`, { query: { signal: f.signal } }).then(() => {}));
   },
 };
 
@@ -238,7 +223,7 @@ export const rmCommand: Command = {
   minArgs: 1,
   async run(ctx, f, args) {
     const client = await ctx.client();
-    return eachContainer(ctx, args, (n) => client.request("DELETE", `/containers/${n}`, { query: { force: f.force, v: f.volumes } }).then(() => {}));
+    return eachName(ctx, args, (n) => client.request("DELETE", `/containers/${n}`, { query: { force: f.force, v: f.volumes } }).then(() => {}));
   },
 };
 
@@ -250,7 +235,7 @@ export const waitCommand: Command = {
   minArgs: 1,
   async run(ctx, _f, args) {
     const client = await ctx.client();
-    return eachContainer(ctx, args, async (n) => {
+    return eachName(ctx, args, async (n) => {
       const r = await client.json("POST", `/containers/${n}/wait`);
       ctx.out(String(r.StatusCode));
     }, false);

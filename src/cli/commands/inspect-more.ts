@@ -6,8 +6,10 @@ import { hijack } from "../../client/hijack.ts";
 import { detachKeysFlag, detachKeysOption, pumpStreams, resizer } from "./attach-stream.ts";
 import { parseBytes } from "../../shared/units.ts";
 import { stdout } from "../stdio.ts";
+import { eachName } from "./each-name.ts";
 
-function eachName(path: (n: string) => string, description: string, name: string): Command {
+/** A command that POSTs to `path(name)` for each container named (pause, unpause). */
+function postEach(path: (n: string) => string, description: string, name: string): Command {
   return {
     names: [name, `container ${name}`],
     synopsis: "CONTAINER [CONTAINER...]",
@@ -16,24 +18,13 @@ function eachName(path: (n: string) => string, description: string, name: string
     minArgs: 1,
     async run(ctx, _f, args) {
       const client = await ctx.client();
-      let failed = false;
-      for (const n of args) {
-        try {
-          await client.request("POST", path(n));
-          ctx.out(n);
-        } catch (e) {
-          if (!(e instanceof ApiError)) throw e;
-          ctx.err(`Error response from daemon: ${e.message}`);
-          failed = true;
-        }
-      }
-      return failed ? 1 : 0;
+      return eachName(ctx, args, (n) => client.request("POST", path(n)).then(() => {}));
     },
   };
 }
 
-export const pauseCommand = eachName((n) => `/containers/${n}/pause`, "Pause all processes within one or more containers", "pause");
-export const unpauseCommand = eachName((n) => `/containers/${n}/unpause`, "Unpause all processes within one or more containers", "unpause");
+export const pauseCommand = postEach((n) => `/containers/${n}/pause`, "Pause all processes within one or more containers", "pause");
+export const unpauseCommand = postEach((n) => `/containers/${n}/unpause`, "Unpause all processes within one or more containers", "unpause");
 
 export const topCommand: Command = {
   names: ["top", "container top"],

@@ -7,6 +7,7 @@ import { inspectEach } from "./inspect-each.ts";
 import { UsageError } from "../flags.ts";
 import { stdout } from "../stdio.ts";
 import { confirmed } from "./containers.ts";
+import { eachName } from "./each-name.ts";
 
 /** `k=v` list → object, docker's wording for a missing "=". */
 function keyValues(list: string[], flag: string): Record<string, string> {
@@ -99,19 +100,14 @@ export const networkRmCommand: Command = {
   minArgs: 1,
   async run(ctx, f, args) {
     const client = await ctx.client();
-    let failed = false;
-    for (const name of args) {
+    return eachName(ctx, args, async (name) => {
       try {
         await client.request("DELETE", `/networks/${encodeURIComponent(name)}`);
-        ctx.out(name);
       } catch (e) {
-        if (!(e instanceof ApiError)) throw e;
-        if (f.force && e.status === 404) continue;
-        ctx.err(`Error response from daemon: ${e.message}`);
-        failed = true;
+        if (f.force && e instanceof ApiError && e.status === 404) return "skip";
+        throw e;
       }
-    }
-    return failed ? 1 : 0;
+    });
   },
 };
 

@@ -2,7 +2,6 @@
 import type { Command } from "../command.ts";
 import { filtersJson, formatFlag, quietFlag } from "../command.ts";
 import { UsageError } from "../flags.ts";
-import { ApiError } from "../../client/client.ts";
 import { deletedList, printRows } from "../output.ts";
 import { naturalCompare } from "../format/natural-order.ts";
 import { inspectEach } from "./inspect-each.ts";
@@ -10,6 +9,7 @@ import { labelMap } from "./run-flags.ts";
 import { humanSize, humanSizeWithPrecision } from "../../shared/units.ts";
 import { stdout } from "../stdio.ts";
 import { confirmed } from "./containers.ts";
+import { eachName } from "./each-name.ts";
 
 /** `k=v` options (repeatable) → an object; docker's message for a pair without "=". */
 export function keyValues(list: string[], flag: string): Record<string, string> {
@@ -85,18 +85,7 @@ export const volumeRmCommand: Command = {
   minArgs: 1,
   async run(ctx, f, args) {
     const client = await ctx.client();
-    let failed = false;
-    for (const name of args) {
-      try {
-        await client.request("DELETE", `/volumes/${encodeURIComponent(name)}`, { query: { force: f.force } });
-        ctx.out(name);
-      } catch (e) {
-        if (!(e instanceof ApiError)) throw e;
-        ctx.err(`Error response from daemon: ${e.message}`);
-        failed = true;
-      }
-    }
-    return failed ? 1 : 0;
+    return eachName(ctx, args, (name) => client.request("DELETE", `/volumes/${encodeURIComponent(name)}`, { query: { force: f.force } }).then(() => {}));
   },
 };
 
