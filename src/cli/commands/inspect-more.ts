@@ -100,11 +100,18 @@ export const attachCommand: Command = {
     if (!info.State.Running) throw new Error("You cannot attach to a stopped container, start it first");
     const stdin = !f["no-stdin"] && info.Config.OpenStdin;
     const detach = detachKeysOption(f["detach-keys"], ctx.globals.configDir);
+    // The exit code comes from a wait begun before the attach, as docker's CLI does: the output
+    // can end before the daemon has recorded the exit, so an inspect afterwards may still say running.
+    const stopWaiting = new AbortController();
+    const waitRes = client.request("POST", `/containers/${info.Id}/wait`, { query: { condition: "not-running" }, signal: stopWaiting.signal });
+    waitRes.catch(() => {});
     const h = await hijack(client, `/containers/${info.Id}/attach`, { stream: true, stdin, stdout: true, stderr: true, detachKeys: detach.spec });
     const { detached } = await pumpStreams(h.socket, h.head, { tty: info.Config.Tty, stdin, resize: resizer(client, `/containers/${info.Id}/resize`), detachKeys: detach.keys });
-    if (detached) return 0;
-    const after = await client.json("GET", `/containers/${info.Id}/json`);
-    return after.State.Running ? 0 : after.State.ExitCode;
+    if (detached) {
+      stopWaiting.abort(); // the container runs on
+      return 0;
+    }
+    return JSON.parse((await (await waitRes).text()).trim() || "{}").StatusCode ?? 0;
   },
 };
 
