@@ -16,6 +16,7 @@ import type { RuntimeDriver } from "./containers/driver.ts";
 import { createRuntimeDriver } from "./containers/runtime-driver.ts";
 import { humanDuration } from "../shared/units.ts";
 import { NetworkEngine } from "./networks/engine.ts";
+import { HealthMonitors } from "./containers/health/monitor.ts";
 
 const levels = ["debug", "info", "warn", "error", "fatal"];
 
@@ -62,10 +63,15 @@ export class Daemon {
     this.containers.networks = this.networks;
     this.containers.sweepHalfCreated();
     this.containers.mounts.volumes.sweep();
+    // Before adoption: the running containers it finds resume their health probes.
+    this.execs = new ExecManager(this.containers);
+    this.containers.health = new HealthMonitors(this.containers.dir, {
+      get: (id) => this.containers.records.get(id),
+      emit: (c, action) => this.events.emit("container", action, c.id, this.containers.eventAttrs(c)),
+    }, this.execs);
     await this.containers.adoptRunning();
     await this.networks.restore();
     // BERTH_COLD_SHIM=1 turns the standby shim off (to measure, or on very small hosts).
-    this.execs = new ExecManager(this.containers);
     if (process.env.BERTH_COLD_SHIM !== "1") {
       this.runtime.keepWarm?.();
       this.execs.keepWarm();
@@ -73,6 +79,7 @@ export class Daemon {
   }
 
   async close(): Promise<void> {
+    this.containers?.health?.close();
     this.networks?.close();
     this.runtime?.close?.();
     this.execs?.close();

@@ -96,6 +96,8 @@ export class EventBus implements EventSink {
   }
 }
 
+const prefixActions = new Set(["health_status", "exec_create", "exec_start"]);
+
 /** Docker's event filters: type, event/action, container, image, label. */
 export function eventMatches(e: EngineEvent, filters: Record<string, string[]>): boolean {
   for (const [k, vs] of Object.entries(filters)) {
@@ -103,7 +105,8 @@ export function eventMatches(e: EngineEvent, filters: Record<string, string[]>):
     const ok = vs.some((v) => {
       switch (k) {
         case "type": return e.Type === v;
-        case "event": case "action": return e.Action === v;
+        // As dockerd does, `health_status`, `exec_create` and `exec_start` also match the actions they begin ("health_status: healthy").
+        case "event": case "action": return e.Action === v || (prefixActions.has(v) && e.Action.startsWith(`${v}:`));
         case "container": return e.Type === "container" && (e.Actor.ID.startsWith(v) || e.Actor.Attributes.name === v);
         case "image": return imageMatches(e, v);
         case "volume": return e.Type === "volume" && e.Actor.ID === v;

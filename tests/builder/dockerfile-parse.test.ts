@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseDockerfile, targetStage } from "../../src/build/dockerfile/parse.ts";
 import { expandWord, expandWords } from "../../src/build/dockerfile/shell-lex.ts";
-import { parseDuration } from "../../src/build/dockerfile/duration.ts";
+import { parseDuration } from "../../src/shared/duration.ts";
 import type { Instruction } from "../../src/build/dockerfile/instructions.ts";
 
 const vars = (m: Record<string, string>) => (n: string) => m[n];

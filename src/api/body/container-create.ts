@@ -5,10 +5,10 @@
 // (Env "A=B" kept as ["A","=","B"]) or a number that breaks inspect later.
 import { InvalidParameterError } from "../../errors.ts";
 
-type Kind = "string" | "bool" | "int" | "strings" | "stringOrStrings" | "stringMap" | "object" | "objects";
+type Kind = "string" | "bool" | "int" | "duration" | "strings" | "stringOrStrings" | "stringMap" | "object" | "objects";
 
 const goType: Record<Kind, string> = {
-  string: "string", bool: "bool", int: "int64", strings: "[]string", stringOrStrings: "strslice.StrSlice",
+  string: "string", bool: "bool", int: "int64", duration: "time.Duration", strings: "[]string", stringOrStrings: "strslice.StrSlice",
   stringMap: "map[string]string", object: "struct", objects: "[]struct",
 };
 
@@ -34,6 +34,10 @@ const hostConfig: Record<string, Kind> = {
   Devices: "objects", Ulimits: "objects", Mounts: "objects", DeviceRequests: "objects",
 };
 
+const healthConfig: Record<string, Kind> = {
+  Test: "stringOrStrings", Interval: "duration", Timeout: "duration", StartPeriod: "duration", StartInterval: "duration", Retries: "int",
+};
+
 function jsonKind(v: unknown): string {
   if (Array.isArray(v)) return "array";
   if (v === null) return "null";
@@ -47,7 +51,8 @@ function fits(kind: Kind, v: unknown): boolean {
     case "string": return typeof v === "string";
     case "bool": return typeof v === "boolean";
     // int64: whole and within the range a double holds exactly (1e308 is not an int64).
-    case "int": return typeof v === "number" && Number.isSafeInteger(v);
+    case "int":
+    case "duration": return typeof v === "number" && Number.isSafeInteger(v);
     case "strings": return Array.isArray(v) && v.every((x) => typeof x === "string");
     case "stringOrStrings": return typeof v === "string" || (Array.isArray(v) && v.every((x) => typeof x === "string"));
     case "stringMap": return isObject && Object.values(v as object).every((x) => typeof x === "string");
@@ -60,7 +65,7 @@ function checkFields(body: Record<string, unknown>, fields: Record<string, Kind>
   for (const [name, kind] of Object.entries(fields)) {
     const v = body[name];
     if (fits(kind, v)) continue;
-    const got = typeof v === "number" && kind === "int" ? `number ${v}` : jsonKind(v);
+    const got = typeof v === "number" && (kind === "int" || kind === "duration") ? `number ${v}` : jsonKind(v);
     throw new InvalidParameterError(`json: cannot unmarshal ${got} into Go struct field ${struct}.${name} of type ${goType[kind]}`);
   }
 }
@@ -68,6 +73,8 @@ function checkFields(body: Record<string, unknown>, fields: Record<string, Kind>
 /** Throws InvalidParameterError at the first field of the wrong type. */
 export function checkCreateBody(body: Record<string, unknown>): void {
   checkFields(body, config, "Config");
+  const health = body.Healthcheck as Record<string, unknown> | undefined;
+  if (health) checkFields(health, healthConfig, "Config.Healthcheck");
   const hc = body.HostConfig as Record<string, unknown> | undefined;
   if (hc) checkFields(hc, hostConfig, "HostConfig");
 }

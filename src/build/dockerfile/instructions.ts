@@ -4,7 +4,7 @@
 import { DockerfileError } from "./errors.ts";
 import type { Heredoc, LogicalLine } from "./lines.ts";
 import { jsonForm, leadingFlags, quotedWords, whitespaceWords } from "./words.ts";
-import { parseDuration } from "./duration.ts";
+import { parseDuration } from "../../shared/duration.ts";
 
 /** A command in exec form (JSON array) or shell form (one string, run through SHELL). */
 export type CommandForm = { exec: string[] } | { shell: string };

@@ -6,6 +6,7 @@ import { parseBytes } from "../../shared/units.ts";
 import { mountFlags, mountsFromFlags } from "./mount-flags.ts";
 import { exposedPorts, networkFlags, networkHostConfig, networkingConfig } from "./run-network-flags.ts";
 import { deviceFlags, deviceHostConfig } from "./device-flags.ts";
+import { healthcheckFromFlags, healthFlags } from "./health-flags.ts";
 
 export const containerConfigFlags: FlagSpec[] = [
   { name: "interactive", short: "i", type: "bool", help: "Keep STDIN open even if not attached" },
@@ -44,6 +45,7 @@ export const containerConfigFlags: FlagSpec[] = [
   ...mountFlags,
   ...networkFlags,
   ...deviceFlags,
+  ...healthFlags,
 ];
 
 function parseEnvFile(path: string): string[] {
@@ -104,6 +106,7 @@ export function createBody(f: Record<string, any>, args: string[]): Record<strin
     Labels: labels,
     StopTimeout: f["stop-timeout"],
     StopSignal: f["stop-signal"],
+    Healthcheck: healthcheckFromFlags(f),
     HostConfig: {
       AutoRemove: f.rm,
       Memory: memory,

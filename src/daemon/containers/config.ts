@@ -4,6 +4,7 @@
 import { InvalidParameterError } from "../../errors.ts";
 import { checkDevices } from "./devices.ts";
 import { checkSecurityOptions } from "./security-options.ts";
+import { mergeHealthcheck } from "./health/config.ts";
 
 type Json = Record<string, any>;
 
@@ -39,7 +40,7 @@ export function mergeConfig(imageConfig: Json, request: Json): Json {
     StdinOnce: !!request.StdinOnce,
     Env: mergeEnv(img.Env, request.Env ?? []),
     Cmd: cmd && cmd.length ? cmd : null,
-    Healthcheck: request.Healthcheck ?? img.Healthcheck,
+    Healthcheck: mergeHealthcheck(img.Healthcheck, request.Healthcheck),
     Image: request.Image,
     Volumes: { ...(img.Volumes ?? {}), ...(request.Volumes ?? {}) },
     WorkingDir: request.WorkingDir || img.WorkingDir || "",
@@ -49,6 +50,8 @@ export function mergeConfig(imageConfig: Json, request: Json): Json {
     Labels: { ...(img.Labels ?? {}), ...(request.Labels ?? {}) },
     StopSignal: request.StopSignal || img.StopSignal || undefined,
     StopTimeout: request.StopTimeout ?? undefined,
+    // CMD-SHELL probes run in it, as RUN does at build time.
+    Shell: request.Shell?.length ? request.Shell : img.Shell ?? undefined,
   };
 }
 

@@ -32,6 +32,8 @@ import type { EventSink } from "./events.ts";
 import { ContainerMounts } from "../volumes/container-mounts.ts";
 import { VolumeService } from "../volumes/service.ts";
 import { defaultModeWithoutNetworks, type ContainerNetworking } from "./network-hooks.ts";
+import type { HealthMonitors } from "./health/monitor.ts";
+import { checkHealthcheck } from "./health/config.ts";
 
 export class ContainerEngine {
   readonly records: ContainerRecords;
@@ -52,6 +54,8 @@ export class ContainerEngine {
   private removals = new Waiters<void>();
   /** Bridge networks and endpoints (src/daemon/networks), plugged in by the daemon. */
   networks?: ContainerNetworking;
+  /** Health probes of running containers (src/daemon/containers/health), plugged in by the daemon. */
+  health?: HealthMonitors;
 
   constructor(
     readonly store: Store,
@@ -94,7 +98,12 @@ export class ContainerEngine {
   /** The stored record with what its shim has recorded since folded in (the shim is the truth). */
   private current(c: ContainerRecord): ContainerRecord {
     const observed = this.observedState(c);
-    return observed ? { ...c, state: observed } : c;
+    const state: ContainerState = { ...(observed ?? c.state) };
+    // Health is the monitors' (a copy stored with the state may be stale): only theirs is shown.
+    delete state.Health;
+    const health = this.health?.view(c);
+    if (health) state.Health = health;
+    return { ...c, state };
   }
 
   /** The state the shim's record gives the container, when it differs from the stored one. */
@@ -151,6 +160,7 @@ export class ContainerEngine {
   }
 
   private onExited(c: ContainerRecord, s: ContainerState): void {
+    this.health?.stop(c.id);
     try {
       this.networks?.atStop(c);
     } catch {}
@@ -185,6 +195,7 @@ export class ContainerEngine {
     if (!config.Cmd && !config.Entrypoint) throw new InvalidParameterError("no command specified");
     const hostConfig = normalizeHostConfig(body.HostConfig ?? {}, availableParallelism());
     checkLogConfig(hostConfig.LogConfig);
+    checkHealthcheck(config.Healthcheck);
     joinAtCreate(hostConfig, config, !!body.Hostname, (ref) => this.find(ref));
     const plan = this.networks?.planCreate(hostConfig, config, body.NetworkingConfig);
     if (!plan) defaultModeWithoutNetworks(hostConfig);
@@ -439,6 +450,7 @@ export class ContainerEngine {
 
   /** Watches a running container so its exit is noticed at once (events, waiters, --rm). */
   private monitor(c: ContainerRecord): void {
+    if (!c.state.Paused) this.health?.start(c);
     this.runtime
       .waitExit(this.paths(c).root)
       .catch(() => {})

@@ -40,6 +40,10 @@ export class ExecRecords {
     withoutSync(this.db, () => this.db.query("UPDATE exec_sessions SET running = ?, exit_code = ?, pid = ? WHERE id = ?").run(r.running ? 1 : 0, r.exitCode, r.pid, r.id));
   }
 
+  remove(id: string): void {
+    withoutSync(this.db, () => this.db.query("DELETE FROM exec_sessions WHERE id = ?").run(id));
+  }
+
   get(id: string): ExecRecord | undefined {
     const row = this.db.query("SELECT * FROM exec_sessions WHERE id = ?").get(id) as Row | null;
     return row ? { id: row.id, containerId: row.container_id, body: JSON.parse(row.body), running: !!row.running, exitCode: row.exit_code, pid: row.pid } : undefined;

@@ -86,7 +86,7 @@ export class ExecManager {
     this.records.insert({ id, containerId: c.id, body, running: false, exitCode: null, pid: 0 });
     // Its start (next, from every client) moves the program into the container's cgroup.
     primeCgroupMove();
-    this.engine.events.emit("container", `exec_create: ${body.Cmd.join(" ")}`, c.id, { execID: id });
+    this.engine.events.emit("container", `exec_create: ${body.Cmd.join(" ")}`, c.id, { ...this.engine.eventAttrs(c), execID: id });
     return id;
   }
 
@@ -107,8 +107,12 @@ export class ExecManager {
     };
   }
 
-  /** Starts the session; with a client socket its stdio is streamed until the program exits. */
-  start(id: string, client?: Socket): Promise<void> {
+  /**
+   * Starts the session; with a client socket its stdio is streamed until the program exits.
+   * The daemon's own sessions (health probes) take the output through `output` and end the
+   * program early through `abort`.
+   */
+  start(id: string, client?: Socket, own: { output?: (data: Buffer) => void; abort?: AbortSignal } = {}): Promise<void> {
     const s = this.get(id);
     if (s.running || s.exitCode !== null) throw new ConflictError(`Error: Exec command ${id} has already run`);
     const c = this.engine.find(s.containerId);
@@ -137,9 +141,10 @@ export class ExecManager {
     s.running = true;
     s.pid = child.pid ?? 0;
     this.records.save(s);
-    this.engine.events.emit("container", `exec_start: ${b.Cmd.join(" ")}`, c.id, { execID: id });
+    this.engine.events.emit("container", `exec_start: ${b.Cmd.join(" ")}`, c.id, { ...this.engine.eventAttrs(c), execID: id });
     const tty = !!b.Tty;
     const send = (stream: 1 | 2, data: Buffer) => {
+      if (stream === 1 ? b.AttachStdout : b.AttachStderr) own.output?.(data);
       if (!client || client.destroyed || client.writableEnded) return;
       if (stream === 1 ? !b.AttachStdout : !b.AttachStderr) return;
       client.write(tty ? data : frame(stream, data));
@@ -163,6 +168,12 @@ export class ExecManager {
       child.stdin.on("error", () => {});
     }
     client?.on("error", () => {});
+    // Stage 1 killed takes the program with it (PDEATHSIG); its pipes end here even if a child of the program holds them.
+    own.abort?.addEventListener("abort", () => {
+      child.kill("SIGKILL");
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+    }, { once: true });
     return new Promise((resolve) => {
       child.on("close", (code, signal) => {
         this.controls.delete(id);
@@ -171,11 +182,16 @@ export class ExecManager {
         // The container (and with it the session) may be gone already.
         this.records.save(s);
         rmSync(file, { force: true });
-        this.engine.events.emit("container", "exec_die", c.id, { execID: id, exitCode: String(s.exitCode) });
+        this.engine.events.emit("container", "exec_die", c.id, { ...this.engine.eventAttrs(c), execID: id, exitCode: String(s.exitCode) });
         client?.end();
         resolve();
       });
     });
+  }
+
+  /** Drops a finished session the daemon ran for itself (a health probe), so probes do not pile up in the store. */
+  forget(id: string): void {
+    this.records.remove(id);
   }
 
   /**

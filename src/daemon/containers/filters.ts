@@ -5,6 +5,7 @@ import { labelMatches } from "../label-filter.ts";
 
 const known = new Set(["id", "name", "label", "status", "exited", "ancestor", "before", "since", "health", "isolation", "network", "volume", "publish", "expose"]);
 const statuses = new Set(["created", "restarting", "running", "removing", "paused", "exited", "dead"]);
+const healths = new Set(["starting", "healthy", "unhealthy", "none"]);
 
 
 export function matchesFilters(
@@ -43,12 +44,16 @@ export function matchesFilters(
       case "since":
         if (!any((v) => c.created > find(v).created)) return false;
         break;
+      case "health":
+        for (const v of values) if (!healths.has(v)) throw new InvalidParameterError(`Unrecognised filter value for health: ${v}`);
+        if (!any((v) => v === (c.state.Health?.Status ?? "none"))) return false;
+        break;
       case "volume":
         // A volume's name or any mount's destination, as dockerd matches them.
         if (!any((v) => mounts(c.id).some((m) => m.Name === v || m.Destination === v))) return false;
         break;
       default:
-        // Filters on features berth does not have yet (health, networks, ports) match nothing.
+        // Filters on features berth does not have yet (networks, ports) match nothing.
         return false;
     }
   }

@@ -25,6 +25,7 @@ export function pauseContainer(e: ContainerEngine, ref: string): void {
   if (c.state.Paused) throw new ConflictError(`Container ${c.id} is already paused`);
   containerCgroup(c.id).freeze(true);
   e.records.saveState(c.id, { ...c.state, Paused: true, Status: "paused" });
+  e.health?.stop(c.id);
   e.events.emit("container", "pause", c.id, e.eventAttrs(c));
 }
 
@@ -33,6 +34,7 @@ export function unpauseContainer(e: ContainerEngine, ref: string): void {
   if (!c.state.Paused) throw new ConflictError(`Container ${c.id} is not paused`);
   containerCgroup(c.id).freeze(false);
   e.records.saveState(c.id, { ...c.state, Paused: false, Status: "running" });
+  e.health?.start(c, { resume: true });
   e.events.emit("container", "unpause", c.id, e.eventAttrs(c));
 }
 

@@ -4,6 +4,7 @@
 import type { Database } from "bun:sqlite";
 import { withoutSync } from "../../store/db.ts";
 import { ConflictError, NotFoundError } from "../../errors.ts";
+import type { Health } from "./health/state.ts";
 
 export interface ContainerState {
   Status: "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
@@ -17,6 +18,8 @@ export interface ContainerState {
   Error: string;
   StartedAt: string;
   FinishedAt: string;
+  /** Only for a container with a health probe (dockerd omits it otherwise). */
+  Health?: Health;
 }
 
 export interface ContainerRecord {

@@ -80,7 +80,10 @@ export function statusText(c: ContainerRecord, humanDuration: (ms: number) => st
   const s = c.state;
   if (s.Running) {
     const up = `Up ${humanDuration(now - Date.parse(s.StartedAt))}`;
-    return s.Paused ? `${up} (Paused)` : up;
+    if (s.Paused) return `${up} (Paused)`;
+    // "Up 5 seconds (health: starting)", "(healthy)", "(unhealthy)", as dockerd words it.
+    if (s.Health) return `${up} (${s.Health.Status === "starting" ? "health: starting" : s.Health.Status})`;
+    return up;
   }
   if (s.Status === "removing") return "Removal In Progress";
   if (s.Status === "dead") return "Dead";
