@@ -2,39 +2,13 @@
 // config the way Docker does (a subset of Dockerfile instructions).
 import { InvalidParameterError } from "../errors.ts";
 import type { ContainerConfig } from "./config.ts";
+import { splitShellWords } from "../shared/shell-words.ts";
 
 const ALLOWED = new Set(["CMD", "ENTRYPOINT", "ENV", "EXPOSE", "LABEL", "ONBUILD", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"]);
 
-/** Splits words honouring "double" and 'single' quotes and backslash escapes. */
-export function splitWords(s: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let inWord = false;
-  let quote: '"' | "'" | null = null;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i]!;
-    if (quote) {
-      if (ch === quote) quote = null;
-      else if (ch === "\\" && quote === '"' && i + 1 < s.length) cur += s[++i];
-      else cur += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      inWord = true;
-    } else if (ch === "\\" && i + 1 < s.length) {
-      cur += s[++i];
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) out.push(cur);
-      cur = "";
-      inWord = false;
-    } else {
-      cur += ch;
-      inWord = true;
-    }
-  }
-  if (quote) throw new InvalidParameterError(`unexpected end of statement while looking for matching ${quote}`);
-  if (inWord) out.push(cur);
-  return out;
+/** Words of an instruction, with Docker's error for an unclosed quote. */
+function splitWords(s: string): string[] {
+  return splitShellWords(s, (m) => new InvalidParameterError(m));
 }
 
 function jsonArray(rest: string): string[] | undefined {

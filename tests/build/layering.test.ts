@@ -18,7 +18,9 @@ const forbidden: Record<string, string[]> = {
   store: ["image", "daemon", "api", "registry"],
   image: ["daemon", "api", "registry"],
   runtime: ["registry", "api", "daemon"],
-  shared: ["cli", "client", "api", "daemon", "store", "image", "layer", "registry", "runtime", "server"],
+  // The compose model is pure: files in, a project out; the CLI's compose commands drive the engine through the client.
+  compose: ["cli", "client", "api", "daemon", "store", "runtime", "server", "image", "layer", "registry", "network", "build"],
+  shared: ["cli", "client", "api", "daemon", "store", "image", "layer", "registry", "runtime", "server", "compose"],
 };
 
 /** The folder a source file belongs to: its first path segment; `src/*.ts` leaves are ".", main.ts is the entry above all. */

@@ -14,6 +14,7 @@ import { builderPruneCommand, imagePruneCommand, systemPruneCommand } from "./pr
 import * as vol from "./volume.ts";
 import { buildCommand } from "./build.ts";
 import { networkCommands } from "./networks.ts";
+import { composeCommand } from "./compose/index.ts";
 
 export const commands: Command[] = [
   c.runCommand, c.createCommand, c.startCommand, c.stopCommand, c.restartCommand, c.killCommand, c.rmCommand,
@@ -21,5 +22,6 @@ export const commands: Command[] = [
   ...networkCommands,
   i.imagesCommand, buildCommand, builderPruneCommand, r.pullCommand, r.pushCommand, r.searchCommand, r.loginCommand, r.logoutCommand, i.loadCommand, i.saveCommand, i.importCommand, i.tagCommand, i.rmiCommand, i.historyCommand, i.imageInspectCommand, imagePruneCommand,
   vol.volumeCreateCommand, vol.volumeLsCommand, vol.volumeInspectCommand, vol.volumeRmCommand, vol.volumePruneCommand,
+  composeCommand,
   v.versionCommand, v.infoCommand, s.eventsCommand, s.dfCommand, systemPruneCommand, s.daemonCommand, registryServeCommand, registryGcCommand,
 ];
