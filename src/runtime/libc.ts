@@ -26,6 +26,7 @@ const sym = lazySymbols("libc.so.6", {
   setresgid: { args: [u32, u32, u32], returns: i32 },
   prctl: { args: [i32, u64, u64, u64, u64], returns: i32 },
   execve: { args: [P, P, P], returns: i32 },
+  signal: { args: [i32, u64], returns: u64 },
   mknod: { args: [P, u32, u64], returns: i32 },
   fcntl: { args: [i32, i32, i32], returns: i32 },
   setrlimit: { args: [i32, P], returns: i32 },
@@ -271,8 +272,24 @@ export function umask(mask: number): number {
   return sym.umask(mask);
 }
 
-/** Replaces this process; returns only by throwing. */
+/**
+ * Replaces this process; returns only by throwing. The program starts with every
+ * signal at its default action, as under runc: Bun ignores SIGPIPE and SIGXFSZ,
+ * and an ignored signal stays ignored across execve (`yes | head` then never ends).
+ */
 export function execve(path: string, argv: string[], envp: string[]): never {
+  for (const sig of inheritedIgnores) sym.signal(sig, 0n /* SIG_DFL */);
+  try {
+    return execveAsIs(path, argv, envp);
+  } finally {
+    for (const sig of inheritedIgnores) sym.signal(sig, 1n /* SIG_IGN */); // execve failed: back to Bun's
+  }
+}
+
+/** The signals Bun sets to be ignored (SIGPIPE, SIGXFSZ). */
+const inheritedIgnores = [13, 25];
+
+function execveAsIs(path: string, argv: string[], envp: string[]): never {
   const keep = [cstr(path), ...argv.map(cstr), ...envp.map(cstr)];
   const table = (list: Buffer[]) => {
     const t = new BigUint64Array(list.length + 1);

@@ -50,8 +50,23 @@ describe.if(ok)("exec", () => {
   test("-t gives a terminal from the container's own devpts", async () => {
     const r = await d.cli(["exec", "-t", "box", "tty"]);
     expect(r.stdout.trim()).toMatch(/^\/dev\/pts\/\d+$/);
+    // All of a terminal's output arrives, however late the host hands it over after the exit.
+    for (let i = 0; i < 3; i++) {
+      const many = await d.cli(["exec", "-t", "box", "sh", "-c", "yes line | head -n 20000; echo end"]);
+      expect(many.stdout.trimEnd().split("\r\n").slice(-2)).toEqual(["line", "end"]);
+    }
     const run = await d.cli(["run", "--rm", "-t", "busybox", "sh", "-c", "test -t 0 && test -t 1 && echo tty"]);
     expect(run.stdout.trim()).toBe("tty");
+  });
+
+  test("programs start with no signal ignored, as under runc (Bun ignores SIGPIPE; execve keeps that)", async () => {
+    for (const args of [["run", "--rm", "busybox"], ["exec", "box"], ["exec", "-t", "box"]]) {
+      const r = await d.cli([...args, "grep", "SigIgn", "/proc/self/status"]);
+      expect(r.stdout.trim()).toBe("SigIgn:\t0000000000000000");
+    }
+    // With SIGPIPE ignored, `yes` never learns that `head` is gone.
+    const r = await d.cli(["run", "--rm", "busybox", "sh", "-c", "yes | head -n 2; echo done"], { timeoutMs: 20000 });
+    expect([r.stdout, r.code]).toEqual(["y\ny\ndone\n", 0]);
   });
 
   test("the docker CLI's exec, with and without -t", async () => {

@@ -5,7 +5,7 @@
 import { readFileSync, readSync, writeSync, createReadStream } from "node:fs";
 import type { ExecConfig } from "./config.ts";
 import { spawnExec } from "./spawn.ts";
-import { exitCodeOf } from "../shim/session.ts";
+import { drain, exitCodeOf, ptyDrainCapMs } from "../shim/session.ts";
 import { setWindowSize } from "../libc.ts";
 
 export async function execMain(argv: string[]): Promise<void> {
@@ -18,6 +18,7 @@ export async function execMain(argv: string[]): Promise<void> {
     await proc.exited;
     process.exit(failure.code);
   }
+  let output: Promise<unknown> = Promise.resolve();
   if (ptyMaster !== undefined) {
     process.stdin.on("data", (b: Buffer) => {
       try {
@@ -26,11 +27,13 @@ export async function execMain(argv: string[]): Promise<void> {
     });
     followResizes(ptyMaster);
     const out = createReadStream("", { fd: ptyMaster, autoClose: false, highWaterMark: 65536 });
-    out.on("data", (b) => process.stdout.write(b));
-    out.on("error", () => {});
+    // Each chunk is handed to the pipe before the next is read, so none is pending at exit.
+    output = (async () => {
+      for await (const b of out as AsyncIterable<Uint8Array>) await new Promise<void>((done) => process.stdout.write(b, () => done()));
+    })().catch(() => {}); // EIO: the terminal's other side is closed and its data read
   }
   const code = await proc.exited;
-  if (ptyMaster !== undefined) await Bun.sleep(50);
+  await drain(output, ptyMaster !== undefined, ptyDrainCapMs.exec);
   process.exit(exitCodeOf(proc, code));
 }
 

@@ -9,7 +9,7 @@ import type { ExecConfig } from "../exec/config.ts";
 import { spawnExec } from "../exec/spawn.ts";
 import { readState, writeStateFile, nowRfc3339, type ShimState } from "./state.ts";
 import { resolveSpec } from "../spec.ts";
-import { Session, relay, drain, exitCodeOf, report, signalNumber } from "./session.ts";
+import { Session, relay, drain, ptyDrainCapMs, exitCodeOf, report, signalNumber } from "./session.ts";
 import * as c from "../libc.ts";
 
 export function execPaths(dir: string, id: string): { socket: string; state: string; config: string } {
@@ -55,7 +55,7 @@ export async function execShimMain(argv: string[]): Promise<void> {
     } catch {}
   };
   const code = await proc.exited;
-  await drain(output, ptyMaster !== undefined);
+  await drain(output, ptyMaster !== undefined, ptyDrainCapMs.exec);
   if (ptyMaster !== undefined) closeSync(ptyMaster);
   await session.close();
   Object.assign(state, { status: "exited", finishedAt: nowRfc3339(), exitCode: exitCodeOf(proc, code) });

@@ -167,11 +167,23 @@ export function relay(hub: AttachHub, proc: Proc, o: { ptyMaster?: number; log?:
   ]);
 }
 
-/** Waits for the output to drain: a PTY never reports its end while a process still holds it. */
-export async function drain(output: Promise<unknown>, pty: boolean): Promise<void> {
-  if (pty) await Promise.race([output, Bun.sleep(200)]);
+/**
+ * Waits for the output to drain. A PTY ends (EIO) once the kernel has handed over
+ * everything written to it and the last holder of its other side is gone; a
+ * process the program left in the background may hold it on, so that wait is
+ * capped. The cap is generous because on a loaded host the end can come late.
+ */
+export async function drain(output: Promise<unknown>, pty: boolean, capMs = ptyDrainCapMs.container): Promise<void> {
+  if (pty) await Promise.race([output, Bun.sleep(capMs)]);
   else await output;
 }
+
+/**
+ * A container's PTY: its PID 1 has exited, so the kernel kills every other process
+ * of the namespace and the end comes promptly. An exec's: background processes
+ * may live on in the container, so a shorter cap.
+ */
+export const ptyDrainCapMs = { container: 3000, exec: 1000 };
 
 /** 128 + signal for a signal death, as Docker reports it. */
 export function exitCodeOf(proc: Proc, code: number | null): number {
