@@ -48,7 +48,7 @@ describe.if(ok)("dockerode", () => {
     expect(result.StatusCode).toBe(3);
     // The output and the exit come on two connections: the daemon sends the output first (see
     // attach-exit-order.test.ts), but the client may hand the exit over a few ms before the data.
-    for (let i = 0; i < 100 && (out.text() === "" || err.text() === ""); i++) await Bun.sleep(20);
+    for (const end = Date.now() + 10_000; Date.now() < end && (out.text() === "" || err.text() === ""); ) await Bun.sleep(20);
     expect(out.text()).toBe("to-out\n");
     expect(err.text()).toBe("to-err\n");
     await container.remove();
@@ -62,7 +62,7 @@ describe.if(ok)("dockerode", () => {
     expect(info.Config.Labels.via).toBe("dockerode");
     expect(info.Name).toBe("/dockerode-box");
 
-    for (let i = 0; i < 50 && !(await c.logs({ stdout: true })).toString().includes("started"); i++) await Bun.sleep(20);
+    for (const end = Date.now() + 10_000; Date.now() < end && !(await c.logs({ stdout: true })).toString().includes("started"); ) await Bun.sleep(20);
     const logs = await c.logs({ stdout: true, stderr: true });
     // Without a TTY the log stream is multiplexed: an 8-byte header per frame.
     expect(logs[0]).toBe(1);

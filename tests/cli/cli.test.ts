@@ -255,7 +255,7 @@ describe.if(ok)("autostart", () => {
       const pid = Number(readFileSync(join(dir, "exec/berth.pid"), "utf8").trim());
       if (pid > 0) {
         process.kill(pid, "SIGTERM");
-        for (let i = 0; i < 100 && existsSync(join(dir, "exec/berth.pid")); i++) await Bun.sleep(20);
+        for (const end = Date.now() + 15_000; Date.now() < end && existsSync(join(dir, "exec/berth.pid")); ) await Bun.sleep(20);
       }
       rmSync(dir, { recursive: true, force: true });
     }

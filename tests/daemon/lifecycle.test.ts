@@ -71,14 +71,14 @@ describe.if(ok)("container lifecycle", () => {
     const cgBase = existsSync("/sys/fs/cgroup/cgroup.controllers") ? `/sys/fs/cgroup/${d.cgroupParent}` : `/sys/fs/cgroup/pids/${d.cgroupParent}`;
     const stale = `${cgBase}/standby-4194303`;
     mkdirSync(stale, { recursive: true });
-    for (let i = 0; i < 100 && !existsSync(`${cgBase}/standby-${standbys[0]}`); i++) await Bun.sleep(20);
+    for (const end = Date.now() + 15_000; Date.now() < end && !existsSync(`${cgBase}/standby-${standbys[0]}`); ) await Bun.sleep(20);
     expect(existsSync(`${cgBase}/standby-${standbys[0]}`)).toBe(true);
     d.kill();
     await d.restart();
     // The old daemon's standby saw its stdin close and left with its cgroup; the new daemon swept the stale one.
-    for (let i = 0; i < 50 && standbys.some(alive); i++) await Bun.sleep(20);
+    for (const end = Date.now() + 15_000; Date.now() < end && standbys.some(alive); ) await Bun.sleep(20);
     expect(standbys.filter(alive)).toEqual([]);
-    for (let i = 0; i < 50 && execStandbys.some(alive); i++) await Bun.sleep(20);
+    for (const end = Date.now() + 15_000; Date.now() < end && execStandbys.some(alive); ) await Bun.sleep(20);
     expect(execStandbys.filter(alive)).toEqual([]);
     expect(existsSync(`${cgBase}/standby-${standbys[0]}`)).toBe(false);
     expect(existsSync(stale)).toBe(false);
@@ -102,7 +102,7 @@ describe.if(ok)("container lifecycle", () => {
     await Bun.write(`${d.dir}/data/containers/${half}/hostname`, "x\n");
     d.kill();
     await d.restart();
-    for (let i = 0; i < 50 && existsSync(`${d.dir}/data/containers/${half}`); i++) await Bun.sleep(20);
+    for (const end = Date.now() + 15_000; Date.now() < end && existsSync(`${d.dir}/data/containers/${half}`); ) await Bun.sleep(20);
     expect(existsSync(`${d.dir}/data/containers/${half}`)).toBe(false);
     expect(existsSync(`${d.dir}/data/containers/${kept}`)).toBe(true);
     expect((await d.cli(["ps", "-a", "--format", "{{.Names}}"])).stdout).toContain("kept-across");
@@ -115,7 +115,7 @@ describe.if(ok)("container lifecycle", () => {
     const shim = Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[1]);
     expect(readFileSync(`/proc/${shim}/cmdline`, "utf8")).toContain("__shim");
     process.kill(shim, "SIGKILL");
-    for (let i = 0; i < 100 && alive(pid); i++) await Bun.sleep(20);
+    for (const end = Date.now() + 15_000; Date.now() < end && alive(pid); ) await Bun.sleep(20);
     expect(alive(pid)).toBe(false); // the container's PID 1 (and so its namespace) went with its shim
     const st = await d.cli(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", id]);
     expect(st.stdout.trim()).toBe("exited 137");
@@ -137,12 +137,12 @@ describe.if(ok)("container lifecycle", () => {
     // exited-<pid>) just after it reported the exit.
     const leftover = () => cgroupDirs(d.cgroupParent).filter((cg) => existsSync(cg)).flatMap((cg) =>
       readdirSync(cg, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith("standby-")).map((e) => `${cg}/${e.name}`));
-    for (let i = 0; i < 100 && leftover().length; i++) await Bun.sleep(20);
+    for (const end = Date.now() + 15_000; Date.now() < end && leftover().length; ) await Bun.sleep(20);
     expect(leftover()).toEqual([]);
     // Shims that took work: all gone once their containers were (the standby waiting for work stays).
     expect(shimsOf(d.pid).length).toBeGreaterThanOrEqual(1); // the standby: the lookup finds shims at all
     const working = () => shimsOf(d.pid).filter((p) => !standbyShimsOf(d.pid).includes(p));
-    for (let i = 0; i < 100 && working().length; i++) await Bun.sleep(20);
+    for (const end = Date.now() + 15_000; Date.now() < end && working().length; ) await Bun.sleep(20);
     expect(working()).toEqual([]);
     expect(readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(d.dir))).toEqual([]);
   });
@@ -160,10 +160,10 @@ describe.if(ok)("container lifecycle", () => {
     expect(lines.map((l) => Number(l.split(") ")[1]!.split(" ")[16]))).toEqual([0, 0]);
     // That standby became the container (its socket renamed away), and a new one waits.
     expect(existsSync(`${d.dir}/exec/s/standby-${standby}.sock`)).toBe(false);
-    for (let i = 0; i < 100 && standbyShimsOf(d.pid).filter((p) => p !== standby).length === 0; i++) await Bun.sleep(20);
+    for (const end = Date.now() + 15_000; Date.now() < end && standbyShimsOf(d.pid).filter((p) => p !== standby).length === 0; ) await Bun.sleep(20);
     expect(standbyShimsOf(d.pid).filter((p) => p !== standby)).toHaveLength(1);
     // A removed container's files are deleted in the background, out of the containers dir at once.
-    for (let i = 0; i < 100 && readdirSync(`${d.dir}/data/tmp`).some((n) => n.startsWith("removed-")); i++) await Bun.sleep(20);
+    for (const end = Date.now() + 15_000; Date.now() < end && readdirSync(`${d.dir}/data/tmp`).some((n) => n.startsWith("removed-")); ) await Bun.sleep(20);
     expect(readdirSync(`${d.dir}/data/tmp`).filter((n) => n.startsWith("removed-"))).toEqual([]);
   });
 

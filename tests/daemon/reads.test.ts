@@ -44,7 +44,7 @@ describe.if(daemon.ok)("container engine reads", () => {
       process.kill(c.state.Pid, "SIGKILL");
     }
     const exited = (id: string) => !!runtime.status(engine.paths(engine.records.get(id)!).root)?.exit;
-    for (let i = 0; i < 250 && !(exited(kept) && exited(autoRemoved)); i++) await Bun.sleep(20);
+    for (const end = Date.now() + 15_000; Date.now() < end && !(exited(kept) && exited(autoRemoved)); ) await Bun.sleep(20);
     expect([exited(kept), exited(autoRemoved)]).toEqual([true, true]);
 
     // Every read shows the exit...
@@ -63,7 +63,7 @@ describe.if(daemon.ok)("container engine reads", () => {
 
     // Adoption after a restart is the exit path for exits that happened meanwhile.
     await engine.adoptRunning();
-    for (let i = 0; i < 100 && engine.records.get(autoRemoved); i++) await Bun.sleep(20);
+    for (const end = Date.now() + 15_000; Date.now() < end && engine.records.get(autoRemoved); ) await Bun.sleep(20);
     expect(engine.records.get(kept)!.state).toMatchObject({ Status: "exited", Running: false, ExitCode: 137 });
     expect(engine.records.get(autoRemoved)).toBeUndefined();
     expect(events.sort()).toEqual([`destroy ${autoRemoved}`, `die ${autoRemoved}`, `die ${kept}`].sort());

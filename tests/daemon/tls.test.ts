@@ -39,8 +39,10 @@ beforeAll(async () => {
   daemon = Bun.spawn([...berthCmd, "daemon", "--bridge", "none", "--data-root", `${dir}/data`, "--exec-root", `${dir}/exec`,
     "-H", `tcp://127.0.0.1:${port}`, "--tlsverify", "--tlscacert", `${dir}/ca.pem`, "--tlscert", `${dir}/server.pem`, "--tlskey", `${dir}/server-key.pem`],
     { stdout: "ignore", stderr: "ignore" });
-  // Up to 10 s, as the fixture waits: a loaded host starts a daemon slowly.
-  for (let i = 0; i < 500 && !(await fetch(`https://127.0.0.1:${port}/_ping`, { tls: { ca: await Bun.file(`${dir}/ca.pem`).text(), cert: await Bun.file(`${dir}/client.pem`).text(), key: await Bun.file(`${dir}/client-key.pem`).text() } } as RequestInit).then((r) => r.ok).catch(() => false)); i++) await Bun.sleep(20);
+  // Up to 30 s: a loaded host starts a daemon slowly.
+  const tls = { ca: await Bun.file(`${dir}/ca.pem`).text(), cert: await Bun.file(`${dir}/client.pem`).text(), key: await Bun.file(`${dir}/client-key.pem`).text() };
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && !(await fetch(`https://127.0.0.1:${port}/_ping`, { tls } as RequestInit).then((r) => r.ok).catch(() => false))) await Bun.sleep(20);
 });
 afterAll(async () => {
   if (!ok) return;

@@ -115,7 +115,7 @@ describe.if(ok)("names and published ports", () => {
     // Each had an address on the network (one that went may have been handed out again meanwhile).
     expect(ips.every((ip) => ip?.startsWith("172."))).toBe(true);
     const left = async () => (await d.cli(["ps", "-aq", "--filter", "name=par"])).stdout;
-    for (let i = 0; i < 100 && (await left()).trim(); i++) await Bun.sleep(100);
+    for (const end = Date.now() + 15_000; Date.now() < end && (await left()).trim(); ) await Bun.sleep(100);
     expect(await left()).toBe("");
     expect(await vethCount()).toBe(veths);
     expect(JSON.parse((await d.cli(["network", "inspect", "par"])).stdout)[0].Containers).toEqual({});

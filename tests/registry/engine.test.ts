@@ -323,7 +323,7 @@ describe.if(ok)("TLS", () => {
     const skopeoCerts = join(tmp, "skopeo-certs");
     mkdirSync(skopeoCerts);
     writeFileSync(join(skopeoCerts, "ca.crt"), readFileSync(join(pki, "ca.crt")));
-    for (let i = 0; i < 100 && (await skopeo(["inspect", "--cert-dir", skopeoCerts, `docker://${host}/none:v1`])).stderr.includes("connection refused"); i++) await Bun.sleep(50);
+    for (const end = Date.now() + 15_000; Date.now() < end && (await skopeo(["inspect", "--cert-dir", skopeoCerts, `docker://${host}/none:v1`])).stderr.includes("connection refused"); ) await Bun.sleep(50);
     await skopeoOk(["copy", "--quiet", "--dest-cert-dir", skopeoCerts, `oci:${images.layout}:v1`, `docker://${host}/tls/bb:v1`]);
 
     const untrusted = await docker(["pull", `${host}/tls/bb:v1`]);
@@ -397,7 +397,7 @@ describe.if(ok)("faults", () => {
     while (!seen.includes("Downloading")) seen += new TextDecoder().decode((await reader.read()).value);
     abort.abort();
     // The daemon notices the closed connection and removes what the pull wrote.
-    for (let i = 0; i < 100 && JSON.stringify(storeFiles()) !== JSON.stringify(before); i++) await Bun.sleep(50);
+    for (const end = Date.now() + 15_000; Date.now() < end && JSON.stringify(storeFiles()) !== JSON.stringify(before); ) await Bun.sleep(50);
     expect(storeFiles()).toEqual(before);
     expect((await berth(["images", "-q", `${slow.host}/fresh2:v1`])).stdout).toBe("");
   });

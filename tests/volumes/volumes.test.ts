@@ -252,7 +252,7 @@ describe.if(ok)("the rest of the engine", () => {
     const host = join(d.dir, "cp-bind");
     mkdirSync(host);
     await d.cli(["run", "-d", "--name", "cpbox", "-v", "cpvol:/data", "-v", `${host}:/b`, "vbox:1", "sh", "-c", "echo in-volume > /data/inside; echo in-layer > /outside; sleep 1000"]);
-    for (let i = 0; i < 100 && !existsSync(join(d.dir, "data/volumes/cpvol/_data/inside")); i++) await Bun.sleep(50);
+    for (const end = Date.now() + 15_000; Date.now() < end && !existsSync(join(d.dir, "data/volumes/cpvol/_data/inside")); ) await Bun.sleep(50);
     const src = join(d.dir, "cp-src.txt");
     writeFileSync(src, "copied in\n");
     expect((await d.cli(["cp", src, "cpbox:/data/copied.txt"])).code).toBe(0);
