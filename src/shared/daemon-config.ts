@@ -32,6 +32,8 @@ export interface DaemonConfig {
   bridge?: string;
   /** dockerd's --dns: the resolvers containers get (the embedded DNS of user networks forwards to them). */
   dns?: string[];
+  /** dockerd's --iptables: false leaves the firewall (nf_tables) alone. */
+  iptables?: boolean;
 }
 
 export const defaultSocket = "/run/berth/berth.sock";
@@ -65,7 +67,7 @@ const fileKeys: Record<string, [keyof DaemonConfig, Kind]> = {
   "max-concurrent-downloads": ["maxConcurrentDownloads", "count"], "max-concurrent-uploads": ["maxConcurrentUploads", "count"],
   "cgroup-parent": ["cgroupParent", "string"],
   "layer-engine": ["layerEngine", "string"],
-  bridge: ["bridge", "string"], dns: ["dns", "strings"],
+  bridge: ["bridge", "string"], dns: ["dns", "strings"], iptables: ["iptables", "bool"],
 };
 
 const logLevels = ["debug", "info", "warn", "error", "fatal"];
@@ -178,6 +180,7 @@ export function configFromFlags(f: Record<string, any>, given: Set<string>): Dae
   take("cgroup-parent", "cgroupParent");
   take("bridge", "bridge");
   take("dns", "dns");
+  take("iptables", "iptables");
   if (given.has("tls") && f.tls === false) cfg.allowInsecureTcp = true;
   if (cfg.tlsVerify) cfg.tls = true;
   const file = f["config-file"] || defaultConfigFile;

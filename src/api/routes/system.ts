@@ -80,9 +80,9 @@ export function systemRoutes(d: Daemon): Hono {
       Driver: d.runtime.storageDriver,
       // The layer engine is the storage driver's business: the docker CLI prints it under "Storage Driver" too.
       DriverStatus: [["Backing Filesystem", "extfs"], ["Supports d_type", "true"], ["Layer Engine", d.config.layerEngine]],
-      Plugins: { Volume: ["local"], Network: ["host", "null"], Authorization: null, Log: ["json-file"] },
+      Plugins: { Volume: ["local"], Network: ["bridge", "host", "null"], Authorization: null, Log: ["json-file"] },
       MemoryLimit: true, SwapLimit: true, CpuCfsPeriod: true, CpuCfsQuota: true, CPUShares: true, CPUSet: true, PidsLimit: true,
-      OomKillDisable: false, IPv4Forwarding: false, Debug: d.config.logLevel === "debug" || !!d.config.debug,
+      OomKillDisable: false, IPv4Forwarding: d.networks.firewall.forwarding(), Debug: d.config.logLevel === "debug" || !!d.config.debug,
       NFd: 0, NGoroutines: 0, SystemTime: new Date().toISOString(), LoggingDriver: "json-file",
       CgroupDriver: "cgroupfs", CgroupVersion: d.cgroupVersion, NEventsListener: 0,
       KernelVersion: release(), OperatingSystem: operatingSystem(), OSVersion: "", OSType: "linux", Architecture: process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch,
@@ -95,7 +95,8 @@ export function systemRoutes(d: Daemon): Hono {
       Swarm: { NodeID: "", NodeAddr: "", LocalNodeState: "inactive", ControlAvailable: false, Error: "", RemoteManagers: null },
       LiveRestoreEnabled: true, Isolation: "", InitBinary: "", ContainerdCommit: { ID: "" }, RuncCommit: { ID: "" }, InitCommit: { ID: "" },
       SecurityOptions: [],
-      Warnings: d.warnings,
+      FirewallBackend: d.networks.firewall.backend(),
+      Warnings: [...d.warnings, ...[d.networks.firewall.warning()].filter(Boolean)],
     });
   });
 

@@ -34,6 +34,7 @@ export const daemonCommand: Command = {
     { name: "cgroup-parent", type: "string", help: "Set parent cgroup for all containers (default berth)" },
     { name: "bridge", short: "b", type: "string", help: 'Attach containers to a network bridge ("none" turns the default bridge off)' },
     { name: "dns", type: "list", help: "DNS server to use" },
+    { name: "iptables", type: "bool", default: true, help: "Enable addition of nf_tables rules (outbound NAT, DNAT of published ports)" },
   ],
   maxArgs: 0,
   async run(_ctx, f, _args, given) {

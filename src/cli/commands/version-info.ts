@@ -138,6 +138,9 @@ function infoText(info: any, debug: boolean): string {
     ` Runtimes: ${Object.keys(info.Runtimes ?? {}).sort().join(" ")}`,
     ` Default Runtime: ${info.DefaultRuntime}`,
   );
+  if (info.FirewallBackend) {
+    lines.push(` Firewall Backend: ${info.FirewallBackend.Driver}`, ...(info.FirewallBackend.Info ?? []).map(([k, v]: [string, string]) => `  ${k}: ${v}`));
+  }
   if (info.SecurityOptions?.length) {
     lines.push(" Security Options:", ...info.SecurityOptions.map((o: string) => `  ${o.replace(/^name=/, "")}`));
   }

@@ -23,6 +23,8 @@ import { endpointSettings, networkResource } from "./views.ts";
 import { hostNameservers, hostsFile, resolvConf } from "./etc-files.ts";
 import { DnsServer } from "../../network/dns/server.ts";
 import { checkPortBindings, PortPublisher, portsSummary, portsView } from "./ports.ts";
+import { Firewall } from "./firewall.ts";
+import { firewallRules } from "./firewall-rules.ts";
 
 export interface NetworkOptions {
   execRoot: string;
@@ -30,6 +32,8 @@ export interface NetworkOptions {
   bridge?: string;
   /** dockerd's --dns: the resolvers containers use (the embedded DNS forwards to them); default: the host's. */
   dns?: string[];
+  /** dockerd's --iptables: false leaves nf_tables alone (no NAT; -p through the userland proxy only). */
+  iptables?: boolean;
   log(level: string, message: string): void;
 }
 
@@ -58,10 +62,12 @@ export class NetworkEngine implements ContainerNetworking {
   /** Names on user networks: one listener on each one's IPv4 gateway. */
   readonly dns: DnsServer;
   readonly ports: PortPublisher;
+  readonly firewall: Firewall;
 
   constructor(db: Database, readonly opts: NetworkOptions) {
     this.records = new NetworkRecords(db);
     this.ports = new PortPublisher(db);
+    this.firewall = new Firewall(opts.iptables !== false, opts.log);
     this.dns = new DnsServer((local, client, name) => this.resolve(local, client, name), () => this.upstreams());
   }
 
@@ -139,7 +145,12 @@ export class NetworkEngine implements ContainerNetworking {
     this.ports.closeAll();
   }
 
-  /** After a daemon restart: running containers' published ports answer again. */
+  /** berth's nf_tables table made equal to the networks and published ports of now. */
+  private syncFirewall(): void {
+    this.firewall.sync(() => firewallRules(this.visible(), this.records, this.ports.all()));
+  }
+
+  /** After a daemon restart: running containers' published ports answer again, and the firewall is rebuilt. */
   async restore(): Promise<void> {
     for (const c of this.containers.running()) {
       const published = this.ports.published(c.id);
@@ -151,6 +162,7 @@ export class NetworkEngine implements ContainerNetworking {
         this.opts.log("warn", `container ${c.name}: cannot publish its ports again: ${(e as Error).message}`);
       }
     }
+    this.syncFirewall();
   }
 
   /**
@@ -217,6 +229,7 @@ export class NetworkEngine implements ContainerNetworking {
       removeLink(bridgeOf(n));
       throw e;
     }
+    this.syncFirewall();
     return { Id: n.Id, Warning: "" };
   }
 
@@ -225,7 +238,8 @@ export class NetworkEngine implements ContainerNetworking {
     return this.records.find(ref);
   }
 
-  private visible(): NetworkRecord[] {
+  /** The networks that exist for the API: the default bridge only while it is on. */
+  visible(): NetworkRecord[] {
     return this.records.all().filter((n) => n.Name !== "bridge" || this.bridgeEnabled);
   }
 
@@ -284,6 +298,7 @@ export class NetworkEngine implements ContainerNetworking {
     } catch (e) {
       this.opts.log("warn", `network ${n.Name}: removing bridge ${bridgeOf(n)}: ${(e as Error).message}`);
     }
+    this.syncFirewall();
   }
 
   prune(filters: Record<string, string[]> = {}): { NetworksDeleted: string[] } {
@@ -396,7 +411,7 @@ export class NetworkEngine implements ContainerNetworking {
       }
       this.writeEtc(c, p, started);
       const primary = started.find((a) => a.ipv4);
-      if (primary) await this.ports.publish(c, primary.ipv4!, primary.endpointId!);
+      if (primary && (await this.ports.publish(c, primary.ipv4!, primary.endpointId!)).length) this.syncFirewall();
     } catch (e) {
       for (const a of started) stopEndpoint(this.records, a);
       removeNetns(nsPath);
@@ -428,7 +443,7 @@ export class NetworkEngine implements ContainerNetworking {
   }
 
   atStop(c: ContainerRecord): void {
-    this.ports.unpublish(c.id);
+    if (this.ports.unpublish(c.id)) this.syncFirewall();
     for (const a of this.records.attachmentsOf(c.id)) if (a.endpointId) stopEndpoint(this.records, a);
     removeNetns(this.nsPath(c.id));
   }

@@ -124,11 +124,11 @@ export class PortPublisher {
     return { port: t.port, listener: { close: () => t.stop(true) } };
   }
 
-  /** The container's program ended: its listeners and rows go. */
-  unpublish(containerId: string): void {
+  /** The container's program ended: its listeners and rows go. Whether it published any. */
+  unpublish(containerId: string): boolean {
     for (const l of this.listeners.get(containerId) ?? []) l.close();
     this.listeners.delete(containerId);
-    this.db.query("DELETE FROM published_ports WHERE container_id = ?").run(containerId);
+    return this.db.query("DELETE FROM published_ports WHERE container_id = ?").run(containerId).changes > 0;
   }
 
   published(containerId: string): Published[] {
@@ -136,6 +136,14 @@ export class PortPublisher {
       .query<{ port: string; host_ip: string; host_port: number }, [string]>("SELECT port, host_ip, host_port FROM published_ports WHERE container_id = ?")
       .all(containerId)
       .map((r) => ({ port: r.port, hostIp: r.host_ip, hostPort: r.host_port }));
+  }
+
+  /** Every container's published ports. */
+  all(): (Published & { containerId: string })[] {
+    return this.db
+      .query<{ container_id: string; port: string; host_ip: string; host_port: number }, []>("SELECT container_id, port, host_ip, host_port FROM published_ports")
+      .all()
+      .map((r) => ({ containerId: r.container_id, port: r.port, hostIp: r.host_ip, hostPort: r.host_port }));
   }
 
   isListening(containerId: string): boolean {

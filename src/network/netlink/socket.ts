@@ -1,6 +1,7 @@
-// An AF_NETLINK / NETLINK_ROUTE socket through libc. Requests are synchronous:
-// rtnetlink handles a request while it is sent, so the answer is waiting when
-// recv is called and a blocking recv never stalls the event loop for long.
+// An AF_NETLINK socket through libc (NETLINK_ROUTE, or NETLINK_NETFILTER for
+// nf_tables). Requests are synchronous: the kernel handles a request while it
+// is sent, so the answer is waiting when recv is called and a blocking recv
+// never stalls the event loop for long.
 // A netlink socket belongs to the network namespace it was made in for its
 // whole life: `open(nsPath)` makes it inside another namespace (briefly moving
 // the calling thread there), which is how a container's side is configured.
@@ -22,7 +23,10 @@ const sym = lazySymbols("libc.so.6", {
 const AF_NETLINK = 16;
 const SOCK_RAW = 3;
 const SOCK_CLOEXEC = 0o2000000;
-const NETLINK_ROUTE = 0;
+export const NETLINK_ROUTE = 0;
+export const NETLINK_NETFILTER = 12;
+const MSG_DONTWAIT = 0x40;
+const EAGAIN = 11;
 
 let nextSeq = Math.floor(Math.random() * 0x7fffffff);
 
@@ -50,9 +54,9 @@ export class NetlinkSocket {
   private constructor(private readonly fd: number) {}
 
   /** A socket in this thread's namespace, or in the one at `nsPath` (a /proc/PID/ns/net or a bind-mounted netns file). */
-  static open(nsPath?: string): NetlinkSocket {
+  static open(nsPath?: string, protocol = NETLINK_ROUTE): NetlinkSocket {
     const make = () => {
-      const fd = sym.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+      const fd = sym.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
       if (fd < 0) throw new SyscallError("socket(AF_NETLINK)", errno());
       return new NetlinkSocket(fd);
     };
@@ -95,5 +99,36 @@ export class NetlinkSocket {
         out.push({ ...m, body: Buffer.from(m.body) }); // the receive buffer is reused
       }
     }
+  }
+
+  /** The next sequence number, for callers that frame their own messages (batches). */
+  static nextSeq(): number {
+    return (nextSeq = (nextSeq + 1) & 0x7fffffff);
+  }
+
+  /**
+   * Sends messages framed by the caller in one datagram (an nfnetlink batch)
+   * and collects the kernel's answers, which it queued while the send ran:
+   * the first negative error among them throws, with `what` and the failing
+   * message's sequence number for the caller to name it.
+   */
+  sendBatch(datagram: Buffer, what: string): void {
+    const sent = Number(sym.send(this.fd, ptr(datagram), datagram.length, 0));
+    if (sent < 0) throw new SyscallError("netlink send", errno(), what);
+    let failure: SyscallError | undefined;
+    for (;;) {
+      const n = Number(sym.recv(this.fd, ptr(this.buf), this.buf.length, MSG_DONTWAIT));
+      if (n < 0) {
+        const e = errno();
+        if (e === 4 /* EINTR */) continue;
+        if (e === EAGAIN) break;
+        throw new SyscallError("netlink recv", e, what);
+      }
+      for (const m of readMessages(this.buf.subarray(0, n))) {
+        const code = m.type === NLMSG.ERROR ? m.body.readInt32LE(0) : 0;
+        if (code < 0 && !failure) failure = Object.assign(new SyscallError(`netlink ${what}`, -code), { seq: m.seq });
+      }
+    }
+    if (failure) throw failure;
   }
 }

@@ -1,0 +1,96 @@
+// berth's own nf_tables table, "berth" in the inet family, made whole from
+// what should be true now: outbound masquerade for each bridge subnet, no
+// forwarding from one bridge network to another (dockerd's isolation chains),
+// and DNAT of published ports to their containers. Every change replaces the
+// table in one batch (add, delete, add again, then the chains and rules), so
+// the kernel never holds a half-made table, a rebuild at daemon start drops
+// stale rules, and a repeated call changes nothing.
+import { ipBytes, type Family, type Prefix } from "../ip.ts";
+import { NETLINK_NETFILTER, NetlinkSocket } from "../netlink/socket.ts";
+import { address, dnat, dport, drop, iifname, isIPv4, isIPv6, jump, l4proto, masquerade, oifname, toLocalAddress } from "./expr.ts";
+import { Batch, NFPROTO, type Expr } from "./wire.ts";
+
+export const tableName = "berth";
+
+const HOOK = { PREROUTING: 0, FORWARD: 2, OUTPUT: 3, POSTROUTING: 4 } as const;
+const PRIORITY = { DSTNAT: -100, FILTER: 0, SRCNAT: 100 } as const;
+const portsChain = "published";
+
+export interface BridgeNat {
+  bridge: string;
+  subnets: Prefix[];
+  /** Whether traffic from the subnet leaving through another interface takes this namespace's address. */
+  masquerade: boolean;
+}
+
+export interface PortForward {
+  bridge: string;
+  proto: "tcp" | "udp";
+  /** The host address the port is published on; undefined for all of them. */
+  hostIp?: { family: Family; value: bigint };
+  hostPort: number;
+  target: { family: Family; value: bigint };
+  targetPort: number;
+}
+
+export interface Ruleset {
+  bridges: BridgeNat[];
+  forwards: PortForward[];
+}
+
+const familyMatch = (f: Family) => (f === 4 ? isIPv4() : isIPv6());
+const loopback: Record<Family, Prefix> = { 4: { family: 4, base: 0x7f000000n, bits: 8 }, 6: { family: 6, base: 1n, bits: 128 } };
+
+/** The batch that makes the table hold exactly `r` (and nothing when `r` is undefined). */
+export function rulesetBatch(r: Ruleset | undefined): Batch {
+  const b = new Batch(NFPROTO.INET).addTable(tableName).deleteTable(tableName);
+  if (!r) return b;
+  const rule = (chain: string, ...parts: Expr[][]) => b.addRule(tableName, chain, parts.flat());
+  b.addTable(tableName)
+    .addChain(tableName, "postrouting", { type: "nat", hooknum: HOOK.POSTROUTING, priority: PRIORITY.SRCNAT })
+    .addChain(tableName, "prerouting", { type: "nat", hooknum: HOOK.PREROUTING, priority: PRIORITY.DSTNAT })
+    .addChain(tableName, "output", { type: "nat", hooknum: HOOK.OUTPUT, priority: PRIORITY.DSTNAT })
+    .addChain(tableName, portsChain)
+    .addChain(tableName, "forward", { type: "filter", hooknum: HOOK.FORWARD, priority: PRIORITY.FILTER })
+    .addChain(tableName, "isolate");
+
+  // Routed out of one bridge: dropped if it is into another.
+  for (const br of r.bridges) {
+    rule("forward", iifname(br.bridge), oifname(br.bridge, false), jump("isolate"));
+    rule("isolate", oifname(br.bridge), drop());
+  }
+
+  for (const br of r.bridges) {
+    if (!br.masquerade) continue;
+    for (const s of br.subnets) {
+      rule("postrouting", familyMatch(s.family), address("saddr", ipBytes(s.family, s.base), s.bits), oifname(br.bridge, false), masquerade());
+    }
+  }
+  // To an address of this namespace, from outside or from a local program; loopback is
+  // left to the userland proxy (as dockerd leaves it to docker-proxy), since DNAT of
+  // 127.0.0.1 would need route_localnet.
+  rule("prerouting", toLocalAddress(), jump(portsChain));
+  for (const f of [4, 6] as const) {
+    rule("output", familyMatch(f), address("daddr", ipBytes(f, loopback[f].base), loopback[f].bits, false), toLocalAddress(), jump(portsChain));
+  }
+  for (const p of r.forwards) {
+    const family = p.target.family;
+    if (p.hostIp && p.hostIp.family !== family) continue;
+    // Containers of the same bridge reaching a host port go through the proxy, as with dockerd's `! -i docker0`.
+    rule(
+      portsChain, familyMatch(family), p.hostIp ? address("daddr", ipBytes(family, p.hostIp.value), family === 4 ? 32 : 128) : [],
+      iifname(p.bridge, false), l4proto(p.proto), dport(p.hostPort), dnat(ipBytes(family, p.target.value), p.targetPort),
+    );
+  }
+  return b;
+}
+
+/** Replaces berth's table in the namespace of the calling thread (undefined: removes it). */
+export function applyRuleset(r: Ruleset | undefined): void {
+  const sock = NetlinkSocket.open(undefined, NETLINK_NETFILTER);
+  try {
+    sock.sendBatch(rulesetBatch(r).frame(), `replace nf_tables table ${tableName}`);
+  } finally {
+    sock.close();
+  }
+}
