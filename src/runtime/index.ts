@@ -225,7 +225,7 @@ export async function execInContainer(dir: string, id: string, cfg: Partial<Exec
   const spec = resolveSpec(dir, JSON.parse(await Bun.file(configPath(dir)).text()));
   const full: ExecConfig = {
     id, pid: state.pid, env: spec.env, user: spec.user, cwd: spec.cwd, tty: false, privileged: spec.privileged,
-    capabilities: spec.capabilities, noNewPrivileges: spec.noNewPrivileges, cgroupPath: spec.cgroupPath, ...cfg,
+    capabilities: spec.capabilities, noNewPrivileges: spec.noNewPrivileges, seccomp: spec.seccomp, cgroupPath: spec.cgroupPath, ...cfg,
   };
   const p = execPaths(dir, id);
   writeFileSync(p.config, JSON.stringify(full));

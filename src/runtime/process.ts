@@ -5,6 +5,7 @@
 import { readFileSync, statSync, existsSync, accessSync, constants, writeSync, readSync, openSync, closeSync, fchownSync } from "node:fs";
 import * as c from "./libc.ts";
 import { capabilityMask, lastCapability } from "./capabilities.ts";
+import { installFilter, type SeccompProgram } from "./seccomp/install.ts";
 
 export const CONTROL_FD = 3;
 
@@ -160,9 +161,11 @@ function ownCapabilities(): bigint {
  * Bounding set, groups, gid, uid, then capabilities (root keeps only
  * `capabilities`; --privileged keeps all this process has, which on a host that
  * withholds some is fewer than the kernel knows). The inheritable set is left
- * empty, as Docker leaves it.
+ * empty, as Docker leaves it. The seccomp filter goes on as runc puts it: last,
+ * after no_new_privs, when that is asked for; otherwise while this process
+ * still holds CAP_SYS_ADMIN, which seccomp(2) then requires.
  */
-export function dropPrivileges(capabilities: string[], privileged: boolean, noNewPrivileges: boolean, uid: number, gid: number, groups: number[]): void {
+export function dropPrivileges(capabilities: string[], privileged: boolean, noNewPrivileges: boolean, uid: number, gid: number, groups: number[], seccomp?: SeccompProgram): void {
   const own = ownCapabilities();
   const keep = privileged ? own : capabilityMask(capabilities);
   const missing = uid === 0 ? keep & ~own : 0n;
@@ -176,10 +179,12 @@ export function dropPrivileges(capabilities: string[], privileged: boolean, noNe
       if (!(keep & (1n << BigInt(cap)))) c.prctl(c.PR.CAPBSET_DROP, cap);
     }
   }
+  if (seccomp && !noNewPrivileges) installFilter(seccomp);
   c.setgroups(groups);
   c.setresgid(gid);
   c.setresuid(uid);
   if (uid === 0) c.capset(keep, keep, 0n);
   if (noNewPrivileges) c.prctl(c.PR.SET_NO_NEW_PRIVS, 1);
+  if (seccomp && noNewPrivileges) installFilter(seccomp);
 }
 

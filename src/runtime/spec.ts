@@ -6,6 +6,7 @@ import type { Resources } from "./cgroups/types.ts";
 import { containerCgroupPath } from "./cgroups/container-path.ts";
 import { containerDeviceRules } from "./devices/rules.ts";
 import type { DeviceNode } from "./devices/nodes.ts";
+import type { SeccompProgram } from "./seccomp/install.ts";
 
 export interface BindMount {
   source: string;
@@ -65,6 +66,8 @@ export interface RuntimeSpec {
   /** Capability names without the CAP_ prefix (see defaultCapabilities, applyCapChanges). */
   capabilities: string[];
   noNewPrivileges: boolean;
+  /** The seccomp filter installed right before the program starts (and in each exec); none: unconfined. */
+  seccomp?: SeccompProgram;
   privileged: boolean;
   maskedPaths: string[];
   readonlyPaths: string[];

@@ -7,6 +7,7 @@ import { mountFlags, mountsFromFlags } from "./mount-flags.ts";
 import { exposedPorts, networkFlags, networkHostConfig, networkingConfig } from "./run-network-flags.ts";
 import { deviceFlags, deviceHostConfig } from "./device-flags.ts";
 import { healthcheckFromFlags, healthFlags } from "./health-flags.ts";
+import { securityOpts } from "./security-opts.ts";
 
 export const containerConfigFlags: FlagSpec[] = [
   { name: "interactive", short: "i", type: "bool", help: "Keep STDIN open even if not attached" },
@@ -123,7 +124,7 @@ export function createBody(f: Record<string, any>, args: string[]): Record<strin
       CapDrop: f["cap-drop"].length ? f["cap-drop"] : null,
       Ulimits: ulimits.length ? ulimits : null,
       RestartPolicy: restartPolicy(f.restart),
-      SecurityOpt: f["security-opt"].length ? f["security-opt"] : null,
+      SecurityOpt: securityOpts(f["security-opt"]),
       LogConfig: { Type: f["log-driver"] ?? "", Config: logOpts(f["log-opt"]) },
       ...mounts.hostConfig,
       ...networkHostConfig(f),

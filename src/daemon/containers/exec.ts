@@ -129,6 +129,7 @@ export class ExecManager {
     const cfg: ExecConfig = {
       pid: c.state.Pid, args: b.Cmd, env, user: b.User || c.config.User || "", cwd: b.WorkingDir || c.config.WorkingDir || "/",
       tty: !!b.Tty, privileged: !!b.Privileged || spec.privileged, capabilities: spec.capabilities, noNewPrivileges: spec.noNewPrivileges,
+      seccomp: spec.seccomp,
       cgroupPath: spec.cgroupPath,
     };
     const file = join(this.engine.paths(c).root, `exec-${id}.json`);

@@ -2,7 +2,9 @@
 // dockerd's messages. Options berth does not implement are refused rather than
 // accepted and ignored: a user who asks for a profile must not get none.
 import { InvalidParameterError } from "../../errors.ts";
-import { capabilityNumber } from "../../runtime/capabilities.ts";
+import { applyCapChanges, capabilityNumber } from "../../runtime/capabilities.ts";
+import { defaultCapabilities } from "../../runtime/spec.ts";
+import { checkSeccompOption } from "./seccomp.ts";
 
 type Json = Record<string, any>;
 
@@ -29,6 +31,7 @@ export function checkSecurityOptions(hc: Json): void {
   checkCapabilities("CapAdd", hc.CapAdd);
   checkCapabilities("CapDrop", hc.CapDrop);
   if (hc.SecurityOpt == null) return;
+  checkSeccompOption(hc.SecurityOpt, applyCapChanges(defaultCapabilities, hc.CapAdd ?? [], hc.CapDrop ?? []));
   if (!Array.isArray(hc.SecurityOpt)) throw new InvalidParameterError("SecurityOpt must be a list");
   for (const raw of hc.SecurityOpt) {
     const opt = String(raw);
@@ -39,8 +42,7 @@ export function checkSecurityOptions(hc: Json): void {
     if (key === "no-new-privileges") {
       if (value !== "true" && value !== "false") throw new InvalidParameterError(`invalid --security-opt 2: ${JSON.stringify(opt)}`);
     } else if (key === "seccomp") {
-      // No filter is installed yet, so only "unconfined" is honest.
-      if (value !== "unconfined") throw new InvalidParameterError(`seccomp profiles are not supported by this engine yet: ${JSON.stringify(opt)}`);
+      // "unconfined", "builtin" or a JSON profile: checked with the capabilities by checkSeccompOption.
     } else if (key === "label") {
       // No SELinux here: turning labelling off is what the container gets anyway.
       if (value !== "disable") throw new InvalidParameterError(`SELinux labels are not supported by this engine: ${JSON.stringify(opt)}`);

@@ -10,6 +10,7 @@ import { containerCgroupPath } from "../../runtime/cgroups.ts";
 import { containerDeviceRules } from "../../runtime/devices/rules.ts";
 import { containerDevices } from "./devices.ts";
 import { noNewPrivileges } from "./security-options.ts";
+import { containerSeccomp } from "./seccomp.ts";
 
 /** `joined`: the network of another container, for `--network container:X` (network-mode.ts). */
 export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: JoinedNetwork): RuntimeSpec {
@@ -18,6 +19,7 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: Joined
   const args = [...(cfg.Entrypoint ?? []), ...(cfg.Cmd ?? [])];
   const cpuPeriod = hc.CpuPeriod || 100000;
   const devices = containerDevices(hc);
+  const capabilities = applyCapChanges(defaultCapabilities, hc.CapAdd ?? [], hc.CapDrop ?? []);
   const cpuQuota = hc.NanoCpus ? Math.round((hc.NanoCpus / 1e9) * cpuPeriod) : hc.CpuQuota || undefined;
   return {
     id: c.id,
@@ -51,8 +53,9 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: Joined
       devices: containerDeviceRules(!!hc.Privileged, devices.rules),
     },
     rlimits: (hc.Ulimits ?? []).map((u: any) => ({ type: u.Name, soft: u.Soft, hard: u.Hard })),
-    capabilities: applyCapChanges(defaultCapabilities, hc.CapAdd ?? [], hc.CapDrop ?? []),
+    capabilities,
     noNewPrivileges: noNewPrivileges(hc.SecurityOpt),
+    seccomp: containerSeccomp(hc, capabilities),
     privileged: !!hc.Privileged,
     maskedPaths: defaultMaskedPaths,
     readonlyPaths: defaultReadonlyPaths,

@@ -1,3 +1,5 @@
+import type { SeccompProgram } from "../seccomp/install.ts";
+
 // An exec session as the runtime sees it, written by the daemon to a file.
 export interface ExecConfig {
   /** Names the exec's socket and state in the container dir (exec-<id>.sock, exec-<id>.json). Default: the file's name. */
@@ -14,6 +16,8 @@ export interface ExecConfig {
   privileged: boolean;
   capabilities: string[];
   noNewPrivileges: boolean;
+  /** The container's seccomp filter, installed before the execve as in the container's init. */
+  seccomp?: SeccompProgram;
   /** The container's cgroup; the exec'd process joins it. */
   cgroupPath: string;
 }

@@ -34,7 +34,7 @@ export async function execEnterMain(argv: string[]): Promise<void> {
     const cwd = cfg.cwd || "/";
     if (!existsSync(cwd)) throw new StartError(`chdir to cwd ("${cwd}") set in config.json failed: no such file or directory`, 126);
     c.chdir(cwd);
-    dropPrivileges(cfg.capabilities, cfg.privileged, cfg.noNewPrivileges, user.uid, user.gid, user.groups);
+    dropPrivileges(cfg.capabilities, cfg.privileged, cfg.noNewPrivileges, user.uid, user.gid, user.groups, cfg.seccomp);
     // As the container's PID 1 does: the process dies with its parent, who alone relays and records it.
     c.prctl(c.PR.SET_PDEATHSIG, 9);
     c.setCloexec(CONTROL_FD);

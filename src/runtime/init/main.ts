@@ -213,7 +213,7 @@ function setup(s: RuntimeSpec, hostNet?: number): void {
   if (s.tty && !env.some((e) => e.startsWith("TERM="))) env.push("TERM=xterm");
   const file = lookPath(s.args[0]!, env);
   c.chdir(cwd);
-  dropPrivileges(s.capabilities, s.privileged, s.noNewPrivileges, user.uid, user.gid, user.groups);
+  dropPrivileges(s.capabilities, s.privileged, s.noNewPrivileges, user.uid, user.gid, user.groups, s.seccomp);
   // If the shim dies, so does the container (the whole PID namespace with its PID 1): nobody would
   // hold its stdio or record its end. Set after the identity change, which would clear it.
   c.prctl(c.PR.SET_PDEATHSIG, 9);
