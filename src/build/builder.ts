@@ -37,6 +37,8 @@ export interface BuildRequest {
   labels: Record<string, string>;
   network: string;
   platform?: string;
+  /** --pull: base images come from their registry even when a local copy exists. */
+  pull?: boolean;
 }
 
 export interface BuildOutput {
@@ -211,7 +213,7 @@ export class Builder {
   }
 
   private async imageFor(name: string): Promise<Digest> {
-    const local = this.host.findImage(name);
+    const local = this.req.pull ? undefined : this.host.findImage(name);
     if (local) return local;
     return this.host.pullImage(name, this.req.platform, (l) => this.out.stream(`${l}\n`), this.signal);
   }

@@ -12,6 +12,7 @@ import { buildHost } from "../../daemon/build-host.ts";
 import { duBytes } from "../../daemon/disk-usage.ts";
 import { Builder, BuildStepError } from "../../build/builder.ts";
 import { receiveContext } from "../../build/context/receive.ts";
+import { fetchRemoteContext } from "../../build/context/remote.ts";
 import { BuildCache } from "../../build/cache.ts";
 import { formatReference, parseReference, withDefaultTag } from "../../image/reference.ts";
 
@@ -52,7 +53,6 @@ export function buildRoutes(d: Daemon): Hono {
 
   app.post("/build", async (c) => {
     const q = (k: string) => c.req.query(k);
-    if (q("remote")) throw new InvalidParameterError("a remote build context (remote=…) is not supported yet; send the context in the request body");
     const tags = (c.req.queries("t") ?? []).filter(Boolean).map((t) => formatReference(withDefaultTag(parseReference(t))));
     const buildArgs = jsonQuery<Record<string, string | null>>(q("buildargs"), "buildargs") ?? {};
     const labels = jsonQuery<Record<string, string>>(q("labels"), "labels") ?? {};
@@ -68,10 +68,12 @@ export function buildRoutes(d: Daemon): Hono {
     return stream(c, async (s) => {
       const send = (m: unknown) => void s.write(JSON.stringify(m) + "\n");
       try {
-        const ctx = await receiveContext(body, work, dockerfile);
+        // A remote context replaces the body (the docker CLI sends none with it).
+        const remote = q("remote");
+        const ctx = await receiveContext(remote ? await fetchRemoteContext(remote, signal) : body, work, dockerfile);
         const builder = new Builder(host, {
           dockerfileText: ctx.dockerfileText, dockerfileName: dockerfile, contextDir: ctx.dir, tags, buildArgs,
-          target: q("target") || undefined, noCache: bool(q("nocache")), labels, network, platform: q("platform") || undefined,
+          target: q("target") || undefined, noCache: bool(q("nocache")), pull: bool(q("pull")), labels, network, platform: q("platform") || undefined,
         }, { stream: (text) => void (quiet || send({ stream: text })), aux: (v) => send({ aux: v }) }, signal);
         const id = await builder.run();
         if (quiet) send({ stream: `${id}\n` });

@@ -71,11 +71,16 @@ export const buildCommand: Command = {
   maxArgs: 1,
   async run(ctx, f, [contextArg]) {
     if (!["auto", "plain", "tty"].includes(f.progress)) throw new Error(`invalid progress mode "${f.progress}": auto, plain or tty`);
-    if (/^(https?|git):\/\//.test(contextArg!)) throw new Error("a URL build context is not supported yet; clone or download it and build the directory");
-    let body: ReadableStream<Uint8Array> | Uint8Array;
+    let body: ReadableStream<Uint8Array> | Uint8Array | undefined;
     let dockerfile: string | undefined;
+    let remote: string | undefined;
     const random = () => `.dockerfile.${crypto.getRandomValues(new Uint8Array(10)).reduce((s, b) => s + b.toString(16).padStart(2, "0"), "")}`;
-    if (contextArg === "-") {
+    if (/^(https?|git):\/\/|^git@/.test(contextArg!)) {
+      // The daemon downloads it, as dockerd does for the docker CLI.
+      if (f.file === "-") throw new Error("invalid argument: can't use stdin for the Dockerfile with a URL context");
+      remote = contextArg;
+      dockerfile = f.file;
+    } else if (contextArg === "-") {
       if (f.file === "-") throw new Error("invalid argument: can't use stdin for both build context and dockerfile");
       body = await readStdin();
       dockerfile = f.file;
@@ -105,11 +110,11 @@ export const buildCommand: Command = {
     const labels = keyValues(f.label, false);
     const res = await (await ctx.client()).request("POST", "/build", {
       query: {
-        dockerfile, t: f.tag, buildargs: Object.keys(buildArgs).length ? JSON.stringify(buildArgs) : undefined,
+        dockerfile, remote, t: f.tag, buildargs: Object.keys(buildArgs).length ? JSON.stringify(buildArgs) : undefined,
         labels: Object.keys(labels).length ? JSON.stringify(labels) : undefined, target: f.target, nocache: f["no-cache"],
         q: f.quiet, networkmode: f.network, platform: f.platform, pull: f.pull, rm: f.rm, forcerm: f["force-rm"],
       },
-      headers: { "Content-Type": "application/x-tar" },
+      headers: body ? { "Content-Type": "application/x-tar" } : {},
       body: body as any,
     });
     let id = "";
