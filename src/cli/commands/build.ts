@@ -26,7 +26,7 @@ async function readStdin(): Promise<Uint8Array> {
 }
 
 /** The context directory as a tar: .dockerignore applied (the Dockerfile and .dockerignore always go), owners 0:0 as the docker CLI sends them. */
-async function contextTar(dir: string, dockerfileRel: string | undefined, extra?: { name: string; data: Uint8Array }): Promise<ReadableStream<Uint8Array>> {
+export async function contextTar(dir: string, dockerfileRel: string | undefined, extra?: { name: string; data: Uint8Array }): Promise<ReadableStream<Uint8Array>> {
   const [{ tarStream }, { directoryEntries }, { IgnoreMatcher }] = await Promise.all([
     import("../../layer/tar/write.ts"), import("../../layer/diff.ts"), import("../../build/context/dockerignore.ts"),
   ]);

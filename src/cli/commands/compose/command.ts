@@ -45,5 +45,7 @@ export interface ComposeSubcommand {
   synopsis: string;
   description: string;
   flags: FlagSpec[];
+  /** Flags end at the first positional (exec, run: the command's own flags follow). */
+  stopAtPositional?: boolean;
   run(c: ComposeContext, flags: Record<string, any>, args: string[]): Promise<number>;
 }

@@ -6,6 +6,13 @@ import { flagUsages, parseFlags, UsageError, type FlagSpec } from "../../flags.t
 import { ComposeError } from "../../../compose/errors.ts";
 import { ComposeContext, type ComposeGlobals, type ComposeSubcommand } from "./command.ts";
 import { configSubcommand } from "./config.ts";
+import { createSubcommand, upSubcommand } from "./up.ts";
+import { downSubcommand } from "./down.ts";
+import { logsSubcommand, psSubcommand } from "./ps.ts";
+import { lifecycleSubcommands } from "./lifecycle.ts";
+import { execSubcommand, runSubcommand } from "./exec-run.ts";
+import { imageSubcommands } from "./image-commands.ts";
+import { infoSubcommands } from "./info-commands.ts";
 
 const globalFlags: FlagSpec[] = [
   { name: "file", short: "f", type: "list", valueName: "stringArray", help: "Compose configuration files" },
@@ -20,7 +27,10 @@ const globalFlags: FlagSpec[] = [
   { name: "dry-run", type: "bool", hidden: true },
 ];
 
-const subcommands: ComposeSubcommand[] = [configSubcommand];
+const subcommands: ComposeSubcommand[] = [
+  configSubcommand, upSubcommand, createSubcommand, downSubcommand, psSubcommand, logsSubcommand, execSubcommand, runSubcommand,
+  ...lifecycleSubcommands, ...imageSubcommands, ...infoSubcommands,
+];
 
 function composeUsage(): string {
   const width = Math.max(...subcommands.map((s) => s.name.length)) + 2;
@@ -49,7 +59,7 @@ export const composeCommand: Command = {
     }
     let parsed;
     try {
-      parsed = parseFlags(args.slice(1), [...sub.flags, { name: "help", type: "bool", hidden: true }]);
+      parsed = parseFlags(args.slice(1), [...sub.flags, { name: "help", type: "bool", hidden: true }], sub.stopAtPositional);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
       ctx.err(`${e.message}`);

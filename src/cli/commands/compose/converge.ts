@@ -1,0 +1,170 @@
+// Bringing a project's services to their model, as `up` and `create` do:
+// each service in depends_on order (in parallel where the graph allows)
+// waits for its dependencies' conditions, then its containers are kept,
+// started, recreated (config hash changed, or a dependency was recreated),
+// created, or removed down to the wanted count.
+import type { Client } from "../../../client/client.ts";
+import { ComposeError } from "../../../compose/errors.ts";
+import { inDependencyOrder } from "../../../compose/graph.ts";
+import { serviceHash } from "../../../compose/hash.ts";
+import type { Project, Service } from "../../../compose/types.ts";
+import { createBody, inlineFiles, type CreateOverrides } from "./create-body.ts";
+import { label } from "./names.ts";
+import { nameOf, numberOf, progress, projectContainers, serviceOf, type ProjectContainer } from "./project-containers.ts";
+import type { Made } from "./resources.ts";
+
+export interface ConvergeOptions {
+  forceRecreate?: boolean;
+  noRecreate?: boolean;
+  /** --scale svc=n */
+  scale?: Record<string, number>;
+  /** Create only (compose create); otherwise start too. */
+  noStart?: boolean;
+  /** Seconds to wait for a container to stop before it is killed. */
+  timeout?: number;
+  /** Don't wait on the dependencies' conditions (--no-deps). */
+  noDeps?: boolean;
+}
+
+export function replicas(s: Service, scale?: Record<string, number>, name?: string): number {
+  return (name !== undefined ? scale?.[name] : undefined) ?? s.deploy?.replicas ?? s.scale ?? 1;
+}
+
+async function inspect(client: Client, id: string): Promise<any> {
+  return client.json("GET", `/containers/${id}/json`);
+}
+
+/** Copies secrets and configs that have no file (environment, content) into a created container. */
+async function copyInlineFiles(client: Client, id: string, files: { path: string; content: string }[]): Promise<void> {
+  if (!files.length) return;
+  const { tarStream } = await import("../../../layer/tar/write.ts");
+  const now = Math.floor(Date.now() / 1000);
+  const dirs = new Set<string>();
+  for (const f of files) {
+    const parts = f.path.split("/").filter(Boolean);
+    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join("/"));
+  }
+  const items = [
+    ...[...dirs].sort().map((d) => ({ entry: { path: `${d}/`, type: "dir" as const, mode: 0o755, uid: 0, gid: 0, size: 0, mtime: now } })),
+    ...files.map((f) => {
+      const data = new TextEncoder().encode(f.content);
+      return { entry: { path: f.path.replace(/^\//, ""), type: "file" as const, mode: 0o444, uid: 0, gid: 0, size: data.length, mtime: now }, body: data };
+    }),
+  ];
+  await client.request("PUT", `/containers/${id}/archive`, { query: { path: "/" }, headers: { "Content-Type": "application/x-tar" }, body: tarStream(items) as any });
+}
+
+/** Creates container `n` of a service (and copies its inline secrets in); the new container's ID. */
+export async function createContainer(client: Client, p: Project, service: string, n: number, made: Made, err: (s: string) => void, o: CreateOverrides = {}): Promise<string> {
+  const s = p.services[service]!;
+  const { name, body } = createBody(p, service, s, n, o);
+  progress(err, "Container", name, "Creating");
+  const { Id } = await client.json<{ Id: string }>("POST", "/containers/create", { query: { name }, json: body });
+  made.containers.push(Id);
+  await copyInlineFiles(client, Id, inlineFiles(p, s));
+  progress(err, "Container", name, "Created");
+  return Id;
+}
+
+export async function startContainer(client: Client, id: string, name: string, err: (s: string) => void): Promise<void> {
+  progress(err, "Container", name, "Starting");
+  await client.request("POST", `/containers/${id}/start`);
+  progress(err, "Container", name, "Started");
+}
+
+export async function stopContainer(client: Client, c: ProjectContainer, err: (s: string) => void, timeout?: number): Promise<void> {
+  progress(err, "Container", nameOf(c), "Stopping");
+  await client.request("POST", `/containers/${c.Id}/stop`, { query: { t: timeout } });
+  progress(err, "Container", nameOf(c), "Stopped");
+}
+
+export async function removeContainer(client: Client, c: ProjectContainer, err: (s: string) => void, volumes = false): Promise<void> {
+  progress(err, "Container", nameOf(c), "Removing");
+  await client.request("DELETE", `/containers/${c.Id}`, { query: { force: true, v: volumes } });
+  progress(err, "Container", nameOf(c), "Removed");
+}
+
+/**
+ * Waits until a dependency meets its condition: started (running now),
+ * healthy (State.Health; a daemon that reports no health for a container with
+ * a healthcheck counts it healthy once running), or completed with exit 0.
+ */
+export async function waitForCondition(client: Client, p: Project, service: string, dep: string, condition: string, err: (s: string) => void): Promise<void> {
+  const containers = await projectContainers(client, p.name, { services: [dep] });
+  if (!containers.length && p.services[dep]) throw new ComposeError(`service "${dep}" has no container to depend on`);
+  for (const c of containers) {
+    const name = nameOf(c);
+    if (condition === "service_completed_successfully") {
+      progress(err, "Container", name, "Waiting");
+      const { StatusCode } = await client.json<{ StatusCode: number }>("POST", `/containers/${c.Id}/wait`, { query: { condition: "not-running" } });
+      if (StatusCode !== 0) throw new ComposeError(`service "${dep}" didn't complete successfully: exit ${StatusCode}`);
+      progress(err, "Container", name, "Exited");
+      continue;
+    }
+    if (condition !== "service_healthy") continue;
+    progress(err, "Container", name, "Waiting");
+    for (;;) {
+      const info = await inspect(client, c.Id);
+      const health = info.State?.Health?.Status as string | undefined;
+      const test = info.Config?.Healthcheck?.Test as string[] | undefined;
+      if (!health && (!test?.length || test[0] === "NONE")) throw new ComposeError(`container ${name} has no healthcheck configured`);
+      if (!info.State.Running && !info.State.Restarting) throw new ComposeError(`dependency failed to start: container ${name} exited (${info.State.ExitCode})`);
+      if (health === "unhealthy") throw new ComposeError(`dependency failed to start: container ${name} is unhealthy`);
+      if (health === "healthy" || (!health && info.State.Running)) break;
+      await Bun.sleep(200);
+    }
+    progress(err, "Container", name, "Healthy");
+  }
+}
+
+/** Converges the named services; returns the services whose containers were (re)created. */
+export async function converge(client: Client, p: Project, services: string[], made: Made, err: (s: string) => void, o: ConvergeOptions = {}): Promise<Set<string>> {
+  const existing = await projectContainers(client, p.name, { all: true });
+  const recreated = new Set<string>();
+  await inDependencyOrder(p.services, services, async (service) => {
+    const s = p.services[service]!;
+    if (!o.noDeps && !o.noStart) {
+      for (const [dep, spec] of Object.entries(s.depends_on ?? {})) {
+        if (p.services[dep]) await waitForCondition(client, p, service, dep, spec.condition, err);
+      }
+    }
+    const hash = serviceHash(s);
+    const depRecreated = Object.entries(s.depends_on ?? {}).some(([d]) => recreated.has(d));
+    const mine = existing.filter((c) => serviceOf(c) === service);
+    const want = replicas(s, o.scale, service);
+    const byNumber = new Map(mine.map((c) => [numberOf(c), c]));
+    let changed = false;
+    for (let n = 1; n <= want; n++) {
+      const c = byNumber.get(n);
+      if (c) {
+        const stale = c.Labels[label.hash] !== hash || depRecreated;
+        if (!o.noRecreate && (o.forceRecreate || stale)) {
+          progress(err, "Container", nameOf(c), "Recreate");
+          if (c.State === "running") await stopContainer(client, c, () => {}, o.timeout);
+          await client.request("DELETE", `/containers/${c.Id}`, { query: { force: true } });
+          const id = await createContainer(client, p, service, n, made, () => {});
+          progress(err, "Container", nameOf(c), "Recreated");
+          changed = true;
+          if (!o.noStart) await startContainer(client, id, nameOf(c), err);
+        } else if (!o.noStart && c.State !== "running") {
+          await startContainer(client, c.Id, nameOf(c), err);
+        } else {
+          progress(err, "Container", nameOf(c), "Running");
+        }
+      } else {
+        const id = await createContainer(client, p, service, n, made, err);
+        changed = true;
+        if (!o.noStart) {
+          const info = await inspect(client, id);
+          await startContainer(client, id, info.Name.replace(/^\//, ""), err);
+        }
+      }
+    }
+    for (const c of mine.filter((x) => numberOf(x) > want)) {
+      if (c.State === "running") await stopContainer(client, c, err, o.timeout);
+      await removeContainer(client, c, err);
+    }
+    if (changed) recreated.add(service);
+  });
+  return recreated;
+}

@@ -1,0 +1,199 @@
+// A service of the model as the Engine API's container create body: the
+// container's config, its host config (mounts, ports, limits, restart
+// policy), its networks with the service name as alias, and compose's labels.
+import { durationNs } from "../../../compose/duration.ts";
+import { serviceHash } from "../../../compose/hash.ts";
+import type { Project, Service } from "../../../compose/types.ts";
+import { parseBytes } from "../../../shared/units.ts";
+import { composeVersion, containerName, imageName, label } from "./names.ts";
+
+function restartPolicy(v: unknown): { Name: string; MaximumRetryCount: number } {
+  const [name = "no", max] = String(v ?? "no").split(":");
+  return { Name: name, MaximumRetryCount: max ? Number(max) : 0 };
+}
+
+function bytes(v: unknown): number {
+  if (v === undefined || v === null) return 0;
+  return typeof v === "number" ? v : parseBytes(String(v));
+}
+
+function healthcheck(h: Service["healthcheck"]): Record<string, unknown> | undefined {
+  if (!h) return undefined;
+  if (h.disable) return { Test: ["NONE"] };
+  const ns = (d?: string) => (d ? durationNs(d) : undefined);
+  return { Test: h.test, Interval: ns(h.interval), Timeout: ns(h.timeout), Retries: h.retries, StartPeriod: ns(h.start_period), StartInterval: ns(h.start_interval) };
+}
+
+/** `depends_on` as compose writes it in its label: service:condition:restart,… */
+function dependsOnLabel(s: Service): string {
+  return Object.entries(s.depends_on ?? {}).map(([d, spec]) => `${d}:${spec.condition}:${spec.restart ?? false}`).join(",");
+}
+
+export function composeLabels(p: Project, service: string, s: Service, n: number, oneoff: boolean): Record<string, string> {
+  return {
+    ...(s.labels ?? {}),
+    [label.project]: p.name,
+    [label.service]: service,
+    [label.number]: String(n),
+    [label.oneoff]: oneoff ? "True" : "False",
+    [label.hash]: serviceHash(s),
+    [label.workingDir]: p.workingDir,
+    [label.configFiles]: p.configFiles.join(","),
+    [label.dependsOn]: dependsOnLabel(s),
+    [label.image]: imageName(p, service, s),
+    [label.version]: composeVersion,
+  };
+}
+
+/** Where secrets and configs are mounted: a file source is bound read-only. */
+function fileMounts(p: Project, s: Service): { Type: string; Source: string; Target: string; ReadOnly: boolean }[] {
+  const out = [];
+  for (const r of s.secrets ?? []) {
+    const def = p.secrets[r.source]!;
+    if (def.file) out.push({ Type: "bind", Source: def.file, Target: r.target ?? `/run/secrets/${r.source}`, ReadOnly: true });
+  }
+  for (const r of s.configs ?? []) {
+    const def = p.configs[r.source]!;
+    if (def.file) out.push({ Type: "bind", Source: def.file, Target: r.target ?? `/${r.source}`, ReadOnly: true });
+  }
+  return out;
+}
+
+/** Secrets and configs without a file (environment or content): their bytes, copied in before start. */
+export function inlineFiles(p: Project, s: Service): { path: string; content: string }[] {
+  const out: { path: string; content: string }[] = [];
+  const content = (def: { environment?: string; content?: string }) => (def.environment !== undefined ? (p.environment[def.environment] ?? "") : def.content);
+  for (const r of s.secrets ?? []) {
+    const c = content(p.secrets[r.source]!);
+    if (c !== undefined && !p.secrets[r.source]!.file) out.push({ path: r.target ?? `/run/secrets/${r.source}`, content: c });
+  }
+  for (const r of s.configs ?? []) {
+    const c = content(p.configs[r.source]!);
+    if (c !== undefined && !p.configs[r.source]!.file) out.push({ path: r.target ?? `/${r.source}`, content: c });
+  }
+  return out;
+}
+
+export interface CreateOverrides {
+  oneoff?: boolean;
+  command?: string[];
+  entrypoint?: string[];
+  env?: Record<string, string>;
+  user?: string;
+  workdir?: string;
+  tty?: boolean;
+  interactive?: boolean;
+  /** `run` publishes only the ports it is asked to, unless --service-ports. */
+  ports?: boolean;
+  extraPorts?: Record<string, { HostIp: string; HostPort: string }[]>;
+  extraBinds?: string[];
+  labels?: Record<string, string>;
+  /** A container name of its own (run --name, run's <project>-<service>-run-<id>). */
+  name?: string;
+}
+
+/** The create body of container number `n` of a service. */
+export function createBody(p: Project, service: string, s: Service, n: number, o: CreateOverrides = {}): { name: string; body: Record<string, unknown> } {
+  const env = { ...(s.environment ?? {}), ...(o.env ?? {}) };
+  const exposed: Record<string, object> = {};
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const e of s.expose ?? []) exposed[e.includes("/") ? e : `${e}/tcp`] = {};
+  if (o.ports !== false) {
+    for (const port of s.ports ?? []) {
+      const key = `${port.target}/${port.protocol}`;
+      exposed[key] = {};
+      (bindings[key] ??= []).push({ HostIp: port.host_ip ?? "", HostPort: port.published ?? "" });
+    }
+  }
+  for (const [key, b] of Object.entries(o.extraPorts ?? {})) {
+    exposed[key] = {};
+    (bindings[key] ??= []).push(...b);
+  }
+  const binds: string[] = [...(o.extraBinds ?? [])];
+  const mounts: Record<string, unknown>[] = [];
+  const tmpfs: Record<string, string> = {};
+  const anonymous: Record<string, object> = {};
+  for (const v of s.volumes ?? []) {
+    if (v.type === "bind") {
+      if (v.bind?.create_host_path !== false) binds.push(`${v.source}:${v.target}${v.read_only ? ":ro" : ""}`);
+      else mounts.push({ Type: "bind", Source: v.source, Target: v.target, ReadOnly: !!v.read_only });
+    } else if (v.type === "tmpfs") {
+      tmpfs[v.target] = v.tmpfs?.size !== undefined ? `size=${v.tmpfs.size}` : "";
+    } else if (!v.source) {
+      anonymous[v.target] = {};
+    } else {
+      mounts.push({ Type: "volume", Source: p.volumes[v.source]!.name, Target: v.target, ReadOnly: !!v.read_only, VolumeOptions: v.volume?.nocopy ? { NoCopy: true } : undefined });
+    }
+  }
+  for (const t of s.tmpfs ?? []) {
+    const [path, opts = ""] = String(t).split(":");
+    tmpfs[path!] = opts;
+  }
+  mounts.push(...fileMounts(p, s));
+  const limits = s.deploy?.resources?.limits ?? {};
+  const cpus = s.cpus ?? limits.cpus;
+  const name = o.name ?? containerName(p.name, service, n, o.oneoff ? undefined : s);
+  const networks = Object.entries(s.networks ?? {});
+  const endpoints: Record<string, unknown> = {};
+  for (const [key, cfg] of networks) {
+    endpoints[p.networks[key]!.name!] = {
+      Aliases: o.oneoff ? [] : [service, ...(cfg?.aliases ?? [])],
+      IPAMConfig: cfg?.ipv4_address || cfg?.ipv6_address ? { IPv4Address: cfg.ipv4_address, IPv6Address: cfg.ipv6_address } : undefined,
+    };
+  }
+  const networkMode = s.network_mode ?? (networks.length ? p.networks[networks[0]![0]]!.name : "none");
+  const ulimits = Object.entries((s.ulimits ?? {}) as Record<string, { soft: number; hard: number }>).map(([Name, u]) => ({ Name, Soft: u.soft, Hard: u.hard }));
+  const stopGrace = s.stop_grace_period ? Math.round(durationNs(String(s.stop_grace_period)) / 1e9) : undefined;
+  return {
+    name,
+    body: {
+      Image: imageName(p, service, s),
+      Cmd: o.command ?? s.command ?? undefined,
+      Entrypoint: o.entrypoint ?? s.entrypoint ?? undefined,
+      Env: Object.entries(env).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`),
+      Labels: { ...composeLabels(p, service, s, n, !!o.oneoff), ...(o.labels ?? {}) },
+      Hostname: s.hostname ?? "",
+      Domainname: s.domainname ?? "",
+      User: o.user ?? s.user ?? "",
+      WorkingDir: o.workdir ?? s.working_dir ?? "",
+      Tty: o.tty ?? !!s.tty,
+      OpenStdin: o.interactive ?? !!s.stdin_open,
+      AttachStdin: !!o.interactive,
+      AttachStdout: !!o.oneoff,
+      AttachStderr: !!o.oneoff,
+      StdinOnce: !!o.interactive,
+      StopSignal: s.stop_signal,
+      StopTimeout: stopGrace,
+      Healthcheck: healthcheck(s.healthcheck),
+      ExposedPorts: exposed,
+      Volumes: Object.keys(anonymous).length ? anonymous : undefined,
+      HostConfig: {
+        Binds: binds,
+        Mounts: mounts,
+        Tmpfs: tmpfs,
+        PortBindings: bindings,
+        NetworkMode: s.network_mode?.startsWith("service:") ? `container:${containerName(p.name, s.network_mode.slice(8), 1, p.services[s.network_mode.slice(8)])}` : networkMode,
+        RestartPolicy: o.oneoff ? { Name: "no", MaximumRetryCount: 0 } : restartPolicy(s.restart),
+        Memory: bytes(s.mem_limit ?? limits.memory),
+        NanoCpus: cpus !== undefined ? Math.round(Number(cpus) * 1e9) : 0,
+        PidsLimit: (s.pids_limit ?? limits.pids) as number | undefined,
+        Init: s.init as boolean | undefined,
+        ReadonlyRootfs: !!s.read_only,
+        Privileged: !!s.privileged,
+        CapAdd: (s.cap_add as string[]) ?? null,
+        CapDrop: (s.cap_drop as string[]) ?? null,
+        SecurityOpt: (s.security_opt as string[]) ?? null,
+        Ulimits: ulimits.length ? ulimits : null,
+        Sysctls: s.sysctls,
+        ExtraHosts: ((s.extra_hosts as string[]) ?? []).map((h) => h.replace("=", ":")),
+        Dns: s.dns ?? null,
+        DnsSearch: s.dns_search ?? null,
+        DnsOptions: s.dns_opt ?? null,
+        LogConfig: s.logging ? { Type: (s.logging as { driver?: string }).driver ?? "", Config: (s.logging as { options?: object }).options ?? {} } : undefined,
+        ShmSize: s.shm_size !== undefined ? bytes(s.shm_size) : undefined,
+        GroupAdd: s.group_add ?? null,
+      },
+      NetworkingConfig: { EndpointsConfig: endpoints },
+    },
+  };
+}

@@ -1,0 +1,105 @@
+// `berth compose down`: the project's containers stopped and removed
+// (dependants first), then its networks; its volumes only with -v, its
+// images with --rmi, and containers of services no longer in the files only
+// with --remove-orphans.
+import type { Client } from "../../../client/client.ts";
+import { ApiError } from "../../../client/client.ts";
+import { ComposeError } from "../../../compose/errors.ts";
+import type { Project } from "../../../compose/types.ts";
+import type { ComposeContext, ComposeSubcommand } from "./command.ts";
+import { removeContainer, stopContainer } from "./converge.ts";
+import { imageName, label } from "./names.ts";
+import { nameOf, progress, projectContainers, serviceOf, type ProjectContainer } from "./project-containers.ts";
+
+/** Stops and removes containers, those of dependants before those they depend on. */
+export async function stopAndRemove(client: Client, p: Project | undefined, containers: ProjectContainer[], err: (s: string) => void, o: { timeout?: number; volumes?: boolean }): Promise<void> {
+  const waves = p ? stopWaves(p, containers) : [containers];
+  for (const wave of waves) await Promise.all(wave.filter((c) => c.State === "running" || c.State === "paused").map((c) => stopContainer(client, c, err, o.timeout)));
+  await Promise.all(containers.map((c) => removeContainer(client, c, err, o.volumes)));
+}
+
+/** Containers grouped so that each group holds no dependency of an earlier one. */
+function stopWaves(p: Project, containers: ProjectContainer[]): ProjectContainer[][] {
+  const left = new Set(containers);
+  const waves: ProjectContainer[][] = [];
+  while (left.size) {
+    const services = new Set([...left].map(serviceOf));
+    // A container can stop once no other remaining service depends on its service.
+    const wave = [...left].filter((c) => ![...services].some((s) => s !== serviceOf(c) && p.services[s]?.depends_on?.[serviceOf(c)]));
+    const take = wave.length ? wave : [...left];
+    for (const c of take) left.delete(c);
+    waves.push(take);
+  }
+  return waves;
+}
+
+/** Containers of the project whose service is not in the model (or not enabled), as compose's --remove-orphans. */
+export async function removeOrphans(c: ComposeContext, p: Project, err: (s: string) => void, timeout?: number): Promise<void> {
+  const client = await c.client();
+  const all = await projectContainers(client, p.name, { all: true, oneoff: true });
+  const orphans = all.filter((x) => !p.services[serviceOf(x)]);
+  if (orphans.length) await stopAndRemove(client, undefined, orphans, err, { timeout });
+}
+
+async function removeQuietly(client: Client, path: string, kind: string, name: string, err: (s: string) => void): Promise<void> {
+  try {
+    progress(err, kind, name, "Removing");
+    await client.request("DELETE", path);
+    progress(err, kind, name, "Removed");
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return;
+    throw e;
+  }
+}
+
+export const downSubcommand: ComposeSubcommand = {
+  name: "down",
+  synopsis: "[OPTIONS] [SERVICES]",
+  description: "Stop and remove containers, networks",
+  flags: [
+    { name: "volumes", short: "v", type: "bool", help: "Remove named volumes declared in the \"volumes\" section of the Compose file and anonymous volumes attached to containers" },
+    { name: "rmi", type: "string", help: 'Remove images used by services. "local" remove only images that don\'t have a custom tag ("local"|"all")' },
+    { name: "remove-orphans", type: "bool", help: "Remove containers for services not defined in the Compose file" },
+    { name: "timeout", short: "t", type: "number", help: "Specify a shutdown timeout in seconds" },
+  ],
+  async run(c, f, args) {
+    if (f.rmi !== undefined && !["local", "all"].includes(f.rmi)) throw new ComposeError(`invalid value for --rmi: ${f.rmi}`);
+    const client = await c.client();
+    const err = (s: string) => c.ctx.err(s);
+    let p: Project | undefined;
+    let name: string;
+    try {
+      p = await c.load();
+      name = p.name;
+    } catch (e) {
+      // Without its files a project is still known by its name and labels, as compose allows.
+      const only = c.nameOnly();
+      if (!only || !(e instanceof ComposeError) || !e.message.startsWith("no configuration file provided")) throw e;
+      name = only;
+    }
+    const all = await projectContainers(client, name, { all: true, oneoff: true, services: args });
+    const known = all.filter((x) => !p || p.services[serviceOf(x)] || p.disabled[serviceOf(x)]);
+    const orphans = all.filter((x) => !known.includes(x));
+    if (orphans.length && !f["remove-orphans"] && p) {
+      c.ctx.err(`WARN[0000] Found orphan containers ([${orphans.map(nameOf).join(" ")}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`);
+    }
+    await stopAndRemove(client, p, f["remove-orphans"] || !p ? all : known, err, { timeout: f.timeout, volumes: f.volumes });
+    if (args.length) return 0;
+    // Networks: those of the model, or (without files) those labelled with the project.
+    const networks = p
+      ? Object.values(p.networks).filter((n) => !n.external).map((n) => n.name!)
+      : (await client.json<{ Name: string }[]>("GET", "/networks", { query: { filters: JSON.stringify({ label: [`${label.project}=${name}`] }) } })).map((n) => n.Name);
+    for (const n of networks) await removeQuietly(client, `/networks/${encodeURIComponent(n)}`, "Network", n, err);
+    if (f.volumes) {
+      const volumes = p
+        ? Object.values(p.volumes).filter((v) => !v.external).map((v) => v.name!)
+        : ((await client.json<{ Volumes: { Name: string }[] }>("GET", "/volumes", { query: { filters: JSON.stringify({ label: [`${label.project}=${name}`] }) } })).Volumes ?? []).map((v) => v.Name);
+      for (const v of volumes) await removeQuietly(client, `/volumes/${encodeURIComponent(v)}`, "Volume", v, err);
+    }
+    if (f.rmi && p) {
+      const images = Object.entries(p.services).filter(([, s]) => f.rmi === "all" || !s.image).map(([n, s]) => imageName(p!, n, s));
+      for (const i of new Set(images)) await removeQuietly(client, `/images/${encodeURIComponent(i)}`, "Image", i, err);
+    }
+    return 0;
+  },
+};

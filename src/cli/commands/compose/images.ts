@@ -1,0 +1,94 @@
+// The images a project's services run: built through the daemon's POST
+// /build from the service's context (build.ts's context tar), or pulled when
+// missing; `--build`, `--no-build` and `--pull` choose.
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { ApiError, jsonMessages } from "../../../client/client.ts";
+import { ComposeError } from "../../../compose/errors.ts";
+import type { Project, Service } from "../../../compose/types.ts";
+import { contextTar } from "../build.ts";
+import { pullWithProgress } from "../registry.ts";
+import { stderr } from "../../stdio.ts";
+import type { ComposeContext } from "./command.ts";
+import { imageName, label } from "./names.ts";
+import { progress } from "./project-containers.ts";
+
+async function hasImage(c: ComposeContext, name: string): Promise<boolean> {
+  try {
+    await (await c.client()).json("GET", `/images/${encodeURIComponent(name)}/json`);
+    return true;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return false;
+    throw e;
+  }
+}
+
+export interface BuildOptions {
+  noCache?: boolean;
+  pull?: boolean;
+  quiet?: boolean;
+  buildArgs?: Record<string, string>;
+}
+
+/** Builds one service's image; a failed build is compose's error with the builder's message. */
+export async function buildService(c: ComposeContext, p: Project, service: string, s: Service, o: BuildOptions = {}): Promise<void> {
+  const b = s.build!;
+  const dir = b.context;
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ComposeError(`unable to prepare context: path "${dir}" not found`);
+  let body: ReadableStream<Uint8Array>;
+  let dockerfile: string;
+  if (b.dockerfile_inline !== undefined) {
+    dockerfile = ".berth-compose-dockerfile";
+    body = await contextTar(dir, undefined, { name: dockerfile, data: new TextEncoder().encode(b.dockerfile_inline) });
+  } else {
+    const file = resolve(dir, b.dockerfile ?? "Dockerfile");
+    if (!existsSync(file)) throw new ComposeError(`failed to solve: failed to read dockerfile: open ${file}: no such file or directory`);
+    const rel = relative(realpathSync(dir), realpathSync(file));
+    if (rel.startsWith("..")) {
+      dockerfile = ".berth-compose-dockerfile";
+      body = await contextTar(dir, undefined, { name: dockerfile, data: readFileSync(file) });
+    } else {
+      dockerfile = rel;
+      body = await contextTar(dir, rel);
+    }
+  }
+  const name = imageName(p, service, s);
+  progress((t) => c.ctx.err(t), "Service", service, "Building");
+  const args = { ...Object.fromEntries(Object.entries(b.args ?? {}).filter(([, v]) => v !== null)), ...(o.buildArgs ?? {}) };
+  const labels = { ...(b.labels ?? {}), [label.project]: p.name, [label.service]: service };
+  const res = await (await c.client()).request("POST", "/build", {
+    query: {
+      t: name, dockerfile, buildargs: JSON.stringify(args), labels: JSON.stringify(labels), target: b.target,
+      nocache: o.noCache, pull: o.pull, rm: true, forcerm: true, cachefrom: b.cache_from?.length ? JSON.stringify(b.cache_from) : undefined,
+    },
+    headers: { "Content-Type": "application/x-tar" },
+    body: body as any,
+  });
+  for await (const m of jsonMessages(res)) {
+    if (m.error) throw new ComposeError(`failed to build service "${service}": ${m.errorDetail?.message ?? m.error}`);
+    if (m.stream && !o.quiet) stderr.write(m.stream);
+  }
+  progress((t) => c.ctx.err(t), "Service", service, "Built");
+}
+
+export async function pullService(c: ComposeContext, p: Project, service: string, s: Service): Promise<void> {
+  progress((t) => c.ctx.err(t), "Service", service, "Pulling");
+  await pullWithProgress(c.ctx, s.image!, { quiet: true, out: stderr });
+  progress((t) => c.ctx.err(t), "Service", service, "Pulled");
+}
+
+/** Each service's image present: built (always with `build: "always"`), pulled when missing (always with `pull: "always"`). */
+export async function ensureImages(c: ComposeContext, p: Project, services: string[], o: { build?: "always" | "missing" | "never"; pull?: "always" | "missing" | "never" } = {}): Promise<void> {
+  for (const n of services) {
+    const s = p.services[n]!;
+    const name = imageName(p, n, s);
+    const policy = o.pull ?? (s.pull_policy as string | undefined) ?? "missing";
+    if (s.build && o.build !== "never" && (o.build === "always" || policy === "build" || !(await hasImage(c, name)))) {
+      await buildService(c, p, n, s);
+      continue;
+    }
+    if (policy === "never" || (policy === "missing" && (await hasImage(c, name)))) continue;
+    if (!s.image) throw new ComposeError(`service "${n}" has no image to pull and building it was disabled (--no-build)`);
+    await pullService(c, p, n, s);
+  }
+}

@@ -1,0 +1,202 @@
+// `berth compose up` and `create`: images built or pulled, networks and
+// volumes made, containers converged in dependency order; then detached
+// (-d, --wait) or attached to the output until the containers exit. A run
+// that fails takes away the networks, volumes and containers it made.
+import { ComposeError } from "../../../compose/errors.ts";
+import { withDependencies } from "../../../compose/graph.ts";
+import type { Project } from "../../../compose/types.ts";
+import type { ComposeContext, ComposeSubcommand } from "./command.ts";
+import { converge } from "./converge.ts";
+import { ensureImages } from "./images.ts";
+import { logPrinter } from "./log-printer.ts";
+import { nameOf, projectContainers, progress, serviceOf } from "./project-containers.ts";
+import { ensureNetworks, ensureVolumes, rollBack, type Made } from "./resources.ts";
+import { removeOrphans } from "./down.ts";
+import { stdout } from "../../stdio.ts";
+
+function scaleFlags(list: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of list) {
+    const m = /^([^=]+)=(\d+)$/.exec(s);
+    if (!m) throw new ComposeError(`invalid --scale option "${s}". Should be SERVICE=NUM`);
+    out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
+
+/** The services a command acts on: those named (with their dependencies unless --no-deps), else all. */
+export function selectServices(p: Project, names: string[], noDeps = false): string[] {
+  for (const n of names) if (!p.services[n]) throw new ComposeError(`no such service: ${n}`);
+  if (!names.length) return Object.keys(p.services);
+  return noDeps ? names : withDependencies(p.services, names);
+}
+
+/** The networks and volumes the services use. */
+function resourcesOf(p: Project, services: string[]): { networks: string[]; volumes: string[] } {
+  const networks = new Set<string>();
+  const volumes = new Set<string>();
+  for (const n of services) {
+    const s = p.services[n]!;
+    for (const k of Object.keys(s.networks ?? {})) networks.add(k);
+    for (const v of s.volumes ?? []) if (v.type === "volume" && v.source) volumes.add(v.source);
+  }
+  return { networks: [...networks], volumes: [...volumes] };
+}
+
+export interface ProjectUpOptions {
+  build?: "always" | "missing" | "never";
+  pull?: "always" | "missing" | "never";
+  forceRecreate?: boolean;
+  noRecreate?: boolean;
+  noDeps?: boolean;
+  scale?: Record<string, number>;
+  removeOrphans?: boolean;
+  timeout?: number;
+  noStart?: boolean;
+}
+
+/** Brings the services up (or creates them), rolling back what this run made if a step fails. */
+export async function projectUp(c: ComposeContext, p: Project, services: string[], o: ProjectUpOptions): Promise<void> {
+  const client = await c.client();
+  const err = (s: string) => c.ctx.err(s);
+  const made: Made = { networks: [], volumes: [], containers: [] };
+  try {
+    await ensureImages(c, p, services, { build: o.build, pull: o.pull });
+    const { networks, volumes } = resourcesOf(p, services);
+    await ensureNetworks(client, p, networks, made, err);
+    await ensureVolumes(client, p, volumes, made, err);
+    if (o.removeOrphans) await removeOrphans(c, p, err, o.timeout);
+    await converge(client, p, services, made, err, { forceRecreate: o.forceRecreate, noRecreate: o.noRecreate, noDeps: o.noDeps, scale: o.scale, timeout: o.timeout, noStart: o.noStart });
+  } catch (e) {
+    await rollBack(client, made);
+    throw e;
+  }
+}
+
+/** --wait: every container of the services running, and healthy where it has a healthcheck; dependencies that were to complete may have exited 0. */
+async function waitRunning(c: ComposeContext, p: Project, services: string[], timeoutS?: number): Promise<void> {
+  const client = await c.client();
+  const deadline = timeoutS ? Date.now() + timeoutS * 1000 : Infinity;
+  const completes = new Set(Object.values(p.services).flatMap((s) => Object.entries(s.depends_on ?? {}).filter(([, d]) => d.condition === "service_completed_successfully").map(([n]) => n)));
+  for (const ct of await projectContainers(client, p.name, { services })) {
+    const name = nameOf(ct);
+    let status: string;
+    for (;;) {
+      const info = await client.json("GET", `/containers/${ct.Id}/json`);
+      const health = info.State?.Health?.Status;
+      if (!info.State.Running) {
+        if (completes.has(serviceOf(ct)) && info.State.ExitCode === 0) {
+          status = "Exited";
+          break;
+        }
+        throw new ComposeError(`container ${name} exited (${info.State.ExitCode})`);
+      }
+      if (health === "unhealthy") throw new ComposeError(`container ${name} is unhealthy`);
+      if (!health || health === "healthy") {
+        status = health ? "Healthy" : "Running";
+        break;
+      }
+      if (Date.now() > deadline) throw new ComposeError(`timeout waiting for container ${name} to be healthy`);
+      await Bun.sleep(200);
+    }
+    progress((s) => c.ctx.err(s), "Container", name, status);
+  }
+}
+
+/** The flags up and create share. */
+const createFlags: ComposeSubcommand["flags"] = [
+  { name: "build", type: "bool", help: "Build images before starting containers" },
+  { name: "no-build", type: "bool", help: "Don't build an image, even if it's policy" },
+  { name: "pull", type: "string", default: "policy", help: 'Pull image before running ("always"|"missing"|"never")' },
+  { name: "force-recreate", type: "bool", help: "Recreate containers even if their configuration and image haven't changed" },
+  { name: "no-recreate", type: "bool", help: "If containers already exist, don't recreate them. Incompatible with --force-recreate." },
+  { name: "scale", type: "list", valueName: "scale", help: "Scale SERVICE to NUM instances. Overrides the scale setting in the Compose file if present." },
+  { name: "remove-orphans", type: "bool", help: "Remove containers for services not defined in the Compose file" },
+];
+
+/** up's and create's flags as projectUp's options. */
+function upOptions(f: Record<string, any>): ProjectUpOptions {
+  if (f["force-recreate"] && f["no-recreate"]) throw new ComposeError("--force-recreate and --no-recreate are incompatible");
+  if (f.build && f["no-build"]) throw new ComposeError("--build and --no-build are incompatible");
+  return {
+    build: f.build ? "always" : f["no-build"] ? "never" : "missing", pull: f.pull === "policy" ? undefined : f.pull,
+    forceRecreate: f["force-recreate"], noRecreate: f["no-recreate"], scale: scaleFlags(f.scale), removeOrphans: f["remove-orphans"],
+  };
+}
+
+export const upSubcommand: ComposeSubcommand = {
+  name: "up",
+  synopsis: "[OPTIONS] [SERVICE...]",
+  description: "Create and start containers",
+  flags: [
+    { name: "detach", short: "d", type: "bool", help: "Detached mode: Run containers in the background" },
+    ...createFlags,
+    { name: "wait", type: "bool", help: "Wait for services to be running|healthy. Implies detached mode." },
+    { name: "wait-timeout", type: "number", help: "Maximum duration in seconds to wait for the project to be running|healthy" },
+    { name: "no-deps", type: "bool", help: "Don't start linked services" },
+    { name: "no-start", type: "bool", help: "Don't start the services after creating them" },
+    { name: "abort-on-container-exit", type: "bool", help: "Stops all containers if any container was stopped. Incompatible with -d" },
+    { name: "exit-code-from", type: "string", help: "Return the exit code of the selected service container. Implies --abort-on-container-exit" },
+    { name: "timeout", short: "t", type: "number", help: "Use this timeout in seconds for container shutdown when attached or when containers are already running" },
+    { name: "no-color", type: "bool", help: "Produce monochrome output" },
+    { name: "no-log-prefix", type: "bool", help: "Don't print prefix in logs" },
+    { name: "quiet-pull", type: "bool", help: "Pull without printing progress information" },
+  ],
+  async run(c, f, args) {
+    if (f.detach && (f["abort-on-container-exit"] || f["exit-code-from"])) throw new ComposeError("--abort-on-container-exit and --detach are incompatible");
+    const p = await c.load(args);
+    const services = selectServices(p, args, f["no-deps"]);
+    await projectUp(c, p, services, { ...upOptions(f), noDeps: f["no-deps"], timeout: f.timeout, noStart: f["no-start"] });
+    if (f["no-start"]) return 0;
+    if (f.wait) {
+      await waitRunning(c, p, services, f["wait-timeout"]);
+      return 0;
+    }
+    if (f.detach) return 0;
+    return attachUntilExit(c, p, services, f);
+  },
+};
+
+/** Attached up: every container's output until all have exited (or, with --abort-on-container-exit, the first). */
+async function attachUntilExit(c: ComposeContext, p: Project, services: string[], f: Record<string, any>): Promise<number> {
+  const client = await c.client();
+  const containers = await projectContainers(client, p.name, { services });
+  const printer = logPrinter(client, containers.map(nameOf), { colour: !f["no-color"] && !!stdout.isTTY, prefix: !f["no-log-prefix"] });
+  const abort = f["abort-on-container-exit"] || !!f["exit-code-from"];
+  c.ctx.err(`Attaching to ${containers.map(nameOf).join(", ")}`);
+  let exitCode = 0;
+  let stopping = false;
+  const stopAll = async () => {
+    if (stopping) return;
+    stopping = true;
+    for (const ct of containers) await client.request("POST", `/containers/${ct.Id}/stop`, { query: { t: f.timeout } }).catch(() => {});
+  };
+  const onSignal = () => void stopAll();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    await Promise.all(containers.map(async (ct) => {
+      await printer.follow(ct.Id, nameOf(ct), { follow: true, since: Math.floor(ct.Created) - 1 });
+      const { StatusCode } = await client.json<{ StatusCode: number }>("POST", `/containers/${ct.Id}/wait`, { query: { condition: "not-running" } });
+      c.ctx.out(`${nameOf(ct)} exited with code ${StatusCode}`);
+      if (f["exit-code-from"] ? serviceOf(ct) === f["exit-code-from"] : abort && !stopping) exitCode = StatusCode;
+      if (abort) await stopAll();
+    }));
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  return exitCode;
+}
+
+export const createSubcommand: ComposeSubcommand = {
+  name: "create",
+  synopsis: "[OPTIONS] [SERVICE...]",
+  description: "Creates containers for a service",
+  flags: createFlags,
+  async run(c, f, args) {
+    const p = await c.load(args);
+    await projectUp(c, p, selectServices(p, args), { ...upOptions(f), noStart: true });
+    return 0;
+  },
+};

@@ -1,0 +1,248 @@
+// berth compose against a real daemon (in a network namespace of the test's
+// own, with its bridge): the issue's project end to end — a web built from a
+// Dockerfile and published, a db writing to a named volume, a worker waiting
+// for the healthy db and reaching it by name, a one-off migration, two
+// networks, a secret, .env, a profile — then idempotent up, down, down -v;
+// and bad input that leaves the project as it was.
+import { afterAll, describe, expect, test } from "bun:test";
+import { $ } from "bun";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { composeDaemonForFile } from "./compose-daemon.ts";
+
+const daemon = composeDaemonForFile("cmp");
+const { ok, ns } = daemon;
+const work = mkdtempSync("/tmp/berth-compose-up-");
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** A project directory with these files. */
+function project(name: string, files: Record<string, string>): string {
+  const dir = join(work, name);
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(join(dir, f, ".."), { recursive: true });
+    writeFileSync(join(dir, f), text);
+  }
+  return dir;
+}
+
+const compose = (dir: string, args: string[], env: Record<string, string> = {}) => daemon.compose(dir, args, env);
+const json = async (args: string[]) => JSON.parse((await daemon.d.cli(args)).stdout);
+const names = async (kind: "network" | "volume", prefix: string) => (await daemon.d.cli([kind, "ls", "--format", "{{.Name}}"])).stdout.split("\n").filter((n) => n.startsWith(prefix));
+const containerIds = async (project: string) => (await daemon.d.cli(["ps", "-aq", "--no-trunc", "--filter", `label=com.docker.compose.project=${project}`])).stdout.split("\n").filter(Boolean).sort();
+const hostGet = async (port: number, path: string) => (await $`printf ${`GET ${path} HTTP/1.0\r\n\r\n`} | nsenter --net=/run/netns/${ns} busybox nc -w 3 127.0.0.1 ${port}`.nothrow().quiet()).stdout.toString();
+
+// The worker finds the db by name through the daemon's DNS, then reads what the db wrote to its volume.
+const workerScript = [
+  "for i in $$(busybox seq 1 100); do",
+  "ip=$$(busybox nslookup db 2>/dev/null | busybox sed -n 's/^Address: //p' | busybox tail -n 1);",
+  `if [ -n "$$ip" ] && printf 'GET /data/state HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 $$ip 80 | grep -q stored; then echo "worker reached db at $$ip"; exec sleep 1000; fi;`,
+  "sleep 0.2; done; echo worker gave up; exit 1",
+].join(" ");
+
+const appFiles = (port: number) => ({
+  ".env": `GREETING=hello\nWEB_PORT=${port}\n`,
+  "web/Dockerfile": 'FROM busybox\nRUN mkdir -p /www && echo built-from-dockerfile > /www/index.html\nCMD ["busybox", "httpd", "-f", "-p", "80", "-h", "/"]\n',
+  "token.txt": "s3cret-token\n",
+  "compose.yaml": `
+services:
+  web:
+    build: ./web
+    ports: ["\${WEB_PORT}:80"]
+    environment:
+      - GREETING=\${GREETING}
+    networks: [front]
+    secrets: [token]
+    depends_on:
+      migrate: {condition: service_completed_successfully}
+  db:
+    image: busybox
+    command: ["sh", "-c", "echo stored > /data/state; exec busybox httpd -f -p 80 -h /"]
+    volumes: [dbdata:/data]
+    networks: [back]
+    healthcheck:
+      test: ["CMD", "busybox", "test", "-f", "/data/state"]
+      interval: 1s
+      retries: 30
+  worker:
+    image: busybox
+    command: ["sh", "-c", "${workerScript.replace(/"/g, '\\"')}"]
+    networks: [back]
+    depends_on:
+      db: {condition: service_healthy}
+  migrate:
+    image: busybox
+    command: echo migrated
+    networks: [back]
+  debug:
+    image: busybox
+    command: sleep 1000
+    profiles: [debug]
+networks:
+  front:
+  back:
+volumes:
+  dbdata:
+secrets:
+  token:
+    file: ./token.txt
+`,
+});
+
+describe.if(ok)("compose up, ps, logs, down", () => {
+  test("the issue's project: up -d --wait, the web from the host, the worker reaching the db, the secret, labels, idempotent up, down, down -v", async () => {
+    const dir = project("app", appFiles(18181));
+    const up = await compose(dir, ["up", "-d", "--wait"]);
+    expect(up.stderr).toContain("Container app-web-1  Started");
+    expect(up.code).toBe(0);
+
+    expect(await hostGet(18181, "/www/index.html")).toContain("built-from-dockerfile");
+    expect((await daemon.d.cli(["exec", "app-web-1", "cat", "/run/secrets/token"])).stdout).toBe("s3cret-token\n");
+    expect((await daemon.d.cli(["exec", "app-web-1", "sh", "-c", "echo $GREETING"])).stdout).toBe("hello\n");
+    // The worker waits for the db, then reaches it by name.
+    let logs = "";
+    for (let i = 0; i < 100 && !logs.includes("worker reached db"); i++) {
+      logs = (await compose(dir, ["logs", "worker"])).stdout;
+      if (!logs.includes("worker reached db")) await Bun.sleep(100);
+    }
+    expect(logs).toMatch(/^app-worker-1 +\| worker reached db at \d+\.\d+\.\d+\.\d+$/m);
+    expect((await compose(dir, ["logs", "--no-log-prefix", "migrate"])).stdout).toBe("migrated\n");
+
+    const web = (await json(["inspect", "app-web-1"]))[0];
+    expect(web.Config.Labels).toMatchObject({
+      "com.docker.compose.project": "app", "com.docker.compose.service": "web", "com.docker.compose.container-number": "1",
+      "com.docker.compose.oneoff": "False", "com.docker.compose.project.working_dir": dir, "com.docker.compose.project.config_files": join(dir, "compose.yaml"),
+      "com.docker.compose.depends_on": "migrate:service_completed_successfully:false", "com.docker.compose.image": "app-web",
+    });
+    expect(web.Config.Labels["com.docker.compose.config-hash"]).toMatch(/^[0-9a-f]{64}$/);
+    expect(Object.keys(web.NetworkSettings.Networks)).toEqual(["app_front"]);
+    expect(web.NetworkSettings.Networks.app_front.Aliases).toContain("web");
+    expect((await json(["network", "inspect", "app_back"]))[0].Labels).toMatchObject({ "com.docker.compose.project": "app", "com.docker.compose.network": "back" });
+    expect((await json(["volume", "inspect", "app_dbdata"]))[0].Labels).toMatchObject({ "com.docker.compose.project": "app", "com.docker.compose.volume": "dbdata" });
+
+    const ps = await compose(dir, ["ps"]);
+    expect(ps.stdout.split("\n")[0]).toMatch(/^NAME +IMAGE +COMMAND +SERVICE +CREATED +STATUS +PORTS$/);
+    expect(ps.stdout).toMatch(/app-web-1 +app-web .* web .*Up .*0\.0\.0\.0:18181->80\/tcp/);
+    expect(ps.stdout).not.toContain("app-migrate-1"); // exited: only with -a
+    expect((await compose(dir, ["ps", "-a", "--services"])).stdout.split("\n").filter(Boolean).sort()).toEqual(["db", "migrate", "web", "worker"]);
+    expect((await compose(dir, ["ps", "-a", "--status", "exited", "-q"])).stdout.trim()).toBe((await json(["inspect", "app-migrate-1"]))[0].Id);
+    expect(await names("network", "app_")).toEqual(["app_back", "app_front"]);
+
+    // A second up with nothing changed recreates nothing; with web's environment changed, only web.
+    const before = await json(["inspect", "app-web-1", "app-db-1", "app-worker-1"]);
+    const again = await compose(dir, ["up", "-d"]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toContain("Recreate");
+    const changed = await compose(dir, ["up", "-d"], { GREETING: "changed" });
+    expect(changed.stderr).toContain("Container app-web-1  Recreated");
+    const after = await json(["inspect", "app-web-1", "app-db-1", "app-worker-1"]);
+    expect(after[0].Id).not.toBe(before[0].Id);
+    expect(after.slice(1).map((c: any) => c.Id)).toEqual(before.slice(1).map((c: any) => c.Id));
+    expect((await daemon.d.cli(["exec", "app-web-1", "sh", "-c", "echo $GREETING"])).stdout).toBe("changed\n");
+
+    // The profile's service comes only when its profile is asked for.
+    expect(await containerIds("app")).toHaveLength(4);
+    expect((await compose(dir, ["--profile", "debug", "up", "-d", "debug"])).code).toBe(0);
+    expect((await json(["inspect", "app-debug-1"]))[0].State.Running).toBe(true);
+
+    // down: containers and networks go, the volume stays; down -v takes it too.
+    const down = await compose(dir, ["--profile", "debug", "down", "-t", "1"]);
+    expect(down.code).toBe(0);
+    expect(await containerIds("app")).toEqual([]);
+    expect(await names("network", "app_")).toEqual([]);
+    expect(await names("volume", "app_")).toEqual(["app_dbdata"]);
+    expect((await compose(dir, ["up", "-d", "db"])).code).toBe(0);
+    expect((await compose(dir, ["down", "-v", "-t", "1"])).code).toBe(0);
+    expect(await names("volume", "app_")).toEqual([]);
+    expect(await containerIds("app")).toEqual([]);
+  }, 180_000);
+
+  test("attached up prints each container's output behind its name and returns when they exit; --exit-code-from", async () => {
+    const dir = project("attached", { "compose.yaml": "services:\n  a: {image: busybox, command: echo from-a}\n  b: {image: busybox, command: sh -c 'echo from-b; exit 3'}\n" });
+    const r = await compose(dir, ["up", "--no-color"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^attached-a-1 +\| from-a$/m);
+    expect(r.stdout).toMatch(/^attached-b-1 +\| from-b$/m);
+    expect(r.stdout).toContain("attached-b-1 exited with code 3");
+    const x = await compose(dir, ["up", "--exit-code-from", "b"]);
+    expect(x.code).toBe(3);
+    expect((await compose(dir, ["down"])).code).toBe(0);
+  }, 120_000);
+
+  test("--scale and deploy.replicas, -p and --remove-orphans", async () => {
+    const dir = project("scaled", { "compose.yaml": "services:\n  w: {image: busybox, command: sleep 1000, deploy: {replicas: 2}}\n  gone: {image: busybox, command: sleep 1000}\n" });
+    expect((await compose(dir, ["-p", "sc", "up", "-d"])).code).toBe(0);
+    expect((await compose(dir, ["-p", "sc", "ps", "--format", "{{.Name}}"])).stdout.split("\n").filter(Boolean).sort()).toEqual(["sc-gone-1", "sc-w-1", "sc-w-2"]);
+    expect((await compose(dir, ["-p", "sc", "up", "-d", "--scale", "w=1", "-t", "1"])).code).toBe(0);
+    expect((await compose(dir, ["-p", "sc", "ps", "-q"])).stdout.trim().split("\n")).toHaveLength(2);
+    writeFileSync(join(dir, "compose.yaml"), "services:\n  w: {image: busybox, command: sleep 1000}\n");
+    const orphan = await compose(dir, ["-p", "sc", "up", "-d", "--remove-orphans", "-t", "1"]);
+    expect(orphan.stderr).toContain("Container sc-gone-1  Removed");
+    expect((await compose(dir, ["-p", "sc", "ps", "--format", "{{.Name}}"])).stdout.trim()).toBe("sc-w-1");
+    // Without the files, -p still names the project for down.
+    const elsewhere = project("empty", { ".keep": "" });
+    expect((await compose(elsewhere, ["-p", "sc", "down", "-t", "1"])).code).toBe(0);
+    expect(await containerIds("sc")).toEqual([]);
+    expect(await names("network", "sc_")).toEqual([]);
+  }, 120_000);
+});
+
+describe.if(ok)("bad input leaves the project as it was", () => {
+  async function expectNothingLeft(project: string) {
+    expect(await containerIds(project)).toEqual([]);
+    expect(await names("network", `${project}_`)).toEqual([]);
+    expect(await names("volume", `${project}_`)).toEqual([]);
+  }
+
+  test("a missing external network or volume", async () => {
+    const net = project("extnet", { "compose.yaml": "services:\n  a: {image: busybox, volumes: [v:/v], networks: [default, outside]}\nvolumes: {v: {}}\nnetworks: {outside: {external: true}}\n" });
+    const r = await compose(net, ["up", "-d"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("network outside declared as external, but could not be found");
+    await expectNothingLeft("extnet");
+    const vol = project("extvol", { "compose.yaml": "services:\n  a: {image: busybox, volumes: [v:/v, w:/w]}\nvolumes: {v: {}, w: {external: true, name: nowhere}}\n" });
+    const s = await compose(vol, ["up", "-d"]);
+    expect(s.code).toBe(1);
+    expect(s.stderr).toContain('external volume "nowhere" not found');
+    await expectNothingLeft("extvol");
+  });
+
+  test("a port conflict between services", async () => {
+    const dir = project("clash", { "compose.yaml": "services:\n  a: {image: busybox, command: sleep 1000, ports: ['18282:80'], volumes: [v:/v]}\n  b: {image: busybox, command: sleep 1000, ports: ['18282:80'], depends_on: [a]}\nvolumes: {v: {}}\n" });
+    const r = await compose(dir, ["up", "-d"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("port is already allocated");
+    await expectNothingLeft("clash");
+  });
+
+  test("a failing build", async () => {
+    const dir = project("badbuild", { "compose.yaml": "services:\n  web: {build: ., volumes: [v:/v]}\nvolumes: {v: {}}\n", Dockerfile: "FROM busybox\nRUN exit 3\n" });
+    const r = await compose(dir, ["up", "-d"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/failed to build service "web": .*returned a non-zero code: 3/);
+    await expectNothingLeft("badbuild");
+  });
+
+  test("a failed dependency: the dependant is not started, what this run made goes", async () => {
+    const dir = project("depfail", { "compose.yaml": "services:\n  job: {image: busybox, command: 'false'}\n  app: {image: busybox, command: sleep 1000, depends_on: {job: {condition: service_completed_successfully}}}\n" });
+    const r = await compose(dir, ["up", "-d"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`service "job" didn't complete successfully: exit 1`);
+    await expectNothingLeft("depfail");
+  });
+
+  test("files compose refuses: nothing reaches the daemon", async () => {
+    const cases: [string, string][] = [
+      ["services:\n  a: {image: [busybox\n", "yaml: "],
+      ["services:\n  a: {image: busybox, depends_on: [nope]}\n", 'service "a" depends on undefined service "nope": invalid compose project'],
+      ["services:\n  a: {image: busybox, depends_on: [b]}\n  b: {image: busybox, depends_on: [a]}\n", "dependency cycle detected: a -> b -> a"],
+      ["services:\n  a: {image: 'busybox:${TAG:?TAG is required}'}\n", "required variable TAG is missing a value: TAG is required"],
+    ];
+    for (const [i, [yaml, message]] of cases.entries()) {
+      const dir = project(`refused${i}`, { "compose.yaml": yaml });
+      const r = await compose(dir, ["up", "-d"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(message);
+      await expectNothingLeft(`refused${i}`);
+    }
+  });
+});
