@@ -4,9 +4,9 @@
 // bad input, stop, and a daemon restart that resumes probing. Every wait is
 // for a state, with a deadline; intervals are short so that the states come fast.
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { busyboxDaemonForFile } from "../fixtures/daemon.ts";
+import { berthCmd, busyboxDaemonForFile } from "../fixtures/daemon.ts";
 
 const box = busyboxDaemonForFile();
 const ok = box.ok;
@@ -51,10 +51,36 @@ async function actions(name: string, ...filters: string[]): Promise<string[]> {
   return r.stdout.split("\n").filter(Boolean);
 }
 
+/** `events` streaming from now on; `until` gives the actions seen up to and with `last` (30 s at most), then ends the stream. */
+function followEvents(filters: string[]): { until(last: string): Promise<string[]> } {
+  const p = Bun.spawn([...berthCmd, "-H", box.d.host, "events", ...filters, "--format", "{{.Action}}"], { stdout: "pipe", stderr: "ignore" });
+  return {
+    async until(last) {
+      const seen: string[] = [];
+      const timer = setTimeout(() => p.kill(9), 30_000);
+      let buf = "";
+      try {
+        for await (const chunk of p.stdout) {
+          buf += new TextDecoder().decode(chunk);
+          const lines = buf.split("\n");
+          buf = lines.pop()!;
+          seen.push(...lines.filter(Boolean));
+          if (seen.includes(last)) break;
+        }
+      } finally {
+        clearTimeout(timer);
+        p.kill(9);
+      }
+      return seen;
+    },
+  };
+}
+
 const rfc3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
 describe.if(ok)("healthchecks", () => {
   test("a passing probe makes the container healthy; when it starts failing, unhealthy after its retries, with the events", async () => {
+    const stream = followEvents(["--filter", "container=flip", "--filter", "event=health_status"]);
     const run = await box.d.cli(["run", "-d", "--name", "flip", "--health-cmd", "test -e /tmp/ok && echo fine", "--health-interval", "200ms", "--health-retries", "2", "busybox", "sh", "-c", "touch /tmp/ok; exec sleep 300"]);
     expect(run.code).toBe(0);
     const healthy = await healthUntil("flip", (h) => h.Status === "healthy");
@@ -84,6 +110,8 @@ describe.if(ok)("healthchecks", () => {
     expect(all).toContain("exec_create: /bin/sh -c test -e /tmp/ok && echo fine");
     expect(all).toContain("exec_die");
     expect(await actions("flip", "event=health_status")).toEqual(["health_status: healthy", "health_status: unhealthy"]);
+    // The events stream showed both as they happened.
+    expect(await stream.until("health_status: unhealthy")).toEqual(["health_status: healthy", "health_status: unhealthy"]);
   });
 
   test("a container whose first probe has not run yet is starting: ps says so and filters by it", async () => {
@@ -147,6 +175,25 @@ describe.if(ok)("healthchecks", () => {
     expect(await health("off")).toBeUndefined();
     expect(await psNames("health=none")).toContain("off");
     expect((await box.d.cli(["ps", "--filter", "name=off", "--format", "{{.Status}}"])).stdout).not.toContain("health");
+  });
+
+  test("the docker CLI's --health-* flags, ps and inspect", async () => {
+    const docker = "/usr/local/bin/docker";
+    if (!existsSync(docker)) {
+      if (process.env.CI === "true") throw new Error("the docker CLI is not installed");
+      console.warn("skipping: the docker CLI is not installed");
+      return;
+    }
+    const env = { ...process.env, DOCKER_HOST: box.d.host, DOCKER_CONFIG: join(box.d.dir, "docker-config") };
+    const dk = (args: string[]) => Bun.spawnSync([docker, ...args], { env, stdin: "ignore" });
+    const run = dk(["run", "-d", "--name", "viadocker", "--health-cmd", "echo via-docker", "--health-interval", "200ms", "--health-start-period", "1m", "--health-start-interval", "100ms", "busybox", "sleep", "300"]);
+    expect(run.stderr.toString()).toBe("");
+    const h = await healthUntil("viadocker", (x) => x.Status === "healthy");
+    expect(h.Log[0]!.Output).toBe("via-docker\n");
+    const cfg = JSON.parse(dk(["inspect", "-f", "{{json .Config.Healthcheck}}", "viadocker"]).stdout.toString());
+    expect(cfg).toEqual({ Test: ["CMD-SHELL", "echo via-docker"], Interval: 200e6, StartPeriod: 60e9, StartInterval: 100e6 });
+    expect(dk(["inspect", "-f", "{{.State.Health.Status}}", "viadocker"]).stdout.toString()).toBe("healthy\n");
+    expect(dk(["ps", "--filter", "health=healthy", "--filter", "name=viadocker", "--format", "{{.Status}}"]).stdout.toString()).toMatch(/^Up .* \(healthy\)\n$/);
   });
 
   test("stopping ends the probes and reads unhealthy, as in dockerd; a new start begins again at starting", async () => {
