@@ -12,8 +12,7 @@ import { ExecManager } from "./containers/exec.ts";
 import { EventBus, SqliteEventLog } from "./events.ts";
 import { RegistryService } from "./registry/service.ts";
 import type { DaemonConfig } from "../shared/daemon-config.ts";
-import type { RuntimeDriver } from "./containers/driver.ts";
-import { createRuntimeDriver } from "./containers/runtime-driver.ts";
+import { createRuntime, type Runtime } from "../runtime/index.ts";
 import { humanDuration } from "../shared/units.ts";
 import { NetworkEngine } from "./networks/engine.ts";
 import { HealthMonitors } from "./containers/health/monitor.ts";
@@ -30,7 +29,7 @@ export class Daemon {
   imageEvents!: ImageEvents;
   registry!: RegistryService;
   networks!: NetworkEngine;
-  runtime!: RuntimeDriver;
+  runtime!: Runtime;
   cgroupVersion = "1";
 
   constructor(readonly config: DaemonConfig, readonly store: Store) {
@@ -49,7 +48,7 @@ export class Daemon {
     this.images = createImageService(this.store);
     this.imageEvents = new ImageEvents(this.images, this.events);
     this.registry = new RegistryService(this.store, this.config);
-    this.runtime = await createRuntimeDriver(this.config);
+    this.runtime = createRuntime(this.config);
     this.cgroupVersion = this.runtime.cgroupVersion;
     this.warnings.push(...this.runtime.warnings);
     this.containers = new ContainerEngine(this.store, this.images, this.runtime, this.events, humanDuration);
@@ -73,16 +72,14 @@ export class Daemon {
     await this.networks.restore();
     // BERTH_COLD_SHIM=1 turns the standby shim off (to measure, or on very small hosts).
     if (process.env.BERTH_COLD_SHIM !== "1") {
-      this.runtime.keepWarm?.();
-      this.execs.keepWarm();
+      this.runtime.keepWarm();
     }
   }
 
   async close(): Promise<void> {
     this.containers?.health?.close();
     this.networks?.close();
-    this.runtime?.close?.();
-    this.execs?.close();
+    this.runtime?.close();
     this.store.close();
   }
 }

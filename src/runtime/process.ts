@@ -6,15 +6,10 @@ import { readFileSync, statSync, existsSync, accessSync, constants, writeSync, r
 import * as c from "./libc.ts";
 import { capabilityMask, lastCapability } from "./capabilities.ts";
 import { installFilter, type SeccompProgram } from "./seccomp/install.ts";
+import { StartError } from "./start-error.ts";
 
 export const CONTROL_FD = 3;
 
-/** A failure before execve, with the exit code Docker gives it (126, 127). */
-export class StartError extends Error {
-  constructor(message: string, readonly code: number) {
-    super(message);
-  }
-}
 
 /** In the child: blocks until the parent says "go[ ARG]" on the control fd and returns the line (exits if the parent is gone). */
 export function waitForGo(): string {
@@ -59,18 +54,13 @@ function readLineSync(fd: number, pending: { buf: string }): string | undefined 
   }
 }
 
-export interface StartFailure {
-  code: number;
-  message: string;
-}
-
 /**
  * In the parent: serves the child's requests on the control channel until it
  * closes. EOF without a failure means the execve succeeded (the fd was
  * close-on-exec). A "tty" request is answered with "pts PATH", the terminal
  * the parent made in the container's own devpts.
  */
-export function superviseStart(fd: number, onTty?: () => string): StartFailure | undefined {
+export function superviseStart(fd: number, onTty?: () => string): StartError | undefined {
   const pending = { buf: "" };
   for (;;) {
     const line = readLineSync(fd, pending);
@@ -85,14 +75,8 @@ export function superviseStart(fd: number, onTty?: () => string): StartFailure |
       writeSync(fd, reply + "\n");
       continue;
     }
-    if (line.trim()) return JSON.parse(line) as StartFailure;
+    if (line.trim()) return StartError.fromReport(line);
   }
-}
-
-/** Old name: the raw failure line, or "" after a successful execve. */
-export function readControlReply(fd: number): string {
-  const f = superviseStart(fd);
-  return f ? JSON.stringify(f) : "";
 }
 
 /**
@@ -113,12 +97,11 @@ export function takeTerminal(owner?: { uid: number; gid: number }): void {
 
 /** Writes `{code, message}` on the control fd and exits with the code. */
 export function reportFailure(e: unknown, context: string): never {
-  const code = e instanceof StartError ? e.code : 126;
-  const message = e instanceof StartError ? e.message : `${context}: ${(e as Error).message}`;
+  const failure = e instanceof StartError ? e : new StartError(`${context}: ${(e as Error).message}`, 126);
   try {
-    writeSync(CONTROL_FD, JSON.stringify({ code, message }) + "\n");
+    writeSync(CONTROL_FD, failure.toReport() + "\n");
   } catch {}
-  process.exit(code);
+  process.exit(failure.exitCode);
 }
 
 export function lookPath(file: string, env: string[]): string {

@@ -99,6 +99,25 @@ test("no folder imports a layer above it", () => {
   expect(upward).toEqual([]);
 });
 
+/** Folders that reach another only through its public index: folder → [folder, its door]. */
+const doors: [string, string, string][] = [
+  ["daemon", "runtime", "runtime/index.ts"],
+  ["server", "runtime", "runtime/index.ts"],
+];
+
+/** The imports that go around a door: into the folder, at a file other than its index. */
+export function pastDoors(edges: [string, string][]): string[] {
+  return edges.flatMap(([from, to]) =>
+    doors.some(([a, b, door]) => folderOf(from) === a && folderOf(to) === b && to !== door) ? [`${from} -> ${to}`] : [],
+  );
+}
+
+test("the daemon drives containers only through the runtime's index", () => {
+  expect(pastDoors(sourceImports())).toEqual([]);
+  // The check itself finds one that goes around.
+  expect(pastDoors([["daemon/containers/engine.ts", "runtime/cgroups/index.ts"], ["daemon/x.ts", "runtime/index.ts"]])).toEqual(["daemon/containers/engine.ts -> runtime/cgroups/index.ts"]);
+});
+
 test("no import loop between folders", () => {
   expect(loops(folderGraph(sourceImports()))).toEqual([]);
 });

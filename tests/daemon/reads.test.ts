@@ -12,7 +12,7 @@ import { busyboxDaemonForFile } from "../fixtures/daemon.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
 import { createImageService } from "../../src/daemon/images.ts";
 import { ContainerEngine } from "../../src/daemon/containers/engine.ts";
-import { createRuntimeDriver } from "../../src/daemon/containers/runtime-driver.ts";
+import { createRuntime } from "../../src/runtime/index.ts";
 import { defaultConfig } from "../../src/shared/daemon-config.ts";
 import { humanDuration } from "../../src/shared/units.ts";
 
@@ -34,7 +34,7 @@ describe.if(daemon.ok)("container engine reads", () => {
 
     const dataRoot = join(daemon.d.dir, "data");
     store = await openStore(dataRoot);
-    const runtime = await createRuntimeDriver({ ...defaultConfig(), dataRoot, execRoot: join(daemon.d.dir, "exec"), cgroupParent: daemon.d.cgroupParent });
+    const runtime = createRuntime({ ...defaultConfig(), dataRoot, execRoot: join(daemon.d.dir, "exec"), cgroupParent: daemon.d.cgroupParent });
     const events: string[] = [];
     const engine = new ContainerEngine(store, createImageService(store), runtime, { emit: (_t, action, id) => events.push(`${action} ${id}`) }, humanDuration);
 

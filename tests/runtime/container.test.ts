@@ -3,8 +3,9 @@
 // its exit code, and Docker's words when it cannot start.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { Fixture, hostMountsUnder, readLog, skipUnlessRunnable, berthCommand } from "./helpers.ts";
-import { ContainerStartError, startContainer, readState } from "../../src/runtime/index.ts";
+import { Fixture, hostMountsUnder, readLog, skipUnlessRunnable } from "./helpers.ts";
+import { StartError } from "../../src/runtime/index.ts";
+import { readState } from "../../src/runtime/shim/state.ts";
 
 const ok = skipUnlessRunnable();
 let fx: Fixture;
@@ -114,8 +115,9 @@ describe.skipIf(!ok)("container", () => {
 
   test("a nonexistent command fails with 127 and Docker's message", async () => {
     const { dir, spec } = fx.container(["foo"]);
-    const err = await startContainer(dir, { spec, command: berthCommand }).catch((e) => e);
-    expect(err).toBeInstanceOf(ContainerStartError);
+    const err = (await fx.runtime.start(dir, spec).catch((e: unknown) => e)) as StartError;
+    expect(err).toBeInstanceOf(StartError);
+    expect(err.status).toBe(400);
     expect(err.exitCode).toBe(127);
     expect(err.message).toBe('exec: "foo": executable file not found in $PATH');
     expect(readState(dir)).toMatchObject({ status: "exited", exitCode: 127 });
@@ -123,7 +125,7 @@ describe.skipIf(!ok)("container", () => {
 
   test("a file without execute permission fails with 126", async () => {
     const { dir, spec } = fx.container(["/etc/passwd"]);
-    const err = await startContainer(dir, { spec, command: berthCommand }).catch((e) => e);
+    const err = (await fx.runtime.start(dir, spec).catch((e: unknown) => e)) as StartError;
     expect(err.exitCode).toBe(126);
     expect(err.message).toBe('exec: "/etc/passwd": permission denied');
   });

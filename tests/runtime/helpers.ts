@@ -1,9 +1,11 @@
 // Runs containers from the busybox rootfs fixture (one overlay lower dir)
-// through the runtime's API, with berth run from source.
+// through the runtime's door (the daemon's Runtime), with berth run from source.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { busyboxMissing, makeBusyboxRootfs } from "../fixtures/rootfs-busybox.ts";
-import { containerSpec, overlaySupported, startContainer, waitContainer, type RuntimeSpec, type ShimState } from "../../src/runtime/index.ts";
+import { containerSpec, Runtime, type RuntimeSpec } from "../../src/runtime/index.ts";
+import { overlaySupported } from "../../src/runtime/driver/overlay-check.ts";
+import { readState, type ShimState } from "../../src/runtime/shim/state.ts";
 
 const repo = new URL("../..", import.meta.url).pathname;
 /** berth from source (BERTH_TEST_BIN=dist/berth tests the compiled executable instead). */
@@ -14,7 +16,7 @@ export function cannotRun(): string | undefined {
   if (process.getuid?.() !== 0) return "runtime tests need root";
   const bb = busyboxMissing();
   if (bb) return bb;
-  if (!overlaySupported()) return "overlayfs is not available";
+  if (!overlaySupported("/tmp")) return "overlayfs is not available";
   return undefined;
 }
 
@@ -29,6 +31,8 @@ export function skipUnlessRunnable(): boolean {
 export class Fixture {
   readonly base = mkdtempSync("/tmp/berth-test-runtime-");
   readonly layer = makeBusyboxRootfs(join(this.base, "layer"));
+  readonly execRoot = join(this.base, "exec");
+  readonly runtime = new Runtime(this.execRoot, this.base, { command: berthCommand });
   private n = 0;
 
   /** A container directory with upper/work dirs and a spec (not yet started). */
@@ -43,8 +47,9 @@ export class Fixture {
   /** Runs to completion: the final state and the stdout/stderr text from the json-file log. */
   async run(args: string[], extra: Partial<RuntimeSpec> = {}): Promise<{ state: ShimState; stdout: string; stderr: string; dir: string; spec: RuntimeSpec }> {
     const { dir, spec } = this.container(args, extra);
-    await startContainer(dir, { spec, command: berthCommand });
-    const state = await waitContainer(dir);
+    await this.runtime.start(dir, spec);
+    await this.runtime.waitExit(dir);
+    const state = readState(dir)!;
     const { stdout, stderr } = readLog(spec.logPath);
     return { state, stdout, stderr, dir, spec };
   }

@@ -168,15 +168,15 @@ export function containerRoutes(engine: ContainerEngine): Hono {
       // Docker answers a stopped container with one sample of zeros.
       return c.json({ read: "0001-01-01T00:00:00Z", preread: "0001-01-01T00:00:00Z", name: `/${rec.name}`, id: rec.id, pids_stats: {}, cpu_stats: { cpu_usage: { total_usage: 0 }, throttling_data: {} }, precpu_stats: { cpu_usage: { total_usage: 0 }, throttling_data: {} }, memory_stats: {}, blkio_stats: {}, storage_stats: {}, num_procs: 0 });
     }
-    let prev = oneShot ? undefined : sampleStats(rec);
+    let prev = oneShot ? undefined : sampleStats(engine, rec);
     if (!streaming) {
       if (prev) await Bun.sleep(200);
-      return c.json(sampleStats(rec, prev && { read: prev.read, cpu: prev.cpu }).json);
+      return c.json(sampleStats(engine, rec, prev && { read: prev.read, cpu: prev.cpu }).json);
     }
     return stream(c, async (s) => {
       while (!c.req.raw.signal.aborted && engine.isRunning(rec.id)) {
         await Bun.sleep(1000);
-        const next = sampleStats(rec, prev && { read: prev.read, cpu: prev.cpu });
+        const next = sampleStats(engine, rec, prev && { read: prev.read, cpu: prev.cpu });
         await s.write(JSON.stringify(next.json) + "\n");
         prev = next;
       }

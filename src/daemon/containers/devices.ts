@@ -4,8 +4,7 @@
 import { lstatSync } from "node:fs";
 import { isAbsolute, posix } from "node:path";
 import { InvalidParameterError } from "../../errors.ts";
-import { parseDeviceCgroupRule, validDeviceAccess, type DeviceRule } from "../../runtime/devices/rules.ts";
-import { deviceAt, devicesUnder, ruleFor, type DeviceNode } from "../../runtime/devices/nodes.ts";
+import { deviceAt, devicesUnder, parseDeviceCgroupRule, ruleFor, validDeviceAccess, type DeviceNode, type DeviceRule } from "../../runtime/index.ts";
 
 type Json = Record<string, any>;
 

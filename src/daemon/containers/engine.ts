@@ -16,7 +16,7 @@ import { mergeConfig, normalizeHostConfig } from "./config.ts";
 import { generateName, validateName } from "./names.ts";
 import { ContainerRecords, initialState, type ContainerRecord, type ContainerState } from "./records.ts";
 import { inspectView, statusText, summaryView, type ContainerPaths } from "./views.ts";
-import type { RuntimeDriver, RuntimeExit } from "./driver.ts";
+import type { Runtime, RuntimeExit } from "../../runtime/index.ts";
 import { buildSpec } from "./spec.ts";
 import { joinAtCreate, joinAtStart } from "./network-mode.ts";
 import { matchesFilters } from "./filters.ts";
@@ -24,7 +24,6 @@ import type { Socket } from "node:net";
 import { bridgeAttach, replayLog, type AttachOptions } from "./attach.ts";
 import { checkLogConfig, logsDisabled } from "./log-config.ts";
 import { Waiters } from "./waiters.ts";
-import { containerCgroup, containerCgroupPath } from "../../runtime/cgroups.ts";
 import { shouldRestart, restartDelay } from "./restart-policy.ts";
 import { duBytes, hostResolvConf } from "./files.ts";
 import { flattenLayers } from "./flatten.ts";
@@ -60,7 +59,7 @@ export class ContainerEngine {
   constructor(
     readonly store: Store,
     readonly images: LocalImageService,
-    readonly runtime: RuntimeDriver,
+    readonly runtime: Runtime,
     readonly events: EventSink,
     readonly humanDuration: (ms: number) => string,
   ) {
@@ -277,7 +276,7 @@ export class ContainerEngine {
     if (c.state.Running) return "already";
     if (this.busy.has(c.id)) throw new ConflictError(`Container ${c.id} is busy`);
     // Never a second copy beside processes a run left that no shim records (adoption clears them).
-    if (this.cgroupPids(c.id).length) throw new ConflictError(`Container ${c.id} still has processes from an earlier start; try again shortly`);
+    if (this.runtime.pids(this.paths(c).root).length) throw new ConflictError(`Container ${c.id} still has processes from an earlier start; try again shortly`);
     this.busy.add(c.id);
     try {
       const p = this.paths(c);
@@ -374,25 +373,14 @@ export class ContainerEngine {
   resize(ref: string, h: number, w: number): void {
     const c = this.find(ref);
     if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
-    const sock = this.runtime.connect(this.paths(c).root);
-    sock.on("error", () => {});
-    sock.end(JSON.stringify({ resize: [h, w] }) + "\n");
-  }
-
-  /** A frozen process gets its signal only once thawed, as dockerd does after kill/stop. */
-  thawIfPaused(c: ContainerRecord): void {
-    if (!c.state.Paused) return;
-    try {
-      containerCgroup(c.id).freeze(false);
-    } catch {}
+    this.runtime.resize(this.paths(c).root, h, w);
   }
 
   kill(ref: string, signal = "SIGKILL"): void {
     const c = this.find(ref);
     if (!c.state.Running) throw new ConflictError(`Cannot kill container: ${ref}: Container ${c.id} is not running`);
     if (/^(SIG)?(KILL|TERM|INT|9|15|2)$/i.test(signal)) this.stoppedByUser.add(c.id);
-    this.runtime.signal(this.paths(c).root, signal);
-    this.thawIfPaused(c);
+    this.runtime.kill(this.paths(c).root, signal);
     this.events.emit("container", "kill", c.id, { ...this.eventAttrs(c), signal });
   }
 
@@ -400,22 +388,8 @@ export class ContainerEngine {
   async stop(ref: string, timeout?: number, signal?: string): Promise<"stopped" | "already"> {
     const c = this.find(ref);
     if (!c.state.Running) return "already";
-    const dir = this.paths(c).root;
     this.stoppedByUser.add(c.id);
-    const t = timeout ?? c.config.StopTimeout ?? 10;
-    const sig = signal || c.config.StopSignal || "SIGTERM";
-    const exited = this.runtime.waitExit(dir);
-    try {
-      this.runtime.signal(dir, sig);
-    } catch {}
-    this.thawIfPaused(c);
-    const done = await Promise.race([exited.then(() => true), Bun.sleep(t * 1000).then(() => false)]);
-    if (!done) {
-      try {
-        this.runtime.signal(dir, "SIGKILL");
-      } catch {}
-      await exited;
-    }
+    await this.runtime.stop(this.paths(c).root, signal || c.config.StopSignal || "SIGTERM", timeout ?? c.config.StopTimeout ?? 10);
     this.settled(c.id); // its die event comes before the stop event, as in dockerd
     this.events.emit("container", "stop", c.id, this.eventAttrs(c));
     return "stopped";
@@ -453,6 +427,7 @@ export class ContainerEngine {
     if (!c.state.Paused) this.health?.start(c);
     this.runtime
       .waitExit(this.paths(c).root)
+      // A run with no state left is settled as lost below.
       .catch(() => {})
       .then(() => {
         const r = this.records.get(c.id);
@@ -484,7 +459,7 @@ export class ContainerEngine {
       const r = this.settle(c);
       if (r.state.Running) this.monitor(r);
       else if (this.settleUnrecordedExit(r)) continue;
-      else if (!this.runtime.status(this.paths(r).root) && this.cgroupPids(r.id).length) unclaimed.push(r);
+      else if (!this.runtime.status(this.paths(r).root) && this.runtime.pids(this.paths(r).root).length) unclaimed.push(r);
     }
     for (const deadline = Date.now() + claimGraceMs; unclaimed.length && Date.now() < deadline; ) {
       await Bun.sleep(50);
@@ -495,7 +470,7 @@ export class ContainerEngine {
         else this.settleUnrecordedExit(s);
       }
     }
-    for (const r of unclaimed) this.runtime.discardLeftovers(this.paths(r).root, containerCgroupPath(r.id));
+    for (const r of unclaimed) this.runtime.discardLeftovers(this.paths(r).root);
   }
 
   /** A run that started and ended while no daemon recorded it: stored as exited, with its die event (and --rm). */
@@ -513,15 +488,6 @@ export class ContainerEngine {
     return true;
   }
 
-  /** Processes in the container's cgroup (none when it has none, or no cgroup). */
-  private cgroupPids(id: string): number[] {
-    try {
-      return containerCgroup(id).pids();
-    } catch {
-      return []; // no cgroup: nothing runs there
-    }
-  }
-
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
     let c = this.settled(ref);
     if (c.state.Running) {
@@ -530,13 +496,8 @@ export class ContainerEngine {
           `You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`,
         );
       }
-      const dir = this.paths(c).root;
-      const exited = this.runtime.waitExit(dir);
-      try {
-        this.runtime.signal(dir, "SIGKILL");
-      } catch {}
-      this.thawIfPaused(c);
-      await exited.catch(() => {});
+      // Its exit, or no state left to wait on: either way it runs no more.
+      await this.runtime.stop(this.paths(c).root, "SIGKILL", 0).catch(() => {});
       c = this.settled(c.id);
     }
     if (this.busy.has(c.id)) throw new ConflictError(`removal of container ${c.id} is already in progress`);
@@ -546,7 +507,7 @@ export class ContainerEngine {
       this.records.remove(c.id);
       this.mounts.removeAnonymous(anonymous);
       discardDir(this.paths(c).root, join(this.store.root, "tmp", `removed-${c.id}`));
-      this.runtime.discardLeftovers(this.paths(c).root, containerCgroupPath(c.id));
+      this.runtime.discardLeftovers(this.paths(c).root);
     } finally {
       this.busy.delete(c.id);
     }

@@ -1,79 +1,28 @@
 // Exec sessions: `POST /containers/{id}/exec` records one, `/exec/{id}/start`
 // runs it through the runtime's two exec stages and streams its stdio, and
 // `/exec/{id}/json` reports it. Sessions are kept in the store (exec-records.ts).
-import type { ChildProcess } from "node:child_process";
-import { nodeChildProcess } from "../../builtins.ts";
-import { writeFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Socket } from "node:net";
-import type { Writable } from "node:stream";
 import { ConflictError, InvalidParameterError, NotFoundError, SystemError } from "../../errors.ts";
-import { selfCommand } from "../../self.ts";
 import type { ContainerEngine } from "./engine.ts";
 import { buildSpec } from "./spec.ts";
-import type { ExecConfig } from "../../runtime/exec/config.ts";
+import type { ExecConfig, ExecProcess } from "../../runtime/index.ts";
 import { frame } from "./logs.ts";
 import { ExecRecords, type ExecRecord } from "./exec-records.ts";
 import { DetachMatcher, parseDetachKeys } from "../../shared/detach-keys.ts";
 import { constants as osConstants } from "node:os";
-import { refillSoon } from "./standby-refill.ts";
-import { primeCgroupMove } from "../../runtime/cgroups/prime-move.ts";
 
 type ExecSession = ExecRecord;
 
 export class ExecManager {
   private records: ExecRecords;
-  /** Control pipes of the sessions running now (terminal size). */
-  private controls = new Map<string, Writable>();
-
-  /** Stage 1 started ahead, waiting on fd 3 for its config file (as the standby shim does for containers). */
-  private standby?: ChildProcess;
-  private warm = false;
+  /** The sessions running now, for resizes of their terminal. */
+  private running = new Map<string, ExecProcess>();
 
   constructor(private engine: ContainerEngine) {
     this.records = new ExecRecords(engine.store.db);
     this.records.markOrphansStopped();
-  }
-
-  /** Keep a stage 1 ready from now on (the daemon does; BERTH_COLD_SHIM=1 turns it off). */
-  keepWarm(): void {
-    this.warm = true;
-    this.refill();
-  }
-
-  close(): void {
-    this.warm = false;
-    this.standby?.kill();
-    this.standby = undefined;
-  }
-
-  /** fd 3 carries control lines to stage 1: first the config file for a standby, then terminal sizes. */
-  private spawnStage1(file?: string): ChildProcess {
-    const [cmd, ...pre] = selfCommand();
-    const child = nodeChildProcess().spawn(cmd!, [...pre, "__exec", file ?? "--standby"], { stdio: ["pipe", "pipe", "pipe", "pipe"] });
-    for (const s of [child.stdin, child.stdout, child.stderr, child.stdio[3]]) s?.on("error", () => {});
-    return child;
-  }
-
-  private takeStage1(file: string): ChildProcess {
-    const ready = this.standby;
-    this.standby = undefined;
-    if (this.warm) refillSoon(() => this.refill());
-    if (ready && ready.exitCode === null && ready.signalCode === null) {
-      (ready.stdio[3] as Writable).write(`${file}\n`);
-      return ready;
-    }
-    ready?.kill();
-    return this.spawnStage1(file);
-  }
-
-  private refill(): void {
-    if (this.standby || !this.warm) return;
-    const s = this.spawnStage1();
-    s.once("exit", () => {
-      if (this.standby === s) this.standby = undefined;
-    });
-    this.standby = s;
   }
 
   create(containerRef: string, body: Record<string, any>): string {
@@ -85,7 +34,7 @@ export class ExecManager {
     const id = crypto.getRandomValues(new Uint8Array(32)).reduce((s, b) => s + b.toString(16).padStart(2, "0"), "");
     this.records.insert({ id, containerId: c.id, body, running: false, exitCode: null, pid: 0 });
     // Its start (next, from every client) moves the program into the container's cgroup.
-    primeCgroupMove();
+    this.engine.runtime.execs.prepare();
     this.engine.events.emit("container", `exec_create: ${body.Cmd.join(" ")}`, c.id, { ...this.engine.eventAttrs(c), execID: id });
     return id;
   }
@@ -133,12 +82,11 @@ export class ExecManager {
       cgroupPath: spec.cgroupPath,
     };
     const file = join(this.engine.paths(c).root, `exec-${id}.json`);
-    writeFileSync(file, JSON.stringify(cfg));
-    const child = this.takeStage1(file);
+    const exec = this.engine.runtime.execs.start(cfg, file);
+    const child = exec.child;
     // Without attached stdin the program reads an immediate end of input.
     if (!(client && b.AttachStdin)) child.stdin!.end();
-    const control = child.stdio[3] as Writable;
-    this.controls.set(id, control);
+    this.running.set(id, exec);
     s.running = true;
     s.pid = child.pid ?? 0;
     this.records.save(s);
@@ -177,7 +125,7 @@ export class ExecManager {
     }, { once: true });
     return new Promise((resolve) => {
       child.on("close", (code, signal) => {
-        this.controls.delete(id);
+        this.running.delete(id);
         s.running = false;
         s.exitCode = signal ? 128 + ((osConstants.signals as Record<string, number>)[signal] ?? 0) : code ?? 0;
         // The container (and with it the session) may be gone already.
@@ -202,12 +150,12 @@ export class ExecManager {
   async resize(id: string, h: number, w: number): Promise<void> {
     this.get(id); // 404 for an unknown session
     const deadline = Date.now() + 1000;
-    while (!this.controls.has(id) && this.get(id).exitCode === null && Date.now() < deadline) await Bun.sleep(10);
-    const control = this.controls.get(id);
-    if (!control) {
+    while (!this.running.has(id) && this.get(id).exitCode === null && Date.now() < deadline) await Bun.sleep(10);
+    const exec = this.running.get(id);
+    if (!exec) {
       if (this.get(id).exitCode !== null) throw new ConflictError(`Exec ${id} is not running`);
       throw new SystemError("timeout waiting for exec session ready");
     }
-    control.write(JSON.stringify({ resize: [h, w] }) + "\n");
+    exec.resize(h, w);
   }
 }

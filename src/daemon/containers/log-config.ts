@@ -4,7 +4,7 @@
 // sorted by key), which is how dockerd shows them.
 import { InvalidParameterError } from "../../errors.ts";
 import { fromHumanSize } from "../../shared/units.ts";
-import type { LogRotation } from "../../runtime/shim/log.ts";
+import type { LogRotation } from "../../runtime/index.ts";
 
 type Json = Record<string, any>;
 

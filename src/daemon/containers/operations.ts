@@ -3,7 +3,6 @@
 import { availableParallelism } from "node:os";
 import { ConflictError, SystemError } from "../../errors.ts";
 import type { ContainerEngine } from "./engine.ts";
-import { containerCgroup } from "../../runtime/cgroups.ts";
 import { containerChanges, topOf, withoutMountPoints, type Change, type TopResult } from "./inspect-fs.ts";
 import { applyChanges } from "../../image/changes.ts";
 import { commitImage } from "../../image/commit.ts";
@@ -23,7 +22,7 @@ export function pauseContainer(e: ContainerEngine, ref: string): void {
   const c = e.find(ref);
   if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
   if (c.state.Paused) throw new ConflictError(`Container ${c.id} is already paused`);
-  containerCgroup(c.id).freeze(true);
+  e.runtime.pause(e.paths(c).root);
   e.records.saveState(c.id, { ...c.state, Paused: true, Status: "paused" });
   e.health?.stop(c.id);
   e.events.emit("container", "pause", c.id, e.eventAttrs(c));
@@ -32,7 +31,7 @@ export function pauseContainer(e: ContainerEngine, ref: string): void {
 export function unpauseContainer(e: ContainerEngine, ref: string): void {
   const c = e.find(ref);
   if (!c.state.Paused) throw new ConflictError(`Container ${c.id} is not paused`);
-  containerCgroup(c.id).freeze(false);
+  e.runtime.unpause(e.paths(c).root);
   e.records.saveState(c.id, { ...c.state, Paused: false, Status: "running" });
   e.health?.start(c, { resume: true });
   e.events.emit("container", "unpause", c.id, e.eventAttrs(c));
@@ -48,7 +47,7 @@ export async function commitContainer(e: ContainerEngine, ref: string, o: { repo
   const config = applyChanges({ ...c.config, ...(o.config ?? {}) }, o.changes ?? []);
   delete (config as any).Hostname;
   const freeze = c.state.Running && !c.state.Paused && o.pause !== false;
-  if (freeze) containerCgroup(c.id).freeze(true);
+  if (freeze) e.runtime.pause(e.paths(c).root);
   try {
     const diff = containerDiffTar(e, c);
     const id = await commitImage(e.store, c.imageId as any, diff, {
@@ -58,7 +57,7 @@ export async function commitContainer(e: ContainerEngine, ref: string, o: { repo
     e.events.emit("container", "commit", c.id, { ...e.eventAttrs(c), comment: o.comment ?? "" });
     return id;
   } finally {
-    if (freeze) containerCgroup(c.id).freeze(false);
+    if (freeze) e.runtime.unpause(e.paths(c).root);
   }
 }
 
@@ -79,7 +78,7 @@ export function updateContainer(e: ContainerEngine, ref: string, body: Record<st
   const changed = Object.fromEntries(keys.filter((k) => body?.[k] !== undefined && body[k] !== null).map((k) => [k, body[k]]));
   if (changed.PidsLimit === 0) delete changed.PidsLimit;
   const hostConfig = normalizeHostConfig({ ...c.hostConfig, ...changed }, availableParallelism());
-  if (c.state.Running) containerCgroup(c.id, buildSpec({ ...c, hostConfig }, e.paths(c)).resources).create();
+  if (c.state.Running) e.runtime.updateResources(e.paths(c).root, buildSpec({ ...c, hostConfig }, e.paths(c)).resources);
   e.store.db.query("UPDATE containers SET host_config = ? WHERE id = ?").run(JSON.stringify(hostConfig), c.id);
   e.events.emit("container", "update", c.id, e.eventAttrs(c));
   return { Warnings: [] };
@@ -88,7 +87,7 @@ export function updateContainer(e: ContainerEngine, ref: string, body: Record<st
 export function containerTop(e: ContainerEngine, ref: string): TopResult {
   const c = e.find(ref);
   if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
-  return topOf(containerCgroup(c.id).pids());
+  return topOf(e.runtime.pids(e.paths(c).root));
 }
 
 export function containerDiff(e: ContainerEngine, ref: string): Change[] {

@@ -3,10 +3,7 @@
 // with `seccomp=` (the docker CLI reads the file and sends its content); the
 // built-in default (`seccomp=builtin`, or nothing said).
 import { InvalidParameterError } from "../../errors.ts";
-import { defaultProfile, type Profile } from "../../runtime/seccomp/profile.ts";
-import { ProfileError, nativeArch, resolveProfile } from "../../runtime/seccomp/resolve.ts";
-import { seccompProgram } from "../../runtime/seccomp/program.ts";
-import type { SeccompProgram } from "../../runtime/seccomp/install.ts";
+import { defaultProfile, nativeArch, ProfileError, resolveProfile, seccompProgram, type Profile, type SeccompProgram } from "../../runtime/index.ts";
 
 type Json = Record<string, any>;
 

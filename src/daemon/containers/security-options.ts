@@ -2,8 +2,7 @@
 // dockerd's messages. Options berth does not implement are refused rather than
 // accepted and ignored: a user who asks for a profile must not get none.
 import { InvalidParameterError } from "../../errors.ts";
-import { applyCapChanges, capabilityNumber } from "../../runtime/capabilities.ts";
-import { defaultCapabilities } from "../../runtime/spec.ts";
+import { applyCapChanges, capabilityNumber, defaultCapabilities } from "../../runtime/index.ts";
 import { checkSeccompOption } from "./seccomp.ts";
 
 type Json = Record<string, any>;

@@ -1,13 +1,9 @@
 // The runtime spec for a container run, from its stored configuration.
 import type { ContainerRecord } from "./records.ts";
 import type { ContainerPaths } from "./views.ts";
-import { defaultCapabilities, defaultMaskedPaths, defaultReadonlyPaths, type RuntimeSpec } from "../../runtime/spec.ts";
-import { applyCapChanges } from "../../runtime/capabilities.ts";
+import { applyCapChanges, containerCgroupPath, containerDeviceRules, defaultCapabilities, defaultMaskedPaths, defaultReadonlyPaths, type LogRotation, type RuntimeSpec } from "../../runtime/index.ts";
 import { logRotation, logsDisabled } from "./log-config.ts";
-import type { LogRotation } from "../../runtime/shim/log.ts";
 import type { JoinedNetwork } from "./network-mode.ts";
-import { containerCgroupPath } from "../../runtime/cgroups.ts";
-import { containerDeviceRules } from "../../runtime/devices/rules.ts";
 import { containerDevices } from "./devices.ts";
 import { noNewPrivileges } from "./security-options.ts";
 import { containerSeccomp } from "./seccomp.ts";

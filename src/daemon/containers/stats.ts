@@ -1,8 +1,8 @@
 // `GET /containers/{id}/stats`: Docker's stats JSON from the container's cgroup.
 import { readFileSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
-import { containerCgroup } from "../../runtime/cgroups.ts";
 import type { ContainerRecord } from "./records.ts";
+import type { ContainerEngine } from "./engine.ts";
 
 /** Host CPU time in nanoseconds (all CPUs), as dockerd reports system_cpu_usage. */
 function systemCpuNs(): number {
@@ -18,9 +18,8 @@ export interface CpuSample {
   throttling_data: { periods: number; throttled_periods: number; throttled_time: number };
 }
 
-export function sampleStats(c: ContainerRecord, pre?: { read: string; cpu: CpuSample }): { json: Record<string, unknown>; cpu: CpuSample; read: string } {
-  const cg = containerCgroup(c.id);
-  const s = cg.stats();
+export function sampleStats(e: ContainerEngine, c: ContainerRecord, pre?: { read: string; cpu: CpuSample }): { json: Record<string, unknown>; cpu: CpuSample; read: string } {
+  const s = e.runtime.stats(e.paths(c).root);
   const cpu: CpuSample = {
     cpu_usage: { total_usage: s.cpuUsageNs, usage_in_kernelmode: 0, usage_in_usermode: 0 },
     system_cpu_usage: systemCpuNs(),

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, opendirSync } from "node:fs";
 import { posix } from "node:path";
 import { InvalidParameterError, SystemError } from "../../errors.ts";
-import type { BindMount } from "../../runtime/spec.ts";
+import type { BindMount } from "../../runtime/index.ts";
 import { mountView, parseBind, parseMountSpec, parseTmpfs, parseVolumesFrom, type MountPoint } from "./mount-point.ts";
 import { anonymousLabel } from "./names.ts";
 import { optionMount } from "./local-options.ts";

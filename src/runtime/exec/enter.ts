@@ -4,7 +4,8 @@
 import { existsSync, openSync, readFileSync } from "node:fs";
 import * as c from "../libc.ts";
 import { resolveUser } from "../user.ts";
-import { dropPrivileges, lookPath, reportFailure, StartError, CONTROL_FD, waitForGo } from "../process.ts";
+import { dropPrivileges, lookPath, reportFailure, CONTROL_FD, waitForGo } from "../process.ts";
+import { StartError } from "../start-error.ts";
 import type { ExecConfig } from "./config.ts";
 
 export async function execEnterMain(argv: string[]): Promise<void> {

@@ -16,7 +16,7 @@ export async function execMain(argv: string[]): Promise<void> {
   if (failure) {
     process.stderr.write(`OCI runtime exec failed: ${failure.message}\n`);
     await proc.exited;
-    process.exit(failure.code);
+    process.exit(failure.exitCode);
   }
   let output: Promise<unknown> = Promise.resolve();
   if (ptyMaster !== undefined) {

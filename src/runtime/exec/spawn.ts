@@ -6,7 +6,8 @@ import { closeSync, openSync, writeSync, constants as fsConstants } from "node:f
 import * as c from "../libc.ts";
 import { openCgroup } from "../cgroups/index.ts";
 import { selfCommand } from "../../self.ts";
-import { superviseStart, type StartFailure } from "../process.ts";
+import { superviseStart } from "../process.ts";
+import type { StartError } from "../start-error.ts";
 import type { ExecConfig } from "./config.ts";
 
 type Stdio = "pipe" | "inherit" | "ignore";
@@ -14,7 +15,7 @@ type Stdio = "pipe" | "inherit" | "ignore";
 export interface ExecStart {
   proc: ReturnType<typeof Bun.spawn>;
   ptyMaster?: number;
-  failure?: StartFailure;
+  failure?: StartError;
 }
 
 export function spawnExec(cfg: ExecConfig, configFile: string, stdio: [Stdio, Stdio, Stdio]): ExecStart {

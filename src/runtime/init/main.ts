@@ -13,7 +13,8 @@ import { Scope, entryParts } from "../../layer/apply/scope.ts";
 import { superviseProgram } from "./supervise.ts";
 import { mountUserMounts } from "./mounts.ts";
 import { devicesUnder, type DeviceNode } from "../devices/nodes.ts";
-import { StartError, lookPath, dropPrivileges, reportFailure, waitForGo, takeTerminal, CONTROL_FD } from "../process.ts";
+import { lookPath, dropPrivileges, reportFailure, waitForGo, takeTerminal, CONTROL_FD } from "../process.ts";
+import { StartError } from "../start-error.ts";
 
 function ensureDir(p: string): void {
   if (!existsSync(p)) mkdirSync(p, { recursive: true, mode: 0o755 });

@@ -5,7 +5,7 @@
 import { chmodSync, closeSync, copyFileSync, lchownSync, lstatSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync, utimesSync } from "node:fs";
 import * as c from "../libc.ts";
 import type { BindMount } from "../spec.ts";
-import { StartError } from "../process.ts";
+import { StartError } from "../start-error.ts";
 import { fdPath, openInRoot, openRoot } from "./open-in-root.ts";
 
 const MS_SHARED = 1 << 20;

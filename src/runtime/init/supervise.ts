@@ -9,7 +9,8 @@
 import { closeSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { reapAny, waitStatusCode } from "../libc.ts";
-import { CONTROL_FD, StartError } from "../process.ts";
+import { CONTROL_FD } from "../process.ts";
+import { StartError } from "../start-error.ts";
 
 const forwarded: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGCONT", "SIGALRM"];
 

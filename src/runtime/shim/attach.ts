@@ -5,9 +5,8 @@
 //    bytes; ending its half of the connection ends stdin only with StdinOnce,
 //    and not after a {"detach":TOKEN} naming its "token" (detach keys).
 //  - control requests, answered with one JSON line and closed:
-//    {"resize":[rows,cols]} → {"ok":true}; {"signal":"SIGTERM"} → {"ok":true};
-//    {"stop":{"signal":"SIGTERM","timeout":10}} → {"exitCode":N} once it exited
-//    (SIGKILL after `timeout` seconds); {"detach":TOKEN} → {"ok":true}.
+//    {"resize":[rows,cols]} → {"ok":true}; {"detach":TOKEN} → {"ok":true}.
+//    (Signals and stop are the runtime's, sent to the process directly.)
 import type { Socket } from "node:net";
 
 interface Client {
@@ -35,8 +34,6 @@ export class AttachHub {
   private stdinWrite?: (b: Uint8Array) => void;
   private stdinEnd?: () => void;
   onResize?: (h: number, w: number) => void;
-  onSignal?: (sig: string) => void;
-  onStop?: (sig: string, timeoutSec: number) => Promise<number>;
 
   constructor(readonly tty: boolean) {}
 
@@ -61,24 +58,9 @@ export class AttachHub {
         answer({ ok: true });
         return;
       }
-      if (hello.signal) {
-        try {
-          this.onSignal?.(String(hello.signal));
-          answer({ ok: true });
-        } catch (e) {
-          answer({ error: (e as Error).message });
-        }
-        return;
-      }
       if (typeof hello.detach === "string") {
         for (const c of this.clients) if (c.token === hello.detach) c.detached = true;
         answer({ ok: true });
-        return;
-      }
-      if (hello.stop) {
-        const stop = this.onStop?.(String(hello.stop.signal ?? "SIGTERM"), Number(hello.stop.timeout ?? 10));
-        if (!stop) answer({ error: "cannot stop" });
-        else stop.then((exitCode) => answer({ exitCode }), (e) => answer({ error: String(e?.message ?? e) }));
         return;
       }
       const client: Client = { sock, stdout: !!hello.stdout, stderr: !!hello.stderr, raw: !!hello.raw, token: typeof hello.token === "string" ? hello.token : undefined };

@@ -13,7 +13,8 @@ import { selfCommand } from "../../self.ts";
 import { writeState, nowRfc3339, type ShimState } from "./state.ts";
 import { LogWriter } from "./log.ts";
 import { superviseStart } from "../process.ts";
-import { Session, AttachListener, relay, drain, exitCodeOf, report, signalNumber } from "./session.ts";
+import { StartError } from "../start-error.ts";
+import { Session, AttachListener, relay, drain, exitCodeOf, report } from "./session.ts";
 
 type Proc = ReturnType<typeof Bun.spawn>;
 
@@ -114,7 +115,7 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
       cgroup.addProcess(proc.pid);
     }
   } catch (e) {
-    report(`failed ${JSON.stringify({ code: 125, message: (e as Error).message })}`);
+    report(`failed ${new StartError((e as Error).message, 125).toReport()}`);
     cgroup.remove();
     await session.close({ waitForAnnounced: false });
     process.exit(1);
@@ -132,9 +133,9 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
   const state: ShimState = { shimPid: process.pid, pid: proc.pid, status: "running", startedAt: nowRfc3339() };
   if (failure) {
     await proc.exited;
-    Object.assign(state, { status: "exited", finishedAt: nowRfc3339(), exitCode: failure.code, error: failure.message });
+    Object.assign(state, { status: "exited", finishedAt: nowRfc3339(), exitCode: failure.exitCode, error: failure.message });
     writeState(dir, state);
-    report(`failed ${JSON.stringify(failure)}`);
+    report(`failed ${failure.toReport()}`);
     log?.flush();
     cgroup.remove();
     await session.close({ waitForAnnounced: false });
@@ -147,28 +148,6 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
   process.on("SIGHUP", () => {});
 
   const output = relay(hub, proc, { ptyMaster, log, openStdin: spec.openStdin, stdinOnce: spec.stdinOnce });
-  const kill = (sig: number) => {
-    try {
-      c.kill(proc.pid, sig);
-    } catch {}
-  };
-  hub.onSignal = (sig) => kill(signalNumber(sig));
-  let finished!: (code: number) => void;
-  const done = new Promise<number>((r) => (finished = r));
-  let stopping = 0;
-  hub.onStop = async (sig, timeoutSec) => {
-    stopping++;
-    kill(signalNumber(sig || spec.stopSignal || "SIGTERM"));
-    const timer = setTimeout(() => {
-      // SIGKILL to PID 1 of the namespace takes every process in it along.
-      if (cgroup.frozen()) cgroup.freeze(false);
-      kill(9);
-    }, Math.max(0, timeoutSec) * 1000);
-    await proc.exited;
-    clearTimeout(timer);
-    return done;
-  };
-
   const code = await proc.exited;
   await drain(output, ptyMaster !== undefined);
   log?.flush();
@@ -193,8 +172,6 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
   if (ptyMaster !== undefined) await attempt("closing the terminal", () => closeSync(ptyMaster!));
   await attempt("recording the exit", () => writeState(dir, state));
   report("exited");
-  finished(state.exitCode!);
   if (leftover) await attempt("removing the cgroup", () => leftover!.remove());
-  if (stopping) await Bun.sleep(20); // let stop answers leave
   process.exit(0);
 }

@@ -1,0 +1,96 @@
+// `docker cp` and `docker export`: a container's root seen from the host
+// (/proc/PID/root while it runs, its overlay mounted read-write meanwhile
+// when it does not), or a read-only view of its files. What runs in the root
+// runs chrooted there (chroot-archive.ts), so a symlink never leads out of it.
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { mount, umount2, MS } from "../libc.ts";
+
+/** Where a container's files are: its directory, its layers (top first) and its overlay dirs. */
+export interface RootLayout {
+  root: string;
+  lowerDirs: string[];
+  upperDir: string;
+  workDir: string;
+  mergedDir: string;
+}
+
+/** Runs `fn` with a host path to the container's root (`pid` its running PID 1, or 0); mounts the overlay for a stopped container. */
+export async function withRoot<T>(pid: number, p: RootLayout, fn: (root: string) => Promise<T> | T, copied = false): Promise<T> {
+  if (pid) return fn(`/proc/${pid}/root`);
+  if (copied) return fn(p.upperDir);
+  mount("overlay", p.mergedDir, "overlay", 0, `lowerdir=${p.lowerDirs.join(":")},upperdir=${p.upperDir},workdir=${p.workDir}`);
+  try {
+    return await fn(p.mergedDir);
+  } finally {
+    umount2(p.mergedDir, 2);
+  }
+}
+
+/**
+ * Runs `fn` over a read-only view of the container's files (its upper dir over
+ * the image's layers): what `docker cp` reads and `docker export` writes,
+ * without the /proc, /sys and /dev a running container has mounted.
+ */
+export async function withReadView<T>(p: RootLayout, fn: (root: string) => Promise<T> | T, copied = false): Promise<T> {
+  if (copied) return fn(p.upperDir); // vfs: the upper dir is the whole root
+  const view = mkdtempSync(join(p.root, "view-"));
+  mount("overlay", view, "overlay", MS.RDONLY, `lowerdir=${[p.upperDir, ...p.lowerDirs].join(":")}`);
+  try {
+    return await fn(view);
+  } finally {
+    umount2(view, 2);
+    rmSync(view, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A stream made over a read-only view that stays mounted until the stream
+ * ends, fails or is cancelled, so `docker cp`/`export` of a large container
+ * streams instead of being held in memory.
+ */
+export function streamFromReadView(p: RootLayout, copied: boolean, make: (root: string) => ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  let release = () => {};
+  let root = p.upperDir;
+  if (!copied) {
+    const view = mkdtempSync(join(p.root, "view-"));
+    mount("overlay", view, "overlay", MS.RDONLY, `lowerdir=${[p.upperDir, ...p.lowerDirs].join(":")}`);
+    root = view;
+    release = () => {
+      umount2(view, 2);
+      rmSync(view, { recursive: true, force: true });
+    };
+  }
+  let reader: { read(): Promise<{ done: boolean; value?: Uint8Array }>; cancel(reason?: unknown): Promise<void> };
+  try {
+    reader = make(root).getReader();
+  } catch (e) {
+    release();
+    throw e;
+  }
+  let released = false;
+  const finish = () => {
+    if (!released) (released = true), release();
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const r = await reader.read();
+        if (r.done) {
+          finish();
+          controller.close();
+        } else controller.enqueue(r.value!);
+      } catch (e) {
+        finish();
+        controller.error(e);
+      }
+    },
+    cancel(reason) {
+      // Unmount first (lazily: files the tar writer still has open stay readable); the
+      // producer's own cancel may wait on a read in flight.
+      finish();
+      // Its failure to cancel ends nothing more than the cancel already does.
+      reader.cancel(reason).catch(() => {});
+    },
+  });
+}

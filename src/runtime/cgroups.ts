@@ -1,2 +1,0 @@
-// Kept for existing importers: the cgroup code lives in ./cgroups/.
-export { cgroupVersion, containerCgroup, containerCgroupPath, openCgroup, sharesToWeight, type Cgroup, type CgroupStats, type Resources } from "./cgroups/index.ts";

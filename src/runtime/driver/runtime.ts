@@ -1,0 +1,370 @@
+// The daemon's door into the runtime: it starts a container's detached shim
+// (a standby one when there is one), follows its report until the exit,
+// signals, stops, pauses, resizes and measures the container, and starts
+// execs in it. Everything works from the container's directory, so a
+// restarted daemon adopts what an earlier one started.
+import type { ChildProcess } from "node:child_process";
+import { nodeChildProcess, nodeNet } from "../../builtins.ts";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from "node:fs";
+import type net from "node:net";
+import { basename, join } from "node:path";
+import { selfCommand } from "../../self.ts";
+import { readState, statePath } from "../shim/state.ts";
+import { signalNumber } from "../shim/session.ts";
+import { cgroupParent, cgroupVersion, containerCgroupPath, openCgroup, setCgroupParent, sweepOrphanCgroups, type Cgroup, type CgroupStats } from "../cgroups/index.ts";
+import { primeCgroupMove } from "../cgroups/prime-move.ts";
+import { setProcessNice } from "../libc.ts";
+import { resolveSpec, type RuntimeSpec } from "../spec.ts";
+import { StartError } from "../start-error.ts";
+import { ExecStarter } from "../exec/starter.ts";
+import type { DaemonConfig } from "../../shared/daemon-config.ts";
+import type { RuntimeExit, RuntimeStatus } from "./status.ts";
+import { refillSoon } from "./standby-refill.ts";
+import { overlaySupported } from "./overlay-check.ts";
+import { readLines } from "./line-reader.ts";
+
+/** The standby shim's nice value until it has work. */
+const standbyNice = 10;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface RuntimeOptions {
+  /** How to run berth (default: this executable, or bun and the entry script from source). */
+  command?: string[];
+}
+
+export class Runtime {
+  readonly storageDriver: string;
+  readonly cgroupVersion = cgroupVersion();
+  /** Things `info` should warn about. */
+  readonly warnings: string[] = [];
+  /** Execs in running containers. */
+  readonly execs: ExecStarter;
+  private readonly command: string[];
+
+  constructor(readonly execRoot: string, dataRoot: string, o: RuntimeOptions = {}) {
+    this.command = o.command ?? selfCommand();
+    this.execs = new ExecStarter(this.command);
+    mkdirSync(join(execRoot, "s"), { recursive: true, mode: 0o700 });
+    // BERTH_STORAGE_DRIVER=vfs forces the copied-rootfs fallback (for tests and odd hosts).
+    const overlay = process.env.BERTH_STORAGE_DRIVER !== "vfs" && overlaySupported(join(dataRoot, "tmp"));
+    this.storageDriver = overlay ? "overlay2" : "vfs";
+    if (!overlay) this.warnings.push("overlayfs is not available: each container gets a full copy of its image's files (storage driver vfs)");
+  }
+
+  /** A shim already loaded and waiting for its arguments (see src/runtime/shim/standby.ts). */
+  private standby?: ChildProcess;
+  private closed = false;
+  private warm = false;
+  /** The exit report of each run this daemon started, by container directory: resolves once the shim is done. */
+  private followed = new Map<string, Promise<void>>();
+
+  private spawnShim(argv?: string[]): ChildProcess {
+    const [cmd, ...pre] = this.command;
+    return nodeChildProcess().spawn(cmd!, [...pre, "__shim", ...(argv ?? ["--standby", join(this.execRoot, "s"), cgroupParent()])], {
+      detached: true,
+      stdio: [argv ? "ignore" : "pipe", "pipe", "ignore"],
+      cwd: "/",
+    });
+  }
+
+  /** The standby shim with these arguments (a fresh one is made ready behind it), or a cold one. */
+  private takeShim(argv: string[]): ChildProcess {
+    const ready = this.standby;
+    this.standby = undefined;
+    if (this.warm) refillSoon(() => this.refill());
+    if (ready && ready.exitCode === null && ready.signalCode === null && ready.stdin?.writable) {
+      ready.stdin.end(JSON.stringify(argv) + "\n");
+      return ready;
+    }
+    ready?.stdin?.end();
+    // A shim started now moves its stage 2 into a cgroup in a few ms: start that grace period here.
+    primeCgroupMove();
+    return this.spawnShim(argv);
+  }
+
+  private refill(): void {
+    if (this.standby || this.closed) return;
+    const s = this.spawnShim();
+    // It boots beside a container start that needs the CPU more; it takes normal priority with its work.
+    if (s.pid) setProcessNice(s.pid, standbyNice);
+    // A standby that died is replaced at the next take; its pipe's error says nothing more.
+    s.stdin!.on("error", () => {});
+    s.once("exit", () => {
+      if (this.standby === s) this.standby = undefined;
+    });
+    // Nothing is read from a standby until it has work; its stdout stays ours.
+    s.unref();
+    (s.stdout as net.Socket | null)?.unref?.();
+    (s.stdin as net.Socket | null)?.unref?.();
+    this.standby = s;
+  }
+
+  /** Keep a standby shim and exec stage 1 ready from now on. */
+  keepWarm(): void {
+    sweepOrphanCgroups();
+    // Sockets of standbys that died without cleaning up (killed with the daemon's process group).
+    const dir = join(this.execRoot, "s");
+    for (const name of readdirSync(dir)) {
+      const pid = /^standby-(\d+)\.sock$/.exec(name)?.[1];
+      if (pid && !isAlive(Number(pid))) rmSync(join(dir, name), { force: true });
+    }
+    this.warm = true;
+    this.refill();
+    this.execs.keepWarm();
+  }
+
+  /** Stops the standbys (daemon shutdown); running containers are not touched. */
+  close(): void {
+    this.closed = true;
+    // Ending its stdin lets the standby remove its cgroup before it exits.
+    this.standby?.stdin?.end();
+    this.standby = undefined;
+    this.execs.close();
+  }
+
+  socketPath(dir: string): string {
+    // Socket paths are limited to 108 bytes: name it by a short hash of the directory.
+    const key = new Bun.CryptoHasher("sha256").update(dir).digest("hex").slice(0, 16);
+    return join(this.execRoot, "s", `${key}.sock`);
+  }
+
+  /**
+   * Runs the container of `dir` with `spec` (written there as config.json). Resolves once the
+   * user's program runs; throws StartError otherwise. `attachments` are connected before the
+   * program starts, so they see all its output.
+   */
+  async start(dir: string, spec: RuntimeSpec, attachments: ((sock: net.Socket) => void)[] = []): Promise<RuntimeStatus> {
+    writeFileSync(join(dir, "config.json"), JSON.stringify(spec));
+    rmSync(statePath(dir), { force: true });
+    const sock = this.socketPath(dir);
+    const shim = this.takeShim([dir, sock, String(attachments.length)]);
+    const lines = readLines(shim.stdout!);
+    const first = await lines.next();
+    if (first.value !== "listening") {
+      throw new StartError(`container shim failed to start (${first.value ?? "no answer"})`, 125);
+    }
+    // A standby answers at once: its socket already listened and only took the container's name.
+    for (const attach of attachments) attach(nodeNet().connect({ path: sock, allowHalfOpen: true }));
+    const second = await lines.next();
+    shim.unref();
+    (shim.stdout as net.Socket).unref?.();
+    const line: string = second.value ?? "";
+    if (line.startsWith("started ")) this.followed.set(dir, this.followExit(dir, lines, shim));
+    else shim.stdout!.destroy();
+    if (line.startsWith("failed ")) throw StartError.fromReport(line.slice(7));
+    if (!line.startsWith("started ")) throw new StartError(`container shim failed: ${line || "no answer"}`, 125);
+    return this.status(dir)!;
+  }
+
+  /** Resolves when the shim reports the exit, or, dead before its report, once it has been reaped. */
+  private async followExit(dir: string, lines: AsyncGenerator<string>, shim: ChildProcess): Promise<void> {
+    let reported = false;
+    try {
+      for (;;) {
+        const next = await lines.next();
+        if (next.done) break;
+        if (next.value === "exited") {
+          reported = true;
+          break;
+        }
+      }
+    } catch {
+      // A read error is the pipe's end: the shim is gone, handled as one dead before its report.
+    }
+    shim.stdout!.destroy();
+    if (!reported) {
+      // Reaped, status() sees it dead; what it set aside (an exited-<pid> cgroup) can go then.
+      if (shim.exitCode === null && shim.signalCode === null) await new Promise((resolve) => shim.once("exit", resolve));
+      sweepOrphanCgroups();
+    }
+    this.followed.delete(dir);
+  }
+
+  /** The state recorded in the directory, or undefined when never started. */
+  status(dir: string): RuntimeStatus | undefined {
+    const s = readState(dir);
+    if (!s) return undefined;
+    if (s.status === "running" && !isAlive(s.shimPid)) {
+      // The shim died without recording the end: the container is gone with it.
+      return { running: false, pid: 0, startedAt: s.startedAt, exit: { exitCode: 137, oomKilled: false, finishedAt: new Date().toISOString(), error: "container shim exited unexpectedly" } };
+    }
+    return {
+      running: s.status === "running",
+      paused: s.paused,
+      pid: s.pid,
+      startedAt: s.startedAt,
+      exit: s.status === "exited" ? { exitCode: s.exitCode ?? 0, oomKilled: !!s.oomKilled, finishedAt: s.finishedAt!, error: s.error } : undefined,
+    };
+  }
+
+  /** Sends a signal ("SIGTERM", "TERM", "15", 9) to the container's PID 1. */
+  signal(dir: string, signal: string | number): void {
+    const s = readState(dir);
+    if (!s || s.status !== "running") return;
+    process.kill(s.pid, signalNumber(signal));
+  }
+
+  /** A signal as `docker kill` sends it: a frozen container is thawed to take it, as dockerd does. */
+  kill(dir: string, signal: string | number): void {
+    this.signal(dir, signal);
+    this.thaw(dir);
+  }
+
+  /** `docker stop`: the signal, then SIGKILL after `timeoutSec`. Resolves with the exit. */
+  async stop(dir: string, signal: string, timeoutSec: number): Promise<RuntimeExit> {
+    const exited = this.waitExit(dir);
+    try {
+      this.kill(dir, signal);
+    } catch {
+      // It exited meanwhile: the wait has its exit.
+    }
+    const done = await Promise.race([exited.then(() => true), Bun.sleep(timeoutSec * 1000).then(() => false)]);
+    if (!done) {
+      try {
+        this.kill(dir, "SIGKILL");
+      } catch {
+        // It exited meanwhile, as wanted.
+      }
+    }
+    return exited;
+  }
+
+  /** A connection to the running container's attach socket. */
+  connect(dir: string): net.Socket {
+    return nodeNet().connect({ path: this.socketPath(dir), allowHalfOpen: true });
+  }
+
+  /** Sets the size of the container's terminal. */
+  resize(dir: string, rows: number, cols: number): void {
+    const sock = this.connect(dir);
+    // A container that ended meanwhile has no terminal to size.
+    sock.on("error", () => {});
+    sock.end(JSON.stringify({ resize: [rows, cols] }) + "\n");
+  }
+
+  /**
+   * Resolves with the exit once the container's program has exited. A run this daemon started
+   * ends with its shim's report; one adopted after a restart is watched in its directory.
+   */
+  async waitExit(dir: string, abort?: AbortSignal): Promise<RuntimeExit> {
+    for (;;) {
+      const report = this.followed.get(dir);
+      if (report) {
+        const st = this.status(dir);
+        if (st?.exit) return st.exit;
+        if (abort?.aborted) throw new Error("aborted");
+        await (abort ? Promise.race([report, new Promise((resolve) => abort.addEventListener("abort", resolve, { once: true }))]) : report);
+        continue;
+      }
+      const exit = await this.watchForExit(dir, abort);
+      if (exit) return exit;
+    }
+  }
+
+  /** One look at an adopted run's directory, waiting for a change or a moment; its exit, if it has one. */
+  private async watchForExit(dir: string, abort?: AbortSignal): Promise<RuntimeExit | undefined> {
+    // Watch first, then look: a change between the two would otherwise go unseen until the poll.
+    let wake!: () => void;
+    const changed = new Promise<void>((resolve) => (wake = resolve));
+    let w: ReturnType<typeof watch> | undefined;
+    try {
+      w = watch(dir, () => wake());
+    } catch {
+      // No watch on this directory: the poll below still sees the exit.
+    }
+    const t = setTimeout(() => wake(), 200);
+    abort?.addEventListener("abort", () => wake(), { once: true });
+    try {
+      const st = this.status(dir);
+      if (!st) throw new Error("container has no runtime state");
+      if (st.exit) return st.exit;
+      if (abort?.aborted) throw new Error("aborted");
+      await changed;
+      return undefined;
+    } finally {
+      clearTimeout(t);
+      w?.close();
+    }
+  }
+
+  /** The cgroup its last start recorded in config.json, or, never started, the one a start would make (by the directory's name, the container's ID). */
+  private cgroupOf(dir: string, resources?: RuntimeSpec["resources"]): Cgroup {
+    let spec: RuntimeSpec | undefined;
+    try {
+      spec = resolveSpec(dir, JSON.parse(readFileSync(join(dir, "config.json"), "utf8")));
+    } catch {
+      // No config: never started.
+    }
+    return openCgroup(spec?.cgroupPath ?? containerCgroupPath(basename(dir)), resources ?? spec?.resources ?? {});
+  }
+
+  pause(dir: string): void {
+    this.cgroupOf(dir).freeze(true);
+  }
+
+  unpause(dir: string): void {
+    this.cgroupOf(dir).freeze(false);
+  }
+
+  /** Unfreezes a paused container (a signal reaches a frozen process only once thawed). */
+  private thaw(dir: string): void {
+    try {
+      const cg = this.cgroupOf(dir);
+      if (cg.frozen()) cg.freeze(false);
+    } catch {
+      // Its cgroup is gone with the container: nothing is frozen.
+    }
+  }
+
+  isPaused(dir: string): boolean {
+    return this.cgroupOf(dir).frozen();
+  }
+
+  /** Its cgroup's counters (zeros for a container not running). */
+  stats(dir: string): CgroupStats {
+    return this.cgroupOf(dir).stats();
+  }
+
+  /** The processes in the container's cgroup (none when it has no cgroup). */
+  pids(dir: string): number[] {
+    try {
+      return this.cgroupOf(dir).pids();
+    } catch {
+      return []; // no cgroup: nothing runs there
+    }
+  }
+
+  /** Applies new limits to a running container (docker update). */
+  updateResources(dir: string, resources: RuntimeSpec["resources"]): void {
+    this.cgroupOf(dir, resources).create();
+  }
+
+  /**
+   * For a container being removed: what its shim removes when the container ends — its attach
+   * socket and its cgroup — left behind by a shim that died, with whatever still ran in the cgroup.
+   */
+  discardLeftovers(dir: string): void {
+    rmSync(this.socketPath(dir), { force: true });
+    try {
+      const cg = this.cgroupOf(dir);
+      if (cg.exists()) cg.remove();
+    } catch {
+      // A process in it that would not die keeps it; the host's cgroup tree still shows it.
+    }
+  }
+}
+
+/** The runtime for a daemon's configuration (its exec-root and cgroup parent). */
+export function createRuntime(config: DaemonConfig): Runtime {
+  if (!existsSync(config.execRoot)) mkdirSync(config.execRoot, { recursive: true, mode: 0o711 });
+  setCgroupParent(config.cgroupParent);
+  return new Runtime(config.execRoot, config.dataRoot);
+}

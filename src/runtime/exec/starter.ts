@@ -1,0 +1,79 @@
+// The daemon's side of an exec: stage 1 (`berth __exec`) as a child whose
+// stdio the caller holds, with one started ahead and waiting on fd 3 for its
+// config file (as the standby shim waits for a container).
+import type { ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import type { Writable } from "node:stream";
+import { nodeChildProcess } from "../../builtins.ts";
+import { selfCommand } from "../../self.ts";
+import { primeCgroupMove } from "../cgroups/prime-move.ts";
+import { refillSoon } from "../driver/standby-refill.ts";
+import type { ExecConfig } from "./config.ts";
+
+/** A running exec's stage 1: its stdio, and `resize` for the terminal it relays. */
+export interface ExecProcess {
+  readonly child: ChildProcess;
+  resize(rows: number, cols: number): void;
+}
+
+export class ExecStarter {
+  private standby?: ChildProcess;
+  private warm = false;
+
+  constructor(private command: string[] = selfCommand()) {}
+
+  /** Keep a stage 1 ready from now on. */
+  keepWarm(): void {
+    this.warm = true;
+    this.refill();
+  }
+
+  close(): void {
+    this.warm = false;
+    this.standby?.kill();
+    this.standby = undefined;
+  }
+
+  /** An exec was created and its start will follow: begin the slow first cgroup move now. */
+  prepare(): void {
+    primeCgroupMove();
+  }
+
+  /** Writes `cfg` to `file` and starts it; the caller reads the child's stdio and its exit. */
+  start(cfg: ExecConfig, file: string): ExecProcess {
+    writeFileSync(file, JSON.stringify(cfg));
+    const child = this.take(file);
+    const control = child.stdio[3] as Writable;
+    return { child, resize: (rows, cols) => control.write(JSON.stringify({ resize: [rows, cols] }) + "\n") };
+  }
+
+  /** fd 3 carries control lines to stage 1: first the config file for a standby, then terminal sizes. */
+  private spawn(file?: string): ChildProcess {
+    const [cmd, ...pre] = this.command;
+    const child = nodeChildProcess().spawn(cmd!, [...pre, "__exec", file ?? "--standby"], { stdio: ["pipe", "pipe", "pipe", "pipe"] });
+    // Its pipes fail only once it is gone, which its exit reports.
+    for (const s of [child.stdin, child.stdout, child.stderr, child.stdio[3]]) s?.on("error", () => {});
+    return child;
+  }
+
+  private take(file: string): ChildProcess {
+    const ready = this.standby;
+    this.standby = undefined;
+    if (this.warm) refillSoon(() => this.refill());
+    if (ready && ready.exitCode === null && ready.signalCode === null) {
+      (ready.stdio[3] as Writable).write(`${file}\n`);
+      return ready;
+    }
+    ready?.kill();
+    return this.spawn(file);
+  }
+
+  private refill(): void {
+    if (this.standby || !this.warm) return;
+    const s = this.spawn();
+    s.once("exit", () => {
+      if (this.standby === s) this.standby = undefined;
+    });
+    this.standby = s;
+  }
+}
