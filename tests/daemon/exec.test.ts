@@ -268,10 +268,11 @@ describe.if(ok)("exec", () => {
     const api = (path: string, init: RequestInit = {}) => fetch(`http://localhost/v1.44${path}`, { unix: d.socket, ...init } as RequestInit);
     const json = { "Content-Type": "application/json" };
     const { Id } = await (await api("/containers/box/exec", {
-      method: "POST", headers: json, body: JSON.stringify({ Cmd: ["sh", "-c", "sleep 0.5; stty size"], Tty: true, AttachStdout: true }),
+      method: "POST", headers: json, body: JSON.stringify({ Cmd: ["sh", "-c", "i=0; while [ $i -lt 200 ]; do s=$(stty size 2>/dev/null); case $s in [1-9]*) break;; esac; sleep 0.05; i=$((i+1)); done; echo $s"], Tty: true, AttachStdout: true }),
     })).json() as any;
     const started = api(`/exec/${Id}/start`, { method: "POST", headers: json, body: JSON.stringify({ Detach: false, Tty: true }) });
-    // Sent at once, as the docker CLI does: the daemon waits for the session to be running.
+    // Sent at once, as the docker CLI does: the daemon waits for the session to be running. The program
+    // waits (10 s at most) for its terminal to have a size (busybox's stty prints an error, and exits 0, on 0×0).
     expect((await api(`/exec/${Id}/resize?h=33&w=111`, { method: "POST" })).status).toBe(200);
     expect((await (await started).text()).trim()).toBe("33 111");
     expect((await api(`/exec/${Id}/resize?h=x&w=1`, { method: "POST" })).status).toBe(400);
