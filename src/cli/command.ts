@@ -6,6 +6,8 @@ export interface Command {
   names: string[];
   synopsis: string;
   description: string;
+  /** Its line in `berth --help`'s command table (docker's Short), where the description has more lines. */
+  summary?: string;
   flags: FlagSpec[];
   /** Flags end at the first positional (run, exec: the container's argv follows). */
   stopAtPositional?: boolean;

@@ -37,7 +37,7 @@ export function findCommand(args: string[]): { cmd: Command; name: string; rest:
 
 function mainUsage(): string {
   const width = Math.max(...commands.map((c) => c.names[0]!.length)) + 2;
-  const list = (cs: Command[]) => cs.map((c) => `  ${c.names[0]!.padEnd(width)}${c.description}`);
+  const list = (cs: Command[]) => cs.map((c) => `  ${c.names[0]!.padEnd(width)}${c.summary ?? c.description}`);
   const top = commands.filter((c) => !c.names[0]!.includes(" "));
   const managed = commands.filter((c) => c.names[0]!.includes(" "));
   return [

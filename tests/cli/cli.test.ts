@@ -67,7 +67,16 @@ describe("usage errors (no daemon needed)", () => {
     expect(help.stdout).toContain("Aliases:\n  berth images, berth image ls, berth image list");
     expect(help.stdout).toMatch(/ {2}-a, --all +Show all images/);
     expect(bare(["image", "ls", "-h"]).code).toBe(0);
-    expect(bare(["--help"]).stdout).toContain("Usage:  berth [OPTIONS] COMMAND");
+    const main = bare(["--help"]).stdout;
+    expect(main).toContain("Usage:  berth [OPTIONS] COMMAND");
+    // The command tables hold one line per command, its short text (login's and logout's longer one is their own --help's).
+    const tables = main.split("\n\n").filter((b) => /^(Management )?Commands:/.test(b)).flatMap((b) => b.split("\n").slice(1));
+    expect(tables.filter((l) => !/^ {2}\S+( \S+)? +\S/.test(l))).toEqual([]);
+    expect(tables.filter((l) => /^ {2}log(in|out) /.test(l)).map((l) => l.replace(/(\S) +/, "$1 "))).toEqual([
+      "  login Authenticate to a registry",
+      "  logout Log out from a registry",
+    ]);
+    expect(bare(["login", "--help"]).stdout).toContain("\nAuthenticate to a registry.\nDefaults to Docker Hub if no server is specified.\n");
     expect(bare(["-v"]).stdout).toMatch(/^berth version \S+, build \S+\n$/);
   });
 

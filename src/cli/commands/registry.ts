@@ -106,6 +106,7 @@ export const loginCommand: Command = {
   names: ["login"],
   synopsis: "[OPTIONS] [SERVER]",
   description: "Authenticate to a registry.\nDefaults to Docker Hub if no server is specified.",
+  summary: "Authenticate to a registry",
   flags: [
     { name: "username", short: "u", type: "string", help: "Username" },
     { name: "password", short: "p", type: "string", help: "Password or Personal Access Token (PAT)" },
@@ -130,6 +131,7 @@ export const logoutCommand: Command = {
   names: ["logout"],
   synopsis: "[SERVER]",
   description: "Log out from a registry.\nIf no server is specified, the default is defined by the daemon.",
+  summary: "Log out from a registry",
   flags: [],
   maxArgs: 1,
   async run(ctx, _f, [server]) {
