@@ -49,6 +49,8 @@ export interface RuntimeSpec {
   user: string;
   hostname: string;
   tty: boolean;
+  /** The terminal's [rows, columns] from its start (Docker's ConsoleSize), else the kernel's 0×0 until a resize. */
+  consoleSize?: [number, number];
   openStdin: boolean;
   /** Close the program's stdin when an attached client ends its stdin (Docker's StdinOnce). */
   stdinOnce: boolean;

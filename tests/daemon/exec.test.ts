@@ -1,7 +1,7 @@
 // exec and TTYs: berth's CLI and the docker CLI, into a running container.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+import { berthCmd, busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 
 let d: TestDaemon;
 const ok = requireDaemon();
@@ -280,5 +280,28 @@ describe.if(ok)("exec", () => {
     const unknown = await api(`/exec/${"0".repeat(64)}/resize?h=1&w=1`, { method: "POST" });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as any).message).toBe(`No such exec instance: ${"0".repeat(64)}`);
+  });
+
+  test("run -it and exec -it from a terminal start with its size (ConsoleSize), before any resize", async () => {
+    // script(1) gives the CLI a terminal of 30 rows and 120 columns; `stty size` inside runs at once.
+    const inTerminal = async (args: string[]) => {
+      const cmd = [...berthCmd, "-H", d.host, ...args].map((a) => `'${a}'`).join(" ");
+      const p = Bun.spawn(["script", "-qec", `stty rows 30 cols 120; ${cmd}`, "/dev/null"], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+      const out = await new Response(p.stdout).text();
+      return { code: await p.exited, out: out.replace(/\r/g, "") };
+    };
+    expect(await inTerminal(["run", "-it", "--rm", "busybox", "stty", "size"])).toEqual({ code: 0, out: "30 120\n" });
+    expect(await inTerminal(["exec", "-it", "box", "stty", "size"])).toEqual({ code: 0, out: "30 120\n" });
+    // Through the API, as the docker CLI sends it (inspect shows it as given).
+    const api = (path: string, init: RequestInit = {}) => fetch(`http://localhost/v1.44${path}`, { unix: d.socket, ...init } as RequestInit);
+    const json = { "Content-Type": "application/json" };
+    const { Id } = await (await api("/containers/create", {
+      method: "POST", headers: json, body: JSON.stringify({ Image: "busybox", Cmd: ["stty", "size"], Tty: true, HostConfig: { ConsoleSize: [25, 90] } }),
+    })).json() as any;
+    expect((await api(`/containers/${Id}/start`, { method: "POST" })).status).toBe(204);
+    expect(((await (await api(`/containers/${Id}/wait`, { method: "POST" })).json()) as any).StatusCode).toBe(0);
+    expect((await d.cli(["logs", Id])).stdout.replace(/\r/g, "")).toBe("25 90\n");
+    expect((await d.cli(["inspect", "-f", "{{json .HostConfig.ConsoleSize}}", Id])).stdout).toBe("[25,90]\n");
+    await d.cli(["rm", Id]);
   });
 });

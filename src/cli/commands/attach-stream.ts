@@ -87,6 +87,11 @@ export async function pumpResponse(res: Response, o: StreamOptions): Promise<{ d
   return { detached: false };
 }
 
+/** This terminal's [rows, columns] (docker's GetTtySize: zeros when stdout is not a terminal). */
+export function consoleSize(): [number, number] {
+  return stdout.isTTY ? [stdout.rows, stdout.columns] : [0, 0];
+}
+
 export function resizer(client: Client, path: string): (h: number, w: number) => void {
   return (h, w) => void client.request("POST", path, { query: { h, w } }).catch(() => {});
 }

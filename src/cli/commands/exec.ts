@@ -1,7 +1,7 @@
 // berth exec: run a command in a running container.
 import type { Command } from "../command.ts";
 import { hijack } from "../../client/hijack.ts";
-import { detachKeysFlag, detachKeysOption, pumpResponse, pumpStreams, resizer } from "./attach-stream.ts";
+import { consoleSize, detachKeysFlag, detachKeysOption, pumpResponse, pumpStreams, resizer } from "./attach-stream.ts";
 
 export const execCommand: Command = {
   names: ["exec", "container exec"],
@@ -25,7 +25,7 @@ export const execCommand: Command = {
     const detach = f.interactive ? detachKeysOption(f["detach-keys"], ctx.globals.configDir) : { spec: undefined, keys: [] };
     const body = {
       AttachStdin: f.interactive && !f.detach, AttachStdout: !f.detach, AttachStderr: !f.detach, Tty: f.tty,
-      Env: f.env, User: f.user ?? "", WorkingDir: f.workdir ?? "", Privileged: f.privileged, Cmd: cmd,
+      Env: f.env, User: f.user ?? "", WorkingDir: f.workdir ?? "", Privileged: f.privileged, Cmd: cmd, ConsoleSize: consoleSize(),
       ...(detach.spec ? { DetachKeys: detach.spec } : {}),
     };
     const { Id } = await client.json("POST", `/containers/${container}/exec`, { json: body });

@@ -8,6 +8,7 @@ import { exposedPorts, networkFlags, networkHostConfig, networkingConfig } from 
 import { deviceFlags, deviceHostConfig } from "./device-flags.ts";
 import { healthcheckFromFlags, healthFlags } from "./health-flags.ts";
 import { securityOpts } from "./security-opts.ts";
+import { consoleSize } from "./attach-stream.ts";
 
 export const containerConfigFlags: FlagSpec[] = [
   { name: "interactive", short: "i", type: "bool", help: "Keep STDIN open even if not attached" },
@@ -129,6 +130,8 @@ export function createBody(f: Record<string, any>, args: string[]): Record<strin
       ...mounts.hostConfig,
       ...networkHostConfig(f),
       ...deviceHostConfig(f),
+      // The terminal's size goes with the create, as docker's does, so the program starts with it.
+      ConsoleSize: consoleSize(),
     },
     ExposedPorts: exposedPorts(f),
     NetworkingConfig: networkingConfig(f),

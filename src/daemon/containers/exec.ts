@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Socket } from "node:net";
 import { ConflictError, InvalidParameterError, NotFoundError, SystemError } from "../../errors.ts";
 import type { ContainerEngine } from "./engine.ts";
-import { buildSpec } from "./spec.ts";
+import { buildSpec, consoleSize } from "./spec.ts";
 import type { ExecConfig, ExecProcess } from "../../runtime/index.ts";
 import { frame } from "./logs.ts";
 import { ExecRecords, type ExecRecord } from "./exec-records.ts";
@@ -77,7 +77,7 @@ export class ExecManager {
     }
     const cfg: ExecConfig = {
       pid: c.state.Pid, args: b.Cmd, env, user: b.User || c.config.User || "", cwd: b.WorkingDir || c.config.WorkingDir || "/",
-      tty: !!b.Tty, privileged: !!b.Privileged || spec.privileged, capabilities: spec.capabilities, noNewPrivileges: spec.noNewPrivileges,
+      tty: !!b.Tty, consoleSize: consoleSize(b.ConsoleSize), privileged: !!b.Privileged || spec.privileged, capabilities: spec.capabilities, noNewPrivileges: spec.noNewPrivileges,
       seccomp: spec.seccomp,
       cgroupPath: spec.cgroupPath,
     };

@@ -31,6 +31,7 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: Joined
     user: cfg.User || "",
     hostname: cfg.Hostname,
     tty: !!cfg.Tty,
+    consoleSize: consoleSize(hc.ConsoleSize),
     openStdin: !!cfg.OpenStdin,
     stdinOnce: !!cfg.StdinOnce,
     network: joined?.network ?? (hc.NetworkMode === "host" ? "host" : "none"),
@@ -68,4 +69,10 @@ function logRotationOf(hc: Record<string, any>): LogRotation | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Docker's ConsoleSize ([height, width]) when it names a size; [0, 0] or none leaves the terminal unsized. */
+export function consoleSize(v: unknown): [number, number] | undefined {
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((n) => Number.isInteger(n) && n > 0 && n <= 0xffff)) return undefined;
+  return [v[0], v[1]];
 }

@@ -9,6 +9,8 @@ export interface ExecConfig {
   user: string;
   cwd: string;
   tty: boolean;
+  /** The terminal's [rows, columns] from its start (Docker's ConsoleSize). */
+  consoleSize?: [number, number];
   privileged: boolean;
   capabilities: string[];
   noNewPrivileges: boolean;

@@ -26,6 +26,7 @@ export function spawnExec(cfg: ExecConfig, configFile: string, stdio: [Stdio, St
   if (cfg.tty) {
     const root = `/proc/${cfg.pid}/root`;
     pty = c.openPty(`${root}/dev/pts/ptmx`);
+    if (cfg.consoleSize) c.setWindowSize(pty.master, ...cfg.consoleSize);
     slave = openSync(`${root}${pty.slavePath}`, fsConstants.O_RDWR | fsConstants.O_NOCTTY);
   }
   let proc: ReturnType<typeof Bun.spawn>;

@@ -126,6 +126,7 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
   const failure = superviseStart(control, () => {
     const pty = c.openPty(`/proc/${proc.pid}/root/dev/pts/ptmx`);
     ptyMaster = pty.master;
+    if (spec.consoleSize) c.setWindowSize(pty.master, ...spec.consoleSize);
     return pty.slavePath;
   });
   closeSync(control);
