@@ -252,6 +252,7 @@ describe.if(ok)("exec", () => {
   test("exec sessions are kept in the store: inspect answers after a daemon restart; they go with the container", async () => {
     const api = (path: string, init: RequestInit = {}) => fetch(`http://localhost/v1.44${path}`, { unix: d.socket, ...init } as RequestInit);
     const json = { "Content-Type": "application/json" };
+    const since = (Date.now() / 1000 - 1).toFixed(3);
     const id = (await d.cli(["run", "-d", "--name", "keeps", "busybox", "sleep", "60"])).stdout.trim();
     const { Id: done } = await (await api(`/containers/${id}/exec`, { method: "POST", headers: json, body: JSON.stringify({ Cmd: ["sh", "-c", "exit 7"] }) })).json() as any;
     await (await api(`/exec/${done}/start`, { method: "POST", headers: json, body: JSON.stringify({ Detach: false }) })).arrayBuffer();
@@ -260,6 +261,12 @@ describe.if(ok)("exec", () => {
     await d.restart();
     expect(await (await api(`/exec/${done}/json`)).json()).toMatchObject({ ID: done, Running: false, ExitCode: 7, ContainerID: id });
     expect(await (await api(`/exec/${never}/json`)).json()).toMatchObject({ Running: false, ExitCode: null });
+    // The events are kept too: the restarted daemon replays those of the one before.
+    const until = (Date.now() / 1000).toFixed(3);
+    const events = await d.cli(["events", "--since", since, "--until", until, "--filter", `container=${id}`, "--format", "{{.Action}} {{.Actor.Attributes.execID}}"]);
+    expect(events.stdout.split("\n").filter(Boolean)).toEqual([
+      "create <no value>", "start <no value>", `exec_create: sh -c exit 7 ${done}`, `exec_start: sh -c exit 7 ${done}`, `exec_die ${done}`, `exec_create: true ${never}`,
+    ]);
     expect((await d.cli(["rm", "-f", id])).code).toBe(0);
     expect((await api(`/exec/${done}/json`)).status).toBe(404);
   });
