@@ -186,6 +186,46 @@ describe.if(ok)("exec", () => {
     expect(list.some((p) => p.startsWith("proc/1"))).toBe(false);
   });
 
+  test("export and GET archive of a 1 GiB file stream: while the client does not read, the copy waits, and the daemon holds at most 64 MiB", async () => {
+    const id = (await d.cli(["run", "-d", "busybox", "sh", "-c", "dd if=/dev/zero of=/big bs=1M seek=1023 count=1 2>/dev/null; sleep 120"])).stdout.trim();
+    const status = (pid: number, key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
+    const written = (pid: number) => Number(/^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, "utf8"))![1]);
+    // The daemon's chrooted copy helper (berth __archive) for this request.
+    const helpers = () => readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ")[1] === String(d.pid) && readFileSync(`/proc/${p}/cmdline`, "utf8").includes("__archive\0get");
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
+    // The file is whole once its size is (dd seeks first, then writes the last MiB).
+    for (let i = 0; i < 200 && (await d.cli(["exec", id, "ls", "-l", "/big"])).stdout.split(/\s+/)[4] !== String(1 << 30); i++) await Bun.sleep(50);
+    for (const path of [`/containers/${id}/export`, `/containers/${id}/archive?path=/big`]) {
+      const before = status(d.pid, "VmRSS") * 1024;
+      const res = await fetch(`http://localhost/v1.44${path}`, { unix: d.socket } as RequestInit);
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      expect((await reader.read()).done).toBe(false);
+      // Now the client reads nothing: the helper writes until the pipes and sockets between are full, then waits.
+      let helper: number | undefined;
+      for (let i = 0; i < 200 && !(helper = helpers()[0]); i++) await Bun.sleep(50);
+      expect(helper).toBeDefined();
+      let last = -1;
+      for (let still = 0, i = 0; still < 10 && i < 600; i++, await Bun.sleep(100)) {
+        const now = written(helper!);
+        still = now === last ? still + 1 : 0;
+        last = now;
+      }
+      expect(last).toBeLessThan(64 << 20);
+      expect(status(d.pid, "VmRSS") * 1024 - before).toBeLessThan(64 << 20);
+      // A client that goes away ends the copy.
+      await reader.cancel();
+      for (let i = 0; i < 200 && helpers().includes(helper!); i++) await Bun.sleep(50);
+      expect(helpers()).not.toContain(helper);
+    }
+    await d.cli(["rm", "-f", id]);
+  });
+
   test("stats reads the container's cgroup: memory limit and pids", async () => {
     const id = (await d.cli(["run", "-d", "-m", "64m", "busybox", "sleep", "30"])).stdout.trim();
     const r = await d.cli(["stats", "--no-stream", "--format", "{{.MemUsage}} {{.PIDs}}", id]);
