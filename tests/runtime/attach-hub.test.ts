@@ -41,7 +41,8 @@ function attach(path: string): Promise<[number, string][]> {
 describe("attach hub", () => {
   test("an announced attachment that connects late gets the earlier output first, in order", async () => {
     const hub = new AttachHub(false);
-    hub.expect(1, 10_000);
+    hub.expect(1);
+    hub.startClock(10_000);
     hub.broadcast(1, Buffer.from("one"));
     hub.broadcast(2, Buffer.from("two"));
     expect(hub.pendingBytes).toBe(6);
@@ -55,7 +56,12 @@ describe("attach hub", () => {
 
   test("without the announced attachment the output is let go after the wait", async () => {
     const hub = new AttachHub(false);
-    hub.expect(1, 50);
+    hub.expect(1);
+    hub.broadcast(1, Buffer.from("held"));
+    // The wait begins with the clock, not with the announcement.
+    await Bun.sleep(100);
+    expect(hub.pendingBytes).toBe(4);
+    hub.startClock(50);
     hub.broadcast(1, Buffer.from("lost"));
     const start = performance.now();
     await hub.settled();
@@ -71,7 +77,8 @@ describe("attach hub", () => {
 
   test("nothing is kept when nobody was announced", async () => {
     const hub = new AttachHub(false);
-    hub.expect(0, 10_000);
+    hub.expect(0);
+    hub.startClock(10_000);
     hub.broadcast(1, Buffer.from("x"));
     expect(hub.pendingBytes).toBe(0);
     await hub.settled();

@@ -102,12 +102,22 @@ export class AttachHub {
   /**
    * Announces `n` attachments (the daemon's, for `docker run`) that connect
    * while the program already runs: its output is kept for them until they
-   * are all here, or `timeoutMs` passes, so they miss nothing.
+   * are all here, or until the time startClock gives them has passed, so they
+   * miss nothing.
    */
-  expect(n: number, timeoutMs: number): void {
+  expect(n: number): void {
     if (this.streamClients >= n) return;
     this.expected = n;
     this.backlog = [];
+  }
+
+  /**
+   * Gives the announced attachments `timeoutMs` from now. The shim calls it once the program
+   * runs: until then it accepted no connection (starting the program blocks it), and a start
+   * slowed by load must not use up their time (30 parallel runs lost output so).
+   */
+  startClock(timeoutMs: number): void {
+    if (!this.backlog || this.expectTimer) return;
     this.expectTimer = setTimeout(() => this.settle(), timeoutMs);
     this.expectTimer.unref?.();
   }

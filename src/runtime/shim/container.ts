@@ -14,7 +14,7 @@ import { writeState, nowRfc3339, type ShimState } from "./state.ts";
 import { LogWriter } from "./log.ts";
 import { superviseStart } from "../process.ts";
 import { StartError } from "../start-error.ts";
-import { Session, AttachListener, relay, drain, exitCodeOf, report } from "./session.ts";
+import { Session, AttachListener, relay, drain, exitCodeOf, report, announcedWaitMs } from "./session.ts";
 
 type Proc = ReturnType<typeof Bun.spawn>;
 
@@ -148,6 +148,7 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
   // SIGPIPE; process.stdout, which would cost ms to build, is never used). Nor may a hangup kill us.
   process.on("SIGHUP", () => {});
 
+  hub.startClock(announcedWaitMs);
   const output = relay(hub, proc, { ptyMaster, log, openStdin: spec.openStdin, stdinOnce: spec.stdinOnce });
   const code = await proc.exited;
   await drain(output, ptyMaster !== undefined);

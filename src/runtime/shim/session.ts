@@ -77,6 +77,9 @@ export class AttachListener {
   }
 }
 
+/** How long the output waits for announced attachments, from the program's start. */
+export const announcedWaitMs = 10_000;
+
 export class Session {
   readonly hub: AttachHub;
 
@@ -88,14 +91,15 @@ export class Session {
   /**
    * Listens on `socketPath` (taking over a standby's socket if given) and
    * reports "listening". The `attachCount` clients announced connect while
-   * the program starts; they get its output from the first byte (≤ 10 s wait).
+   * the program starts; they get its output from the first byte (see
+   * announcedWaitMs).
    */
   static async open(socketPath: string, tty: boolean, attachCount: number, standby?: AttachListener): Promise<Session> {
     let listener = standby;
     if (listener) listener.moveTo(socketPath);
     else listener = await AttachListener.open(socketPath);
     const s = new Session(listener, tty);
-    s.hub.expect(attachCount, 10_000);
+    s.hub.expect(attachCount);
     report("listening");
     return s;
   }
