@@ -22,7 +22,7 @@ import { RootfsWorkspace } from "./fs/workspace.ts";
 import { scopedPath } from "./fs/scoped-path.ts";
 import { hashSource, resolveSources, type Source } from "./steps/copy-sources.ts";
 import { copyInto, type CopyOwner } from "./steps/copy-into.ts";
-import { engineMount, parseRunMount } from "./steps/run-mounts.ts";
+import { engineMount, parseRunMount, secretEngineMount } from "./steps/run-mounts.ts";
 import { fetchUrl, isUrl } from "./steps/fetch-url.ts";
 import { envMap, platformArgs, PROXY_ARGS } from "./variables.ts";
 
@@ -39,6 +39,8 @@ export interface BuildRequest {
   platform?: string;
   /** --pull: base images come from their registry even when a local copy exists. */
   pull?: boolean;
+  /** The secrets the client sent (one file per id), outside the context: for RUN --mount=type=secret. */
+  secretsDir?: string;
 }
 
 export interface BuildOutput {
@@ -316,9 +318,20 @@ export class Builder {
       if (typeof v === "string") env.push(`${p}=${v}`);
     }
     const sources: RootfsWorkspace[] = [];
+    let secretCopies: string | undefined;
     try {
       const mounts = [];
+      const stubs: string[] = [];
       for (const m of runMounts) {
+        if (m.type === "secret") {
+          secretCopies ??= mkdtempSync(join(this.host.tmpDir(), "build-secrets-"));
+          const mount = secretEngineMount(m, c.WorkingDir || "/", this.req.secretsDir, secretCopies);
+          if (mount) {
+            mounts.push(mount);
+            stubs.push(mount.Target as string);
+          }
+          continue;
+        }
         let root = this.req.contextDir;
         if (m.from !== undefined) {
           const ws = await this.sourceWorkspace(m.from, s);
@@ -329,7 +342,7 @@ export class Builder {
       }
       let containerId = "";
       const result = await this.host.run(
-        { imageId: st.imageId, argv, env, user: c.User || undefined, workdir: c.WorkingDir || undefined, network, mounts, clampMtime: this.epoch },
+        { imageId: st.imageId, argv, env, user: c.User || undefined, workdir: c.WorkingDir || undefined, network, mounts, stubs, clampMtime: this.epoch },
         (id) => {
           containerId = id;
           this.out.stream(` ---> Running in ${id.slice(0, 12)}\n`);
@@ -351,6 +364,7 @@ export class Builder {
       }
     } finally {
       for (const ws of sources) ws.dispose();
+      if (secretCopies) rmSync(secretCopies, { recursive: true, force: true });
     }
   }
 

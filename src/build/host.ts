@@ -14,6 +14,11 @@ export interface RunRequest {
   network: string;
   /** HostConfig.Mounts for RUN --mount (binds and tmpfs: their content stays out of the layer). */
   mounts: Record<string, unknown>[];
+  /**
+   * Mount targets whose placeholders stay out of the layer (secrets): the file the
+   * runtime made to mount onto, and the directories made only to hold it.
+   */
+  stubs?: string[];
   /** SOURCE_DATE_EPOCH: mtimes in the layer are clamped to it. */
   clampMtime?: number;
 }

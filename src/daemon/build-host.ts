@@ -9,6 +9,7 @@ import type { Digest } from "../store/digest.ts";
 import { parseReference, withDefaultTag } from "../image/reference.ts";
 import { readLogs } from "./containers/logs.ts";
 import { containerDiffTar } from "./containers/operations.ts";
+import { placeholders } from "./containers/inspect-fs.ts";
 
 export function buildHost(d: Daemon): BuildHost {
   const store = d.store;
@@ -79,7 +80,12 @@ async function runStepContainer(d: Daemon, r: RunRequest, started: (id: string) 
     // delivered here (its `aborted` flag is), so the kill happens on the flag too.
     if (signal.aborted) onAbort();
     const { StatusCode } = await e.wait(Id, "not-running");
-    return { exitCode: StatusCode, diff: () => containerDiffTar(e, e.find(Id), r.clampMtime), remove };
+    const diff = () => {
+      const c = e.find(Id);
+      const p = e.paths(c);
+      return containerDiffTar(e, c, r.clampMtime, r.stubs?.length ? placeholders(p.upperDir, p.lowerDirs, r.stubs) : undefined);
+    };
+    return { exitCode: StatusCode, diff, remove };
   } catch (err) {
     await remove().catch(() => {});
     throw err;

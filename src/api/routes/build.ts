@@ -70,10 +70,13 @@ export function buildRoutes(d: Daemon): Hono {
       try {
         // A remote context replaces the body (the docker CLI sends none with it).
         const remote = q("remote");
-        const ctx = await receiveContext(remote ? await fetchRemoteContext(remote, signal) : body, work, dockerfile);
+        const secrets = jsonQuery<string[]>(q("secrets"), "secrets") ?? [];
+        if (!Array.isArray(secrets) || !secrets.every((x) => typeof x === "string")) throw new InvalidParameterError("invalid secrets: want a JSON list of ids");
+        if (remote && secrets.length) throw new InvalidParameterError("secrets travel in the sent context, and a remote context has none");
+        const ctx = await receiveContext(remote ? await fetchRemoteContext(remote, signal) : body, work, dockerfile, secrets);
         const builder = new Builder(host, {
           dockerfileText: ctx.dockerfileText, dockerfileName: dockerfile, contextDir: ctx.dir, tags, buildArgs,
-          target: q("target") || undefined, noCache: bool(q("nocache")), pull: bool(q("pull")), labels, network, platform: q("platform") || undefined,
+          target: q("target") || undefined, noCache: bool(q("nocache")), pull: bool(q("pull")), secretsDir: ctx.secretsDir, labels, network, platform: q("platform") || undefined,
         }, { stream: (text) => void (quiet || send({ stream: text })), aux: (v) => send({ aux: v }) }, signal);
         const id = await builder.run();
         if (quiet) send({ stream: `${id}\n` });

@@ -9,6 +9,7 @@ import type { Command } from "../command.ts";
 import type { Context } from "../context.ts";
 import { jsonMessages } from "../../client/client.ts";
 import { stdout } from "../stdio.ts";
+import { secretsEntry } from "../../build/context/secrets-entry.ts";
 
 /** `--build-arg A=1` → {A: "1"}; `--build-arg A` takes A from the environment (null when unset there). */
 function keyValues(list: string[], fromEnv: boolean): Record<string, string | null> {
@@ -26,7 +27,7 @@ async function readStdin(): Promise<Uint8Array> {
 }
 
 /** The context directory as a tar: .dockerignore applied (the Dockerfile and .dockerignore always go), owners 0:0 as the docker CLI sends them. */
-export async function contextTar(dir: string, dockerfileRel: string | undefined, extra?: { name: string; data: Uint8Array }): Promise<ReadableStream<Uint8Array>> {
+export async function contextTar(dir: string, dockerfileRel: string | undefined, extras: { name: string; data: Uint8Array; mode?: number }[] = []): Promise<ReadableStream<Uint8Array>> {
   const [{ tarStream }, { directoryEntries }, { IgnoreMatcher }] = await Promise.all([
     import("../../layer/tar/write.ts"), import("../../layer/diff.ts"), import("../../build/context/dockerignore.ts"),
   ]);
@@ -39,8 +40,12 @@ export async function contextTar(dir: string, dockerfileRel: string | undefined,
       if (!keep.has(path) && m.ignores(path)) continue;
       yield { ...item, entry: { ...item.entry, uid: 0, gid: 0 } };
     }
-    if (extra) {
-      yield { entry: { path: extra.name, type: "file" as const, mode: 0o644, uid: 0, gid: 0, size: extra.data.length, mtime: Math.floor(Date.now() / 1000) }, body: extra.data };
+    for (const extra of extras) {
+      if (extra.name.endsWith("/")) {
+        yield { entry: { path: extra.name, type: "dir" as const, mode: extra.mode ?? 0o755, uid: 0, gid: 0, size: 0, mtime: Math.floor(Date.now() / 1000) } };
+        continue;
+      }
+      yield { entry: { path: extra.name, type: "file" as const, mode: extra.mode ?? 0o644, uid: 0, gid: 0, size: extra.data.length, mtime: Math.floor(Date.now() / 1000) }, body: extra.data };
     }
   }
   return tarStream(items());
@@ -62,6 +67,7 @@ export const buildCommand: Command = {
     { name: "progress", type: "string", default: "auto", help: "Set type of progress output (auto, plain)" },
     { name: "pull", type: "bool", help: "Always attempt to pull a newer version of the image" },
     { name: "quiet", short: "q", type: "bool", help: "Suppress the build output and print image ID on success" },
+    { name: "secret", type: "list", valueName: "stringArray", help: 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]")' },
     { name: "rm", type: "bool", default: true, help: "Remove intermediate containers after a successful build" },
     { name: "force-rm", type: "bool", help: "Always remove intermediate containers" },
     { name: "tag", short: "t", type: "list", valueName: "list", help: "Name and optionally a tag in the \"name:tag\" format" },
@@ -74,6 +80,13 @@ export const buildCommand: Command = {
     let body: ReadableStream<Uint8Array> | Uint8Array | undefined;
     let dockerfile: string | undefined;
     let remote: string | undefined;
+    const secretList = (f.secret as string[]).map(parseSecret);
+    // The classic builder's API has no channel for secrets: they travel in the context, under a
+    // name the daemon takes out before anything reads the context (berth's daemon only).
+    const secrets = secretList.length ? [{ name: `${secretsEntry}/`, data: new Uint8Array(), mode: 0o700 }, ...secretList.map((x) => ({ name: `${secretsEntry}/${x.id}`, data: x.data, mode: 0o600 }))] : [];
+    if (secretList.length && (contextArg === "-" || /^(https?|git):\/\/|^git@/.test(contextArg!))) {
+      throw new Error("--secret needs a context directory: secrets travel inside the context berth sends");
+    }
     const random = () => `.dockerfile.${crypto.getRandomValues(new Uint8Array(10)).reduce((s, b) => s + b.toString(16).padStart(2, "0"), "")}`;
     if (/^(https?|git):\/\/|^git@/.test(contextArg!)) {
       // The daemon downloads it, as dockerd does for the docker CLI.
@@ -87,9 +100,10 @@ export const buildCommand: Command = {
     } else {
       const dir = resolve(contextArg!);
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`unable to prepare context: path "${contextArg}" not found`);
+      if (secretList.length && existsSync(`${dir}/${secretsEntry}`)) throw new Error(`--secret: the context already has a ${secretsEntry}, the name berth sends secrets under`);
       if (f.file === "-") {
         const name = random();
-        body = await contextTar(dir, undefined, { name, data: await readStdin() });
+        body = await contextTar(dir, undefined, [{ name, data: await readStdin() }, ...secrets]);
         dockerfile = name;
       } else {
         const file = f.file ? resolve(f.file) : `${dir}/Dockerfile`;
@@ -98,10 +112,10 @@ export const buildCommand: Command = {
         if (rel.startsWith("..")) {
           // A Dockerfile outside the context travels inside it under a name of its own.
           const name = random();
-          body = await contextTar(dir, undefined, { name, data: readFileSync(file) });
+          body = await contextTar(dir, undefined, [{ name, data: readFileSync(file) }, ...secrets]);
           dockerfile = name;
         } else {
-          body = await contextTar(dir, rel);
+          body = await contextTar(dir, rel, secrets);
           dockerfile = rel;
         }
       }
@@ -110,7 +124,7 @@ export const buildCommand: Command = {
     const labels = keyValues(f.label, false);
     const res = await (await ctx.client()).request("POST", "/build", {
       query: {
-        dockerfile, remote, t: f.tag, buildargs: Object.keys(buildArgs).length ? JSON.stringify(buildArgs) : undefined,
+        dockerfile, remote, secrets: secretList.length ? JSON.stringify(secretList.map((x) => x.id)) : undefined, t: f.tag, buildargs: Object.keys(buildArgs).length ? JSON.stringify(buildArgs) : undefined,
         labels: Object.keys(labels).length ? JSON.stringify(labels) : undefined, target: f.target, nocache: f["no-cache"],
         q: f.quiet, networkmode: f.network, platform: f.platform, pull: f.pull, rm: f.rm, forcerm: f["force-rm"],
       },
@@ -132,6 +146,29 @@ export const buildCommand: Command = {
     return 0;
   },
 };
+
+/** `--secret id=x,src=FILE`, `id=x,env=VAR` (`type=file|env`); `id=x` alone reads the variable of that name. */
+function parseSecret(spec: string): { id: string; data: Uint8Array } {
+  const fields: Record<string, string> = {};
+  for (const kv of spec.split(",")) {
+    const i = kv.indexOf("=");
+    if (i < 0) throw new Error(`invalid secret ${JSON.stringify(spec)}: want key=value pairs`);
+    fields[kv.slice(0, i).trim().toLowerCase()] = kv.slice(i + 1);
+  }
+  const id = fields.id;
+  if (!id || !/^[A-Za-z0-9_.-]+$/.test(id)) throw new Error(`invalid secret ${JSON.stringify(spec)}: an id of letters, digits, '_', '.' and '-' is required`);
+  const src = fields.src ?? fields.source;
+  const env = fields.env ?? (fields.type === "env" ? src ?? id : undefined);
+  if (fields.type && !["file", "env"].includes(fields.type)) throw new Error(`invalid secret ${JSON.stringify(spec)}: unsupported type ${JSON.stringify(fields.type)}`);
+  if (env !== undefined || (src === undefined && process.env[id] !== undefined)) {
+    const v = process.env[env ?? id];
+    if (v === undefined) throw new Error(`secret ${id}: environment variable ${env ?? id} is not set`);
+    return { id, data: new TextEncoder().encode(v) };
+  }
+  if (src === undefined) throw new Error(`secret ${id}: give src=FILE or env=VAR`);
+  if (!existsSync(src)) throw new Error(`failed to stat ${src}: no such file or directory`);
+  return { id, data: readFileSync(src) };
+}
 
 interface Output {
   type: "local" | "tar";

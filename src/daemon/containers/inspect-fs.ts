@@ -2,7 +2,7 @@
 // a char device 0/0 is a deletion, an opaque dir or a path the image had is a
 // change, anything else is an addition.
 import { lstatSync, readdirSync, existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { lgetxattr } from "../../layer/fs/libc.ts";
 
 export interface Change {
@@ -38,12 +38,38 @@ export function containerChanges(upper: string, lowers: string[]): Change[] {
   return out.filter((c) => c.Path !== "/etc" || out.some((o) => o.Path.startsWith("/etc/")));
 }
 
-/** Drops the placeholder files the runtime creates for its bind mounts from a diff's entries. */
-export async function* withoutMountPoints<T extends { entry: { path: string } }>(items: AsyncIterable<T>): AsyncGenerator<T> {
+/**
+ * Drops the placeholder files the runtime creates for its bind mounts from a diff's
+ * entries, and the caller's own (`leaveOut`, absolute paths).
+ */
+export async function* withoutMountPoints<T extends { entry: { path: string } }>(items: AsyncIterable<T>, leaveOut?: Set<string>): AsyncGenerator<T> {
   for await (const item of items) {
     const path = "/" + item.entry.path.replace(/^\.?\/+/, "").replace(/\/$/, "");
+    if (leaveOut?.has(path)) continue;
     if (!hidden.has(path) || path === "/dev" || path === "/proc" || path === "/sys") yield item;
   }
+}
+
+/**
+ * What of `targets` (mount targets, absolute) the runtime made only to mount onto: each
+ * target, and each directory above it that the image did not have and that holds nothing else.
+ */
+export function placeholders(upper: string, lowerDirs: string[], targets: string[]): Set<string> {
+  const out = new Set<string>(targets);
+  for (const t of targets) {
+    for (let dir = posix.dirname(t); dir !== "/"; dir = posix.dirname(dir)) {
+      if (lowerDirs.some((l) => existsSync(join(l, dir)))) break;
+      let names: string[];
+      try {
+        names = readdirSync(join(upper, dir));
+      } catch {
+        break; // not made in this container
+      }
+      if (!names.every((n) => out.has(posix.join(dir, n)))) break;
+      out.add(dir);
+    }
+  }
+  return out;
 }
 
 export interface TopResult {

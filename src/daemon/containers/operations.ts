@@ -66,9 +66,9 @@ export async function commitContainer(e: ContainerEngine, ref: string, o: { repo
  * runtime's mount points left out. Commit and build steps both take layers
  * here; `clampMtime` (SOURCE_DATE_EPOCH) caps every entry's mtime.
  */
-export function containerDiffTar(e: ContainerEngine, c: ContainerRecord, clampMtime?: number): ReadableStream<Uint8Array> {
+export function containerDiffTar(e: ContainerEngine, c: ContainerRecord, clampMtime?: number, leaveOut?: Set<string>): ReadableStream<Uint8Array> {
   requireOverlay(e, "a layer from a container");
-  return tarStream(clampMtimes(withoutMountPoints(directoryEntries(e.paths(c).upperDir, { overlayUpper: true })), clampMtime));
+  return tarStream(clampMtimes(withoutMountPoints(directoryEntries(e.paths(c).upperDir, { overlayUpper: true }), leaveOut), clampMtime));
 }
 
 /** `docker update`: new resource limits (and restart policy), applied at once to a running container. */

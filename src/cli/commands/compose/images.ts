@@ -39,14 +39,14 @@ export async function buildService(c: ComposeContext, p: Project, service: strin
   let dockerfile: string;
   if (b.dockerfile_inline !== undefined) {
     dockerfile = ".berth-compose-dockerfile";
-    body = await contextTar(dir, undefined, { name: dockerfile, data: new TextEncoder().encode(b.dockerfile_inline) });
+    body = await contextTar(dir, undefined, [{ name: dockerfile, data: new TextEncoder().encode(b.dockerfile_inline) }]);
   } else {
     const file = resolve(dir, b.dockerfile ?? "Dockerfile");
     if (!existsSync(file)) throw new ComposeError(`failed to solve: failed to read dockerfile: open ${file}: no such file or directory`);
     const rel = relative(realpathSync(dir), realpathSync(file));
     if (rel.startsWith("..")) {
       dockerfile = ".berth-compose-dockerfile";
-      body = await contextTar(dir, undefined, { name: dockerfile, data: readFileSync(file) });
+      body = await contextTar(dir, undefined, [{ name: dockerfile, data: readFileSync(file) }]);
     } else {
       dockerfile = rel;
       body = await contextTar(dir, rel);
