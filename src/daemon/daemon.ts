@@ -52,7 +52,7 @@ export class Daemon {
     this.cgroupVersion = this.runtime.cgroupVersion;
     this.warnings.push(...this.runtime.warnings);
     this.containers = new ContainerEngine(this.store, this.images, this.runtime, this.events, humanDuration);
-    this.networks = new NetworkEngine(this.store.db, { execRoot: this.config.execRoot, bridge: this.config.bridge, dns: this.config.dns, iptables: this.config.iptables, log: (l, m) => this.log(l, m) });
+    this.networks = new NetworkEngine(this.store.db, { execRoot: this.config.execRoot, bridge: this.config.bridge, dns: this.config.dns, iptables: this.config.iptables, hostGatewayIp: this.config.hostGatewayIp, log: (l, m) => this.log(l, m) });
     this.networks.containers = {
       find: (ref) => this.containers.find(ref),
       get: (id) => this.containers.records.get(id),

@@ -34,6 +34,8 @@ export interface DaemonConfig {
   dns?: string[];
   /** dockerd's --iptables: false leaves the firewall (nf_tables) alone. */
   iptables?: boolean;
+  /** dockerd's --host-gateway-ip: the address `--add-host NAME:host-gateway` maps to. */
+  hostGatewayIp?: string;
 }
 
 export const defaultSocket = "/run/berth/berth.sock";
@@ -67,7 +69,7 @@ const fileKeys: Record<string, [keyof DaemonConfig, Kind]> = {
   "max-concurrent-downloads": ["maxConcurrentDownloads", "count"], "max-concurrent-uploads": ["maxConcurrentUploads", "count"],
   "cgroup-parent": ["cgroupParent", "string"],
   "layer-engine": ["layerEngine", "string"],
-  bridge: ["bridge", "string"], dns: ["dns", "strings"], iptables: ["iptables", "bool"],
+  bridge: ["bridge", "string"], dns: ["dns", "strings"], iptables: ["iptables", "bool"], "host-gateway-ip": ["hostGatewayIp", "string"],
 };
 
 const logLevels = ["debug", "info", "warn", "error", "fatal"];
@@ -181,6 +183,7 @@ export function configFromFlags(f: Record<string, any>, given: Set<string>): Dae
   take("bridge", "bridge");
   take("dns", "dns");
   take("iptables", "iptables");
+  take("host-gateway-ip", "hostGatewayIp");
   if (given.has("tls") && f.tls === false) cfg.allowInsecureTcp = true;
   if (cfg.tlsVerify) cfg.tls = true;
   const file = f["config-file"] || defaultConfigFile;

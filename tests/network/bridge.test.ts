@@ -1,25 +1,15 @@
 // Bridge networks end to end: a daemon inside a network namespace of the
 // test's own (no packet leaves it), containers on the default bridge and on
 // user networks, reaching each other over TCP, and Docker's refusals.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { $ } from "bun";
-import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+import { startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+import { netnsDaemonForFile } from "./netns-daemon.ts";
 
-const ns = `berth-net-${Math.random().toString(36).slice(2, 8)}`;
+const file = netnsDaemonForFile("berth-net");
+const { ok, ns } = file;
 let d: TestDaemon;
-const ok = requireDaemon();
-
-beforeAll(async () => {
-  if (!ok) return;
-  await $`ip netns add ${ns}`.quiet();
-  await $`ip -n ${ns} link set lo up`.quiet();
-  d = await startDaemon({ bridge: true, netns: `/run/netns/${ns}` });
-  expect((await d.cli(["import", busyboxRootfsTar(d.dir), "busybox:latest", "--change", 'CMD ["sh"]'])).code).toBe(0);
-});
-afterAll(async () => {
-  if (ok) await d?.stop();
-  await $`ip netns del ${ns}`.nothrow().quiet();
-});
+beforeAll(() => void (d = file.d));
 
 const links = async () => (await $`ip -n ${ns} -o link`.text()).split("\n").filter(Boolean).map((l) => l.split(":")[1]!.trim().split("@")[0]!);
 const get = (ip: string, path = "/hostname") => `printf 'GET ${path} HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${ip} 80`;

@@ -91,7 +91,8 @@ describe.if(ok)("NAT through nf_tables", () => {
     const ip = (await d.cli(["inspect", "-f", "{{.NetworkSettings.IPAddress}}", "dnat"])).stdout.trim();
     expect(await table()).toContain(`tcp dport 18090 dnat ip to ${ip}:80`);
     // The connection from the upstream, as the container's netstat lists it (open, or half-closed by nc's empty input).
-    const peer = (out: string) => new RegExp(`${ip.replaceAll(".", "\\.")}:80 +(?:::ffff:)?([0-9.]+):\\d+ `).exec(out)?.[1];
+    // Only a live one: the connections before it may still be listed, closing.
+    const peer = (out: string) => new RegExp(`${ip.replaceAll(".", "\\.")}:80 +(?:::ffff:)?([0-9.]+):\\d+ +(?:ESTABLISHED|CLOSE_WAIT)`).exec(out)?.[1];
     let seen = "";
     for (let i = 0; i < 50 && !peer(seen); i++) {
       seen = await fromUpstream(18090);
@@ -113,6 +114,28 @@ describe.if(ok)("NAT through nf_tables", () => {
     expect(after).not.toContain("dnat ip to");
     expect(after).toContain("masquerade");
     expect(await fromUpstream(18090)).toBe("");
+  });
+
+  test("a published UDP port answers the upstream through DNAT and a local client through the proxy", async () => {
+    // No UDP server in busybox: Bun itself, with the host's libraries, echoes the address it hears from.
+    const libs = [...new Set([...(await $`ldd ${process.execPath}`.text()).matchAll(/(\/\S+)\/[^/\s]+ \(0x/g)].map((m) => m[1]!))];
+    const echo = "await Bun.udpSocket({ port: 5353, socket: { data: (s, _b, port, addr) => s.send(addr, port, addr) } })";
+    const run = await d.cli(["run", "-d", "--name", "udp", "-p", "18053:5353/udp", ...libs.flatMap((l) => ["-v", `${l}:${l}:ro`]), "-v", `${process.execPath}:/bun:ro`, "busybox", "/bun", "-e", echo]);
+    expect(run.stderr).toBe("");
+    expect(await table()).toMatch(/udp dport 18053 dnat ip to [\d.]+:5353/);
+    const ask = (netns: string, host: string) => {
+      const py = `import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(0.5);s.sendto(b"x",("${host}",18053));print(s.recvfrom(100)[0].decode())`;
+      return $`nsenter --net=${netns} python3 -c ${py}`.nothrow().quiet().then((r) => r.stdout.toString().trim());
+    };
+    let heard = "";
+    for (let i = 0; i < 60 && !heard; i++) heard = await ask(upPath, daemonAddr);
+    expect(heard).toBe(upstreamAddr);
+    const gateway = (await d.cli(["inspect", "-f", "{{.NetworkSettings.Gateway}}", "udp"])).stdout.trim();
+    let local = "";
+    for (let i = 0; i < 20 && !local; i++) local = await ask(nsPath, "127.0.0.1");
+    expect(local).toBe(gateway);
+    expect((await d.cli(["rm", "-f", "udp"])).code).toBe(0);
+    expect(await table()).not.toContain("udp dport 18053");
   });
 
   test("removing the last network of its own leaves only the default bridge's masquerade", async () => {

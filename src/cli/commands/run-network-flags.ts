@@ -13,6 +13,7 @@ export const networkFlags: FlagSpec[] = [
   { name: "dns-search", type: "list", help: "Set custom DNS search domains" },
   { name: "dns-option", type: "list", help: "Set DNS options" },
   { name: "add-host", type: "list", help: "Add a custom host-to-IP mapping (host:ip)" },
+  { name: "link", type: "list", help: "Add link to another container" },
   { name: "publish", short: "p", type: "list", help: "Publish a container's port(s) to the host" },
   { name: "publish-all", short: "P", type: "bool", help: "Publish all exposed ports to random ports" },
   { name: "expose", type: "list", help: "Expose a port or a range of ports" },
@@ -45,6 +46,7 @@ export function networkHostConfig(f: Record<string, any>): Record<string, unknow
     DnsSearch: f["dns-search"].length ? f["dns-search"] : [],
     DnsOptions: f["dns-option"].length ? f["dns-option"] : [],
     ExtraHosts: f["add-host"].length ? (f["add-host"] as string[]).map((h) => h.replace("=", ":")) : null,
+    Links: f.link.length ? f.link : null,
   };
 }
 

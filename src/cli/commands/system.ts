@@ -35,6 +35,7 @@ export const daemonCommand: Command = {
     { name: "bridge", short: "b", type: "string", help: 'Attach containers to a network bridge ("none" turns the default bridge off)' },
     { name: "dns", type: "list", help: "DNS server to use" },
     { name: "iptables", type: "bool", default: true, help: "Enable addition of nf_tables rules (outbound NAT, DNAT of published ports)" },
+    { name: "host-gateway-ip", type: "string", help: "IP address that the special 'host-gateway' string in --add-host resolves to (default: the default bridge's gateway)" },
   ],
   maxArgs: 0,
   async run(_ctx, f, _args, given) {

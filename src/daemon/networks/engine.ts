@@ -24,6 +24,7 @@ import { hostNameservers, hostsFile, resolvConf } from "./etc-files.ts";
 import { DnsServer } from "../../network/dns/server.ts";
 import { checkPortBindings, PortPublisher, portsSummary, portsView } from "./ports.ts";
 import { Firewall } from "./firewall.ts";
+import { checkLinks, hostGatewayName, hostsEntry, splitLink } from "./links.ts";
 import { firewallRules } from "./firewall-rules.ts";
 
 export interface NetworkOptions {
@@ -34,6 +35,8 @@ export interface NetworkOptions {
   dns?: string[];
   /** dockerd's --iptables: false leaves nf_tables alone (no NAT; -p through the userland proxy only). */
   iptables?: boolean;
+  /** dockerd's --host-gateway-ip: what `--add-host NAME:host-gateway` maps to; default: the default bridge's gateway. */
+  hostGatewayIp?: string;
   log(level: string, message: string): void;
 }
 
@@ -68,6 +71,7 @@ export class NetworkEngine implements ContainerNetworking {
     this.records = new NetworkRecords(db);
     this.ports = new PortPublisher(db);
     this.firewall = new Firewall(opts.iptables !== false, opts.log);
+    if (opts.hostGatewayIp !== undefined && !parseIP(opts.hostGatewayIp)) throw new Error(`invalid host-gateway-ip: ${opts.hostGatewayIp} is not an IP address`);
     this.dns = new DnsServer((local, client, name) => this.resolve(local, client, name), () => this.upstreams());
   }
 
@@ -178,6 +182,9 @@ export class NetworkEngine implements ContainerNetworking {
     const scope = asker ? networks.filter((n) => this.records.attachmentsOf(asker).some((a) => a.networkId === n.Id)) : [here];
     const v4: Buffer[] = [];
     const v6: Buffer[] = [];
+    // A link of the asker's on this network: its alias stands for the linked container's name.
+    const linked = asker && this.records.attachmentsOf(asker).find((a) => a.networkId === here.Id)?.config.Links?.map(splitLink).find((l) => l.alias.toLowerCase() === name);
+    if (linked) name = linked.name.toLowerCase();
     for (const n of scope) {
       for (const a of this.records.attachmentsOn(n.Id)) {
         if (!a.endpointId) continue;
@@ -367,6 +374,10 @@ export class NetworkEngine implements ContainerNetworking {
     const publishes = Object.keys(hostConfig.PortBindings ?? {}).length > 0 || !!hostConfig.PublishAllPorts;
     if (mode.startsWith("container:") && publishes) throw new InvalidParameterError("conflicting options: port publishing and the container type network mode");
     if (mode === "host" && publishes) plan.warnings.push("Published ports are discarded when using host network mode");
+    const links = checkLinks(hostConfig.Links, mode, (name) => this.containers.find(name));
+    if ((hostConfig.ExtraHosts ?? []).some((h: string) => hostsEntry(h)?.ip === hostGatewayName) && !this.hostGateway()) {
+      throw new InvalidParameterError("unable to derive the IP value for host-gateway");
+    }
     if (mode === "host" || mode === "none" || mode.startsWith("container:")) {
       hostConfig.NetworkMode = mode;
       return plan;
@@ -376,7 +387,8 @@ export class NetworkEngine implements ContainerNetworking {
     const asked: Record<string, EndpointConfig> = networkingConfig?.EndpointsConfig ?? {};
     const chosen: [NetworkRecord, EndpointConfig][] = [];
     const byNet = (n: NetworkRecord) => asked[n.Name] ?? asked[n.Id] ?? Object.entries(asked).find(([k]) => n.Id.startsWith(k) && k.length >= 12)?.[1] ?? {};
-    chosen.push([primary, byNet(primary)]);
+    // Links on a user network are names its DNS answers for this container alone, as with dockerd.
+    chosen.push([primary, primary.Name !== "bridge" && links.length ? { ...byNet(primary), Links: [...(byNet(primary).Links ?? []), ...links] } : byNet(primary)]);
     for (const key of Object.keys(asked)) {
       const n = this.find(key);
       if (n.Id === primary.Id) continue;
@@ -427,11 +439,40 @@ export class NetworkEngine implements ContainerNetworking {
   private writeEtc(c: ContainerRecord, p: ContainerPaths, started: Attachment[]): void {
     this.paths.set(c.id, p);
     const hc = c.hostConfig;
-    writeFileSync(p.hostsPath, hostsFile(c.config.Hostname, started.map((a) => a.ipv4 ?? a.ipv6!).filter(Boolean), hc.ExtraHosts ?? []));
+    writeFileSync(p.hostsPath, hostsFile(c.config.Hostname, started.map((a) => a.ipv4 ?? a.ipv6!).filter(Boolean), this.extraHosts(c, started)));
     // On a user network the embedded DNS answers (and forwards --dns or the daemon's resolvers); elsewhere the resolvers are the container's.
     const embedded = started.map((a) => this.records.get(a.networkId)).map((n) => n && this.dnsAddress(n)).find(Boolean);
     const dns = embedded ? undefined : hc.Dns?.length ? hc.Dns : this.opts.dns;
     writeFileSync(p.resolvConfPath, resolvConf({ dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions }, embedded));
+  }
+
+  /** The default bridge's gateway, or the daemon's --host-gateway-ip. */
+  hostGateway(): string | undefined {
+    if (this.opts.hostGatewayIp) return this.opts.hostGatewayIp;
+    const bridge = this.bridgeEnabled ? this.records.byName("bridge") : undefined;
+    return bridge?.IPAM.Config.find((c) => parsePrefix(c.Subnet)?.family === 4)?.Gateway;
+  }
+
+  /**
+   * /etc/hosts' extra lines: --add-host (host-gateway made an address) and, on the default
+   * bridge, each legacy link as "alias hostname name" of the linked container's address.
+   */
+  private extraHosts(c: ContainerRecord, attached: Attachment[]): string[] {
+    const out = (c.hostConfig.ExtraHosts ?? []).map((h: string) => {
+      const e = hostsEntry(h);
+      return e?.ip === hostGatewayName ? `${e.names}:${this.hostGateway()}` : h;
+    });
+    const bridge = this.records.byName("bridge");
+    if (!bridge || !attached.some((a) => a.networkId === bridge.Id)) return out;
+    for (const link of c.hostConfig.Links ?? []) {
+      const { name, alias } = splitLink(link);
+      const child = this.containers.find(name);
+      const ip = this.records.attachmentsOf(child.id).find((a) => a.networkId === bridge.Id && a.endpointId)?.ipv4;
+      if (!child.state.Running || !ip) throw new InvalidParameterError(`Cannot link to a non running container: /${child.name} AS /${c.name}/${alias}`);
+      const names = [alias, child.config.Hostname, ...(alias !== child.name ? [child.name] : [])];
+      out.push(`${names.join(" ")}:${ip}`);
+    }
+    return out;
   }
 
   /** A network connected live: its address joins /etc/hosts. */
@@ -439,7 +480,7 @@ export class NetworkEngine implements ContainerNetworking {
     const p = this.paths.get(c.id);
     if (!p || !existsSync(p.hostsPath)) return;
     const all = this.records.attachmentsOf(c.id).filter((a) => a.endpointId);
-    writeFileSync(p.hostsPath, hostsFile(c.config.Hostname, all.map((a) => a.ipv4 ?? a.ipv6!).filter(Boolean), c.hostConfig.ExtraHosts ?? []));
+    writeFileSync(p.hostsPath, hostsFile(c.config.Hostname, all.map((a) => a.ipv4 ?? a.ipv6!).filter(Boolean), this.extraHosts(c, all)));
   }
 
   atStop(c: ContainerRecord): void {

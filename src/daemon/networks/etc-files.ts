@@ -8,7 +8,8 @@ export function hostsFile(hostname: string, addresses: string[], extra: string[]
     "ff00::0\tip6-mcastprefix", "ff02::1\tip6-allnodes", "ff02::2\tip6-allrouters",
   ];
   for (const h of extra) {
-    const i = h.lastIndexOf(":");
+    // name:ip, where only the address may hold more colons (IPv6)
+    const i = h.indexOf(":");
     if (i > 0) lines.push(`${h.slice(i + 1)}\t${h.slice(0, i)}`);
   }
   for (const a of addresses) lines.push(`${a}\t${hostname}`);

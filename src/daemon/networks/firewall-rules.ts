@@ -14,7 +14,7 @@ const masqueradeOption = "com.docker.network.bridge.enable_ip_masquerade";
 export function firewallRules(networks: NetworkRecord[], records: NetworkRecords, published: (Published & { containerId: string })[]): Ruleset {
   const bridges = networks
     .filter((n) => n.Driver === "bridge")
-    .map((n) => ({ bridge: bridgeOf(n), subnets: poolsOf(n).map((p) => p.subnet), masquerade: !n.Internal && n.Options[masqueradeOption] !== "false" }));
+    .map((n) => ({ bridge: bridgeOf(n), subnets: poolsOf(n).map((p) => p.subnet), masquerade: !n.Internal && n.Options[masqueradeOption] !== "false", internal: n.Internal }));
   const forwards: PortForward[] = [];
   for (const p of published) {
     const primary = records.attachmentsOf(p.containerId).find((a) => a.endpointId && a.ipv4);

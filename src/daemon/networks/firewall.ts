@@ -12,6 +12,7 @@ export interface FirewallBackend {
 }
 
 const ipForward = "/proc/sys/net/ipv4/ip_forward";
+const ipv6Forward = "/proc/sys/net/ipv6/conf/all/forwarding";
 
 export class Firewall {
   /** Why the table is not used; undefined while it is. */
@@ -19,6 +20,7 @@ export class Firewall {
   private probed = false;
   /** Whether this daemon made the table (with no bridge network it leaves the namespace's firewall untouched). */
   private installed = false;
+  private ipv6Routed = false;
 
   constructor(enabled: boolean, private readonly log: (level: string, message: string) => void) {
     if (!enabled) this.off = "--iptables=false";
@@ -60,16 +62,21 @@ export class Firewall {
     }
     if (!this.probed) {
       this.probed = true;
-      this.enableForwarding();
+      this.enableForwarding(ipForward, "IPv4");
+    }
+    // IPv6 only once a network has an IPv6 subnet: forwarding turns off router advertisements on the namespace's links.
+    if (!this.ipv6Routed && r.bridges.some((b) => b.subnets.some((s) => s.family === 6))) {
+      this.ipv6Routed = true;
+      this.enableForwarding(ipv6Forward, "IPv6");
     }
   }
 
   /** Containers' traffic is routed on from their bridges, as dockerd's --ip-forward does. */
-  private enableForwarding(): void {
+  private enableForwarding(path: string, what: string): void {
     try {
-      if (!this.forwarding()) writeFileSync(ipForward, "1");
+      if (readFileSync(path, "utf8").trim() !== "1") writeFileSync(path, "1");
     } catch (e) {
-      this.log("warn", `cannot enable IPv4 forwarding: ${(e as Error).message}`);
+      this.log("warn", `cannot enable ${what} forwarding: ${(e as Error).message}`);
     }
   }
 

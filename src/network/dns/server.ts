@@ -32,7 +32,11 @@ export class DnsServer {
     if (this.listeners.has(address)) return;
     const udp = await Bun.udpSocket({
       hostname: address, port,
-      socket: { data: (sock, data, rport, raddr) => this.handle(Buffer.from(data), address, raddr, (b) => void sock.send(b, rport, raddr)) },
+      socket: {
+        data: (sock, data, rport, raddr) => this.handle(Buffer.from(data), address, raddr, (b) => void sock.send(b, rport, raddr)),
+        // An ICMP error for an answer sent (the asker went away) is the asker's loss; unhandled, it would end the daemon.
+        error: () => {},
+      },
     });
     let tcp: Listener["tcp"];
     try {
@@ -117,6 +121,8 @@ export class DnsServer {
           b.writeUInt16BE(p.id, 0);
           p.reply(b);
         },
+        // An upstream that refuses (ICMP port unreachable) arrives here; its query ends in SERVFAIL at the timeout.
+        error: () => {},
       },
     });
     void this.client

@@ -12,7 +12,7 @@ import { Batch, NFPROTO, type Expr } from "./wire.ts";
 
 export const tableName = "berth";
 
-const HOOK = { PREROUTING: 0, FORWARD: 2, OUTPUT: 3, POSTROUTING: 4 } as const;
+const HOOK = { PREROUTING: 0, INPUT: 1, FORWARD: 2, OUTPUT: 3, POSTROUTING: 4 } as const;
 const PRIORITY = { DSTNAT: -100, FILTER: 0, SRCNAT: 100 } as const;
 const portsChain = "published";
 
@@ -21,6 +21,8 @@ export interface BridgeNat {
   subnets: Prefix[];
   /** Whether traffic from the subnet leaving through another interface takes this namespace's address. */
   masquerade: boolean;
+  /** An --internal network: nothing is routed in or out, and the namespace's addresses outside the subnets are out of reach. */
+  internal?: boolean;
 }
 
 export interface PortForward {
@@ -39,6 +41,7 @@ export interface Ruleset {
 }
 
 const familyMatch = (f: Family) => (f === 4 ? isIPv4() : isIPv6());
+const ipv6LinkScope: Prefix[] = [{ family: 6, base: 0xfe80n << 112n, bits: 10 }, { family: 6, base: 0xff00n << 112n, bits: 8 }];
 const loopback: Record<Family, Prefix> = { 4: { family: 4, base: 0x7f000000n, bits: 8 }, 6: { family: 6, base: 1n, bits: 128 } };
 
 /** The batch that makes the table hold exactly `r` (and nothing when `r` is undefined). */
@@ -52,12 +55,24 @@ export function rulesetBatch(r: Ruleset | undefined): Batch {
     .addChain(tableName, "output", { type: "nat", hooknum: HOOK.OUTPUT, priority: PRIORITY.DSTNAT })
     .addChain(tableName, portsChain)
     .addChain(tableName, "forward", { type: "filter", hooknum: HOOK.FORWARD, priority: PRIORITY.FILTER })
-    .addChain(tableName, "isolate");
+    .addChain(tableName, "isolate")
+    .addChain(tableName, "input", { type: "filter", hooknum: HOOK.INPUT, priority: PRIORITY.FILTER });
 
   // Routed out of one bridge: dropped if it is into another.
   for (const br of r.bridges) {
     rule("forward", iifname(br.bridge), oifname(br.bridge, false), jump("isolate"));
     rule("isolate", oifname(br.bridge), drop());
+  }
+  // An internal network, as dockerd's isolation rules keep it: no packet routed in or out, and of
+  // this namespace only the addresses on its own subnets (the gateway, with the embedded DNS).
+  for (const br of r.bridges.filter((b) => b.internal)) {
+    rule("forward", iifname(br.bridge), drop());
+    rule("forward", oifname(br.bridge), drop());
+    for (const f of [4, 6] as const) {
+      // IPv6 neighbour discovery (link-local and multicast) stays, or the gateway could not be found.
+      const own = [...br.subnets.filter((s) => s.family === f), ...(f === 6 ? ipv6LinkScope : [])];
+      rule("input", iifname(br.bridge), familyMatch(f), ...own.map((s) => address("daddr", ipBytes(f, s.base), s.bits, false)), drop());
+    }
   }
 
   for (const br of r.bridges) {
