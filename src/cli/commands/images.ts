@@ -3,12 +3,13 @@ import { closeSync, openSync, createReadStream, createWriteStream, existsSync, r
 import { nodeStream } from "../../builtins.ts";
 import type { Command } from "../command.ts";
 import { filterFlag, filtersJson, formatFlag, noTruncFlag, quietFlag } from "../command.ts";
-import { jsonMessages, ApiError } from "../../client/client.ts";
+import { jsonMessages } from "../../client/client.ts";
 import { goTimeString, printRows, rfc3339 } from "../output.ts";
 import { humanSize, humanSizeWithPrecision, timeAgo } from "../../shared/units.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
 import { stdout } from "../stdio.ts";
 import { inspectEach } from "./inspect-each.ts";
+import { eachName } from "./each-name.ts";
 
 /** Fails the way docker does ("open X: no such file or directory") before any request is sent. */
 function openOrThrow(path: string): void {
@@ -189,21 +190,13 @@ export const rmiCommand: Command = {
   minArgs: 1,
   async run(ctx, f, args) {
     const client = await ctx.client();
-    let failed = false;
-    for (const name of args) {
-      try {
-        const items: any[] = await client.json("DELETE", `/images/${name}`, { query: { force: f.force, noprune: f["no-prune"] } });
-        for (const i of items) {
-          if (i.Untagged) ctx.out(`Untagged: ${i.Untagged}`);
-          if (i.Deleted) ctx.out(`Deleted: ${i.Deleted}`);
-        }
-      } catch (e) {
-        if (!(e instanceof ApiError)) throw e;
-        ctx.err(`Error response from daemon: ${e.message}`);
-        failed = true;
+    return eachName(ctx, args, async (name) => {
+      const items: any[] = await client.json("DELETE", `/images/${name}`, { query: { force: f.force, noprune: f["no-prune"] } });
+      for (const i of items) {
+        if (i.Untagged) ctx.out(`Untagged: ${i.Untagged}`);
+        if (i.Deleted) ctx.out(`Deleted: ${i.Deleted}`);
       }
-    }
-    return failed ? 1 : 0;
+    }, false);
   },
 };
 

@@ -1,7 +1,6 @@
 // pause, unpause, top, diff.
 import type { Command } from "../command.ts";
 import { tabwrite } from "../format/table.ts";
-import { ApiError } from "../../client/client.ts";
 import { hijack } from "../../client/hijack.ts";
 import { detachKeysFlag, detachKeysOption, pumpStreams, resizer } from "./attach-stream.ts";
 import { parseBytes } from "../../shared/units.ts";
@@ -165,17 +164,6 @@ export const updateCommand: Command = {
       body.RestartPolicy = { Name, MaximumRetryCount: max ? Number(max) : 0 };
     }
     const client = await ctx.client();
-    let failed = false;
-    for (const n of args) {
-      try {
-        await client.json("POST", `/containers/${n}/update`, { json: body });
-        ctx.out(n);
-      } catch (e) {
-        if (!(e instanceof ApiError)) throw e;
-        ctx.err(`Error response from daemon: ${e.message}`);
-        failed = true;
-      }
-    }
-    return failed ? 1 : 0;
+    return eachName(ctx, args, (n) => client.json("POST", `/containers/${n}/update`, { json: body }).then(() => {}));
   },
 };
