@@ -4,6 +4,7 @@
 import { $ } from "bun";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { subreaper } from "./_usage.ts";
 
 /** An engine driven through its own CLI. */
 export interface Engine {
@@ -11,6 +12,8 @@ export interface Engine {
   cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Extra `run` flags the engine needs here. */
   runFlags: string[];
+  /** The engine's processes, whose trees an operation's faults and CPU are read from (none: daemonless). */
+  roots?: number[];
   stop(): Promise<void>;
 }
 
@@ -41,8 +44,10 @@ export async function startDockerd(tmp: string, tar: string): Promise<Engine | s
   const dir = join(tmp, "dockerd");
   mkdirSync(dir);
   const sock = join(dir, "docker.sock");
-  const d = Bun.spawn(["dockerd", "--data-root", join(dir, "root"), "--exec-root", join(dir, "exec"), "-H", `unix://${sock}`,
-    "--pidfile", join(dir, "docker.pid"), "--iptables=false", "--bridge=none"], { stdout: "ignore", stderr: Bun.file(join(tmp, "dockerd.log")) });
+  // Under a subreaper: containerd's shims double-fork, and their cost must stay in the measured tree.
+  // --ip-forward=false: dockerd would turn on the host's forwarding, which every network namespace made after inherits (berth's network tests among them).
+  const d = Bun.spawn([...subreaper(["dockerd"]).cmd, "--data-root", join(dir, "root"), "--exec-root", join(dir, "exec"), "-H", `unix://${sock}`,
+    "--pidfile", join(dir, "docker.pid"), "--iptables=false", "--ip-forward=false", "--bridge=none"], { stdout: "ignore", stderr: Bun.file(join(tmp, "dockerd.log")) });
   const docker = Bun.which("docker", { PATH: "/usr/local/bin:/usr/bin" }) ?? "docker";
   const cli = spawnCli([docker, "-H", `unix://${sock}`]);
   const stop = async () => {
@@ -58,7 +63,7 @@ export async function startDockerd(tmp: string, tar: string): Promise<Engine | s
     await stop();
     return `failed to start: ${(e as Error).message.split("\n")[0]}`;
   }
-  return { name: "dockerd", cli, runFlags: [], stop };
+  return { name: "dockerd", cli, runFlags: [], roots: [d.pid], stop };
 }
 
 export async function startPodman(tmp: string, tar: string): Promise<Engine | string> {

@@ -11,14 +11,63 @@ import { busyboxRootfsTar, startDaemon } from "../../tests/fixtures/daemon.ts";
 import { interleaved, median, timed } from "./_rounds.ts";
 import { must, startDockerd, startPodman, type Engine } from "./_engines.ts";
 import { scratchFs } from "./_scratch-fs.ts";
+import { formatUsage, medianUsage, minus, subreaper, treeUsage, waitedChildren, type Usage } from "./_usage.ts";
 
-const RUNS = 15;
+const RUNS = Number(process.env.BERTH_BENCH_RUN_ROUNDS) || 15;
 
 interface Figures {
   runMs: number;
   execMs: number;
   perSec: number;
   psMs: number;
+  /** Medians per operation: the engine's processes (daemon, shims, runtime) and the CLI's. */
+  runCost: Cost;
+  execCost: Cost;
+}
+
+interface Cost {
+  engine?: Usage;
+  client: Usage;
+}
+
+/** `fn` timed (ms), its CLI's cost (this process's waited children) pushed on `clients`. */
+async function costed(clients: Usage[], fn: () => Promise<unknown>): Promise<number> {
+  const c0 = waitedChildren();
+  const ms = await timed(fn);
+  clients.push(minus(waitedChildren(), c0));
+  return ms;
+}
+
+/**
+ * The engines' cost of `rounds` operations each, per operation: the whole
+ * stretch from before the first to after the last has settled (a standby
+ * shim made after a run is that run's cost too), divided by the rounds.
+ * The operations' own times are taken back to back as before.
+ */
+async function perOperation<T>(engines: Engine[], rounds: number, measure: () => Promise<T>): Promise<[T, (Usage | undefined)[]]> {
+  const probe = () => engines.map((e) => (e.roots ? treeUsage(e.roots) : undefined));
+  const before = probe();
+  const value = await measure();
+  await settled(probe);
+  const after = probe();
+  return [value, engines.map((_, i) => {
+    const [a, b] = [after[i], before[i]];
+    if (!a || !b) return undefined;
+    const d = minus(a, b);
+    return { faults: Math.round(d.faults / rounds), cpuMs: d.cpuMs / rounds };
+  })];
+}
+
+/** Until the engines' fault counts stop moving (their background work after the last operation is done), 5 s at most. */
+async function settled(probe: () => (Usage | undefined)[]): Promise<void> {
+  const key = () => probe().map((u) => u?.faults ?? 0).join(",");
+  let last = key();
+  for (const until = Date.now() + 5000; Date.now() < until; ) {
+    await Bun.sleep(250);
+    const now = key();
+    if (now === last) return;
+    last = now;
+  }
 }
 
 const runArgs = (e: Engine) => ["run", "--rm", "--network", "none", ...e.runFlags, "busybox", "true"];
@@ -27,12 +76,15 @@ const runArgs = (e: Engine) => ["run", "--rm", "--network", "none", ...e.runFlag
 async function measureAll(engines: Engine[], runcOnce?: () => Promise<number>): Promise<{ figures: Figures[]; runcMs?: number }> {
   for (const e of engines) await must(e, runArgs(e)); // warm caches
   type Runner = { once: () => Promise<number> };
-  const runners: Runner[] = engines.map((e) => ({ once: () => timed(() => must(e, runArgs(e))) }));
+  const runClients = engines.map(() => [] as Usage[]);
+  const runners: Runner[] = engines.map((e, i) => ({ once: () => costed(runClients[i]!, () => must(e, runArgs(e))) }));
   if (runcOnce) runners.push({ once: runcOnce });
-  const runs = await interleaved(runners, RUNS, (r) => r.once());
+  const [runs, runEngines] = await perOperation(engines, RUNS, () => interleaved(runners, RUNS, (r) => r.once()));
 
   const sleepers = await Promise.all(engines.map((e) => must(e, ["run", "-d", "--network", "none", ...e.runFlags, "busybox", "sleep", "300"])));
-  const execs = await interleaved(engines.map((e, i) => ({ e, id: sleepers[i]! })), RUNS, ({ e, id }) => timed(() => must(e, ["exec", id, "true"])));
+  const execClients = engines.map(() => [] as Usage[]);
+  const [execs, execEngines] = await perOperation(engines, RUNS, () =>
+    interleaved(engines.map((e, i) => ({ e, i, id: sleepers[i]! })), RUNS, ({ e, i, id }) => costed(execClients[i]!, () => must(e, ["exec", id, "true"]))));
   for (const [i, e] of engines.entries()) await must(e, ["rm", "-f", sleepers[i]!]);
 
   const n = 20;
@@ -47,7 +99,11 @@ async function measureAll(engines: Engine[], runcOnce?: () => Promise<number>): 
   for (const [i, e] of engines.entries()) await must(e, ["rm", ...made[i]!]);
 
   return {
-    figures: engines.map((_, i) => ({ runMs: median(runs[i]!), execMs: median(execs[i]!), perSec: median(bursts[i]!), psMs: median(ps[i]!) })),
+    figures: engines.map((_, i) => ({
+      runMs: median(runs[i]!), execMs: median(execs[i]!), perSec: median(bursts[i]!), psMs: median(ps[i]!),
+      runCost: { engine: runEngines[i], client: medianUsage(runClients[i]!) },
+      execCost: { engine: execEngines[i], client: medianUsage(execClients[i]!) },
+    })),
     runcMs: runcOnce ? median(runs[engines.length]!) : undefined,
   };
 }
@@ -94,7 +150,7 @@ export async function run(): Promise<string> {
   try {
     const tar = busyboxRootfsTar(tmp);
     await d.cli(["import", tar, "busybox"]);
-    const berth: Engine = { name: "berth", cli: (a) => d.cli(a), runFlags: [], stop: async () => {} };
+    const berth: Engine = { name: "berth", cli: (a) => d.cli(a), runFlags: [], roots: [d.pid], stop: async () => {} };
     const results = new Map<string, Figures | string>();
 
     // Memory before the peers start: the daemon idle (the issue's target), then with 20 containers
@@ -134,6 +190,13 @@ export async function run(): Promise<string> {
       });
       return `| ${what} | ${cells.join(" | ")} | ${ratios.join(" | ")} |`;
     };
+    const costRow = (what: string, pick: (f: Figures) => Cost) => {
+      const of = (n: string) => {
+        const r = results.get(n);
+        return r === undefined || typeof r === "string" ? undefined : pick(r);
+      };
+      return `| ${what} | ${formatUsage(of("berth")?.engine)} | ${formatUsage(of("berth")?.client)} | ${formatUsage(of("dockerd")?.engine)} | ${formatUsage(of("dockerd")?.client)} | ${formatUsage(of("podman")?.client)} |`;
+    };
     const avgPss = pss.length ? pss.reduce((a, x) => a + x, 0) / pss.length / 1024 : 0;
     return [
       "### container start",
@@ -146,6 +209,13 @@ export async function run(): Promise<string> {
       row("`exec c true`", (f) => f.execMs, "ms", "lower"),
       row("20 concurrent `run --rm`", (f) => f.perSec, "/s", "higher"),
       row("`ps -a` with 100 containers", (f) => f.psMs, "ms", "lower"),
+      "",
+      "Faults and CPU per operation (scripts/bench/_usage.ts): minor page faults and CPU time, which carry across hosts where times do not. The engine's figure is the daemon and every process under it from before the first operation to after the last has settled (a standby made for the next one included), divided by the operations (berth: daemon, shims, stage 2; dockerd" + (subreaper([]).reaped ? " under a subreaper (tini -s), so that containerd's double-forked shims and their runc count too" : ": containerd's double-forked shims are not counted, tini is not installed") + "); podman has no daemon, so its CLI is all of it. The CLI's is the median per operation of the client process with what it waited for. CPU comes in 10 ms ticks, so a single figure under ~30 ms is coarse.",
+      "",
+      "| what | berth: engine | berth: CLI | dockerd: engine | dockerd: CLI | podman: CLI |",
+      "|---|---:|---:|---:|---:|---:|",
+      costRow("`run --rm busybox true`", (f) => f.runCost),
+      costRow("`exec c true`", (f) => f.execCost),
       "",
       `Floor: \`runc run\` of the same rootfs, ${runcMs === undefined ? "runc not installed" : `${runcMs.toFixed(0)} ms (berth's run is ${(b.runMs / runcMs).toFixed(2)}× it)`}.`,
       "",

@@ -10,10 +10,13 @@ import { startDockerRegistry, toolsMissing } from "../../tests/registry/helpers.
 import { berthCmd } from "../../tests/fixtures/daemon.ts";
 import { scratchFs } from "./_scratch-fs.ts";
 import { interleaved, median } from "./_rounds.ts";
+import { formatUsage, medianUsage, minus, subreaper, treeUsage, waitedChildren, type Usage } from "./_usage.ts";
 
 const TOTAL_MB = Number(process.env.BERTH_BENCH_PULL_MB) || 700;
 const RUNS = Number(process.env.BERTH_BENCH_PULL_RUNS) || 5;
 const LAYERS = 5;
+/** Contenders to run (comma-separated names), for measuring one change quickly; all by default. */
+const ONLY = process.env.BERTH_BENCH_PULL_ONLY?.split(",");
 
 /** Files for one layer: half random bytes (as binaries compress), half text (as configs and sources do). */
 function fillLayer(dir: string, mb: number, seed: number): void {
@@ -59,10 +62,24 @@ async function benchImage(): Promise<string> {
   }
 }
 
-async function timed(fn: () => Promise<void>): Promise<number> {
+/** One pull: its time, and the faults and CPU of the engine's processes and of the client's. */
+interface Sample {
+  s: number;
+  engine: Usage;
+  /** The CLI that asked (none for the floors, whose whole cost is `engine`). */
+  client?: Usage;
+}
+
+/** `fn` timed, with the cost to the processes under `roots` (this process's waited children when none). */
+async function timed(fn: () => Promise<void>, roots?: number[]): Promise<Sample> {
+  const engine = roots ? () => treeUsage(roots) : waitedChildren;
+  const e0 = engine();
+  const c0 = waitedChildren();
   const t = performance.now();
   await fn();
-  return (performance.now() - t) / 1000;
+  const s = (performance.now() - t) / 1000;
+  const [e1, c1] = [engine(), waitedChildren()];
+  return roots ? { s, engine: minus(e1, e0), client: minus(c1, c0) } : { s, engine: minus(e1, e0) };
 }
 
 async function waitFor(check: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
@@ -76,7 +93,7 @@ async function waitFor(check: () => Promise<boolean>, what: string, ms = 30_000)
 const pingUnix = (sock: string) => () => fetch("http://localhost/_ping", { unix: sock } as RequestInit).then((r) => r.ok, () => false);
 
 /** One pull, timed: a contender of one round, storage under `dir`, left there until the end. */
-type Once = (dir: string) => Promise<number>;
+type Once = (dir: string) => Promise<Sample>;
 
 /** A cold berth pull (CLI → daemon) on fresh storage. */
 const berthPull = (ref: string): Once => async (dir) => {
@@ -87,7 +104,7 @@ const berthPull = (ref: string): Once => async (dir) => {
     return await timed(async () => {
       const p = Bun.spawn([...berthCmd, "-H", `unix://${sock}`, "pull", "-q", ref], { stdout: "ignore", stderr: "pipe" });
       if ((await p.exited) !== 0) throw new Error(`berth pull failed: ${await new Response(p.stderr).text()}`);
-    });
+    }, [d.pid]);
   } finally {
     d.kill("SIGTERM");
     await d.exited;
@@ -97,14 +114,16 @@ const berthPull = (ref: string): Once => async (dir) => {
 const dockerdPull = (ref: string, registryHost: string): Once => async (dir) => {
   const docker = existsSync("/usr/local/bin/docker") ? "/usr/local/bin/docker" : "docker";
   const sock = join(dir, "docker.sock");
-  const d = Bun.spawn(["dockerd", "--data-root", join(dir, "root"), "--exec-root", join(dir, "exec"), "-H", `unix://${sock}`,
-    "--pidfile", join(dir, "docker.pid"), "--iptables=false", "--bridge=none", "--insecure-registry", registryHost], { stdout: "ignore", stderr: Bun.file(join(dir, "dockerd.log")) });
+  // Under a subreaper, so that containerd's shims count (none in a pull, but the same tree as the run benchmark's).
+  // --ip-forward=false: dockerd would turn on the host's forwarding, which every network namespace made after inherits (berth's network tests among them).
+  const d = Bun.spawn([...subreaper(["dockerd"]).cmd, "--data-root", join(dir, "root"), "--exec-root", join(dir, "exec"), "-H", `unix://${sock}`,
+    "--pidfile", join(dir, "docker.pid"), "--iptables=false", "--ip-forward=false", "--bridge=none", "--insecure-registry", registryHost], { stdout: "ignore", stderr: Bun.file(join(dir, "dockerd.log")) });
   try {
     await waitFor(pingUnix(sock), "dockerd");
     return await timed(async () => {
       const p = Bun.spawn([docker, "-H", `unix://${sock}`, "pull", "-q", ref], { stdout: "ignore", stderr: "pipe" });
       if ((await p.exited) !== 0) throw new Error(`docker pull failed: ${await new Response(p.stderr).text()}`);
-    });
+    }, [d.pid]);
   } finally {
     d.kill("SIGTERM");
     await d.exited;
@@ -142,14 +161,17 @@ const skopeoFloor = (ref: string): Once => (dir) =>
   timed(() => $`skopeo copy --quiet --src-tls-verify=false docker://${ref} oci:${join(dir, "layout")}:t`.quiet().then(() => {}));
 
 /** Every contender once per round (see _rounds.ts), each on storage of its own, with `settle` before it; nothing is deleted until the end (a delete slows the file creation that follows it). */
-async function pullRounds(contenders: [string, Once][], tmp: string, settle: () => Promise<void>): Promise<Map<string, number[]>> {
-  const samples = await interleaved(contenders, RUNS, async ([name, once], round) => {
+async function pullRounds(contenders: [string, Once][], tmp: string, settle: () => Promise<void>): Promise<Map<string, Sample[]>> {
+  const samples = new Map<string, Sample[]>(contenders.map(([name]) => [name, []]));
+  await interleaved(contenders, RUNS, async ([name, once], round) => {
     const dir = join(tmp, `${name}-${round}`);
     mkdirSync(dir, { recursive: true });
     await settle();
-    return once(dir);
+    const sample = await once(dir);
+    samples.get(name)!.push(sample);
+    return sample.s;
   });
-  return new Map(contenders.map(([name], i) => [name, samples[i]!]));
+  return samples;
 }
 
 /**
@@ -183,32 +205,40 @@ export async function run(): Promise<string> {
   try {
     const ref = `${registry.host}/bench/image:v1`;
     await $`skopeo copy --quiet --dest-tls-verify=false oci:${layout}:bench docker://${ref}`.quiet();
-    const contenders: [string, Once][] = [
+    const all: [string, Once][] = [
       ["berth", berthPull(ref)],
       ["skopeo", skopeoFloor(ref)],
       ["tar", tarFloor(await layerBlobs(layout))],
     ];
-    if (Bun.which("dockerd")) contenders.push(["dockerd", dockerdPull(ref, registry.host)]);
-    if (Bun.which("podman")) contenders.push(["podman", podmanPull(ref)]);
+    if (Bun.which("dockerd")) all.push(["dockerd", dockerdPull(ref, registry.host)]);
+    if (Bun.which("podman")) all.push(["podman", podmanPull(ref)]);
+    const contenders = all.filter(([name]) => !ONLY || ONLY.includes(name));
     const caches = await settleCaches([join(tmp, "registry"), join(layout, "blobs")]);
-    const times = await pullRounds(contenders, tmp, caches.settle);
-    const med = (name: string) => (times.has(name) ? median(times.get(name)!) : undefined);
-    const berth = med("berth")!;
+    const samples = await pullRounds(contenders, tmp, caches.settle);
+    const med = (name: string) => (samples.has(name) ? median(samples.get(name)!.map((x) => x.s)) : undefined);
+    const berth = med("berth") ?? NaN;
     const cell = (name: string) => (med(name) === undefined ? "not installed" : `${med(name)!.toFixed(2)} s`);
     const ratio = (name: string) => (med(name) === undefined ? "—" : `${(berth / med(name)!).toFixed(2)}×`);
+    const cost = (name: string, part: "engine" | "client") => {
+      const xs = samples.get(name)?.map((x) => x[part]).filter((u): u is Usage => u !== undefined);
+      return formatUsage(xs?.length ? medianUsage(xs) : undefined);
+    };
+    const costs = (name: string) => `${cost(name, "engine")} | ${cost(name, "client")}`;
     const size = (await $`du -sm ${layout}/blobs`.quiet()).stdout.toString().split("\t")[0];
     return [
       "### pull",
       "",
       `A ${LAYERS}-layer image of ${TOTAL_MB} MB of files (${size} MB of gzip blobs; half random, half text), built by umoci, served by docker-registry on loopback. Cold pulls on fresh storage, median of ${RUNS} rounds; each round runs every contender once, in a turning order; ${scratch.note}; ${caches.note}. Each pull ends when the image is unpacked and tagged.`,
       "",
-      "| what | time | berth ÷ it |",
-      "|---|---:|---:|",
-      `| \`berth pull\` (CLI → daemon, layers applied while downloading) | ${berth.toFixed(2)} s | 1.00× |`,
-      `| \`docker pull\` (dockerd 20.10) | ${cell("dockerd")} | ${ratio("dockerd")} |`,
-      `| \`podman pull\` | ${cell("podman")} | ${ratio("podman")} |`,
-      `| \`skopeo copy\` to an OCI layout (download and verify only: the network floor) | ${cell("skopeo")} | ${ratio("skopeo")} |`,
-      `| 5 × \`tar -xzf\` of the same blobs side by side (unpack only: the disk floor) | ${cell("tar")} | ${ratio("tar")} |`,
+      "| what | time | berth ÷ it | engine: minor faults, CPU | client: minor faults, CPU |",
+      "|---|---:|---:|---:|---:|",
+      `| \`berth pull\` (CLI → daemon, layers applied while downloading) | ${berth.toFixed(2)} s | 1.00× | ${costs("berth")} |`,
+      `| \`docker pull\` (dockerd 20.10) | ${cell("dockerd")} | ${ratio("dockerd")} | ${costs("dockerd")} |`,
+      `| \`podman pull\` | ${cell("podman")} | ${ratio("podman")} | ${costs("podman")} |`,
+      `| \`skopeo copy\` to an OCI layout (download and verify only: the network floor) | ${cell("skopeo")} | ${ratio("skopeo")} | ${costs("skopeo")} |`,
+      `| 5 × \`tar -xzf\` of the same blobs side by side (unpack only: the disk floor) | ${cell("tar")} | ${ratio("tar")} | ${costs("tar")} |`,
+      "",
+      `Faults and CPU (medians per pull; see scripts/bench/_usage.ts) carry across hosts where times do not. The engine is the daemon with every process under it over the pull: berth's daemon and its apply workers; dockerd${subreaper([]).reaped ? " under a subreaper (tini -s)" : ""} with its containerd and the untar and unpigz processes it runs; podman's and the floors' own processes. The client is the CLI that asked. CPU comes in 10 ms ticks.`,
       "",
       "Target from the registries issue: berth ≤ 0.4× docker's time.",
       "",
