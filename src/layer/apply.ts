@@ -13,7 +13,7 @@ import type { Sha256 } from "./hash/types.ts";
 import { NativeSha256 } from "./hash/native.ts";
 import type { TarWalker } from "./tar/types.ts";
 import { newTarStreamWalker } from "./tar/walker.ts";
-import { decompress, detectCompression, peek, type ByteSource, type Compression, type ZstdDecoder } from "./compression.ts";
+import { decompressReusing, detectCompression, peek, type ByteSource, type Compression, type ZstdDecoder } from "./compression.ts";
 import { LayerWriter, type WhiteoutMode } from "./apply/writer.ts";
 import { defaultLayerEngine, engineParts, type LayerEngine } from "./engine.ts";
 
@@ -89,7 +89,8 @@ export async function applyLayer(source: ByteSource, target: string, opts: Apply
   }
   let size = 0;
   try {
-    for await (const chunk of decompress(raw(), compression, { zstd: opts.zstdDecoder })) {
+    // Each chunk is walked, hashed and written before the next: the decoder reuses its output buffer.
+    for await (const chunk of decompressReusing(raw(), compression, { zstd: opts.zstdDecoder })) {
       tarHash.update(chunk);
       size += chunk.length;
       for (const ev of walker.push(chunk)) {

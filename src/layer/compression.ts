@@ -42,13 +42,14 @@ export async function peek(source: ByteSource, n: number): Promise<{ head: Uint8
     const r = await it.next();
     if (r.done) { ended = true; break; }
     if (r.value.length === 0) continue;
-    first.push(r.value);
     have += r.value.length;
+    // A chunk kept while the next is read is copied: a source may reuse its buffer (a worker's file reader does).
+    first.push(have < n ? new Uint8Array(r.value) : r.value);
   }
   const head = first.length === 1 ? first[0]! : Buffer.concat(first);
   async function* stream(): AsyncGenerator<Uint8Array> {
     try {
-      yield* first;
+      if (have > 0) yield head;
       if (ended) return;
       for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
     } finally {
@@ -64,6 +65,76 @@ export function decompress(source: AsyncIterable<Uint8Array>, kind: Compression,
   if (kind === "gzip") return throughNode(source, nodeZlib().createGunzip({ chunkSize: OUT_CHUNK }), "gzip");
   if ((opts.zstd ?? defaultZstdDecoder) === "native") return throughNode(source, nodeZlib().createZstdDecompress({ chunkSize: OUT_CHUNK }), "zstd");
   return zstdCodecDecompress(source);
+}
+
+/**
+ * The native handle under a node:zlib stream and the state it reports into:
+ * Node's own zlib.js drives it this way for its sync calls, and Bun keeps it.
+ * Through it a decoder writes into memory the caller owns.
+ */
+interface ZlibInternals {
+  _handle?: {
+    writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;
+    onerror: (message: string) => void;
+  };
+  /** [output space left, input left] after each write. */
+  _writeState?: Uint32Array;
+  _defaultFlushFlag: number;
+  _finishFlushFlag: number;
+  close(): void;
+}
+
+/** Output buffers of finished decodes, for the next one (per thread: a worker keeps its own). */
+const spareOutputs: Uint8Array[] = [];
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Like decompress(), but every chunk is a view of one output buffer that the
+ * next chunk overwrites: the consumer must be done with a chunk before it
+ * asks for the next (applyLayer is: it walks, hashes and writes each one at
+ * once). A layer of any size then decodes into the same 1 MiB, where fresh
+ * buffers per chunk cost a page fault every 4 KiB on hosts that back memory
+ * lazily. Falls back to decompress() where the native handle is missing.
+ */
+export async function* decompressReusing(source: AsyncIterable<Uint8Array>, kind: Compression, opts: { zstd?: ZstdDecoder } = {}): AsyncGenerator<Uint8Array> {
+  const native = kind === "gzip" || (kind === "zstd" && (opts.zstd ?? defaultZstdDecoder) === "native");
+  if (!native) return yield* decompress(source, kind, opts);
+  const z = (kind === "gzip" ? nodeZlib().createGunzip() : nodeZlib().createZstdDecompress()) as unknown as ZlibInternals;
+  const handle = z._handle;
+  const state = z._writeState;
+  if (typeof handle?.writeSync !== "function" || !state) {
+    z.close();
+    return yield* decompress(source, kind, opts);
+  }
+  let failure: string | undefined;
+  handle.onerror = (message) => void (failure ??= message);
+  const out = spareOutputs.pop() ?? new Uint8Array(OUT_CHUNK);
+  /** Decodes `input` with `flush`, each full buffer handed out in turn; true when the stream ended before the input did. */
+  function* decode(input: Uint8Array, flush: number): Generator<Uint8Array, boolean> {
+    let off = 0;
+    let left = input.length;
+    for (;;) {
+      handle!.writeSync(flush, input, off, left, out, 0, out.length);
+      if (failure !== undefined) throw new InvalidDataError(`invalid layer: ${kind} stream is corrupt: ${failure}`);
+      const [outLeft, inLeft] = [state![0]!, state![1]!];
+      if (outLeft < out.length) yield out.subarray(0, out.length - outLeft);
+      off += left - inLeft;
+      left = inLeft;
+      // Output space to spare means the decoder took all it wanted: the input is used up, or its stream ended.
+      if (outLeft !== 0) return left > 0;
+    }
+  }
+  try {
+    let ended = false;
+    for await (const chunk of source) {
+      // Bytes after the compressed stream are read (the caller's digest covers them) but not decoded, as node:zlib's stream does.
+      if (!ended) ended = yield* decode(chunk, z._defaultFlushFlag);
+    }
+    yield* decode(EMPTY, z._finishFlushFlag);
+  } finally {
+    z.close();
+    if (spareOutputs.length < 4) spareOutputs.push(out);
+  }
 }
 
 /** The tar inside a layer blob of any accepted compression (sniffed from its first bytes). */

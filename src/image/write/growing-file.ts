@@ -3,6 +3,7 @@
 // soon as its bytes are on disk, while the unpacking goes on at its own pace
 // — without holding the rest of the layer in memory.
 import { open, type FileHandle } from "node:fs/promises";
+import { withFollowedFile } from "../../layer/source.ts";
 
 const READ_SIZE = 1 << 20;
 
@@ -54,29 +55,54 @@ export class GrowingFile {
     this.wake();
   }
 
-  /** The bytes in order as they arrive (once: the reader takes the open file, so a rename or unlink does not matter). */
-  async *read(): AsyncGenerator<Uint8Array> {
+  /**
+   * The bytes in order as they arrive (once: the reader takes the open file,
+   * so a rename or unlink does not matter). A layer-apply worker may take the
+   * file itself instead (src/layer/source.ts): then these chunks are not read.
+   */
+  read(): AsyncGenerator<Uint8Array> {
     const fh = this.handle;
     this.handle = undefined;
-    if (!fh) throw new Error(`${this.path}: read twice, or after dispose`);
+    if (!fh) return failing(new Error(`${this.path}: read twice, or after dispose`));
+    return withFollowedFile(this.chunks(fh), { fd: fh.fd, lengths: () => this.lengths(), close: () => fh.close() });
+  }
+
+  private async *chunks(fh: FileHandle): AsyncGenerator<Uint8Array> {
     try {
       let offset = 0;
-      for (;;) {
-        if (this.state === "failed") throw this.error;
-        if (offset < this.written) {
-          const want = Math.min(READ_SIZE, this.written - offset);
+      for await (const written of this.lengths()) {
+        while (offset < written) {
+          if (this.state === "failed") throw this.error;
+          const want = Math.min(READ_SIZE, written - offset);
           const buf = new Uint8Array(want);
           const { bytesRead } = await fh.read(buf, 0, want, offset);
           if (bytesRead === 0) throw new Error(`${this.path}: the file is shorter than what was written to it`);
           offset += bytesRead;
           yield bytesRead === want ? buf : buf.subarray(0, bytesRead);
-          continue;
         }
-        if (this.state === "done") return;
-        await new Promise<void>((r) => this.waiters.push(r));
       }
     } finally {
       await fh.close();
     }
   }
+
+  /** How far the file is written, each time it grows; ends when the writer is done, throws when it failed. */
+  private async *lengths(): AsyncGenerator<number> {
+    let told = 0;
+    for (;;) {
+      if (this.state === "failed") throw this.error;
+      if (told < this.written) {
+        told = this.written;
+        yield told;
+        continue;
+      }
+      if (this.state === "done") return;
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+  }
+}
+
+/** A reader that fails once it is read: a second read() is refused where it is used, not where it is asked for. */
+async function* failing(e: Error): AsyncGenerator<Uint8Array> {
+  throw e;
 }

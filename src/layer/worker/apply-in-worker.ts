@@ -6,6 +6,7 @@
 import { BerthError, InvalidDataError, InvalidParameterError, NotFoundError, SystemError } from "../../errors.ts";
 import { applyLayer, type ApplyOptions, type ApplyResult } from "../apply.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
+import { followedFileOf } from "../source.ts";
 import { dirname } from "node:path";
 
 /** Chunks posted but not yet taken by the worker: bounds the memory a fast source can fill. */
@@ -94,6 +95,8 @@ export async function applyLayerInWorker(source: AsyncIterable<Uint8Array> | Rea
     settle.reject(new Error(`layer apply worker failed: ${ev.message}`));
   };
   const send = (m: ToWorker) => worker.postMessage(m);
+  // A file still being written is read by the worker itself (one reader, one reused buffer); it is told how far it may read.
+  const file = followedFileOf(source);
   try {
     send({
       kind: "start", target,
@@ -101,10 +104,16 @@ export async function applyLayerInWorker(source: AsyncIterable<Uint8Array> | Rea
         resolvedTarget: opts.resolvedTarget, whiteoutMode: opts.whiteoutMode, devices: opts.devices, chown: opts.chown,
         zstdDecoder: opts.zstdDecoder, knownDigest: opts.knownDigest, engine: opts.engine,
       },
+      ...(file ? { fd: file.fd } : {}),
     });
     let sourceError: unknown;
     try {
-      for await (const chunk of source as AsyncIterable<Uint8Array>) {
+      if (file) {
+        for await (const to of file.lengths()) {
+          if (over) break;
+          send({ kind: "grew", to });
+        }
+      } else for await (const chunk of source as AsyncIterable<Uint8Array>) {
         if (over) break; // the worker failed early: its error is the answer
         // A copy of just this view, handed over without another copy (cloning a view copies its whole
         // buffer). Not chunk.slice(): on a Buffer that is a view, and handing it over would detach
@@ -129,6 +138,8 @@ export async function applyLayerInWorker(source: AsyncIterable<Uint8Array> | Rea
     clean = true;
     return result;
   } finally {
+    // Every way here has waited for the worker to stop reading.
+    await file?.close();
     releaseWorker(worker, clean);
   }
 }

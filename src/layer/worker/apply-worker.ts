@@ -2,6 +2,7 @@
 // bytes fed by the thread that owns the source. Runs on its own thread so that
 // the file system calls of several layers (and the daemon's event loop) do not
 // queue behind each other; kept for the next layer while the pool wants it.
+import { readSync } from "node:fs";
 import { applyLayer } from "../apply.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 
@@ -11,7 +12,32 @@ const queue: Uint8Array[] = [];
 let ended = false;
 let aborted: string | undefined;
 let wake: (() => void) | undefined;
+/** How far the followed file is written. */
+let written = 0;
 const post = (m: FromWorker) => self.postMessage(m);
+
+/** Where a followed file is read into: the applier is done with each chunk before it asks for the next. */
+let readBuffer: Uint8Array | undefined;
+const READ_SIZE = 1 << 20;
+
+/** The bytes of a file being written, read as far as the owner says it is written. */
+async function* followed(fd: number): AsyncGenerator<Uint8Array> {
+  const buf = (readBuffer ??= new Uint8Array(READ_SIZE));
+  let offset = 0;
+  for (;;) {
+    if (aborted !== undefined) throw new Error(aborted);
+    if (offset < written) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, written - offset), offset);
+      if (n === 0) throw new Error("the layer file is shorter than what was written to it");
+      offset += n;
+      yield buf.subarray(0, n);
+      continue;
+    }
+    if (ended) return;
+    await new Promise<void>((r) => (wake = r));
+    wake = undefined;
+  }
+}
 
 async function* source(): AsyncGenerator<Uint8Array> {
   for (;;) {
@@ -35,13 +61,17 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       queue.length = 0;
       ended = false;
       aborted = undefined;
-      applyLayer(source(), m.target, m.opts).then(
+      written = 0;
+      applyLayer(m.fd === undefined ? source() : followed(m.fd), m.target, m.opts).then(
         (result) => post({ kind: "done", result }),
         (e) => post({ kind: "error", name: (e as Error)?.name ?? "Error", message: String((e as Error)?.message ?? e) }),
       );
       return;
     case "chunk":
       queue.push(m.data);
+      break;
+    case "grew":
+      written = m.to;
       break;
     case "end":
       ended = true;
