@@ -23,7 +23,9 @@ export async function execMain(argv: string[]): Promise<void> {
     process.stdin.on("data", (b: Buffer) => {
       try {
         writeSync(ptyMaster, b);
-      } catch {}
+      } catch {
+        // The terminal closed with the program: typed input has nowhere to go.
+      }
     });
     followResizes(ptyMaster);
     const out = createReadStream("", { fd: ptyMaster, autoClose: false, highWaterMark: 65536 });

@@ -75,7 +75,9 @@ export function discardStandby(p: Prepared): void {
   p.listener?.close();
   try {
     p.cgroup.remove();
-  } catch {}
+  } catch {
+    // Its init was just killed and may linger a moment; the daemon's sweep removes standby cgroups whose shim is gone.
+  }
 }
 
 export async function containerShimMain(argv: string[], prepared?: Prepared): Promise<void> {
@@ -104,6 +106,7 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
       // Pipes the container does not use: a TTY takes its terminal later; no -i means no input.
       if (spec.tty || !spec.openStdin) (proc.stdin as import("bun").FileSink).end();
       if (spec.tty) {
+        // Unused with a terminal; a failed cancel of an unread pipe changes nothing.
         void (proc.stdout as ReadableStream).cancel().catch(() => {});
         void (proc.stderr as ReadableStream).cancel().catch(() => {});
       }

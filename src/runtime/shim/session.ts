@@ -138,12 +138,16 @@ export function relay(hub: AttachHub, proc: Proc, o: { ptyMaster?: number; log?:
     hub.connectStdin((b) => {
       try {
         writeSync(master, b);
-      } catch {}
+      } catch {
+        // The terminal closed with the program: typed input has nowhere to go.
+      }
     }, () => {});
     hub.onResize = (h, w) => {
       try {
         c.setWindowSize(master, h, w);
-      } catch {}
+      } catch {
+        // Gone with the program: no terminal left to size.
+      }
     };
     // A PTY reports EIO once the last slave holder is gone.
     return pump(out as AsyncIterable<Uint8Array>, 1).catch(() => {});
@@ -155,16 +159,21 @@ export function relay(hub: AttachHub, proc: Proc, o: { ptyMaster?: number; log?:
         try {
           sink.write(b);
           sink.flush();
-        } catch {}
+        } catch {
+          // The program closed its stdin or exited: input after that is dropped, as with a pipe.
+        }
       },
       () => {
         if (!o.stdinOnce) return; // a detached client leaves stdin open for the next one
         try {
           sink.end();
-        } catch {}
+        } catch {
+          // Already closed by the program's exit.
+        }
       },
     );
   }
+  // A read error is the pipe's end: the program's exit is what the shim reports.
   return Promise.all([
     pump(proc.stdout as unknown as AsyncIterable<Uint8Array>, 1).catch(() => {}),
     pump(proc.stderr as unknown as AsyncIterable<Uint8Array>, 2).catch(() => {}),
