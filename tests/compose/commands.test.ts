@@ -135,12 +135,20 @@ describe.if(ok)("compose commands", () => {
     expect(lines[0]).toMatchObject({ type: "container", id: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
-  test("ls lists projects with their states and files; -q", async () => {
+  test("ls lists projects with their states and files; -q; a rebuilt image recreates its service", async () => {
     expect((await compose(["up", "-d"])).code).toBe(0);
     const ls = await compose(["ls"]);
     expect(ls.stdout).toMatch(/^NAME +STATUS +CONFIG FILES$/m);
     expect(ls.stdout).toMatch(new RegExp(`^cmds +running\\(2\\) +${join(dir, "compose.yaml")}$`, "m"));
     expect((await compose(["ls", "-q"])).stdout).toBe("cmds\n");
+    // A rebuilt image recreates the service's container on the next up, and its dependant's.
+    const side = JSON.parse((await daemon.d.cli(["inspect", "cmds-side-1"])).stdout)[0].Id;
+    expect((await compose(["build", "--build-arg", "NOTE=second", "app"])).code).toBe(0);
+    const again = await compose(["up", "-d"]);
+    expect(again.stderr).toContain("Container cmds-app-1  Recreated");
+    expect((await compose(["exec", "-T", "app", "cat", "/note"])).stdout).toBe("second\n");
+    expect(again.stderr).toContain("Container cmds-side-1  Recreated");
+    expect(JSON.parse((await daemon.d.cli(["inspect", "cmds-side-1"])).stdout)[0].Id).not.toBe(side);
     expect((await compose(["down", "-t", "1"])).code).toBe(0);
     expect((await compose(["ls", "-q"])).stdout).toBe("");
   });

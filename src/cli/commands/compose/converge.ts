@@ -9,7 +9,7 @@ import { inDependencyOrder } from "../../../compose/graph.ts";
 import { serviceHash } from "../../../compose/hash.ts";
 import type { Project, Service } from "../../../compose/types.ts";
 import { createBody, inlineFiles, type CreateOverrides } from "./create-body.ts";
-import { label } from "./names.ts";
+import { imageName, label } from "./names.ts";
 import { nameOf, numberOf, progress, projectContainers, serviceOf, type ProjectContainer } from "./project-containers.ts";
 import type { Made } from "./resources.ts";
 
@@ -129,6 +129,8 @@ export async function converge(client: Client, p: Project, services: string[], m
       }
     }
     const hash = serviceHash(s);
+    // A container whose image was rebuilt or pulled since runs old code: compose recreates it too.
+    const imageId = await client.json<{ Id: string }>("GET", `/images/${encodeURIComponent(imageName(p, service, s))}/json`).then((i) => i.Id, () => undefined);
     const depRecreated = Object.entries(s.depends_on ?? {}).some(([d]) => recreated.has(d));
     const mine = existing.filter((c) => serviceOf(c) === service);
     const want = replicas(s, o.scale, service);
@@ -137,7 +139,7 @@ export async function converge(client: Client, p: Project, services: string[], m
     for (let n = 1; n <= want; n++) {
       const c = byNumber.get(n);
       if (c) {
-        const stale = c.Labels[label.hash] !== hash || depRecreated;
+        const stale = c.Labels[label.hash] !== hash || depRecreated || (!!imageId && !!c.ImageID && c.ImageID !== imageId);
         if (!o.noRecreate && (o.forceRecreate || stale)) {
           progress(err, "Container", nameOf(c), "Recreate");
           if (c.State === "running") await stopContainer(client, c, () => {}, o.timeout);

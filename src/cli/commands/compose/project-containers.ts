@@ -7,6 +7,7 @@ export interface ProjectContainer {
   Id: string;
   Names: string[];
   Image: string;
+  ImageID?: string;
   Command: string;
   Created: number;
   State: string;
