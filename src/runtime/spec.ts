@@ -68,6 +68,16 @@ export interface RuntimeSpec {
   /** Capability names without the CAP_ prefix (see defaultCapabilities, applyCapChanges). */
   capabilities: string[];
   noNewPrivileges: boolean;
+  /** Namespaced sysctls written under /proc/sys before it turns read-only (`--sysctl`). */
+  sysctls?: Record<string, string>;
+  /** /dev/shm's size in bytes (`--shm-size`); default 64 MiB. */
+  shmSize?: number;
+  /** The program's /proc/self/oom_score_adj (`--oom-score-adj`). */
+  oomScoreAdj?: number;
+  /** Groups (names or ids in the container's /etc/group) the program joins besides the user's (`--group-add`). */
+  groupAdd?: string[];
+  /** "host": stay in the engine's cgroup namespace; default a private one. */
+  cgroupns?: "host" | "private";
   /** The seccomp filter installed right before the program starts (and in each exec); none: unconfined. */
   seccomp?: SeccompProgram;
   privileged: boolean;

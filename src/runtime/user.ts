@@ -58,3 +58,15 @@ export function resolveUser(spec: string, root = ""): ResolvedUser {
     : [];
   return { uid, gid, groups: [gid, ...groups].filter((v, i, a) => a.indexOf(v) === i), home };
 }
+
+/** `--group-add`: names or ids, looked up in the container's /etc/group (an id need not be there). */
+export function resolveGroups(names: string[] | undefined, root = ""): number[] {
+  if (!names?.length) return [];
+  const group = readTable(`${root}/etc/group`);
+  return names.map((n) => {
+    if (/^\d+$/.test(n)) return Number(n);
+    const g = group.find((e) => e[0] === n);
+    if (!g) throw new Error(`unable to find group ${n}: no matching entries in group file`);
+    return Number(g[2]);
+  });
+}

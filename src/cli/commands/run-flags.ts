@@ -9,6 +9,8 @@ import { deviceFlags, deviceHostConfig } from "./device-flags.ts";
 import { healthcheckFromFlags, healthFlags } from "./health-flags.ts";
 import { securityOpts } from "./security-opts.ts";
 import { consoleSize } from "./attach-stream.ts";
+import { ulimitProblem } from "../../shared/ulimits.ts";
+import { hostSettingFlags, hostSettingsHostConfig } from "./host-setting-flags.ts";
 
 export const containerConfigFlags: FlagSpec[] = [
   { name: "interactive", short: "i", type: "bool", help: "Keep STDIN open even if not attached" },
@@ -47,6 +49,7 @@ export const containerConfigFlags: FlagSpec[] = [
   ...mountFlags,
   ...networkFlags,
   ...deviceFlags,
+  ...hostSettingFlags,
   ...healthFlags,
 ];
 
@@ -86,6 +89,8 @@ export function createBody(f: Record<string, any>, args: string[]): Record<strin
   const ulimits = f.ulimit.map((u: string) => {
     const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(u);
     if (!m) throw new UsageError(`invalid argument "${u}" for "--ulimit" flag: invalid ulimit argument: ${u}`);
+    const problem = ulimitProblem(m[1]!, Number(m[2]), Number(m[3] ?? m[2]));
+    if (problem) throw new UsageError(`invalid argument "${u}" for "--ulimit" flag: ${problem}`);
     return { Name: m[1], Soft: Number(m[2]), Hard: Number(m[3] ?? m[2]) };
   });
   const mounts = mountsFromFlags(f);
@@ -132,6 +137,7 @@ export function createBody(f: Record<string, any>, args: string[]): Record<strin
       ...deviceHostConfig(f),
       // The terminal's size goes with the create, as docker's does, so the program starts with it.
       ConsoleSize: consoleSize(),
+      ...hostSettingsHostConfig(f),
     },
     ExposedPorts: exposedPorts(f),
     NetworkingConfig: networkingConfig(f),

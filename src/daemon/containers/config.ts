@@ -4,6 +4,7 @@
 import { InvalidParameterError } from "../../errors.ts";
 import { checkDevices } from "./devices.ts";
 import { checkSecurityOptions } from "./security-options.ts";
+import { checkHostSettings } from "./host-settings.ts";
 import { mergeHealthcheck } from "./health/config.ts";
 
 type Json = Record<string, any>;
@@ -95,6 +96,7 @@ export function normalizeHostConfig(hc: Json = {}, ncpu: number): Json {
   }
   checkDevices(out);
   checkSecurityOptions(out);
+  checkHostSettings(out);
   const policy = String(out.RestartPolicy.Name ?? "no");
   if (!["", "no", "always", "unless-stopped", "on-failure"].includes(policy)) {
     throw new InvalidParameterError(`invalid restart policy '${policy}'`);

@@ -7,6 +7,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { availableParallelism, hostname as hostHostname } from "node:os";
 import { ConflictError, InvalidParameterError, NotFoundError } from "../../errors.ts";
+import { checkSignal } from "./signals.ts";
 import type { Store } from "../../store/index.ts";
 import { withoutSync } from "../../store/db.ts";
 import type { LocalImageService } from "../images.ts";
@@ -377,6 +378,7 @@ export class ContainerEngine {
   }
 
   kill(ref: string, signal = "SIGKILL"): void {
+    checkSignal(signal);
     const c = this.find(ref);
     if (!c.state.Running) throw new ConflictError(`Cannot kill container: ${ref}: Container ${c.id} is not running`);
     if (/^(SIG)?(KILL|TERM|INT|9|15|2)$/i.test(signal)) this.stoppedByUser.add(c.id);

@@ -23,7 +23,7 @@ export function matchesFilters(
         if (!any((v) => c.id.startsWith(v))) return false;
         break;
       case "name":
-        if (!any((v) => new RegExp(v.replace(/^\//, "")).test(c.name))) return false;
+        if (!any((v) => filterRegExp(key, v.replace(/^\//, "")).test(c.name))) return false;
         break;
       case "label":
         if (!values.every((v) => labelMatches(c.config.Labels ?? {}, v))) return false;
@@ -58,4 +58,13 @@ export function matchesFilters(
     }
   }
   return true;
+}
+
+/** A filter's pattern as a regexp; a malformed one is the client's error (400), not the engine's. */
+function filterRegExp(key: string, pattern: string): RegExp {
+  try {
+    return new RegExp(pattern);
+  } catch (e) {
+    throw new InvalidParameterError(`invalid filter '${key}=${pattern}': error parsing regexp: ${(e as Error).message.replace(/^Invalid regular expression: /, "")}`);
+  }
 }

@@ -8,10 +8,11 @@ import { readFileSync, readlinkSync, existsSync, mkdirSync, writeFileSync, statS
 import { join } from "node:path";
 import * as c from "../libc.ts";
 import { resolveSpec, type BindMount, type RuntimeSpec } from "../spec.ts";
-import { resolveUser } from "../user.ts";
+import { resolveGroups, resolveUser } from "../user.ts";
 import { Scope, entryParts } from "../../layer/apply/scope.ts";
 import { superviseProgram } from "./supervise.ts";
 import { mountUserMounts } from "./mounts.ts";
+import { applyOomScoreAdj, applySysctls } from "./settings.ts";
 import { devicesUnder, type DeviceNode } from "../devices/nodes.ts";
 import { lookPath, dropPrivileges, reportFailure, waitForGo, takeTerminal, CONTROL_FD } from "../process.ts";
 import { StartError } from "../start-error.ts";
@@ -78,7 +79,7 @@ function mountSpecialFs(s: RuntimeSpec): void {
   ensureDir(`${r}/dev/pts`);
   c.mount("devpts", `${r}/dev/pts`, "devpts", NOSUID | NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
   ensureDir(`${r}/dev/shm`);
-  c.mount("shm", `${r}/dev/shm`, "tmpfs", NOSUID | NODEV | NOEXEC, "mode=1777,size=65536k");
+  c.mount("shm", `${r}/dev/shm`, "tmpfs", NOSUID | NODEV | NOEXEC, `mode=1777,size=${s.shmSize || 64 << 20}`);
   ensureDir(`${r}/dev/mqueue`);
   c.mount("mqueue", `${r}/dev/mqueue`, "mqueue", NOSUID | NODEV | NOEXEC);
 }
@@ -177,7 +178,7 @@ function enterNetwork(s: RuntimeSpec, hostNet?: number): void {
 
 /** Becomes the program (execve), or with `init` starts it and stays (supervise.ts). */
 function setup(s: RuntimeSpec, hostNet?: number): void {
-  const cgroupNs = existsSync("/proc/self/ns/cgroup") ? c.CLONE.NEWCGROUP : 0;
+  const cgroupNs = existsSync("/proc/self/ns/cgroup") && s.cgroupns !== "host" ? c.CLONE.NEWCGROUP : 0;
   if (hostNet === undefined) {
     c.unshare(c.CLONE.NEWNS | c.CLONE.NEWUTS | c.CLONE.NEWIPC | cgroupNs);
     enterNetwork(s);
@@ -191,6 +192,7 @@ function setup(s: RuntimeSpec, hostNet?: number): void {
   mountSpecialFs(s);
   bindFiles(s);
   enterRoot(s);
+  applySysctls(s.sysctls);
   maskPaths(s);
   // The working directory is made before the root turns read-only (as runc does).
   const cwd = s.cwd || "/";
@@ -204,6 +206,7 @@ function setup(s: RuntimeSpec, hostNet?: number): void {
   let user;
   try {
     user = resolveUser(s.user);
+    user.groups.push(...resolveGroups(s.groupAdd).filter((g) => !user!.groups.includes(g)));
   } catch (e) {
     throw new StartError((e as Error).message, 126);
   }
@@ -214,6 +217,7 @@ function setup(s: RuntimeSpec, hostNet?: number): void {
   if (s.tty && !env.some((e) => e.startsWith("TERM="))) env.push("TERM=xterm");
   const file = lookPath(s.args[0]!, env);
   c.chdir(cwd);
+  applyOomScoreAdj(s.oomScoreAdj);
   dropPrivileges(s.capabilities, s.privileged, s.noNewPrivileges, user.uid, user.gid, user.groups, s.seccomp);
   // If the shim dies, so does the container (the whole PID namespace with its PID 1): nobody would
   // hold its stdio or record its end. Set after the identity change, which would clear it.

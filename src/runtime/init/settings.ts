@@ -1,0 +1,29 @@
+// Kernel settings stage 2 applies in the container's namespaces: sysctls
+// (written once the container's /proc is mounted, before /proc/sys turns
+// read-only) and the program's OOM score adjustment (while still privileged,
+// since lowering it takes CAP_SYS_RESOURCE).
+import { writeFileSync } from "node:fs";
+import { StartError } from "../start-error.ts";
+
+export function applySysctls(sysctls: Record<string, string> | undefined): void {
+  for (const [key, value] of Object.entries(sysctls ?? {})) {
+    // The daemon admitted only namespaced keys; a dot-free, slash-free shape keeps the path under /proc/sys.
+    if (!/^[A-Za-z0-9_.-]+$/.test(key) || key.includes("..")) throw new StartError(`invalid sysctl ${JSON.stringify(key)}`, 125);
+    try {
+      writeFileSync(`/proc/sys/${key.replace(/\./g, "/")}`, value);
+    } catch (e) {
+      throw new StartError(`write sysctl key ${key}: ${(e as Error).message}`, 125);
+    }
+  }
+}
+
+export function applyOomScoreAdj(adj: number | undefined): void {
+  if (adj === undefined) return;
+  try {
+    writeFileSync("/proc/self/oom_score_adj", String(adj));
+  } catch (e) {
+    // Below the engine's own value takes CAP_SYS_RESOURCE, which some hosts withhold from it.
+    const why = (e as NodeJS.ErrnoException).code === "EACCES" ? "permission denied" : (e as Error).message;
+    throw new StartError(`write /proc/self/oom_score_adj: ${why}`, 125);
+  }
+}
