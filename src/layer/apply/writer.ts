@@ -37,7 +37,9 @@ export class LayerWriter {
   readonly stats: WriterStats = { entries: 0, contentSize: 0, skippedDevices: 0, skippedXattrs: [] };
   private scope: Scope;
   private fd = -1;
-  private current: { path: string; entry: TarEntry } | undefined;
+  private current: { path: string; entry: TarEntry; modeSet: boolean } | undefined;
+  /** The umask in force, which creat(2) and mkdir(2) apply to the mode they are given. */
+  private readonly umask = process.umask();
   private dirTimes: [string, number][] = [];
   /** Paths this layer wrote (for opaque dirs in delete mode). */
   private written = new Set<string>();
@@ -81,13 +83,13 @@ export class LayerWriter {
 
   entryEnd(): void {
     if (this.fd < 0) return;
-    const { path, entry } = this.current!;
+    const { path, entry, modeSet } = this.current!;
     const fd = this.fd;
     this.fd = -1;
     this.current = undefined;
     try {
       if (this.opts.chown) fchownSync(fd, entry.uid, entry.gid);
-      fchmodSync(fd, entry.mode); // after chown, which clears setuid/setgid
+      if (!modeSet) fchmodSync(fd, entry.mode); // after chown, which clears setuid/setgid
       futimesSync(fd, entry.mtime, entry.mtime);
     } finally {
       closeSync(fd);
@@ -112,28 +114,45 @@ export class LayerWriter {
   }
 
   private makeDir(e: TarEntry, path: string): void {
-    const st = lstatSync(path, { throwIfNoEntry: false });
-    if (!st?.isDirectory()) {
-      if (st) this.remove(path);
+    // Made first, looked at only if something is there: in a new tree nothing is.
+    try {
       mkdirSync(path, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      if (!lstatSync(path).isDirectory()) {
+        this.remove(path);
+        mkdirSync(path, { mode: 0o700 });
+      }
     }
     this.owner(path, e);
+    // Always: mkdir under a setgid directory inherits its setgid bit, which the entry may not have.
     chmodSync(path, e.mode);
     this.xattrs(path, e);
     this.dirTimes.push([path, e.mtime]);
   }
 
+  /**
+   * Whether creating with `mode` gives exactly `mode`: no bit the umask takes
+   * away, and no setuid, setgid or sticky bit (a chown after it clears them).
+   * Then the file is created with its final mode and needs no chmod.
+   */
+  private createsExactly(mode: number): boolean {
+    return (mode & 0o7000) === 0 && (mode & this.umask) === 0;
+  }
+
   private openFile(e: TarEntry, path: string): void {
+    const modeSet = this.createsExactly(e.mode);
+    const mode = modeSet ? e.mode : 0o600;
     let fd: number;
     try {
-      fd = openSync(path, CREATE_FILE, 0o600);
+      fd = openSync(path, CREATE_FILE, mode);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       this.remove(path);
-      fd = openSync(path, CREATE_FILE, 0o600);
+      fd = openSync(path, CREATE_FILE, mode);
     }
     this.fd = fd;
-    this.current = { path, entry: e };
+    this.current = { path, entry: e, modeSet };
     this.stats.contentSize += e.size;
   }
 
