@@ -295,6 +295,17 @@ export class Builder {
     await this.finishStep(st, key, id);
   }
 
+  /**
+   * RUN --network: none always; default the build's own network; host only in a build that is
+   * on the host's network already (BuildKit asks for the network.host entitlement, which a
+   * build request here cannot carry).
+   */
+  private stepNetwork(asked: string | undefined): string {
+    if (asked === "none") return "none";
+    if (asked === "host" && this.req.network !== "host") throw new InvalidParameterError("network.host is not allowed (RUN --network=host needs a build with --network host)");
+    return this.req.network;
+  }
+
   private async runStep(st: StageState, ins: RunInstruction, s: Stage): Promise<void> {
     if (!st.imageId) throw new InvalidParameterError(`The command '${describeRun(st, ins)}' cannot run: the image has no files (FROM scratch)`);
     const c = st.image.config ?? {};
@@ -308,7 +319,7 @@ export class Builder {
     }
     const args = this.runArgs(st);
     const createdBy = runCreatedBy(argv, args);
-    const network = ins.network === "none" ? "none" : this.req.network;
+    const network = this.stepNetwork(ins.network);
     const runMounts = ins.mounts.map((m) => parseRunMount(this.expand(m, this.vars(st))));
     const key = BuildCache.key({ parent: st.imageId, createdBy, network, mounts: runMounts, epoch: this.epoch });
     if (await this.fromCache(st, key)) return;

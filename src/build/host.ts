@@ -10,7 +10,7 @@ export interface RunRequest {
   env: string[];
   user?: string;
   workdir?: string;
-  /** "host" until networks exist; "none" for RUN --network=none. */
+  /** The step's network mode: the build's (the default bridge, a user network, host) or "none" for RUN --network=none. */
   network: string;
   /** HostConfig.Mounts for RUN --mount (binds and tmpfs: their content stays out of the layer). */
   mounts: Record<string, unknown>[];

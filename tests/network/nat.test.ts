@@ -7,6 +7,7 @@
 // only reads what berth wrote.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { $ } from "bun";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 
@@ -136,6 +137,34 @@ describe.if(ok)("NAT through nf_tables", () => {
     expect(local).toBe(gateway);
     expect((await d.cli(["rm", "-f", "udp"])).code).toBe(0);
     expect(await table()).not.toContain("udp dport 18053");
+  });
+
+  test("a build's RUN steps are on the default bridge (out through NAT), on none, or on the network --network names", async () => {
+    const ctx = mkdtempSync(join(d.dir, "ctx-"));
+    const file = (text: string) => writeFileSync(join(ctx, "Dockerfile"), text);
+    file(`FROM busybox\nRUN busybox ip -o -4 addr show eth0 > /addr && busybox wget -qO /seen http://${upstreamAddr}:8080/\nRUN --network=none busybox ip -o link > /links\n`);
+    const built = await d.cli(["build", "-q", "-t", "netbuild", ctx]);
+    expect(built.stderr).toBe("");
+    const out = (await d.cli(["run", "--rm", "netbuild", "busybox", "head", "-n", "99", "/addr", "/seen", "/links"])).stdout;
+    const bridge = JSON.parse((await d.cli(["network", "inspect", "-f", "{{json .IPAM.Config}}", "bridge"])).stdout)[0].Subnet as string;
+    expect(out).toContain(`inet ${bridge.split(".").slice(0, 2).join(".")}.`);
+    expect(out).toContain(daemonAddr);
+    expect(out.split("==> /links <==")[1]!.match(/^\d+: \w+/gm)).toEqual(["1: lo"]); // --network=none: lo alone
+    // On a user network, a step finds a container there by name.
+    expect((await d.cli(["network", "create", "buildnet"])).code).toBe(0);
+    expect((await d.cli(["run", "-d", "--name", "peer", "--network", "buildnet", "busybox", "sleep", "60"])).stderr).toBe("");
+    const peerIp = (await d.cli(["inspect", "-f", "{{.NetworkSettings.Networks.buildnet.IPAddress}}", "peer"])).stdout.trim();
+    file("FROM busybox\nRUN busybox nslookup peer > /peer\n");
+    expect((await d.cli(["build", "-q", "--network", "buildnet", "-t", "netbuild2", ctx])).stderr).toBe("");
+    expect((await d.cli(["run", "--rm", "netbuild2", "busybox", "cat", "/peer"])).stdout).toContain(`Address: ${peerIp}`);
+    // RUN --network=host is BuildKit's network.host entitlement: refused in a bridge build.
+    file("FROM busybox\nRUN --network=host busybox true\n");
+    const host = await d.cli(["build", "-q", "--no-cache", ctx]);
+    expect(host.code).not.toBe(0);
+    expect(host.stderr).toContain("network.host is not allowed");
+    expect((await d.cli(["build", "-q", "--network", "nosuch", ctx])).stderr).toContain("network nosuch not found");
+    await d.cli(["rm", "-f", "peer"]);
+    expect((await d.cli(["network", "rm", "buildnet"])).code).toBe(0);
   });
 
   test("removing the last network of its own leaves only the default bridge's masquerade", async () => {

@@ -56,8 +56,7 @@ export function buildRoutes(d: Daemon): Hono {
     const tags = (c.req.queries("t") ?? []).filter(Boolean).map((t) => formatReference(withDefaultTag(parseReference(t))));
     const buildArgs = jsonQuery<Record<string, string | null>>(q("buildargs"), "buildargs") ?? {};
     const labels = jsonQuery<Record<string, string>>(q("labels"), "labels") ?? {};
-    const network = !q("networkmode") || q("networkmode") === "default" ? "host" : q("networkmode")!;
-    if (!["host", "none"].includes(network)) throw new InvalidParameterError(`network mode "${network}" is not supported for builds yet (host or none)`);
+    const network = d.networks.buildNetwork(q("networkmode"));
     const quiet = bool(q("q"));
     const dockerfile = q("dockerfile") || "Dockerfile";
     const host = buildHost(d);

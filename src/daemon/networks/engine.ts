@@ -402,6 +402,17 @@ export class NetworkEngine implements ContainerNetworking {
     return plan;
   }
 
+  /**
+   * The network of a build's RUN steps, from its networkmode: the default bridge when there is
+   * one (else the host's, as before networks existed), or the one named, which must exist.
+   */
+  buildNetwork(mode: string | undefined): string {
+    if (!mode || mode === "default") return this.bridgeEnabled ? "bridge" : "host";
+    if (mode === "host" || mode === "none") return mode;
+    if (mode.startsWith("container:")) throw new InvalidParameterError(`network mode "${mode}" is not supported for builds`);
+    return this.find(mode).Name;
+  }
+
   nsPath(containerId: string): string {
     return join(this.opts.execRoot, "netns", containerId);
   }
