@@ -5,7 +5,7 @@
 import type http from "node:http";
 import type { Socket } from "node:net";
 import { nodeHttp, nodeHttps, nodeNet } from "../builtins.ts";
-import { chmodSync, existsSync, lstatSync, mkdirSync, rmSync, readFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, rmSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Hono } from "hono";
 import { apiHeaders, apiVersionHeader, routePath } from "./versioning.ts";
@@ -23,6 +23,8 @@ export interface ListenSpec {
   allowInsecureTcp?: boolean;
   /** Unix socket mode (default 0660). */
   socketMode?: number;
+  /** The unix socket's group (dockerd's --group); undefined: root's. */
+  socketGid?: number;
 }
 
 export interface RunningServer {
@@ -143,6 +145,7 @@ export async function listen(app: Hono, hijack: HijackRoute[], spec: ListenSpec)
     const server = createServer(app, hijack, spec);
     await new Promise<void>((resolve, reject) => server.once("error", reject).listen(path, () => resolve()));
     chmodSync(path, spec.socketMode ?? 0o660);
+    if (spec.socketGid !== undefined) chownSync(path, 0, spec.socketGid);
     return { address: `unix://${path}`, close: () => closeServer(server, () => rmSync(path, { force: true })) };
   }
   if (url.protocol !== "tcp:") throw new Error(`invalid listen address: ${spec.address} (want unix:///path or tcp://host:port)`);

@@ -14,6 +14,7 @@ import { checkListenAddress, listen, type RunningServer } from "../api/server.ts
 import { hijackRoutes } from "../api/hijack.ts";
 import { claimPidfile } from "./pidfile.ts";
 import { lockDataRoot } from "./data-root-lock.ts";
+import { socketGroupId } from "./socket-group.ts";
 
 /** The addresses the daemon listens on: -H, or `<exec-root>/berth.sock`. */
 function listenAddresses(config: DaemonConfig): string[] {
@@ -27,15 +28,17 @@ async function serve(d: Daemon, config: DaemonConfig): Promise<RunningServer[]> 
     ? { cert: config.tlsCert!, key: config.tlsKey!, ca: config.tlsCaCert, verifyClients: config.tlsVerify }
     : undefined;
   const servers: RunningServer[] = [];
+  const socketGid = socketGroupId(config.group);
   for (const h of listenAddresses(config)) {
     const isTcp = h.startsWith("tcp://");
-    servers.push(await listen(app, hijack, { address: h, tls: isTcp ? tls : undefined, allowInsecureTcp: config.allowInsecureTcp }));
+    servers.push(await listen(app, hijack, { address: h, tls: isTcp ? tls : undefined, allowInsecureTcp: config.allowInsecureTcp, socketGid }));
   }
   return servers;
 }
 
 export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   // The data root first: two daemons on one would both drive its containers.
+  socketGroupId(config.group); // a group the host lacks stops the start before anything is made
   const releaseDataRoot = lockDataRoot(config.dataRoot);
   mkdirSync(config.execRoot, { recursive: true, mode: 0o711 });
   const pidfile = config.pidfile || join(config.execRoot, "berth.pid");

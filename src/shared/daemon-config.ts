@@ -30,6 +30,8 @@ export interface DaemonConfig {
   cgroupParent: string;
   /** dockerd's --bridge (-b): "none" leaves the default bridge network out (no host interface is made). */
   bridge?: string;
+  /** dockerd's --group (-G): the group of the unix socket (default "docker" where the host has it). */
+  group?: string;
   /** dockerd's --dns: the resolvers containers get (the embedded DNS of user networks forwards to them). */
   dns?: string[];
   /** dockerd's --iptables: false leaves the firewall (nf_tables) alone. */
@@ -69,7 +71,7 @@ const fileKeys: Record<string, [keyof DaemonConfig, Kind]> = {
   "max-concurrent-downloads": ["maxConcurrentDownloads", "count"], "max-concurrent-uploads": ["maxConcurrentUploads", "count"],
   "cgroup-parent": ["cgroupParent", "string"],
   "layer-engine": ["layerEngine", "string"],
-  bridge: ["bridge", "string"], dns: ["dns", "strings"], iptables: ["iptables", "bool"], "host-gateway-ip": ["hostGatewayIp", "string"],
+  bridge: ["bridge", "string"], dns: ["dns", "strings"], group: ["group", "string"], iptables: ["iptables", "bool"], "host-gateway-ip": ["hostGatewayIp", "string"],
 };
 
 const logLevels = ["debug", "info", "warn", "error", "fatal"];
@@ -182,6 +184,7 @@ export function configFromFlags(f: Record<string, any>, given: Set<string>): Dae
   take("cgroup-parent", "cgroupParent");
   take("bridge", "bridge");
   take("dns", "dns");
+  take("group", "group");
   take("iptables", "iptables");
   take("host-gateway-ip", "hostGatewayIp");
   if (given.has("tls") && f.tls === false) cfg.allowInsecureTcp = true;

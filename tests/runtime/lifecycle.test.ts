@@ -182,8 +182,11 @@ describe.skipIf(!ok)("lifecycle", () => {
         expect(status(pid, "Uid")?.split(/\s+/)[0]).toBe(id === "nobody" ? "65534" : "0");
         expect(status(pid, "NoNewPrivs")).toBe(id === "nobody" ? "1" : "0");
         expect(readdirSync(`/proc/${pid}/fd`).sort()).toEqual(["0", "1", "2"]);
-        // Stage 1, which spawned it, stays in the daemon's namespaces and cgroups.
-        expect(nsOf(exec.child.pid!)).toEqual(nsOf(process.pid));
+        // Stage 1, which spawned it, stays in the daemon's namespaces and cgroups, but for a mount
+        // namespace of its own in which the engine's executable is read-only (CVE-2019-5736).
+        expect(nsOf(exec.child.pid!).slice(0, 5)).toEqual(nsOf(process.pid).slice(0, 5));
+        expect(nsOf(exec.child.pid!)[5]).not.toBe(nsOf(process.pid)[5]);
+        expect(nsOf(exec.child.pid!)[5]).not.toBe(nsOf(init)[5]);
         expect(readFileSync(`/proc/${exec.child.pid}/cgroup`, "utf8")).toBe(readFileSync(`/proc/${process.pid}/cgroup`, "utf8"));
       } finally {
         process.kill(pid, "SIGKILL");

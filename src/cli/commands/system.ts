@@ -18,6 +18,7 @@ export const daemonCommand: Command = {
     { name: "exec-root", type: "string", help: "Root directory for execution state files (default /run/berth)" },
     { name: "host", short: "H", type: "list", help: "Daemon socket(s) to listen on" },
     { name: "pidfile", short: "p", type: "string", help: "Path to use for the daemon PID file" },
+    { name: "group", short: "G", type: "string", help: "Group for the unix socket (default \"docker\")" },
     { name: "config-file", type: "string", help: "Daemon configuration file (default /etc/berth/daemon.json)" },
     { name: "tls", type: "bool", help: "Use TLS; --tls=false allows plain TCP beyond loopback" },
     { name: "tlsverify", type: "bool", help: "Use TLS and verify clients" },

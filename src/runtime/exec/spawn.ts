@@ -9,6 +9,7 @@ import { selfCommand } from "../../self.ts";
 import { superviseStart } from "../process.ts";
 import type { StartError } from "../start-error.ts";
 import type { ExecConfig } from "./config.ts";
+import { sealSelf } from "./sealed-self.ts";
 
 type Stdio = "pipe" | "inherit" | "ignore";
 
@@ -30,6 +31,7 @@ export function spawnExec(cfg: ExecConfig, configFile: string, stdio: [Stdio, St
     slave = openSync(`${root}${pty.slavePath}`, fsConstants.O_RDWR | fsConstants.O_NOCTTY);
   }
   let proc: ReturnType<typeof Bun.spawn>;
+  sealSelf();
   c.setns(target, c.CLONE.NEWPID);
   try {
     proc = Bun.spawn([...selfCommand(), "__exec-enter", configFile], {
