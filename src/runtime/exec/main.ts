@@ -5,10 +5,13 @@
 import { readFileSync, readSync, writeSync, createReadStream } from "node:fs";
 import type { ExecConfig } from "./config.ts";
 import { spawnExec } from "./spawn.ts";
+import { sealSelf } from "./sealed-self.ts";
 import { drain, exitCodeOf, ptyDrainCapMs } from "../shim/session.ts";
 import { setWindowSize } from "../libc.ts";
 
 export async function execMain(argv: string[]): Promise<void> {
+  // A standby seals the executable while it waits, off the exec's path (spawnExec would do it otherwise).
+  sealSelf();
   // A standby (started ahead by the daemon) learns its config file as the first control line.
   const file = argv[0] === "--standby" ? firstControlLine() : argv[0]!;
   const cfg: ExecConfig = JSON.parse(readFileSync(file, "utf8"));
