@@ -30,3 +30,14 @@ export class NotImplementedError extends BerthError {
 export class InvalidDataError extends BerthError {
   constructor(message: string) { super(message, 400); }
 }
+
+/** The errno name (`ENOENT`…) a failed system call threw, if that is what `e` is. */
+export function errnoCode(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** What any thrown value says: an Error's message, else the value itself. */
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String((e as { message?: unknown } | null)?.message ?? e);
+}

@@ -6,6 +6,7 @@ import type http from "node:http";
 import { nodeHttp, nodeStream } from "../builtins.ts";
 import type { Socket } from "node:net";
 import { apiHeaders } from "./versioning.ts";
+import { messageOf } from "../errors.ts";
 
 export interface HijackRequest {
   params: Record<string, string>;
@@ -100,8 +101,8 @@ export async function serveUpgraded(route: HijackRoute, params: Record<string, s
   };
   try {
     await route.handler(hijack);
-  } catch (e: any) {
-    if (!answered && !socket.destroyed) hijack.respond(e?.status ?? 500, { message: String(e?.message ?? e) });
+  } catch (e) {
+    if (!answered && !socket.destroyed) hijack.respond((e as { status?: number } | null)?.status ?? 500, { message: messageOf(e) });
     else socket.destroy();
   }
 }

@@ -47,7 +47,7 @@ export function hijackRoutes(d: Daemon): HijackRoute[] {
           // `docker exec -d`: start, answer at once, let it run.
           const started = d.execs.start(id);
           h.respond(200);
-          await started.catch(() => {});
+          await started.catch(() => {}); // a detached exec's failure is read from exec inspect, not from this answer
           return;
         }
         const socket = h.open(s.body.Tty ? rawStream : multiplexedStream);

@@ -371,7 +371,7 @@ export class Builder {
         this.out.stream(`Removing intermediate container ${containerId.slice(0, 12)}\n`);
         await this.finishStep(st, key, id);
       } finally {
-        await result.remove().catch(() => {});
+        await result.remove().catch(() => {}); // removed on the success path already, or the step's error is the one to report
       }
     } finally {
       for (const ws of sources) ws.dispose();

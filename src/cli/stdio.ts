@@ -4,6 +4,7 @@
 // Blocking writes are what the docker CLI does too (Go's os.Stdout).
 import { writeSync } from "node:fs";
 import { nodeTty } from "../builtins.ts";
+import { errnoCode } from "../errors.ts";
 
 export interface Output {
   readonly fd: number;
@@ -26,15 +27,15 @@ class SyncOutput implements Output {
     while (off < buf.length) {
       try {
         off += writeSync(this.fd, buf, off, buf.length - off);
-      } catch (e: any) {
+      } catch (e) {
         // An fd someone else made non-blocking: wait a moment and go on.
-        if (e?.code === "EAGAIN") {
+        if (errnoCode(e) === "EAGAIN") {
           Atomics.wait(pause, 0, 0, 1);
           continue;
         }
         // The reader went away (`berth ps | head -1`): end quietly, as a Go program
         // killed by SIGPIPE does; a lost stderr is not worth dying for.
-        if (e?.code === "EPIPE") {
+        if (errnoCode(e) === "EPIPE") {
           if (this.fd === 1) process.exit(141);
           return false;
         }

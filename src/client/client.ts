@@ -116,7 +116,7 @@ export class Client {
         method, headers, body, signal: init.signal,
         unix: this.unix, tls: this.tlsOptions, duplex: "half", decompress: false, timeout: false,
       } as RequestInit);
-    } catch (e: any) {
+    } catch (e) {
       throw new ConnectError(
         `Cannot connect to the berth daemon at ${this.opts.host}. Is the berth daemon running?`,
       );

@@ -10,6 +10,7 @@ import { parseReference, withDefaultTag } from "../image/reference.ts";
 import { readLogs } from "./containers/logs.ts";
 import { containerDiffTar } from "./containers/operations.ts";
 import { placeholders } from "./containers/inspect-fs.ts";
+import { skipped } from "../shared/debug-log.ts";
 
 export function buildHost(d: Daemon): BuildHost {
   const store = d.store;
@@ -67,7 +68,9 @@ async function runStepContainer(d: Daemon, r: RunRequest, started: (id: string) 
   const onAbort = () => {
     try {
       e.kill(Id, "SIGKILL");
-    } catch {}
+    } catch {
+      // Already stopped: nothing left to cancel.
+    }
   };
   try {
     await e.start(Id);
@@ -87,7 +90,7 @@ async function runStepContainer(d: Daemon, r: RunRequest, started: (id: string) 
     };
     return { exitCode: StatusCode, diff, remove };
   } catch (err) {
-    await remove().catch(() => {});
+    await remove().catch(skipped("removing a build step's container after a failure"));
     throw err;
   } finally {
     signal.removeEventListener("abort", onAbort);

@@ -30,6 +30,8 @@ export function removeNetns(path: string): void {
   if (!existsSync(path)) return;
   try {
     umount2(path, 2 /* MNT_DETACH */);
-  } catch {}
+  } catch {
+    // Not a mount (never pinned, or unpinned already): the file goes below either way.
+  }
   rmSync(path, { force: true });
 }

@@ -7,6 +7,7 @@ import * as c from "./libc.ts";
 import { capabilityMask, lastCapability } from "./capabilities.ts";
 import { installFilter, type SeccompProgram } from "./seccomp/install.ts";
 import { StartError } from "./start-error.ts";
+import { errnoCode } from "../errors.ts";
 
 export const CONTROL_FD = 3;
 
@@ -36,13 +37,13 @@ function readLineSync(fd: number, pending: { buf: string }): string | undefined 
     let n = 0;
     try {
       n = readSync(fd, chunk, 0, chunk.length, null);
-    } catch (e: any) {
-      if (e?.code === "EAGAIN") {
+    } catch (e) {
+      if (errnoCode(e) === "EAGAIN") {
         // Wait in the kernel, not in steps of a sleep: the answer is on a start's critical path.
         c.setBlocking(fd);
         continue;
       }
-      if (e?.code === "EINTR") continue;
+      if (errnoCode(e) === "EINTR") continue;
       n = 0;
     }
     if (n <= 0) {
@@ -100,7 +101,9 @@ export function reportFailure(e: unknown, context: string): never {
   const failure = e instanceof StartError ? e : new StartError(`${context}: ${(e as Error).message}`, 126);
   try {
     writeSync(CONTROL_FD, failure.toReport() + "\n");
-  } catch {}
+  } catch {
+    // The control pipe is gone with the shim: the exit code below still tells.
+  }
   process.exit(failure.exitCode);
 }
 

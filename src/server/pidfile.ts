@@ -1,5 +1,6 @@
 // The daemon's pidfile: claimed atomically, refused while it names a live process.
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { errnoCode } from "../errors.ts";
 
 /** Whether a process runs: one killed but not yet reaped by its parent (a zombie) is gone. */
 function isRunning(pid: number): boolean {
@@ -19,8 +20,8 @@ export function claimPidfile(path: string): void {
       writeSync(fd, `${process.pid}\n`);
       closeSync(fd);
       return;
-    } catch (e: any) {
-      if (e?.code !== "EEXIST") throw e;
+    } catch (e) {
+      if (errnoCode(e) !== "EEXIST") throw e;
     }
     const pid = Number(readFileSync(path, "utf8").trim());
     if (pid > 0 && pid !== process.pid && isRunning(pid)) {

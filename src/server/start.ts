@@ -15,6 +15,7 @@ import { hijackRoutes } from "../api/hijack.ts";
 import { claimPidfile } from "./pidfile.ts";
 import { lockDataRoot } from "./data-root-lock.ts";
 import { socketGroupId } from "./socket-group.ts";
+import { setDebugLog } from "../shared/debug-log.ts";
 
 /** The addresses the daemon listens on: -H, or `<exec-root>/berth.sock`. */
 function listenAddresses(config: DaemonConfig): string[] {
@@ -37,6 +38,7 @@ async function serve(d: Daemon, config: DaemonConfig): Promise<RunningServer[]> 
 }
 
 export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
+  setDebugLog(config.logLevel === "debug" || !!config.debug);
   // The data root first: two daemons on one would both drive its containers.
   socketGroupId(config.group); // a group the host lacks stops the start before anything is made
   const releaseDataRoot = lockDataRoot(config.dataRoot);
@@ -72,7 +74,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     d.log("info", `berth daemon ready; API listening on ${servers.map((s) => s.address).join(", ")}`);
   } catch (e) {
     await Promise.all(servers.map((s) => s.close()));
-    await d?.close().catch(() => {});
+    await d?.close().catch(() => {}); // a start that failed half-way: its own error is the one to report
     rmSync(pidfile, { force: true });
     releaseDataRoot();
     throw e;

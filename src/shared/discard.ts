@@ -2,5 +2,5 @@
 // is let go at once. Cancelling one that already ended or failed rejects, and
 // that cannot matter: there is nothing left to release.
 export async function discard(stream: { cancel(): Promise<void> } | null | undefined): Promise<void> {
-  await stream?.cancel().catch(() => undefined);
+  await stream?.cancel().catch(() => undefined); // ended already: nothing to release
 }

@@ -70,7 +70,7 @@ export class BlobStore {
 
   async readBytes(digest: string, maxSize = 16 << 20): Promise<Uint8Array> {
     const p = this.path(digest);
-    const st = await fsStat(p).catch(() => undefined);
+    const st = await fsStat(p).catch(() => undefined); // no file: the not-found error below
     if (!st) throw new NotFoundError(`blob not found: ${digest}`);
     if (st.size > maxSize) throw new InvalidDataError(`blob ${digest} is too large (${st.size} bytes, limit ${maxSize})`);
     const bytes = new Uint8Array(await Bun.file(p).arrayBuffer());

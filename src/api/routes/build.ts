@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import { stream } from "hono/streaming";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { InvalidParameterError } from "../../errors.ts";
+import { InvalidParameterError, messageOf } from "../../errors.ts";
 import type { Daemon } from "../../daemon/daemon.ts";
 import { buildHost } from "../../daemon/build-host.ts";
 import { duBytes } from "../../daemon/disk-usage.ts";
@@ -15,6 +15,7 @@ import { receiveContext } from "../../build/context/receive.ts";
 import { fetchRemoteContext } from "../../build/context/remote.ts";
 import { BuildCache } from "../../build/cache.ts";
 import { formatReference, parseReference, withDefaultTag } from "../../image/reference.ts";
+import { debugLog } from "../../shared/debug-log.ts";
 
 const bool = (v: string | undefined) => v === "1" || v === "true" || v === "True";
 
@@ -80,8 +81,8 @@ export function buildRoutes(d: Daemon): Hono {
         const id = await builder.run();
         if (quiet) send({ stream: `${id}\n` });
         for (const t of tags) d.events.emit("image", "tag", id, { name: t });
-      } catch (e: any) {
-        const message = String(e?.message ?? e);
+      } catch (e) {
+        const message = messageOf(e);
         send({ errorDetail: { ...(e instanceof BuildStepError ? { code: e.code } : {}), message }, error: message });
       } finally {
         rmSync(work, { recursive: true, force: true });
@@ -102,7 +103,9 @@ export function buildRoutes(d: Daemon): Hono {
         await d.images.remove(id);
         deleted.push(id);
         space += row?.size ?? 0;
-      } catch {}
+      } catch (e) {
+        debugLog("pruning a build cache image", e);
+      }
     }
     // RUN --mount=type=cache directories go too.
     const mounts = buildHost(d).cacheMountDir();

@@ -1,7 +1,7 @@
 // Engine API: /images/... served by the image engine.
 import { Hono } from "hono";
 import { stream } from "hono/streaming";
-import { InvalidParameterError } from "../../errors.ts";
+import { InvalidParameterError, messageOf } from "../../errors.ts";
 import type { Daemon } from "../../daemon/daemon.ts";
 import { parseFilters } from "./containers.ts";
 import { familiarName } from "../../daemon/image-events.ts";
@@ -47,8 +47,8 @@ export function imageRoutes(d: Daemon): Hono {
         const lines = await images.load(body, quiet ? undefined : (m) => void s.write(JSON.stringify(m) + "\n"));
         for (const l of lines) await s.write(JSON.stringify({ stream: `${l}\n` }) + "\n");
         await d.imageEvents.loaded(lines);
-      } catch (e: any) {
-        const message = String(e?.message ?? e);
+      } catch (e) {
+        const message = messageOf(e);
         await s.write(JSON.stringify({ errorDetail: { message }, error: message }) + "\n");
       }
     });
@@ -78,8 +78,8 @@ export function imageRoutes(d: Daemon): Hono {
         });
         await event("import", id);
         await s.write(JSON.stringify({ status: id }) + "\n");
-      } catch (e: any) {
-        const message = String(e?.message ?? e);
+      } catch (e) {
+        const message = messageOf(e);
         await s.write(JSON.stringify({ errorDetail: { message }, error: message }) + "\n");
       }
     });

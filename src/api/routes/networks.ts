@@ -8,7 +8,9 @@ async function jsonBody(c: { req: { json(): Promise<unknown> } }): Promise<Recor
   try {
     const body = await c.req.json();
     if (body && typeof body === "object") return body as Record<string, any>;
-  } catch {}
+  } catch {
+    // Not JSON: the error below says so.
+  }
   throw new InvalidParameterError("invalid JSON: the request body is not valid JSON");
 }
 

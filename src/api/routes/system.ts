@@ -135,7 +135,7 @@ export function systemRoutes(d: Daemon): Hono {
       if (until !== undefined && until * 1000 <= Date.now()) return;
       await new Promise<void>((resolve) => {
         const stop = d.events.subscribe((e) => {
-          if (eventMatches(e, filters)) s.write(JSON.stringify(e) + "\n").catch(() => {});
+          if (eventMatches(e, filters)) s.write(JSON.stringify(e) + "\n").catch(() => {}); // the client went away: the subscription ends with the stream
         });
         const end = () => { stop(); resolve(); };
         c.req.raw.signal.addEventListener("abort", end);

@@ -8,7 +8,9 @@ export function jsonForm(rest: string): string[] | undefined {
   try {
     const v = JSON.parse(rest);
     if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v;
-  } catch {}
+  } catch {
+    // Not JSON: the shell form.
+  }
   return undefined;
 }
 

@@ -7,7 +7,7 @@ import {
   chmodSync, copyFileSync, lchownSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, lutimesSync,
 } from "node:fs";
 import { posix } from "node:path";
-import { InvalidParameterError } from "../../errors.ts";
+import { InvalidParameterError, errnoCode } from "../../errors.ts";
 import { applyLayer } from "../../layer/apply.ts";
 import { scopedPath } from "../fs/scoped-path.ts";
 import { archiveKind } from "../fs/archive-kind.ts";
@@ -67,8 +67,8 @@ function makeDirs(root: string, dir: string, owner: CopyOwner): void {
     const p = scopedPath(root, parts.slice(0, i).join("/"));
     try {
       if (!lstatSync(p).isDirectory()) throw new InvalidParameterError(`cannot copy to /${parts.slice(0, i).join("/")}: not a directory`);
-    } catch (e: any) {
-      if (e?.code !== "ENOENT") throw e;
+    } catch (e) {
+      if (errnoCode(e) !== "ENOENT") throw e;
       mkdirSync(p, { mode: 0o755 });
       lchownSync(p, owner.uid, owner.gid);
     }
@@ -91,7 +91,9 @@ function copyEntry(src: string, dst: string, o: CopyOptions, owner: CopyOwner, f
   let existing;
   try {
     existing = lstatSync(dst);
-  } catch {}
+  } catch {
+    // Nothing there yet.
+  }
   if (st.isDirectory()) {
     if (existing && !existing.isDirectory()) rmSync(dst, { force: true });
     if (!existing?.isDirectory()) mkdirSync(dst);

@@ -44,7 +44,9 @@ export function resolveSources(root: string, pattern: string, what: string): Sou
       let names: string[] = [];
       try {
         if (statSync(dir).isDirectory()) names = readdirSync(dir);
-      } catch {}
+      } catch {
+        // No such directory: the pattern matches nothing there.
+      }
       const re = globRegex(part);
       for (const n of names.sort()) if (re.test(n)) next.push(base ? `${base}/${n}` : n);
     }

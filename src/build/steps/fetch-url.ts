@@ -4,7 +4,7 @@
 // Last-Modified time as Docker does. Archives from a URL are not extracted.
 import { chmodSync, utimesSync } from "node:fs";
 import { join, posix } from "node:path";
-import { InvalidParameterError } from "../../errors.ts";
+import { InvalidParameterError, messageOf } from "../../errors.ts";
 import type { Source } from "./copy-sources.ts";
 
 export function isUrl(source: string): boolean {
@@ -15,8 +15,8 @@ export async function fetchUrl(url: string, dir: string, checksum: string | unde
   let res: Response;
   try {
     res = await fetch(url, { signal, redirect: "follow" });
-  } catch (e: any) {
-    throw new InvalidParameterError(`failed to fetch ${url}: ${e?.message ?? e}`);
+  } catch (e) {
+    throw new InvalidParameterError(`failed to fetch ${url}: ${messageOf(e)}`);
   }
   if (res.status >= 400) throw new InvalidParameterError(`Got HTTP status code >= 400: ${res.status} ${res.statusText}`);
   const name = posix.basename(new URL(url).pathname) || "__unnamed__";

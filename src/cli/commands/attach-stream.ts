@@ -93,7 +93,7 @@ export function consoleSize(): [number, number] {
 }
 
 export function resizer(client: Client, path: string): (h: number, w: number) => void {
-  return (h, w) => void client.request("POST", path, { query: { h, w } }).catch(() => {});
+  return (h, w) => void client.request("POST", path, { query: { h, w } }).catch(() => {}); // a resize after the exit has nothing to size
 }
 
 export const detachKeysFlag: FlagSpec = { name: "detach-keys", type: "string", help: "Override the key sequence for detaching a container" };

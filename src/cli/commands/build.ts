@@ -197,13 +197,14 @@ async function exportOutput(ctx: Context, imageId: string, out: Output, dropImag
   try {
     const res = await client.request("GET", `/containers/${Id}/export`);
     if (out.type === "tar") {
-      if (out.dest === "-") for await (const chunk of res.body as any) stdout.write(chunk);
+      if (out.dest === "-") for await (const chunk of res.body!) stdout.write(chunk);
       else await Bun.write(out.dest, res);
     } else {
       const { applyLayer } = await import("../../layer/apply.ts");
       await applyLayer(res.body as any, resolve(out.dest), { whiteoutMode: "delete", devices: "skip" });
     }
   } finally {
+    // The build's own outcome is what the user asked for; a leftover is swept by prune.
     await client.request("DELETE", `/containers/${Id}`, { query: { force: true } }).catch(() => {});
     if (dropImage) await client.request("DELETE", `/images/${imageId}`, { query: { noprune: true } }).catch(() => {});
   }

@@ -108,16 +108,16 @@ export const runCommand: Command = {
     }
     const stopWaiting = new AbortController();
     const waitRes = client.request("POST", `/containers/${id}/wait`, { query: { condition: f.rm ? "removed" : "next-exit" }, signal: stopWaiting.signal });
-    waitRes.catch(() => {});
+    waitRes.catch(() => {}); // awaited below; a failure before then must not be unhandled
     try {
       await client.request("POST", `/containers/${id}/start`);
     } catch (e) {
       stopWaiting.abort(); // nothing ran: no exit to wait for
       attached?.socket.destroy();
-      void output?.body?.cancel().catch(() => {});
+      void output?.body?.cancel().catch(() => {}); // an unread stream that already ended
       if (e instanceof ApiError) {
         stderr.write(`berth: Error response from daemon: ${e.message}.\n`);
-        if (f.rm) await client.request("DELETE", `/containers/${id}`, { query: { force: true } }).catch(() => {});
+        if (f.rm) await client.request("DELETE", `/containers/${id}`, { query: { force: true } }).catch(() => {}); // the start's error is the one to report
         return startFailureCode(e);
       }
       throw e;
@@ -162,7 +162,7 @@ export const startCommand: Command = {
     const attached = await hijack(client, `/containers/${info.Id}/attach`, { stream: true, stdin: f.interactive, stdout: true, stderr: true, detachKeys: detach.spec });
     const stopWaiting = new AbortController();
     const waitRes = client.request("POST", `/containers/${info.Id}/wait`, { query: { condition: "next-exit" }, signal: stopWaiting.signal });
-    waitRes.catch(() => {});
+    waitRes.catch(() => {}); // awaited below; a failure before then must not be unhandled
     const pumping = pumpStreams(attached.socket, attached.head, { tty: info.Config.Tty, stdin: f.interactive, resize: resizer(client, `/containers/${info.Id}/resize`), detachKeys: detach.keys });
     await client.request("POST", `/containers/${info.Id}/start`);
     if ((await pumping).detached) {
@@ -276,7 +276,7 @@ export const logsCommand: Command = {
       query: { stdout: true, stderr: true, follow: f.follow, tail: f.tail, timestamps: f.timestamps, details: f.details, since: relTime(f.since), until: relTime(f.until) },
     });
     const feed = outputFeed(!!info.Config.Tty);
-    for await (const chunk of res.body as any) feed(chunk);
+    for await (const chunk of res.body!) feed(chunk);
     return 0;
   },
 };

@@ -10,13 +10,14 @@ import { displayId, ellipsis } from "../format/ids.ts";
 import { stdout } from "../stdio.ts";
 import { inspectEach } from "./inspect-each.ts";
 import { eachName } from "./each-name.ts";
+import { errnoCode, messageOf } from "../../errors.ts";
 
 /** Fails the way docker does ("open X: no such file or directory") before any request is sent. */
 function openOrThrow(path: string): void {
   try {
     closeSync(openSync(path, "r"));
-  } catch (e: any) {
-    const why = e?.code === "ENOENT" ? "no such file or directory" : e?.code === "EACCES" ? "permission denied" : e?.code === "EISDIR" ? "is a directory" : String(e?.message ?? e);
+  } catch (e) {
+    const why = errnoCode(e) === "ENOENT" ? "no such file or directory" : errnoCode(e) === "EACCES" ? "permission denied" : errnoCode(e) === "EISDIR" ? "is a directory" : messageOf(e);
     throw new Error(`open ${path}: ${why}`);
   }
 }
@@ -129,7 +130,7 @@ export const saveCommand: Command = {
         throw e;
       }
     } else {
-      for await (const chunk of res.body as any) stdout.write(chunk);
+      for await (const chunk of res.body!) stdout.write(chunk);
     }
     return 0;
   },

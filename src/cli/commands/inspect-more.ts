@@ -103,7 +103,7 @@ export const attachCommand: Command = {
     // can end before the daemon has recorded the exit, so an inspect afterwards may still say running.
     const stopWaiting = new AbortController();
     const waitRes = client.request("POST", `/containers/${info.Id}/wait`, { query: { condition: "not-running" }, signal: stopWaiting.signal });
-    waitRes.catch(() => {});
+    waitRes.catch(() => {}); // awaited below; a failure before then must not be unhandled
     const h = await hijack(client, `/containers/${info.Id}/attach`, { stream: true, stdin, stdout: true, stderr: true, detachKeys: detach.spec });
     const { detached } = await pumpStreams(h.socket, h.head, { tty: info.Config.Tty, stdin, resize: resizer(client, `/containers/${info.Id}/resize`), detachKeys: detach.keys });
     if (detached) {

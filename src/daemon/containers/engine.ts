@@ -6,9 +6,10 @@ import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { availableParallelism, hostname as hostHostname } from "node:os";
-import { ConflictError, InvalidParameterError, NotFoundError } from "../../errors.ts";
+import { ConflictError, InvalidParameterError, NotFoundError, messageOf } from "../../errors.ts";
 import { checkSignal } from "./signals.ts";
 import type { Store } from "../../store/index.ts";
+import type { Digest } from "../../store/digest.ts";
 import { withoutSync } from "../../store/db.ts";
 import type { LocalImageService } from "../images.ts";
 import { imageConfig } from "../images/views.ts";
@@ -34,6 +35,7 @@ import { VolumeService } from "../volumes/service.ts";
 import { defaultModeWithoutNetworks, type ContainerNetworking } from "./network-hooks.ts";
 import type { HealthMonitors } from "./health/monitor.ts";
 import { checkHealthcheck } from "./health/config.ts";
+import { debugLog, skipped } from "../../shared/debug-log.ts";
 
 export class ContainerEngine {
   readonly records: ContainerRecords;
@@ -163,13 +165,15 @@ export class ContainerEngine {
     this.health?.stop(c.id);
     try {
       this.networks?.atStop(c);
-    } catch {}
+    } catch (e) {
+      debugLog("releasing a stopped container's network endpoints", e);
+    }
     // Waiters hear of the exit once the attached clients have all the output (run, dockerode's run).
     void this.streamsDrained(c.id).then(() => this.exits.notify(c.id, s));
     this.mounts.announce(c.id, "unmount");
     if (s.OOMKilled) this.events.emit("container", "oom", c.id, this.eventAttrs(c));
     this.events.emit("container", "die", c.id, { ...this.eventAttrs(c), exitCode: String(s.ExitCode) });
-    if (c.hostConfig.AutoRemove) queueMicrotask(() => this.remove(c.id, { force: true }).catch(() => {}));
+    if (c.hostConfig.AutoRemove) queueMicrotask(() => this.remove(c.id, { force: true }).catch(skipped("removing an --rm container after its exit")));
     else if (!this.stoppedByUser.has(c.id) && shouldRestart(c, s)) this.scheduleRestart(c);
     this.stoppedByUser.delete(c.id);
   }
@@ -178,7 +182,7 @@ export class ContainerEngine {
     setTimeout(() => {
       const r = this.records.get(c.id);
       if (!r || r.state.Running || this.stoppedByUser.has(c.id)) return;
-      this.start(c.id, { restarting: true }).catch(() => {});
+      this.start(c.id, { restarting: true }).catch(skipped("restarting a container by its restart policy"));
     }, restartDelay(c.restartCount));
   }
 
@@ -190,7 +194,7 @@ export class ContainerEngine {
     if (!body || typeof body !== "object") throw new InvalidParameterError("invalid JSON body");
     if (!body.Image) throw new InvalidParameterError("No image specified");
     const imageId = this.images.resolve(String(body.Image));
-    const image = await imageConfig(this.store, imageId as any);
+    const image = await imageConfig(this.store, imageId as Digest);
     const config = mergeConfig(image.config ?? {}, body);
     if (!config.Cmd && !config.Entrypoint) throw new InvalidParameterError("no command specified");
     const hostConfig = normalizeHostConfig(body.HostConfig ?? {}, availableParallelism());
@@ -262,7 +266,9 @@ export class ContainerEngine {
     // Docker shows the name the user gave while it still names the same image, else the ID.
     try {
       if (this.images.resolve(c.image) === c.imageId) return c.image;
-    } catch {}
+    } catch {
+      // The name no longer resolves: the ID is shown, as Docker does.
+    }
     return c.imageId;
   }
 
@@ -295,11 +301,12 @@ export class ContainerEngine {
         spec.binds = this.mounts.runtimeMounts(c.id);
         handedOver = true;
         st = await this.runtime.start(p.root, spec, attachments.map((a) => a.connect));
-      } catch (e: any) {
+      } catch (e) {
         // No shim ever had the attached clients: their streams end here.
         if (!handedOver) for (const a of attachments) a.client.end();
-        const exitCode = typeof e?.exitCode === "number" ? e.exitCode : 128;
-        const state: ContainerState = { ...c.state, Status: c.state.Status === "created" ? "created" : "exited", ExitCode: exitCode, Error: String(e?.message ?? e) };
+        const failed = (e as { exitCode?: unknown } | null)?.exitCode;
+        const exitCode = typeof failed === "number" ? failed : 128;
+        const state: ContainerState = { ...c.state, Status: c.state.Status === "created" ? "created" : "exited", ExitCode: exitCode, Error: messageOf(e) };
         this.records.saveState(c.id, state);
         this.onExited({ ...c, state }, state);
         throw e;
@@ -559,5 +566,5 @@ function discardDir(dir: string, trash: string): void {
     rmSync(dir, { recursive: true, force: true });
     return;
   }
-  void rm(trash, { recursive: true, force: true }).catch(() => {});
+  void rm(trash, { recursive: true, force: true }).catch(skipped("removing a container's discarded directory"));
 }

@@ -6,6 +6,7 @@ import type { ContainerEngine } from "./engine.ts";
 import { containerChanges, topOf, withoutMountPoints, type Change, type TopResult } from "./inspect-fs.ts";
 import { applyChanges } from "../../image/changes.ts";
 import { commitImage } from "../../image/commit.ts";
+import type { Digest } from "../../store/digest.ts";
 import { directoryEntries } from "../../layer/diff.ts";
 import { tarStream } from "../../layer/tar/write.ts";
 import { normalizeHostConfig } from "./config.ts";
@@ -45,12 +46,12 @@ export async function commitContainer(e: ContainerEngine, ref: string, o: { repo
   const c = e.find(ref);
   requireOverlay(e, "commit");
   const config = applyChanges({ ...c.config, ...(o.config ?? {}) }, o.changes ?? []);
-  delete (config as any).Hostname;
+  delete (config as { Hostname?: unknown }).Hostname;
   const freeze = c.state.Running && !c.state.Paused && o.pause !== false;
   if (freeze) e.runtime.pause(e.paths(c).root);
   try {
     const diff = containerDiffTar(e, c);
-    const id = await commitImage(e.store, c.imageId as any, diff, {
+    const id = await commitImage(e.store, c.imageId as Digest, diff, {
       repo: o.repo, tag: o.tag, comment: o.comment, author: o.author, containerId: c.id, config,
       createdBy: [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])].join(" "),
     });

@@ -64,7 +64,7 @@ function fullContainerConfig(c: ContainerConfig | undefined): Record<string, unk
 }
 
 export async function summaryOf(store: Store, row: ImageRow, containers: number): Promise<ImageSummary> {
-  const config = await imageConfig(store, row.id).catch(() => undefined);
+  const config = await imageConfig(store, row.id).catch(() => undefined); // a config blob gone: the image still lists, without its fields
   const t = tagsOf(store, row.id);
   return {
     Id: row.id,

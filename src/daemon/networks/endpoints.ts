@@ -78,7 +78,9 @@ export function stopEndpoint(records: NetworkRecords, a: Attachment): void {
   if (a.hostVeth) {
     try {
       removeLink(a.hostVeth);
-    } catch {}
+    } catch {
+      // Gone with the container's namespace already: nothing left to remove.
+    }
   }
   records.clearEndpoint(a.containerId, a.networkId);
 }

@@ -26,7 +26,9 @@ function hostResolv(): { nameservers: string[]; search: string[]; options: strin
   let text = "";
   try {
     if (existsSync("/etc/resolv.conf")) text = readFileSync("/etc/resolv.conf", "utf8");
-  } catch {}
+  } catch {
+    // Unreadable: the container gets the default resolvers below.
+  }
   const out = { nameservers: [] as string[], search: [] as string[], options: [] as string[] };
   for (const line of text.split("\n")) {
     const [key, ...rest] = line.trim().split(/\s+/);

@@ -11,6 +11,7 @@ import { mountView, parseBind, parseMountSpec, parseTmpfs, parseVolumesFrom, typ
 import { anonymousLabel } from "./names.ts";
 import { optionMount } from "./local-options.ts";
 import type { VolumeService } from "./service.ts";
+import { debugLog } from "../../shared/debug-log.ts";
 
 type Json = Record<string, any>;
 
@@ -81,7 +82,9 @@ export class ContainerMounts {
     for (const n of names) {
       try {
         this.volumes.remove(n, true);
-      } catch {}
+      } catch (e) {
+        debugLog("taking back a volume a failed create made", e);
+      }
     }
   }
 
@@ -162,7 +165,9 @@ export class ContainerMounts {
       if (!v?.labels || !(anonymousLabel in v.labels)) continue;
       try {
         this.volumes.remove(m.Name);
-      } catch {}
+      } catch (e) {
+        debugLog("removing an anonymous volume with its container", e);
+      }
     }
   }
 }

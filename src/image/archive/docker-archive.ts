@@ -37,7 +37,7 @@ export async function planDockerArchive(store: Store, session: WriteSession, c: 
   if (entries.length === 0) throw new InvalidDataError("invalid archive: manifest.json lists no images");
   // Docker 25+ also writes an OCI index: use it to keep manifest digests and layer media types.
   let oci: PlannedImage[] = [];
-  if (c.files.has("index.json")) oci = await planOciLayout(store, c).catch(() => []);
+  if (c.files.has("index.json")) oci = await planOciLayout(store, c).catch(() => []); // an index berth cannot read: manifest.json alone loads the images
   const plans: PlannedImage[] = [];
   for (const [i, e] of entries.entries()) {
     let config = archiveBlob(c, e.Config);

@@ -28,7 +28,7 @@ export class GrowingFile {
   async dispose(): Promise<void> {
     const fh = this.handle;
     this.handle = undefined;
-    await fh?.close().catch(() => {});
+    await fh?.close().catch(() => {}); // never read, so nothing written through it is lost
   }
 
   private wake(): void {

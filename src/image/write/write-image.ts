@@ -220,7 +220,7 @@ async function streamLayer(
   } catch (e) {
     file.fail(e);
     await writer.abort();
-    await applied.catch(() => {});
+    await applied.catch(() => {}); // the download's error is the one to report; the apply stopped with it
     throw e;
   }
   file.finish();

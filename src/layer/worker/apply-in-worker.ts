@@ -130,7 +130,7 @@ export async function applyLayerInWorker(source: AsyncIterable<Uint8Array> | Rea
     if (sourceError !== undefined) {
       // Stop the worker writing before the caller removes the target, then report the source's failure.
       send({ kind: "abort", message: String((sourceError as Error)?.message ?? sourceError) });
-      await finished.catch(() => {});
+      await finished.catch(() => {}); // the source's error is the one to report
       throw sourceError;
     }
     send({ kind: "end" });

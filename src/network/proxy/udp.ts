@@ -1,6 +1,7 @@
 // The userland proxy for a published UDP port: each client address gets its
 // own socket towards the container, so that answers find their way back;
 // a flow nobody used for a while is closed.
+import { skipped } from "../../shared/debug-log.ts";
 type UdpSocket = Bun.udp.Socket<"buffer">;
 
 const IDLE_MS = 30_000;
@@ -27,7 +28,7 @@ export async function proxyUdp(host: string, port: number, target: string, targe
         }
         flow.last = Date.now();
         const payload = Buffer.from(data);
-        void flow.sock.then((u) => u.send(payload, targetPort, target)).catch(() => {});
+        void flow.sock.then((u) => u.send(payload, targetPort, target)).catch(skipped("proxying a UDP datagram"));
       },
     },
   });

@@ -5,7 +5,7 @@
 import { join, dirname } from "node:path";
 import { mkdirSync, readFileSync, renameSync, writeFileSync, chmodSync, openSync, fsyncSync, closeSync } from "node:fs";
 import { nodeOs, randomHex } from "../../builtins.ts";
-import { BerthError, InvalidParameterError } from "../../errors.ts";
+import { BerthError, InvalidParameterError, errnoCode } from "../../errors.ts";
 
 export interface Credentials {
   username?: string;
@@ -43,8 +43,8 @@ export function readDockerConfig(dir = dockerConfigDir()): ConfigFile {
   let text: string;
   try {
     text = readFileSync(join(dir, "config.json"), "utf8");
-  } catch (e: any) {
-    if (e?.code === "ENOENT") return {};
+  } catch (e) {
+    if (errnoCode(e) === "ENOENT") return {};
     throw e;
   }
   if (text.trim() === "") return {};

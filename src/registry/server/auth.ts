@@ -38,7 +38,7 @@ export class Htpasswd {
     if (this.verified.get(user) === key) return true;
     let ok = false;
     if (/^\$2[abxy]\$/.test(hash)) {
-      ok = await Bun.password.verify(password, hash.replace(/^\$2[xy]\$/, "$2b$"), "bcrypt").catch(() => false);
+      ok = await Bun.password.verify(password, hash.replace(/^\$2[xy]\$/, "$2b$"), "bcrypt").catch(() => false); // a malformed hash matches no password
     } else if (hash.startsWith("{SHA}")) {
       const want = Buffer.from(hash.slice(5), "base64");
       const got = Buffer.from(new Bun.CryptoHasher("sha1").update(password).digest());

@@ -1,6 +1,7 @@
 // Small file helpers for cgroupfs, where every value is one short file.
 import { existsSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { errnoCode } from "../../errors.ts";
 
 export const cgroupRoot = "/sys/fs/cgroup";
 
@@ -43,7 +44,9 @@ export function killAll(dir: string): void {
     for (const pid of pids) {
       try {
         process.kill(pid, "SIGKILL");
-      } catch {}
+      } catch {
+        // Gone already: that is what was wanted.
+      }
     }
     Bun.sleepSync(10);
   }
@@ -57,9 +60,9 @@ export function removeTree(dir: string): void {
     try {
       rmdirSync(dir);
       return;
-    } catch (e: any) {
-      if (e?.code === "ENOENT") return;
-      if (e?.code !== "EBUSY" || i >= 300) throw new Error(`cannot remove cgroup ${dir}: ${e?.code ?? e}`);
+    } catch (e) {
+      if (errnoCode(e) === "ENOENT") return;
+      if (errnoCode(e) !== "EBUSY" || i >= 300) throw new Error(`cannot remove cgroup ${dir}: ${errnoCode(e) ?? e}`);
       Bun.sleepSync(10);
     }
   }

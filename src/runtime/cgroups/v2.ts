@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import type { Cgroup, CgroupStats, Resources } from "./types.ts";
 import { applyDeviceRulesV2 } from "../devices/bpf.ts";
 import { cgroupRoot, killAll, readKeyed, readNumber, readPids, removeTree, tryRead, write } from "./fs.ts";
+import { debugLog } from "../../shared/debug-log.ts";
 
 const wanted = ["memory", "cpu", "cpuset", "pids"];
 
@@ -71,7 +72,9 @@ export class CgroupV2 implements Cgroup {
       if (!avail.includes(c) || enabled.includes(c)) continue;
       try {
         write(join(dir, "cgroup.subtree_control"), `+${c}`);
-      } catch {}
+      } catch (e) {
+        debugLog("cgroup v2: enabling a controller", e);
+      }
     }
   }
 
@@ -123,7 +126,9 @@ export class CgroupV2 implements Cgroup {
     if (existsSync(join(this.dir, "cgroup.kill"))) {
       try {
         write(join(this.dir, "cgroup.kill"), 1);
-      } catch {}
+      } catch (e) {
+        debugLog("cgroup v2: cgroup.kill (the one-by-one kill below follows)", e);
+      }
     }
     killAll(this.dir);
     removeTree(this.dir);

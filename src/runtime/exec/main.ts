@@ -8,6 +8,7 @@ import { spawnExec } from "./spawn.ts";
 import { sealSelf } from "./sealed-self.ts";
 import { drain, exitCodeOf, ptyDrainCapMs } from "../shim/session.ts";
 import { setWindowSize } from "../libc.ts";
+import { errnoCode } from "../../errors.ts";
 
 export async function execMain(argv: string[]): Promise<void> {
   // A standby seals the executable while it waits, off the exec's path (spawnExec would do it otherwise).
@@ -76,8 +77,8 @@ function firstControlLine(): string {
     let n = 0;
     try {
       n = readSync(3, one, 0, 1, null);
-    } catch (e: any) {
-      if (e?.code === "EAGAIN" || e?.code === "EINTR") continue;
+    } catch (e) {
+      if (errnoCode(e) === "EAGAIN" || errnoCode(e) === "EINTR") continue;
       process.exit(0);
     }
     if (n === 0) process.exit(0);

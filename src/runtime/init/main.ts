@@ -30,7 +30,9 @@ function lowerDirOption(s: RuntimeSpec): string {
   s.lowerDirs.forEach((d, i) => {
     try {
       symlinkSync(d, join(links, String(i)));
-    } catch {}
+    } catch {
+      // Left from an earlier start of the same container: the same target.
+    }
   });
   c.chdir(links);
   return s.lowerDirs.map((_d, i) => String(i)).join(":");

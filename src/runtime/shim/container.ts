@@ -108,7 +108,7 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
       if (spec.tty) {
         // Unused with a terminal; a failed cancel of an unread pipe changes nothing.
         void (proc.stdout as ReadableStream).cancel().catch(() => {});
-        void (proc.stderr as ReadableStream).cancel().catch(() => {});
+        void (proc.stderr as ReadableStream).cancel().catch(() => {}); // as above
       }
     } else {
       if (prepared) discardStandby(prepared);

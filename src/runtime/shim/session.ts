@@ -150,7 +150,7 @@ export function relay(hub: AttachHub, proc: Proc, o: { ptyMaster?: number; log?:
       }
     };
     // A PTY reports EIO once the last slave holder is gone.
-    return pump(out as AsyncIterable<Uint8Array>, 1).catch(() => {});
+    return pump(out as AsyncIterable<Uint8Array>, 1).catch(() => {}); // EIO ends the pump; the exit is reported by the process's own end
   }
   if (o.openStdin && proc.stdin) {
     const sink = proc.stdin as import("bun").FileSink;
@@ -173,8 +173,8 @@ export function relay(hub: AttachHub, proc: Proc, o: { ptyMaster?: number; log?:
       },
     );
   }
-  // A read error is the pipe's end: the program's exit is what the shim reports.
   return Promise.all([
+    // A read error is the pipe's end: the program's exit is what the shim reports.
     pump(proc.stdout as unknown as AsyncIterable<Uint8Array>, 1).catch(() => {}),
     pump(proc.stderr as unknown as AsyncIterable<Uint8Array>, 2).catch(() => {}),
   ]);

@@ -3,6 +3,7 @@
 // The daemon keeps one ready; if the daemon goes away first, stdin ends and
 // the standby exits without having touched anything.
 import { closeSync, openSync, readSync } from "node:fs";
+import { errnoCode } from "../../errors.ts";
 
 /** Blocks until the spawner writes one line of JSON arguments; on EOF runs `discard` and exits. */
 export function awaitAssignment(discard: () => void): string[] {
@@ -16,8 +17,8 @@ export function awaitAssignment(discard: () => void): string[] {
     let n = 0;
     try {
       n = readSync(0, buf, used, buf.length - used, null);
-    } catch (e: any) {
-      if (e?.code === "EAGAIN" || e?.code === "EINTR") continue;
+    } catch (e) {
+      if (errnoCode(e) === "EAGAIN" || errnoCode(e) === "EINTR") continue;
       leave(0);
     }
     if (n === 0) leave(0); // the daemon closed our stdin without work

@@ -109,7 +109,7 @@ export const runSubcommand: ComposeSubcommand = {
     try {
       return await delegate(c, startCommand, ["-a", ...(f.interactive ? ["-i"] : []), id]);
     } finally {
-      if (f.rm) await client.request("DELETE", `/containers/${id}`, { query: { force: true, v: true } }).catch(() => {});
+      if (f.rm) await client.request("DELETE", `/containers/${id}`, { query: { force: true, v: true } }).catch(() => {}); // --rm: gone already, or the daemon removes it with AutoRemove
     }
   },
 };

@@ -87,7 +87,7 @@ export const imageSubcommands: ComposeSubcommand[] = [
       const client = await c.client();
       const rows = [];
       for (const ct of await projectContainers(client, name, { all: true, services: args })) {
-        const img = await client.json("GET", `/images/${encodeURIComponent(ct.Image)}/json`).catch(() => undefined);
+        const img = await client.json("GET", `/images/${encodeURIComponent(ct.Image)}/json`).catch(() => undefined); // removed since: the row shows no ID or size
         const [repo, tag] = ct.Image.includes(":") ? [ct.Image.slice(0, ct.Image.lastIndexOf(":")), ct.Image.slice(ct.Image.lastIndexOf(":") + 1)] : [ct.Image, "latest"];
         rows.push({ ContainerName: nameOf(ct), Repository: repo, Tag: tag, ID: String(img?.Id ?? "").replace(/^sha256:/, "").slice(0, 12), Size: img ? humanSizeWithPrecision(img.Size, 3) : "", FullId: img?.Id ?? "" });
       }

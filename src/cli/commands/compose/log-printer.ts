@@ -28,7 +28,7 @@ export function logPrinter(client: Client, names: string[], opts: { colour: bool
         if (lines.length) stdout.write(lines.map((l) => `${head}${l.replace(/\r$/, "")}\n`).join(""));
       };
       const feed = info.Config.Tty ? onText : demuxer(onText, onText);
-      for await (const chunk of res.body as any) feed(chunk);
+      for await (const chunk of res.body!) feed(chunk);
       if (partial.text) stdout.write(`${head}${partial.text}\n`);
     },
   };

@@ -169,7 +169,7 @@ async function attachUntilExit(c: ComposeContext, p: Project, services: string[]
   const stopAll = async () => {
     if (stopping) return;
     stopping = true;
-    for (const ct of containers) await client.request("POST", `/containers/${ct.Id}/stop`, { query: { t: f.timeout } }).catch(() => {});
+    for (const ct of containers) await client.request("POST", `/containers/${ct.Id}/stop`, { query: { t: f.timeout } }).catch(() => {}); // one that is gone or stopped already needs no stop
   };
   const onSignal = () => void stopAll();
   process.on("SIGINT", onSignal);

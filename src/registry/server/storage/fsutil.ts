@@ -3,6 +3,7 @@ import { closeSync, fsyncSync, openSync } from "node:fs";
 import { open, rename, unlink, readFile, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { randomHex } from "../../../builtins.ts";
+import { errnoCode } from "../../../errors.ts";
 
 export function syncDir(dir: string): void {
   const fd = openSync(dir, "r");
@@ -36,8 +37,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 export async function readTextOrUndefined(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, "utf8");
-  } catch (e: any) {
-    if (e?.code === "ENOENT" || e?.code === "ENOTDIR") return undefined;
+  } catch (e) {
+    if (errnoCode(e) === "ENOENT" || errnoCode(e) === "ENOTDIR") return undefined;
     throw e;
   }
 }
@@ -46,8 +47,8 @@ export async function unlinkIfExists(path: string): Promise<boolean> {
   try {
     await unlink(path);
     return true;
-  } catch (e: any) {
-    if (e?.code === "ENOENT") return false;
+  } catch (e) {
+    if (errnoCode(e) === "ENOENT") return false;
     throw e;
   }
 }

@@ -35,7 +35,7 @@ export class Uploads {
 
   /** Current size; BLOB_UPLOAD_UNKNOWN when there is no such session. */
   async size(name: string, id: string): Promise<number> {
-    const st = await stat(join(this.dir(name, id), "data")).catch(() => undefined);
+    const st = await stat(join(this.dir(name, id), "data")).catch(() => undefined); // no file: the error below
     if (!st) throw new RegistryHttpError("BLOB_UPLOAD_UNKNOWN", undefined, { uuid: id });
     return st.size;
   }
