@@ -42,14 +42,20 @@ afterAll(async () => {
 });
 
 /**
- * The docker CLI's and berth's output for the same command. The two run a moment apart: an image made
- * a second ago may read "Less than a second ago" in one and "1 second ago" in the other, so a table is
- * compared again when the clock may have ticked between.
+ * The docker CLI's and berth's output for the same command. The two run at once, but each reads the
+ * clock on its own: an image made a second ago may read "Less than a second ago" in one and "1 second
+ * ago" in the other (on a loaded machine, a second or two apart), so a table is compared again until
+ * both read the clock within the same second.
  */
 async function same(args: string[]): Promise<{ theirs: string; ours: string }> {
+  const theirsNow = async () => {
+    const p = Bun.spawn([dockerBin, ...args], { env: { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(tmp, "docker-config") }, stdin: "ignore", stdout: "pipe" });
+    return new Response(p.stdout).text();
+  };
   let pair = { theirs: "", ours: "" };
-  for (let i = 0; i < 3; i++) {
-    pair = { theirs: docker(args).stdout, ours: (await d.cli(args)).stdout };
+  for (let i = 0; i < 10; i++) {
+    const [theirs, ours] = await Promise.all([theirsNow(), d.cli(args).then((r) => r.stdout)]);
+    pair = { theirs, ours };
     if (pair.ours === pair.theirs) break;
   }
   return pair;

@@ -10,7 +10,7 @@ beforeAll(async () => {
   if (!ok) return;
   d = await startDaemon();
   expect((await d.cli(["import", busyboxRootfsTar(d.dir), "busybox"])).code).toBe(0);
-  expect((await d.cli(["run", "-d", "--name", "box", "-e", "FROM_RUN=1", "busybox", "sleep", "120"])).code).toBe(0);
+  expect((await d.cli(["run", "-d", "--name", "box", "-e", "FROM_RUN=1", "busybox", "sleep", "3600"])).code).toBe(0);
 });
 afterAll(async () => {
   if (ok) await d.stop();
