@@ -2,15 +2,17 @@
 // exit), `exec c true`, 20 concurrent runs and `ps` with 100 containers, for
 // berth and, where installed, dockerd and podman (started here on their own
 // storage, as DESIGN.md shows), against `runc run` of the same rootfs (the
-// floor: a runtime with no engine around it). Then berth's memory: the
-// daemon's RSS (and how much of it is private) and the shims' PSS.
+// floor: a runtime with no engine around it). Then memory: berth's daemon idle
+// (its private pages), and each engine's whole (daemon, shims, runtime) with
+// 20 idle containers, beside dockerd's.
 import { $ } from "bun";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { busyboxRootfsTar, startDaemon } from "../../tests/fixtures/daemon.ts";
 import { interleaved, median, timed } from "./_rounds.ts";
 import { must, startDockerd, startPodman, type Engine } from "./_engines.ts";
 import { scratchFs } from "./_scratch-fs.ts";
+import { engineMemory, mb, processMemory, type Memory } from "./_memory.ts";
 import { formatUsage, medianUsage, minus, subreaper, treeUsage, waitedChildren, type Usage } from "./_usage.ts";
 
 const RUNS = Number(process.env.BERTH_BENCH_RUN_ROUNDS) || 15;
@@ -123,20 +125,16 @@ async function runcFloor(tmp: string, tar: string): Promise<(() => Promise<numbe
   return () => timed(() => $`runc run -b ${bundle} bench-${process.pid}-${i++}`.quiet().nothrow());
 }
 
-const kb = (status: string, key: string) => Number(status.match(new RegExp(`${key}:\\s+(\\d+)`))?.[1] ?? 0);
-
-/** PSS of every shim process of the daemon (kB), read from smaps_rollup; the standby counts too. */
-function shimPss(daemonPid: number): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      if (!readFileSync(`/proc/${e}/cmdline`, "utf8").split("\0").includes("__shim")) continue;
-      if (kb(readFileSync(`/proc/${e}/status`, "utf8"), "PPid") !== daemonPid) continue;
-      out.push(kb(readFileSync(`/proc/${e}/smaps_rollup`, "utf8"), "Pss"));
-    } catch {
-      // gone meanwhile
-    }
+/** Each engine's memory with 20 idle containers (daemonless engines have no tree to read). */
+async function withTwentyIdle(engines: Engine[]): Promise<Map<string, Memory>> {
+  const out = new Map<string, Memory>();
+  for (const e of engines) {
+    if (!e.roots) continue;
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push(await must(e, ["run", "-d", "--network", "none", ...e.runFlags, "busybox", "sleep", "300"]));
+    await Bun.sleep(2000); // the starts' transient work (workers, buffers) settles
+    out.set(e.name, engineMemory(e.roots));
+    await must(e, ["rm", "-f", ...ids]);
   }
   return out;
 }
@@ -153,16 +151,10 @@ export async function run(): Promise<string> {
     const berth: Engine = { name: "berth", cli: (a) => d.cli(a), runFlags: [], roots: [d.pid], stop: async () => {} };
     const results = new Map<string, Figures | string>();
 
-    // Memory before the peers start: the daemon idle (the issue's target), then with 20 containers
-    // running, the daemon and each shim's share (PSS).
-    // Idle: once the layer-apply workers kept warm after the import have gone (20 s, src/layer/worker).
+    // berth's daemon idle, before the peers start: once the layer-apply workers kept warm after
+    // the import have gone (20 s, src/layer/worker).
     await Bun.sleep(21_000);
-    const idle = readFileSync(`/proc/${d.pid}/status`, "utf8");
-    const running: string[] = [];
-    for (let i = 0; i < 20; i++) running.push((await d.cli(["run", "-d", "--network", "none", "busybox", "sleep", "300"])).stdout.trim());
-    const status = readFileSync(`/proc/${d.pid}/status`, "utf8");
-    const pss = shimPss(d.pid).filter((x) => x > 0);
-    await d.cli(["rm", "-f", ...running]);
+    const idle = processMemory(d.pid);
 
     // All engines up at once, then every figure in rounds that visit each of them.
     const measured: Engine[] = [berth];
@@ -175,6 +167,8 @@ export async function run(): Promise<string> {
       }
     }
     const { figures, runcMs } = await measureAll(measured, await runcFloor(tmp, tar));
+    const peerIdle = new Map(measured.filter((e) => e.roots && e !== berth).map((e) => [e.name, engineMemory(e.roots!)]));
+    const twenty = await withTwentyIdle(measured);
     measured.forEach((e, i) => results.set(e.name, figures[i]!));
 
     const b = results.get("berth") as Figures;
@@ -197,7 +191,9 @@ export async function run(): Promise<string> {
       };
       return `| ${what} | ${formatUsage(of("berth")?.engine)} | ${formatUsage(of("berth")?.client)} | ${formatUsage(of("dockerd")?.engine)} | ${formatUsage(of("dockerd")?.client)} | ${formatUsage(of("podman")?.client)} |`;
     };
-    const avgPss = pss.length ? pss.reduce((a, x) => a + x, 0) / pss.length / 1024 : 0;
+    const bt = twenty.get("berth");
+    const dt = twenty.get("dockerd");
+    const dIdle = peerIdle.get("dockerd");
     return [
       "### container start",
       "",
@@ -219,9 +215,14 @@ export async function run(): Promise<string> {
       "",
       `Floor: \`runc run\` of the same rootfs, ${runcMs === undefined ? "runc not installed" : `${runcMs.toFixed(0)} ms (berth's run is ${(b.runMs / runcMs).toFixed(2)}× it)`}.`,
       "",
-      `berth's memory: the daemon idle, RSS ${(kb(idle, "VmRSS") / 1024).toFixed(0)} MB, of which ${(kb(idle, "RssAnon") / 1024).toFixed(0)} MB private (the rest is the executable's pages, shared with every shim and CLI); with 20 containers running, RSS ${(kb(status, "VmRSS") / 1024).toFixed(0)} MB, ${(kb(status, "RssAnon") / 1024).toFixed(0)} MB private; shims ${avgPss.toFixed(1)} MB PSS each on average (${pss.length} shims, the standby included).`,
+      "Memory (scripts/bench/_memory.ts, from smaps_rollup): USS counts the pages only that process maps; PSS divides each shared page among the processes mapping it, so the sum over an engine's processes (daemon, shims, runtime; not the containers' programs) counts the executable's pages once.",
       "",
-      "Targets from the containers issue: ≤ 35 ms per run, exec ≤ 20 ms, ≥ 30 containers/s, daemon ≤ 40 MB RSS, shim ≤ 8 MB PSS.",
+      "| what | berth | dockerd | berth ÷ dockerd |",
+      "|---|---:|---:|---:|",
+      `| the daemon idle, USS (dockerd: dockerd + containerd) | ${idle ? mb(idle.ussKb) : "—"} | ${dIdle ? mb(dIdle.ussKb) : results.get("dockerd") ?? "—"} | ${idle && dIdle ? `${(idle.ussKb / dIdle.ussKb).toFixed(2)}×` : "—"} |`,
+      `| the engine with 20 idle containers, PSS | ${bt ? `${mb(bt.pssKb)} (${bt.processes} processes)` : "—"} | ${dt ? `${mb(dt.pssKb)} (${dt.processes} processes)` : "—"} | ${bt && dt ? `${(bt.pssKb / dt.pssKb).toFixed(2)}×` : "—"} |`,
+      "",
+      "Targets, as ratios to the peers measured in the same run (the shaping issue): `run --rm` ≤ 0.15× docker's and ≤ 1.25× `runc run`; `exec` ≤ 0.5× docker's; 20 concurrent runs ≥ 5× docker's rate; the daemon idle ≤ 20 MB USS; the engine with 20 idle containers ≤ 0.5× dockerd + containerd + their shims (PSS).",
       "",
     ].join("\n");
   } finally {

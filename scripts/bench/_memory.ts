@@ -1,0 +1,68 @@
+// An engine's memory as the kernel accounts it, from /proc/PID/smaps_rollup:
+// USS (the pages only that process maps) and PSS (each shared page divided
+// among the processes mapping it, so a sum over processes counts it once).
+// The engine is its root processes and their descendants in the roots' PID
+// namespace: the containers' own programs, in namespaces of their own, are not
+// the engine's cost.
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+
+export interface Memory {
+  ussKb: number;
+  pssKb: number;
+  processes: number;
+}
+
+const field = (text: string, key: string) => Number(text.match(new RegExp(`^${key}:\\s+(\\d+)`, "m"))?.[1] ?? 0);
+
+/** One process's USS and PSS (kB); undefined when it is gone. */
+export function processMemory(pid: number): Memory | undefined {
+  try {
+    const r = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    return { ussKb: field(r, "Private_Clean") + field(r, "Private_Dirty"), pssKb: field(r, "Pss"), processes: 1 };
+  } catch {
+    return undefined; // gone meanwhile
+  }
+}
+
+/** The roots and their descendants that share the first root's PID namespace, summed. */
+export function engineMemory(roots: number[]): Memory {
+  const pidns = (pid: number) => {
+    try {
+      return readlinkSync(`/proc/${pid}/ns/pid`);
+    } catch {
+      return undefined; // gone meanwhile
+    }
+  };
+  const children = new Map<number, number[]>();
+  for (const e of readdirSync("/proc")) {
+    const pid = Number(e);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const ns = pidns(roots[0]!);
+  const total: Memory = { ussKb: 0, pssKb: 0, processes: 0 };
+  const queue = [...roots];
+  const seen = new Set<number>();
+  while (queue.length) {
+    const pid = queue.pop()!;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    if (pidns(pid) !== ns) continue; // a container's program and what it started
+    const m = processMemory(pid);
+    if (m) {
+      total.ussKb += m.ussKb;
+      total.pssKb += m.pssKb;
+      total.processes++;
+    }
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
+export const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
