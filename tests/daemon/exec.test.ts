@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { berthCmd, busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+import { tarStream } from "../../src/layer/tar/write.ts";
 
 let d: TestDaemon;
 const ok = requireDaemon();
@@ -223,6 +224,36 @@ describe.if(ok)("exec", () => {
       for (let i = 0; i < 200 && helpers().includes(helper!); i++) await Bun.sleep(50);
       expect(helpers()).not.toContain(helper);
     }
+    await d.cli(["rm", "-f", id]);
+  });
+
+  test("PUT archive of a 160 MiB file streams it into the container: the daemon holds at most 64 MiB meanwhile", async () => {
+    const id = (await d.cli(["run", "-d", "busybox", "sleep", "120"])).stdout.trim();
+    const rss = () => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${d.pid}/status`, "utf8"))![1]) * 1024;
+    const size = 160 << 20;
+    const mib = new Uint8Array(1 << 20).fill(7);
+    async function* body() {
+      for (let i = 0; i < size >> 20; i++) yield mib;
+    }
+    const tar = tarStream([{ entry: { path: "big", type: "file", mode: 0o644, uid: 0, gid: 0, size, mtime: 0 }, body: body() }]);
+    const before = rss();
+    let peak = before;
+    let uploading = true;
+    // Sampled while the body flows: a daemon that gathered the body before extracting would pass 160 MiB.
+    const sampler = (async () => {
+      while (uploading) {
+        peak = Math.max(peak, rss());
+        await Bun.sleep(20);
+      }
+    })();
+    const res = await fetch(`http://localhost/v1.44/containers/${id}/archive?path=/tmp`, {
+      method: "PUT", body: tar, headers: { "Content-Type": "application/x-tar" }, unix: d.socket,
+    } as RequestInit);
+    uploading = false;
+    await sampler;
+    expect(res.status).toBe(200);
+    expect((await d.cli(["exec", id, "wc", "-c", "/tmp/big"])).stdout.trim()).toBe(`${size} /tmp/big`);
+    expect(peak - before).toBeLessThan(64 << 20);
     await d.cli(["rm", "-f", id]);
   });
 
