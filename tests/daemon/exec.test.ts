@@ -20,7 +20,7 @@ afterAll(async () => {
 describe.if(ok)("exec", () => {
   test("joins the container's PID namespace and returns the exit code", async () => {
     const r = await d.cli(["exec", "box", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '; echo; exit 5"]);
-    expect(r.stdout).toBe("sleep 120 \n");
+    expect(r.stdout).toBe("sleep 3600 \n");
     expect(r.code).toBe(5);
   });
 
@@ -88,7 +88,7 @@ describe.if(ok)("exec", () => {
   test("top lists the container's processes with ps -ef columns", async () => {
     const r = await d.cli(["top", "box"]);
     expect(r.stdout).toMatch(/^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/m);
-    expect(r.stdout).toMatch(/^root\s+\d+\s+\d+\s+0\s+\S+\s+\?\s+\S+\s+sleep 120$/m);
+    expect(r.stdout).toMatch(/^root\s+\d+\s+\d+\s+0\s+\S+\s+\?\s+\S+\s+sleep 3600$/m);
   });
 
   test("diff reports additions, changes and deletions", async () => {
