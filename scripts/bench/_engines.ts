@@ -31,9 +31,9 @@ async function waitForSocket(sock: string, what: string): Promise<void> {
   throw new Error(`${what} did not answer on ${sock}`);
 }
 
-function spawnCli(cmd: string[]) {
+function spawnCli(cmd: string[], env?: Record<string, string>) {
   return async (args: string[]) => {
-    const p = Bun.spawn([...cmd, ...args], { stdout: "pipe", stderr: "pipe" });
+    const p = Bun.spawn([...cmd, ...args], { stdout: "pipe", stderr: "pipe", ...(env ? { env: { ...process.env, ...env } } : {}) });
     const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
     return { code, stdout, stderr };
   };
@@ -49,7 +49,8 @@ export async function startDockerd(tmp: string, tar: string): Promise<Engine | s
   const d = Bun.spawn([...subreaper(["dockerd"]).cmd, "--data-root", join(dir, "root"), "--exec-root", join(dir, "exec"), "-H", `unix://${sock}`,
     "--pidfile", join(dir, "docker.pid"), "--iptables=false", "--ip-forward=false", "--bridge=none"], { stdout: "ignore", stderr: Bun.file(join(tmp, "dockerd.log")) });
   const docker = Bun.which("docker", { PATH: "/usr/local/bin:/usr/bin" }) ?? "docker";
-  const cli = spawnCli([docker, "-H", `unix://${sock}`]);
+  // The classic builder (`docker build`), which berth's API speaks too, rather than BuildKit.
+  const cli = spawnCli([docker, "-H", `unix://${sock}`], { DOCKER_BUILDKIT: "0" });
   const stop = async () => {
     d.kill("SIGTERM");
     await d.exited;
