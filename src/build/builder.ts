@@ -20,16 +20,18 @@ import { nopCreatedBy, nopCreatedBySingle, runCreatedBy } from "./history.ts";
 import { clampMtimes, createdAt, sourceDateEpoch } from "./reproducible.ts";
 import { RootfsWorkspace } from "./fs/workspace.ts";
 import { scopedPath } from "./fs/scoped-path.ts";
-import { hashSource, resolveSources, type Source } from "./steps/copy-sources.ts";
+import { hashSource, resolveSources, type PlacedSource, type Source } from "./steps/copy-sources.ts";
+import { dirTree, type SourceTree } from "./fs/source-tree.ts";
 import { copyInto, type CopyOwner } from "./steps/copy-into.ts";
-import { engineMount, parseRunMount, secretEngineMount } from "./steps/run-mounts.ts";
+import { engineMount, parseRunMount, secretEngineMount, type RunMount } from "./steps/run-mounts.ts";
 import { fetchUrl, isUrl } from "./steps/fetch-url.ts";
 import { envMap, platformArgs, PROXY_ARGS } from "./variables.ts";
 
 export interface BuildRequest {
   dockerfileText: string;
   dockerfileName: string;
-  contextDir: string;
+  /** The sent context's files (indexed; on disk only once a step copies from them). */
+  context: SourceTree;
   tags: string[];
   buildArgs: Record<string, string | null>;
   target?: string;
@@ -321,71 +323,98 @@ export class Builder {
     const createdBy = runCreatedBy(argv, args);
     const network = this.stepNetwork(ins.network);
     const runMounts = ins.mounts.map((m) => parseRunMount(this.expand(m, this.vars(st))));
-    const key = BuildCache.key({ parent: st.imageId, createdBy, network, mounts: runMounts, epoch: this.epoch });
-    if (await this.fromCache(st, key)) return;
-    const env = [...(c.Env ?? []), ...args.map(([k, v]) => `${k}=${v}`)];
-    for (const p of PROXY_ARGS) {
-      const v = this.req.buildArgs[p];
-      if (typeof v === "string") env.push(`${p}=${v}`);
-    }
     const sources: RootfsWorkspace[] = [];
     let secretCopies: string | undefined;
     try {
-      const mounts = [];
-      const stubs: string[] = [];
+      // A bind mount's files are the step's input as much as its command: the key has their
+      // content (the context's, hashed) or the image they come from (a stage's or an image's ID).
+      const bound: (SourceTree | undefined)[] = [];
+      const inputs: (string | undefined)[] = [];
       for (const m of runMounts) {
-        if (m.type === "secret") {
-          secretCopies ??= mkdtempSync(join(this.host.tmpDir(), "build-secrets-"));
-          const mount = secretEngineMount(m, c.WorkingDir || "/", this.req.secretsDir, secretCopies);
-          if (mount) {
-            mounts.push(mount);
-            stubs.push(mount.Target as string);
-          }
-          continue;
-        }
-        let root = this.req.contextDir;
-        if (m.from !== undefined) {
-          const ws = await this.sourceWorkspace(m.from, s);
+        if (m.type !== "bind") {
+          bound.push(undefined);
+          inputs.push(undefined);
+        } else if (m.from !== undefined) {
+          const id = await this.sourceImage(m.from, s);
+          const ws = this.workspace(id);
           sources.push(ws);
-          root = ws.merged;
+          bound.push(dirTree(ws.merged));
+          inputs.push(id ?? "scratch");
+        } else {
+          bound.push(this.req.context);
+          const hasher = new Bun.CryptoHasher("sha256");
+          for (const src of resolveSources(this.req.context, m.source ?? "/", "RUN --mount")) await hashSource(src, hasher);
+          inputs.push(hasher.digest("hex"));
         }
-        mounts.push(engineMount(m, c.WorkingDir || "/", root, this.host.cacheMountDir()));
       }
-      let containerId = "";
-      const result = await this.host.run(
-        { imageId: st.imageId, argv, env, user: c.User || undefined, workdir: c.WorkingDir || undefined, network, mounts, stubs, clampMtime: this.epoch },
-        (id) => {
-          containerId = id;
-          this.out.stream(` ---> Running in ${id.slice(0, 12)}\n`);
-        },
-        (text) => this.out.stream(text),
-        this.signal,
-      );
-      try {
-        this.checkCancelled();
-        if (result.exitCode !== 0) {
-          throw new BuildStepError(`The command '${argv.join(" ")}' returned a non-zero code: ${result.exitCode}`, result.exitCode);
-        }
-        const id = await writeStepImage(this.host.store, st.imageId, this.newConfig(st, c, createdBy, false), result.diff());
-        await result.remove();
-        this.out.stream(`Removing intermediate container ${containerId.slice(0, 12)}\n`);
-        await this.finishStep(st, key, id);
-      } finally {
-        await result.remove().catch(() => {}); // removed on the success path already, or the step's error is the one to report
-      }
+      const key = BuildCache.key({ parent: st.imageId, createdBy, network, mounts: runMounts, inputs, epoch: this.epoch });
+      if (await this.fromCache(st, key)) return;
+      await this.runContainer(st, argv, args, createdBy, network, runMounts, bound, key, () => (secretCopies ??= mkdtempSync(join(this.host.tmpDir(), "build-secrets-"))));
     } finally {
       for (const ws of sources) ws.dispose();
       if (secretCopies) rmSync(secretCopies, { recursive: true, force: true });
     }
   }
 
+  private async runContainer(
+    st: StageState, argv: string[], args: [string, string][], createdBy: string, network: string,
+    runMounts: RunMount[], bound: (SourceTree | undefined)[], key: string, secretCopies: () => string,
+  ): Promise<void> {
+    const c = st.image.config ?? {};
+    const env = [...(c.Env ?? []), ...args.map(([k, v]) => `${k}=${v}`)];
+    for (const p of PROXY_ARGS) {
+      const v = this.req.buildArgs[p];
+      if (typeof v === "string") env.push(`${p}=${v}`);
+    }
+    const mounts = [];
+    const stubs: string[] = [];
+    for (const [i, m] of runMounts.entries()) {
+      if (m.type === "secret") {
+        const mount = secretEngineMount(m, c.WorkingDir || "/", this.req.secretsDir, secretCopies());
+        if (mount) {
+          mounts.push(mount);
+          stubs.push(mount.Target as string);
+        }
+        continue;
+      }
+      const tree = bound[i];
+      mounts.push(engineMount(m, c.WorkingDir || "/", tree ? await tree.directory() : "", this.host.cacheMountDir()));
+    }
+    let containerId = "";
+    const result = await this.host.run(
+      { imageId: st.imageId!, argv, env, user: c.User || undefined, workdir: c.WorkingDir || undefined, network, mounts, stubs, clampMtime: this.epoch },
+      (id) => {
+        containerId = id;
+        this.out.stream(` ---> Running in ${id.slice(0, 12)}\n`);
+      },
+      (text) => this.out.stream(text),
+      this.signal,
+    );
+    try {
+      this.checkCancelled();
+      if (result.exitCode !== 0) {
+        throw new BuildStepError(`The command '${argv.join(" ")}' returned a non-zero code: ${result.exitCode}`, result.exitCode);
+      }
+      const id = await writeStepImage(this.host.store, st.imageId, this.newConfig(st, c, createdBy, false), result.diff());
+      await result.remove();
+      this.out.stream(`Removing intermediate container ${containerId.slice(0, 12)}\n`);
+      await this.finishStep(st, key, id);
+    } finally {
+      await result.remove().catch(() => {}); // removed on the success path already, or the step's error is the one to report
+    }
+  }
+
   /** The files of an earlier stage or of an image (COPY --from, RUN --mount from=), mounted for one step. */
   private async sourceWorkspace(fromWord: string, s: Stage): Promise<RootfsWorkspace> {
+    return this.workspace(await this.sourceImage(fromWord, s));
+  }
+
+  /** The image an earlier stage made, or a named image (pulled if missing); undefined for a stage FROM scratch that added nothing. */
+  private async sourceImage(fromWord: string, s: Stage): Promise<Digest | undefined> {
     const from = this.expand(fromWord, (n) => this.metaArgs.get(n));
     const stage = this.stageByName(from, s.index);
     if (!stage && /^\d+$/.test(from)) throw new InvalidParameterError(`invalid from flag value ${from}: refers to current build stage or a later one`);
-    const id = stage ? this.stageResults.get(stage.index) : await this.imageFor(from);
-    return this.workspace(id);
+    return stage ? this.stageResults.get(stage.index) : this.imageFor(from);
   }
 
   private async workdirStep(st: StageState, ins: WordInstruction): Promise<void> {
@@ -424,15 +453,15 @@ export class Builder {
     const c = st.image.config ?? {};
     let dest = x(ins.dest);
     if (!dest.startsWith("/")) dest = posix.join(c.WorkingDir || "/", dest) + (dest.endsWith("/") || dest === "." ? "/" : "");
-    // The source root: the context, or another stage's or image's files.
+    // The source tree: the context, or another stage's or image's files.
     let sourceWs: RootfsWorkspace | undefined;
-    let sourceRoot = this.req.contextDir;
+    let sourceTree = this.req.context;
     let scratch: string | undefined;
     const scratchDir = () => (scratch ??= mkdtempSync(join(this.host.tmpDir(), "build-step-")));
     try {
       if (ins.from !== undefined) {
         sourceWs = await this.sourceWorkspace(ins.from, s);
-        sourceRoot = sourceWs.merged;
+        sourceTree = dirTree(sourceWs.merged);
       }
       const sources: Source[] = [];
       // Accepted by the parser as BuildKit's, but copying everything would be wrong: say so.
@@ -441,17 +470,17 @@ export class Builder {
       for (const p of ins.sources) {
         const src = x(p);
         if (ins.kind === "ADD" && isUrl(src)) sources.push(await fetchUrl(src, scratchDir(), ins.checksum && x(ins.checksum), this.signal));
-        else sources.push(...resolveSources(sourceRoot, src, ins.kind));
+        else sources.push(...resolveSources(sourceTree, src, ins.kind));
       }
       for (const h of ins.heredocs) {
         const path = join(scratchDir(), h.name);
         await Bun.write(path, h.expand ? this.expandText(h.body, vars) : h.body);
-        sources.push({ rel: h.name, abs: path, verbatim: true });
+        sources.push({ rel: h.name, tree: dirTree(scratchDir()), path: h.name, verbatim: true });
       }
       const hasher = new Bun.CryptoHasher("sha256");
       for (const src of sources) await hashSource(src, hasher);
       const hash = hasher.digest("hex");
-      const kind = sources.length > 1 ? "multi" : statSync(sources[0]!.abs).isDirectory() ? "dir" : "file";
+      const kind = sources.length > 1 ? "multi" : sources[0]!.tree.lstat(sources[0]!.path)?.kind === "dir" ? "dir" : "file";
       const createdBy = nopCreatedBySingle(`${ins.kind} ${kind}:${hash} in ${dest} `);
       const chmod = ins.chmod !== undefined ? parseChmod(ins.chmod) : undefined;
       const key = BuildCache.key({ parent: st.imageId ?? "scratch", createdBy, chown: ins.chown && x(ins.chown), chmod, epoch: this.epoch });
@@ -459,7 +488,7 @@ export class Builder {
       const ws = this.workspace(st.imageId);
       try {
         const owner = ins.chown !== undefined ? resolveOwner(ws.merged, x(ins.chown)) : undefined;
-        await copyInto(ws.merged, sources, dest, { what: ins.kind, extract: ins.kind === "ADD", ...(owner ? { owner } : {}), ...(chmod !== undefined ? { chmod } : {}) });
+        await copyInto(ws.merged, await placed(sources), dest, { what: ins.kind, extract: ins.kind === "ADD", ...(owner ? { owner } : {}), ...(chmod !== undefined ? { chmod } : {}) });
         ws.close();
         const id = await writeStepImage(this.host.store, st.imageId, this.newConfig(st, c, createdBy, false), this.diffOf(ws));
         await this.finishStep(st, key, id);
@@ -489,6 +518,14 @@ export class BuildStepError extends InvalidParameterError {
   constructor(message: string, readonly code: number) {
     super(message);
   }
+}
+
+/** The sources on disk: the context is unpacked now if it was not yet. */
+async function placed(sources: Source[]): Promise<PlacedSource[]> {
+  return Promise.all(sources.map(async (src) => {
+    const dir = await src.tree.directory();
+    return { ...src, abs: src.path ? `${dir}/${src.path}` : dir };
+  }));
 }
 
 /** The stages or images a RUN's --mount=from= names. */

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { IgnoreMatcher } from "../../src/build/context/dockerignore.ts";
 import { scopedPath } from "../../src/build/fs/scoped-path.ts";
 import { resolveSources } from "../../src/build/steps/copy-sources.ts";
+import { dirTree } from "../../src/build/fs/source-tree.ts";
 
 describe(".dockerignore", () => {
   test("globs, ** across directories, a leading /, comments", () => {
@@ -48,10 +49,10 @@ describe("paths inside a root", () => {
     expect(scopedPath(root, "bin", false)).toBe(`${root}/bin`);
   });
   test("COPY sources never leave the context", () => {
-    expect(() => resolveSources(root, "../x", "COPY")).toThrow("forbidden path outside the build context");
+    expect(() => resolveSources(dirTree(root), "../x", "COPY")).toThrow("forbidden path outside the build context");
     // A link to the host's /etc/passwd names the context's own (missing) etc/passwd.
-    expect(() => resolveSources(root, "passwd", "COPY")).toThrow("file not found in build context");
-    expect(resolveSources(root, "usr/*/t*", "COPY").map((s) => s.rel)).toEqual(["usr/bin/tool"]);
-    expect(() => resolveSources(root, "*.none", "COPY")).toThrow("COPY failed: no source files were specified");
+    expect(() => resolveSources(dirTree(root), "passwd", "COPY")).toThrow("file not found in build context");
+    expect(resolveSources(dirTree(root), "usr/*/t*", "COPY").map((s) => s.rel)).toEqual(["usr/bin/tool"]);
+    expect(() => resolveSources(dirTree(root), "*.none", "COPY")).toThrow("COPY failed: no source files were specified");
   });
 });

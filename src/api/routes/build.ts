@@ -75,7 +75,7 @@ export function buildRoutes(d: Daemon): Hono {
         if (remote && secrets.length) throw new InvalidParameterError("secrets travel in the sent context, and a remote context has none");
         const ctx = await receiveContext(remote ? await fetchRemoteContext(remote, signal) : body, work, dockerfile, secrets);
         const builder = new Builder(host, {
-          dockerfileText: ctx.dockerfileText, dockerfileName: dockerfile, contextDir: ctx.dir, tags, buildArgs,
+          dockerfileText: ctx.dockerfileText, dockerfileName: dockerfile, context: ctx.tree, tags, buildArgs,
           target: q("target") || undefined, noCache: bool(q("nocache")), pull: bool(q("pull")), secretsDir: ctx.secretsDir, labels, network, platform: q("platform") || undefined,
         }, { stream: (text) => void (quiet || send({ stream: text })), aux: (v) => send({ aux: v }) }, signal);
         const id = await builder.run();

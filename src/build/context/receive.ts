@@ -1,28 +1,29 @@
 // The build context as the client sends it: a tar (plain, gzip or zstd)
-// streamed to disk and unpacked (never held in memory), or a lone Dockerfile
-// (`docker build - < Dockerfile`). Paths in the tar cannot leave the context
-// dir (the layer applier's rule); .dockerignore'd paths are removed so COPY
-// cannot see them, whatever the client sent.
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+// streamed to disk (never held in memory) and indexed, unpacked only when a
+// step copies from it; or a lone Dockerfile (`docker build - < Dockerfile`).
+// Paths in the tar cannot leave the context dir (the layer applier's rule);
+// .dockerignore'd paths are left out of the index and removed from the
+// unpacked files, so COPY cannot see them, whatever the client sent.
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidParameterError } from "../../errors.ts";
-import { applyLayer } from "../../layer/apply.ts";
-import { scopedPath } from "../fs/scoped-path.ts";
 import { archiveKind } from "../fs/archive-kind.ts";
+import { scopedRel } from "../fs/scoped-path.ts";
+import { dirTree, resolveIn, type SourceTree } from "../fs/source-tree.ts";
+import { ContextTree } from "./context-tree.ts";
 import { IgnoreMatcher } from "./dockerignore.ts";
 import { secretsEntry } from "./secrets-entry.ts";
 
 export interface ReceivedContext {
-  dir: string;
+  /** The context's files: indexed at once, unpacked into a directory only when a step copies from it. */
+  tree: SourceTree;
   dockerfileText: string;
   /** Where the secrets went (one file per id), outside the context so COPY cannot see them. */
   secretsDir?: string;
 }
 
-
 export async function receiveContext(body: ReadableStream<Uint8Array> | null, workDir: string, dockerfile: string, secretIds: string[] = []): Promise<ReceivedContext> {
   const dir = join(workDir, "context");
-  mkdirSync(dir, { recursive: true });
   const spool = join(workDir, "context.upload");
   const sink = Bun.file(spool).writer();
   let size = 0;
@@ -37,27 +38,42 @@ export async function receiveContext(body: ReadableStream<Uint8Array> | null, wo
   if (size === 0 || !archiveKind(spool)) {
     // A Dockerfile alone: the context is empty.
     if (secretIds.length) throw new InvalidParameterError("secrets came without a context to carry them");
-    return { dir, dockerfileText: size ? readFileSync(spool, "utf8") : "" };
+    mkdirSync(dir, { recursive: true });
+    return { tree: dirTree(dir), dockerfileText: size ? readFileSync(spool, "utf8") : "" };
   }
-  await applyLayer(Bun.file(spool).stream(), dir, { whiteoutMode: "delete", devices: "skip" });
-  rmSync(spool, { force: true });
-  const secretsDir = secretIds.length ? takeSecrets(dir, workDir, secretIds) : undefined;
-  const path = scopedPath(dir, dockerfile);
-  if (!existsSync(path) || !lstatSync(path).isFile()) throw new InvalidParameterError(`Cannot locate specified Dockerfile: ${dockerfile}`);
-  const dockerfileText = readFileSync(path, "utf8");
-  applyDockerignore(dir);
-  return { dir, dockerfileText, secretsDir };
+  const dockerfilePath = scopedRel(dockerfile, () => undefined);
+  const wanted = (path: string) => path === dockerfilePath || path === ".dockerignore" || path.startsWith(`${secretsEntry}/`);
+  const { tree, captured } = await ContextTree.index(spool, dir, settle, wanted);
+  const secretsDir = secretIds.length ? takeSecrets(tree, captured, workDir, secretIds) : undefined;
+  tree.remove(secretsEntry);
+  const path = resolveIn(tree, dockerfile);
+  if (tree.lstat(path)?.kind !== "file") throw new InvalidParameterError(`Cannot locate specified Dockerfile: ${dockerfile}`);
+  // Reached through a symlink, it was not captured: read it from the unpacked context.
+  const dockerfileText = captured.has(path) ? new TextDecoder().decode(captured.get(path)) : readFileSync(join(await tree.directory(), path), "utf8");
+  const ignore = captured.get(".dockerignore");
+  const m = ignore && IgnoreMatcher.parse(new TextDecoder().decode(ignore));
+  if (m && !m.empty) {
+    // Deepest first: a directory that still holds a re-included path stays.
+    for (const p of tree.paths()) if (m.ignores(p) && !tree.readdir(p).length) tree.remove(p);
+  }
+  return { tree, dockerfileText, secretsDir };
 }
 
-/** Moves the sent secrets out of the context, each a regular file named by its id. */
-function takeSecrets(dir: string, workDir: string, ids: string[]): string {
-  const from = join(dir, secretsEntry);
+/** What the unpacked context must lose to match its index: the secrets, and what .dockerignore excludes. */
+function settle(dir: string): void {
+  rmSync(join(dir, secretsEntry), { recursive: true, force: true });
+  applyDockerignore(dir);
+}
+
+/** Writes the sent secrets out of the context, each a regular file named by its id. */
+function takeSecrets(tree: ContextTree, captured: Map<string, Uint8Array>, workDir: string, ids: string[]): string {
+  if (tree.lstat(secretsEntry)?.kind !== "dir") throw new InvalidParameterError("the secrets named by the request are not in its context");
   const to = join(workDir, "secrets");
-  if (!existsSync(from) || !lstatSync(from).isDirectory()) throw new InvalidParameterError("the secrets named by the request are not in its context");
-  renameSync(from, to);
+  mkdirSync(to, { mode: 0o700 });
   for (const id of ids) {
-    const f = join(to, id);
-    if (!/^[A-Za-z0-9_.-]+$/.test(id) || !existsSync(f) || !lstatSync(f).isFile()) throw new InvalidParameterError(`secret ${JSON.stringify(id)} is not in the request's context`);
+    const path = `${secretsEntry}/${id}`;
+    if (!/^[A-Za-z0-9_.-]+$/.test(id) || tree.lstat(path)?.kind !== "file" || !captured.has(path)) throw new InvalidParameterError(`secret ${JSON.stringify(id)} is not in the request's context`);
+    writeFileSync(join(to, id), captured.get(path)!, { mode: 0o600 });
   }
   return to;
 }

@@ -8,11 +8,12 @@ import { InvalidParameterError } from "../../errors.ts";
 const MAX_LINKS = 255;
 
 /**
- * `root` + `path` with every symlink resolved within `root`. The last
- * component is followed too unless `followLast` is false (then a symlink
- * there is returned as itself). Components that do not exist are kept.
+ * `path` relative to a root with every symlink resolved within it, the root
+ * seen through `linkAt` (a relative path → its symlink target, or undefined
+ * when it is no symlink or missing). The last component is followed too
+ * unless `followLast` is false. Components that do not exist are kept.
  */
-export function scopedPath(root: string, path: string, followLast = true): string {
+export function scopedRel(path: string, linkAt: (rel: string) => string | undefined, followLast = true): string {
   const pending = path.split("/").filter(Boolean);
   const done: string[] = [];
   let links = 0;
@@ -23,17 +24,11 @@ export function scopedPath(root: string, path: string, followLast = true): strin
       done.pop();
       continue;
     }
-    const candidate = `${root}/${[...done, part].join("/")}`;
     if (!followLast && pending.length === 0) {
       done.push(part);
       break;
     }
-    let target: string | undefined;
-    try {
-      if (lstatSync(candidate).isSymbolicLink()) target = readlinkSync(candidate);
-    } catch {
-      // Missing: keep the name as it is (it will be created, or reported missing).
-    }
+    const target = linkAt([...done, part].join("/"));
     if (target === undefined) {
       done.push(part);
       continue;
@@ -42,7 +37,20 @@ export function scopedPath(root: string, path: string, followLast = true): strin
     if (target.startsWith("/")) done.length = 0;
     pending.unshift(...target.split("/").filter(Boolean));
   }
-  return done.length ? `${root}/${done.join("/")}` : root;
+  return done.join("/");
+}
+
+/** `root` + `path` with every symlink on the host's disk resolved within `root` (see scopedRel). */
+export function scopedPath(root: string, path: string, followLast = true): string {
+  const rel = scopedRel(path, (p) => {
+    try {
+      const candidate = `${root}/${p}`;
+      return lstatSync(candidate).isSymbolicLink() ? readlinkSync(candidate) : undefined;
+    } catch {
+      return undefined; // missing: kept as it is (it will be created, or reported missing)
+    }
+  }, followLast);
+  return rel ? `${root}/${rel}` : root;
 }
 
 /** The path relative to root that scopedPath produced. */

@@ -11,7 +11,7 @@ import { InvalidParameterError, errnoCode } from "../../errors.ts";
 import { applyLayer } from "../../layer/apply.ts";
 import { scopedPath } from "../fs/scoped-path.ts";
 import { archiveKind } from "../fs/archive-kind.ts";
-import type { Source } from "./copy-sources.ts";
+import type { PlacedSource } from "./copy-sources.ts";
 
 export interface CopyOwner {
   uid: number;
@@ -27,7 +27,7 @@ export interface CopyOptions {
   extract: boolean;
 }
 
-export async function copyInto(root: string, sources: Source[], dest: string, o: CopyOptions): Promise<void> {
+export async function copyInto(root: string, sources: PlacedSource[], dest: string, o: CopyOptions): Promise<void> {
   const owner = o.owner ?? { uid: 0, gid: 0 };
   if (sources.length > 1 && !dest.endsWith("/")) {
     throw new InvalidParameterError(`When using ${o.what} with more than one source file, the destination must be a directory and end with a /`);

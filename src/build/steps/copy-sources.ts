@@ -2,34 +2,34 @@
 // another stage's filesystem) with Go's filepath.Match wildcards, never
 // leaving that root; and a content hash of what they name for the cache —
 // names, types, modes, owners, contents and symlink targets, not mtimes.
-import { lstatSync, readdirSync, readlinkSync, statSync } from "node:fs";
 import { posix } from "node:path";
 import { InvalidParameterError } from "../../errors.ts";
-import { relativeToRoot, scopedPath } from "../fs/scoped-path.ts";
+import { resolveIn, type SourceTree } from "../fs/source-tree.ts";
 
 export interface Source {
   /** Path relative to the source root, as the pattern matched it (for messages and base names). */
   rel: string;
-  /** Absolute path on the host, resolved within the root. */
-  abs: string;
+  /** The tree it is in (the context, another stage's files, a fetched or written file's directory). */
+  tree: SourceTree;
+  /** Its path in the tree, symlinks resolved within the tree's root. */
+  path: string;
   /** Fetched from a URL or written from a heredoc: ADD copies it as it is, never extracting it. */
   verbatim?: boolean;
 }
 
+/** A source with its place on disk, once its tree is there: what copyInto copies. */
+export type PlacedSource = Source & { abs: string };
+
 const GLOB = /[*?[\\]/;
 
 /** Every path a COPY source pattern names, in sorted order. */
-export function resolveSources(root: string, pattern: string, what: string): Source[] {
+export function resolveSources(tree: SourceTree, pattern: string, what: string): Source[] {
   const clean = posix.normalize(pattern.replace(/^\/+/, ""));
   if (clean === ".." || clean.startsWith("../")) throw new InvalidParameterError(`${what} failed: forbidden path outside the build context: ${pattern} ()`);
   if (!GLOB.test(clean)) {
-    const abs = scopedPath(root, clean);
-    try {
-      lstatSync(abs);
-    } catch {
-      throw new InvalidParameterError(`${what} failed: file not found in build context or excluded by .dockerignore: stat ${clean}: file does not exist`);
-    }
-    return [{ rel: clean === "." ? "" : clean, abs }];
+    const path = resolveIn(tree, clean);
+    if (!tree.lstat(path)) throw new InvalidParameterError(`${what} failed: file not found in build context or excluded by .dockerignore: stat ${clean}: file does not exist`);
+    return [{ rel: clean === "." ? "" : clean, tree, path }];
   }
   const parts = clean.split("/");
   let found: string[] = [""];
@@ -40,26 +40,14 @@ export function resolveSources(root: string, pattern: string, what: string): Sou
         next.push(base ? `${base}/${part}` : part);
         continue;
       }
-      const dir = scopedPath(root, base);
-      let names: string[] = [];
-      try {
-        if (statSync(dir).isDirectory()) names = readdirSync(dir);
-      } catch {
-        // No such directory: the pattern matches nothing there.
-      }
+      const dir = resolveIn(tree, base);
+      const names = tree.lstat(dir)?.kind === "dir" ? tree.readdir(dir) : [];
       const re = globRegex(part);
       for (const n of names.sort()) if (re.test(n)) next.push(base ? `${base}/${n}` : n);
     }
     found = next;
   }
-  const out = found.map((rel) => ({ rel, abs: scopedPath(root, rel) })).filter((s) => {
-    try {
-      lstatSync(s.abs);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const out = found.map((rel) => ({ rel, tree, path: resolveIn(tree, rel) })).filter((s) => tree.lstat(s.path));
   if (!out.length) throw new InvalidParameterError(`${what} failed: no source files were specified`);
   return out;
 }
@@ -85,24 +73,23 @@ function globRegex(part: string): RegExp {
 }
 
 /**
- * Feeds everything a source names into `h`: the source's own entry (followed
- * when it is a symlink, as COPY does) and, for a directory, every entry below.
+ * Feeds everything a source names into `h`: the source's own entry (already
+ * resolved, as COPY follows it) and, for a directory, every entry below —
+ * each file by the digest of its content, so a tree on disk and the
+ * context's index give the same hash.
  */
 export async function hashSource(src: Source, h: Bun.CryptoHasher): Promise<void> {
-  const walk = async (abs: string, rel: string, follow: boolean) => {
-    const st = follow ? statSync(abs) : lstatSync(abs);
-    const kind = st.isDirectory() ? "d" : st.isSymbolicLink() ? "l" : st.isFile() ? "f" : "o";
-    h.update(`${kind}\0${rel}\0${st.mode & 0o7777}\0${st.uid}:${st.gid}\0`);
-    if (kind === "l") h.update(`${readlinkSync(abs)}\0`);
-    else if (kind === "f") {
-      const file = Bun.file(abs);
-      h.update(`${st.size}\0`);
-      for await (const chunk of file.stream()) h.update(chunk);
-    } else if (kind === "d") {
-      for (const name of readdirSync(abs).sort()) await walk(`${abs}/${name}`, `${rel}/${name}`, false);
+  const { tree } = src;
+  const walk = async (path: string, rel: string) => {
+    const st = tree.lstat(path);
+    if (!st) throw new InvalidParameterError(`file not found: ${rel}`);
+    const kind = { dir: "d", symlink: "l", file: "f", other: "o" }[st.kind];
+    h.update(`${kind}\0${rel}\0${st.mode}\0${st.uid}:${st.gid}\0`);
+    if (kind === "l") h.update(`${tree.readlink(path)}\0`);
+    else if (kind === "f") h.update(`${st.size}\0${await tree.fileDigest(path)}\0`);
+    else if (kind === "d") {
+      for (const name of tree.readdir(path).sort()) await walk(path ? `${path}/${name}` : name, `${rel}/${name}`);
     }
   };
-  await walk(src.abs, src.rel, true);
+  await walk(src.path, src.rel);
 }
-
-export { relativeToRoot };

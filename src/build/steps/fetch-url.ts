@@ -6,6 +6,7 @@ import { chmodSync, utimesSync } from "node:fs";
 import { join, posix } from "node:path";
 import { InvalidParameterError, messageOf } from "../../errors.ts";
 import type { Source } from "./copy-sources.ts";
+import { dirTree } from "../fs/source-tree.ts";
 
 export function isUrl(source: string): boolean {
   return /^https?:\/\//i.test(source);
@@ -33,5 +34,5 @@ export async function fetchUrl(url: string, dir: string, checksum: string | unde
   chmodSync(path, 0o600);
   const modified = Date.parse(res.headers.get("last-modified") ?? "");
   if (!Number.isNaN(modified)) utimesSync(path, new Date(modified), new Date(modified));
-  return { rel: name, abs: path, verbatim: true };
+  return { rel: name, tree: dirTree(dir), path: name, verbatim: true };
 }
