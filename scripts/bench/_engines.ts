@@ -39,15 +39,23 @@ function spawnCli(cmd: string[], env?: Record<string, string>) {
   };
 }
 
-export async function startDockerd(tmp: string, tar: string): Promise<Engine | string> {
+/**
+ * dockerd on storage of its own with busybox imported from `tar`. Without a bridge by default;
+ * `bridgeIp` (its --bip) gives it its docker0, which only a private `netns` (a /run/netns path,
+ * entered with nsenter) may hold. Its firewall stays off either way (--iptables=false), so
+ * published ports go through docker-proxy.
+ */
+export async function startDockerd(tmp: string, tar: string, opts: { netns?: string; bridgeIp?: string } = {}): Promise<Engine | string> {
   if (!Bun.which("dockerd")) return "not installed";
   const dir = join(tmp, "dockerd");
   mkdirSync(dir);
   const sock = join(dir, "docker.sock");
+  const netns = opts.netns ? ["nsenter", `--net=${opts.netns}`, "--"] : [];
   // Under a subreaper: containerd's shims double-fork, and their cost must stay in the measured tree.
   // --ip-forward=false: dockerd would turn on the host's forwarding, which every network namespace made after inherits (berth's network tests among them).
-  const d = Bun.spawn([...subreaper(["dockerd"]).cmd, "--data-root", join(dir, "root"), "--exec-root", join(dir, "exec"), "-H", `unix://${sock}`,
-    "--pidfile", join(dir, "docker.pid"), "--iptables=false", "--ip-forward=false", "--bridge=none"], { stdout: "ignore", stderr: Bun.file(join(tmp, "dockerd.log")) });
+  const d = Bun.spawn([...netns, ...subreaper(["dockerd"]).cmd, "--data-root", join(dir, "root"), "--exec-root", join(dir, "exec"), "-H", `unix://${sock}`,
+    "--pidfile", join(dir, "docker.pid"), "--iptables=false", "--ip-forward=false", ...(opts.bridgeIp ? ["--bip", opts.bridgeIp] : ["--bridge=none"])],
+    { stdout: "ignore", stderr: Bun.file(join(tmp, "dockerd.log")) });
   const docker = Bun.which("docker", { PATH: "/usr/local/bin:/usr/bin" }) ?? "docker";
   // The classic builder (`docker build`), which berth's API speaks too, rather than BuildKit.
   const cli = spawnCli([docker, "-H", `unix://${sock}`], { DOCKER_BUILDKIT: "0" });

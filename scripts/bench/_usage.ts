@@ -21,6 +21,8 @@ const TICK_MS = 1000 / (Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toSt
 interface Stat {
   ppid: number;
   usage: Usage;
+  /** The process's own CPU (all its threads), without its waited children's, ms. */
+  ownCpuMs: number;
 }
 
 /** Fields of /proc/PID/stat after the command name (which may hold spaces): index 0 is field 3. */
@@ -37,6 +39,7 @@ function readStat(pid: number | "self"): Stat | undefined {
     ppid: n(4),
     // proc(5): 10 minflt, 11 cminflt (12 and 13 are the major faults); 14 utime, 15 stime, 16 cutime, 17 cstime
     usage: { faults: n(10) + n(11), cpuMs: (n(14) + n(15) + n(16) + n(17)) * TICK_MS },
+    ownCpuMs: (n(14) + n(15)) * TICK_MS,
   };
 }
 
@@ -68,6 +71,16 @@ export function treeUsage(roots: number[]): Usage {
     queue.push(...(byParent.get(pid) ?? []));
   }
   return total;
+}
+
+/** One process's own CPU so far (a proxy's copying), ms; undefined once it is gone. */
+export function processCpuMs(pid: number): number | undefined {
+  return readStat(pid)?.ownCpuMs;
+}
+
+/** The parent of a process, or undefined once it is gone. */
+export function parentOf(pid: number): number | undefined {
+  return readStat(pid)?.ppid;
 }
 
 /** This process's children that it has waited for (a spawned `tar`, a CLI run to its end). */
