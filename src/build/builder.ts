@@ -13,6 +13,8 @@ import { parseDockerfile, targetStage, type Dockerfile, type Stage } from "./doc
 import { parseInstruction, type CopyInstruction, type Instruction, type RunInstruction, type WordInstruction } from "./dockerfile/instructions.ts";
 import { expandWord, SubstitutionError, type Vars } from "./dockerfile/shell-lex.ts";
 import { BuildCache } from "./cache.ts";
+import { matchCacheSource, type CacheSource } from "./cache-from.ts";
+import { storedLayers } from "../image/stored.ts";
 import type { BuildHost } from "./host.ts";
 import { writeStepImage, tagImage } from "./image-writer.ts";
 import { applyMetadata, shellOf } from "./metadata-steps.ts";
@@ -39,6 +41,8 @@ export interface BuildRequest {
   labels: Record<string, string>;
   network: string;
   platform?: string;
+  /** --cache-from: images whose history steps may be taken from. */
+  cacheFrom?: string[];
   /** --pull: base images come from their registry even when a local copy exists. */
   pull?: boolean;
   /** The secrets the client sent (one file per id), outside the context: for RUN --mount=type=secret. */
@@ -52,6 +56,13 @@ export interface BuildOutput {
 
 const DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const short = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);
+
+/** What a step would write, for finding it in a --cache-from image. */
+interface CacheProbe {
+  createdBy: string;
+  config: ContainerConfig;
+  author?: string;
+}
 
 interface StageState {
   imageId?: Digest;
@@ -70,6 +81,7 @@ export class Builder {
   private totalSteps = 0;
   private df!: Dockerfile;
   private metaArgs = new Map<string, string | undefined>();
+  private cacheSources?: Promise<CacheSource[]>;
 
   constructor(private host: BuildHost, private req: BuildRequest, private out: BuildOutput, private signal: AbortSignal) {
     this.cache = new BuildCache(host.store.db);
@@ -273,14 +285,40 @@ export class Builder {
   }
 
   /** Looks the key up; on a hit, moves the stage to the cached image and says so. */
-  private async fromCache(st: StageState, key: string): Promise<boolean> {
+  private async fromCache(st: StageState, key: string, step: CacheProbe): Promise<boolean> {
     if (this.req.noCache) return false;
-    const hit = this.cache.lookup(key);
+    const hit = this.cache.lookup(key) ?? (await this.fromCacheSources(st, key, step));
     if (!hit) return false;
     st.imageId = hit;
     st.image = await this.host.store.blobs.readJson<ImageConfig>(hit);
     this.out.stream(` ---> Using cache\n ---> ${short(hit)}\n`);
     return true;
+  }
+
+  /** A step found in a --cache-from image's history: its image made from the stage's and the source's layers, and remembered. */
+  private async fromCacheSources(st: StageState, key: string, step: CacheProbe): Promise<Digest | undefined> {
+    this.cacheSources ??= this.loadCacheSources();
+    const m = matchCacheSource(st.imageId ? st.image : undefined, await this.cacheSources, step.createdBy);
+    if (!m) return undefined;
+    let id = m.source.id;
+    if (!m.last) {
+      const { container: _c, container_config: _cc, ...rest } = st.image;
+      const config: ImageConfig = { ...rest, created: m.entry.created, ...(step.author ? { author: step.author } : {}), config: step.config, history: [...(st.image.history ?? []), m.entry] };
+      const layer = m.layer !== undefined ? storedLayers(this.host.store, m.source.id)[m.layer] : undefined;
+      id = await writeStepImage(this.host.store, st.imageId, config, layer);
+    }
+    this.cache.record(key, id);
+    return id;
+  }
+
+  /** The --cache-from images there are; a name with no local image is passed over, as dockerd does. */
+  private async loadCacheSources(): Promise<CacheSource[]> {
+    const out: CacheSource[] = [];
+    for (const name of this.req.cacheFrom ?? []) {
+      const id = this.host.findImage(name);
+      if (id) out.push({ id, image: await this.host.store.blobs.readJson<ImageConfig>(id) });
+    }
+    return out;
   }
 
   private async finishStep(st: StageState, key: string, id: Digest): Promise<void> {
@@ -292,7 +330,7 @@ export class Builder {
 
   private async configStep(st: StageState, config: ContainerConfig, createdBy: string, author?: string): Promise<void> {
     const key = BuildCache.key({ parent: st.imageId ?? "scratch", createdBy, config, author, epoch: this.epoch });
-    if (await this.fromCache(st, key)) return;
+    if (await this.fromCache(st, key, { createdBy, config, author })) return;
     const id = await writeStepImage(this.host.store, st.imageId, this.newConfig(st, config, createdBy, true, author));
     await this.finishStep(st, key, id);
   }
@@ -348,7 +386,7 @@ export class Builder {
         }
       }
       const key = BuildCache.key({ parent: st.imageId, createdBy, network, mounts: runMounts, inputs, epoch: this.epoch });
-      if (await this.fromCache(st, key)) return;
+      if (await this.fromCache(st, key, { createdBy, config: st.image.config ?? {} })) return;
       await this.runContainer(st, argv, args, createdBy, network, runMounts, bound, key, () => (secretCopies ??= mkdtempSync(join(this.host.tmpDir(), "build-secrets-"))));
     } finally {
       for (const ws of sources) ws.dispose();
@@ -421,7 +459,7 @@ export class Builder {
     const r = applyMetadata(ins, st.image.config ?? {}, this.vars(st), this.df.directives.escape, st.cmdSet)!;
     const dir = r.config.WorkingDir!;
     const key = BuildCache.key({ parent: st.imageId ?? "scratch", createdBy: r.createdBy, epoch: this.epoch });
-    if (await this.fromCache(st, key)) return;
+    if (await this.fromCache(st, key, { createdBy: r.createdBy, config: r.config })) return;
     const ws = this.workspace(st.imageId);
     try {
       let created = false;
@@ -484,7 +522,7 @@ export class Builder {
       const createdBy = nopCreatedBySingle(`${ins.kind} ${kind}:${hash} in ${dest} `);
       const chmod = ins.chmod !== undefined ? parseChmod(ins.chmod) : undefined;
       const key = BuildCache.key({ parent: st.imageId ?? "scratch", createdBy, chown: ins.chown && x(ins.chown), chmod, epoch: this.epoch });
-      if (await this.fromCache(st, key)) return;
+      if (await this.fromCache(st, key, { createdBy, config: c })) return;
       const ws = this.workspace(st.imageId);
       try {
         const owner = ins.chown !== undefined ? resolveOwner(ws.merged, x(ins.chown)) : undefined;

@@ -5,14 +5,15 @@
 import type { Store } from "../store/index.ts";
 import type { Digest } from "../store/digest.ts";
 import type { ImageConfig } from "../image/config.ts";
-import { streamedLayer } from "../image/model.ts";
+import { streamedLayer, type Layer } from "../image/model.ts";
 import { withWriteSession } from "../image/session.ts";
 import { storedLayers } from "../image/stored.ts";
 import { storeImage } from "../image/write/write-image.ts";
 
-/** A new image: `parent` plus, when `diff` is given, one layer made of it. */
-export function writeStepImage(store: Store, parent: Digest | undefined, config: ImageConfig, diff?: ReadableStream<Uint8Array>): Promise<Digest> {
-  const layers = [...(parent ? storedLayers(store, parent) : []), ...(diff ? [streamedLayer(diff)] : [])];
+/** A new image: `parent` plus, when `diff` is given, one layer made of it (or that stored layer itself). */
+export function writeStepImage(store: Store, parent: Digest | undefined, config: ImageConfig, diff?: ReadableStream<Uint8Array> | Layer): Promise<Digest> {
+  const top = diff === undefined ? [] : diff instanceof ReadableStream ? [streamedLayer(diff)] : [diff];
+  const layers = [...(parent ? storedLayers(store, parent) : []), ...top];
   const { rootfs: _old, ...rest } = config;
   return withWriteSession(store, (s) => storeImage(s, { config: { ...rest, rootfs: { type: "layers", diff_ids: [] } }, layers, ...(parent ? { parent } : {}) }));
 }

@@ -28,6 +28,13 @@ function jsonQuery<T>(text: string | undefined, what: string): T | undefined {
   }
 }
 
+/** `cachefrom`: a JSON list of image names. */
+function cacheFrom(text: string | undefined): string[] {
+  const list = jsonQuery<unknown>(text, "cachefrom") ?? [];
+  if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) throw new InvalidParameterError("invalid cachefrom: want a JSON list of image names");
+  return list;
+}
+
 /** The build cache as /system/df reports it: one record per cached step, one per RUN --mount=type=cache dir. */
 export function buildCacheUsage(d: Daemon): Record<string, unknown>[] {
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -76,7 +83,7 @@ export function buildRoutes(d: Daemon): Hono {
         const ctx = await receiveContext(remote ? await fetchRemoteContext(remote, signal) : body, work, dockerfile, secrets);
         const builder = new Builder(host, {
           dockerfileText: ctx.dockerfileText, dockerfileName: dockerfile, context: ctx.tree, tags, buildArgs,
-          target: q("target") || undefined, noCache: bool(q("nocache")), pull: bool(q("pull")), secretsDir: ctx.secretsDir, labels, network, platform: q("platform") || undefined,
+          target: q("target") || undefined, noCache: bool(q("nocache")), cacheFrom: cacheFrom(q("cachefrom")), pull: bool(q("pull")), secretsDir: ctx.secretsDir, labels, network, platform: q("platform") || undefined,
         }, { stream: (text) => void (quiet || send({ stream: text })), aux: (v) => send({ aux: v }) }, signal);
         const id = await builder.run();
         if (quiet) send({ stream: `${id}\n` });

@@ -57,6 +57,7 @@ export const buildCommand: Command = {
   description: "Build an image from a Dockerfile",
   flags: [
     { name: "build-arg", type: "list", valueName: "list", help: "Set build-time variables" },
+    { name: "cache-from", type: "list", valueName: "strings", help: "Images to consider as cache sources" },
     { name: "file", short: "f", type: "string", help: "Name of the Dockerfile (Default is 'PATH/Dockerfile')" },
     { name: "iidfile", type: "string", help: "Write the image ID to the file" },
     { name: "label", type: "list", valueName: "list", help: "Set metadata for an image" },
@@ -126,6 +127,7 @@ export const buildCommand: Command = {
       query: {
         dockerfile, remote, secrets: secretList.length ? JSON.stringify(secretList.map((x) => x.id)) : undefined, t: f.tag, buildargs: Object.keys(buildArgs).length ? JSON.stringify(buildArgs) : undefined,
         labels: Object.keys(labels).length ? JSON.stringify(labels) : undefined, target: f.target, nocache: f["no-cache"],
+        cachefrom: f["cache-from"].length ? JSON.stringify(f["cache-from"]) : undefined,
         q: f.quiet, networkmode: f.network, platform: f.platform, pull: f.pull, rm: f.rm, forcerm: f["force-rm"],
       },
       headers: body ? { "Content-Type": "application/x-tar" } : {},
