@@ -16,6 +16,7 @@ import { createRuntime, type Runtime } from "../runtime/index.ts";
 import { humanDuration } from "../shared/units.ts";
 import { NetworkEngine } from "./networks/engine.ts";
 import { HealthMonitors } from "./containers/health/monitor.ts";
+import { loadSecurityDefaults } from "./containers/seccomp.ts";
 
 const levels = ["debug", "info", "warn", "error", "fatal"];
 
@@ -52,6 +53,7 @@ export class Daemon {
     this.cgroupVersion = this.runtime.cgroupVersion;
     this.warnings.push(...this.runtime.warnings);
     this.containers = new ContainerEngine(this.store, this.images, this.runtime, this.events, humanDuration);
+    this.containers.security = loadSecurityDefaults(this.config.seccompProfile, this.config.noNewPrivileges);
     this.networks = new NetworkEngine(this.store.db, { execRoot: this.config.execRoot, bridge: this.config.bridge, dns: this.config.dns, iptables: this.config.iptables, hostGatewayIp: this.config.hostGatewayIp, log: (l, m) => this.log(l, m) });
     this.networks.containers = {
       find: (ref) => this.containers.find(ref),

@@ -38,6 +38,10 @@ export interface DaemonConfig {
   iptables?: boolean;
   /** dockerd's --host-gateway-ip: the address `--add-host NAME:host-gateway` maps to. */
   hostGatewayIp?: string;
+  /** dockerd's --seccomp-profile: "builtin" (the default), "unconfined" or a JSON profile's path, for containers that name none. */
+  seccompProfile?: string;
+  /** dockerd's --no-new-privileges: containers run with no_new_privs unless they say no-new-privileges=false. */
+  noNewPrivileges?: boolean;
 }
 
 export const defaultSocket = "/run/berth/berth.sock";
@@ -72,6 +76,7 @@ const fileKeys: Record<string, [keyof DaemonConfig, Kind]> = {
   "cgroup-parent": ["cgroupParent", "string"],
   "layer-engine": ["layerEngine", "string"],
   bridge: ["bridge", "string"], dns: ["dns", "strings"], group: ["group", "string"], iptables: ["iptables", "bool"], "host-gateway-ip": ["hostGatewayIp", "string"],
+  "seccomp-profile": ["seccompProfile", "string"], "no-new-privileges": ["noNewPrivileges", "bool"],
 };
 
 const logLevels = ["debug", "info", "warn", "error", "fatal"];
@@ -187,6 +192,8 @@ export function configFromFlags(f: Record<string, any>, given: Set<string>): Dae
   take("group", "group");
   take("iptables", "iptables");
   take("host-gateway-ip", "hostGatewayIp");
+  take("seccomp-profile", "seccompProfile");
+  take("no-new-privileges", "noNewPrivileges");
   if (given.has("tls") && f.tls === false) cfg.allowInsecureTcp = true;
   if (cfg.tlsVerify) cfg.tls = true;
   const file = f["config-file"] || defaultConfigFile;

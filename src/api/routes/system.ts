@@ -9,7 +9,7 @@ import { eventMatches } from "../../daemon/events.ts";
 import { parseFilters } from "./containers.ts";
 import { buildCacheUsage } from "./build.ts";
 import { InvalidParameterError } from "../../errors.ts";
-import { securityOptions } from "../../daemon/containers/seccomp.ts";
+import { securityOptions, securityWarnings } from "../../daemon/containers/seccomp.ts";
 
 export const goArch = (): string => ({ x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386" } as Record<string, string>)[process.arch] ?? process.arch;
 
@@ -95,9 +95,9 @@ export function systemRoutes(d: Daemon): Hono {
       Runtimes: { berth: { path: process.execPath } }, DefaultRuntime: "berth",
       Swarm: { NodeID: "", NodeAddr: "", LocalNodeState: "inactive", ControlAvailable: false, Error: "", RemoteManagers: null },
       LiveRestoreEnabled: true, Isolation: "", InitBinary: "", ContainerdCommit: { ID: "" }, RuncCommit: { ID: "" }, InitCommit: { ID: "" },
-      SecurityOptions: securityOptions(d.cgroupVersion),
+      SecurityOptions: securityOptions(d.cgroupVersion, d.containers.security),
       FirewallBackend: d.networks.firewall.backend(),
-      Warnings: [...d.warnings, ...[d.networks.firewall.warning()].filter(Boolean)],
+      Warnings: [...d.warnings, ...[d.networks.firewall.warning()].filter(Boolean), ...securityWarnings(d.containers.security)],
     });
   });
 

@@ -37,6 +37,8 @@ export const daemonCommand: Command = {
     { name: "dns", type: "list", help: "DNS server to use" },
     { name: "iptables", type: "bool", default: true, help: "Enable addition of nf_tables rules (outbound NAT, DNAT of published ports)" },
     { name: "host-gateway-ip", type: "string", help: "IP address that the special 'host-gateway' string in --add-host resolves to (default: the default bridge's gateway)" },
+    { name: "seccomp-profile", type: "string", help: 'Path to seccomp profile. Use "unconfined" to disable the default seccomp profile (default "builtin")' },
+    { name: "no-new-privileges", type: "bool", help: "Set no-new-privileges by default for new containers" },
   ],
   maxArgs: 0,
   async run(_ctx, f, _args, given) {

@@ -36,6 +36,7 @@ import { defaultModeWithoutNetworks, type ContainerNetworking } from "./network-
 import type { HealthMonitors } from "./health/monitor.ts";
 import { checkHealthcheck } from "./health/config.ts";
 import { debugLog, skipped } from "../../shared/debug-log.ts";
+import { builtinSecurity, type SecurityDefaults } from "./seccomp.ts";
 
 export class ContainerEngine {
   readonly records: ContainerRecords;
@@ -58,6 +59,8 @@ export class ContainerEngine {
   networks?: ContainerNetworking;
   /** Health probes of running containers (src/daemon/containers/health), plugged in by the daemon. */
   health?: HealthMonitors;
+  /** The daemon's --seccomp-profile and --no-new-privileges, for containers that name neither. */
+  security: SecurityDefaults = builtinSecurity;
 
   constructor(
     readonly store: Store,
@@ -297,7 +300,7 @@ export class ContainerEngine {
       let handedOver = false;
       try {
         // Inside the try: a spec that cannot be built (a --device gone from the host) is a failed start too.
-        const spec = buildSpec(c, this.runtime.storageDriver === "vfs" ? { ...p, lowerDirs: [] } : p, joined);
+        const spec = buildSpec(c, this.runtime.storageDriver === "vfs" ? { ...p, lowerDirs: [] } : p, joined, this.security);
         spec.binds = this.mounts.runtimeMounts(c.id);
         handedOver = true;
         st = await this.runtime.start(p.root, spec, attachments.map((a) => a.connect));

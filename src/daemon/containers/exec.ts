@@ -66,7 +66,7 @@ export class ExecManager {
     if (s.running || s.exitCode !== null) throw new ConflictError(`Error: Exec command ${id} has already run`);
     const c = this.engine.find(s.containerId);
     if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
-    const spec = buildSpec(c, this.engine.paths(c));
+    const spec = buildSpec(c, this.engine.paths(c), undefined, this.engine.security);
     const b = s.body;
     const env = [...(c.config.Env ?? [])];
     for (const e of b.Env ?? []) {
@@ -78,7 +78,7 @@ export class ExecManager {
     const cfg: ExecConfig = {
       pid: c.state.Pid, args: b.Cmd, env, user: b.User || c.config.User || "", cwd: b.WorkingDir || c.config.WorkingDir || "/",
       tty: !!b.Tty, consoleSize: consoleSize(b.ConsoleSize), privileged: !!b.Privileged || spec.privileged, capabilities: spec.capabilities, noNewPrivileges: spec.noNewPrivileges,
-      seccomp: spec.seccomp,
+      seccomp: spec.seccomp, rlimits: spec.rlimits, groupAdd: spec.groupAdd, oomScoreAdj: spec.oomScoreAdj,
       cgroupPath: spec.cgroupPath,
     };
     const file = join(this.engine.paths(c).root, `exec-${id}.json`);

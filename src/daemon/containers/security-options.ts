@@ -21,9 +21,17 @@ function checkCapabilities(field: "CapAdd" | "CapDrop", list: unknown): void {
   }
 }
 
-/** Whether `no-new-privileges` (bare, =true or :true) is among the options; validated by checkSecurityOptions. */
-export function noNewPrivileges(opts: string[] | null | undefined): boolean {
-  return (opts ?? []).some((o) => /^no-new-privileges([=:]true)?$/.test(o));
+/**
+ * Whether the container runs with no_new_privs: the last `no-new-privileges` option (bare, =true or
+ * :true; =false turns the daemon's default off), else the daemon's --no-new-privileges.
+ */
+export function noNewPrivileges(opts: string[] | null | undefined, daemonDefault = false): boolean {
+  let on = daemonDefault;
+  for (const o of opts ?? []) {
+    const m = /^no-new-privileges(?:[=:](true|false))?$/.exec(String(o));
+    if (m) on = m[1] !== "false";
+  }
+  return on;
 }
 
 export function checkSecurityOptions(hc: Json): void {

@@ -6,10 +6,13 @@ import { logRotation, logsDisabled } from "./log-config.ts";
 import type { JoinedNetwork } from "./network-mode.ts";
 import { containerDevices } from "./devices.ts";
 import { noNewPrivileges } from "./security-options.ts";
-import { containerSeccomp } from "./seccomp.ts";
+import { builtinSecurity, containerSeccomp, type SecurityDefaults } from "./seccomp.ts";
 
-/** `joined`: the network of another container, for `--network container:X` (network-mode.ts). */
-export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: JoinedNetwork): RuntimeSpec {
+/**
+ * `joined`: the network of another container, for `--network container:X` (network-mode.ts).
+ * `security`: the daemon's seccomp profile and no-new-privileges, for a container that names neither.
+ */
+export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: JoinedNetwork, security: SecurityDefaults = builtinSecurity): RuntimeSpec {
   const cfg = c.config;
   const hc = c.hostConfig;
   const args = [...(cfg.Entrypoint ?? []), ...(cfg.Cmd ?? [])];
@@ -51,8 +54,8 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: Joined
     },
     rlimits: (hc.Ulimits ?? []).map((u: any) => ({ type: u.Name, soft: u.Soft, hard: u.Hard })),
     capabilities,
-    noNewPrivileges: noNewPrivileges(hc.SecurityOpt),
-    seccomp: containerSeccomp(hc, capabilities),
+    noNewPrivileges: noNewPrivileges(hc.SecurityOpt, security.noNewPrivileges),
+    seccomp: containerSeccomp(hc, capabilities, security),
     sysctls: hc.Sysctls ?? undefined,
     shmSize: hc.ShmSize || undefined,
     oomScoreAdj: hc.OomScoreAdj || undefined,

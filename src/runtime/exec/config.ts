@@ -1,4 +1,5 @@
 import type { SeccompProgram } from "../seccomp/install.ts";
+import type { RuntimeSpec } from "../spec.ts";
 
 // An exec session as the runtime sees it, written by the daemon to a file.
 export interface ExecConfig {
@@ -16,6 +17,10 @@ export interface ExecConfig {
   noNewPrivileges: boolean;
   /** The container's seccomp filter, installed before the execve as in the container's init. */
   seccomp?: SeccompProgram;
+  /** The container's --ulimit, --group-add and --oom-score-adj, which runc gives an exec too. */
+  rlimits?: RuntimeSpec["rlimits"];
+  groupAdd?: string[];
+  oomScoreAdj?: number;
   /** The container's cgroup; the exec'd process joins it. */
   cgroupPath: string;
 }

@@ -3,7 +3,8 @@
 // the requested identity and the container's capabilities, and execve()s.
 import { existsSync, openSync, readFileSync } from "node:fs";
 import * as c from "../libc.ts";
-import { resolveUser } from "../user.ts";
+import { resolveGroups, resolveUser } from "../user.ts";
+import { applyOomScoreAdj, applyRlimits } from "../init/settings.ts";
 import { dropPrivileges, lookPath, reportFailure, CONTROL_FD, waitForGo } from "../process.ts";
 import { StartError } from "../start-error.ts";
 import type { ExecConfig } from "./config.ts";
@@ -25,6 +26,7 @@ export async function execEnterMain(argv: string[]): Promise<void> {
     let user;
     try {
       user = resolveUser(cfg.user);
+      user.groups.push(...resolveGroups(cfg.groupAdd).filter((g) => !user!.groups.includes(g)));
     } catch (e) {
       throw new StartError((e as Error).message, 126);
     }
@@ -35,6 +37,8 @@ export async function execEnterMain(argv: string[]): Promise<void> {
     const cwd = cfg.cwd || "/";
     if (!existsSync(cwd)) throw new StartError(`chdir to cwd ("${cwd}") set in config.json failed: no such file or directory`, 126);
     c.chdir(cwd);
+    applyRlimits(cfg.rlimits);
+    applyOomScoreAdj(cfg.oomScoreAdj);
     dropPrivileges(cfg.capabilities, cfg.privileged, cfg.noNewPrivileges, user.uid, user.gid, user.groups, cfg.seccomp);
     // As the container's PID 1 does: the process dies with its parent, who alone relays and records it.
     c.prctl(c.PR.SET_PDEATHSIG, 9);

@@ -12,7 +12,7 @@ import { resolveGroups, resolveUser } from "../user.ts";
 import { Scope, entryParts } from "../../layer/apply/scope.ts";
 import { superviseProgram } from "./supervise.ts";
 import { mountUserMounts } from "./mounts.ts";
-import { applyOomScoreAdj, applySysctls } from "./settings.ts";
+import { applyOomScoreAdj, applyRlimits, applySysctls } from "./settings.ts";
 import { devicesUnder, type DeviceNode } from "../devices/nodes.ts";
 import { lookPath, dropPrivileges, reportFailure, waitForGo, takeTerminal, CONTROL_FD } from "../process.ts";
 import { StartError } from "../start-error.ts";
@@ -201,10 +201,7 @@ function setup(s: RuntimeSpec, hostNet?: number): void {
   if (!existsSync(cwd)) mkdirSync(cwd, { recursive: true, mode: 0o755 });
   if (s.readonlyRootfs) c.mount(null, "/", null, c.MS.BIND | c.MS.REMOUNT | c.MS.RDONLY);
   c.sethostname(s.hostname);
-  for (const l of s.rlimits) {
-    const n = c.RLIMIT[l.type.replace(/^RLIMIT_/i, "").toLowerCase()];
-    if (n !== undefined) c.setrlimit(n, l.soft, l.hard);
-  }
+  applyRlimits(s.rlimits);
   let user;
   try {
     user = resolveUser(s.user);

@@ -1,8 +1,12 @@
 // Kernel settings stage 2 applies in the container's namespaces: sysctls
 // (written once the container's /proc is mounted, before /proc/sys turns
-// read-only) and the program's OOM score adjustment (while still privileged,
-// since lowering it takes CAP_SYS_RESOURCE).
+// read-only), and the program's resource limits and OOM score adjustment
+// (while still privileged: raising a hard limit or lowering the score takes
+// CAP_SYS_RESOURCE). An exec's stage 2 applies the last two as well, as runc
+// gives an exec the container's process settings.
 import { writeFileSync } from "node:fs";
+import * as c from "../libc.ts";
+import type { RuntimeSpec } from "../spec.ts";
 import { StartError } from "../start-error.ts";
 
 export function applySysctls(sysctls: Record<string, string> | undefined): void {
@@ -25,5 +29,12 @@ export function applyOomScoreAdj(adj: number | undefined): void {
     // Below the engine's own value takes CAP_SYS_RESOURCE, which some hosts withhold from it.
     const why = (e as NodeJS.ErrnoException).code === "EACCES" ? "permission denied" : (e as Error).message;
     throw new StartError(`write /proc/self/oom_score_adj: ${why}`, 125);
+  }
+}
+
+export function applyRlimits(rlimits: RuntimeSpec["rlimits"] | undefined): void {
+  for (const l of rlimits ?? []) {
+    const n = c.RLIMIT[l.type.replace(/^RLIMIT_/i, "").toLowerCase()];
+    if (n !== undefined) c.setrlimit(n, l.soft, l.hard);
   }
 }
