@@ -63,7 +63,7 @@ export interface EndpointSpec {
   mac: string;
   mtu?: number;
   addresses: { family: Family; value: bigint; bits: number }[];
-  /** Default routes through these gateways (the container's first network only). */
+  /** Default routes through these gateways (of the network that gives the container its gateway only). */
   gateways: { family: Family; value: bigint }[];
 }
 
@@ -95,6 +95,34 @@ export function plugEndpoint(e: EndpointSpec): void {
       if (veth) host.deleteLink(veth.index);
       throw err;
     }
+  });
+}
+
+/**
+ * Makes `gateways` the default routes of the namespace at `nsPath` (none: no default route), as
+ * when the network that gives a container its gateway changes.
+ */
+export function setDefaultRoutes(nsPath: string, gateways: { family: Family; value: bigint }[]): void {
+  withRtnl(nsPath, (ns) => {
+    for (const f of [4, 6] as Family[]) {
+      for (const r of ns.routes(f)) {
+        if (r.bits !== 0 || r.table !== 254 || r.gateway === undefined) continue;
+        if (gateways.some((g) => g.family === f && g.value === r.gateway)) continue;
+        ns.deleteDefaultRoute(f, r.gateway);
+      }
+      const have = ns.routes(f).filter((r) => r.bits === 0 && r.table === 254 && r.gateway !== undefined);
+      for (const g of gateways) if (g.family === f && !have.some((r) => r.gateway === g.value)) ns.addRoute({ family: f, gateway: g.value });
+    }
+  });
+}
+
+/** The first of eth0, eth1… that the namespace at `nsPath` does not have. */
+export function freeIfname(nsPath: string): string {
+  return withRtnl(nsPath, (ns) => {
+    const names = new Set(ns.links().map((l) => l.name));
+    let i = 0;
+    while (names.has(`eth${i}`)) i++;
+    return `eth${i}`;
   });
 }
 

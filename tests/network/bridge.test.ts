@@ -116,6 +116,32 @@ describe.if(ok)("bridge networks", () => {
     expect((await d.cli(["network", "prune", "-f"])).stdout).toContain("tiny");
   });
 
+  test("create options: --ip-range, --label, the bridge's name; run with two --network, --dns, --dns-search, --dns-option", async () => {
+    const made = await d.cli(["network", "create", "--subnet", "10.79.0.0/24", "--ip-range", "10.79.0.128/28", "--label", "team=web", "-o", "com.docker.network.bridge.name=brtest0", "opts"]);
+    expect(made.stderr).toBe("");
+    const n = JSON.parse((await d.cli(["network", "inspect", "opts"])).stdout)[0];
+    expect(n.IPAM.Config).toEqual([{ Subnet: "10.79.0.0/24", IPRange: "10.79.0.128/28", Gateway: "10.79.0.1" }]);
+    expect(n.Labels).toEqual({ team: "web" });
+    expect(await links()).toContain("brtest0");
+    expect((await d.cli(["network", "ls", "--filter", "label=team=web", "--format", "{{.Name}}"])).stdout).toBe("opts\n");
+    expect((await d.cli(["network", "create", "second"])).code).toBe(0);
+    const r = await d.cli(["run", "--rm", "--name", "two", "--network", "opts", "--network", "second", "busybox", "sh", "-c", "ip -o -4 addr | grep -v ' lo ' | wc -l; ip -o -4 addr show eth0; nslookup two"]);
+    expect(r.stderr).toBe("");
+    const [count, eth0] = r.stdout.split("\n");
+    expect(count!.trim()).toBe("2");
+    expect(eth0).toMatch(/inet 10\.79\.0\.(12[89]|1[34]\d)\/24/); // from the range, not below it
+    expect(r.stdout).toMatch(/Address: 10\.79\.0\.\d+/); // its own name, on both networks
+    expect(r.stdout).toMatch(/Address: 172\.\d+\.\d+\.\d+/);
+    const conf = await d.cli(["run", "--rm", "--network", "opts", "--dns-search", "corp.example", "--dns-option", "ndots:3", "busybox", "cat", "/etc/resolv.conf"]);
+    expect(conf.stdout).toBe("nameserver 10.79.0.1\nsearch corp.example\noptions ndots:3\n");
+    // --dns on the default bridge is the container's resolver itself.
+    expect((await d.cli(["run", "--rm", "--dns", "192.0.2.53", "busybox", "cat", "/etc/resolv.conf"])).stdout).toContain("nameserver 192.0.2.53\n");
+    const mixed = await d.cli(["run", "--rm", "--network", "opts", "--network", "host", "busybox", "true"]);
+    expect(mixed.stderr).toContain("conflicting options: cannot attach both user-defined and non-user-defined network-modes");
+    expect((await d.cli(["network", "rm", "opts", "second"])).code).toBe(0);
+    expect(await links()).not.toContain("brtest0");
+  });
+
   test("bad input gets Docker's words and leaves nothing behind", async () => {
     const cases: [string[], RegExp][] = [
       [["run", "--rm", "--network", "nope", "busybox", "true"], /network nope not found/],

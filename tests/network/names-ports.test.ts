@@ -40,8 +40,10 @@ async function hostGet(port: number, path = "/hostname"): Promise<string> {
 }
 
 const lookup = async (net: string, name: string) => (await d.cli(["run", "--rm", "--network", net, "busybox", "busybox", "nslookup", name])).stdout;
-/** TCP sockets listening in the test's namespace (the daemon's DNS and proxies among them). */
-const listeners = async () => (await $`nsenter --net=${nsPath} cat /proc/net/tcp`.text()).split("\n").filter((l) => / 0A /.test(l)).length;
+/** TCP sockets listening in the test's namespace, IPv4 and IPv6 (the daemon's DNS and proxies among them). */
+const listeners = async () => (await $`nsenter --net=${nsPath} cat /proc/net/tcp /proc/net/tcp6`.text()).split("\n").filter((l) => / 0A /.test(l)).length;
+/** berth's nf_tables table as nft prints it (nftables is among the packages scripts/test installs). */
+const table = async () => (await $`nsenter --net=${nsPath} nft list table inet berth`.quiet()).stdout.toString();
 const vethCount = async () => (await $`ip -n ${ns} -o link`.text()).split("\n").filter((l) => /: veth/.test(l)).length;
 
 describe.if(ok)("names and published ports", () => {
@@ -80,7 +82,9 @@ describe.if(ok)("names and published ports", () => {
     expect(ports["81/udp"][0].HostIp).toBe("0.0.0.0"); // -P publishes the image's EXPOSE
     const hc = JSON.parse((await d.cli(["inspect", "-f", "{{json .HostConfig.PortBindings}}", "pub"])).stdout);
     expect(hc["80/tcp"]).toEqual([{ HostIp: "127.0.0.1", HostPort: "18080" }]);
-    expect((await d.cli(["port", "pub", "90"])).stdout).toBe(`0.0.0.0:${ephemeral}\n`);
+    // Every address is both families', on one port, as dockerd binds them.
+    expect(ports["90/tcp"]).toEqual([{ HostIp: "0.0.0.0", HostPort: String(ephemeral) }, { HostIp: "::", HostPort: String(ephemeral) }]);
+    expect((await d.cli(["port", "pub", "90"])).stdout).toBe(`0.0.0.0:${ephemeral}\n[::]:${ephemeral}\n`);
     expect((await d.cli(["port", "pub"])).stdout).toContain("80/tcp -> 127.0.0.1:18080\n");
     expect((await d.cli(["ps", "--format", "{{.Ports}}"])).stdout).toContain("127.0.0.1:18080->80/tcp");
     // 2 MB through the proxy, byte for byte.
@@ -107,6 +111,7 @@ describe.if(ok)("names and published ports", () => {
     expect((await d.cli(["network", "create", "par"])).code).toBe(0);
     const before = await listeners();
     const veths = await vethCount();
+    const rules = await table();
     const runs = await Promise.all(
       Array.from({ length: 30 }, (_, i) => d.cli(["run", "--rm", "--name", `par${i}`, "--network", "par", "-p", "80", "busybox", "sh", "-c", "ip -o -4 addr show eth0"], { timeoutMs: 90_000 })),
     );
@@ -121,6 +126,7 @@ describe.if(ok)("names and published ports", () => {
     expect(JSON.parse((await d.cli(["network", "inspect", "par"])).stdout)[0].Containers).toEqual({});
     expect(await lookup("par", "par0")).not.toContain("Address: 172.");
     expect(await listeners()).toBe(before);
+    expect(await table()).toBe(rules);
   });
 
   test("after kill -9 of the daemon and a restart, running containers keep their addresses, ports answer and names resolve", async () => {

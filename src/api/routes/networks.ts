@@ -27,13 +27,13 @@ export function networkRoutes(networks: NetworkEngine): Hono {
   app.post("/networks/:id/connect", async (c) => {
     const body = await jsonBody(c);
     if (!body.Container) throw new InvalidParameterError("no container specified");
-    networks.connect(c.req.param("id"), String(body.Container), body.EndpointConfig ?? {});
+    await networks.connect(c.req.param("id"), String(body.Container), body.EndpointConfig ?? {});
     return c.body(null, 200);
   });
   app.post("/networks/:id/disconnect", async (c) => {
     const body = await jsonBody(c);
     if (!body.Container) throw new InvalidParameterError("no container specified");
-    networks.disconnect(c.req.param("id"), String(body.Container), !!body.Force);
+    await networks.disconnect(c.req.param("id"), String(body.Container), !!body.Force);
     return c.body(null, 200);
   });
   return app;

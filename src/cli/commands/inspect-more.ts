@@ -128,7 +128,8 @@ export const portCommand: Command = {
     for (const [p, bindings] of Object.entries(ports)) {
       if (want && p !== want && p !== `${want}/tcp`) continue;
       for (const b of bindings ?? []) {
-        ctx.out(want ? `${b.HostIp}:${b.HostPort}` : `${p} -> ${b.HostIp}:${b.HostPort}`);
+        const at = `${b.HostIp.includes(":") ? `[${b.HostIp}]` : b.HostIp}:${b.HostPort}`;
+        ctx.out(want ? at : `${p} -> ${at}`);
         shown++;
       }
     }

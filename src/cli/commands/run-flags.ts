@@ -4,7 +4,7 @@ import type { FlagSpec } from "../flags.ts";
 import { UsageError } from "../flags.ts";
 import { parseBytes } from "../../shared/units.ts";
 import { mountFlags, mountsFromFlags } from "./mount-flags.ts";
-import { exposedPorts, networkFlags, networkHostConfig, networkingConfig } from "./run-network-flags.ts";
+import { exposedPorts, networkFlags, networkHostConfig, networkingConfig, networkNames } from "./run-network-flags.ts";
 import { deviceFlags, deviceHostConfig } from "./device-flags.ts";
 import { healthcheckFromFlags, healthFlags } from "./health-flags.ts";
 import { securityOpts } from "./security-opts.ts";
@@ -29,8 +29,8 @@ export const containerConfigFlags: FlagSpec[] = [
   { name: "cpuset-cpus", type: "string", help: "CPUs in which to allow execution (0-3, 0,1)" },
   { name: "pids-limit", type: "number", help: "Tune container pids limit (set -1 for unlimited)" },
   { name: "read-only", type: "bool", help: "Mount the container's root filesystem as read only" },
-  { name: "network", type: "string", help: "Connect a container to a network" },
-  { name: "net", type: "string", help: "Connect a container to a network (deprecated spelling)" },
+  { name: "network", type: "list", help: "Connect a container to a network" },
+  { name: "net", type: "list", help: "Connect a container to a network (deprecated spelling)" },
   { name: "init", type: "bool", help: "Run an init inside the container that forwards signals and reaps processes" },
   { name: "stop-timeout", type: "number", help: "Timeout (in seconds) to stop a container" },
   { name: "stop-signal", type: "string", help: "Signal to stop the container" },
@@ -123,7 +123,7 @@ export function createBody(f: Record<string, any>, args: string[]): Record<strin
       CpusetCpus: f["cpuset-cpus"] ?? "",
       PidsLimit: f["pids-limit"],
       ReadonlyRootfs: f["read-only"],
-      NetworkMode: f.network ?? f.net ?? "default",
+      NetworkMode: networkNames(f)[0] ?? "default",
       Init: f.init || undefined,
       Privileged: f.privileged,
       CapAdd: f["cap-add"].length ? f["cap-add"] : null,

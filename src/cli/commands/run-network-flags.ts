@@ -50,12 +50,29 @@ export function networkHostConfig(f: Record<string, any>): Record<string, unknow
   };
 }
 
-/** NetworkingConfig for the network named by --network, with the endpoint flags. */
+/** The networks --network (or --net) names, in order: the first is the network mode. */
+export function networkNames(f: Record<string, any>): string[] {
+  return [...(f.network as string[]), ...(f.net as string[])];
+}
+
+/**
+ * NetworkingConfig for the networks named by --network: the endpoint flags (--ip, --ip6,
+ * --network-alias, --mac-address) belong to the first, as with the docker CLI, and each
+ * other one gets an endpoint of its own.
+ */
 export function networkingConfig(f: Record<string, any>): Record<string, unknown> | undefined {
-  const network = f.network ?? f.net;
+  const names = networkNames(f);
   const aliases: string[] = f["network-alias"];
   const ipam = f.ip || f.ip6 ? { IPv4Address: f.ip || undefined, IPv6Address: f.ip6 || undefined } : undefined;
-  if (!aliases.length && !ipam && !f["mac-address"]) return undefined;
-  const name = !network || network === "default" ? "bridge" : network;
-  return { EndpointsConfig: { [name]: { Aliases: aliases.length ? aliases : undefined, IPAMConfig: ipam, MacAddress: f["mac-address"] || undefined } } };
+  const builtin = (n: string) => ["default", "bridge", "host", "none"].includes(n) || n.startsWith("container:");
+  if (names.length > 1 && names.some(builtin) && !names.every(builtin)) {
+    throw new UsageError("conflicting options: cannot attach both user-defined and non-user-defined network-modes");
+  }
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new UsageError(`network "${dup}" is specified multiple times`);
+  if (names.length <= 1 && !aliases.length && !ipam && !f["mac-address"]) return undefined;
+  const first = !names[0] || names[0] === "default" ? "bridge" : names[0];
+  const endpoints: Record<string, unknown> = { [first]: { Aliases: aliases.length ? aliases : undefined, IPAMConfig: ipam, MacAddress: f["mac-address"] || undefined } };
+  for (const n of names.slice(1)) endpoints[n] = {};
+  return { EndpointsConfig: endpoints };
 }

@@ -31,6 +31,8 @@ export function joinAtCreate(hostConfig: Record<string, any>, config: Record<str
 export interface JoinedNetwork {
   network: string;
   etcFiles: { hostname: string; hosts: string; resolvConf: string };
+  /** Variables the network gives the program (legacy links'), which its own Env overrides. */
+  env?: string[];
 }
 
 export function joinAtStart(c: ContainerRecord, find: (ref: string) => ContainerRecord, paths: (c: ContainerRecord) => ContainerPaths): JoinedNetwork | undefined {

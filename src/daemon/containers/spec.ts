@@ -29,7 +29,7 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: Joined
     readonlyRootfs: !!hc.ReadonlyRootfs,
     ephemeral: !!hc.AutoRemove,
     args,
-    env: cfg.Env ?? [],
+    env: withEnv(joined?.env ?? [], cfg.Env ?? []),
     cwd: cfg.WorkingDir || "/",
     user: cfg.User || "",
     hostname: cfg.Hostname,
@@ -83,4 +83,10 @@ function logRotationOf(hc: Record<string, any>): LogRotation | undefined {
 export function consoleSize(v: unknown): [number, number] | undefined {
   if (!Array.isArray(v) || v.length !== 2 || !v.every((n) => Number.isInteger(n) && n > 0 && n <= 0xffff)) return undefined;
   return [v[0], v[1]];
+}
+
+/** `base` with `own` over it: a variable of `own` replaces the one of the same name. */
+function withEnv(base: string[], own: string[]): string[] {
+  const names = new Set(own.map((e) => e.split("=")[0]));
+  return [...base.filter((e) => !names.has(e.split("=")[0])), ...own];
 }

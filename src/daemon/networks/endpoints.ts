@@ -16,6 +16,14 @@ export function poolsOf(n: NetworkRecord): (Pool & { family: Family })[] {
   });
 }
 
+/** The default routes a container gets from `n` when it gives the gateway: through its first gateway of each family. */
+export function gatewaysOf(n: NetworkRecord): { family: Family; value: bigint }[] {
+  if (n.Internal) return [];
+  const out: { family: Family; value: bigint }[] = [];
+  for (const p of poolsOf(n)) if (p.gateway !== undefined && !out.some((g) => g.family === p.family)) out.push({ family: p.family, value: p.gateway });
+  return out;
+}
+
 /** Docker's MAC for an IPv4 address: 02:42 and the address's four bytes. */
 export function macFor(ipv4: bigint): string {
   return ["02", "42", ...[24n, 16n, 8n, 0n].map((s) => Number((ipv4 >> s) & 0xffn).toString(16).padStart(2, "0"))].join(":");
@@ -63,7 +71,7 @@ export function startEndpoint(records: NetworkRecords, n: NetworkRecord, a: Atta
       const v = p.family === 4 ? v4 : v6;
       return v === undefined ? [] : [{ family: p.family, value: v, bits: p.subnet.bits }];
     });
-    const gateways = defaultRoute && !n.Internal ? pools.filter((p) => p.gateway !== undefined).map((p) => ({ family: p.family, value: p.gateway! })) : [];
+    const gateways = defaultRoute ? gatewaysOf(n) : [];
     const mtu = n.Options[mtuOption] ? Number(n.Options[mtuOption]) : undefined;
     plugEndpoint({ bridge: bridgeOf(n), nsPath, hostVeth: filled.hostVeth!, ifname, mac, mtu, addresses, gateways });
   } catch (e) {

@@ -12,20 +12,21 @@ import type { ContainerNetworking, CreatePlan } from "../containers/network-hook
 import type { ContainerPaths } from "../containers/views.ts";
 import type { JoinedNetwork } from "../containers/network-mode.ts";
 import { createNetns, removeNetns } from "../../network/netns.ts";
-import { ensureBridge, linkAddresses, linkExists, removeLink, routedPrefixes } from "../../network/bridge.ts";
+import { ensureBridge, freeIfname, linkAddresses, linkExists, removeLink, routedPrefixes, setDefaultRoutes } from "../../network/bridge.ts";
 import { ipBytes, mask, overlaps, parseIP, parsePrefix, formatIP, formatPrefix, type Prefix } from "../../network/ip.ts";
 import { firstHost, pickSubnet } from "../../network/ipam.ts";
 import { rfc3339Nano } from "../../image/config.ts";
 import { NetworkRecords, type Attachment, type EndpointConfig, type NetworkRecord } from "./records.ts";
 import { bridgeNameOption, bridgeOf, buildNetwork, ForbiddenError, mtuOption, newId } from "./create.ts";
-import { checkRequested, poolsOf, startEndpoint, stopEndpoint } from "./endpoints.ts";
+import { checkRequested, gatewaysOf, poolsOf, startEndpoint, stopEndpoint } from "./endpoints.ts";
 import { endpointSettings, networkResource } from "./views.ts";
 import { hostNameservers, hostsFile, resolvConf } from "./etc-files.ts";
 import { DnsServer } from "../../network/dns/server.ts";
-import { checkPortBindings, PortPublisher, portsSummary, portsView } from "./ports.ts";
+import { checkPortBindings, PortPublisher, portsSummary, portsView, type PortTarget } from "./ports.ts";
 import { Firewall } from "./firewall.ts";
-import { checkLinks, hostGatewayName, hostsEntry, splitLink } from "./links.ts";
+import { checkLinks, hostGatewayName, hostsEntry, linkEnv, splitLink } from "./links.ts";
 import { firewallRules } from "./firewall-rules.ts";
+import { gatewayNetwork } from "./gateway.ts";
 
 export interface NetworkOptions {
   execRoot: string;
@@ -151,17 +152,47 @@ export class NetworkEngine implements ContainerNetworking {
 
   /** berth's nf_tables table made equal to the networks and published ports of now. */
   private syncFirewall(): void {
-    this.firewall.sync(() => firewallRules(this.visible(), this.records, this.ports.all()));
+    this.firewall.sync(() =>
+      firewallRules(this.visible(), (id) => {
+        const a = this.gatewayAttachment(id);
+        const n = a && this.records.get(a.networkId);
+        return n && { bridge: bridgeOf(n), v4: a.ipv4, v6: a.ipv6 };
+      }, this.ports.all()),
+    );
+  }
+
+  /** The container's live endpoint on the network that gives it its gateway (gateway.ts), if one does. */
+  private gatewayAttachment(containerId: string): Attachment | undefined {
+    const active = this.records.attachmentsOf(containerId).filter((a) => a.endpointId && a.ipv4);
+    const n = gatewayNetwork(active.map((a) => this.records.get(a.networkId)).filter((x): x is NetworkRecord => !!x));
+    return n && active.find((a) => a.networkId === n.Id);
+  }
+
+  /**
+   * After a connect or a disconnect of a running container: its default route and its published
+   * ports follow the network that gives the gateway now; with none left, nothing is published.
+   */
+  private async followGateway(c: ContainerRecord): Promise<void> {
+    const gw = this.gatewayAttachment(c.id);
+    const n = gw && this.records.get(gw.networkId);
+    setDefaultRoutes(this.nsPath(c.id), n ? gatewaysOf(n) : []);
+    if (!gw) {
+      if (this.ports.unpublish(c.id)) this.syncFirewall();
+      return;
+    }
+    if (this.ports.isListening(c.id)) this.ports.retarget(c.id, portTarget(gw));
+    else await this.ports.publish(c, portTarget(gw), gw.endpointId!);
+    this.syncFirewall();
   }
 
   /** After a daemon restart: running containers' published ports answer again, and the firewall is rebuilt. */
   async restore(): Promise<void> {
     for (const c of this.containers.running()) {
       const published = this.ports.published(c.id);
-      const primary = this.records.attachmentsOf(c.id).find((a) => a.endpointId && a.ipv4);
-      if (!published.length || !primary || this.ports.isListening(c.id)) continue;
+      const gw = this.gatewayAttachment(c.id);
+      if (!published.length || !gw || this.ports.isListening(c.id)) continue;
       try {
-        await this.ports.publish(c, primary.ipv4!, primary.endpointId!, published);
+        await this.ports.publish(c, portTarget(gw), gw.endpointId!, published);
       } catch (e) {
         this.opts.log("warn", `container ${c.name}: cannot publish its ports again: ${(e as Error).message}`);
       }
@@ -320,7 +351,7 @@ export class NetworkEngine implements ContainerNetworking {
     return { NetworksDeleted: deleted };
   }
 
-  connect(ref: string, containerRef: string, config: EndpointConfig = {}): void {
+  async connect(ref: string, containerRef: string, config: EndpointConfig = {}): Promise<void> {
     const n = this.find(ref);
     const c = this.containers.find(containerRef);
     const mode = String(c.hostConfig.NetworkMode);
@@ -333,17 +364,20 @@ export class NetworkEngine implements ContainerNetworking {
     this.records.attach(c.id, n.Id, config);
     if (!c.state.Running) return;
     const a = this.records.attachmentsOf(c.id).find((x) => x.networkId === n.Id)!;
-    const active = this.records.attachmentsOf(c.id).filter((x) => x.endpointId).length;
+    let filled: Attachment | undefined;
     try {
-      const filled = startEndpoint(this.records, n, a, this.nsPath(c.id), `eth${active}`, active === 0);
+      filled = startEndpoint(this.records, n, a, this.nsPath(c.id), freeIfname(this.nsPath(c.id)), false);
+      await this.followGateway(c);
       this.rewriteHosts(c, [filled]);
     } catch (e) {
+      if (filled) stopEndpoint(this.records, filled);
       this.records.detach(c.id, n.Id);
+      await this.followGateway(c).catch(() => {}); // back as it was: the new endpoint is gone
       throw e;
     }
   }
 
-  disconnect(ref: string, containerRef: string, _force = false): void {
+  async disconnect(ref: string, containerRef: string, _force = false): Promise<void> {
     const n = this.find(ref);
     const c = this.containers.find(containerRef);
     if (n.Name === "host" || String(c.hostConfig.NetworkMode) === "host") throw new ForbiddenError("container cannot be disconnected from host network or connected to host network");
@@ -351,6 +385,7 @@ export class NetworkEngine implements ContainerNetworking {
     if (!a) throw new ForbiddenError(`container ${c.id} is not connected to network ${n.Name}`);
     if (a.endpointId) stopEndpoint(this.records, a);
     this.records.detach(c.id, n.Id);
+    if (c.state.Running && existsSync(this.nsPath(c.id))) await this.followGateway(c);
   }
 
   private checkEndpoint(n: NetworkRecord, config: EndpointConfig): void {
@@ -426,15 +461,17 @@ export class NetworkEngine implements ContainerNetworking {
     createNetns(nsPath);
     const started: Attachment[] = [];
     try {
-      for (const [i, a] of attachments.entries()) {
+      const networks = attachments.map((a) => {
         const n = this.records.get(a.networkId);
         if (!n) throw new NotFoundError(`network ${a.networkId} not found`);
         if (n.Name === "bridge" && !this.bridgeEnabled) throw new NotFoundError("network bridge not found");
-        started.push(startEndpoint(this.records, n, a, nsPath, `eth${i}`, i === 0));
-      }
+        return n;
+      });
+      const gateway = gatewayNetwork(networks);
+      for (const [i, a] of attachments.entries()) started.push(startEndpoint(this.records, networks[i]!, a, nsPath, `eth${i}`, networks[i] === gateway));
       this.writeEtc(c, p, started);
-      const primary = started.find((a) => a.ipv4);
-      if (primary && (await this.ports.publish(c, primary.ipv4!, primary.endpointId!)).length) this.syncFirewall();
+      const gw = gateway && started.find((a) => a.networkId === gateway.Id && a.ipv4);
+      if (gw && (await this.ports.publish(c, portTarget(gw), gw.endpointId!)).length) this.syncFirewall();
     } catch (e) {
       for (const a of started) stopEndpoint(this.records, a);
       removeNetns(nsPath);
@@ -442,7 +479,8 @@ export class NetworkEngine implements ContainerNetworking {
     }
     // Through the daemon's root: a standby stage 2 made its mount namespace before this bind mount
     // existed, and does not see it under its own name.
-    return { network: `/proc/${process.pid}/root${nsPath}`, etcFiles: { hostname: p.hostnamePath, hosts: p.hostsPath, resolvConf: p.resolvConfPath } };
+    const env = this.legacyLinks(c, started).flatMap(({ alias, child, ip }) => linkEnv(`/${c.name}/${alias}`, ip, Object.keys(child.config.ExposedPorts ?? {}), child.config.Env ?? []));
+    return { network: `/proc/${process.pid}/root${nsPath}`, etcFiles: { hostname: p.hostnamePath, hosts: p.hostsPath, resolvConf: p.resolvConfPath }, env };
   }
 
   private paths = new Map<string, ContainerPaths>();
@@ -473,17 +511,24 @@ export class NetworkEngine implements ContainerNetworking {
       const e = hostsEntry(h);
       return e?.ip === hostGatewayName ? `${e.names}:${this.hostGateway()}` : h;
     });
-    const bridge = this.records.byName("bridge");
-    if (!bridge || !attached.some((a) => a.networkId === bridge.Id)) return out;
-    for (const link of c.hostConfig.Links ?? []) {
-      const { name, alias } = splitLink(link);
-      const child = this.containers.find(name);
-      const ip = this.records.attachmentsOf(child.id).find((a) => a.networkId === bridge.Id && a.endpointId)?.ipv4;
-      if (!child.state.Running || !ip) throw new InvalidParameterError(`Cannot link to a non running container: /${child.name} AS /${c.name}/${alias}`);
+    for (const { alias, child, ip } of this.legacyLinks(c, attached)) {
       const names = [alias, child.config.Hostname, ...(alias !== child.name ? [child.name] : [])];
       out.push(`${names.join(" ")}:${ip}`);
     }
     return out;
+  }
+
+  /** The links of a container on the default bridge, each to a running container there and its address. */
+  private legacyLinks(c: ContainerRecord, attached: Attachment[]): { alias: string; child: ContainerRecord; ip: string }[] {
+    const bridge = this.records.byName("bridge");
+    if (!bridge || !attached.some((a) => a.networkId === bridge.Id)) return [];
+    return (c.hostConfig.Links ?? []).map((link: string) => {
+      const { name, alias } = splitLink(link);
+      const child = this.containers.find(name);
+      const ip = this.records.attachmentsOf(child.id).find((a) => a.networkId === bridge.Id && a.endpointId)?.ipv4;
+      if (!child.state.Running || !ip) throw new InvalidParameterError(`Cannot link to a non running container: /${child.name} AS /${c.name}/${alias}`);
+      return { alias, child, ip };
+    });
   }
 
   /** A network connected live: its address joins /etc/hosts. */
@@ -531,6 +576,11 @@ export class NetworkEngine implements ContainerNetworking {
     const ports = c.state.Running ? portsSummary(c, this.ports.published(c.id)) : [];
     return { Ports: ports, NetworkSettings: { Networks: (this.settings(c) as { Networks: unknown }).Networks } };
   }
+}
+
+/** Where published ports lead on the endpoint `a`. */
+function portTarget(a: Attachment): PortTarget {
+  return { v4: a.ipv4!, v6: a.ipv6 };
 }
 
 function endpointConfigOf(cfg: Record<string, any>): EndpointConfig {

@@ -34,3 +34,46 @@ export function checkLinks(links: string[] | null | undefined, mode: string, fin
   }
   return links;
 }
+
+/**
+ * The variables a legacy link on the default bridge gives the linking container, as dockerd
+ * writes them for the link `/parent/alias` to a container at `ip`: ALIAS_PORT (the first
+ * port), ALIAS_PORT_<n>_<PROTO>[_ADDR|_PORT|_PROTO] for each exposed port (TCP first, then by
+ * number), _START/_END over runs of consecutive ports, ALIAS_NAME, and ALIAS_ENV_<X> for the
+ * linked container's variables but HOME and PATH.
+ */
+export function linkEnv(linkName: string, ip: string, exposedPorts: string[], env: string[]): string[] {
+  const alias = linkName.split("/").pop()!.toUpperCase().replaceAll("-", "_");
+  const ports = exposedPorts
+    .map((k) => {
+      const [n, proto = "tcp"] = k.split("/");
+      return { num: Number(n), proto: proto.toLowerCase() };
+    })
+    .filter((p) => Number.isInteger(p.num) && p.num > 0)
+    .sort((a, b) => (a.proto === b.proto ? a.num - b.num : a.proto === "tcp" ? -1 : b.proto === "tcp" ? 1 : a.proto < b.proto ? -1 : 1));
+  const out: string[] = [];
+  const url = (p: { num: number; proto: string }) => `${p.proto}://${ip}:${p.num}`;
+  const prefix = (p: { num: number; proto: string }) => `${alias}_PORT_${p.num}_${p.proto.toUpperCase()}`;
+  if (ports[0]) out.push(`${alias}_PORT=${url(ports[0])}`);
+  let first = ports[0]!;
+  let end = ports[0]!;
+  for (const [i, p] of ports.entries()) {
+    out.push(`${prefix(p)}=${url(p)}`, `${prefix(p)}_ADDR=${ip}`, `${prefix(p)}_PORT=${p.num}`, `${prefix(p)}_PROTO=${p.proto}`);
+    if (i === 0) continue;
+    const extends_ = p.num === end.num + 1 && p.proto === first.proto;
+    if (extends_) end = p;
+    if (extends_ && i < ports.length - 1) continue;
+    if (end !== first) {
+      out.push(`${prefix(first)}_START=${url(first)}`, `${prefix(first)}_PORT_START=${first.num}`, `${prefix(first)}_END=${url(end)}`, `${prefix(first)}_PORT_END=${end.num}`);
+    }
+    first = end = p;
+  }
+  out.push(`${alias}_NAME=${linkName}`);
+  for (const v of env) {
+    const i = v.indexOf("=");
+    if (i < 0) continue;
+    const name = v.slice(0, i);
+    if (name !== "HOME" && name !== "PATH") out.push(`${alias}_ENV_${name}=${v.slice(i + 1)}`);
+  }
+  return out;
+}

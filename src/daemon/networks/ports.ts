@@ -49,16 +49,17 @@ export function checkPortBindings(hostConfig: Record<string, any>): void {
   }
 }
 
+/** Each binding asked for; HostIp "" is every address of both families, as dockerd takes it. */
 function wanted(c: ContainerRecord): Wanted[] {
   const out: Wanted[] = [];
   const bindings = (c.hostConfig.PortBindings ?? {}) as Record<string, { HostIp?: string; HostPort?: string }[] | null>;
   const normal = (k: string) => (k.includes("/") ? k.toLowerCase() : `${k}/tcp`);
   for (const [key, list] of Object.entries(bindings)) {
-    for (const b of list?.length ? list : [{}]) out.push({ port: normal(key), hostIp: b.HostIp || "0.0.0.0", hostPort: String(b.HostPort ?? "") });
+    for (const b of list?.length ? list : [{}]) out.push({ port: normal(key), hostIp: b.HostIp ?? "", hostPort: String(b.HostPort ?? "") });
   }
   if (c.hostConfig.PublishAllPorts) {
     for (const key of Object.keys(c.config.ExposedPorts ?? {})) {
-      if (!out.some((w) => w.port === normal(key))) out.push({ port: normal(key), hostIp: "0.0.0.0", hostPort: "" });
+      if (!out.some((w) => w.port === normal(key))) out.push({ port: normal(key), hostIp: "", hostPort: "" });
     }
   }
   return out;
@@ -68,30 +69,55 @@ interface Listener {
   close(): void;
 }
 
+/**
+ * Where a container's published ports lead: its addresses on the network that gives it its
+ * gateway. The publisher keeps the object, so that moving the gateway moves the ports.
+ */
+export interface PortTarget {
+  v4: string;
+  v6?: string;
+}
+
+const inUse = (e: unknown) => (e as { code?: string })?.code === "EADDRINUSE" || /in use|EADDRINUSE/i.test(String(e));
+/** A listen that failed, and on which of the two addresses of a default binding. */
+class BindFailure {
+  constructor(readonly hostIp: string, readonly error: unknown) {}
+}
+/** How often a port the kernel picked for IPv4 is tried again when IPv6 has it taken. */
+const ephemeralTries = 8;
+
 export class PortPublisher {
   private listeners = new Map<string, Listener[]>();
+  private targets = new Map<string, PortTarget>();
 
   constructor(private readonly db: Database) {}
 
   /** Listens for every published port of `c` towards `target`; all or nothing. `again`: the ports a restarted daemon had. */
-  async publish(c: ContainerRecord, target: string, endpointId: string, again?: Published[]): Promise<Published[]> {
-    const list = again ?? [];
+  async publish(c: ContainerRecord, target: PortTarget, endpointId: string, again?: Published[]): Promise<Published[]> {
+    const t = { ...target };
+    const list: Published[] = [];
     const opened: Listener[] = [];
     try {
       if (!again) {
         for (const w of wanted(c)) {
-          const { port, listener } = await this.listenAny(w, target, c.name, endpointId);
-          opened.push(listener);
-          list.push({ port: w.port, hostIp: w.hostIp, hostPort: port });
+          const got = await this.listenAny(w, t, c.name, endpointId);
+          opened.push(...got.listeners);
+          list.push(...got.hostIps.map((hostIp) => ({ port: w.port, hostIp, hostPort: got.port })));
         }
       } else {
-        for (const p of again) opened.push((await this.listen(p.port, p.hostIp, p.hostPort, target)).listener);
+        for (const p of again) {
+          // A UDP socket on "::" takes IPv4 too: its 0.0.0.0 twin has no socket of its own.
+          const twin = p.hostIp === "0.0.0.0" && p.port.endsWith("/udp") && again.some((o) => o.hostIp === "::" && o.port === p.port && o.hostPort === p.hostPort);
+          if (!twin) opened.push(await this.listen(p.port, p.hostIp, p.hostPort, t));
+          list.push(p);
+        }
       }
     } catch (e) {
       for (const l of opened) l.close();
       throw e;
     }
     this.listeners.set(c.id, opened);
+    this.targets.set(c.id, t);
     if (!again) {
       const insert = this.db.query("INSERT OR REPLACE INTO published_ports (container_id, port, host_ip, host_port) VALUES (?, ?, ?, ?)");
       this.db.transaction(() => list.forEach((p) => insert.run(c.id, p.port, p.hostIp, p.hostPort)))();
@@ -99,41 +125,84 @@ export class PortPublisher {
     return list;
   }
 
-  private async listenAny(w: Wanted, target: string, name: string, endpointId: string): Promise<{ port: number; listener: Listener }> {
+  /** The container's ports lead to `target` from now on (connections already made stay where they are). */
+  retarget(containerId: string, target: PortTarget): void {
+    const t = this.targets.get(containerId);
+    if (t) Object.assign(t, { v4: target.v4, v6: target.v6 });
+  }
+
+  /** One binding: a host port from its range (or the kernel's pick), on its address or, for "", on 0.0.0.0 and "::". */
+  private async listenAny(w: Wanted, t: PortTarget, name: string, endpointId: string): Promise<{ port: number; hostIps: string[]; listeners: Listener[] }> {
     const range = w.hostPort ? portRange(w.hostPort)! : [0, 0];
+    const tries = w.hostPort ? range[1] - range[0] + 1 : ephemeralTries;
     let last: unknown;
-    for (let p = range[0]; p <= range[1]; p++) {
+    let lastIp = w.hostIp || "0.0.0.0";
+    for (let i = 0; i < tries; i++) {
+      const p = w.hostPort ? range[0] + i : 0;
       try {
-        return await this.listen(w.port, w.hostIp, p, target);
+        if (!w.hostIp) return await this.listenBoth(w.port, p, t);
+        const l = await this.listen(w.port, w.hostIp, p, t);
+        return { port: l.port, hostIps: [w.hostIp], listeners: [l] };
       } catch (e) {
-        last = e;
+        last = e instanceof BindFailure ? e.error : e;
+        if (e instanceof BindFailure) lastIp = e.hostIp;
       }
     }
     const shown = w.hostPort || "0";
-    const why = (last as { code?: string })?.code === "EADDRINUSE" || /in use|EADDRINUSE/i.test(String(last)) ? "port is already allocated" : String((last as Error)?.message ?? last);
-    throw new PortAllocationError(`driver failed programming external connectivity on endpoint ${name} (${endpointId}): Bind for ${w.hostIp}:${shown} failed: ${why}`);
+    const why = inUse(last) ? "port is already allocated" : String((last as Error)?.message ?? last);
+    const where = lastIp.includes(":") ? `[${lastIp}]` : lastIp;
+    throw new PortAllocationError(`driver failed programming external connectivity on endpoint ${name} (${endpointId}): Bind for ${where}:${shown} failed: ${why}`);
   }
 
-  private async listen(key: string, hostIp: string, hostPort: number, target: string): Promise<{ port: number; listener: Listener }> {
-    const { number, proto } = splitPort(key)!;
-    if (proto === "udp") {
-      const u = await proxyUdp(hostIp, hostPort, target, number);
-      return { port: u.port, listener: u };
+  /**
+   * Every address: IPv4 on 0.0.0.0 and IPv6 on "::" with the same port, as dockerd binds both.
+   * Where this namespace has no IPv6, IPv4 alone. A failure says which address it was.
+   */
+  private async listenBoth(key: string, hostPort: number, t: PortTarget): Promise<{ port: number; hostIps: string[]; listeners: Listener[] }> {
+    if (key.endsWith("/udp")) {
+      try {
+        const l = await this.listen(key, "::", hostPort, t);
+        return { port: l.port, hostIps: ["0.0.0.0", "::"], listeners: [l] };
+      } catch (e) {
+        if (inUse(e)) throw new BindFailure("0.0.0.0", e);
+      }
+      const l = await this.listen(key, "0.0.0.0", hostPort, t).catch((e) => Promise.reject(new BindFailure("0.0.0.0", e)));
+      return { port: l.port, hostIps: ["0.0.0.0"], listeners: [l] };
     }
-    const t = proxyTcp(hostIp, hostPort, target, number);
-    return { port: t.port, listener: { close: () => t.stop(true) } };
+    const v4 = await this.listen(key, "0.0.0.0", hostPort, t).catch((e) => Promise.reject(new BindFailure("0.0.0.0", e)));
+    try {
+      const v6 = await this.listen(key, "::", v4.port, t);
+      return { port: v4.port, hostIps: ["0.0.0.0", "::"], listeners: [v4, v6] };
+    } catch (e) {
+      if (!inUse(e)) return { port: v4.port, hostIps: ["0.0.0.0"], listeners: [v4] };
+      v4.close();
+      throw new BindFailure("::", e);
+    }
+  }
+
+  /** A listener on hostIp:hostPort towards the target's address of the host address's family (IPv4 when it has no IPv6, as docker-proxy does). */
+  private async listen(key: string, hostIp: string, hostPort: number, t: PortTarget): Promise<Listener & { port: number }> {
+    const { number, proto } = splitPort(key)!;
+    const v6Host = hostIp.includes(":");
+    if (proto === "udp") {
+      // On "::" IPv4 clients come too, as ::ffff:a.b.c.d: they go to the IPv4 address.
+      return proxyUdp(hostIp, hostPort, (client) => (v6Host && !client.includes(".") ? (t.v6 ?? t.v4) : t.v4), number);
+    }
+    const l = proxyTcp(hostIp, hostPort, () => (v6Host ? (t.v6 ?? t.v4) : t.v4), number);
+    return { port: l.port, close: () => l.stop(true) };
   }
 
   /** The container's program ended: its listeners and rows go. Whether it published any. */
   unpublish(containerId: string): boolean {
     for (const l of this.listeners.get(containerId) ?? []) l.close();
     this.listeners.delete(containerId);
+    this.targets.delete(containerId);
     return this.db.query("DELETE FROM published_ports WHERE container_id = ?").run(containerId).changes > 0;
   }
 
   published(containerId: string): Published[] {
     return this.db
-      .query<{ port: string; host_ip: string; host_port: number }, [string]>("SELECT port, host_ip, host_port FROM published_ports WHERE container_id = ?")
+      .query<{ port: string; host_ip: string; host_port: number }, [string]>("SELECT port, host_ip, host_port FROM published_ports WHERE container_id = ? ORDER BY rowid")
       .all(containerId)
       .map((r) => ({ port: r.port, hostIp: r.host_ip, hostPort: r.host_port }));
   }
@@ -141,7 +210,7 @@ export class PortPublisher {
   /** Every container's published ports. */
   all(): (Published & { containerId: string })[] {
     return this.db
-      .query<{ container_id: string; port: string; host_ip: string; host_port: number }, []>("SELECT container_id, port, host_ip, host_port FROM published_ports")
+      .query<{ container_id: string; port: string; host_ip: string; host_port: number }, []>("SELECT container_id, port, host_ip, host_port FROM published_ports ORDER BY rowid")
       .all()
       .map((r) => ({ containerId: r.container_id, port: r.port, hostIp: r.host_ip, hostPort: r.host_port }));
   }
@@ -153,6 +222,7 @@ export class PortPublisher {
   closeAll(): void {
     for (const ls of this.listeners.values()) for (const l of ls) l.close();
     this.listeners.clear();
+    this.targets.clear();
   }
 }
 

@@ -53,10 +53,14 @@ function ifinfomsg(index = 0, flags = 0, change = 0): Buffer {
   return b;
 }
 
+/** IFA_F_NODAD: an IPv6 address usable at once, without duplicate address detection's second or two (as dockerd adds them). */
+const IFA_F_NODAD = 0x02;
+
 function ifaddrmsg(family: Family, bits: number, index: number): Buffer {
   const b = Buffer.alloc(8);
   b.writeUInt8(familyCode(family), 0);
   b.writeUInt8(bits, 1);
+  if (family === 6) b.writeUInt8(IFA_F_NODAD, 2);
   b.writeUInt32LE(index, 4);
   return b;
 }
@@ -215,6 +219,11 @@ export class Rtnl {
     // Scope: universe through a gateway, link for a directly attached prefix.
     const scope = r.gateway === undefined ? 253 : 0;
     this.sock.request(RTM.NEWROUTE, NLM_F.CREATE | NLM_F.EXCL, Buffer.concat([rtmsg(r.family, bits, scope, 1), ...attrs]), "add route");
+  }
+
+  /** Deletes the main table's default route of `family` through `gateway`. */
+  deleteDefaultRoute(family: Family, gateway: bigint): void {
+    this.sock.request(RTM.DELROUTE, 0, Buffer.concat([rtmsg(family, 0, 0, 1), attr(RTA.GATEWAY, ipBytes(family, gateway))]), "delete default route");
   }
 
   routes(family: Family): Route[] {

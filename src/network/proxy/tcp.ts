@@ -67,15 +67,20 @@ const handlers = {
   error: onClose,
 };
 
-/** Listens on host:port (0: a port the kernel picks) and proxies to target:targetPort. Throws EADDRINUSE when taken. */
-export function proxyTcp(host: string, port: number, target: string, targetPort: number): TCPSocketListener<Side> {
+/**
+ * Listens on host:port (0: a port the kernel picks) and proxies to target:targetPort; a target
+ * given as a function is asked at each connection (it can move). On "::", IPv6 alone: IPv4 has
+ * a listener of its own. Throws EADDRINUSE when taken.
+ */
+export function proxyTcp(host: string, port: number, target: string | (() => string), targetPort: number): TCPSocketListener<Side> {
+  const to = typeof target === "string" ? () => target : target;
   return Bun.listen<Side>({
-    hostname: host, port, allowHalfOpen: true,
+    hostname: host, port, allowHalfOpen: true, ...(host === "::" ? { ipv6Only: true } : {}),
     socket: {
       ...handlers,
       open(client) {
         client.data = side();
-        Bun.connect<Side>({ hostname: target, port: targetPort, allowHalfOpen: true, socket: handlers, data: side(client) })
+        Bun.connect<Side>({ hostname: to(), port: targetPort, allowHalfOpen: true, socket: handlers, data: side(client) })
           .then((upstream) => {
             if (client.data.closed) return void upstream.end();
             client.data.peer = upstream;

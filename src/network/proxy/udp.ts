@@ -11,24 +11,31 @@ export interface UdpProxy {
   close(): void;
 }
 
-export async function proxyUdp(host: string, port: number, target: string, targetPort: number): Promise<UdpProxy> {
+/**
+ * Relays datagrams on host:port to target:targetPort. A target given as a function is asked per
+ * client with the client's address (on "::" the socket takes IPv4 clients too, as ::ffff:a.b.c.d).
+ */
+export async function proxyUdp(host: string, port: number, target: string | ((client: string) => string), targetPort: number): Promise<UdpProxy> {
+  const to = typeof target === "string" ? () => target : target;
   const flows = new Map<string, { sock: Promise<UdpSocket>; last: number }>();
   const server: UdpSocket = await Bun.udpSocket({
     hostname: host, port,
     socket: {
       data(_s, data, rport, raddr) {
         const key = `${raddr}|${rport}`;
+        const dest = to(raddr);
         let flow = flows.get(key);
         if (!flow) {
           flow = {
             last: Date.now(),
-            sock: Bun.udpSocket({ socket: { data: (_u, reply) => void server.send(reply, rport, raddr) } }),
+            // Of the target's family: a socket of the other one could not send to it.
+            sock: Bun.udpSocket({ hostname: dest.includes(":") ? "::" : "0.0.0.0", socket: { data: (_u, reply) => void server.send(reply, rport, raddr) } }),
           };
           flows.set(key, flow);
         }
         flow.last = Date.now();
         const payload = Buffer.from(data);
-        void flow.sock.then((u) => u.send(payload, targetPort, target)).catch(skipped("proxying a UDP datagram"));
+        void flow.sock.then((u) => u.send(payload, targetPort, dest)).catch(skipped("proxying a UDP datagram"));
       },
     },
   });
