@@ -142,6 +142,25 @@ describe.if(ok)("bridge networks", () => {
     expect(await links()).not.toContain("brtest0");
   });
 
+  test("a new network's subnet is picked from the default pools around the routes already there", async () => {
+    const subnetOf = async (net: string) => (await d.cli(["network", "inspect", "-f", "{{(index .IPAM.Config 0).Subnet}}", net])).stdout.trim();
+    expect((await d.cli(["network", "create", "probe"])).code).toBe(0);
+    const next = await subnetOf("probe");
+    expect((await d.cli(["network", "rm", "probe"])).code).toBe(0);
+    // The subnet it would have taken is routed elsewhere now: the next network goes around it.
+    await $`ip -n ${ns} route add ${next} dev lo`.quiet();
+    try {
+      expect((await d.cli(["network", "create", "around"])).code).toBe(0);
+      const got = await subnetOf("around");
+      expect(got).toMatch(/^(172|192)\.\d+\.\d+\.\d+\/\d+$/);
+      expect(got).not.toBe(next);
+      expect((await d.cli(["network", "create", "--subnet", next, "onroute"])).stderr).toContain("Pool overlaps with other one on this address space");
+    } finally {
+      await $`ip -n ${ns} route del ${next} dev lo`.nothrow().quiet();
+      await d.cli(["network", "rm", "around"]);
+    }
+  });
+
   test("bad input gets Docker's words and leaves nothing behind", async () => {
     const cases: [string[], RegExp][] = [
       [["run", "--rm", "--network", "nope", "busybox", "true"], /network nope not found/],
@@ -166,6 +185,29 @@ describe.if(ok)("bridge networks", () => {
     expect((await d.cli(["ps", "-aq"])).stdout).toBe("");
     const ls = await d.cli(["network", "ls", "--format", "{{.Name}} {{.Driver}}"]);
     expect(ls.stdout).toBe("bridge bridge\ndup bridge\nhost host\nnone null\n");
+    // Through the API, Docker's statuses.
+    const api = async (method: string, path: string, body?: unknown) => {
+      const r = await fetch(`http://localhost/v1.44${path}`, { unix: d.socket, method, headers: { "Content-Type": "application/json" }, body: body && JSON.stringify(body) } as RequestInit);
+      return [r.status, ((await r.json().catch(() => ({}))) as { message?: string }).message ?? ""] as const;
+    };
+    expect(await api("GET", "/networks/nope")).toEqual([404, "network nope not found"]);
+    expect(await api("POST", "/networks/create", { Name: "dup" })).toEqual([409, "network with name dup already exists"]);
+    expect((await api("POST", "/networks/create", { Name: "bad4", IPAM: { Config: [{ Subnet: "10.6.0.0/40" }] } }))[0]).toBe(400);
+    expect(await api("POST", "/networks/create", { Name: "bad5", IPAM: { Config: [{ Subnet: "10.4.0.0/25" }] } })).toEqual([403, "Pool overlaps with other one on this address space"]);
+    expect(await api("POST", "/containers/create", { Image: "busybox", HostConfig: { PortBindings: { "80/tcp": [{ HostPort: "70000" }] } } })).toEqual([400, 'invalid port specification: "70000"']);
+    expect(await api("POST", "/containers/create", { Image: "busybox", HostConfig: { PortBindings: { "eighty/tcp": [] } } })).toEqual([400, 'invalid port specification: "eighty/tcp"']);
+    const [created, id] = await (async () => {
+      const r = await fetch("http://localhost/v1.44/containers/create", { unix: d.socket, method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ Image: "busybox", Cmd: ["sleep", "30"], HostConfig: { NetworkMode: "dup" } }) } as RequestInit);
+      return [r.status, ((await r.json()) as { Id: string }).Id] as const;
+    })();
+    expect(created).toBe(201);
+    expect((await api("POST", `/containers/${id}/start`))[0]).toBe(204);
+    expect(await api("POST", "/networks/dup/connect", { Container: id })).toEqual([403, `endpoint with name ${(await d.cli(["inspect", "-f", "{{.Name}}", id])).stdout.trim().slice(1)} already exists in network dup`]);
+    const inUse = await api("DELETE", "/networks/dup");
+    expect(inUse[0]).toBe(403);
+    expect(inUse[1]).toMatch(/has active endpoints$/);
+    await d.cli(["rm", "-f", id]);
+    expect(await api("POST", "/networks/dup/disconnect", { Container: "nope" })).toEqual([404, "No such container: nope"]);
     await d.cli(["network", "rm", "dup"]);
     expect((await links()).filter((l) => l.startsWith("br-") || l.startsWith("veth"))).toEqual([]);
   });

@@ -69,6 +69,19 @@ describe.if(ok)("networks through real clients", () => {
     expect(ins.NetworkSettings.Networks.dnet.IPAddress).toMatch(/^10\.88\.0\.\d+$/);
     expect(ins.NetworkSettings.Networks.dnet.Aliases).toContain("site");
     expect((await docker(["network", "ls", "--format", "{{.Name}}"])).stdout.split("\n")).toContain("dnet");
+    // Two --network at create (API 1.44 takes several endpoints); a plain run on the default bridge, whose endpoint the CLI
+    // names "default" (that was a 404, which the CLI took for a missing image); a legacy link's variables there.
+    expect((await docker(["network", "create", "dnet2"])).code).toBe(0);
+    const two = await docker(["run", "--rm", "--network", "dnet", "--network", "dnet2", "busybox", "sh", "-c", "ip -o -4 addr | grep -c eth; nslookup dweb"]);
+    expect(two.stdout).toMatch(/^2\n/);
+    expect(two.stdout).toMatch(/Address: 10\.88\.0\.\d+/);
+    expect((await docker(["network", "rm", "dnet2"])).code).toBe(0);
+    const dl = await docker(["run", "-d", "--name", "dlinked", "--expose", "6379", "busybox", "sleep", "30"]);
+    expect(dl.stderr).toBe("");
+    const env = await docker(["run", "--rm", "--link", "dlinked:cache", "busybox", "env"]);
+    expect(env.stdout).toMatch(/^CACHE_PORT_6379_TCP=tcp:\/\/172\.\d+\.\d+\.\d+:6379$/m);
+    expect(env.stdout).toContain("CACHE_NAME=/");
+    expect((await docker(["rm", "-f", "dlinked"])).code).toBe(0);
     const busy = await docker(["network", "rm", "dnet"]);
     expect(busy.stderr).toContain("has active endpoints");
     expect((await docker(["rm", "-f", "dweb"])).code).toBe(0);

@@ -401,7 +401,8 @@ export class NetworkEngine implements ContainerNetworking {
   // ---- the container engine's hooks ----
 
   planCreate(hostConfig: Record<string, any>, _config: Record<string, any>, networkingConfig: Record<string, any> | undefined): CreatePlan {
-    let mode = String(hostConfig.NetworkMode || "default");
+    const asMode = String(hostConfig.NetworkMode || "default");
+    let mode = asMode;
     if (mode === "default") mode = this.bridgeEnabled ? "bridge" : "none";
     if (mode === "bridge" && !this.bridgeEnabled) mode = "none";
     const plan: CreatePlan = { attach: () => {}, warnings: [] };
@@ -421,10 +422,13 @@ export class NetworkEngine implements ContainerNetworking {
     hostConfig.NetworkMode = mode;
     const asked: Record<string, EndpointConfig> = networkingConfig?.EndpointsConfig ?? {};
     const chosen: [NetworkRecord, EndpointConfig][] = [];
-    const byNet = (n: NetworkRecord) => asked[n.Name] ?? asked[n.Id] ?? Object.entries(asked).find(([k]) => n.Id.startsWith(k) && k.length >= 12)?.[1] ?? {};
+    // The docker CLI names the endpoint of the network mode as it was given ("default" among them).
+    const byNet = (n: NetworkRecord) =>
+      asked[n.Name] ?? asked[n.Id] ?? (n.Id === primary.Id ? asked[asMode] : undefined) ?? Object.entries(asked).find(([k]) => n.Id.startsWith(k) && k.length >= 12)?.[1] ?? {};
     // Links on a user network are names its DNS answers for this container alone, as with dockerd.
     chosen.push([primary, primary.Name !== "bridge" && links.length ? { ...byNet(primary), Links: [...(byNet(primary).Links ?? []), ...links] } : byNet(primary)]);
     for (const key of Object.keys(asked)) {
+      if (key === asMode) continue;
       const n = this.find(key);
       if (n.Id === primary.Id) continue;
       if (n.Driver !== "bridge") throw new InvalidParameterError(`container cannot be connected to network ${n.Name} and to ${primary.Name}`);
