@@ -14,6 +14,8 @@ export interface Engine {
   runFlags: string[];
   /** The engine's processes, whose trees an operation's faults and CPU are read from (none: daemonless). */
   roots?: number[];
+  /** The engine's API address, where it has one (DOCKER_HOST for other clients). */
+  host?: string;
   stop(): Promise<void>;
 }
 
@@ -72,7 +74,7 @@ export async function startDockerd(tmp: string, tar: string, opts: { netns?: str
     await stop();
     return `failed to start: ${(e as Error).message.split("\n")[0]}`;
   }
-  return { name: "dockerd", cli, runFlags: [], roots: [d.pid], stop };
+  return { name: "dockerd", cli, runFlags: [], roots: [d.pid], host: `unix://${sock}`, stop };
 }
 
 export async function startPodman(tmp: string, tar: string): Promise<Engine | string> {

@@ -6,8 +6,9 @@
 // and bad input that leaves the project as it was.
 import { afterAll, describe, expect, test } from "bun:test";
 import { $ } from "bun";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { appFiles, writeProject } from "./app-project.ts";
 import { composeDaemonForFile } from "./compose-daemon.ts";
 
 const daemon = composeDaemonForFile("cmp");
@@ -16,77 +17,13 @@ const work = mkdtempSync("/tmp/berth-compose-up-");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** A project directory with these files. */
-function project(name: string, files: Record<string, string>): string {
-  const dir = join(work, name);
-  for (const [f, text] of Object.entries(files)) {
-    mkdirSync(join(dir, f, ".."), { recursive: true });
-    writeFileSync(join(dir, f), text);
-  }
-  return dir;
-}
+const project = (name: string, files: Record<string, string>) => writeProject(join(work, name), files);
 
 const compose = (dir: string, args: string[], env: Record<string, string> = {}) => daemon.compose(dir, args, env);
 const json = async (args: string[]) => JSON.parse((await daemon.d.cli(args)).stdout);
 const names = async (kind: "network" | "volume", prefix: string) => (await daemon.d.cli([kind, "ls", "--format", "{{.Name}}"])).stdout.split("\n").filter((n) => n.startsWith(prefix));
 const containerIds = async (project: string) => (await daemon.d.cli(["ps", "-aq", "--no-trunc", "--filter", `label=com.docker.compose.project=${project}`])).stdout.split("\n").filter(Boolean).sort();
 const hostGet = async (port: number, path: string) => (await $`printf ${`GET ${path} HTTP/1.0\r\n\r\n`} | nsenter --net=/run/netns/${ns} busybox nc -w 3 127.0.0.1 ${port}`.nothrow().quiet()).stdout.toString();
-
-// The worker finds the db by name through the daemon's DNS, then reads what the db wrote to its volume.
-const workerScript = [
-  "for i in $$(busybox seq 1 100); do",
-  "ip=$$(busybox nslookup db 2>/dev/null | busybox sed -n 's/^Address: //p' | busybox tail -n 1);",
-  `if [ -n "$$ip" ] && printf 'GET /data/state HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 $$ip 80 | grep -q stored; then echo "worker reached db at $$ip"; exec sleep 1000; fi;`,
-  "sleep 0.2; done; echo worker gave up; exit 1",
-].join(" ");
-
-const appFiles = (port: number) => ({
-  ".env": `GREETING=hello\nWEB_PORT=${port}\n`,
-  "web/Dockerfile": 'FROM busybox\nRUN mkdir -p /www && echo built-from-dockerfile > /www/index.html\nCMD ["busybox", "httpd", "-f", "-p", "80", "-h", "/"]\n',
-  "token.txt": "s3cret-token\n",
-  "compose.yaml": `
-services:
-  web:
-    build: ./web
-    ports: ["\${WEB_PORT}:80"]
-    environment:
-      - GREETING=\${GREETING}
-    networks: [front]
-    secrets: [token]
-    depends_on:
-      migrate: {condition: service_completed_successfully}
-  db:
-    image: busybox
-    command: ["sh", "-c", "echo stored > /data/state; exec busybox httpd -f -p 80 -h /"]
-    volumes: [dbdata:/data]
-    networks: [back]
-    healthcheck:
-      test: ["CMD", "busybox", "test", "-f", "/data/state"]
-      interval: 1s
-      retries: 30
-  worker:
-    image: busybox
-    command: ["sh", "-c", "${workerScript.replace(/"/g, '\\"')}"]
-    networks: [back]
-    depends_on:
-      db: {condition: service_healthy}
-  migrate:
-    image: busybox
-    command: echo migrated
-    networks: [back]
-  debug:
-    image: busybox
-    command: sleep 1000
-    profiles: [debug]
-networks:
-  front:
-  back:
-volumes:
-  dbdata:
-secrets:
-  token:
-    file: ./token.txt
-`,
-});
 
 describe.if(ok)("compose up, ps, logs, down", () => {
   test("the issue's project: up -d --wait, the web from the host, the worker reaching the db, the secret, labels, idempotent up, down, down -v", async () => {
