@@ -54,7 +54,20 @@ async function until(probe: () => Promise<boolean>, ms: number): Promise<boolean
   return probe();
 }
 
+/** What must be the same in the containers docker-compose and berth compose make from these files (names aside: 1.29 joins with "_", v2 with "-"). */
+async function shape(names: string[]): Promise<unknown[]> {
+  return (await inspect(...names)).map((c: any) => ({
+    image: c.Config.Labels["com.docker.compose.service"] === "web" ? "(built)" : c.Config.Image,
+    cmd: c.Config.Cmd, entrypoint: c.Config.Entrypoint, env: [...c.Config.Env].sort(), healthcheck: c.Config.Healthcheck ?? null,
+    labels: ["project", "service", "container-number", "oneoff"].map((k) => c.Config.Labels[`com.docker.compose.${k}`]),
+    networks: Object.entries(c.NetworkSettings.Networks).map(([n, e]: [string, any]) => [n, e.Aliases.includes(c.Config.Labels["com.docker.compose.service"])]),
+    mounts: c.Mounts.map((m: any) => ({ type: m.Type, name: m.Name ?? m.Source, destination: m.Destination, rw: m.RW })).sort((a: any, b: any) => a.destination.localeCompare(b.destination)),
+    ports: c.HostConfig.PortBindings,
+  }));
+}
+
 describe.if(ok)("docker-compose 1.29 runs the issue's project against berth", () => {
+  let made: unknown[] = [];
   // One project through the steps in order; each step is a test of its own so that a slow
   // machine (docker-compose takes seconds to start there) stays within a test's time.
   let ids: Record<string, string> = {};
@@ -89,6 +102,7 @@ describe.if(ok)("docker-compose 1.29 runs the issue's project against berth", ()
     expect(await until(async () => (logs = (await compose(["logs", "--no-color", "worker"])).stdout).includes("worker reached db"), 30_000)).toBe(true);
     expect(logs).toMatch(/^worker_1 +\| worker reached db at \d+\.\d+\.\d+\.\d+$/m);
     expect((await compose(["ps"])).stdout).toMatch(/^app_db_1 .* Up \(healthy\)/m);
+    made = await shape(["app_web_1", "app_db_1", "app_worker_1", "app_migrate_1"]);
   }, 180_000);
 
   test("a second up recreates nothing; after a change to the web's environment, only the web", async () => {
@@ -120,6 +134,14 @@ describe.if(ok)("docker-compose 1.29 runs the issue's project against berth", ()
     expect((await compose(["up", "-d", "db"])).code).toBe(0);
     expect((await compose(["down", "-v", "-t", "1"])).code).toBe(0);
     expect(await names("volume")).toEqual([]);
+    expect(await containers()).toEqual([]);
+  }, 180_000);
+
+  test("berth compose makes the same containers from the same files", async () => {
+    const up = await daemon.compose(dir, ["up", "-d", "--wait"]);
+    expect(up.code).toBe(0);
+    expect(await shape(["app-web-1", "app-db-1", "app-worker-1", "app-migrate-1"])).toEqual(made);
+    expect((await daemon.compose(dir, ["down", "-v", "-t", "1"])).code).toBe(0);
     expect(await containers()).toEqual([]);
   }, 180_000);
 });

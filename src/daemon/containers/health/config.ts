@@ -16,16 +16,20 @@ const second = 1e9;
 /** Docker's defaults: interval and timeout 30 s, no start period, 5 s between probes in it, 3 retries. */
 const defaults = { Interval: 30 * second, Timeout: 30 * second, StartPeriod: 0, StartInterval: 5 * second, Retries: 3 };
 
+const fields = ["Interval", "Timeout", "StartPeriod", "StartInterval", "Retries"] as const;
+
 /** The request's healthcheck over the image's: each field the request leaves zero comes from the image. */
 export function mergeHealthcheck(image: HealthConfig | undefined | null, request: HealthConfig | undefined | null): HealthConfig | undefined {
   if (!request) return image ?? undefined;
   const out: HealthConfig = { ...request };
   if (typeof out.Test === "string") out.Test = [out.Test]; // a StrSlice takes one string too
-  if (!image) return out;
-  if (!out.Test?.length) out.Test = image.Test;
-  for (const k of ["Interval", "Timeout", "StartPeriod", "StartInterval", "Retries"] as const) {
-    if (!out[k]) out[k] = image[k];
+  if (image) {
+    if (!out.Test?.length) out.Test = image.Test;
+    for (const k of fields) if (!out[k]) out[k] = image[k];
   }
+  // Stored as dockerd keeps it: a field sent as null or 0 is unset and not shown (docker-compose 1.29 sends nulls).
+  for (const k of fields) if (!out[k]) delete out[k];
+  if (!out.Test?.length) delete out.Test;
   return out;
 }
 
