@@ -30,3 +30,8 @@ export type { SeccompProgram } from "./seccomp/install.ts";
 // check and a use: CVE-2018-15664).
 export { withRoot, withReadView, streamFromReadView, type RootLayout } from "./archive/root-views.ts";
 export { statInRoot, tarFromRoot, extractIntoRoot, type PathStat } from "./archive/chroot-archive.ts";
+export { followContainerPath, type PathHolder } from "./archive/container-path.ts";
+
+// The host's mounts: Docker's propagation check for binds, and the filesystems of volumes made with options.
+export { propagationProblem, isMountPoint, mountFilesystem, unmountFilesystem } from "./host-mounts.ts";
+export { receivesEvents } from "./mount-options.ts";

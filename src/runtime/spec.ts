@@ -59,6 +59,12 @@ export interface RuntimeSpec {
   /** Files bind-mounted over /etc/hostname, /etc/hosts, /etc/resolv.conf (each optional). */
   etcFiles?: { hostname?: string; hosts?: string; resolvConf?: string };
   binds: BindMount[];
+  /**
+   * The mount namespace is copied from the host's at this start, not ahead of
+   * it (a standby's): a bind whose propagation follows the host's mounts, or a
+   * volume whose filesystem the daemon has just mounted.
+   */
+  freshMountNamespace?: boolean;
   /** Device nodes made in the container's /dev besides the standard ones (`--device`); --privileged gets all the host's. */
   devices?: DeviceNode[];
   /** `resources.devices` defaults to Docker's rules (all devices when privileged). */

@@ -1,7 +1,7 @@
 // Volumes and mounts end to end: the volume commands and API, binds, named and
 // anonymous volumes, tmpfs, --volumes-from, copy-up, and what is refused.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chownSync, chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chownSync, chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 
@@ -22,6 +22,22 @@ async function image(name: string, extra: (rootfs: string) => void, changes: str
   const args = ["import", tar, `${name}:1`, "--change", 'CMD ["sh"]', ...changes.flatMap((c) => ["--change", c])];
   const r = await d.cli(args);
   expect(r.stderr).toBe("");
+}
+
+/** Waits (20 s at most) for a condition another process brings about. */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (const end = Date.now() + 20_000; Date.now() < end; await Bun.sleep(25)) if (cond()) return;
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The mount point holding `path`, from this process's mount table. */
+function mountPointOf(path: string): string {
+  let best = "/";
+  for (const line of readFileSync("/proc/self/mountinfo", "utf8").split("\n")) {
+    const mp = line.split(" ")[4];
+    if (mp && (path === mp || path.startsWith(`${mp}/`)) && mp.length > best.length) best = mp;
+  }
+  return best;
 }
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
@@ -106,6 +122,66 @@ describe.if(ok)("volume commands", () => {
   });
 });
 
+describe.if(ok)("volumes with a filesystem of their own", () => {
+  test("a tmpfs volume is one filesystem for the containers using it at once, mounted on the host while in use", async () => {
+    expect((await d.cli(["volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", "-o", "o=size=2m", "shared-ram"])).code).toBe(0);
+    const data = join(d.dir, "data/volumes/shared-ram/_data");
+    const mounted = () => statSync(data).dev !== statSync(join(data, "..")).dev;
+    expect(mounted()).toBe(false);
+    expect((await d.cli(["run", "-d", "--name", "ram-one", "-v", "shared-ram:/r", "vbox:1", "sh", "-c", "echo from-one > /r/f; sleep 1000"])).code).toBe(0);
+    await until(() => existsSync(join(data, "f")), "the first container's file in the volume's _data");
+    expect(mounted()).toBe(true);
+    // A second container at the same time sees the first one's file, and the first sees its answer.
+    const two = await d.cli(["run", "--rm", "-v", "shared-ram:/r", "vbox:1", "sh", "-c", "cat /r/f; echo from-two > /r/g; grep ' /r ' /proc/mounts"]);
+    expect(two.stderr).toBe("");
+    expect(two.stdout).toMatch(/^from-one\ntmpfs \/r tmpfs rw.*size=2048k/);
+    expect((await d.cli(["exec", "ram-one", "cat", "/r/g"])).stdout).toBe("from-two\n");
+    // The second run's end left it mounted for the first; cp reads it too.
+    expect(mounted()).toBe(true);
+    expect((await d.cli(["cp", "ram-one:/r/g", "-"])).stdout).toContain("from-two\n");
+    expect((await d.cli(["rm", "-f", "ram-one"])).code).toBe(0);
+    await until(() => !mounted(), "the volume's filesystem unmounted after its last user");
+    // A later run gets a new, empty tmpfs, as Docker's local driver gives.
+    expect((await d.cli(["run", "--rm", "-v", "shared-ram:/r", "vbox:1", "ls", "-A", "/r"])).stdout).toBe("");
+    expect(mounted()).toBe(false);
+    expect((await d.cli(["volume", "rm", "shared-ram"])).code).toBe(0);
+  });
+});
+
+describe.if(ok)("bind propagation", () => {
+  test("rslave: a mount the host makes under the source after the start shows in the container; a source on a private mount is refused", async () => {
+    const src = join(d.dir, "prop-src");
+    mkdirSync(src);
+    const sh = (cmd: string[]) => expect(Bun.spawnSync(cmd).exitCode).toBe(0);
+    try {
+      // A source on a shared mount of its own (this host's / is private).
+      sh(["mount", "-t", "tmpfs", "-o", "size=1m", `prop-${process.pid}`, src]);
+      sh(["mount", "--make-shared", src]);
+      expect((await d.cli(["run", "-d", "--name", "prop", "-v", `${src}:/p:rslave`, "--mount", `type=bind,src=${src},dst=/q,bind-propagation=rprivate`, "vbox:1", "sleep", "1000"])).code).toBe(0);
+      const [m] = JSON.parse((await d.cli(["inspect", "-f", "{{json .Mounts}}", "prop"])).stdout);
+      expect(m).toMatchObject({ Type: "bind", Source: src, Destination: "/p", Mode: "rslave", Propagation: "rslave" });
+      mkdirSync(join(src, "sub"));
+      sh(["mount", "-t", "tmpfs", "-o", "size=1m", `prop-sub-${process.pid}`, join(src, "sub")]);
+      writeFileSync(join(src, "sub/f"), "after the start\n");
+      const r = await d.cli(["exec", "prop", "sh", "-c", "cat /p/sub/f; ls -A /q/sub"]);
+      expect(r.stderr).toBe("");
+      // rslave receives the host's new mount; rprivate keeps the empty directory under it.
+      expect(r.stdout).toBe("after the start\n");
+    } finally {
+      await d.cli(["rm", "-f", "prop"]);
+      Bun.spawnSync(["umount", "-R", "-l", src]);
+    }
+    const priv = join(d.dir, "prop-private");
+    mkdirSync(priv);
+    const where = mountPointOf(priv);
+    for (const [mode, needed] of [["rslave", "a shared or slave mount"], ["shared", "a shared mount"]]) {
+      const bad = await d.cli(["run", "--rm", "-v", `${priv}:/p:${mode}`, "vbox:1", "true"]);
+      expect(bad.stderr).toContain(`path ${priv} is mounted on ${where} but it is not ${needed}`);
+      expect(bad.code).toBe(125);
+    }
+  });
+});
+
 describe.if(ok)("mounts in containers", () => {
   test("a named volume outlives its container, gets the image's content with owners and modes, and is in use while a container has it", async () => {
     const w = await d.cli(["run", "--name", "writer", "-v", "keep:/data", "vbox:1", "sh", "-c", "stat -c '%u:%g %a' /data /data/sub/owned; echo kept > /data/new"]);
@@ -171,6 +247,14 @@ describe.if(ok)("mounts in containers", () => {
       [{ Binds: ["made-1:/x", "made-2:/x"] }, "Duplicate mount point: /x"],
       [{ Binds: ["/tmp:/x:bogus"] }, "invalid mode: bogus"],
       [{ Binds: ["/tmp:rel"] }, `invalid volume specification: '/tmp:rel': invalid mount config for type "bind": invalid mount path: 'rel' mount path must be absolute`],
+      [{ Binds: ["/tmp:/x:nocopy"] }, `invalid volume specification: '/tmp:/x:nocopy': invalid mount config for type "bind": field VolumeOptions must not be specified`],
+      [{ Binds: ["made-3:/x:ro,rslave"] }, `invalid volume specification: 'made-3:/x:ro,rslave': invalid mount config for type "volume": field BindOptions must not be specified`],
+      [{ Binds: ["made-4:/x:ro-non-recursive"] }, `mount mode "ro-non-recursive" requires a bind mount: invalid volume specification: 'made-4:/x:ro-non-recursive'`],
+      [{ Binds: ["/x:ro"] }, "invalid volume specification: '/x:ro'"],
+      [{ Mounts: [{ Type: "volume", Target: "/x", ReadOnly: true, VolumeOptions: { NoCopy: true } }] }, 'invalid mount config for type "volume": must not set ReadOnly mode when using anonymous volumes'],
+      [{ Mounts: [{ Type: "bind", Source: "/tmp", Target: "/x", VolumeOptions: { NoCopy: true } }] }, 'invalid mount config for type "bind": field VolumeOptions must not be specified'],
+      [{ Mounts: [{ Type: "volume", Source: "made-5", Target: "/x" }, { Type: "tmpfs", Target: "/x" }] }, "Duplicate mount point: /x"],
+      [{ VolumesFrom: ["nobody:rro"] }, 'mount mode "rro" is not supported for volumes-from mounts: invalid mode: rro'],
     ];
     for (const [hc, message] of cases) {
       const r = await api("POST", "/containers/create", { Image: "vbox:1", Cmd: ["true"], HostConfig: hc });
@@ -291,6 +375,43 @@ describe.if(ok)("the rest of the engine", () => {
     expect(verbose).toMatch(/\ncpvol +2 +\d+B\n/);
     await d.cli(["rm", "cpstopped", "cpro"]);
     await d.cli(["volume", "rm", "cpvol"]);
+  });
+});
+
+describe.if(ok)("cp through a symlink to a volume", () => {
+  test("a container path that reaches a volume through a link in the image reads and writes the volume, stopped or running", async () => {
+    await image("linkbox", (r) => {
+      mkdirSync(join(r, "data"));
+      writeFileSync(join(r, "data/image-file"), "under the volume\n");
+      symlinkSync("/data", join(r, "link"));
+      symlinkSync("data", join(r, "rel"));
+      symlinkSync("../../link", join(r, "tmp/up"));
+    });
+    const src = join(d.dir, "cp-link-src.txt");
+    writeFileSync(src, "through the link\n");
+    const vol = join(d.dir, "data/volumes/linkvol/_data");
+    expect((await d.cli(["create", "--name", "linked", "-v", "linkvol:/data", "linkbox:1", "true"])).code).toBe(0);
+    // Stopped: nothing is mounted, so only following the link to the volume finds it.
+    expect((await d.cli(["cp", src, "linked:/link/"])).code).toBe(0);
+    expect(readFileSync(join(vol, "cp-link-src.txt"), "utf8")).toBe("through the link\n");
+    expect((await d.cli(["cp", src, "linked:/tmp/up/copied.txt"])).code).toBe(0);
+    expect(readFileSync(join(vol, "copied.txt"), "utf8")).toBe("through the link\n");
+    expect((await d.cli(["cp", "linked:/rel/cp-link-src.txt", "-"])).stdout).toContain("through the link\n");
+    // The link itself, as the last component, is copied as a link.
+    const out = join(d.dir, "cp-link-out");
+    mkdirSync(out);
+    expect((await d.cli(["cp", "linked:/link", out])).code).toBe(0);
+    expect(readlinkSync(join(out, "link"))).toBe("/data");
+    await d.cli(["rm", "linked"]);
+    // Running: the same paths reach the volume.
+    expect((await d.cli(["run", "-d", "--name", "linked-run", "-v", "linkvol:/data", "linkbox:1", "sleep", "1000"])).code).toBe(0);
+    writeFileSync(src, "while it runs\n");
+    expect((await d.cli(["cp", src, "linked-run:/rel/"])).code).toBe(0);
+    expect(readFileSync(join(vol, "cp-link-src.txt"), "utf8")).toBe("while it runs\n");
+    expect((await d.cli(["exec", "linked-run", "cat", "/data/cp-link-src.txt"])).stdout).toBe("while it runs\n");
+    expect((await d.cli(["cp", "linked-run:/link/copied.txt", "-"])).stdout).toContain("through the link\n");
+    await d.cli(["rm", "-f", "linked-run"]);
+    await d.cli(["volume", "rm", "linkvol"]);
   });
 });
 

@@ -10,7 +10,7 @@ import { frame, parseLogQuery, readLogBatches, type LogRecord } from "../../daem
 import { sampleStats } from "../../daemon/containers/stats.ts";
 import { commitContainer, containerDiff, containerTop, pauseContainer, unpauseContainer, updateContainer } from "../../daemon/containers/operations.ts";
 import { logAttributes, logsDisabled } from "../../daemon/containers/log-config.ts";
-import { archivePath, extractInto, statPath, streamFromReadView, withReadView, withRoot } from "../../daemon/containers/archive.ts";
+import { archivePath, extractInto, followForCp, statPath, streamFromReadView, withReadView, withRoot } from "../../daemon/containers/archive.ts";
 
 /** `filters` query: `{"key":["v"]}` or the older `{"key":{"v":true}}`. */
 export function parseFilters(raw: string | undefined): Record<string, string[]> {
@@ -133,7 +133,9 @@ export function containerRoutes(engine: ContainerEngine): Hono {
   // HEAD must not open the tar stream, whose read view would stay mounted with nobody reading it.
   app.get("/containers/:id/archive", async (c) => {
     const rec = engine.find(c.req.param("id"));
-    const path = archivePathParam(c);
+    const asked = archivePathParam(c);
+    // A symlink as the last component is sent as itself, unless the path ends in "/" or "/." (Docker's rule).
+    const path = await followForCp(engine.mounts, rec, engine.paths(rec), asked, /\/\.?$/.test(asked), vfs());
     // A path in a bind or volume is read from its host directory, as Docker mounts them for cp.
     const mounted = engine.mounts.hostPathOf(rec.id, path);
     const st = mounted ? await statPath(mounted.source, mounted.rest, mounted.name) : await withReadView(engine.paths(rec), (root) => statPath(root, path), vfs());
@@ -143,7 +145,7 @@ export function containerRoutes(engine: ContainerEngine): Hono {
   });
   app.put("/containers/:id/archive", async (c) => {
     const rec = engine.find(c.req.param("id"));
-    const path = archivePathParam(c);
+    const path = await followForCp(engine.mounts, rec, engine.paths(rec), archivePathParam(c), true, vfs());
     const mounted = engine.mounts.hostPathOf(rec.id, path);
     if (mounted?.readonly) throw new InvalidParameterError("mounted volume is marked read-only");
     if (!mounted && rec.hostConfig.ReadonlyRootfs) throw new InvalidParameterError("container rootfs is marked read-only");

@@ -174,6 +174,8 @@ export class ContainerEngine {
     // Waiters hear of the exit once the attached clients have all the output (run, dockerode's run).
     void this.streamsDrained(c.id).then(() => this.exits.notify(c.id, s));
     this.mounts.announce(c.id, "unmount");
+    // A container starting (busy) or running still holds the volumes' filesystems it shares.
+    this.mounts.release(c.id, (id) => this.busy.has(id) || !!this.records.get(id)?.state.Running);
     if (s.OOMKilled) this.events.emit("container", "oom", c.id, this.eventAttrs(c));
     this.events.emit("container", "die", c.id, { ...this.eventAttrs(c), exitCode: String(s.ExitCode) });
     if (c.hostConfig.AutoRemove) queueMicrotask(() => this.remove(c.id, { force: true }).catch(skipped("removing an --rm container after its exit")));
@@ -301,7 +303,7 @@ export class ContainerEngine {
       try {
         // Inside the try: a spec that cannot be built (a --device gone from the host) is a failed start too.
         const spec = buildSpec(c, this.runtime.storageDriver === "vfs" ? { ...p, lowerDirs: [] } : p, joined, this.security);
-        spec.binds = this.mounts.runtimeMounts(c.id);
+        Object.assign(spec, this.mounts.runtimeMounts(c.id));
         handedOver = true;
         st = await this.runtime.start(p.root, spec, attachments.map((a) => a.connect));
       } catch (e) {

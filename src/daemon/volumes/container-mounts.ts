@@ -6,12 +6,13 @@
 import { existsSync, mkdirSync, opendirSync } from "node:fs";
 import { posix } from "node:path";
 import { InvalidParameterError, SystemError } from "../../errors.ts";
-import type { BindMount } from "../../runtime/index.ts";
+import { followContainerPath, isMountPoint, propagationProblem, receivesEvents, type BindMount } from "../../runtime/index.ts";
 import { mountView, parseBind, parseMountSpec, parseTmpfs, parseVolumesFrom, type MountPoint } from "./mount-point.ts";
 import { anonymousLabel } from "./names.ts";
 import { optionMount } from "./local-options.ts";
 import type { VolumeService } from "./service.ts";
 import { debugLog } from "../../shared/debug-log.ts";
+import type { VolumeFilesystems } from "./filesystems.ts";
 
 type Json = Record<string, any>;
 
@@ -19,7 +20,11 @@ type Json = Record<string, any>;
 const tmpfsDefaults = ["nosuid", "nodev", "noexec"];
 
 export class ContainerMounts {
-  constructor(readonly volumes: VolumeService) {}
+  readonly hostMounts: VolumeFilesystems;
+
+  constructor(readonly volumes: VolumeService) {
+    this.hostMounts = volumes.filesystems;
+  }
 
   /**
    * The mount points of a new container. Volumes it names are created here;
@@ -97,10 +102,17 @@ export class ContainerMounts {
     return this.of(containerId).filter((m) => !m.hidden).map(mountView);
   }
 
-  /** The runtime's mount list at a start, parents before what is mounted inside them. */
-  runtimeMounts(containerId: string): BindMount[] {
+  /**
+   * The runtime's mount list at a start, parents before what is mounted inside
+   * them; and whether the container needs a mount namespace copied from the
+   * host's now (a bind that follows the host's mounts, a volume's filesystem
+   * mounted on the host): a standby's, copied earlier, would lack them.
+   */
+  runtimeMounts(containerId: string): { binds: BindMount[]; freshMountNamespace: boolean } {
     const mounts = this.of(containerId).sort((a, b) => depth(a.Destination) - depth(b.Destination));
-    return mounts.map((m) => this.runtimeMount(m));
+    const binds = mounts.map((m) => this.runtimeMount(m));
+    const fresh = mounts.some((m) => m.Type === "volume" && this.hostMounts.has(m.Name!)) || binds.some((b) => receivesEvents(b.propagation));
+    return { binds, freshMountNamespace: fresh };
   }
 
   private runtimeMount(m: MountPoint): BindMount {
@@ -111,39 +123,84 @@ export class ContainerMounts {
         if (!m.createSource) throw new InvalidParameterError(`invalid mount config for type "bind": bind source path does not exist: ${m.Source}`);
         mkdirSync(m.Source, { recursive: true, mode: 0o755 });
       }
+      const problem = receivesEvents(m.Propagation) ? propagationProblem(m.Source, m.Propagation) : undefined;
+      if (problem) throw new SystemError(problem);
       return { ...base, source: m.Source, propagation: m.Propagation, nonRecursive: m.nonRecursive };
     }
     const v = this.volumes.get(m.Name!);
     const data = this.volumes.dataPath(v.name);
     const opt = optionMount(v.options);
+    let source = data;
     if (opt?.kind === "bind") {
       if (!existsSync(opt.source)) throw new SystemError(`error while mounting volume '${data}': failed to mount local volume: mount ${opt.source}:${data}, flags: 0x1000: no such file or directory`);
-      return { ...base, source: opt.source };
+      source = opt.source;
     }
-    if (opt?.kind === "fs") return { ...base, source: opt.device, type: opt.fstype, options: opt.options };
-    return { ...base, source: data, copyUp: !!m.copyData && isEmptyDir(data) };
+    if (opt?.kind === "fs") this.hostMounts.acquire(data, opt);
+    return { ...base, source, copyUp: !!m.copyData && isEmptyDir(source) };
+  }
+
+  /**
+   * After a container's run: each volume filesystem it used is unmounted from
+   * the host unless another container still holds it (`holds` tells, for the
+   * other containers that use the volume).
+   */
+  release(containerId: string, holds: (otherId: string) => boolean): void {
+    for (const m of this.of(containerId)) {
+      if (m.Type !== "volume" || !m.Name || !this.hostMounts.has(m.Name)) continue;
+      const others = this.volumes.records.users(m.Name).filter((id) => id !== containerId && holds(id));
+      if (!others.length) this.hostMounts.release(this.volumes.dataPath(m.Name));
+    }
   }
 
   /**
    * The host directory behind a container path that lies in one of its binds
    * or volumes (the deepest such mount), for `cp` into and out of it; the
-   * path is matched as written. Undefined for the container's own files and tmpfs.
+   * path is matched as written (see followPath). Undefined for the container's
+   * own files, a tmpfs, and a volume's own filesystem while nothing mounts it.
    */
   hostPathOf(containerId: string, path: string): { source: string; rest: string; name: string; readonly: boolean } | undefined {
     const p = posix.normalize(`/${path}`).replace(/(.)\/+$/, "$1");
+    const h = this.holderOf(this.of(containerId), p);
+    if (!h?.source) return undefined;
+    return { source: h.source, rest: p.slice(h.mount.Destination.length) || "/", name: posix.basename(h.mount.Destination), readonly: !h.mount.RW };
+  }
+
+  /**
+   * A container path with its symlinks followed as inside the container,
+   * through its binds and volumes (`rootView`: a view of its own files), so
+   * that cp to `/link/f` with `/link -> /data` reaches the volume at /data.
+   */
+  followPath(containerId: string, path: string, followLast: boolean, rootView: string): string {
+    const mounts = this.of(containerId);
+    return followContainerPath(path, followLast, (at) => {
+      const h = this.holderOf(mounts, at);
+      if (!h) return { root: rootView, at: "/" };
+      return h.source ? { root: h.source, at: h.mount.Destination } : undefined;
+    });
+  }
+
+  /** The container has binds or volumes for cp to look through. */
+  hasHostMounts(containerId: string): boolean {
+    return this.of(containerId).some((m) => m.Type !== "tmpfs");
+  }
+
+  /** The deepest mount holding the (clean) container path `p`, with its host directory when it has one. */
+  private holderOf(mounts: MountPoint[], p: string): { mount: MountPoint; source?: string } | undefined {
     let best: MountPoint | undefined;
-    for (const m of this.of(containerId)) {
-      if (m.Type === "tmpfs" || !(p === m.Destination || p.startsWith(`${m.Destination}/`))) continue;
+    for (const m of mounts) {
+      if (!(p === m.Destination || p.startsWith(`${m.Destination}/`))) continue;
       if (!best || m.Destination.length > best.Destination.length) best = m;
     }
     if (!best) return undefined;
+    if (best.Type === "tmpfs") return { mount: best };
     let source = best.Source;
     if (best.Type === "volume") {
       const opt = optionMount(this.volumes.records.get(best.Name!)?.options);
-      if (opt?.kind === "fs") return undefined;
+      // A volume's own filesystem is there while it is mounted on the host (a container uses it).
+      if (opt?.kind === "fs" && !isMountPoint(source)) return { mount: best };
       if (opt?.kind === "bind") source = opt.source;
     }
-    return { source, rest: p.slice(best.Destination.length) || "/", name: posix.basename(best.Destination), readonly: !best.RW };
+    return { mount: best, source };
   }
 
   /** Events for the volumes a start mounted or an exit unmounted. */

@@ -82,8 +82,14 @@ export function parseBind(raw: string): MountPoint {
     throw new InvalidParameterError(`${invalidSpec(raw)}: ${(e as Error).message}`);
   }
   const rw = !opts.some((o) => o === "ro" || o.startsWith("ro-") || o === "rro");
-  if (type === "volume" && source) checkVolumeName(source);
   const propagation = opts.find((o) => propagationModes.has(o));
+  // Docker's parser turns these modes into options the other type refuses.
+  if (type === "volume" && opts.some((o) => o.startsWith("ro-") || o === "rro")) {
+    throw new InvalidParameterError(`mount mode "${mode}" requires a bind mount: ${invalidSpec(raw)}`);
+  }
+  if (type === "bind" && opts.includes("nocopy")) throw new InvalidParameterError(`${invalidSpec(raw)}: ${mountConfigError(type, "field VolumeOptions must not be specified").message}`);
+  if (type === "volume" && propagation) throw new InvalidParameterError(`${invalidSpec(raw)}: ${mountConfigError(type, "field BindOptions must not be specified").message}`);
+  if (type === "volume" && source) checkVolumeName(source);
   if (type === "bind") {
     return { Type: "bind", Source: posix.normalize(source), Destination: dest, Mode: mode, RW: rw, Propagation: propagation ?? "rprivate", createSource: true };
   }
@@ -164,6 +170,7 @@ export function parseVolumesFrom(spec: string): { container: string; mode: strin
   const mode = spec.slice(i + 1);
   const opts = mode.split(",");
   if (!validMountMode(mode) || opts.some((o) => propagationModes.has(o) || o === "nocopy")) throw new InvalidParameterError(`invalid mode: ${mode}`);
+  if (mode.startsWith("ro-") || mode === "rro") throw new InvalidParameterError(`mount mode "${mode}" is not supported for volumes-from mounts: invalid mode: ${mode}`);
   return { container: spec.slice(0, i), mode };
 }
 

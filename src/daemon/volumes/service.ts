@@ -12,6 +12,7 @@ import { labelMatches } from "../label-filter.ts";
 import { anonymousLabel, checkVolumeName, randomVolumeName } from "./names.ts";
 import { checkLocalOptions } from "./local-options.ts";
 import { VolumeRecords, type VolumeRecord } from "./records.ts";
+import { VolumeFilesystems } from "./filesystems.ts";
 
 export interface CreateVolumeRequest {
   Name?: string;
@@ -29,10 +30,12 @@ const filterKeys = new Set(["dangling", "driver", "label", "label!", "name"]);
 
 export class VolumeService {
   readonly records: VolumeRecords;
+  readonly filesystems: VolumeFilesystems;
   readonly dir: string;
 
   constructor(readonly db: Database, dataRoot: string, readonly events: VolumeEventSink) {
     this.records = new VolumeRecords(db);
+    this.filesystems = new VolumeFilesystems(this.records);
     this.dir = join(dataRoot, "volumes");
     mkdirSync(this.dir, { recursive: true, mode: 0o701 });
   }
@@ -133,6 +136,8 @@ export class VolumeService {
       if (String(e).includes("FOREIGN KEY")) throw new ConflictError(`remove ${name}: volume is in use - [${this.records.users(name).join(", ")}]`);
       throw e;
     }
+    // A filesystem a crashed daemon left mounted for the volume would hold its directory.
+    this.filesystems.release(this.dataPath(name));
     const trash = join(this.dir, `.removing-${name}-${Date.now()}`);
     try {
       renameSync(join(this.dir, name), trash);

@@ -75,8 +75,15 @@ export class Runtime {
     });
   }
 
-  /** The standby shim with these arguments (a fresh one is made ready behind it), or a cold one. */
-  private takeShim(argv: string[]): ChildProcess {
+  /**
+   * The standby shim with these arguments (a fresh one is made ready behind it), or a cold one:
+   * always for `cold`, whose container needs a mount namespace copied from the host's now.
+   */
+  private takeShim(argv: string[], cold = false): ChildProcess {
+    if (cold) {
+      primeCgroupMove();
+      return this.spawnShim(argv);
+    }
     const ready = this.standby;
     this.standby = undefined;
     if (this.warm) refillSoon(() => this.refill());
@@ -145,7 +152,7 @@ export class Runtime {
     writeFileSync(join(dir, "config.json"), JSON.stringify(spec));
     rmSync(statePath(dir), { force: true });
     const sock = this.socketPath(dir);
-    const shim = this.takeShim([dir, sock, String(attachments.length)]);
+    const shim = this.takeShim([dir, sock, String(attachments.length)], spec.freshMountNamespace);
     const lines = readLines(shim.stdout!);
     const first = await lines.next();
     if (first.value !== "listening") {

@@ -11,7 +11,7 @@ import { resolveSpec, type BindMount, type RuntimeSpec } from "../spec.ts";
 import { resolveGroups, resolveUser } from "../user.ts";
 import { Scope, entryParts } from "../../layer/apply/scope.ts";
 import { superviseProgram } from "./supervise.ts";
-import { mountUserMounts } from "./mounts.ts";
+import { mountUserMounts, setRootPropagation } from "./mounts.ts";
 import { applyOomScoreAdj, applyRlimits, applySysctls } from "./settings.ts";
 import { devicesUnder, type DeviceNode } from "../devices/nodes.ts";
 import { lookPath, dropPrivileges, reportFailure, waitForGo, takeTerminal, CONTROL_FD } from "../process.ts";
@@ -184,7 +184,7 @@ function setup(s: RuntimeSpec, hostNet?: number): void {
   if (hostNet === undefined) {
     c.unshare(c.CLONE.NEWNS | c.CLONE.NEWUTS | c.CLONE.NEWIPC | cgroupNs);
     enterNetwork(s);
-    c.mount(null, "/", null, c.MS.REC | c.MS.PRIVATE);
+    setRootPropagation(s.rootfs, s.binds);
   } else {
     if (cgroupNs) c.unshare(cgroupNs);
     enterNetwork(s, hostNet);

@@ -7,28 +7,24 @@ import * as c from "../libc.ts";
 import type { BindMount } from "../spec.ts";
 import { StartError } from "../start-error.ts";
 import { fdPath, openInRoot, openRoot } from "./open-in-root.ts";
+import { propagationFlags, receivesEvents, splitOptions } from "../mount-options.ts";
+import { mountOf } from "../host-mounts.ts";
 
-const MS_SHARED = 1 << 20;
-const propagationFlags: Record<string, number> = {
-  private: c.MS.PRIVATE, rprivate: c.MS.PRIVATE | c.MS.REC, slave: c.MS.SLAVE, rslave: c.MS.SLAVE | c.MS.REC,
-  shared: MS_SHARED, rshared: MS_SHARED | c.MS.REC,
-};
-
-/** mount(8)-style options that are flags rather than filesystem data. */
-const flagOptions: Record<string, [set: number, clear: number]> = {
-  ro: [c.MS.RDONLY, 0], rw: [0, c.MS.RDONLY], noexec: [c.MS.NOEXEC, 0], exec: [0, c.MS.NOEXEC],
-  nosuid: [c.MS.NOSUID, 0], suid: [0, c.MS.NOSUID], nodev: [c.MS.NODEV, 0], dev: [0, c.MS.NODEV],
-};
-
-function splitOptions(options: string[]): { flags: number; data: string } {
-  let flags = 0;
-  const data: string[] = [];
-  for (const o of options) {
-    const f = flagOptions[o];
-    if (f) flags = (flags | f[0]) & ~f[1];
-    else data.push(o);
+/**
+ * The propagation of the namespace's copy of the host's mounts, set before the
+ * root is assembled (runc's rootfs propagation): private, unless a bind must
+ * keep receiving the host's mount events (slave) or exchange them (shared).
+ * For shared the copies stay peers of the host's, and only the mount holding
+ * the root is made private, so the container's root never shows on the host.
+ */
+export function setRootPropagation(rootfs: string, mounts: BindMount[]): void {
+  const wanted = mounts.map((m) => m.propagation ?? "").filter(receivesEvents);
+  if (wanted.some((p) => p.endsWith("shared"))) {
+    const holder = mountOf(rootfs);
+    if (holder.shared) c.mount(null, holder.mountPoint, null, c.MS.PRIVATE);
+    return;
   }
-  return { flags, data: data.join(",") };
+  c.mount(null, "/", null, c.MS.REC | (wanted.length ? c.MS.SLAVE : c.MS.PRIVATE));
 }
 
 export function mountUserMounts(rootfs: string, mounts: BindMount[]): void {

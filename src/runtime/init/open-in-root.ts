@@ -102,6 +102,29 @@ export function openInRoot(rootFd: number, path: string, make?: "dir" | "file"):
   return openat2(rootFd, parts.join("/"), O_PATH);
 }
 
+/**
+ * What the symlink at `path` inside the root points to (its parents resolved
+ * inside the root, the last component not followed); undefined when it is no
+ * symlink or is missing. For `cp`, to follow a container's links by the kernel's rules.
+ */
+export function linkTargetInRoot(rootFd: number, path: string): string | undefined {
+  const parts = components(path);
+  if (!parts.length) return undefined;
+  let parent: number;
+  try {
+    parent = openat2(rootFd, parts.slice(0, -1).join("/"), O_PATH | constants.O_DIRECTORY);
+  } catch {
+    return undefined;
+  }
+  try {
+    return readlinkIn(parent, parts[parts.length - 1]!);
+  } catch {
+    return undefined; // EINVAL (not a symlink) or ENOENT
+  } finally {
+    closeSync(parent);
+  }
+}
+
 /** Path components; ".." stays (openat2 keeps it inside the root). */
 function components(path: string): string[] {
   return path.split("/").filter((c) => c !== "" && c !== ".");
