@@ -49,6 +49,26 @@ export function propagationProblem(source: string, propagation: string): string 
   return undefined;
 }
 
+/** The daemon's mount table as it is now (the text of /proc/self/mountinfo). */
+export function mountTable(): string {
+  return readFileSync("/proc/self/mountinfo", "utf8");
+}
+
+/**
+ * Whether what a bind of any of `sources` would carry (the mounts holding it
+ * and those under it) differs between two mount tables: a namespace copied
+ * at the first (a standby's) would show such a bind stale.
+ */
+export function mountsDifferFor(sources: string[], before: string, now: string): boolean {
+  if (!sources.length) return false;
+  const relevant = (table: string) =>
+    table.split("\n").filter((line) => {
+      const mp = unescape(line.split(" ")[4] ?? "");
+      return mp && sources.some((src) => mp === "/" || src === mp || src.startsWith(`${mp}/`) || mp.startsWith(`${src}/`));
+    }).join("\n");
+  return relevant(before) !== relevant(now);
+}
+
 /** A filesystem is mounted right at `path` (it is on another device than its parent). */
 export function isMountPoint(path: string): boolean {
   try {

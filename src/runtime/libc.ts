@@ -14,6 +14,7 @@ const sym = lazySymbols("libc.so.6", {
   umount2: { args: [P, i32], returns: i32 },
   syscall: { args: [i64, i64, i64, i64, i64, i64], returns: i64 },
   chdir: { args: [P], returns: i32 },
+  fchdir: { args: [i32], returns: i32 },
   chroot: { args: [P], returns: i32 },
   dup2: { args: [i32, i32], returns: i32 },
   symlink: { args: [P, P], returns: i32 },
@@ -120,6 +121,10 @@ export function pivotRoot(newRoot: string, putOld: string): void {
 export function chdir(path: string): void {
   const p = cstr(path);
   check("chdir", sym.chdir(ptr(p)), path);
+}
+
+export function fchdir(fd: number): void {
+  check("fchdir", sym.fchdir(fd));
 }
 
 export function chroot(path: string): void {

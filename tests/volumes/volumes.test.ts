@@ -7,7 +7,7 @@ import { requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.
 
 let d: TestDaemon;
 const ok = requireDaemon();
-const applets = ["sh", "echo", "cat", "ls", "ln", "stat", "touch", "mkdir", "grep", "true", "df", "sleep", "wc"];
+const applets = ["sh", "echo", "cat", "ls", "ln", "stat", "touch", "mkdir", "grep", "true", "df", "sleep", "wc", "mount"];
 
 /** A busybox image whose layer holds `extra` (paths made by the callback in the rootfs). */
 async function image(name: string, extra: (rootfs: string) => void, changes: string[] = []): Promise<void> {
@@ -118,6 +118,19 @@ describe.if(ok)("volume commands", () => {
     expect(r.stdout).toMatch(/^host file\ntmpfs \/r tmpfs rw.*size=2048k/);
     expect(readFileSync(join(host, "made"), "utf8")).toBe("new\n");
     expect((await api("POST", "/volumes/create", { Name: "half", DriverOpts: { type: "tmpfs" } })).json.message).toBe('missing required option: "device"');
+    // --mount's volume-opt makes a volume with options on first use.
+    const viaMount = await d.cli(["run", "--rm", "--mount", "type=volume,src=optvol,dst=/o,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=o=size=1m", "vbox:1", "grep", " /o ", "/proc/mounts"]);
+    expect(viaMount.stdout).toMatch(/^tmpfs \/o tmpfs rw.*size=1024k/);
+    expect(JSON.parse((await d.cli(["volume", "inspect", "-f", "{{json .Options}}", "optvol"])).stdout)).toEqual({ type: "tmpfs", device: "tmpfs", o: "size=1m" });
+    // Filters: dangling (no container uses it) and driver.
+    const names = async (q: string) => (await api("GET", `/volumes?filters=${encodeURIComponent(q)}`)).json.Volumes.map((v: any) => v.Name).sort();
+    expect(await names('{"dangling":["true"],"name":["optvol","hostdir"]}')).toEqual(["hostdir", "optvol"]);
+    await d.cli(["create", "--name", "holds-ram", "-v", "ram:/r", "vbox:1", "true"]);
+    expect(await names('{"dangling":["false"],"name":["ram","hostdir"]}')).toEqual(["ram"]);
+    expect(await names('{"driver":["local"],"name":["ram"]}')).toEqual(["ram"]);
+    expect(await names('{"driver":["other"]}')).toEqual([]);
+    await d.cli(["rm", "-v", "holds-ram"]);
+    await d.cli(["volume", "rm", "optvol"]);
     await d.cli(["volume", "rm", "hostdir", "ram"]);
   });
 });
@@ -167,8 +180,16 @@ describe.if(ok)("bind propagation", () => {
       expect(r.stderr).toBe("");
       // rslave receives the host's new mount; rprivate keeps the empty directory under it.
       expect(r.stdout).toBe("after the start\n");
+      // Binds made after: recursive by default, only the source's own mount with bind-recursive=disabled.
+      const rec = await d.cli(["run", "--rm", "-v", `${src}:/r`, "--mount", `type=bind,src=${src},dst=/n,bind-recursive=disabled`, "vbox:1", "sh", "-c", "cat /r/sub/f; ls -A /n/sub"]);
+      expect(rec.stderr).toBe("");
+      expect(rec.stdout).toBe("after the start\n");
+      // rshared goes both ways: a mount made in the container shows on the host.
+      expect((await d.cli(["run", "-d", "--privileged", "--name", "prop-shared", "-v", `${src}:/s:rshared`, "vbox:1", "sh", "-c", "mkdir /s/made && mount -t tmpfs inner /s/made && echo from-container > /s/made/f; sleep 1000"])).code).toBe(0);
+      await until(() => existsSync(join(src, "made/f")), "the container's mount under an rshared bind on the host");
+      expect(readFileSync(join(src, "made/f"), "utf8")).toBe("from-container\n");
     } finally {
-      await d.cli(["rm", "-f", "prop"]);
+      await d.cli(["rm", "-f", "prop", "prop-shared"]);
       Bun.spawnSync(["umount", "-R", "-l", src]);
     }
     const priv = join(d.dir, "prop-private");

@@ -48,6 +48,7 @@ export class VolumeService {
   sweep(): void {
     for (const name of readdirSync(this.dir)) {
       if (this.records.get(name)) continue;
+      this.filesystems.release(join(this.dir, name, "_data"));
       rmSync(join(this.dir, name), { recursive: true, force: true });
     }
   }

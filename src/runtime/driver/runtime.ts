@@ -21,6 +21,7 @@ import type { DaemonConfig } from "../../shared/daemon-config.ts";
 import type { RuntimeExit, RuntimeStatus } from "./status.ts";
 import { refillSoon } from "./standby-refill.ts";
 import { overlaySupported } from "./overlay-check.ts";
+import { mountTable, mountsDifferFor } from "../host-mounts.ts";
 import { readLines } from "./line-reader.ts";
 
 /** The standby shim's nice value until it has work. */
@@ -61,6 +62,8 @@ export class Runtime {
 
   /** A shim already loaded and waiting for its arguments (see src/runtime/shim/standby.ts). */
   private standby?: ChildProcess;
+  /** The daemon's mount table when the standby was made: its mount namespace is a copy from about then. */
+  private standbyMounts = "";
   private closed = false;
   private warm = false;
   /** The exit report of each run this daemon started, by container directory: resolves once the shim is done. */
@@ -99,6 +102,7 @@ export class Runtime {
 
   private refill(): void {
     if (this.standby || this.closed) return;
+    this.standbyMounts = mountTable();
     const s = this.spawnShim();
     // It boots beside a container start that needs the CPU more; it takes normal priority with its work.
     if (s.pid) setProcessNice(s.pid, standbyNice);
@@ -152,7 +156,10 @@ export class Runtime {
     writeFileSync(join(dir, "config.json"), JSON.stringify(spec));
     rmSync(statePath(dir), { force: true });
     const sock = this.socketPath(dir);
-    const shim = this.takeShim([dir, sock, String(attachments.length)], spec.freshMountNamespace);
+        // A bind whose source's mounts changed since the standby was made would show it stale: start cold.
+    const binds = spec.binds.filter((b) => !b.type).map((b) => b.source);
+    const cold = spec.freshMountNamespace || mountsDifferFor(binds, this.standbyMounts, mountTable());
+    const shim = this.takeShim([dir, sock, String(attachments.length)], cold);
     const lines = readLines(shim.stdout!);
     const first = await lines.next();
     if (first.value !== "listening") {

@@ -128,9 +128,14 @@ function bindTarget(rootfs: string, destination: string): string {
 }
 
 function enterRoot(s: RuntimeSpec): void {
+  const oldRoot = openSync("/", "r");
   c.chdir(s.rootfs);
   c.pivotRoot(".", ".");
-  // The old root is now stacked under "/": keep events from it away, then drop it.
+  // The old root is now stacked over "/": keep its unmount from reaching the host, then drop it.
+  // Through its descriptor (as runc does): "." may name the new root, whose own mounts (a
+  // shared bind) must keep their propagation.
+  c.fchdir(oldRoot);
+  closeSync(oldRoot);
   c.mount(null, ".", null, c.MS.SLAVE | c.MS.REC);
   c.umount2(".", 2 /* MNT_DETACH */);
   c.chdir("/");
