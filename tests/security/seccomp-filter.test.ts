@@ -8,7 +8,7 @@ import { defaultProfile, type Profile } from "../../src/runtime/seccomp/profile.
 import { ProfileError, RET, resolveProfile } from "../../src/runtime/seccomp/resolve.ts";
 import { defaultCapabilities } from "../../src/runtime/spec.ts";
 
-const X86_64 = 0xc000003e, I386 = 0x40000003, AARCH64 = 0xc00000b7;
+const X86_64 = 0xc000003e, I386 = 0x40000003, AARCH64 = 0xc00000b7, ARM = 0x40000028;
 
 /** Runs a sock_filter program on one call; returns the SECCOMP_RET_* value. */
 function run(prog: Uint8Array, arch: number, nr: number, args: bigint[] = []): number {
@@ -37,7 +37,7 @@ function run(prog: Uint8Array, arch: number, nr: number, args: bigint[] = []): n
 }
 
 const ALLOW = RET.ALLOW, EPERM = RET.ERRNO | 1, ENOSYS = RET.ERRNO | 38;
-const compile = (p: Profile, caps: string[]) => compileFilter(resolveProfile(p, caps)!);
+const compile = (p: Profile, caps: string[], arch = "amd64") => compileFilter(resolveProfile(p, caps, arch)!);
 
 describe("seccomp filter compiler", () => {
   const dflt = compile(defaultProfile, defaultCapabilities);
@@ -102,6 +102,45 @@ describe("seccomp filter compiler", () => {
     expect(run(p, X86_64, 1000)).toBe(ALLOW);
     // A deny list must not be bypassed through the x32 numbers.
     expect(run(p, X86_64, 0x40000000 | 83)).toBe(EPERM);
+  });
+
+  test("on an arm64 host: aarch64's numbers, 32-bit ARM's beside them, x86 killed", () => {
+    const arm64 = compile(defaultProfile, defaultCapabilities, "arm64");
+    const arm64Admin = compile(defaultProfile, [...defaultCapabilities, "SYS_ADMIN"], "arm64");
+    expect(arm64.length / 8).toBeLessThan(4096);
+    // aarch64: read 63, write 64, openat 56, execve 221, exit_group 94; unshare 97, keyctl 219, mount 40, clone 220, clone3 435, personality 92.
+    for (const n of [63, 64, 56, 221, 94]) expect(run(arm64, AARCH64, n)).toBe(ALLOW);
+    for (const n of [97, 219, 40]) expect(run(arm64, AARCH64, n)).toBe(EPERM);
+    expect(run(arm64, AARCH64, 220, [17n])).toBe(ALLOW);
+    expect(run(arm64, AARCH64, 220, [0x10000000n])).toBe(EPERM);
+    expect(run(arm64Admin, AARCH64, 220, [0x10000000n])).toBe(ALLOW);
+    expect(run(arm64, AARCH64, 435)).toBe(ENOSYS);
+    expect(run(arm64, AARCH64, 92, [0x400000n])).toBe(EPERM);
+    expect(run(arm64, AARCH64, 92, [0n])).toBe(ALLOW);
+    expect(run(arm64, AARCH64, 1000)).toBe(ENOSYS);
+    // arch_prctl and modify_ldt are x86's; aarch64 has neither number, and 158 is its getgroups.
+    expect(run(arm64, AARCH64, 158)).toBe(ALLOW);
+    // 32-bit ARM (EABI): read 3, unshare 337, clone 120, and the ARM-only calls the profile allows on arm.
+    expect(run(arm64, ARM, 3)).toBe(ALLOW);
+    expect(run(arm64, ARM, 337)).toBe(EPERM);
+    expect(run(arm64, ARM, 120, [0x10000000n])).toBe(EPERM);
+    expect(run(arm64, ARM, 120, [17n])).toBe(ALLOW);
+    for (const n of [270 /* arm_fadvise64_64 */, 0x0f0001 /* breakpoint */, 0x0f0002 /* cacheflush */, 0x0f0005 /* set_tls */]) expect(run(arm64, ARM, n)).toBe(ALLOW);
+    expect(run(arm64, ARM, 0x0f0003 /* usr26 */)).toBe(EPERM);
+    expect(run(arm64, ARM, 1000)).toBe(ENOSYS);
+    expect(run(arm64, X86_64, 0)).toBe(RET.KILL_PROCESS);
+    expect(run(arm64, I386, 3)).toBe(RET.KILL_PROCESS);
+    // And the x86_64 host's filter kills ARM calls.
+    expect(run(dflt, ARM, 3)).toBe(RET.KILL_PROCESS);
+  });
+
+  test("a host architecture without call numbers is refused clearly, not left unfiltered", () => {
+    for (const arch of ["riscv64", "ppc64le"]) {
+      expect(() => resolveProfile(defaultProfile, defaultCapabilities, arch)).toThrow(ProfileError);
+      expect(() => resolveProfile(defaultProfile, defaultCapabilities, arch)).toThrow(`seccomp filters are not supported on ${arch} by this engine: run the container with --security-opt seccomp=unconfined`);
+    }
+    // Turning seccomp off needs no numbers.
+    expect(resolveProfile({ defaultAction: "" }, [], "riscv64")).toBeUndefined();
   });
 
   test("each operator agrees with a 64-bit evaluation", () => {

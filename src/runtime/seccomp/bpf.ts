@@ -8,18 +8,23 @@
 // argument rules jump to a block that compares the 64-bit arguments half by
 // half. Classic BPF's conditional jumps reach 255 instructions at most, so
 // every far jump goes through an unconditional `ja`.
-import { ENOSYS, EPERM, RET, type FilterArch, type FilterRule, type ResolvedFilter } from "./resolve.ts";
+import { ENOSYS, EPERM, RET, type FilterRule, type ResolvedFilter } from "./resolve.ts";
 import type { ProfileArg } from "./profile.ts";
-import { syscallNumber } from "./syscall-numbers.ts";
+import { syscallNumber, type NumberedArch } from "./syscall-numbers.ts";
 
 const LD_W_ABS = 0x20, ALU_AND_K = 0x54, JA = 0x05, JEQ_K = 0x15, JGT_K = 0x25, JGE_K = 0x35, RET_K = 0x06;
 const OFF_NR = 0, OFF_ARCH = 4;
 const argLow = (i: number) => 16 + 8 * i;
 const argHigh = (i: number) => 20 + 8 * i;
 
-const AUDIT_ARCH: Record<Exclude<FilterArch, "x32">, number> = { x86_64: 0xc000003e, i386: 0x40000003 };
+/** AUDIT_ARCH_* (linux/audit.h): seccomp_data's arch for each. */
+const AUDIT_ARCH: Record<NumberedArch, number> = { x86_64: 0xc000003e, i386: 0x40000003, aarch64: 0xc00000b7, arm: 0x40000028 };
+/** The arches whose arguments are 64 bits wide: both halves are compared. */
+const WIDE: NumberedArch[] = ["x86_64", "aarch64"];
 /** x32 calls come in as x86_64 with this bit set in the number. */
 const X32_SYSCALL_BIT = 0x40000000;
+/** ARM's private calls (breakpoint, cacheflush, set_tls…) are numbered from here, far above the others. */
+const ARM_PRIVATE_BASE = 0x0f0000;
 /** The kernel's limit (BPF_MAXINSNS). */
 const MAX_INSNS = 4096;
 
@@ -173,7 +178,7 @@ function emitCompare(a: Assembler, arg: ProfileArg, fail: string, pass: string, 
 }
 
 /** One arch's section: number ranges, then the argument blocks they jump to. */
-function emitSection(a: Assembler, f: ResolvedFilter, arch: Exclude<FilterArch, "x32">): void {
+function emitSection(a: Assembler, f: ResolvedFilter, arch: NumberedArch): void {
   const byNumber = new Map<number, FilterRule[]>();
   for (const rule of f.rules) {
     for (const name of rule.names) {
@@ -197,7 +202,6 @@ function emitSection(a: Assembler, f: ResolvedFilter, arch: Exclude<FilterArch, 
     }
   }
   const numbers = [...outcomes.keys()].sort((x, y) => x - y);
-  const highest = numbers.at(-1) ?? -1;
   // Calls newer than any the profile names fail with ENOSYS, so that a libc can fall back to an
   // older call (as runc does); a profile that allows by default lets them through.
   const newer = f.defaultAction === RET.ALLOW || f.defaultAction === RET.LOG ? f.defaultAction : RET.ERRNO | ENOSYS;
@@ -208,12 +212,21 @@ function emitSection(a: Assembler, f: ResolvedFilter, arch: Exclude<FilterArch, 
     ranges.push({ from, outcome });
   };
   let next = 0;
-  for (const nr of numbers) {
+  const take = (nr: number) => {
     if (nr > next) push(next, { ret: f.defaultAction });
     push(nr, outcomes.get(nr)!);
     next = nr + 1;
-  }
+  };
+  const privateBase = arch === "arm" ? ARM_PRIVATE_BASE : Infinity;
+  numbers.filter((nr) => nr < privateBase).forEach(take);
   push(next, { ret: newer });
+  // ARM's private calls: the profile's word for each named one, its default for the rest.
+  if (arch === "arm") {
+    next = ARM_PRIVATE_BASE;
+    push(next, { ret: f.defaultAction });
+    numbers.filter((nr) => nr >= privateBase).forEach(take);
+    push(next, { ret: f.defaultAction });
+  }
   // x32 is refused outright: its numbers would otherwise reach a deny list's gaps.
   if (arch === "x86_64") push(X32_SYSCALL_BIT, { ret: RET.ERRNO | EPERM });
 
@@ -226,7 +239,7 @@ function emitSection(a: Assembler, f: ResolvedFilter, arch: Exclude<FilterArch, 
       const fail = `${block}.f${i}`;
       rule.args.forEach((arg, j) => {
         const pass = `${block}.p${i}.${j}`;
-        emitCompare(a, arg, fail, pass, arch === "x86_64");
+        emitCompare(a, arg, fail, pass, WIDE.includes(arch));
         a.label(pass);
       });
       a.ret(rule.action);
@@ -239,7 +252,8 @@ function emitSection(a: Assembler, f: ResolvedFilter, arch: Exclude<FilterArch, 
 /** The filter as an array of struct sock_filter, ready for seccomp(SECCOMP_SET_MODE_FILTER). */
 export function compileFilter(f: ResolvedFilter): Uint8Array {
   const a = new Assembler();
-  const arches = (["x86_64", "i386"] as const).filter((x) => f.arches.includes(x));
+  // x32 has no section: its calls are refused within x86_64's (above).
+  const arches = f.arches.filter((x): x is NumberedArch => x !== "x32");
   a.load(OFF_ARCH);
   for (const arch of arches) {
     a.jump(JEQ_K, AUDIT_ARCH[arch], 0, 1);

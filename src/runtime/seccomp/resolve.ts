@@ -14,7 +14,7 @@ export const RET = {
 export const EPERM = 1;
 export const ENOSYS = 38;
 
-export type FilterArch = "x86_64" | "i386" | "x32";
+export type FilterArch = "x86_64" | "i386" | "x32" | "aarch64" | "arm";
 
 export interface FilterRule {
   names: string[];
@@ -45,13 +45,25 @@ const ARCHES = [
   "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",
   "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K", "SCMP_ARCH_SH", "SCMP_ARCH_SHEB",
 ];
-/** The architectures whose calls the compiler can tell apart on an x86_64 host. */
-const FILTER_ARCH: Record<string, FilterArch> = { SCMP_ARCH_X86_64: "x86_64", SCMP_ARCH_X86: "i386", SCMP_ARCH_X32: "x32" };
+/**
+ * What a filter covers on each host architecture berth has call numbers for (Go's names, as a
+ * profile's includes.arches uses them): the host's own calls, and the 32-bit ones its kernel also
+ * runs when a profile lists them (Docker's default maps x86_64 to x86 and x32, aarch64 to arm).
+ */
+const HOSTS: Record<string, { native: string; covers: Record<string, FilterArch> }> = {
+  amd64: { native: "SCMP_ARCH_X86_64", covers: { SCMP_ARCH_X86_64: "x86_64", SCMP_ARCH_X86: "i386", SCMP_ARCH_X32: "x32" } },
+  arm64: { native: "SCMP_ARCH_AARCH64", covers: { SCMP_ARCH_AARCH64: "aarch64", SCMP_ARCH_ARM: "arm" } },
+};
 const FLAGS: Record<string, number> = { SECCOMP_FILTER_FLAG_TSYNC: 1, SECCOMP_FILTER_FLAG_LOG: 2, SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4 };
 
-/** This host's architecture in libseccomp's words (dockerd's "native" arch), or undefined where berth has no filter for it. */
+/** This host's architecture in Go's words, as profiles name it. */
+export function hostArch(): string {
+  return ({ x64: "amd64", ia32: "386" } as Record<string, string>)[process.arch] ?? process.arch;
+}
+
+/** This host's architecture when berth has a filter for it (dockerd's "native" arch), else undefined. */
 export function nativeArch(): string | undefined {
-  return process.arch === "x64" ? "amd64" : undefined;
+  return HOSTS[hostArch()] ? hostArch() : undefined;
 }
 
 function kernelAtLeast(want: string, have = release()): boolean {
@@ -104,23 +116,26 @@ function checkArg(a: ProfileArg): ProfileArg {
  * CAP_), or undefined when the profile turns seccomp off (no default action
  * and no rules, as dockerd reads it) or this host has no filter support.
  */
-export function resolveProfile(p: Profile, capabilities: string[]): ResolvedFilter | undefined {
+export function resolveProfile(p: Profile, capabilities: string[], arch = hostArch()): ResolvedFilter | undefined {
   if (typeof p !== "object" || p === null || Array.isArray(p)) throw new ProfileError("Decoding seccomp profile failed: the profile must be a JSON object");
   const syscalls = p.syscalls ?? [];
   if (!p.defaultAction && syscalls.length === 0) return undefined;
-  const arch = nativeArch();
-  if (!arch) return undefined;
+  const host = HOSTS[arch];
+  // No silent fallback to no filter: the user is told, and can choose unconfined knowingly.
+  if (!host) {
+    throw new ProfileError(`seccomp filters are not supported on ${arch} by this engine: run the container with --security-opt seccomp=unconfined, or the daemon with --seccomp-profile unconfined`);
+  }
   if (p.architectures?.length && p.archMap?.length) {
     throw new ProfileError("'architectures' and 'archMap' were specified in the seccomp profile, use either 'architectures' or 'archMap'");
   }
   let archNames = p.architectures ?? [];
-  const mapped = p.archMap?.find((m) => m.architecture === "SCMP_ARCH_X86_64");
+  const mapped = p.archMap?.find((m) => m.architecture === host.native);
   if (mapped) archNames = [mapped.architecture, ...(mapped.subArchitectures ?? [])];
   for (const a of [...archNames, ...(p.archMap ?? []).flatMap((m) => [m.architecture, ...(m.subArchitectures ?? [])])]) {
     if (!ARCHES.includes(a)) throw new ProfileError(`string ${a} is not a valid arch for seccomp`);
   }
-  const arches = [...new Set(archNames.map((a) => FILTER_ARCH[a]).filter((a): a is FilterArch => !!a))];
-  if (!arches.includes("x86_64")) arches.unshift("x86_64"); // the native arch is always in the filter (libseccomp adds it)
+  // The native arch first and always (libseccomp adds it); others this host's kernel cannot run are left out.
+  const arches = [...new Set([host.native, ...archNames].map((a) => host.covers[a]).filter((a): a is FilterArch => !!a))];
   let flags = 0;
   for (const f of p.flags ?? []) {
     if (FLAGS[f] === undefined) throw new ProfileError(`seccomp flag ${JSON.stringify(f)} is not supported`);

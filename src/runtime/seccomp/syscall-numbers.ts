@@ -1,6 +1,8 @@
 // Linux system call numbers by name, for the seccomp compiler: the kernel's
 // uapi tables (asm/unistd_64.h and unistd_32.h of linux-libc-dev, plus the calls
 // numbered 451–467 that are the same on both). Facts, as "name:number" words.
+// The ARM architectures' are in syscall-numbers-arm.ts.
+import { aarch64, arm } from "./syscall-numbers-arm.ts";
 
 const x86_64 = `
   read:0 write:1 open:2 close:3 stat:4 fstat:5 lstat:6 poll:7 lseek:8 mmap:9 mprotect:10 munmap:11 brk:12
@@ -129,10 +131,15 @@ function table(words: string): Map<string, number> {
   }));
 }
 
-let tables: Record<"x86_64" | "i386", Map<string, number>> | undefined;
+/** The architectures whose calls the compiler numbers: a host's own and the 32-bit one its kernel also runs. */
+export type NumberedArch = "x86_64" | "i386" | "aarch64" | "arm";
+
+const words: Record<NumberedArch, string> = { x86_64, i386, aarch64, arm };
+const tables = new Map<NumberedArch, Map<string, number>>();
 
 /** The number of `name` on `arch`, or undefined where that arch has no such call. */
-export function syscallNumber(arch: "x86_64" | "i386", name: string): number | undefined {
-  tables ??= { x86_64: table(x86_64), i386: table(i386) };
-  return tables[arch].get(name);
+export function syscallNumber(arch: NumberedArch, name: string): number | undefined {
+  let t = tables.get(arch);
+  if (!t) tables.set(arch, (t = table(words[arch])));
+  return t.get(name);
 }
