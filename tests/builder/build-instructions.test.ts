@@ -48,15 +48,28 @@ describe.skipIf(!run)("Dockerfile instructions", () => {
     expect(missing.stderr).toContain("failed to reach build target nope in Dockerfile");
   }, 120_000);
 
-  test("ADD extracts a local tar.gz; COPY copies it as it is", async () => {
+  test("ADD extracts local tar archives of every compression; COPY copies them as they are; an xz context", async () => {
     const src = mkdtempSync(join(d.dir, "tarsrc-"));
     mkdirSync(join(src, "pkg"));
     writeFileSync(join(src, "pkg/inside.txt"), "from the archive\n");
-    const ctx = context({ Dockerfile: "FROM busybox\nADD pkg.tar.gz /opt/\nCOPY pkg.tar.gz /raw/\n" });
-    expect(Bun.spawnSync(["tar", "-C", src, "-czf", join(ctx, "pkg.tar.gz"), "pkg"]).exitCode).toBe(0);
-    expect((await build(["-t", "add:1", ctx])).code).toBe(0);
-    const out = await d.cli(["run", "--rm", "add:1", "sh", "-c", "cat /opt/pkg/inside.txt; ls /raw"]);
-    expect(out.stdout).toBe("from the archive\npkg.tar.gz\n");
+    const kinds = { "tar": "", "tar.gz": "-z", "tar.zst": "--zstd", "tar.xz": "-J", "tar.bz2": "-j" };
+    const ctx = context({
+      Dockerfile: `FROM busybox\n${Object.keys(kinds).map((k) => `ADD pkg.${k} /opt/${k}/\n`).join("")}COPY pkg.tar.gz /raw/\n`,
+    });
+    for (const [k, flag] of Object.entries(kinds)) {
+      expect(Bun.spawnSync(["tar", "-C", src, ...(flag ? [flag] : []), "-cf", join(ctx, `pkg.${k}`), "pkg"]).exitCode).toBe(0);
+    }
+    const made = await build(["-t", "add:1", ctx]);
+    expect(made.stderr).toBe("");
+    expect(made.code).toBe(0);
+    const out = await d.cli(["run", "--rm", "add:1", "sh", "-c", `for k in ${Object.keys(kinds).join(" ")}; do cat /opt/$k/pkg/inside.txt; done; ls /raw`]);
+    expect(out.stdout).toBe("from the archive\n".repeat(5) + "pkg.tar.gz\n");
+    // A context sent compressed with xz, as dockerd takes it.
+    writeFileSync(join(src, "Dockerfile"), "FROM busybox\nCOPY pkg/inside.txt /\nCMD [\"cat\", \"/inside.txt\"]\n");
+    const xz = Bun.spawnSync(["sh", "-c", `tar -C ${src} -cf - Dockerfile pkg | xz -c`]).stdout;
+    const r = Bun.spawnSync([...berthCmd, "-H", d.host, "build", "-q", "-t", "add:xz", "-"], { stdin: xz });
+    expect(r.exitCode).toBe(0);
+    expect((await d.cli(["run", "--rm", "add:xz"])).stdout).toBe("from the archive\n");
   }, 120_000);
 
   test("ADD fetches a URL (checked against --checksum), kept as a file of mode 0600", async () => {

@@ -12,6 +12,7 @@ import { entryParts } from "../../layer/apply/scope.ts";
 import { uncompressed } from "../../layer/compression.ts";
 import { readTar } from "../../layer/tar/read.ts";
 import type { TarEntry } from "../../layer/tar/types.ts";
+import type { ByteSource } from "../../layer/source.ts";
 import { resolveIn, type SourceTree, type TreeStat } from "../fs/source-tree.ts";
 
 interface Node extends TreeStat {
@@ -27,16 +28,16 @@ export class ContextTree implements SourceTree {
   private unpacked?: Promise<string>;
 
   /**
-   * `spool`: the uploaded tar (plain or compressed); `dir`: where it is unpacked when needed,
+   * `tar`: the uploaded tar's bytes, each call from the start; `dir`: where it is unpacked when needed,
    * then handed to `settle` (which removes what the index left out).
    */
-  private constructor(private spool: string, private dir: string, private settle: (dir: string) => void) {}
+  private constructor(private tar: () => ByteSource, private dir: string, private settle: (dir: string) => void) {}
 
   /** Indexes the spooled tar; the bodies of the files `capture` names come back whole. */
-  static async index(spool: string, dir: string, settle: (dir: string) => void, capture: (path: string) => boolean): Promise<{ tree: ContextTree; captured: Map<string, Uint8Array> }> {
-    const tree = new ContextTree(spool, dir, settle);
+  static async index(tar: () => ByteSource, dir: string, settle: (dir: string) => void, capture: (path: string) => boolean): Promise<{ tree: ContextTree; captured: Map<string, Uint8Array> }> {
+    const tree = new ContextTree(tar, dir, settle);
     const captured = new Map<string, Uint8Array>();
-    for await (const { entry, body } of readTar(uncompressed(Bun.file(spool).stream()))) {
+    for await (const { entry, body } of readTar(uncompressed(tar()))) {
       const path = tree.add(entry);
       if (path === undefined || entry.type !== "file") continue;
       const h = new Bun.CryptoHasher("sha256");
@@ -68,7 +69,7 @@ export class ContextTree implements SourceTree {
   }
 
   directory(): Promise<string> {
-    this.unpacked ??= applyLayer(Bun.file(this.spool).stream(), this.dir, { whiteoutMode: "delete", devices: "skip" }).then(() => {
+    this.unpacked ??= applyLayer(this.tar(), this.dir, { whiteoutMode: "delete", devices: "skip" }).then(() => {
       this.settle(this.dir);
       return this.dir;
     });

@@ -1,4 +1,4 @@
-// The build context as the client sends it: a tar (plain, gzip or zstd)
+// The build context as the client sends it: a tar (plain, gzip, zstd, xz, bzip2)
 // streamed to disk (never held in memory) and indexed, unpacked only when a
 // step copies from it; or a lone Dockerfile (`docker build - < Dockerfile`).
 // Paths in the tar cannot leave the context dir (the layer applier's rule);
@@ -7,7 +7,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidParameterError } from "../../errors.ts";
-import { archiveKind } from "../fs/archive-kind.ts";
+import { archiveBytes, archiveKind } from "../fs/archive-kind.ts";
 import { scopedRel } from "../fs/scoped-path.ts";
 import { dirTree, resolveIn, type SourceTree } from "../fs/source-tree.ts";
 import { ContextTree } from "./context-tree.ts";
@@ -35,7 +35,8 @@ export async function receiveContext(body: ReadableStream<Uint8Array> | null, wo
     }
   }
   await sink.end();
-  if (size === 0 || !archiveKind(spool)) {
+  const kind = size ? archiveKind(spool) : undefined;
+  if (!kind) {
     // A Dockerfile alone: the context is empty.
     if (secretIds.length) throw new InvalidParameterError("secrets came without a context to carry them");
     mkdirSync(dir, { recursive: true });
@@ -43,7 +44,7 @@ export async function receiveContext(body: ReadableStream<Uint8Array> | null, wo
   }
   const dockerfilePath = scopedRel(dockerfile, () => undefined);
   const wanted = (path: string) => path === dockerfilePath || path === ".dockerignore" || path.startsWith(`${secretsEntry}/`);
-  const { tree, captured } = await ContextTree.index(spool, dir, settle, wanted);
+  const { tree, captured } = await ContextTree.index(() => archiveBytes(spool, kind), dir, settle, wanted);
   const secretsDir = secretIds.length ? takeSecrets(tree, captured, workDir, secretIds) : undefined;
   tree.remove(secretsEntry);
   const path = resolveIn(tree, dockerfile);

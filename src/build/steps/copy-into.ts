@@ -2,7 +2,7 @@
 // source copies its contents; a destination ending in "/" (or an existing
 // directory) receives sources by their base names; missing parents are
 // created; --chown/--chmod apply to everything copied; ADD extracts local tar
-// archives (plain, gzip, zstd). Every write path is resolved inside the root.
+// archives (plain, gzip, zstd, xz, bzip2). Every write path is resolved inside the root.
 import {
   chmodSync, copyFileSync, lchownSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, lutimesSync,
 } from "node:fs";
@@ -10,7 +10,7 @@ import { posix } from "node:path";
 import { InvalidParameterError, errnoCode } from "../../errors.ts";
 import { applyLayer } from "../../layer/apply.ts";
 import { scopedPath } from "../fs/scoped-path.ts";
-import { archiveKind } from "../fs/archive-kind.ts";
+import { archiveBytes, archiveKind } from "../fs/archive-kind.ts";
 import type { PlacedSource } from "./copy-sources.ts";
 
 export interface CopyOwner {
@@ -41,9 +41,10 @@ export async function copyInto(root: string, sources: PlacedSource[], dest: stri
       copyTree(src.abs, scopedPath(root, dest), o, owner, root);
       continue;
     }
-    if (o.extract && !src.verbatim && st.isFile() && archiveKind(src.abs)) {
+    const kind = o.extract && !src.verbatim && st.isFile() ? archiveKind(src.abs) : undefined;
+    if (kind) {
       makeDirs(root, dest, owner);
-      await applyLayer(Bun.file(src.abs).stream(), scopedPath(root, dest), { whiteoutMode: "delete", resolvedTarget: true, devices: "skip" });
+      await applyLayer(archiveBytes(src.abs, kind), scopedPath(root, dest), { whiteoutMode: "delete", resolvedTarget: true, devices: "skip" });
       continue;
     }
     const target = destIsDir ? posix.join(dest, posix.basename(src.rel || src.abs)) : dest;
