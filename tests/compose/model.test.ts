@@ -267,9 +267,15 @@ describe("loading", () => {
 
 describe("refused files, with compose's messages", () => {
   const bad = (yaml: string) => loadError(project({ "compose.yaml": yaml }));
-  test("a YAML syntax error names the file", () => {
+  test("a YAML syntax error names the file and the line where the text stops being YAML", () => {
     const dir = project({ "compose.yaml": "services:\n  web:\n    image: [busybox\n" });
-    expect(loadError(dir)).toStartWith(`parsing ${join(dir, "compose.yaml")}: yaml: `);
+    expect(loadError(dir)).toStartWith(`parsing ${join(dir, "compose.yaml")}: yaml: line 3: `);
+    expect(bad("services:\n  web:\n    image: busybox\n   command: x\n")).toMatch(/^parsing .*compose\.yaml: yaml: line 4: \S/);
+    expect(bad("services:\n  web:\n\timage: busybox\n")).toMatch(/^parsing .*compose\.yaml: yaml: line 3: Tab characters cannot be used as indentation$/);
+    expect(bad("x-a: 1\nservices:\n  web:\n    image: \"busybox\n    command: x\n")).toMatch(/^parsing .*compose\.yaml: yaml: line 4: /);
+    // In the second of two files, that file is named.
+    const two = project({ "compose.yaml": "services:\n  web: {image: busybox}\n", "over.yaml": "services:\n  web:\n    ports: [80\n" });
+    expect(loadError(two, { files: ["compose.yaml", "over.yaml"] })).toStartWith(`parsing ${join(two, "over.yaml")}: yaml: line 3: `);
   });
   test("unknown keys, wrong types, x- extensions allowed", () => {
     expect(bad("services:\n  web:\n    image: busybox\n    imagee: x\n")).toMatch(/^validating .*compose\.yaml: services\.web additional properties 'imagee' not allowed$/);

@@ -168,17 +168,19 @@ describe.if(ok)("bad input leaves the project as it was", () => {
   });
 
   test("files compose refuses: nothing reaches the daemon", async () => {
-    const cases: [string, string][] = [
-      ["services:\n  a: {image: [busybox\n", "yaml: "],
-      ["services:\n  a: {image: busybox, depends_on: [nope]}\n", 'service "a" depends on undefined service "nope": invalid compose project'],
-      ["services:\n  a: {image: busybox, depends_on: [b]}\n  b: {image: busybox, depends_on: [a]}\n", "dependency cycle detected: a -> b -> a"],
-      ["services:\n  a: {image: 'busybox:${TAG:?TAG is required}'}\n", "required variable TAG is missing a value: TAG is required"],
+    // Each message whole, as compose words it: the file and line of a syntax error, the key path of a variable.
+    const cases: [string, (file: string) => string][] = [
+      ["services:\n  a: {image: busybox, volumes: [v:/v]}\n  b: {image: [busybox\nvolumes: {v: {}}\n", (f) => `parsing ${f}: yaml: line 3: Unexpected token`],
+      ["services:\n  a: {image: busybox, depends_on: [nope]}\n", () => 'service "a" depends on undefined service "nope": invalid compose project'],
+      ["services:\n  a: {image: busybox, depends_on: [b]}\n  b: {image: busybox, depends_on: [a]}\n", () => "dependency cycle detected: a -> b -> a"],
+      ["services:\n  a: {image: 'busybox:${TAG:?TAG is required}', volumes: [v:/v]}\nvolumes: {v: {}}\n", () => "error while interpolating services.a.image: required variable TAG is missing a value: TAG is required"],
+      ["services:\n  a: {image: busybox, ports: 80}\n", (f) => `validating ${f}: services.a.ports must be a list`],
     ];
     for (const [i, [yaml, message]] of cases.entries()) {
       const dir = project(`refused${i}`, { "compose.yaml": yaml });
       const r = await compose(dir, ["up", "-d"]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain(message);
+      expect(r.stderr).toBe(`${message(join(dir, "compose.yaml"))}\n`);
       await expectNothingLeft(`refused${i}`);
     }
   });
