@@ -230,7 +230,7 @@ function checkReferences(p: Project): void {
     for (const v of s.volumes ?? []) {
       if (v.type === "volume" && v.source && !p.volumes[v.source]) throw new ComposeError(`service "${name}" refers to undefined volume ${v.source}: invalid compose project`);
     }
-    for (const r of s.secrets ?? []) if (!p.secrets[r.source]) throw new ComposeError(`service "${name}" refers to undefined secret ${r.source}: invalid compose project`);
+    for (const r of [...(s.secrets ?? []), ...(s.build?.secrets ?? [])]) if (!p.secrets[r.source]) throw new ComposeError(`service "${name}" refers to undefined secret ${r.source}: invalid compose project`);
     for (const r of s.configs ?? []) if (!p.configs[r.source]) throw new ComposeError(`service "${name}" refers to undefined config ${r.source}: invalid compose project`);
     const mode = s.network_mode;
     if (mode?.startsWith("service:") && !p.services[mode.slice(8)]) throw new ComposeError(`service "${name}" depends on undefined service "${mode.slice(8)}": invalid compose project`);

@@ -123,6 +123,8 @@ export function normalizeService(name: string, raw: Raw | null, baseDir: string)
     if (!b.dockerfile_inline) b.dockerfile = b.dockerfile ?? "Dockerfile";
     if (b.args !== undefined) b.args = keyValueMap(b.args);
     if (b.labels !== undefined) b.labels = stringMap(b.labels);
+    // A build secret's target is the id the Dockerfile mounts it by (RUN --mount=type=secret,id=…).
+    if (b.secrets) b.secrets = fileRefs(b.secrets, false);
     s.build = b;
   }
   if ("command" in s) s.command = command(s.command);

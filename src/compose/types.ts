@@ -37,7 +37,7 @@ export interface FileReference {
 
 export interface Service {
   image?: string;
-  build?: { context: string; dockerfile?: string; dockerfile_inline?: string; args?: Record<string, string | null>; target?: string; labels?: Record<string, string>; cache_from?: string[]; secrets?: unknown[] };
+  build?: { context: string; dockerfile?: string; dockerfile_inline?: string; args?: Record<string, string | null>; target?: string; labels?: Record<string, string>; cache_from?: string[]; secrets?: FileReference[] };
   command?: string[] | null;
   entrypoint?: string[] | null;
   environment?: Record<string, string | null>;

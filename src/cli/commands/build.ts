@@ -51,6 +51,16 @@ export async function contextTar(dir: string, dockerfileRel: string | undefined,
   return tarStream(items());
 }
 
+/**
+ * Build secrets as entries of the context berth sends (the classic builder's API has no
+ * channel for them): a directory under a reserved name the daemon moves out before anything
+ * reads the context, one file per id. The request's `secrets` query names the ids.
+ */
+export function secretContextEntries(list: { id: string; data: Uint8Array }[]): { name: string; data: Uint8Array; mode: number }[] {
+  if (!list.length) return [];
+  return [{ name: `${secretsEntry}/`, data: new Uint8Array(), mode: 0o700 }, ...list.map((x) => ({ name: `${secretsEntry}/${x.id}`, data: x.data, mode: 0o600 }))];
+}
+
 export const buildCommand: Command = {
   names: ["build", "image build", "builder build"],
   synopsis: "[OPTIONS] PATH | URL | -",
@@ -84,7 +94,7 @@ export const buildCommand: Command = {
     const secretList = (f.secret as string[]).map(parseSecret);
     // The classic builder's API has no channel for secrets: they travel in the context, under a
     // name the daemon takes out before anything reads the context (berth's daemon only).
-    const secrets = secretList.length ? [{ name: `${secretsEntry}/`, data: new Uint8Array(), mode: 0o700 }, ...secretList.map((x) => ({ name: `${secretsEntry}/${x.id}`, data: x.data, mode: 0o600 }))] : [];
+    const secrets = secretContextEntries(secretList);
     if (secretList.length && (contextArg === "-" || /^(https?|git):\/\/|^git@/.test(contextArg!))) {
       throw new Error("--secret needs a context directory: secrets travel inside the context berth sends");
     }

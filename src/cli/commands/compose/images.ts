@@ -6,7 +6,8 @@ import { relative, resolve } from "node:path";
 import { ApiError, jsonMessages } from "../../../client/client.ts";
 import { ComposeError } from "../../../compose/errors.ts";
 import type { Project, Service } from "../../../compose/types.ts";
-import { contextTar } from "../build.ts";
+import { contextTar, secretContextEntries } from "../build.ts";
+import { secretsEntry } from "../../../build/context/secrets-entry.ts";
 import { pullWithProgress } from "../registry.ts";
 import { stderr } from "../../stdio.ts";
 import type { ComposeContext } from "./command.ts";
@@ -23,6 +24,21 @@ async function hasImage(c: ComposeContext, name: string): Promise<boolean> {
   }
 }
 
+/** build.secrets: each top-level secret's bytes (its file, or the variable it names) under the id the Dockerfile mounts (target, else the secret's name). */
+function buildSecrets(p: Project, service: string, s: Service): { id: string; data: Uint8Array }[] {
+  return (s.build?.secrets ?? []).map((ref) => {
+    const def = p.secrets[ref.source]!;
+    const id = ref.target ?? ref.source;
+    if (def.external) throw new ComposeError(`failed to build service "${service}": unsupported external secret ${def.name}`);
+    if (def.file) {
+      if (!existsSync(def.file)) throw new ComposeError(`failed to build service "${service}": secret ${ref.source}: open ${def.file}: no such file or directory`);
+      return { id, data: readFileSync(def.file) };
+    }
+    if (def.environment !== undefined) return { id, data: new TextEncoder().encode(p.environment[def.environment] ?? "") };
+    return { id, data: new TextEncoder().encode(def.content ?? "") };
+  });
+}
+
 export interface BuildOptions {
   noCache?: boolean;
   pull?: boolean;
@@ -35,21 +51,24 @@ export async function buildService(c: ComposeContext, p: Project, service: strin
   const b = s.build!;
   const dir = b.context;
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ComposeError(`unable to prepare context: path "${dir}" not found`);
+  const secrets = buildSecrets(p, service, s);
+  if (secrets.length && existsSync(`${dir}/${secretsEntry}`)) throw new ComposeError(`failed to build service "${service}": the context already has a ${secretsEntry}, the name berth sends secrets under`);
+  const extras = secretContextEntries(secrets);
   let body: ReadableStream<Uint8Array>;
   let dockerfile: string;
   if (b.dockerfile_inline !== undefined) {
     dockerfile = ".berth-compose-dockerfile";
-    body = await contextTar(dir, undefined, [{ name: dockerfile, data: new TextEncoder().encode(b.dockerfile_inline) }]);
+    body = await contextTar(dir, undefined, [{ name: dockerfile, data: new TextEncoder().encode(b.dockerfile_inline) }, ...extras]);
   } else {
     const file = resolve(dir, b.dockerfile ?? "Dockerfile");
     if (!existsSync(file)) throw new ComposeError(`failed to solve: failed to read dockerfile: open ${file}: no such file or directory`);
     const rel = relative(realpathSync(dir), realpathSync(file));
     if (rel.startsWith("..")) {
       dockerfile = ".berth-compose-dockerfile";
-      body = await contextTar(dir, undefined, [{ name: dockerfile, data: readFileSync(file) }]);
+      body = await contextTar(dir, undefined, [{ name: dockerfile, data: readFileSync(file) }, ...extras]);
     } else {
       dockerfile = rel;
-      body = await contextTar(dir, rel);
+      body = await contextTar(dir, rel, extras);
     }
   }
   const name = imageName(p, service, s);
@@ -60,6 +79,7 @@ export async function buildService(c: ComposeContext, p: Project, service: strin
     query: {
       t: name, dockerfile, buildargs: JSON.stringify(args), labels: JSON.stringify(labels), target: b.target,
       nocache: o.noCache, pull: o.pull, rm: true, forcerm: true, cachefrom: b.cache_from?.length ? JSON.stringify(b.cache_from) : undefined,
+      secrets: secrets.length ? JSON.stringify(secrets.map((x) => x.id)) : undefined,
     },
     headers: { "Content-Type": "application/x-tar" },
     body: body as any,

@@ -1,0 +1,104 @@
+// A project's images against a real daemon (in a network namespace of the
+// test's own, where a docker-registry runs too): build with build.secrets
+// (a file and an environment variable, by name and under a target id), push
+// to the registry, pull back, and down --rmi local (only the images compose
+// named itself) and --rmi all.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DOCKER_REGISTRY } from "../registry/helpers.ts";
+import { writeProject } from "./app-project.ts";
+import { composeDaemonForFile } from "./compose-daemon.ts";
+
+const haveRegistry = existsSync(DOCKER_REGISTRY);
+if (!haveRegistry) {
+  if (process.env.CI === "true") throw new Error(`docker-registry is not installed (${DOCKER_REGISTRY})`);
+  console.warn("skipping: docker-registry is not installed");
+}
+const daemon = composeDaemonForFile("cmpi");
+const ok = daemon.ok && haveRegistry;
+const work = mkdtempSync("/tmp/berth-compose-images-");
+// The registry listens in the daemon's namespace, where this port is free: the namespace is the test's own.
+const registry = "127.0.0.1:15123";
+let registryProc: ReturnType<typeof Bun.spawn> | undefined;
+
+beforeAll(async () => {
+  if (!ok) return;
+  const dir = join(work, "registry");
+  mkdirSync(dir);
+  const log = join(dir, "registry.log");
+  writeFileSync(join(dir, "config.yml"), `version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, "data")}\nhttp:\n  addr: ${registry}\n`);
+  registryProc = Bun.spawn(["nsenter", `--net=/run/netns/${daemon.ns}`, "--", DOCKER_REGISTRY, "serve", join(dir, "config.yml")], { stdout: "ignore", stderr: Bun.file(log) });
+  // Ready once it says it listens (it logs that line at info level), 20 s at most.
+  for (const end = Date.now() + 20_000; !(existsSync(log) && readFileSync(log, "utf8").includes("listening on")); await Bun.sleep(50)) {
+    if (Date.now() > end || registryProc.exitCode !== null) throw new Error(`docker-registry did not start: ${existsSync(log) ? readFileSync(log, "utf8") : ""}`);
+  }
+});
+afterAll(async () => {
+  registryProc?.kill();
+  await registryProc?.exited;
+  rmSync(work, { recursive: true, force: true });
+});
+
+const hasImage = async (ref: string) => (await daemon.d.cli(["image", "inspect", ref])).code === 0;
+
+describe.if(ok)("compose images", () => {
+  const dir = join(work, "imgs");
+  const compose = (args: string[], env: Record<string, string> = {}) => daemon.compose(dir, args, env);
+  const pushed = `${registry}/cmp/built:1`;
+  beforeAll(() => {
+    writeProject(dir, {
+      "b/Dockerfile": "FROM busybox\nRUN --mount=type=secret,id=token --mount=type=secret,id=api_key cat /run/secrets/token /run/secrets/api_key > /seen\nCMD [\"sleep\", \"100000\"]\n",
+      "token.txt": "file-secret\n",
+      "compose.yaml": [
+        "services:",
+        "  built:",
+        `    image: ${pushed}`,
+        "    build:",
+        "      context: ./b",
+        "      secrets: [token, {source: key, target: api_key}]",
+        "    stop_signal: SIGKILL",
+        "  plain:",
+        "    build: {context: ./b, secrets: [token, {source: key, target: api_key}]}",
+        "    stop_signal: SIGKILL",
+        "secrets:",
+        "  token: {file: ./token.txt}",
+        "  key: {environment: API_KEY}",
+      ].join("\n") + "\n",
+    });
+  });
+
+  test("build hands the build its secrets, from a file and from the environment, under their ids", async () => {
+    const b = await compose(["build"], { API_KEY: "env-secret" });
+    expect(b.code).toBe(0);
+    for (const image of [pushed, "imgs-plain"]) expect((await daemon.d.cli(["run", "--rm", image, "cat", "/seen"])).stdout).toBe("file-secret\nenv-secret");
+  });
+
+  test("push sends the built image to its registry; pull brings it back", async () => {
+    const push = await compose(["push"], { API_KEY: "env-secret" });
+    expect(push.code).toBe(0);
+    expect((await daemon.d.cli(["rmi", pushed])).code).toBe(0);
+    expect(await hasImage(pushed)).toBe(false);
+    const pull = await compose(["pull", "built"], { API_KEY: "env-secret" });
+    expect(pull.code).toBe(0);
+    expect(pull.stderr).toContain("Service built  Pulled");
+    expect((await daemon.d.cli(["run", "--rm", pushed, "cat", "/seen"])).stdout).toBe("file-secret\nenv-secret");
+  });
+
+  test("down --rmi local takes only the images compose named itself; --rmi all takes the rest", async () => {
+    const env = { API_KEY: "env-secret" };
+    expect((await compose(["up", "-d"], env)).code).toBe(0);
+    const local = await compose(["down", "--rmi", "local", "-t", "0"], env);
+    expect(local.code).toBe(0);
+    expect(local.stderr).toContain("Image imgs-plain  Removed");
+    expect(await hasImage("imgs-plain")).toBe(false);
+    expect(await hasImage(pushed)).toBe(true);
+    expect((await compose(["up", "-d"], env)).code).toBe(0);
+    expect((await compose(["down", "--rmi", "all", "-t", "0"], env)).code).toBe(0);
+    expect(await hasImage("imgs-plain")).toBe(false);
+    expect(await hasImage(pushed)).toBe(false);
+    expect(await hasImage("busybox")).toBe(true);
+    const bad = await compose(["down", "--rmi", "some"], env);
+    expect(bad.code).toBe(1);
+  });
+});
