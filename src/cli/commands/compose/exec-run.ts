@@ -7,6 +7,7 @@ import { startCommand } from "../containers.ts";
 import { parsePortSpec } from "../../../shared/port-spec.ts";
 import { nodeTty } from "../../../builtins.ts";
 import { hostPath } from "../../../compose/normalize.ts";
+import { splitShellWords } from "../../../shared/shell-words.ts";
 import type { ComposeSubcommand } from "./command.ts";
 import { createContainer } from "./converge.ts";
 import { delegate } from "./delegate.ts";
@@ -35,12 +36,17 @@ export const execSubcommand: ComposeSubcommand = {
     const p = await c.load([service]);
     if (!p.services[service]) throw new ComposeError(`no such service: ${service}`);
     const ct = (await projectContainers(await c.client(), p.name, { all: false, services: [service] })).find((x) => numberOf(x) === f.index);
-    if (!ct) throw new ComposeError(`service "${service}" is not running`);
+    if (!ct) throw new ComposeError(`service "${service}" is not running container #${f.index}`);
     const tty = !f["no-TTY"] && nodeTty().isatty(0);
     const argv = [...(f.detach ? ["-d"] : ["-i"]), ...(tty ? ["-t"] : []), ...f.env.flatMap((e: string) => ["-e", e]), ...(f.user ? ["-u", f.user] : []), ...(f.workdir ? ["-w", f.workdir] : []), ...(f.privileged ? ["--privileged"] : []), nameOf(ct), ...cmd];
     return delegate(c, execCommand, argv);
   },
 };
+
+/** --entrypoint as compose takes it: a command line split into words ("" clears the image's). */
+function entrypointWords(v: string): string[] {
+  return splitShellWords(v, (m) => new ComposeError(`invalid entrypoint ${JSON.stringify(v)}: ${m}`));
+}
 
 function randomSuffix(): string {
   return [...crypto.getRandomValues(new Uint8Array(6))].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -91,7 +97,7 @@ export const runSubcommand: ComposeSubcommand = {
       const name = f.name ?? `${p.name}-${service}-run-${randomSuffix()}`;
       const labels = Object.fromEntries(f.label.map((l: string) => [l.split("=")[0], l.split("=").slice(1).join("=")]));
       id = await createContainer(client, p, service, 1, made, () => {}, {
-        oneoff: true, command: cmd.length ? cmd : undefined, entrypoint: f.entrypoint !== undefined ? (f.entrypoint ? [f.entrypoint] : []) : undefined,
+        oneoff: true, command: cmd.length ? cmd : undefined, entrypoint: f.entrypoint !== undefined ? entrypointWords(f.entrypoint) : undefined,
         env: Object.fromEntries(f.env.map((e: string) => (e.includes("=") ? [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)] : [e, process.env[e] ?? ""]))),
         user: f.user, workdir: f.workdir, tty, interactive: f.interactive && !f.detach, ports: !!f["service-ports"], extraPorts,
         extraBinds: f.volume.map((v: string) => { const [src, ...rest] = v.split(":"); return [/^[./~]/.test(src!) ? hostPath(src!, p.workingDir) : src, ...rest].join(":"); }),

@@ -18,7 +18,7 @@ async function serviceContainer(c: ComposeContext, service: string, index = 1, a
   const { name, services } = await projectNameFor(c);
   if (services && !services.includes(service)) throw new ComposeError(`no such service: ${service}`);
   const ct = (await projectContainers(await c.client(), name, { all, services: [service] })).find((x) => numberOf(x) === index);
-  if (!ct) throw new ComposeError(`service "${service}" is not running`);
+  if (!ct) throw new ComposeError(`service "${service}" is not running container #${index}`);
   return ct;
 }
 

@@ -7,10 +7,27 @@ import type { Project } from "../../../compose/types.ts";
 import type { ComposeContext, ComposeSubcommand } from "./command.ts";
 import { nameOf, progress, projectContainers, serviceOf, type ProjectContainer } from "./project-containers.ts";
 
-async function eachService(c: ComposeContext, args: string[], reverse: boolean, all: boolean, act: (ct: ProjectContainer, p: Project) => Promise<void>): Promise<number> {
+/** The services that depend on any of `names` with `restart: true`, transitively, as compose restarts them along. */
+function restartDependants(p: Project, names: string[]): string[] {
+  const out = new Set(names);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [n, s] of Object.entries(p.services)) {
+      if (out.has(n)) continue;
+      if (Object.entries(s.depends_on ?? {}).some(([d, spec]) => spec.restart && out.has(d))) {
+        out.add(n);
+        grew = true;
+      }
+    }
+  }
+  return [...out];
+}
+
+async function eachService(c: ComposeContext, args: string[], reverse: boolean, all: boolean, act: (ct: ProjectContainer, p: Project) => Promise<void>, widen?: (p: Project, names: string[]) => string[]): Promise<number> {
   const p = await c.load(args);
   for (const a of args) if (!p.services[a]) throw new ComposeError(`no such service: ${a}`);
-  const services = args.length ? args : Object.keys(p.services);
+  const named = args.length ? args : Object.keys(p.services);
+  const services = widen ? widen(p, named) : named;
   const containers = await projectContainers(await c.client(), p.name, { all, services });
   await inDependencyOrder(p.services, services, async (s) => {
     await Promise.all(containers.filter((ct) => serviceOf(ct) === s).map((ct) => act(ct, p)));
@@ -18,7 +35,7 @@ async function eachService(c: ComposeContext, args: string[], reverse: boolean, 
   return 0;
 }
 
-function simple(name: string, description: string, verb: [string, string], path: string, opts: { reverse?: boolean; all?: boolean; query?: (f: Record<string, any>) => Record<string, unknown>; flags?: ComposeSubcommand["flags"]; when?: (ct: ProjectContainer) => boolean } = {}): ComposeSubcommand {
+function simple(name: string, description: string, verb: [string, string], path: string, opts: { reverse?: boolean; all?: boolean; query?: (f: Record<string, any>) => Record<string, unknown>; flags?: ComposeSubcommand["flags"]; when?: (ct: ProjectContainer) => boolean; widen?: (f: Record<string, any>) => ((p: Project, names: string[]) => string[]) | undefined } = {}): ComposeSubcommand {
   return {
     name, description, synopsis: "[OPTIONS] [SERVICE...]", flags: opts.flags ?? [],
     async run(c, f, args) {
@@ -29,7 +46,7 @@ function simple(name: string, description: string, verb: [string, string], path:
         progress(err, "Container", nameOf(ct), verb[0]);
         await client.request("POST", `/containers/${ct.Id}/${path}`, { query: opts.query?.(f) });
         progress(err, "Container", nameOf(ct), verb[1]);
-      });
+      }, opts.widen?.(f));
     },
   };
 }
@@ -39,7 +56,9 @@ const timeoutFlag = { name: "timeout", short: "t", type: "number" as const, help
 export const lifecycleSubcommands: ComposeSubcommand[] = [
   simple("start", "Start services", ["Starting", "Started"], "start", { when: (ct) => ct.State !== "running" }),
   simple("stop", "Stop services", ["Stopping", "Stopped"], "stop", { reverse: true, flags: [timeoutFlag], query: (f) => ({ t: f.timeout }), when: (ct) => ct.State === "running" || ct.State === "paused" }),
-  simple("restart", "Restart service containers", ["Restarting", "Started"], "restart", { flags: [timeoutFlag, { name: "no-deps", type: "bool", help: "Don't restart dependent services" }], query: (f) => ({ t: f.timeout }) }),
+  simple("restart", "Restart service containers", ["Restarting", "Started"], "restart", { flags: [timeoutFlag, { name: "no-deps", type: "bool", help: "Don't restart dependent services" }], query: (f) => ({ t: f.timeout }),
+    // A service restarted brings along those that depend on it with `restart: true`.
+    widen: (f) => (f["no-deps"] ? undefined : restartDependants) }),
   simple("kill", "Force stop service containers", ["Killing", "Killed"], "kill", {
     reverse: true, all: false,
     flags: [{ name: "signal", short: "s", type: "string", default: "SIGKILL", help: "SIGNAL to send to the container" }, { name: "remove-orphans", type: "bool", help: "Remove containers for services not defined in the Compose file" }],

@@ -73,6 +73,14 @@ export async function projectUp(c: ComposeContext, p: Project, services: string[
   }
 }
 
+/** Seconds as Go prints a time.Duration: 90 → "1m30s". */
+function goDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return h ? `${h}h${m}m${s}s` : m ? `${m}m${s}s` : `${s}s`;
+}
+
 /** --wait: every container of the services running, and healthy where it has a healthcheck; dependencies that were to complete may have exited 0. */
 async function waitRunning(c: ComposeContext, p: Project, services: string[], timeoutS?: number): Promise<void> {
   const client = await c.client();
@@ -96,7 +104,7 @@ async function waitRunning(c: ComposeContext, p: Project, services: string[], ti
         status = health ? "Healthy" : "Running";
         break;
       }
-      if (Date.now() > deadline) throw new ComposeError(`timeout waiting for container ${name} to be healthy`);
+      if (Date.now() > deadline) throw new ComposeError(`application not healthy after ${goDuration(timeoutS!)}`);
       await Bun.sleep(200);
     }
     progress((s) => c.ctx.err(s), "Container", name, status);
@@ -180,7 +188,10 @@ async function attachUntilExit(c: ComposeContext, p: Project, services: string[]
       const { StatusCode } = await client.json<{ StatusCode: number }>("POST", `/containers/${ct.Id}/wait`, { query: { condition: "not-running" } });
       c.ctx.out(`${nameOf(ct)} exited with code ${StatusCode}`);
       if (f["exit-code-from"] ? serviceOf(ct) === f["exit-code-from"] : abort && !stopping) exitCode = StatusCode;
-      if (abort) await stopAll();
+      if (abort && !stopping) {
+        c.ctx.out("Aborting on container exit...");
+        await stopAll();
+      }
     }));
   } finally {
     process.off("SIGINT", onSignal);

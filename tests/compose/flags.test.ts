@@ -1,0 +1,219 @@
+// The compose command line's finer parts against a real daemon (in a network
+// namespace of the test's own): up's --no-recreate, --force-recreate,
+// --no-deps, --abort-on-container-exit and --wait-timeout; restart taking
+// along the dependants with depends_on.restart; deploy's replicas and
+// resource limits; exec --index; ps --status and --format; logs -f, --tail,
+// -t and coloured prefixes on a terminal; run -p, --entrypoint and --no-deps;
+// build.secrets; pull and push through a local registry; down --rmi.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { $ } from "bun";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { berthCmd } from "../fixtures/daemon.ts";
+import { writeProject } from "./app-project.ts";
+import { composeDaemonForFile } from "./compose-daemon.ts";
+
+const daemon = composeDaemonForFile("cmpf");
+const { ok, ns } = daemon;
+const work = mkdtempSync("/tmp/berth-compose-flags-");
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const inspect = async (name: string) => JSON.parse((await daemon.d.cli(["inspect", name])).stdout)[0];
+const id = async (name: string) => (await inspect(name)).Id as string;
+const startedAt = async (name: string) => (await inspect(name)).State.StartedAt as string;
+const running = async (name: string) => (await inspect(name)).State.Running as boolean;
+const hostGet = async (port: number, path: string) => (await $`printf ${`GET ${path} HTTP/1.0\r\n\r\n`} | nsenter --net=/run/netns/${ns} busybox nc -w 3 127.0.0.1 ${port}`.nothrow().quiet()).stdout.toString();
+
+/** Polls `probe` until it gives true, `ms` at most. */
+async function until(probe: () => Promise<boolean>, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await Bun.sleep(100)) if (await probe()) return true;
+  return probe();
+}
+
+// sleep as PID 1 ignores SIGTERM: SIGKILL stops these at once.
+const flagsProject = `
+services:
+  db:
+    image: busybox
+    # What is written to the FIFO later shows in its output, for logs -f.
+    command: ["sh", "-c", "rm -f /tmp/say; busybox mkfifo /tmp/say; echo db-started; while true; do cat /tmp/say; done"]
+    stop_signal: SIGKILL
+  app:
+    image: busybox
+    command: sleep 100000
+    stop_signal: SIGKILL
+    environment: ["V=\${V:-1}"]
+    depends_on:
+      db: {condition: service_started, restart: true}
+  other:
+    image: busybox
+    command: sleep 100000
+    stop_signal: SIGKILL
+    depends_on: [db]
+  w:
+    image: busybox
+    command: sleep 100000
+    stop_signal: SIGKILL
+    deploy:
+      replicas: 2
+      resources:
+        limits: {cpus: "0.5", memory: 64M, pids: 50}
+  web:
+    image: busybox
+    command: ["busybox", "httpd", "-f", "-p", "80", "-h", "/etc"]
+    stop_signal: SIGKILL
+    profiles: [web]
+`;
+
+describe.if(ok)("compose flags", () => {
+  const dir = join(work, "fl");
+  const compose = (args: string[], env: Record<string, string> = {}) => daemon.compose(dir, args, env);
+  beforeAll(() => {
+    writeProject(dir, { "compose.yaml": flagsProject });
+  });
+
+  test("up --no-recreate keeps a changed service's container, --no-deps --force-recreate recreates only the one named, --force-recreate all; --no-deps leaves a stopped dependency alone", async () => {
+    expect((await compose(["up", "-d"])).code).toBe(0);
+    const names = ["fl-db-1", "fl-app-1", "fl-other-1", "fl-w-1", "fl-w-2"];
+    const before = await Promise.all(names.map(id));
+    const kept = await compose(["up", "-d", "--no-recreate"], { V: "2" });
+    expect(kept.code).toBe(0);
+    expect(kept.stderr).not.toContain("Recreate");
+    expect(await Promise.all(names.map(id))).toEqual(before);
+    expect((await inspect("fl-app-1")).Config.Env).toContain("V=1");
+
+    const one = await compose(["up", "-d", "--no-deps", "--force-recreate", "app"]);
+    expect(one.code).toBe(0);
+    const afterOne = await Promise.all(names.map(id));
+    expect(afterOne[1]).not.toBe(before[1]);
+    expect([afterOne[0], ...afterOne.slice(2)]).toEqual([before[0], ...before.slice(2)]);
+
+    expect((await compose(["up", "-d", "--force-recreate"])).code).toBe(0);
+    const afterAll = await Promise.all(names.map(id));
+    for (let i = 0; i < names.length; i++) expect(afterAll[i]).not.toBe(afterOne[i]);
+    expect((await compose(["up", "-d", "--force-recreate", "--no-recreate"])).stderr).toContain("incompatible");
+
+    expect((await daemon.d.cli(["stop", "fl-db-1"])).code).toBe(0);
+    expect((await compose(["up", "-d", "--no-deps", "app"])).code).toBe(0);
+    expect(await running("fl-db-1")).toBe(false);
+    expect(await running("fl-app-1")).toBe(true);
+    expect((await compose(["up", "-d", "app"])).code).toBe(0);
+    expect(await running("fl-db-1")).toBe(true);
+  });
+
+  test("restart takes along the services that depend on it with restart: true, not the others; --no-deps only the one named", async () => {
+    const at = async () => Promise.all(["fl-db-1", "fl-app-1", "fl-other-1"].map(startedAt));
+    const [db0, app0, other0] = await at();
+    expect((await compose(["restart", "-t", "1", "db"])).code).toBe(0);
+    const [db1, app1, other1] = await at();
+    expect(db1).not.toBe(db0);
+    expect(app1).not.toBe(app0);
+    expect(other1).toBe(other0);
+    expect((await compose(["restart", "--no-deps", "-t", "1", "db"])).code).toBe(0);
+    const [db2, app2] = await at();
+    expect(db2).not.toBe(db1);
+    expect(app2).toBe(app1);
+  });
+
+  test("deploy.replicas and deploy.resources.limits; exec --index picks the replica", async () => {
+    for (const n of ["fl-w-1", "fl-w-2"]) {
+      const h = (await inspect(n)).HostConfig;
+      expect([h.NanoCpus, h.Memory, h.PidsLimit]).toEqual([500_000_000, 64 * 1024 * 1024, 50]);
+    }
+    const second = await compose(["exec", "-T", "--index", "2", "w", "hostname"]);
+    expect(second.stdout).toBe(`${(await inspect("fl-w-2")).Config.Hostname}\n`);
+    expect(second.stdout).not.toBe(`${(await inspect("fl-w-1")).Config.Hostname}\n`);
+    const third = await compose(["exec", "-T", "--index", "3", "w", "true"]);
+    expect(third.code).toBe(1);
+    expect(third.stderr).toContain('service "w" is not running container #3');
+  });
+
+  test("ps --status and --format (a template, json)", async () => {
+    expect((await compose(["stop", "other"])).code).toBe(0);
+    expect((await compose(["ps", "--status", "exited", "--format", "{{.Name}}"])).stdout).toBe("fl-other-1\n");
+    const up = (await compose(["ps", "--status", "running", "--format", "{{.Service}}:{{.State}}"])).stdout.split("\n").filter(Boolean).sort();
+    expect(up).toEqual(["app:running", "db:running", "w:running", "w:running"]);
+    const json = (await compose(["ps", "-a", "--format", "json"])).stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    expect(json.map((c) => c.Name).sort()).toEqual(["fl-app-1", "fl-db-1", "fl-other-1", "fl-w-1", "fl-w-2"]);
+    expect(json.find((c) => c.Name === "fl-other-1")).toMatchObject({ Service: "other", State: "exited", Project: "fl" });
+    const bad = await compose(["ps", "--status", "sleeping"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("invalid filter: status=sleeping");
+    expect((await compose(["start", "other"])).code).toBe(0);
+  });
+
+  test("logs --tail and -t; -f follows what comes later; on a terminal each name is coloured", async () => {
+    expect((await compose(["logs", "--no-log-prefix", "--tail", "1", "db"])).stdout).toBe("db-started\n");
+    expect((await compose(["logs", "-t", "db"])).stdout).toMatch(/^fl-db-1 +\| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z db-started$/m);
+
+    const follow = Bun.spawn([...berthCmd, "-H", daemon.d.host, "compose", "logs", "-f", "--no-color", "db"], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+    const kill = setTimeout(() => follow.kill(9), 30_000);
+    try {
+      const reader = follow.stdout.getReader();
+      let text = "";
+      const read = async (want: string) => {
+        while (!text.includes(want)) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          text += new TextDecoder().decode(value);
+        }
+      };
+      await read("db-started");
+      expect((await daemon.d.cli(["exec", "fl-db-1", "sh", "-c", "echo followed-line > /tmp/say"])).code).toBe(0);
+      await read("followed-line");
+      expect(text).toMatch(/^fl-db-1 +\| followed-line$/m);
+      expect(follow.exitCode).toBeNull(); // still following
+    } finally {
+      clearTimeout(kill);
+      follow.kill();
+    }
+
+    // Through script(1), stdout is a terminal: the prefix is coloured, and --no-color takes that away.
+    const onTerminal = async (args: string) => (await $`script -qec ${`${berthCmd.join(" ")} -H ${daemon.d.host} compose ${args}`} /dev/null`.cwd(dir).nothrow().quiet()).stdout.toString();
+    expect(await onTerminal("logs db")).toMatch(/\x1b\[3\dmfl-db-1 +\|\x1b\[0m db-started\r?\n/);
+    const plain = await onTerminal("logs --no-color db");
+    expect(plain).toMatch(/^fl-db-1 +\| db-started\r?$/m);
+    expect(plain).not.toContain("\x1b[");
+  });
+
+  test("run -p publishes the port asked for, --entrypoint is split into words, --no-deps leaves the dependencies alone", async () => {
+    const detached = await compose(["run", "-d", "-p", "18484:80", "web"]);
+    expect(detached.code).toBe(0);
+    const name = detached.stdout.trim();
+    expect(await until(async () => (await hostGet(18484, "/passwd")).includes("root:x:0:0"), 10_000)).toBe(true);
+    await daemon.d.cli(["rm", "-f", name]);
+
+    const ep = await compose(["run", "--rm", "-T", "--entrypoint", "echo from-entrypoint", "db", "x"]);
+    expect(ep).toMatchObject({ code: 0, stdout: "from-entrypoint x\n" });
+
+    expect((await compose(["stop", "db"])).code).toBe(0);
+    expect((await compose(["run", "--rm", "-T", "--no-deps", "app", "echo", "alone"])).stdout).toBe("alone\n");
+    expect(await running("fl-db-1")).toBe(false);
+    expect((await compose(["run", "--rm", "-T", "app", "echo", "with-deps"])).stdout).toBe("with-deps\n");
+    expect(await running("fl-db-1")).toBe(true);
+    expect((await compose(["down", "-t", "0"])).code).toBe(0);
+  });
+});
+
+describe.if(ok)("attached up and --wait", () => {
+  test("--abort-on-container-exit stops the rest when one exits and returns its code", async () => {
+    const dir = writeProject(join(work, "ab"), { "compose.yaml": "services:\n  a: {image: busybox, command: sh -c 'echo a-ran; exit 4'}\n  b: {image: busybox, command: sleep 100000, stop_signal: SIGKILL}\n" });
+    const r = await daemon.compose(dir, ["up", "--no-color", "--abort-on-container-exit"]);
+    expect(r.code).toBe(4);
+    expect(r.stdout).toMatch(/^ab-a-1 +\| a-ran$/m);
+    expect(r.stdout).toContain("Aborting on container exit...");
+    expect(await running("ab-b-1")).toBe(false);
+    expect((await daemon.compose(dir, ["down", "-t", "0"])).code).toBe(0);
+  });
+
+  test("--wait-timeout: a service still starting when it runs out fails the up with compose's message", async () => {
+    const dir = writeProject(join(work, "wt"), {
+      "compose.yaml": "services:\n  s:\n    image: busybox\n    command: sleep 100000\n    stop_signal: SIGKILL\n    healthcheck: {test: [CMD, 'false'], interval: 1m, start_period: 5m, start_interval: 1s}\n",
+    });
+    const r = await daemon.compose(dir, ["up", "-d", "--wait", "--wait-timeout", "2"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("application not healthy after 2s");
+    expect((await inspect("wt-s-1")).State.Health.Status).toBe("starting");
+    expect((await daemon.compose(dir, ["down", "-t", "0"])).code).toBe(0);
+  });
+});
