@@ -12,7 +12,7 @@ import { ExecManager } from "./containers/exec.ts";
 import { EventBus, SqliteEventLog } from "./events.ts";
 import { RegistryService } from "./registry/service.ts";
 import type { DaemonConfig } from "../shared/daemon-config.ts";
-import { createRuntime, type Runtime } from "../runtime/index.ts";
+import { createRuntime, type RemapIdentity, type Runtime } from "../runtime/index.ts";
 import { humanDuration } from "../shared/units.ts";
 import { NetworkEngine } from "./networks/engine.ts";
 import { HealthMonitors } from "./containers/health/monitor.ts";
@@ -33,7 +33,8 @@ export class Daemon {
   runtime!: Runtime;
   cgroupVersion = "1";
 
-  constructor(readonly config: DaemonConfig, readonly store: Store) {
+  /** `remap`: the resolved --userns-remap (server/start.ts resolves it before anything is made). */
+  constructor(readonly config: DaemonConfig, readonly store: Store, readonly remap?: RemapIdentity) {
     this.events = new EventBus(new SqliteEventLog(store.db));
     const idFile = join(config.dataRoot, "engine-id");
     if (!existsSync(idFile)) writeFileSync(idFile, crypto.randomUUID());
@@ -49,7 +50,7 @@ export class Daemon {
     this.images = createImageService(this.store);
     this.imageEvents = new ImageEvents(this.images, this.events);
     this.registry = new RegistryService(this.store, this.config);
-    this.runtime = createRuntime(this.config);
+    this.runtime = createRuntime(this.config, this.remap);
     this.cgroupVersion = this.runtime.cgroupVersion;
     this.warnings.push(...this.runtime.warnings);
     this.containers = new ContainerEngine(this.store, this.images, this.runtime, this.events, humanDuration);

@@ -13,6 +13,10 @@ export type { ExecConfig } from "./exec/config.ts";
 export type { ExecProcess } from "./exec/starter.ts";
 export type { CgroupStats } from "./cgroups/index.ts";
 
+// User namespaces (the daemon's --userns-remap): the mapping, checked and made before the daemon starts.
+export { resolveRemap, remappedRoot, type RemapIdentity } from "./userns/remap.ts";
+export { checkDataRootPath, shareWithRemappedRoot } from "./userns/data-root.ts";
+
 // What a container is given: its spec, with Docker's defaults.
 export { containerSpec, defaultCapabilities, defaultMaskedPaths, defaultReadonlyPaths, type RuntimeSpec, type BindMount } from "./spec.ts";
 export { applyCapChanges, capabilityNumber } from "./capabilities.ts";

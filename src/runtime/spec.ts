@@ -7,6 +7,7 @@ import { containerCgroupPath } from "./cgroups/container-path.ts";
 import { containerDeviceRules } from "./devices/rules.ts";
 import type { DeviceNode } from "./devices/nodes.ts";
 import type { SeccompProgram } from "./seccomp/install.ts";
+import type { UserNamespace } from "./userns/id-map.ts";
 
 export interface BindMount {
   source: string;
@@ -87,6 +88,8 @@ export interface RuntimeSpec {
   /** The seccomp filter installed right before the program starts (and in each exec); none: unconfined. */
   seccomp?: SeccompProgram;
   privileged: boolean;
+  /** A user namespace of its own with this mapping (the daemon's --userns-remap); none: the host's. */
+  userns?: UserNamespace;
   maskedPaths: string[];
   readonlyPaths: string[];
   /** The json-file log the shim appends to (containerSpec's default: `<dir>/<id>-json.log`). */

@@ -16,6 +16,7 @@ import { claimPidfile } from "./pidfile.ts";
 import { lockDataRoot } from "./data-root-lock.ts";
 import { socketGroupId } from "./socket-group.ts";
 import { setDebugLog } from "../shared/debug-log.ts";
+import { checkDataRootPath, remappedRoot, resolveRemap } from "../runtime/index.ts";
 
 /** The addresses the daemon listens on: -H, or `<exec-root>/berth.sock`. */
 function listenAddresses(config: DaemonConfig): string[] {
@@ -41,6 +42,9 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   setDebugLog(config.logLevel === "debug" || !!config.debug);
   // The data root first: two daemons on one would both drive its containers.
   socketGroupId(config.group); // a group the host lacks stops the start before anything is made
+  // So does a remap user without subordinate ids (dockerd's messages); `default` makes berth-remap.
+  const remap = config.usernsRemap ? resolveRemap(config.usernsRemap) : undefined;
+  if (remap) checkDataRootPath(config.dataRoot, remappedRoot(remap));
   const releaseDataRoot = lockDataRoot(config.dataRoot);
   mkdirSync(config.execRoot, { recursive: true, mode: 0o711 });
   const pidfile = config.pidfile || join(config.execRoot, "berth.pid");
@@ -68,7 +72,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       store.close();
       throw e;
     }
-    d = new Daemon(config, store);
+    d = new Daemon(config, store, remap);
     await d.init();
     servers = await serve(d, config);
     d.log("info", `berth daemon ready; API listening on ${servers.map((s) => s.address).join(", ")}`);

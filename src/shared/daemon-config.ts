@@ -42,6 +42,8 @@ export interface DaemonConfig {
   seccompProfile?: string;
   /** dockerd's --no-new-privileges: containers run with no_new_privs unless they say no-new-privileges=false. */
   noNewPrivileges?: boolean;
+  /** dockerd's --userns-remap: default | user[:group] | uid[:gid], whose subordinate ids containers run as. */
+  usernsRemap?: string;
 }
 
 export const defaultSocket = "/run/berth/berth.sock";
@@ -77,6 +79,7 @@ const fileKeys: Record<string, [keyof DaemonConfig, Kind]> = {
   "layer-engine": ["layerEngine", "string"],
   bridge: ["bridge", "string"], dns: ["dns", "strings"], group: ["group", "string"], iptables: ["iptables", "bool"], "host-gateway-ip": ["hostGatewayIp", "string"],
   "seccomp-profile": ["seccompProfile", "string"], "no-new-privileges": ["noNewPrivileges", "bool"],
+  "userns-remap": ["usernsRemap", "string"],
 };
 
 const logLevels = ["debug", "info", "warn", "error", "fatal"];
@@ -194,6 +197,7 @@ export function configFromFlags(f: Record<string, any>, given: Set<string>): Dae
   take("host-gateway-ip", "hostGatewayIp");
   take("seccomp-profile", "seccompProfile");
   take("no-new-privileges", "noNewPrivileges");
+  take("userns-remap", "usernsRemap");
   if (given.has("tls") && f.tls === false) cfg.allowInsecureTcp = true;
   if (cfg.tlsVerify) cfg.tls = true;
   const file = f["config-file"] || defaultConfigFile;

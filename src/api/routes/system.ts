@@ -95,7 +95,8 @@ export function systemRoutes(d: Daemon): Hono {
       Runtimes: { berth: { path: process.execPath } }, DefaultRuntime: "berth",
       Swarm: { NodeID: "", NodeAddr: "", LocalNodeState: "inactive", ControlAvailable: false, Error: "", RemoteManagers: null },
       LiveRestoreEnabled: true, Isolation: "", InitBinary: "", ContainerdCommit: { ID: "" }, RuncCommit: { ID: "" }, InitCommit: { ID: "" },
-      SecurityOptions: securityOptions(d.cgroupVersion, d.containers.security),
+      // dockerd lists name=userns when it runs with --userns-remap.
+      SecurityOptions: [...securityOptions(d.cgroupVersion, d.containers.security), ...(d.runtime.userns ? ["name=userns"] : [])],
       FirewallBackend: d.networks.firewall.backend(),
       Warnings: [...d.warnings, ...[d.networks.firewall.warning()].filter(Boolean), ...securityWarnings(d.containers.security)],
     });

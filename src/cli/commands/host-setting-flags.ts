@@ -1,5 +1,5 @@
 // run/create flags that tune the container's kernel settings: --sysctl,
-// --shm-size, --group-add, --oom-score-adj and --cgroupns, parsed with the
+// --shm-size, --group-add, --oom-score-adj, --cgroupns and --userns, parsed with the
 // docker CLI's messages for malformed values.
 import type { FlagSpec } from "../flags.ts";
 import { UsageError } from "../flags.ts";
@@ -12,6 +12,7 @@ export const hostSettingFlags: FlagSpec[] = [
   { name: "group-add", type: "list", help: "Add additional groups to join" },
   { name: "oom-score-adj", type: "string", help: "Tune host's OOM preferences (-1000 to 1000)" },
   { name: "cgroupns", type: "string", help: "Cgroup namespace to use (host|private)" },
+  { name: "userns", type: "string", help: "User namespace to use" },
 ];
 
 function sysctls(list: string[]): Record<string, string> | undefined {
@@ -43,5 +44,9 @@ export function hostSettingsHostConfig(f: Record<string, any>): Record<string, u
     out.OomScoreAdj = n;
   }
   if (f.cgroupns !== undefined) out.CgroupnsMode = f.cgroupns;
+  if (f.userns !== undefined) {
+    if (f.userns !== "" && f.userns !== "host") throw new UsageError("--userns: invalid USER mode");
+    out.UsernsMode = f.userns;
+  }
   return out;
 }

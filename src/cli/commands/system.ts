@@ -39,6 +39,7 @@ export const daemonCommand: Command = {
     { name: "host-gateway-ip", type: "string", help: "IP address that the special 'host-gateway' string in --add-host resolves to (default: the default bridge's gateway)" },
     { name: "seccomp-profile", type: "string", help: 'Path to seccomp profile. Use "unconfined" to disable the default seccomp profile (default "builtin")' },
     { name: "no-new-privileges", type: "bool", help: "Set no-new-privileges by default for new containers" },
+    { name: "userns-remap", type: "string", help: "User/Group setting for user namespaces (\"default\" makes and uses berth-remap)" },
   ],
   maxArgs: 0,
   async run(_ctx, f, _args, given) {

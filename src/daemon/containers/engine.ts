@@ -37,6 +37,7 @@ import type { HealthMonitors } from "./health/monitor.ts";
 import { checkHealthcheck } from "./health/config.ts";
 import { debugLog, skipped } from "../../shared/debug-log.ts";
 import { builtinSecurity, type SecurityDefaults } from "./seccomp.ts";
+import { applyUserns, checkUsernsMode } from "./userns.ts";
 
 export class ContainerEngine {
   readonly records: ContainerRecords;
@@ -204,6 +205,7 @@ export class ContainerEngine {
     if (!config.Cmd && !config.Entrypoint) throw new InvalidParameterError("no command specified");
     const hostConfig = normalizeHostConfig(body.HostConfig ?? {}, availableParallelism());
     checkLogConfig(hostConfig.LogConfig);
+    checkUsernsMode(hostConfig, !!this.runtime.userns);
     checkHealthcheck(config.Healthcheck);
     joinAtCreate(hostConfig, config, !!body.Hostname, (ref) => this.find(ref));
     const plan = this.networks?.planCreate(hostConfig, config, body.NetworkingConfig);
@@ -304,6 +306,7 @@ export class ContainerEngine {
         // Inside the try: a spec that cannot be built (a --device gone from the host) is a failed start too.
         const spec = buildSpec(c, this.runtime.storageDriver === "vfs" ? { ...p, lowerDirs: [] } : p, joined, this.security);
         Object.assign(spec, this.mounts.runtimeMounts(c.id));
+        applyUserns(spec, c.hostConfig, this.runtime, p.root, join(this.store.root, "volumes"));
         handedOver = true;
         st = await this.runtime.start(p.root, spec, attachments.map((a) => a.connect));
       } catch (e) {

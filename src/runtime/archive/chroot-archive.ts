@@ -3,11 +3,28 @@
 import { selfCommand } from "../../self.ts";
 import { BerthError } from "../../errors.ts";
 import type { PathStat } from "./in-root.ts";
+import { closeSync } from "node:fs";
+import { enterCommand, starterFor } from "../userns/spawn.ts";
+import { userNamespaceOf } from "../userns/idmapped-mount.ts";
 
 export type { PathStat } from "./in-root.ts";
 
+/**
+ * In a remapped container's root (/proc/PID/root of one in a user namespace of its own) the helper
+ * runs as that namespace's root, through the starter: what cp writes belongs to the container's
+ * users (tar owner 0 is the container's root, not the host's), as with dockerd.
+ */
 function spawnArchive(args: string[], stdin: "ignore" | "pipe" = "ignore") {
-  return Bun.spawn([...selfCommand(), "__archive", ...args], { stdin, stdout: "pipe", stderr: "pipe" });
+  const command = [...selfCommand(), "__archive", ...args];
+  const pid = Number(/^\/proc\/(\d+)\/root$/.exec(args[1] ?? "")?.[1] ?? 0);
+  const starter = pid ? starterFor(pid) : undefined;
+  if (!starter) return Bun.spawn(command, { stdin, stdout: "pipe", stderr: "pipe" });
+  const userns = userNamespaceOf(pid);
+  try {
+    return Bun.spawn(enterCommand(starter, command), { stdio: [stdin, "pipe", "pipe", "ignore", userns] });
+  } finally {
+    closeSync(userns);
+  }
 }
 
 /** The helper's failure as the error it reported (status and message), or a plain one. */

@@ -23,6 +23,11 @@ import { refillSoon } from "./standby-refill.ts";
 import { overlaySupported } from "./overlay-check.ts";
 import { mountTable, mountsDifferFor } from "../host-mounts.ts";
 import { readLines } from "./line-reader.ts";
+import type { UserNamespace } from "../userns/id-map.ts";
+import { installStarter, starterSupported } from "../userns/trampoline.ts";
+import { setStarterPath } from "../userns/spawn.ts";
+import { remappedRoot, type RemapIdentity } from "../userns/remap.ts";
+import { openDataRootTo } from "../userns/data-root.ts";
 
 /** The standby shim's nice value until it has work. */
 const standbyNice = 10;
@@ -48,6 +53,8 @@ export class Runtime {
   readonly warnings: string[] = [];
   /** Execs in running containers. */
   readonly execs: ExecStarter;
+  /** The daemon's --userns-remap mapping, given to each container that does not ask for the host's (--userns=host). */
+  userns?: UserNamespace;
   private readonly command: string[];
 
   constructor(readonly execRoot: string, dataRoot: string, o: RuntimeOptions = {}) {
@@ -376,9 +383,21 @@ export class Runtime {
   }
 }
 
-/** The runtime for a daemon's configuration (its exec-root and cgroup parent). */
-export function createRuntime(config: DaemonConfig): Runtime {
+/** The runtime for a daemon's configuration (its exec-root and cgroup parent; with `remap`, resolved by startDaemon, its user namespaces). */
+export function createRuntime(config: DaemonConfig, remap?: RemapIdentity): Runtime {
   if (!existsSync(config.execRoot)) mkdirSync(config.execRoot, { recursive: true, mode: 0o711 });
   setCgroupParent(config.cgroupParent);
-  return new Runtime(config.execRoot, config.dataRoot);
+  const runtime = new Runtime(config.execRoot, config.dataRoot);
+  // Written always: a daemon started without --userns-remap still enters the remapped containers it adopts.
+  const starter = starterSupported() ? join(config.execRoot, "userns-starter") : undefined;
+  if (starter) {
+    installStarter(starter);
+    setStarterPath(starter);
+  }
+  if (remap) {
+    if (!starter) throw new Error(`user namespaces are not supported by this engine on ${process.arch}`);
+    openDataRootTo(config.dataRoot, remappedRoot(remap));
+    runtime.userns = { uidMap: remap.uidMap, gidMap: remap.gidMap, starter };
+  }
+  return runtime;
 }

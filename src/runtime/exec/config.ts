@@ -21,6 +21,8 @@ export interface ExecConfig {
   rlimits?: RuntimeSpec["rlimits"];
   groupAdd?: string[];
   oomScoreAdj?: number;
+  /** The container has a user namespace of its own, entered through this starter (userns/trampoline.ts). */
+  userns?: { starter: string };
   /** The container's cgroup; the exec'd process joins it. */
   cgroupPath: string;
 }

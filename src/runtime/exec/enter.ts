@@ -12,7 +12,8 @@ import type { ExecConfig } from "./config.ts";
 export async function execEnterMain(argv: string[]): Promise<void> {
   const cfg: ExecConfig = JSON.parse(readFileSync(argv[0]!, "utf8"));
   // The mount namespace last: after it, /proc/PID paths are the container's.
-  const kinds = ["ipc", "uts", "net", "cgroup", "mnt"].filter((ns) => existsSync(`/proc/${cfg.pid}/ns/${ns}`));
+  // A remapped container's network namespace was joined by stage 1, before its user namespace.
+  const kinds = ["ipc", "uts", ...(cfg.userns ? [] : ["net"]), "cgroup", "mnt"].filter((ns) => existsSync(`/proc/${cfg.pid}/ns/${ns}`));
   const fds = kinds.map((ns) => openSync(`/proc/${cfg.pid}/ns/${ns}`, "r"));
   waitForGo();
   try {

@@ -10,6 +10,9 @@ import { superviseStart } from "../process.ts";
 import type { StartError } from "../start-error.ts";
 import type { ExecConfig } from "./config.ts";
 import { sealSelf } from "./sealed-self.ts";
+import { inNetworkOf } from "../userns/start-init.ts";
+import { userNamespaceOf } from "../userns/idmapped-mount.ts";
+import { enterCommand } from "../userns/spawn.ts";
 
 type Stdio = "pipe" | "inherit" | "ignore";
 
@@ -32,16 +35,22 @@ export function spawnExec(cfg: ExecConfig, configFile: string, stdio: [Stdio, St
   }
   let proc: ReturnType<typeof Bun.spawn>;
   sealSelf();
+  // A remapped container's: stage 2 goes through the starter into its user namespace (fd 4), with
+  // the network namespace joined here first, from the host's side that owns a bridge network's.
+  const userns = cfg.userns ? userNamespaceOf(cfg.pid) : undefined;
+  const command = [...selfCommand(), "__exec-enter", configFile];
   c.setns(target, c.CLONE.NEWPID);
   try {
-    proc = Bun.spawn([...selfCommand(), "__exec-enter", configFile], {
-      stdio: (slave !== undefined ? [slave, slave, slave, "pipe"] : [...stdio, "pipe"]) as any,
+    const spawn = () => Bun.spawn(cfg.userns ? enterCommand(cfg.userns.starter, command) : command, {
+      stdio: [...(slave !== undefined ? [slave, slave, slave] : stdio), "pipe", ...(userns !== undefined ? [userns] : [])] as any,
       env: {},
     });
+    proc = cfg.userns ? inNetworkOf(`/proc/${cfg.pid}/ns/net`, spawn) : spawn();
   } finally {
     c.setns(own, c.CLONE.NEWPID);
     closeSync(own);
     closeSync(target);
+    if (userns !== undefined) closeSync(userns);
   }
   if (slave !== undefined) closeSync(slave);
   try {

@@ -9,6 +9,7 @@ import { selfCommand } from "../../self.ts";
 import { primeCgroupMove } from "../cgroups/prime-move.ts";
 import { refillSoon } from "../driver/standby-refill.ts";
 import type { ExecConfig } from "./config.ts";
+import { starterFor } from "../userns/spawn.ts";
 
 /** A running exec's stage 1: its stdio, and `resize` for the terminal it relays. */
 export interface ExecProcess {
@@ -41,6 +42,9 @@ export class ExecStarter {
 
   /** Writes `cfg` to `file` and starts it; the caller reads the child's stdio and its exit. */
   start(cfg: ExecConfig, file: string): ExecProcess {
+    // Whether the container runs remapped is its own fact: a daemon restarted without --userns-remap still enters those it adopted.
+    const starter = starterFor(cfg.pid);
+    if (starter) cfg.userns = { starter };
     writeFileSync(file, JSON.stringify(cfg));
     const child = this.take(file);
     const control = child.stdio[3] as Writable;

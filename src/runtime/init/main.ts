@@ -16,6 +16,7 @@ import { applyOomScoreAdj, applyRlimits, applySysctls } from "./settings.ts";
 import { devicesUnder, type DeviceNode } from "../devices/nodes.ts";
 import { lookPath, dropPrivileges, reportFailure, waitForGo, takeTerminal, CONTROL_FD } from "../process.ts";
 import { StartError } from "../start-error.ts";
+import { bindDeviceNode, mountSysfs } from "../userns/in-namespace.ts";
 
 function ensureDir(p: string): void {
   if (!existsSync(p)) mkdirSync(p, { recursive: true, mode: 0o755 });
@@ -40,7 +41,10 @@ function lowerDirOption(s: RuntimeSpec): string {
 
 function mountRootfs(s: RuntimeSpec): void {
   ensureDir(s.rootfs);
-  if (s.lowerDirs.length) {
+  if (s.userns) {
+    // The shim mounted it (userns/remapped-rootfs.ts); it came locked with the namespace's copy, and pivot_root wants a mount of our own.
+    c.mount(s.rootfs, s.rootfs, null, c.MS.BIND | c.MS.REC);
+  } else if (s.lowerDirs.length) {
     const options = `lowerdir=${lowerDirOption(s)},upperdir=${s.upperDir},workdir=${s.workDir}`;
     let mounted = false;
     if (s.ephemeral) {
@@ -64,15 +68,18 @@ function mountSpecialFs(s: RuntimeSpec): void {
   ensureDir(`${r}/proc`);
   c.mount("proc", `${r}/proc`, "proc", NOSUID | NODEV | NOEXEC);
   ensureDir(`${r}/sys`);
-  c.mount("sysfs", `${r}/sys`, "sysfs", NOSUID | NODEV | NOEXEC | (s.privileged ? 0 : RDONLY));
+  const sysFlags = NOSUID | NODEV | NOEXEC | (s.privileged ? 0 : RDONLY);
+  if (s.userns) mountSysfs(`${r}/sys`, sysFlags);
+  else c.mount("sysfs", `${r}/sys`, "sysfs", sysFlags);
   ensureDir(`${r}/dev`);
   c.mount("tmpfs", `${r}/dev`, "tmpfs", NOSUID | STRICTATIME, "mode=755,size=65536k");
   const devices: [string, number, number][] = [["null", 1, 3], ["zero", 1, 5], ["full", 1, 7], ["random", 1, 8], ["urandom", 1, 9], ["tty", 5, 0]];
   for (const [name, major, minor] of devices) {
-    c.mknod(`${r}/dev/${name}`, 0o020666, c.makedev(major, minor));
+    if (s.userns) bindDeviceNode(`/dev/${name}`, `${r}/dev/${name}`);
+    else c.mknod(`${r}/dev/${name}`, 0o020666, c.makedev(major, minor));
   }
   // mknod honours the umask; make the modes exact.
-  for (const [name] of devices) chmodSync(`${r}/dev/${name}`, 0o666);
+  if (!s.userns) for (const [name] of devices) chmodSync(`${r}/dev/${name}`, 0o666);
   for (const [link, target] of [["fd", "/proc/self/fd"], ["stdin", "/proc/self/fd/0"], ["stdout", "/proc/self/fd/1"], ["stderr", "/proc/self/fd/2"], ["ptmx", "pts/ptmx"], ["core", "/proc/kcore"]]) {
     symlinkSync(target!, `${r}/dev/${link}`);
   }
@@ -178,6 +185,8 @@ function enterNetwork(s: RuntimeSpec, hostNet?: number): void {
     return;
   }
   if (s.network === "none") return hostNet === undefined ? c.unshare(c.CLONE.NEWNET) : undefined;
+  // A remapped container's shim joined it before the user namespace was made (it belongs to the host's).
+  if (s.userns) return;
   const fd = openSync(s.network, "r");
   c.setns(fd, c.CLONE.NEWNET);
   closeSync(fd);

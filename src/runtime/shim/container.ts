@@ -15,6 +15,8 @@ import { LogWriter } from "./log.ts";
 import { superviseStart } from "../process.ts";
 import { StartError } from "../start-error.ts";
 import { Session, AttachListener, relay, drain, exitCodeOf, report, announcedWaitMs } from "./session.ts";
+import { startRemappedInit } from "../userns/start-init.ts";
+import { giveToContainerRoot } from "../userns/remapped-rootfs.ts";
 
 type Proc = ReturnType<typeof Bun.spawn>;
 
@@ -93,8 +95,12 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
   const log = spec.logDisabled ? undefined : new LogWriter(spec.logPath, spec.logRotation);
 
   let proc: Proc;
+  // The container's PID 1 on the host: stage 2 itself, or under a user namespace the starter's child.
+  let pid: number | undefined;
+  let detachRoot: (() => void) | undefined;
   try {
-    if (prepared && ready!.exitCode === null) {
+    // A standby's stage 2 already has its namespaces, a user namespace not among them.
+    if (prepared && ready!.exitCode === null && !spec.userns) {
       proc = ready!;
       // The standby's cgroup becomes the container's (init inside); else the usual way.
       if (cgroup.takeOver(prepared.cgroup)) cgroup.applyLimits();
@@ -111,12 +117,22 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
         void (proc.stderr as ReadableStream).cancel().catch(() => {}); // as above
       }
     } else {
-      if (prepared) discardStandby(prepared);
+      // Its init and cgroup go; its listener stays when the session took it over.
+      if (prepared) discardStandby({ ...prepared, listener: standbySocket ? undefined : prepared.listener });
       cgroup.create();
       // A TTY's terminal is made later, in the container's devpts, when stage 2 asks for it.
-      proc = spawnInit([dir], spec.tty ? ["ignore", "ignore", "ignore", "pipe"] : [spec.openStdin ? "pipe" : "ignore", "pipe", "pipe", "pipe"]);
-      cgroup.addProcess(proc.pid);
+      const stdio = spec.tty ? ["ignore", "ignore", "ignore", "pipe"] : [spec.openStdin ? "pipe" : "ignore", "pipe", "pipe", "pipe"];
+      if (spec.userns) {
+        const init = startRemappedInit(spec, [...selfCommand(), "__init", dir], stdio, cgroup);
+        proc = init.proc;
+        pid = init.pid;
+        detachRoot = init.detachRoot;
+      } else {
+        proc = spawnInit([dir], stdio);
+        cgroup.addProcess(proc.pid);
+      }
     }
+    pid ??= proc.pid;
   } catch (e) {
     report(`failed ${new StartError((e as Error).message, 125).toReport()}`);
     cgroup.remove();
@@ -127,14 +143,17 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
   let ptyMaster: number | undefined;
   writeSync(control, ready && proc === ready ? `go ${dir}\n` : "go\n");
   const failure = superviseStart(control, () => {
-    const pty = c.openPty(`/proc/${proc.pid}/root/dev/pts/ptmx`);
+    const pty = c.openPty(`/proc/${pid}/root/dev/pts/ptmx`);
     ptyMaster = pty.master;
+    if (spec.userns) giveToContainerRoot(`/proc/${pid}/root${pty.slavePath}`, spec.userns);
     if (spec.consoleSize) c.setWindowSize(pty.master, ...spec.consoleSize);
     return pty.slavePath;
   });
   closeSync(control);
+  // Stage 2 has its own copy of the root (or has failed): the shim's can go.
+  detachRoot?.();
 
-  const state: ShimState = { shimPid: process.pid, pid: proc.pid, status: "running", startedAt: nowRfc3339() };
+  const state: ShimState = { shimPid: process.pid, pid, status: "running", startedAt: nowRfc3339() };
   if (failure) {
     await proc.exited;
     Object.assign(state, { status: "exited", finishedAt: nowRfc3339(), exitCode: failure.exitCode, error: failure.message });
@@ -146,7 +165,7 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
     process.exit(0);
   }
   writeState(dir, state);
-  report(`started ${proc.pid}`);
+  report(`started ${pid}`);
   // From here on nobody may read our stdout: report() survives a closed pipe (Bun ignores
   // SIGPIPE; process.stdout, which would cost ms to build, is never used). Nor may a hangup kill us.
   process.on("SIGHUP", () => {});

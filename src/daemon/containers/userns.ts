@@ -1,0 +1,39 @@
+// HostConfig.UsernsMode under the daemon's --userns-remap: every container
+// gets a user namespace with the daemon's mapping unless it asks for the
+// host's (--userns=host), and what cannot work inside one is refused in
+// dockerd's words.
+import { lchownSync, lstatSync } from "node:fs";
+import { InvalidParameterError } from "../../errors.ts";
+import { remappedRoot, shareWithRemappedRoot, type Runtime, type RuntimeSpec } from "../../runtime/index.ts";
+
+type Json = Record<string, any>;
+
+/** At create and at start: `remapped` says whether the daemon runs with --userns-remap. */
+export function checkUsernsMode(hc: Json, remapped: boolean): void {
+  const mode = hc.UsernsMode ?? "";
+  if (mode !== "" && mode !== "host") throw new InvalidParameterError(`invalid USER mode: ${JSON.stringify(mode)} (want "host" or empty)`);
+  if (!remapped || mode === "host") return;
+  if (hc.Privileged) {
+    throw new InvalidParameterError("privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode");
+  }
+  if (hc.NetworkMode === "host") throw new InvalidParameterError("cannot share the host's network namespace when user namespaces are enabled");
+  if (hc.PidMode === "host") throw new InvalidParameterError("cannot share the host PID namespace when user namespaces are enabled");
+}
+
+/**
+ * Gives the spec the daemon's mapping (unless --userns=host), the container's directory to the
+ * remapped root, and so the named volumes it mounts that are still root's: dockerd makes a
+ * volume's _data the remapped root's, and one volume directory serves every mapping here.
+ */
+export function applyUserns(spec: RuntimeSpec, hc: Json, runtime: Runtime, containerDir: string, volumesDir: string): void {
+  if (!runtime.userns || hc.UsernsMode === "host") return;
+  checkUsernsMode(hc, true);
+  spec.userns = runtime.userns;
+  const root = remappedRoot(runtime.userns);
+  shareWithRemappedRoot(containerDir, root.gid);
+  for (const b of spec.binds) {
+    if (b.type || !b.source.startsWith(`${volumesDir}/`)) continue;
+    const st = lstatSync(b.source, { throwIfNoEntry: false });
+    if (st?.isDirectory() && st.uid === 0 && st.gid === 0) lchownSync(b.source, root.uid, root.gid);
+  }
+}

@@ -1,0 +1,38 @@
+// A container's user namespace as the runtime is told it: which host uids and
+// gids stand for the container's (one range or more, from /etc/subuid and
+// /etc/subgid), and the small native starter that creates or joins it.
+
+/** `size` ids from `containerId` in the container are `hostId`… on the host (a line of uid_map). */
+export interface IdRange {
+  containerId: number;
+  hostId: number;
+  size: number;
+}
+
+export interface UserNamespace {
+  uidMap: IdRange[];
+  gidMap: IdRange[];
+  /** The starter executable (trampoline.ts) the daemon wrote under its exec root. */
+  starter: string;
+}
+
+/** The text written to /proc/PID/uid_map or gid_map. */
+export function mapText(ranges: IdRange[]): string {
+  return ranges.map((r) => `${r.containerId} ${r.hostId} ${r.size}\n`).join("");
+}
+
+/** The host id of a container id, or undefined when the mapping leaves it out. */
+export function hostIdOf(ranges: IdRange[], id: number): number | undefined {
+  const r = ranges.find((r) => id >= r.containerId && id < r.containerId + r.size);
+  return r ? r.hostId + (id - r.containerId) : undefined;
+}
+
+/** Subordinate ranges laid end to end from container id 0, as dockerd maps them. */
+export function rangesFrom(subordinate: { start: number; count: number }[]): IdRange[] {
+  let next = 0;
+  return subordinate.map((s) => {
+    const r = { containerId: next, hostId: s.start, size: s.count };
+    next += s.count;
+    return r;
+  });
+}

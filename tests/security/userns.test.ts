@@ -1,0 +1,137 @@
+// The daemon's --userns-remap default: containers run in a user namespace of
+// their own, their root being berth-remap's first subordinate id on the host
+// (read here from the process's /proc/PID/status and from files it makes),
+// the image's layers shared through idmapped mounts rather than copied, and
+// --userns=host opting out. exec, cp, logs, stop and restart work as without.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+
+/** berth-remap's first subordinate id in /etc/subuid or /etc/subgid. */
+function firstSubordinate(file: "subuid" | "subgid"): number {
+  const line = readFileSync(`/etc/${file}`, "utf8").split("\n").find((l) => l.startsWith("berth-remap:"));
+  if (!line) throw new Error(`no berth-remap line in /etc/${file}`);
+  return Number(line.split(":")[1]);
+}
+
+/** The Uid: or Gid: line of a process: real, effective, saved and filesystem ids. */
+function ids(pid: number, key: "Uid" | "Gid"): number[] {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(`${key}:`))!;
+  return line.split(/\s+/).slice(1, 5).map(Number);
+}
+
+describe.if(requireDaemon())("--userns-remap default", () => {
+  let d: TestDaemon;
+  let uid0: number;
+  let gid0: number;
+  let scratch: string;
+  beforeAll(async () => {
+    d = await startDaemon({ args: ["--userns-remap", "default"], mode: 0o711 });
+    expect((await d.cli(["import", busyboxRootfsTar(d.dir), "busybox:latest"])).code).toBe(0);
+    uid0 = firstSubordinate("subuid");
+    gid0 = firstSubordinate("subgid");
+    scratch = mkdtempSync("/tmp/berth-userns-bind-");
+    chmodSync(scratch, 0o777);
+  });
+  afterAll(async () => {
+    await d?.stop();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  const pidOf = async (name: string) => Number((await d.cli(["inspect", "-f", "{{.State.Pid}}", name])).stdout.trim());
+
+  test("root in the container, a subordinate uid on the host", async () => {
+    expect(uid0).toBeGreaterThanOrEqual(100000);
+    const r = await d.cli(["run", "--rm", "busybox", "sh", "-c", "id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map"]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n").map((l) => l.trim().split(/\s+/).join(" "));
+    expect(lines).toEqual(["0", "0", `0 ${uid0} 65536`, `0 ${gid0} 65536`]);
+    expect((await d.cli(["run", "-d", "--name", "sleeper", "busybox", "sleep", "1000"])).code).toBe(0);
+    const pid = await pidOf("sleeper");
+    expect(ids(pid, "Uid")).toEqual([uid0, uid0, uid0, uid0]);
+    expect(ids(pid, "Gid")).toEqual([gid0, gid0, gid0, gid0]);
+    expect(readFileSync(`/proc/${pid}/uid_map`, "utf8").trim().split(/\s+/).map(Number)).toEqual([0, uid0, 65536]);
+    const info = JSON.parse((await d.cli(["info", "--format", "{{json .SecurityOptions}}"])).stdout);
+    expect(info).toContain("name=userns");
+  });
+
+  test("files it makes in a bind are the subordinate uid's on the host; its root owns its own files", async () => {
+    const r = await d.cli(["run", "--rm", "-v", `${scratch}:/b`, "busybox", "sh", "-c", "touch /b/made && ls -ln /b/made && ls -lnd / /bin/busybox"]);
+    expect(r.code).toBe(0);
+    const st = statSync(join(scratch, "made"));
+    expect([st.uid, st.gid]).toEqual([uid0, gid0]);
+    // Inside, the bind's file, "/" and the image's files are all root's (0 0), not nobody's.
+    for (const line of r.stdout.trim().split("\n")) expect(line.split(/\s+/).slice(2, 4)).toEqual(["0", "0"]);
+  });
+
+  test("a new volume is the remapped root's", async () => {
+    const r = await d.cli(["run", "--rm", "-v", "userns-vol:/data", "busybox", "sh", "-c", "touch /data/x && ls -ln /data/x"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split(/\s+/).slice(2, 4)).toEqual(["0", "0"]);
+    const data = join(d.dir, "data", "volumes", "userns-vol", "_data");
+    expect([statSync(data).uid, statSync(join(data, "x")).uid]).toEqual([uid0, uid0]);
+  });
+
+  test("two containers of one image share its layer's files: no copy per container or mapping", async () => {
+    const layers = join(d.dir, "data", "layers");
+    const copies = readdirSync(layers).map((l) => join(layers, l, "diff", "bin", "busybox")).filter((p) => lstatSync(p, { throwIfNoEntry: false })?.isFile());
+    expect(copies.length).toBe(1);
+    const inode = statSync(copies[0]!).ino;
+    for (const name of ["share-a", "share-b"]) expect((await d.cli(["run", "-d", "--name", name, "busybox", "sleep", "1000"])).code).toBe(0);
+    for (const name of ["share-a", "share-b"]) {
+      // overlayfs reports a lower file's own inode: the very file of the layer, seen through the idmapped view.
+      const r = await d.cli(["exec", name, "ls", "-i", "/bin/busybox"]);
+      expect(Number(r.stdout.trim().split(/\s+/)[0])).toBe(inode);
+      const mountinfo = readFileSync(`/proc/${await pidOf(name)}/mountinfo`, "utf8").split("\n").find((l) => l.split(" ")[4] === "/")!;
+      expect(mountinfo).toContain(" - overlay overlay ");
+    }
+    // Still one copy, owned by the host's root as the image says: nothing was chowned.
+    expect(statSync(copies[0]!).uid).toBe(0);
+    const containers = readdirSync(join(d.dir, "data", "containers"));
+    for (const c of containers) expect(lstatSync(join(d.dir, "data", "containers", c, "upper", "bin", "busybox"), { throwIfNoEntry: false })).toBeUndefined();
+  });
+
+  test("--userns=host runs as the host's root", async () => {
+    const r = await d.cli(["run", "--rm", "--userns=host", "busybox", "cat", "/proc/self/uid_map"]);
+    expect(r.stdout.trim().split(/\s+/)).toEqual(["0", "0", "4294967295"]);
+    expect((await d.cli(["run", "-d", "--name", "hosted", "--userns", "host", "busybox", "sleep", "1000"])).code).toBe(0);
+    expect(ids(await pidOf("hosted"), "Uid")).toEqual([0, 0, 0, 0]);
+  });
+
+  test("exec, cp, logs, restart and stop under the mapping", async () => {
+    expect((await d.cli(["run", "-d", "--name", "busy", "busybox", "sh", "-c", "echo started; while true; do sleep 1; done"])).code).toBe(0);
+    const exec = await d.cli(["exec", "busy", "sh", "-c", "id -u; cat /proc/self/uid_map"]);
+    expect(exec.stdout.trim().split("\n").map((l) => l.trim().split(/\s+/).join(" "))).toEqual(["0", `0 ${uid0} 65536`]);
+    const file = join(scratch, "copied.txt");
+    writeFileSync(file, "copied in\n");
+    expect((await d.cli(["cp", file, "busy:/tmp/copied.txt"])).code).toBe(0);
+    // Owned by the container's root: 0 inside, the subordinate uid on the host.
+    expect((await d.cli(["exec", "busy", "ls", "-ln", "/tmp/copied.txt"])).stdout.split(/\s+/).slice(2, 4)).toEqual(["0", "0"]);
+    expect(statSync(`/proc/${await pidOf("busy")}/root/tmp/copied.txt`).uid).toBe(uid0);
+    const out = await d.cli(["cp", "busy:/tmp/copied.txt", "-"]);
+    expect(out.stdout).toContain("copied in");
+    const deadline = Date.now() + 30_000;
+    while (!(await d.cli(["logs", "busy"])).stdout.includes("started") && Date.now() < deadline) await Bun.sleep(50);
+    expect((await d.cli(["logs", "busy"])).stdout).toContain("started");
+    const before = await pidOf("busy");
+    expect((await d.cli(["restart", "-t", "1", "busy"])).code).toBe(0);
+    const after = await pidOf("busy");
+    expect(after).not.toBe(before);
+    expect(ids(after, "Uid")[0]).toBe(uid0);
+    expect((await d.cli(["exec", "busy", "id", "-u"])).stdout.trim()).toBe("0");
+    expect((await d.cli(["stop", "-t", "1", "busy"])).code).toBe(0);
+    expect((await d.cli(["inspect", "-f", "{{.State.Running}}", "busy"])).stdout.trim()).toBe("false");
+  });
+
+  test("what a user namespace cannot do is refused in dockerd's words", async () => {
+    const priv = await d.cli(["run", "--rm", "--privileged", "busybox", "true"]);
+    expect(priv.code).toBe(125);
+    expect(priv.stderr).toContain("privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode");
+    const hostNet = await d.cli(["create", "--network", "host", "busybox", "true"]);
+    expect(hostNet.stderr).toContain("cannot share the host's network namespace when user namespaces are enabled");
+    // With --userns=host both are allowed.
+    expect((await d.cli(["run", "--rm", "--privileged", "--userns=host", "busybox", "true"])).code).toBe(0);
+    expect((await d.cli(["create", "--userns", "bogus", "busybox", "true"])).stderr).toContain("--userns: invalid USER mode");
+  });
+});
