@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+import { berthCmd, busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 
 /** berth-remap's first subordinate id in /etc/subuid or /etc/subgid. */
 function firstSubordinate(file: "subuid" | "subgid"): number {
@@ -52,8 +52,30 @@ describe.if(requireDaemon())("--userns-remap default", () => {
     expect(ids(pid, "Uid")).toEqual([uid0, uid0, uid0, uid0]);
     expect(ids(pid, "Gid")).toEqual([gid0, gid0, gid0, gid0]);
     expect(readFileSync(`/proc/${pid}/uid_map`, "utf8").trim().split(/\s+/).map(Number)).toEqual([0, uid0, 65536]);
-    const info = JSON.parse((await d.cli(["info", "--format", "{{json .SecurityOptions}}"])).stdout);
-    expect(info).toContain("name=userns");
+    const info = JSON.parse((await d.cli(["info", "--format", "{{json .}}"])).stdout);
+    expect(info.SecurityOptions).toContain("name=userns");
+    expect(info.DriverStatus).toContainEqual(["Remapped Layers", "idmapped mounts (shared by every mapping)"]);
+  });
+
+  test("a terminal: run -it and exec -it, the terminal the container root's", async () => {
+    const inTerminal = async (args: string[]) => {
+      const cmd = [...berthCmd, "-H", d.host, ...args].map((a) => `'${a}'`).join(" ");
+      const p = Bun.spawn(["script", "-qec", cmd, "/dev/null"], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+      const timer = setTimeout(() => p.kill(9), 60_000);
+      const [out, code] = await Promise.all([new Response(p.stdout).text(), p.exited]);
+      clearTimeout(timer);
+      return { code, out: out.replace(/\r/g, "") };
+    };
+    const run = await inTerminal(["run", "--rm", "-it", "busybox", "sh", "-c", "id -u; ls -ln $(tty)"]);
+    expect(run.code).toBe(0);
+    const [id, tty] = run.out.trim().split("\n").slice(-2);
+    expect(id!.trim()).toBe("0");
+    expect(tty!.split(/\s+/).slice(2, 4)).toEqual(["0", "5"]);
+    const exec = await inTerminal(["exec", "-it", "sleeper", "sh", "-c", "id -u; ls -ln $(tty)"]);
+    expect(exec.code).toBe(0);
+    const [execId, execTty] = exec.out.trim().split("\n").slice(-2);
+    expect(execId!.trim()).toBe("0");
+    expect(execTty!.split(/\s+/).slice(2, 4)).toEqual(["0", "5"]);
   });
 
   test("files it makes in a bind are the subordinate uid's on the host; its root owns its own files", async () => {
@@ -122,6 +144,17 @@ describe.if(requireDaemon())("--userns-remap default", () => {
     expect((await d.cli(["exec", "busy", "id", "-u"])).stdout.trim()).toBe("0");
     expect((await d.cli(["stop", "-t", "1", "busy"])).code).toBe(0);
     expect((await d.cli(["inspect", "-f", "{{.State.Running}}", "busy"])).stdout.trim()).toBe("false");
+  });
+
+  test("a restarted daemon adopts its remapped containers and still enters them", async () => {
+    expect((await d.cli(["run", "-d", "--name", "kept", "busybox", "sleep", "1000"])).code).toBe(0);
+    const pid = await pidOf("kept");
+    d.kill();
+    await d.restart();
+    expect(await pidOf("kept")).toBe(pid);
+    const r = await d.cli(["exec", "kept", "sh", "-c", "id -u; cat /proc/self/uid_map"]);
+    expect(r.stdout.trim().split("\n").map((l) => l.trim().split(/\s+/).join(" "))).toEqual(["0", `0 ${uid0} 65536`]);
+    expect(ids(pid, "Uid")[0]).toBe(uid0);
   });
 
   test("what a user namespace cannot do is refused in dockerd's words", async () => {

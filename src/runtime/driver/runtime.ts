@@ -28,6 +28,7 @@ import { installStarter, starterSupported } from "../userns/trampoline.ts";
 import { setStarterPath } from "../userns/spawn.ts";
 import { remappedRoot, type RemapIdentity } from "../userns/remap.ts";
 import { openDataRootTo } from "../userns/data-root.ts";
+import { idmappedOverlayProblem } from "../userns/probe.ts";
 
 /** The standby shim's nice value until it has work. */
 const standbyNice = 10;
@@ -397,7 +398,12 @@ export function createRuntime(config: DaemonConfig, remap?: RemapIdentity): Runt
   if (remap) {
     if (!starter) throw new Error(`user namespaces are not supported by this engine on ${process.arch}`);
     openDataRootTo(config.dataRoot, remappedRoot(remap));
-    runtime.userns = { uidMap: remap.uidMap, gidMap: remap.gidMap, starter };
+    const userns = { uidMap: remap.uidMap, gidMap: remap.gidMap, starter };
+    const problem = runtime.storageDriver === "overlay2" ? idmappedOverlayProblem(join(config.dataRoot, "tmp"), userns) : undefined;
+    if (problem) {
+      throw new Error(`--userns-remap needs overlayfs to take idmapped layers (Linux 5.19 or later), which this host refused: ${problem}`);
+    }
+    runtime.userns = userns;
   }
   return runtime;
 }

@@ -12,7 +12,7 @@ import type { ExecConfig } from "./config.ts";
 import { sealSelf } from "./sealed-self.ts";
 import { inNetworkOf } from "../userns/start-init.ts";
 import { userNamespaceOf } from "../userns/idmapped-mount.ts";
-import { enterCommand } from "../userns/spawn.ts";
+import { enterCommand, giveTerminal } from "../userns/spawn.ts";
 
 type Stdio = "pipe" | "inherit" | "ignore";
 
@@ -32,6 +32,8 @@ export function spawnExec(cfg: ExecConfig, configFile: string, stdio: [Stdio, St
     pty = c.openPty(`${root}/dev/pts/ptmx`);
     if (cfg.consoleSize) c.setWindowSize(pty.master, ...cfg.consoleSize);
     slave = openSync(`${root}${pty.slavePath}`, fsConstants.O_RDWR | fsConstants.O_NOCTTY);
+    // The terminal is the container root's (group tty) as in a container started with one, not the unmapped host root's.
+    if (cfg.userns) giveTerminal(cfg.pid, `${root}${pty.slavePath}`);
   }
   let proc: ReturnType<typeof Bun.spawn>;
   sealSelf();

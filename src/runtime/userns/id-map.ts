@@ -21,6 +21,12 @@ export function mapText(ranges: IdRange[]): string {
   return ranges.map((r) => `${r.containerId} ${r.hostId} ${r.size}\n`).join("");
 }
 
+/** /proc/PID/uid_map or gid_map read back. */
+export function parseMap(text: string): IdRange[] {
+  return text.split("\n").map((l) => l.trim().split(/\s+/).map(Number)).filter((f) => f.length === 3 && f.every(Number.isFinite))
+    .map(([containerId, hostId, size]) => ({ containerId: containerId!, hostId: hostId!, size: size! }));
+}
+
 /** The host id of a container id, or undefined when the mapping leaves it out. */
 export function hostIdOf(ranges: IdRange[], id: number): number | undefined {
   const r = ranges.find((r) => id >= r.containerId && id < r.containerId + r.size);

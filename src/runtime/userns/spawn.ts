@@ -1,8 +1,8 @@
 // Starting a process in a new user namespace (a container's stage 2) or in a
 // running container's one (an exec), through the starter (trampoline.ts).
-import { closeSync, readlinkSync, readSync, writeFileSync, writeSync } from "node:fs";
+import { chownSync, closeSync, readFileSync, readlinkSync, readSync, writeFileSync, writeSync } from "node:fs";
 import * as c from "../libc.ts";
-import { mapText, type UserNamespace } from "./id-map.ts";
+import { hostIdOf, mapText, parseMap, type UserNamespace } from "./id-map.ts";
 
 type Proc = ReturnType<typeof Bun.spawn>;
 
@@ -13,6 +13,8 @@ export interface MappedChild {
   /** The host pid of the child, PID 1 of its new PID namespace. */
   pid: number;
   release(): void;
+  /** Ends both before the release (a start that failed): the child reads the end of fd 4 and exits too. */
+  kill(): void;
 }
 
 /**
@@ -36,12 +38,21 @@ export function spawnMapped(ns: UserNamespace, command: string[], stdio: unknown
     if (pid < 0) throw new c.SyscallError("clone(CLONE_NEWUSER)", -pid);
     writeFileSync(`/proc/${pid}/uid_map`, mapText(ns.uidMap));
     writeFileSync(`/proc/${pid}/gid_map`, mapText(ns.gidMap));
+    let open = true;
+    const done = () => {
+      if (open) closeSync(sync);
+      open = false;
+    };
     return {
       proc,
       pid,
       release: () => {
         writeSync(sync, "g");
-        closeSync(sync);
+        done();
+      },
+      kill: () => {
+        done();
+        proc.kill(9);
       },
     };
   } catch (e) {
@@ -75,4 +86,11 @@ export function hasOwnUserNamespace(pid: number): boolean {
   } catch {
     return false; // gone: the exec fails on its own
   }
+}
+
+/** A terminal made for an exec in a remapped container goes to its root and tty group (5), read from the container's own maps. */
+export function giveTerminal(pid: number, path: string): void {
+  const uid = hostIdOf(parseMap(readFileSync(`/proc/${pid}/uid_map`, "utf8")), 0);
+  const gid = hostIdOf(parseMap(readFileSync(`/proc/${pid}/gid_map`, "utf8")), 5);
+  if (uid !== undefined && gid !== undefined) chownSync(path, uid, gid);
 }

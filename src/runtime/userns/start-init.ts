@@ -51,7 +51,7 @@ export function startRemappedInit(spec: RuntimeSpec, command: string[], stdio: u
     child.release();
     return { proc: child.proc, pid: child.pid, detachRoot };
   } catch (e) {
-    child.proc.kill(9);
+    child.kill();
     throw e;
   }
 }
