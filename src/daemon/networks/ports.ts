@@ -67,6 +67,8 @@ function wanted(c: ContainerRecord): Wanted[] {
 
 interface Listener {
   close(): void;
+  /** Asks its target again (the TCP proxy's pump holds the address it connects to). */
+  retarget?(): void;
 }
 
 /**
@@ -128,7 +130,9 @@ export class PortPublisher {
   /** The container's ports lead to `target` from now on (connections already made stay where they are). */
   retarget(containerId: string, target: PortTarget): void {
     const t = this.targets.get(containerId);
-    if (t) Object.assign(t, { v4: target.v4, v6: target.v6 });
+    if (!t) return;
+    Object.assign(t, { v4: target.v4, v6: target.v6 });
+    for (const l of this.listeners.get(containerId) ?? []) l.retarget?.();
   }
 
   /** One binding: a host port from its range (or the kernel's pick), on its address or, for "", on 0.0.0.0 and "::". */
@@ -189,7 +193,7 @@ export class PortPublisher {
       return proxyUdp(hostIp, hostPort, (client) => (v6Host && !client.includes(".") ? (t.v6 ?? t.v4) : t.v4), number);
     }
     const l = proxyTcp(hostIp, hostPort, () => (v6Host ? (t.v6 ?? t.v4) : t.v4), number);
-    return { port: l.port, close: () => l.stop(true) };
+    return { port: l.port, close: () => l.stop(), retarget: () => l.retarget() };
   }
 
   /** The container's program ended: its listeners and rows go. Whether it published any. */

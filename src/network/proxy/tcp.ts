@@ -1,94 +1,98 @@
-// The userland proxy for a published TCP port: each connection to the host
-// port gets one to the container's address, and bytes are copied both ways
-// with backpressure (what a write could not take waits for the next drain).
-// Half-closes pass through: a client that sends its request and shuts its
-// write side still gets the whole answer.
-import type { Socket, TCPSocketListener } from "bun";
+// The userland proxy for a published TCP port: the daemon's thread makes the
+// listening socket (a taken port fails here, at once), and the pump thread
+// (pump-worker.ts) accepts on it, connects each client to the container's
+// address and splices the bytes both ways. One pump serves every listener of
+// the daemon; it starts with the first.
+import { openSync } from "node:fs";
+import { dirname } from "node:path";
+import { ptr } from "bun:ffi";
+import { check, listenTcp, parseAddress, pipe, sys } from "./sockets.ts";
+import { OP, RECORD, type PumpInit } from "./pump-protocol.ts";
 
-interface Side {
-  peer?: Socket<Side>;
-  /** Bytes for this socket that it could not take yet. */
-  queue: Buffer[];
-  /** Data from this socket that came before its peer was connected. */
-  early: Buffer[];
-  /** This socket sent its FIN (nothing more will come from it). */
-  ended: boolean;
-  closed: boolean;
+export interface TcpProxy {
+  /** The host port (the kernel's pick when 0 was asked). */
+  port: number;
+  /** Stops listening and ends the port's connections; the port is free when it returns. */
+  stop(): void;
+  /** Asks the target again: new connections go where it says now, those made stay. */
+  retarget(): void;
 }
 
-const side = (peer?: Socket<Side>): Side => ({ peer, queue: [], early: [], ended: false, closed: false });
-
-/** Writes what is queued for `to`; once all is out and its peer has ended, passes the FIN on. */
-function flush(to: Socket<Side>): void {
-  const q = to.data.queue;
-  while (q.length) {
-    const b = q[0]!;
-    const n = to.write(b);
-    if (n < b.length) {
-      q[0] = b.subarray(Math.max(n, 0));
-      return;
-    }
-    q.shift();
-  }
-  const from = to.data.peer;
-  if (from?.data.ended && !to.data.closed) {
-    if (to.data.ended) to.end();
-    else to.shutdown();
-  }
+/** The worker's entry: in the executable, beside the main entry where the build put it (as src/layer/worker finds its own). */
+function workerEntry(): string {
+  if (import.meta.url.includes("/$bunfs/")) return `${dirname(Bun.main)}/network/proxy/pump-worker.js`;
+  return new URL("./pump-worker.ts", import.meta.url).href;
 }
 
-function forward(from: Socket<Side>, data: Buffer): void {
-  const to = from.data.peer;
-  if (!to) return void from.data.early.push(Buffer.from(data));
-  to.data.queue.push(Buffer.from(data));
-  flush(to);
+const O_CLOEXEC = 0o2000000;
+/** How long a stop waits for the pump to let go of a listener before closing it anyway. */
+const ACK_MS = 3000;
+
+let pump: { commands: number; acks: number } | undefined;
+
+function startPump(): { commands: number; acks: number } {
+  const [commandsR, commandsW] = pipe(O_CLOEXEC);
+  const [acksR, acksW] = pipe(O_CLOEXEC);
+  // This thread's namespace now, not whatever one the new thread starts in.
+  const init: PumpInit = { commands: commandsR, acks: acksW, netns: openSync("/proc/thread-self/ns/net", "r") };
+  const w = new Worker(workerEntry());
+  w.unref(); // it never ends by itself; the daemon's exit ends it
+  w.postMessage(init);
+  return { commands: commandsW, acks: acksR };
 }
 
-function onEnd(s: Socket<Side>): void {
-  s.data.ended = true;
-  if (s.data.peer) flush(s.data.peer);
+function send(op: number, fd: number, family = 4, port = 0, addr: Uint8Array = new Uint8Array(16)): void {
+  pump ??= startPump();
+  const r = new Uint8Array(RECORD);
+  const v = new DataView(r.buffer);
+  v.setUint32(0, op, true);
+  v.setInt32(4, fd, true);
+  v.setUint16(8, family, true);
+  v.setUint16(10, port, true);
+  r.set(addr, 12);
+  check("write", sys.write(pump.commands, ptr(r), RECORD));
 }
 
-function onClose(s: Socket<Side>): void {
-  s.data.closed = true;
-  s.data.ended = true;
-  const p = s.data.peer;
-  if (p && !p.data.closed) {
-    flush(p);
-    p.end();
-  }
+/** Until the pump says it let go of a listener (ACK_MS at most: a pump that is gone must not hold the daemon). */
+function awaitAck(): void {
+  const pfd = new Uint8Array(8); // struct pollfd: i32 fd, i16 events, i16 revents
+  const v = new DataView(pfd.buffer);
+  v.setInt32(0, pump!.acks, true);
+  v.setInt16(4, 1 /* POLLIN */, true);
+  if (sys.poll(ptr(pfd), 1, ACK_MS) > 0) sys.read(pump!.acks, ptr(new Uint8Array(1)), 1);
 }
-
-const handlers = {
-  data: (s: Socket<Side>, d: Buffer) => forward(s, d),
-  drain: (s: Socket<Side>) => flush(s),
-  end: onEnd,
-  close: onClose,
-  error: onClose,
-};
 
 /**
  * Listens on host:port (0: a port the kernel picks) and proxies to target:targetPort; a target
- * given as a function is asked at each connection (it can move). On "::", IPv6 alone: IPv4 has
- * a listener of its own. Throws EADDRINUSE when taken.
+ * given as a function is asked again at each retarget (it can move). On an IPv6 address, IPv6
+ * alone: IPv4 has a listener of its own. Throws EADDRINUSE when taken.
  */
-export function proxyTcp(host: string, port: number, target: string | (() => string), targetPort: number): TCPSocketListener<Side> {
+export function proxyTcp(host: string, port: number, target: string | (() => string), targetPort: number): TcpProxy {
   const to = typeof target === "string" ? () => target : target;
-  return Bun.listen<Side>({
-    hostname: host, port, allowHalfOpen: true, ...(host === "::" ? { ipv6Only: true } : {}),
-    socket: {
-      ...handlers,
-      open(client) {
-        client.data = side();
-        Bun.connect<Side>({ hostname: to(), port: targetPort, allowHalfOpen: true, socket: handlers, data: side(client) })
-          .then((upstream) => {
-            if (client.data.closed) return void upstream.end();
-            client.data.peer = upstream;
-            for (const b of client.data.early.splice(0)) forward(client, b);
-            if (client.data.ended) flush(upstream);
-          })
-          .catch(() => client.end());
-      },
+  const l = listenTcp(host, port);
+  // The pump takes an ADD for a listener it has as its new target.
+  const aim = () => {
+    const a = parseAddress(to());
+    send(OP.ADD, l.fd, a.family, targetPort, a.bytes);
+  };
+  try {
+    aim();
+  } catch (e) {
+    sys.close(l.fd);
+    throw e;
+  }
+  let stopped = false;
+  return {
+    port: l.port,
+    retarget: () => {
+      if (!stopped) aim();
     },
-  });
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      send(OP.REMOVE, l.fd);
+      awaitAck();
+      sys.close(l.fd);
+    },
+  };
 }
