@@ -3,7 +3,8 @@
 // through a published port, and what a bridge adds to a container's start,
 // for berth and dockerd (with its docker0 and docker-proxy) side by side in one
 // network namespace made here, so that no packet leaves it. The floor is a
-// veth pair made by hand between two more namespaces. Bytes and connections
+// veth pair made by hand between two more namespaces; beside it, a bridge made
+// by hand in the bench's namespace, which pays what any bridge there pays. Bytes and connections
 // are counted by tcp-meter (tcp-meter.c, built static here and put into the
 // busybox image both engines run), which times delivery, not local buffers.
 import { $ } from "bun";
@@ -22,6 +23,7 @@ const PORT = 5001;
 const hostAddr = "10.233.0.1"; // an address of the namespace outside 127/8 (on lo: this kernel has no dummy links), where DNAT applies
 const dockerBridge = "10.231.0.1/24";
 const floorAddr = { client: "10.232.0.1", server: "10.232.0.2" };
+const handBridgeAddr = { client: "10.234.0.2", server: "10.234.0.3" };
 
 const here = new URL(".", import.meta.url).pathname;
 
@@ -118,9 +120,18 @@ async function meterImage(tmp: string): Promise<{ tar: string; meter: string }> 
   return { tar, meter };
 }
 
-/** The bench's namespace (lo, with hostAddr too) and the floor's two, joined by a veth pair. */
-async function namespaces(id: string): Promise<{ main: string; floorClient: string; floorServer: string; remove(): Promise<void> }> {
-  const names = [`berth-nb-${id}`, `berth-nb-${id}-fa`, `berth-nb-${id}-fb`];
+interface Namespaces {
+  main: string;
+  floorClient: string;
+  floorServer: string;
+  bridgeClient: string;
+  bridgeServer: string;
+  remove(): Promise<void>;
+}
+
+/** The bench's namespace (lo, with hostAddr too); the floor's two, joined by a veth pair; two more on a bridge made by hand in the bench's. */
+async function namespaces(id: string): Promise<Namespaces> {
+  const names = [`berth-nb-${id}`, `berth-nb-${id}-fa`, `berth-nb-${id}-fb`, `berth-nb-${id}-ba`, `berth-nb-${id}-bb`];
   const remove = async () => {
     for (const n of names) await $`ip netns del ${n}`.nothrow().quiet();
   };
@@ -129,15 +140,23 @@ async function namespaces(id: string): Promise<{ main: string; floorClient: stri
       await sh(["ip", "netns", "add", n]);
       await sh(["ip", "-n", n, "link", "set", "lo", "up"]);
     }
-    const [main, fa, fb] = names as [string, string, string];
+    const [main, fa, fb, ba, bb] = names as [string, string, string, string, string];
     await sh(["ip", "-n", main, "addr", "add", `${hostAddr}/32`, "dev", "lo"]);
     await sh(["ip", "-n", fa, "link", "add", "nbf0", "type", "veth", "peer", "name", "nbf1", "netns", fb]);
     await sh(["ip", "-n", fa, "addr", "add", `${floorAddr.client}/30`, "dev", "nbf0"]);
     await sh(["ip", "-n", fb, "addr", "add", `${floorAddr.server}/30`, "dev", "nbf1"]);
     await sh(["ip", "-n", fa, "link", "set", "nbf0", "up"]);
     await sh(["ip", "-n", fb, "link", "set", "nbf1", "up"]);
+    await sh(["ip", "-n", main, "link", "add", "nbbr0", "type", "bridge"]);
+    await sh(["ip", "-n", main, "link", "set", "nbbr0", "up"]);
+    for (const [n, end, addr] of [[ba, "nbba0", handBridgeAddr.client], [bb, "nbbb0", handBridgeAddr.server]] as const) {
+      await sh(["ip", "-n", main, "link", "add", end, "type", "veth", "peer", "name", "eth0", "netns", n]);
+      await sh(["ip", "-n", main, "link", "set", end, "master", "nbbr0", "up"]);
+      await sh(["ip", "-n", n, "addr", "add", `${addr}/24`, "dev", "eth0"]);
+      await sh(["ip", "-n", n, "link", "set", "eth0", "up"]);
+    }
     const path = (n: string) => `/run/netns/${n}`;
-    return { main: path(main), floorClient: path(fa), floorServer: path(fb), remove };
+    return { main: path(main), floorClient: path(fa), floorServer: path(fb), bridgeClient: path(ba), bridgeServer: path(bb), remove };
   } catch (e) {
     await remove();
     throw e;
@@ -153,12 +172,12 @@ export async function run(): Promise<string> {
   const tmp = mkdtempSync("/tmp/berth-bench-net-");
   let d: TestDaemon | undefined;
   let dockerd: Engine | string = "not started";
-  const floorServer = { kill: () => {} };
+  const floorServers: { kill(): void }[] = [];
   try {
     const { tar, meter } = await meterImage(tmp);
-    const floorProc = Bun.spawn(["nsenter", `--net=${ns.floorServer}`, "--", meter, "serve", String(PORT)], { stdout: "ignore", stderr: "inherit" });
-    floorServer.kill = () => floorProc.kill();
+    for (const at of [ns.floorServer, ns.bridgeServer]) floorServers.push(Bun.spawn(["nsenter", `--net=${at}`, "--", meter, "serve", String(PORT)], { stdout: "ignore", stderr: "inherit" }));
     const floor = inNetns(meter, ns.floorClient);
+    const handBridge = inNetns(meter, ns.bridgeClient);
     const host = inNetns(meter, ns.main);
 
     d = await startDaemon({ bridge: true, netns: ns.main, logFile: true });
@@ -173,6 +192,7 @@ export async function run(): Promise<string> {
     pairs[0]!.proxyPid = d.pid;
     if (pairs[1] && typeof dockerd !== "string") pairs[1].proxyPid = dockerProxyOf(dockerd.roots![0]!, pairs[1].hostPort);
     await reachable(floor, floorAddr.server, PORT);
+    await reachable(handBridge, handBridgeAddr.server, PORT);
     for (const p of pairs) {
       await reachable(p.client, p.serverIp, PORT);
       await reachable(host, "127.0.0.1", p.hostPort);
@@ -186,8 +206,9 @@ export async function run(): Promise<string> {
     const direct: Contender = { name: "direct", place: host, host: b.serverIp, port: PORT };
     const dnat: Contender | undefined = firewall === "nftables" ? { name: "berth DNAT", place: host, host: hostAddr, port: b.hostPort } : undefined;
     const floorC: Contender = { name: "floor", place: floor, host: floorAddr.server, port: PORT };
+    const handBridgeC: Contender = { name: "hand bridge", place: handBridge, host: handBridgeAddr.server, port: PORT };
 
-    const sendAll = [floorC, c2c(b), ...(k ? [c2c(k)] : []), proxied(b), ...(k ? [proxied(k)] : []), direct, ...(dnat ? [dnat] : [])];
+    const sendAll = [floorC, handBridgeC, c2c(b), ...(k ? [c2c(k)] : []), proxied(b), ...(k ? [proxied(k)] : []), direct, ...(dnat ? [dnat] : [])];
     const seen = new Map<string, string>();
     // CPU a proxy spent per GiB: times move with the host's load, this much less.
     const cpu = new Map<string, number[]>();
@@ -239,7 +260,7 @@ export async function run(): Promise<string> {
       `| … the proxy's CPU per GiB (ms; lower is better) | ${f(cpuPerGiB("berth proxy"), 0)} | ${f(cpuPerGiB("dockerd proxy"), 0)} | ${ratio(cpuPerGiB("berth proxy"), cpuPerGiB("dockerd proxy"))} |`,
       `| host ${hostAddr} to a published port (DNAT) | ${dnat ? f(gb.get("berth DNAT"), 2) : `no DNAT (firewall: ${firewall})`} | — | — |`,
       "",
-      `Floors: a veth pair made by hand between two namespaces, ${f(gb.get("floor"), 2)} Gbit/s (berth's container to container is ${ratio(gb.get("berth c2c"), gb.get("floor"))} it; dockerd's ${ratio(gb.get("dockerd c2c"), gb.get("floor"))}); the host straight to berth's container address, ${f(gb.get("direct"), 2)} Gbit/s (berth's DNAT is ${ratio(gb.get("berth DNAT"), gb.get("direct"))} it).`,
+      `Floors: a veth pair made by hand between two namespaces, ${f(gb.get("floor"), 2)} Gbit/s (berth's container to container is ${ratio(gb.get("berth c2c"), gb.get("floor"))} it; dockerd's ${ratio(gb.get("dockerd c2c"), gb.get("floor"))}); two namespaces on a bridge made by hand in the bench's namespace, ${f(gb.get("hand bridge"), 2)} Gbit/s (berth's is ${ratio(gb.get("berth c2c"), gb.get("hand bridge"))} it; dockerd's ${ratio(gb.get("dockerd c2c"), gb.get("hand bridge"))}): bridged packets there go through the namespace's netfilter hooks (br_netfilter, bridge-nf-call-iptables=1 in every new namespace on this kernel), with connection tracking once berth's nf_tables table is in it, so this is the floor of any engine's bridge there; the host straight to berth's container address, ${f(gb.get("direct"), 2)} Gbit/s (berth's DNAT is ${ratio(gb.get("berth DNAT"), gb.get("direct"))} it).`,
       "",
       "| connections/s to a published port | berth | dockerd | berth ÷ dockerd |",
       "|---|---:|---:|---:|",
@@ -258,7 +279,7 @@ export async function run(): Promise<string> {
       "",
     ].join("\n");
   } finally {
-    floorServer.kill();
+    for (const p of floorServers) p.kill();
     if (typeof dockerd !== "string") {
       const ids = (await dockerd.cli(["ps", "-aq"])).stdout.split("\n").filter(Boolean);
       if (ids.length) await dockerd.cli(["rm", "-f", ...ids]);
