@@ -1,7 +1,8 @@
 // The userland TCP proxy on its own (src/network/proxy): bytes arrive whole both
 // ways through the splice pump, a half-close passes through, many connections
-// go at once, a stop frees the port at once and ends its connections, and a
-// container that does not answer closes the client's connection.
+// go at once, a stop frees the port at once and ends its connections, a
+// container that does not answer closes the client's connection, and a
+// retarget moves the next connections.
 import { afterAll, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
@@ -123,4 +124,23 @@ test("when nothing answers at the target the client's connection is closed, not 
     c.on("error", () => {});
   });
   expect(closed).toBe("closed");
+});
+
+test("a retarget sends the next connections where the target function says now", async () => {
+  // Two "containers" on one port number at two addresses.
+  const port = await hashServer(Buffer.from("first"));
+  const other = createServer({ allowHalfOpen: true }, (c) => {
+    c.on("data", () => {});
+    c.on("end", () => c.end("moved"));
+    c.on("error", () => {});
+  });
+  opened.push(other);
+  await new Promise<void>((r) => other.listen(port, "127.0.0.3", r));
+  const at = { addr: "127.0.0.1" };
+  const p = proxyTcp("127.0.0.1", 0, () => at.addr, port);
+  opened.push(p);
+  expect((await exchange(p.port, Buffer.from("a"))).toString()).toBe(`${sha(Buffer.from("a"))}\nfirst`);
+  at.addr = "127.0.0.3";
+  p.retarget();
+  expect((await exchange(p.port, Buffer.from("b"))).toString()).toBe("moved");
 });
