@@ -155,15 +155,22 @@ describe.if(run)("where published ports lead", () => {
     const db = await d.cli(["run", "-d", "--name", "linkdb", "-e", "PGUSER=me", "-e", "TOKEN=a=b", "--expose", "5432", "--expose", "7000-7001/udp", "busybox", "sleep", "60"]);
     expect(db.stderr).toBe("");
     const ip = (await inspect("linkdb")).NetworkSettings.IPAddress;
-    const r = await d.cli(["run", "--rm", "--name", "linker", "--link", "linkdb:db-main", "-e", "DB_MAIN_ENV_TOKEN=mine", "busybox", "env"]);
-    const env = r.stdout.split("\n");
-    for (const line of [
+    expect((await d.cli(["run", "-d", "--name", "linker", "--link", "linkdb:db-main", "-e", "DB_MAIN_ENV_TOKEN=mine", "busybox", "sleep", "60"])).stderr).toBe("");
+    // The program's own variables, and an exec's (dockerd gives it the links' too).
+    const program = (await d.cli(["exec", "linker", "sh", "-c", "tr '\\0' '\\n' < /proc/1/environ"])).stdout.split("\n");
+    const exec = (await d.cli(["exec", "linker", "env"])).stdout.split("\n");
+    for (const env of [program, exec]) for (const line of [
       `DB_MAIN_PORT=tcp://${ip}:5432`, `DB_MAIN_PORT_5432_TCP=tcp://${ip}:5432`, `DB_MAIN_PORT_5432_TCP_ADDR=${ip}`, "DB_MAIN_PORT_5432_TCP_PORT=5432",
       "DB_MAIN_PORT_5432_TCP_PROTO=tcp", `DB_MAIN_PORT_7000_UDP_START=udp://${ip}:7000`, "DB_MAIN_PORT_7001_UDP_PROTO=udp",
       "DB_MAIN_NAME=/linker/db-main", "DB_MAIN_ENV_PGUSER=me", "DB_MAIN_ENV_TOKEN=mine",
     ]) expect(env).toContain(line);
-    expect(env.filter((l) => l.startsWith("DB_MAIN_ENV_PATH") || l.startsWith("DB_MAIN_ENV_TOKEN=a"))).toEqual([]);
+    expect([...program, ...exec].filter((l) => l.startsWith("DB_MAIN_ENV_PATH") || l.startsWith("DB_MAIN_ENV_TOKEN=a"))).toEqual([]);
+    // The linked container removed, its link goes with it: an exec still runs, without the variables.
     expect((await d.cli(["rm", "-f", "linkdb"])).code).toBe(0);
+    const after = await d.cli(["exec", "linker", "env"]);
+    expect(after.code).toBe(0);
+    expect(after.stdout).not.toContain("DB_MAIN_PORT");
+    expect((await d.cli(["rm", "-f", "linker"])).code).toBe(0);
   });
 });
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Socket } from "node:net";
 import { ConflictError, InvalidParameterError, NotFoundError, SystemError } from "../../errors.ts";
 import type { ContainerEngine } from "./engine.ts";
-import { buildSpec, consoleSize } from "./spec.ts";
+import { buildSpec, consoleSize, withEnv } from "./spec.ts";
 import type { ExecConfig, ExecProcess } from "../../runtime/index.ts";
 import { frame } from "./logs.ts";
 import { ExecRecords, type ExecRecord } from "./exec-records.ts";
@@ -68,7 +68,8 @@ export class ExecManager {
     if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
     const spec = buildSpec(c, this.engine.paths(c), undefined, this.engine.security);
     const b = s.body;
-    const env = [...(c.config.Env ?? [])];
+    // As at the start: the links' variables under the container's own (dockerd gives an exec both).
+    const env = withEnv(this.engine.networks?.linkEnv(c) ?? [], c.config.Env ?? []);
     for (const e of b.Env ?? []) {
       const k = String(e).split("=", 1)[0];
       const i = env.findIndex((x) => x.split("=", 1)[0] === k);

@@ -15,6 +15,8 @@ export interface ContainerNetworking {
   planCreate(hostConfig: Record<string, any>, config: Record<string, any>, networkingConfig: Record<string, any> | undefined): CreatePlan;
   /** Before the program starts: the namespace it joins and its /etc files, or undefined (none, host). */
   atStart(c: ContainerRecord, p: ContainerPaths): Promise<JoinedNetwork | undefined>;
+  /** Variables its networks give a running container's programs (legacy links'), exec's among them. */
+  linkEnv(c: ContainerRecord): string[];
   /** The program has ended (or failed to start): what atStart made goes. */
   atStop(c: ContainerRecord): void;
   /** NetworkSettings for inspect. */

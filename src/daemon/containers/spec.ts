@@ -86,7 +86,7 @@ export function consoleSize(v: unknown): [number, number] | undefined {
 }
 
 /** `base` with `own` over it: a variable of `own` replaces the one of the same name. */
-function withEnv(base: string[], own: string[]): string[] {
+export function withEnv(base: string[], own: string[]): string[] {
   const names = new Set(own.map((e) => e.split("=")[0]));
   return [...base.filter((e) => !names.has(e.split("=")[0])), ...own];
 }

@@ -483,8 +483,17 @@ export class NetworkEngine implements ContainerNetworking {
     }
     // Through the daemon's root: a standby stage 2 made its mount namespace before this bind mount
     // existed, and does not see it under its own name.
-    const env = this.legacyLinks(c, started).flatMap(({ alias, child, ip }) => linkEnv(`/${c.name}/${alias}`, ip, Object.keys(child.config.ExposedPorts ?? {}), child.config.Env ?? []));
+    const env = this.linkEnvOn(c, started);
     return { network: `/proc/${process.pid}/root${nsPath}`, etcFiles: { hostname: p.hostnamePath, hosts: p.hostsPath, resolvConf: p.resolvConfPath }, env };
+  }
+
+  linkEnv(c: ContainerRecord): string[] {
+    return this.linkEnvOn(c, this.records.attachmentsOf(c.id).filter((a) => a.endpointId));
+  }
+
+  /** Docker's variables of the container's legacy links (links.ts), given its live endpoints. */
+  private linkEnvOn(c: ContainerRecord, attached: Attachment[]): string[] {
+    return this.legacyLinks(c, attached).flatMap(({ alias, child, ip }) => linkEnv(`/${c.name}/${alias}`, ip, Object.keys(child.config.ExposedPorts ?? {}), child.config.Env ?? []));
   }
 
   private paths = new Map<string, ContainerPaths>();
@@ -526,13 +535,24 @@ export class NetworkEngine implements ContainerNetworking {
   private legacyLinks(c: ContainerRecord, attached: Attachment[]): { alias: string; child: ContainerRecord; ip: string }[] {
     const bridge = this.records.byName("bridge");
     if (!bridge || !attached.some((a) => a.networkId === bridge.Id)) return [];
-    return (c.hostConfig.Links ?? []).map((link: string) => {
+    return (c.hostConfig.Links ?? []).flatMap((link: string) => {
       const { name, alias } = splitLink(link);
-      const child = this.containers.find(name);
+      // A linked container removed since takes its link with it, as dockerd's link index forgets it.
+      const child = this.linkedByName(name);
+      if (!child) return [];
       const ip = this.records.attachmentsOf(child.id).find((a) => a.networkId === bridge.Id && a.endpointId)?.ipv4;
       if (!child.state.Running || !ip) throw new InvalidParameterError(`Cannot link to a non running container: /${child.name} AS /${c.name}/${alias}`);
-      return { alias, child, ip };
+      return [{ alias, child, ip }];
     });
+  }
+
+  private linkedByName(name: string): ContainerRecord | undefined {
+    try {
+      return this.containers.find(name);
+    } catch (e) {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    }
   }
 
   /** A network connected live: its address joins /etc/hosts. */
