@@ -31,10 +31,15 @@ async function docker(args: string[]) {
   return { stdout, stderr, code };
 }
 
-/** An HTTP GET from inside the test's namespace. */
+/** An HTTP GET from inside the test's namespace, until something answers (the server binds a moment after the run returns), 10 s at most. */
 async function hostGet(port: number): Promise<string> {
-  const r = await $`printf ${"GET /hostname HTTP/1.0\r\n\r\n"} | nsenter --net=${nsPath} busybox nc -w 3 127.0.0.1 ${port}`.nothrow().quiet();
-  return r.stdout.toString();
+  let got = "";
+  for (const end = Date.now() + 10_000; !got && Date.now() < end; ) {
+    const r = await $`printf ${"GET /hostname HTTP/1.0\r\n\r\n"} | nsenter --net=${nsPath} busybox nc -w 3 127.0.0.1 ${port}`.nothrow().quiet();
+    got = r.stdout.toString();
+    if (!got) await Bun.sleep(100);
+  }
+  return got;
 }
 
 beforeAll(async () => {

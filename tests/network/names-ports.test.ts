@@ -39,6 +39,16 @@ async function hostGet(port: number, path = "/hostname"): Promise<string> {
   return r.stdout.toString();
 }
 
+/** hostGet until something answers (the container's server binds its port a moment after the run returns), 10 s at most. */
+async function hostGetAnswered(port: number, path = "/hostname"): Promise<string> {
+  let got = "";
+  for (const end = Date.now() + 10_000; !got && Date.now() < end; ) {
+    got = await hostGet(port, path);
+    if (!got) await Bun.sleep(100);
+  }
+  return got;
+}
+
 const lookup = async (net: string, name: string) => (await d.cli(["run", "--rm", "--network", net, "busybox", "busybox", "nslookup", name])).stdout;
 /** TCP sockets listening in the test's namespace, IPv4 and IPv6 (the daemon's DNS and proxies among them). */
 const listeners = async () => (await $`nsenter --net=${nsPath} cat /proc/net/tcp /proc/net/tcp6`.text()).split("\n").filter((l) => / 0A /.test(l)).length;
@@ -74,7 +84,7 @@ describe.if(ok)("names and published ports", () => {
     const run = await d.cli(["run", "-d", "--name", "pub", "-p", "127.0.0.1:18080:80", "-p", "90", "-P", "busybox", "busybox", "httpd", "-f", "-p", "80", "-h", "/"]);
     expect(run.stderr).toBe("");
     const id = run.stdout.trim();
-    expect(await hostGet(18080, "/etc/hostname")).toContain(id.slice(0, 12));
+    expect(await hostGetAnswered(18080, "/etc/hostname")).toContain(id.slice(0, 12));
     const ports = JSON.parse((await d.cli(["inspect", "-f", "{{json .NetworkSettings.Ports}}", "pub"])).stdout);
     expect(ports["80/tcp"]).toEqual([{ HostIp: "127.0.0.1", HostPort: "18080" }]);
     const ephemeral = Number(ports["90/tcp"][0].HostPort);
@@ -136,8 +146,8 @@ describe.if(ok)("names and published ports", () => {
     d.kill();
     await d.restart();
     expect((await d.cli(["inspect", "-f", "{{.NetworkSettings.Networks.apps.IPAddress}}", "named"])).stdout.trim()).toBe(ip);
-    expect(await hostGet(18081)).toContain(web.stdout.trim().slice(0, 12));
-    expect(await hostGet(18080, "/etc/hostname")).not.toBe(""); // "pub", from the test before
+    expect(await hostGetAnswered(18081)).toContain(web.stdout.trim().slice(0, 12));
+    expect(await hostGetAnswered(18080, "/etc/hostname")).not.toBe(""); // "pub", from the test before
     expect(await lookup("apps", "named")).toContain(`Address: ${ip}`);
     await d.cli(["rm", "-f", "named", "pub"]);
     expect(await hostGet(18081)).toBe("");
