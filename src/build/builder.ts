@@ -22,7 +22,7 @@ import { nopCreatedBy, nopCreatedBySingle, runCreatedBy } from "./history.ts";
 import { clampMtimes, createdAt, sourceDateEpoch } from "./reproducible.ts";
 import { RootfsWorkspace } from "./fs/workspace.ts";
 import { scopedPath } from "./fs/scoped-path.ts";
-import { hashSource, resolveSources, type PlacedSource, type Source } from "./steps/copy-sources.ts";
+import { hashSource, keepingParents, resolveSources, type PlacedSource, type Source } from "./steps/copy-sources.ts";
 import { dirTree, type SourceTree } from "./fs/source-tree.ts";
 import { copyInto, type CopyOwner } from "./steps/copy-into.ts";
 import { engineMount, parseRunMount, secretEngineMount, type RunMount } from "./steps/run-mounts.ts";
@@ -508,6 +508,7 @@ export class Builder {
       for (const p of ins.sources) {
         const src = x(p);
         if (ins.kind === "ADD" && isUrl(src)) sources.push(await fetchUrl(src, scratchDir(), ins.checksum && x(ins.checksum), this.signal));
+        else if (ins.parents) sources.push(...keepingParents(src, resolveSources(sourceTree, src, ins.kind)));
         else sources.push(...resolveSources(sourceTree, src, ins.kind));
       }
       for (const h of ins.heredocs) {
@@ -521,7 +522,7 @@ export class Builder {
       const kind = sources.length > 1 ? "multi" : sources[0]!.tree.lstat(sources[0]!.path)?.kind === "dir" ? "dir" : "file";
       const createdBy = nopCreatedBySingle(`${ins.kind} ${kind}:${hash} in ${dest} `);
       const chmod = ins.chmod !== undefined ? parseChmod(ins.chmod) : undefined;
-      const key = BuildCache.key({ parent: st.imageId ?? "scratch", createdBy, chown: ins.chown && x(ins.chown), chmod, epoch: this.epoch });
+      const key = BuildCache.key({ parent: st.imageId ?? "scratch", createdBy, chown: ins.chown && x(ins.chown), chmod, epoch: this.epoch, parents: ins.parents || undefined });
       if (await this.fromCache(st, key, { createdBy, config: c })) return;
       const ws = this.workspace(st.imageId);
       try {

@@ -1,6 +1,6 @@
 // More of the Dockerfile through a real daemon: --target builds only the
 // stages it needs, ADD of a local tar.gz, ONBUILD triggers in a child build,
-// SHELL, ENTRYPOINT over an inherited CMD, RUN --mount=type=cache kept
+// SHELL, ENTRYPOINT over an inherited CMD, COPY --parents, RUN --mount=type=cache kept
 // between builds and pruned, a context tar on stdin, and a client that goes
 // away in the middle of a RUN.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -91,6 +91,25 @@ describe.skipIf(!run)("Dockerfile instructions", () => {
     } finally {
       server.stop(true);
     }
+  }, 120_000);
+
+  test("COPY --parents keeps each source's directories under the destination; /./ keeps only what follows it", async () => {
+    const ctx = context({
+      Dockerfile: "FROM busybox\nCOPY --parents x/a.txt y/*.txt /p/\nCOPY --parents ./x/./deep/d.txt /q/\nCOPY --parents x/deep /r/\nCOPY x/a.txt y/b.txt /flat/\n",
+      "x/a.txt": "a\n",
+      "y/b.txt": "b\n",
+      "x/deep/d.txt": "d\n",
+    });
+    const r = await build(["-t", "parents:1", ctx]);
+    expect(r.code).toBe(0);
+    const files = await d.cli(["run", "--rm", "parents:1", "sh", "-c", "cd / && find p q r flat -type f | sort"]);
+    expect(files.stdout.split("\n").filter(Boolean)).toEqual(["flat/a.txt", "flat/b.txt", "p/x/a.txt", "p/y/b.txt", "q/deep/d.txt", "r/x/deep/d.txt"]);
+    // The flag is part of the step's cache key: the same sources without it are another layer.
+    const plain = context({ Dockerfile: "FROM busybox\nCOPY x/a.txt /p/\n", "x/a.txt": "a\n" });
+    const withParents = context({ Dockerfile: "FROM busybox\nCOPY --parents x/a.txt /p/\n", "x/a.txt": "a\n" });
+    expect((await build(["-t", "parents:plain", plain])).code).toBe(0);
+    expect((await build(["-t", "parents:kept", withParents])).stdout).not.toContain("Using cache");
+    expect((await d.cli(["run", "--rm", "parents:kept", "cat", "/p/x/a.txt"])).stdout).toBe("a\n");
   }, 120_000);
 
   test("ONBUILD triggers run in the child build; SHELL and ENTRYPOINT apply", async () => {

@@ -27,15 +27,16 @@ export interface CopyOptions {
   extract: boolean;
 }
 
-export async function copyInto(root: string, sources: PlacedSource[], dest: string, o: CopyOptions): Promise<void> {
+export async function copyInto(root: string, sources: PlacedSource[], to: string, o: CopyOptions): Promise<void> {
   const owner = o.owner ?? { uid: 0, gid: 0 };
-  if (sources.length > 1 && !dest.endsWith("/")) {
+  if (sources.length > 1 && !to.endsWith("/")) {
     throw new InvalidParameterError(`When using ${o.what} with more than one source file, the destination must be a directory and end with a /`);
   }
-  const destAbs = scopedPath(root, dest);
-  const destIsDir = dest.endsWith("/") || isDir(destAbs);
   for (const src of sources) {
     const st = statSync(src.abs);
+    // --parents: a file goes under its own directories, a directory under its whole path.
+    const dest = src.kept === undefined ? to : `${posix.join(to, st.isDirectory() ? src.kept : posix.dirname(src.kept))}/`;
+    const destIsDir = dest.endsWith("/") || isDir(scopedPath(root, dest));
     if (st.isDirectory()) {
       makeDirs(root, dest, owner);
       copyTree(src.abs, scopedPath(root, dest), o, owner, root);

@@ -15,6 +15,8 @@ export interface Source {
   path: string;
   /** Fetched from a URL or written from a heredoc: ADD copies it as it is, never extracting it. */
   verbatim?: boolean;
+  /** COPY --parents: the source's path kept under the destination (after a `/./` in the pattern, if any). */
+  kept?: string;
 }
 
 /** A source with its place on disk, once its tree is there: what copyInto copies. */
@@ -50,6 +52,16 @@ export function resolveSources(tree: SourceTree, pattern: string, what: string):
   const out = found.map((rel) => ({ rel, tree, path: resolveIn(tree, rel) })).filter((s) => tree.lstat(s.path));
   if (!out.length) throw new InvalidParameterError(`${what} failed: no source files were specified`);
   return out;
+}
+
+/**
+ * COPY --parents: each source keeps its path under the destination — the part
+ * after a `/./` in the pattern when there is one (BuildKit's pivot), else all of it.
+ */
+export function keepingParents(pattern: string, sources: Source[]): Source[] {
+  const pivot = pattern.indexOf("/./");
+  const prefix = pivot < 0 ? "" : posix.normalize(pattern.slice(0, pivot).replace(/^\/+/, ""));
+  return sources.map((s) => ({ ...s, kept: prefix && prefix !== "." ? posix.relative(prefix, s.rel) : s.rel }));
 }
 
 function globRegex(part: string): RegExp {
