@@ -166,7 +166,8 @@ export class Runtime {
     const sock = this.socketPath(dir);
         // A bind whose source's mounts changed since the standby was made would show it stale: start cold.
     const binds = spec.binds.filter((b) => !b.type).map((b) => b.source);
-    const cold = spec.freshMountNamespace || mountsDifferFor(binds, this.standbyMounts, mountTable());
+    // The mount table is read only when there are binds to check: a start without them needs none of it.
+    const cold = spec.freshMountNamespace || (binds.length > 0 && mountsDifferFor(binds, this.standbyMounts, mountTable()));
     const shim = this.takeShim([dir, sock, String(attachments.length)], cold);
     const lines = readLines(shim.stdout!);
     const first = await lines.next();
