@@ -51,9 +51,12 @@ export class VolumeRecords {
     return new Map(rows.map((r) => [r.volume, r.n]));
   }
 
+  /** All of a container's mount rows or none: one transaction (a savepoint inside the caller's). */
   setMounts(containerId: string, mounts: MountPoint[]): void {
     const insert = this.db.query("INSERT INTO container_mounts (container_id, destination, volume, body) VALUES (?, ?, ?, ?)");
-    for (const m of mounts) insert.run(containerId, m.Destination, m.Type === "volume" ? m.Name! : null, JSON.stringify(m));
+    this.db.transaction(() => {
+      for (const m of mounts) insert.run(containerId, m.Destination, m.Type === "volume" ? m.Name! : null, JSON.stringify(m));
+    })();
   }
 
   mountsOf(containerId: string): MountPoint[] {
