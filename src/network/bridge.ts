@@ -41,6 +41,11 @@ export function removeLink(name: string): void {
   });
 }
 
+/** The names of the links in the daemon's namespace (one dump). */
+export function hostLinkNames(): Set<string> {
+  return withRtnl(undefined, (r) => new Set(r.links().map((l) => l.name)));
+}
+
 export function linkExists(name: string): boolean {
   return withRtnl(undefined, (r) => r.link(name) !== undefined);
 }

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { $ } from "bun";
 import { startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
-import { netnsDaemonForFile } from "./netns-daemon.ts";
+import { netnsDaemonForFile, settled } from "./netns-daemon.ts";
 
 const file = netnsDaemonForFile("berth-net");
 const { ok, ns } = file;
@@ -86,7 +86,8 @@ describe.if(ok)("bridge networks", () => {
     const before = await links();
     expect(before.filter((l) => l.startsWith("veth")).length).toBe(2);
     await d.cli(["rm", "-f", "web", "client"]);
-    expect((await links()).filter((l) => l.startsWith("veth"))).toEqual([]);
+    const veths = async () => (await links()).filter((l) => l.startsWith("veth"));
+    expect(await settled(veths, (v) => !v.length)).toEqual([]);
     const rm = await d.cli(["network", "rm", "front", "back"]);
     expect(rm.stdout).toBe("front\nback\n");
     expect((await links()).filter((l) => l.startsWith("br-"))).toEqual([]);
@@ -209,6 +210,7 @@ describe.if(ok)("bridge networks", () => {
     await d.cli(["rm", "-f", id]);
     expect(await api("POST", "/networks/dup/disconnect", { Container: "nope" })).toEqual([404, "No such container: nope"]);
     await d.cli(["network", "rm", "dup"]);
-    expect((await links()).filter((l) => l.startsWith("br-") || l.startsWith("veth"))).toEqual([]);
+    const left = async () => (await links()).filter((l) => l.startsWith("br-") || l.startsWith("veth"));
+    expect(await settled(left, (v) => !v.length)).toEqual([]);
   });
 });

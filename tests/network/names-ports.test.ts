@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { $ } from "bun";
 import { join } from "node:path";
 import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+import { settled } from "./netns-daemon.ts";
 
 const ns = `berth-np-${Math.random().toString(36).slice(2, 8)}`;
 const nsPath = `/run/netns/${ns}`;
@@ -132,7 +133,7 @@ describe.if(ok)("names and published ports", () => {
     const left = async () => (await d.cli(["ps", "-aq", "--filter", "name=par"])).stdout;
     for (const end = Date.now() + 15_000; Date.now() < end && (await left()).trim(); ) await Bun.sleep(100);
     expect(await left()).toBe("");
-    expect(await vethCount()).toBe(veths);
+    expect(await settled(vethCount, (n) => n === veths)).toBe(veths);
     expect(JSON.parse((await d.cli(["network", "inspect", "par"])).stdout)[0].Containers).toEqual({});
     expect(await lookup("par", "par0")).not.toContain("Address: 172.");
     expect(await listeners()).toBe(before);
@@ -151,6 +152,6 @@ describe.if(ok)("names and published ports", () => {
     expect(await lookup("apps", "named")).toContain(`Address: ${ip}`);
     await d.cli(["rm", "-f", "named", "pub"]);
     expect(await hostGet(18081)).toBe("");
-    expect(await vethCount()).toBe(0);
+    expect(await settled(vethCount, (n) => n === 0)).toBe(0);
   });
 });

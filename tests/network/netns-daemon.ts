@@ -28,3 +28,16 @@ export function netnsDaemonForFile(prefix: string, args: string[] = []): { ok: b
     },
   };
 }
+
+/**
+ * `read()` again until `done` holds of what it gives (10 s at most), then that value: a stopped
+ * container's veth goes with its namespace a moment after the stop returns.
+ */
+export async function settled<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (done(v) || Date.now() > end) return v;
+    await Bun.sleep(50);
+  }
+}

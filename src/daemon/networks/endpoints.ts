@@ -7,6 +7,7 @@ import { nextFree, type Pool } from "../../network/ipam.ts";
 import { plugEndpoint, removeLink } from "../../network/bridge.ts";
 import { bridgeOf, ForbiddenError, mtuOption, newId } from "./create.ts";
 import type { Attachment, NetworkRecord, NetworkRecords } from "./records.ts";
+import type { ReleasedEndpoints } from "./released.ts";
 
 export function poolsOf(n: NetworkRecord): (Pool & { family: Family })[] {
   return n.IPAM.Config.map((c) => {
@@ -54,9 +55,13 @@ function allocate(n: NetworkRecord, family: Family, asked: string | undefined, u
   return v;
 }
 
-/** Wires one attachment of a container whose namespace is at `nsPath`; returns it filled in. */
-export function startEndpoint(records: NetworkRecords, n: NetworkRecord, a: Attachment, nsPath: string, ifname: string, defaultRoute: boolean): Attachment {
-  const used = new Set(records.usedAddresses(n.Id).map((s) => parseIP(s)!.value));
+/**
+ * Wires one attachment of a container whose namespace is at `nsPath`; returns it filled in.
+ * Addresses of stopped endpoints whose veth lingers (released) are not handed out, unless asked for.
+ */
+export function startEndpoint(records: NetworkRecords, n: NetworkRecord, a: Attachment, nsPath: string, ifname: string, defaultRoute: boolean, released: ReleasedEndpoints): Attachment {
+  for (const asked of [a.config.IPAMConfig?.IPv4Address, a.config.IPAMConfig?.IPv6Address]) if (asked) released.reclaim(n.Id, asked);
+  const used = new Set([...records.usedAddresses(n.Id), ...released.held(n.Id)].map((s) => parseIP(s)!.value));
   const v4 = allocate(n, 4, a.config.IPAMConfig?.IPv4Address, used);
   const v6 = n.EnableIPv6 ? allocate(n, 6, a.config.IPAMConfig?.IPv6Address, used) : undefined;
   const mac = a.config.MacAddress || (v4 !== undefined ? macFor(v4) : macFor(BigInt(Math.floor(Math.random() * 2 ** 32))));
@@ -79,6 +84,16 @@ export function startEndpoint(records: NetworkRecords, n: NetworkRecord, a: Atta
     throw e;
   }
   return filled;
+}
+
+/**
+ * A stopped container's endpoint, whose namespace is about to be unpinned: its veth goes with the
+ * namespace, off the daemon's thread; its address is free again once the veth is gone.
+ */
+export function releaseEndpoint(records: NetworkRecords, a: Attachment, released: ReleasedEndpoints): void {
+  records.clearEndpoint(a.containerId, a.networkId);
+  const addresses = [a.ipv4, a.ipv6].filter((x): x is string => !!x);
+  if (a.hostVeth) released.add(a.networkId, a.hostVeth, addresses);
 }
 
 /** Takes an endpoint down: its veth goes (and with it the inner end) and its address is free again. */

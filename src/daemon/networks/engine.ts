@@ -18,7 +18,8 @@ import { firstHost, pickSubnet } from "../../network/ipam.ts";
 import { rfc3339Nano } from "../../image/config.ts";
 import { NetworkRecords, type Attachment, type EndpointConfig, type NetworkRecord } from "./records.ts";
 import { bridgeNameOption, bridgeOf, buildNetwork, ForbiddenError, mtuOption, newId } from "./create.ts";
-import { checkRequested, gatewaysOf, poolsOf, startEndpoint, stopEndpoint } from "./endpoints.ts";
+import { checkRequested, gatewaysOf, poolsOf, releaseEndpoint, startEndpoint, stopEndpoint } from "./endpoints.ts";
+import { ReleasedEndpoints } from "./released.ts";
 import { endpointSettings, networkResource } from "./views.ts";
 import { hostNameservers, hostsFile, resolvConf } from "./etc-files.ts";
 import { DnsServer } from "../../network/dns/server.ts";
@@ -67,6 +68,8 @@ export class NetworkEngine implements ContainerNetworking {
   readonly dns: DnsServer;
   readonly ports: PortPublisher;
   readonly firewall: Firewall;
+  /** Stopped containers' veths, until the kernel has taken them with their namespaces. */
+  private readonly released = new ReleasedEndpoints();
 
   constructor(db: Database, readonly opts: NetworkOptions) {
     this.records = new NetworkRecords(db);
@@ -148,6 +151,7 @@ export class NetworkEngine implements ContainerNetworking {
   close(): void {
     this.dns.closeAll();
     this.ports.closeAll();
+    this.released.close();
   }
 
   /** berth's nf_tables table made equal to the networks and published ports of now. */
@@ -366,7 +370,7 @@ export class NetworkEngine implements ContainerNetworking {
     const a = this.records.attachmentsOf(c.id).find((x) => x.networkId === n.Id)!;
     let filled: Attachment | undefined;
     try {
-      filled = startEndpoint(this.records, n, a, this.nsPath(c.id), freeIfname(this.nsPath(c.id)), false);
+      filled = startEndpoint(this.records, n, a, this.nsPath(c.id), freeIfname(this.nsPath(c.id)), false, this.released);
       await this.followGateway(c);
       this.rewriteHosts(c, [filled]);
     } catch (e) {
@@ -472,7 +476,7 @@ export class NetworkEngine implements ContainerNetworking {
         return n;
       });
       const gateway = gatewayNetwork(networks);
-      for (const [i, a] of attachments.entries()) started.push(startEndpoint(this.records, networks[i]!, a, nsPath, `eth${i}`, networks[i] === gateway));
+      for (const [i, a] of attachments.entries()) started.push(startEndpoint(this.records, networks[i]!, a, nsPath, `eth${i}`, networks[i] === gateway, this.released));
       this.writeEtc(c, p, started);
       const gw = gateway && started.find((a) => a.networkId === gateway.Id && a.ipv4);
       if (gw && (await this.ports.publish(c, portTarget(gw), gw.endpointId!)).length) this.syncFirewall();
@@ -565,7 +569,7 @@ export class NetworkEngine implements ContainerNetworking {
 
   atStop(c: ContainerRecord): void {
     if (this.ports.unpublish(c.id)) this.syncFirewall();
-    for (const a of this.records.attachmentsOf(c.id)) if (a.endpointId) stopEndpoint(this.records, a);
+    for (const a of this.records.attachmentsOf(c.id)) if (a.endpointId) releaseEndpoint(this.records, a, this.released);
     removeNetns(this.nsPath(c.id));
   }
 
