@@ -2,16 +2,18 @@
 // applyLayer (one pass: decompress, diffID + digest, walk, write) against
 // GNU tar extracting the same blob (which hashes nothing). Twice: on the
 // same ext4 disk (what a pull does; disk-bound and noisy on this VM) and on
-// tmpfs (shows the pipeline's own CPU cost). Median of 3.
+// tmpfs (shows the pipeline's own CPU cost). Median of 3 (BENCH_ROUNDS).
 // Size: BERTH_BENCH_LAYER_MB (default 200; 500 takes ~7 minutes here).
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { applyLayer } from "../../src/layer/apply.ts";
+import { fileSource } from "../../src/layer/source.ts";
 import { formatUsage, medianUsage, minus, ownUsage, waitedChildren, type Usage } from "./_usage.ts";
 
 // Bench inputs (shared with zstd-decode.ts), built once under /tmp/berth-bench-layer:
 // a PAX tar of real files from /usr and its gzip and zstd forms, made with the CLIs.
 export const BENCH_DIR = "/tmp/berth-bench-layer";
+const ROUNDS = Number(process.env.BENCH_ROUNDS) || 3;
 
 function sh(cmd: string): void {
   const r = Bun.spawnSync(["sh", "-c", cmd]);
@@ -82,10 +84,11 @@ interface Side {
 async function compare(outRoot: string, blob: string, tarArgs: string[]): Promise<[Side, Side]> {
   const berth: [number, Usage][] = [];
   const gnu: [number, Usage][] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < ROUNDS; i++) {
     const a = join(outRoot, "berth");
+    // Read from the file by descriptor into reused memory, as the daemon reads a blob it applies.
     berth.push(await timed(ownUsage, async () => {
-      await applyLayer(Bun.file(blob).stream(), a, { whiteoutMode: "overlay", devices: "create" });
+      await applyLayer(fileSource(blob), a, { whiteoutMode: "overlay", devices: "create" });
     }));
     rmSync(a, { recursive: true, force: true });
     const b = join(outRoot, "tar");
@@ -121,7 +124,7 @@ export async function run(): Promise<string> {
   return [
     "### layer apply",
     "",
-    `A ${size.toFixed(0)} MB PAX tar of files from /usr, applied into a fresh dir; median of 3; MB/s of uncompressed tar.`,
+    `A ${size.toFixed(0)} MB PAX tar of files from /usr, applied into a fresh dir; median of ${ROUNDS}; MB/s of uncompressed tar.`,
     "",
     "| target fs | layer (blob size) | berth applyLayer (+ diffID + digest) | GNU tar | tar time / berth time | berth: minor faults, CPU | tar: minor faults, CPU |",
     "|---|---|---|---|---:|---:|---:|",

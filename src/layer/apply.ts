@@ -15,7 +15,8 @@ import type { TarWalker } from "./tar/types.ts";
 import { newTarStreamWalker } from "./tar/walker.ts";
 import { decompressReusing, detectCompression, peek, type ByteSource, type Compression, type ZstdDecoder } from "./compression.ts";
 import { LayerWriter, type WhiteoutMode } from "./apply/writer.ts";
-import { defaultLayerEngine, engineParts, type LayerEngine } from "./engine.ts";
+import { defaultLayerEngine, engineParts, type EngineParts, type LayerEngine } from "./engine.ts";
+import { followedChunks, followedFileOf } from "./source.ts";
 
 export type { WhiteoutMode } from "./apply/writer.ts";
 
@@ -67,16 +68,32 @@ export async function applyLayer(source: ByteSource, target: string, opts: Apply
   mkdirSync(target, { recursive: true, mode: 0o755 });
   const root = opts.resolvedTarget ? target : realpathSync(target);
   const parts = opts.engine && opts.engine !== defaultLayerEngine ? await engineParts(opts.engine) : undefined;
-  const newHash = opts.sha256 ?? parts?.sha256 ?? (() => new NativeSha256());
-  const rawHash = newHash();
-  const tarHash = newHash();
-  const walker = (opts.walker ?? parts?.walker ?? newTarStreamWalker)();
   const writer = new LayerWriter(root, {
     whiteoutMode: opts.whiteoutMode ?? "overlay",
     devices: opts.devices ?? "skip",
     chown: opts.chown ?? process.getuid?.() === 0,
   });
 
+  // A file is read by descriptor into reused memory, not through the chunks its source would allocate.
+  const file = followedFileOf(source);
+  const readBuffer = file ? spareReadBuffers.pop() ?? new Uint8Array(READ_SIZE) : undefined;
+  try {
+    return await applyFrom(file ? followedChunks(file.fd, file.lengths(), readBuffer!) : source, root, writer, opts, parts);
+  } finally {
+    await file?.close();
+    if (readBuffer && spareReadBuffers.length < 4) spareReadBuffers.push(readBuffer);
+  }
+}
+
+/** Read buffers of finished applies, for the next one on this thread. */
+const spareReadBuffers: Uint8Array[] = [];
+const READ_SIZE = 1 << 20;
+
+async function applyFrom(source: ByteSource, root: string, writer: LayerWriter, opts: ApplyOptions, parts: EngineParts | undefined): Promise<ApplyResult> {
+  const newHash = opts.sha256 ?? parts?.sha256 ?? (() => new NativeSha256());
+  const rawHash = newHash();
+  const tarHash = newHash();
+  const walker = (opts.walker ?? parts?.walker ?? newTarStreamWalker)();
   const { head, stream } = await peek(source, 6);
   const compression = detectCompression(head);
   // Uncompressed: the blob is the tar, one hash serves as digest and diffID.

@@ -4,13 +4,13 @@
 // file still being written reads it itself, by descriptor, never through the
 // chunks, and a writer's failure comes back from it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { appendFileSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readlinkSync, openSync, closeSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync, zstdCompressSync } from "node:zlib";
 import { applyLayer } from "../../src/layer/apply.ts";
 import { decompress, decompressReusing } from "../../src/layer/compression.ts";
 import { applyLayerInWorker } from "../../src/layer/worker/apply-in-worker.ts";
-import { withFollowedFile, type FollowedFile } from "../../src/layer/source.ts";
+import { fileSource, followedFileOf, withFollowedFile, type FollowedFile } from "../../src/layer/source.ts";
 import { InvalidDataError } from "../../src/errors.ts";
 import { describeTree, item, tarBytes } from "../fixtures/tar-layers.ts";
 
@@ -146,10 +146,61 @@ describe("a worker following a file being written", () => {
     expect(f.closed()).toBe(true);
   });
 
+  test("the in-thread applier reads it by descriptor too", async () => {
+    const blob = gzipSync(await layerTar());
+    const want = await applyLayer(chunked(blob, 65_536), join(tmp, "want-here"));
+    const f = follow(join(tmp, "blob-here"), blob);
+    expect(await applyLayer(f.source, join(tmp, "followed-here"))).toEqual(want);
+    expect(describeTree(join(tmp, "followed-here"))).toEqual(describeTree(join(tmp, "want-here")));
+    expect(f.closed()).toBe(true);
+  });
+
   test("the writer's failure is the applier's, after the worker has stopped reading", async () => {
     const blob = gzipSync(await layerTar());
     const f = follow(join(tmp, "blob-fail"), blob, 100_000);
     await expect(applyLayerInWorker(f.source, join(tmp, "failed"))).rejects.toThrow("the download failed: test");
     expect(f.closed()).toBe(true);
   });
+});
+
+describe("fileSource", () => {
+  /** Whether `fd` no longer names `path` (a number given back may be taken again by another open). */
+  const released = (fd: number, path: string) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) !== path;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === "ENOENT";
+    }
+  };
+
+  test("read as chunks: the file's bytes in fresh buffers, then the descriptor is closed", async () => {
+    const path = join(tmp, "whole.bin");
+    const bytes = Buffer.concat([Buffer.from(noise), Buffer.from(noise)]); // more than one read
+    writeFileSync(path, bytes);
+    const source = fileSource(path);
+    const fd = followedFileOf(source)!.fd;
+    expect(released(fd, path)).toBe(false);
+    const got = await copies(source);
+    expect(got.bytes.equals(bytes)).toBe(true);
+    expect(got.buffers.size).toBe(got.chunks);
+    expect(got.chunks).toBeGreaterThan(1);
+    expect(released(fd, path)).toBe(true);
+  });
+
+  for (const where of ["in this thread", "in a worker"] as const) {
+    test(`applied ${where}: read by descriptor, same result as its chunks, the descriptor given back`, async () => {
+      const path = join(tmp, `layer-${where.length}.tar.gz`);
+      const blob = gzipSync(await layerTar());
+      writeFileSync(path, blob);
+      const want = await applyLayer(chunked(blob, 65_536), join(tmp, `want-file-${where.length}`));
+      const source = fileSource(path);
+      const fd = followedFileOf(source)!.fd;
+    expect(released(fd, path)).toBe(false);
+      const target = join(tmp, `file-${where.length}`);
+      const got = where === "in a worker" ? await applyLayerInWorker(source, target) : await applyLayer(source, target);
+      expect(got).toEqual({ ...want, engine: got.engine });
+      expect(describeTree(target)).toEqual(describeTree(join(tmp, `want-file-${where.length}`)));
+      expect(released(fd, path)).toBe(true);
+    });
+  }
 });

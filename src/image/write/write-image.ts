@@ -8,6 +8,7 @@
 // load commits all its images at once); the write session removes whatever a
 // failure left.
 import { uncompressed } from "../../layer/compression.ts";
+import { fileSource } from "../../layer/source.ts";
 import type { Digest } from "../../store/digest.ts";
 import type { ImageRecord, LayerRecord } from "../../store/image-records.ts";
 import { chainIdOf, diffIdMismatch } from "../../store/snapshots.ts";
@@ -122,7 +123,8 @@ async function writeLayers(session: WriteSession, layers: Layer[], expected: (Di
         session.leaseBlob(layer.digest);
         opts.onLayer?.(i, "extracting", layer);
         const blob = { digest: layer.digest, mediaType: layer.mediaType ?? (await layerMediaType(session.store, layer.digest)), size: layer.size ?? session.store.blobs.stat(layer.digest)!.size };
-        const r = await session.prepare(parentChainId, () => session.store.blobs.open(blob.digest), { expectedDiffId: diffId });
+        // The applier reads the stored blob by descriptor, into memory it reuses.
+        const r = await session.prepare(parentChainId, () => fileSource(session.store.blobs.path(blob.digest)), { expectedDiffId: diffId });
         finish(i, { chainId: r.chainId, diffId: r.diffId, parentChainId, blob });
         return;
       }

@@ -2,8 +2,8 @@
 // bytes fed by the thread that owns the source. Runs on its own thread so that
 // the file system calls of several layers (and the daemon's event loop) do not
 // queue behind each other; kept for the next layer while the pool wants it.
-import { readSync } from "node:fs";
 import { applyLayer } from "../apply.ts";
+import { followedChunks } from "../source.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 
 declare const self: Worker;
@@ -20,17 +20,14 @@ const post = (m: FromWorker) => self.postMessage(m);
 let readBuffer: Uint8Array | undefined;
 const READ_SIZE = 1 << 20;
 
-/** The bytes of a file being written, read as far as the owner says it is written. */
-async function* followed(fd: number): AsyncGenerator<Uint8Array> {
-  const buf = (readBuffer ??= new Uint8Array(READ_SIZE));
-  let offset = 0;
+/** How far the followed file is written, as the owner tells it. */
+async function* lengths(): AsyncGenerator<number> {
+  let told = 0;
   for (;;) {
     if (aborted !== undefined) throw new Error(aborted);
-    if (offset < written) {
-      const n = readSync(fd, buf, 0, Math.min(buf.length, written - offset), offset);
-      if (n === 0) throw new Error("the layer file is shorter than what was written to it");
-      offset += n;
-      yield buf.subarray(0, n);
+    if (told < written) {
+      told = written;
+      yield told;
       continue;
     }
     if (ended) return;
@@ -62,7 +59,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       ended = false;
       aborted = undefined;
       written = 0;
-      applyLayer(m.fd === undefined ? source() : followed(m.fd), m.target, m.opts).then(
+      applyLayer(m.fd === undefined ? source() : followedChunks(m.fd, lengths(), (readBuffer ??= new Uint8Array(READ_SIZE))), m.target, m.opts).then(
         (result) => post({ kind: "done", result }),
         (e) => post({ kind: "error", name: (e as Error)?.name ?? "Error", message: String((e as Error)?.message ?? e) }),
       );
