@@ -10,6 +10,9 @@ import { defaultCapabilities } from "../../src/runtime/spec.ts";
 
 const X86_64 = 0xc000003e, I386 = 0x40000003, AARCH64 = 0xc00000b7, ARM = 0x40000028;
 
+/** How many instructions the last run() executed. */
+let executed = 0;
+
 /** Runs a sock_filter program on one call; returns the SECCOMP_RET_* value. */
 function run(prog: Uint8Array, arch: number, nr: number, args: bigint[] = []): number {
   const data = new DataView(new ArrayBuffer(64));
@@ -22,6 +25,7 @@ function run(prog: Uint8Array, arch: number, nr: number, args: bigint[] = []): n
     if (pc * 8 >= prog.length) throw new Error("ran off the end");
     const code = view.getUint16(pc * 8, true), jt = view.getUint8(pc * 8 + 2), jf = view.getUint8(pc * 8 + 3), k = view.getUint32(pc * 8 + 4, true);
     pc++;
+    executed = steps + 1;
     switch (code) {
       case 0x20: A = data.getUint32(k, true); break;
       case 0x54: A = (A & k) >>> 0; break;
@@ -50,6 +54,18 @@ describe("seccomp filter compiler", () => {
     for (const n of [0, 1, 2, 3, 9, 59, 60, 231]) expect(run(dflt, X86_64, n)).toBe(ALLOW);
     expect(run(dflt, X86_64, nr.chroot)).toBe(ALLOW); // CAP_SYS_CHROOT is a default capability
     expect(run(dflt, X86_64, nr.ptrace)).toBe(ALLOW); // from kernel 4.8, as with Docker
+  });
+
+  test("a call is found by binary search, not by a walk of the list", () => {
+    // log2 of the ~250 number ranges, plus the arch check: a linear list would take hundreds for the last calls.
+    let most = 0;
+    for (let n = 0; n < 1024; n++) {
+      run(dflt, X86_64, n);
+      most = Math.max(most, executed);
+    }
+    expect(most).toBeLessThanOrEqual(20);
+    run(dflt, X86_64, 110); // getppid, the bench's call
+    expect(executed).toBeLessThanOrEqual(16);
   });
 
   test("refuses with EPERM what Docker's default refuses", () => {

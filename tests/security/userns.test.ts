@@ -95,6 +95,12 @@ describe.if(requireDaemon())("--userns-remap default", () => {
     expect([statSync(data).uid, statSync(join(data, "x")).uid]).toEqual([uid0, uid0]);
   });
 
+  test("volume create makes it the remapped root's before any container uses it", async () => {
+    expect((await d.cli(["volume", "create", "userns-made"])).code).toBe(0);
+    const data = statSync(join(d.dir, "data", "volumes", "userns-made", "_data"));
+    expect([data.uid, data.gid, data.mode & 0o777]).toEqual([uid0, gid0, 0o755]);
+  });
+
   test("two containers of one image share its layer's files: no copy per container or mapping", async () => {
     const layers = join(d.dir, "data", "layers");
     const copies = readdirSync(layers).map((l) => join(layers, l, "diff", "bin", "busybox")).filter((p) => lstatSync(p, { throwIfNoEntry: false })?.isFile());

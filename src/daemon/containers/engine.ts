@@ -18,7 +18,7 @@ import { mergeConfig, normalizeHostConfig } from "./config.ts";
 import { generateName, validateName } from "./names.ts";
 import { ContainerRecords, initialState, type ContainerRecord, type ContainerState } from "./records.ts";
 import { inspectView, statusText, summaryView, type ContainerPaths } from "./views.ts";
-import type { Runtime, RuntimeExit } from "../../runtime/index.ts";
+import { remappedRoot, type Runtime, type RuntimeExit } from "../../runtime/index.ts";
 import { buildSpec } from "./spec.ts";
 import { joinAtCreate, joinAtStart } from "./network-mode.ts";
 import { matchesFilters } from "./filters.ts";
@@ -71,7 +71,8 @@ export class ContainerEngine {
     readonly humanDuration: (ms: number) => string,
   ) {
     this.records = new ContainerRecords(store.db);
-    this.mounts = new ContainerMounts(new VolumeService(store.db, store.root, events));
+    const volumeOwner = runtime.userns && remappedRoot(runtime.userns);
+    this.mounts = new ContainerMounts(new VolumeService(store.db, store.root, events, volumeOwner));
     this.dir = join(store.root, "containers");
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     images.isImageInUse = (imageId) => this.records.idsUsingImage(imageId);

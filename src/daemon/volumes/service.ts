@@ -4,7 +4,7 @@
 // leaves either a complete volume or a directory without a row, which the
 // next start sweeps away. Removal goes the other way round.
 import type { Database } from "bun:sqlite";
-import { mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { chownSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ConflictError, InvalidParameterError, NotFoundError } from "../../errors.ts";
 import { duBytes } from "../disk-usage.ts";
@@ -33,7 +33,8 @@ export class VolumeService {
   readonly filesystems: VolumeFilesystems;
   readonly dir: string;
 
-  constructor(readonly db: Database, dataRoot: string, readonly events: VolumeEventSink) {
+  /** `owner`: who a new volume's _data belongs to (under --userns-remap, the remapped root, as dockerd makes it). */
+  constructor(readonly db: Database, dataRoot: string, readonly events: VolumeEventSink, readonly owner?: { uid: number; gid: number }) {
     this.records = new VolumeRecords(db);
     this.filesystems = new VolumeFilesystems(this.records);
     this.dir = join(dataRoot, "volumes");
@@ -68,6 +69,7 @@ export class VolumeService {
     const tmp = join(this.dir, `.creating-${name}-${process.pid}-${Date.now()}`);
     try {
       mkdirSync(join(tmp, "_data"), { recursive: true, mode: 0o755 });
+      if (this.owner) chownSync(join(tmp, "_data"), this.owner.uid, this.owner.gid);
       renameSync(tmp, join(this.dir, name));
       this.records.insert(record);
     } catch (e) {
