@@ -495,7 +495,14 @@ export class Builder {
     let sourceWs: RootfsWorkspace | undefined;
     let sourceTree = this.req.context;
     let scratch: string | undefined;
-    const scratchDir = () => (scratch ??= mkdtempSync(join(this.host.tmpDir(), "build-step-")));
+    let placedFiles = 0;
+    // Each fetched or written file gets a directory of its own: two URLs with one base name must not meet.
+    const scratchDir = () => {
+      scratch ??= mkdtempSync(join(this.host.tmpDir(), "build-step-"));
+      const dir = join(scratch, String(placedFiles++));
+      mkdirSync(dir);
+      return dir;
+    };
     try {
       if (ins.from !== undefined) {
         sourceWs = await this.sourceWorkspace(ins.from, s);
@@ -512,9 +519,9 @@ export class Builder {
         else sources.push(...resolveSources(sourceTree, src, ins.kind));
       }
       for (const h of ins.heredocs) {
-        const path = join(scratchDir(), h.name);
-        await Bun.write(path, h.expand ? this.expandText(h.body, vars) : h.body);
-        sources.push({ rel: h.name, tree: dirTree(scratchDir()), path: h.name, verbatim: true });
+        const dir = scratchDir();
+        await Bun.write(join(dir, h.name), h.expand ? this.expandText(h.body, vars) : h.body);
+        sources.push({ rel: h.name, tree: dirTree(dir), path: h.name, verbatim: true });
       }
       const hasher = new Bun.CryptoHasher("sha256");
       for (const src of sources) await hashSource(src, hasher);

@@ -4,7 +4,7 @@
 // between builds and pruned, a context tar on stdin, and a client that goes
 // away in the middle of a RUN.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { busyboxRootfsTar, berthCmd, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 
@@ -88,6 +88,30 @@ describe.skipIf(!run)("Dockerfile instructions", () => {
       expect(r.stderr).toContain("digest mismatch");
       const missing = context({ Dockerfile: `FROM busybox\nADD http://127.0.0.1:${server.port}/nope /x\n` });
       expect((await build([missing])).stderr).toContain("Got HTTP status code >= 400: 404");
+    } finally {
+      server.stop(true);
+    }
+  }, 120_000);
+
+  test("ADD of two URLs with one base name: each is fetched into a file of its own, never written over the other", async () => {
+    const served: Record<string, string> = { "/a/same.txt": "first\n", "/b/same.txt": "second\n" };
+    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req) => new Response(served[new URL(req.url).pathname] ?? "no", { status: served[new URL(req.url).pathname] ? 200 : 404 }) });
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      const ctx = context({ Dockerfile: `FROM busybox\nADD ${base}/a/same.txt ${base}/b/same.txt /srv/\n` });
+      const first = await build(["-t", "twourls:1", ctx]);
+      expect(first.code).toBe(0);
+      expect(first.stdout).not.toContain("Using cache");
+      // The later source wins at the destination, as in Docker.
+      expect((await d.cli(["run", "--rm", "twourls:1", "cat", "/srv/same.txt"])).stdout).toBe("second\n");
+      expect((await build([ctx])).stdout).toContain("Using cache");
+      // Only the first URL's content changes, longer than the second's: the step runs
+      // again, and the second file is not written over what is left of the first.
+      served["/a/same.txt"] = "first, and longer\n";
+      const again = await build(["-t", "twourls:2", ctx]);
+      expect(again.code).toBe(0);
+      expect(again.stdout).not.toContain("Using cache");
+      expect((await d.cli(["run", "--rm", "twourls:2", "cat", "/srv/same.txt"])).stdout).toBe("second\n");
     } finally {
       server.stop(true);
     }
@@ -191,8 +215,16 @@ describe.skipIf(!run)("Dockerfile instructions", () => {
     expect(other.stderr).toContain("is not supported: this engine builds for linux/");
   }, 120_000);
 
-  test("a client that disconnects cancels the build: the running step's container is gone", async () => {
+  test("a client that disconnects (Ctrl-C) cancels the build: no container, layer, image, cache entry or scratch file is left", async () => {
     const ctx = context({ Dockerfile: "FROM busybox\nRUN echo started && sleep 60\n" });
+    const data = join(d.dir, "data");
+    const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort() : []);
+    const state = async () => ({
+      images: (await d.cli(["images", "-aq", "--no-trunc"])).stdout,
+      layers: entries(join(data, "layers")),
+      cache: /^Build Cache\s+(\d+)\s/m.exec((await d.cli(["system", "df"])).stdout)?.[1],
+    });
+    const before = await state();
     const p = Bun.spawn([...berthCmd, "-H", d.host, "build", "--no-cache", ctx], { stdout: "pipe", stderr: "pipe" });
     const reader = p.stdout.getReader();
     let seen = "";
@@ -202,13 +234,15 @@ describe.skipIf(!run)("Dockerfile instructions", () => {
       seen += new TextDecoder().decode(value);
     }
     expect(seen).toContain("started");
-    p.kill("SIGKILL");
+    p.kill("SIGINT");
     await p.exited;
+    // The daemon notices the closed connection: wait (10 s at most) for the step's container and scratch files to go.
     let left = "x";
-    for (let i = 0; i < 50 && left; i++) {
-      await Bun.sleep(200);
-      left = (await d.cli(["ps", "-aq"])).stdout.trim();
+    for (const deadline = Date.now() + 10_000; left && Date.now() < deadline; ) {
+      await Bun.sleep(100);
+      left = (await d.cli(["ps", "-aq"])).stdout.trim() + entries(join(data, "tmp")).join(" ");
     }
     expect(left).toBe("");
+    expect(await state()).toEqual(before);
   }, 120_000);
 });

@@ -114,6 +114,21 @@ describe.skipIf(!run)("berth build", () => {
     expect(argSteps[envStep]).not.toContain("Using cache");
   }, 120_000);
 
+  test("--iidfile gets the image ID; the cache survives the daemon's kill -9 and restart", async () => {
+    const iid = join(d.dir, "built.iid");
+    expect((await build(["--iidfile", iid, "--build-arg", "GREETING=hello", ctx])).code).toBe(0);
+    const id = await Bun.file(iid).text();
+    expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect((await d.cli(["image", "inspect", "-f", "{{.Id}}", id])).stdout.trim()).toBe(id);
+    d.kill();
+    await d.restart();
+    rmSync(iid);
+    const r = await build(["--iidfile", iid, "--build-arg", "GREETING=hello", ctx]);
+    expect(r.stdout).not.toContain("Running in");
+    for (const s of stepsOf(r.stdout)) if (!/ : FROM /.test(s)) expect(s).toContain("Using cache");
+    expect(await Bun.file(iid).text()).toBe(id);
+  }, 120_000);
+
   test("SOURCE_DATE_EPOCH: two uncached builds give the same image ID", async () => {
     const small = mkdtempSync(join(d.dir, "ctx-epoch-"));
     writeFileSync(join(small, "Dockerfile"), "FROM busybox\nCOPY f /f\nRUN echo x > /made\nENV A=1\n");
