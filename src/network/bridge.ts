@@ -2,7 +2,7 @@
 // daemon's namespace, and per container a veth pair whose inner end is made
 // directly inside the container's namespace (so it never shows up here).
 import { closeSync, openSync } from "node:fs";
-import { Rtnl } from "./netlink/rtnl.ts";
+import { Rtnl, rtnlRequests } from "./netlink/rtnl.ts";
 import type { Family } from "./ip.ts";
 
 export interface BridgeSpec {
@@ -58,6 +58,9 @@ export function linkAddresses(name: string): { value: bigint; bits: number }[] {
   });
 }
 
+/** lo is the first link of every network namespace. */
+const loopbackIndex = 1;
+
 export interface EndpointSpec {
   bridge: string;
   /** The container's network namespace (a pinned nsfs file or /proc/PID/ns/net). */
@@ -72,28 +75,29 @@ export interface EndpointSpec {
   gateways: { family: Family; value: bigint }[];
 }
 
-/** Plugs a container into a bridge; undone whole if a step fails. */
+/**
+ * Plugs a container into a bridge; undone whole if a step fails. The host's end is made up on the
+ * bridge in one request; inside, lo and the link go up and get their addresses and routes in one batch.
+ */
 export function plugEndpoint(e: EndpointSpec): void {
   withRtnl(undefined, (host) => {
+    const br = host.link(e.bridge);
+    if (!br) throw new Error(`bridge ${e.bridge} is gone`);
     const fd = openSync(e.nsPath, "r");
     try {
-      host.createVeth(e.hostVeth, { name: e.ifname, netnsFd: fd, mac: e.mac }, { mtu: e.mtu });
+      host.createVeth(e.hostVeth, { name: e.ifname, netnsFd: fd, mac: e.mac }, { mtu: e.mtu, master: br.index, up: true });
     } finally {
       closeSync(fd);
     }
     try {
-      const veth = host.link(e.hostVeth)!;
-      const br = host.link(e.bridge);
-      if (!br) throw new Error(`bridge ${e.bridge} is gone`);
-      host.setMaster(veth.index, br.index);
-      host.setUp(veth.index);
       withRtnl(e.nsPath, (ns) => {
-        const lo = ns.link("lo");
-        if (lo && !lo.up) ns.setUp(lo.index);
         const eth = ns.link(e.ifname)!;
-        for (const a of e.addresses) ns.addAddress(eth.index, a.family, a.value, a.bits);
-        ns.setUp(eth.index);
-        for (const g of e.gateways) ns.addRoute({ family: g.family, gateway: g.value });
+        ns.batch([
+          rtnlRequests.up(loopbackIndex),
+          rtnlRequests.up(eth.index),
+          ...e.addresses.map((a) => rtnlRequests.address(eth.index, a.family, a.value, a.bits)),
+          ...e.gateways.map((g) => rtnlRequests.route({ family: g.family, gateway: g.value })),
+        ]);
       });
     } catch (err) {
       const veth = host.link(e.hostVeth);

@@ -4,6 +4,7 @@
 // a unique index keeps an address from being handed out twice.
 import type { Database } from "bun:sqlite";
 import { NotFoundError } from "../../errors.ts";
+import { withoutSync } from "../../store/db.ts";
 
 /** The stored part of Docker's NetworkResource (Containers is computed). */
 export interface NetworkRecord {
@@ -125,11 +126,17 @@ export class NetworkRecords {
     this.db.query("DELETE FROM network_attachments WHERE container_id = ? AND network_id = ?").run(containerId, networkId);
   }
 
-  /** Records a running endpoint; fails (UNIQUE) when the address is someone else's. */
+  /**
+   * Records a running endpoint; fails (UNIQUE) when the address is someone else's. Not synced on
+   * its own, like the container's state: a row lost with the machine's power names an endpoint
+   * whose namespace went with it, and a start clears what it finds.
+   */
   setEndpoint(a: Attachment): void {
-    this.db
-      .query("UPDATE network_attachments SET endpoint_id = ?, ipv4 = ?, ipv6 = ?, mac = ?, host_veth = ? WHERE container_id = ? AND network_id = ?")
-      .run(a.endpointId ?? null, a.ipv4 ?? null, a.ipv6 ?? null, a.mac ?? null, a.hostVeth ?? null, a.containerId, a.networkId);
+    withoutSync(this.db, () =>
+      this.db
+        .query("UPDATE network_attachments SET endpoint_id = ?, ipv4 = ?, ipv6 = ?, mac = ?, host_veth = ? WHERE container_id = ? AND network_id = ?")
+        .run(a.endpointId ?? null, a.ipv4 ?? null, a.ipv6 ?? null, a.mac ?? null, a.hostVeth ?? null, a.containerId, a.networkId),
+    );
   }
 
   clearEndpoint(containerId: string, networkId: string): void {

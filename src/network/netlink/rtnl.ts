@@ -1,8 +1,9 @@
 // Links, addresses and routes through rtnetlink: what a bridge network needs
 // (a bridge, veth pairs, moving a link into a container's namespace, addresses,
-// routes, link state, MTU). Each call is one request on one socket.
+// routes, link state, MTU). Each call is one request on one socket; `batch`
+// sends several in one datagram, which the kernel handles in order.
 import { NetlinkSocket } from "./socket.ts";
-import { attr, cstring, nested, NLM_F, parseAttrs, RTM, str, u32, type Message } from "./message.ts";
+import { attr, cstring, header, HEADER_SIZE, nested, NLM_F, parseAttrs, RTM, str, u32, type Message } from "./message.ts";
 import { ipBytes, ipFromBytes, type Family } from "../ip.ts";
 
 const AF = { UNSPEC: 0, INET: 2, INET6: 10 } as const;
@@ -96,6 +97,38 @@ function parseLink(m: Message): Link {
   };
 }
 
+/** A request not sent yet, for `Rtnl.batch`. */
+export interface RtnlRequest {
+  type: number;
+  flags: number;
+  payload: Buffer;
+  what: string;
+}
+
+function upRequest(index: number): RtnlRequest {
+  return { type: RTM.NEWLINK, flags: 0, payload: ifinfomsg(index, IFF_UP, IFF_UP), what: `set link ${index} up` };
+}
+
+function addressRequest(index: number, family: Family, value: bigint, bits: number): RtnlRequest {
+  const b = ipBytes(family, value);
+  const payload = Buffer.concat([ifaddrmsg(family, bits, index), attr(IFA.LOCAL, b), attr(IFA.ADDRESS, b)]);
+  return { type: RTM.NEWADDR, flags: NLM_F.CREATE | NLM_F.EXCL, payload, what: `add address to link ${index}` };
+}
+
+function routeRequest(r: { family: Family; dst?: bigint; bits?: number; gateway?: bigint; oif?: number }): RtnlRequest {
+  const bits = r.bits ?? 0;
+  const attrs: Buffer[] = [];
+  if (bits > 0) attrs.push(attr(RTA.DST, ipBytes(r.family, r.dst ?? 0n)));
+  if (r.gateway !== undefined) attrs.push(attr(RTA.GATEWAY, ipBytes(r.family, r.gateway)));
+  if (r.oif !== undefined) attrs.push(attr(RTA.OIF, u32(r.oif)));
+  // Scope: universe through a gateway, link for a directly attached prefix.
+  const scope = r.gateway === undefined ? 253 : 0;
+  return { type: RTM.NEWROUTE, flags: NLM_F.CREATE | NLM_F.EXCL, payload: Buffer.concat([rtmsg(r.family, bits, scope, 1), ...attrs]), what: "add route" };
+}
+
+/** Requests to put in a batch. */
+export const rtnlRequests = { up: upRequest, address: addressRequest, route: routeRequest };
+
 /** rtnetlink in one network namespace. */
 export class Rtnl {
   private constructor(private readonly sock: NetlinkSocket) {}
@@ -107,6 +140,29 @@ export class Rtnl {
 
   close(): void {
     this.sock.close();
+  }
+
+  private run(r: RtnlRequest): void {
+    this.sock.request(r.type, r.flags, r.payload, r.what);
+  }
+
+  /** Sends the requests in one datagram; the kernel handles them in order, and the first that failed throws. */
+  batch(requests: RtnlRequest[]): void {
+    const seqs: number[] = [];
+    const datagram = Buffer.concat(
+      requests.map((r) => {
+        const seq = NetlinkSocket.nextSeq();
+        seqs.push(seq);
+        return Buffer.concat([header(HEADER_SIZE + r.payload.length, r.type, r.flags | NLM_F.REQUEST | NLM_F.ACK, seq), r.payload]);
+      }),
+    );
+    try {
+      this.sock.sendBatch(datagram, "rtnetlink batch");
+    } catch (e) {
+      const failed = requests[seqs.indexOf((e as { seq?: number }).seq ?? -1)];
+      if (failed) (e as Error).message += ` (${failed.what})`;
+      throw e;
+    }
   }
 
   links(): Link[] {
@@ -137,9 +193,12 @@ export class Rtnl {
 
   /**
    * A veth pair. With `peer.netnsFd` the peer is made directly inside that
-   * namespace (under `peer.name`), so it never appears in this one.
+   * namespace (under `peer.name`), so it never appears in this one. `master`
+   * makes this end a port of that bridge, and `up` brings this end up, in the
+   * same request (not the peer: the kernel refuses ENOTCONN until the pair is
+   * joined, which it is only once both exist).
    */
-  createVeth(name: string, peer: { name: string; netnsFd?: number; mac?: string }, opts: { mtu?: number } = {}): void {
+  createVeth(name: string, peer: { name: string; netnsFd?: number; mac?: string }, opts: { mtu?: number; master?: number; up?: boolean } = {}): void {
     const peerAttrs = [attr(IFLA.IFNAME, str(peer.name))];
     if (peer.netnsFd !== undefined) peerAttrs.push(attr(IFLA.NET_NS_FD, u32(peer.netnsFd)));
     if (peer.mac) peerAttrs.push(attr(IFLA.ADDRESS, parseMac(peer.mac)!));
@@ -147,7 +206,9 @@ export class Rtnl {
     const data = nested(IFLA_INFO.DATA, [nested(VETH_INFO_PEER, [ifinfomsg(), ...peerAttrs])]);
     const attrs = [attr(IFLA.IFNAME, str(name)), nested(IFLA.LINKINFO, [attr(IFLA_INFO.KIND, str("veth")), data])];
     if (opts.mtu) attrs.push(attr(IFLA.MTU, u32(opts.mtu)));
-    this.newLink(attrs, `create veth ${name}`);
+    if (opts.master !== undefined) attrs.push(attr(IFLA.MASTER, u32(opts.master)));
+    const info = opts.up ? ifinfomsg(0, IFF_UP, IFF_UP) : ifinfomsg();
+    this.sock.request(RTM.NEWLINK, NLM_F.CREATE | NLM_F.EXCL, Buffer.concat([info, ...attrs]), `create veth ${name}`);
   }
 
   private setLink(index: number, attrs: Buffer[], what: string, flags = 0, change = 0): void {
@@ -155,7 +216,8 @@ export class Rtnl {
   }
 
   setUp(index: number, up = true): void {
-    this.setLink(index, [], `set link ${index} ${up ? "up" : "down"}`, up ? IFF_UP : 0, IFF_UP);
+    if (up) this.run(upRequest(index));
+    else this.setLink(index, [], `set link ${index} down`, 0, IFF_UP);
   }
 
   setMtu(index: number, mtu: number): void {
@@ -189,9 +251,7 @@ export class Rtnl {
   }
 
   addAddress(index: number, family: Family, value: bigint, bits: number): void {
-    const b = ipBytes(family, value);
-    const attrs = [attr(IFA.LOCAL, b), attr(IFA.ADDRESS, b)];
-    this.sock.request(RTM.NEWADDR, NLM_F.CREATE | NLM_F.EXCL, Buffer.concat([ifaddrmsg(family, bits, index), ...attrs]), `add address to link ${index}`);
+    this.run(addressRequest(index, family, value, bits));
   }
 
   deleteAddress(index: number, family: Family, value: bigint, bits: number): void {
@@ -211,14 +271,7 @@ export class Rtnl {
 
   /** A route in the main table: to `dst/bits` (bits 0: the default route) through `gateway` or on link `oif`. */
   addRoute(r: { family: Family; dst?: bigint; bits?: number; gateway?: bigint; oif?: number }): void {
-    const bits = r.bits ?? 0;
-    const attrs: Buffer[] = [];
-    if (bits > 0) attrs.push(attr(RTA.DST, ipBytes(r.family, r.dst ?? 0n)));
-    if (r.gateway !== undefined) attrs.push(attr(RTA.GATEWAY, ipBytes(r.family, r.gateway)));
-    if (r.oif !== undefined) attrs.push(attr(RTA.OIF, u32(r.oif)));
-    // Scope: universe through a gateway, link for a directly attached prefix.
-    const scope = r.gateway === undefined ? 253 : 0;
-    this.sock.request(RTM.NEWROUTE, NLM_F.CREATE | NLM_F.EXCL, Buffer.concat([rtmsg(r.family, bits, scope, 1), ...attrs]), "add route");
+    this.run(routeRequest(r));
   }
 
   /** Deletes the main table's default route of `family` through `gateway`. */
