@@ -4,7 +4,7 @@
 // daemon mounts on the host for volumes made with the local driver's options.
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { mount, umount2 } from "./libc.ts";
+import { MS, mount, umount2 } from "./libc.ts";
 import { splitOptions } from "./mount-options.ts";
 
 export interface MountInfo {
@@ -47,6 +47,22 @@ export function propagationProblem(source: string, propagation: string): string 
   if (propagation.endsWith("shared")) return m.shared ? undefined : `path ${path} is mounted on ${m.mountPoint} but it is not a shared mount`;
   if (propagation.endsWith("slave")) return m.shared || m.slave ? undefined : `path ${path} is mounted on ${m.mountPoint} but it is not a shared or slave mount`;
   return undefined;
+}
+
+/**
+ * Makes `dir` (where the containers' roots are) a private mount of its own
+ * when the mount holding it is shared, as on hosts whose `/` is rshared.
+ * Stage 2 must keep a root's mount from propagating to the host; without
+ * this it makes the holding mount itself private in the container's copy,
+ * which also cuts an rshared bind of a source on that mount off the host's
+ * peers. The bind of `dir` onto itself shows in those peers, as dockerd's
+ * private graph directory did.
+ */
+export function keepMountPrivate(dir: string): void {
+  const m = mountOf(dir);
+  if (!m.shared) return;
+  if (m.mountPoint !== dir) mount(dir, dir, null, MS.BIND);
+  mount(null, dir, null, MS.PRIVATE);
 }
 
 /** The daemon's mount table as it is now (the text of /proc/self/mountinfo). */

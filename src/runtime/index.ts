@@ -37,5 +37,5 @@ export { statInRoot, tarFromRoot, extractIntoRoot, type PathStat } from "./archi
 export { followContainerPath, type PathHolder } from "./archive/container-path.ts";
 
 // The host's mounts: Docker's propagation check for binds, and the filesystems of volumes made with options.
-export { propagationProblem, isMountPoint, mountFilesystem, unmountFilesystem } from "./host-mounts.ts";
+export { propagationProblem, isMountPoint, keepMountPrivate, mountFilesystem, unmountFilesystem } from "./host-mounts.ts";
 export { receivesEvents } from "./mount-options.ts";

@@ -18,7 +18,7 @@ import { mergeConfig, normalizeHostConfig } from "./config.ts";
 import { generateName, validateName } from "./names.ts";
 import { ContainerRecords, initialState, type ContainerRecord, type ContainerState } from "./records.ts";
 import { inspectView, statusText, summaryView, type ContainerPaths } from "./views.ts";
-import { remappedRoot, type Runtime, type RuntimeExit } from "../../runtime/index.ts";
+import { keepMountPrivate, remappedRoot, type Runtime, type RuntimeExit } from "../../runtime/index.ts";
 import { buildSpec } from "./spec.ts";
 import { joinAtCreate, joinAtStart } from "./network-mode.ts";
 import { matchesFilters } from "./filters.ts";
@@ -307,6 +307,8 @@ export class ContainerEngine {
         // Inside the try: a spec that cannot be built (a --device gone from the host) is a failed start too.
         const spec = buildSpec(c, this.runtime.storageDriver === "vfs" ? { ...p, lowerDirs: [] } : p, joined, this.security);
         Object.assign(spec, this.mounts.runtimeMounts(c.id));
+        // An rshared bind's source stays a peer of the host's mount only if the roots are on a private one.
+        if (spec.binds.some((b) => b.propagation?.endsWith("shared"))) keepMountPrivate(this.dir);
         applyUserns(spec, c.hostConfig, this.runtime, p.root, join(this.store.root, "volumes"));
         handedOver = true;
         st = await this.runtime.start(p.root, spec, attachments.map((a) => a.connect));
