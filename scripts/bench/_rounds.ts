@@ -12,8 +12,8 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 /** `once` for every contender, `rounds` times; the samples, per contender in the order given. */
-export async function interleaved<T>(contenders: T[], rounds: number, once: (c: T, round: number) => Promise<number>): Promise<number[][]> {
-  const samples = contenders.map(() => [] as number[]);
+export async function interleaved<T, S = number>(contenders: T[], rounds: number, once: (c: T, round: number) => Promise<S>): Promise<S[][]> {
+  const samples = contenders.map(() => [] as S[]);
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < contenders.length; k++) {
       const i = (k + r) % contenders.length;

@@ -1,9 +1,9 @@
-// Volumes: writing many small files into a volume against the same in a host
+// Volumes: making many small files in a volume against the same in a host
 // directory on the same filesystem (the floor: a volume is a directory bound
 // into the container, so it should cost nothing), and what five volumes and
 // two binds add to a container's start; dockerd beside, where installed.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { busyboxRootfsTar, startDaemon } from "../../tests/fixtures/daemon.ts";
 import { interleaved, median, timed } from "./_rounds.ts";
 import { must, startDockerd, type Engine } from "./_engines.ts";
@@ -11,59 +11,103 @@ import { scratchFs } from "./_scratch-fs.ts";
 
 const FILES = 10_000;
 const rounds = (normal: number) => Number(process.env.BENCH_ROUNDS) || normal;
+const here = new URL(".", import.meta.url).pathname;
+
+/** What file-maker (file-maker.c) reports: its loop's time and its own CPU, ms. */
+interface Sample {
+  ms: number;
+  cpuMs: number;
+}
+
+function parseSample(out: string): Sample {
+  const [ns, userUs, sysUs] = out.trim().split(/\s+/).map(Number);
+  if (!(ns! > 0) || !Number.isFinite(userUs) || !Number.isFinite(sysUs)) throw new Error(`file-maker said: ${out}`);
+  return { ms: ns! / 1e6, cpuMs: (userUs! + sysUs!) / 1e3 };
+}
+
+/** busybox-static with file-maker (built static here) in /bin, as a tar to import; and file-maker's path. */
+function imageWithFileMaker(tmp: string): { tar: string; program: string } {
+  const program = join(tmp, "file-maker");
+  const cc = Bun.spawnSync(["gcc", "-static", "-O2", "-o", program, join(here, "file-maker.c")]);
+  if (cc.exitCode !== 0) throw new Error(`cannot build file-maker: ${cc.stderr.toString()}`);
+  busyboxRootfsTar(tmp);
+  copyFileSync(program, join(tmp, "busybox-rootfs/bin/file-maker"));
+  const tar = join(tmp, "file-maker.tar");
+  if (Bun.spawnSync(["tar", "-C", join(tmp, "busybox-rootfs"), "-cf", tar, "."]).exitCode !== 0) throw new Error("cannot pack the image");
+  return { tar, program };
+}
 
 /**
- * A busybox shell script that makes FILES small files in a new directory and
- * prints the time it took in ms, read from /proc/uptime (10 ms ticks) on both
- * sides of the loop, so neither a CLI nor a container start is counted.
+ * A cgroup `name` (a path under the hierarchies' roots) in every hierarchy a
+ * container's cgroup is in (the controllers; not systemd's named one), as a
+ * container gets one: its memory controller charges the inodes and dentries a
+ * process makes, which the host's root cgroup does not. Returns the
+ * directories whose cgroup.procs to join.
  */
-const makeFiles = (dir: string) =>
-  `mkdir -p ${dir} && cd ${dir} && read a _ < /proc/uptime; i=0; while [ $i -lt ${FILES} ]; do echo x > f$i; i=$((i+1)); done; read b _ < /proc/uptime; echo $a $b`;
-
-function elapsedMs(out: string): number {
-  const [a, b] = out.trim().split(/\s+/).map(Number);
-  if (!Number.isFinite(a) || !Number.isFinite(b)) throw new Error(`unexpected timing output: ${out}`);
-  return (b! - a!) * 1000;
+function benchCgroup(name: string): string[] {
+  const root = "/sys/fs/cgroup";
+  const v2 = readdirSync(root).includes("cgroup.controllers");
+  const dirs = v2 ? [join(root, name)] : readdirSync(root).filter((c) => !["systemd", "unified"].includes(c)).map((c) => join(root, c, name));
+  for (const dir of dirs) {
+    mkdirSync(dir, { recursive: true });
+    // A v1 cpuset starts with no CPUs and no memory nodes: give it its parent's.
+    if (dir.includes("/cpuset/")) for (const f of ["cpuset.cpus", "cpuset.mems"]) writeFileSync(join(dir, f), readFileSync(join(dirname(dir), f)));
+  }
+  return dirs;
 }
 
 interface Contender {
   name: string;
-  once(round: number): Promise<number>;
+  once(round: number): Promise<Sample>;
 }
 
 export async function run(): Promise<string> {
-  const scratch = await scratchFs("volumes", 4);
+  // Files are never deleted between samples (that would leave work to later ones): inodes for all of them.
+  const scratch = await scratchFs("volumes", 4, { inodes: 1_500_000 });
   const tmp = mkdtempSync(join(scratch.dir, "volumes-"));
   const d = await startDaemon({ parent: scratch.dir });
   const engines: Engine[] = [];
   const started: [Engine, string][] = [];
+  const cgroups: string[] = [];
   try {
-    const tar = busyboxRootfsTar(tmp);
+    const { tar, program } = imageWithFileMaker(tmp);
     await d.cli(["import", tar, "busybox"]);
     const berth: Engine = { name: "berth", cli: (a) => d.cli(a), runFlags: [], stop: async () => {} };
     const dockerd = await startDockerd(tmp, tar);
     if (typeof dockerd !== "string") engines.push(dockerd);
     const measured = [berth, ...engines];
 
-    // 1. Small files: each engine's container writes into a named volume; the host writes into a directory beside their data roots.
+    // 1. Small files, made by one static program everywhere: in each engine's named volume (through exec), and on
+    // the host in a directory on the same filesystem, both in the host's root cgroup and in a cgroup of its own.
     const host = join(tmp, "host-dir");
     mkdirSync(host);
-    const contenders: Contender[] = [{
-      name: "host directory",
-      once: async (r) => {
-        const p = Bun.spawn(["busybox", "sh", "-c", makeFiles(join(host, `r${r}`))], { stdout: "pipe", stderr: "inherit" });
-        const out = await new Response(p.stdout).text();
-        if ((await p.exited) !== 0) throw new Error("host file loop failed");
-        return elapsedMs(out);
-      },
-    }];
+    const onHost = (cgroup: string[]) => async (r: number) => {
+      const enter = cgroup.map((dir) => `echo $$ > ${dir}/cgroup.procs && `).join("");
+      const p = Bun.spawn(["sh", "-c", `${enter}exec "$0" "$@"`, program, join(host, `${cgroup.length ? "cg" : "root"}-${r}`), String(FILES)], { stdout: "pipe", stderr: "inherit" });
+      const out = await new Response(p.stdout).text();
+      if ((await p.exited) !== 0) throw new Error("file-maker failed on the host");
+      return parseSample(out);
+    };
+    const inVolume: Contender[] = [];
     for (const e of measured) {
       const id = await must(e, ["run", "-d", "--network", "none", "-v", "bench-files:/v", ...e.runFlags, "busybox", "sleep", "900"]);
       started.push([e, id]);
-      contenders.push({ name: e.name, once: async (r) => elapsedMs(await must(e, ["exec", id, "sh", "-c", makeFiles(`/v/r${r}`)])) });
+      inVolume.push({ name: `${e.name}: named volume`, once: async (r) => parseSample(await must(e, ["exec", id, "file-maker", `/v/r${r}`, String(FILES)])) });
     }
-    const fileRounds = rounds(5);
-    const files = (await interleaved(contenders, fileRounds, (c, r) => c.once(r))).map(median);
+    // Beside berth's containers' cgroups, at the same depth (made once theirs exist: a v1 cpuset parent is set up by berth).
+    cgroups.push(...benchCgroup(join(d.cgroupParent, `bench-host-${process.pid}`)));
+    const contenders: Contender[] = [
+      { name: "host directory, in a cgroup of its own (floor)", once: onHost(cgroups) },
+      { name: "host directory, in the root cgroup", once: onHost([]) },
+      ...inVolume,
+    ];
+    const fileRounds = rounds(21);
+    const fileSamples = await interleaved(contenders, fileRounds, (c, r) => {
+      // Each sample starts with nothing of the last one's left to write back.
+      Bun.spawnSync(["sync", "-f", host]);
+      return c.once(r);
+    });
+    const files = fileSamples.map((xs) => ({ ms: median(xs.map((x) => x.ms)), cpuMs: median(xs.map((x) => x.cpuMs)) }));
 
     // 2. Start with five named volumes (made beforehand) and two binds, against none.
     const binds = [join(tmp, "bind-a"), join(tmp, "bind-b")];
@@ -87,7 +131,7 @@ export async function run(): Promise<string> {
 
     const floor = files[0]!;
     const fileRows = contenders.map((c, i) =>
-      `| ${c.name === "host directory" ? "host directory (floor)" : `${c.name}: named volume`} | ${files[i]!.toFixed(0)} ms | ${(FILES / (files[i]! / 1000)).toFixed(0)}/s | ${(floor / files[i]!).toFixed(2)}× |`);
+      `| ${c.name} | ${files[i]!.ms.toFixed(1)} ms | ${(FILES / (files[i]!.ms / 1000)).toFixed(0)}/s | ${(floor.ms / files[i]!.ms).toFixed(2)}× | ${files[i]!.cpuMs.toFixed(1)} ms | ${(floor.cpuMs / files[i]!.cpuMs).toFixed(2)}× |`);
     const startRows = measured.map((e, i) => {
       const none = startMs[2 * i]!;
       const withMounts = startMs[2 * i + 1]!;
@@ -98,12 +142,12 @@ export async function run(): Promise<string> {
       "",
       `${scratch.note}; busybox-static imported into each engine. Contenders run side by side in rounds that visit each of them in a turning order; medians.`,
       "",
-      `Creating ${FILES.toLocaleString("en")} small files (\`echo x > fN\` in a busybox shell loop, timed inside the loop from /proc/uptime, so no CLI or start is counted) in a named volume of a running container (through exec), against the same loop on the host in a directory on the same filesystem. Median of ${fileRounds}; the ratio is the floor's time ÷ the contender's (1.00× = as fast as the host directory). Target: berth ≥ 0.95×.`,
+      `Creating ${FILES.toLocaleString("en")} small files (file-maker, scripts/bench/file-maker.c, built static: \`openat\`, a 2-byte \`write\` and \`close\` per file in a new directory, timed by the program itself on CLOCK_MONOTONIC around its loop, so no CLI, exec or start is counted; its own CPU from getrusage beside) in a named volume of a running container (through exec), against the same program on the host in a directory on the same filesystem, once in a cgroup of its own in each controller a container has (the floor: a container's memory cgroup charges the inodes and dentries it makes, which the host's root cgroup does not) and once in the root cgroup. Each sample starts after a \`sync -f\` of the filesystem. Median of ${fileRounds}; the ratios are the floor's figure ÷ the contender's (1.00× = as fast as the host directory). Target: berth ≥ 0.95× in time.`,
       "",
-      "| where | time | files/s | floor ÷ it |",
-      "|---|---:|---:|---:|",
+      "| where | time | files/s | floor ÷ it | CPU | floor ÷ it |",
+      "|---|---:|---:|---:|---:|---:|",
       ...fileRows,
-      ...(typeof dockerd === "string" ? [`| dockerd: named volume | ${dockerd} | | |`] : []),
+      ...(typeof dockerd === "string" ? [`| dockerd: named volume | ${dockerd} | | | | |`] : []),
       "",
       `Container start with five named volumes (made beforehand) and two binds (one \`:ro\`), against none: \`run --rm --network none busybox true\` end to end, each after a pause of 400 ms (a berth start right after another finds no standby ready and pays for a cold one, mounts or not), median of ${startRounds}. Target: berth ≤ 3 ms more.`,
       "",
@@ -117,6 +161,11 @@ export async function run(): Promise<string> {
     for (const [e, id] of started) await e.cli(["rm", "-f", id]).catch(() => {});
     for (const e of engines) await e.stop().catch(() => {});
     await d.stop();
+    for (const dir of cgroups) {
+      try {
+        rmdirSync(dir);
+      } catch {} // already gone
+    }
     rmSync(tmp, { recursive: true, force: true });
     await scratch.release();
   }
