@@ -7,7 +7,7 @@ import { requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.
 
 let d: TestDaemon;
 const ok = requireDaemon();
-const applets = ["sh", "echo", "cat", "ls", "ln", "stat", "touch", "mkdir", "grep", "true", "df", "sleep", "wc", "mount"];
+const applets = ["sh", "echo", "cat", "ls", "ln", "stat", "touch", "mkdir", "grep", "true", "df", "sleep", "wc", "mount", "dd"];
 
 /** A busybox image whose layer holds `extra` (paths made by the callback in the rootfs). */
 async function image(name: string, extra: (rootfs: string) => void, changes: string[] = []): Promise<void> {
@@ -84,6 +84,18 @@ describe.if(ok)("volume commands", () => {
     expect((await d.cli(["volume", "rm", "v-one"])).stderr).toBe("Error response from daemon: get v-one: no such volume\n");
     expect((await d.cli(["volume", "rm", "-f", "v-one"])).code).toBe(0);
     expect(existsSync(v.Mountpoint)).toBe(false);
+  });
+
+  test("prune through an API before 1.42 removes every unused volume, named ones too", async () => {
+    await d.cli(["volume", "create", "old-api-named"]);
+    await d.cli(["create", "--name", "old-api-user", "-v", "old-api-used:/u", "vbox:1", "true"]);
+    const prune = async (version: string) => (await api("POST", `/${version}/volumes/prune?filters=${encodeURIComponent('{"label!":["keep=1"]}')}`)).json.VolumesDeleted;
+    expect(await prune("v1.44")).not.toContain("old-api-named");
+    const deleted = await prune("v1.41");
+    expect(deleted).toContain("old-api-named");
+    expect(deleted).not.toContain("old-api-used");
+    await d.cli(["rm", "-v", "old-api-user"]);
+    await d.cli(["volume", "rm", "old-api-used"]);
   });
 
   test("prune removes unused anonymous volumes, and with --all every unused one", async () => {
@@ -257,6 +269,23 @@ describe.if(ok)("mounts in containers", () => {
     await d.cli(["rm", "-v", "shared"]);
   });
 
+  test("-v modes rw, ro, z and Z, and --tmpfs's size and mode", async () => {
+    const host = join(d.dir, "modes-src");
+    mkdirSync(host);
+    const r = await d.cli(["run", "--name", "modes", "-v", `${host}:/a:rw,z`, "-v", `${host}:/b:ro,Z`, "-v", "modes-vol:/c:Z", "--tmpfs", "/t:size=1m,mode=1777", "vbox:1", "sh", "-c",
+      "echo a > /a/f && cat /b/f && (touch /b/g 2>/dev/null || echo b-ro) && echo c > /c/f && stat -c %a /t && (dd if=/dev/zero of=/t/big bs=1024 count=2048 2>/dev/null || echo t-full)"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("a\nb-ro\n1777\nt-full\n");
+    const mounts = JSON.parse((await d.cli(["inspect", "-f", "{{json .Mounts}}", "modes"])).stdout).filter((m: any) => m.Destination !== "/anon");
+    expect(mounts).toEqual([
+      { Type: "bind", Source: host, Destination: "/a", Mode: "rw,z", RW: true, Propagation: "rprivate" },
+      { Type: "bind", Source: host, Destination: "/b", Mode: "ro,Z", RW: false, Propagation: "rprivate" },
+      { Type: "volume", Name: "modes-vol", Source: join(d.dir, "data/volumes/modes-vol/_data"), Destination: "/c", Driver: "local", Mode: "Z", RW: true, Propagation: "" },
+    ]);
+    await d.cli(["rm", "-v", "modes"]);
+    await d.cli(["volume", "rm", "modes-vol"]);
+  });
+
   test("bad mounts get Docker's messages and create nothing", async () => {
     const before = (await d.cli(["volume", "ls", "-q"])).stdout;
     const cases: [unknown, string][] = [
@@ -337,16 +366,20 @@ describe.if(ok)("mounts in containers", () => {
 });
 
 describe.if(ok)("durability", () => {
-  test("a named volume's data survives a daemon restart and a kill -9 of the daemon", async () => {
+  test("a named volume's data survives a stop and start of the daemon and a kill -9 of it", async () => {
     expect((await d.cli(["run", "--rm", "-v", "durable:/d", "vbox:1", "sh", "-c", "echo one > /d/f"])).code).toBe(0);
+    // A stop and a start of the daemon.
+    process.kill(d.pid, "SIGTERM");
+    await d.restart();
+    expect((await d.cli(["run", "--rm", "-v", "durable:/d", "vbox:1", "sh", "-c", "cat /d/f; echo two >> /d/f"])).stdout).toBe("one\n");
     await d.cli(["run", "-d", "--name", "holder", "-v", "durable:/d", "vbox:1", "sleep", "1000"]);
     d.kill();
     await d.restart();
-    expect((await d.cli(["run", "--rm", "-v", "durable:/d", "vbox:1", "cat", "/d/f"])).stdout).toBe("one\n");
+    expect((await d.cli(["run", "--rm", "-v", "durable:/d", "vbox:1", "cat", "/d/f"])).stdout).toBe("one\ntwo\n");
     expect((await api("DELETE", "/volumes/durable")).status).toBe(409);
     await d.cli(["rm", "-f", "holder"]);
     const df = (await api("GET", "/system/df")).json.Volumes.find((v: any) => v.Name === "durable");
-    expect(df.UsageData).toEqual({ Size: 4, RefCount: 0 });
+    expect(df.UsageData).toEqual({ Size: 8, RefCount: 0 });
     expect((await d.cli(["system", "df"])).stdout).toMatch(/\nLocal Volumes +\d+ +0 +\d+B +/);
     expect((await d.cli(["volume", "rm", "durable"])).code).toBe(0);
   });
