@@ -10,6 +10,7 @@ import type { Context } from "../context.ts";
 import { jsonMessages } from "../../client/client.ts";
 import { stdout } from "../stdio.ts";
 import { secretsEntry } from "../../build/context/secrets-entry.ts";
+import type { PackExtra } from "../../build/context/pack.ts";
 
 /** `--build-arg A=1` → {A: "1"}; `--build-arg A` takes A from the environment (null when unset there). */
 function keyValues(list: string[], fromEnv: boolean): Record<string, string | null> {
@@ -27,28 +28,15 @@ async function readStdin(): Promise<Uint8Array> {
 }
 
 /** The context directory as a tar: .dockerignore applied (the Dockerfile and .dockerignore always go), owners 0:0 as the docker CLI sends them. */
-export async function contextTar(dir: string, dockerfileRel: string | undefined, extras: { name: string; data: Uint8Array; mode?: number }[] = []): Promise<ReadableStream<Uint8Array>> {
-  const [{ tarStream }, { directoryEntries }, { IgnoreMatcher }] = await Promise.all([
-    import("../../layer/tar/write.ts"), import("../../layer/diff.ts"), import("../../build/context/dockerignore.ts"),
-  ]);
+export async function contextTar(dir: string, dockerfileRel: string | undefined, extras: PackExtra[] = []): Promise<ReadableStream<Uint8Array>> {
+  const [{ packContext, packStream }, { IgnoreMatcher }] = await Promise.all([import("../../build/context/pack.ts"), import("../../build/context/dockerignore.ts")]);
   const ignoreFile = `${dir}/.dockerignore`;
   const m = IgnoreMatcher.parse(existsSync(ignoreFile) ? readFileSync(ignoreFile, "utf8") : "");
-  const keep = new Set([".dockerignore", ...(dockerfileRel ? [dockerfileRel] : [])]);
-  async function* items() {
-    for await (const item of directoryEntries(dir)) {
-      const path = item.entry.path.replace(/\/$/, "");
-      if (!keep.has(path) && m.ignores(path)) continue;
-      yield { ...item, entry: { ...item.entry, uid: 0, gid: 0 } };
-    }
-    for (const extra of extras) {
-      if (extra.name.endsWith("/")) {
-        yield { entry: { path: extra.name, type: "dir" as const, mode: extra.mode ?? 0o755, uid: 0, gid: 0, size: 0, mtime: Math.floor(Date.now() / 1000) } };
-        continue;
-      }
-      yield { entry: { path: extra.name, type: "file" as const, mode: extra.mode ?? 0o644, uid: 0, gid: 0, size: extra.data.length, mtime: Math.floor(Date.now() / 1000) }, body: extra.data };
-    }
-  }
-  return tarStream(items());
+  const keep = [".dockerignore", ...(dockerfileRel ? [dockerfileRel] : [])];
+  return packStream(packContext(dir, {
+    leftOut: (path) => !keep.includes(path) && m.ignores(path),
+    mustWalk: (sub) => m.mayReinclude() || keep.some((k) => k.startsWith(`${sub}/`)),
+  }, extras));
 }
 
 /**
