@@ -63,8 +63,8 @@ describe.if(ok)("container lifecycle", () => {
   test("the daemon killed with -9 leaves containers running; a new daemon adopts them", async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     const id = (await d.cli(["run", "-d", "--name", "survivor", "busybox", "sleep", "60"])).stdout.trim();
-    const standbys = await standbyShimsSoon(d.pid);
-    expect(standbys).toHaveLength(1); // the daemon keeps one shim loaded for the next start
+    const standbys = await oneStandbySoon(d.pid);
+    expect(standbys).toHaveLength(1); // the daemon keeps one shim loaded for the next start (more only while starts come fast)
     const execStandbys = standbysOf(d.pid, "__exec");
     expect(execStandbys).toHaveLength(1); // and one exec stage 1
     // A standby's cgroup left by a shim that died (pid 4194303 is never a live process here).
@@ -145,11 +145,13 @@ describe.if(ok)("container lifecycle", () => {
     const working = () => shimsOf(d.pid).filter((p) => !standbyShimsOf(d.pid).includes(p));
     for (const end = Date.now() + 15_000; Date.now() < end && working().length; ) await Bun.sleep(20);
     expect(working()).toEqual([]);
+    // Starts that came faster than a standby boots made the daemon keep more; idle, it keeps one again.
+    expect(await oneStandbySoon(d.pid)).toHaveLength(1);
     expect(readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(d.dir))).toEqual([]);
   });
 
   test("the standby shim waits at nice 10 and listens ahead; the container it becomes runs at nice 0, attached from the first byte", async () => {
-    const [standby] = await standbyShimsSoon(d.pid);
+    const [standby] = await oneStandbySoon(d.pid);
     expect(standby).toBeDefined();
     const nice = (pid: number | string) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
     expect(nice(standby!)).toBe(10);
@@ -162,7 +164,7 @@ describe.if(ok)("container lifecycle", () => {
     // That standby became the container (its socket renamed away), and a new one waits.
     expect(existsSync(`${d.dir}/exec/s/standby-${standby}.sock`)).toBe(false);
     for (const end = Date.now() + 15_000; Date.now() < end && standbyShimsOf(d.pid).filter((p) => p !== standby).length === 0; ) await Bun.sleep(20);
-    expect(standbyShimsOf(d.pid).filter((p) => p !== standby)).toHaveLength(1);
+    expect(standbyShimsOf(d.pid).filter((p) => p !== standby).length).toBeGreaterThanOrEqual(1);
     // A removed container's files are deleted in the background, out of the containers dir at once.
     for (const end = Date.now() + 15_000; Date.now() < end && readdirSync(`${d.dir}/data/tmp`).some((n) => n.startsWith("removed-")); ) await Bun.sleep(20);
     expect(readdirSync(`${d.dir}/data/tmp`).filter((n) => n.startsWith("removed-"))).toEqual([]);
@@ -260,6 +262,16 @@ async function standbyShimsSoon(pid: number): Promise<number[]> {
     await Bun.sleep(20);
   }
   return [];
+}
+
+/** The daemon's standby shims once it keeps just one (a pool grown by a burst of starts shrinks after a pause). */
+async function oneStandbySoon(pid: number): Promise<number[]> {
+  let found: number[] = [];
+  for (const end = Date.now() + 15_000; Date.now() < end; await Bun.sleep(20)) {
+    found = standbyShimsOf(pid);
+    if (found.length === 1) return found;
+  }
+  return found;
 }
 
 /** PIDs of `berth __exec --standby` (or another role's standby) processes whose parent is `pid`. */

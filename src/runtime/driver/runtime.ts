@@ -19,7 +19,7 @@ import { StartError } from "../start-error.ts";
 import { ExecStarter } from "../exec/starter.ts";
 import type { DaemonConfig } from "../../shared/daemon-config.ts";
 import type { RuntimeExit, RuntimeStatus } from "./status.ts";
-import { refillSoon } from "./standby-refill.ts";
+import { StandbyPool } from "./standby-pool.ts";
 import { overlaySupported } from "./overlay-check.ts";
 import { mountTable, mountsDifferFor } from "../host-mounts.ts";
 import { readLines } from "./line-reader.ts";
@@ -32,6 +32,19 @@ import { idmappedOverlayProblem } from "../userns/probe.ts";
 
 /** The standby shim's nice value until it has work. */
 const standbyNice = 10;
+/**
+ * Standby shims kept at most, while starts come faster than one boots (each idle one is
+ * ~7 MB PSS with its stage 2), and how long without a start before the daemon keeps one again.
+ */
+const standbyMax = 4;
+const standbyIdleMs = 1000;
+
+/** A shim loaded and waiting on stdin for its container. */
+interface Standby {
+  proc: ChildProcess;
+  /** The daemon's mount table when it was made: its mount namespace is a copy from about then. */
+  mounts: string;
+}
 
 function isAlive(pid: number): boolean {
   try {
@@ -68,12 +81,17 @@ export class Runtime {
     if (!overlay) this.warnings.push("overlayfs is not available: each container gets a full copy of its image's files (storage driver vfs)");
   }
 
-  /** A shim already loaded and waiting for its arguments (see src/runtime/shim/standby.ts). */
-  private standby?: ChildProcess;
-  /** The daemon's mount table when the standby was made: its mount namespace is a copy from about then. */
-  private standbyMounts = "";
-  private closed = false;
-  private warm = false;
+  /** Shims already loaded and waiting for their arguments (see src/runtime/shim/standby.ts). */
+  private readonly standbys = new StandbyPool<Standby>({
+    make: () => this.makeStandby(),
+    usable: (s) => s.proc.exitCode === null && s.proc.signalCode === null && !!s.proc.stdin?.writable,
+    // Its attach socket is the last thing a standby makes before it waits.
+    ready: (s) => existsSync(join(this.execRoot, "s", `standby-${s.proc.pid}.sock`)),
+    // Ending its stdin lets the standby remove its cgroup before it exits.
+    discard: (s) => s.proc.stdin?.end(),
+    max: standbyMax,
+    idleMs: standbyIdleMs,
+  });
   /** The exit report of each run this daemon started, by container directory: resolves once the shim is done. */
   private followed = new Map<string, Promise<void>>();
 
@@ -87,43 +105,32 @@ export class Runtime {
   }
 
   /**
-   * The standby shim with these arguments (a fresh one is made ready behind it), or a cold one:
+   * A standby shim given these arguments (the pool makes the next ones behind it), or a cold one:
    * always for `cold`, whose container needs a mount namespace copied from the host's now.
    */
   private takeShim(argv: string[], cold = false): ChildProcess {
-    if (cold) {
-      primeCgroupMove();
-      return this.spawnShim(argv);
+    const ready = cold ? undefined : this.standbys.take();
+    if (ready) {
+      ready.proc.stdin!.end(JSON.stringify(argv) + "\n");
+      return ready.proc;
     }
-    const ready = this.standby;
-    this.standby = undefined;
-    if (this.warm) refillSoon(() => this.refill());
-    if (ready && ready.exitCode === null && ready.signalCode === null && ready.stdin?.writable) {
-      ready.stdin.end(JSON.stringify(argv) + "\n");
-      return ready;
-    }
-    ready?.stdin?.end();
     // A shim started now moves its stage 2 into a cgroup in a few ms: start that grace period here.
     primeCgroupMove();
     return this.spawnShim(argv);
   }
 
-  private refill(): void {
-    if (this.standby || this.closed) return;
-    this.standbyMounts = mountTable();
-    const s = this.spawnShim();
+  private makeStandby(): Standby {
+    const s: Standby = { proc: this.spawnShim(), mounts: mountTable() };
     // It boots beside a container start that needs the CPU more; it takes normal priority with its work.
-    if (s.pid) setProcessNice(s.pid, standbyNice);
-    // A standby that died is replaced at the next take; its pipe's error says nothing more.
-    s.stdin!.on("error", () => {});
-    s.once("exit", () => {
-      if (this.standby === s) this.standby = undefined;
-    });
+    if (s.proc.pid) setProcessNice(s.proc.pid, standbyNice);
+    // A standby that died is passed over at the next take; its pipe's error says nothing more.
+    s.proc.stdin!.on("error", () => {});
+    s.proc.once("exit", () => this.standbys.forget(s));
     // Nothing is read from a standby until it has work; its stdout stays ours.
-    s.unref();
-    (s.stdout as net.Socket | null)?.unref?.();
-    (s.stdin as net.Socket | null)?.unref?.();
-    this.standby = s;
+    s.proc.unref();
+    (s.proc.stdout as net.Socket | null)?.unref?.();
+    (s.proc.stdin as net.Socket | null)?.unref?.();
+    return s;
   }
 
   /** Keep a standby shim and exec stage 1 ready from now on. */
@@ -135,17 +142,13 @@ export class Runtime {
       const pid = /^standby-(\d+)\.sock$/.exec(name)?.[1];
       if (pid && !isAlive(Number(pid))) rmSync(join(dir, name), { force: true });
     }
-    this.warm = true;
-    this.refill();
+    this.standbys.start();
     this.execs.keepWarm();
   }
 
   /** Stops the standbys (daemon shutdown); running containers are not touched. */
   close(): void {
-    this.closed = true;
-    // Ending its stdin lets the standby remove its cgroup before it exits.
-    this.standby?.stdin?.end();
-    this.standby = undefined;
+    this.standbys.close();
     this.execs.close();
   }
 
@@ -167,7 +170,7 @@ export class Runtime {
         // A bind whose source's mounts changed since the standby was made would show it stale: start cold.
     const binds = spec.binds.filter((b) => !b.type).map((b) => b.source);
     // The mount table is read only when there are binds to check: a start without them needs none of it.
-    const cold = spec.freshMountNamespace || (binds.length > 0 && mountsDifferFor(binds, this.standbyMounts, mountTable()));
+    const cold = spec.freshMountNamespace || (binds.length > 0 && mountsDifferFor(binds, this.standbys.idle[0]?.mounts ?? "", mountTable()));
     const shim = this.takeShim([dir, sock, String(attachments.length)], cold);
     const lines = readLines(shim.stdout!);
     const first = await lines.next();
