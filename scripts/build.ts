@@ -16,7 +16,7 @@ for (const f of readdirSync(`${root}dist`, { withFileTypes: true })) {
 
 const result = await Bun.build({
   // Workers are separate entry points inside the one executable (see src/layer/worker).
-  entrypoints: [`${root}src/main.ts`, `${root}src/layer/worker/apply-worker.ts`, `${root}src/network/proxy/pump-worker.ts`],
+  entrypoints: [`${root}src/main.ts`, `${root}src/layer/worker/apply-worker.ts`, `${root}src/layer/hash/hash-worker.ts`, `${root}src/network/proxy/pump-worker.ts`],
   compile: {
     ...(target ? { target: target as any } : {}),
     outfile: `${root}dist/berth`,

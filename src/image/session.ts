@@ -44,7 +44,7 @@ export class WriteSession {
   }
 
   /** Makes a layer's snapshot ready (see SnapshotStore.prepare), leased until the session ends. */
-  async prepare(parentChainId: Digest | null, source: () => LayerSource | Promise<LayerSource>, opts?: { expectedDiffId?: Digest; knownDigest?: Digest }) {
+  async prepare(parentChainId: Digest | null, source: () => LayerSource | Promise<LayerSource>, opts?: { expectedDiffId?: Digest; knownDigest?: Digest; blobSize?: number }) {
     const r = await this.store.snapshots.prepare(parentChainId, source, opts);
     this.leaseSnapshot(r.chainId);
     return r;

@@ -11,6 +11,7 @@
 import { mkdirSync, realpathSync } from "node:fs";
 import type { Sha256 } from "./hash/types.ts";
 import { NativeSha256 } from "./hash/native.ts";
+import { hashThread, ThreadedSha256 } from "./hash/threaded.ts";
 import type { TarWalker } from "./tar/types.ts";
 import { newTarStreamWalker } from "./tar/walker.ts";
 import { decompressReusing, detectCompression, peek, type ByteSource, type Compression, type ZstdDecoder } from "./compression.ts";
@@ -40,6 +41,15 @@ export interface ApplyOptions {
   sha256?: () => Sha256;
   zstdDecoder?: ZstdDecoder;
   /**
+   * Hash on a second core (src/layer/hash/threaded.ts) while this thread
+   * makes the files. Default: for a blob of HASH_THREAD_MIN bytes or more
+   * (`blobSize`, or the size of a file source). Only with the native engine
+   * and no `sha256` of the caller's.
+   */
+  hashThread?: boolean;
+  /** The blob's size, when the caller knows it. */
+  blobSize?: number;
+  /**
    * The blob's digest when the caller verifies the bytes itself (a pull checks
    * them as they arrive): the applier then does not hash them a second time.
    */
@@ -56,6 +66,8 @@ export interface ApplyResult {
   compression: Compression;
   /** The engine that walked and hashed the layer (none when the caller gave its own walker or hasher). */
   engine?: LayerEngine;
+  /** Set when the hashing was done on a second core (ApplyOptions.hashThread). */
+  hashThread?: true;
   entries: number;
   /** Sum of regular file sizes. */
   contentSize: number;
@@ -63,6 +75,9 @@ export interface ApplyResult {
   /** "path: name" of security.* / trusted.* xattrs the filesystem refused. */
   skippedXattrs: string[];
 }
+
+/** A blob this big (or bigger) is hashed on a second core: starting the hash thread costs less than its hashing. */
+export const HASH_THREAD_MIN = 32 << 20;
 
 export async function applyLayer(source: ByteSource, target: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
   mkdirSync(target, { recursive: true, mode: 0o755 });
@@ -76,10 +91,16 @@ export async function applyLayer(source: ByteSource, target: string, opts: Apply
 
   // A file is read by descriptor into reused memory, not through the chunks its source would allocate.
   const file = followedFileOf(source);
+  const big = (opts.blobSize ?? file?.size ?? 0) >= HASH_THREAD_MIN;
+  const thread = (opts.hashThread ?? big) && !opts.sha256 && !parts ? await hashThread() : undefined;
+  const newHash = opts.sha256 ?? parts?.sha256 ?? (thread ? () => new ThreadedSha256(thread) : () => new NativeSha256());
   const readBuffer = file ? spareReadBuffers.pop() ?? new Uint8Array(READ_SIZE) : undefined;
+  thread?.use();
   try {
-    return await applyFrom(file ? followedChunks(file.fd, file.lengths(), readBuffer!) : source, root, writer, opts, parts);
+    const result = await applyFrom(file ? followedChunks(file.fd, file.lengths(), readBuffer!) : source, writer, newHash, opts, parts);
+    return thread ? { ...result, hashThread: true } : result;
   } finally {
+    thread?.release();
     await file?.close();
     if (readBuffer && spareReadBuffers.length < 4) spareReadBuffers.push(readBuffer);
   }
@@ -89,18 +110,17 @@ export async function applyLayer(source: ByteSource, target: string, opts: Apply
 const spareReadBuffers: Uint8Array[] = [];
 const READ_SIZE = 1 << 20;
 
-async function applyFrom(source: ByteSource, root: string, writer: LayerWriter, opts: ApplyOptions, parts: EngineParts | undefined): Promise<ApplyResult> {
-  const newHash = opts.sha256 ?? parts?.sha256 ?? (() => new NativeSha256());
-  const rawHash = newHash();
+async function applyFrom(source: ByteSource, writer: LayerWriter, newHash: () => Sha256, opts: ApplyOptions, parts: EngineParts | undefined): Promise<ApplyResult> {
   const tarHash = newHash();
   const walker = (opts.walker ?? parts?.walker ?? newTarStreamWalker)();
   const { head, stream } = await peek(source, 6);
   const compression = detectCompression(head);
   // Uncompressed: the blob is the tar, one hash serves as digest and diffID.
   const hashRaw = compression !== "none" && !opts.knownDigest;
+  const rawHash = hashRaw ? newHash() : undefined;
   async function* raw(): AsyncGenerator<Uint8Array> {
     for await (const chunk of stream) {
-      if (hashRaw) rawHash.update(chunk);
+      rawHash?.update(chunk);
       yield chunk;
     }
   }
@@ -118,14 +138,19 @@ async function applyFrom(source: ByteSource, root: string, writer: LayerWriter, 
     }
     walker.finish();
     writer.finish();
+  } catch (e) {
+    tarHash.dispose?.();
+    rawHash?.dispose?.();
+    throw e;
   } finally {
     writer.close();
   }
   const diffID = `sha256:${tarHash.digestHex()}`;
+  const digest = opts.knownDigest ?? (rawHash ? `sha256:${rawHash.digestHex()}` : diffID);
   return {
     diffID,
     size,
-    digest: opts.knownDigest ?? (hashRaw ? `sha256:${rawHash.digestHex()}` : diffID),
+    digest,
     compression,
     ...(opts.walker || opts.sha256 ? {} : { engine: opts.engine ?? defaultLayerEngine }),
     entries: writer.stats.entries,

@@ -19,6 +19,8 @@ export function iteratorOf(source: ByteSource): AsyncIterator<Uint8Array> | Iter
  */
 export interface FollowedFile {
   fd: number;
+  /** The whole file's size, when known from the start. */
+  size?: number;
   lengths(): AsyncIterable<number>;
   close(): Promise<void>;
 }
@@ -83,5 +85,5 @@ export function fileSource(path: string): AsyncGenerator<Uint8Array> {
       close();
     }
   }
-  return withFollowedFile(chunks(), { fd, lengths, close: async () => close() });
+  return withFollowedFile(chunks(), { fd, size, lengths, close: async () => close() });
 }

@@ -62,7 +62,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const store = await openStore(config.dataRoot, {
       applyLayer: async (source, target, opts) => {
         const r = await applyLayerInWorker(source, target, { ...opts, engine: config.layerEngine });
-        d?.log("debug", `layer ${r.diffID} applied by the ${r.engine} engine (${r.entries} entries)`);
+        d?.log("debug", `layer ${r.diffID} applied by the ${r.engine} engine (${r.entries} entries${r.hashThread ? ", hashed on a second core" : ""})`);
         return r;
       },
     });

@@ -46,7 +46,7 @@ export function diffIdMismatch(expected: Digest, actual: string): InvalidDataErr
 export type LayerApplier = (
   source: LayerSource,
   target: string,
-  opts: { whiteoutMode: "overlay"; knownDigest?: string },
+  opts: { whiteoutMode: "overlay"; knownDigest?: string; blobSize?: number },
 ) => Promise<{ diffID: string; size: number; digest: string }>;
 
 const defaultApplier: LayerApplier = async (source, target, opts) => {
@@ -114,6 +114,8 @@ export class SnapshotStore {
       expectedDiffId?: Digest;
       /** The blob's digest, when the caller verifies the bytes (see ApplyOptions.knownDigest). */
       knownDigest?: Digest;
+      /** The blob's size, when known (see ApplyOptions.blobSize). */
+      blobSize?: number;
     } = {},
   ): Promise<PreparedSnapshot> {
     const expected = opts.expectedDiffId;
@@ -136,11 +138,11 @@ export class SnapshotStore {
   private async applyAndInstall(
     parentChainId: Digest | null,
     source: LayerSource,
-    opts: { expectedDiffId?: Digest; knownDigest?: Digest },
+    opts: { expectedDiffId?: Digest; knownDigest?: Digest; blobSize?: number },
   ): Promise<PreparedSnapshot> {
     const tmp = await this.makeTemp();
     try {
-      const result = await this.apply(source, join(tmp, "diff"), { whiteoutMode: "overlay", ...(opts.knownDigest ? { knownDigest: opts.knownDigest } : {}) });
+      const result = await this.apply(source, join(tmp, "diff"), { whiteoutMode: "overlay", ...(opts.knownDigest ? { knownDigest: opts.knownDigest } : {}), ...(opts.blobSize ? { blobSize: opts.blobSize } : {}) });
       const diffId = checkDigest(result.diffID, "diff ID");
       if (opts.expectedDiffId && diffId !== opts.expectedDiffId) throw diffIdMismatch(opts.expectedDiffId, diffId);
       const chainId = chainIdOf(parentChainId, diffId);

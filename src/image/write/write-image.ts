@@ -209,7 +209,7 @@ async function streamLayer(
     throw e;
   }
   files.push(file);
-  const applied = session.prepare(parentChainId, () => file.read(), { expectedDiffId: diffId, ...(verified ? { knownDigest: layer.digest } : {}) });
+  const applied = session.prepare(parentChainId, () => file.read(), { expectedDiffId: diffId, blobSize: layer.size, ...(verified ? { knownDigest: layer.digest } : {}) });
   applied.catch(fail).finally(() => file.dispose());
   let stored;
   try {

@@ -103,6 +103,7 @@ export async function applyLayerInWorker(source: AsyncIterable<Uint8Array> | Rea
       opts: {
         resolvedTarget: opts.resolvedTarget, whiteoutMode: opts.whiteoutMode, devices: opts.devices, chown: opts.chown,
         zstdDecoder: opts.zstdDecoder, knownDigest: opts.knownDigest, engine: opts.engine,
+        hashThread: opts.hashThread, blobSize: opts.blobSize ?? file?.size,
       },
       ...(file ? { fd: file.fd } : {}),
     });

@@ -11,6 +11,8 @@ export interface WorkerApplyOptions {
   zstdDecoder?: "native" | "zstd-codec";
   knownDigest?: string;
   engine?: LayerEngine;
+  hashThread?: boolean;
+  blobSize?: number;
 }
 
 export type ToWorker =
