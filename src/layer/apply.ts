@@ -33,6 +33,8 @@ export interface ApplyOptions {
   devices?: "create" | "skip" | "refuse";
   /** lchown entries to their uid/gid; default: when running as root. */
   chown?: boolean;
+  /** The host owner of an entry's uid/gid (cp into a remapped container's files: its ids shifted into its range); default: as in the tar. */
+  hostOwner?: (uid: number, gid: number) => { uid: number; gid: number };
   /** Which walker and hasher (default "native"); `walker` and `sha256` override it. */
   engine?: LayerEngine;
   /** Tar walker factory (default: the engine's; src/layer/wasm has the WASM one). */
@@ -132,7 +134,7 @@ async function applyFrom(source: ByteSource, writer: LayerWriter, newHash: () =>
       size += chunk.length;
       for (const ev of walker.push(chunk)) {
         if (ev.kind === "data") writer.data(ev.data);
-        else if (ev.kind === "entry") writer.entry(ev.entry);
+        else if (ev.kind === "entry") writer.entry(opts.hostOwner ? { ...ev.entry, ...opts.hostOwner(ev.entry.uid, ev.entry.gid) } : ev.entry);
         else writer.entryEnd();
       }
     }

@@ -152,6 +152,53 @@ describe.if(requireDaemon())("--userns-remap default", () => {
     expect((await d.cli(["inspect", "-f", "{{.State.Running}}", "busy"])).stdout.trim()).toBe("false");
   });
 
+  test("cp into a stopped container, its volume and its bind writes the container's owners, shifted on the host", async () => {
+    const bind = mkdtempSync(join(scratch, "cp-bind-"));
+    chmodSync(bind, 0o777);
+    const listing = "ls -lnd /etc /etc/cp.txt /vol/cp.txt /bind/cp.txt";
+    expect((await d.cli(["create", "--name", "cpstopped", "-v", "userns-cp:/vol", "-v", `${bind}:/bind`, "busybox", "sh", "-c", listing])).code).toBe(0);
+    const file = join(scratch, "cp.txt");
+    writeFileSync(file, "copied while stopped\n");
+    for (const dest of ["/etc/", "/vol/", "/bind/"]) {
+      const r = await d.cli(["cp", file, `cpstopped:${dest}`]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    }
+    const id = (await d.cli(["inspect", "-f", "{{.Id}}", "cpstopped"])).stdout.trim();
+    const upperEtc = join(d.dir, "data", "containers", id, "upper", "etc");
+    const volume = join(d.dir, "data", "volumes", "userns-cp", "_data");
+    // On the host: the remapped root's, the image's /etc copied up as its too (not the host root's).
+    for (const p of [upperEtc, join(upperEtc, "cp.txt"), join(volume, "cp.txt"), join(bind, "cp.txt")]) {
+      const st = statSync(p);
+      expect([p, st.uid, st.gid]).toEqual([p, uid0, gid0]);
+    }
+    // Inside: root's, and the file is there.
+    const r = await d.cli(["start", "-a", "cpstopped"]);
+    expect(r.code).toBe(0);
+    const owners = r.stdout.trim().split("\n").map((l) => l.trim().split(/\s+/).slice(2, 4).join(":"));
+    expect(owners).toEqual(["0:0", "0:0", "0:0", "0:0"]);
+    // A running container's volume, reached from the host: shifted too.
+    expect((await d.cli(["run", "-d", "--name", "cprunning", "-v", "userns-cp:/vol", "busybox", "sleep", "1000"])).code).toBe(0);
+    expect((await d.cli(["cp", file, "cprunning:/vol/running.txt"])).code).toBe(0);
+    expect([statSync(join(volume, "running.txt")).uid, statSync(join(volume, "running.txt")).gid]).toEqual([uid0, gid0]);
+  });
+
+  test("--device binds the host's node in (a user namespace may not mknod), under the cgroup's rules", async () => {
+    const rw = await d.cli(["run", "--rm", "--device", "/dev/full:/dev/xfull", "busybox", "sh", "-c", "ls -ln /dev/xfull; echo x > /dev/xfull"]);
+    expect(rw.stdout).toMatch(/^crw-rw-rw-\s.*\b1,\s+7\b.*\/dev\/xfull/);
+    expect(rw.stderr).toContain("No space left on device"); // the host's /dev/full itself, open for writing
+    // A node outside Docker's default list (loop-control, 10:237), 0666 so that the remapped root may open it:
+    // read as its rule says, not written.
+    const node = join(scratch, "loop-control");
+    const mk = Bun.spawnSync(["mknod", "-m", "666", node, "c", "10", "237"]);
+    expect(mk.exitCode).toBe(0);
+    const ro = await d.cli(["run", "--rm", "--device", `${node}:/dev/xlc:r`, "busybox", "sh", "-c", "exec 3</dev/xlc && echo read; exec 4>/dev/xlc && echo written"]);
+    expect(ro.stdout.trim()).toBe("read");
+    expect(ro.stderr).toContain("Operation not permitted");
+    const none = await d.cli(["run", "--rm", "-v", `${scratch}:/scratch`, "busybox", "sh", "-c", "exec 3</scratch/loop-control && echo read"]);
+    expect(none.stdout).not.toContain("read"); // the same node without --device: refused
+  });
+
   test("a restarted daemon adopts its remapped containers and still enters them", async () => {
     expect((await d.cli(["run", "-d", "--name", "kept", "busybox", "sleep", "1000"])).code).toBe(0);
     const pid = await pidOf("kept");

@@ -11,6 +11,7 @@ import { sampleStats } from "../../daemon/containers/stats.ts";
 import { commitContainer, containerDiff, containerTop, pauseContainer, unpauseContainer, updateContainer } from "../../daemon/containers/operations.ts";
 import { logAttributes, logsDisabled } from "../../daemon/containers/log-config.ts";
 import { archivePath, extractInto, followForCp, statPath, streamFromReadView, withReadView, withRoot } from "../../daemon/containers/archive.ts";
+import { containerUserns } from "../../daemon/containers/userns.ts";
 
 /** `filters` query: `{"key":["v"]}` or the older `{"key":{"v":true}}`. */
 export function parseFilters(raw: string | undefined): Record<string, string[]> {
@@ -151,8 +152,11 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     if (!mounted && rec.hostConfig.ReadonlyRootfs) throw new InvalidParameterError("container rootfs is marked read-only");
     const body = c.req.raw.body;
     if (!body) throw new InvalidParameterError("no tar archive in the request body");
-    if (mounted) await extractInto(mounted.source, mounted.rest, body);
-    else await withRoot(rec, engine.paths(rec), (root) => extractInto(root, path, body), vfs());
+    // Under --userns-remap the tar's owners are the container's ids: written shifted into its range.
+    const userns = containerUserns(engine.runtime, rec.hostConfig);
+    if (mounted) await extractInto(mounted.source, mounted.rest, body, userns);
+    // A copied root (vfs) keeps the image's own ids on disk, which an idmapped mount shifts.
+    else await withRoot(rec, engine.paths(rec), (root) => extractInto(root, path, body, vfs() ? undefined : userns), vfs(), userns);
     return c.body(null, 200);
   });
   app.get("/containers/:id/export", async (c) => {

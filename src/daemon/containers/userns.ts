@@ -20,6 +20,11 @@ export function checkUsernsMode(hc: Json, remapped: boolean): void {
   if (hc.PidMode === "host") throw new InvalidParameterError("cannot share the host PID namespace when user namespaces are enabled");
 }
 
+/** The daemon's mapping when the container runs under it (it did not ask for --userns=host). */
+export function containerUserns(runtime: Runtime, hc: Json): Runtime["userns"] {
+  return hc.UsernsMode === "host" ? undefined : runtime.userns;
+}
+
 /**
  * Gives the spec the daemon's mapping (unless --userns=host), the container's directory to the
  * remapped root, and so the named volumes it mounts that are still root's: dockerd makes a

@@ -6,8 +6,14 @@ import type { PathStat } from "./in-root.ts";
 import { closeSync } from "node:fs";
 import { enterCommand, starterFor } from "../userns/spawn.ts";
 import { userNamespaceOf } from "../userns/idmapped-mount.ts";
+import type { IdRange } from "../userns/id-map.ts";
+
+type IdMaps = { uidMap: IdRange[]; gidMap: IdRange[] };
 
 export type { PathStat } from "./in-root.ts";
+
+/** The PID whose root `root` is (/proc/PID/root: a running container's), or 0. */
+const runningRoot = (root: string) => Number(/^\/proc\/(\d+)\/root$/.exec(root)?.[1] ?? 0);
 
 /**
  * In a remapped container's root (/proc/PID/root of one in a user namespace of its own) the helper
@@ -16,7 +22,7 @@ export type { PathStat } from "./in-root.ts";
  */
 function spawnArchive(args: string[], stdin: "ignore" | "pipe" = "ignore") {
   const command = [...selfCommand(), "__archive", ...args];
-  const pid = Number(/^\/proc\/(\d+)\/root$/.exec(args[1] ?? "")?.[1] ?? 0);
+  const pid = runningRoot(args[1]!);
   const starter = pid ? starterFor(pid) : undefined;
   if (!starter) return Bun.spawn(command, { stdin, stdout: "pipe", stderr: "pipe" });
   const userns = userNamespaceOf(pid);
@@ -62,8 +68,13 @@ export function tarFromRoot(root: string, path: string, rootName?: string): Read
   });
 }
 
-export async function extractIntoRoot(root: string, path: string, tar: ReadableStream<Uint8Array>): Promise<void> {
-  const proc = spawnArchive(["put", root, path], "pipe");
+/**
+ * `ids`: the remapped container's mapping, under which the tar's owners are the container's ids; the
+ * helper shifts them into its range on the host, unless it runs in the running container's namespace.
+ */
+export async function extractIntoRoot(root: string, path: string, tar: ReadableStream<Uint8Array>, ids?: IdMaps): Promise<void> {
+  const shift = ids && !runningRoot(root) ? [JSON.stringify({ uidMap: ids.uidMap, gidMap: ids.gidMap })] : [];
+  const proc = spawnArchive(["put", root, path, ...shift], "pipe");
   const sink = proc.stdin as import("bun").FileSink;
   let sendError: unknown;
   try {

@@ -8,7 +8,7 @@ import { basename } from "node:path";
 import { InvalidParameterError, NotFoundError } from "../../errors.ts";
 import { Scope, entryParts } from "../../layer/apply/scope.ts";
 import { pathEntries, directoryEntries } from "../../layer/diff.ts";
-import { applyLayer } from "../../layer/apply.ts";
+import { applyLayer, type ApplyOptions } from "../../layer/apply.ts";
 import { tarStream } from "../../layer/tar/write.ts";
 
 export interface PathStat {
@@ -58,11 +58,11 @@ export function archivePath(root: string, path: string, rootName?: string): Read
   return rootName ? tarStream(pathEntries(host, rootName)) : tarStream(directoryEntries(host));
 }
 
-/** Extracts a tar into the directory `path` (which must exist), as `PUT /archive` does. */
-export async function extractInto(root: string, path: string, tar: ReadableStream<Uint8Array>): Promise<void> {
+/** Extracts a tar into the directory `path` (which must exist), as `PUT /archive` does; `hostOwner` shifts the tar's owners. */
+export async function extractInto(root: string, path: string, tar: ReadableStream<Uint8Array>, hostOwner?: ApplyOptions["hostOwner"]): Promise<void> {
   const parts = entryParts(path);
   const dir = parts.length ? new Scope(root).existingDir(parts, path) : root;
   if (dir === undefined) throw new NotFoundError(`Could not find the file ${path} in container`);
   if (!statSync(dir).isDirectory()) throw new InvalidParameterError(`extraction point is not a directory`);
-  await applyLayer(tar, dir, { whiteoutMode: "delete", resolvedTarget: true });
+  await applyLayer(tar, dir, { whiteoutMode: "delete", resolvedTarget: true, hostOwner });
 }

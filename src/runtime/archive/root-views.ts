@@ -2,9 +2,13 @@
 // (/proc/PID/root while it runs, its overlay mounted read-write meanwhile
 // when it does not), or a read-only view of its files. What runs in the root
 // runs chrooted there (chroot-archive.ts), so a symlink never leads out of it.
-import { mkdtempSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { mount, umount2, MS } from "../libc.ts";
+import type { UserNamespace } from "../userns/id-map.ts";
+import { userNamespaceOf } from "../userns/idmapped-mount.ts";
+import { mountRemappedRootfs } from "../userns/remapped-rootfs.ts";
+import { spawnMapped } from "../userns/spawn.ts";
 
 /** Where a container's files are: its directory, its layers (top first) and its overlay dirs. */
 export interface RootLayout {
@@ -15,15 +19,40 @@ export interface RootLayout {
   mergedDir: string;
 }
 
-/** Runs `fn` with a host path to the container's root (`pid` its running PID 1, or 0); mounts the overlay for a stopped container. */
-export async function withRoot<T>(pid: number, p: RootLayout, fn: (root: string) => Promise<T> | T, copied = false): Promise<T> {
+/**
+ * Runs `fn` with a host path to the container's root (`pid` its running PID 1, or 0); mounts the
+ * overlay for a stopped container, over idmapped layers as its start does when `userns` (a
+ * remapped container's): a directory of the image that a write copies up is its root's, as it
+ * would be had the container written there itself.
+ */
+export async function withRoot<T>(pid: number, p: RootLayout, fn: (root: string) => Promise<T> | T, copied = false, userns?: UserNamespace): Promise<T> {
   if (pid) return fn(`/proc/${pid}/root`);
   if (copied) return fn(p.upperDir);
-  mount("overlay", p.mergedDir, "overlay", 0, `lowerdir=${p.lowerDirs.join(":")},upperdir=${p.upperDir},workdir=${p.workDir}`);
+  const unmount = userns ? mountMapped(p, userns) : mountPlain(p);
   try {
     return await fn(p.mergedDir);
   } finally {
-    umount2(p.mergedDir, 2);
+    unmount();
+  }
+}
+
+function mountPlain(p: RootLayout): () => void {
+  mount("overlay", p.mergedDir, "overlay", 0, `lowerdir=${p.lowerDirs.join(":")},upperdir=${p.upperDir},workdir=${p.workDir}`);
+  return () => umount2(p.mergedDir, 2);
+}
+
+/** The idmapped views need a user namespace with the mapping: a child made for it, which waits mapped until killed. */
+function mountMapped(p: RootLayout, ns: UserNamespace): () => void {
+  const holder = spawnMapped(ns, ["/nonexistent"], ["ignore", "ignore", "ignore", "ignore"]);
+  try {
+    const fd = userNamespaceOf(holder.pid);
+    try {
+      return mountRemappedRootfs({ rootfs: p.mergedDir, lowerDirs: p.lowerDirs, upperDir: p.upperDir, workDir: p.workDir }, ns, fd);
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    holder.kill();
   }
 }
 

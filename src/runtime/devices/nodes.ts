@@ -1,6 +1,7 @@
 // Device nodes a container gets in its /dev beyond the standard few: those of
 // `--device`, or all of the host's for --privileged. Read from the host with
-// lstat; made in the container with mknod by stage 2.
+// lstat; made in the container with mknod by stage 2, or in a user namespace,
+// where mknod is refused, the host's node bound in (as runc does).
 import { lstatSync, readdirSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import type { DeviceRule } from "./rules.ts";
@@ -8,6 +9,8 @@ import type { DeviceRule } from "./rules.ts";
 export interface DeviceNode {
   /** Where the node is made, inside the container. */
   path: string;
+  /** The host's node: bound in where a user namespace may not mknod. */
+  hostPath: string;
   type: "c" | "b";
   major: number;
   minor: number;
@@ -27,7 +30,7 @@ export function deviceAt(hostPath: string, path: string, st: Stats = lstatSync(h
   const hi = Math.floor(st.rdev / 2 ** 32);
   const lo = st.rdev >>> 0;
   return {
-    path, type: kind === S_IFCHR ? "c" : "b",
+    path, hostPath, type: kind === S_IFCHR ? "c" : "b",
     major: (((lo >>> 8) & 0xfff) | (hi & 0xfffff000)) >>> 0, minor: ((lo & 0xff) | ((lo >>> 12) & 0xfff00) | ((hi & 0xfff) << 20)) >>> 0,
     mode: st.mode & 0o7777, uid: st.uid, gid: st.gid,
   };

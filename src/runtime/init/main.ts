@@ -84,7 +84,7 @@ function mountSpecialFs(s: RuntimeSpec): void {
     symlinkSync(target!, `${r}/dev/${link}`);
   }
   // The host's /dev is still "/dev" here (the root is not yet pivoted).
-  makeDeviceNodes(r, [...(s.privileged ? devicesUnder("/dev", "/dev") : []), ...(s.devices ?? [])]);
+  makeDeviceNodes(r, [...(s.privileged ? devicesUnder("/dev", "/dev") : []), ...(s.devices ?? [])], !!s.userns);
   ensureDir(`${r}/dev/pts`);
   c.mount("devpts", `${r}/dev/pts`, "devpts", NOSUID | NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
   ensureDir(`${r}/dev/shm`);
@@ -93,12 +93,19 @@ function mountSpecialFs(s: RuntimeSpec): void {
   c.mount("mqueue", `${r}/dev/mqueue`, "mqueue", NOSUID | NODEV | NOEXEC);
 }
 
-/** `--device` nodes (and a privileged container's copy of the host's); one already there is kept. */
-function makeDeviceNodes(rootfs: string, nodes: DeviceNode[]): void {
+/**
+ * `--device` nodes (and a privileged container's copy of the host's); one already there is kept.
+ * In a user namespace the host's node is bound in, its owner and mode the host's.
+ */
+function makeDeviceNodes(rootfs: string, nodes: DeviceNode[], userns: boolean): void {
   for (const n of nodes) {
     const target = bindTarget(rootfs, n.path);
     if (lstatSync(target, { throwIfNoEntry: false })) continue;
     ensureDir(join(target, ".."));
+    if (userns) {
+      bindDeviceNode(n.hostPath, target);
+      continue;
+    }
     c.mknod(target, (n.type === "c" ? 0o020000 : 0o060000) | n.mode, c.makedev(n.major, n.minor));
     chmodSync(target, n.mode); // mknod honours the umask
     chownSync(target, n.uid, n.gid);

@@ -33,6 +33,16 @@ export function hostIdOf(ranges: IdRange[], id: number): number | undefined {
   return r ? r.hostId + (id - r.containerId) : undefined;
 }
 
+/** A container's ids as the host stores them (what cp writes into a remapped container's files from the host); dockerd's words for one outside the mapping. */
+export function hostOwnerIn(maps: { uidMap: IdRange[]; gidMap: IdRange[] }): (uid: number, gid: number) => { uid: number; gid: number } {
+  const host = (ranges: IdRange[], id: number) => {
+    const h = hostIdOf(ranges, id);
+    if (h === undefined) throw new Error(`Container ID ${id} cannot be mapped to a host ID`);
+    return h;
+  };
+  return (uid, gid) => ({ uid: host(maps.uidMap, uid), gid: host(maps.gidMap, gid) });
+}
+
 /** Subordinate ranges laid end to end from container id 0, as dockerd maps them. */
 export function rangesFrom(subordinate: { start: number; count: number }[]): IdRange[] {
   let next = 0;

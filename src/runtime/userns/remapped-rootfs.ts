@@ -21,7 +21,7 @@ export function giveToContainerRoot(path: string, ns: UserNamespace): void {
 }
 
 /** Mounts the root; returns what detaches it from the shim's namespace once stage 2 holds its copy. */
-export function mountRemappedRootfs(s: RuntimeSpec, ns: UserNamespace, usernsFd: number): () => void {
+export function mountRemappedRootfs(s: Pick<RuntimeSpec, "rootfs" | "lowerDirs" | "upperDir" | "workDir" | "ephemeral">, ns: UserNamespace, usernsFd: number): () => void {
   mkdirSync(s.rootfs, { recursive: true, mode: 0o755 });
   if (!s.lowerDirs.length) {
     // A copied root (no overlay here): the copy itself, seen through the mapping.
