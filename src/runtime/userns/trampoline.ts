@@ -13,21 +13,8 @@
 //   starter e PROG ARGS…  setns(fd 4, CLONE_NEWUSER), become its root, exec PROG.
 // PR_SET_PDEATHSIG ties the waiting starter to its parent (the shim).
 //
-// Machine code assembled from this source (GNU as, Intel syntax):
-//   _start: mov rbx,rsp; mov rax,[rbx+16]; cmp byte ptr [rax],'e'; je enter
-//     prctl(1, 9); clone(0x30000011, 0, 0, 0, 0); test rax,rax; jz child
-//     mov r12,rax; sub rsp,16; mov [rsp],eax; write(4, rsp, 4)
-//     test r12,r12; js fail; close(4); close(3)   (stage 2's control fd is the child's alone)
-//   wait: wait4(r12, rsp, 0, 0); cmp rax,-4; je wait; test rax,rax; js fail
-//     mov eax,[rsp]; mov edi,eax; and edi,0x7f; jz exited; add edi,128; jmp quit
-//   exited: mov edi,eax; shr edi,8; and edi,0xff; jmp quit
-//   fail: mov edi,125; jmp quit
-//   child: sub rsp,16; read(4, rsp, 1); cmp rax,1; jne die; jmp become_root
-//   enter: setns(4, 0x10000000); test rax,rax; jnz die
-//   become_root: close(4); setgroups(0, 0); setresgid(0,0,0); setresuid(0,0,0) (each: jnz die)
-//     execve([rbx+24], rbx+24, rbx+8*argc+16)
-//   die: mov edi,127
-//   quit: exit_group(edi)
+// The machine code below is assembled from starter.s beside this file (GNU as,
+// Intel syntax); tests/security/starter-bytes.test.ts checks it byte for byte.
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 
 const code = Buffer.from(
