@@ -217,3 +217,49 @@ describe.if(ok)("attached up and --wait", () => {
     expect((await daemon.compose(dir, ["down", "-t", "0"])).code).toBe(0);
   });
 });
+
+describe.if(ok)("timeouts and orphans", () => {
+  // sleep as PID 1 ignores SIGTERM, and stop_grace_period asks for a minute: only -t makes the stop short.
+  const slowProject = "services:\n  slow: {image: busybox, command: sleep 100000, stop_grace_period: 60s}\n  b: {image: busybox, command: sleep 100000, stop_signal: SIGKILL}\n";
+
+  test("up -t and down -t bound the stop of a container that ignores SIGTERM, over its stop_grace_period", async () => {
+    const dir = writeProject(join(work, "tt"), { "compose.yaml": slowProject });
+    expect((await daemon.compose(dir, ["up", "-d"])).code).toBe(0);
+    expect((await inspect("tt-slow-1")).Config.StopTimeout).toBe(60);
+    const timed = async (args: string[]) => {
+      const start = Date.now();
+      const r = await daemon.compose(dir, args);
+      expect(r.code).toBe(0);
+      return { ...r, ms: Date.now() - start };
+    };
+    const before = await id("tt-slow-1");
+    const recreate = await timed(["up", "-d", "--force-recreate", "-t", "1", "slow"]);
+    expect(recreate.stderr).toContain("Container tt-slow-1  Recreated");
+    expect(await id("tt-slow-1")).not.toBe(before);
+    // At least the second it waited for SIGTERM to work, far less than the minute stop_grace_period asks.
+    expect(recreate.ms).toBeGreaterThanOrEqual(1000);
+    expect(recreate.ms).toBeLessThan(40_000);
+    const down = await timed(["down", "-t", "1"]);
+    expect(down.ms).toBeGreaterThanOrEqual(1000);
+    expect(down.ms).toBeLessThan(40_000);
+    expect((await daemon.d.cli(["ps", "-aq", "--filter", "label=com.docker.compose.project=tt"])).stdout).toBe("");
+  }, 120_000);
+
+  test("down leaves an orphan (and the network it holds) with compose's warnings; down --remove-orphans takes them", async () => {
+    const dir = writeProject(join(work, "orph"), { "compose.yaml": slowProject.replace("stop_grace_period: 60s", "stop_signal: SIGKILL") });
+    expect((await daemon.compose(dir, ["up", "-d"])).code).toBe(0);
+    writeFileSync(join(dir, "compose.yaml"), "services:\n  slow: {image: busybox, command: sleep 100000, stop_signal: SIGKILL}\n");
+    const kept = await daemon.compose(dir, ["down", "-t", "0"]);
+    expect(kept.code).toBe(0);
+    expect(kept.stderr).toContain("Found orphan containers ([orph-b-1]) for this project");
+    expect(kept.stderr).toContain("Network orph_default  Resource is still in use");
+    expect(await running("orph-b-1")).toBe(true);
+    expect((await daemon.d.cli(["inspect", "orph-slow-1"])).code).not.toBe(0);
+    const removed = await daemon.compose(dir, ["down", "-t", "0", "--remove-orphans"]);
+    expect(removed.code).toBe(0);
+    expect(removed.stderr).toContain("Container orph-b-1  Removed");
+    expect(removed.stderr).toContain("Network orph_default  Removed");
+    expect((await daemon.d.cli(["ps", "-aq", "--filter", "label=com.docker.compose.project=orph"])).stdout).toBe("");
+    expect((await daemon.d.cli(["network", "ls", "-q", "--filter", "name=orph_default"])).stdout).toBe("");
+  });
+});

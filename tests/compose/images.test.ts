@@ -102,3 +102,74 @@ describe.if(ok)("compose images", () => {
     expect(bad.code).toBe(1);
   });
 });
+
+describe.if(ok)("up's image policy: --pull and --build", () => {
+  const dir = join(work, "pol");
+  const compose = (args: string[]) => daemon.compose(dir, args);
+  const pulled = `${registry}/cmp/pulled:1`;
+  const which = async (container: string) => (await daemon.d.cli(["exec", container, "cat", "/which"])).stdout;
+  const nothingLeft = async () => {
+    expect((await daemon.d.cli(["ps", "-aq", "--filter", "label=com.docker.compose.project=pol"])).stdout).toBe("");
+    expect((await daemon.d.cli(["network", "ls", "-q", "--filter", "name=pol_default"])).stdout).toBe("");
+  };
+  beforeAll(async () => {
+    writeProject(dir, {
+      "one/Dockerfile": "FROM busybox\nRUN echo registry > /which\n",
+      "two/Dockerfile": "FROM busybox\nRUN echo local > /which\n",
+      "m/Dockerfile": "FROM busybox\nCOPY which /which\n",
+      "m/which": "first\n",
+      "compose.yaml": `services:\n  pulled: {image: ${pulled}, command: sleep 100000, stop_signal: SIGKILL}\n  made: {build: ./m, command: sleep 100000, stop_signal: SIGKILL}\n`,
+    });
+    // The registry holds one image under the tag, the daemon another.
+    expect((await daemon.d.cli(["build", "-q", "-t", pulled, join(dir, "one")])).code).toBe(0);
+    expect((await daemon.d.cli(["push", pulled])).code).toBe(0);
+    expect((await daemon.d.cli(["build", "-q", "-t", pulled, join(dir, "two")])).code).toBe(0);
+  });
+
+  test("--pull: missing keeps the image the daemon has, always pulls (and recreates), never leaves a missing image missing", async () => {
+    expect((await compose(["up", "-d", "pulled"])).code).toBe(0);
+    expect(await which("pol-pulled-1")).toBe("local\n");
+    expect((await compose(["up", "-d", "--pull", "missing", "pulled"])).stderr).not.toContain("Pulled");
+    const always = await compose(["up", "-d", "--pull", "always", "pulled"]);
+    expect(always.code).toBe(0);
+    expect(always.stderr).toContain("Service pulled  Pulled");
+    expect(always.stderr).toContain("Container pol-pulled-1  Recreated");
+    expect(await which("pol-pulled-1")).toBe("registry\n");
+    expect((await compose(["down", "-t", "0"])).code).toBe(0);
+
+    expect((await daemon.d.cli(["rmi", pulled])).code).toBe(0);
+    const never = await compose(["up", "-d", "--pull", "never", "pulled"]);
+    expect(never.code).toBe(1);
+    expect(never.stderr).toContain(`No such image: ${pulled}`);
+    await nothingLeft();
+    const missing = await compose(["up", "-d", "--pull", "missing", "pulled"]);
+    expect(missing.stderr).toContain("Service pulled  Pulled");
+    expect(await which("pol-pulled-1")).toBe("registry\n");
+    expect((await compose(["down", "-t", "0"])).code).toBe(0);
+  });
+
+  test("--no-build never builds, a present image is kept, --build rebuilds and recreates", async () => {
+    const none = await compose(["up", "-d", "--no-build", "made"]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("No such image: pol-made");
+    await nothingLeft();
+    const first = await compose(["up", "-d", "made"]);
+    expect(first.stderr).toContain("Service made  Built");
+    expect(await which("pol-made-1")).toBe("first\n");
+    writeFileSync(join(dir, "m/which"), "second\n");
+    for (const args of [["up", "-d", "made"], ["up", "-d", "--no-build", "made"]]) {
+      const kept = await compose(args);
+      expect(kept.code).toBe(0);
+      expect(kept.stderr).not.toContain("Built");
+      expect(await which("pol-made-1")).toBe("first\n");
+    }
+    const rebuilt = await compose(["up", "-d", "--build", "made"]);
+    expect(rebuilt.stderr).toContain("Service made  Built");
+    expect(rebuilt.stderr).toContain("Container pol-made-1  Recreated");
+    expect(await which("pol-made-1")).toBe("second\n");
+    const both = await compose(["up", "-d", "--build", "--no-build"]);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain("--build and --no-build are incompatible");
+    expect((await compose(["down", "-t", "0", "--rmi", "local"])).code).toBe(0);
+  });
+});

@@ -277,6 +277,30 @@ describe("refused files, with compose's messages", () => {
     const two = project({ "compose.yaml": "services:\n  web: {image: busybox}\n", "over.yaml": "services:\n  web:\n    ports: [80\n" });
     expect(loadError(two, { files: ["compose.yaml", "over.yaml"] })).toStartWith(`parsing ${join(two, "over.yaml")}: yaml: line 3: `);
   });
+  test("a key given twice in one mapping is refused with each repeat's line and the first one's", () => {
+    const dir = project({ "compose.yaml": "services:\n  web:\n    image: busybox\n    ports:\n    - 80\n    image: other\n" });
+    expect(loadError(dir)).toBe(`parsing ${join(dir, "compose.yaml")}: yaml: unmarshal errors:\n  line 6: mapping key "image" already defined at line 3`);
+    // A flow mapping, a quoted spelling of the same key, a third copy, a repeated << merge key, a service named twice.
+    expect(bad("services:\n  web: {image: busybox, image: x}\n")).toEndWith(`unmarshal errors:\n  line 2: mapping key "image" already defined at line 2`);
+    expect(bad("services:\n  a:\n    image: busybox\n    'image': x\n    \"image\": y\n")).toEndWith(
+      `unmarshal errors:\n  line 4: mapping key "image" already defined at line 3\n  line 5: mapping key "image" already defined at line 3\n  line 5: mapping key "image" already defined at line 4`,
+    );
+    expect(bad("x-a: &a {image: busybox}\nservices:\n  w:\n    <<: *a\n    <<: *a\n")).toEndWith(`line 5: mapping key "<<" already defined at line 4`);
+    expect(bad("services:\n  a: {image: busybox}\n  b: {image: busybox}\n  a: {image: busybox}\n")).toEndWith(`line 4: mapping key "a" already defined at line 2`);
+    // Not repeats: the same key in sibling mappings, in list items, in block and quoted scalars, in another document.
+    const fine = project({
+      "compose.yaml": [
+        "services:", "  a:", "    image: busybox", "    command: |", "      image: x", "      image: y",
+        "    environment: ['A=1', 'A=2']", "    labels:", "      - image=1", "  b:", "    image: busybox",
+        "    entrypoint: \"sh -c", "      'image: z'\"", "    healthcheck: {test: [CMD, 'true'], interval: 1s}",
+        "    ports:", "    - target: 80", "      published: 8080", "    - target: 81", "      published: 8081", "",
+      ].join("\n"),
+    });
+    expect(Object.keys(load(fine).services)).toEqual(["a", "b"]);
+    // In the second of two files, that file is named.
+    const two = project({ "compose.yaml": "services:\n  web: {image: busybox}\n", "over.yaml": "services:\n  web:\n    command: a\n    command: b\n" });
+    expect(loadError(two, { files: ["compose.yaml", "over.yaml"] })).toBe(`parsing ${join(two, "over.yaml")}: yaml: unmarshal errors:\n  line 4: mapping key "command" already defined at line 3`);
+  });
   test("unknown keys, wrong types, x- extensions allowed", () => {
     expect(bad("services:\n  web:\n    image: busybox\n    imagee: x\n")).toMatch(/^validating .*compose\.yaml: services\.web additional properties 'imagee' not allowed$/);
     expect(bad("servics: {}\n")).toMatch(/validating .*: additional properties 'servics' not allowed/);

@@ -167,6 +167,18 @@ describe.if(ok)("bad input leaves the project as it was", () => {
     await expectNothingLeft("depfail");
   });
 
+  test("a secret from an unset variable: compose's error, and what the up made goes", async () => {
+    const dir = project("envsecret", { "compose.yaml": "services:\n  a: {image: busybox, command: sleep 1000, volumes: [v:/v], secrets: [token]}\nvolumes: {v: {}}\nsecrets:\n  token: {environment: TOKEN_UNSET_HERE}\n" });
+    const r = await compose(dir, ["up", "-d"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('environment variable "TOKEN_UNSET_HERE" required by secret "envsecret_token" is not set');
+    await expectNothingLeft("envsecret");
+    // Set, even to nothing, it is the secret's content.
+    expect((await compose(dir, ["up", "-d"], { TOKEN_UNSET_HERE: "" })).code).toBe(0);
+    expect((await daemon.d.cli(["exec", "envsecret-a-1", "wc", "-c", "/run/secrets/token"])).stdout).toMatch(/^0 /);
+    expect((await compose(dir, ["down", "-v", "-t", "0"], { TOKEN_UNSET_HERE: "" })).code).toBe(0);
+  });
+
   test("files compose refuses: nothing reaches the daemon", async () => {
     // Each message whole, as compose words it: the file and line of a syntax error, the key path of a variable.
     const cases: [string, (file: string) => string][] = [
@@ -175,6 +187,7 @@ describe.if(ok)("bad input leaves the project as it was", () => {
       ["services:\n  a: {image: busybox, depends_on: [b]}\n  b: {image: busybox, depends_on: [a]}\n", () => "dependency cycle detected: a -> b -> a"],
       ["services:\n  a: {image: 'busybox:${TAG:?TAG is required}', volumes: [v:/v]}\nvolumes: {v: {}}\n", () => "error while interpolating services.a.image: required variable TAG is missing a value: TAG is required"],
       ["services:\n  a: {image: busybox, ports: 80}\n", (f) => `validating ${f}: services.a.ports must be a list`],
+      ["services:\n  a:\n    image: busybox\n    volumes: [v:/v]\n    image: other\nvolumes: {v: {}}\n", (f) => `parsing ${f}: yaml: unmarshal errors:\n  line 5: mapping key "image" already defined at line 3`],
     ];
     for (const [i, [yaml, message]] of cases.entries()) {
       const dir = project(`refused${i}`, { "compose.yaml": yaml });

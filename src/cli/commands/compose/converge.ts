@@ -35,7 +35,7 @@ async function inspect(client: Client, id: string): Promise<any> {
 }
 
 /** Copies secrets and configs that have no file (environment, content) into a created container. */
-async function copyInlineFiles(client: Client, id: string, files: { path: string; content: string }[]): Promise<void> {
+async function copyInlineFiles(client: Client, id: string, files: { path: string; content: string; mode: number }[]): Promise<void> {
   if (!files.length) return;
   const { tarStream } = await import("../../../layer/tar/write.ts");
   const now = Math.floor(Date.now() / 1000);
@@ -48,7 +48,7 @@ async function copyInlineFiles(client: Client, id: string, files: { path: string
     ...[...dirs].sort().map((d) => ({ entry: { path: `${d}/`, type: "dir" as const, mode: 0o755, uid: 0, gid: 0, size: 0, mtime: now } })),
     ...files.map((f) => {
       const data = new TextEncoder().encode(f.content);
-      return { entry: { path: f.path.replace(/^\//, ""), type: "file" as const, mode: 0o444, uid: 0, gid: 0, size: data.length, mtime: now }, body: data };
+      return { entry: { path: f.path.replace(/^\//, ""), type: "file" as const, mode: f.mode, uid: 0, gid: 0, size: data.length, mtime: now }, body: data };
     }),
   ];
   await client.request("PUT", `/containers/${id}/archive`, { query: { path: "/" }, headers: { "Content-Type": "application/x-tar" }, body: tarStream(items) as any });
@@ -58,10 +58,11 @@ async function copyInlineFiles(client: Client, id: string, files: { path: string
 export async function createContainer(client: Client, p: Project, service: string, n: number, made: Made, err: (s: string) => void, o: CreateOverrides = {}): Promise<string> {
   const s = p.services[service]!;
   const { name, body } = createBody(p, service, s, n, o);
+  const files = inlineFiles(p, s); // before the create: a secret whose variable is unset leaves no container behind
   progress(err, "Container", name, "Creating");
   const { Id } = await client.json<{ Id: string }>("POST", "/containers/create", { query: { name }, json: body });
   made.containers.push(Id);
-  await copyInlineFiles(client, Id, inlineFiles(p, s));
+  await copyInlineFiles(client, Id, files);
   progress(err, "Container", name, "Created");
   return Id;
 }

@@ -3,7 +3,8 @@
 // policy), its networks with the service name as alias, and compose's labels.
 import { durationNs } from "../../../compose/duration.ts";
 import { serviceHash } from "../../../compose/hash.ts";
-import type { Project, Service } from "../../../compose/types.ts";
+import { ComposeError } from "../../../compose/errors.ts";
+import type { FileReference, Project, Resource, Service } from "../../../compose/types.ts";
 import { parseBytes } from "../../../shared/units.ts";
 import { composeVersion, containerName, imageName, label } from "./names.ts";
 
@@ -45,31 +46,50 @@ export function composeLabels(p: Project, service: string, s: Service, n: number
   };
 }
 
+/** Where a service's secret lands: /run/secrets/<name>, or its target (the model put a relative one under /run/secrets). */
+function secretTarget(r: FileReference): string {
+  return r.target ?? `/run/secrets/${r.source}`;
+}
+
+/** Where a service's config lands: /<name>, or its target. */
+function configTarget(r: FileReference): string {
+  return r.target ?? `/${r.source}`;
+}
+
 /** Where secrets and configs are mounted: a file source is bound read-only. */
 function fileMounts(p: Project, s: Service): { Type: string; Source: string; Target: string; ReadOnly: boolean }[] {
   const out = [];
   for (const r of s.secrets ?? []) {
     const def = p.secrets[r.source]!;
-    if (def.file) out.push({ Type: "bind", Source: def.file, Target: r.target ?? `/run/secrets/${r.source}`, ReadOnly: true });
+    if (def.file) out.push({ Type: "bind", Source: def.file, Target: secretTarget(r), ReadOnly: true });
   }
   for (const r of s.configs ?? []) {
     const def = p.configs[r.source]!;
-    if (def.file) out.push({ Type: "bind", Source: def.file, Target: r.target ?? `/${r.source}`, ReadOnly: true });
+    if (def.file) out.push({ Type: "bind", Source: def.file, Target: configTarget(r), ReadOnly: true });
   }
   return out;
 }
 
-/** Secrets and configs without a file (environment or content): their bytes, copied in before start. */
-export function inlineFiles(p: Project, s: Service): { path: string; content: string }[] {
-  const out: { path: string; content: string }[] = [];
-  const content = (def: { environment?: string; content?: string }) => (def.environment !== undefined ? (p.environment[def.environment] ?? "") : def.content);
+/** The value of a secret or config taken from a variable: one that is not set is compose's error, not an empty file. */
+export function environmentValue(p: Project, kind: "secret" | "config", def: Resource): string | undefined {
+  if (def.environment === undefined) return def.content;
+  const v = p.environment[def.environment];
+  if (v === undefined) throw new ComposeError(`environment variable "${def.environment}" required by ${kind} "${def.name}" is not set`);
+  return v;
+}
+
+/** Secrets and configs without a file (environment or content): their bytes and mode (compose's 0400 for a secret, 0444 for a config), copied in before start. */
+export function inlineFiles(p: Project, s: Service): { path: string; content: string; mode: number }[] {
+  const out: { path: string; content: string; mode: number }[] = [];
   for (const r of s.secrets ?? []) {
-    const c = content(p.secrets[r.source]!);
-    if (c !== undefined && !p.secrets[r.source]!.file) out.push({ path: r.target ?? `/run/secrets/${r.source}`, content: c });
+    const def = p.secrets[r.source]!;
+    const c = def.file ? undefined : environmentValue(p, "secret", def);
+    if (c !== undefined) out.push({ path: secretTarget(r), content: c, mode: r.mode ?? 0o400 });
   }
   for (const r of s.configs ?? []) {
-    const c = content(p.configs[r.source]!);
-    if (c !== undefined && !p.configs[r.source]!.file) out.push({ path: r.target ?? `/${r.source}`, content: c });
+    const def = p.configs[r.source]!;
+    const c = def.file ? undefined : environmentValue(p, "config", def);
+    if (c !== undefined) out.push({ path: configTarget(r), content: c, mode: r.mode ?? 0o444 });
   }
   return out;
 }

@@ -52,6 +52,18 @@ async function removeQuietly(client: Client, path: string, kind: string, name: s
   }
 }
 
+/** A network still holding containers (an orphan kept, another project's) stays, with compose's warning. */
+async function removeNetwork(client: Client, name: string, err: (s: string) => void): Promise<void> {
+  const path = `/networks/${encodeURIComponent(name)}`;
+  const info = await client.json<{ Containers?: Record<string, unknown> }>("GET", path).catch((e) => {
+    if (e instanceof ApiError && e.status === 404) return undefined;
+    throw e;
+  });
+  if (!info) return;
+  if (Object.keys(info.Containers ?? {}).length) return progress(err, "Network", name, "Resource is still in use");
+  await removeQuietly(client, path, "Network", name, err);
+}
+
 export const downSubcommand: ComposeSubcommand = {
   name: "down",
   synopsis: "[OPTIONS] [SERVICES]",
@@ -89,7 +101,7 @@ export const downSubcommand: ComposeSubcommand = {
     const networks = p
       ? Object.values(p.networks).filter((n) => !n.external).map((n) => n.name!)
       : (await client.json<{ Name: string }[]>("GET", "/networks", { query: { filters: JSON.stringify({ label: [`${label.project}=${name}`] }) } })).map((n) => n.Name);
-    for (const n of networks) await removeQuietly(client, `/networks/${encodeURIComponent(n)}`, "Network", n, err);
+    for (const n of networks) await removeNetwork(client, n, err);
     if (f.volumes) {
       const volumes = p
         ? Object.values(p.volumes).filter((v) => !v.external).map((v) => v.name!)

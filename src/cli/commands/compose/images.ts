@@ -11,6 +11,7 @@ import { secretsEntry } from "../../../build/context/secrets-entry.ts";
 import { pullWithProgress } from "../registry.ts";
 import { stderr } from "../../stdio.ts";
 import type { ComposeContext } from "./command.ts";
+import { environmentValue } from "./create-body.ts";
 import { imageName, label } from "./names.ts";
 import { progress } from "./project-containers.ts";
 
@@ -34,8 +35,7 @@ function buildSecrets(p: Project, service: string, s: Service): { id: string; da
       if (!existsSync(def.file)) throw new ComposeError(`failed to build service "${service}": secret ${ref.source}: open ${def.file}: no such file or directory`);
       return { id, data: readFileSync(def.file) };
     }
-    if (def.environment !== undefined) return { id, data: new TextEncoder().encode(p.environment[def.environment] ?? "") };
-    return { id, data: new TextEncoder().encode(def.content ?? "") };
+    return { id, data: new TextEncoder().encode(environmentValue(p, "secret", def) ?? "") };
   });
 }
 
@@ -97,18 +97,31 @@ export async function pullService(c: ComposeContext, p: Project, service: string
   progress((t) => c.ctx.err(t), "Service", service, "Pulled");
 }
 
-/** Each service's image present: built (always with `build: "always"`), pulled when missing (always with `pull: "always"`). */
+/**
+ * Each service's image present: built when missing (always with `build: "always"` or pull_policy build),
+ * pulled when missing (always with `pull: "always"`). As in compose, a service with no image: of its own is
+ * never pulled, a buildable one whose pull fails is built instead, and one left without its image (--no-build,
+ * --pull never) fails at its container's create with the daemon's "No such image".
+ */
 export async function ensureImages(c: ComposeContext, p: Project, services: string[], o: { build?: "always" | "missing" | "never"; pull?: "always" | "missing" | "never" } = {}): Promise<void> {
   for (const n of services) {
     const s = p.services[n]!;
     const name = imageName(p, n, s);
     const policy = o.pull ?? (s.pull_policy as string | undefined) ?? "missing";
-    if (s.build && o.build !== "never" && (o.build === "always" || policy === "build" || !(await hasImage(c, name)))) {
+    const buildable = !!s.build && o.build !== "never";
+    if (buildable && (o.build === "always" || policy === "build")) {
       await buildService(c, p, n, s);
       continue;
     }
-    if (policy === "never" || (policy === "missing" && (await hasImage(c, name)))) continue;
-    if (!s.image) throw new ComposeError(`service "${n}" has no image to pull and building it was disabled (--no-build)`);
-    await pullService(c, p, n, s);
+    if (s.image && (policy === "always" || (policy !== "never" && policy !== "build" && !(await hasImage(c, name))))) {
+      try {
+        await pullService(c, p, n, s);
+        continue;
+      } catch (e) {
+        if (!buildable) throw e;
+        c.ctx.err(`WARN[0000] ${n}: ${(e as Error).message}`);
+      }
+    }
+    if (buildable && !(await hasImage(c, name))) await buildService(c, p, n, s);
   }
 }
