@@ -206,6 +206,17 @@ describe.if(ok)("attached up and --wait", () => {
     expect((await daemon.compose(dir, ["down", "-t", "0"])).code).toBe(0);
   });
 
+  test("--wait fails with the unhealthy service's name", async () => {
+    const dir = writeProject(join(work, "wu"), {
+      "compose.yaml": "services:\n  fine: {image: busybox, command: sleep 100000, stop_signal: SIGKILL}\n  sick:\n    image: busybox\n    command: sleep 100000\n    stop_signal: SIGKILL\n    healthcheck: {test: [CMD, 'false'], interval: 1s, retries: 1}\n",
+    });
+    const r = await daemon.compose(dir, ["up", "-d", "--wait"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("container wu-sick-1 is unhealthy");
+    expect((await inspect("wu-sick-1")).State.Health.Status).toBe("unhealthy");
+    expect((await daemon.compose(dir, ["down", "-t", "0"])).code).toBe(0);
+  });
+
   test("--wait-timeout: a service still starting when it runs out fails the up with compose's message", async () => {
     const dir = writeProject(join(work, "wt"), {
       "compose.yaml": "services:\n  s:\n    image: busybox\n    command: sleep 100000\n    stop_signal: SIGKILL\n    healthcheck: {test: [CMD, 'false'], interval: 1m, start_period: 5m, start_interval: 1s}\n",

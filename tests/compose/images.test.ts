@@ -173,3 +173,33 @@ describe.if(ok)("up's image policy: --pull and --build", () => {
     expect((await compose(["down", "-t", "0", "--rmi", "local"])).code).toBe(0);
   });
 });
+
+describe.if(ok)("build keys", () => {
+  test("dockerfile_inline, target, labels and dockerfile reach the image", async () => {
+    const dir = writeProject(join(work, "bk"), {
+      "c/Alt.Dockerfile": "FROM busybox\nRUN echo alt > /stage\n",
+      "compose.yaml": [
+        "services:",
+        "  inl:",
+        "    build:",
+        "      context: ./c",
+        "      dockerfile_inline: |",
+        "        FROM busybox AS one",
+        "        RUN echo one > /stage",
+        "        FROM busybox AS two",
+        "        RUN echo two > /stage",
+        "      target: one",
+        "      labels: {com.example.built: \"yes\"}",
+        "  alt:",
+        "    build: {context: ./c, dockerfile: Alt.Dockerfile}",
+      ].join("\n") + "\n",
+    });
+    const b = await daemon.compose(dir, ["build"]);
+    expect(b.code).toBe(0);
+    expect((await daemon.d.cli(["run", "--rm", "bk-inl", "cat", "/stage"])).stdout).toBe("one\n");
+    expect((await daemon.d.cli(["run", "--rm", "bk-alt", "cat", "/stage"])).stdout).toBe("alt\n");
+    const labels = JSON.parse((await daemon.d.cli(["image", "inspect", "bk-inl"])).stdout)[0].Config.Labels;
+    expect(labels).toMatchObject({ "com.example.built": "yes", "com.docker.compose.project": "bk", "com.docker.compose.service": "inl" });
+    expect((await daemon.d.cli(["rmi", "bk-inl", "bk-alt"])).code).toBe(0);
+  });
+});

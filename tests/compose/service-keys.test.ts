@@ -85,7 +85,8 @@ services:
     tty: true
     stdin_open: true
     healthcheck: {disable: true}
-    networks: [net]
+    networks: [net, inner]
+    volumes: [tv:/tv]
   flaky:
     image: busybox
     command: sh -c 'exit 3'
@@ -95,6 +96,16 @@ services:
 networks:
   net:
     ipam: {config: [{subnet: 172.31.250.0/24}]}
+  inner:
+    name: keys-inner
+    internal: true
+    labels: {purpose: test}
+    driver_opts: {com.docker.network.bridge.name: brkeys0}
+volumes:
+  tv:
+    name: keys-tmpvol
+    labels: {purpose: test}
+    driver_opts: {type: tmpfs, device: tmpfs, o: size=1m}
 secrets:
   envsec: {environment: SEC_VALUE}
 configs:
@@ -186,6 +197,17 @@ describe.if(ok)("service keys, by their effect", () => {
     expect(netns).toMatch(/^net:\[\d+\]\n$/);
     expect(await inside("keys-custom", "busybox readlink /proc/self/ns/net")).toBe(netns);
     expect(Object.keys(k.Config.ExposedPorts).sort()).toEqual(["7000/tcp", "7001/udp"]);
+  });
+
+  test("top-level networks and volumes: name, internal, labels, driver options", async () => {
+    const net = JSON.parse((await daemon.d.cli(["network", "inspect", "keys-inner"])).stdout)[0];
+    expect([net.Internal, net.Options["com.docker.network.bridge.name"]]).toEqual([true, "brkeys0"]);
+    expect(net.Labels).toMatchObject({ purpose: "test", "com.docker.compose.project": "keys", "com.docker.compose.network": "inner" });
+    const vol = JSON.parse((await daemon.d.cli(["volume", "inspect", "keys-tmpvol"])).stdout)[0];
+    expect(vol.Options).toEqual({ type: "tmpfs", device: "tmpfs", o: "size=1m" });
+    expect(vol.Labels).toMatchObject({ purpose: "test", "com.docker.compose.volume": "tv" });
+    expect(await inside("keys-priv-1", "cat /proc/mounts")).toMatch(/^\S+ \/tv tmpfs \S*size=1024k/m);
+    expect(Object.keys((await inspect("keys-priv-1")).NetworkSettings.Networks).sort()).toEqual(["keys-inner", "keys_net"]);
   });
 
   test("extra_hosts, dns, dns_search, dns_opt reach /etc/hosts and /etc/resolv.conf", async () => {
