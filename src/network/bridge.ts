@@ -24,7 +24,9 @@ function withRtnl<T>(nsPath: string | undefined, fn: (r: Rtnl) => T): T {
 /** Makes the bridge (or takes the one there), gives it its addresses and brings it up. */
 export function ensureBridge(b: BridgeSpec): void {
   withRtnl(undefined, (r) => {
-    if (!r.link(b.name)) r.createBridge(b.name, { mtu: b.mtu });
+    // A MAC of its own, as dockerd gives docker0: otherwise the bridge takes its lowest port's,
+    // which changes as containers come and go, and their neighbour entries for the gateway go stale.
+    if (!r.link(b.name)) r.createBridge(b.name, { mtu: b.mtu, mac: randomMac() });
     const link = r.link(b.name)!;
     const have = r.addresses().filter((a) => a.index === link.index);
     for (const a of b.addresses) {
@@ -32,6 +34,13 @@ export function ensureBridge(b: BridgeSpec): void {
     }
     if (!link.up) r.setUp(link.index);
   });
+}
+
+/** A random locally administered unicast MAC. */
+export function randomMac(): string {
+  const b = crypto.getRandomValues(new Uint8Array(6));
+  b[0] = (b[0]! & 0xfe) | 0x02;
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join(":");
 }
 
 export function removeLink(name: string): void {

@@ -17,6 +17,8 @@ const get = (ip: string, path = "/hostname") => `printf 'GET ${path} HTTP/1.0\\r
 describe.if(ok)("bridge networks", () => {
   test("the default bridge: berth0 with 172.17.0.1, an address, a route and /etc/hosts in the container, inspect in Docker's shape", async () => {
     expect(await links()).toContain("berth0");
+    const bridgeMac = async () => (await $`ip -n ${ns} -o link show berth0`.text()).match(/link\/ether ([0-9a-f:]{17})/)![1];
+    const mac = await bridgeMac();
     const r = await d.cli(["run", "--name", "def", "busybox", "sh", "-c", "cat /proc/net/route | grep -c eth0; tail -n 1 /etc/hosts"]);
     expect(r.code).toBe(0);
     const [routes, hostsLine] = r.stdout.trim().split("\n");
@@ -37,6 +39,8 @@ describe.if(ok)("bridge networks", () => {
     expect(s.Networks.bridge.DNSNames).toBeNull();
     const ping = await $`nsenter --net=/run/netns/${ns} busybox ping -c 1 -W 2 ${s.IPAddress}`.nothrow().quiet();
     expect(ping.exitCode).toBe(0);
+    // The bridge keeps its own MAC while ports come and go (the containers' ARP entries for the gateway stay right).
+    expect(await bridgeMac()).toBe(mac);
     await d.cli(["rm", "-f", "def", "def2"]);
   });
 
