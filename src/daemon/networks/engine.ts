@@ -168,7 +168,7 @@ export class NetworkEngine implements ContainerNetworking {
   /** The container's live endpoint on the network that gives it its gateway (gateway.ts), if one does. */
   private gatewayAttachment(containerId: string): Attachment | undefined {
     const active = this.records.attachmentsOf(containerId).filter((a) => a.endpointId && a.ipv4);
-    const n = gatewayNetwork(active.map((a) => this.records.get(a.networkId)).filter((x): x is NetworkRecord => !!x));
+    const n = gatewayNetwork(active.map((a) => this.records.get(a.networkId)).filter((x): x is NetworkRecord => !!x), priorityIn(active));
     return n && active.find((a) => a.networkId === n.Id);
   }
 
@@ -475,7 +475,7 @@ export class NetworkEngine implements ContainerNetworking {
         if (n.Name === "bridge" && !this.bridgeEnabled) throw new NotFoundError("network bridge not found");
         return n;
       });
-      const gateway = gatewayNetwork(networks);
+      const gateway = gatewayNetwork(networks, priorityIn(attachments));
       for (const [i, a] of attachments.entries()) started.push(startEndpoint(this.records, networks[i]!, a, nsPath, `eth${i}`, networks[i] === gateway, this.released));
       this.writeEtc(c, p, started);
       const gw = gateway && started.find((a) => a.networkId === gateway.Id && a.ipv4);
@@ -606,6 +606,11 @@ export class NetworkEngine implements ContainerNetworking {
   }
 }
 
+/** The gw-priority each network's endpoint among `attachments` asked for. */
+function priorityIn(attachments: Attachment[]): (n: NetworkRecord) => number {
+  return (n) => attachments.find((a) => a.networkId === n.Id)?.config.GwPriority ?? 0;
+}
+
 /** Where published ports lead on the endpoint `a`. */
 function portTarget(a: Attachment): PortTarget {
   return { v4: a.ipv4!, v6: a.ipv6 };
@@ -618,6 +623,7 @@ function endpointConfigOf(cfg: Record<string, any>): EndpointConfig {
   if (cfg.MacAddress) out.MacAddress = cfg.MacAddress;
   if (cfg.Links?.length) out.Links = cfg.Links;
   if (cfg.DriverOpts && Object.keys(cfg.DriverOpts).length) out.DriverOpts = cfg.DriverOpts;
+  if (typeof cfg.GwPriority === "number" && cfg.GwPriority !== 0) out.GwPriority = cfg.GwPriority;
   return out;
 }
 

@@ -38,6 +38,8 @@ export interface EndpointConfig {
   MacAddress?: string;
   Links?: string[] | null;
   DriverOpts?: Record<string, string> | null;
+  /** Which network gives the gateway: the highest (API 1.48). */
+  GwPriority?: number;
 }
 
 export interface Attachment {

@@ -1,0 +1,52 @@
+// --network's long form (name=…,alias=…,ip=…,ip6=…,mac-address=…,driver-opt=…,gw-priority=…),
+// as the docker CLI reads it, and the endpoint's GwPriority choosing the network that gives the
+// container its default route.
+import { describe, expect, test } from "bun:test";
+import { netnsDaemonForFile } from "./netns-daemon.ts";
+
+const net = netnsDaemonForFile("berth-longform");
+
+describe.skipIf(!net.ok)("--network's long form", () => {
+  test("each network's endpoint gets its alias, address, MAC and driver options; gw-priority picks the gateway", async () => {
+    const d = net.d;
+    expect((await d.cli(["network", "create", "--subnet", "10.81.0.0/24", "lfa"])).code).toBe(0);
+    expect((await d.cli(["network", "create", "--subnet", "10.82.0.0/24", "lfb"])).code).toBe(0);
+    const r = await d.cli([
+      "run", "-d", "--name", "lf", "--network", "name=lfa,alias=one,alias=uno,ip=10.81.0.50,mac-address=02:42:0a:51:00:99",
+      "--network", "name=lfb,alias=two,driver-opt=com.example.x=y,gw-priority=5", "busybox", "sleep", "300",
+    ]);
+    expect(r.stderr).toBe("");
+    const s = JSON.parse((await d.cli(["inspect", "lf"])).stdout)[0].NetworkSettings.Networks;
+    expect(s.lfa.IPAddress).toBe("10.81.0.50");
+    expect(s.lfa.MacAddress).toBe("02:42:0a:51:00:99");
+    expect(s.lfa.Aliases).toEqual(expect.arrayContaining(["one", "uno"]));
+    expect(s.lfb.Aliases).toEqual(expect.arrayContaining(["two"]));
+    expect(s.lfb.DriverOpts).toEqual({ "com.example.x": "y" });
+    // lfa comes first by name; lfb's priority gives it the default route instead.
+    const route = await d.cli(["exec", "lf", "busybox", "ip", "route", "show", "default"]);
+    expect(route.stdout.trim()).toMatch(/^default via 10\.82\.0\.1 dev eth1/);
+    expect((await d.cli(["rm", "-f", "lf"])).code).toBe(0);
+
+    // Without a priority the network first by name gives it, as before.
+    const plain = await d.cli(["run", "--rm", "--network", "name=lfa", "--network", "lfb", "busybox", "busybox", "ip", "route", "show", "default"]);
+    expect(plain.stdout.trim()).toMatch(/^default via 10\.81\.0\.1 dev eth0/);
+  });
+
+  test("bad fields get the docker CLI's words, and nothing is created", async () => {
+    const d = net.d;
+    const before = (await d.cli(["ps", "-aq"])).stdout;
+    const cases: [string[], string][] = [
+      [["--network", "name=lfa,bogus=1"], "invalid field key bogus"],
+      [["--network", "alias=x"], "network name/id is not specified"],
+      [["--network", "name=lfa,driver-opt=x"], "invalid key value pair format in driver options"],
+      [["--network", "name=lfa,ip=10.81.0.5", "--ip", "10.81.0.6"], "conflicting options: cannot specify both --ip and per-network IPv4 address"],
+      [["--network", "name=lfa,alias=a", "--network-alias", "b"], "conflicting options: cannot specify both --network-alias and per-network alias"],
+    ];
+    for (const [args, words] of cases) {
+      const r = await d.cli(["run", "--rm", ...args, "busybox", "true"]);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toContain(words);
+    }
+    expect((await d.cli(["ps", "-aq"])).stdout).toBe(before);
+  });
+});
