@@ -143,6 +143,23 @@ function ownCapabilities(): bigint {
   return hex ? BigInt(`0x${hex}`) : 0n;
 }
 
+/** The capabilities a process keeps and those it drops from its bounding set; refused when root would need more than this process holds. */
+export function capabilityPlan(capabilities: string[], privileged: boolean, uid: number): { keep: bigint; boundingDrops: number[] } {
+  const own = ownCapabilities();
+  const keep = privileged ? own : capabilityMask(capabilities);
+  const missing = uid === 0 ? keep & ~own : 0n;
+  if (missing) {
+    const names = capabilities.filter((n) => missing & capabilityMask([n])).map((n) => `CAP_${n.toUpperCase().replace(/^CAP_/, "")}`);
+    throw new StartError(`the engine does not hold ${names.join(", ")} itself, so it cannot give it to the container`, 125);
+  }
+  const boundingDrops: number[] = [];
+  if (!privileged) {
+    const last = lastCapability((p) => readFileSync(p, "utf8"));
+    for (let cap = 0; cap <= last; cap++) if (!(keep & (1n << BigInt(cap)))) boundingDrops.push(cap);
+  }
+  return { keep, boundingDrops };
+}
+
 /**
  * Bounding set, groups, gid, uid, then capabilities (root keeps only
  * `capabilities`; --privileged keeps all this process has, which on a host that
@@ -152,19 +169,8 @@ function ownCapabilities(): bigint {
  * still holds CAP_SYS_ADMIN, which seccomp(2) then requires.
  */
 export function dropPrivileges(capabilities: string[], privileged: boolean, noNewPrivileges: boolean, uid: number, gid: number, groups: number[], seccomp?: SeccompProgram): void {
-  const own = ownCapabilities();
-  const keep = privileged ? own : capabilityMask(capabilities);
-  const missing = uid === 0 ? keep & ~own : 0n;
-  if (missing) {
-    const names = capabilities.filter((n) => missing & capabilityMask([n])).map((n) => `CAP_${n.toUpperCase().replace(/^CAP_/, "")}`);
-    throw new StartError(`the engine does not hold ${names.join(", ")} itself, so it cannot give it to the container`, 125);
-  }
-  const last = lastCapability((p) => readFileSync(p, "utf8"));
-  if (!privileged) {
-    for (let cap = 0; cap <= last; cap++) {
-      if (!(keep & (1n << BigInt(cap)))) c.prctl(c.PR.CAPBSET_DROP, cap);
-    }
-  }
+  const { keep, boundingDrops } = capabilityPlan(capabilities, privileged, uid);
+  for (const cap of boundingDrops) c.prctl(c.PR.CAPBSET_DROP, cap);
   if (seccomp && !noNewPrivileges) installFilter(seccomp);
   c.setgroups(groups);
   c.setresgid(gid);

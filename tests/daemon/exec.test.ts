@@ -291,11 +291,17 @@ describe.if(ok)("exec", () => {
     const run = await d.cli(["run", "-i", "--name", "dk", "--detach-keys", "ctrl-a,x", "busybox", "sh"], { stdin: "echo hi >/tmp/typed\n\x01x" });
     expect(run.code).toBe(0);
     expect((await d.cli(["inspect", "-f", "{{.State.Running}}", "dk"])).stdout.trim()).toBe("true");
-    expect((await d.cli(["exec", "dk", "cat", "/tmp/typed"])).stdout).toBe("hi\n");
+    // The shell runs what was typed on its own time, maybe after the CLI returned: wait for its file.
+    const eventually = async (args: string[], done: (out: string) => boolean) => {
+      let out = "";
+      for (const end = Date.now() + 20_000; Date.now() < end; await Bun.sleep(50)) if (done((out = (await d.cli(["exec", "dk", ...args])).stdout))) break;
+      return out;
+    };
+    expect(await eventually(["cat", "/tmp/typed"], (o) => o === "hi\n")).toBe("hi\n");
     // With a custom sequence, ctrl-p ctrl-q is ordinary input and the shell reads on: the sequence ends it.
     const att = await d.cli(["attach", "--detach-keys", "ctrl-a,x", "dk"], { stdin: "echo \x10\x11 >/tmp/second\n\x01x" });
     expect(att.code).toBe(0);
-    expect((await d.cli(["exec", "dk", "wc", "-c", "/tmp/second"])).stdout.trim()).toStartWith("3 ");
+    expect((await eventually(["wc", "-c", "/tmp/second"], (o) => o.startsWith("3 "))).trim()).toStartWith("3 ");
     // exec -i: the program stays, the client goes.
     const ex = await d.cli(["exec", "-i", "--detach-keys", "ctrl-x", "dk", "sh"], { stdin: "\x18" });
     expect(ex.code).toBe(0);

@@ -25,6 +25,7 @@ import { mountTable, mountsDifferFor } from "../host-mounts.ts";
 import { readLines } from "./line-reader.ts";
 import type { UserNamespace } from "../userns/id-map.ts";
 import { installStarter, starterSupported } from "../userns/trampoline.ts";
+import { installRunner } from "../exec/runner/code.ts";
 import { setStarterPath } from "../userns/spawn.ts";
 import { remappedRoot, type RemapIdentity } from "../userns/remap.ts";
 import { openDataRootTo } from "../userns/data-root.ts";
@@ -399,6 +400,7 @@ export function createRuntime(config: DaemonConfig, remap?: RemapIdentity): Runt
     installStarter(starter);
     setStarterPath(starter);
   }
+  installRunner(join(config.execRoot, "exec-runner"));
   if (remap) {
     if (!starter) throw new Error(`user namespaces are not supported by this engine on ${process.arch}`);
     openDataRootTo(config.dataRoot, remappedRoot(remap));

@@ -23,6 +23,8 @@ export interface ExecConfig {
   oomScoreAdj?: number;
   /** The container has a user namespace of its own, entered through this starter (userns/trampoline.ts). */
   userns?: { starter: string };
+  /** The exec runner (runner/), which stage 1 starts as stage 2 instead of this executable; not with userns. */
+  runner?: string;
   /** The container's cgroup; the exec'd process joins it. */
   cgroupPath: string;
 }

@@ -19,7 +19,7 @@ export async function execMain(argv: string[]): Promise<void> {
   const { proc, ptyMaster, failure } = spawnExec(cfg, file, ["inherit", "inherit", "inherit"]);
   if (failure) {
     process.stderr.write(`OCI runtime exec failed: ${failure.message}\n`);
-    await proc.exited;
+    await proc?.exited;
     process.exit(failure.exitCode);
   }
   let output: Promise<unknown> = Promise.resolve();
@@ -38,9 +38,9 @@ export async function execMain(argv: string[]): Promise<void> {
       for await (const b of out as AsyncIterable<Uint8Array>) await new Promise<void>((done) => process.stdout.write(b, () => done()));
     })().catch(() => {}); // EIO: the terminal's other side is closed and its data read
   }
-  const code = await proc.exited;
+  const code = await proc!.exited;
   await drain(output, ptyMaster !== undefined, ptyDrainCapMs.exec);
-  process.exit(exitCodeOf(proc, code));
+  process.exit(exitCodeOf(proc!, code));
 }
 
 /** Control lines on fd 3 from the daemon: `{"resize":[rows,cols]}` sets the terminal's size. */

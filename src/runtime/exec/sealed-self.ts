@@ -9,15 +9,23 @@
 import * as c from "../libc.ts";
 
 let sealed = false;
+const sealedFiles = new Set<string>();
 
 /** On the calling (main) thread, whose children Bun.spawn makes: this executable is read-only from here on. */
 export function sealSelf(): void {
   if (sealed) return;
-  const exe = process.execPath;
   c.unshare(c.CLONE.NEWNS);
   // Nothing mounted here may reach the host's namespace.
   c.mount(null, "/", null, c.MS.REC | c.MS.PRIVATE);
-  c.mount(exe, exe, null, c.MS.BIND);
-  c.mount(null, exe, null, c.MS.BIND | c.MS.REMOUNT | c.MS.RDONLY | c.MS.NOSUID | c.MS.NODEV);
   sealed = true;
+  sealFile(process.execPath);
+}
+
+/** Another executable that enters containers (the exec runner), read-only here as this one is. */
+export function sealFile(path: string): void {
+  sealSelf();
+  if (sealedFiles.has(path)) return;
+  c.mount(path, path, null, c.MS.BIND);
+  c.mount(null, path, null, c.MS.BIND | c.MS.REMOUNT | c.MS.RDONLY | c.MS.NOSUID | c.MS.NODEV);
+  sealedFiles.add(path);
 }

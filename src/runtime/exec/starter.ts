@@ -10,6 +10,7 @@ import { primeCgroupMove } from "../cgroups/prime-move.ts";
 import { refillSoon } from "../driver/standby-refill.ts";
 import type { ExecConfig } from "./config.ts";
 import { starterFor } from "../userns/spawn.ts";
+import { runnerPath } from "./runner/code.ts";
 
 /** A running exec's stage 1: its stdio, and `resize` for the terminal it relays. */
 export interface ExecProcess {
@@ -45,6 +46,8 @@ export class ExecStarter {
     // Whether the container runs remapped is its own fact: a daemon restarted without --userns-remap still enters those it adopted.
     const starter = starterFor(cfg.pid);
     if (starter) cfg.userns = { starter };
+    // The runner does not enter user namespaces: a remapped container's exec keeps the TypeScript stage 2.
+    else cfg.runner = runnerPath();
     writeFileSync(file, JSON.stringify(cfg));
     const child = this.take(file);
     const control = child.stdio[3] as Writable;

@@ -21,10 +21,10 @@ export function applySysctls(sysctls: Record<string, string> | undefined): void 
   }
 }
 
-export function applyOomScoreAdj(adj: number | undefined): void {
+export function applyOomScoreAdj(adj: number | undefined, pid: number | "self" = "self"): void {
   if (adj === undefined) return;
   try {
-    writeFileSync("/proc/self/oom_score_adj", String(adj));
+    writeFileSync(`/proc/${pid}/oom_score_adj`, String(adj));
   } catch (e) {
     // Below the engine's own value takes CAP_SYS_RESOURCE, which some hosts withhold from it.
     const why = (e as NodeJS.ErrnoException).code === "EACCES" ? "permission denied" : (e as Error).message;

@@ -1,0 +1,109 @@
+// Stage 1's side of the runner: what stage 2 would look up inside the
+// container (the user, the program's path, whether the working directory
+// exists) is looked up here, with this thread in the container's mount
+// namespace for the while, and the runner gets the calls that remain.
+import { closeSync, existsSync, openSync, readSync, unlinkSync, writeFileSync } from "node:fs";
+import * as c from "../../libc.ts";
+import { resolveGroups, resolveUser } from "../../user.ts";
+import { lookPath } from "../../process.ts";
+import { StartError } from "../../start-error.ts";
+import { errnoCode } from "../../../errors.ts";
+import type { ExecConfig } from "../config.ts";
+import { execProgram } from "./exec-program.ts";
+import type { RunnerProgram } from "./program.ts";
+
+/** The runner's descriptors from 4 on: its program, then the namespaces it joins. */
+export const FIRST_FD = 4;
+
+export interface PreparedRun {
+  program: RunnerProgram;
+  /** This process's descriptors to hand the runner as fds 4, 5…; closed by `close`. */
+  fds: number[];
+  close(): void;
+}
+
+/** Throws the StartError the TypeScript stage 2 would report for a user, program or directory it cannot use. */
+export function prepareRun(cfg: ExecConfig, configFile: string): PreparedRun {
+  const kinds = ["ipc", "uts", "net", "cgroup", "mnt"].filter((ns) => existsSync(`/proc/${cfg.pid}/ns/${ns}`));
+  const nsFds = kinds.map((ns) => openSync(`/proc/${cfg.pid}/ns/${ns}`, "r"));
+  try {
+    const found = inMountNamespaceOf(nsFds[kinds.indexOf("mnt")], () => lookUp(cfg));
+    const program = execProgram(cfg, { namespaces: kinds.map((kind, i) => ({ kind, fd: FIRST_FD + 1 + i })), ...found });
+    // A file the runner maps (mmap needs one); unlinked once open.
+    const file = `${configFile}.run`;
+    writeFileSync(file, program.bytes(), { mode: 0o600 });
+    const fd = openSync(file, "r");
+    unlinkSync(file);
+    const fds = [fd, ...nsFds];
+    return { program, fds, close: () => fds.forEach((f) => closeSync(f)) };
+  } catch (e) {
+    nsFds.forEach((f) => closeSync(f));
+    throw e;
+  }
+}
+
+function lookUp(cfg: ExecConfig): { uid: number; gid: number; groups: number[]; file: string; env: string[] } {
+  let user;
+  try {
+    user = resolveUser(cfg.user);
+    user.groups.push(...resolveGroups(cfg.groupAdd).filter((g) => !user!.groups.includes(g)));
+  } catch (e) {
+    throw new StartError((e as Error).message, 126);
+  }
+  const env = [...cfg.env];
+  if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${user.home}`);
+  if (cfg.tty && !env.some((e) => e.startsWith("TERM="))) env.push("TERM=xterm");
+  const file = lookPath(cfg.args[0]!, env);
+  const cwd = cfg.cwd || "/";
+  if (!existsSync(cwd)) throw new StartError(`chdir to cwd ("${cwd}") set in config.json failed: no such file or directory`, 126);
+  return { uid: user.uid, gid: user.gid, groups: user.groups, file, env };
+}
+
+/**
+ * Runs `fn` with this thread in the mount namespace `fd` (its root and
+ * working directory that namespace's), then back in its own. setns refuses
+ * (EINVAL) a thread whose fs_struct is shared, and a thread Bun starts from
+ * this one shares it again, so each setns follows an unshare of it.
+ */
+function inMountNamespaceOf<T>(fd: number | undefined, fn: () => T): T {
+  if (fd === undefined) return fn();
+  const own = openSync("/proc/thread-self/ns/mnt", "r");
+  try {
+    c.unshare(c.CLONE.FS);
+    c.setns(fd, c.CLONE.NEWNS);
+    try {
+      return fn();
+    } finally {
+      try {
+        c.unshare(c.CLONE.FS);
+        c.setns(own, c.CLONE.NEWNS);
+      } catch (e) {
+        // Left in the container's mounts, this process must start nothing more.
+        process.stderr.write(`OCI runtime exec failed: exec failed: ${(e as Error).message}\n`);
+        process.exit(126);
+      }
+    }
+  } finally {
+    closeSync(own);
+  }
+}
+
+/** Everything the runner wrote on the control fd until it closed (nothing: its execve succeeded). */
+export function readReport(fd: number): Buffer {
+  const chunk = Buffer.alloc(64);
+  const got: Buffer[] = [];
+  for (;;) {
+    let n = 0;
+    try {
+      n = readSync(fd, chunk, 0, chunk.length, null);
+    } catch (e) {
+      if (errnoCode(e) === "EAGAIN") {
+        c.setBlocking(fd);
+        continue;
+      }
+      if (errnoCode(e) === "EINTR") continue;
+    }
+    if (n <= 0) return Buffer.concat(got);
+    got.push(Buffer.from(chunk.subarray(0, n)));
+  }
+}
