@@ -3,11 +3,10 @@
 // the requested identity and the container's capabilities, and execve()s.
 import { existsSync, openSync, readFileSync } from "node:fs";
 import * as c from "../libc.ts";
-import { resolveGroups, resolveUser } from "../user.ts";
 import { applyOomScoreAdj, applyRlimits } from "../init/settings.ts";
-import { dropPrivileges, lookPath, reportFailure, CONTROL_FD, waitForGo } from "../process.ts";
-import { StartError } from "../start-error.ts";
+import { dropPrivileges, reportFailure, CONTROL_FD, waitForGo } from "../process.ts";
 import type { ExecConfig } from "./config.ts";
+import { lookUpExec } from "./look-up.ts";
 
 export async function execEnterMain(argv: string[]): Promise<void> {
   const cfg: ExecConfig = JSON.parse(readFileSync(argv[0]!, "utf8"));
@@ -24,23 +23,11 @@ export async function execEnterMain(argv: string[]): Promise<void> {
       c.setsid();
       c.setControllingTty(0);
     }
-    let user;
-    try {
-      user = resolveUser(cfg.user);
-      user.groups.push(...resolveGroups(cfg.groupAdd).filter((g) => !user!.groups.includes(g)));
-    } catch (e) {
-      throw new StartError((e as Error).message, 126);
-    }
-    const env = [...cfg.env];
-    if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${user.home}`);
-    if (cfg.tty && !env.some((e) => e.startsWith("TERM="))) env.push("TERM=xterm");
-    const file = lookPath(cfg.args[0]!, env);
-    const cwd = cfg.cwd || "/";
-    if (!existsSync(cwd)) throw new StartError(`chdir to cwd ("${cwd}") set in config.json failed: no such file or directory`, 126);
+    const { uid, gid, groups, file, env, cwd } = lookUpExec(cfg);
     c.chdir(cwd);
     applyRlimits(cfg.rlimits);
     applyOomScoreAdj(cfg.oomScoreAdj);
-    dropPrivileges(cfg.capabilities, cfg.privileged, cfg.noNewPrivileges, user.uid, user.gid, user.groups, cfg.seccomp);
+    dropPrivileges(cfg.capabilities, cfg.privileged, cfg.noNewPrivileges, uid, gid, groups, cfg.seccomp);
     // As the container's PID 1 does: the process dies with its parent, who alone relays and records it.
     c.prctl(c.PR.SET_PDEATHSIG, 9);
     c.setCloexec(CONTROL_FD);

@@ -4,9 +4,7 @@
 // namespace for the while, and the runner gets the calls that remain.
 import { closeSync, existsSync, openSync, readSync, unlinkSync, writeFileSync } from "node:fs";
 import * as c from "../../libc.ts";
-import { resolveGroups, resolveUser } from "../../user.ts";
-import { lookPath } from "../../process.ts";
-import { StartError } from "../../start-error.ts";
+import { lookUpExec } from "../look-up.ts";
 import { errnoCode } from "../../../errors.ts";
 import type { ExecConfig } from "../config.ts";
 import { execProgram } from "./exec-program.ts";
@@ -27,7 +25,7 @@ export function prepareRun(cfg: ExecConfig, configFile: string): PreparedRun {
   const kinds = ["ipc", "uts", "net", "cgroup", "mnt"].filter((ns) => existsSync(`/proc/${cfg.pid}/ns/${ns}`));
   const nsFds = kinds.map((ns) => openSync(`/proc/${cfg.pid}/ns/${ns}`, "r"));
   try {
-    const found = inMountNamespaceOf(nsFds[kinds.indexOf("mnt")], () => lookUp(cfg));
+    const found = inMountNamespaceOf(nsFds[kinds.indexOf("mnt")], () => lookUpExec(cfg));
     const program = execProgram(cfg, { namespaces: kinds.map((kind, i) => ({ kind, fd: FIRST_FD + 1 + i })), ...found });
     // A file the runner maps (mmap needs one); unlinked once open.
     const file = `${configFile}.run`;
@@ -40,23 +38,6 @@ export function prepareRun(cfg: ExecConfig, configFile: string): PreparedRun {
     nsFds.forEach((f) => closeSync(f));
     throw e;
   }
-}
-
-function lookUp(cfg: ExecConfig): { uid: number; gid: number; groups: number[]; file: string; env: string[] } {
-  let user;
-  try {
-    user = resolveUser(cfg.user);
-    user.groups.push(...resolveGroups(cfg.groupAdd).filter((g) => !user!.groups.includes(g)));
-  } catch (e) {
-    throw new StartError((e as Error).message, 126);
-  }
-  const env = [...cfg.env];
-  if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${user.home}`);
-  if (cfg.tty && !env.some((e) => e.startsWith("TERM="))) env.push("TERM=xterm");
-  const file = lookPath(cfg.args[0]!, env);
-  const cwd = cfg.cwd || "/";
-  if (!existsSync(cwd)) throw new StartError(`chdir to cwd ("${cwd}") set in config.json failed: no such file or directory`, 126);
-  return { uid: user.uid, gid: user.gid, groups: user.groups, file, env };
 }
 
 /**
