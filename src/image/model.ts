@@ -22,8 +22,11 @@ export interface Layer {
   readonly size?: number;
   /** compressed() checks `digest` as the bytes arrive (a registry download): the store need not hash them again. */
   readonly verifiedAsRead?: boolean;
-  /** The bytes as stored or sent; each call reads them again (a stream source: once). */
-  compressed(opts?: { signal?: AbortSignal }): AsyncIterable<Uint8Array>;
+  /**
+   * The bytes as stored or sent; each call reads them again (a stream source: once).
+   * `transient`: the caller is done with each chunk before it asks for the next, so a source may free or reuse its memory.
+   */
+  compressed(opts?: { signal?: AbortSignal; transient?: boolean }): AsyncIterable<Uint8Array>;
   /** The tar. */
   uncompressed(opts?: { zstd?: ZstdDecoder }): AsyncIterable<Uint8Array>;
 }

@@ -114,8 +114,8 @@ export async function pullImage(store: Store, client: RegistryClient, name: stri
 
 /** A registry as an image source: the manifest's layers, read from the repository as the store's write path asks. */
 function remoteLayer(repo: RemoteRepository, l: Descriptor, progress: RegistryProgressSink | undefined): Layer {
-  const compressed = (opts?: { signal?: AbortSignal }) =>
-    repo.blob(l, { signal: opts?.signal, onProgress: throttled(progress, shortId(l.digest), "Downloading") });
+  const compressed = (opts?: { signal?: AbortSignal; transient?: boolean }) =>
+    repo.blob(l, { signal: opts?.signal, transient: opts?.transient, onProgress: throttled(progress, shortId(l.digest), "Downloading") });
   return {
     digest: l.digest,
     mediaType: l.mediaType,

@@ -213,7 +213,8 @@ async function streamLayer(
   applied.catch(fail).finally(() => file.dispose());
   let stored;
   try {
-    for await (const chunk of layer.compressed({ signal })) {
+    // Each chunk is on disk before the next is asked for: the source may free it then.
+    for await (const chunk of layer.compressed({ signal, transient: true })) {
       await writer.write(chunk);
       file.grew(chunk.byteLength);
     }

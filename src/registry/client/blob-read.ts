@@ -4,6 +4,7 @@
 // connection or a 5xx resumes with `Range: bytes=<offset>-`, with backoff and
 // a bounded number of consecutive failures.
 import { InvalidDataError } from "../../errors.ts";
+import { freeChunk } from "../../shared/free-chunk.ts";
 import { pullScope } from "./auth.ts";
 import { errorFromResponse, RegistryError } from "./errors.ts";
 import type { Endpoint } from "./endpoints.ts";
@@ -19,6 +20,11 @@ export interface ReadBlobOptions {
   onRetry?: (offset: number, error: unknown) => void;
   /** Where to go on when `ep` (a mirror) fails for good: the origin registry, resumed at the same offset. */
   fallback?: Endpoint;
+  /**
+   * The caller is done with each chunk before it asks for the next: its memory
+   * is freed then (see shared/free-chunk.ts), and the next chunk reuses it.
+   */
+  transient?: boolean;
 }
 
 function isPermanent(e: unknown, signal?: AbortSignal): boolean {
@@ -86,7 +92,8 @@ export async function* readBlob(
     }
     const before = offset;
     try {
-      for await (let chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+      for await (const received of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+        let chunk = received;
         if (skip > 0) {
           if (chunk.byteLength <= skip) { skip -= chunk.byteLength; continue; }
           chunk = chunk.subarray(skip);
@@ -99,6 +106,7 @@ export async function* readBlob(
         offset += chunk.byteLength;
         opts.onProgress?.(offset, desc.size);
         yield chunk;
+        if (opts.transient) freeChunk(received);
       }
     } catch (e) {
       if (offset > before) failures = 0;
