@@ -85,6 +85,21 @@ describe.if(ok)("NAT through nf_tables", () => {
     expect((await d.cli(["info", "--format", "{{.IPv4Forwarding}}"])).stdout.trim()).toBe("true");
   });
 
+  test("connections between two containers of one network are not tracked by conntrack; those to the gateway are", async () => {
+    expect((await d.cli(["run", "-d", "--name", "ct-srv", "--network", "natnet", "busybox", "busybox", "nc", "-ll", "-p", "7000", "-e", "echo", "hi"])).stderr).toBe("");
+    const [srv, gw] = (await d.cli(["inspect", "-f", "{{.NetworkSettings.Networks.natnet.IPAddress}} {{.NetworkSettings.Networks.natnet.Gateway}}", "ct-srv"])).stdout.trim().split(" ");
+    // Until the server listens (its start returns before nc binds); then a ping of the gateway.
+    const script = `for i in $(seq 50); do busybox nc -w 3 ${srv} 7000 </dev/null | grep -q hi && break; sleep 0.1; done; echo reached $i; busybox ping -c 1 -W 3 ${gw} >/dev/null && echo pinged`;
+    const r = await d.cli(["run", "--rm", "--network", "natnet", "busybox", "sh", "-c", script]);
+    expect(r.stdout).toMatch(/^reached \d+\npinged\n$/);
+    const tracked = (await $`nsenter --net=${nsPath} cat /proc/net/nf_conntrack`.text()).split("\n");
+    expect(tracked.some((l) => l.includes(" icmp ") && l.includes(`dst=${gw} `))).toBe(true);
+    expect(tracked.filter((l) => l.includes(`dst=${srv} `))).toEqual([]);
+    const subnet = (await d.cli(["network", "inspect", "-f", "{{(index .IPAM.Config 0).Subnet}}", "natnet"])).stdout.trim();
+    expect(await table()).toContain(`ip saddr ${subnet} ip daddr ${subnet} ip daddr != ${gw} notrack`);
+    expect((await d.cli(["rm", "-f", "ct-srv"])).code).toBe(0);
+  });
+
   test("the upstream reaches a published port through DNAT; the rule goes with the container and comes back whole after a restart", async () => {
     // The server prints its own sockets: the peer of the connection is whoever the container sees.
     const run = await d.cli(["run", "-d", "--name", "dnat", "-p", "18090:80", "busybox", "busybox", "nc", "-ll", "-p", "80", "-e", "netstat", "-tn"]);

@@ -23,7 +23,13 @@ export interface ForwardTarget {
 export function firewallRules(networks: NetworkRecord[], targetOf: (containerId: string) => ForwardTarget | undefined, published: (Published & { containerId: string })[]): Ruleset {
   const bridges = networks
     .filter((n) => n.Driver === "bridge")
-    .map((n) => ({ bridge: bridgeOf(n), subnets: poolsOf(n).map((p) => p.subnet), masquerade: !n.Internal && n.Options[masqueradeOption] !== "false", internal: n.Internal }));
+    .map((n) => ({
+      bridge: bridgeOf(n),
+      subnets: poolsOf(n).map((p) => p.subnet),
+      gateways: poolsOf(n).flatMap((p) => (p.gateway === undefined ? [] : [{ family: p.family, value: p.gateway }])),
+      masquerade: !n.Internal && n.Options[masqueradeOption] !== "false",
+      internal: n.Internal,
+    }));
   const forwards: PortForward[] = [];
   for (const p of published) {
     const t = targetOf(p.containerId);

@@ -95,6 +95,9 @@ export function toLocalAddress(): Expr[] {
 
 export const masquerade = (): Expr[] => [{ name: "masq", attrs: [] }];
 
+/** `notrack`: conntrack leaves the packet alone (in a chain before its own, at the raw priority). */
+export const notrack = (): Expr[] => [{ name: "notrack", attrs: [] }];
+
 /** `dnat ip to ADDR:PORT` (or ip6). */
 export function dnat(addr: Buffer, port: number): Expr[] {
   const nat: Expr = {

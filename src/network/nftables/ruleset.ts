@@ -1,24 +1,27 @@
 // berth's own nf_tables table, "berth" in the inet family, made whole from
 // what should be true now: outbound masquerade for each bridge subnet, no
 // forwarding from one bridge network to another (dockerd's isolation chains),
-// and DNAT of published ports to their containers. Every change replaces the
+// DNAT of published ports to their containers, and no connection tracking of
+// what one container sends another on its network. Every change replaces the
 // table in one batch (add, delete, add again, then the chains and rules), so
 // the kernel never holds a half-made table, a rebuild at daemon start drops
 // stale rules, and a repeated call changes nothing.
 import { ipBytes, type Family, type Prefix } from "../ip.ts";
 import { NETLINK_NETFILTER, NetlinkSocket } from "../netlink/socket.ts";
-import { address, dnat, dport, drop, iifname, isIPv4, isIPv6, jump, l4proto, masquerade, oifname, toLocalAddress } from "./expr.ts";
+import { address, dnat, dport, drop, iifname, isIPv4, isIPv6, jump, l4proto, masquerade, notrack, oifname, toLocalAddress } from "./expr.ts";
 import { Batch, NFPROTO, type Expr } from "./wire.ts";
 
 export const tableName = "berth";
 
 const HOOK = { PREROUTING: 0, INPUT: 1, FORWARD: 2, OUTPUT: 3, POSTROUTING: 4 } as const;
-const PRIORITY = { DSTNAT: -100, FILTER: 0, SRCNAT: 100 } as const;
+const PRIORITY = { RAW: -300, DSTNAT: -100, FILTER: 0, SRCNAT: 100 } as const;
 const portsChain = "published";
 
 export interface BridgeNat {
   bridge: string;
   subnets: Prefix[];
+  /** The bridge's own addresses on them (traffic to these is the host's, and stays tracked). */
+  gateways?: { family: Family; value: bigint }[];
   /** Whether traffic from the subnet leaving through another interface takes this namespace's address. */
   masquerade: boolean;
   /** An --internal network: nothing is routed in or out, and the namespace's addresses outside the subnets are out of reach. */
@@ -56,7 +59,21 @@ export function rulesetBatch(r: Ruleset | undefined): Batch {
     .addChain(tableName, portsChain)
     .addChain(tableName, "forward", { type: "filter", hooknum: HOOK.FORWARD, priority: PRIORITY.FILTER })
     .addChain(tableName, "isolate")
-    .addChain(tableName, "input", { type: "filter", hooknum: HOOK.INPUT, priority: PRIORITY.FILTER });
+    .addChain(tableName, "input", { type: "filter", hooknum: HOOK.INPUT, priority: PRIORITY.FILTER })
+    .addChain(tableName, "untracked", { type: "filter", hooknum: HOOK.PREROUTING, priority: PRIORITY.RAW });
+
+  // From one container to another of the same network (bridged, and with br_netfilter seen by
+  // these hooks): berth never rewrites such a connection (a published port reached from its own
+  // bridge goes through the proxy), so conntrack would only cost every packet a lookup and fill
+  // its table. Traffic to the gateway, the host's, stays tracked: a DNAT'd reply may come that way.
+  for (const br of r.bridges) {
+    for (const s of br.subnets) {
+      const f = s.family;
+      const inSubnet = (which: "saddr" | "daddr") => address(which, ipBytes(f, s.base), s.bits);
+      const notGateways = (br.gateways ?? []).filter((g) => g.family === f).map((g) => address("daddr", ipBytes(f, g.value), f === 4 ? 32 : 128, false));
+      rule("untracked", iifname(br.bridge), familyMatch(f), inSubnet("saddr"), inSubnet("daddr"), ...notGateways, notrack());
+    }
+  }
 
   // Routed out of one bridge: dropped if it is into another.
   for (const br of r.bridges) {
