@@ -1,12 +1,15 @@
 // applyLayerInWorker (what the daemon uses): the same tree, digests and
 // errors as applyLayer on the caller's thread; a source that fails mid-way
-// stops the worker before the caller gets the error back.
+// stops the worker before the caller gets the error back; no more layers
+// apply at once than the cores keep busy, and a hash thread only where a
+// core is left for it.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { applyLayer } from "../../src/layer/apply.ts";
-import { applyLayerInWorker, idleWorkerCount } from "../../src/layer/worker/apply-in-worker.ts";
+import { applyLayer, HASH_THREAD_MIN } from "../../src/layer/apply.ts";
+import { APPLIES_AT_ONCE, applyLayerInWorker, idleWorkerCount } from "../../src/layer/worker/apply-in-worker.ts";
+import { fileSource } from "../../src/layer/source.ts";
 import { InvalidDataError } from "../../src/errors.ts";
 import { describeTree, item, tarBytes } from "../fixtures/tar-layers.ts";
 
@@ -99,4 +102,51 @@ test("a worker kept after a clean layer starts the next one afresh; one that fai
   const third = await applyLayerInWorker(chunked(blob), join(tmp, "keep-3"));
   expect(describeTree(join(tmp, "keep-3"))).toEqual(describeTree(join(tmp, "keep-1")));
   expect(third.diffID).toBe((await applyLayer(chunked(blob), join(tmp, "keep-3-here"))).diffID);
+});
+
+/** A source that gives `head`, then waits for `go` before the rest: a download still under way. */
+function stalled(blob: Uint8Array, started: () => void) {
+  let go!: () => void;
+  const gate = new Promise<void>((r) => (go = r));
+  async function* source(): AsyncGenerator<Uint8Array> {
+    started();
+    yield blob.subarray(0, 100);
+    await gate;
+    yield blob.subarray(100);
+  }
+  return { source: source(), go };
+}
+
+test("no more layers apply at once than the cores and one: the others wait their turn, then apply", async () => {
+  const blob = await layer();
+  const want = (await applyLayer(chunked(blob), join(tmp, "turn-here"))).diffID;
+  let reading = 0;
+  const layers = Array.from({ length: APPLIES_AT_ONCE + 2 }, () => stalled(blob, () => reading++));
+  const applied = layers.map((l, i) => applyLayerInWorker(l.source, join(tmp, `turn-${i}`)));
+  // The sources of the running ones are read (a worker took them); the rest are not touched yet.
+  const until = Date.now() + 30_000;
+  while (reading < APPLIES_AT_ONCE && Date.now() < until) await Bun.sleep(10);
+  expect(reading).toBe(APPLIES_AT_ONCE);
+  await Bun.sleep(100);
+  expect(reading).toBe(APPLIES_AT_ONCE);
+  for (const l of layers) l.go();
+  for (const r of await Promise.all(applied)) expect(r.diffID).toBe(want);
+  expect(reading).toBe(layers.length);
+});
+
+test("a big layer gets a hash thread only when a core is left for it", async () => {
+  const cores = navigator.hardwareConcurrency;
+  const tar = await tarBytes([item("big", "dir"), item("big/random", "file", { content: Buffer.from(crypto.getRandomValues(new Uint8Array(60_000))).toString("hex") })]);
+  const path = join(tmp, "big.tar");
+  writeFileSync(path, Buffer.concat([tar, Buffer.alloc(HASH_THREAD_MIN)]));
+  const alone = await applyLayerInWorker(fileSource(path), join(tmp, "big-alone"));
+  expect(alone.hashThread).toBe(cores > 1 ? true : undefined);
+  // Beside applies that take every core but one (still reading their downloads), it hashes on its own thread.
+  const busy = Array.from({ length: cores - 1 }, () => stalled(gzipSync(tar), () => {}));
+  const running = busy.map((l, i) => applyLayerInWorker(l.source, join(tmp, `busy-${i}`)));
+  const beside = await applyLayerInWorker(fileSource(path), join(tmp, "big-beside"));
+  expect(beside.hashThread).toBeUndefined();
+  expect(beside.diffID).toBe(alone.diffID);
+  for (const l of busy) l.go();
+  await Promise.all(running);
 });

@@ -1,5 +1,7 @@
 // Bounded concurrency for writing and sending images: layers fetched, unpacked
 // or uploaded a few at a time.
+export { Limiter } from "../../shared/limiter.ts";
+
 /** Runs `fn` over items, at most `limit` at a time; the first failure aborts the rest via `abort`. */
 export async function forEachLimited<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>, abort?: AbortController): Promise<void> {
   let next = 0;
@@ -17,24 +19,4 @@ export async function forEachLimited<T>(items: T[], limit: number, fn: (item: T,
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   if (failure !== undefined) throw failure;
-}
-
-/** A counting semaphore. */
-export class Limiter {
-  private waiting: (() => void)[] = [];
-  constructor(private free: number) {}
-
-  async acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return;
-    }
-    await new Promise<void>((r) => this.waiting.push(r));
-  }
-
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
 }

@@ -7,6 +7,7 @@ import { BerthError, InvalidDataError, InvalidParameterError, NotFoundError, Sys
 import { applyLayer, type ApplyOptions, type ApplyResult } from "../apply.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 import { followedFileOf } from "../source.ts";
+import { Limiter } from "../../shared/limiter.ts";
 import { dirname } from "node:path";
 
 /** Chunks posted but not yet taken by the worker: bounds the memory a fast source can fill. */
@@ -67,8 +68,32 @@ function releaseWorker(worker: Worker, clean: boolean): void {
   idle.push(entry);
 }
 
+const CORES = Math.max(1, navigator.hardwareConcurrency || 1);
+/**
+ * Layers applied at once. One more than the cores keeps them busy while one
+ * waits for its download or the disk; more would only start more threads, each
+ * with a heap and JIT work of its own to warm (1-2k fresh pages each, cold).
+ * The others wait their turn, their bytes still landing in their files.
+ */
+export const APPLIES_AT_ONCE = Math.min(6, CORES + 1);
+const running = new Limiter(APPLIES_AT_ONCE);
+let applying = 0;
+
 export async function applyLayerInWorker(source: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>, target: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
   if (opts.walker || opts.sha256) return applyLayer(source, target, opts);
+  await running.acquire();
+  // A hash thread only where a core is left for it: beside other applies it would take theirs.
+  const hashThread = opts.hashThread ?? (applying + 1 < CORES ? undefined : false);
+  applying++;
+  try {
+    return await applyOnWorker(source, target, { ...opts, hashThread });
+  } finally {
+    applying--;
+    running.release();
+  }
+}
+
+async function applyOnWorker(source: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>, target: string, opts: ApplyOptions): Promise<ApplyResult> {
   const worker = takeWorker();
   let clean = false;
   let inFlight = 0;
