@@ -1,4 +1,4 @@
-// --network's long form (name=…,alias=…,ip=…,ip6=…,mac-address=…,driver-opt=…,gw-priority=…),
+// --network's long form (name=…,alias=…,ip=…,ip6=…,mac-address=…,link-local-ip=…,driver-opt=…,gw-priority=…),
 // as the docker CLI reads it, and the endpoint's GwPriority choosing the network that gives the
 // container its default route.
 import { describe, expect, test } from "bun:test";
@@ -30,6 +30,34 @@ describe.skipIf(!net.ok)("--network's long form", () => {
     // Without a priority the network first by name gives it, as before.
     const plain = await d.cli(["run", "--rm", "--network", "name=lfa", "--network", "lfb", "busybox", "busybox", "ip", "route", "show", "default"]);
     expect(plain.stdout.trim()).toMatch(/^default via 10\.81\.0\.1 dev eth0/);
+  });
+
+  test("link-local addresses go on the interface; network connect takes --link-local-ip, --driver-opt and --gw-priority", async () => {
+    const d = net.d;
+    expect((await d.cli(["run", "-d", "--name", "ll", "--network", "name=lfa,link-local-ip=169.254.7.7", "busybox", "sleep", "300"])).stderr).toBe("");
+    expect((await d.cli(["exec", "ll", "busybox", "ip", "-o", "-4", "addr", "show", "eth0"])).stdout).toContain("inet 169.254.7.7/32 ");
+    const ipam = (net: string) => d.cli(["inspect", "-f", `{{json .NetworkSettings.Networks.${net}.IPAMConfig}}`, "ll"]).then((r) => JSON.parse(r.stdout));
+    expect((await ipam("lfa")).LinkLocalIPs).toEqual(["169.254.7.7"]);
+
+    const c = await d.cli(["network", "connect", "--link-local-ip", "169.254.8.8", "--driver-opt", " com.example.z = w ", "--gw-priority", "10", "lfb", "ll"]);
+    expect(c.stderr).toBe("");
+    expect((await d.cli(["exec", "ll", "busybox", "ip", "-o", "-4", "addr", "show", "eth1"])).stdout).toContain("inet 169.254.8.8/32 ");
+    expect((await ipam("lfb")).LinkLocalIPs).toEqual(["169.254.8.8"]);
+    expect((await d.cli(["inspect", "-f", "{{json .NetworkSettings.Networks.lfb.DriverOpts}}", "ll"])).stdout.trim()).toBe('{"com.example.z":"w"}');
+    // lfa would give the gateway by name; lfb's priority takes it over, live.
+    expect((await d.cli(["exec", "ll", "busybox", "ip", "route", "show", "default"])).stdout.trim()).toMatch(/^default via 10\.82\.0\.1 dev eth1/);
+
+    const bad: [string[], number, string][] = [
+      [["network", "connect", "--link-local-ip", "nope", "lfb", "ll"], 125, `invalid argument "nope" for "--link-local-ip" flag: invalid string being converted to IP address: nope`],
+      [["network", "connect", "--driver-opt", "x", "lfb", "ll"], 1, "invalid key/value pair format in driver options"],
+      [["run", "--rm", "--network", "name=lfa,link-local-ip=0.0.0.0", "busybox", "true"], 125, "invalid endpoint settings:\ninvalid link-local IP address: 0.0.0.0"],
+    ];
+    for (const [args, code, words] of bad) {
+      const r = await d.cli(args);
+      expect(r.stderr).toContain(words);
+      expect(r.code).toBe(code);
+    }
+    expect((await d.cli(["rm", "-f", "ll"])).code).toBe(0);
   });
 
   test("bad fields get the docker CLI's words, and nothing is created", async () => {

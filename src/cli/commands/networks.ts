@@ -8,6 +8,7 @@ import { UsageError } from "../flags.ts";
 import { stdout } from "../stdio.ts";
 import { confirmed } from "./containers.ts";
 import { eachName } from "./each-name.ts";
+import { isIP } from "node:net";
 
 /** `k=v` list → object, docker's wording for a missing "=". */
 function keyValues(list: string[], flag: string): Record<string, string> {
@@ -137,18 +138,47 @@ export const networkConnectCommand: Command = {
     { name: "ip", type: "string", help: "IPv4 address (e.g., \"172.30.100.104\")" },
     { name: "ip6", type: "string", help: "IPv6 address (e.g., \"2001:db8::33\")" },
     { name: "link", type: "list", help: "Add link to another container" },
-    { name: "driver-opt", type: "list", help: "driver options for the network" },
+    { name: "link-local-ip", type: "list", valueName: "strings", help: "Add a link-local address for the container" },
+    { name: "driver-opt", type: "list", valueName: "strings", help: "driver options for the network" },
+    { name: "gw-priority", type: "number", help: "Highest gw-priority provides the default gateway. Accepts positive and negative values." },
   ],
   minArgs: 2,
   maxArgs: 2,
   async run(ctx, f, args) {
-    const ipam = f.ip || f.ip6 ? { IPv4Address: f.ip || undefined, IPv6Address: f.ip6 || undefined } : undefined;
-    await (await ctx.client()).request("POST", `/networks/${encodeURIComponent(args[0]!)}/connect`, {
-      json: { Container: args[1], EndpointConfig: { Aliases: f.alias.length ? f.alias : undefined, IPAMConfig: ipam, Links: f.link.length ? f.link : undefined } },
-    });
+    const linkLocal = linkLocalIPs(f["link-local-ip"]);
+    const ipam = f.ip || f.ip6 || linkLocal.length ? { IPv4Address: f.ip || undefined, IPv6Address: f.ip6 || undefined, LinkLocalIPs: linkLocal.length ? linkLocal : undefined } : undefined;
+    const endpoint = {
+      Aliases: f.alias.length ? f.alias : undefined,
+      IPAMConfig: ipam,
+      Links: f.link.length ? f.link : undefined,
+      DriverOpts: f["driver-opt"].length ? connectDriverOpts(f["driver-opt"]) : undefined,
+      GwPriority: f["gw-priority"] || undefined,
+    };
+    await (await ctx.client()).request("POST", `/networks/${encodeURIComponent(args[0]!)}/connect`, { json: { Container: args[1], EndpointConfig: endpoint } });
     return 0;
   },
 };
+
+/** --link-local-ip's values, as pflag's IP list takes them (comma-separated, each an address). */
+function linkLocalIPs(values: string[]): string[] {
+  return values.flatMap((v) =>
+    v.split(",").map((s) => {
+      if (!isIP(s.trim())) throw new UsageError(`invalid argument "${v}" for "--link-local-ip" flag: invalid string being converted to IP address: ${s}`);
+      return s.trim();
+    }),
+  );
+}
+
+/** connect's --driver-opt k=v (keys and values trimmed), with the docker CLI's words for a pair without "=". */
+function connectDriverOpts(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const o of list) {
+    const i = o.indexOf("=");
+    if (i < 0 || !o.slice(0, i).trim()) throw new Error("invalid key/value pair format in driver options");
+    out[o.slice(0, i).trim()] = o.slice(i + 1).trim();
+  }
+  return out;
+}
 
 export const networkDisconnectCommand: Command = {
   names: ["network disconnect"],

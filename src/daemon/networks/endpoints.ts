@@ -6,7 +6,7 @@ import { formatIP, parseIP, parsePrefix, contains, type Family } from "../../net
 import { nextFree, type Pool } from "../../network/ipam.ts";
 import { plugEndpoint, removeLink } from "../../network/bridge.ts";
 import { bridgeOf, ForbiddenError, mtuOption, newId } from "./create.ts";
-import type { Attachment, NetworkRecord, NetworkRecords } from "./records.ts";
+import type { Attachment, EndpointConfig, NetworkRecord, NetworkRecords } from "./records.ts";
 import type { ReleasedEndpoints } from "./released.ts";
 
 export function poolsOf(n: NetworkRecord): (Pool & { family: Family })[] {
@@ -31,7 +31,11 @@ export function macFor(ipv4: bigint): string {
 }
 
 /** Checks an asked address against the network (at create and connect). */
-export function checkRequested(n: NetworkRecord, asked: { IPv4Address?: string; IPv6Address?: string } | null | undefined): void {
+export function checkRequested(n: NetworkRecord, asked: EndpointConfig["IPAMConfig"]): void {
+  for (const s of asked?.LinkLocalIPs ?? []) {
+    const ip = parseIP(s);
+    if (!ip || ip.value === 0n) throw new InvalidParameterError(`invalid endpoint settings:\ninvalid link-local IP address: ${s}`);
+  }
   for (const [key, family] of [["IPv4Address", 4], ["IPv6Address", 6]] as const) {
     const s = asked?.[key];
     if (!s) continue;
@@ -76,6 +80,10 @@ export function startEndpoint(records: NetworkRecords, n: NetworkRecord, a: Atta
       const v = p.family === 4 ? v4 : v6;
       return v === undefined ? [] : [{ family: p.family, value: v, bits: p.subnet.bits }];
     });
+    for (const s of a.config.IPAMConfig?.LinkLocalIPs ?? []) {
+      const ip = parseIP(s)!;
+      addresses.push({ family: ip.family, value: ip.value, bits: ip.family === 4 ? 32 : 128 });
+    }
     const gateways = defaultRoute ? gatewaysOf(n) : [];
     const mtu = n.Options[mtuOption] ? Number(n.Options[mtuOption]) : undefined;
     plugEndpoint({ bridge: bridgeOf(n), nsPath, hostVeth: filled.hostVeth!, ifname, mac, mtu, addresses, gateways });

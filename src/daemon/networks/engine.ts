@@ -16,7 +16,7 @@ import { ensureBridge, freeIfname, linkAddresses, linkExists, removeLink, routed
 import { ipBytes, mask, overlaps, parseIP, parsePrefix, formatIP, formatPrefix, type Prefix } from "../../network/ip.ts";
 import { firstHost, pickSubnet } from "../../network/ipam.ts";
 import { rfc3339Nano } from "../../image/config.ts";
-import { NetworkRecords, type Attachment, type EndpointConfig, type NetworkRecord } from "./records.ts";
+import { hasIpamConfig, NetworkRecords, type Attachment, type EndpointConfig, type NetworkRecord } from "./records.ts";
 import { bridgeNameOption, bridgeOf, buildNetwork, ForbiddenError, mtuOption, newId } from "./create.ts";
 import { checkRequested, gatewaysOf, poolsOf, releaseEndpoint, startEndpoint, stopEndpoint } from "./endpoints.ts";
 import { ReleasedEndpoints } from "./released.ts";
@@ -619,7 +619,7 @@ function portTarget(a: Attachment): PortTarget {
 function endpointConfigOf(cfg: Record<string, any>): EndpointConfig {
   const out: EndpointConfig = {};
   if (cfg.Aliases?.length) out.Aliases = cfg.Aliases;
-  if (cfg.IPAMConfig && (cfg.IPAMConfig.IPv4Address || cfg.IPAMConfig.IPv6Address)) out.IPAMConfig = cfg.IPAMConfig;
+  if (hasIpamConfig(cfg.IPAMConfig)) out.IPAMConfig = cfg.IPAMConfig;
   if (cfg.MacAddress) out.MacAddress = cfg.MacAddress;
   if (cfg.Links?.length) out.Links = cfg.Links;
   if (cfg.DriverOpts && Object.keys(cfg.DriverOpts).length) out.DriverOpts = cfg.DriverOpts;

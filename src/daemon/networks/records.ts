@@ -34,12 +34,18 @@ export interface IpamConfig {
 /** What the client asked for a container on a network (Docker's EndpointSettings, the asked part). */
 export interface EndpointConfig {
   Aliases?: string[] | null;
-  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } | null;
+  /** LinkLocalIPs: more addresses on the container's interface, each a host route of its own (as dockerd adds them). */
+  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] | null } | null;
   MacAddress?: string;
   Links?: string[] | null;
   DriverOpts?: Record<string, string> | null;
   /** Which network gives the gateway: the highest (API 1.48). */
   GwPriority?: number;
+}
+
+/** Whether an endpoint's IPAMConfig asks for anything (inspect shows null otherwise, as dockerd does). */
+export function hasIpamConfig(c: EndpointConfig["IPAMConfig"]): boolean {
+  return !!(c && (c.IPv4Address || c.IPv6Address || c.LinkLocalIPs?.length));
 }
 
 export interface Attachment {

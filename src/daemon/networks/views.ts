@@ -1,6 +1,6 @@
 // Engine API views: a network's NetworkResource (with its running
 // containers) and a container's NetworkSettings / EndpointSettings.
-import type { Attachment, NetworkRecord } from "./records.ts";
+import { hasIpamConfig, type Attachment, type NetworkRecord } from "./records.ts";
 import { parsePrefix } from "../../network/ip.ts";
 
 export function subnetBits(n: NetworkRecord, family: 4 | 6): { gateway: string; bits: number } | undefined {
@@ -30,7 +30,7 @@ export function endpointSettings(n: NetworkRecord, a: Attachment, c: { id: strin
   const v6 = subnetBits(n, 6);
   const running = !!a.endpointId;
   return {
-    IPAMConfig: a.config.IPAMConfig && (a.config.IPAMConfig.IPv4Address || a.config.IPAMConfig.IPv6Address) ? a.config.IPAMConfig : null,
+    IPAMConfig: hasIpamConfig(a.config.IPAMConfig) ? a.config.IPAMConfig : null,
     Links: a.config.Links ?? null,
     Aliases: aliasesOf(n, a, c.id),
     MacAddress: a.mac ?? "",
