@@ -118,6 +118,23 @@ describe.if(ok)("names and published ports", () => {
     await d.cli(["rm", "-f", "clash"]);
   });
 
+  test("UDP on [::] is IPv6's alone, 0.0.0.0 another container's; sctp is taken at create and refused at start, in dockerd's words", async () => {
+    expect((await d.cli(["run", "-d", "--name", "u6", "-p", "[::]:18053:53/udp", "busybox", "sleep", "60"])).stderr).toBe("");
+    expect((await d.cli(["run", "-d", "--name", "u4", "-p", "0.0.0.0:18053:53/udp", "busybox", "sleep", "60"])).stderr).toBe("");
+    expect((await d.cli(["port", "u6"])).stdout).toBe("53/udp -> [::]:18053\n");
+    expect((await d.cli(["port", "u4"])).stdout).toBe("53/udp -> 0.0.0.0:18053\n");
+    expect((await d.cli(["rm", "-f", "u6", "u4"])).code).toBe(0);
+
+    const before = await vethCount();
+    expect((await d.cli(["create", "--name", "sc", "-p", "18132:132/sctp", "busybox", "sleep", "60"])).code).toBe(0);
+    const start = await d.cli(["start", "sc"]);
+    expect(start.code).toBe(1);
+    // This kernel has no SCTP (docker-proxy fails the same way); one that has it meets berth's proxy, which has none.
+    expect(start.stderr).toMatch(/driver failed programming external connectivity on endpoint sc \([0-9a-f]{64}\): Error starting userland proxy: (protocol not supported|sctp is not supported by berth's userland proxy)/);
+    expect(await vethCount()).toBe(before);
+    expect((await d.cli(["rm", "sc"])).code).toBe(0);
+  });
+
   test("30 containers run and removed at once on a user network leave no veth, address, name or listener behind", async () => {
     expect((await d.cli(["network", "create", "par"])).code).toBe(0);
     const before = await listeners();

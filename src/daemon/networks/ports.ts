@@ -7,6 +7,7 @@ import { BerthError, InvalidParameterError } from "../../errors.ts";
 import { portRange } from "../../shared/port-spec.ts";
 import { proxyTcp } from "../../network/proxy/tcp.ts";
 import { proxyUdp } from "../../network/proxy/udp.ts";
+import { sctpUnavailable } from "../../network/proxy/sockets.ts";
 import type { ContainerRecord } from "../containers/records.ts";
 
 export interface Published {
@@ -41,7 +42,6 @@ export function checkPortBindings(hostConfig: Record<string, any>): void {
   for (const [key, list] of Object.entries((hostConfig.PortBindings ?? {}) as Record<string, { HostIp?: string; HostPort?: string }[] | null>)) {
     const p = splitPort(key);
     if (!p) throw new InvalidParameterError(`invalid port specification: "${key}"`);
-    if (p.proto === "sctp") throw new InvalidParameterError(`publishing sctp port ${key} is not supported by berth's userland proxy`);
     for (const b of list ?? []) {
       if (b.HostPort && !portRange(String(b.HostPort))) throw new InvalidParameterError(`invalid port specification: "${b.HostPort}"`);
       if (b.HostIp && !/^(\d{1,3}\.){3}\d{1,3}$/.test(b.HostIp) && !b.HostIp.includes(":")) throw new InvalidParameterError(`invalid IP address: ${b.HostIp}`);
@@ -108,9 +108,7 @@ export class PortPublisher {
         }
       } else {
         for (const p of again) {
-          // A UDP socket on "::" takes IPv4 too: its 0.0.0.0 twin has no socket of its own.
-          const twin = p.hostIp === "0.0.0.0" && p.port.endsWith("/udp") && again.some((o) => o.hostIp === "::" && o.port === p.port && o.hostPort === p.hostPort);
-          if (!twin) opened.push(await this.listen(p.port, p.hostIp, p.hostPort, t));
+          opened.push(await this.listen(p.port, p.hostIp, p.hostPort, t));
           list.push(p);
         }
       }
@@ -137,6 +135,11 @@ export class PortPublisher {
 
   /** One binding: a host port from its range (or the kernel's pick), on its address or, for "", on 0.0.0.0 and "::". */
   private async listenAny(w: Wanted, t: PortTarget, name: string, endpointId: string): Promise<{ port: number; hostIps: string[]; listeners: Listener[] }> {
+    if (w.port.endsWith("/sctp")) {
+      // Accepted at create, refused at start, as dockerd does where docker-proxy cannot listen.
+      const why = sctpUnavailable() ?? "sctp is not supported by berth's userland proxy";
+      throw new PortAllocationError(`driver failed programming external connectivity on endpoint ${name} (${endpointId}): Error starting userland proxy: ${why}`);
+    }
     const range = w.hostPort ? portRange(w.hostPort)! : [0, 0];
     const tries = w.hostPort ? range[1] - range[0] + 1 : ephemeralTries;
     let last: unknown;
@@ -163,16 +166,6 @@ export class PortPublisher {
    * Where this namespace has no IPv6, IPv4 alone. A failure says which address it was.
    */
   private async listenBoth(key: string, hostPort: number, t: PortTarget): Promise<{ port: number; hostIps: string[]; listeners: Listener[] }> {
-    if (key.endsWith("/udp")) {
-      try {
-        const l = await this.listen(key, "::", hostPort, t);
-        return { port: l.port, hostIps: ["0.0.0.0", "::"], listeners: [l] };
-      } catch (e) {
-        if (inUse(e)) throw new BindFailure("0.0.0.0", e);
-      }
-      const l = await this.listen(key, "0.0.0.0", hostPort, t).catch((e) => Promise.reject(new BindFailure("0.0.0.0", e)));
-      return { port: l.port, hostIps: ["0.0.0.0"], listeners: [l] };
-    }
     const v4 = await this.listen(key, "0.0.0.0", hostPort, t).catch((e) => Promise.reject(new BindFailure("0.0.0.0", e)));
     try {
       const v6 = await this.listen(key, "::", v4.port, t);
@@ -188,10 +181,7 @@ export class PortPublisher {
   private async listen(key: string, hostIp: string, hostPort: number, t: PortTarget): Promise<Listener & { port: number }> {
     const { number, proto } = splitPort(key)!;
     const v6Host = hostIp.includes(":");
-    if (proto === "udp") {
-      // On "::" IPv4 clients come too, as ::ffff:a.b.c.d: they go to the IPv4 address.
-      return proxyUdp(hostIp, hostPort, (client) => (v6Host && !client.includes(".") ? (t.v6 ?? t.v4) : t.v4), number);
-    }
+    if (proto === "udp") return proxyUdp(hostIp, hostPort, () => (v6Host ? (t.v6 ?? t.v4) : t.v4), number);
     const l = proxyTcp(hostIp, hostPort, () => (v6Host ? (t.v6 ?? t.v4) : t.v4), number);
     return { port: l.port, close: () => l.stop(), retarget: () => l.retarget() };
   }

@@ -98,6 +98,22 @@ export function listenTcp(host: string, port: number): { fd: number; port: numbe
   }
 }
 
+/**
+ * Why this kernel cannot make SCTP sockets, in Go's words for the errno (what docker-proxy reports),
+ * or undefined when it can.
+ */
+export function sctpUnavailable(): string | undefined {
+  const fd = sys.socket(AF[4], SOCK_STREAM | NONBLOCK_CLOEXEC, IPPROTO_SCTP);
+  if (fd >= 0) {
+    sys.close(fd);
+    return undefined;
+  }
+  const e = errno();
+  return goErrnoText[e] ?? `errno ${e}`;
+}
+const IPPROTO_SCTP = 132;
+const goErrnoText: Record<number, string> = { 93: "protocol not supported", 94: "socket type not supported", 97: "address family not supported by protocol", 13: "permission denied" };
+
 /** A pipe's two ends [read, write]. */
 export function pipe(flags: number): [number, number] {
   const fds = new Int32Array(2);
