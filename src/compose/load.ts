@@ -200,12 +200,38 @@ function finishService(name: string, s: Service, vars: Record<string, string>): 
   if (out.environment) {
     for (const [k, v] of Object.entries(out.environment)) if (v === null && vars[k] !== undefined) out.environment[k] = vars[k]!;
   }
+  if (s.label_file) {
+    // Labels from the files first, the service's own labels over them.
+    const fromFiles: Record<string, string> = {};
+    for (const path of s.label_file as string[]) {
+      if (!existsSync(path)) throw new ComposeError(`label file ${path} not found: stat ${path}: no such file or directory`);
+      Object.assign(fromFiles, readDotenv(path, (n) => vars[n]));
+    }
+    out.labels = { ...fromFiles, ...(s.labels ?? {}) };
+    delete out.label_file;
+  }
+  addImplicitDependencies(out);
   if (!out.network_mode && !out.networks) out.networks = { default: null };
   if (!out.image && !out.build) throw new ComposeError(`service "${name}" has neither an image nor a build context specified: invalid compose project`);
   if (out.deploy?.replicas !== undefined && out.scale !== undefined && out.deploy.replicas !== out.scale) {
     throw new ComposeError(`services.${name}: can't set distinct values on 'scale' and 'deploy.replicas'`);
   }
   return out;
+}
+
+/**
+ * What compose's loader adds to depends_on: the services named by links, a
+ * `service:` network, ipc or pid mode (restarted with them), and volumes_from.
+ */
+function addImplicitDependencies(s: Service): void {
+  const deps = { ...(s.depends_on ?? {}) };
+  const add = (name: string, restart: boolean) => {
+    if (name && !deps[name]) deps[name] = { condition: "service_started", required: true, restart };
+  };
+  for (const l of (s.links as string[] | undefined) ?? []) add(String(l).split(":")[0]!, true);
+  for (const mode of [s.network_mode, s.ipc, s.pid]) if (typeof mode === "string" && mode.startsWith("service:")) add(mode.slice(8), true);
+  for (const v of (s.volumes_from as string[] | undefined) ?? []) if (!String(v).startsWith("container:")) add(String(v).split(":")[0]!, false);
+  if (Object.keys(deps).length) s.depends_on = deps;
 }
 
 function addDefaultNetwork(p: Project): void {

@@ -107,6 +107,14 @@ function fileRefs(list: unknown[] | undefined, secrets: boolean): FileReference[
   });
 }
 
+/** A post_start or pre_stop hook: its command as a list, its environment as a map. */
+function hook(h: Raw, where: string): Raw {
+  if (!h || typeof h !== "object" || h.command === undefined || h.command === null) throw new ComposeError(`validating ${where}: command is required`);
+  const out: Raw = { ...h, command: command(h.command) };
+  if (h.environment !== undefined) out.environment = keyValueMap(h.environment);
+  return out;
+}
+
 function duration(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
   return typeof v === "number" ? `${v}s` : String(v);
@@ -162,6 +170,9 @@ export function normalizeService(name: string, raw: Raw | null, baseDir: string)
     s.ulimits = Object.fromEntries(Object.entries(s.ulimits).map(([k, v]) => [k, typeof v === "object" ? v : { soft: Number(v), hard: Number(v) }]));
   }
   if (s.extends !== undefined && typeof s.extends === "string") s.extends = { service: s.extends };
+  if (s.label_file !== undefined) s.label_file = (Array.isArray(s.label_file) ? s.label_file : [s.label_file]).map((f: unknown) => hostPath(String(f), baseDir));
+  if (s.annotations !== undefined) s.annotations = stringMap(s.annotations);
+  for (const k of ["post_start", "pre_stop"]) if (Array.isArray(s[k])) s[k] = s[k].map((h: Raw) => hook(h, `${where}.${k}`));
   return s as Service;
 }
 

@@ -45,7 +45,7 @@ export interface Service {
   expose?: string[];
   volumes?: ServiceVolume[];
   tmpfs?: string[];
-  networks?: Record<string, { aliases?: string[]; ipv4_address?: string; ipv6_address?: string; priority?: number } | null>;
+  networks?: Record<string, { aliases?: string[]; ipv4_address?: string; ipv6_address?: string; mac_address?: string; priority?: number } | null>;
   network_mode?: string;
   depends_on?: Record<string, DependsOn>;
   healthcheck?: { test?: string[]; interval?: string; timeout?: string; retries?: number; start_period?: string; start_interval?: string; disable?: boolean };

@@ -22,6 +22,7 @@ const sym = lazySymbols("libc.so.6", {
   waitpid: { args: [i32, P, i32], returns: i32 },
   prlimit: { args: [i32, i32, P, P], returns: i32 },
   sethostname: { args: [P, u64], returns: i32 },
+  setdomainname: { args: [P, u64], returns: i32 },
   setgroups: { args: [u64, P], returns: i32 },
   setresuid: { args: [u32, u32, u32], returns: i32 },
   setresgid: { args: [u32, u32, u32], returns: i32 },
@@ -164,6 +165,11 @@ export function setProcessNice(pid: number, nice: number): void {
 export function sethostname(name: string): void {
   const b = Buffer.from(name);
   check("sethostname", sym.sethostname(ptr(b.length ? b : Buffer.alloc(1)), b.length));
+}
+
+export function setdomainname(name: string): void {
+  const b = Buffer.from(name);
+  check("setdomainname", sym.setdomainname(ptr(b), b.length));
 }
 
 // Identity changes as raw syscalls: they change the calling thread only. glibc's

@@ -49,6 +49,8 @@ export interface RuntimeSpec {
   /** `uid[:gid]` or names, resolved inside the container's /etc/passwd and /etc/group ("" = root). */
   user: string;
   hostname: string;
+  /** The UTS namespace's NIS domain name (Docker's Config.Domainname); unset leaves the kernel's "(none)". */
+  domainname?: string;
   tty: boolean;
   /** The terminal's [rows, columns] from its start (Docker's ConsoleSize), else the kernel's 0×0 until a resize. */
   consoleSize?: [number, number];

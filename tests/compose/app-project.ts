@@ -4,7 +4,7 @@
 // healthcheck, a worker that waits for it and reaches it by name, a one-off
 // migration the web waits for, two networks, a secret, a .env with
 // interpolation, and a service behind a profile.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 // The worker finds the db by name through the daemon's DNS, then reads what the db wrote to its volume.
@@ -74,4 +74,19 @@ export function writeProject(dir: string, files: Record<string, string>): string
     writeFileSync(join(dir, f), text);
   }
   return dir;
+}
+
+/** Files named `names` in the directories below `dir` whose name holds `id`. */
+export function findFiles(dir: string, id: string, names: string[]): string[] {
+  const out: string[] = [];
+  const walk = (d: string, depth: number) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (!e.isDirectory()) continue;
+      const sub = join(d, e.name);
+      if (e.name.includes(id.slice(0, 12))) out.push(...names.map((n) => join(sub, n)).filter(existsSync));
+      else if (depth < 3) walk(sub, depth + 1);
+    }
+  };
+  walk(dir, 0);
+  return out;
 }

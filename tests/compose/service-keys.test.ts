@@ -5,10 +5,10 @@
 // secrets and configs copied in) or the host's cgroup. One project, brought
 // up once, for the whole file.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { cgroupDirs } from "../fixtures/daemon.ts";
-import { writeProject } from "./app-project.ts";
+import { findFiles, writeProject } from "./app-project.ts";
 import { composeDaemonForFile } from "./compose-daemon.ts";
 
 const daemon = composeDaemonForFile("cmpk");
@@ -139,12 +139,12 @@ describe.if(ok)("service keys, by their effect", () => {
     if (ok) await daemon.compose(dir, ["down", "-t", "0"], env);
   });
 
-  test("container_name, user, group_add, working_dir, hostname, domainname (inspect only), labels", async () => {
+  test("container_name, user, group_add, working_dir, hostname, domainname, labels", async () => {
     expect(k.Name).toBe("/keys-custom");
     expect(k.Config.Labels).toMatchObject({ tier: "back", "com.example.x": "1", "com.docker.compose.service": "k" });
     expect([k.Config.User, k.Config.WorkingDir, k.Config.Hostname, k.Config.Domainname]).toEqual(["1234:1234", "/data", "box", "example.test"]);
     expect(k.HostConfig.GroupAdd).toEqual(["4242"]);
-    expect(await inside("keys-custom", "id -u; id -G; pwd; hostname")).toBe("1234\n1234 4242\n/data\nbox\n");
+    expect(await inside("keys-custom", "id -u; id -G; pwd; hostname; cat /proc/sys/kernel/domainname")).toBe("1234\n1234 4242\n/data\nbox\nexample.test\n");
   });
 
   test("init, cap_add, cap_drop, security_opt, privileged", async () => {
@@ -244,18 +244,3 @@ describe.if(ok)("service keys, by their effect", () => {
     expect(await inside("keys-custom", "busybox readlink /proc/1/fd/1", "0")).not.toMatch(/^\/dev\//);
   });
 });
-
-/** Files named `names` in the directories below `dir` whose name holds `id`. */
-function findFiles(dir: string, id: string, names: string[]): string[] {
-  const out: string[] = [];
-  const walk = (d: string, depth: number) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (!e.isDirectory()) continue;
-      const sub = join(d, e.name);
-      if (e.name.includes(id.slice(0, 12))) out.push(...names.map((n) => join(sub, n)).filter(existsSync));
-      else if (depth < 3) walk(sub, depth + 1);
-    }
-  };
-  walk(dir, 0);
-  return out;
-}

@@ -21,6 +21,7 @@ export const containerConfigFlags: FlagSpec[] = [
   { name: "workdir", short: "w", type: "string", help: "Working directory inside the container" },
   { name: "user", short: "u", type: "string", help: "Username or UID (format: <name|uid>[:<group|gid>])" },
   { name: "hostname", short: "h", type: "string", help: "Container host name" },
+  { name: "domainname", type: "string", help: "Container NIS domain name" },
   { name: "entrypoint", type: "string", help: "Overwrite the default ENTRYPOINT of the image" },
   { name: "memory", short: "m", type: "string", help: "Memory limit" },
   { name: "memory-swap", type: "string", help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
@@ -103,6 +104,7 @@ export function createBody(f: Record<string, any>, args: string[]): Record<strin
     WorkingDir: f.workdir ?? "",
     User: f.user ?? "",
     Hostname: f.hostname ?? "",
+    Domainname: f.domainname ?? "",
     Tty: f.tty,
     OpenStdin: f.interactive,
     // Docker closes the program's stdin when an attached client's stdin ends, unless detached.

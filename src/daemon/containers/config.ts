@@ -58,6 +58,9 @@ export function mergeConfig(imageConfig: Json, request: Json): Json {
 
 const minMemory = 6 * 1024 * 1024;
 
+/** The runtime `info` reports (Runtimes, DefaultRuntime). */
+export const defaultRuntime = "berth";
+
 /** HostConfig with Docker's defaults filled in and its validation messages. */
 export function normalizeHostConfig(hc: Json = {}, ncpu: number): Json {
   const out: Json = { ...hc };
@@ -94,6 +97,8 @@ export function normalizeHostConfig(hc: Json = {}, ncpu: number): Json {
   if (out.CpusetCpus && !/^(\d+(-\d+)?)(,\d+(-\d+)?)*$/.test(out.CpusetCpus)) {
     throw new InvalidParameterError(`Invalid value ${out.CpusetCpus} for cpuset cpus`);
   }
+  // The one runtime `info` lists; dockerd's words for any other.
+  if (hc.Runtime && hc.Runtime !== defaultRuntime) throw new InvalidParameterError(`unknown or invalid runtime name: ${hc.Runtime}`);
   checkDevices(out);
   checkSecurityOptions(out);
   checkHostSettings(out);

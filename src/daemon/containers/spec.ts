@@ -33,6 +33,7 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: Joined
     cwd: cfg.WorkingDir || "/",
     user: cfg.User || "",
     hostname: cfg.Hostname,
+    domainname: cfg.Domainname || undefined,
     tty: !!cfg.Tty,
     consoleSize: consoleSize(hc.ConsoleSize),
     openStdin: !!cfg.OpenStdin,

@@ -222,6 +222,7 @@ function setup(s: RuntimeSpec, hostNet?: number): void {
   if (!existsSync(cwd)) mkdirSync(cwd, { recursive: true, mode: 0o755 });
   if (s.readonlyRootfs) c.mount(null, "/", null, c.MS.BIND | c.MS.REMOUNT | c.MS.RDONLY);
   c.sethostname(s.hostname);
+  if (s.domainname) c.setdomainname(s.domainname);
   applyRlimits(s.rlimits);
   let user;
   try {

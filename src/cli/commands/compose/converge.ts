@@ -7,11 +7,12 @@ import type { Client } from "../../../client/client.ts";
 import { ComposeError } from "../../../compose/errors.ts";
 import { inDependencyOrder } from "../../../compose/graph.ts";
 import { serviceHash } from "../../../compose/hash.ts";
-import type { Project, Service } from "../../../compose/types.ts";
+import type { Project } from "../../../compose/types.ts";
 import { createBody, inlineFiles, type CreateOverrides } from "./create-body.ts";
-import { imageName, label } from "./names.ts";
+import { imageName, label, replicas } from "./names.ts";
 import { nameOf, numberOf, progress, projectContainers, serviceOf, type ProjectContainer } from "./project-containers.ts";
 import type { Made } from "./resources.ts";
+import { runHooks } from "./hooks.ts";
 
 export interface ConvergeOptions {
   forceRecreate?: boolean;
@@ -26,9 +27,6 @@ export interface ConvergeOptions {
   noDeps?: boolean;
 }
 
-export function replicas(s: Service, scale?: Record<string, number>, name?: string): number {
-  return (name !== undefined ? scale?.[name] : undefined) ?? s.deploy?.replicas ?? s.scale ?? 1;
-}
 
 async function inspect(client: Client, id: string): Promise<any> {
   return client.json("GET", `/containers/${id}/json`);
@@ -67,14 +65,18 @@ export async function createContainer(client: Client, p: Project, service: strin
   return Id;
 }
 
-export async function startContainer(client: Client, id: string, name: string, err: (s: string) => void): Promise<void> {
+/** Starts a container; with the project, its service's post_start hooks run before it counts as started. */
+export async function startContainer(client: Client, id: string, name: string, err: (s: string) => void, p?: Project, service?: string): Promise<void> {
   progress(err, "Container", name, "Starting");
   await client.request("POST", `/containers/${id}/start`);
+  if (p && service) await runHooks(client, p, service, id, "post_start");
   progress(err, "Container", name, "Started");
 }
 
-export async function stopContainer(client: Client, c: ProjectContainer, err: (s: string) => void, timeout?: number): Promise<void> {
+/** Stops a container; with the project, its service's pre_stop hooks run first while it still runs. */
+export async function stopContainer(client: Client, c: ProjectContainer, err: (s: string) => void, timeout?: number, p?: Project): Promise<void> {
   progress(err, "Container", nameOf(c), "Stopping");
+  if (p && c.State === "running") await runHooks(client, p, serviceOf(c), c.Id, "pre_stop");
   await client.request("POST", `/containers/${c.Id}/stop`, { query: { t: timeout } });
   progress(err, "Container", nameOf(c), "Stopped");
 }
@@ -143,14 +145,14 @@ export async function converge(client: Client, p: Project, services: string[], m
         const stale = c.Labels[label.hash] !== hash || depRecreated || (!!imageId && !!c.ImageID && c.ImageID !== imageId);
         if (!o.noRecreate && (o.forceRecreate || stale)) {
           progress(err, "Container", nameOf(c), "Recreate");
-          if (c.State === "running") await stopContainer(client, c, () => {}, o.timeout);
+          if (c.State === "running") await stopContainer(client, c, () => {}, o.timeout, p);
           await client.request("DELETE", `/containers/${c.Id}`, { query: { force: true } });
           const id = await createContainer(client, p, service, n, made, () => {});
           progress(err, "Container", nameOf(c), "Recreated");
           changed = true;
-          if (!o.noStart) await startContainer(client, id, nameOf(c), err);
+          if (!o.noStart) await startContainer(client, id, nameOf(c), err, p, service);
         } else if (!o.noStart && c.State !== "running") {
-          await startContainer(client, c.Id, nameOf(c), err);
+          await startContainer(client, c.Id, nameOf(c), err, p, service);
         } else {
           progress(err, "Container", nameOf(c), "Running");
         }
@@ -159,12 +161,12 @@ export async function converge(client: Client, p: Project, services: string[], m
         changed = true;
         if (!o.noStart) {
           const info = await inspect(client, id);
-          await startContainer(client, id, info.Name.replace(/^\//, ""), err);
+          await startContainer(client, id, info.Name.replace(/^\//, ""), err, p, service);
         }
       }
     }
     for (const c of mine.filter((x) => numberOf(x) > want)) {
-      if (c.State === "running") await stopContainer(client, c, err, o.timeout);
+      if (c.State === "running") await stopContainer(client, c, err, o.timeout, p);
       await removeContainer(client, c, err);
     }
     if (changed) recreated.add(service);

@@ -7,11 +7,7 @@ import { ComposeError } from "../../../compose/errors.ts";
 import type { FileReference, Project, Resource, Service } from "../../../compose/types.ts";
 import { parseBytes } from "../../../shared/units.ts";
 import { composeVersion, containerName, imageName, label } from "./names.ts";
-
-function restartPolicy(v: unknown): { Name: string; MaximumRetryCount: number } {
-  const [name = "no", max] = String(v ?? "no").split(":");
-  return { Name: name, MaximumRetryCount: max ? Number(max) : 0 };
-}
+import { deviceMappings, deviceRequests, linksOf, microseconds, restartPolicy, volumesFrom } from "./host-keys.ts";
 
 function bytes(v: unknown): number {
   if (v === undefined || v === null) return 0;
@@ -155,12 +151,20 @@ export function createBody(p: Project, service: string, s: Service, n: number, o
   const name = o.name ?? containerName(p.name, service, n, o.oneoff ? undefined : s);
   const networks = Object.entries(s.networks ?? {});
   const endpoints: Record<string, unknown> = {};
-  for (const [key, cfg] of networks) {
+  const links = linksOf(p, s, n);
+  const mac = s.mac_address as string | undefined;
+  for (const [i, [key, cfg]] of networks.entries()) {
+    // The service's mac_address is the primary network's (API 1.44 has one per endpoint).
+    if (i === 0 && mac && cfg?.mac_address && cfg.mac_address !== mac) throw new ComposeError(`the service-level mac_address should have the same value as network ${key}`);
     endpoints[p.networks[key]!.name!] = {
       Aliases: o.oneoff ? [] : [service, ...(cfg?.aliases ?? [])],
       IPAMConfig: cfg?.ipv4_address || cfg?.ipv6_address ? { IPv4Address: cfg.ipv4_address, IPv6Address: cfg.ipv6_address } : undefined,
+      MacAddress: cfg?.mac_address ?? (i === 0 ? mac : undefined),
+      // The engine gives the primary network HostConfig.Links; the others carry them on their endpoints.
+      Links: i > 0 && links.length ? links : undefined,
     };
   }
+  const { devices, cdi } = deviceMappings(s);
   const networkMode = s.network_mode ?? (networks.length ? p.networks[networks[0]![0]]!.name : "none");
   const ulimits = Object.entries((s.ulimits ?? {}) as Record<string, { soft: number; hard: number }>).map(([Name, u]) => ({ Name, Soft: u.soft, Hard: u.hard }));
   const stopGrace = s.stop_grace_period ? Math.round(durationNs(String(s.stop_grace_period)) / 1e9) : undefined;
@@ -193,9 +197,25 @@ export function createBody(p: Project, service: string, s: Service, n: number, o
         Tmpfs: tmpfs,
         PortBindings: bindings,
         NetworkMode: s.network_mode?.startsWith("service:") ? `container:${containerName(p.name, s.network_mode.slice(8), 1, p.services[s.network_mode.slice(8)])}` : networkMode,
-        RestartPolicy: o.oneoff ? { Name: "no", MaximumRetryCount: 0 } : restartPolicy(s.restart),
+        RestartPolicy: o.oneoff ? { Name: "no", MaximumRetryCount: 0 } : restartPolicy(s),
         Memory: bytes(s.mem_limit ?? limits.memory),
+        MemorySwap: bytes(s.memswap_limit),
         NanoCpus: cpus !== undefined ? Math.round(Number(cpus) * 1e9) : 0,
+        CpuShares: (s.cpu_shares as number | undefined) ?? 0,
+        CpusetCpus: (s.cpuset as string | undefined) ?? "",
+        CpuPeriod: microseconds(s.cpu_period) ?? 0,
+        CpuQuota: microseconds(s.cpu_quota) ?? 0,
+        OomScoreAdj: (s.oom_score_adj as number | undefined) ?? 0,
+        Devices: devices,
+        DeviceCgroupRules: (s.device_cgroup_rules as string[] | undefined) ?? null,
+        DeviceRequests: deviceRequests(s, cdi),
+        IpcMode: (s.ipc as string | undefined) ?? "",
+        CgroupnsMode: (s.cgroup as string | undefined) ?? "",
+        UsernsMode: (s.userns_mode as string | undefined) ?? "",
+        Links: links.length ? links : null,
+        VolumesFrom: volumesFrom(p, s),
+        Runtime: (s.runtime as string | undefined) ?? "",
+        Annotations: (s.annotations as Record<string, string> | undefined) ?? undefined,
         PidsLimit: (s.pids_limit ?? limits.pids) as number | undefined,
         Init: s.init as boolean | undefined,
         ReadonlyRootfs: !!s.read_only,

@@ -14,7 +14,7 @@ import { nameOf, progress, projectContainers, serviceOf, type ProjectContainer }
 /** Stops and removes containers, those of dependants before those they depend on. */
 export async function stopAndRemove(client: Client, p: Project | undefined, containers: ProjectContainer[], err: (s: string) => void, o: { timeout?: number; volumes?: boolean }): Promise<void> {
   const waves = p ? stopWaves(p, containers) : [containers];
-  for (const wave of waves) await Promise.all(wave.filter((c) => c.State === "running" || c.State === "paused").map((c) => stopContainer(client, c, err, o.timeout)));
+  for (const wave of waves) await Promise.all(wave.filter((c) => c.State === "running" || c.State === "paused").map((c) => stopContainer(client, c, err, o.timeout, p)));
   await Promise.all(containers.map((c) => removeContainer(client, c, err, o.volumes)));
 }
 

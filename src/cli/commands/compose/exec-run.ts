@@ -10,6 +10,7 @@ import { hostPath } from "../../../compose/normalize.ts";
 import { splitShellWords } from "../../../shared/shell-words.ts";
 import type { ComposeSubcommand } from "./command.ts";
 import { createContainer } from "./converge.ts";
+import { checkEngineSupport, ignoredKeyWarnings } from "./unsupported-keys.ts";
 import { delegate } from "./delegate.ts";
 import { projectContainers, nameOf, numberOf } from "./project-containers.ts";
 import { ensureNetworks, ensureVolumes, rollBack, type Made } from "./resources.ts";
@@ -81,6 +82,8 @@ export const runSubcommand: ComposeSubcommand = {
     const [service, ...cmd] = args as [string, ...string[]];
     const p = await c.load([service]);
     if (!p.services[service]) throw new ComposeError(`no such service: ${service}`);
+    checkEngineSupport(p, [service]);
+    for (const w of ignoredKeyWarnings(p, [service])) c.ctx.err(`WARN[0000] ${w}`);
     const client = await c.client();
     const err = (s: string) => c.ctx.err(s);
     const deps = selectServices(p, [service]).filter((s) => s !== service);

@@ -6,6 +6,7 @@ import { inDependencyOrder } from "../../../compose/graph.ts";
 import type { Project } from "../../../compose/types.ts";
 import type { ComposeContext, ComposeSubcommand } from "./command.ts";
 import { nameOf, progress, projectContainers, serviceOf, type ProjectContainer } from "./project-containers.ts";
+import { runHooks } from "./hooks.ts";
 
 /** The services that depend on any of `names` with `restart: true`, transitively, as compose restarts them along. */
 function restartDependants(p: Project, names: string[]): string[] {
@@ -41,10 +42,13 @@ function simple(name: string, description: string, verb: [string, string], path:
     async run(c, f, args) {
       const client = await c.client();
       const err = (s: string) => c.ctx.err(s);
-      return eachService(c, args, !!opts.reverse, opts.all ?? true, async (ct) => {
+      return eachService(c, args, !!opts.reverse, opts.all ?? true, async (ct, p) => {
         if (opts.when && !opts.when(ct)) return;
         progress(err, "Container", nameOf(ct), verb[0]);
+        // A stop runs the service's pre_stop hooks first; a start its post_start hooks after.
+        if (path === "stop" && ct.State === "running") await runHooks(client, p, serviceOf(ct), ct.Id, "pre_stop");
         await client.request("POST", `/containers/${ct.Id}/${path}`, { query: opts.query?.(f) });
+        if (path === "start") await runHooks(client, p, serviceOf(ct), ct.Id, "post_start");
         progress(err, "Container", nameOf(ct), verb[1]);
       }, opts.widen?.(f));
     },

@@ -30,3 +30,8 @@ export function containerName(project: string, service: string, n: number, s?: S
 export function imageName(p: Project, service: string, s: Service): string {
   return s.image ?? `${p.name}-${service}`;
 }
+
+/** How many containers a service runs: --scale, deploy.replicas, scale, or one. */
+export function replicas(s: Service, scale?: Record<string, number>, name?: string): number {
+  return (name !== undefined ? scale?.[name] : undefined) ?? s.deploy?.replicas ?? s.scale ?? 1;
+}

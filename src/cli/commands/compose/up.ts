@@ -12,6 +12,7 @@ import { logPrinter } from "./log-printer.ts";
 import { nameOf, projectContainers, progress, serviceOf } from "./project-containers.ts";
 import { ensureNetworks, ensureVolumes, rollBack, type Made } from "./resources.ts";
 import { removeOrphans } from "./down.ts";
+import { checkEngineSupport, ignoredKeyWarnings } from "./unsupported-keys.ts";
 import { stdout } from "../../stdio.ts";
 
 function scaleFlags(list: string[]): Record<string, number> {
@@ -60,6 +61,8 @@ export async function projectUp(c: ComposeContext, p: Project, services: string[
   const client = await c.client();
   const err = (s: string) => c.ctx.err(s);
   const made: Made = { networks: [], volumes: [], containers: [] };
+  checkEngineSupport(p, services);
+  for (const w of ignoredKeyWarnings(p, services)) err(`WARN[0000] ${w}`);
   try {
     await ensureImages(c, p, services, { build: o.build, pull: o.pull });
     const { networks, volumes } = resourcesOf(p, services);

@@ -1,0 +1,70 @@
+// Service keys whose setting berth's engine has no counterpart for: refused
+// before up, create or run makes anything, naming the service and the key,
+// rather than dropped silently. A value that asks for what the engine does
+// anyway (ipc: private, mem_swappiness: 0 as compose leaves it unset,
+// oom_kill_disable: false, isolation: default) passes.
+import { ComposeError } from "../../../compose/errors.ts";
+import type { Project, Service } from "../../../compose/types.ts";
+import { formatPlatform, hostPlatform, parsePlatform, platformMatches } from "../../../image/platform.ts";
+
+type Raw = Record<string, any>;
+
+interface Refusal {
+  key: string;
+  /** True when the service's setting cannot be honoured. */
+  asks: (s: Service) => boolean;
+  why: string;
+}
+
+const set = (v: unknown) => v !== undefined && v !== null && v !== "";
+
+const refusals: Refusal[] = [
+  { key: "mem_reservation", asks: (s) => set(s.mem_reservation), why: "the engine sets no memory reservation (soft limit)" },
+  { key: "deploy.resources.reservations.memory", asks: (s) => set((s.deploy?.resources as Raw | undefined)?.reservations?.memory), why: "the engine sets no memory reservation (soft limit)" },
+  { key: "mem_swappiness", asks: (s) => set(s.mem_swappiness) && Number(s.mem_swappiness) !== 0 && Number(s.mem_swappiness) !== -1, why: "the engine sets no per-container swappiness" },
+  { key: "oom_kill_disable", asks: (s) => s.oom_kill_disable === true, why: "the engine cannot turn the OOM killer off for a container" },
+  { key: "pid", asks: (s) => set(s.pid), why: "every container has a PID namespace of its own (no host or shared PID mode)" },
+  { key: "uts", asks: (s) => set(s.uts), why: "every container has a UTS namespace of its own (no host UTS mode)" },
+  { key: "ipc", asks: (s) => set(s.ipc) && !["private", "shareable"].includes(String(s.ipc)), why: "every container has an IPC namespace of its own (private or shareable only)" },
+  { key: "cgroup_parent", asks: (s) => set(s.cgroup_parent), why: "containers' cgroups are under the daemon's --cgroup-parent, not one of their own" },
+  { key: "storage_opt", asks: (s) => set(s.storage_opt), why: "the overlay storage takes no per-container options (no size quota)" },
+  { key: "blkio_config", asks: (s) => set(s.blkio_config), why: "the engine sets no block IO weights or throttles" },
+  { key: "cpu_rt_period", asks: (s) => set(s.cpu_rt_period), why: "the engine sets no real-time CPU period" },
+  { key: "cpu_rt_runtime", asks: (s) => set(s.cpu_rt_runtime), why: "the engine sets no real-time CPU runtime" },
+  { key: "cpu_count", asks: (s) => set(s.cpu_count), why: "it is a Windows container setting" },
+  { key: "cpu_percent", asks: (s) => set(s.cpu_percent), why: "it is a Windows container setting" },
+  { key: "credential_spec", asks: (s) => set(s.credential_spec), why: "it is a Windows container setting" },
+  { key: "isolation", asks: (s) => set(s.isolation) && s.isolation !== "default", why: "Linux containers support only 'default' isolation" },
+];
+
+/** Throws at the first service (of `services`) that sets a key the engine cannot honour. */
+export function checkEngineSupport(p: Project, services: string[]): void {
+  for (const name of services) {
+    const s = p.services[name];
+    if (!s) continue;
+    for (const r of refusals) {
+      if (r.asks(s)) throw new ComposeError(`service "${name}": ${r.key} is not supported by berth: ${r.why}`);
+    }
+    if (set(s.platform)) {
+      const host = hostPlatform();
+      if (!platformMatches(parsePlatform(String(s.platform)), host)) {
+        throw new ComposeError(`service "${name}": platform ${s.platform} is not supported by berth: it runs containers for ${formatPlatform(host)} only`);
+      }
+    }
+  }
+}
+
+/** compose's warnings for what it ignores: uid, gid and mode of a secret or config bound from a file. */
+export function ignoredKeyWarnings(p: Project, services: string[]): string[] {
+  const out = new Set<string>();
+  for (const name of services) {
+    const s = p.services[name];
+    for (const r of s?.secrets ?? []) {
+      if (p.secrets[r.source]?.file && (set(r.uid) || set(r.gid) || r.mode !== undefined)) out.add("secrets `uid`, `gid` and `mode` are not supported, they will be ignored");
+    }
+    for (const r of s?.configs ?? []) {
+      if (p.configs[r.source]?.file && (set(r.uid) || set(r.gid) || r.mode !== undefined)) out.add("config `uid`, `gid` and `mode` are not supported, they will be ignored");
+    }
+  }
+  return [...out];
+}
