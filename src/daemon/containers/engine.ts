@@ -78,15 +78,20 @@ export class ContainerEngine {
     images.isImageInUse = (imageId) => this.records.idsUsingImage(imageId);
   }
 
+  /** The container's directory, which the runtime's calls take: paths() without the look-up of the image's layers. */
+  dirOf(c: { id: string }): string {
+    return join(this.dir, c.id);
+  }
+
   paths(c: ContainerRecord): ContainerPaths {
-    const root = join(this.dir, c.id);
+    const root = this.dirOf(c);
     const lowerDirs = this.store.images
       .layersOf(c.imageId)
       .map((l) => this.store.snapshots.diffPath(l.chain_id))
       .reverse();
     return {
       root,
-      logPath: join(root, `${c.id}-json.log`),
+      logPath: this.logPath(c),
       hostnamePath: join(root, "hostname"),
       hostsPath: join(root, "hosts"),
       resolvConfPath: join(root, "resolv.conf"),
@@ -115,7 +120,7 @@ export class ContainerEngine {
 
   /** The state the shim's record gives the container, when it differs from the stored one. */
   private observedState(c: ContainerRecord): ContainerState | undefined {
-    const st = this.runtime.status(this.paths(c).root);
+    const st = this.runtime.status(this.dirOf(c));
     if (c.state.Status !== "running" && c.state.Status !== "paused") {
       // A run not stored yet: its start is being recorded, or the daemon that started it was killed first.
       if (!st?.running || st.startedAt === c.state.StartedAt) return undefined;
@@ -291,7 +296,7 @@ export class ContainerEngine {
     if (c.state.Running) return "already";
     if (this.busy.has(c.id)) throw new ConflictError(`Container ${c.id} is busy`);
     // Never a second copy beside processes a run left that no shim records (adoption clears them).
-    if (this.runtime.pids(this.paths(c).root).length) throw new ConflictError(`Container ${c.id} still has processes from an earlier start; try again shortly`);
+    if (this.runtime.pids(this.dirOf(c)).length) throw new ConflictError(`Container ${c.id} still has processes from an earlier start; try again shortly`);
     this.busy.add(c.id);
     try {
       const p = this.paths(c);
@@ -373,8 +378,8 @@ export class ContainerEngine {
 
   private streamAttach(c: ContainerRecord, client: Socket, opts: AttachOptions, tty: boolean): Promise<void> {
     return new Promise((resolve) => {
-      const connect = (shim: Socket) => this.track(c.id, bridgeAttach(shim, client, opts, tty, () => this.runtime.connect(this.paths(c).root))).then(resolve);
-      if (this.isRunning(c.id)) connect(this.runtime.connect(this.paths(c).root));
+      const connect = (shim: Socket) => this.track(c.id, bridgeAttach(shim, client, opts, tty, () => this.runtime.connect(this.dirOf(c)))).then(resolve);
+      if (this.isRunning(c.id)) connect(this.runtime.connect(this.dirOf(c)));
       else {
         const list = this.pendingAttach.get(c.id) ?? [];
         list.push({ client, connect });
@@ -392,7 +397,7 @@ export class ContainerEngine {
   resize(ref: string, h: number, w: number): void {
     const c = this.find(ref);
     if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
-    this.runtime.resize(this.paths(c).root, h, w);
+    this.runtime.resize(this.dirOf(c), h, w);
   }
 
   kill(ref: string, signal = "SIGKILL"): void {
@@ -400,7 +405,7 @@ export class ContainerEngine {
     const c = this.find(ref);
     if (!c.state.Running) throw new ConflictError(`Cannot kill container: ${ref}: Container ${c.id} is not running`);
     if (/^(SIG)?(KILL|TERM|INT|9|15|2)$/i.test(signal)) this.stoppedByUser.add(c.id);
-    this.runtime.kill(this.paths(c).root, signal);
+    this.runtime.kill(this.dirOf(c), signal);
     this.events.emit("container", "kill", c.id, { ...this.eventAttrs(c), signal });
   }
 
@@ -409,7 +414,7 @@ export class ContainerEngine {
     const c = this.find(ref);
     if (!c.state.Running) return "already";
     this.stoppedByUser.add(c.id);
-    await this.runtime.stop(this.paths(c).root, signal || c.config.StopSignal || "SIGTERM", timeout ?? c.config.StopTimeout ?? 10);
+    await this.runtime.stop(this.dirOf(c), signal || c.config.StopSignal || "SIGTERM", timeout ?? c.config.StopTimeout ?? 10);
     this.settled(c.id); // its die event comes before the stop event, as in dockerd
     this.events.emit("container", "stop", c.id, this.eventAttrs(c));
     return "stopped";
@@ -446,7 +451,7 @@ export class ContainerEngine {
   private monitor(c: ContainerRecord): void {
     if (!c.state.Paused) this.health?.start(c);
     this.runtime
-      .waitExit(this.paths(c).root)
+      .waitExit(this.dirOf(c))
       // A run with no state left is settled as lost below.
       .catch(() => {})
       .then(() => {
@@ -479,23 +484,23 @@ export class ContainerEngine {
       const r = this.settle(c);
       if (r.state.Running) this.monitor(r);
       else if (this.settleUnrecordedExit(r)) continue;
-      else if (!this.runtime.status(this.paths(r).root) && this.runtime.pids(this.paths(r).root).length) unclaimed.push(r);
+      else if (!this.runtime.status(this.dirOf(r)) && this.runtime.pids(this.dirOf(r)).length) unclaimed.push(r);
     }
     for (const deadline = Date.now() + claimGraceMs; unclaimed.length && Date.now() < deadline; ) {
       await Bun.sleep(50);
-      for (const r of unclaimed.filter((x) => this.runtime.status(this.paths(x).root))) {
+      for (const r of unclaimed.filter((x) => this.runtime.status(this.dirOf(x)))) {
         unclaimed.splice(unclaimed.indexOf(r), 1);
         const s = this.settle(this.records.get(r.id) ?? r);
         if (s.state.Running) this.monitor(s);
         else this.settleUnrecordedExit(s);
       }
     }
-    for (const r of unclaimed) this.runtime.discardLeftovers(this.paths(r).root);
+    for (const r of unclaimed) this.runtime.discardLeftovers(this.dirOf(r));
   }
 
   /** A run that started and ended while no daemon recorded it: stored as exited, with its die event (and --rm). */
   private settleUnrecordedExit(c: ContainerRecord): boolean {
-    const st = this.runtime.status(this.paths(c).root);
+    const st = this.runtime.status(this.dirOf(c));
     const exit = st?.exit;
     if (!st || !exit || st.startedAt === c.state.StartedAt) return false;
     // A start that failed was stored as it failed (a created container stays created, as in dockerd).
@@ -517,7 +522,7 @@ export class ContainerEngine {
         );
       }
       // Its exit, or no state left to wait on: either way it runs no more.
-      await this.runtime.stop(this.paths(c).root, "SIGKILL", 0).catch(() => {});
+      await this.runtime.stop(this.dirOf(c), "SIGKILL", 0).catch(() => {});
       c = this.settled(c.id);
     }
     if (this.busy.has(c.id)) throw new ConflictError(`removal of container ${c.id} is already in progress`);
@@ -526,8 +531,8 @@ export class ContainerEngine {
       const anonymous = opts.volumes || c.hostConfig.AutoRemove ? this.mounts.of(c.id) : [];
       this.records.remove(c.id);
       this.mounts.removeAnonymous(anonymous);
-      discardDir(this.paths(c).root, join(this.store.root, "tmp", `removed-${c.id}`));
-      this.runtime.discardLeftovers(this.paths(c).root);
+      discardDir(this.dirOf(c), join(this.store.root, "tmp", `removed-${c.id}`));
+      this.runtime.discardLeftovers(this.dirOf(c));
     } finally {
       this.busy.delete(c.id);
     }
@@ -556,7 +561,7 @@ export class ContainerEngine {
   }
 
   logPath(c: ContainerRecord): string {
-    return this.paths(c).logPath;
+    return join(this.dirOf(c), `${c.id}-json.log`);
   }
 
   isRunning(id: string): boolean {

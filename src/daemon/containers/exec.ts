@@ -82,7 +82,7 @@ export class ExecManager {
       seccomp: spec.seccomp, rlimits: spec.rlimits, groupAdd: spec.groupAdd, oomScoreAdj: spec.oomScoreAdj,
       cgroupPath: spec.cgroupPath,
     };
-    const file = join(this.engine.paths(c).root, `exec-${id}.json`);
+    const file = join(this.engine.dirOf(c), `exec-${id}.json`);
     const exec = this.engine.runtime.execs.start(cfg, file);
     const child = exec.child;
     // Without attached stdin the program reads an immediate end of input.

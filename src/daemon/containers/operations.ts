@@ -23,7 +23,7 @@ export function pauseContainer(e: ContainerEngine, ref: string): void {
   const c = e.find(ref);
   if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
   if (c.state.Paused) throw new ConflictError(`Container ${c.id} is already paused`);
-  e.runtime.pause(e.paths(c).root);
+  e.runtime.pause(e.dirOf(c));
   e.records.saveState(c.id, { ...c.state, Paused: true, Status: "paused" });
   e.health?.stop(c.id);
   e.events.emit("container", "pause", c.id, e.eventAttrs(c));
@@ -32,7 +32,7 @@ export function pauseContainer(e: ContainerEngine, ref: string): void {
 export function unpauseContainer(e: ContainerEngine, ref: string): void {
   const c = e.find(ref);
   if (!c.state.Paused) throw new ConflictError(`Container ${c.id} is not paused`);
-  e.runtime.unpause(e.paths(c).root);
+  e.runtime.unpause(e.dirOf(c));
   e.records.saveState(c.id, { ...c.state, Paused: false, Status: "running" });
   e.health?.start(c, { resume: true });
   e.events.emit("container", "unpause", c.id, e.eventAttrs(c));
@@ -48,7 +48,7 @@ export async function commitContainer(e: ContainerEngine, ref: string, o: { repo
   const config = applyChanges({ ...c.config, ...(o.config ?? {}) }, o.changes ?? []);
   delete (config as { Hostname?: unknown }).Hostname;
   const freeze = c.state.Running && !c.state.Paused && o.pause !== false;
-  if (freeze) e.runtime.pause(e.paths(c).root);
+  if (freeze) e.runtime.pause(e.dirOf(c));
   try {
     const diff = containerDiffTar(e, c);
     const id = await commitImage(e.store, c.imageId as Digest, diff, {
@@ -58,7 +58,7 @@ export async function commitContainer(e: ContainerEngine, ref: string, o: { repo
     e.events.emit("container", "commit", c.id, { ...e.eventAttrs(c), comment: o.comment ?? "" });
     return id;
   } finally {
-    if (freeze) e.runtime.unpause(e.paths(c).root);
+    if (freeze) e.runtime.unpause(e.dirOf(c));
   }
 }
 
@@ -79,7 +79,7 @@ export function updateContainer(e: ContainerEngine, ref: string, body: Record<st
   const changed = Object.fromEntries(keys.filter((k) => body?.[k] !== undefined && body[k] !== null).map((k) => [k, body[k]]));
   if (changed.PidsLimit === 0) delete changed.PidsLimit;
   const hostConfig = normalizeHostConfig({ ...c.hostConfig, ...changed }, availableParallelism());
-  if (c.state.Running) e.runtime.updateResources(e.paths(c).root, buildSpec({ ...c, hostConfig }, e.paths(c)).resources);
+  if (c.state.Running) e.runtime.updateResources(e.dirOf(c), buildSpec({ ...c, hostConfig }, e.paths(c)).resources);
   e.store.db.query("UPDATE containers SET host_config = ? WHERE id = ?").run(JSON.stringify(hostConfig), c.id);
   e.events.emit("container", "update", c.id, e.eventAttrs(c));
   return { Warnings: [] };
@@ -88,7 +88,7 @@ export function updateContainer(e: ContainerEngine, ref: string, body: Record<st
 export function containerTop(e: ContainerEngine, ref: string): TopResult {
   const c = e.find(ref);
   if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
-  return topOf(e.runtime.pids(e.paths(c).root));
+  return topOf(e.runtime.pids(e.dirOf(c)));
 }
 
 export function containerDiff(e: ContainerEngine, ref: string): Change[] {

@@ -19,7 +19,7 @@ export interface CpuSample {
 }
 
 export function sampleStats(e: ContainerEngine, c: ContainerRecord, pre?: { read: string; cpu: CpuSample }): { json: Record<string, unknown>; cpu: CpuSample; read: string } {
-  const s = e.runtime.stats(e.paths(c).root);
+  const s = e.runtime.stats(e.dirOf(c));
   const cpu: CpuSample = {
     cpu_usage: { total_usage: s.cpuUsageNs, usage_in_kernelmode: 0, usage_in_usermode: 0 },
     system_cpu_usage: systemCpuNs(),
