@@ -114,6 +114,18 @@ export function subreaper(cmd: string[]): { cmd: string[]; reaped: boolean } {
   return tini ? { cmd: [tini, "-s", "--", ...cmd], reaped: true } : { cmd, reaped: false };
 }
 
+/** Until the fault counts `probe` reads stop moving (the engines' background work after an operation is done), 5 s at most. */
+export async function settled(probe: () => (Usage | undefined)[]): Promise<void> {
+  const key = () => probe().map((u) => u?.faults ?? 0).join(",");
+  let last = key();
+  for (const until = Date.now() + 5000; Date.now() < until; ) {
+    await Bun.sleep(250);
+    const now = key();
+    if (now === last) return;
+    last = now;
+  }
+}
+
 export const medianUsage = (xs: Usage[]): Usage => {
   const mid = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? 0;
   return { faults: mid(xs.map((x) => x.faults)), cpuMs: mid(xs.map((x) => x.cpuMs)) };

@@ -13,7 +13,7 @@ import { interleaved, median, timed } from "./_rounds.ts";
 import { must, startDockerd, startPodman, type Engine } from "./_engines.ts";
 import { scratchFs } from "./_scratch-fs.ts";
 import { engineMemory, mb, processMemory, type Memory } from "./_memory.ts";
-import { formatUsage, medianUsage, minus, subreaper, treeUsage, waitedChildren, type Usage } from "./_usage.ts";
+import { formatUsage, medianUsage, minus, settled, subreaper, treeUsage, waitedChildren, type Usage } from "./_usage.ts";
 
 const RUNS = Number(process.env.BERTH_BENCH_RUN_ROUNDS) || 15;
 
@@ -58,18 +58,6 @@ async function perOperation<T>(engines: Engine[], rounds: number, measure: () =>
     const d = minus(a, b);
     return { faults: Math.round(d.faults / rounds), cpuMs: d.cpuMs / rounds };
   })];
-}
-
-/** Until the engines' fault counts stop moving (their background work after the last operation is done), 5 s at most. */
-async function settled(probe: () => (Usage | undefined)[]): Promise<void> {
-  const key = () => probe().map((u) => u?.faults ?? 0).join(",");
-  let last = key();
-  for (const until = Date.now() + 5000; Date.now() < until; ) {
-    await Bun.sleep(250);
-    const now = key();
-    if (now === last) return;
-    last = now;
-  }
 }
 
 const runArgs = (e: Engine) => ["run", "--rm", "--network", "none", ...e.runFlags, "busybox", "true"];

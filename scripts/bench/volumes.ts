@@ -8,6 +8,7 @@ import { busyboxRootfsTar, startDaemon } from "../../tests/fixtures/daemon.ts";
 import { interleaved, median, timed } from "./_rounds.ts";
 import { must, startDockerd, type Engine } from "./_engines.ts";
 import { scratchFs } from "./_scratch-fs.ts";
+import { minus, settled, treeUsage } from "./_usage.ts";
 
 const FILES = 10_000;
 const rounds = (normal: number) => Number(process.env.BENCH_ROUNDS) || normal;
@@ -72,7 +73,7 @@ export async function run(): Promise<string> {
   try {
     const { tar, program } = imageWithFileMaker(tmp);
     await d.cli(["import", tar, "busybox"]);
-    const berth: Engine = { name: "berth", cli: (a) => d.cli(a), runFlags: [], stop: async () => {} };
+    const berth: Engine = { name: "berth", cli: (a) => d.cli(a), runFlags: [], roots: [d.pid], stop: async () => {} };
     const dockerd = await startDockerd(tmp, tar);
     if (typeof dockerd !== "string") engines.push(dockerd);
     const measured = [berth, ...engines];
@@ -121,13 +122,23 @@ export async function run(): Promise<string> {
       { e, with: false, args: ["run", "--rm", "--network", "none", ...e.runFlags, "busybox", "true"] },
       { e, with: true, args: ["run", "--rm", "--network", "none", ...mountFlags, ...e.runFlags, "busybox", "true"] },
     ]);
-    const startRounds = rounds(15);
+    const startRounds = rounds(31);
     // Each start after a pause: a berth start that follows another within ~150 ms finds no standby
-    // ready yet and pays for a cold one (~75 ms here), whichever of the two has the mounts.
-    const startMs = (await interleaved(starts, startRounds, async (s) => {
+    // ready yet and pays for a cold one (~75 ms here), whichever of the two has the mounts. The
+    // engine's CPU is read from before the pause to after the start's background work (the next
+    // standby) has settled, so each sample holds one start and all it caused.
+    const startSamples = await interleaved(starts, startRounds, async (s) => {
+      const probe = () => [s.e.roots ? treeUsage(s.e.roots) : undefined];
+      const before = probe()[0];
       await Bun.sleep(400);
-      return timed(() => must(s.e, s.args));
-    })).map(median);
+      const ms = await timed(() => must(s.e, s.args));
+      await settled(probe);
+      const after = probe()[0];
+      return { ms, cpuMs: before && after ? minus(after, before).cpuMs : undefined };
+    });
+    const startMs = startSamples.map((xs) => median(xs.map((x) => x.ms)));
+    // CPU comes in 10 ms ticks: the mean over the rounds resolves what one start adds, a median would not.
+    const startCpu = startSamples.map((xs) => (xs.every((x) => x.cpuMs !== undefined) ? xs.reduce((n, x) => n + x.cpuMs!, 0) / xs.length : undefined));
 
     const floor = files[0]!;
     const fileRows = contenders.map((c, i) =>
@@ -135,7 +146,9 @@ export async function run(): Promise<string> {
     const startRows = measured.map((e, i) => {
       const none = startMs[2 * i]!;
       const withMounts = startMs[2 * i + 1]!;
-      return `| ${e.name} | ${none.toFixed(0)} ms | ${withMounts.toFixed(0)} ms | ${(withMounts - none).toFixed(1)} ms |`;
+      const [cpuNone, cpuWith] = [startCpu[2 * i], startCpu[2 * i + 1]];
+      const cpu = cpuNone === undefined || cpuWith === undefined ? "— | — | —" : `${cpuNone.toFixed(1)} ms | ${cpuWith.toFixed(1)} ms | ${(cpuWith - cpuNone).toFixed(1)} ms`;
+      return `| ${e.name} | ${none.toFixed(0)} ms | ${withMounts.toFixed(0)} ms | ${(withMounts - none).toFixed(1)} ms | ${cpu} |`;
     });
     return [
       "### volumes",
@@ -149,12 +162,12 @@ export async function run(): Promise<string> {
       ...fileRows,
       ...(typeof dockerd === "string" ? [`| dockerd: named volume | ${dockerd} | | | | |`] : []),
       "",
-      `Container start with five named volumes (made beforehand) and two binds (one \`:ro\`), against none: \`run --rm --network none busybox true\` end to end, each after a pause of 400 ms (a berth start right after another finds no standby ready and pays for a cold one, mounts or not), median of ${startRounds}. Target: berth ≤ 3 ms more.`,
+      `Container start with five named volumes (made beforehand) and two binds (one \`:ro\`), against none: \`run --rm --network none busybox true\` end to end, each after a pause of 400 ms (a berth start right after another finds no standby ready and pays for a cold one, mounts or not); time: median of ${startRounds}. Beside it the engine's CPU per start (scripts/bench/_usage.ts: the daemon and every process under it, berth's shims and stage 2 included, from before the pause to after the start's background work has settled; CPU comes in 10 ms ticks, so this is the mean of the ${startRounds}), which a busy host moves far less than the time. Target: berth ≤ 3 ms more, in time (and its added CPU, the work the mounts cost, well under that).`,
       "",
-      "| engine | no mounts | 5 volumes + 2 binds | added |",
-      "|---|---:|---:|---:|",
+      "| engine | no mounts | 5 volumes + 2 binds | added | CPU, no mounts | CPU, with them | CPU added |",
+      "|---|---:|---:|---:|---:|---:|---:|",
       ...startRows,
-      ...(typeof dockerd === "string" ? [`| dockerd | ${dockerd} | | |`] : []),
+      ...(typeof dockerd === "string" ? [`| dockerd | ${dockerd} | | | | | |`] : []),
       "",
     ].join("\n");
   } finally {

@@ -9,7 +9,8 @@ import { InvalidParameterError, SystemError } from "../../errors.ts";
 import { followContainerPath, isMountPoint, propagationProblem, receivesEvents, type BindMount } from "../../runtime/index.ts";
 import { mountView, parseBind, parseMountSpec, parseTmpfs, parseVolumesFrom, type MountPoint } from "./mount-point.ts";
 import { anonymousLabel } from "./names.ts";
-import { optionMount } from "./local-options.ts";
+import { optionMount, type OptionMount } from "./local-options.ts";
+import { withoutSync } from "../../store/db.ts";
 import type { VolumeService } from "./service.ts";
 import { debugLog } from "../../shared/debug-log.ts";
 import type { VolumeFilesystems } from "./filesystems.ts";
@@ -109,13 +110,16 @@ export class ContainerMounts {
    * mounted on the host): a standby's, copied earlier, would lack them.
    */
   runtimeMounts(containerId: string): { binds: BindMount[]; freshMountNamespace: boolean } {
-    const mounts = this.of(containerId).sort((a, b) => depth(a.Destination) - depth(b.Destination));
-    const binds = mounts.map((m) => this.runtimeMount(m));
-    const fresh = mounts.some((m) => m.Type === "volume" && this.hostMounts.has(m.Name!)) || binds.some((b) => receivesEvents(b.propagation));
+    const mounts = this.volumes.records.mountsWithOptions(containerId)
+      .map(({ mount, options }) => ({ mount, opt: optionMount(options) }))
+      .sort((a, b) => depth(a.mount.Destination) - depth(b.mount.Destination));
+    const binds = mounts.map(({ mount, opt }) => this.runtimeMount(mount, opt));
+    const fresh = mounts.some(({ mount, opt }) => mount.Type === "volume" && opt?.kind === "fs") || binds.some((b) => receivesEvents(b.propagation));
     return { binds, freshMountNamespace: fresh };
   }
 
-  private runtimeMount(m: MountPoint): BindMount {
+  /** `opt`: what the volume's driver options mount, for a volume. */
+  private runtimeMount(m: MountPoint, opt: OptionMount | undefined): BindMount {
     const base = { destination: m.Destination, readonly: !m.RW };
     if (m.Type === "tmpfs") return { ...base, source: "tmpfs", type: "tmpfs", options: [...tmpfsDefaults, ...(m.tmpfsOptions ?? [])] };
     if (m.Type === "bind") {
@@ -127,9 +131,7 @@ export class ContainerMounts {
       if (problem) throw new SystemError(problem);
       return { ...base, source: m.Source, propagation: m.Propagation, nonRecursive: m.nonRecursive };
     }
-    const v = this.volumes.get(m.Name!);
-    const data = this.volumes.dataPath(v.name);
-    const opt = optionMount(v.options);
+    const data = this.volumes.dataPath(m.Name!);
     let source = data;
     if (opt?.kind === "bind") {
       if (!existsSync(opt.source)) throw new SystemError(`error while mounting volume '${data}': failed to mount local volume: mount ${opt.source}:${data}, flags: 0x1000: no such file or directory`);
@@ -145,8 +147,8 @@ export class ContainerMounts {
    * other containers that use the volume).
    */
   release(containerId: string, holds: (otherId: string) => boolean): void {
-    for (const m of this.of(containerId)) {
-      if (m.Type !== "volume" || !m.Name || !this.hostMounts.has(m.Name)) continue;
+    for (const { mount: m, options } of this.volumes.records.mountsWithOptions(containerId)) {
+      if (m.Type !== "volume" || !m.Name || optionMount(options)?.kind !== "fs") continue;
       const others = this.volumes.records.users(m.Name).filter((id) => id !== containerId && holds(id));
       if (!others.length) this.hostMounts.release(this.volumes.dataPath(m.Name));
     }
@@ -205,13 +207,17 @@ export class ContainerMounts {
 
   /** Events for the volumes a start mounted or an exit unmounted. */
   announce(containerId: string, action: "mount" | "unmount"): void {
-    for (const m of this.of(containerId)) {
-      if (m.Type !== "volume") continue;
-      const attrs: Record<string, string> = { driver: m.Driver ?? "local" };
-      if (action === "mount") Object.assign(attrs, { container: containerId, destination: m.Destination, propagation: m.Propagation, "read/write": String(m.RW) });
-      else attrs.container = containerId;
-      this.volumes.events.emit("volume", action, m.Name!, attrs);
-    }
+    const volumes = this.of(containerId).filter((m) => m.Type === "volume");
+    if (!volumes.length) return;
+    // The daemon's event log is in this database: one commit for them all rather than one each.
+    withoutSync(this.volumes.db, () => this.volumes.db.transaction(() => {
+      for (const m of volumes) {
+        const attrs: Record<string, string> = { driver: m.Driver ?? "local" };
+        if (action === "mount") Object.assign(attrs, { container: containerId, destination: m.Destination, propagation: m.Propagation, "read/write": String(m.RW) });
+        else attrs.container = containerId;
+        this.volumes.events.emit("volume", action, m.Name!, attrs);
+      }
+    })());
   }
 
   /** After the container's record is gone: its anonymous volumes go too, unless another container still uses one. */

@@ -6,17 +6,9 @@
 // mount table itself is the count, so a restarted daemon knows it too.
 import { SystemError } from "../../errors.ts";
 import { isMountPoint, mountFilesystem, unmountFilesystem } from "../../runtime/index.ts";
-import { optionMount, type OptionMount } from "./local-options.ts";
-import type { VolumeRecords } from "./records.ts";
+import type { OptionMount } from "./local-options.ts";
 
 export class VolumeFilesystems {
-  constructor(private readonly records: VolumeRecords) {}
-
-  /** The volume has a filesystem of its own, mounted on the host while in use. */
-  has(name: string): boolean {
-    return optionMount(this.records.get(name)?.options)?.kind === "fs";
-  }
-
   /** Mounts the volume's filesystem at `data` unless a container already did. */
   acquire(data: string, opt: Extract<OptionMount, { kind: "fs" }>): void {
     if (isMountPoint(data)) return;

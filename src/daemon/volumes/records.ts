@@ -59,6 +59,13 @@ export class VolumeRecords {
     })();
   }
 
+  /** A container's mount points, each with its volume's driver options (null for the rest): what a start needs, in one query. */
+  mountsWithOptions(containerId: string): { mount: MountPoint; options: Record<string, string> | null }[] {
+    return this.db.query<{ body: string; options: string | null }, [string]>(
+      "SELECT m.body, v.options FROM container_mounts m LEFT JOIN volumes v ON v.name = m.volume WHERE m.container_id = ? ORDER BY m.rowid",
+    ).all(containerId).map((r) => ({ mount: JSON.parse(r.body), options: r.options === null ? null : JSON.parse(r.options) }));
+  }
+
   mountsOf(containerId: string): MountPoint[] {
     return this.db.query<{ body: string }, [string]>("SELECT body FROM container_mounts WHERE container_id = ? ORDER BY rowid")
       .all(containerId).map((r) => JSON.parse(r.body));

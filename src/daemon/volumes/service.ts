@@ -36,7 +36,7 @@ export class VolumeService {
   /** `owner`: who a new volume's _data belongs to (under --userns-remap, the remapped root, as dockerd makes it). */
   constructor(readonly db: Database, dataRoot: string, readonly events: VolumeEventSink, readonly owner?: { uid: number; gid: number }) {
     this.records = new VolumeRecords(db);
-    this.filesystems = new VolumeFilesystems(this.records);
+    this.filesystems = new VolumeFilesystems();
     this.dir = join(dataRoot, "volumes");
     mkdirSync(this.dir, { recursive: true, mode: 0o701 });
   }

@@ -12,6 +12,7 @@ import { resolveGroups, resolveUser } from "../user.ts";
 import { Scope, entryParts } from "../../layer/apply/scope.ts";
 import { superviseProgram } from "./supervise.ts";
 import { mountUserMounts, setRootPropagation } from "./mounts.ts";
+import { bindOpenInRoot } from "./open-in-root.ts";
 import { applyOomScoreAdj, applyRlimits, applySysctls } from "./settings.ts";
 import { devicesUnder, type DeviceNode } from "../devices/nodes.ts";
 import { lookPath, dropPrivileges, reportFailure, waitForGo, takeTerminal, CONTROL_FD } from "../process.ts";
@@ -261,6 +262,7 @@ export async function initMain(argv: string[]): Promise<void> {
   if (standby) {
     try {
       hostNet = enterNamespacesEarly();
+      bindOpenInRoot(); // every start binds /etc/hostname and the rest through it
     } catch (e) {
       early = e; // told after "go", when the shim listens for it
     }

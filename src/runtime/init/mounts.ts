@@ -6,7 +6,7 @@ import { chmodSync, closeSync, copyFileSync, lchownSync, lstatSync, mkdirSync, r
 import * as c from "../libc.ts";
 import type { BindMount } from "../spec.ts";
 import { StartError } from "../start-error.ts";
-import { fdPath, openInRoot, openRoot } from "./open-in-root.ts";
+import { fdPath, openInRoot, openOrMakeInRoot, openRoot } from "./open-in-root.ts";
 import { propagationFlags, receivesEvents, splitOptions } from "../mount-options.ts";
 import { mountOf } from "../host-mounts.ts";
 
@@ -41,13 +41,15 @@ function mountOne(root: number, m: BindMount): void {
   const fs = m.type && m.type !== "bind";
   const isDir = fs || statSync(m.source).isDirectory();
   let fd: number;
+  let made: boolean;
   try {
-    fd = openInRoot(root, m.destination, isDir ? "dir" : "file");
+    ({ fd, made } = openOrMakeInRoot(root, m.destination, isDir ? "dir" : "file"));
   } catch (e) {
     throw new StartError(`error mounting "${m.source}" to rootfs at "${m.destination}": ${(e as Error).message}`, 125);
   }
   try {
-    if (m.copyUp) copyUp(fdPath(fd), m.source);
+    // A destination made just now holds nothing of the image's to copy.
+    if (m.copyUp && !made) copyUp(fdPath(fd), m.source);
     if (fs) {
       const { flags, data } = splitOptions(m.options ?? []);
       c.mount(m.source, fdPath(fd), m.type!, flags | (m.readonly ? c.MS.RDONLY : 0), data || null);

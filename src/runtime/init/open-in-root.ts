@@ -24,13 +24,14 @@ const O_CLOEXEC = 0o2000000;
 const RESOLVE_NO_MAGICLINKS = 0x02;
 const RESOLVE_IN_ROOT = 0x10;
 const MAX_LINKS = 40;
+const ENOENT = 2;
 
 function cstr(s: string): Buffer {
   return Buffer.from(s + "\0");
 }
 
-/** openat2(dirfd, path, flags) resolved inside dirfd; throws SyscallError. */
-function openat2(dirfd: number, path: string, flags: number): number {
+/** openat2(dirfd, path, flags) resolved inside dirfd: the descriptor, or -errno. */
+function tryOpenat2(dirfd: number, path: string, flags: number): number {
   const how = new BigUint64Array([BigInt(flags | O_CLOEXEC), 0n, BigInt(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)]);
   const p = cstr(path || ".");
   // EAGAIN: a rename or mount anywhere on the host raced the lookup, which RESOLVE_IN_ROOT
@@ -39,8 +40,20 @@ function openat2(dirfd: number, path: string, flags: number): number {
     const fd = Number(sym.syscall(SYS_openat2, dirfd, ptr(p) as unknown as number, ptr(how) as unknown as number, 24, 0));
     if (fd >= 0) return fd;
     const err = errno();
-    if (err !== 11 /* EAGAIN */ || attempt >= 100) throw new SyscallError("openat2", err, path);
+    if (err !== 11 /* EAGAIN */ || attempt >= 100) return -err;
   }
+}
+
+/** openat2(dirfd, path, flags) resolved inside dirfd; throws SyscallError. */
+function openat2(dirfd: number, path: string, flags: number): number {
+  const fd = tryOpenat2(dirfd, path, flags);
+  if (fd < 0) throw new SyscallError("openat2", -fd, path);
+  return fd;
+}
+
+/** Binds the calls above now (a standby's idle time) rather than at the first mount of a start. */
+export function bindOpenInRoot(): void {
+  void sym.syscall;
 }
 
 /** An O_PATH descriptor of the root directory itself. */
@@ -61,36 +74,69 @@ function readlinkIn(dirfd: number, name: string): string {
  * A dangling symlink on the way is followed (inside the root) and its target made.
  */
 export function openInRoot(rootFd: number, path: string, make?: "dir" | "file"): number {
-  let parts = components(path);
+  return openOrMakeInRoot(rootFd, path, make).fd;
+}
+
+/** openInRoot, also saying whether the last component was made here (so holds nothing of the image's). */
+export function openOrMakeInRoot(rootFd: number, path: string, make?: "dir" | "file"): { fd: number; made: boolean } {
+  const parts = components(path);
+  const fd = tryOpenat2(rootFd, parts.join("/"), O_PATH);
+  if (fd >= 0) return { fd, made: false };
+  if (!make || fd !== -ENOENT) throw new SyscallError("openat2", -fd, parts.join("/"));
+  return makeLastIn(rootFd, parts, make) ?? { fd: makeEach(rootFd, parts, make), made: true };
+}
+
+/**
+ * The common case of a missing destination: its parent is there, and the
+ * last component is made in it (its descriptor, resolved inside the root)
+ * and opened through that descriptor. Undefined when the parent is missing
+ * too or the name is a dangling symlink: makeEach takes those.
+ */
+function makeLastIn(rootFd: number, parts: string[], make: "dir" | "file"): { fd: number; made: boolean } | undefined {
+  if (!parts.length) return undefined;
+  const parent = tryOpenat2(rootFd, parts.slice(0, -1).join("/"), O_PATH | constants.O_DIRECTORY);
+  if (parent < 0) return undefined;
   try {
-    return openat2(rootFd, parts.join("/"), O_PATH);
-  } catch (e) {
-    if (!make || (e as SyscallError).code !== "ENOENT") throw e;
+    if (!makeIn(parent, parts[parts.length - 1]!, make)) return undefined;
+    return { fd: openat2(parent, parts[parts.length - 1]!, O_PATH), made: true };
+  } finally {
+    closeSync(parent);
   }
+}
+
+/** Makes `name` in the directory `parent`; false when something (a dangling symlink) is already there. */
+function makeIn(parent: number, name: string, make: "dir" | "file"): boolean {
+  const file = make === "file";
+  const r = file
+    ? sym.openat(parent, ptr(cstr(name)), constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_WRONLY | O_CLOEXEC, 0o755)
+    : sym.mkdirat(parent, ptr(cstr(name)), 0o755);
+  if (r >= 0) {
+    if (file) closeSync(r);
+    return true;
+  }
+  const err = errno();
+  if (err !== 17 /* EEXIST */) throw new SyscallError(file ? "openat" : "mkdirat", err, name);
+  return false;
+}
+
+/** Makes each missing component in turn, following dangling symlinks (inside the root) to their targets. */
+function makeEach(rootFd: number, path: string[], make: "dir" | "file"): number {
+  let parts = path;
   for (let links = 0, i = 1; i <= parts.length; i++) {
     const prefix = parts.slice(0, i).join("/");
     const last = i === parts.length;
-    try {
-      closeSync(openat2(rootFd, prefix, O_PATH));
+    const there = tryOpenat2(rootFd, prefix, O_PATH);
+    if (there >= 0) {
+      closeSync(there);
       continue;
-    } catch (e) {
-      if ((e as SyscallError).code !== "ENOENT") throw e;
     }
-    const parentPath = parts.slice(0, i - 1).join("/");
-    const parent = openat2(rootFd, parentPath, O_PATH | constants.O_DIRECTORY);
+    if (there !== -ENOENT) throw new SyscallError("openat2", -there, prefix);
+    const parent = openat2(rootFd, parts.slice(0, i - 1).join("/"), O_PATH | constants.O_DIRECTORY);
     const name = parts[i - 1]!;
     try {
-      const r = last && make === "file"
-        ? sym.openat(parent, ptr(cstr(name)), constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_WRONLY | O_CLOEXEC, 0o755)
-        : sym.mkdirat(parent, ptr(cstr(name)), 0o755);
-      if (r >= 0) {
-        if (last && make === "file") closeSync(r);
-        continue;
-      }
-      const err = errno();
-      if (err !== 17 /* EEXIST */) throw new SyscallError(last && make === "file" ? "openat" : "mkdirat", err, name);
+      if (makeIn(parent, name, last ? make : "dir")) continue;
       // A symlink whose target is missing: go on from its target, resolved inside the root.
-      if (++links > MAX_LINKS) throw new SyscallError("openat2", 40 /* ELOOP */, path);
+      if (++links > MAX_LINKS) throw new SyscallError("openat2", 40 /* ELOOP */, path.join("/"));
       const target = readlinkIn(parent, name);
       const rest = parts.slice(i);
       parts = [...(target.startsWith("/") ? [] : parts.slice(0, i - 1)), ...components(target), ...rest];
