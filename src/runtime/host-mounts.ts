@@ -65,6 +65,11 @@ export function keepMountPrivate(dir: string): void {
   mount(null, dir, null, MS.PRIVATE);
 }
 
+/** Every mount point in the daemon's mount table. */
+export function mountPoints(): string[] {
+  return mountTable().split("\n").map((line) => line.split(" ")[4]).filter((mp): mp is string => !!mp).map(unescape);
+}
+
 /** The daemon's mount table as it is now (the text of /proc/self/mountinfo). */
 export function mountTable(): string {
   return readFileSync("/proc/self/mountinfo", "utf8");

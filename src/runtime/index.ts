@@ -32,7 +32,7 @@ export type { SeccompProgram } from "./seccomp/install.ts";
 // A container's files for cp and export. Each operation runs chrooted in the root
 // it is given (a running container can swap a directory for a symlink between a
 // check and a use: CVE-2018-15664).
-export { withRoot, withReadView, streamFromReadView, type RootLayout } from "./archive/root-views.ts";
+export { withRoot, withReadView, streamFromReadView, releaseReadViews, releaseStaleViews, type RootLayout } from "./archive/root-views.ts";
 export { statInRoot, tarFromRoot, extractIntoRoot, type PathStat } from "./archive/chroot-archive.ts";
 export { followContainerPath, type PathHolder } from "./archive/container-path.ts";
 

@@ -16,7 +16,7 @@ import { claimPidfile } from "./pidfile.ts";
 import { lockDataRoot } from "./data-root-lock.ts";
 import { socketGroupId } from "./socket-group.ts";
 import { setDebugLog } from "../shared/debug-log.ts";
-import { checkDataRootPath, remappedRoot, resolveRemap } from "../runtime/index.ts";
+import { checkDataRootPath, releaseStaleViews, remappedRoot, resolveRemap } from "../runtime/index.ts";
 
 /** The addresses the daemon listens on: -H, or `<exec-root>/berth.sock`. */
 function listenAddresses(config: DaemonConfig): string[] {
@@ -58,6 +58,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   let servers: RunningServer[] = [];
   try {
     for (const h of listenAddresses(config)) await checkListenAddress(h);
+    // What a killed daemon's cp or export left mounted, before the store deletes what removals left in tmp/.
+    releaseStaleViews(join(config.dataRoot, "containers"), join(config.dataRoot, "tmp"));
     // Layers are applied on worker threads, by the configured engine: several at once, and the API stays responsive meanwhile.
     const store = await openStore(config.dataRoot, {
       applyLayer: async (source, target, opts) => {

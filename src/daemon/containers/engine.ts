@@ -18,7 +18,7 @@ import { mergeConfig, normalizeHostConfig } from "./config.ts";
 import { generateName, validateName } from "./names.ts";
 import { ContainerRecords, initialState, type ContainerRecord, type ContainerState } from "./records.ts";
 import { inspectView, statusText, summaryView, type ContainerPaths } from "./views.ts";
-import { keepMountPrivate, remappedRoot, type Runtime, type RuntimeExit } from "../../runtime/index.ts";
+import { keepMountPrivate, releaseReadViews, remappedRoot, type Runtime, type RuntimeExit } from "../../runtime/index.ts";
 import { buildSpec } from "./spec.ts";
 import { joinAtCreate, joinAtStart } from "./network-mode.ts";
 import { matchesFilters } from "./filters.ts";
@@ -531,6 +531,8 @@ export class ContainerEngine {
       const anonymous = opts.volumes || c.hostConfig.AutoRemove ? this.mounts.of(c.id) : [];
       this.records.remove(c.id);
       this.mounts.removeAnonymous(anonymous);
+      // A cp or export still reading keeps its open files; the directory can then be deleted.
+      releaseReadViews(this.dirOf(c));
       discardDir(this.dirOf(c), join(this.store.root, "tmp", `removed-${c.id}`));
       this.runtime.discardLeftovers(this.dirOf(c));
     } finally {

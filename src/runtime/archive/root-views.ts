@@ -2,9 +2,10 @@
 // (/proc/PID/root while it runs, its overlay mounted read-write meanwhile
 // when it does not), or a read-only view of its files. What runs in the root
 // runs chrooted there (chroot-archive.ts), so a symlink never leads out of it.
-import { closeSync, mkdtempSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { mount, umount2, MS } from "../libc.ts";
+import { mountPoints } from "../host-mounts.ts";
 import type { UserNamespace } from "../userns/id-map.ts";
 import { userNamespaceOf } from "../userns/idmapped-mount.ts";
 import { mountRemappedRootfs } from "../userns/remapped-rootfs.ts";
@@ -63,14 +64,75 @@ function mountMapped(p: RootLayout, ns: UserNamespace): () => void {
  */
 export async function withReadView<T>(p: RootLayout, fn: (root: string) => Promise<T> | T, copied = false): Promise<T> {
   if (copied) return fn(p.upperDir); // vfs: the upper dir is the whole root
-  const view = mkdtempSync(join(p.root, "view-"));
-  mount("overlay", view, "overlay", MS.RDONLY, `lowerdir=${[p.upperDir, ...p.lowerDirs].join(":")}`);
+  const view = mountReadView(p);
   try {
     return await fn(view);
   } finally {
-    umount2(view, 2);
-    rmSync(view, { recursive: true, force: true });
+    dropView(view);
   }
+}
+
+/** A read-only overlay of the container's upper dir over its layers, at a new `view-XXXXXX` in its directory. */
+function mountReadView(p: RootLayout): string {
+  const view = mkdtempSync(join(p.root, "view-"));
+  try {
+    mount("overlay", view, "overlay", MS.RDONLY, `lowerdir=${[p.upperDir, ...p.lowerDirs].join(":")}`);
+  } catch (e) {
+    rmSync(view, { recursive: true, force: true });
+    throw e;
+  }
+  return view;
+}
+
+/** Detaches a view (lazily: a copy still reading keeps what it has open) and removes its directory. */
+function dropView(view: string): void {
+  try {
+    umount2(view, 2);
+  } catch {
+    // Not mounted: a removal or a daemon start took it first, or it was never mounted.
+  }
+  rmSync(view, { recursive: true, force: true });
+}
+
+/** The read-only views in a container's directory, at its removal or at a daemon start: each detached and gone. */
+export function releaseReadViews(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return; // no directory, no views
+  }
+  for (const name of names) if (name.startsWith("view-")) dropView(join(dir, name));
+}
+
+/**
+ * At daemon start, when no copy runs: the views a killed daemon left mounted,
+ * in the containers' directories (`containers`) and in what an earlier
+ * removal moved to `trash` (a `removed-` directory whose deletion then
+ * stopped at the read-only view), so that those can be deleted.
+ */
+export function releaseStaleViews(containers: string, trash: string): void {
+  const stale = mountPoints().filter((mp) => /^[0-9a-f]{64}\/view-[^/]+$/.test(under(containers, mp) ?? "") || under(trash, mp)?.startsWith("removed-"));
+  // Deepest first: a view of a container whose directory was moved is under the trash's.
+  for (const mp of stale.sort((a, b) => b.length - a.length)) {
+    try {
+      umount2(mp, 2);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let ids: string[];
+  try {
+    ids = readdirSync(containers);
+  } catch {
+    return;
+  }
+  for (const id of ids) releaseReadViews(join(containers, id));
+}
+
+/** `path` relative to `dir` when it lies below it. */
+function under(dir: string, path: string): string | undefined {
+  return path.startsWith(`${dir}/`) ? path.slice(dir.length + 1) : undefined;
 }
 
 /**
@@ -82,13 +144,9 @@ export function streamFromReadView(p: RootLayout, copied: boolean, make: (root: 
   let release = () => {};
   let root = p.upperDir;
   if (!copied) {
-    const view = mkdtempSync(join(p.root, "view-"));
-    mount("overlay", view, "overlay", MS.RDONLY, `lowerdir=${[p.upperDir, ...p.lowerDirs].join(":")}`);
+    const view = mountReadView(p);
     root = view;
-    release = () => {
-      umount2(view, 2);
-      rmSync(view, { recursive: true, force: true });
-    };
+    release = () => dropView(view);
   }
   let reader: { read(): Promise<{ done: boolean; value?: Uint8Array }>; cancel(reason?: unknown): Promise<void> };
   try {
