@@ -83,7 +83,11 @@ function parseVolume(v: unknown, baseDir: string, where: string): ServiceVolume 
   const opts = mode.split(",").filter(Boolean);
   const readOnly = opts.includes("ro");
   if (isPath(source)) {
-    return dropUndefined({ type: "bind" as const, source: hostPath(source, baseDir), target, read_only: readOnly || undefined, bind: { create_host_path: true } });
+    // z/Z and a propagation mode in the short syntax are the bind's selinux and propagation.
+    const selinux = opts.find((o) => o === "z" || o === "Z");
+    const propagation = opts.find((o) => /^r?(private|slave|shared)$/.test(o));
+    const bind = dropUndefined({ create_host_path: true, selinux, propagation });
+    return dropUndefined({ type: "bind" as const, source: hostPath(source, baseDir), target, read_only: readOnly || undefined, bind });
   }
   return dropUndefined({ type: "volume" as const, source, target, read_only: readOnly || undefined, volume: opts.includes("nocopy") ? { nocopy: true } : undefined });
 }

@@ -16,7 +16,7 @@ export interface ServiceVolume {
   source?: string;
   target: string;
   read_only?: boolean;
-  bind?: { create_host_path?: boolean; propagation?: string };
+  bind?: { create_host_path?: boolean; propagation?: string; selinux?: string; recursive?: string };
   volume?: { nocopy?: boolean; subpath?: string };
   tmpfs?: { size?: number | string; mode?: number };
 }
@@ -45,7 +45,10 @@ export interface Service {
   expose?: string[];
   volumes?: ServiceVolume[];
   tmpfs?: string[];
-  networks?: Record<string, { aliases?: string[]; ipv4_address?: string; ipv6_address?: string; mac_address?: string; priority?: number } | null>;
+  networks?: Record<string, {
+    aliases?: string[]; ipv4_address?: string; ipv6_address?: string; mac_address?: string; priority?: number; gw_priority?: number;
+    driver_opts?: Record<string, string>;
+  } | null>;
   network_mode?: string;
   depends_on?: Record<string, DependsOn>;
   healthcheck?: { test?: string[]; interval?: string; timeout?: string; retries?: number; start_period?: string; start_interval?: string; disable?: boolean };

@@ -191,6 +191,15 @@ describe.if(ok)("service keys berth refuses, and a failing hook", () => {
     ["pid: host", "pid", "pid is not supported by berth"],
     ["blkio_config: {weight: 300}", "blkio_config", "blkio_config is not supported by berth"],
     ["platform: linux/s390x", "platform", "platform linux/s390x is not supported by berth"],
+    ["mem_swappiness: 10", "mem_swappiness", "mem_swappiness is not supported by berth"],
+    ["oom_kill_disable: true", "oom_kill_disable", "oom_kill_disable is not supported by berth"],
+    ["uts: host", "uts", "uts is not supported by berth"],
+    ["ipc: host", "ipc", "ipc is not supported by berth"],
+    ["storage_opt: {size: 1G}", "storage_opt", "storage_opt is not supported by berth"],
+    ["cpu_rt_runtime: 1000", "cpu_rt_runtime", "cpu_rt_runtime is not supported by berth"],
+    ["isolation: hyperv", "isolation", "isolation is not supported by berth"],
+    ["volumes: [{type: volume, source: v, target: /v, volume: {subpath: sub}}]\nvolumes: {v: {}}", "subpath", "volumes.volume.subpath is not supported by berth"],
+    ["networks: {default: {link_local_ips: [169.254.8.8]}}", "link_local_ips", "networks.link_local_ips is not supported by berth"],
   ];
   for (const [yaml, key, message] of refused) {
     test(`${key}: refused naming the service, nothing made`, async () => {
@@ -246,4 +255,58 @@ describe.if(ok)("build.cache_from", () => {
     expect(plain.stdout + plain.stderr).toContain("Running in");
     expect((await layers("hkc:plain")).at(-1)).not.toBe(srcLayers.at(-1));
   }, 240_000);
+});
+
+describe.if(ok)("volume and network options", () => {
+  test("short-syntax z and propagation, a long bind's propagation, a tmpfs's mode; network priority, gw_priority, driver_opts", async () => {
+    const d = writeProject(join(work, "hv"), {
+      "src/seen": "bound\n",
+      "prop/.keep": "",
+      "compose.yaml": [
+        "name: hv",
+        "services:",
+        "  v:",
+        "    image: busybox",
+        '    command: ["sleep", "100000"]',
+        "    stop_signal: SIGKILL",
+        "    volumes:",
+        "      - ./src:/src:ro,z,private",
+        "      - {type: bind, source: ./prop, target: /prop, bind: {propagation: private}}",
+        "      - {type: tmpfs, target: /t, tmpfs: {size: 1048576, mode: 01777}}",
+        "    networks:",
+        "      a: {gw_priority: 5, driver_opts: {com.example.opt: x}}",
+        "      z: {priority: 10}",
+        "networks: {a: {}, z: {}}",
+        "",
+      ].join("\n"),
+    });
+    const up = await daemon.compose(d, ["up", "-d"]);
+    expect(up.code).toBe(0);
+    try {
+      const v = await inspect("hv-v-1");
+      expect(v.HostConfig.Binds).toEqual([`${d}/src:/src:ro,z,private`, `${d}/prop:/prop:private`]);
+      const byDest = Object.fromEntries(v.Mounts.map((m: any) => [m.Destination, m]));
+      expect([byDest["/src"].Mode, byDest["/src"].RW, byDest["/src"].Propagation, byDest["/prop"].Propagation]).toEqual(["ro,z,private", false, "private", "private"]);
+      expect((await sh("hv-v-1", "cat /src/seen; busybox stat -c %a /t")).out).toBe("bound\n1777\n");
+      // The highest priority is the primary network; the highest gw_priority gives the default route.
+      expect(v.HostConfig.NetworkMode).toBe("hv_z");
+      expect(v.NetworkSettings.Networks.hv_a.DriverOpts).toEqual({ "com.example.opt": "x" });
+      const gateway = JSON.parse((await daemon.d.cli(["network", "inspect", "hv_a"])).stdout)[0].IPAM.Config[0].Gateway;
+      expect((await sh("hv-v-1", "busybox ip route | busybox grep ^default")).out).toContain(`default via ${gateway} `);
+    } finally {
+      await daemon.compose(d, ["down", "-t", "0"]);
+    }
+  });
+
+  test("attach: false leaves a service's output and exit out of an attached up", async () => {
+    const d = writeProject(join(work, "ha"), {
+      "compose.yaml": "name: ha\nservices:\n  a: {image: busybox, command: sh -c 'echo a-ran'}\n  quiet: {image: busybox, command: sh -c 'echo quiet-ran; exec sleep 100000', stop_signal: SIGKILL, attach: false}\n",
+    });
+    const r = await daemon.compose(d, ["up", "--no-color"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ha-a-1 +\| a-ran$/m);
+    expect(r.stdout).not.toContain("quiet-ran");
+    expect((await inspect("ha-quiet-1")).State.Running).toBe(true);
+    await daemon.compose(d, ["down", "-t", "0"]);
+  });
 });

@@ -131,10 +131,18 @@ export function createBody(p: Project, service: string, s: Service, n: number, o
   const anonymous: Record<string, object> = {};
   for (const v of s.volumes ?? []) {
     if (v.type === "bind") {
-      if (v.bind?.create_host_path !== false) binds.push(`${v.source}:${v.target}${v.read_only ? ":ro" : ""}`);
-      else mounts.push({ Type: "bind", Source: v.source, Target: v.target, ReadOnly: !!v.read_only });
+      const b = v.bind ?? {};
+      // As compose: the bind string unless an option only the Mount API has is asked for.
+      if (b.create_host_path !== false && !b.recursive) {
+        const opts = [v.read_only ? "ro" : "", b.selinux ?? "", b.propagation ?? ""].filter(Boolean).join(",");
+        binds.push(`${v.source}:${v.target}${opts ? `:${opts}` : ""}`);
+      } else {
+        const BindOptions = { Propagation: b.propagation, CreateMountpoint: b.create_host_path !== false, NonRecursive: b.recursive === "disabled" || undefined };
+        mounts.push({ Type: "bind", Source: v.source, Target: v.target, ReadOnly: !!v.read_only, BindOptions });
+      }
     } else if (v.type === "tmpfs") {
-      tmpfs[v.target] = v.tmpfs?.size !== undefined ? `size=${v.tmpfs.size}` : "";
+      const t = v.tmpfs ?? {};
+      tmpfs[v.target] = [t.size !== undefined ? `size=${t.size}` : "", t.mode !== undefined ? `mode=${Number(t.mode).toString(8)}` : ""].filter(Boolean).join(",");
     } else if (!v.source) {
       anonymous[v.target] = {};
     } else {
@@ -149,7 +157,8 @@ export function createBody(p: Project, service: string, s: Service, n: number, o
   const limits = s.deploy?.resources?.limits ?? {};
   const cpus = s.cpus ?? limits.cpus;
   const name = o.name ?? containerName(p.name, service, n, o.oneoff ? undefined : s);
-  const networks = Object.entries(s.networks ?? {});
+  // Highest priority first (the primary network), then by name, as compose orders them.
+  const networks = Object.entries(s.networks ?? {}).sort(([a, x], [b, y]) => (y?.priority ?? 0) - (x?.priority ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
   const endpoints: Record<string, unknown> = {};
   const links = linksOf(p, s, n);
   const mac = s.mac_address as string | undefined;
@@ -159,6 +168,8 @@ export function createBody(p: Project, service: string, s: Service, n: number, o
     endpoints[p.networks[key]!.name!] = {
       Aliases: o.oneoff ? [] : [service, ...(cfg?.aliases ?? [])],
       IPAMConfig: cfg?.ipv4_address || cfg?.ipv6_address ? { IPv4Address: cfg.ipv4_address, IPv6Address: cfg.ipv6_address } : undefined,
+      DriverOpts: cfg?.driver_opts,
+      GwPriority: cfg?.gw_priority,
       MacAddress: cfg?.mac_address ?? (i === 0 ? mac : undefined),
       // The engine gives the primary network HostConfig.Links; the others carry them on their endpoints.
       Links: i > 0 && links.length ? links : undefined,

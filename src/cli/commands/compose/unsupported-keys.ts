@@ -35,6 +35,10 @@ const refusals: Refusal[] = [
   { key: "cpu_percent", asks: (s) => set(s.cpu_percent), why: "it is a Windows container setting" },
   { key: "credential_spec", asks: (s) => set(s.credential_spec), why: "it is a Windows container setting" },
   { key: "isolation", asks: (s) => set(s.isolation) && s.isolation !== "default", why: "Linux containers support only 'default' isolation" },
+  { key: "volumes.volume.subpath", asks: (s) => (s.volumes ?? []).some((v) => set(v.volume?.subpath)), why: "the engine mounts a volume whole (no subpath)" },
+  { key: "volumes.bind.recursive", asks: (s) => (s.volumes ?? []).some((v) => v.bind?.recursive === "writable" || v.bind?.recursive === "readonly"), why: "the engine has no read-only recursive bind modes (enabled or disabled only)" },
+  { key: "networks.link_local_ips", asks: (s) => Object.values(s.networks ?? {}).some((n) => set((n as Raw | null)?.link_local_ips)), why: "the engine assigns no link-local addresses" },
+  { key: "networks.interface_name", asks: (s) => Object.values(s.networks ?? {}).some((n) => set((n as Raw | null)?.interface_name)), why: "a container's interfaces are named eth0, eth1… by the engine" },
 ];
 
 /** Throws at the first service (of `services`) that sets a key the engine cannot honour. */

@@ -171,7 +171,8 @@ export const upSubcommand: ComposeSubcommand = {
 /** Attached up: every container's output until all have exited (or, with --abort-on-container-exit, the first). */
 async function attachUntilExit(c: ComposeContext, p: Project, services: string[], f: Record<string, any>): Promise<number> {
   const client = await c.client();
-  const containers = await projectContainers(client, p.name, { services });
+  // A service with `attach: false` runs without its output or its exit followed.
+  const containers = (await projectContainers(client, p.name, { services })).filter((ct) => p.services[serviceOf(ct)]?.attach !== false);
   const printer = logPrinter(client, containers.map(nameOf), { colour: !f["no-color"] && !!stdout.isTTY, prefix: !f["no-log-prefix"] });
   const abort = f["abort-on-container-exit"] || !!f["exit-code-from"];
   c.ctx.err(`Attaching to ${containers.map(nameOf).join(", ")}`);
