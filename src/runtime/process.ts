@@ -2,11 +2,12 @@
 // shared by a container's init and by exec: finding the program as Docker
 // does, dropping identity and capabilities, and reporting failures to the
 // parent over the control descriptor (fd 3).
-import { readFileSync, statSync, existsSync, accessSync, constants, writeSync, readSync, openSync, closeSync, fchownSync } from "node:fs";
+import { readFileSync, constants, writeSync, readSync, openSync, closeSync, fchownSync } from "node:fs";
 import * as c from "./libc.ts";
 import { capabilityMask, lastCapability } from "./capabilities.ts";
 import { installFilter, type SeccompProgram } from "./seccomp/install.ts";
 import { StartError } from "./start-error.ts";
+import { ownFiles, type FileView } from "./file-view.ts";
 import { errnoCode } from "../errors.ts";
 
 export const CONTROL_FD = 3;
@@ -107,25 +108,17 @@ export function reportFailure(e: unknown, context: string): never {
   process.exit(failure.exitCode);
 }
 
-export function lookPath(file: string, env: string[]): string {
+export function lookPath(file: string, env: string[], files: FileView = ownFiles()): string {
   const notFound = () => new StartError(`exec: "${file}": executable file not found in $PATH`, 127);
   const check = (p: string) => {
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      return false;
-    }
-    if (st.isDirectory()) throw new StartError(`exec: "${file}": is a directory`, 126);
-    try {
-      accessSync(p, constants.X_OK);
-    } catch {
-      throw new StartError(`exec: "${file}": permission denied`, 126);
-    }
+    const kind = files.kind(p);
+    if (!kind) return false;
+    if (kind === "dir") throw new StartError(`exec: "${file}": is a directory`, 126);
+    if (!files.executable(p)) throw new StartError(`exec: "${file}": permission denied`, 126);
     return true;
   };
   if (file.includes("/")) {
-    if (!existsSync(file)) throw new StartError(`exec: "${file}": stat ${file}: no such file or directory`, 127);
+    if (!files.kind(file)) throw new StartError(`exec: "${file}": stat ${file}: no such file or directory`, 127);
     check(file);
     return file;
   }

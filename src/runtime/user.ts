@@ -1,6 +1,6 @@
 // Resolving `--user` inside the container's own /etc/passwd and /etc/group,
 // as Docker does: names or numbers, `user[:group]`, plus supplementary groups.
-import { readFileSync } from "node:fs";
+import { ownFiles, type FileView } from "./file-view.ts";
 
 export interface ResolvedUser {
   uid: number;
@@ -9,18 +9,18 @@ export interface ResolvedUser {
   home: string;
 }
 
-function readTable(path: string): string[][] {
+function readTable(files: FileView, path: string): string[][] {
   try {
-    return readFileSync(path, "utf8").split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(":"));
+    return files.read(path).split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(":"));
   } catch {
     return [];
   }
 }
 
-export function resolveUser(spec: string, root = ""): ResolvedUser {
+export function resolveUser(spec: string, files: FileView = ownFiles()): ResolvedUser {
   const [userPart = "", groupPart] = spec.split(":", 2);
-  const passwd = readTable(`${root}/etc/passwd`);
-  const group = readTable(`${root}/etc/group`);
+  const passwd = readTable(files, "/etc/passwd");
+  const group = readTable(files, "/etc/group");
   let uid = 0;
   let gid = 0;
   let home = "/";
@@ -60,9 +60,9 @@ export function resolveUser(spec: string, root = ""): ResolvedUser {
 }
 
 /** `--group-add`: names or ids, looked up in the container's /etc/group (an id need not be there). */
-export function resolveGroups(names: string[] | undefined, root = ""): number[] {
+export function resolveGroups(names: string[] | undefined, files: FileView = ownFiles()): number[] {
   if (!names?.length) return [];
-  const group = readTable(`${root}/etc/group`);
+  const group = readTable(files, "/etc/group");
   return names.map((n) => {
     if (/^\d+$/.test(n)) return Number(n);
     const g = group.find((e) => e[0] === n);

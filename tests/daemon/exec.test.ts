@@ -117,33 +117,46 @@ describe.if(ok)("exec", () => {
     await d.cli(["rm", "-f", bare]);
   });
 
-  test("a detached exec dies with the exec stage that holds it (nobody would relay or record it)", async () => {
-    expect((await d.cli(["exec", "-d", "box", "sleep", "77"])).code).toBe(0);
-    let pid = 0;
-    for (let i = 0; i < 50 && !pid; i++) {
-      pid = Number(readdirSync("/proc").find((e) => {
+  /** The PID of the one process whose command line is `argv`, once it runs. */
+  async function processRunning(argv: string[]): Promise<number> {
+    const want = argv.join("\u0000") + "\u0000";
+    for (const end = Date.now() + 15_000; Date.now() < end; await Bun.sleep(20)) {
+      const pid = readdirSync("/proc").find((e) => {
         try {
-          return /^\d+$/.test(e) && readFileSync(`/proc/${e}/cmdline`, "utf8") === "sleep\u000077\u0000";
+          return /^\d+$/.test(e) && readFileSync(`/proc/${e}/cmdline`, "utf8") === want;
         } catch {
           return false;
         }
-      }) ?? 0);
-      if (!pid) await Bun.sleep(20);
+      });
+      if (pid) return Number(pid);
     }
-    expect(pid).toBeGreaterThan(0);
-    const parent = Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[1]);
+    throw new Error(`${argv.join(" ")} never ran`);
+  }
+  const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[1]);
+  const running = (pid: number) => {
+    try {
+      return !/State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+    } catch {
+      return false;
+    }
+  };
+
+  test("an exec without a terminal is the daemon's own child: no exec stage runs beside it", async () => {
+    expect((await d.cli(["exec", "-d", "box", "sleep", "76"])).code).toBe(0);
+    const pid = await processRunning(["sleep", "76"]);
+    expect(parentOf(pid)).toBe(d.pid);
+    process.kill(pid, "SIGKILL");
+  });
+
+  test("a detached exec with a terminal dies with the exec stage that holds it (nobody would relay or record it)", async () => {
+    expect((await d.cli(["exec", "-d", "-t", "box", "sleep", "77"])).code).toBe(0);
+    const pid = await processRunning(["sleep", "77"]);
+    const parent = parentOf(pid);
     expect(readFileSync(`/proc/${parent}/cmdline`, "utf8")).toContain("__exec");
-    const running = () => {
-      try {
-        return !/State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, "utf8"));
-      } catch {
-        return false;
-      }
-    };
-    expect(running()).toBe(true);
+    expect(running(pid)).toBe(true);
     process.kill(parent, "SIGKILL");
-    for (const end = Date.now() + 15_000; Date.now() < end && running(); ) await Bun.sleep(20);
-    expect(running()).toBe(false);
+    for (const end = Date.now() + 15_000; Date.now() < end && running(pid); ) await Bun.sleep(20);
+    expect(running(pid)).toBe(false);
   });
 
   test("pause freezes the container, unpause thaws it", async () => {

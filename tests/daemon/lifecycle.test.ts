@@ -65,8 +65,14 @@ describe.if(ok)("container lifecycle", () => {
     const id = (await d.cli(["run", "-d", "--name", "survivor", "busybox", "sleep", "60"])).stdout.trim();
     const standbys = await oneStandbySoon(d.pid);
     expect(standbys).toHaveLength(1); // the daemon keeps one shim loaded for the next start (more only while starts come fast)
-    const execStandbys = standbysOf(d.pid, "__exec");
-    expect(execStandbys).toHaveLength(1); // and one exec stage 1
+    // No exec stage 1 waits: an exec without a terminal needs none; one is kept once an exec with one came.
+    expect(standbysOf(d.pid, "__exec")).toHaveLength(0);
+    expect((await d.cli(["exec", "survivor", "true"])).code).toBe(0);
+    expect(standbysOf(d.pid, "__exec")).toHaveLength(0);
+    expect((await d.cli(["exec", "-t", "survivor", "true"])).code).toBe(0);
+    let execStandbys: number[] = [];
+    for (const end = Date.now() + 15_000; Date.now() < end && execStandbys.length !== 1; await Bun.sleep(20)) execStandbys = standbysOf(d.pid, "__exec");
+    expect(execStandbys).toHaveLength(1);
     // A standby's cgroup left by a shim that died (pid 4194303 is never a live process here).
     const cgBase = existsSync("/sys/fs/cgroup/cgroup.controllers") ? `/sys/fs/cgroup/${d.cgroupParent}` : `/sys/fs/cgroup/pids/${d.cgroupParent}`;
     const stale = `${cgBase}/standby-4194303`;
@@ -85,7 +91,8 @@ describe.if(ok)("container lifecycle", () => {
     expect(await standbyShimsSoon(d.pid)).toHaveLength(1);
     // Events live in the store: the new daemon still has the old one's.
     const past = await d.cli(["events", "--since", String(since), "--until", String(Math.floor(Date.now() / 1000) + 1), "--filter", "container=survivor", "--format", "{{.Action}}"]);
-    expect(past.stdout.split("\n").filter(Boolean)).toEqual(["create", "start"]);
+    const execEvents = ["exec_create: true", "exec_start: true", "exec_die"];
+    expect(past.stdout.split("\n").filter(Boolean)).toEqual(["create", "start", ...execEvents, ...execEvents]);
     const ps = await d.cli(["ps", "--format", "{{.Names}} {{.State}}"]);
     expect(ps.stdout).toContain("survivor running");
     const waiting = d.cli(["wait", "survivor"]);

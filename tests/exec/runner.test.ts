@@ -4,7 +4,7 @@
 // same identity, capabilities, limits, seccomp, namespaces, descriptors,
 // environment and terminal, and the same failures with the same exit codes.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runnerCode } from "../../src/runtime/exec/runner/code.ts";
 import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
@@ -26,6 +26,10 @@ test("runner.s assembles to the committed bytes", () => {
   }
 });
 
+// A host directory the container does not have, holding a program: an exec's look-ups (made by the
+// daemon through the container's root for the runner) must not reach it through the image's /up -> ../../..
+const hostOnly = `/tmp/berth-test-runner-host-${process.pid}`;
+
 // What each exec prints, with what differs between any two containers (namespace ids, pids) left out.
 const cases: [string, string[], string[]][] = [
   ["root", [], ["sh", "-c", "id; pwd; env | sort; grep -E '^(Cap|Seccomp|NoNewPrivs|SigIgn|SigBlk)' /proc/self/status; ulimit -n; ls /proc/self/fd; cat /proc/self/oom_score_adj; cat /proc/self/cgroup; hostname; ls /"]],
@@ -40,6 +44,10 @@ const cases: [string, string[], string[]][] = [
   ["a directory", [], ["/etc"]],
   // Passes lookPath (mode 755) and fails in execve itself: in the runner, after its namespaces.
   ["not a program", [], ["/garbage"]],
+  ["a relative program, from the workdir", ["-w", "/bin"], ["./sh", "-c", "pwd"]],
+  ["a program through a symlink out of the root", [], [`/up${hostOnly}/prog`]],
+  ["a workdir through a symlink out of the root", ["-w", `/up${hostOnly}`], ["true"]],
+  ["a program on a PATH through a symlink out of the root", ["-e", `PATH=/up${hostOnly}`], ["prog"]],
 ];
 
 async function outcomes(env: Record<string, string>): Promise<{ probe: number; results: Record<string, unknown> }> {
@@ -49,6 +57,7 @@ async function outcomes(env: Record<string, string>): Promise<{ probe: number; r
     const tar = busyboxRootfsTar(d.dir);
     writeFileSync(join(rootfs, "garbage"), "\x01\x02not an executable\n");
     chmodSync(join(rootfs, "garbage"), 0o755);
+    symlinkSync("../../../../../../../..", join(rootfs, "up"));
     writeFileSync(join(rootfs, "reexec"), "#!/proc/self/exe\n");
     chmodSync(join(rootfs, "reexec"), 0o755);
     Bun.spawnSync(["tar", "-C", rootfs, "-cf", tar, "."]);
@@ -71,9 +80,13 @@ async function outcomes(env: Record<string, string>): Promise<{ probe: number; r
 }
 
 describe.if(requireDaemon())("an exec through the runner", () => {
+  afterAll(() => rmSync(hostOnly, { recursive: true, force: true }));
   let runner: Awaited<ReturnType<typeof outcomes>>;
   let typescript: Awaited<ReturnType<typeof outcomes>>;
   beforeAll(async () => {
+    mkdirSync(hostOnly, { recursive: true });
+    copyFileSync("/bin/busybox", join(hostOnly, "prog"));
+    chmodSync(join(hostOnly, "prog"), 0o755);
     [runner, typescript] = await Promise.all([outcomes({}), outcomes({ BERTH_EXEC_STAGE2: "typescript" })]);
   });
 
@@ -101,6 +114,11 @@ describe.if(requireDaemon())("an exec through the runner", () => {
     expect(r["terminal"]!.stdout).toContain("/dev/pts/0");
     expect(r["exit code"]!.code).toBe(7);
     expect([r["unknown user"]!.code, r["missing program"]!.code, r["missing workdir"]!.code, r["a directory"]!.code]).toEqual([126, 127, 126, 126]);
+    expect(r["a relative program, from the workdir"]).toEqual({ code: 0, stdout: "/bin\n", stderr: "" });
+    expect(r["a program through a symlink out of the root"]).toEqual({ code: 127, stdout: "", stderr: `OCI runtime exec failed: exec: "/up${hostOnly}/prog": stat /up${hostOnly}/prog: no such file or directory\n` });
+    expect(r["a workdir through a symlink out of the root"]!.code).toBe(126);
+    expect(r["a workdir through a symlink out of the root"]!.stderr).toContain("chdir to cwd");
+    expect(r["a program on a PATH through a symlink out of the root"]!.code).toBe(127);
     expect(r["not a program"]).toEqual({ code: 126, stdout: "", stderr: "OCI runtime exec failed: exec failed: execve /garbage: Exec format error\n" });
   });
 });

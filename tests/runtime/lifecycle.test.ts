@@ -59,10 +59,13 @@ function execConfig(spec: RuntimeSpec, pid: number, args: string[], extra: Parti
 function runExec(dir: string, id: string, cfg: ExecConfig): { exec: ExecProcess; done: Promise<{ stdout: string; stderr: string; code: number | null }> } {
   const exec = fx.runtime.execs.start(cfg, join(dir, `exec-${id}.json`));
   const out = { stdout: "", stderr: "" };
-  exec.child.stdin!.end();
-  exec.child.stdout!.on("data", (b: Buffer) => (out.stdout += b.toString()));
-  exec.child.stderr!.on("data", (b: Buffer) => (out.stderr += b.toString()));
-  const done = new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve) => exec.child.on("close", (code) => resolve({ ...out, code })));
+  exec.stdin?.end();
+  exec.stdout?.on("data", (b: Buffer) => (out.stdout += b.toString()));
+  exec.stderr?.on("data", (b: Buffer) => (out.stderr += b.toString()));
+  // As the daemon does: a program that never ran gets the runtime's reason on its stderr.
+  const done = exec.exited.then(({ exitCode, failure }) => ({
+    stdout: out.stdout, stderr: out.stderr + (failure ? `OCI runtime exec failed: ${failure.message}\n` : ""), code: exitCode,
+  }));
   return { exec, done };
 }
 
@@ -184,10 +187,10 @@ describe.skipIf(!ok)("lifecycle", () => {
         expect(readdirSync(`/proc/${pid}/fd`).sort()).toEqual(["0", "1", "2"]);
         // Stage 1, which spawned it, stays in the daemon's namespaces and cgroups, but for a mount
         // namespace of its own in which the engine's executable is read-only (CVE-2019-5736).
-        expect(nsOf(exec.child.pid!).slice(0, 5)).toEqual(nsOf(process.pid).slice(0, 5));
-        expect(nsOf(exec.child.pid!)[5]).not.toBe(nsOf(process.pid)[5]);
-        expect(nsOf(exec.child.pid!)[5]).not.toBe(nsOf(init)[5]);
-        expect(readFileSync(`/proc/${exec.child.pid}/cgroup`, "utf8")).toBe(readFileSync(`/proc/${process.pid}/cgroup`, "utf8"));
+        expect(nsOf(exec.pid).slice(0, 5)).toEqual(nsOf(process.pid).slice(0, 5));
+        expect(nsOf(exec.pid)[5]).not.toBe(nsOf(process.pid)[5]);
+        expect(nsOf(exec.pid)[5]).not.toBe(nsOf(init)[5]);
+        expect(readFileSync(`/proc/${exec.pid}/cgroup`, "utf8")).toBe(readFileSync(`/proc/${process.pid}/cgroup`, "utf8"));
       } finally {
         process.kill(pid, "SIGKILL");
       }

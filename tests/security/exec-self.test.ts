@@ -3,7 +3,8 @@
 // own executable runs inside it, and a process of the container takes a handle
 // on that file to write it later. A watcher in the container finds such a
 // process, holds /proc/PID/exe and reports whether the file it names lies on a
-// read-only mount (a write through it then fails with EROFS). It never writes.
+// read-only mount (a write through it then fails with EROFS) or is a memfd
+// sealed against writes (EPERM). It never writes.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -39,7 +40,9 @@ int main(void) {
       if (fd < 0) continue;
       struct statvfs st;
       if (fstatvfs(fd, &st) != 0) continue;
-      printf("found %s ro=%d\\n", exe, (st.f_flag & ST_RDONLY) ? 1 : 0);
+      int rd = open(path, O_RDONLY);
+      int seals = rd < 0 ? -1 : fcntl(rd, 1034 /* F_GET_SEALS */);
+      printf("found %s ro=%d sealed=%d\\n", exe, (st.f_flag & ST_RDONLY) ? 1 : 0, seals >= 0 && (seals & 8 /* F_SEAL_WRITE */) ? 1 : 0);
       fflush(stdout);
       return 0;
     }
@@ -48,8 +51,9 @@ int main(void) {
 }
 `;
 
-// Stage 2 is the exec runner (a file in the exec root) by default, berth itself with BERTH_EXEC_STAGE2=typescript.
-for (const stage2 of ["runner", "typescript"] as const)
+// Stage 2 is the exec runner by default: without a terminal the daemon's sealed memfd, with one the file in
+// the exec root that stage 1 binds read-only; berth itself with BERTH_EXEC_STAGE2=typescript.
+for (const stage2 of ["runner", "runner with a terminal", "typescript"] as const)
 describe.if(requireDaemon())(`an exec cannot hand the container the engine's executable to write (stage 2: ${stage2})`, () => {
   let d: TestDaemon;
   let id: string;
@@ -73,19 +77,19 @@ describe.if(requireDaemon())(`an exec cannot hand the container the engine's exe
     await d?.stop();
   });
 
-  test("the engine's executable, seen from the container, is on a read-only mount", async () => {
-    const exe = stage2 === "runner" ? join(d.dir, "exec", "exec-runner") : berthCmd[0]!;
+  test("the engine's executable, seen from the container, cannot be written (a read-only mount or a sealed memfd)", async () => {
+    const exe = stage2 === "runner with a terminal" ? join(d.dir, "exec", "exec-runner") : berthCmd[0]!;
     const before = statSync(exe);
     let logs = "";
     // Each exec runs the engine's executable in the container for a moment (the runner: a few
     // milliseconds); the watcher catches one. Four at a time, to give it more moments per second.
     for (const end = Date.now() + 90_000; Date.now() < end && !logs.includes("found"); ) {
-      await Promise.all([1, 2, 3, 4].map(() => d.cli(["exec", id, "/evil"])));
+      await Promise.all([1, 2, 3, 4].map(() => d.cli(["exec", ...(stage2 === "runner with a terminal" ? ["-t"] : []), id, "/evil"])));
       logs = (await d.cli(["logs", id])).stdout;
     }
     expect(logs).toContain("found");
-    expect(logs).toContain("ro=1");
-    expect(logs).toContain(stage2 === "runner" ? "exec-runner ro=" : "berth ro=");
+    if (stage2 === "runner") expect(logs).toMatch(/found \/memfd:berth-exec-runner \(deleted\) ro=0 sealed=1/);
+    else expect(logs).toContain(stage2 === "typescript" ? "berth ro=1" : "exec-runner ro=1");
     const after = statSync(exe);
     expect([after.size, after.mtimeMs]).toEqual([before.size, before.mtimeMs]);
     expect(readFileSync(`/proc/self/mountinfo`, "utf8")).not.toContain(` ${exe} ${exe} `); // the read-only bind stayed private

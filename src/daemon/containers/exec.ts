@@ -11,7 +11,6 @@ import type { ExecConfig, ExecProcess } from "../../runtime/index.ts";
 import { frame } from "./logs.ts";
 import { ExecRecords, type ExecRecord } from "./exec-records.ts";
 import { DetachMatcher, parseDetachKeys } from "../../shared/detach-keys.ts";
-import { constants as osConstants } from "node:os";
 
 type ExecSession = ExecRecord;
 
@@ -84,12 +83,11 @@ export class ExecManager {
     };
     const file = join(this.engine.dirOf(c), `exec-${id}.json`);
     const exec = this.engine.runtime.execs.start(cfg, file);
-    const child = exec.child;
     // Without attached stdin the program reads an immediate end of input.
-    if (!(client && b.AttachStdin)) child.stdin!.end();
+    if (!(client && b.AttachStdin)) exec.stdin?.end();
     this.running.set(id, exec);
     s.running = true;
-    s.pid = child.pid ?? 0;
+    s.pid = exec.pid;
     this.records.save(s);
     this.engine.events.emit("container", `exec_start: ${b.Cmd.join(" ")}`, c.id, { ...this.engine.eventAttrs(c), execID: id });
     const tty = !!b.Tty;
@@ -99,36 +97,34 @@ export class ExecManager {
       if (stream === 1 ? !b.AttachStdout : !b.AttachStderr) return;
       client.write(tty ? data : frame(stream, data));
     };
-    child.stdout!.on("data", (d: Buffer) => send(1, d));
-    child.stderr!.on("data", (d: Buffer) => send(2, d));
-    if (client && child.stdin) {
+    exec.stdout?.on("data", (d: Buffer) => send(1, d));
+    exec.stderr?.on("data", (d: Buffer) => send(2, d));
+    const stdin = exec.stdin;
+    if (client && stdin) {
       // The detach keys leave the program running and end this client's stream.
       const detach = new DetachMatcher(parseDetachKeys(b.DetachKeys || undefined));
       let detached = false;
       client.on("data", (d: Buffer) => {
         if (detached) return;
         const r = detach.push(d);
-        if (r.forward.length) child.stdin!.write(r.forward);
+        if (r.forward.length) stdin.write(r.forward);
         if (r.detached) {
           detached = true;
           client.end();
         }
       });
-      client.on("end", () => !detached && child.stdin!.end());
-      child.stdin.on("error", () => {});
+      client.on("end", () => !detached && stdin.end());
+      stdin.on("error", () => {});
     }
     client?.on("error", () => {});
-    // Stage 1 killed takes the program with it (PDEATHSIG); its pipes end here even if a child of the program holds them.
-    own.abort?.addEventListener("abort", () => {
-      child.kill("SIGKILL");
-      child.stdout!.destroy();
-      child.stderr!.destroy();
-    }, { once: true });
+    own.abort?.addEventListener("abort", () => exec.kill(), { once: true });
     return new Promise((resolve) => {
-      child.on("close", (code, signal) => {
+      void exec.exited.then(({ exitCode, failure }) => {
+        // A program that never ran: the runtime's reason, where the program's errors would have come.
+        if (failure) send(2, Buffer.from(`OCI runtime exec failed: ${failure.message}\n`));
         this.running.delete(id);
         s.running = false;
-        s.exitCode = signal ? 128 + ((osConstants.signals as Record<string, number>)[signal] ?? 0) : code ?? 0;
+        s.exitCode = exitCode;
         // The container (and with it the session) may be gone already.
         this.records.save(s);
         rmSync(file, { force: true });

@@ -9,7 +9,7 @@ import { selfCommand } from "../../self.ts";
 import { superviseStart } from "../process.ts";
 import { StartError } from "../start-error.ts";
 import { applyOomScoreAdj } from "../init/settings.ts";
-import { prepareRun, readReport, type PreparedRun } from "./runner/prepare.ts";
+import { lookUpInside, prepareRun, readReport, type PreparedRun } from "./runner/prepare.ts";
 import type { ExecConfig } from "./config.ts";
 import { sealFile, sealSelf } from "./sealed-self.ts";
 import { inNetworkOf } from "../userns/start-init.ts";
@@ -32,7 +32,7 @@ export function spawnExec(cfg: ExecConfig, configFile: string, stdio: [Stdio, St
   if (cfg.runner) {
     try {
       sealFile(cfg.runner);
-      run = prepareRun(cfg, configFile);
+      run = prepareRun(cfg, lookUpInside(cfg));
     } catch (e) {
       if (e instanceof StartError) return { failure: e };
       return { failure: new StartError(`exec failed: ${(e as Error).message}`, 126) };

@@ -1,6 +1,8 @@
-// The daemon's side of an exec: stage 1 (`berth __exec`) as a child whose
-// stdio the caller holds, with one started ahead and waiting on fd 3 for its
-// config file (as the standby shim waits for a container).
+// The daemon's side of an exec. Without a terminal, the daemon starts the
+// runner itself (direct.ts). Otherwise stage 1 (`berth __exec`) relays the
+// terminal, as a child whose stdio the caller holds, with one started ahead
+// and waiting on fd 3 for its config file (as the standby shim waits for a
+// container) once a first exec has needed one.
 import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import type { Writable } from "node:stream";
@@ -10,13 +12,11 @@ import { primeCgroupMove } from "../cgroups/prime-move.ts";
 import { refillSoon } from "../driver/standby-refill.ts";
 import type { ExecConfig } from "./config.ts";
 import { starterFor } from "../userns/spawn.ts";
-import { runnerPath } from "./runner/code.ts";
+import { runnerImage, runnerPath } from "./runner/code.ts";
+import { startDirect } from "./direct.ts";
+import { execProcessOf, exitCodeFrom, type ExecProcess } from "./process.ts";
 
-/** A running exec's stage 1: its stdio, and `resize` for the terminal it relays. */
-export interface ExecProcess {
-  readonly child: ChildProcess;
-  resize(rows: number, cols: number): void;
-}
+export type { ExecProcess } from "./process.ts";
 
 export class ExecStarter {
   private standby?: ChildProcess;
@@ -24,10 +24,9 @@ export class ExecStarter {
 
   constructor(private command: string[] = selfCommand()) {}
 
-  /** Keep a stage 1 ready from now on. */
+  /** Keep a stage 1 ready from now on, once an exec has needed one (an idle daemon holds none). */
   keepWarm(): void {
     this.warm = true;
-    this.refill();
   }
 
   close(): void {
@@ -41,17 +40,22 @@ export class ExecStarter {
     primeCgroupMove();
   }
 
-  /** Writes `cfg` to `file` and starts it; the caller reads the child's stdio and its exit. */
+  /** Starts `cfg` (written to `file` for a stage 1); the caller reads its stdio and its end. */
   start(cfg: ExecConfig, file: string): ExecProcess {
     // Whether the container runs remapped is its own fact: a daemon restarted without --userns-remap still enters those it adopted.
     const starter = starterFor(cfg.pid);
     if (starter) cfg.userns = { starter };
     // The runner does not enter user namespaces: a remapped container's exec keeps the TypeScript stage 2.
     else cfg.runner = runnerPath();
+    const image = cfg.runner && !cfg.tty ? runnerImage() : undefined;
+    if (image) return startDirect(cfg, image);
     writeFileSync(file, JSON.stringify(cfg));
     const child = this.take(file);
     const control = child.stdio[3] as Writable;
-    return { child, resize: (rows, cols) => control.write(JSON.stringify({ resize: [rows, cols] }) + "\n") };
+    const exited = new Promise<{ exitCode: number }>((done) =>
+      child.on("close", (code, signal) => done({ exitCode: exitCodeFrom(code, signal) })),
+    );
+    return execProcessOf(child, exited, (rows, cols) => control.write(JSON.stringify({ resize: [rows, cols] }) + "\n"));
   }
 
   /** fd 3 carries control lines to stage 1: first the config file for a standby, then terminal sizes. */

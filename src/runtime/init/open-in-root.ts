@@ -44,8 +44,8 @@ function tryOpenat2(dirfd: number, path: string, flags: number): number {
   }
 }
 
-/** openat2(dirfd, path, flags) resolved inside dirfd; throws SyscallError. */
-function openat2(dirfd: number, path: string, flags: number): number {
+/** openat2(dirfd, path, flags) resolved inside dirfd (an absolute path too); throws SyscallError. */
+export function openat2(dirfd: number, path: string, flags: number): number {
   const fd = tryOpenat2(dirfd, path, flags);
   if (fd < 0) throw new SyscallError("openat2", -fd, path);
   return fd;

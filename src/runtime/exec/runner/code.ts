@@ -1,6 +1,7 @@
 // The exec runner's machine code, assembled from runner.s (the bytes are
 // committed so that building berth needs no assembler; a test reassembles
 // runner.s and demands these bytes), and where the runtime installed it.
+import { memfdWith } from "./memfd.ts";
 import { installExecutable, staticElf, staticElfSupported } from "../../static-elf.ts";
 
 export const runnerCode = Buffer.from(
@@ -24,4 +25,19 @@ let installed: string | undefined;
 /** The runner this daemon installed, unless BERTH_EXEC_STAGE2=typescript asks for the TypeScript stage 2 (the tests' cross-check). */
 export function runnerPath(): string | undefined {
   return process.env.BERTH_EXEC_STAGE2 === "typescript" ? undefined : installed;
+}
+
+let image: string | undefined;
+
+/**
+ * The runner as this process's sealed memfd, for execs the daemon starts
+ * itself (direct.ts): a container that opens the runner through
+ * /proc/PID/exe while it runs in its PID namespace gets a file no one can
+ * write (runc answers CVE-2019-5736 with the same kind of copy). Its path,
+ * /proc/<daemon>/fd/N, works from any child that sees the host's /proc.
+ */
+export function runnerImage(): string | undefined {
+  if (image || !installed || process.env.BERTH_EXEC_STAGE2 === "typescript") return image;
+  image = `/proc/${process.pid}/fd/${memfdWith("berth-exec-runner", staticElf(runnerCode), { sealed: true, executable: true })}`;
+  return image;
 }

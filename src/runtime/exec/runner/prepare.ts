@@ -1,10 +1,12 @@
-// Stage 1's side of the runner: what stage 2 would look up inside the
+// The starting side of the runner: what stage 2 would look up inside the
 // container (the user, the program's path, whether the working directory
-// exists) is looked up here, with this thread in the container's mount
-// namespace for the while, and the runner gets the calls that remain.
-import { closeSync, existsSync, openSync, readSync, unlinkSync, writeFileSync } from "node:fs";
+// exists) is looked up before it starts, by stage 1 from inside the
+// container's mount namespace or by the daemon through the container's root,
+// and the runner gets the calls that remain.
+import { closeSync, existsSync, openSync, readSync } from "node:fs";
 import * as c from "../../libc.ts";
-import { lookUpExec } from "../look-up.ts";
+import { lookUpExec, type ExecLookup } from "../look-up.ts";
+import { memfdWith } from "./memfd.ts";
 import { errnoCode } from "../../../errors.ts";
 import type { ExecConfig } from "../config.ts";
 import { execProgram } from "./exec-program.ts";
@@ -20,24 +22,28 @@ export interface PreparedRun {
   close(): void;
 }
 
-/** Throws the StartError the TypeScript stage 2 would report for a user, program or directory it cannot use. */
-export function prepareRun(cfg: ExecConfig, configFile: string): PreparedRun {
+/**
+ * The runner's program and descriptors for `cfg`, with the user, program and
+ * working directory found by `lookUp` (given the container's mount namespace
+ * descriptor). Throws the StartError the TypeScript stage 2 would report.
+ */
+export function prepareRun(cfg: ExecConfig, lookUp: (mnt: number | undefined) => ExecLookup): PreparedRun {
   const kinds = ["ipc", "uts", "net", "cgroup", "mnt"].filter((ns) => existsSync(`/proc/${cfg.pid}/ns/${ns}`));
   const nsFds = kinds.map((ns) => openSync(`/proc/${cfg.pid}/ns/${ns}`, "r"));
   try {
-    const found = inMountNamespaceOf(nsFds[kinds.indexOf("mnt")], () => lookUpExec(cfg));
+    const found = lookUp(nsFds[kinds.indexOf("mnt")]);
     const program = execProgram(cfg, { namespaces: kinds.map((kind, i) => ({ kind, fd: FIRST_FD + 1 + i })), ...found });
-    // A file the runner maps (mmap needs one); unlinked once open.
-    const file = `${configFile}.run`;
-    writeFileSync(file, program.bytes(), { mode: 0o600 });
-    const fd = openSync(file, "r");
-    unlinkSync(file);
-    const fds = [fd, ...nsFds];
+    const fds = [memfdWith("berth-exec-program", program.bytes()), ...nsFds];
     return { program, fds, close: () => fds.forEach((f) => closeSync(f)) };
   } catch (e) {
     nsFds.forEach((f) => closeSync(f));
     throw e;
   }
+}
+
+/** Stage 1's look-up: with this thread in the container's mount namespace for the while. */
+export function lookUpInside(cfg: ExecConfig): (mnt: number | undefined) => ExecLookup {
+  return (mnt) => inMountNamespaceOf(mnt, () => lookUpExec(cfg));
 }
 
 /**
