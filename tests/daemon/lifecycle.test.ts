@@ -73,6 +73,11 @@ describe.if(ok)("container lifecycle", () => {
     let execStandbys: number[] = [];
     for (const end = Date.now() + 15_000; Date.now() < end && execStandbys.length !== 1; await Bun.sleep(20)) execStandbys = standbysOf(d.pid, "__exec");
     expect(execStandbys).toHaveLength(1);
+    // A detached exec, which the daemon started itself, outlives it (as the container does).
+    expect((await d.cli(["exec", "-d", "survivor", "sleep", "7801"])).code).toBe(0);
+    let detached = 0;
+    for (const end = Date.now() + 15_000; Date.now() < end && !detached; await Bun.sleep(20)) detached = pidOf(["sleep", "7801"]);
+    expect(detached).toBeGreaterThan(0);
     // A standby's cgroup left by a shim that died (pid 4194303 is never a live process here).
     const cgBase = existsSync("/sys/fs/cgroup/cgroup.controllers") ? `/sys/fs/cgroup/${d.cgroupParent}` : `/sys/fs/cgroup/pids/${d.cgroupParent}`;
     const stale = `${cgBase}/standby-4194303`;
@@ -86,13 +91,14 @@ describe.if(ok)("container lifecycle", () => {
     expect(standbys.filter(alive)).toEqual([]);
     for (const end = Date.now() + 15_000; Date.now() < end && execStandbys.some(alive); ) await Bun.sleep(20);
     expect(execStandbys.filter(alive)).toEqual([]);
+    expect(alive(detached)).toBe(true);
     expect(existsSync(`${cgBase}/standby-${standbys[0]}`)).toBe(false);
     expect(existsSync(stale)).toBe(false);
     expect(await standbyShimsSoon(d.pid)).toHaveLength(1);
     // Events live in the store: the new daemon still has the old one's.
     const past = await d.cli(["events", "--since", String(since), "--until", String(Math.floor(Date.now() / 1000) + 1), "--filter", "container=survivor", "--format", "{{.Action}}"]);
     const execEvents = ["exec_create: true", "exec_start: true", "exec_die"];
-    expect(past.stdout.split("\n").filter(Boolean)).toEqual(["create", "start", ...execEvents, ...execEvents]);
+    expect(past.stdout.split("\n").filter(Boolean)).toEqual(["create", "start", ...execEvents, ...execEvents, "exec_create: sleep 7801", "exec_start: sleep 7801"]);
     const ps = await d.cli(["ps", "--format", "{{.Names}} {{.State}}"]);
     expect(ps.stdout).toContain("survivor running");
     const waiting = d.cli(["wait", "survivor"]);
@@ -279,6 +285,18 @@ async function oneStandbySoon(pid: number): Promise<number[]> {
     if (found.length === 1) return found;
   }
   return found;
+}
+
+/** The PID of a process whose command line is `argv`, or 0. */
+function pidOf(argv: string[]): number {
+  const want = argv.join("\0") + "\0";
+  return Number(readdirSync("/proc").find((e) => {
+    try {
+      return /^\d+$/.test(e) && readFileSync(`/proc/${e}/cmdline`, "utf8") === want;
+    } catch {
+      return false;
+    }
+  }) ?? 0);
 }
 
 /** PIDs of `berth __exec --standby` (or another role's standby) processes whose parent is `pid`. */

@@ -79,7 +79,7 @@ export class ExecManager {
       pid: c.state.Pid, args: b.Cmd, env, user: b.User || c.config.User || "", cwd: b.WorkingDir || c.config.WorkingDir || "/",
       tty: !!b.Tty, consoleSize: consoleSize(b.ConsoleSize), privileged: !!b.Privileged || spec.privileged, capabilities: spec.capabilities, noNewPrivileges: spec.noNewPrivileges,
       seccomp: spec.seccomp, rlimits: spec.rlimits, groupAdd: spec.groupAdd, oomScoreAdj: spec.oomScoreAdj,
-      cgroupPath: spec.cgroupPath,
+      cgroupPath: spec.cgroupPath, detached: !client && !own.output,
     };
     const file = join(this.engine.dirOf(c), `exec-${id}.json`);
     const exec = this.engine.runtime.execs.start(cfg, file);

@@ -25,6 +25,11 @@ export interface ExecConfig {
   userns?: { starter: string };
   /** The exec runner (runner/), which stage 1 starts as stage 2 instead of this executable; not with userns. */
   runner?: string;
+  /**
+   * No one holds its output (`exec -d`). Started by the daemon itself, it then
+   * outlives the daemon, as it outlived the daemon under a stage 1.
+   */
+  detached?: boolean;
   /** The container's cgroup; the exec'd process joins it. */
   cgroupPath: string;
 }

@@ -32,7 +32,7 @@ export function startDirect(cfg: ExecConfig, image: string): ExecProcess {
       } finally {
         files.close();
       }
-    });
+    }, !cfg.detached);
   } catch (e) {
     return failed(e instanceof StartError ? e : new StartError(`exec failed: ${(e as Error).message}`, 126));
   }
@@ -59,7 +59,13 @@ function spawnInPidNamespace<T>(pid: number, spawn: () => T): T {
     try {
       return spawn();
     } finally {
-      c.setns(ownPidNs, c.CLONE.NEWPID);
+      try {
+        c.setns(ownPidNs, c.CLONE.NEWPID);
+      } catch (e) {
+        // Left there, every process the daemon starts next (shims too) would be born in this container.
+        process.stderr.write(`berth: cannot leave a container's PID namespace: ${(e as Error).message}\n`);
+        process.exit(70);
+      }
     }
   } finally {
     closeSync(target);

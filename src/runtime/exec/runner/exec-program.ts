@@ -23,7 +23,8 @@ export interface ResolvedExec {
   env: string[];
 }
 
-export function execProgram(cfg: ExecConfig, r: ResolvedExec): RunnerProgram {
+/** `parentDeath`: the program dies with the process that started the runner (unless detached, whose parent is the daemon). */
+export function execProgram(cfg: ExecConfig, r: ResolvedExec, parentDeath = true): RunnerProgram {
   const p = new RunnerProgram();
   p.call(SYS.close, [4], "close");
   // The parent's "go\n": the runner is in the container's cgroup.
@@ -54,7 +55,7 @@ export function execProgram(cfg: ExecConfig, r: ResolvedExec): RunnerProgram {
   if (cfg.noNewPrivileges) p.call(SYS.prctl, [PR.SET_NO_NEW_PRIVS, 1, 0, 0, 0], "prctl 38");
   if (seccomp && cfg.noNewPrivileges) p.call(SYS.seccomp, seccomp, "seccomp");
   // As the container's PID 1 does: the program dies with its parent, who alone relays and records it.
-  p.call(SYS.prctl, [PR.SET_PDEATHSIG, 9, 0, 0, 0], "prctl 1");
+  if (parentDeath) p.call(SYS.prctl, [PR.SET_PDEATHSIG, 9, 0, 0, 0], "prctl 1");
   // The program starts with default signal handling and nothing blocked, whatever stage 1 had.
   const defaults = new Block(Buffer.alloc(32));
   for (const sig of [13, 25]) p.call(SYS.rt_sigaction, [sig, defaults, 0, 8], "sigaction");

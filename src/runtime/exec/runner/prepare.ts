@@ -25,14 +25,15 @@ export interface PreparedRun {
 /**
  * The runner's program and descriptors for `cfg`, with the user, program and
  * working directory found by `lookUp` (given the container's mount namespace
- * descriptor). Throws the StartError the TypeScript stage 2 would report.
+ * descriptor); the program dies with its parent unless `parentDeath` is false.
+ * Throws the StartError the TypeScript stage 2 would report.
  */
-export function prepareRun(cfg: ExecConfig, lookUp: (mnt: number | undefined) => ExecLookup): PreparedRun {
+export function prepareRun(cfg: ExecConfig, lookUp: (mnt: number | undefined) => ExecLookup, parentDeath = true): PreparedRun {
   const kinds = ["ipc", "uts", "net", "cgroup", "mnt"].filter((ns) => existsSync(`/proc/${cfg.pid}/ns/${ns}`));
   const nsFds = kinds.map((ns) => openSync(`/proc/${cfg.pid}/ns/${ns}`, "r"));
   try {
     const found = lookUp(nsFds[kinds.indexOf("mnt")]);
-    const program = execProgram(cfg, { namespaces: kinds.map((kind, i) => ({ kind, fd: FIRST_FD + 1 + i })), ...found });
+    const program = execProgram(cfg, { namespaces: kinds.map((kind, i) => ({ kind, fd: FIRST_FD + 1 + i })), ...found }, parentDeath);
     const fds = [memfdWith("berth-exec-program", program.bytes()), ...nsFds];
     return { program, fds, close: () => fds.forEach((f) => closeSync(f)) };
   } catch (e) {
