@@ -1,7 +1,8 @@
 // `berth build`: the context (a directory with .dockerignore applied, a tar
 // or Dockerfile on stdin) goes to POST /build as a tar stream; the daemon's
 // step-by-step messages are printed as they come (the classic builder's
-// plain progress), or only the image ID with -q.
+// plain progress), drawn step by step in place on a terminal, or only the
+// image ID with -q.
 import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { nodeStream } from "../../builtins.ts";
@@ -9,6 +10,7 @@ import type { Command } from "../command.ts";
 import type { Context } from "../context.ts";
 import { jsonMessages } from "../../client/client.ts";
 import { stdout } from "../stdio.ts";
+import { BuildProgress } from "../format/build-progress.ts";
 import { secretsEntry } from "../../build/context/secrets-entry.ts";
 import type { PackExtra } from "../../build/context/pack.ts";
 
@@ -63,7 +65,7 @@ export const buildCommand: Command = {
     { name: "no-cache", type: "bool", help: "Do not use cache when building the image" },
     { name: "output", short: "o", type: "list", valueName: "stringArray", help: 'Output destination (format: "type=local,dest=path")' },
     { name: "platform", type: "string", help: "Set platform if server is multi-platform capable" },
-    { name: "progress", type: "string", default: "auto", help: "Set type of progress output (auto, plain)" },
+    { name: "progress", type: "string", default: "auto", help: "Set type of progress output (auto, plain, tty)" },
     { name: "pull", type: "bool", help: "Always attempt to pull a newer version of the image" },
     { name: "quiet", short: "q", type: "bool", help: "Suppress the build output and print image ID on success" },
     { name: "secret", type: "list", valueName: "stringArray", help: 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]")' },
@@ -132,13 +134,21 @@ export const buildCommand: Command = {
       body: body as any,
     });
     let id = "";
-    for await (const m of jsonMessages(res)) {
-      if (m.error) {
-        ctx.err(m.error);
-        return m.errorDetail?.code || 1;
+    // On a terminal (or with --progress=tty) the steps are drawn in place; else the daemon's text as it comes.
+    const drawn = !f.quiet && (f.progress === "tty" || (f.progress === "auto" && stdout.isTTY)) ? new BuildProgress((t) => void stdout.write(t), stdout.columns || 80) : undefined;
+    try {
+      for await (const m of jsonMessages(res)) {
+        if (m.error) {
+          drawn?.finish(m.error);
+          ctx.err(m.error);
+          return m.errorDetail?.code || 1;
+        }
+        if (m.aux?.ID) id = m.aux.ID;
+        if (m.stream && !f.quiet) drawn ? drawn.add(m.stream) : stdout.write(m.stream);
       }
-      if (m.aux?.ID) id = m.aux.ID;
-      if (m.stream && !f.quiet) stdout.write(m.stream);
+      drawn?.finish();
+    } finally {
+      drawn?.stop();
     }
     if (f.output.length) await exportOutput(ctx, id, parseOutput(f.output), f.tag.length === 0);
     if (f.quiet) ctx.out(id);
