@@ -183,6 +183,54 @@ describe.if(requireDaemon())("--userns-remap default", () => {
     expect([statSync(join(volume, "running.txt")).uid, statSync(join(volume, "running.txt")).gid]).toEqual([uid0, gid0]);
   });
 
+  /** name → "uid:gid" of each entry of a tar the API sends (cp out, export), read by GNU tar. */
+  async function tarOwners(apiPath: string): Promise<Record<string, string>> {
+    const res = await fetch(`http://localhost${apiPath}`, { unix: d.socket } as RequestInit);
+    expect(res.status).toBe(200);
+    const file = join(d.dir, `owners-${Date.now()}.tar`);
+    writeFileSync(file, new Uint8Array(await res.arrayBuffer()));
+    const list = Bun.spawnSync(["tar", "--numeric-owner", "-tvf", file]);
+    rmSync(file);
+    expect(list.exitCode).toBe(0);
+    const owners: Record<string, string> = {};
+    for (const line of list.stdout.toString().trim().split("\n")) {
+      const f = line.trim().split(/\s+/);
+      owners[f.slice(5).join(" ").replace(/ -> .*$/, "").replace(/\/$/, "")] = f[1]!.replace("/", ":");
+    }
+    return owners;
+  }
+
+  test("cp out of, export and commit of a remapped container give its own owners, not the host's", async () => {
+    const bind = mkdtempSync(join(scratch, "cp-out-"));
+    chmodSync(bind, 0o777);
+    writeFileSync(join(bind, "hosts-own"), "the host root's\n"); // host uid 0: outside the mapping
+    const script = "mkdir /made && touch /made/root-made /made/user-made && chown 1000:1001 /made/user-made && touch /bind/container-made && echo ready && sleep 1000";
+    expect((await d.cli(["run", "-d", "--name", "owners", "-v", `${bind}:/bind`, "busybox", "sh", "-c", script])).code).toBe(0);
+    const deadline = Date.now() + 60_000;
+    while (!(await d.cli(["logs", "owners"])).stdout.includes("ready") && Date.now() < deadline) await Bun.sleep(50);
+    // On the host they are the mapping's ids.
+    expect(statSync(join(bind, "container-made")).uid).toBe(uid0);
+    const expected = { made: "0:0", "made/root-made": "0:0", "made/user-made": "1000:1001" };
+    const check = async (when: string) => {
+      expect([when, await tarOwners("/containers/owners/archive?path=/made")]).toEqual([when, expected]);
+      // A file of the image's layer (seen through the idmapped view) is root's too, not the overflow id.
+      expect([when, await tarOwners("/containers/owners/archive?path=/etc/passwd")]).toEqual([when, { passwd: "0:0" }]);
+      // In a bind: what the container made is its root's; the host root's file shows as the container sees it.
+      const inBind = await tarOwners("/containers/owners/archive?path=/bind");
+      expect([when, inBind["bind/container-made"], inBind["bind/hosts-own"]]).toEqual([when, "0:0", "65534:65534"]);
+      const exported = await tarOwners("/containers/owners/export");
+      expect([when, exported["made"], exported["made/user-made"], exported["bin/busybox"], exported["etc"]]).toEqual([when, "0:0", "1000:1001", "0:0", "0:0"]);
+    };
+    await check("running");
+    expect((await d.cli(["stop", "-t", "1", "owners"])).code).toBe(0);
+    await check("stopped");
+    // A commit's layer holds the container's ids: read with --userns=host, where nothing is mapped.
+    expect((await d.cli(["commit", "owners", "owners-image"])).code).toBe(0);
+    const ls = await d.cli(["run", "--rm", "--userns=host", "owners-image", "ls", "-lnd", "/made", "/made/user-made"]);
+    expect(ls.code).toBe(0);
+    expect(ls.stdout.trim().split("\n").map((l) => l.trim().split(/\s+/).slice(2, 4).join(":"))).toEqual(["0:0", "1000:1001"]);
+  });
+
   test("--device binds the host's node in (a user namespace may not mknod), under the cgroup's rules", async () => {
     const rw = await d.cli(["run", "--rm", "--device", "/dev/full:/dev/xfull", "busybox", "sh", "-c", "ls -ln /dev/xfull; echo x > /dev/xfull"]);
     expect(rw.stdout).toMatch(/^crw-rw-rw-\s.*\b1,\s+7\b.*\/dev\/xfull/);

@@ -141,7 +141,12 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     const mounted = engine.mounts.hostPathOf(rec.id, path);
     const st = mounted ? await statPath(mounted.source, mounted.rest, mounted.name) : await withReadView(engine.paths(rec), (root) => statPath(root, path), vfs());
     if (c.req.method === "HEAD") return c.body(null, 200, { "X-Docker-Container-Path-Stat": statHeader(st) });
-    const tar = mounted ? archivePath(mounted.source, mounted.rest, mounted.name) : streamFromReadView(engine.paths(rec), vfs(), (root) => archivePath(root, path));
+    // Under --userns-remap the files' host owners go out as the container's (a copied root, vfs, keeps those on disk).
+    const userns = containerUserns(engine.runtime, rec.hostConfig);
+    const inRoot = vfs() ? undefined : userns;
+    const tar = mounted
+      ? archivePath(mounted.source, mounted.rest, mounted.name, userns)
+      : streamFromReadView(engine.paths(rec), vfs(), (root) => archivePath(root, path, undefined, inRoot), inRoot);
     return c.body(tar, 200, { "Content-Type": "application/x-tar", "X-Docker-Container-Path-Stat": statHeader(st) });
   });
   app.put("/containers/:id/archive", async (c) => {
@@ -161,7 +166,8 @@ export function containerRoutes(engine: ContainerEngine): Hono {
   });
   app.get("/containers/:id/export", async (c) => {
     const rec = engine.find(c.req.param("id"));
-    const tar = streamFromReadView(engine.paths(rec), vfs(), (root) => archivePath(root, "/"));
+    const userns = vfs() ? undefined : containerUserns(engine.runtime, rec.hostConfig);
+    const tar = streamFromReadView(engine.paths(rec), vfs(), (root) => archivePath(root, "/", undefined, userns), userns);
     engine.events.emit("container", "export", rec.id, { name: rec.name });
     return c.body(tar, 200, { "Content-Type": "application/x-tar" });
   });

@@ -13,6 +13,9 @@ import { normalizeHostConfig } from "./config.ts";
 import { buildSpec } from "./spec.ts";
 import type { ContainerRecord } from "./records.ts";
 import { clampMtimes } from "../../build/reproducible.ts";
+import { withOwners } from "../../layer/tar/owners.ts";
+import { containerOwnerIn } from "../../runtime/index.ts";
+import { containerUserns } from "./userns.ts";
 
 /** With copied root filesystems (vfs) the upper dir is not a diff: say so rather than answer wrong. */
 function requireOverlay(e: ContainerEngine, what: string): void {
@@ -65,11 +68,14 @@ export async function commitContainer(e: ContainerEngine, ref: string, o: { repo
 /**
  * A container's changes as an OCI layer tar: its overlay upper dir with the
  * runtime's mount points left out. Commit and build steps both take layers
- * here; `clampMtime` (SOURCE_DATE_EPOCH) caps every entry's mtime.
+ * here; `clampMtime` (SOURCE_DATE_EPOCH) caps every entry's mtime. A remapped container's files
+ * go in with its own owners, not their host ids: the image is the same whatever the mapping.
  */
 export function containerDiffTar(e: ContainerEngine, c: ContainerRecord, clampMtime?: number, leaveOut?: Set<string>): ReadableStream<Uint8Array> {
   requireOverlay(e, "a layer from a container");
-  return tarStream(clampMtimes(withoutMountPoints(directoryEntries(e.paths(c).upperDir, { overlayUpper: true }), leaveOut), clampMtime));
+  const userns = containerUserns(e.runtime, c.hostConfig);
+  const entries = withoutMountPoints(directoryEntries(e.paths(c).upperDir, { overlayUpper: true }), leaveOut);
+  return tarStream(clampMtimes(withOwners(entries, userns && containerOwnerIn(userns)), clampMtime));
 }
 
 /** `docker update`: new resource limits (and restart policy), applied at once to a running container. */

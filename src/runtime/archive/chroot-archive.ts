@@ -51,9 +51,14 @@ export async function statInRoot(root: string, path: string, rootName?: string):
   return JSON.parse(out);
 }
 
-/** A tar of `path` in `root` as it streams out of the helper; a failure errors the stream. */
-export function tarFromRoot(root: string, path: string, rootName?: string): ReadableStream<Uint8Array> {
-  const proc = spawnArchive(["get", root, path, ...(rootName ? [rootName] : [])]);
+const idArgs = (ids: IdMaps | undefined) => (ids ? [JSON.stringify({ uidMap: ids.uidMap, gidMap: ids.gidMap })] : []);
+
+/**
+ * A tar of `path` in `root` as it streams out of the helper; a failure errors the stream. `ids`: a
+ * remapped container's mapping, whose host ids (the files its processes wrote) go out as its own.
+ */
+export function tarFromRoot(root: string, path: string, rootName?: string, ids?: IdMaps): ReadableStream<Uint8Array> {
+  const proc = spawnArchive(["get", root, path, rootName ?? "", ...idArgs(ids)]);
   const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -73,8 +78,7 @@ export function tarFromRoot(root: string, path: string, rootName?: string): Read
  * helper shifts them into its range on the host, unless it runs in the running container's namespace.
  */
 export async function extractIntoRoot(root: string, path: string, tar: ReadableStream<Uint8Array>, ids?: IdMaps): Promise<void> {
-  const shift = ids && !runningRoot(root) ? [JSON.stringify({ uidMap: ids.uidMap, gidMap: ids.gidMap })] : [];
-  const proc = spawnArchive(["put", root, path, ...shift], "pipe");
+  const proc = spawnArchive(["put", root, path, "", ...idArgs(runningRoot(root) ? undefined : ids)], "pipe");
   const sink = proc.stdin as import("bun").FileSink;
   let sendError: unknown;
   try {

@@ -10,6 +10,7 @@ import { Scope, entryParts } from "../../layer/apply/scope.ts";
 import { pathEntries, directoryEntries } from "../../layer/diff.ts";
 import { applyLayer, type ApplyOptions } from "../../layer/apply.ts";
 import { tarStream } from "../../layer/tar/write.ts";
+import { withOwners, type OwnerMap } from "../../layer/tar/owners.ts";
 
 export interface PathStat {
   name: string;
@@ -50,12 +51,12 @@ export function statPath(root: string, path: string, rootName = "/"): PathStat {
   };
 }
 
-/** A tar of `path` (its base name as the top entry), as `GET /archive` sends it. */
-export function archivePath(root: string, path: string, rootName?: string): ReadableStream<Uint8Array> {
+/** A tar of `path` (its base name as the top entry), as `GET /archive` sends it; `owner` translates the files' owners. */
+export function archivePath(root: string, path: string, rootName?: string, owner?: OwnerMap): ReadableStream<Uint8Array> {
   const { host, parts } = resolveIn(root, path);
   if (!lstatSync(host, { throwIfNoEntry: false })) throw new NotFoundError(`Could not find the file ${path} in container`);
-  if (parts.length) return tarStream(pathEntries(host, basename(host)));
-  return rootName ? tarStream(pathEntries(host, rootName)) : tarStream(directoryEntries(host));
+  const entries = parts.length ? pathEntries(host, basename(host)) : rootName ? pathEntries(host, rootName) : directoryEntries(host);
+  return tarStream(withOwners(entries, owner));
 }
 
 /** Extracts a tar into the directory `path` (which must exist), as `PUT /archive` does; `hostOwner` shifts the tar's owners. */

@@ -8,7 +8,7 @@ import { mount, umount2, MS } from "../libc.ts";
 import { mountPoints } from "../host-mounts.ts";
 import type { UserNamespace } from "../userns/id-map.ts";
 import { userNamespaceOf } from "../userns/idmapped-mount.ts";
-import { mountRemappedRootfs } from "../userns/remapped-rootfs.ts";
+import { mountRemappedRootfs, mountRemappedView } from "../userns/remapped-rootfs.ts";
 import { spawnMapped } from "../userns/spawn.ts";
 
 /** Where a container's files are: its directory, its layers (top first) and its overlay dirs. */
@@ -42,13 +42,17 @@ function mountPlain(p: RootLayout): () => void {
   return () => umount2(p.mergedDir, 2);
 }
 
-/** The idmapped views need a user namespace with the mapping: a child made for it, which waits mapped until killed. */
 function mountMapped(p: RootLayout, ns: UserNamespace): () => void {
+  return inMapping(ns, (fd) => mountRemappedRootfs({ rootfs: p.mergedDir, lowerDirs: p.lowerDirs, upperDir: p.upperDir, workDir: p.workDir }, ns, fd));
+}
+
+/** The idmapped views need a user namespace with the mapping: a child made for it, which waits mapped until killed. */
+function inMapping<T>(ns: UserNamespace, fn: (usernsFd: number) => T): T {
   const holder = spawnMapped(ns, ["/nonexistent"], ["ignore", "ignore", "ignore", "ignore"]);
   try {
     const fd = userNamespaceOf(holder.pid);
     try {
-      return mountRemappedRootfs({ rootfs: p.mergedDir, lowerDirs: p.lowerDirs, upperDir: p.upperDir, workDir: p.workDir }, ns, fd);
+      return fn(fd);
     } finally {
       closeSync(fd);
     }
@@ -72,11 +76,16 @@ export async function withReadView<T>(p: RootLayout, fn: (root: string) => Promi
   }
 }
 
-/** A read-only overlay of the container's upper dir over its layers, at a new `view-XXXXXX` in its directory. */
-function mountReadView(p: RootLayout): string {
+/**
+ * A read-only overlay of the container's upper dir over its layers, at a new `view-XXXXXX` in its
+ * directory; a remapped container's (`userns`) over idmapped views of its layers, so that its files
+ * all show host owners (their views made in an `idmap-XXXXXX` beside, gone once mounted).
+ */
+function mountReadView(p: RootLayout, userns?: UserNamespace): string {
   const view = mkdtempSync(join(p.root, "view-"));
   try {
-    mount("overlay", view, "overlay", MS.RDONLY, `lowerdir=${[p.upperDir, ...p.lowerDirs].join(":")}`);
+    if (!userns) mount("overlay", view, "overlay", MS.RDONLY, `lowerdir=${[p.upperDir, ...p.lowerDirs].join(":")}`);
+    else inMapping(userns, (fd) => mountRemappedView(view, p.upperDir, p.lowerDirs, fd, mkdtempSync(join(p.root, "idmap-"))));
   } catch (e) {
     rmSync(view, { recursive: true, force: true });
     throw e;
@@ -138,13 +147,14 @@ function under(dir: string, path: string): string | undefined {
 /**
  * A stream made over a read-only view that stays mounted until the stream
  * ends, fails or is cancelled, so `docker cp`/`export` of a large container
- * streams instead of being held in memory.
+ * streams instead of being held in memory. `userns`: a remapped container's mapping, for a view
+ * whose owners are all the host's (see mountReadView).
  */
-export function streamFromReadView(p: RootLayout, copied: boolean, make: (root: string) => ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+export function streamFromReadView(p: RootLayout, copied: boolean, make: (root: string) => ReadableStream<Uint8Array>, userns?: UserNamespace): ReadableStream<Uint8Array> {
   let release = () => {};
   let root = p.upperDir;
   if (!copied) {
-    const view = mountReadView(p);
+    const view = mountReadView(p, userns);
     root = view;
     release = () => dropView(view);
   }

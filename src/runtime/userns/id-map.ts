@@ -43,6 +43,24 @@ export function hostOwnerIn(maps: { uidMap: IdRange[]; gidMap: IdRange[] }): (ui
   return (uid, gid) => ({ uid: host(maps.uidMap, uid), gid: host(maps.gidMap, gid) });
 }
 
+/** The container id that a host id stands for, or undefined when the mapping leaves it out. */
+export function containerIdOf(ranges: IdRange[], id: number): number | undefined {
+  const r = ranges.find((r) => id >= r.hostId && id < r.hostId + r.size);
+  return r ? r.containerId + (id - r.hostId) : undefined;
+}
+
+/** What the kernel shows in a user namespace for an id its mapping leaves out (overflowuid and overflowgid). */
+export const overflowId = 65534;
+
+/**
+ * Host owners as a remapped container sees them: what cp out of it, its export and its commit put
+ * in a tar (as dockerd's export does), so that 100000 on the host is 0 again. An id outside the
+ * mapping (a bind's file of the host's root) is the overflow id, as `ls -n` shows it inside.
+ */
+export function containerOwnerIn(maps: { uidMap: IdRange[]; gidMap: IdRange[] }): (uid: number, gid: number) => { uid: number; gid: number } {
+  return (uid, gid) => ({ uid: containerIdOf(maps.uidMap, uid) ?? overflowId, gid: containerIdOf(maps.gidMap, gid) ?? overflowId });
+}
+
 /** Subordinate ranges laid end to end from container id 0, as dockerd maps them. */
 export function rangesFrom(subordinate: { start: number; count: number }[]): IdRange[] {
   let next = 0;

@@ -30,22 +30,42 @@ export function mountRemappedRootfs(s: Pick<RuntimeSpec, "rootfs" | "lowerDirs" 
   }
   // The writable layer's top is the container's "/": its root owns it, as with dockerd.
   giveToContainerRoot(s.upperDir, ns);
-  const stage = join(dirname(s.upperDir), "idmapped");
+  overIdmappedLayers(join(dirname(s.upperDir), "idmapped"), s.lowerDirs, usernsFd, (lowers) => {
+    const options = `lowerdir=${lowers},upperdir=${s.upperDir},workdir=${s.workDir}`;
+    try {
+      c.mount("overlay", s.rootfs, "overlay", 0, s.ephemeral ? `${options},volatile` : options);
+    } catch {
+      c.mount("overlay", s.rootfs, "overlay", 0, options); // a kernel before 5.10: no volatile
+    }
+  });
+  return () => detach(s.rootfs);
+}
+
+/**
+ * A read-only overlay at `view` of a remapped container's files (its upper dir over idmapped
+ * layers): every file with its owner on the host as the container made or sees it, which cp out
+ * and export translate back. `stage` is a new directory of the caller's for the layers' views.
+ */
+export function mountRemappedView(view: string, upperDir: string, lowerDirs: string[], usernsFd: number, stage: string): void {
+  overIdmappedLayers(stage, lowerDirs, usernsFd, (lowers) => {
+    c.mount("overlay", view, "overlay", c.MS.RDONLY, `lowerdir=${upperDir}:${lowers}`);
+  });
+}
+
+/** Runs `mount` with idmapped views of `lowerDirs` made under `stage` (their names relative to it, as overlay's lowerdir), removed after. */
+function overIdmappedLayers(stage: string, lowerDirs: string[], usernsFd: number, mount: (lowers: string) => void): void {
   clearStage(stage);
   mkdirSync(stage, { mode: 0o700 });
-  const views = s.lowerDirs.map((_d, i) => join(stage, String(i)));
+  const views = lowerDirs.map((_d, i) => join(stage, String(i)));
   try {
-    s.lowerDirs.forEach((d, i) => {
+    lowerDirs.forEach((d, i) => {
       mkdirSync(views[i]!);
       mountIdmapped(d, views[i]!, usernsFd);
     });
     // Short relative names keep a long layer list within the page mount data may fill.
     process.chdir(stage);
-    const options = `lowerdir=${views.map((_v, i) => String(i)).join(":")},upperdir=${s.upperDir},workdir=${s.workDir}`;
     try {
-      c.mount("overlay", s.rootfs, "overlay", 0, s.ephemeral ? `${options},volatile` : options);
-    } catch {
-      c.mount("overlay", s.rootfs, "overlay", 0, options); // a kernel before 5.10: no volatile
+      mount(views.map((_v, i) => String(i)).join(":"));
     } finally {
       process.chdir("/");
     }
@@ -53,7 +73,6 @@ export function mountRemappedRootfs(s: Pick<RuntimeSpec, "rootfs" | "lowerDirs" 
     // Overlay holds its own clones of its layers: the views can go at once.
     clearStage(stage);
   }
-  return () => detach(s.rootfs);
 }
 
 function mountIdmapped(dir: string, at: string, usernsFd: number): void {
