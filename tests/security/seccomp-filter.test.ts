@@ -1,12 +1,13 @@
 // The seccomp compiler, checked by running its classic BPF output in a small
 // interpreter of the instructions it uses, on the seccomp_data a call makes:
-// Docker's default profile call by call, and every comparison operator
+// Docker's default profile call by call (tests/fixtures/classic-bpf.ts), and every comparison operator
 // against a plain 64-bit evaluation of random arguments.
 import { describe, expect, test } from "bun:test";
 import { compileFilter } from "../../src/runtime/seccomp/bpf.ts";
 import { defaultProfile, type Profile } from "../../src/runtime/seccomp/profile.ts";
 import { ProfileError, RET, resolveProfile } from "../../src/runtime/seccomp/resolve.ts";
 import { defaultCapabilities } from "../../src/runtime/spec.ts";
+import { runSeccompBpf } from "../fixtures/classic-bpf.ts";
 
 const X86_64 = 0xc000003e, I386 = 0x40000003, AARCH64 = 0xc00000b7, ARM = 0x40000028;
 
@@ -15,29 +16,9 @@ let executed = 0;
 
 /** Runs a sock_filter program on one call; returns the SECCOMP_RET_* value. */
 function run(prog: Uint8Array, arch: number, nr: number, args: bigint[] = []): number {
-  const data = new DataView(new ArrayBuffer(64));
-  data.setUint32(0, nr >>> 0, true);
-  data.setUint32(4, arch, true);
-  args.forEach((a, i) => data.setBigUint64(16 + 8 * i, BigInt.asUintN(64, a), true));
-  const view = new DataView(prog.buffer, prog.byteOffset, prog.byteLength);
-  let A = 0;
-  for (let pc = 0, steps = 0; steps < 10000; steps++) {
-    if (pc * 8 >= prog.length) throw new Error("ran off the end");
-    const code = view.getUint16(pc * 8, true), jt = view.getUint8(pc * 8 + 2), jf = view.getUint8(pc * 8 + 3), k = view.getUint32(pc * 8 + 4, true);
-    pc++;
-    executed = steps + 1;
-    switch (code) {
-      case 0x20: A = data.getUint32(k, true); break;
-      case 0x54: A = (A & k) >>> 0; break;
-      case 0x05: pc += k; break;
-      case 0x15: pc += A === k ? jt : jf; break;
-      case 0x25: pc += A > k ? jt : jf; break;
-      case 0x35: pc += A >= k ? jt : jf; break;
-      case 0x06: return k;
-      default: throw new Error(`unknown opcode ${code.toString(16)}`);
-    }
-  }
-  throw new Error("no return");
+  const r = runSeccompBpf(prog, arch, nr, args);
+  executed = r.executed;
+  return r.ret;
 }
 
 const ALLOW = RET.ALLOW, EPERM = RET.ERRNO | 1, ENOSYS = RET.ERRNO | 38;
