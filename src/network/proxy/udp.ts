@@ -1,7 +1,7 @@
 // The userland proxy for a published UDP port: each client address gets its
 // own socket towards the container, so that answers find their way back;
 // a flow nobody used for a while is closed.
-import { createSocket, type Socket } from "node:dgram";
+import type { Socket } from "node:dgram";
 import { skipped } from "../../shared/debug-log.ts";
 type UdpSocket = Bun.udp.Socket<"buffer">;
 
@@ -18,6 +18,7 @@ export interface UdpProxy {
  */
 async function listen(host: string, port: number): Promise<Socket> {
   const v6 = host.includes(":");
+  const { createSocket } = await import("node:dgram"); // loaded when a port is published, not at every command's start
   const s = createSocket({ type: v6 ? "udp6" : "udp4", ipv6Only: v6 });
   await new Promise<void>((resolve, reject) => {
     s.once("error", reject);
