@@ -16,7 +16,7 @@ export type { CgroupStats } from "./cgroups/index.ts";
 // User namespaces (the daemon's --userns-remap): the mapping, checked and made before the daemon starts.
 export { resolveRemap, remappedRoot, type RemapIdentity } from "./userns/remap.ts";
 export { checkDataRootPath, shareWithRemappedRoot } from "./userns/data-root.ts";
-export { containerOwnerIn } from "./userns/id-map.ts";
+export { containerOwnerIn, hostOwnerIn } from "./userns/id-map.ts";
 
 // What a container is given: its spec, with Docker's defaults.
 export { containerSpec, defaultCapabilities, defaultMaskedPaths, defaultReadonlyPaths, type RuntimeSpec, type BindMount } from "./spec.ts";

@@ -73,6 +73,11 @@ export class SnapshotStore {
     return join(this.path(chainId), "diff");
   }
 
+  /** Where a copy of the layer with other owners (`name`: one per user namespace mapping) is kept: removed with the layer. */
+  copyPath(chainId: string, name: string): string {
+    return join(this.path(chainId), name);
+  }
+
   get(chainId: string): SnapshotInfo | undefined {
     const r = this.db
       .query<{ chain_id: Digest; diff_id: Digest; parent_chain_id: Digest | null; size: number; state: "pending" | "ready" }, [string]>(

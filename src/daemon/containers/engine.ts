@@ -37,7 +37,7 @@ import type { HealthMonitors } from "./health/monitor.ts";
 import { checkHealthcheck } from "./health/config.ts";
 import { debugLog, skipped } from "../../shared/debug-log.ts";
 import { builtinSecurity, type SecurityDefaults } from "./seccomp.ts";
-import { applyUserns, checkUsernsMode } from "./userns.ts";
+import { applyUserns, checkUsernsMode, layerCopyName, makeLayerCopies } from "./userns.ts";
 
 export class ContainerEngine {
   readonly records: ContainerRecords;
@@ -85,9 +85,10 @@ export class ContainerEngine {
 
   paths(c: ContainerRecord): ContainerPaths {
     const root = this.dirOf(c);
+    const copy = layerCopyName(this.runtime, c.hostConfig);
     const lowerDirs = this.store.images
       .layersOf(c.imageId)
-      .map((l) => this.store.snapshots.diffPath(l.chain_id))
+      .map((l) => (copy ? this.store.snapshots.copyPath(l.chain_id, copy) : this.store.snapshots.diffPath(l.chain_id)))
       .reverse();
     return {
       root,
@@ -232,6 +233,7 @@ export class ContainerEngine {
       mkdirSync(p.upperDir);
       mkdirSync(p.workDir);
       mkdirSync(p.mergedDir);
+      makeLayerCopies(this.runtime, hostConfig, this.store.snapshots, this.store.images.layersOf(imageId).map((l) => l.chain_id));
       writeFileSync(p.hostnamePath, `${config.Hostname}\n`);
       writeFileSync(
         p.hostsPath,
@@ -303,6 +305,7 @@ export class ContainerEngine {
       for (const l of this.store.images.layersOf(c.imageId)) {
         if (!this.store.snapshots.isReady(l.chain_id)) throw new NotFoundError(`layer ${l.chain_id} of image ${c.imageId} is missing`);
       }
+      makeLayerCopies(this.runtime, c.hostConfig, this.store.snapshots, this.store.images.layersOf(c.imageId).map((l) => l.chain_id));
       const joined = joinAtStart(c, (ref) => this.find(ref), (o) => this.paths(o)) ?? (await this.networks?.atStart(c, p));
       let st;
       const attachments = this.pendingAttach.get(c.id) ?? [];

@@ -1,22 +1,28 @@
-// The copied-rootfs fallback for hosts without overlayfs ("vfs", as Docker
-// calls it): the image's layer snapshots, kept in overlay form, are copied
-// bottom to top into one directory, applying their whiteouts and opaque dirs.
-import { chmodSync, copyFileSync, lchownSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync, chownSync, utimesSync } from "node:fs";
+// Copies of the image's layer snapshots (kept in overlay form). Where there
+// is no overlayfs ("vfs", as Docker calls it) they are copied bottom to top
+// into one directory, applying their whiteouts and opaque dirs. Where
+// overlayfs refuses idmapped layers, a remapped container's lower layers are
+// copies with their owners shifted into the mapping, one per layer and mapping.
+import { chmodSync, copyFileSync, existsSync, lchownSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, chownSync, utimesSync } from "node:fs";
 import { join } from "node:path";
-import { lgetxattr, mknod } from "../../layer/fs/libc.ts";
+import { lgetxattr, llistxattr, lsetxattr, mknod } from "../../layer/fs/libc.ts";
 
-function copyEntry(src: string, dst: string): void {
+type Owner = (uid: number, gid: number) => { uid: number; gid: number };
+const same: Owner = (uid, gid) => ({ uid, gid });
+
+function copyEntry(src: string, dst: string, owner = same): void {
   const st = lstatSync(src);
+  const { uid, gid } = owner(st.uid, st.gid);
   if (st.isDirectory()) {
     mkdirSync(dst, { recursive: true });
-    chownSync(dst, st.uid, st.gid);
+    chownSync(dst, uid, gid);
     chmodSync(dst, st.mode & 0o7777);
     return;
   }
   rmSync(dst, { recursive: true, force: true });
   if (st.isSymbolicLink()) {
     symlinkSync(readlinkSync(src), dst);
-    lchownSync(dst, st.uid, st.gid);
+    lchownSync(dst, uid, gid);
     lutimesSync(dst, st.atime, st.mtime);
     return;
   }
@@ -24,7 +30,7 @@ function copyEntry(src: string, dst: string): void {
   else if (st.isFIFO() || st.isCharacterDevice() || st.isBlockDevice()) {
     mknod(dst, st.mode, Math.floor(st.rdev / 256) & 0xfff, (st.rdev & 0xff) | ((st.rdev >> 12) & ~0xff));
   } else return; // sockets are not copied
-  chownSync(dst, st.uid, st.gid);
+  chownSync(dst, uid, gid);
   chmodSync(dst, st.mode & 0o7777);
   utimesSync(dst, st.atime, st.mtime);
 }
@@ -54,4 +60,30 @@ function applyDir(layer: string, target: string): void {
 export function flattenLayers(layers: string[], target: string): void {
   mkdirSync(target, { recursive: true });
   for (const layer of layers) applyDir(layer, target);
+}
+
+/**
+ * `layer` copied whole to `target`, whiteouts, opaque dirs and other attributes included, each
+ * owner shifted by `owner` (a chown clears file capabilities: attributes are set after it). Made
+ * beside and renamed into place: a copy is whole or absent, and of two made at once one is kept.
+ */
+export function shiftedLayerCopy(layer: string, target: string, owner: Owner): void {
+  if (existsSync(target)) return;
+  const tmp = `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    copyTree(layer, tmp, owner);
+    renameSync(tmp, target);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(target)) throw e;
+  }
+}
+
+function copyTree(src: string, dst: string, owner: Owner): void {
+  copyEntry(src, dst, owner);
+  for (const name of llistxattr(src)) {
+    const v = lgetxattr(src, name);
+    if (v !== undefined) lsetxattr(dst, name, v);
+  }
+  if (lstatSync(src).isDirectory()) for (const name of readdirSync(src)) copyTree(join(src, name), join(dst, name), owner);
 }

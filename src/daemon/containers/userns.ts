@@ -4,7 +4,9 @@
 // dockerd's words.
 import { lchownSync, lstatSync } from "node:fs";
 import { InvalidParameterError } from "../../errors.ts";
-import { remappedRoot, shareWithRemappedRoot, type Runtime, type RuntimeSpec } from "../../runtime/index.ts";
+import { hostOwnerIn, remappedRoot, shareWithRemappedRoot, type Runtime, type RuntimeSpec } from "../../runtime/index.ts";
+import type { SnapshotStore } from "../../store/snapshots.ts";
+import { shiftedLayerCopy } from "./flatten.ts";
 
 type Json = Record<string, any>;
 
@@ -23,6 +25,25 @@ export function checkUsernsMode(hc: Json, remapped: boolean): void {
 /** The daemon's mapping when the container runs under it (it did not ask for --userns=host). */
 export function containerUserns(runtime: Runtime, hc: Json): Runtime["userns"] {
   return hc.UsernsMode === "host" ? undefined : runtime.userns;
+}
+
+/**
+ * Where overlayfs refuses idmapped layers (runtime.userns.chownedLayers), the name of the copies of
+ * each layer, chowned into the mapping, that a remapped container's root is made of; otherwise none.
+ */
+export function layerCopyName(runtime: Runtime, hc: Json): string | undefined {
+  const ns = containerUserns(runtime, hc);
+  if (!ns?.chownedLayers) return undefined;
+  const { uid, gid } = remappedRoot(ns);
+  return `remapped-${uid}.${gid}`;
+}
+
+/** Makes the chowned copies of `chainIds` that the container needs (see layerCopyName), once per layer and mapping. */
+export function makeLayerCopies(runtime: Runtime, hc: Json, snapshots: SnapshotStore, chainIds: string[]): void {
+  const name = layerCopyName(runtime, hc);
+  if (!name) return;
+  const shift = hostOwnerIn(runtime.userns!);
+  for (const id of chainIds) shiftedLayerCopy(snapshots.diffPath(id), snapshots.copyPath(id, name), shift);
 }
 
 /**

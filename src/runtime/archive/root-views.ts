@@ -84,7 +84,8 @@ export async function withReadView<T>(p: RootLayout, fn: (root: string) => Promi
 function mountReadView(p: RootLayout, userns?: UserNamespace): string {
   const view = mkdtempSync(join(p.root, "view-"));
   try {
-    if (!userns) mount("overlay", view, "overlay", MS.RDONLY, `lowerdir=${[p.upperDir, ...p.lowerDirs].join(":")}`);
+    // Chowned copies of the layers show the host's owners as they are.
+    if (!userns || userns.chownedLayers) mount("overlay", view, "overlay", MS.RDONLY, `lowerdir=${[p.upperDir, ...p.lowerDirs].join(":")}`);
     else inMapping(userns, (fd) => mountRemappedView(view, p.upperDir, p.lowerDirs, fd, mkdtempSync(join(p.root, "idmap-"))));
   } catch (e) {
     rmSync(view, { recursive: true, force: true });

@@ -404,10 +404,12 @@ export function createRuntime(config: DaemonConfig, remap?: RemapIdentity): Runt
   if (remap) {
     if (!starter) throw new Error(`user namespaces are not supported by this engine on ${process.arch}`);
     openDataRootTo(config.dataRoot, remappedRoot(remap));
-    const userns = { uidMap: remap.uidMap, gidMap: remap.gidMap, starter };
+    const userns: UserNamespace = { uidMap: remap.uidMap, gidMap: remap.gidMap, starter };
+    // Without idmapped layers (Linux before 5.19, or a data root whose filesystem refuses them), each layer is copied once per mapping, chowned, as dockerd does.
     const problem = runtime.storageDriver === "overlay2" ? idmappedOverlayProblem(join(config.dataRoot, "tmp"), userns) : undefined;
     if (problem) {
-      throw new Error(`--userns-remap needs overlayfs to take idmapped layers (Linux 5.19 or later), which this host refused: ${problem}`);
+      userns.chownedLayers = problem;
+      runtime.warnings.push(`overlayfs refused idmapped layers (${problem}): remapped containers get a chowned copy of each image layer`);
     }
     runtime.userns = userns;
   }

@@ -14,6 +14,11 @@ export interface UserNamespace {
   gidMap: IdRange[];
   /** The starter executable (trampoline.ts) the daemon wrote under its exec root. */
   starter: string;
+  /**
+   * Where overlayfs refuses idmapped layers, why: the image's layers are then chowned copies per
+   * mapping (their owners already the host's), mounted as they are.
+   */
+  chownedLayers?: string;
 }
 
 /** The text written to /proc/PID/uid_map or gid_map. */

@@ -30,14 +30,17 @@ export function mountRemappedRootfs(s: Pick<RuntimeSpec, "rootfs" | "lowerDirs" 
   }
   // The writable layer's top is the container's "/": its root owns it, as with dockerd.
   giveToContainerRoot(s.upperDir, ns);
-  overIdmappedLayers(join(dirname(s.upperDir), "idmapped"), s.lowerDirs, usernsFd, (lowers) => {
+  const mountRoot = (lowers: string) => {
     const options = `lowerdir=${lowers},upperdir=${s.upperDir},workdir=${s.workDir}`;
     try {
       c.mount("overlay", s.rootfs, "overlay", 0, s.ephemeral ? `${options},volatile` : options);
     } catch {
       c.mount("overlay", s.rootfs, "overlay", 0, options); // a kernel before 5.10: no volatile
     }
-  });
+  };
+  // Chowned copies of the layers (the daemon's, where overlayfs refuses idmapped ones) have the mapping's owners already.
+  if (ns.chownedLayers) mountRoot(s.lowerDirs.join(":"));
+  else overIdmappedLayers(join(dirname(s.upperDir), "idmapped"), s.lowerDirs, usernsFd, mountRoot);
   return () => detach(s.rootfs);
 }
 
