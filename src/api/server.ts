@@ -29,6 +29,8 @@ export interface ListenSpec {
 
 export interface RunningServer {
   address: string;
+  /** Plain TCP beyond loopback, accepted because --tls=false was given: the daemon warns of it. */
+  insecure?: boolean;
   close(): Promise<void>;
 }
 
@@ -160,7 +162,7 @@ export async function listen(app: Hono, hijack: HijackRoute[], spec: ListenSpec)
   const port = Number(url.port || (spec.tls ? 2376 : 2375));
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, host, () => resolve()));
   const actual = (server.address() as { port: number }).port;
-  return { address: `tcp://${url.hostname}:${actual}`, close: () => closeServer(server) };
+  return { address: `tcp://${url.hostname}:${actual}`, insecure: !spec.tls && !isLoopback(host), close: () => closeServer(server) };
 }
 
 function closeServer(server: http.Server, after?: () => void): Promise<void> {

@@ -33,7 +33,14 @@ async function serve(d: Daemon, config: DaemonConfig): Promise<RunningServer[]> 
   const socketGid = socketGroupId(config.group);
   for (const h of listenAddresses(config)) {
     const isTcp = h.startsWith("tcp://");
-    servers.push(await listen(app, hijack, { address: h, tls: isTcp ? tls : undefined, allowInsecureTcp: config.allowInsecureTcp, socketGid }));
+    const server = await listen(app, hijack, { address: h, tls: isTcp ? tls : undefined, allowInsecureTcp: config.allowInsecureTcp, socketGid });
+    servers.push(server);
+    if (server.insecure) {
+      // Asked for with --tls=false: logged at every start and kept in info's Warnings, as dockerd does.
+      const warning = `API is accessible on ${server.address} without encryption (--tls=false): anyone who can reach it controls the host as root`;
+      d.log("warn", warning);
+      d.warnings.push(warning);
+    }
   }
   return servers;
 }

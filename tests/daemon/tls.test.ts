@@ -73,6 +73,21 @@ describe.if(ok)("TCP with TLS", () => {
     expect(r).toBe("refused");
   });
 
+  test("--tls=false accepts it, with a warning in the log and in info", async () => {
+    const insecurePort = await freePort();
+    const d2 = Bun.spawn([...berthCmd, "daemon", "--bridge", "none", "--data-root", `${dir}/data3`, "--exec-root", `${dir}/exec3`, "--tls=false", "-H", `tcp://0.0.0.0:${insecurePort}`], { stdout: "ignore", stderr: "pipe" });
+    try {
+      const deadline = Date.now() + 30_000;
+      let info: { Warnings?: string[] } | undefined;
+      while (Date.now() < deadline && !info) info = await fetch(`http://127.0.0.1:${insecurePort}/info`).then((r) => r.json() as Promise<{ Warnings?: string[] }>).catch(() => undefined) ?? (await Bun.sleep(50), undefined);
+      expect(info?.Warnings?.join("\n")).toContain(`API is accessible on tcp://0.0.0.0:${insecurePort} without encryption (--tls=false)`);
+    } finally {
+      d2.kill();
+      await d2.exited;
+    }
+    expect(await new Response(d2.stderr).text()).toMatch(/ WARN API is accessible on tcp:\/\/0\.0\.0\.0:\d+ without encryption/);
+  });
+
   test("plain TCP on a non-loopback address is refused", async () => {
     const r = Bun.spawnSync([...berthCmd, "daemon", "--bridge", "none", "--data-root", `${dir}/data2`, "--exec-root", `${dir}/exec2`, "-H", "tcp://0.0.0.0:0"], { timeout: 20_000 });
     expect(r.exitCode).not.toBe(0);
