@@ -104,12 +104,17 @@ describe.if(requireDaemon())("devices in containers", () => {
   const run = (flags: string[], script: string) => d.cli(["run", "--rm", ...flags, "busybox", "sh", "-c", script]);
 
   test("a default container may make a node but not open one outside the allow list", async () => {
-    const r = await run([], `/bin/busybox mknod /tmp/l c 10 237 && echo made; (exec 3</tmp/l) && echo OPENED; echo x > /dev/null && echo null-ok; ls /dev`);
+    const r = await run([], `/bin/busybox mknod /tmp/l c 10 237 && echo made; (exec 3</tmp/l) && echo OPENED; /bin/busybox mknod /tmp/b b 7 0 && echo made-block; (exec 3</tmp/b) && echo BLOCK-OPENED; echo x > /dev/null && echo null-ok; ls /dev`);
     expect(r.stdout).toContain("made");
     expect(r.stdout).not.toContain("OPENED");
     expect(r.stderr).toContain("Operation not permitted");
+    expect(r.stdout).toContain("made-block"); // the host's loop0, which the host's root may open here: refused by the rules
+    expect(r.stdout).not.toContain("BLOCK-OPENED");
     expect(r.stdout).toContain("null-ok");
     expect(r.stdout).not.toContain("loop-control");
+    // The container's terminal, /dev/tty, opens.
+    const tty = await run(["-t"], "exec 3</dev/tty && echo tty-ok");
+    expect(tty.stdout).toContain("tty-ok");
   });
 
   test("the container's cgroup holds Docker's rules (v1)", async () => {
