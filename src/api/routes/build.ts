@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { stream } from "hono/streaming";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidParameterError, messageOf } from "../../errors.ts";
 import type { Daemon } from "../../daemon/daemon.ts";
@@ -15,7 +16,7 @@ import { receiveContext } from "../../build/context/receive.ts";
 import { fetchRemoteContext } from "../../build/context/remote.ts";
 import { BuildCache } from "../../build/cache.ts";
 import { formatReference, parseReference, withDefaultTag } from "../../image/reference.ts";
-import { debugLog } from "../../shared/debug-log.ts";
+import { debugLog, skipped } from "../../shared/debug-log.ts";
 
 const bool = (v: string | undefined) => v === "1" || v === "true" || v === "True";
 
@@ -92,7 +93,8 @@ export function buildRoutes(d: Daemon): Hono {
         const message = messageOf(e);
         send({ errorDetail: { ...(e instanceof BuildStepError ? { code: e.code } : {}), message }, error: message });
       } finally {
-        rmSync(work, { recursive: true, force: true });
+        // Not waited for: an unpacked context is thousands of files to unlink, after the answer is out.
+        void rm(work, { recursive: true, force: true }).catch(skipped("removing a build's context"));
       }
     });
   });

@@ -1,6 +1,6 @@
 // The sent context as an index of its tar: each entry's type, mode, owner,
-// size, link target and content digest, read in one pass over the spooled
-// upload. COPY's cache keys are worked out from it, so a build whose steps
+// size, link target and content digest, read in one pass over the upload as
+// it arrives. COPY's cache keys are worked out from it, so a build whose steps
 // all come from the cache never writes the context's files to disk; the tar
 // is unpacked (by the layer applier, with its rules) the first time a step
 // must copy from it. Entries are placed as the applier places them: parent
@@ -33,11 +33,14 @@ export class ContextTree implements SourceTree {
    */
   private constructor(private tar: () => ByteSource, private dir: string, private settle: (dir: string) => void) {}
 
-  /** Indexes the spooled tar; the bodies of the files `capture` names come back whole. */
-  static async index(tar: () => ByteSource, dir: string, settle: (dir: string) => void, capture: (path: string) => boolean): Promise<{ tree: ContextTree; captured: Map<string, Uint8Array> }> {
+  /**
+   * Indexes the tar's bytes as `first` gives them (the upload as it arrives); `tar` reads them again
+   * for the unpack. The bodies of the files `capture` names come back whole.
+   */
+  static async index(first: ByteSource, tar: () => ByteSource, dir: string, settle: (dir: string) => void, capture: (path: string) => boolean): Promise<{ tree: ContextTree; captured: Map<string, Uint8Array> }> {
     const tree = new ContextTree(tar, dir, settle);
     const captured = new Map<string, Uint8Array>();
-    for await (const { entry, body } of readTar(uncompressed(tar()))) {
+    for await (const { entry, body } of readTar(uncompressed(first))) {
       const path = tree.add(entry);
       if (path === undefined || entry.type !== "file") continue;
       const h = new Bun.CryptoHasher("sha256");

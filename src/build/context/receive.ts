@@ -1,5 +1,5 @@
 // The build context as the client sends it: a tar (plain, gzip, zstd, xz, bzip2)
-// streamed to disk (never held in memory) and indexed, unpacked only when a
+// streamed to disk (never held in memory) and indexed as it arrives, unpacked only when a
 // step copies from it; or a lone Dockerfile (`docker build - < Dockerfile`).
 // Paths in the tar cannot leave the context dir (the layer applier's rule);
 // .dockerignore'd paths are left out of the index and removed from the
@@ -7,12 +7,13 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidParameterError } from "../../errors.ts";
-import { archiveBytes, archiveKind } from "../fs/archive-kind.ts";
+import { archiveBytes, archiveKindOf } from "../fs/archive-kind.ts";
 import { scopedRel } from "../fs/scoped-path.ts";
 import { dirTree, resolveIn, type SourceTree } from "../fs/source-tree.ts";
 import { ContextTree } from "./context-tree.ts";
 import { IgnoreMatcher } from "./dockerignore.ts";
 import { secretsEntry } from "./secrets-entry.ts";
+import { Spool } from "./spool.ts";
 
 export interface ReceivedContext {
   /** The context's files: indexed at once, unpacked into a directory only when a step copies from it. */
@@ -23,28 +24,33 @@ export interface ReceivedContext {
 }
 
 export async function receiveContext(body: ReadableStream<Uint8Array> | null, workDir: string, dockerfile: string, secretIds: string[] = []): Promise<ReceivedContext> {
-  const dir = join(workDir, "context");
-  const spool = join(workDir, "context.upload");
-  const sink = Bun.file(spool).writer();
-  let size = 0;
-  if (body) {
-    for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-      sink.write(chunk);
-      size += chunk.length;
-      if (size % (8 << 20) < chunk.length) await sink.flush();
-    }
+  const spool = new Spool(join(workDir, "context.upload"), body);
+  try {
+    return await receive(spool, join(workDir, "context"), workDir, dockerfile, secretIds);
+  } catch (e) {
+    await spool.abandon();
+    throw e;
   }
-  await sink.end();
-  const kind = size ? archiveKind(spool) : undefined;
+}
+
+async function receive(spool: Spool, dir: string, workDir: string, dockerfile: string, secretIds: string[]): Promise<ReceivedContext> {
+  const kind = archiveKindOf(await spool.head(512));
   if (!kind) {
     // A Dockerfile alone: the context is empty.
+    await spool.finish();
     if (secretIds.length) throw new InvalidParameterError("secrets came without a context to carry them");
     mkdirSync(dir, { recursive: true });
-    return { tree: dirTree(dir), dockerfileText: size ? readFileSync(spool, "utf8") : "" };
+    return { tree: dirTree(dir), dockerfileText: spool.size ? readFileSync(spool.path, "utf8") : "" };
   }
   const dockerfilePath = scopedRel(dockerfile, () => undefined);
   const wanted = (path: string) => path === dockerfilePath || path === ".dockerignore" || path.startsWith(`${secretsEntry}/`);
-  const { tree, captured } = await ContextTree.index(() => archiveBytes(spool, kind), dir, settle, wanted);
+  // A tar, gzip or zstd upload is indexed as it arrives; xz and bzip2 go through their tool, which reads the spooled file.
+  const streamed = kind !== "xz" && kind !== "bzip2";
+  if (!streamed) await spool.finish();
+  const reread = () => archiveBytes(spool.path, kind);
+  const { tree, captured } = await ContextTree.index(streamed ? spool.chunks() : reread(), reread, dir, settle, wanted);
+  // What follows the tar's end (its padding) is spooled too: the unpack reads the whole upload.
+  await spool.finish();
   const secretsDir = secretIds.length ? takeSecrets(tree, captured, workDir, secretIds) : undefined;
   tree.remove(secretsEntry);
   const path = resolveIn(tree, dockerfile);

@@ -20,10 +20,16 @@ export function archiveKind(path: string): ArchiveKind | undefined {
   } finally {
     closeSync(fd);
   }
+  return archiveKindOf(head.subarray(0, n));
+}
+
+/** The kind of archive whose first bytes (512 or all there are) are `head`. */
+export function archiveKindOf(head: Uint8Array): ArchiveKind | undefined {
+  const n = head.length;
   // Before the layer code's sniff, which refuses these two in a layer.
   if (n >= 6 && [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00].every((b, i) => head[i] === b)) return "xz";
   if (n >= 4 && head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68 && head[3]! >= 0x31 && head[3]! <= 0x39) return "bzip2";
-  const compression = detectCompression(head.subarray(0, n));
+  const compression = detectCompression(head);
   if (compression !== "none") return compression;
   return n >= 262 && new TextDecoder().decode(head.subarray(257, 262)) === "ustar" ? "tar" : undefined;
 }

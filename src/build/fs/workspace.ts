@@ -3,10 +3,12 @@
 // image's layers below and a fresh upper dir, mounted in the daemon's mount
 // namespace for the duration of one step. The upper dir is then the step's
 // layer, tarred by the same diff code `commit` uses.
-import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, symlinkSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { mount, umount2 } from "../../runtime/libc.ts";
 import { tarDirectory } from "../../layer/diff.ts";
+import { skipped } from "../../shared/debug-log.ts";
 
 const MNT_DETACH = 2;
 
@@ -51,11 +53,16 @@ export class RootfsWorkspace {
     this.mounted = false;
   }
 
+  /**
+   * Unmounts and removes the workspace. The removal runs on in the background: a
+   * COPY's upper holds every copied file, and unlinking thousands is disk-bound
+   * time the build need not wait for (the daemon sweeps its tmp dir at start).
+   */
   dispose(): void {
     try {
       this.close();
     } finally {
-      rmSync(this.dir, { recursive: true, force: true });
+      void rm(this.dir, { recursive: true, force: true }).catch(skipped("removing a build step's workspace"));
     }
   }
 }
