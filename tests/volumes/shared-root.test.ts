@@ -39,9 +39,10 @@ describe.if(ok)("bind propagation on a shared /", () => {
   test("rshared: a mount made in the container under the bind shows on the daemon's side; the container's root does not", async () => {
     const src = join(d.dir, "rshared-src");
     mkdirSync(src);
-    const run = await d.cli(["run", "-d", "--privileged", "--name", "rshared", "-v", `${src}:/s:rshared`, "busybox", "sh", "-c", "mkdir /s/made && /bin/busybox mount -t tmpfs inner /s/made && echo from-container > /s/made/f; sleep 1000"]);
+    const run = await d.cli(["run", "-d", "--privileged", "--name", "rshared", "-v", `${src}:/s:rshared`, "busybox", "sh", "-c", "mkdir /s/made && /bin/busybox mount -t tmpfs inner /s/made && echo from-container > /s/made/f.part && mv /s/made/f.part /s/made/f; sleep 1000"]);
     expect(run.stderr).toBe("");
     const id = run.stdout.trim();
+    // The file is renamed into place once written, so seeing it means seeing its content.
     await until(() => existsSync(seenByDaemon(join(src, "made/f"))), "the container's mount under an rshared bind in the daemon's namespace");
     expect(readFileSync(seenByDaemon(join(src, "made/f")), "utf8")).toBe("from-container\n");
     const mounts = daemonMounts();
