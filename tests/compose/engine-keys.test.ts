@@ -235,7 +235,8 @@ describe.if(ok)("service keys berth refuses, and a failing hook", () => {
 describe.if(ok)("build.cache_from", () => {
   test("an image named in cache_from stands in for the pruned build cache; without it the steps run", async () => {
     const d = writeProject(join(work, "cache"), {
-      "c/Dockerfile": "FROM busybox\nRUN echo ran > /first\nCMD [\"cat\", \"/first\"]\n",
+      // The RUN writes something new each time it runs: a build that ran it cannot come out with the cached layer by chance.
+      "c/Dockerfile": "FROM busybox\nRUN cat /proc/sys/kernel/random/uuid > /first\nCMD [\"cat\", \"/first\"]\n",
       "compose.yaml": "name: hkc\nservices:\n  cached:\n    image: hkc:cached\n    build: {context: ./c, cache_from: [hkc:src]}\n  plain:\n    image: hkc:plain\n    build: ./c\n",
     });
     expect((await daemon.d.cli(["build", "-q", "-t", "hkc:src", join(d, "c")], { timeoutMs: 120_000 })).code).toBe(0);
