@@ -26,6 +26,22 @@ export function waitForGo(): string {
   }
 }
 
+/**
+ * One read of `fd` into `chunk` that waits for data: a non-blocking descriptor
+ * is made blocking (wait in the kernel, not in steps of a sleep: the answer is
+ * on a start's critical path) and EINTR is retried. 0 at the end or on an error.
+ */
+export function readWaiting(fd: number, chunk: Buffer): number {
+  for (;;) {
+    try {
+      return readSync(fd, chunk, 0, chunk.length, null);
+    } catch (e) {
+      if (errnoCode(e) === "EAGAIN") c.setBlocking(fd);
+      else if (errnoCode(e) !== "EINTR") return 0;
+    }
+  }
+}
+
 function readLineSync(fd: number, pending: { buf: string }): string | undefined {
   const chunk = Buffer.alloc(4096);
   for (;;) {
@@ -35,18 +51,7 @@ function readLineSync(fd: number, pending: { buf: string }): string | undefined 
       pending.buf = pending.buf.slice(nl + 1);
       return line;
     }
-    let n = 0;
-    try {
-      n = readSync(fd, chunk, 0, chunk.length, null);
-    } catch (e) {
-      if (errnoCode(e) === "EAGAIN") {
-        // Wait in the kernel, not in steps of a sleep: the answer is on a start's critical path.
-        c.setBlocking(fd);
-        continue;
-      }
-      if (errnoCode(e) === "EINTR") continue;
-      n = 0;
-    }
+    const n = readWaiting(fd, chunk);
     if (n <= 0) {
       const rest = pending.buf;
       pending.buf = "";

@@ -3,11 +3,11 @@
 // exists) is looked up before it starts, by stage 1 from inside the
 // container's mount namespace or by the daemon through the container's root,
 // and the runner gets the calls that remain.
-import { closeSync, existsSync, openSync, readSync } from "node:fs";
+import { closeSync, existsSync, openSync } from "node:fs";
 import * as c from "../../libc.ts";
 import { lookUpExec, type ExecLookup } from "../look-up.ts";
 import { memfdWith } from "./memfd.ts";
-import { errnoCode } from "../../../errors.ts";
+import { readWaiting } from "../../process.ts";
 import type { ExecConfig } from "../config.ts";
 import { execProgram } from "./exec-program.ts";
 import type { RunnerProgram } from "./program.ts";
@@ -81,16 +81,7 @@ export function readReport(fd: number): Buffer {
   const chunk = Buffer.alloc(64);
   const got: Buffer[] = [];
   for (;;) {
-    let n = 0;
-    try {
-      n = readSync(fd, chunk, 0, chunk.length, null);
-    } catch (e) {
-      if (errnoCode(e) === "EAGAIN") {
-        c.setBlocking(fd);
-        continue;
-      }
-      if (errnoCode(e) === "EINTR") continue;
-    }
+    const n = readWaiting(fd, chunk);
     if (n <= 0) return Buffer.concat(got);
     got.push(Buffer.from(chunk.subarray(0, n)));
   }
