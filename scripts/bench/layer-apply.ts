@@ -106,15 +106,15 @@ async function compare(outRoot: string, blob: string, tarArgs: string[]): Promis
 export async function run(): Promise<string> {
   const { tar, gz, zst } = layerFixture(Number(process.env.BERTH_BENCH_LAYER_MB ?? 200) * 1e6);
   const size = mb(tar);
-  const cases: [string, string, string[], boolean][] = [
-    ["gzip", gz, ["-xzf"], true],
-    ["zstd", zst, ["--zstd", "-xf"], true],
-    ["uncompressed", tar, ["-xf"], false],
+  // Issue 18's targets name every kind on both file systems.
+  const cases: [string, string, string[]][] = [
+    ["gzip", gz, ["-xzf"]],
+    ["zstd", zst, ["--zstd", "-xf"]],
+    ["uncompressed", tar, ["-xf"]],
   ];
   const rows: string[] = [];
   for (const [where, root] of [["ext4 (same disk)", join(BENCH_DIR, "out")], ["tmpfs", "/dev/shm/berth-bench-layer"]] as const) {
-    for (const [kind, blob, args, onDisk] of cases) {
-      if (where.startsWith("ext4") && !onDisk) continue; // keeps the bench under ~2 minutes
+    for (const [kind, blob, args] of cases) {
       const [berth, gnu] = await compare(root, blob, args);
       const [bs, ts] = [berth.s, gnu.s];
       rows.push(`| ${where} | ${kind} (${mb(blob).toFixed(0)} MB) | ${bs.toFixed(2)} s, ${(size / bs).toFixed(0)} MB/s | ${ts.toFixed(2)} s, ${(size / ts).toFixed(0)} MB/s (\`tar ${args.join(" ")}\`) | ${(ts / bs).toFixed(2)} | ${formatUsage(berth.cost)} | ${formatUsage(gnu.cost)} |`);
