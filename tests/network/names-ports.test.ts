@@ -56,6 +56,22 @@ const listeners = async () => (await $`nsenter --net=${nsPath} cat /proc/net/tcp
 /** berth's nf_tables table as nft prints it (nftables is among the packages scripts/test installs). */
 const table = async () => (await $`nsenter --net=${nsPath} nft list table inet berth`.quiet()).stdout.toString();
 const vethCount = async () => (await $`ip -n ${ns} -o link`.text()).split("\n").filter((l) => /: veth/.test(l)).length;
+/**
+ * The veth count once the removed containers' veths are gone (the kernel deletes them a moment
+ * after their namespace goes, not before `rm` returns): one per bridge network of each running
+ * container. A count that never comes to it fails here.
+ */
+async function vethsAtRest(): Promise<number> {
+  const ids = (await d.cli(["ps", "-q"])).stdout.split("\n").filter(Boolean);
+  let want = 0;
+  for (const id of ids) {
+    const nets = JSON.parse((await d.cli(["inspect", "-f", "{{json .NetworkSettings.Networks}}", id])).stdout) ?? {};
+    want += Object.keys(nets).filter((n) => n !== "host" && n !== "none").length;
+  }
+  const n = await settled(vethCount, (c) => c === want);
+  expect(n).toBe(want);
+  return n;
+}
 
 describe.if(ok)("names and published ports", () => {
   test("names, aliases and short IDs resolve on a user network, not from another one; the rest is forwarded", async () => {
@@ -105,7 +121,7 @@ describe.if(ok)("names and published ports", () => {
   });
 
   test("a host port already taken: Docker's message, and nothing left behind", async () => {
-    const before = await vethCount();
+    const before = await vethsAtRest();
     const r = await d.cli(["run", "-d", "--name", "clash", "-p", "127.0.0.1:18080:80", "busybox", "sleep", "30"]);
     expect(r.code).toBe(125);
     expect(r.stderr).toMatch(/driver failed programming external connectivity on endpoint clash \([0-9a-f]{64}\): Bind for 127\.0\.0\.1:18080 failed: port is already allocated/);
@@ -125,7 +141,7 @@ describe.if(ok)("names and published ports", () => {
     expect((await d.cli(["port", "u4"])).stdout).toBe("53/udp -> 0.0.0.0:18053\n");
     expect((await d.cli(["rm", "-f", "u6", "u4"])).code).toBe(0);
 
-    const before = await vethCount();
+    const before = await vethsAtRest(); // u6's and u4's veths go after rm returns
     expect((await d.cli(["create", "--name", "sc", "-p", "18132:132/sctp", "busybox", "sleep", "60"])).code).toBe(0);
     const start = await d.cli(["start", "sc"]);
     expect(start.code).toBe(1);
@@ -138,7 +154,7 @@ describe.if(ok)("names and published ports", () => {
   test("30 containers run and removed at once on a user network leave no veth, address, name or listener behind", async () => {
     expect((await d.cli(["network", "create", "par"])).code).toBe(0);
     const before = await listeners();
-    const veths = await vethCount();
+    const veths = await vethsAtRest();
     const rules = await table();
     const runs = await Promise.all(
       Array.from({ length: 30 }, (_, i) => d.cli(["run", "--rm", "--name", `par${i}`, "--network", "par", "-p", "80", "busybox", "sh", "-c", "ip -o -4 addr show eth0"], { timeoutMs: 90_000 })),
