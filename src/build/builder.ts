@@ -28,6 +28,9 @@ import { copyInto, type CopyOwner } from "./steps/copy-into.ts";
 import { engineMount, parseRunMount, secretEngineMount, type RunMount } from "./steps/run-mounts.ts";
 import { fetchUrl, isUrl } from "./steps/fetch-url.ts";
 import { envMap, platformArgs, PROXY_ARGS } from "./variables.ts";
+import { StageOutputs } from "./stage-output.ts";
+import { Limiter } from "../shared/limiter.ts";
+import { StageSlot } from "./stage-slot.ts";
 
 export interface BuildRequest {
   dockerfileText: string;
@@ -64,7 +67,14 @@ interface CacheProbe {
   author?: string;
 }
 
+/** Where a stage's text goes, and its last step's number (numbered up front, so stages may run at once). */
+interface StageLog {
+  write(text: string): void;
+  step: number;
+}
+
 interface StageState {
+  log: StageLog;
   imageId?: Digest;
   image: ImageConfig;
   /** ARGs declared in this stage so far, with their values (undefined: declared, unset). */
@@ -76,19 +86,40 @@ export class Builder {
   private cache: BuildCache;
   private epoch: number | undefined;
   private usedArgs = new Set<string>();
-  private stageResults = new Map<number, Digest | undefined>();
-  private step = 0;
+  /** Each built stage's image, once it is made (undefined: FROM scratch and nothing added). */
+  private stageRuns = new Map<number, Promise<Digest | undefined>>();
+  /** The slot a running stage holds among the stages that build at once. */
+  private slots = new Map<number, StageSlot>();
   private totalSteps = 0;
   private df!: Dockerfile;
   private metaArgs = new Map<string, string | undefined>();
   private cacheSources?: Promise<CacheSource[]>;
+  /** Base images pulled once for the build, whichever stages name them. */
+  private pulls = new Map<string, Promise<Digest>>();
+  /** One per build: the client going away, or one stage failing, stops every stage. */
+  private controller = new AbortController();
+  private signal = this.controller.signal;
 
-  constructor(private host: BuildHost, private req: BuildRequest, private out: BuildOutput, private signal: AbortSignal) {
+  constructor(private host: BuildHost, private req: BuildRequest, private out: BuildOutput, private requestSignal: AbortSignal) {
     this.cache = new BuildCache(host.store.db);
     this.epoch = sourceDateEpoch(req.buildArgs);
   }
 
   async run(): Promise<Digest> {
+    // A request's abort event is not always delivered (its flag is): watch the flag too.
+    const stop = () => this.controller.abort();
+    this.requestSignal.addEventListener("abort", stop);
+    const watch = setInterval(() => this.requestSignal.aborted && stop(), 250);
+    try {
+      if (this.requestSignal.aborted) stop();
+      return await this.runBuild();
+    } finally {
+      clearInterval(watch);
+      this.requestSignal.removeEventListener("abort", stop);
+    }
+  }
+
+  private async runBuild(): Promise<Digest> {
     if (this.req.platform) {
       const want = parsePlatform(this.req.platform);
       const host = hostPlatform();
@@ -98,9 +129,6 @@ export class Builder {
     }
     this.df = parseDockerfile(this.req.dockerfileText, this.req.dockerfileName);
     const target = targetStage(this.df, this.req.target);
-    const needed = this.neededStages(target);
-    for (const s of this.df.stages) if (needed.has(s.index)) this.totalSteps += 1 + s.instructions.length;
-    if (Object.keys(this.req.labels).length) this.totalSteps++;
     const auto = platformArgs();
     for (const a of this.df.metaArgs) {
       for (const { name, value } of a.args) {
@@ -108,13 +136,11 @@ export class Builder {
         this.metaArgs.set(name, given ?? (value !== undefined ? this.expand(value, (n) => this.metaArgs.get(n) ?? auto[n]) : auto[name]));
       }
     }
-    let final: Digest | undefined;
-    for (const s of this.df.stages) {
-      if (!needed.has(s.index)) continue;
-      final = await this.runStage(s);
-      this.stageResults.set(s.index, final);
-      if (s === target) break;
-    }
+    const needed = this.neededStages(target);
+    const order = this.df.stages.filter((s) => needed.has(s.index));
+    for (const s of order) this.totalSteps += 1 + s.instructions.length;
+    if (Object.keys(this.req.labels).length) this.totalSteps++;
+    let final = await this.runStages(order);
     if (Object.keys(this.req.labels).length) final = await this.buildLabels(final);
     if (!final) throw new InvalidParameterError("No image was generated. Is your Dockerfile empty?");
     const unused = Object.keys(this.req.buildArgs).filter((a) => !this.usedArgs.has(a) && !PROXY_ARGS.has(a) && a !== "SOURCE_DATE_EPOCH");
@@ -150,7 +176,56 @@ export class Builder {
     return this.expand(literal, vars);
   }
 
-  /** The stages the target needs: itself and, transitively, those its FROM and COPY --from name. */
+  /**
+   * The needed stages, those that do not wait for one another at the same time (at most
+   * about one per core); a stage that needs another's image waits for it without holding
+   * its slot. The first failure stops the others, and is what the build reports once
+   * all of them have cleaned up.
+   */
+  private async runStages(order: Stage[]): Promise<Digest | undefined> {
+    const outputs = new StageOutputs(this.out, order.length);
+    const limiter = new Limiter(Math.max(2, navigator.hardwareConcurrency || 1));
+    let failed: { error: unknown } | undefined;
+    let first = 0;
+    const runs = order.map((s, i) => {
+      const log: StageLog = { write: outputs.writer(i), step: first };
+      first += 1 + s.instructions.length;
+      const slot = new StageSlot(limiter);
+      this.slots.set(s.index, slot);
+      const done = slot.hold(() => this.runStage(s, log)).then(
+        (id) => {
+          outputs.finish(i);
+          return id;
+        },
+        (error: unknown) => {
+          if (!failed) {
+            failed = { error };
+            this.controller.abort();
+          }
+          throw error;
+        },
+      );
+      this.stageRuns.set(s.index, done);
+      return done;
+    });
+    const results = await Promise.allSettled(runs);
+    if (failed) {
+      outputs.flushAll();
+      throw failed.error;
+    }
+    const last = results.at(-1);
+    return last?.status === "fulfilled" ? last.value : undefined;
+  }
+
+  /** An earlier stage's image: waited for with the caller's slot given up meanwhile. */
+  private async stageImage(stage: Stage, waiting: Stage): Promise<Digest | undefined> {
+    const run = this.stageRuns.get(stage.index);
+    if (!run) throw new InvalidParameterError(`stage ${stage.name ?? stage.index} is not built for this target`);
+    const slot = this.slots.get(waiting.index);
+    return slot ? slot.waitFor(run) : run;
+  }
+
+  /** The stages the target needs: itself and, transitively, those its FROM, COPY --from and RUN --mount from= name. */
   private neededStages(target: Stage): Set<number> {
     const need = new Set<number>();
     const visit = (s: Stage) => {
@@ -158,7 +233,7 @@ export class Builder {
       need.add(s.index);
       const refs = [s.from.image, ...s.instructions.flatMap((i) => (i.kind === "COPY" && i.from ? [i.from] : i.kind === "RUN" ? mountSources(i) : []))];
       for (const r of refs) {
-        const dep = this.stageByName(r, s.index);
+        const dep = this.stageByName(this.expand(r, (n) => this.metaArgs.get(n)), s.index);
         if (dep) visit(dep);
       }
     };
@@ -174,23 +249,24 @@ export class Builder {
     return undefined;
   }
 
-  private announce(text: string): void {
-    this.step++;
-    this.out.stream(`Step ${this.step}/${this.totalSteps} : ${text}\n`);
+  private announce(log: StageLog, text: string): void {
+    log.step++;
+    log.write(`Step ${log.step}/${this.totalSteps} : ${text}\n`);
   }
 
   private checkCancelled(): void {
     if (this.signal.aborted) throw new InvalidParameterError("build cancelled");
   }
 
-  private async runStage(s: Stage): Promise<Digest | undefined> {
-    this.announce(s.from.original);
+  private async runStage(s: Stage, log: StageLog): Promise<Digest | undefined> {
+    this.checkCancelled();
+    this.announce(log, s.from.original);
     const fromName = this.expand(s.from.image, (n) => this.metaArgs.get(n));
-    const st = await this.beginStage(s, fromName);
-    this.out.stream(` ---> ${st.imageId ? short(st.imageId) : "scratch"}\n`);
+    const st = await this.beginStage(s, fromName, log);
+    log.write(` ---> ${st.imageId ? short(st.imageId) : "scratch"}\n`);
     const triggers = st.image.config?.OnBuild ?? [];
     if (triggers.length) {
-      this.out.stream(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? "s" : ""}\n`);
+      log.write(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? "s" : ""}\n`);
       st.image = { ...st.image, config: { ...st.image.config, OnBuild: null } };
       for (const t of triggers) {
         const m = /^(\S+)\s*([\s\S]*)$/.exec(t)!;
@@ -200,13 +276,13 @@ export class Builder {
     }
     for (const ins of s.instructions) {
       this.checkCancelled();
-      this.announce(ins.original);
+      this.announce(log, ins.original);
       await this.runInstruction(st, ins, s);
     }
     return st.imageId;
   }
 
-  private async beginStage(s: Stage, from: string): Promise<StageState> {
+  private async beginStage(s: Stage, from: string, log: StageLog): Promise<StageState> {
     const args = new Map<string, string | undefined>();
     if (from.toLowerCase() === "scratch") {
       const p = hostPlatform();
@@ -215,23 +291,28 @@ export class Builder {
           architecture: p.architecture, os: p.os, ...(p.variant ? { variant: p.variant } : {}),
           config: { Env: [DEFAULT_PATH] }, rootfs: { type: "layers", diff_ids: [] }, history: [],
         },
-        args, cmdSet: false,
+        log, args, cmdSet: false,
       };
     }
     const stage = this.stageByName(from, s.index);
     let id: Digest | undefined;
     if (stage) {
-      id = this.stageResults.get(stage.index);
+      id = await this.stageImage(stage, s);
       if (!id) throw new InvalidParameterError(`stage ${from} produced no image`);
-    } else id = await this.imageFor(from);
+    } else id = await this.imageFor(from, log);
     const image = await this.host.store.blobs.readJson<ImageConfig>(id);
-    return { imageId: id, image, args, cmdSet: false };
+    return { log, imageId: id, image, args, cmdSet: false };
   }
 
-  private async imageFor(name: string): Promise<Digest> {
+  private async imageFor(name: string, log: StageLog): Promise<Digest> {
     const local = this.req.pull ? undefined : this.host.findImage(name);
     if (local) return local;
-    return this.host.pullImage(name, this.req.platform, (l) => this.out.stream(`${l}\n`), this.signal);
+    let pull = this.pulls.get(name);
+    if (!pull) {
+      pull = this.host.pullImage(name, this.req.platform, (l) => log.write(`${l}\n`), this.signal);
+      this.pulls.set(name, pull);
+    }
+    return pull;
   }
 
   private vars(st: StageState): Vars {
@@ -291,7 +372,7 @@ export class Builder {
     if (!hit) return false;
     st.imageId = hit;
     st.image = await this.host.store.blobs.readJson<ImageConfig>(hit);
-    this.out.stream(` ---> Using cache\n ---> ${short(hit)}\n`);
+    st.log.write(` ---> Using cache\n ---> ${short(hit)}\n`);
     return true;
   }
 
@@ -325,7 +406,7 @@ export class Builder {
     this.cache.record(key, id);
     st.imageId = id;
     st.image = await this.host.store.blobs.readJson<ImageConfig>(id);
-    this.out.stream(` ---> ${short(id)}\n`);
+    st.log.write(` ---> ${short(id)}\n`);
   }
 
   private async configStep(st: StageState, config: ContainerConfig, createdBy: string, author?: string): Promise<void> {
@@ -373,7 +454,7 @@ export class Builder {
           bound.push(undefined);
           inputs.push(undefined);
         } else if (m.from !== undefined) {
-          const id = await this.sourceImage(m.from, s);
+          const id = await this.sourceImage(m.from, s, st.log);
           const ws = this.workspace(id);
           sources.push(ws);
           bound.push(dirTree(ws.merged));
@@ -423,9 +504,9 @@ export class Builder {
       { imageId: st.imageId!, argv, env, user: c.User || undefined, workdir: c.WorkingDir || undefined, network, mounts, stubs, clampMtime: this.epoch },
       (id) => {
         containerId = id;
-        this.out.stream(` ---> Running in ${id.slice(0, 12)}\n`);
+        st.log.write(` ---> Running in ${id.slice(0, 12)}\n`);
       },
-      (text) => this.out.stream(text),
+      (text) => st.log.write(text),
       this.signal,
     );
     try {
@@ -435,7 +516,7 @@ export class Builder {
       }
       const id = await writeStepImage(this.host.store, st.imageId, this.newConfig(st, c, createdBy, false), result.diff());
       await result.remove();
-      this.out.stream(`Removing intermediate container ${containerId.slice(0, 12)}\n`);
+      st.log.write(`Removing intermediate container ${containerId.slice(0, 12)}\n`);
       await this.finishStep(st, key, id);
     } finally {
       await result.remove().catch(() => {}); // removed on the success path already, or the step's error is the one to report
@@ -443,16 +524,16 @@ export class Builder {
   }
 
   /** The files of an earlier stage or of an image (COPY --from, RUN --mount from=), mounted for one step. */
-  private async sourceWorkspace(fromWord: string, s: Stage): Promise<RootfsWorkspace> {
-    return this.workspace(await this.sourceImage(fromWord, s));
+  private async sourceWorkspace(fromWord: string, s: Stage, log: StageLog): Promise<RootfsWorkspace> {
+    return this.workspace(await this.sourceImage(fromWord, s, log));
   }
 
   /** The image an earlier stage made, or a named image (pulled if missing); undefined for a stage FROM scratch that added nothing. */
-  private async sourceImage(fromWord: string, s: Stage): Promise<Digest | undefined> {
+  private async sourceImage(fromWord: string, s: Stage, log: StageLog): Promise<Digest | undefined> {
     const from = this.expand(fromWord, (n) => this.metaArgs.get(n));
     const stage = this.stageByName(from, s.index);
     if (!stage && /^\d+$/.test(from)) throw new InvalidParameterError(`invalid from flag value ${from}: refers to current build stage or a later one`);
-    return stage ? this.stageResults.get(stage.index) : this.imageFor(from);
+    return stage ? this.stageImage(stage, s) : this.imageFor(from, log);
   }
 
   private async workdirStep(st: StageState, ins: WordInstruction): Promise<void> {
@@ -505,7 +586,7 @@ export class Builder {
     };
     try {
       if (ins.from !== undefined) {
-        sourceWs = await this.sourceWorkspace(ins.from, s);
+        sourceWs = await this.sourceWorkspace(ins.from, s, st.log);
         sourceTree = dirTree(sourceWs.merged);
       }
       const sources: Source[] = [];
@@ -551,9 +632,10 @@ export class Builder {
   private async buildLabels(final: Digest | undefined): Promise<Digest | undefined> {
     if (!final) return final;
     const text = Object.entries(this.req.labels).map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(" ");
-    this.announce(`LABEL ${text}`);
+    const log: StageLog = { write: (t) => this.out.stream(t), step: this.totalSteps - 1 };
+    this.announce(log, `LABEL ${text}`);
     const image = await this.host.store.blobs.readJson<ImageConfig>(final);
-    const st: StageState = { imageId: final, image, args: new Map(), cmdSet: true };
+    const st: StageState = { log, imageId: final, image, args: new Map(), cmdSet: true };
     await this.configStep(st, { ...image.config, Labels: { ...(image.config?.Labels ?? {}), ...this.req.labels } }, nopCreatedBy(`LABEL ${text}`));
     return st.imageId;
   }
