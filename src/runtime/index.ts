@@ -5,7 +5,7 @@
 // restarted daemon finds the containers an earlier one started.
 
 // Running containers: start, wait, signal, stop, attach, resize, pause, stats, update, exec, adoption.
-export { Runtime, createRuntime, type RuntimeOptions } from "./driver/runtime.ts";
+export { Runtime, createRuntime, shimSocketPath, type RuntimeOptions } from "./driver/runtime.ts";
 export type { RuntimeExit, RuntimeStatus } from "./driver/status.ts";
 export { StartError } from "./start-error.ts";
 export { signalNumber } from "./shim/session.ts";

@@ -2,7 +2,7 @@
 // opens the store, seeds the built-in images, builds the engine, serves the API
 // on every configured address, and shuts down cleanly on SIGTERM/SIGINT.
 // Running containers are left to their shims, so they survive a daemon restart.
-import { mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { openStore } from "../store/index.ts";
 import { seedBuiltinImages } from "../image/seed.ts";
@@ -16,7 +16,7 @@ import { claimPidfile } from "./pidfile.ts";
 import { lockDataRoot } from "./data-root-lock.ts";
 import { socketGroupId } from "./socket-group.ts";
 import { setDebugLog } from "../shared/debug-log.ts";
-import { checkDataRootPath, releaseStaleViews, remappedRoot, resolveRemap } from "../runtime/index.ts";
+import { checkDataRootPath, releaseStaleViews, remappedRoot, resolveRemap, shimSocketPath } from "../runtime/index.ts";
 
 /** The addresses the daemon listens on: -H, or `<exec-root>/berth.sock`. */
 function listenAddresses(config: DaemonConfig): string[] {
@@ -65,8 +65,9 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   let servers: RunningServer[] = [];
   try {
     for (const h of listenAddresses(config)) await checkListenAddress(h);
-    // What a killed daemon's cp or export left mounted, before the store deletes what removals left in tmp/.
-    releaseStaleViews(join(config.dataRoot, "containers"), join(config.dataRoot, "tmp"));
+    // What a killed daemon's cp or export left mounted, before the store deletes what removals left in tmp/;
+    // a container with a shim's socket may be starting, its root mounted for a moment by that shim.
+    releaseStaleViews(join(config.dataRoot, "containers"), join(config.dataRoot, "tmp"), (dir) => existsSync(shimSocketPath(config.execRoot, dir)));
     // Layers are applied on worker threads, by the configured engine: several at once, and the API stays responsive meanwhile.
     const store = await openStore(config.dataRoot, {
       applyLayer: async (source, target, opts) => {

@@ -211,7 +211,11 @@ export class SnapshotStore {
     return removed;
   }
 
-  /** Startup: drop temp dirs, pending rows, and dirs without a ready row. Call before any prepare. */
+  /**
+   * Startup: drop temp dirs, pending rows, dirs without a ready row, and in a ready layer's dir
+   * what a copy of it (copyPath) being made when the daemon died left (`<name>.tmp-*`: a copy is
+   * renamed into place whole). Call before any prepare or copy.
+   */
   recover(): void {
     this.db.query("DELETE FROM layers WHERE state = 'pending' AND chain_id NOT IN (SELECT chain_id FROM image_layers)").run();
     const ready = new Set(
@@ -219,6 +223,7 @@ export class SnapshotStore {
     );
     for (const name of readdirSync(this.dir)) {
       if (!ready.has(name)) rmSync(join(this.dir, name), { recursive: true, force: true });
+      else for (const entry of readdirSync(join(this.dir, name))) if (entry.includes(".tmp-")) rmSync(join(this.dir, name, entry), { recursive: true, force: true });
     }
   }
 

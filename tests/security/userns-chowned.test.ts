@@ -3,7 +3,7 @@
 // The daemon then keeps one chowned copy of each image layer per mapping, as
 // dockerd does, says so in info, and containers of one image share the copy.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 
@@ -59,8 +59,24 @@ describe.if(requireDaemon())("--userns-remap where overlayfs refuses idmapped la
     expect([field(108), field(116)]).toEqual([0, 0]);
   });
 
-  test("the copy goes with its layer", async () => {
+  test("a copy the daemon was making when it was killed is gone after its restart, never used, and made again whole", async () => {
     expect((await d.cli(["rm", "-f", "copy-a", "copy-b"])).code).toBe(0);
+    const [layer] = layerDirs();
+    const name = readdirSync(layer!).find((n) => n.startsWith("remapped-"))!;
+    // As a kill in the middle of the copy leaves it: no copy under its name, half of one beside it.
+    const half = join(layer!, `${name}.tmp-4242-killed`);
+    renameSync(join(layer!, name), half);
+    rmSync(join(half, "bin"), { recursive: true });
+    d.kill();
+    await d.restart();
+    expect(readdirSync(layer!).sort()).toEqual(["diff"]);
+    const r = await d.cli(["run", "--rm", "busybox", "sh", "-c", "id -u; ls /bin/busybox"]);
+    expect(r.stdout).toBe("0\n/bin/busybox\n");
+    expect(readdirSync(layer!).sort()).toEqual(["diff", name]);
+    expect(statSync(join(layer!, name, "bin", "busybox")).uid).toBe(firstSubordinate("subuid"));
+  });
+
+  test("the copy goes with its layer", async () => {
     const [layer] = layerDirs();
     expect((await d.cli(["rmi", "busybox"])).code).toBe(0);
     expect(existsSync(layer!)).toBe(false);

@@ -11,7 +11,7 @@ import { sampleStats } from "../../daemon/containers/stats.ts";
 import { commitContainer, containerDiff, containerTop, pauseContainer, unpauseContainer, updateContainer } from "../../daemon/containers/operations.ts";
 import { logAttributes, logsDisabled } from "../../daemon/containers/log-config.ts";
 import { archivePath, extractInto, followForCp, statPath, streamFromReadView, withReadView, withRoot } from "../../daemon/containers/archive.ts";
-import { containerUserns } from "../../daemon/containers/userns.ts";
+import { containerUserns, ownersOnDisk } from "../../daemon/containers/userns.ts";
 
 /** `filters` query: `{"key":["v"]}` or the older `{"key":{"v":true}}`. */
 export function parseFilters(raw: string | undefined): Record<string, string[]> {
@@ -141,9 +141,9 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     const mounted = engine.mounts.hostPathOf(rec.id, path);
     const st = mounted ? await statPath(mounted.source, mounted.rest, mounted.name) : await withReadView(engine.paths(rec), (root) => statPath(root, path), vfs());
     if (c.req.method === "HEAD") return c.body(null, 200, { "X-Docker-Container-Path-Stat": statHeader(st) });
-    // Under --userns-remap the files' host owners go out as the container's (a copied root, vfs, keeps those on disk).
+    // Under --userns-remap the files' host owners go out as the container's (an idmapped copied root, vfs, keeps those on disk).
     const userns = containerUserns(engine.runtime, rec.hostConfig);
-    const inRoot = vfs() ? undefined : userns;
+    const inRoot = ownersOnDisk(engine.runtime, rec.hostConfig);
     const tar = mounted
       ? archivePath(mounted.source, mounted.rest, mounted.name, userns)
       : streamFromReadView(engine.paths(rec), vfs(), (root) => archivePath(root, path, undefined, inRoot), inRoot);
@@ -160,13 +160,13 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     // Under --userns-remap the tar's owners are the container's ids: written shifted into its range.
     const userns = containerUserns(engine.runtime, rec.hostConfig);
     if (mounted) await extractInto(mounted.source, mounted.rest, body, userns);
-    // A copied root (vfs) keeps the image's own ids on disk, which an idmapped mount shifts.
-    else await withRoot(rec, engine.paths(rec), (root) => extractInto(root, path, body, vfs() ? undefined : userns), vfs(), userns);
+    // A copied root (vfs) keeps the image's own ids on disk, which an idmapped mount shifts (unless it was made chowned).
+    else await withRoot(rec, engine.paths(rec), (root) => extractInto(root, path, body, ownersOnDisk(engine.runtime, rec.hostConfig)), vfs(), userns);
     return c.body(null, 200);
   });
   app.get("/containers/:id/export", async (c) => {
     const rec = engine.find(c.req.param("id"));
-    const userns = vfs() ? undefined : containerUserns(engine.runtime, rec.hostConfig);
+    const userns = ownersOnDisk(engine.runtime, rec.hostConfig);
     const tar = streamFromReadView(engine.paths(rec), vfs(), (root) => archivePath(root, "/", undefined, userns), userns);
     engine.events.emit("container", "export", rec.id, { name: rec.name });
     return c.body(tar, 200, { "Content-Type": "application/x-tar" });

@@ -82,8 +82,8 @@ export function systemRoutes(d: Daemon): Hono {
       // The layer engine is the storage driver's business: the docker CLI prints it under "Storage Driver" too.
       DriverStatus: [
         ["Backing Filesystem", "extfs"], ["Supports d_type", "true"], ["Layer Engine", d.config.layerEngine],
-        // How remapped containers get the image's files: idmapped views of the one copy on disk, or chowned copies where overlayfs refused those.
-        ...(d.runtime.userns ? [["Remapped Layers", d.runtime.userns.chownedLayers ? "chowned copies (one per layer and mapping)" : "idmapped mounts (shared by every mapping)"]] : []),
+        // How remapped containers get the image's files: idmapped views of the one copy on disk, or chowned copies where those are refused.
+        ...(d.runtime.userns ? [["Remapped Layers", remappedLayers(d.runtime.storageDriver, d.runtime.userns.chownedLayers)]] : []),
       ],
       Plugins: { Volume: ["local"], Network: ["bridge", "host", "null"], Authorization: null, Log: ["json-file"] },
       MemoryLimit: true, SwapLimit: true, CpuCfsPeriod: true, CpuCfsQuota: true, CPUShares: true, CPUSet: true, PidsLimit: true,
@@ -149,4 +149,10 @@ export function systemRoutes(d: Daemon): Hono {
     });
   });
   return app;
+}
+
+/** info's "Remapped Layers": chowned copies per layer and mapping (overlay) or per container (vfs, whose roots are copies anyway). */
+function remappedLayers(driver: string, chowned: string | undefined): string {
+  if (!chowned) return "idmapped mounts (shared by every mapping)";
+  return driver === "vfs" ? "chowned copies (one per container)" : "chowned copies (one per layer and mapping)";
 }

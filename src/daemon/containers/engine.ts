@@ -37,7 +37,7 @@ import type { HealthMonitors } from "./health/monitor.ts";
 import { checkHealthcheck } from "./health/config.ts";
 import { debugLog, skipped } from "../../shared/debug-log.ts";
 import { builtinSecurity, type SecurityDefaults } from "./seccomp.ts";
-import { applyUserns, checkUsernsMode, layerCopyName, makeLayerCopies } from "./userns.ts";
+import { applyUserns, checkUsernsMode, copiedRootOwner, layerCopyName, makeLayerCopies } from "./userns.ts";
 
 export class ContainerEngine {
   readonly records: ContainerRecords;
@@ -242,7 +242,7 @@ export class ContainerEngine {
       );
       writeFileSync(p.resolvConfPath, hostResolvConf(hostConfig.NetworkMode));
       // Without overlayfs the container's root is a full copy of the image (Docker's vfs driver).
-      if (this.runtime.storageDriver === "vfs") flattenLayers([...p.lowerDirs].reverse(), p.upperDir);
+      if (this.runtime.storageDriver === "vfs") flattenLayers([...p.lowerDirs].reverse(), p.upperDir, copiedRootOwner(this.runtime, hostConfig));
       this.store.db.transaction(() => {
         this.records.insert(record);
         this.mounts.record(id, mounts);

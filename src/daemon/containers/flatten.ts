@@ -5,7 +5,7 @@
 // copies with their owners shifted into the mapping, one per layer and mapping.
 import { chmodSync, copyFileSync, existsSync, lchownSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, chownSync, utimesSync } from "node:fs";
 import { join } from "node:path";
-import { lgetxattr, llistxattr, lsetxattr, mknod } from "../../layer/fs/libc.ts";
+import { LibcError, lgetxattr, llistxattr, lsetxattr, mknod } from "../../layer/fs/libc.ts";
 
 type Owner = (uid: number, gid: number) => { uid: number; gid: number };
 const same: Owner = (uid, gid) => ({ uid, gid });
@@ -35,7 +35,7 @@ function copyEntry(src: string, dst: string, owner = same): void {
   utimesSync(dst, st.atime, st.mtime);
 }
 
-function applyDir(layer: string, target: string): void {
+function applyDir(layer: string, target: string, owner: Owner): void {
   for (const name of readdirSync(layer)) {
     const src = join(layer, name);
     const dst = join(target, name);
@@ -45,27 +45,38 @@ function applyDir(layer: string, target: string): void {
       continue;
     }
     if (st.isDirectory()) {
-      const opaque = lgetxattr(src, "trusted.overlay.opaque")?.[0] === 0x79;
+      const opaque = isOpaque(src);
       const existing = lstatSync(dst, { throwIfNoEntry: false });
       if (opaque || (existing && !existing.isDirectory())) rmSync(dst, { recursive: true, force: true });
-      copyEntry(src, dst);
-      applyDir(src, dst);
+      copyEntry(src, dst, owner);
+      applyDir(src, dst, owner);
       continue;
     }
-    copyEntry(src, dst);
+    copyEntry(src, dst, owner);
   }
 }
 
-/** Copies `layers` (bottom first) into `target`, as the overlay of them would show. */
-export function flattenLayers(layers: string[], target: string): void {
+/** Whether a layer's directory hides what the layers below have there; a filesystem without attributes (ramfs) has no opaque ones. */
+function isOpaque(dir: string): boolean {
+  try {
+    return lgetxattr(dir, "trusted.overlay.opaque")?.[0] === 0x79;
+  } catch (e) {
+    if (e instanceof LibcError && e.errno === 95) return false; // EOPNOTSUPP
+    throw e;
+  }
+}
+
+/** Copies `layers` (bottom first) into `target`, as the overlay of them would show, each owner shifted by `owner`. */
+export function flattenLayers(layers: string[], target: string, owner = same): void {
   mkdirSync(target, { recursive: true });
-  for (const layer of layers) applyDir(layer, target);
+  for (const layer of layers) applyDir(layer, target, owner);
 }
 
 /**
  * `layer` copied whole to `target`, whiteouts, opaque dirs and other attributes included, each
  * owner shifted by `owner` (a chown clears file capabilities: attributes are set after it). Made
- * beside and renamed into place: a copy is whole or absent, and of two made at once one is kept.
+ * beside (`<target>.tmp-*`, which the store's recovery removes after a crash) and renamed into
+ * place: a copy is whole or absent, and of two made at once one is kept.
  */
 export function shiftedLayerCopy(layer: string, target: string, owner: Owner): void {
   if (existsSync(target)) return;

@@ -33,9 +33,26 @@ export function containerUserns(runtime: Runtime, hc: Json): Runtime["userns"] {
  */
 export function layerCopyName(runtime: Runtime, hc: Json): string | undefined {
   const ns = containerUserns(runtime, hc);
-  if (!ns?.chownedLayers) return undefined;
+  // A copied root (vfs) is made chowned whole instead (copiedRootOwner).
+  if (!ns?.chownedLayers || runtime.storageDriver === "vfs") return undefined;
   const { uid, gid } = remappedRoot(ns);
   return `remapped-${uid}.${gid}`;
+}
+
+/** How a copied root (vfs) is made: with its owners shifted into the mapping where idmapped mounts are refused, else as the image has them. */
+export function copiedRootOwner(runtime: Runtime, hc: Json): ((uid: number, gid: number) => { uid: number; gid: number }) | undefined {
+  const ns = containerUserns(runtime, hc);
+  return ns?.chownedLayers ? hostOwnerIn(ns) : undefined;
+}
+
+/**
+ * The mapping whose host ids a remapped container's files carry on disk, which cp and export
+ * translate: none for a copied root (vfs) that is seen through an idmapped mount, as it keeps the
+ * image's own ids.
+ */
+export function ownersOnDisk(runtime: Runtime, hc: Json): Runtime["userns"] {
+  const ns = containerUserns(runtime, hc);
+  return runtime.storageDriver === "vfs" && !ns?.chownedLayers ? undefined : ns;
 }
 
 /** Makes the chowned copies of `chainIds` that the container needs (see layerCopyName), once per layer and mapping. */

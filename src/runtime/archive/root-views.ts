@@ -2,7 +2,7 @@
 // (/proc/PID/root while it runs, its overlay mounted read-write meanwhile
 // when it does not), or a read-only view of its files. What runs in the root
 // runs chrooted there (chroot-archive.ts), so a symlink never leads out of it.
-import { closeSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { mount, umount2, MS } from "../libc.ts";
 import { mountPoints } from "../host-mounts.ts";
@@ -104,7 +104,7 @@ function dropView(view: string): void {
   rmSync(view, { recursive: true, force: true });
 }
 
-/** The read-only views in a container's directory, at its removal or at a daemon start: each detached and gone. */
+/** The read-only views in a container's directory, at its removal or at a daemon start: each detached and gone, with the idmapped views' stages left empty. */
 export function releaseReadViews(dir: string): void {
   let names: string[];
   try {
@@ -112,17 +112,25 @@ export function releaseReadViews(dir: string): void {
   } catch {
     return; // no directory, no views
   }
-  for (const name of names) if (name.startsWith("view-")) dropView(join(dir, name));
+  for (const name of names) {
+    if (name.startsWith("view-")) dropView(join(dir, name));
+    else if (name.startsWith("idmap-")) dropStage(join(dir, name));
+  }
 }
 
 /**
  * At daemon start, when no copy runs: the views a killed daemon left mounted,
  * in the containers' directories (`containers`) and in what an earlier
  * removal moved to `trash` (a `removed-` directory whose deletion then
- * stopped at the read-only view), so that those can be deleted.
+ * stopped at the read-only view), so that those can be deleted. Also the
+ * idmapped views of layers a remapped cp or export was making (`idmap-*`), the
+ * start's own check of idmapped overlays (`trash`'s `idmap-check-*`), and the
+ * root a cp into a stopped container mounted (`merged`, with the layers' views
+ * in `idmapped/`): those of a container whose shim may be starting it
+ * (`shimMayRun`), which mounts the same for a moment, are left to the shim.
  */
-export function releaseStaleViews(containers: string, trash: string): void {
-  const stale = mountPoints().filter((mp) => /^[0-9a-f]{64}\/view-[^/]+$/.test(under(containers, mp) ?? "") || under(trash, mp)?.startsWith("removed-"));
+export function releaseStaleViews(containers: string, trash: string, shimMayRun: (containerDir: string) => boolean = () => false): void {
+  const stale = mountPoints().filter((mp) => isStale(containers, trash, mp, shimMayRun));
   // Deepest first: a view of a container whose directory was moved is under the trash's.
   for (const mp of stale.sort((a, b) => b.length - a.length)) {
     try {
@@ -138,6 +146,31 @@ export function releaseStaleViews(containers: string, trash: string): void {
     return;
   }
   for (const id of ids) releaseReadViews(join(containers, id));
+}
+
+function isStale(containers: string, trash: string, mp: string, shimMayRun: (containerDir: string) => boolean): boolean {
+  const inTrash = under(trash, mp);
+  if (inTrash !== undefined) return inTrash.startsWith("removed-") || /^idmap-check-[^/]+\/[^/]+$/.test(inTrash);
+  const m = /^([0-9a-f]{64})\/(view-[^/]+|idmap-[^/]+\/[^/]+|merged|idmapped\/[^/]+)$/.exec(under(containers, mp) ?? "");
+  if (!m) return false;
+  return !(m[2] === "merged" || m[2]!.startsWith("idmapped/")) || !shimMayRun(join(containers, m[1]!));
+}
+
+/** Removes an emptied stage of idmapped views (rmdir only: a view still mounted there stays, and so does the stage). */
+function dropStage(stage: string): void {
+  try {
+    for (const name of readdirSync(stage)) {
+      try {
+        umount2(join(stage, name), 2);
+      } catch {
+        // not mounted
+      }
+      rmdirSync(join(stage, name));
+    }
+    rmdirSync(stage);
+  } catch {
+    // A view that would not go: the container's removal takes the stage with it.
+  }
 }
 
 /** `path` relative to `dir` when it lies below it. */

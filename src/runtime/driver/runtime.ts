@@ -154,9 +154,7 @@ export class Runtime {
   }
 
   socketPath(dir: string): string {
-    // Socket paths are limited to 108 bytes: name it by a short hash of the directory.
-    const key = new Bun.CryptoHasher("sha256").update(dir).digest("hex").slice(0, 16);
-    return join(this.execRoot, "s", `${key}.sock`);
+    return shimSocketPath(this.execRoot, dir);
   }
 
   /**
@@ -405,13 +403,25 @@ export function createRuntime(config: DaemonConfig, remap?: RemapIdentity): Runt
     if (!starter) throw new Error(`user namespaces are not supported by this engine on ${process.arch}`);
     openDataRootTo(config.dataRoot, remappedRoot(remap));
     const userns: UserNamespace = { uidMap: remap.uidMap, gidMap: remap.gidMap, starter };
-    // Without idmapped layers (Linux before 5.19, or a data root whose filesystem refuses them), each layer is copied once per mapping, chowned, as dockerd does.
-    const problem = runtime.storageDriver === "overlay2" ? idmappedOverlayProblem(join(config.dataRoot, "tmp"), userns) : undefined;
+    // Without idmapped layers (Linux before 5.19, or a data root whose filesystem refuses them), each layer is copied once per mapping, chowned, as dockerd does;
+    // with copied roots (vfs), each container's copy is made chowned.
+    const overlay = runtime.storageDriver === "overlay2";
+    const problem = idmappedOverlayProblem(join(config.dataRoot, "tmp"), userns, overlay);
     if (problem) {
       userns.chownedLayers = problem;
-      runtime.warnings.push(`overlayfs refused idmapped layers (${problem}): remapped containers get a chowned copy of each image layer`);
+      runtime.warnings.push(
+        overlay
+          ? `overlayfs refused idmapped layers (${problem}): remapped containers get a chowned copy of each image layer`
+          : `the data root refused idmapped mounts (${problem}): each remapped container's copy of its image is chowned into the mapping`,
+      );
     }
     runtime.userns = userns;
   }
   return runtime;
+}
+
+/** Where the shim of the container in `dir` listens (from its start until its container ends): under the exec root, named by a short hash of `dir`, as socket paths are limited to 108 bytes. */
+export function shimSocketPath(execRoot: string, dir: string): string {
+  const key = new Bun.CryptoHasher("sha256").update(dir).digest("hex").slice(0, 16);
+  return join(execRoot, "s", `${key}.sock`);
 }

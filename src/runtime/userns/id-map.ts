@@ -15,8 +15,9 @@ export interface UserNamespace {
   /** The starter executable (trampoline.ts) the daemon wrote under its exec root. */
   starter: string;
   /**
-   * Where overlayfs refuses idmapped layers, why: the image's layers are then chowned copies per
-   * mapping (their owners already the host's), mounted as they are.
+   * Where overlayfs refuses idmapped layers (or, for copied roots, the data root refuses idmapped
+   * mounts), why: the image's layers are then chowned copies per mapping (a vfs container's root a
+   * chowned copy of its own), their owners already the host's, mounted as they are.
    */
   chownedLayers?: string;
 }

@@ -1,6 +1,7 @@
 // Whether this kernel gives overlayfs idmapped lower layers (Linux 5.19+ with
-// a filesystem that allows idmapped mounts): tried once at daemon start on
-// scratch directories, with a user namespace made and dropped for the test.
+// a filesystem that allows idmapped mounts), or, for a copied root (vfs), whether
+// the data root's filesystem can be idmapped at all: tried once at daemon start
+// on scratch directories, with a user namespace made and dropped for the test.
 import { closeSync, mkdirSync, mkdtempSync, rmdirSync, writeFileSync, statSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as c from "../libc.ts";
@@ -8,8 +9,8 @@ import type { UserNamespace } from "./id-map.ts";
 import { attachTree, idmappedTree, userNamespaceOf } from "./idmapped-mount.ts";
 import { spawnMapped } from "./spawn.ts";
 
-/** undefined when it works; otherwise why not. */
-export function idmappedOverlayProblem(scratch: string, ns: UserNamespace): string | undefined {
+/** undefined when it works; otherwise why not. `overlay`: whether the idmapped view must also serve as an overlay's lower layer. */
+export function idmappedOverlayProblem(scratch: string, ns: UserNamespace, overlay = true): string | undefined {
   mkdirSync(scratch, { recursive: true });
   const base = mkdtempSync(join(scratch, "idmap-check-"));
   const [lower, view, upper, work, merged] = ["lower", "view", "upper", "work", "merged"].map((d) => join(base, d)) as [string, string, string, string, string];
@@ -31,11 +32,15 @@ export function idmappedOverlayProblem(scratch: string, ns: UserNamespace): stri
     } finally {
       closeSync(userns);
     }
-    c.mount("overlay", merged, "overlay", 0, `lowerdir=${view},upperdir=${upper},workdir=${work}`);
-    mounted.push(merged);
-    // The lower file, root's on disk, must show the namespace's root through the overlay.
-    const owner = statSync(join(merged, "f")).uid;
-    if (owner !== ns.uidMap[0]!.hostId) return `overlayfs showed an idmapped layer's file as uid ${owner}`;
+    let seen = view;
+    if (overlay) {
+      c.mount("overlay", merged, "overlay", 0, `lowerdir=${view},upperdir=${upper},workdir=${work}`);
+      mounted.push(merged);
+      seen = merged;
+    }
+    // The lower file, root's on disk, must show the namespace's root (through the overlay).
+    const owner = statSync(join(seen, "f")).uid;
+    if (owner !== ns.uidMap[0]!.hostId) return `${overlay ? "overlayfs" : "an idmapped mount"} showed an idmapped ${overlay ? "layer's " : ""}file as uid ${owner}`;
     return undefined;
   } catch (e) {
     return (e as Error).message;

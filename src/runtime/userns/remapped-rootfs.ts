@@ -24,8 +24,11 @@ export function giveToContainerRoot(path: string, ns: UserNamespace): void {
 export function mountRemappedRootfs(s: Pick<RuntimeSpec, "rootfs" | "lowerDirs" | "upperDir" | "workDir" | "ephemeral">, ns: UserNamespace, usernsFd: number): () => void {
   mkdirSync(s.rootfs, { recursive: true, mode: 0o755 });
   if (!s.lowerDirs.length) {
-    // A copied root (no overlay here): the copy itself, seen through the mapping.
-    mountIdmapped(s.upperDir, s.rootfs, usernsFd);
+    // A copied root (no overlay here): the copy itself, seen through the mapping, or bound as it is when it was made chowned.
+    if (ns.chownedLayers) {
+      giveToContainerRoot(s.upperDir, ns);
+      c.mount(s.upperDir, s.rootfs, null, c.MS.BIND, null);
+    } else mountIdmapped(s.upperDir, s.rootfs, usernsFd);
     return () => detach(s.rootfs);
   }
   // The writable layer's top is the container's "/": its root owns it, as with dockerd.

@@ -1,0 +1,100 @@
+// Under --userns-remap, cp and export see a container through mounts made over
+// idmapped views of its layers: a cp into a stopped container mounts its root
+// (overlay over idmapped layers) for as long as the tar arrives, an export a
+// read-only view. A daemon killed (-9) meanwhile leaves them mounted; its next
+// start detaches them, and the container starts, copies and goes as before.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+
+/** Mount points under `dir` in this process's mount table (the daemon's: it runs in this namespace). */
+function mountsUnder(dir: string): string[] {
+  return readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4] ?? "").filter((mp) => mp.startsWith(`${dir}/`));
+}
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (const end = Date.now() + 20_000; Date.now() < end; await Bun.sleep(25)) if (cond()) return;
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A tar header (ustar) for a regular file of `size` bytes. */
+function tarHeader(name: string, size: number): Uint8Array {
+  const h = new Uint8Array(512);
+  const put = (off: number, s: string) => h.set(new TextEncoder().encode(s), off);
+  put(0, name);
+  put(100, "0000644\0");
+  put(108, "0000000\0");
+  put(116, "0000000\0");
+  put(124, `${size.toString(8).padStart(11, "0")}\0`);
+  put(136, "00000000000\0");
+  put(148, "        ");
+  put(156, "0");
+  put(257, "ustar\0");
+  put(263, "00");
+  const sum = h.reduce((a, b) => a + b, 0);
+  put(148, `${sum.toString(8).padStart(6, "0")}\0 `);
+  return h;
+}
+
+describe.if(requireDaemon())("--userns-remap: views a killed daemon left mounted", () => {
+  let d: TestDaemon;
+  beforeAll(async () => {
+    d = await startDaemon({ args: ["--userns-remap", "default"], mode: 0o711 });
+    expect((await d.cli(["import", busyboxRootfsTar(d.dir), "busybox:latest"])).code).toBe(0);
+  });
+  afterAll(async () => {
+    await d?.stop();
+  });
+
+  const idOf = async (name: string) => (await d.cli(["inspect", "-f", "{{.Id}}", name])).stdout.trim();
+
+  test("a cp into a stopped container and an export, both held when the daemon is killed: nothing mounted after its restart", async () => {
+    const info = JSON.parse((await d.cli(["info", "--format", "{{json .}}"])).stdout);
+    // The idmapped way is what this test is about: a host that refuses it has the chowned copies' own test.
+    expect(info.DriverStatus).toContainEqual(["Remapped Layers", "idmapped mounts (shared by every mapping)"]);
+    expect((await d.cli(["create", "--name", "target", "busybox", "cat", "/in/arrived"])).code).toBe(0);
+    expect((await d.cli(["run", "--name", "exported", "busybox", "dd", "if=/dev/zero", "of=/big", "bs=1048576", "count=32"])).code).toBe(0);
+    const target = join(d.dir, "data/containers", await idOf("target"));
+    const exported = join(d.dir, "data/containers", await idOf("exported"));
+
+    // The cp: a tar whose file's bytes never come, into /in of the stopped container.
+    let feed!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({ start: (c) => void (feed = c) });
+    feed.enqueue(tarHeader("arrived", 1 << 20));
+    feed.enqueue(new Uint8Array(4096));
+    const put = fetch(`http://localhost/containers/target/archive?path=/tmp`, { method: "PUT", body, unix: d.socket, duplex: "half" } as RequestInit).catch((e) => e);
+    await until(() => mountsUnder(target).includes(`${target}/merged`), "the stopped container's root mounted for the cp");
+    // The export: one chunk read, then no more.
+    const res = await fetch(`http://localhost/containers/exported/export`, { unix: d.socket } as RequestInit);
+    const reader = res.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    await until(() => mountsUnder(exported).some((m) => m.startsWith(`${exported}/view-`)), "the export's view mounted");
+
+    d.kill();
+    feed.error(new Error("daemon gone"));
+    await reader.cancel().catch(() => {});
+    await put;
+    expect(mountsUnder(target)).toEqual([`${target}/merged`]); // still there after the kill: what the restart must clear
+    await d.restart();
+    expect(mountsUnder(target)).toEqual([]);
+    expect(mountsUnder(exported)).toEqual([]);
+    expect(readdirSync(target).filter((n) => n.startsWith("view-") || n.startsWith("idmap-"))).toEqual([]);
+    expect(readdirSync(exported).filter((n) => n.startsWith("view-") || n.startsWith("idmap-"))).toEqual([]);
+
+    // The containers work as before: a whole cp, a start over the layers, a removal that leaves nothing.
+    const src = join(d.dir, "arrived");
+    await Bun.write(src, "whole\n");
+    expect((await d.cli(["cp", src, "target:/tmp/arrived"])).code).toBe(0);
+    expect((await d.cli(["start", "-a", "target"])).code).toBe(1); // cat /in/arrived: no such file, and the container ran
+    const r = await d.cli(["run", "--rm", "busybox", "id", "-u"]);
+    expect(r.stdout.trim()).toBe("0");
+    const cp = await d.cli(["cp", "target:/tmp/arrived", "-"]);
+    expect(cp.stdout).toContain("whole");
+    expect((await d.cli(["rm", "target", "exported"])).code).toBe(0);
+    expect(existsSync(target)).toBe(false);
+    expect(existsSync(exported)).toBe(false);
+    await until(() => !readdirSync(join(d.dir, "data/tmp")).some((n) => n.startsWith("removed-")), "the removed containers' directories deleted");
+    expect(mountsUnder(join(d.dir, "data"))).toEqual([]);
+  });
+});
