@@ -2,11 +2,15 @@
 // ways through the splice pump, a half-close passes through, many connections
 // go at once, a stop frees the port at once and ends its connections, a
 // container that does not answer closes the client's connection, and a
-// retarget moves the next connections.
+// retarget moves the next connections; what comes while the connect to the
+// container is still under way waits for it.
 import { afterAll, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { readFileSync } from "node:fs";
+import { ptr } from "bun:ffi";
 import { proxyTcp, type TcpProxy } from "../../src/network/proxy/tcp.ts";
+import { listenTcp, NONBLOCK_CLOEXEC, sys } from "../../src/network/proxy/sockets.ts";
 
 const opened: (TcpProxy | Server)[] = [];
 afterAll(() => {
@@ -143,4 +147,61 @@ test("a retarget sends the next connections where the target function says now",
   at.addr = "127.0.0.3";
   p.retarget();
   expect((await exchange(p.port, Buffer.from("b"))).toString()).toBe("moved");
+});
+
+/** Sockets of this namespace in SYN_SENT towards 127.0.0.1:port (/proc/net/tcp: state 02). */
+function connectsUnderWay(port: number): number {
+  const remote = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  return readFileSync("/proc/net/tcp", "utf8").split("\n").filter((l) => l.trim().split(/\s+/)[2] === remote && l.trim().split(/\s+/)[3] === "02").length;
+}
+
+/** Accepts on a raw listener (non-blocking) the next connection, within 10 s. */
+async function acceptOne(fd: number): Promise<number> {
+  for (const end = Date.now() + 10_000; Date.now() < end; await Bun.sleep(5)) {
+    const c = sys.accept4(fd, null, null, NONBLOCK_CLOEXEC);
+    if (c >= 0) return c;
+  }
+  throw new Error("no connection within 10 s");
+}
+
+/** Reads a non-blocking socket to its end (10 s at most), answers "read:" and what it read, and closes it. */
+async function answerWhatWasRead(fd: number): Promise<void> {
+  const got: Buffer[] = [];
+  const buf = Buffer.alloc(4096);
+  for (const end = Date.now() + 10_000; Date.now() < end; ) {
+    const n = Number(sys.read(fd, ptr(buf), buf.length));
+    if (n === 0) break;
+    if (n > 0) got.push(Buffer.from(buf.subarray(0, n)));
+    else await Bun.sleep(5);
+  }
+  const answer = Buffer.from(`read:${Buffer.concat(got).toString()}`);
+  sys.write(fd, ptr(answer), answer.length);
+  sys.close(fd);
+}
+
+test("bytes and a half-close that come while the connect to the container is under way wait for it", async () => {
+  // A listener whose accept queue is full drops SYNs: the proxy's connects stay under way (SYN_SENT)
+  // until the queue has room and the SYN is sent again (after ~1 s).
+  const l = listenTcp("127.0.0.1", 0);
+  try {
+    sys.listen(l.fd, 0); // room for one connection in the queue
+    const filler = createConnection({ host: "127.0.0.1", port: l.port });
+    filler.on("error", () => {});
+    await new Promise<void>((r) => filler.on("connect", () => r()));
+    const p = proxy(0, l.port);
+    const withBytes = exchange(p.port, Buffer.from("hello"));
+    const empty = exchange(p.port, Buffer.alloc(0)); // a FIN alone: shut down before the connect is through, it would abort it
+    for (const end = Date.now() + 10_000; connectsUnderWay(l.port) < 2 && Date.now() < end; ) await Bun.sleep(10);
+    expect(connectsUnderWay(l.port)).toBe(2);
+    await Bun.sleep(200); // both clients' bytes and FINs have reached the proxy by now
+    sys.listen(l.fd, 16);
+    sys.close(await acceptOne(l.fd)); // the filler
+    const served = [acceptOne(l.fd).then(answerWhatWasRead), acceptOne(l.fd).then(answerWhatWasRead)];
+    expect((await withBytes).toString()).toBe("read:hello");
+    expect((await empty).toString()).toBe("read:");
+    await Promise.all(served);
+    filler.destroy();
+  } finally {
+    sys.close(l.fd);
+  }
 });

@@ -63,9 +63,10 @@ export function parseAddress(s: string): { family: Family; bytes: Buffer } {
   return { family: ip.family, bytes: ipBytes(ip.family, ip.value) };
 }
 
+const intOption = new Int32Array(1); // one per thread: setsockopt copies it before it returns
 function setInt(fd: number, level: number, name: number, value: number): void {
-  const v = new Int32Array([value]);
-  check("setsockopt", sys.setsockopt(fd, level, name, ptr(v), 4));
+  intOption[0] = value;
+  check("setsockopt", sys.setsockopt(fd, level, name, ptr(intOption), 4));
 }
 
 /** A non-blocking TCP socket of the family. */
