@@ -2,7 +2,8 @@
 // CPU and memory settings in the host's cgroup, devices and device cgroup
 // rules opened inside, the cgroup namespace, the MAC address, links and
 // external links answered by the network's DNS, volumes_from, label_file,
-// annotations, deploy.restart_policy, post_start and pre_stop hooks; the
+// annotations, deploy.restart_policy, post_start and pre_stop hooks, the memory
+// reservation, swappiness and OOM killer; the
 // domain name (run --domainname too); compose's warning for a file secret's
 // mode; and the keys berth refuses, naming the service and the key, before
 // anything is made.
@@ -47,6 +48,9 @@ services:
     cpu_quota: 25000
     mem_limit: 32m
     memswap_limit: 64m
+    mem_reservation: 16m
+    mem_swappiness: 10
+    oom_kill_disable: true
     oom_score_adj: 300
     devices: ["/dev/loop-control:/dev/lc:rwm"]
     cgroup: host
@@ -103,16 +107,26 @@ describe.if(ok)("service keys the engine honours, by their effect", () => {
     if (ok) await daemon.compose(dir, ["down", "-t", "0"]);
   });
 
-  test("cpu_shares, cpuset, cpu_period, cpu_quota, memswap_limit, oom_score_adj: in inspect, the cgroup and the process", async () => {
+  test("cpu_shares, cpuset, cpu_period, cpu_quota, memswap_limit, mem_reservation, mem_swappiness, oom_kill_disable, oom_score_adj: in inspect, the cgroup and the process", async () => {
     const h = k.HostConfig;
     expect([h.CpuShares, h.CpusetCpus, h.CpuPeriod, h.CpuQuota, h.Memory, h.MemorySwap, h.OomScoreAdj]).toEqual([512, "0", 50000, 25000, 32 << 20, 64 << 20, 300]);
-    const wanted: [string, string][] = [["cpu.shares", "512"], ["cpu.cfs_period_us", "50000"], ["cpu.cfs_quota_us", "25000"], ["cpuset.cpus", "0"], ["memory.memsw.limit_in_bytes", String(64 << 20)]];
-    const v2: [string, string][] = [["cpu.max", "25000 50000"], ["cpuset.cpus", "0"], ["memory.swap.max", String(32 << 20)]];
+    expect(h.MemoryReservation).toBe(16 << 20);
+    const wanted: [string, string][] = [
+      ["cpu.shares", "512"], ["cpu.cfs_period_us", "50000"], ["cpu.cfs_quota_us", "25000"], ["cpuset.cpus", "0"], ["memory.memsw.limit_in_bytes", String(64 << 20)],
+      ["memory.soft_limit_in_bytes", String(16 << 20)], ["memory.swappiness", "10"],
+    ];
+    // cgroup v2 has no swappiness or OOM switch: the daemon warns and drops them, as dockerd does.
+    const v2: [string, string][] = [["cpu.max", "25000 50000"], ["cpuset.cpus", "0"], ["memory.swap.max", String(32 << 20)], ["memory.low", String(16 << 20)]];
     const v1 = cgroupFile(k.Id, "cpu.shares").length > 0;
     for (const [file, value] of v1 ? wanted : v2) {
       const found = cgroupFile(k.Id, file);
       expect(found.length).toBeGreaterThan(0);
       for (const f of found) expect(`${file}=${readFileSync(f, "utf8").trim()}`).toBe(`${file}=${value}`);
+    }
+    if (v1) {
+      const oom = cgroupFile(k.Id, "memory.oom_control");
+      expect(oom.length).toBeGreaterThan(0);
+      for (const f of oom) expect(readFileSync(f, "utf8")).toContain("oom_kill_disable 1");
     }
     expect((await sh("hk-k-1", "cat /proc/self/oom_score_adj; busybox grep Cpus_allowed_list /proc/self/status")).out).toMatch(/^300\nCpus_allowed_list:\s+0\n$/);
   });
@@ -187,12 +201,9 @@ describe.if(ok)("service keys the engine honours, by their effect", () => {
 describe.if(ok)("service keys berth refuses, and a failing hook", () => {
   const refused: [string, string, string][] = [
     ["cgroup_parent: custom", "cgroup_parent", "cgroup_parent is not supported by berth"],
-    ["mem_reservation: 16m", "mem_reservation", "mem_reservation is not supported by berth"],
     ["pid: host", "pid", "pid is not supported by berth"],
     ["blkio_config: {weight: 300}", "blkio_config", "blkio_config is not supported by berth"],
     ["platform: linux/s390x", "platform", "platform linux/s390x is not supported by berth"],
-    ["mem_swappiness: 10", "mem_swappiness", "mem_swappiness is not supported by berth"],
-    ["oom_kill_disable: true", "oom_kill_disable", "oom_kill_disable is not supported by berth"],
     ["uts: host", "uts", "uts is not supported by berth"],
     ["ipc: host", "ipc", "ipc is not supported by berth"],
     ["storage_opt: {size: 1G}", "storage_opt", "storage_opt is not supported by berth"],

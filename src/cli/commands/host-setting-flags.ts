@@ -1,6 +1,8 @@
 // run/create flags that tune the container's kernel settings: --sysctl,
-// --shm-size, --group-add, --oom-score-adj, --cgroupns and --userns, parsed with the
-// docker CLI's messages for malformed values.
+// --shm-size, --group-add, --oom-score-adj, --cgroupns, --userns, the memory
+// reservation, swappiness and OOM killer, and the --pid, --uts and --ipc modes
+// (sent as given: the daemon says which it refuses), parsed with the docker
+// CLI's messages for malformed values.
 import type { FlagSpec } from "../flags.ts";
 import { UsageError } from "../flags.ts";
 import { parseBytes } from "../../shared/units.ts";
@@ -13,6 +15,12 @@ export const hostSettingFlags: FlagSpec[] = [
   { name: "oom-score-adj", type: "string", help: "Tune host's OOM preferences (-1000 to 1000)" },
   { name: "cgroupns", type: "string", help: "Cgroup namespace to use (host|private)" },
   { name: "userns", type: "string", help: "User namespace to use" },
+  { name: "memory-reservation", type: "string", help: "Memory soft limit" },
+  { name: "memory-swappiness", type: "string", help: "Tune container memory swappiness (0 to 100)" },
+  { name: "oom-kill-disable", type: "bool", help: "Disable OOM Killer" },
+  { name: "pid", type: "string", help: "PID namespace to use" },
+  { name: "uts", type: "string", help: "UTS namespace to use" },
+  { name: "ipc", type: "string", help: "IPC mode to use" },
 ];
 
 function sysctls(list: string[]): Record<string, string> | undefined {
@@ -44,6 +52,22 @@ export function hostSettingsHostConfig(f: Record<string, any>): Record<string, u
     out.OomScoreAdj = n;
   }
   if (f.cgroupns !== undefined) out.CgroupnsMode = f.cgroupns;
+  if (f["memory-reservation"]) {
+    try {
+      out.MemoryReservation = parseBytes(f["memory-reservation"]);
+    } catch {
+      throw new UsageError(`invalid argument "${f["memory-reservation"]}" for "--memory-reservation" flag: invalid size: '${f["memory-reservation"]}'`);
+    }
+  }
+  if (f["memory-swappiness"] !== undefined) {
+    if (!/^-?\d+$/.test(f["memory-swappiness"])) throw new UsageError(`invalid argument "${f["memory-swappiness"]}" for "--memory-swappiness" flag: strconv.ParseInt: parsing "${f["memory-swappiness"]}": invalid syntax`);
+    // -1, the docker CLI's default, leaves the kernel's.
+    if (Number(f["memory-swappiness"]) !== -1) out.MemorySwappiness = Number(f["memory-swappiness"]);
+  }
+  if (f["oom-kill-disable"]) out.OomKillDisable = true;
+  if (f.pid !== undefined) out.PidMode = f.pid;
+  if (f.uts !== undefined) out.UTSMode = f.uts;
+  if (f.ipc !== undefined) out.IpcMode = f.ipc;
   if (f.userns !== undefined) {
     if (f.userns !== "" && f.userns !== "host") throw new UsageError("--userns: invalid USER mode");
     out.UsernsMode = f.userns;

@@ -145,6 +145,7 @@ export const updateCommand: Command = {
   flags: [
     { name: "memory", short: "m", type: "string", help: "Memory limit" },
     { name: "memory-swap", type: "string", help: "Swap limit equal to memory plus swap: -1 to enable unlimited swap" },
+    { name: "memory-reservation", type: "string", help: "Memory soft limit" },
     { name: "cpus", type: "string", help: "Number of CPUs" },
     { name: "cpu-shares", short: "c", type: "number", help: "CPU shares (relative weight)" },
     { name: "cpuset-cpus", type: "string", help: "CPUs in which to allow execution (0-3, 0,1)" },
@@ -156,6 +157,7 @@ export const updateCommand: Command = {
     const body: Record<string, unknown> = {};
     if (f.memory) body.Memory = parseBytes(f.memory);
     if (f["memory-swap"]) body.MemorySwap = f["memory-swap"] === "-1" ? -1 : parseBytes(f["memory-swap"]);
+    if (f["memory-reservation"]) body.MemoryReservation = parseBytes(f["memory-reservation"]);
     if (f.cpus) body.NanoCpus = Math.round(Number(f.cpus) * 1e9);
     if (f["cpu-shares"] !== undefined) body.CpuShares = f["cpu-shares"];
     if (f["cpuset-cpus"]) body.CpusetCpus = f["cpuset-cpus"];

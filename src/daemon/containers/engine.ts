@@ -15,6 +15,7 @@ import type { LocalImageService } from "../images.ts";
 import { imageConfig } from "../images/views.ts";
 import { rfc3339Nano } from "../../image/config.ts";
 import { mergeConfig, normalizeHostConfig } from "./config.ts";
+import { memorySettingWarnings } from "./host-settings.ts";
 import { generateName, validateName } from "./names.ts";
 import { ContainerRecords, initialState, type ContainerRecord, type ContainerState } from "./records.ts";
 import { inspectView, statusText, summaryView, type ContainerPaths } from "./views.ts";
@@ -211,6 +212,7 @@ export class ContainerEngine {
     const config = mergeConfig(image.config ?? {}, body);
     if (!config.Cmd && !config.Entrypoint) throw new InvalidParameterError("no command specified");
     const hostConfig = normalizeHostConfig(body.HostConfig ?? {}, availableParallelism());
+    const warnings = memorySettingWarnings(hostConfig, this.runtime.cgroupVersion);
     checkLogConfig(hostConfig.LogConfig);
     checkUsernsMode(hostConfig, !!this.runtime.userns);
     checkHealthcheck(config.Healthcheck);
@@ -254,7 +256,7 @@ export class ContainerEngine {
       throw e;
     }
     this.events.emit("container", "create", id, this.eventAttrs(record));
-    return { Id: id, Warnings: plan?.warnings ?? [] };
+    return { Id: id, Warnings: [...warnings, ...(plan?.warnings ?? [])] };
   }
 
   async inspect(ref: string): Promise<Record<string, unknown>> {

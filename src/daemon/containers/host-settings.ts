@@ -1,6 +1,9 @@
 // HostConfig's kernel settings checked at create, with the words dockerd (or
 // runc, where dockerd leaves it to the runtime) uses: Sysctls, ShmSize,
-// OomScoreAdj, CgroupnsMode, Ulimits and GroupAdd.
+// OomScoreAdj, CgroupnsMode, Ulimits, GroupAdd and the memory reservation,
+// swappiness and OOM killer. Namespace modes berth has no counterpart for
+// (PidMode, UTSMode, IpcMode other than private or shareable) are refused,
+// naming the field, rather than dropped.
 import { InvalidParameterError } from "../../errors.ts";
 import { namespacedSysctl, networkSysctl } from "../../shared/sysctls.ts";
 import { ulimitProblem } from "../../shared/ulimits.ts";
@@ -20,8 +23,56 @@ export function checkHostSettings(hc: Json): void {
   if (!["", "host", "private"].includes(ns)) throw new InvalidParameterError(`invalid cgroup namespace mode: ${ns}`);
   // berth gives every container a cgroup namespace of its own unless asked otherwise, on v1 as on v2.
   hc.CgroupnsMode = ns || "private";
+  checkNamespaceModes(hc);
+  checkMemorySettings(hc);
   for (const u of hc.Ulimits ?? []) {
     const problem = ulimitProblem(String(u?.Name), Number(u?.Soft), Number(u?.Hard));
     if (problem) throw new InvalidParameterError(problem);
   }
+}
+
+/** Every container has PID and UTS namespaces of its own and a private (or shareable) IPC one. */
+function checkNamespaceModes(hc: Json): void {
+  const refuse = (field: string, value: string, why: string) => {
+    throw new InvalidParameterError(`HostConfig.${field} ${JSON.stringify(value)} is not supported by berth: ${why}`);
+  };
+  if (hc.PidMode) refuse("PidMode", hc.PidMode, "every container has a PID namespace of its own (no host or shared PID mode)");
+  if (hc.UTSMode) refuse("UTSMode", hc.UTSMode, "every container has a UTS namespace of its own (no host UTS mode)");
+  if (hc.IpcMode && !["private", "shareable"].includes(hc.IpcMode)) refuse("IpcMode", hc.IpcMode, "every container has an IPC namespace of its own (private or shareable only)");
+}
+
+const minMemory = 6 * 1024 * 1024;
+
+/** MemoryReservation, MemorySwappiness (-1 or null: the kernel's), OomKillDisable: dockerd's checks. */
+function checkMemorySettings(hc: Json): void {
+  const reservation = Number(hc.MemoryReservation ?? 0);
+  if (reservation < 0 || (reservation > 0 && reservation < minMemory)) throw new InvalidParameterError("Minimum memory reservation allowed is 6MB");
+  if (reservation > 0 && Number(hc.Memory ?? 0) > 0 && Number(hc.Memory) < reservation) {
+    throw new InvalidParameterError("Minimum memory limit can not be less than memory reservation limit, see usage");
+  }
+  const swappiness = hc.MemorySwappiness;
+  if (swappiness !== undefined && swappiness !== null && swappiness !== -1 && (swappiness < 0 || swappiness > 100)) {
+    throw new InvalidParameterError(`Invalid value: ${swappiness}, valid memory swappiness range is 0-100`);
+  }
+}
+
+/**
+ * dockerd's warnings at create for the memory settings this host's cgroups cannot honour (then
+ * dropped from `hc`): v2 has no per-cgroup swappiness and no switch for the OOM killer.
+ */
+export function memorySettingWarnings(hc: Json, cgroupVersion: "1" | "2"): string[] {
+  const warnings: string[] = [];
+  const swappiness = hc.MemorySwappiness;
+  if (cgroupVersion === "2" && swappiness !== undefined && swappiness !== null && swappiness !== -1) {
+    warnings.push("Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.");
+    hc.MemorySwappiness = null;
+  }
+  if (hc.OomKillDisable && cgroupVersion === "2") {
+    warnings.push("Your kernel does not support OomKillDisable. OomKillDisable discarded.");
+    hc.OomKillDisable = false;
+  }
+  if (hc.OomKillDisable && !Number(hc.Memory ?? 0)) {
+    warnings.push("OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.");
+  }
+  return warnings;
 }

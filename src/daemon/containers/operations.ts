@@ -81,7 +81,7 @@ export function containerDiffTar(e: ContainerEngine, c: ContainerRecord, clampMt
 /** `docker update`: new resource limits (and restart policy), applied at once to a running container. */
 export function updateContainer(e: ContainerEngine, ref: string, body: Record<string, any>): { Warnings: string[] } {
   const c = e.find(ref);
-  const keys = ["Memory", "MemorySwap", "NanoCpus", "CpuShares", "CpuQuota", "CpuPeriod", "CpusetCpus", "PidsLimit", "RestartPolicy"];
+  const keys = ["Memory", "MemorySwap", "MemoryReservation", "NanoCpus", "CpuShares", "CpuQuota", "CpuPeriod", "CpusetCpus", "PidsLimit", "RestartPolicy"];
   const changed = Object.fromEntries(keys.filter((k) => body?.[k] !== undefined && body[k] !== null).map((k) => [k, body[k]]));
   if (changed.PidsLimit === 0) delete changed.PidsLimit;
   const hostConfig = normalizeHostConfig({ ...c.hostConfig, ...changed }, availableParallelism());

@@ -46,6 +46,9 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: Joined
     resources: {
       memory: hc.Memory || undefined,
       memorySwap: hc.MemorySwap || undefined,
+      memoryReservation: hc.MemoryReservation || undefined,
+      memorySwappiness: typeof hc.MemorySwappiness === "number" && hc.MemorySwappiness >= 0 ? hc.MemorySwappiness : undefined,
+      oomKillDisable: hc.OomKillDisable || undefined,
       cpuQuota,
       cpuPeriod: cpuQuota ? cpuPeriod : undefined,
       cpuShares: hc.CpuShares || undefined,

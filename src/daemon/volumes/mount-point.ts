@@ -129,6 +129,7 @@ export function parseMountSpec(m: Record<string, any>, sourceExists: (p: string)
     if (ro && !source) throw mountConfigError(type, "must not set ReadOnly mode when using anonymous volumes");
     if (source) checkVolumeName(source);
     const vo = m.VolumeOptions ?? {};
+    if (vo.Subpath) throw mountConfigError(type, "field VolumeOptions.Subpath is not supported by berth: the engine mounts a volume whole");
     const driver = vo.DriverConfig?.Name || "local";
     return {
       Type: "volume", Name: source || undefined, Source: "", Destination: dest, Driver: driver, Mode: "", RW: !ro, Propagation: "",

@@ -8,6 +8,12 @@ export interface Resources {
   memory?: number;
   /** Memory + swap in bytes (Docker's --memory-swap); -1 = unlimited swap; undefined = 2 × memory. */
   memorySwap?: number;
+  /** Bytes the kernel reclaims from the container last under host memory pressure (Docker's --memory-reservation): v1 memory.soft_limit_in_bytes, v2 memory.low. */
+  memoryReservation?: number;
+  /** 0–100 (v1 memory.swappiness; v2 has none); undefined: the kernel's. */
+  memorySwappiness?: number;
+  /** No OOM kill at the memory limit: the container's processes wait for memory instead (v1 memory.oom_control). */
+  oomKillDisable?: boolean;
   /** CFS quota and period in microseconds (--cpus 1.5 → 150000 / 100000). */
   cpuQuota?: number;
   cpuPeriod?: number;

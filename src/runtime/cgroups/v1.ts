@@ -34,6 +34,9 @@ export class CgroupV1 implements Cgroup {
     const { memory: m, cpu, cpuset, pids, devices } = this.dirs;
     const r = this.r;
     if (m && r.memory) this.setMemory(m, r.memory, r.memorySwap);
+    if (m && r.memoryReservation) write(join(m, "memory.soft_limit_in_bytes"), r.memoryReservation);
+    if (m && r.memorySwappiness !== undefined) write(join(m, "memory.swappiness"), r.memorySwappiness);
+    if (m && r.oomKillDisable) write(join(m, "memory.oom_control"), 1);
     if (cpu && r.cpuQuota) {
       write(join(cpu, "cpu.cfs_period_us"), r.cpuPeriod ?? 100000);
       write(join(cpu, "cpu.cfs_quota_us"), r.cpuQuota);

@@ -56,6 +56,8 @@ export class CgroupV2 implements Cgroup {
         write(join(d, "memory.swap.max"), swap);
       }
     }
+    // v2 has no swappiness or OOM switch per cgroup: the daemon warned at create and dropped them.
+    if (r.memoryReservation) write(join(d, "memory.low"), r.memoryReservation);
     if (r.cpuQuota) write(join(d, "cpu.max"), `${r.cpuQuota} ${r.cpuPeriod ?? 100000}`);
     if (r.cpuShares) write(join(d, "cpu.weight"), sharesToWeight(r.cpuShares));
     if (r.cpusetCpus) write(join(d, "cpuset.cpus"), r.cpusetCpus);

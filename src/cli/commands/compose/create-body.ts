@@ -211,6 +211,10 @@ export function createBody(p: Project, service: string, s: Service, n: number, o
         RestartPolicy: o.oneoff ? { Name: "no", MaximumRetryCount: 0 } : restartPolicy(s),
         Memory: bytes(s.mem_limit ?? limits.memory),
         MemorySwap: bytes(s.memswap_limit),
+        MemoryReservation: bytes(s.mem_reservation ?? (s.deploy?.resources as { reservations?: { memory?: unknown } } | undefined)?.reservations?.memory),
+        // compose leaves an unset swappiness out (-1 and 0 were refused-as-unset before: 0 is a real value).
+        MemorySwappiness: s.mem_swappiness !== undefined && s.mem_swappiness !== null ? Number(s.mem_swappiness) : undefined,
+        OomKillDisable: s.oom_kill_disable === true || undefined,
         NanoCpus: cpus !== undefined ? Math.round(Number(cpus) * 1e9) : 0,
         CpuShares: (s.cpu_shares as number | undefined) ?? 0,
         CpusetCpus: (s.cpuset as string | undefined) ?? "",

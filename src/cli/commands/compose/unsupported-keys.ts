@@ -1,8 +1,8 @@
 // Service keys whose setting berth's engine has no counterpart for: refused
 // before up, create or run makes anything, naming the service and the key,
-// rather than dropped silently. A value that asks for what the engine does
-// anyway (ipc: private, mem_swappiness: 0 as compose leaves it unset,
-// oom_kill_disable: false, isolation: default) passes.
+// rather than dropped silently (the daemon refuses the same in HostConfig). A
+// value that asks for what the engine does anyway (ipc: private, isolation:
+// default) passes.
 import { ComposeError } from "../../../compose/errors.ts";
 import type { Project, Service } from "../../../compose/types.ts";
 import { formatPlatform, hostPlatform, parsePlatform, platformMatches } from "../../../image/platform.ts";
@@ -19,10 +19,6 @@ interface Refusal {
 const set = (v: unknown) => v !== undefined && v !== null && v !== "";
 
 const refusals: Refusal[] = [
-  { key: "mem_reservation", asks: (s) => set(s.mem_reservation), why: "the engine sets no memory reservation (soft limit)" },
-  { key: "deploy.resources.reservations.memory", asks: (s) => set((s.deploy?.resources as Raw | undefined)?.reservations?.memory), why: "the engine sets no memory reservation (soft limit)" },
-  { key: "mem_swappiness", asks: (s) => set(s.mem_swappiness) && Number(s.mem_swappiness) !== 0 && Number(s.mem_swappiness) !== -1, why: "the engine sets no per-container swappiness" },
-  { key: "oom_kill_disable", asks: (s) => s.oom_kill_disable === true, why: "the engine cannot turn the OOM killer off for a container" },
   { key: "pid", asks: (s) => set(s.pid), why: "every container has a PID namespace of its own (no host or shared PID mode)" },
   { key: "uts", asks: (s) => set(s.uts), why: "every container has a UTS namespace of its own (no host UTS mode)" },
   { key: "ipc", asks: (s) => set(s.ipc) && !["private", "shareable"].includes(String(s.ipc)), why: "every container has an IPC namespace of its own (private or shareable only)" },

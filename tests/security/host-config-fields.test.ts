@@ -1,0 +1,140 @@
+// HostConfig fields berth used to drop silently (issue 17: options berth does not implement are
+// refused, not silently accepted). The memory reservation, swappiness and OOM killer switch are
+// honoured in the container's cgroup (warned about and dropped where cgroup v2 has no file for
+// them, as dockerd does); the PID, UTS and IPC modes berth has no counterpart for and a volume's
+// Subpath are refused with a 400 naming the field. Through the API, berth's CLI and the docker CLI.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { busyboxRootfsTar, cgroupDirs, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+
+const docker = "/usr/local/bin/docker";
+
+describe.if(requireDaemon())("HostConfig fields: honoured or refused, never dropped", () => {
+  let d: TestDaemon;
+  beforeAll(async () => {
+    d = await startDaemon();
+    expect((await d.cli(["import", busyboxRootfsTar(d.dir), "busybox:latest"])).code).toBe(0);
+  });
+  afterAll(async () => {
+    await d?.stop();
+  });
+
+  const create = async (hostConfig: Record<string, unknown>) => {
+    const res = await fetch("http://localhost/containers/create", {
+      method: "POST", unix: d.socket, headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ Image: "busybox", Cmd: ["sleep", "1000"], HostConfig: hostConfig }),
+    } as RequestInit);
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+  /** The memory controller's file of a container (cgroup v1), or undefined on v2. */
+  const memoryFile = (id: string, file: string): string | undefined => {
+    for (const dir of cgroupDirs(d.cgroupParent)) {
+      if (!existsSync(dir)) continue;
+      for (const name of readdirSync(dir)) if (name.includes(id.slice(0, 12)) && existsSync(join(dir, name, file))) return readFileSync(join(dir, name, file), "utf8");
+    }
+    return undefined;
+  };
+  const v2 = existsSync("/sys/fs/cgroup/cgroup.controllers");
+
+  test("PidMode, UTSMode and IpcMode berth has no counterpart for: 400 naming the field; nothing made", async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ PidMode: "host" }, 'HostConfig.PidMode "host" is not supported by berth'],
+      [{ PidMode: "container:other" }, 'HostConfig.PidMode "container:other" is not supported by berth'],
+      [{ UTSMode: "host" }, 'HostConfig.UTSMode "host" is not supported by berth'],
+      [{ IpcMode: "host" }, 'HostConfig.IpcMode "host" is not supported by berth'],
+      [{ IpcMode: "none" }, 'HostConfig.IpcMode "none" is not supported by berth'],
+      [{ IpcMode: "container:other" }, 'HostConfig.IpcMode "container:other" is not supported by berth'],
+    ];
+    for (const [hc, message] of cases) {
+      const r = await create(hc);
+      expect(`${r.status} ${r.body.message}`).toStartWith(`400 ${message}`);
+    }
+    expect((await d.cli(["ps", "-aq"])).stdout.trim()).toBe("");
+    // The modes berth has pass.
+    for (const IpcMode of ["", "private", "shareable"]) expect((await create({ IpcMode, PidMode: "", UTSMode: "" })).status).toBe(201);
+    expect((await d.cli(["rm", "-f", ...(await d.cli(["ps", "-aq"])).stdout.trim().split("\n")])).code).toBe(0);
+  });
+
+  test("a volume mount's Subpath: 400 naming the field", async () => {
+    const r = await create({ Mounts: [{ Type: "volume", Source: "sub", Target: "/v", VolumeOptions: { Subpath: "dir" } }] });
+    expect(r.status).toBe(400);
+    expect(r.body.message).toContain("field VolumeOptions.Subpath is not supported by berth");
+    expect((await d.cli(["volume", "ls", "-q"])).stdout.trim()).toBe("");
+  });
+
+  test("MemoryReservation, MemorySwappiness and OomKillDisable reach the container's cgroup", async () => {
+    const r = await create({ Memory: 64 << 20, MemoryReservation: 16 << 20, MemorySwappiness: 10, OomKillDisable: true });
+    expect(r.status).toBe(201);
+    const id = r.body.Id as string;
+    expect((await d.cli(["start", id])).code).toBe(0);
+    const hc = JSON.parse((await d.cli(["inspect", "-f", "{{json .HostConfig}}", id])).stdout);
+    expect(hc.MemoryReservation).toBe(16 << 20);
+    if (v2) {
+      expect(r.body.Warnings.join("\n")).toContain("Memory swappiness discarded");
+      expect(r.body.Warnings.join("\n")).toContain("OomKillDisable discarded");
+    } else {
+      expect(r.body.Warnings).toEqual([]);
+      expect(memoryFile(id, "memory.soft_limit_in_bytes")?.trim()).toBe(String(16 << 20));
+      expect(memoryFile(id, "memory.swappiness")?.trim()).toBe("10");
+      expect(memoryFile(id, "memory.oom_control")).toContain("oom_kill_disable 1");
+    }
+    // Without them, the kernel's defaults stay: the OOM killer on.
+    const plain = await create({ Memory: 64 << 20 });
+    expect((await d.cli(["start", plain.body.Id])).code).toBe(0);
+    if (!v2) {
+      expect(memoryFile(plain.body.Id, "memory.oom_control")).toContain("oom_kill_disable 0");
+      expect(memoryFile(plain.body.Id, "memory.soft_limit_in_bytes")?.trim()).not.toBe(String(16 << 20));
+    }
+    expect((await d.cli(["rm", "-f", id, plain.body.Id])).code).toBe(0);
+  });
+
+  test("their bad values get dockerd's words; OomKillDisable without a memory limit its warning", async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ MemoryReservation: 1024 }, "Minimum memory reservation allowed is 6MB"],
+      [{ Memory: 16 << 20, MemoryReservation: 32 << 20 }, "Minimum memory limit can not be less than memory reservation limit, see usage"],
+      [{ MemorySwappiness: 101 }, "Invalid value: 101, valid memory swappiness range is 0-100"],
+      [{ MemorySwappiness: -2 }, "Invalid value: -2, valid memory swappiness range is 0-100"],
+    ];
+    for (const [hc, message] of cases) {
+      const r = await create(hc);
+      expect(`${r.status} ${r.body.message}`).toBe(`400 ${message}`);
+    }
+    const unlimited = await create({ OomKillDisable: true, MemorySwappiness: -1 });
+    expect(unlimited.status).toBe(201);
+    expect(unlimited.body.Warnings.join("\n")).toContain("OOM killer is disabled for the container, but no memory limit is set");
+    expect((await d.cli(["rm", "-f", unlimited.body.Id])).code).toBe(0);
+  });
+
+  test("berth's CLI: --memory-reservation, --memory-swappiness, --oom-kill-disable set them; --pid, --uts, --ipc get the daemon's refusal", async () => {
+    const r = await d.cli(["run", "-d", "--name", "flags", "-m", "64m", "--memory-reservation", "16m", "--memory-swappiness", "20", "--oom-kill-disable", "busybox", "sleep", "1000"]);
+    expect(r.code).toBe(0);
+    const hc = JSON.parse((await d.cli(["inspect", "-f", "{{json .HostConfig}}", "flags"])).stdout);
+    expect([hc.MemoryReservation, hc.MemorySwappiness, hc.OomKillDisable]).toEqual([16 << 20, v2 ? null : 20, !v2]);
+    if (!v2) expect(memoryFile(r.stdout.trim(), "memory.swappiness")?.trim()).toBe("20");
+    for (const [flag, field] of [["--pid", "PidMode"], ["--uts", "UTSMode"], ["--ipc", "IpcMode"]]) {
+      const refused = await d.cli(["run", "--rm", flag!, "host", "busybox", "true"]);
+      expect(refused.code).toBe(125);
+      expect(refused.stderr).toContain(`HostConfig.${field} "host" is not supported by berth`);
+    }
+    expect((await d.cli(["rm", "-f", "flags"])).code).toBe(0);
+  });
+
+  test.if(existsSync(docker))("the docker CLI against berth: the same", async () => {
+    const env = { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(d.dir, "docker-config") };
+    const run = (args: string[]) => Bun.spawnSync([docker, ...args], { env, stdout: "pipe", stderr: "pipe" });
+    const pid = run(["run", "--rm", "--pid", "host", "busybox", "true"]);
+    expect(pid.exitCode).not.toBe(0);
+    expect(pid.stderr.toString()).toContain('HostConfig.PidMode "host" is not supported by berth');
+    const ok = run(["run", "-d", "--name", "dk", "-m", "64m", "--memory-reservation", "24m", "--oom-kill-disable", "busybox", "sleep", "1000"]);
+    expect(ok.stderr.toString()).toBe("");
+    const id = ok.stdout.toString().trim();
+    const hc = JSON.parse(run(["inspect", "-f", "{{json .HostConfig}}", "dk"]).stdout.toString());
+    expect(hc.MemoryReservation).toBe(24 << 20);
+    if (!v2) {
+      expect(memoryFile(id, "memory.soft_limit_in_bytes")?.trim()).toBe(String(24 << 20));
+      expect(memoryFile(id, "memory.oom_control")).toContain("oom_kill_disable 1");
+    }
+    expect(run(["rm", "-f", "dk"]).exitCode).toBe(0);
+  });
+});
