@@ -160,6 +160,18 @@ describe.if(requireDaemon())("devices in containers", () => {
     expect(plain.stdout).not.toContain("MOUNTED");
   });
 
+  test("--privileged has no masked or read-only paths and a writable /sys; a default container has them", async () => {
+    // What /proc/mounts says of /sys, whether /proc/keys is masked (a bind over it), and whether /proc/sys takes a write
+    // (the domain name: namespaced, the host's stays as it is).
+    const script = `grep -E '^[^ ]+ /sys [^ ]+ (rw|ro),' /proc/mounts | cut -d' ' -f4 | cut -d, -f1; grep -c ' /proc/keys ' /proc/mounts; echo x > /proc/sys/kernel/domainname && echo PROCSYS-RW`;
+    const hostDomain = readFileSync("/proc/sys/kernel/domainname", "utf8");
+    const privileged = await run(["--privileged"], script);
+    expect(privileged.stdout.trim().split("\n")).toEqual(["rw", "0", "PROCSYS-RW"]);
+    const plain = await run([], script);
+    expect(plain.stdout.trim().split("\n")).toEqual(["ro", "1"]);
+    expect(readFileSync("/proc/sys/kernel/domainname", "utf8")).toBe(hostDomain);
+  });
+
   test("bad device options: Docker's messages, and nothing left running", async () => {
     const missing = await run(["--device", "/dev/berth-no-such-device"], "true");
     expect(missing.stderr).toContain('error gathering device information while adding custom device "/dev/berth-no-such-device": no such file or directory');
