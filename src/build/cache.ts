@@ -26,12 +26,11 @@ export class BuildCache {
     this.db.query("INSERT OR REPLACE INTO build_cache (key, image_id, created_at, last_used) VALUES (?, ?, ?, ?)").run(key, imageId, now, now);
   }
 
-  /** Forgets every entry; returns the images they named (prune may then remove the unused ones). */
-  clear(): { count: number; images: Digest[] } {
-    const images = this.db.query<{ image_id: Digest }, []>("SELECT DISTINCT image_id FROM build_cache").all().map((r) => r.image_id);
-    const count = this.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM build_cache").get()!.n;
+  /** Forgets every entry; returns their keys and the images they named (prune may then remove the unused ones). */
+  clear(): { keys: string[]; images: Digest[] } {
+    const rows = this.db.query<{ key: string; image_id: Digest }, []>("SELECT key, image_id FROM build_cache").all();
     this.db.query("DELETE FROM build_cache").run();
-    return { count, images };
+    return { keys: rows.map((r) => r.key), images: [...new Set(rows.map((r) => r.image_id))] };
   }
 
   entries(): { key: string; imageId: Digest; createdAt: number; lastUsed: number }[] {

@@ -100,8 +100,9 @@ export function buildRoutes(d: Daemon): Hono {
   });
 
   app.post("/build/prune", async (c) => {
-    const { images } = new BuildCache(d.store.db).clear();
-    const deleted: string[] = [];
+    const { keys, images } = new BuildCache(d.store.db).clear();
+    // Each forgotten step by the ID system df shows for it, as dockerd lists its cache records.
+    const deleted: string[] = keys.map((k) => k.slice(0, 25));
     let space = 0;
     // Cache images nothing else needs (no tag, no child, no container) go with their rows.
     for (const id of images) {
@@ -110,7 +111,6 @@ export function buildRoutes(d: Daemon): Hono {
       try {
         const row = d.store.images.get(id);
         await d.images.remove(id);
-        deleted.push(id);
         space += row?.size ?? 0;
       } catch (e) {
         debugLog("pruning a build cache image", e);

@@ -49,7 +49,7 @@ export const systemPruneCommand: Command = {
   maxArgs: 0,
   async run(ctx, f) {
     const volumeLine = f.volumes ? "\n  - all anonymous volumes not used by at least one container" : "";
-    const warning = `WARNING! This will remove:\n  - all stopped containers${volumeLine}\n  - all ${f.all ? "images without at least one container associated to them" : "dangling images"}`;
+    const warning = `WARNING! This will remove:\n  - all stopped containers${volumeLine}\n  - all ${f.all ? "images without at least one container associated to them" : "dangling images"}\n  - unused build cache`;
     if (!(await confirmed(f.force, warning))) return 0;
     const client = await ctx.client();
     const containers = await client.json("POST", "/containers/prune", { query: { filters: filtersJson(f.filter) } });
@@ -58,7 +58,10 @@ export const systemPruneCommand: Command = {
     ctx.out(deletedList("Volumes", volumes.VolumesDeleted ?? []));
     const images = await pruneImages(ctx, f.all, f.filter);
     ctx.out(deletedList("Images", images.lines));
-    ctx.out(`Total reclaimed space: ${humanSizeWithPrecision((containers.SpaceReclaimed ?? 0) + (volumes.SpaceReclaimed ?? 0) + images.space, 3)}`);
+    // The build cache goes too, as with docker's system prune.
+    const cache = await client.json("POST", "/build/prune", { query: { all: f.all, filters: filtersJson(f.filter) } });
+    if (cache.CachesDeleted?.length) ctx.out(`Deleted build cache objects:\n${cache.CachesDeleted.join("\n")}\n\n`);
+    ctx.out(`Total reclaimed space: ${humanSizeWithPrecision((containers.SpaceReclaimed ?? 0) + (volumes.SpaceReclaimed ?? 0) + images.space + (cache.SpaceReclaimed ?? 0), 3)}`);
     return 0;
   },
 };
