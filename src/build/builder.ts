@@ -16,7 +16,7 @@ import { BuildCache } from "./cache.ts";
 import { matchCacheSource, type CacheSource } from "./cache-from.ts";
 import { storedLayers } from "../image/stored.ts";
 import type { BuildHost } from "./host.ts";
-import { writeStepImage, tagImage } from "./image-writer.ts";
+import { writeStepImage, writeStepImageFromUpper, tagImage } from "./image-writer.ts";
 import { applyMetadata, shellOf } from "./metadata-steps.ts";
 import { nopCreatedBy, nopCreatedBySingle, runCreatedBy } from "./history.ts";
 import { clampMtimes, createdAt, sourceDateEpoch } from "./reproducible.ts";
@@ -617,7 +617,11 @@ export class Builder {
         const owner = ins.chown !== undefined ? resolveOwner(ws.merged, x(ins.chown)) : undefined;
         await copyInto(ws.merged, await placed(sources), dest, { what: ins.kind, extract: ins.kind === "ADD", ...(owner ? { owner } : {}), ...(chmod !== undefined ? { chmod } : {}) });
         ws.close();
-        const id = await writeStepImage(this.host.store, st.imageId, this.newConfig(st, c, createdBy, false), this.diffOf(ws));
+        const config = this.newConfig(st, c, createdBy, false);
+        // The copy becomes the stored layer as it is, unless its tar's mtimes are clamped (then it is unpacked from the tar).
+        const id = this.epoch === undefined
+          ? await writeStepImageFromUpper(this.host.store, st.imageId, config, ws.upper)
+          : await writeStepImage(this.host.store, st.imageId, config, this.diffOf(ws));
         await this.finishStep(st, key, id);
       } finally {
         ws.dispose();

@@ -50,6 +50,13 @@ export class WriteSession {
     return r;
   }
 
+  /** Makes a layer's snapshot from a directory already in overlay form (see SnapshotStore.adopt), leased until the session ends. */
+  async adopt(parentChainId: Digest | null, diffId: Digest, dir: string, size: number) {
+    const r = await this.store.snapshots.adopt(parentChainId, diffId, dir, size);
+    this.leaseSnapshot(r.chainId);
+    return r;
+  }
+
   commit(images: ImageRecord[], refs: { name: string; kind: "tag" | "digest"; imageId: Digest }[]): void {
     this.store.images.commit(images, refs);
   }

@@ -134,6 +134,35 @@ export class SnapshotStore {
     return this.applyAndInstall(parentChainId, await source(), opts);
   }
 
+  /**
+   * Makes the snapshot of a layer whose content is already a directory in overlay form on
+   * the store's filesystem (a build step's upper dir, whose tar has `diffId`): renamed into
+   * place rather than unpacked again. `size`: its regular files' bytes. When the snapshot is
+   * there already, `dir` stays where it is, for the caller to remove. The caller must lease it.
+   */
+  async adopt(parentChainId: Digest | null, diffId: Digest, dir: string, size: number): Promise<PreparedSnapshot> {
+    const chainId = chainIdOf(parentChainId, checkDigest(diffId, "diff ID"));
+    return this.withLock(chainId, async () => {
+      const existing = this.readySnapshot(chainId);
+      if (existing) return existing;
+      const tmp = join(this.dir, `.tmp-${randomHex(8)}`);
+      await mkdir(tmp, { mode: 0o755 });
+      await rename(dir, join(tmp, "diff"));
+      this.db
+        .query("INSERT INTO layers (chain_id, diff_id, parent_chain_id, size, state) VALUES (?, ?, ?, ?, 'pending') ON CONFLICT (chain_id) DO UPDATE SET state = 'pending'")
+        .run(chainId, diffId, parentChainId, size);
+      try {
+        await this.install(tmp, chainId);
+      } catch (e) {
+        if (!this.isReferenced(chainId)) this.db.query("DELETE FROM layers WHERE chain_id = ? AND state = 'pending'").run(chainId);
+        await rm(tmp, { recursive: true, force: true }).catch(() => {}); // what stays is swept at the next open; e is the error
+        throw e;
+      }
+      this.db.query("UPDATE layers SET state = 'ready', size = ? WHERE chain_id = ?").run(size, chainId);
+      return { chainId, diffId, size, created: true };
+    });
+  }
+
   private readySnapshot(chainId: Digest): PreparedSnapshot | undefined {
     const existing = this.get(chainId);
     if (existing?.state !== "ready" || !existsSync(this.diffPath(chainId))) return undefined;
