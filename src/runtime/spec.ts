@@ -87,6 +87,8 @@ export interface RuntimeSpec {
   groupAdd?: string[];
   /** "host": stay in the engine's cgroup namespace; default a private one. */
   cgroupns?: "host" | "private";
+  /** Stay in the host's UTS namespace (`--uts host`): its hostname and domain name, none set. Never a standby's start, which made a UTS namespace ahead. */
+  utsHost?: boolean;
   /** The seccomp filter installed right before the program starts (and in each exec); none: unconfined. */
   seccomp?: SeccompProgram;
   privileged: boolean;

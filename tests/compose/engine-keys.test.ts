@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { hostname } from "node:os";
 import { cgroupDirs } from "../fixtures/daemon.ts";
 import { findFiles, writeProject } from "./app-project.ts";
 import { composeDaemonForFile } from "./compose-daemon.ts";
@@ -71,6 +72,7 @@ services:
     command: ["sleep", "100000"]
     stop_signal: SIGKILL
     device_cgroup_rules: ["c 10:237 rwm"]
+    uts: host
     volumes_from: ["container:hk-outside"]
     deploy: {restart_policy: {condition: on-failure, max_attempts: 3}}
 networks:
@@ -140,7 +142,7 @@ describe.if(ok)("service keys the engine honours, by their effect", () => {
     expect((await sh("hk-base-1", openMade)).code).not.toBe(0);
   });
 
-  test("cgroup: host, userns_mode, ipc, runtime, annotations, platform", async () => {
+  test("cgroup: host, userns_mode, ipc, uts: host, runtime, annotations, platform", async () => {
     const h = k.HostConfig;
     expect([h.CgroupnsMode, h.UsernsMode, h.IpcMode, h.Runtime, h.Annotations]).toEqual(["host", "host", "private", "berth", { "com.example.note": "hi" }]);
     // The host's cgroup namespace shows the container's own cgroup by its full path; a private one shows "/".
@@ -148,6 +150,9 @@ describe.if(ok)("service keys the engine honours, by their effect", () => {
     expect((await sh("hk-base-1", "cat /proc/self/cgroup")).out).not.toContain((await inspect("hk-base-1")).Id.slice(0, 12));
     // Its own IPC namespace.
     expect((await sh("hk-k-1", "busybox readlink /proc/self/ns/ipc")).out.trim()).not.toBe(readlinkSync("/proc/self/ns/ipc"));
+    // uts: host, the host's UTS namespace and name.
+    expect((await inspect("hk-dr-1")).HostConfig.UTSMode).toBe("host");
+    expect((await sh("hk-dr-1", "busybox readlink /proc/self/ns/uts; hostname")).out).toBe(`${readlinkSync("/proc/self/ns/uts")}\n${hostname()}\n`);
   });
 
   test("domainname in the UTS namespace, through compose and run --domainname", async () => {
@@ -204,7 +209,7 @@ describe.if(ok)("service keys berth refuses, and a failing hook", () => {
     ["pid: host", "pid", "pid is not supported by berth"],
     ["blkio_config: {weight: 300}", "blkio_config", "blkio_config is not supported by berth"],
     ["platform: linux/s390x", "platform", "platform linux/s390x is not supported by berth"],
-    ["uts: host", "uts", "uts is not supported by berth"],
+    ["uts: private", "uts", "uts is not supported by berth"],
     ["ipc: host", "ipc", "ipc is not supported by berth"],
     ["storage_opt: {size: 1G}", "storage_opt", "storage_opt is not supported by berth"],
     ["cpu_rt_runtime: 1000", "cpu_rt_runtime", "cpu_rt_runtime is not supported by berth"],

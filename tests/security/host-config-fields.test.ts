@@ -1,11 +1,13 @@
 // HostConfig fields berth used to drop silently (issue 17: options berth does not implement are
 // refused, not silently accepted). The memory reservation, swappiness and OOM killer switch are
 // honoured in the container's cgroup (warned about and dropped where cgroup v2 has no file for
-// them, as dockerd does); the PID, UTS and IPC modes berth has no counterpart for and a volume's
-// Subpath are refused with a 400 naming the field. Through the API, berth's CLI and the docker CLI.
+// them, as dockerd does), and so is UTSMode host; the PID and IPC modes berth has no counterpart
+// for and a volume's Subpath are refused with a 400 naming the field. Through the API, berth's CLI
+// and the docker CLI.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
+import { hostname } from "node:os";
 import { busyboxRootfsTar, cgroupDirs, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 
 const docker = "/usr/local/bin/docker";
@@ -37,11 +39,11 @@ describe.if(requireDaemon())("HostConfig fields: honoured or refused, never drop
   };
   const v2 = existsSync("/sys/fs/cgroup/cgroup.controllers");
 
-  test("PidMode, UTSMode and IpcMode berth has no counterpart for: 400 naming the field; nothing made", async () => {
+  test("PidMode and IpcMode berth has no counterpart for, and a UTSMode other than host: 400 naming the field; nothing made", async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ PidMode: "host" }, 'HostConfig.PidMode "host" is not supported by berth'],
       [{ PidMode: "container:other" }, 'HostConfig.PidMode "container:other" is not supported by berth'],
-      [{ UTSMode: "host" }, 'HostConfig.UTSMode "host" is not supported by berth'],
+      [{ UTSMode: "container:other" }, "invalid UTS mode: container:other"],
       [{ IpcMode: "host" }, 'HostConfig.IpcMode "host" is not supported by berth'],
       [{ IpcMode: "none" }, 'HostConfig.IpcMode "none" is not supported by berth'],
       [{ IpcMode: "container:other" }, 'HostConfig.IpcMode "container:other" is not supported by berth'],
@@ -53,7 +55,23 @@ describe.if(requireDaemon())("HostConfig fields: honoured or refused, never drop
     expect((await d.cli(["ps", "-aq"])).stdout.trim()).toBe("");
     // The modes berth has pass.
     for (const IpcMode of ["", "private", "shareable"]) expect((await create({ IpcMode, PidMode: "", UTSMode: "" })).status).toBe(201);
+    expect((await create({ UTSMode: "host" })).status).toBe(201);
     expect((await d.cli(["rm", "-f", ...(await d.cli(["ps", "-aq"])).stdout.trim().split("\n")])).code).toBe(0);
+  });
+
+  test("UTSMode host: the host's UTS namespace and hostname; a hostname asked for beside it conflicts", async () => {
+    const host = await d.cli(["run", "--rm", "--uts", "host", "busybox", "sh", "-c", "hostname; cat /etc/hostname; cat /proc/sys/kernel/domainname; readlink /proc/self/ns/uts"]);
+    const [name, file, domain, ns] = host.stdout.trim().split("\n");
+    expect([name, file, domain, ns]).toEqual([hostname(), hostname(), readFileSync("/proc/sys/kernel/domainname", "utf8").trim(), readlinkSync("/proc/self/ns/uts")]);
+    const own = await d.cli(["run", "--rm", "busybox", "sh", "-c", "readlink /proc/self/ns/uts"]);
+    expect(own.stdout.trim()).not.toBe(readlinkSync("/proc/self/ns/uts"));
+    const conflict = await d.cli(["run", "--rm", "--uts", "host", "-h", "mine", "busybox", "true"]);
+    expect(conflict.code).toBe(125);
+    expect(conflict.stderr).toContain("Conflicting options: hostname and the UTS mode");
+    // An exec joins the same namespace.
+    expect((await d.cli(["run", "-d", "--name", "uts", "--uts", "host", "busybox", "sleep", "1000"])).code).toBe(0);
+    expect((await d.cli(["exec", "uts", "hostname"])).stdout.trim()).toBe(hostname());
+    expect((await d.cli(["rm", "-f", "uts"])).code).toBe(0);
   });
 
   test("a volume mount's Subpath: 400 naming the field", async () => {
@@ -106,13 +124,13 @@ describe.if(requireDaemon())("HostConfig fields: honoured or refused, never drop
     expect((await d.cli(["rm", "-f", unlimited.body.Id])).code).toBe(0);
   });
 
-  test("berth's CLI: --memory-reservation, --memory-swappiness, --oom-kill-disable set them; --pid, --uts, --ipc get the daemon's refusal", async () => {
+  test("berth's CLI: --memory-reservation, --memory-swappiness, --oom-kill-disable set them; --pid and --ipc get the daemon's refusal", async () => {
     const r = await d.cli(["run", "-d", "--name", "flags", "-m", "64m", "--memory-reservation", "16m", "--memory-swappiness", "20", "--oom-kill-disable", "busybox", "sleep", "1000"]);
     expect(r.code).toBe(0);
     const hc = JSON.parse((await d.cli(["inspect", "-f", "{{json .HostConfig}}", "flags"])).stdout);
     expect([hc.MemoryReservation, hc.MemorySwappiness, hc.OomKillDisable]).toEqual([16 << 20, v2 ? null : 20, !v2]);
     if (!v2) expect(memoryFile(r.stdout.trim(), "memory.swappiness")?.trim()).toBe("20");
-    for (const [flag, field] of [["--pid", "PidMode"], ["--uts", "UTSMode"], ["--ipc", "IpcMode"]]) {
+    for (const [flag, field] of [["--pid", "PidMode"], ["--ipc", "IpcMode"]]) {
       const refused = await d.cli(["run", "--rm", flag!, "host", "busybox", "true"]);
       expect(refused.code).toBe(125);
       expect(refused.stderr).toContain(`HostConfig.${field} "host" is not supported by berth`);
@@ -126,6 +144,7 @@ describe.if(requireDaemon())("HostConfig fields: honoured or refused, never drop
     const pid = run(["run", "--rm", "--pid", "host", "busybox", "true"]);
     expect(pid.exitCode).not.toBe(0);
     expect(pid.stderr.toString()).toContain('HostConfig.PidMode "host" is not supported by berth');
+    expect(run(["run", "--rm", "--uts", "host", "busybox", "hostname"]).stdout.toString().trim()).toBe(hostname());
     const ok = run(["run", "-d", "--name", "dk", "-m", "64m", "--memory-reservation", "24m", "--oom-kill-disable", "busybox", "sleep", "1000"]);
     expect(ok.stderr.toString()).toBe("");
     const id = ok.stdout.toString().trim();

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { hostname } from "node:os";
 import { berthCmd, busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 
 /** berth-remap's first subordinate id in /etc/subuid or /etc/subgid. */
@@ -264,8 +265,11 @@ describe.if(requireDaemon())("--userns-remap default", () => {
     expect(priv.stderr).toContain("privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode");
     const hostNet = await d.cli(["create", "--network", "host", "busybox", "true"]);
     expect(hostNet.stderr).toContain("cannot share the host's network namespace when user namespaces are enabled");
-    // With --userns=host both are allowed.
+    const hostUts = await d.cli(["create", "--uts", "host", "busybox", "true"]);
+    expect(hostUts.stderr).toContain("cannot share the host's UTS namespace when user namespaces are enabled");
+    // With --userns=host they are allowed.
     expect((await d.cli(["run", "--rm", "--privileged", "--userns=host", "busybox", "true"])).code).toBe(0);
+    expect((await d.cli(["run", "--rm", "--uts", "host", "--userns=host", "busybox", "hostname"])).stdout.trim()).toBe(hostname());
     expect((await d.cli(["create", "--userns", "bogus", "busybox", "true"])).stderr).toContain("--userns: invalid USER mode");
   });
 });

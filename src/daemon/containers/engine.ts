@@ -15,7 +15,7 @@ import type { LocalImageService } from "../images.ts";
 import { imageConfig } from "../images/views.ts";
 import { rfc3339Nano } from "../../image/config.ts";
 import { mergeConfig, normalizeHostConfig } from "./config.ts";
-import { memorySettingWarnings } from "./host-settings.ts";
+import { checkUtsHostname, memorySettingWarnings } from "./host-settings.ts";
 import { generateName, validateName } from "./names.ts";
 import { ContainerRecords, initialState, type ContainerRecord, type ContainerState } from "./records.ts";
 import { inspectView, statusText, summaryView, type ContainerPaths } from "./views.ts";
@@ -215,6 +215,7 @@ export class ContainerEngine {
     const warnings = memorySettingWarnings(hostConfig, this.runtime.cgroupVersion);
     checkLogConfig(hostConfig.LogConfig);
     checkUsernsMode(hostConfig, !!this.runtime.userns);
+    checkUtsHostname(hostConfig, !!body.Hostname);
     checkHealthcheck(config.Healthcheck);
     joinAtCreate(hostConfig, config, !!body.Hostname, (ref) => this.find(ref));
     const plan = this.networks?.planCreate(hostConfig, config, body.NetworkingConfig);
@@ -223,7 +224,8 @@ export class ContainerEngine {
     if (name && this.records.nameTaken(finalName)) throw this.records.nameConflict(finalName);
 
     const id = crypto.getRandomValues(new Uint8Array(32)).reduce((s, b) => s + b.toString(16).padStart(2, "0"), "");
-    config.Hostname ||= id.slice(0, 12);
+    // In the host's UTS namespace the container's name is the host's.
+    config.Hostname ||= hostConfig.UTSMode === "host" ? hostHostname() : id.slice(0, 12);
     const record: ContainerRecord = {
       id, name: finalName, imageId, image: String(body.Image), created: rfc3339Nano(),
       config, hostConfig, state: initialState(), restartCount: 0,

@@ -1,9 +1,9 @@
 // HostConfig's kernel settings checked at create, with the words dockerd (or
 // runc, where dockerd leaves it to the runtime) uses: Sysctls, ShmSize,
 // OomScoreAdj, CgroupnsMode, Ulimits, GroupAdd and the memory reservation,
-// swappiness and OOM killer. Namespace modes berth has no counterpart for
-// (PidMode, UTSMode, IpcMode other than private or shareable) are refused,
-// naming the field, rather than dropped.
+// swappiness and OOM killer, UTSMode. Namespace modes berth has no counterpart
+// for (PidMode, IpcMode other than private or shareable) are refused, naming
+// the field, rather than dropped.
 import { InvalidParameterError } from "../../errors.ts";
 import { namespacedSysctl, networkSysctl } from "../../shared/sysctls.ts";
 import { ulimitProblem } from "../../shared/ulimits.ts";
@@ -31,13 +31,13 @@ export function checkHostSettings(hc: Json): void {
   }
 }
 
-/** Every container has PID and UTS namespaces of its own and a private (or shareable) IPC one. */
+/** Every container has a PID namespace of its own and a private (or shareable) IPC one; UTS is its own or the host's. */
 function checkNamespaceModes(hc: Json): void {
   const refuse = (field: string, value: string, why: string) => {
     throw new InvalidParameterError(`HostConfig.${field} ${JSON.stringify(value)} is not supported by berth: ${why}`);
   };
   if (hc.PidMode) refuse("PidMode", hc.PidMode, "every container has a PID namespace of its own (no host or shared PID mode)");
-  if (hc.UTSMode) refuse("UTSMode", hc.UTSMode, "every container has a UTS namespace of its own (no host UTS mode)");
+  if (hc.UTSMode && hc.UTSMode !== "host") throw new InvalidParameterError(`invalid UTS mode: ${hc.UTSMode}`);
   if (hc.IpcMode && !["private", "shareable"].includes(hc.IpcMode)) refuse("IpcMode", hc.IpcMode, "every container has an IPC namespace of its own (private or shareable only)");
 }
 
@@ -75,4 +75,9 @@ export function memorySettingWarnings(hc: Json, cgroupVersion: "1" | "2"): strin
     warnings.push("OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.");
   }
   return warnings;
+}
+
+/** At create, before the hostname defaults: `--uts host` takes the host's name, so one asked for conflicts (dockerd's words). */
+export function checkUtsHostname(hc: Json, askedHostname: boolean): void {
+  if (hc.UTSMode === "host" && askedHostname) throw new InvalidParameterError("Conflicting options: hostname and the UTS mode");
 }

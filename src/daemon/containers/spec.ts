@@ -65,6 +65,7 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: Joined
     oomScoreAdj: hc.OomScoreAdj || undefined,
     groupAdd: hc.GroupAdd?.length ? hc.GroupAdd : undefined,
     cgroupns: hc.CgroupnsMode === "host" ? "host" : "private",
+    utsHost: hc.UTSMode === "host" || undefined,
     privileged: !!hc.Privileged,
     maskedPaths: defaultMaskedPaths,
     readonlyPaths: defaultReadonlyPaths,

@@ -20,6 +20,7 @@ export function checkUsernsMode(hc: Json, remapped: boolean): void {
   }
   if (hc.NetworkMode === "host") throw new InvalidParameterError("cannot share the host's network namespace when user namespaces are enabled");
   if (hc.PidMode === "host") throw new InvalidParameterError("cannot share the host PID namespace when user namespaces are enabled");
+  if (hc.UTSMode === "host") throw new InvalidParameterError("cannot share the host's UTS namespace when user namespaces are enabled");
 }
 
 /** The daemon's mapping when the container runs under it (it did not ask for --userns=host). */

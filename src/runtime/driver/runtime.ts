@@ -169,7 +169,7 @@ export class Runtime {
         // A bind whose source's mounts changed since the standby was made would show it stale: start cold.
     const binds = spec.binds.filter((b) => !b.type).map((b) => b.source);
     // The mount table is read only when there are binds to check: a start without them needs none of it.
-    const cold = spec.freshMountNamespace || (binds.length > 0 && mountsDifferFor(binds, this.standbys.idle[0]?.mounts ?? "", mountTable()));
+    const cold = spec.freshMountNamespace || spec.utsHost || (binds.length > 0 && mountsDifferFor(binds, this.standbys.idle[0]?.mounts ?? "", mountTable()));
     const shim = this.takeShim([dir, sock, String(attachments.length)], cold);
     const lines = readLines(shim.stdout!);
     const first = await lines.next();

@@ -204,10 +204,11 @@ function enterNetwork(s: RuntimeSpec, hostNet?: number): void {
 function setup(s: RuntimeSpec, hostNet?: number): void {
   const cgroupNs = existsSync("/proc/self/ns/cgroup") && s.cgroupns !== "host" ? c.CLONE.NEWCGROUP : 0;
   if (hostNet === undefined) {
-    c.unshare(c.CLONE.NEWNS | c.CLONE.NEWUTS | c.CLONE.NEWIPC | cgroupNs);
+    c.unshare(c.CLONE.NEWNS | (s.utsHost ? 0 : c.CLONE.NEWUTS) | c.CLONE.NEWIPC | cgroupNs);
     enterNetwork(s);
     setRootPropagation(s.rootfs, s.binds);
   } else {
+    if (s.utsHost) throw new StartError("a standby made its UTS namespace ahead: --uts host needs a fresh start", 125);
     if (cgroupNs) c.unshare(cgroupNs);
     enterNetwork(s, hostNet);
     closeSync(hostNet);
@@ -222,8 +223,10 @@ function setup(s: RuntimeSpec, hostNet?: number): void {
   const cwd = s.cwd || "/";
   if (!existsSync(cwd)) mkdirSync(cwd, { recursive: true, mode: 0o755 });
   if (s.readonlyRootfs) c.mount(null, "/", null, c.MS.BIND | c.MS.REMOUNT | c.MS.RDONLY);
-  c.sethostname(s.hostname);
-  if (s.domainname) c.setdomainname(s.domainname);
+  if (!s.utsHost) {
+    c.sethostname(s.hostname);
+    if (s.domainname) c.setdomainname(s.domainname);
+  }
   applyRlimits(s.rlimits);
   let user;
   try {

@@ -20,7 +20,7 @@ const set = (v: unknown) => v !== undefined && v !== null && v !== "";
 
 const refusals: Refusal[] = [
   { key: "pid", asks: (s) => set(s.pid), why: "every container has a PID namespace of its own (no host or shared PID mode)" },
-  { key: "uts", asks: (s) => set(s.uts), why: "every container has a UTS namespace of its own (no host UTS mode)" },
+  { key: "uts", asks: (s) => set(s.uts) && s.uts !== "host", why: "a container's UTS namespace is its own or the host's" },
   { key: "ipc", asks: (s) => set(s.ipc) && !["private", "shareable"].includes(String(s.ipc)), why: "every container has an IPC namespace of its own (private or shareable only)" },
   { key: "cgroup_parent", asks: (s) => set(s.cgroup_parent), why: "containers' cgroups are under the daemon's --cgroup-parent, not one of their own" },
   { key: "storage_opt", asks: (s) => set(s.storage_opt), why: "the overlay storage takes no per-container options (no size quota)" },
