@@ -4,7 +4,7 @@
 // read-only view. A daemon killed (-9) meanwhile leaves them mounted; its next
 // start detaches them, and the container starts, copies and goes as before.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 
@@ -96,5 +96,28 @@ describe.if(requireDaemon())("--userns-remap: views a killed daemon left mounted
     expect(existsSync(exported)).toBe(false);
     await until(() => !readdirSync(join(d.dir, "data/tmp")).some((n) => n.startsWith("removed-")), "the removed containers' directories deleted");
     expect(mountsUnder(join(d.dir, "data"))).toEqual([]);
+  });
+
+  test("a stage of idmapped views goes at the restart; a running container's root mount is left to its shim", async () => {
+    // Stand-ins mounted where the daemon and a shim mount theirs (bind mounts of a scratch directory): the sweep goes by
+    // where a mount is, and a shim that is starting its container has its root mounted there for a moment.
+    expect((await d.cli(["create", "--name", "staged", "busybox", "true"])).code).toBe(0);
+    expect((await d.cli(["run", "-d", "--name", "starting", "busybox", "sleep", "1000"])).code).toBe(0);
+    const staged = join(d.dir, "data/containers", await idOf("staged"));
+    const starting = join(d.dir, "data/containers", await idOf("starting"));
+    const scratch = mkdtempSync(join(d.dir, "scratch-"));
+    const bind = (at: string) => expect(Bun.spawnSync(["mount", "--bind", scratch, at]).exitCode).toBe(0);
+    mkdirSync(join(staged, "idmap-killed", "0"), { recursive: true });
+    bind(join(staged, "idmap-killed", "0"));
+    bind(join(staged, "merged"));
+    bind(join(starting, "merged"));
+    d.kill();
+    await d.restart();
+    expect(mountsUnder(staged)).toEqual([]);
+    expect(existsSync(join(staged, "idmap-killed"))).toBe(false);
+    expect(mountsUnder(starting)).toEqual([`${starting}/merged`]);
+    expect(Bun.spawnSync(["umount", join(starting, "merged")]).exitCode).toBe(0);
+    expect((await d.cli(["exec", "starting", "id", "-u"])).stdout.trim()).toBe("0");
+    expect((await d.cli(["rm", "-f", "staged", "starting"])).code).toBe(0);
   });
 });
