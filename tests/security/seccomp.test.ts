@@ -18,6 +18,7 @@ const probeSource = `
 #include <sys/personality.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/mount.h>
 #include <unistd.h>
 #include <linux/perf_event.h>
 static void report(const char *name, long r) { printf("%s=%d\\n", name, r < 0 ? errno : 0); }
@@ -33,6 +34,7 @@ int main(void) {
   report("vsock", socket(40, SOCK_STREAM, 0));
   report("clone3", syscall(SYS_clone3, NULL, 0));
   report("mkdir", mkdir("/tmp/probe-dir", 0755));
+  report("mount", mount("probe", "/tmp", "tmpfs", 0, NULL)); /* before unshare, which would leave it no capability here */
   report("unshare_user", unshare(CLONE_NEWUSER));
   return 0;
 }
@@ -73,7 +75,7 @@ describe.if(requireDaemon())("seccomp", () => {
 
   test("a default container is filtered: Seccomp 2, and Docker's refusals are EPERM (clone3 ENOSYS)", async () => {
     expect(await seccompMode()).toBe("Seccomp:\t2");
-    expect(await probe()).toEqual({ add_key: 1, keyctl: 1, perf_event_open: 1, personality: 1, vsock: 1, clone3: 38, mkdir: 0, unshare_user: 1 });
+    expect(await probe()).toEqual({ add_key: 1, keyctl: 1, perf_event_open: 1, personality: 1, vsock: 1, clone3: 38, mkdir: 0, unshare_user: 1, mount: 1 });
     const u = await d.cli(["run", "--rm", "probe", "unshare", "-U", "true"]);
     expect(u.code).not.toBe(0);
     expect(u.stderr).toContain("Operation not permitted");
@@ -106,6 +108,7 @@ describe.if(requireDaemon())("seccomp", () => {
   test("CAP_SYS_ADMIN brings back what the profile grants with it", async () => {
     const r = await probe(["--cap-add", "SYS_ADMIN"]);
     expect(r.unshare_user).toBe(0);
+    expect(r.mount).toBe(0);
     expect(r.clone3).not.toBe(38);
     expect(r.add_key).toBe(1); // not granted by any capability
   });
