@@ -3,6 +3,8 @@
 // (CLI, daemon, shim, stage 2), and they added up to ~15 ms of every start.
 // Code that needs one loads it here on first use; types come from `import type`.
 /* eslint-disable @typescript-eslint/no-require-imports */
+/** node:fs costs a CLI start ~3 ms of CPU and ~140 page faults (node:path ~50 more): the CLI loads it when it touches a file. */
+export const nodeFs = (): typeof import("node:fs") => require("node:fs");
 export const nodeNet = (): typeof import("node:net") => require("node:net");
 export const nodeTls = (): typeof import("node:tls") => require("node:tls");
 export const nodeHttp = (): typeof import("node:http") => require("node:http");

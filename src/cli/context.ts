@@ -1,11 +1,9 @@
 // What every command gets: the API client (starting a daemon on demand),
 // output helpers, and the global flags.
-import { closeSync, mkdirSync, openSync } from "node:fs";
-import { join } from "node:path";
 import { Client, clientOptionsFromEnv } from "../client/client.ts";
-import { defaultSocketPath } from "../shared/daemon-config.ts";
+import { defaultSocketPath } from "../shared/default-socket.ts";
 import { selfCommand } from "../self.ts";
-import { nodeChildProcess } from "../builtins.ts";
+import { nodeChildProcess, nodeFs } from "../builtins.ts";
 import { stderr, stdout } from "./stdio.ts";
 
 export interface Globals {
@@ -39,12 +37,15 @@ export class Context {
     return this.globals.host || process.env.BERTH_HOST || process.env.DOCKER_HOST || undefined;
   }
 
-  /** The client; starts `berth daemon` in the background when the default socket has none. */
+  /**
+   * The client; starts `berth daemon` in the background when the default socket has none. It
+   * finds that out from the command's first request, not from a /_ping ahead of every command.
+   */
   async client(): Promise<Client> {
     if (this.cached) return this.cached;
     const explicit = this.explicitHost();
     const client = new Client(clientOptionsFromEnv(explicit ?? `unix://${defaultSocketPath()}`, this.globals));
-    if (!explicit && !this.globals.noAutostart && !(await client.ping())) await autostart(client);
+    if (!explicit && !this.globals.noAutostart) client.whenUnreachable = () => autostart(client);
     this.cached = client;
     return client;
   }
@@ -57,9 +58,10 @@ export class Context {
  * CLIs see the first one answer.
  */
 async function autostart(client: Client): Promise<void> {
+  const { closeSync, mkdirSync, openSync } = nodeFs();
   const dataRoot = process.env.BERTH_DATA_ROOT || "/var/lib/berth";
   mkdirSync(dataRoot, { recursive: true, mode: 0o700 });
-  const logPath = join(dataRoot, "daemon.log");
+  const logPath = `${dataRoot.replace(/\/+$/, "")}/daemon.log`;
   const log = openSync(logPath, "a");
   const [cmd, ...pre] = selfCommand();
   const child = nodeChildProcess().spawn(cmd!, [...pre, "daemon", "-H", `unix://${client.unix}`], {

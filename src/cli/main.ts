@@ -4,7 +4,7 @@
 import { ApiError, ConnectError } from "../client/client.ts";
 import { flagUsages, parseFlags, usage, UsageError, type FlagSpec } from "./flags.ts";
 import { Context } from "./context.ts";
-import { commands } from "./commands/index.ts";
+import { commandIndex, loadAll, type CommandEntry } from "./commands/index.ts";
 import type { Command } from "./command.ts";
 import { gitCommit, version } from "../version.ts";
 import { stderr, stdout } from "./stdio.ts";
@@ -25,17 +25,18 @@ const globalFlags: FlagSpec[] = [
 ];
 
 /** The longest command path that matches: "image ls" before "image". */
-export function findCommand(args: string[]): { cmd: Command; name: string; rest: string[] } | undefined {
+export function findCommand(args: string[]): { entry: CommandEntry; name: string; rest: string[] } | undefined {
   for (const len of [2, 1]) {
     if (args.length < len) continue;
     const key = args.slice(0, len).join(" ");
-    const cmd = commands.find((c) => c.names.includes(key));
-    if (cmd) return { cmd, name: key, rest: args.slice(len) };
+    const entry = commandIndex.find((c) => c.names.includes(key));
+    if (entry) return { entry, name: key, rest: args.slice(len) };
   }
   return undefined;
 }
 
-function mainUsage(): string {
+async function mainUsage(): Promise<string> {
+  const commands = await loadAll();
   const width = Math.max(...commands.map((c) => c.names[0]!.length)) + 2;
   const list = (cs: Command[]) => cs.map((c) => `  ${c.names[0]!.padEnd(width)}${c.summary ?? c.description}`);
   const top = commands.filter((c) => !c.names[0]!.includes(" "));
@@ -82,12 +83,13 @@ export async function cliMain(argv: string[]): Promise<number> {
     return 0;
   }
   if (!g.args.length) {
-    (g.flags.help ? stdout : stderr).write(mainUsage());
+    (g.flags.help ? stdout : stderr).write(await mainUsage());
     return g.flags.help ? 0 : 1;
   }
   if (g.args[0] === "help") {
     const found = findCommand(g.args.slice(1));
-    stdout.write(found ? usage(found.name, found.cmd.synopsis, found.cmd.description, found.cmd.flags, found.cmd.names) : mainUsage());
+    const cmd = await found?.entry.load();
+    stdout.write(found && cmd ? usage(found.name, cmd.synopsis, cmd.description, cmd.flags, cmd.names) : await mainUsage());
     return 0;
   }
   const found = findCommand(g.args);
@@ -95,7 +97,8 @@ export async function cliMain(argv: string[]): Promise<number> {
     stderr.write(`berth: unknown command: berth ${g.args[0]}\n\nRun 'berth --help' for more information\n`);
     return 1;
   }
-  const { cmd, name, rest } = found;
+  const { name, rest } = found;
+  const cmd = await found.entry.load();
   const ctx = new Context({
     host: g.flags.host,
     tls: g.flags.tls || undefined,

@@ -2,8 +2,7 @@
 // Node's process.stdout is built on first use, and in the compiled executable
 // that costs about 15 ms: more than the rest of a short command's start-up.
 // Blocking writes are what the docker CLI does too (Go's os.Stdout).
-import { fstatSync, writeSync } from "node:fs";
-import { nodeTty } from "../builtins.ts";
+import { nodeFs, nodeTty } from "../builtins.ts";
 import { errnoCode } from "../errors.ts";
 
 export interface Output {
@@ -25,7 +24,7 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 export function isTerminal(fd: number): boolean {
   let st;
   try {
-    st = fstatSync(fd);
+    st = nodeFs().fstatSync(fd);
   } catch {
     return false; // closed: no terminal
   }
@@ -39,6 +38,7 @@ class SyncOutput implements Output {
 
   write(chunk: string | Uint8Array): boolean {
     const buf = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    const { writeSync } = nodeFs(); // on the first write: a command that prints nothing never loads it
     let off = 0;
     while (off < buf.length) {
       try {

@@ -1,8 +1,7 @@
 // The Engine API client used by the CLI: unix sockets, TCP and TLS, JSON and
 // streamed bodies, and errors carrying the daemon's status and message.
-import { readFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
-import { nodeOs } from "../builtins.ts";
+import { nodeFs, nodeOs } from "../builtins.ts";
+import { errnoCode } from "../errors.ts";
 import { apiVersion } from "../version.ts";
 
 export class ApiError extends Error {
@@ -34,14 +33,14 @@ export const defaultHost = "unix:///run/berth/berth.sock";
  */
 export function clientOptionsFromEnv(host: string | undefined, flags: Partial<ClientOptions> = {}): ClientOptions {
   // $HOME first, as os.homedir() does: node:os costs ~0.5 ms to load, in every command.
-  const certPath = process.env.DOCKER_CERT_PATH || join(process.env.HOME || nodeOs().homedir(), ".docker");
+  const certPath = process.env.DOCKER_CERT_PATH || `${process.env.HOME || nodeOs().homedir()}/.docker`;
   const verify = flags.tlsVerify ?? !!process.env.DOCKER_TLS_VERIFY;
   const useTls = verify || !!flags.tls || !!flags.tlsCert;
   const file = (flag: string | undefined, name: string) => {
     if (flag) return flag;
     if (!useTls) return undefined;
-    const p = join(certPath, name);
-    return existsSync(p) ? p : undefined;
+    const p = `${certPath.replace(/\/+$/, "")}/${name}`;
+    return nodeFs().existsSync(p) ? p : undefined;
   };
   return {
     host: host ?? defaultHost,
@@ -62,6 +61,11 @@ export class Client {
   readonly base: string;
   readonly unix?: string;
   private tlsOptions?: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean };
+  /**
+   * Makes a daemon answer where none listens (the CLI's autostart). Called at most once, when a
+   * request finds nothing at the address, and the request is then made again: nothing was sent.
+   */
+  whenUnreachable?: () => Promise<void>;
 
   constructor(readonly opts: ClientOptions) {
     let url: URL;
@@ -79,6 +83,7 @@ export class Client {
       const port = url.port || (secure ? "2376" : "2375");
       this.base = `${secure ? "https" : "http"}://${url.hostname}:${port}/v${apiVersion}`;
       if (secure) {
+        const { readFileSync } = nodeFs();
         this.tlsOptions = {
           ca: opts.tlsCaCert && readFileSync(opts.tlsCaCert, "utf8"),
           cert: opts.tlsCert && readFileSync(opts.tlsCert, "utf8"),
@@ -110,16 +115,23 @@ export class Client {
       headers["Content-Type"] = "application/json";
       body = JSON.stringify(init.json);
     }
+    // A streamed body may be partly read by a failed attempt: make sure of the daemon before sending one.
+    if (this.whenUnreachable && body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array) && !(await this.ping())) await this.startDaemon();
+    const send = () => fetch(url, {
+      method, headers, body, signal: init.signal,
+      unix: this.unix, tls: this.tlsOptions, duplex: "half", decompress: false, timeout: false,
+    } as RequestInit);
+    const unreachable = () => new ConnectError(`Cannot connect to the berth daemon at ${this.opts.host}. Is the berth daemon running?`);
     let res: Response;
     try {
-      res = await fetch(url, {
-        method, headers, body, signal: init.signal,
-        unix: this.unix, tls: this.tlsOptions, duplex: "half", decompress: false, timeout: false,
-      } as RequestInit);
+      res = await send();
     } catch (e) {
-      throw new ConnectError(
-        `Cannot connect to the berth daemon at ${this.opts.host}. Is the berth daemon running?`,
-      );
+      // No socket, or no one listening on it: the request never left, so it can be made again.
+      if (!this.whenUnreachable || !["ENOENT", "ECONNREFUSED"].includes(errnoCode(e) ?? "")) throw unreachable();
+      await this.startDaemon(); // its own error says why no daemon answers
+      res = await send().catch(() => {
+        throw unreachable();
+      });
     }
     if (res.status >= 400) {
       const text = await res.text();
@@ -132,6 +144,12 @@ export class Client {
       throw new ApiError(res.status, message);
     }
     return res;
+  }
+
+  private async startDaemon(): Promise<void> {
+    const start = this.whenUnreachable!;
+    this.whenUnreachable = undefined;
+    await start();
   }
 
   async json<T = any>(method: string, path: string, init: Parameters<Client["request"]>[2] = {}): Promise<T> {

@@ -46,13 +46,8 @@ export interface DaemonConfig {
   usernsRemap?: string;
 }
 
-export const defaultSocket = "/run/berth/berth.sock";
+export { defaultSocket, defaultSocketPath } from "./default-socket.ts";
 export const defaultConfigFile = "/etc/berth/daemon.json";
-
-/** Where the daemon listens when no -H is given: `<exec-root>/berth.sock` (BERTH_EXEC_ROOT lets tests move it). */
-export function defaultSocketPath(execRoot = process.env.BERTH_EXEC_ROOT || "/run/berth"): string {
-  return `${execRoot.replace(/\/+$/, "")}/berth.sock`;
-}
 
 export function defaultConfig(): DaemonConfig {
   const dataRoot = process.env.BERTH_DATA_ROOT || "/var/lib/berth";

@@ -4,7 +4,7 @@
 // they are used (src/builtins.ts), never imported at the top of a module. And
 // a CLI command loads only the CLI's chunks: no runtime, layer or registry
 // transport code that code splitting or a barrel import could bring along.
-import { expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,34 +23,62 @@ test("the bundle has no top-level import of a slow Node built-in", async () => {
   expect(imported.filter((m) => slow.includes(m))).toEqual([]);
 });
 
-/** Sources of every chunk a role loads when it starts: the chunk holding `entry` and what it imports statically. */
-async function startupSources(entry: string): Promise<string[]> {
-  // Built as the executable is (split by role, ESM), to a temporary directory with source maps.
-  const outdir = mkdtempSync(join(tmpdir(), "berth-split-"));
-  try {
+let split: Promise<string> | undefined;
+/** The bundle built as the executable is (split by role, ESM), once, to a temporary directory with source maps. */
+function splitBuild(): Promise<string> {
+  return (split ??= (async () => {
+    const outdir = mkdtempSync(join(tmpdir(), "berth-split-"));
     const out = await Bun.build({ entrypoints: [join(root, "src/main.ts")], splitting: true, format: "esm", target: "bun", outdir, sourcemap: "linked" });
     expect(out.success).toBe(true);
-    const chunks = readdirSync(outdir).filter((f) => f.endsWith(".js"));
-    const sources = (f: string): string[] => JSON.parse(readFileSync(join(outdir, `${f}.map`), "utf8")).sources.map((s: string) => s.replace(/^.*?src\//, "src/"));
-    const imports = (f: string) => [...readFileSync(join(outdir, f), "utf8").matchAll(/^import\s[^;]*?from\s*"\.\/([^"]+)"|^import\s*"\.\/([^"]+)"/gms)].map((m) => (m[1] ?? m[2])!);
+    return outdir;
+  })());
+}
+afterAll(async () => {
+  if (split) rmSync(await split, { recursive: true, force: true });
+});
+
+/**
+ * What a role loads when it starts: the chunks holding each of `entries` and what they import
+ * statically, as their sources and the Node built-ins those chunks import at their top.
+ */
+async function startupLoad(entries: string[]): Promise<{ sources: string[]; builtins: string[] }> {
+  const outdir = await splitBuild();
+  const chunks = readdirSync(outdir).filter((f) => f.endsWith(".js"));
+  const sources = (f: string): string[] => JSON.parse(readFileSync(join(outdir, `${f}.map`), "utf8")).sources.map((s: string) => s.replace(/^.*?src\//, "src/"));
+  const code = (f: string) => readFileSync(join(outdir, f), "utf8");
+  const imports = (f: string) => [...code(f).matchAll(/^import\s[^;]*?from\s*"\.\/([^"]+)"|^import\s*"\.\/([^"]+)"/gms)].map((m) => (m[1] ?? m[2])!);
+  const seen = new Set<string>();
+  for (const entry of entries) {
     const first = chunks.find((f) => sources(f).includes(entry));
     expect(first).toBeDefined();
-    const seen = new Set<string>();
     for (const q = [first!]; q.length; ) {
       const f = q.shift()!;
       if (seen.has(f)) continue;
       seen.add(f);
       q.push(...imports(f));
     }
-    return [...seen].flatMap(sources);
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
   }
+  const builtins = [...seen].flatMap((f) => [...code(f).matchAll(/^import\s[^;]*?from\s*"(?:node:)?([a-z_/0-9]+)"/gms)].map((m) => m[1]!));
+  return { sources: [...seen].flatMap(sources), builtins };
 }
 
 test("every CLI command starts without the container runtime, the layer code or the registry client's transport", async () => {
-  const loaded = await startupSources("src/cli/main.ts");
-  expect(loaded).toContain("src/cli/commands/containers.ts"); // the walk found the CLI's chunks
+  // A command's module is imported when it runs (src/cli/commands/index.ts): run's is the largest.
+  const { sources: loaded } = await startupLoad(["src/cli/main.ts", "src/cli/commands/containers.ts"]);
+  expect(loaded).toContain("src/cli/commands/run-flags.ts"); // the walk found the command's chunks
   // Each of these once came along through a shared chunk or a barrel: ~0.5 ms of every command each.
   expect(loaded.filter((s) => /^src\/(runtime|layer)\/|^src\/registry\/client\/(transport|index)\.ts$/.test(s))).toEqual([]);
+});
+
+test("the CLI's start loads no other command's code, and exec and run load no node:fs or node:path", async () => {
+  const { sources: core } = await startupLoad(["src/cli/main.ts"]);
+  expect(core).toContain("src/cli/commands/index.ts");
+  expect(core.filter((s) => s.startsWith("src/cli/commands/") && s !== "src/cli/commands/index.ts")).toEqual([]);
+  // node:fs alone is ~140 page faults and ~3 ms of CPU of a start; a command that writes
+  // output loads it then (src/cli/stdio.ts), one that reads a file where it reads it.
+  expect((await startupLoad(["src/shared/daemon-config.ts"])).builtins).toContain("fs"); // the pattern still matches the bundler's output
+  for (const cmd of ["exec", "containers"]) {
+    const { builtins } = await startupLoad(["src/cli/main.ts", `src/cli/commands/${cmd}.ts`]);
+    expect({ cmd, builtins: builtins.filter((m) => m === "fs" || m === "path") }).toEqual({ cmd, builtins: [] });
+  }
 });

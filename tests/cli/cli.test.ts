@@ -1,7 +1,7 @@
 // berth's CLI against a real daemon: docker's output layouts, error words and
 // exit codes for the image and system commands, and the daemon autostart.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { berthCmd, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 import { makeImageFixtures, requireTools, type ImageFixtures } from "../fixtures/image-busybox.ts";
@@ -261,12 +261,38 @@ describe.if(ok)("autostart", () => {
       expect(readFileSync(join(dir, "data/daemon.log"), "utf8")).toContain("berth daemon ready");
       expect(bare(["version", "--format", "{{.Server.APIVersion}}"], env).stdout).toBe("1.44\n");
     } finally {
-      const pid = Number(readFileSync(join(dir, "exec/berth.pid"), "utf8").trim());
-      if (pid > 0) {
-        process.kill(pid, "SIGTERM");
-        for (const end = Date.now() + 15_000; Date.now() < end && existsSync(join(dir, "exec/berth.pid")); ) await Bun.sleep(20);
-      }
+      await stopDaemonOf(dir);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // No /_ping ahead of each command: the first request finds the daemon missing and is made again.
+  test("a stale socket with no one listening, and a streamed first request (load -i), autostart too", async () => {
+    const dir = mkdtempSync("/tmp/berth-test-autostart-");
+    const env = { BERTH_DATA_ROOT: join(dir, "data"), BERTH_EXEC_ROOT: join(dir, "exec"), BERTH_HOST: undefined, DOCKER_HOST: undefined };
+    try {
+      // A socket file left behind by a daemon that is gone: connecting is refused, not "no such file".
+      mkdirSync(join(dir, "exec"), { recursive: true });
+      const py = Bun.spawnSync(["python3", "-c", "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.close()", join(dir, "exec/berth.sock")]);
+      expect(py.exitCode).toBe(0);
+      const load = bare(["load", "-i", fx.dockerArchive], env);
+      expect(load.stderr).toBe("");
+      expect(load.code).toBe(0);
+      expect(load.stdout).toMatch(/^Loaded image/m);
+      expect(readFileSync(join(dir, "data/daemon.log"), "utf8")).toContain("berth daemon ready");
+    } finally {
+      await stopDaemonOf(dir);
       rmSync(dir, { recursive: true, force: true });
     }
   });
 });
+
+/** Stops the daemon an autostart left under `dir`. */
+async function stopDaemonOf(dir: string): Promise<void> {
+  if (!existsSync(join(dir, "exec/berth.pid"))) return;
+  const pid = Number(readFileSync(join(dir, "exec/berth.pid"), "utf8").trim());
+  if (pid > 0) {
+    process.kill(pid, "SIGTERM");
+    for (const end = Date.now() + 15_000; Date.now() < end && existsSync(join(dir, "exec/berth.pid")); ) await Bun.sleep(20);
+  }
+}

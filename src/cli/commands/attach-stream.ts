@@ -6,7 +6,6 @@ import type { FlagSpec } from "../flags.ts";
 import { demuxer } from "../../client/hijack.ts";
 import type { Client } from "../../client/client.ts";
 import { DEFAULT_DETACH_KEYS, DetachMatcher, parseDetachKeys } from "../../shared/detach-keys.ts";
-import { readDockerConfig } from "../../registry/client/credentials.ts";
 import { stderr, stdout, type Output } from "../stdio.ts";
 
 export interface StreamOptions {
@@ -102,10 +101,12 @@ export const detachKeysFlag: FlagSpec = { name: "detach-keys", type: "string", h
  * --detach-keys, else the docker CLI's config.json "detachKeys", else ctrl-p,ctrl-q.
  * Returns the spec for the API and the bytes for watching stdin.
  */
-export function detachKeysOption(flag: string | undefined, configDir?: string): { spec?: string; keys: number[] } {
+export async function detachKeysOption(flag: string | undefined, configDir?: string): Promise<{ spec?: string; keys: number[] }> {
   let spec = flag;
   if (spec === undefined) {
     try {
+      // Loaded here: the config file's code (and node:fs) is not needed by commands without -i.
+      const { readDockerConfig } = await import("../../registry/client/credentials.ts");
       const v = readDockerConfig(configDir).detachKeys;
       if (typeof v === "string" && v) spec = v;
     } catch {

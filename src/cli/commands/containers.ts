@@ -7,9 +7,7 @@ import { hijack } from "../../client/hijack.ts";
 import { containerConfigFlags, createBody } from "./run-flags.ts";
 import { UsageError } from "../flags.ts";
 import type { Context } from "../context.ts";
-import { pullWithProgress } from "./registry.ts";
 import { familiarString, parseReference, withDefaultTag } from "../../image/reference.ts";
-import { StreamError } from "../format/json-messages.ts";
 import { detachKeysFlag, detachKeysOption, outputFeed, pumpResponse, pumpStreams, resizer } from "./attach-stream.ts";
 import { printJson, printRows, printDefaultTable, formatInspect, deletedList } from "../output.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
@@ -37,9 +35,13 @@ function pullPolicy(f: Record<string, any>): "always" | "missing" | "never" {
 async function createContainer(ctx: Context, f: Record<string, any>, args: string[]): Promise<string> {
   const client = await ctx.client();
   const policy = pullPolicy(f);
-  const pull = () => pullWithProgress(ctx, args[0]!, { platform: f.platform, out: stderr }).catch((e) => {
-    throw e instanceof StreamError ? new ApiError(500, e.message) : e;
-  });
+  // The pull's code (progress bars, credentials) is loaded only when a pull happens.
+  const pull = async () => {
+    const [{ pullWithProgress }, { StreamError }] = await Promise.all([import("./registry.ts"), import("../format/json-messages.ts")]);
+    await pullWithProgress(ctx, args[0]!, { platform: f.platform, out: stderr }).catch((e) => {
+      throw e instanceof StreamError ? new ApiError(500, e.message) : e;
+    });
+  };
   if (policy === "always") await pull();
   const create = async () => {
     const res = await client.json("POST", "/containers/create", { query: { name: f.name, platform: f.platform }, json: createBody(f, args) });
@@ -99,7 +101,7 @@ export const runCommand: Command = {
     let pumping: Promise<{ detached: boolean }>;
     // The daemon has the attachment in place once the answer's head is here: nothing is missed.
     if (f.interactive) {
-      const detach = detachKeysOption(f["detach-keys"], ctx.globals.configDir);
+      const detach = await detachKeysOption(f["detach-keys"], ctx.globals.configDir);
       attached = await hijack(client, `/containers/${id}/attach`, { ...query, stdin: true, detachKeys: detach.spec });
       pumping = pumpStreams(attached.socket, attached.head, { ...streams, detachKeys: detach.keys });
     } else {
@@ -158,7 +160,7 @@ export const startCommand: Command = {
     const client = await ctx.client();
     if (!f.attach && !f.interactive) return eachName(ctx, args, (n) => client.request("POST", `/containers/${n}/start`).then(() => {}));
     const info = await client.json("GET", `/containers/${args[0]}/json`);
-    const detach = detachKeysOption(f["detach-keys"], ctx.globals.configDir);
+    const detach = await detachKeysOption(f["detach-keys"], ctx.globals.configDir);
     const attached = await hijack(client, `/containers/${info.Id}/attach`, { stream: true, stdin: f.interactive, stdout: true, stderr: true, detachKeys: detach.spec });
     const stopWaiting = new AbortController();
     const waitRes = client.request("POST", `/containers/${info.Id}/wait`, { query: { condition: "next-exit" }, signal: stopWaiting.signal });

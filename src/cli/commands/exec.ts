@@ -22,10 +22,12 @@ export const execCommand: Command = {
   async run(ctx, f, [container, ...cmd]) {
     const client = await ctx.client();
     // Detach keys act on typed input: without -i there is none.
-    const detach = f.interactive ? detachKeysOption(f["detach-keys"], ctx.globals.configDir) : { spec: undefined, keys: [] };
+    const detach = f.interactive ? await detachKeysOption(f["detach-keys"], ctx.globals.configDir) : { spec: undefined, keys: [] };
     const body = {
       AttachStdin: f.interactive && !f.detach, AttachStdout: !f.detach, AttachStderr: !f.detach, Tty: f.tty,
-      Env: f.env, User: f.user ?? "", WorkingDir: f.workdir ?? "", Privileged: f.privileged, Cmd: cmd, ConsoleSize: consoleSize(),
+      Env: f.env, User: f.user ?? "", WorkingDir: f.workdir ?? "", Privileged: f.privileged, Cmd: cmd,
+      // Only a terminal has a size (docker's fillConsoleSize); asking costs a non-tty exec an fstat and node:fs.
+      ...(f.tty ? { ConsoleSize: consoleSize() } : {}),
       ...(detach.spec ? { DetachKeys: detach.spec } : {}),
     };
     const { Id } = await client.json("POST", `/containers/${container}/exec`, { json: body });

@@ -98,7 +98,7 @@ export const attachCommand: Command = {
     const info = await client.json("GET", `/containers/${name}/json`);
     if (!info.State.Running) throw new Error("You cannot attach to a stopped container, start it first");
     const stdin = !f["no-stdin"] && info.Config.OpenStdin;
-    const detach = detachKeysOption(f["detach-keys"], ctx.globals.configDir);
+    const detach = await detachKeysOption(f["detach-keys"], ctx.globals.configDir);
     // The exit code comes from a wait begun before the attach, as docker's CLI does: the output
     // can end before the daemon has recorded the exit, so an inspect afterwards may still say running.
     const stopWaiting = new AbortController();

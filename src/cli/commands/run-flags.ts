@@ -1,8 +1,8 @@
 // The flags `run` and `create` share, and turning them into a create body.
-import { readFileSync } from "node:fs";
 import type { FlagSpec } from "../flags.ts";
 import { UsageError } from "../flags.ts";
 import { parseBytes } from "../../shared/units.ts";
+import { nodeFs } from "../../builtins.ts";
 import { mountFlags, mountsFromFlags } from "./mount-flags.ts";
 import { exposedPorts, networkFlags, networkHostConfig, networkingConfig, networkNames } from "./run-network-flags.ts";
 import { deviceFlags, deviceHostConfig } from "./device-flags.ts";
@@ -55,7 +55,7 @@ export const containerConfigFlags: FlagSpec[] = [
 ];
 
 function parseEnvFile(path: string): string[] {
-  return readFileSync(path, "utf8")
+  return nodeFs().readFileSync(path, "utf8")
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith("#"))
@@ -138,7 +138,8 @@ export function createBody(f: Record<string, any>, args: string[]): Record<strin
       ...networkHostConfig(f),
       ...deviceHostConfig(f),
       // The terminal's size goes with the create, as docker's does, so the program starts with it.
-      ConsoleSize: consoleSize(),
+      // Without -t there is none to size (and asking stdout costs a start an fstat and node:fs).
+      ConsoleSize: f.tty ? consoleSize() : [0, 0],
       ...hostSettingsHostConfig(f),
     },
     ExposedPorts: exposedPorts(f),

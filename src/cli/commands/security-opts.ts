@@ -1,8 +1,8 @@
 // `--security-opt` as the docker CLI sends it: every option needs a value
 // except no-new-privileges, and `seccomp=FILE` is replaced by the file's
 // content (compacted JSON), since the daemon may not see the client's files.
-import { readFileSync } from "node:fs";
 import { UsageError } from "../flags.ts";
+import { nodeFs } from "../../builtins.ts";
 
 export function securityOpts(list: string[]): string[] | null {
   if (!list.length) return null;
@@ -14,7 +14,7 @@ export function securityOpts(list: string[]): string[] | null {
     if (key !== "seccomp" || value === "builtin" || value === "unconfined") return opt;
     let text: string;
     try {
-      text = readFileSync(value, "utf8");
+      text = nodeFs().readFileSync(value, "utf8");
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const why = err.code === "ENOENT" ? "no such file or directory" : err.code === "EISDIR" ? "is a directory" : err.message;
