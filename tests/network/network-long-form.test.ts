@@ -1,4 +1,4 @@
-// --network's long form (name=…,alias=…,ip=…,ip6=…,mac-address=…,link-local-ip=…,driver-opt=…,gw-priority=…),
+// --network's long form (name=…,alias=…,ip=…,ip6=…,mac-address=…,link-local-ip=… (IPv4 and IPv6),driver-opt=…,gw-priority=…),
 // as the docker CLI reads it, and the endpoint's GwPriority choosing the network that gives the
 // container its default route.
 import { describe, expect, test } from "bun:test";
@@ -58,6 +58,28 @@ describe.skipIf(!net.ok)("--network's long form", () => {
       expect(r.code).toBe(code);
     }
     expect((await d.cli(["rm", "-f", "ll"])).code).toBe(0);
+  });
+
+  test("IPv6 link-local addresses (fe80::/10) go on the interface as /128, show in inspect, and answer on the link", async () => {
+    const d = net.d;
+    const r = await d.cli(["run", "-d", "--name", "ll6", "--network", "name=lfa,link-local-ip=fe80::7:7", "busybox", "sleep", "300"]);
+    expect(r.stderr).toBe("");
+    const addrs = async (dev: string) => (await d.cli(["exec", "ll6", "busybox", "ip", "-o", "-6", "addr", "show", dev])).stdout;
+    expect(await addrs("eth0")).toContain("inet6 fe80::7:7/128 ");
+    const ipam = (n: string) => d.cli(["inspect", "-f", `{{json .NetworkSettings.Networks.${n}.IPAMConfig}}`, "ll6"]).then((x) => JSON.parse(x.stdout));
+    expect((await ipam("lfa")).LinkLocalIPs).toEqual(["fe80::7:7"]);
+    // Live, through network connect, beside an IPv4 one.
+    const c = await d.cli(["network", "connect", "--link-local-ip", "fe80::8:8", "--link-local-ip", "169.254.8.9", "lfb", "ll6"]);
+    expect(c.stderr).toBe("");
+    expect(await addrs("eth1")).toContain("inet6 fe80::8:8/128 ");
+    expect((await ipam("lfb")).LinkLocalIPs).toEqual(["fe80::8:8", "169.254.8.9"]);
+    // Another container on lfa reaches it at that address through its own eth0 (once the kernel's
+    // duplicate address detection has let that container's own link-local address be used: a second or two).
+    const ping = await d.cli(["run", "--rm", "--network", "lfa", "busybox", "sh", "-c",
+      "i=0; while [ $i -lt 20 ]; do busybox ping -6 -c 1 -W 1 fe80::7:7%eth0 && exit 0; i=$((i+1)); sleep 0.5; done; exit 1"]);
+    expect(ping.stdout).toContain("1 packets received");
+    expect(ping.code).toBe(0);
+    expect((await d.cli(["rm", "-f", "ll6"])).code).toBe(0);
   });
 
   test("bad fields get the docker CLI's words, and nothing is created", async () => {
