@@ -64,7 +64,7 @@ async function startupLoad(entries: string[]): Promise<{ sources: string[]; buil
 
 test("every CLI command starts without the container runtime, the layer code or the registry client's transport", async () => {
   // A command's module is imported when it runs (src/cli/commands/index.ts): run's is the largest.
-  const { sources: loaded } = await startupLoad(["src/cli/main.ts", "src/cli/commands/containers.ts"]);
+  const { sources: loaded } = await startupLoad(["src/cli/main.ts", "src/cli/commands/run.ts"]);
   expect(loaded).toContain("src/cli/commands/run-flags.ts"); // the walk found the command's chunks
   // Each of these once came along through a shared chunk or a barrel: ~0.5 ms of every command each.
   expect(loaded.filter((s) => /^src\/(runtime|layer)\/|^src\/registry\/client\/(transport|index)\.ts$/.test(s))).toEqual([]);
@@ -77,7 +77,7 @@ test("the CLI's start loads no other command's code, and exec and run load no no
   // node:fs alone is ~140 page faults and ~3 ms of CPU of a start; a command that writes
   // output loads it then (src/cli/stdio.ts), one that reads a file where it reads it.
   expect((await startupLoad(["src/shared/daemon-config.ts"])).builtins).toContain("fs"); // the pattern still matches the bundler's output
-  for (const cmd of ["exec", "containers"]) {
+  for (const cmd of ["exec", "run"]) {
     const { builtins } = await startupLoad(["src/cli/main.ts", `src/cli/commands/${cmd}.ts`]);
     expect({ cmd, builtins: builtins.filter((m) => m === "fs" || m === "path") }).toEqual({ cmd, builtins: [] });
   }

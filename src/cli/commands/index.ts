@@ -11,8 +11,8 @@ export interface CommandEntry {
 }
 
 const entries: [string[], () => Promise<Command>][] = [
-  [["run", "container run"], async () => (await import("./containers.ts")).runCommand],
-  [["create", "container create"], async () => (await import("./containers.ts")).createCommand],
+  [["run", "container run"], async () => (await import("./run.ts")).runCommand],
+  [["create", "container create"], async () => (await import("./run.ts")).createCommand],
   [["start", "container start"], async () => (await import("./containers.ts")).startCommand],
   [["stop", "container stop"], async () => (await import("./containers.ts")).stopCommand],
   [["restart", "container restart"], async () => (await import("./containers.ts")).restartCommand],
