@@ -83,4 +83,19 @@ describe("attach hub", () => {
     expect(hub.pendingBytes).toBe(0);
     await hub.settled();
   });
+
+  test("a client that comes, or says what it wants, after every stream was ended is ended at once (a group shim lives on)", async () => {
+    const hub = new AttachHub(false);
+    const path = await serve(hub, "closed.sock");
+    // Connected before the end, its hello read only after it: as while a failing start blocks the shim.
+    const sock = net.connect({ path, allowHalfOpen: true });
+    await new Promise<void>((r) => sock.once("connect", () => r()));
+    await hub.closeAll();
+    const early = new Promise<void>((r) => sock.once("end", () => r()));
+    sock.write(JSON.stringify({ stdout: true }) + "\n");
+    await early;
+    sock.destroy();
+    // Connected after the end.
+    expect(await attach(path)).toEqual([]);
+  });
 });

@@ -89,3 +89,19 @@ test("a closed pool makes nothing more", async () => {
   await Bun.sleep(250); // longer than the refill delay: nothing may come
   expect(made).toHaveLength(1);
 });
+
+test("a standby given back (a group shim with room) waits again behind the others, and makes no new one; closed, the pool ends it", async () => {
+  const { p, made } = pool();
+  p.start();
+  made[0]!.ready = true;
+  const s = p.take()!;
+  p.giveBack(s);
+  expect(p.idle).toEqual([s]);
+  await Bun.sleep(250); // past the refill: the pool holds its one
+  expect(made).toHaveLength(1);
+  expect(p.take()).toBe(s);
+  p.close();
+  p.giveBack(s);
+  expect(s.discarded).toBe(true);
+  expect(p.idle).toEqual([]);
+});

@@ -29,7 +29,7 @@ export function containerCgroup(id: string, resources: Resources = {}): Cgroup {
 /**
  * Removes the cgroups of shims that died without cleaning up: a standby's
  * (<parent>/standby-<pid>) or an exited container's set aside for removal
- * (<parent>/exited-<pid>), whose shim is gone; they hold no process.
+ * (<parent>/exited-<pid>, or exited-<pid>-<n> from a group shim), whose shim is gone; they hold no process.
  */
 export function sweepOrphanCgroups(parent = cgroupParent()): void {
   const bases = cgroupVersion() === "2" ? [join(cgroupRoot, parent)] : readdirSync(cgroupRoot).map((c) => join(cgroupRoot, c, parent));
@@ -41,7 +41,7 @@ export function sweepOrphanCgroups(parent = cgroupParent()): void {
       continue;
     }
     for (const name of names) {
-      const pid = Number(/^(?:standby|exited)-(\d+)$/.exec(name)?.[1]);
+      const pid = Number(/^(?:standby|exited)-(\d+)(?:-\d+)?$/.exec(name)?.[1]);
       if (!pid || existsSync(`/proc/${pid}`)) continue;
       try {
         removeTree(join(base, name));

@@ -23,6 +23,7 @@ import { StandbyPool } from "./standby-pool.ts";
 import { overlaySupported } from "./overlay-check.ts";
 import { mountTable, mountsDifferFor } from "../host-mounts.ts";
 import { readLines } from "./line-reader.ts";
+import { ShimChannel } from "./shim-channel.ts";
 import type { UserNamespace } from "../userns/id-map.ts";
 import { installStarter, starterSupported } from "../userns/trampoline.ts";
 import { installRunner } from "../exec/runner/code.ts";
@@ -34,17 +35,44 @@ import { idmappedOverlayProblem } from "../userns/probe.ts";
 /** The standby shim's nice value until it has work. */
 const standbyNice = 10;
 /**
- * Standby shims kept at most, while starts come faster than one boots (each idle one is
+ * Standby shims kept at most, while starts come faster than one prepares (each idle one is
  * ~7 MB PSS with its stage 2), and how long without a start before the daemon keeps one again.
  */
 const standbyMax = 4;
 const standbyIdleMs = 1000;
+/**
+ * Containers one group shim runs at most (src/runtime/shim/group.ts): a shim is ~5 MB of its
+ * own and a container in it little, but a shim that dies takes all of its containers along.
+ */
+const containersPerShim = 10;
+/** Containers one group shim is given in its life, so that nothing it holds per container can grow without bound. */
+const containersPerShimLife = 200;
 
-/** A shim loaded and waiting on stdin for its container. */
+/** A group shim: loaded, waiting on stdin for containers, running those it was given. */
 interface Standby {
   proc: ChildProcess;
-  /** The daemon's mount table when it was made: its mount namespace is a copy from about then. */
+  /**
+   * The daemon's mount table when the shim started preparing its stage 2 (at its start, then
+   * after each container it took): that stage 2's mount namespace is a copy from about then.
+   */
   mounts: string;
+  channel: ShimChannel;
+  /** Containers given to it so far (tags are unique per shim). */
+  given: number;
+  /** Containers it runs now (given, not yet reported exited). */
+  running: number;
+  /** Starts given to it that have not reported "started" or "failed" yet: it makes one start at a time. */
+  starting: number;
+}
+
+/** A shim's report of one container's start and exit. */
+interface Assigned {
+  proc: ChildProcess;
+  lines: AsyncGenerator<string>;
+  /** The start is over ("started" or "failed" came): the shim may take the next. */
+  started(): void;
+  /** Done with the report (the exit, or a failed start). */
+  close(): void;
 }
 
 function isAlive(pid: number): boolean {
@@ -106,28 +134,56 @@ export class Runtime {
   }
 
   /**
-   * A standby shim given these arguments (the pool makes the next ones behind it), or a cold one:
-   * always for `cold`, whose container needs a mount namespace copied from the host's now.
+   * A group shim given these arguments (the pool makes the next ones behind it), or a shim of
+   * the container's own: always for `cold`, whose container needs a mount namespace copied from the host's now.
    */
-  private takeShim(argv: string[], cold = false): ChildProcess {
-    const ready = cold ? undefined : this.standbys.take();
+  private takeShim(argv: string[], cold = false): Assigned {
+    // A shim starts one container at a time: one busy with another start is passed over, not queued behind.
+    const ready = cold ? undefined : this.standbys.take((s) => s.starting === 0);
     if (ready) {
-      ready.proc.stdin!.end(JSON.stringify(argv) + "\n");
-      return ready.proc;
+      const tag = String(++ready.given);
+      const report = ready.channel.open(tag);
+      ready.running++;
+      ready.starting++;
+      ready.proc.stdin!.write(JSON.stringify({ tag, argv }) + "\n");
+      // Its next stage 2 is made after this, from the mounts as they are now or later.
+      ready.mounts = mountTable();
+      // Full, it is sent no more and ends after its last container; else it waits for the next one.
+      if (ready.running < containersPerShim && ready.given < containersPerShimLife) this.standbys.giveBack(ready);
+      else ready.proc.stdin!.end();
+      let [starting, closed] = [true, false];
+      const started = () => {
+        if (starting) ready.starting--;
+        starting = false;
+      };
+      return {
+        proc: ready.proc,
+        lines: report.lines,
+        started,
+        close: () => {
+          started();
+          if (closed) return;
+          closed = true;
+          ready.running--;
+          report.close();
+        },
+      };
     }
     // A shim started now moves its stage 2 into a cgroup in a few ms: start that grace period here.
     primeCgroupMove();
-    return this.spawnShim(argv);
+    const proc = this.spawnShim(argv);
+    return { proc, lines: readLines(proc.stdout!), started: () => {}, close: () => proc.stdout!.destroy() };
   }
 
   private makeStandby(): Standby {
-    const s: Standby = { proc: this.spawnShim(), mounts: mountTable() };
+    const proc = this.spawnShim();
+    const s: Standby = { proc, mounts: mountTable(), channel: new ShimChannel(proc.stdout!), given: 0, running: 0, starting: 0 };
     // It boots beside a container start that needs the CPU more; it takes normal priority with its work.
     if (s.proc.pid) setProcessNice(s.proc.pid, standbyNice);
     // A standby that died is passed over at the next take; its pipe's error says nothing more.
     s.proc.stdin!.on("error", () => {});
     s.proc.once("exit", () => this.standbys.forget(s));
-    // Nothing is read from a standby until it has work; its stdout stays ours.
+    // Its report is read from the start (nothing comes before work); its stdout stays ours.
     s.proc.unref();
     (s.proc.stdout as net.Socket | null)?.unref?.();
     (s.proc.stdin as net.Socket | null)?.unref?.();
@@ -171,26 +227,29 @@ export class Runtime {
     // The mount table is read only when there are binds to check: a start without them needs none of it.
     const cold = spec.freshMountNamespace || spec.utsHost || (binds.length > 0 && mountsDifferFor(binds, this.standbys.idle[0]?.mounts ?? "", mountTable()));
     const shim = this.takeShim([dir, sock, String(attachments.length)], cold);
-    const lines = readLines(shim.stdout!);
+    const { lines } = shim;
     const first = await lines.next();
     if (first.value !== "listening") {
+      shim.close();
       throw new StartError(`container shim failed to start (${first.value ?? "no answer"})`, 125);
     }
     // A standby answers at once: its socket already listened and only took the container's name.
     for (const attach of attachments) attach(nodeNet().connect({ path: sock, allowHalfOpen: true }));
     const second = await lines.next();
-    shim.unref();
-    (shim.stdout as net.Socket).unref?.();
+    shim.started();
+    shim.proc.unref();
+    (shim.proc.stdout as net.Socket).unref?.();
     const line: string = second.value ?? "";
-    if (line.startsWith("started ")) this.followed.set(dir, this.followExit(dir, lines, shim));
-    else shim.stdout!.destroy();
+    if (line.startsWith("started ")) this.followed.set(dir, this.followExit(dir, shim));
+    else shim.close();
     if (line.startsWith("failed ")) throw StartError.fromReport(line.slice(7));
     if (!line.startsWith("started ")) throw new StartError(`container shim failed: ${line || "no answer"}`, 125);
     return this.status(dir)!;
   }
 
   /** Resolves when the shim reports the exit, or, dead before its report, once it has been reaped. */
-  private async followExit(dir: string, lines: AsyncGenerator<string>, shim: ChildProcess): Promise<void> {
+  private async followExit(dir: string, assigned: Assigned): Promise<void> {
+    const { lines, proc: shim } = assigned;
     let reported = false;
     try {
       for (;;) {
@@ -204,7 +263,7 @@ export class Runtime {
     } catch {
       // A read error is the pipe's end: the shim is gone, handled as one dead before its report.
     }
-    shim.stdout!.destroy();
+    assigned.close();
     if (!reported) {
       // Reaped, status() sees it dead; what it set aside (an exited-<pid> cgroup) can go then.
       if (shim.exitCode === null && shim.signalCode === null) await new Promise((resolve) => shim.once("exit", resolve));

@@ -48,10 +48,17 @@ export class StandbyPool<T> {
     this.fill();
   }
 
-  /** The oldest usable standby, or undefined (the start then boots a shim of its own). */
-  take(): T | undefined {
-    let s: T | undefined;
-    while ((s = this.waiting.shift()) !== undefined && !this.o.usable(s)) this.o.discard(s);
+  /**
+   * The oldest usable standby that `accept`s the start (a group shim in the middle of another
+   * start would make it wait), or undefined (the start then boots a shim of its own).
+   */
+  take(accept: (s: T) => boolean = () => true): T | undefined {
+    for (const dead of this.waiting.filter((x) => !this.o.usable(x))) {
+      this.waiting.splice(this.waiting.indexOf(dead), 1);
+      this.o.discard(dead);
+    }
+    const i = this.waiting.findIndex(accept);
+    const s = i >= 0 ? this.waiting.splice(i, 1)[0] : undefined;
     if (!this.active) return s;
     if (s === undefined || !this.o.ready(s)) this.size = Math.min(this.o.max, this.size + 1);
     this.refillSoon();
@@ -59,6 +66,15 @@ export class StandbyPool<T> {
     this.shrinkTimer = setTimeout(() => this.shrink(), this.o.idleMs);
     this.shrinkTimer.unref?.();
     return s;
+  }
+
+  /**
+   * One taken that can take more work (a group shim with room left) waits again, behind the
+   * others; it is ready again once it has prepared its next stage 2. Ended if the pool is closed.
+   */
+  giveBack(s: T): void {
+    if (this.active) this.waiting.push(s);
+    else this.o.discard(s);
   }
 
   /** A standby that exited on its own leaves the pool. */

@@ -34,10 +34,19 @@ export class AttachHub {
   private stdinWrite?: (b: Uint8Array) => void;
   private stdinEnd?: () => void;
   onResize?: (h: number, w: number) => void;
+  /**
+   * Every stream has been ended: a client that comes (or says what it wants) after that is
+   * ended at once. A group shim lives on after this container, so nothing else would end it.
+   */
+  private closed = false;
 
   constructor(readonly tty: boolean) {}
 
   accept(sock: Socket): void {
+    if (this.closed) {
+      sock.end();
+      return;
+    }
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
@@ -61,6 +70,10 @@ export class AttachHub {
       if (typeof hello.detach === "string") {
         for (const c of this.clients) if (c.token === hello.detach) c.detached = true;
         answer({ ok: true });
+        return;
+      }
+      if (this.closed) {
+        sock.end();
         return;
       }
       const client: Client = { sock, stdout: !!hello.stdout, stderr: !!hello.stderr, raw: !!hello.raw, token: typeof hello.token === "string" ? hello.token : undefined };
@@ -167,6 +180,7 @@ export class AttachHub {
    * sooner. Bounded, so that a client that stopped reading cannot hold up the exit's record.
    */
   closeAll(timeoutMs = 10_000): Promise<void> {
+    this.closed = true;
     const ended = [...this.clients].map(
       (c) =>
         new Promise<void>((resolve) => {

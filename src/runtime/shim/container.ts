@@ -44,6 +44,8 @@ export interface Prepared {
   listener?: AttachListener;
 }
 
+let standbyCount = 0;
+
 /**
  * For a standby shim: stage 2 started before the container is known, with
  * every stdio a pipe (the shim closes what the container turns out not to
@@ -63,7 +65,16 @@ export async function prepareStandby(socketDir?: string, cgroupParent = "berth")
   let listener: AttachListener | undefined;
   if (socketDir) {
     try {
-      listener = await AttachListener.open(join(socketDir, `standby-${process.pid}.sock`));
+      // Bound under a name of its own, then given the standby's: Bun unlinks the path a socket was
+      // bound to when it closes, and a group shim's next standby socket has this one's name.
+      const l = await AttachListener.open(join(socketDir, `standby-${process.pid}-${++standbyCount}.sock`));
+      try {
+        l.moveTo(join(socketDir, `standby-${process.pid}.sock`));
+      } catch (e) {
+        l.close();
+        throw e;
+      }
+      listener = l;
     } catch {
       // The container's own socket is made when it starts.
     }
@@ -82,14 +93,31 @@ export function discardStandby(p: Prepared): void {
   }
 }
 
+/** A started (or failed) container in this shim: `done` resolves once its end is recorded, with the exit code a shim of its own would give. */
+export interface ContainerRun {
+  done: Promise<number>;
+}
+
+/** A shim of one container: the process ends with it. */
 export async function containerShimMain(argv: string[], prepared?: Prepared): Promise<void> {
+  const run = await startContainer(argv, prepared);
+  process.exit(await run.done);
+}
+
+let hangupIgnored = false;
+
+/**
+ * Starts the container of `argv` ([DIR, SOCKET?, ATTACH_COUNT?]) and follows it to its end.
+ * Resolves once it runs (or failed to start). `say` reports to the spawner; `asideName` is the
+ * name its cgroup takes while it is removed after the exit (unique among this shim's containers).
+ */
+export async function startContainer(argv: string[], prepared?: Prepared, say: (line: string) => void = report, asideName = `exited-${process.pid}`): Promise<ContainerRun> {
   const ready = prepared?.init;
   const [dir, socketArg, attachCountRaw] = argv as [string, string?, string?];
   const spec: RuntimeSpec = resolveSpec(dir, JSON.parse(readFileSync(join(dir, "config.json"), "utf8")));
   const standbySocket = socketArg ? prepared?.listener : undefined;
   if (!standbySocket) prepared?.listener?.close();
-  const session = await Session.open(socketArg || join(dir, "attach.sock"), spec.tty, Number(attachCountRaw) || 0, standbySocket);
-  const hub = session.hub;
+  const session = await Session.open(socketArg || join(dir, "attach.sock"), spec.tty, Number(attachCountRaw) || 0, standbySocket, say);
   const cgroup = openCgroup(spec.cgroupPath, spec.resources);
   // The "none" log driver: the output goes to attached clients only.
   const log = spec.logDisabled ? undefined : new LogWriter(spec.logPath, spec.logRotation);
@@ -134,10 +162,10 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
     }
     pid ??= proc.pid;
   } catch (e) {
-    report(`failed ${new StartError((e as Error).message, 125).toReport()}`);
+    say(`failed ${new StartError((e as Error).message, 125).toReport()}`);
     cgroup.remove();
-    await session.close({ waitForAnnounced: false });
-    process.exit(1);
+    // Its clients' streams end after the start is over: a group shim's next start does not wait for them.
+    return { done: session.close({ waitForAnnounced: false }).then(() => 1) };
   }
   const control = proc.stdio[3] as unknown as number;
   let ptyMaster: number | undefined;
@@ -158,27 +186,43 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
     await proc.exited;
     Object.assign(state, { status: "exited", finishedAt: nowRfc3339(), exitCode: failure.exitCode, error: failure.message });
     writeState(dir, state);
-    report(`failed ${failure.toReport()}`);
+    say(`failed ${failure.toReport()}`);
     log?.flush();
     cgroup.remove();
-    await session.close({ waitForAnnounced: false });
-    process.exit(0);
+    return { done: session.close({ waitForAnnounced: false }).then(() => 0) };
   }
   writeState(dir, state);
-  report(`started ${pid}`);
+  say(`started ${pid}`);
   // From here on nobody may read our stdout: report() survives a closed pipe (Bun ignores
   // SIGPIPE; process.stdout, which would cost ms to build, is never used). Nor may a hangup kill us.
-  process.on("SIGHUP", () => {});
+  if (!hangupIgnored) process.on("SIGHUP", () => {});
+  hangupIgnored = true;
+  return { done: followToEnd({ dir, spec, state, session, cgroup, proc, ptyMaster, log, say, asideName }) };
+}
+
+/** A container whose program runs, as its shim holds it. */
+interface Running {
+  dir: string;
+  spec: RuntimeSpec;
+  state: ShimState;
+  session: Session;
+  cgroup: Cgroup;
+  proc: Proc;
+  ptyMaster?: number;
+  log?: LogWriter;
+  say: (line: string) => void;
+  asideName: string;
+}
+
+/** From the program's start to its recorded end (see startContainer). */
+async function followToEnd({ dir, spec, state, session, cgroup, proc, ptyMaster, log, say, asideName }: Running): Promise<number> {
+  const hub = session.hub;
 
   hub.startClock(announcedWaitMs);
   const output = relay(hub, proc, { ptyMaster, log, openStdin: spec.openStdin, stdinOnce: spec.stdinOnce });
   const code = await proc.exited;
   await drain(output, ptyMaster !== undefined);
-  log?.flush();
-  Object.assign(state, { status: "exited", finishedAt: nowRfc3339(), exitCode: exitCodeOf(proc, code), oomKilled: cgroup.oomKilled() });
-  // What a next run of this container reuses (socket and cgroup paths) is
-  // free before state.json says "exited"; the cgroup is removed after that,
-  // under a name of its own, so the exit is reported without waiting for it.
+  // Each step is attempted on its own: the exit is recorded whatever failed before it.
   const attempt = async (what: string, fn: () => unknown) => {
     try {
       await fn();
@@ -186,16 +230,21 @@ export async function containerShimMain(argv: string[], prepared?: Prepared): Pr
       process.stderr.write(`berth shim: ${what}: ${(e as Error).message}\n`);
     }
   };
+  await attempt("writing the log", () => log?.flush());
+  Object.assign(state, { status: "exited", finishedAt: nowRfc3339(), exitCode: exitCodeOf(proc, code), oomKilled: cgroup.oomKilled() });
+  // What a next run of this container reuses (socket and cgroup paths) is
+  // free before state.json says "exited"; the cgroup is removed after that,
+  // under a name of its own, so the exit is reported without waiting for it.
   let leftover: Cgroup | undefined;
   await attempt("setting the cgroup aside", () => {
-    const aside = openCgroup(join(dirname(spec.cgroupPath), `exited-${process.pid}`));
+    const aside = openCgroup(join(dirname(spec.cgroupPath), asideName));
     if (aside.takeOver(cgroup)) leftover = aside;
     else cgroup.remove();
   });
   await attempt("closing the attach socket", () => session.close());
   if (ptyMaster !== undefined) await attempt("closing the terminal", () => closeSync(ptyMaster!));
   await attempt("recording the exit", () => writeState(dir, state));
-  report("exited");
+  say("exited");
   if (leftover) await attempt("removing the cgroup", () => leftover!.remove());
-  process.exit(0);
+  return 0;
 }

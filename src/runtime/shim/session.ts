@@ -94,13 +94,13 @@ export class Session {
    * the program starts; they get its output from the first byte (see
    * announcedWaitMs).
    */
-  static async open(socketPath: string, tty: boolean, attachCount: number, standby?: AttachListener): Promise<Session> {
+  static async open(socketPath: string, tty: boolean, attachCount: number, standby?: AttachListener, say: (line: string) => void = report): Promise<Session> {
     let listener = standby;
     if (listener) listener.moveTo(socketPath);
     else listener = await AttachListener.open(socketPath);
     const s = new Session(listener, tty);
     s.hub.expect(attachCount);
-    report("listening");
+    say("listening");
     return s;
   }
 

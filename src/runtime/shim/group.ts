@@ -1,0 +1,126 @@
+// A shim for several containers (`berth __shim --standby SOCKET_DIR [CGROUP_PARENT]`), as
+// containerd's shim v2 can group containers: a Bun process costs ~5 MB of its own, one more
+// container in it little. It loads and prepares a stage 2 first (prepareStandby), then takes
+// containers one line at a time on stdin, {"tag","argv"} with argv as `__shim DIR …` takes it,
+// and reports each one's lines ("listening", "started PID", "failed …", "exited") on stdout
+// after its tag. The daemon ends stdin when it will send no more (the shim is full, not
+// needed, or the daemon is gone): the shim then drops what it prepared and exits after its
+// last container. A shim that dies takes its containers along (their PID 1s have
+// PDEATHSIG), as a crashed containerd shim loses its own: the daemon reports each as exited 137.
+import { discardStandby, prepareStandby, startContainer, type Prepared } from "./container.ts";
+import { report } from "./session.ts";
+import { StartError } from "../start-error.ts";
+import { setProcessNice } from "../libc.ts";
+import { closeSync, openSync } from "node:fs";
+
+/** The nice value of a shim with no container: what it does then (boot, prepare a stage 2) must not slow a start in progress. */
+const idleNice = 10;
+
+/** After a start, the next stage 2 waits this long, not to compete with the start's own end (as the daemon's standby refill, driver/standby-refill.ts). */
+const prepareDelayMs = 100;
+
+interface Assignment {
+  tag: string;
+  argv: string[];
+}
+
+function parseAssignment(line: string): Assignment | undefined {
+  try {
+    const a = JSON.parse(line);
+    if (typeof a?.tag === "string" && /^\w+$/.test(a.tag) && Array.isArray(a.argv) && a.argv.every((x: unknown) => typeof x === "string")) return a;
+  } catch {
+    // Not JSON: refused below like any malformed line.
+  }
+  return undefined;
+}
+
+export async function groupShimMain(socketDir?: string, cgroupParent?: string): Promise<void> {
+  // One container's unexpected error must not end the others' shim: it is written where the shim's errors go.
+  const complain = (e: unknown): void => void process.stderr.write(`berth shim: ${(e as Error)?.stack ?? e}\n`);
+  process.on("uncaughtException", complain);
+  process.on("unhandledRejection", complain);
+
+  // Load everything, and start stage 2, first: that is the time a standby saves.
+  let prepared: Promise<Prepared> | undefined = prepareStandby(socketDir, cgroupParent);
+  let open = true;
+  /** The daemon's line has ended and what was prepared is gone: the last container's end ends the shim. */
+  let finished = false;
+  let running = 0;
+  let seq = 0;
+  let niced = false;
+  /** A start is under way: its stage 2's socket still has the standby's name, which a new one would take. */
+  let busy = false;
+  let prepareTimer: ReturnType<typeof setTimeout> | undefined;
+  const leaveWhenDone = () => {
+    if (running > 0) return;
+    if (finished) process.exit(0);
+    if (busy) return; // the start under way keeps normal priority
+    setProcessNice(process.pid, idleNice);
+    niced = false;
+  };
+  const takePrepared = async () => {
+    const p = prepared;
+    prepared = undefined;
+    return p?.catch(() => undefined); // none ready: the container's stage 2 is started for it
+  };
+
+  const assign = async (a: Assignment) => {
+    busy = true;
+    clearTimeout(prepareTimer);
+    const say = (line: string) => report(`${a.tag} ${line}`);
+    running++;
+    let done: Promise<number>;
+    try {
+      const ready = await takePrepared();
+      // The daemon booted us at a low priority (idleNice), so as not to slow the start in progress then; work is normal priority.
+      if (!niced) setProcessNice(process.pid, 0);
+      niced = true;
+      if (ready) setProcessNice(ready.init.pid, 0);
+      done = (await startContainer(a.argv, ready, say, `exited-${process.pid}-${++seq}`)).done;
+    } catch (e) {
+      // Whatever failed, the daemon hears of it: it waits for this container's lines.
+      say(`failed ${new StartError(`container shim: ${(e as Error).message}`, 125).toReport()}`);
+      done = Promise.resolve(1);
+    }
+    void done.catch(complain).finally(() => {
+      running--;
+      leaveWhenDone();
+    });
+    busy = false;
+    if (!open) return;
+    prepareTimer = setTimeout(() => {
+      if (open && !prepared && !busy) prepared = prepareStandby(socketDir, cgroupParent);
+    }, prepareDelayMs);
+  };
+
+  // Assignments are started one after another, in the order they came.
+  let queue: Promise<void> = Promise.resolve();
+  let buf = "";
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of Bun.stdin.stream()) {
+      buf += decoder.decode(chunk, { stream: true });
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        const a = parseAssignment(line);
+        if (a) queue = queue.then(() => assign(a)).catch(complain);
+        else complain(new Error(`malformed assignment: ${line.slice(0, 200)}`));
+      }
+    }
+  } catch (e) {
+    complain(e); // a read error ends the daemon's line as its end does
+  }
+  // The daemon sends no more: what was prepared goes, and the shim goes with its last container.
+  // Nothing of the daemon's is kept: stdin becomes /dev/null (fd 0 again).
+  open = false;
+  closeSync(0);
+  openSync("/dev/null", "r");
+  clearTimeout(prepareTimer);
+  await queue;
+  const left = await takePrepared();
+  if (left) discardStandby(left);
+  finished = true;
+  leaveWhenDone();
+}

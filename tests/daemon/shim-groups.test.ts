@@ -1,0 +1,79 @@
+// Containers share shims (src/runtime/shim/group.ts): a shim runs ten at most; one
+// container's end, kill or removal leaves the others of its shim as they were; a shim that
+// dies takes its own containers along (each reported as exited 137), and no other shim's.
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { busyboxDaemonForFile } from "../fixtures/daemon.ts";
+
+const daemon = busyboxDaemonForFile();
+
+const parentOf = (pid: number) => Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+
+function alive(pid: number): boolean {
+  try {
+    return !/State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+describe.if(daemon.ok)("shims shared by containers", () => {
+  /** Container ID → its shim's PID. */
+  const shimOf = new Map<string, number>();
+
+  test("twelve detached containers share a few shims, ten at most in one", async () => {
+    const d = daemon.d;
+    for (let i = 0; i < 12; i++) {
+      const r = await d.cli(["run", "-d", "busybox", "sh", "-c", `echo up-${i}; exec sleep 300`]);
+      expect(r.code).toBe(0);
+      const id = r.stdout.trim();
+      const pid = Number((await d.cli(["inspect", "-f", "{{.State.Pid}}", id])).stdout.trim());
+      shimOf.set(id, parentOf(pid));
+    }
+    const counts = new Map<number, number>();
+    for (const shim of shimOf.values()) counts.set(shim, (counts.get(shim) ?? 0) + 1);
+    expect(Math.max(...counts.values())).toBeLessThanOrEqual(10);
+    // One shim each would be twelve; the daemon keeps at most four waiting for work.
+    expect(counts.size).toBeLessThanOrEqual(5);
+    for (const shim of counts.keys()) expect(readFileSync(`/proc/${shim}/cmdline`, "utf8")).toContain("__shim");
+  });
+
+  test("one container's exit, kill and removal leave the others of its shim running, their logs and exec working", async () => {
+    const d = daemon.d;
+    const byShim = new Map<number, string[]>();
+    for (const [id, shim] of shimOf) byShim.set(shim, [...(byShim.get(shim) ?? []), id]);
+    const [shim, ids] = [...byShim].sort((a, b) => b[1].length - a[1].length)[0]!;
+    expect(ids.length).toBeGreaterThanOrEqual(3);
+    const [killed, stopped, kept] = ids as [string, string, string];
+    expect((await d.cli(["kill", killed])).code).toBe(0);
+    expect((await d.cli(["wait", killed])).stdout.trim()).toBe("137");
+    expect((await d.cli(["stop", "-t", "0", stopped])).code).toBe(0);
+    expect((await d.cli(["rm", "-f", killed, stopped])).code).toBe(0);
+    shimOf.delete(killed);
+    shimOf.delete(stopped);
+    expect(alive(shim)).toBe(true);
+    for (const id of ids.slice(2)) expect((await d.cli(["inspect", "-f", "{{.State.Status}}", id])).stdout.trim()).toBe("running");
+    expect((await d.cli(["exec", kept, "echo", "still"])).stdout).toBe("still\n");
+    const i = (await d.cli(["inspect", "-f", "{{.Config.Cmd}}", kept])).stdout.match(/up-(\d+)/)![1];
+    expect((await d.cli(["logs", kept])).stdout).toBe(`up-${i}\n`);
+  });
+
+  test("a shim killed takes its own containers along, each exited 137, and no other shim's", async () => {
+    const d = daemon.d;
+    const shims = [...new Set(shimOf.values())];
+    expect(shims.length).toBeGreaterThanOrEqual(2); // twelve, ten at most in one
+    const [victim, ...others] = shims as [number, ...number[]];
+    const lost = [...shimOf].filter(([, s]) => s === victim).map(([id]) => id);
+    const kept = [...shimOf].filter(([, s]) => s !== victim).map(([id]) => id);
+    process.kill(victim, "SIGKILL");
+    for (const end = Date.now() + 15_000; Date.now() < end && alive(victim); ) await Bun.sleep(20);
+    for (const id of lost) {
+      let st = "";
+      for (const end = Date.now() + 15_000; Date.now() < end && st !== "exited 137"; await Bun.sleep(50)) st = (await d.cli(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", id])).stdout.trim();
+      expect(st).toBe("exited 137");
+    }
+    for (const id of kept) expect((await d.cli(["inspect", "-f", "{{.State.Status}}", id])).stdout.trim()).toBe("running");
+    for (const s of others) expect(alive(s)).toBe(true);
+    expect((await d.cli(["rm", "-f", ...shimOf.keys()])).code).toBe(0);
+  });
+});
