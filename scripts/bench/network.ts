@@ -55,6 +55,26 @@ type Place = (args: string[]) => Promise<string>;
 const inNetns = (meter: string, ns: string): Place => (args) => sh(["nsenter", `--net=${ns}`, "--", meter, ...args]);
 const inContainer = (e: Engine, id: string): Place => (args) => must(e, ["exec", id, "tcp-meter", ...args]);
 
+/**
+ * Where a send's client and server CPU are read too: the client runs under a shell that prints its
+ * own /proc stat after, whose cutime and cstime are tcp-meter's; the server is a long-lived
+ * process read before and after. Softirq work is charged to the task it interrupts on this kernel
+ * (no IRQ time accounting), so the sum holds the path's kernel work as well, and it carries across
+ * the host's load where the times do not.
+ */
+interface Metered {
+  /** Runs a command (argv) where the client runs. */
+  run: (argv: string[]) => Promise<string>;
+  meter: string;
+  serverPid: number;
+}
+const TICK_MS = 1000 / (Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString()) || 100);
+/** A shell's waited children's CPU (ms) from its /proc/PID/stat line. */
+function waitedCpuMs(stat: string): number {
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[13]) + Number(f[14])) * TICK_MS; // fields 16 and 17: cutime, cstime
+}
+
 /** Until a server answers at host:port from `place` (it starts listening a moment after its container starts). */
 async function reachable(place: Place, host: string, port: number): Promise<void> {
   const until = Date.now() + 30_000;
@@ -73,6 +93,9 @@ async function reachable(place: Place, host: string, port: number): Promise<void
 interface Pair {
   e: Engine;
   serverIp: string;
+  /** The server's process on the host. */
+  serverPid: number;
+  clientId: string;
   gateway: string;
   hostPort: number;
   client: Place;
@@ -105,8 +128,8 @@ function dockerProxyOf(dockerd: number, hostPort: number): number | undefined {
 async function pairOn(e: Engine, hostPort: number): Promise<Pair> {
   const server = await must(e, ["run", "-d", "-p", `${hostPort}:${PORT}`, "busybox", "tcp-meter", "serve", String(PORT)]);
   const client = await must(e, ["run", "-d", "busybox", "sleep", "3600"]);
-  const [serverIp, gateway] = (await must(e, ["inspect", "-f", "{{.NetworkSettings.IPAddress}} {{.NetworkSettings.Gateway}}", server])).split(" ");
-  return { e, serverIp: serverIp!, gateway: gateway!, hostPort, client: inContainer(e, client) };
+  const [serverIp, gateway, serverPid] = (await must(e, ["inspect", "-f", "{{.NetworkSettings.IPAddress}} {{.NetworkSettings.Gateway}} {{.State.Pid}}", server])).split(" ");
+  return { e, serverIp: serverIp!, gateway: gateway!, serverPid: Number(serverPid), clientId: client, hostPort, client: inContainer(e, client) };
 }
 
 /** The image both engines run: busybox-static with tcp-meter in /bin. */
@@ -172,7 +195,7 @@ export async function run(): Promise<string> {
   const tmp = mkdtempSync("/tmp/berth-bench-net-");
   let d: TestDaemon | undefined;
   let dockerd: Engine | string = "not started";
-  const floorServers: { kill(): void }[] = [];
+  const floorServers: { kill(): void; pid: number }[] = [];
   try {
     const { tar, meter } = await meterImage(tmp);
     for (const at of [ns.floorServer, ns.bridgeServer]) floorServers.push(Bun.spawn(["nsenter", `--net=${at}`, "--", meter, "serve", String(PORT)], { stdout: "ignore", stderr: "inherit" }));
@@ -200,27 +223,42 @@ export async function run(): Promise<string> {
     const [b, k] = pairs as [Pair, Pair | undefined];
 
     // Each contender: where the client runs, where it connects, and for a proxy, whose CPU to count.
-    type Contender = { name: string; place: Place; host: string; port: number; cpuPid?: number };
-    const c2c = (p: Pair): Contender => ({ name: `${p.e.name} c2c`, place: p.client, host: p.serverIp, port: PORT });
+    type Contender = { name: string; place: Place; host: string; port: number; cpuPid?: number; metered?: Metered };
+    const c2c = (p: Pair): Contender => ({
+      name: `${p.e.name} c2c`, place: p.client, host: p.serverIp, port: PORT,
+      metered: { run: (argv) => must(p.e, ["exec", p.clientId, ...argv]), meter: "tcp-meter", serverPid: p.serverPid },
+    });
     const proxied = (p: Pair): Contender => ({ name: `${p.e.name} proxy`, place: host, host: "127.0.0.1", port: p.hostPort, cpuPid: p.proxyPid });
     const direct: Contender = { name: "direct", place: host, host: b.serverIp, port: PORT };
     const dnat: Contender | undefined = firewall === "nftables" ? { name: "berth DNAT", place: host, host: hostAddr, port: b.hostPort } : undefined;
-    const floorC: Contender = { name: "floor", place: floor, host: floorAddr.server, port: PORT };
-    const handBridgeC: Contender = { name: "hand bridge", place: handBridge, host: handBridgeAddr.server, port: PORT };
+    const nsRun = (ns: string) => (argv: string[]) => sh(["nsenter", `--net=${ns}`, "--", ...argv]);
+    const floorC: Contender = { name: "floor", place: floor, host: floorAddr.server, port: PORT, metered: { run: nsRun(ns.floorClient), meter, serverPid: floorServers[0]!.pid } };
+    const handBridgeC: Contender = { name: "hand bridge", place: handBridge, host: handBridgeAddr.server, port: PORT, metered: { run: nsRun(ns.bridgeClient), meter, serverPid: floorServers[1]!.pid } };
 
     const sendAll = [floorC, handBridgeC, c2c(b), ...(k ? [c2c(k)] : []), proxied(b), ...(k ? [proxied(k)] : []), direct, ...(dnat ? [dnat] : [])];
     const seen = new Map<string, string>();
     // CPU a proxy spent per GiB: times move with the host's load, this much less.
     const cpu = new Map<string, number[]>();
+    // The client's and the server's CPU per GiB over a path between two namespaces.
+    const pathCpu = new Map<string, number[]>();
     const sent = await interleaved(sendAll, ROUNDS, async (c) => {
       const cpu0 = c.cpuPid ? processCpuMs(c.cpuPid) : undefined;
-      const m = parse(await c.place(["send", c.host, String(c.port), String(BYTES)]));
+      const args = ["send", c.host, String(c.port), String(BYTES)];
+      let m: Measure;
+      if (c.metered) {
+        const s0 = processCpuMs(c.metered.serverPid);
+        const [line, stat] = (await c.metered.run(["sh", "-c", `${c.metered.meter} "$@" && cat /proc/$$/stat`, "sh", ...args])).trim().split("\n");
+        const s1 = processCpuMs(c.metered.serverPid);
+        m = parse(line ?? "");
+        if (stat && s0 !== undefined && s1 !== undefined) pathCpu.set(c.name, [...(pathCpu.get(c.name) ?? []), (waitedCpuMs(stat) + s1 - s0) / (m.bytes / 2 ** 30)]);
+      } else m = parse(await c.place(args));
       const cpu1 = c.cpuPid ? processCpuMs(c.cpuPid) : undefined;
       if (cpu0 !== undefined && cpu1 !== undefined) cpu.set(c.name, [...(cpu.get(c.name) ?? []), (cpu1 - cpu0) / (m.bytes / 2 ** 30)]);
       seen.set(c.name, m.from);
       return gbits(m);
     });
     const cpuPerGiB = (name: string) => (cpu.get(name)?.length ? median(cpu.get(name)!) : undefined);
+    const pathCpuPerGiB = (name: string) => (pathCpu.get(name)?.length ? median(pathCpu.get(name)!) : undefined);
     const connAll = [floorC, proxied(b), ...(k ? [proxied(k)] : []), direct, ...(dnat ? [dnat] : [])];
     const conns = await interleaved(connAll, ROUNDS, async (c) => perSec(parse(await c.place(["conns", c.host, String(c.port), String(CONNS)]))));
     const gb = new Map(sendAll.map((c, i) => [c.name, median(sent[i]!)]));
@@ -264,6 +302,8 @@ export async function run(): Promise<string> {
       `| host ${hostAddr} to a published port (DNAT) | ${dnat ? f(gb.get("berth DNAT"), 2) : `no DNAT (firewall: ${firewall})`} | — | — |`,
       "",
       `Floors: a veth pair made by hand between two namespaces, ${f(gb.get("floor"), 2)} Gbit/s (berth's container to container is ${ratio(gb.get("berth c2c"), gb.get("floor"))} it; dockerd's ${ratio(gb.get("dockerd c2c"), gb.get("floor"))}); two namespaces on a bridge made by hand in the bench's namespace, ${f(gb.get("hand bridge"), 2)} Gbit/s (berth's is ${ratio(gb.get("berth c2c"), gb.get("hand bridge"))} it; dockerd's ${ratio(gb.get("dockerd c2c"), gb.get("hand bridge"))}): bridged packets there go through the namespace's netfilter hooks (br_netfilter, bridge-nf-call-iptables=1 in every new namespace on this kernel), with connection tracking once berth's nf_tables table is in it, so this is the floor of any engine's bridge there; the host straight to berth's container address, ${f(gb.get("direct"), 2)} Gbit/s (berth's DNAT is ${ratio(gb.get("berth DNAT"), gb.get("direct"))} it).`,
+      "",
+      `What a path costs, beside what it gave: the client's and the server's CPU per GiB (ms; softirq work is charged to the task it interrupts on this kernel, so this holds the path's kernel work; it carries across the host's load where times do not): floor ${f(pathCpuPerGiB("floor"), 0)}, hand bridge ${f(pathCpuPerGiB("hand bridge"), 0)}, berth container to container ${f(pathCpuPerGiB("berth c2c"), 0)} (${ratio(pathCpuPerGiB("berth c2c"), pathCpuPerGiB("floor"))} the floor's), dockerd ${f(pathCpuPerGiB("dockerd c2c"), 0)} (${ratio(pathCpuPerGiB("dockerd c2c"), pathCpuPerGiB("floor"))}).`,
       "",
       "| connections/s to a published port | berth | dockerd | berth ÷ dockerd |",
       "|---|---:|---:|---:|",
