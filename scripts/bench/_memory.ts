@@ -66,3 +66,28 @@ export function engineMemory(roots: number[]): Memory {
 }
 
 export const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
+
+/**
+ * Other live processes running the same executable as `pid`. Its code pages are shared with
+ * them, so its USS is ~13 MB lower while any runs (a berth daemon's standby shim does): an idle
+ * figure says how many there were.
+ */
+export function sameExecutable(pid: number): number {
+  let exe: string;
+  try {
+    exe = readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return 0; // gone meanwhile
+  }
+  let n = 0;
+  for (const e of readdirSync("/proc")) {
+    const other = Number(e);
+    if (!Number.isInteger(other) || other === pid) continue;
+    try {
+      if (readlinkSync(`/proc/${other}/exe`) === exe) n++;
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return n;
+}

@@ -1,0 +1,30 @@
+// The benchmarks' memory accounting (scripts/bench/_memory.ts): a process's USS and PSS from
+// smaps_rollup, and how many other processes share its executable (whose code pages are then
+// not its own: an idle figure says how many there were).
+import { expect, test } from "bun:test";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { processMemory, sameExecutable } from "../../scripts/bench/_memory.ts";
+
+test("processes of one executable count each other; one gone, the count falls", async () => {
+  // A copy of sleep that nothing else on the host runs.
+  const dir = mkdtempSync("/tmp/berth-test-memory-");
+  const exe = join(dir, "sleeper");
+  copyFileSync(Bun.which("sleep")!, exe);
+  const a = Bun.spawn([exe, "30"]);
+  const b = Bun.spawn([exe, "30"]);
+  try {
+    expect(sameExecutable(a.pid)).toBe(1);
+    b.kill(9);
+    await b.exited;
+    expect(sameExecutable(a.pid)).toBe(0);
+    const m = processMemory(a.pid)!;
+    expect(m.ussKb).toBeGreaterThan(0);
+    expect(m.pssKb).toBeGreaterThanOrEqual(m.ussKb);
+  } finally {
+    a.kill(9);
+    b.kill(9);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  expect(sameExecutable(4194303)).toBe(0); // no such process
+});
