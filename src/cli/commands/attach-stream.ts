@@ -6,7 +6,7 @@ import type { FlagSpec } from "../flags.ts";
 import { demuxer } from "../../client/hijack.ts";
 import type { Client } from "../../client/client.ts";
 import { DEFAULT_DETACH_KEYS, DetachMatcher, parseDetachKeys } from "../../shared/detach-keys.ts";
-import { stderr, stdout, type Output } from "../stdio.ts";
+import { OrderedWriter, stderr, stdout, type Output } from "../stdio.ts";
 
 export interface StreamOptions {
   tty: boolean;
@@ -18,8 +18,8 @@ export interface StreamOptions {
 }
 
 /** Where a container's output goes: as it is with a TTY, else demultiplexed onto stdout and stderr. */
-export function outputFeed(tty: boolean): (chunk: Uint8Array) => void {
-  const write = (out: Output) => (b: Uint8Array) => void out.write(b);
+export function outputFeed(tty: boolean, writer?: OrderedWriter): (chunk: Uint8Array) => void {
+  const write = (out: Output) => (b: Uint8Array) => void (writer ? writer.write(out, b) : out.write(b));
   return tty ? write(stdout) : demuxer(write(stdout), write(stderr));
 }
 
@@ -73,13 +73,17 @@ function followResize(o: StreamOptions, restore: (() => void)[]): void {
  * needs no socket of our own (node:net costs a CLI start-up ~2 ms to load).
  */
 export async function pumpResponse(res: Response, o: StreamOptions): Promise<{ detached: boolean }> {
-  const feed = outputFeed(o.tty);
+  const writer = new OrderedWriter();
+  const feed = outputFeed(o.tty, writer);
   const restore: (() => void)[] = [];
   followResize(o, restore);
   try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) feed(chunk);
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      feed(chunk);
+      await writer.idle(); // read on only once it is written, as a blocking write would
+    }
   } catch {
-    // the daemon went away: the wait tells what happened
+    // the daemon went away (or stdout failed, as before): the wait tells what happened
   } finally {
     for (const r of restore) r();
   }
