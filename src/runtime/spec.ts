@@ -87,6 +87,8 @@ export interface RuntimeSpec {
   groupAdd?: string[];
   /** "host": stay in the engine's cgroup namespace; default a private one. */
   cgroupns?: "host" | "private";
+  /** Stage 2's PID namespace: undefined a new one (it is PID 1 there), "host" the host's, or the path of one to join (/proc/PID/ns/pid). Never a standby's start, whose stage 2 has a new one already. */
+  pidNamespace?: string;
   /** Stay in the host's UTS namespace (`--uts host`): its hostname and domain name, none set. Never a standby's start, which made a UTS namespace ahead. */
   utsHost?: boolean;
   /** The seccomp filter installed right before the program starts (and in each exec); none: unconfined. */

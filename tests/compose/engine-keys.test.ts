@@ -73,6 +73,7 @@ services:
     stop_signal: SIGKILL
     device_cgroup_rules: ["c 10:237 rwm"]
     uts: host
+    pid: host
     volumes_from: ["container:hk-outside"]
     deploy: {restart_policy: {condition: on-failure, max_attempts: 3}}
 networks:
@@ -142,7 +143,7 @@ describe.if(ok)("service keys the engine honours, by their effect", () => {
     expect((await sh("hk-base-1", openMade)).code).not.toBe(0);
   });
 
-  test("cgroup: host, userns_mode, ipc, uts: host, runtime, annotations, platform", async () => {
+  test("cgroup: host, userns_mode, ipc, uts: host, pid: host, runtime, annotations, platform", async () => {
     const h = k.HostConfig;
     expect([h.CgroupnsMode, h.UsernsMode, h.IpcMode, h.Runtime, h.Annotations]).toEqual(["host", "host", "private", "berth", { "com.example.note": "hi" }]);
     // The host's cgroup namespace shows the container's own cgroup by its full path; a private one shows "/".
@@ -153,6 +154,9 @@ describe.if(ok)("service keys the engine honours, by their effect", () => {
     // uts: host, the host's UTS namespace and name.
     expect((await inspect("hk-dr-1")).HostConfig.UTSMode).toBe("host");
     expect((await sh("hk-dr-1", "busybox readlink /proc/self/ns/uts; hostname")).out).toBe(`${readlinkSync("/proc/self/ns/uts")}\n${hostname()}\n`);
+    // pid: host, the host's PID namespace.
+    expect((await inspect("hk-dr-1")).HostConfig.PidMode).toBe("host");
+    expect((await sh("hk-dr-1", "busybox readlink /proc/self/ns/pid")).out.trim()).toBe(readlinkSync("/proc/self/ns/pid"));
   });
 
   test("domainname in the UTS namespace, through compose and run --domainname", async () => {
@@ -206,7 +210,7 @@ describe.if(ok)("service keys the engine honours, by their effect", () => {
 describe.if(ok)("service keys berth refuses, and a failing hook", () => {
   const refused: [string, string, string][] = [
     ["cgroup_parent: custom", "cgroup_parent", "cgroup_parent is not supported by berth"],
-    ["pid: host", "pid", "pid is not supported by berth"],
+    ["pid: bogus", "pid", "pid is not supported by berth"],
     ["blkio_config: {weight: 300}", "blkio_config", "blkio_config is not supported by berth"],
     ["platform: linux/s390x", "platform", "platform linux/s390x is not supported by berth"],
     ["uts: private", "uts", "uts is not supported by berth"],

@@ -1,9 +1,9 @@
 // HostConfig fields berth used to drop silently (issue 17: options berth does not implement are
 // refused, not silently accepted). The memory reservation, swappiness and OOM killer switch are
 // honoured in the container's cgroup (warned about and dropped where cgroup v2 has no file for
-// them, as dockerd does), and so is UTSMode host; the PID and IPC modes berth has no counterpart
-// for and a volume's Subpath are refused with a 400 naming the field. Through the API, berth's CLI
-// and the docker CLI.
+// them, as dockerd does), and so are UTSMode host and PidMode host or container:<name>; the IPC modes
+// berth has no counterpart for and a volume's Subpath are refused with a 400 naming the field.
+// Through the API, berth's CLI and the docker CLI.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
@@ -39,10 +39,10 @@ describe.if(requireDaemon())("HostConfig fields: honoured or refused, never drop
   };
   const v2 = existsSync("/sys/fs/cgroup/cgroup.controllers");
 
-  test("PidMode and IpcMode berth has no counterpart for, and a UTSMode other than host: 400 naming the field; nothing made", async () => {
+  test("IpcMode berth has no counterpart for, and PID or UTS modes that do not exist: 4xx naming them; nothing made", async () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ PidMode: "host" }, 'HostConfig.PidMode "host" is not supported by berth'],
-      [{ PidMode: "container:other" }, 'HostConfig.PidMode "container:other" is not supported by berth'],
+      [{ PidMode: "bogus" }, "invalid PID mode: bogus"],
+      [{ PidMode: "container:" }, "invalid PID mode: container:"],
       [{ UTSMode: "container:other" }, "invalid UTS mode: container:other"],
       [{ IpcMode: "host" }, 'HostConfig.IpcMode "host" is not supported by berth'],
       [{ IpcMode: "none" }, 'HostConfig.IpcMode "none" is not supported by berth'],
@@ -52,10 +52,13 @@ describe.if(requireDaemon())("HostConfig fields: honoured or refused, never drop
       const r = await create(hc);
       expect(`${r.status} ${r.body.message}`).toStartWith(`400 ${message}`);
     }
+    const missing = await create({ PidMode: "container:no-such-one" });
+    expect(`${missing.status} ${missing.body.message}`).toBe("404 No such container: no-such-one");
     expect((await d.cli(["ps", "-aq"])).stdout.trim()).toBe("");
     // The modes berth has pass.
     for (const IpcMode of ["", "private", "shareable"]) expect((await create({ IpcMode, PidMode: "", UTSMode: "" })).status).toBe(201);
     expect((await create({ UTSMode: "host" })).status).toBe(201);
+    expect((await create({ PidMode: "host" })).status).toBe(201);
     expect((await d.cli(["rm", "-f", ...(await d.cli(["ps", "-aq"])).stdout.trim().split("\n")])).code).toBe(0);
   });
 
@@ -72,6 +75,39 @@ describe.if(requireDaemon())("HostConfig fields: honoured or refused, never drop
     expect((await d.cli(["run", "-d", "--name", "uts", "--uts", "host", "busybox", "sleep", "1000"])).code).toBe(0);
     expect((await d.cli(["exec", "uts", "hostname"])).stdout.trim()).toBe(hostname());
     expect((await d.cli(["rm", "-f", "uts"])).code).toBe(0);
+  });
+
+  test("PidMode host: the host's PID namespace, its processes seen, exec inside, and what the container leaves killed at its end", async () => {
+    const hostNs = readlinkSync("/proc/self/ns/pid");
+    const r = await d.cli(["run", "--rm", "--pid", "host", "busybox", "sh", "-c", `readlink /proc/self/ns/pid; test -d /proc/${process.pid} && echo sees-host`]);
+    expect(r.stdout.trim().split("\n")).toEqual([hostNs, "sees-host"]);
+    // A child left running in the background: in the host's namespace nothing kills it but the engine.
+    const bg = await d.cli(["run", "-d", "--name", "pidhost", "--pid", "host", "busybox", "sh", "-c", "sleep 997 & echo $!; exec sleep 1000"]);
+    expect(bg.code).toBe(0);
+    let child = 0;
+    for (const end = Date.now() + 10_000; !child && Date.now() < end; await Bun.sleep(50)) child = Number((await d.cli(["logs", "pidhost"])).stdout.trim());
+    expect(readFileSync(`/proc/${child}/cmdline`, "utf8")).toBe("sleep\0" + "997\0");
+    expect((await d.cli(["exec", "pidhost", "sh", "-c", "readlink /proc/self/ns/pid"])).stdout.trim()).toBe(hostNs);
+    expect((await d.cli(["stop", "-t", "1", "pidhost"])).code).toBe(0);
+    for (const end = Date.now() + 10_000; existsSync(`/proc/${child}`) && Date.now() < end; ) await Bun.sleep(50);
+    expect(existsSync(`/proc/${child}`)).toBe(false);
+    expect((await d.cli(["rm", "pidhost"])).code).toBe(0);
+  });
+
+  test("PidMode container:<name>: the other container's PID namespace, while it runs", async () => {
+    expect((await d.cli(["run", "-d", "--name", "pidtarget", "busybox", "sleep", "1000"])).code).toBe(0);
+    const targetPid = Number((await d.cli(["inspect", "-f", "{{.State.Pid}}", "pidtarget"])).stdout.trim());
+    const r = await d.cli(["run", "--rm", "--pid", "container:pidtarget", "busybox", "sh", "-c", "readlink /proc/self/ns/pid; cat /proc/1/cmdline | tr '\\0' ' '"]);
+    expect(r.stdout.trim().split("\n")).toEqual([readlinkSync(`/proc/${targetPid}/ns/pid`), "sleep 1000"]);
+    const id = (await d.cli(["inspect", "-f", "{{.Id}}", "pidtarget"])).stdout.trim();
+    const joined = await d.cli(["create", "--name", "joiner", "--pid", "container:pidtarget", "busybox", "true"]);
+    expect(joined.code).toBe(0);
+    expect((await d.cli(["inspect", "-f", "{{.HostConfig.PidMode}}", "joiner"])).stdout.trim()).toBe(`container:${id}`);
+    expect((await d.cli(["stop", "-t", "0", "pidtarget"])).code).toBe(0);
+    const notRunning = await d.cli(["start", "joiner"]);
+    expect(notRunning.code).not.toBe(0);
+    expect(notRunning.stderr).toContain(`cannot join PID of a non running container: ${id}`);
+    expect((await d.cli(["rm", "-f", "joiner", "pidtarget"])).code).toBe(0);
   });
 
   test("a volume mount's Subpath: 400 naming the field", async () => {
@@ -124,13 +160,13 @@ describe.if(requireDaemon())("HostConfig fields: honoured or refused, never drop
     expect((await d.cli(["rm", "-f", unlimited.body.Id])).code).toBe(0);
   });
 
-  test("berth's CLI: --memory-reservation, --memory-swappiness, --oom-kill-disable set them; --pid and --ipc get the daemon's refusal", async () => {
+  test("berth's CLI: --memory-reservation, --memory-swappiness, --oom-kill-disable set them; --ipc gets the daemon's refusal", async () => {
     const r = await d.cli(["run", "-d", "--name", "flags", "-m", "64m", "--memory-reservation", "16m", "--memory-swappiness", "20", "--oom-kill-disable", "busybox", "sleep", "1000"]);
     expect(r.code).toBe(0);
     const hc = JSON.parse((await d.cli(["inspect", "-f", "{{json .HostConfig}}", "flags"])).stdout);
     expect([hc.MemoryReservation, hc.MemorySwappiness, hc.OomKillDisable]).toEqual([16 << 20, v2 ? null : 20, !v2]);
     if (!v2) expect(memoryFile(r.stdout.trim(), "memory.swappiness")?.trim()).toBe("20");
-    for (const [flag, field] of [["--pid", "PidMode"], ["--ipc", "IpcMode"]]) {
+    for (const [flag, field] of [["--ipc", "IpcMode"]]) {
       const refused = await d.cli(["run", "--rm", flag!, "host", "busybox", "true"]);
       expect(refused.code).toBe(125);
       expect(refused.stderr).toContain(`HostConfig.${field} "host" is not supported by berth`);
@@ -141,9 +177,10 @@ describe.if(requireDaemon())("HostConfig fields: honoured or refused, never drop
   test.if(existsSync(docker))("the docker CLI against berth: the same", async () => {
     const env = { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(d.dir, "docker-config") };
     const run = (args: string[]) => Bun.spawnSync([docker, ...args], { env, stdout: "pipe", stderr: "pipe" });
-    const pid = run(["run", "--rm", "--pid", "host", "busybox", "true"]);
-    expect(pid.exitCode).not.toBe(0);
-    expect(pid.stderr.toString()).toContain('HostConfig.PidMode "host" is not supported by berth');
+    const ipc = run(["run", "--rm", "--ipc", "host", "busybox", "true"]);
+    expect(ipc.exitCode).not.toBe(0);
+    expect(ipc.stderr.toString()).toContain('HostConfig.IpcMode "host" is not supported by berth');
+    expect(run(["run", "--rm", "--pid", "host", "busybox", "sh", "-c", "readlink /proc/self/ns/pid"]).stdout.toString().trim()).toBe(readlinkSync("/proc/self/ns/pid"));
     expect(run(["run", "--rm", "--uts", "host", "busybox", "hostname"]).stdout.toString().trim()).toBe(hostname());
     const ok = run(["run", "-d", "--name", "dk", "-m", "64m", "--memory-reservation", "24m", "--oom-kill-disable", "busybox", "sleep", "1000"]);
     expect(ok.stderr.toString()).toBe("");

@@ -265,6 +265,8 @@ describe.if(requireDaemon())("--userns-remap default", () => {
     expect(priv.stderr).toContain("privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode");
     const hostNet = await d.cli(["create", "--network", "host", "busybox", "true"]);
     expect(hostNet.stderr).toContain("cannot share the host's network namespace when user namespaces are enabled");
+    const hostPid = await d.cli(["create", "--pid", "host", "busybox", "true"]);
+    expect(hostPid.stderr).toContain("cannot share the host PID namespace when user namespaces are enabled");
     const hostUts = await d.cli(["create", "--uts", "host", "busybox", "true"]);
     expect(hostUts.stderr).toContain("cannot share the host's UTS namespace when user namespaces are enabled");
     // With --userns=host they are allowed.

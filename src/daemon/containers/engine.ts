@@ -22,6 +22,7 @@ import { inspectView, statusText, summaryView, type ContainerPaths } from "./vie
 import { keepMountPrivate, releaseReadViews, remappedRoot, type Runtime, type RuntimeExit } from "../../runtime/index.ts";
 import { buildSpec } from "./spec.ts";
 import { joinAtCreate, joinAtStart } from "./network-mode.ts";
+import { checkPidMode, pidNamespaceAtStart } from "./pid-mode.ts";
 import { matchesFilters } from "./filters.ts";
 import type { Socket } from "node:net";
 import { bridgeAttach, replayLog, type AttachOptions } from "./attach.ts";
@@ -216,6 +217,7 @@ export class ContainerEngine {
     checkLogConfig(hostConfig.LogConfig);
     checkUsernsMode(hostConfig, !!this.runtime.userns);
     checkUtsHostname(hostConfig, !!body.Hostname);
+    checkPidMode(hostConfig, (ref) => this.find(ref));
     checkHealthcheck(config.Healthcheck);
     joinAtCreate(hostConfig, config, !!body.Hostname, (ref) => this.find(ref));
     const plan = this.networks?.planCreate(hostConfig, config, body.NetworkingConfig);
@@ -318,6 +320,7 @@ export class ContainerEngine {
       try {
         // Inside the try: a spec that cannot be built (a --device gone from the host) is a failed start too.
         const spec = buildSpec(c, this.runtime.storageDriver === "vfs" ? { ...p, lowerDirs: [] } : p, joined, this.security);
+        spec.pidNamespace = pidNamespaceAtStart(c, (ref) => this.find(ref));
         Object.assign(spec, this.mounts.runtimeMounts(c.id));
         // An rshared bind's source stays a peer of the host's mount only if the roots are on a private one.
         if (spec.binds.some((b) => b.propagation?.endsWith("shared"))) keepMountPrivate(this.dir);

@@ -1,9 +1,9 @@
 // HostConfig's kernel settings checked at create, with the words dockerd (or
 // runc, where dockerd leaves it to the runtime) uses: Sysctls, ShmSize,
 // OomScoreAdj, CgroupnsMode, Ulimits, GroupAdd and the memory reservation,
-// swappiness and OOM killer, UTSMode. Namespace modes berth has no counterpart
-// for (PidMode, IpcMode other than private or shareable) are refused, naming
-// the field, rather than dropped.
+// swappiness and OOM killer, UTSMode (PidMode is pid-mode.ts's). IPC modes
+// berth has no counterpart for (other than private or shareable) are refused,
+// naming the field, rather than dropped.
 import { InvalidParameterError } from "../../errors.ts";
 import { namespacedSysctl, networkSysctl } from "../../shared/sysctls.ts";
 import { ulimitProblem } from "../../shared/ulimits.ts";
@@ -31,12 +31,11 @@ export function checkHostSettings(hc: Json): void {
   }
 }
 
-/** Every container has a PID namespace of its own and a private (or shareable) IPC one; UTS is its own or the host's. */
+/** Every container has a private (or shareable) IPC namespace; UTS is its own or the host's. */
 function checkNamespaceModes(hc: Json): void {
   const refuse = (field: string, value: string, why: string) => {
     throw new InvalidParameterError(`HostConfig.${field} ${JSON.stringify(value)} is not supported by berth: ${why}`);
   };
-  if (hc.PidMode) refuse("PidMode", hc.PidMode, "every container has a PID namespace of its own (no host or shared PID mode)");
   if (hc.UTSMode && hc.UTSMode !== "host") throw new InvalidParameterError(`invalid UTS mode: ${hc.UTSMode}`);
   if (hc.IpcMode && !["private", "shareable"].includes(hc.IpcMode)) refuse("IpcMode", hc.IpcMode, "every container has an IPC namespace of its own (private or shareable only)");
 }

@@ -20,6 +20,8 @@ export function checkUsernsMode(hc: Json, remapped: boolean): void {
   }
   if (hc.NetworkMode === "host") throw new InvalidParameterError("cannot share the host's network namespace when user namespaces are enabled");
   if (hc.PidMode === "host") throw new InvalidParameterError("cannot share the host PID namespace when user namespaces are enabled");
+  // Its user namespace would not own the other container's PID namespace.
+  if (String(hc.PidMode ?? "").startsWith("container:")) throw new InvalidParameterError("cannot share another container's PID namespace when user namespaces are enabled");
   if (hc.UTSMode === "host") throw new InvalidParameterError("cannot share the host's UTS namespace when user namespaces are enabled");
 }
 

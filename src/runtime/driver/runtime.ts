@@ -225,7 +225,7 @@ export class Runtime {
         // A bind whose source's mounts changed since the standby was made would show it stale: start cold.
     const binds = spec.binds.filter((b) => !b.type).map((b) => b.source);
     // The mount table is read only when there are binds to check: a start without them needs none of it.
-    const cold = spec.freshMountNamespace || spec.utsHost || (binds.length > 0 && mountsDifferFor(binds, this.standbys.idle[0]?.mounts ?? "", mountTable()));
+    const cold = spec.freshMountNamespace || spec.utsHost || !!spec.pidNamespace || (binds.length > 0 && mountsDifferFor(binds, this.standbys.idle[0]?.mounts ?? "", mountTable()));
     const shim = this.takeShim([dir, sock, String(attachments.length)], cold);
     const { lines } = shim;
     const first = await lines.next();

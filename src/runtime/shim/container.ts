@@ -20,18 +20,52 @@ import { giveToContainerRoot } from "../userns/remapped-rootfs.ts";
 
 type Proc = ReturnType<typeof Bun.spawn>;
 
-/** Starts stage 2 as PID 1 of a new PID namespace; it waits for "go" on fd 3. */
-function spawnInit(args: string[], stdio: unknown[]): Proc {
+/**
+ * Starts stage 2 as PID 1 of a new PID namespace, or in `pidNamespace` (see RuntimeSpec: the host's, or
+ * another container's, joined by its path); it waits for "go" on fd 3.
+ */
+function spawnInit(args: string[], stdio: unknown[], pidNamespace?: string): Proc {
+  const self = selfCommand();
+  const spawn = () => Bun.spawn([...self, "__init", ...args], { stdio: stdio as any, env: {}, ...(self.length === 1 ? { argv0: "docker-init" } : {}) });
+  if (pidNamespace === "host") return spawn();
   const pidns = openSync("/proc/self/ns/pid", "r");
-  c.unshare(c.CLONE.NEWPID);
   try {
-    const self = selfCommand();
+    if (pidNamespace) {
+      const other = openSync(pidNamespace, "r");
+      try {
+        c.setns(other, c.CLONE.NEWPID);
+      } finally {
+        closeSync(other);
+      }
+    } else c.unshare(c.CLONE.NEWPID);
     // Named as Docker's init is: with --init this process stays as the container's PID 1 for all to see.
-    return Bun.spawn([...self, "__init", ...args], { stdio: stdio as any, env: {}, ...(self.length === 1 ? { argv0: "docker-init" } : {}) });
+    return spawn();
   } finally {
-    // At once: this thread may not create threads while it is in the new PID namespace.
+    // At once: this thread may not create threads while it is in another PID namespace.
     c.setns(pidns, c.CLONE.NEWPID);
     closeSync(pidns);
+  }
+}
+
+/** SIGKILL to every process left in the container's cgroup, frozen meanwhile so that none forks past it. */
+function killLeftInCgroup(cgroup: Cgroup): void {
+  try {
+    cgroup.freeze(true);
+    for (const pid of cgroup.pids()) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone already
+      }
+    }
+  } catch (e) {
+    process.stderr.write(`berth shim: killing what the container left: ${(e as Error).message}\n`);
+  } finally {
+    try {
+      cgroup.freeze(false);
+    } catch {
+      // the cgroup's removal after the exit thaws and kills what is left
+    }
   }
 }
 
@@ -127,8 +161,8 @@ export async function startContainer(argv: string[], prepared?: Prepared, say: (
   let pid: number | undefined;
   let detachRoot: (() => void) | undefined;
   try {
-    // A standby's stage 2 already has its namespaces, a user namespace not among them.
-    if (prepared && ready!.exitCode === null && !spec.userns) {
+    // A standby's stage 2 already has its namespaces (a new PID one), a user namespace not among them.
+    if (prepared && ready!.exitCode === null && !spec.userns && !spec.pidNamespace) {
       proc = ready!;
       // The standby's cgroup becomes the container's (init inside); else the usual way.
       if (cgroup.takeOver(prepared.cgroup)) cgroup.applyLimits();
@@ -156,7 +190,7 @@ export async function startContainer(argv: string[], prepared?: Prepared, say: (
         pid = init.pid;
         detachRoot = init.detachRoot;
       } else {
-        proc = spawnInit([dir], stdio);
+        proc = spawnInit([dir], stdio, spec.pidNamespace);
         cgroup.addProcess(proc.pid);
       }
     }
@@ -221,6 +255,9 @@ async function followToEnd({ dir, spec, state, session, cgroup, proc, ptyMaster,
   hub.startClock(announcedWaitMs);
   const output = relay(hub, proc, { ptyMaster, log, openStdin: spec.openStdin, stdinOnce: spec.stdinOnce });
   const code = await proc.exited;
+  // Outside a PID namespace of its own its first process's end ends nothing else, as PID 1's would:
+  // what it left (holding its output open, too) goes now, as runc does for a shared PID namespace.
+  if (spec.pidNamespace) killLeftInCgroup(cgroup);
   await drain(output, ptyMaster !== undefined);
   // Each step is attempted on its own: the exit is recorded whatever failed before it.
   const attempt = async (what: string, fn: () => unknown) => {

@@ -226,6 +226,7 @@ export function createBody(p: Project, service: string, s: Service, n: number, o
         DeviceRequests: deviceRequests(s, cdi),
         IpcMode: (s.ipc as string | undefined) ?? "",
         UTSMode: (s.uts as string | undefined) ?? "",
+        PidMode: (s.pid as string | undefined) ?? "",
         CgroupnsMode: (s.cgroup as string | undefined) ?? "",
         UsernsMode: (s.userns_mode as string | undefined) ?? "",
         Links: links.length ? links : null,
