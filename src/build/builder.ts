@@ -25,6 +25,8 @@ import { scopedPath } from "./fs/scoped-path.ts";
 import { hashSource, keepingParents, resolveSources, type PlacedSource, type Source } from "./steps/copy-sources.ts";
 import { dirTree, type SourceTree } from "./fs/source-tree.ts";
 import { copyInto, type CopyOwner } from "./steps/copy-into.ts";
+import { copyContextDir } from "./steps/copy-from-context.ts";
+import { ContextTree } from "./context/context-tree.ts";
 import { engineMount, parseRunMount, secretEngineMount, type RunMount } from "./steps/run-mounts.ts";
 import { fetchUrl, isUrl } from "./steps/fetch-url.ts";
 import { envMap, platformArgs, PROXY_ARGS } from "./variables.ts";
@@ -652,9 +654,13 @@ export class BuildStepError extends InvalidParameterError {
   }
 }
 
-/** The sources on disk: the context is unpacked now if it was not yet. */
+/** The sources on disk: the context is unpacked now if it was not yet, unless only its directories are copied (read from its tar). */
 async function placed(sources: Source[]): Promise<PlacedSource[]> {
   return Promise.all(sources.map(async (src) => {
+    const tree = src.tree;
+    if (tree instanceof ContextTree && tree.readsInPlace && src.kept === undefined && tree.lstat(src.path)?.kind === "dir") {
+      return { ...src, abs: "", copyDir: (target, owner, chmod) => copyContextDir(tree, src.path, target, owner, chmod) } satisfies PlacedSource;
+    }
     const dir = await src.tree.directory();
     return { ...src, abs: src.path ? `${dir}/${src.path}` : dir };
   }));

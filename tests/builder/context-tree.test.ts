@@ -3,13 +3,18 @@
 // a hardlink, a replaced entry, a .dockerignore and a secret, every COPY
 // source resolves to the same path and hashes to the same key from the index
 // as from the files on disk; what the index leaves out is gone from the disk.
+// A plain tar's directory, read straight from the tar into a COPY's
+// destination, lands as the copy from the unpacked context does.
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { receiveContext } from "../../src/build/context/receive.ts";
 import { secretsEntry } from "../../src/build/context/secrets-entry.ts";
 import { dirTree, type SourceTree } from "../../src/build/fs/source-tree.ts";
 import { hashSource, resolveSources } from "../../src/build/steps/copy-sources.ts";
+import { ContextTree } from "../../src/build/context/context-tree.ts";
+import { copyContextDir } from "../../src/build/steps/copy-from-context.ts";
+import { copyInto } from "../../src/build/steps/copy-into.ts";
 
 const tmp = mkdtempSync("/tmp/berth-context-tree-");
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -99,5 +104,52 @@ describe("the context's index", () => {
     const dir = await ctx.tree.directory();
     expect(await Bun.file(join(dir, "etc/evil")).text()).toBe("inside\n");
     expect(await keyOf(ctx.tree, "root/etc/evil")).toBe(await keyOf(dirTree(dir), "root/etc/evil"));
+  });
+
+  /** Every entry under `root`: name, kind, mode, owner, and content or link target. */
+  function listing(root: string): string[] {
+    const out: string[] = [];
+    const walk = (rel: string) => {
+      for (const name of readdirSync(join(root, rel)).sort()) {
+        const path = rel ? `${rel}/${name}` : name;
+        const st = lstatSync(join(root, path));
+        const what = st.isDirectory() ? "dir" : st.isSymbolicLink() ? `-> ${readlinkSync(join(root, path))}` : readFileSync(join(root, path), "utf8");
+        out.push(`${path} ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid} ${what}`);
+        if (st.isDirectory()) walk(path);
+      }
+    };
+    walk("");
+    return out;
+  }
+
+  test("a plain tar's directory read from the tar lands as the copy from the unpacked context; other tars are unpacked", async () => {
+    const plain = join(tmp, "plain");
+    mkdirSync(join(plain, "app/sub"), { recursive: true });
+    mkdirSync(join(plain, "app/empty"));
+    writeFileSync(join(plain, "Dockerfile"), "FROM busybox\n");
+    writeFileSync(join(plain, ".dockerignore"), "**/*.tmp\n");
+    writeFileSync(join(plain, "app/main.js"), "main\n");
+    writeFileSync(join(plain, "app/x.tmp"), "ignored\n");
+    writeFileSync(join(plain, "app/sub/deep.txt"), "deep\n");
+    chmodSync(join(plain, "app/sub/deep.txt"), 0o640);
+    symlinkSync("main.js", join(plain, "app/link"));
+    const ctx = await receiveContext(tarOf(plain), mkdtempSync(join(tmp, "work-")), "Dockerfile");
+    const tree = ctx.tree as ContextTree;
+    expect(tree.readsInPlace).toBe(true);
+    for (const [pattern, chmod] of [["app", undefined], [".", 0o600]] as const) {
+      const [src] = resolveSources(tree, pattern, "COPY");
+      const opts = { what: "COPY" as const, extract: false, owner: { uid: 7, gid: 8 }, ...(chmod !== undefined ? { chmod } : {}) };
+      const fromTar = mkdtempSync(join(tmp, "fromtar-"));
+      const fromDisk = mkdtempSync(join(tmp, "fromdisk-"));
+      await copyInto(fromTar, [{ ...src!, abs: "", copyDir: (t, o, m) => copyContextDir(tree, src!.path, t, o, m) }], "/dst/", opts);
+      const unpacked = await tree.directory();
+      await copyInto(fromDisk, [{ ...src!, abs: src!.path ? join(unpacked, src!.path) : unpacked }], "/dst/", opts);
+      expect(listing(fromTar)).toEqual(listing(fromDisk));
+      expect(listing(fromTar).join("\n")).toContain("sub/deep.txt 6");
+      expect(listing(fromTar).join("\n")).not.toContain("x.tmp");
+    }
+    // The first context has a hardlink and a symlinked parent: unpacked, as before.
+    const other = await receiveContext(tarOf(src), mkdtempSync(join(tmp, "work-")), "Dockerfile");
+    expect((other.tree as ContextTree).readsInPlace).toBe(false);
   });
 });

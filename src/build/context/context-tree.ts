@@ -12,6 +12,7 @@ import { entryParts } from "../../layer/apply/scope.ts";
 import { uncompressed } from "../../layer/compression.ts";
 import { readTar } from "../../layer/tar/read.ts";
 import type { TarEntry } from "../../layer/tar/types.ts";
+import type { TarWriteItem } from "../../layer/tar/write.ts";
 import type { ByteSource } from "../../layer/source.ts";
 import { resolveIn, type SourceTree, type TreeStat } from "../fs/source-tree.ts";
 
@@ -26,6 +27,12 @@ export class ContextTree implements SourceTree {
   private nodes = new Map<string, Node>([["", { kind: "dir", mode: 0o755, uid: 0, gid: 0, size: 0 }]]);
   private kids = new Map<string, Set<string>>([["", new Set()]]);
   private unpacked?: Promise<string>;
+  /**
+   * Every entry of the tar sits at its own path: none under a symlinked or missing parent, no
+   * hardlink, whiteout or path given twice. Then a directory's entries can be read straight
+   * from the tar (entriesUnder) and land where the unpacked context would have them.
+   */
+  private plain = true;
 
   /**
    * `tar`: the uploaded tar's bytes, each call from the start; `dir`: where it is unpacked when needed,
@@ -79,6 +86,32 @@ export class ContextTree implements SourceTree {
     return this.unpacked;
   }
 
+  /** Whether entriesUnder can stand in for a copy of the unpacked directory. */
+  get readsInPlace(): boolean {
+    return this.plain;
+  }
+
+  /**
+   * The entries below directory `dir` (not `dir` itself), read again from the tar, paths relative
+   * to it, as the index holds them: what .dockerignore or the secrets took out is left out, so are
+   * fifos and devices (COPY copies neither). `chmod` replaces every mode. Only when readsInPlace.
+   */
+  async *entriesUnder(dir: string, chmod?: number): AsyncGenerator<TarWriteItem> {
+    if (!this.plain) throw new Error("internal error: the context's tar does not place its entries at their own paths");
+    const prefix = dir ? `${dir}/` : "";
+    const kinds: Record<string, TreeStat["kind"]> = { dir: "dir", file: "file", symlink: "symlink" };
+    for await (const { entry, body } of readTar(uncompressed(this.tar()))) {
+      const path = entryParts(entry.path).join("/");
+      if (!path.startsWith(prefix) || path === dir) continue;
+      const node = this.nodes.get(path);
+      if (!node || node.kind !== kinds[entry.type]) continue;
+      const rel = path.slice(prefix.length);
+      const { xattrs: _x, ...rest } = entry; // COPY takes contents, modes and times, not a context's attributes
+      const mode = chmod ?? entry.mode & 0o7777;
+      yield entry.type === "file" ? { entry: { ...rest, path: rel, mode }, body } : { entry: { ...rest, path: entry.type === "dir" ? `${rel}/` : rel, mode } };
+    }
+  }
+
   /** Every path in the tree but the root, deepest first. */
   paths(): string[] {
     return [...this.nodes.keys()].filter(Boolean).sort((a, b) => b.split("/").length - a.split("/").length);
@@ -101,6 +134,7 @@ export class ContextTree implements SourceTree {
     const parent = this.makeParents(parts, e.path);
     const path = parent ? `${parent}/${name}` : name;
     if (name.startsWith(WH)) {
+      this.plain = false;
       const victim = name.slice(WH.length);
       if (!victim.startsWith(WH)) this.remove(parent ? `${parent}/${victim}` : victim);
       return undefined;
@@ -118,6 +152,7 @@ export class ContextTree implements SourceTree {
         node = { kind: "symlink", ...stat, linkname: e.linkname ?? "" };
         break;
       case "hardlink": {
+        this.plain = false;
         const target = this.nodes.get(resolveIn(this, entryParts(e.linkname ?? "", "hardlink target").join("/"), false));
         if (!target || target.kind === "dir") throw new InvalidDataError(`invalid layer: hardlink ${JSON.stringify(e.path)} points at missing ${JSON.stringify(e.linkname)}`);
         node = target; // the same inode: its stat and content
@@ -130,6 +165,7 @@ export class ContextTree implements SourceTree {
         return undefined; // devices: the applier leaves them out of a context
     }
     const old = this.nodes.get(path);
+    if (old) this.plain = false;
     if (old && !(old.kind === "dir" && node.kind === "dir")) this.remove(path);
     this.nodes.set(path, node);
     this.kids.get(parent)!.add(name);
@@ -141,9 +177,12 @@ export class ContextTree implements SourceTree {
   private makeParents(parts: string[], forPath: string): string {
     let at = "";
     for (const part of parts) {
-      const next = resolveIn(this, at ? `${at}/${part}` : part);
+      const literal = at ? `${at}/${part}` : part;
+      const next = resolveIn(this, literal);
+      if (next !== literal) this.plain = false;
       const node = this.nodes.get(next);
       if (!node) {
+        this.plain = false;
         const slash = next.lastIndexOf("/");
         const up = slash < 0 ? "" : next.slice(0, slash);
         if (this.nodes.get(up)?.kind !== "dir") throw new InvalidDataError(`invalid layer: ${JSON.stringify(forPath)}: ${up} is not a directory`);

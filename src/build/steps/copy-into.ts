@@ -33,6 +33,11 @@ export async function copyInto(root: string, sources: PlacedSource[], to: string
     throw new InvalidParameterError(`When using ${o.what} with more than one source file, the destination must be a directory and end with a /`);
   }
   for (const src of sources) {
+    if (src.copyDir) {
+      makeDirs(root, to, owner);
+      await src.copyDir(scopedPath(root, to), owner, o.chmod);
+      continue;
+    }
     const st = statSync(src.abs);
     // --parents: a file goes under its own directories, a directory under its whole path.
     const dest = src.kept === undefined ? to : `${posix.join(to, st.isDirectory() ? src.kept : posix.dirname(src.kept))}/`;

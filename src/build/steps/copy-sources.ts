@@ -19,8 +19,12 @@ export interface Source {
   kept?: string;
 }
 
-/** A source with its place on disk, once its tree is there: what copyInto copies. */
-export type PlacedSource = Source & { abs: string };
+/**
+ * A source with its place on disk, once its tree is there: what copyInto copies. Or, for a
+ * directory that can be read in place (the context's, from its tar), `copyDir` puts its
+ * entries under a target directory and `abs` is unused.
+ */
+export type PlacedSource = Source & { abs: string; copyDir?: (target: string, owner: { uid: number; gid: number }, chmod?: number) => Promise<void> };
 
 const GLOB = /[*?[\\]/;
 
