@@ -3,7 +3,7 @@
 // result. Progress goes out in the classic builder's words.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, posix } from "node:path";
-import { InvalidParameterError } from "../errors.ts";
+import { InvalidParameterError, messageOf } from "../errors.ts";
 import type { Digest } from "../store/digest.ts";
 import type { ContainerConfig, HistoryEntry, ImageConfig } from "../image/config.ts";
 import { hostPlatform, parsePlatform } from "../image/platform.ts";
@@ -456,7 +456,7 @@ export class Builder {
           bound.push(undefined);
           inputs.push(undefined);
         } else if (m.from !== undefined) {
-          const id = await this.sourceImage(m.from, s, st.log);
+          const id = await this.sourceImage(m.from, s, st.log, ins.line);
           const ws = this.workspace(id);
           sources.push(ws);
           bound.push(dirTree(ws.merged));
@@ -499,7 +499,10 @@ export class Builder {
         continue;
       }
       const tree = bound[i];
-      mounts.push(engineMount(m, c.WorkingDir || "/", tree ? await tree.directory() : "", this.host.cacheMountDir()));
+      const mount = engineMount(m, c.WorkingDir || "/", tree ? await tree.directory() : "", this.host.cacheMountDir());
+      mounts.push(mount);
+      // What the runtime makes to mount onto stays out of the layer too: BuildKit leaves no mount stubs.
+      stubs.push(mount.Target as string);
     }
     let containerId = "";
     const result = await this.host.run(
@@ -526,16 +529,24 @@ export class Builder {
   }
 
   /** The files of an earlier stage or of an image (COPY --from, RUN --mount from=), mounted for one step. */
-  private async sourceWorkspace(fromWord: string, s: Stage, log: StageLog): Promise<RootfsWorkspace> {
-    return this.workspace(await this.sourceImage(fromWord, s, log));
+  private async sourceWorkspace(fromWord: string, s: Stage, log: StageLog, line: number): Promise<RootfsWorkspace> {
+    return this.workspace(await this.sourceImage(fromWord, s, log, line));
   }
 
   /** The image an earlier stage made, or a named image (pulled if missing); undefined for a stage FROM scratch that added nothing. */
-  private async sourceImage(fromWord: string, s: Stage, log: StageLog): Promise<Digest | undefined> {
+  private async sourceImage(fromWord: string, s: Stage, log: StageLog, line: number): Promise<Digest | undefined> {
     const from = this.expand(fromWord, (n) => this.metaArgs.get(n));
     const stage = this.stageByName(from, s.index);
-    if (!stage && /^\d+$/.test(from)) throw new InvalidParameterError(`invalid from flag value ${from}: refers to current build stage or a later one`);
-    return stage ? this.stageImage(stage, s) : this.imageFor(from, log);
+    if (stage) return this.stageImage(stage, s);
+    // Neither an earlier stage nor an image there is: the classic builder's words, with the file and line.
+    const where = `${this.df.file} line ${line}`;
+    if (/^\d+$/.test(from)) throw new InvalidParameterError(`invalid from flag value ${from}: refers to current build stage or a later one (${where})`);
+    try {
+      return await this.imageFor(from, log);
+    } catch (e) {
+      if (this.signal.aborted) throw e;
+      throw new InvalidParameterError(`invalid from flag value ${from}: ${messageOf(e)} (${where})`);
+    }
   }
 
   private async workdirStep(st: StageState, ins: WordInstruction): Promise<void> {
@@ -588,7 +599,7 @@ export class Builder {
     };
     try {
       if (ins.from !== undefined) {
-        sourceWs = await this.sourceWorkspace(ins.from, s, st.log);
+        sourceWs = await this.sourceWorkspace(ins.from, s, st.log, ins.line);
         sourceTree = dirTree(sourceWs.merged);
       }
       const sources: Source[] = [];

@@ -78,6 +78,36 @@ describe.skipIf(!daemon.ok)("the Dockerfile corpus", () => {
     expect(await res.text()).toContain('"error":"Cannot locate specified Dockerfile: nope.Dockerfile"');
   }, 120_000);
 
+  test("COPY --from naming neither an earlier stage nor an image there is: the classic builder's words, the file and the line", async () => {
+    const ctx = context({ Dockerfile: "FROM busybox AS a\nFROM busybox\nCOPY --from=2 /x /x\n", "later.Dockerfile": "FROM busybox\nRUN true\nCOPY --from=no-such-stage /x /x\n" });
+    const later = await build([ctx]);
+    expect(later.code).toBe(1);
+    expect(later.stderr).toContain("invalid from flag value 2: refers to current build stage or a later one (Dockerfile line 3)");
+    const missing = await build(["-f", join(ctx, "later.Dockerfile"), ctx]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/invalid from flag value no-such-stage: .+ \(later\.Dockerfile line 3\)/);
+  }, 120_000);
+
+  test("RUN --mount=type=bind of the context and of a stage, and type=tmpfs: seen by the step, out of the layer, the bound files in the key", async () => {
+    const ctx = context({
+      Dockerfile: [
+        "FROM busybox AS src", "RUN echo from-stage > /s", "FROM busybox",
+        "RUN --mount=type=bind,target=/ctx cat /ctx/f > /from-ctx",
+        "RUN --mount=type=bind,from=src,source=/s,target=/s cat /s > /from-stage",
+        "RUN --mount=type=tmpfs,target=/scratch echo t > /scratch/t && cat /scratch/t > /from-tmpfs", "",
+      ].join("\n"),
+      f: "one\n",
+    });
+    expect((await build(["-t", "corpus:mounts", ctx])).code).toBe(0);
+    const show = "cat /from-ctx /from-stage /from-tmpfs; ls -A /ctx 2>/dev/null; ls -A /scratch 2>/dev/null; test -e /s && echo s-left; true";
+    expect((await daemon.d.cli(["run", "--rm", "corpus:mounts", "sh", "-c", show])).stdout).toBe("one\nfrom-stage\nt\n");
+    writeFileSync(join(ctx, "f"), "two\n");
+    const again = await build(["-t", "corpus:mounts", ctx]);
+    const steps = again.stdout.split(/^Step /m).slice(1);
+    expect(steps.find((x) => x.includes("target=/ctx"))).not.toContain("Using cache");
+    expect((await daemon.d.cli(["run", "--rm", "corpus:mounts", "cat", "/from-ctx"])).stdout).toBe("two\n");
+  }, 120_000);
+
   test("RUN --network=none has only loopback; --network=host needs a build on the host network", async () => {
     const ctx = context({ Dockerfile: "FROM busybox\nRUN --network=none ls /sys/class/net > /nets\n" });
     expect((await build(["-t", "corpus:nonet", ctx])).code).toBe(0);

@@ -39,6 +39,8 @@ export async function pruneImages(
     removed = false;
     for (const row of store.images.list()) {
       const id = row.id as Digest;
+      // Gone since the pass began: removing a child took its untagged parents with it.
+      if (!store.images.get(id)) continue;
       const tagged = store.images.refsOf(id).some((r) => r.kind === "tag");
       if ((danglingOnly && tagged) || store.images.children(id).length > 0 || (await inUse(id)).length > 0) continue;
       if (until.some((u) => unixSeconds(row.created) >= u)) continue;
