@@ -1,8 +1,10 @@
 // Containers share shims (src/runtime/shim/group.ts): a shim runs ten at most; one
 // container's end, kill or removal leaves the others of its shim as they were; a shim that
-// dies takes its own containers along (each reported as exited 137), and no other shim's.
+// dies takes its own containers along (each reported as exited 137), and no other shim's; a
+// start with binds takes only a shim whose prepared stage 2 sees their sources as they are.
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { busyboxDaemonForFile } from "../fixtures/daemon.ts";
 
 const daemon = busyboxDaemonForFile();
@@ -75,5 +77,26 @@ describe.if(daemon.ok)("shims shared by containers", () => {
     for (const id of kept) expect((await d.cli(["inspect", "-f", "{{.State.Status}}", id])).stdout.trim()).toBe("running");
     for (const s of others) expect(alive(s)).toBe(true);
     expect((await d.cli(["rm", "-f", ...shimOf.keys()])).code).toBe(0);
+  });
+
+  test("a bind whose source got a mount after a shim prepared its stage 2 shows that mount: the start does not use that stage 2", async () => {
+    const d = daemon.d;
+    const src = join(d.dir, "bind-src");
+    mkdirSync(join(src, "sub"), { recursive: true });
+    // A shim waits with its stage 2 prepared (its mount namespace copied) before the mount below.
+    const waiting = () => readdirSync(join(d.dir, "exec", "s")).some((n) => /^standby-\d+\.sock$/.test(n));
+    for (const end = Date.now() + 15_000; Date.now() < end && !waiting(); ) await Bun.sleep(20);
+    expect(waiting()).toBe(true);
+    expect(Bun.spawnSync(["mount", "-t", "tmpfs", "tmpfs", join(src, "sub")]).exitCode).toBe(0);
+    try {
+      writeFileSync(join(src, "sub", "f"), "fresh\n");
+      const r = await d.cli(["run", "--rm", "-v", `${src}:/x`, "busybox", "cat", "/x/sub/f"]);
+      expect(r.stdout).toBe("fresh\n");
+      // And again, from the shim that took it (it prepared its next stage 2 after the mount).
+      await Bun.sleep(500);
+      expect((await d.cli(["run", "--rm", "-v", `${src}:/x`, "busybox", "cat", "/x/sub/f"])).stdout).toBe("fresh\n");
+    } finally {
+      Bun.spawnSync(["umount", "-l", join(src, "sub")]);
+    }
   });
 });

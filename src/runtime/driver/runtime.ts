@@ -137,9 +137,12 @@ export class Runtime {
    * A group shim given these arguments (the pool makes the next ones behind it), or a shim of
    * the container's own: always for `cold`, whose container needs a mount namespace copied from the host's now.
    */
-  private takeShim(argv: string[], cold = false): Assigned {
+  private takeShim(argv: string[], cold = false, fresh: (s: Standby) => boolean = () => true): Assigned {
     // A shim starts one container at a time: one busy with another start is passed over, not queued behind.
-    const ready = cold ? undefined : this.standbys.take((s) => s.starting === 0);
+    const free = (s: Standby) => s.starting === 0;
+    // Only stale ones waiting: a cold start, which says nothing of how fast starts come (the pool does not grow for it).
+    const stale = this.standbys.idle.some(free) && !this.standbys.idle.some((s) => free(s) && fresh(s));
+    const ready = cold || stale ? undefined : this.standbys.take((s) => free(s) && fresh(s));
     if (ready) {
       const tag = String(++ready.given);
       const report = ready.channel.open(tag);
@@ -222,11 +225,13 @@ export class Runtime {
     writeFileSync(join(dir, "config.json"), JSON.stringify(spec));
     rmSync(statePath(dir), { force: true });
     const sock = this.socketPath(dir);
-        // A bind whose source's mounts changed since the standby was made would show it stale: start cold.
+    // A bind whose source's mounts changed since a shim prepared its stage 2 would show it stale there:
+    // such a shim is passed over (none left, the start is cold).
     const binds = spec.binds.filter((b) => !b.type).map((b) => b.source);
     // The mount table is read only when there are binds to check: a start without them needs none of it.
-    const cold = spec.freshMountNamespace || spec.utsHost || !!spec.pidNamespace || (binds.length > 0 && mountsDifferFor(binds, this.standbys.idle[0]?.mounts ?? "", mountTable()));
-    const shim = this.takeShim([dir, sock, String(attachments.length)], cold);
+    const now = binds.length ? mountTable() : "";
+    const fresh = (s: Standby) => !binds.length || !mountsDifferFor(binds, s.mounts, now);
+    const shim = this.takeShim([dir, sock, String(attachments.length)], spec.freshMountNamespace || spec.utsHost || !!spec.pidNamespace, fresh);
     const { lines } = shim;
     const first = await lines.next();
     if (first.value !== "listening") {
