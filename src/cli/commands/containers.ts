@@ -9,7 +9,7 @@ import { detachKeysFlag, detachKeysOption, outputFeed, pumpStreams, resizer } fr
 import { printJson, printRows, printDefaultTable, formatInspect, deletedList } from "../output.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
 import { humanSizeWithPrecision, timeAgo } from "../../shared/units.ts";
-import { stderr, stdout } from "../stdio.ts";
+import { OrderedWriter, stderr, stdout } from "../stdio.ts";
 import { eachName } from "./each-name.ts";
 
 export const startCommand: Command = {
@@ -143,8 +143,13 @@ export const logsCommand: Command = {
     const res = await client.request("GET", `/containers/${name}/logs`, {
       query: { stdout: true, stderr: true, follow: f.follow, tail: f.tail, timestamps: f.timestamps, details: f.details, since: relTime(f.since), until: relTime(f.until) },
     });
-    const feed = outputFeed(!!info.Config.Tty);
-    for await (const chunk of res.body!) feed(chunk);
+    // Bun.write, not node:fs: printing the log does not load it (src/cli/stdio.ts OrderedWriter).
+    const writer = new OrderedWriter();
+    const feed = outputFeed(!!info.Config.Tty, writer);
+    for await (const chunk of res.body!) {
+      feed(chunk);
+      await writer.idle();
+    }
     return 0;
   },
 };
