@@ -4,10 +4,11 @@
 // daemon, against dockerd's classic builder (the docker CLI with
 // DOCKER_BUILDKIT=0) and `podman build`, all on the same context, in rounds
 // that visit every engine.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { busyboxRootfsTar, startDaemon } from "../../tests/fixtures/daemon.ts";
-import { interleaved, median, timed } from "./_rounds.ts";
+import { interleaved, median } from "./_rounds.ts";
+import { treeUsage } from "./_usage.ts";
 import { must, startDockerd, startPodman, type Engine } from "./_engines.ts";
 import { scratchFs } from "./_scratch-fs.ts";
 
@@ -43,6 +44,43 @@ function makeContext(dir: string): string {
 
 type Op = "uncached" | "cached" | "changed";
 
+/** One build's cost: its time, and for an engine with a daemon, the daemon tree's CPU and the bytes it wrote. */
+interface Sample {
+  ms: number;
+  cpuMs?: number;
+  written?: number;
+}
+
+/** Bytes the processes under `roots` had storage write for them (/proc/PID/io write_bytes): what carries across load where times do not. */
+function treeWritten(roots: number[]): number {
+  const children = new Map<number, number[]>();
+  for (const e of readdirSync("/proc")) {
+    const pid = Number(e);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let total = 0;
+  const seen = new Set<number>();
+  for (const queue = [...roots]; queue.length; ) {
+    const pid = queue.pop()!;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    try {
+      total += Number(/write_bytes: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, "latin1"))?.[1] ?? 0);
+    } catch {
+      // gone meanwhile
+    }
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
 /** One build of the context by `e`; throws when it fails. */
 function buildOnce(e: Engine, ctx: string, op: Op): Promise<unknown> {
   const flags = ["--network", "none", "-q", ...(op === "uncached" ? ["--no-cache"] : []), "-t", "bench-build:1"];
@@ -57,7 +95,7 @@ export async function run(): Promise<string> {
   const missing = new Map<string, string>();
   try {
     const tar = busyboxRootfsTar(tmp);
-    const berth: Engine = { name: "berth", cli: (a) => d.cli(a, { timeoutMs: 600_000 }), runFlags: [], stop: async () => {} };
+    const berth: Engine = { name: "berth", cli: (a) => d.cli(a, { timeoutMs: 600_000 }), runFlags: [], roots: [d.pid], stop: async () => {} };
     await must(berth, ["import", tar, "busybox"]);
     engines.push(berth);
     for (const [name, start] of [["dockerd", startDockerd], ["podman", startPodman]] as const) {
@@ -72,14 +110,28 @@ export async function run(): Promise<string> {
     const once = async (e: Engine, op: Op) => {
       // A new content for one file, so each engine's round misses from the COPY on.
       if (op === "changed") writeFileSync(join(ctx, "tree/d7/f7"), `changed ${change++} for ${e.name}\n`);
-      return timed(() => buildOnce(e, ctx, op));
+      const [u0, w0] = e.roots ? [treeUsage(e.roots), treeWritten(e.roots)] : [];
+      const t = performance.now();
+      await buildOnce(e, ctx, op);
+      const sample: Sample = { ms: performance.now() - t };
+      if (e.roots) {
+        sample.cpuMs = treeUsage(e.roots).cpuMs - u0!.cpuMs;
+        sample.written = treeWritten(e.roots) - w0!;
+      }
+      return sample;
     };
-    const samples = new Map<Op, number[][]>();
+    const samples = new Map<Op, Sample[][]>();
     for (const op of ["uncached", "cached", "changed"] as const) samples.set(op, await interleaved(engines, ROUNDS, (e) => once(e, op)));
 
-    const ms = (op: Op, name: string) => {
+    const of = (op: Op, name: string, pick: (s: Sample) => number | undefined) => {
       const i = engines.findIndex((e) => e.name === name);
-      return i < 0 ? undefined : median(samples.get(op)![i]!);
+      const xs = i < 0 ? [] : samples.get(op)![i]!.map(pick).filter((x): x is number => x !== undefined);
+      return xs.length ? median(xs) : undefined;
+    };
+    const ms = (op: Op, name: string) => of(op, name, (s) => s.ms);
+    const costs = (op: Op, name: string) => {
+      const [cpu, written] = [of(op, name, (s) => s.cpuMs), of(op, name, (s) => s.written)];
+      return cpu === undefined || written === undefined ? "—" : `${(cpu / 1000).toFixed(2)} s, ${(written / 2 ** 20).toFixed(0)} MiB`;
     };
     const cell = (op: Op, name: string) => {
       const v = ms(op, name);
@@ -103,6 +155,12 @@ export async function run(): Promise<string> {
       row("rebuild after one file changed", "changed", "≤ 0.5×"),
       "",
       "Targets from the builds issue: cached rebuild ≤ 0.3× docker's, uncached ≤ 0.6×, rebuild after one change ≤ 0.5×.",
+      "",
+      "What each build cost the engine's daemon tree (berth's daemon and what it runs; dockerd with containerd and its shims), medians of the same rounds: CPU, and the bytes it had written to storage (/proc/PID/io write_bytes). These carry across a loaded host where the times do not.",
+      "",
+      "| build | berth CPU, written | dockerd CPU, written |",
+      "|---|---:|---:|",
+      ...(["uncached", "cached", "changed"] as const).map((op) => `| ${op === "changed" ? "rebuild after one file changed" : op === "cached" ? "cached rebuild" : "uncached"} | ${costs(op, "berth")} | ${costs(op, "dockerd")} |`),
       "",
     ].join("\n");
   } finally {
