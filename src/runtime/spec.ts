@@ -89,6 +89,8 @@ export interface RuntimeSpec {
   cgroupns?: "host" | "private";
   /** Stage 2's PID namespace: undefined a new one (it is PID 1 there), "host" the host's, or the path of one to join (/proc/PID/ns/pid). Never a standby's start, whose stage 2 has a new one already. */
   pidNamespace?: string;
+  /** IPC: undefined an IPC namespace of its own with a fresh /dev/shm; "host" the host's, its /dev/shm bound in; "none" its own, no /dev/shm. Never a standby's start if "host". */
+  ipc?: "host" | "none";
   /** Stay in the host's UTS namespace (`--uts host`): its hostname and domain name, none set. Never a standby's start, which made a UTS namespace ahead. */
   utsHost?: boolean;
   /** The seccomp filter installed right before the program starts (and in each exec); none: unconfined. */

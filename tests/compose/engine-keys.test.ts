@@ -214,7 +214,7 @@ describe.if(ok)("service keys berth refuses, and a failing hook", () => {
     ["blkio_config: {weight: 300}", "blkio_config", "blkio_config is not supported by berth"],
     ["platform: linux/s390x", "platform", "platform linux/s390x is not supported by berth"],
     ["uts: private", "uts", "uts is not supported by berth"],
-    ["ipc: host", "ipc", "ipc is not supported by berth"],
+    ["ipc: bogus", "ipc", "ipc is not supported by berth"],
     ["storage_opt: {size: 1G}", "storage_opt", "storage_opt is not supported by berth"],
     ["cpu_rt_runtime: 1000", "cpu_rt_runtime", "cpu_rt_runtime is not supported by berth"],
     ["isolation: hyperv", "isolation", "isolation is not supported by berth"],

@@ -1,11 +1,12 @@
 // HostConfig fields berth used to drop silently (issue 17: options berth does not implement are
 // refused, not silently accepted). The memory reservation, swappiness and OOM killer switch are
 // honoured in the container's cgroup (warned about and dropped where cgroup v2 has no file for
-// them, as dockerd does), and so are UTSMode host and PidMode host or container:<name>; the IPC modes
-// berth has no counterpart for and a volume's Subpath are refused with a 400 naming the field.
+// them, as dockerd does), and so are UTSMode host, PidMode host or container:<name> and IpcMode host
+// or none; IpcMode container:<name>, which berth has no counterpart for, and a volume's Subpath are
+// refused with a 400 naming the field.
 // Through the API, berth's CLI and the docker CLI.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hostname } from "node:os";
 import { busyboxRootfsTar, cgroupDirs, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
@@ -44,9 +45,8 @@ describe.if(requireDaemon())("HostConfig fields: honoured or refused, never drop
       [{ PidMode: "bogus" }, "invalid PID mode: bogus"],
       [{ PidMode: "container:" }, "invalid PID mode: container:"],
       [{ UTSMode: "container:other" }, "invalid UTS mode: container:other"],
-      [{ IpcMode: "host" }, 'HostConfig.IpcMode "host" is not supported by berth'],
-      [{ IpcMode: "none" }, 'HostConfig.IpcMode "none" is not supported by berth'],
       [{ IpcMode: "container:other" }, 'HostConfig.IpcMode "container:other" is not supported by berth'],
+      [{ IpcMode: "bogus" }, "invalid IPC mode: bogus"],
     ];
     for (const [hc, message] of cases) {
       const r = await create(hc);
@@ -56,7 +56,7 @@ describe.if(requireDaemon())("HostConfig fields: honoured or refused, never drop
     expect(`${missing.status} ${missing.body.message}`).toBe("404 No such container: no-such-one");
     expect((await d.cli(["ps", "-aq"])).stdout.trim()).toBe("");
     // The modes berth has pass.
-    for (const IpcMode of ["", "private", "shareable"]) expect((await create({ IpcMode, PidMode: "", UTSMode: "" })).status).toBe(201);
+    for (const IpcMode of ["", "private", "shareable", "host", "none"]) expect((await create({ IpcMode, PidMode: "", UTSMode: "" })).status).toBe(201);
     expect((await create({ UTSMode: "host" })).status).toBe(201);
     expect((await create({ PidMode: "host" })).status).toBe(201);
     expect((await d.cli(["rm", "-f", ...(await d.cli(["ps", "-aq"])).stdout.trim().split("\n")])).code).toBe(0);
@@ -110,6 +110,25 @@ describe.if(requireDaemon())("HostConfig fields: honoured or refused, never drop
     expect((await d.cli(["rm", "-f", "joiner", "pidtarget"])).code).toBe(0);
   });
 
+  test("IpcMode host: the host's IPC namespace and /dev/shm; none: no /dev/shm; the default: its own of both", async () => {
+    const hostNs = readlinkSync("/proc/self/ns/ipc");
+    const marker = `berth-test-ipc-${process.pid}`;
+    writeFileSync(`/dev/shm/${marker}`, "from the host\n");
+    try {
+      const script = `readlink /proc/self/ns/ipc; cat /dev/shm/${marker} 2>/dev/null || echo unseen; grep -c ' /dev/shm ' /proc/mounts`;
+      const host = await d.cli(["run", "--rm", "--ipc", "host", "busybox", "sh", "-c", script]);
+      expect(host.stdout.trim().split("\n")).toEqual([hostNs, "from the host", "1"]);
+      const none = await d.cli(["run", "--rm", "--ipc", "none", "busybox", "sh", "-c", script]);
+      const [noneNs, noneShm, noneMounts] = none.stdout.trim().split("\n");
+      expect([noneNs === hostNs, noneShm, noneMounts]).toEqual([false, "unseen", "0"]);
+      const own = await d.cli(["run", "--rm", "busybox", "sh", "-c", script]);
+      const [ownNs, ownShm, ownMounts] = own.stdout.trim().split("\n");
+      expect([ownNs === hostNs, ownShm, ownMounts]).toEqual([false, "unseen", "1"]);
+    } finally {
+      rmSync(`/dev/shm/${marker}`, { force: true });
+    }
+  });
+
   test("a volume mount's Subpath: 400 naming the field", async () => {
     const r = await create({ Mounts: [{ Type: "volume", Source: "sub", Target: "/v", VolumeOptions: { Subpath: "dir" } }] });
     expect(r.status).toBe(400);
@@ -160,26 +179,22 @@ describe.if(requireDaemon())("HostConfig fields: honoured or refused, never drop
     expect((await d.cli(["rm", "-f", unlimited.body.Id])).code).toBe(0);
   });
 
-  test("berth's CLI: --memory-reservation, --memory-swappiness, --oom-kill-disable set them; --ipc gets the daemon's refusal", async () => {
+  test("berth's CLI: --memory-reservation, --memory-swappiness, --oom-kill-disable set them; --ipc container: gets the daemon's refusal", async () => {
     const r = await d.cli(["run", "-d", "--name", "flags", "-m", "64m", "--memory-reservation", "16m", "--memory-swappiness", "20", "--oom-kill-disable", "busybox", "sleep", "1000"]);
     expect(r.code).toBe(0);
     const hc = JSON.parse((await d.cli(["inspect", "-f", "{{json .HostConfig}}", "flags"])).stdout);
     expect([hc.MemoryReservation, hc.MemorySwappiness, hc.OomKillDisable]).toEqual([16 << 20, v2 ? null : 20, !v2]);
     if (!v2) expect(memoryFile(r.stdout.trim(), "memory.swappiness")?.trim()).toBe("20");
-    for (const [flag, field] of [["--ipc", "IpcMode"]]) {
-      const refused = await d.cli(["run", "--rm", flag!, "host", "busybox", "true"]);
-      expect(refused.code).toBe(125);
-      expect(refused.stderr).toContain(`HostConfig.${field} "host" is not supported by berth`);
-    }
+    const refused = await d.cli(["run", "--rm", "--ipc", "container:flags", "busybox", "true"]);
+    expect(refused.code).toBe(125);
+    expect(refused.stderr).toContain('HostConfig.IpcMode "container:flags" is not supported by berth');
     expect((await d.cli(["rm", "-f", "flags"])).code).toBe(0);
   });
 
   test.if(existsSync(docker))("the docker CLI against berth: the same", async () => {
     const env = { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(d.dir, "docker-config") };
     const run = (args: string[]) => Bun.spawnSync([docker, ...args], { env, stdout: "pipe", stderr: "pipe" });
-    const ipc = run(["run", "--rm", "--ipc", "host", "busybox", "true"]);
-    expect(ipc.exitCode).not.toBe(0);
-    expect(ipc.stderr.toString()).toContain('HostConfig.IpcMode "host" is not supported by berth');
+    expect(run(["run", "--rm", "--ipc", "host", "busybox", "sh", "-c", "readlink /proc/self/ns/ipc"]).stdout.toString().trim()).toBe(readlinkSync("/proc/self/ns/ipc"));
     expect(run(["run", "--rm", "--pid", "host", "busybox", "sh", "-c", "readlink /proc/self/ns/pid"]).stdout.toString().trim()).toBe(readlinkSync("/proc/self/ns/pid"));
     expect(run(["run", "--rm", "--uts", "host", "busybox", "hostname"]).stdout.toString().trim()).toBe(hostname());
     const ok = run(["run", "-d", "--name", "dk", "-m", "64m", "--memory-reservation", "24m", "--oom-kill-disable", "busybox", "sleep", "1000"]);

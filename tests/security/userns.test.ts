@@ -267,6 +267,8 @@ describe.if(requireDaemon())("--userns-remap default", () => {
     expect(hostNet.stderr).toContain("cannot share the host's network namespace when user namespaces are enabled");
     const hostPid = await d.cli(["create", "--pid", "host", "busybox", "true"]);
     expect(hostPid.stderr).toContain("cannot share the host PID namespace when user namespaces are enabled");
+    const hostIpc = await d.cli(["create", "--ipc", "host", "busybox", "true"]);
+    expect(hostIpc.stderr).toContain("cannot share the host's IPC namespace when user namespaces are enabled");
     const hostUts = await d.cli(["create", "--uts", "host", "busybox", "true"]);
     expect(hostUts.stderr).toContain("cannot share the host's UTS namespace when user namespaces are enabled");
     // With --userns=host they are allowed.

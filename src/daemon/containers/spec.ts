@@ -66,6 +66,7 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: Joined
     groupAdd: hc.GroupAdd?.length ? hc.GroupAdd : undefined,
     cgroupns: hc.CgroupnsMode === "host" ? "host" : "private",
     utsHost: hc.UTSMode === "host" || undefined,
+    ipc: hc.IpcMode === "host" || hc.IpcMode === "none" ? hc.IpcMode : undefined,
     privileged: !!hc.Privileged,
     maskedPaths: defaultMaskedPaths,
     readonlyPaths: defaultReadonlyPaths,

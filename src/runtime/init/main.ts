@@ -89,7 +89,9 @@ function mountSpecialFs(s: RuntimeSpec): void {
   ensureDir(`${r}/dev/pts`);
   c.mount("devpts", `${r}/dev/pts`, "devpts", NOSUID | NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
   ensureDir(`${r}/dev/shm`);
-  c.mount("shm", `${r}/dev/shm`, "tmpfs", NOSUID | NODEV | NOEXEC, `mode=1777,size=${s.shmSize || 64 << 20}`);
+  // --ipc host shares the host's shared memory, files included; --ipc none has none.
+  if (s.ipc === "host") c.mount("/dev/shm", `${r}/dev/shm`, null, c.MS.BIND | c.MS.REC);
+  else if (s.ipc !== "none") c.mount("shm", `${r}/dev/shm`, "tmpfs", NOSUID | NODEV | NOEXEC, `mode=1777,size=${s.shmSize || 64 << 20}`);
   ensureDir(`${r}/dev/mqueue`);
   c.mount("mqueue", `${r}/dev/mqueue`, "mqueue", NOSUID | NODEV | NOEXEC);
 }
@@ -204,11 +206,11 @@ function enterNetwork(s: RuntimeSpec, hostNet?: number): void {
 function setup(s: RuntimeSpec, hostNet?: number): void {
   const cgroupNs = existsSync("/proc/self/ns/cgroup") && s.cgroupns !== "host" ? c.CLONE.NEWCGROUP : 0;
   if (hostNet === undefined) {
-    c.unshare(c.CLONE.NEWNS | (s.utsHost ? 0 : c.CLONE.NEWUTS) | c.CLONE.NEWIPC | cgroupNs);
+    c.unshare(c.CLONE.NEWNS | (s.utsHost ? 0 : c.CLONE.NEWUTS) | (s.ipc === "host" ? 0 : c.CLONE.NEWIPC) | cgroupNs);
     enterNetwork(s);
     setRootPropagation(s.rootfs, s.binds);
   } else {
-    if (s.utsHost) throw new StartError("a standby made its UTS namespace ahead: --uts host needs a fresh start", 125);
+    if (s.utsHost || s.ipc === "host") throw new StartError("a standby made its UTS and IPC namespaces ahead: --uts host and --ipc host need a fresh start", 125);
     if (cgroupNs) c.unshare(cgroupNs);
     enterNetwork(s, hostNet);
     closeSync(hostNet);
