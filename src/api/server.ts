@@ -110,8 +110,12 @@ async function clearSocketPath(path: string): Promise<void> {
   rmSync(path, { force: true });
 }
 
-/** A client that has not sent its whole request head by then is dropped (a slow-header flood holds no socket for long). */
-export const headersTimeoutMs = 10_000;
+/**
+ * A client that has not sent its whole request head by then is dropped (a slow-header flood holds
+ * no socket for long). Node's default: at 10 s a daemon whose loop was busy with a burst of starts
+ * on a loaded host answered 408 to heads that had long been waiting in its socket.
+ */
+export const headersTimeoutMs = 60_000;
 
 function createServer(app: Hono, hijack: HijackRoute[], spec: ListenSpec): http.Server {
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {

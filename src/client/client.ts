@@ -141,6 +141,8 @@ export class Client {
       } catch {
         // not JSON (a proxy's page, say): the text itself is the message
       }
+      // An answer with no message (a 408 from the HTTP layer, say) is named as the docker CLI names it, never left empty.
+      if (!message) message = `request returned ${res.status} ${res.statusText || ""}`.trim() + ` for API route and version ${url.pathname}, check if the server supports the requested API version`;
       throw new ApiError(res.status, message);
     }
     return res;

@@ -75,6 +75,21 @@ describe("attach hub", () => {
     expect(await got).toEqual([[1, "seen"]]);
   });
 
+  test("the output waits for the announced attachment while its announcer lives, however long, and no longer once it is gone", async () => {
+    const hub = new AttachHub(false);
+    hub.expect(1);
+    let alive = true;
+    hub.startClock(60_000, () => alive);
+    hub.broadcast(1, Buffer.from("kept"));
+    await Bun.sleep(700); // several looks at the announcer
+    expect(hub.pendingBytes).toBe(4);
+    alive = false;
+    const start = performance.now();
+    await hub.settled();
+    expect(performance.now() - start).toBeLessThan(5_000);
+    expect(hub.pendingBytes).toBe(0);
+  });
+
   test("nothing is kept when nobody was announced", async () => {
     const hub = new AttachHub(false);
     hub.expect(0);

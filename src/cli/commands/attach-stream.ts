@@ -71,23 +71,48 @@ function followResize(o: StreamOptions, restore: (() => void)[]): void {
 /**
  * Output only (no stdin): the attach answered as a plain streamed response, which
  * needs no socket of our own (node:net costs a CLI start-up ~2 ms to load).
+ * A stream that breaks is an error (its output would be lost unseen), unless
+ * `signal` (the caller's own abort, as when the start failed) ended it.
  */
-export async function pumpResponse(res: Response, o: StreamOptions): Promise<{ detached: boolean }> {
+export async function pumpResponse(res: Response, o: StreamOptions, signal?: AbortSignal): Promise<{ detached: boolean }> {
   const writer = new OrderedWriter();
   const feed = outputFeed(o.tty, writer);
   const restore: (() => void)[] = [];
   followResize(o, restore);
+  const reader = res.body!.getReader();
   try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      feed(chunk);
+    for (;;) {
+      let next: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        next = await reader.read();
+      } catch (e) {
+        if (signal?.aborted) break;
+        throw new Error(`error reading the container's output: ${(e as Error)?.message ?? e}`);
+      }
+      if (next.done) break;
+      feed(next.value);
       await writer.idle(); // read on only once it is written, as a blocking write would
     }
-  } catch {
-    // the daemon went away (or stdout failed, as before): the wait tells what happened
+  } catch (e) {
+    if ((e as Error)?.message?.startsWith("error reading the container's output")) throw e;
+    // stdout failed (a closed pipe), as before: the wait tells how the container ended
   } finally {
     for (const r of restore) r();
   }
   return { detached: false };
+}
+
+/** The exit code in a wait's answer; an answer without one (cut short) is an error, never a silent 0. */
+export async function exitStatus(res: Response): Promise<number> {
+  const text = (await res.text()).trim();
+  let status: unknown;
+  try {
+    status = JSON.parse(text)?.StatusCode;
+  } catch {
+    // not JSON: reported below with what came
+  }
+  if (typeof status !== "number") throw new Error(`error waiting for container: ${text ? `unexpected answer ${JSON.stringify(text.slice(0, 200))}` : "the answer ended without an exit status"}`);
+  return status;
 }
 
 /** This terminal's [rows, columns] (docker's GetTtySize: zeros when stdout is not a terminal). */

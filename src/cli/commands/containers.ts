@@ -5,7 +5,7 @@ import { filterFlag, filtersJson, formatFlag, noTruncFlag, quietFlag } from "../
 import { ApiError } from "../../client/client.ts";
 import { hijack } from "../../client/hijack.ts";
 import { UsageError } from "../flags.ts";
-import { detachKeysFlag, detachKeysOption, outputFeed, pumpStreams, resizer } from "./attach-stream.ts";
+import { detachKeysFlag, detachKeysOption, exitStatus, outputFeed, pumpStreams, resizer } from "./attach-stream.ts";
 import { printJson, printRows, printDefaultTable, formatInspect, deletedList } from "../output.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
 import { humanSizeWithPrecision, timeAgo } from "../../shared/units.ts";
@@ -37,7 +37,7 @@ export const startCommand: Command = {
       stopWaiting.abort();
       return 0;
     }
-    return JSON.parse((await (await waitRes).text()).trim() || "{}").StatusCode ?? 0;
+    return exitStatus(await waitRes);
   },
 };
 

@@ -2,7 +2,7 @@
 import type { Command } from "../command.ts";
 import { tabwrite } from "../format/table.ts";
 import { hijack } from "../../client/hijack.ts";
-import { detachKeysFlag, detachKeysOption, pumpStreams, resizer } from "./attach-stream.ts";
+import { detachKeysFlag, detachKeysOption, exitStatus, pumpStreams, resizer } from "./attach-stream.ts";
 import { parseBytes } from "../../shared/units.ts";
 import { stdout } from "../stdio.ts";
 import { eachName } from "./each-name.ts";
@@ -110,7 +110,7 @@ export const attachCommand: Command = {
       stopWaiting.abort(); // the container runs on
       return 0;
     }
-    return JSON.parse((await (await waitRes).text()).trim() || "{}").StatusCode ?? 0;
+    return exitStatus(await waitRes);
   },
 };
 

@@ -9,7 +9,7 @@ import { containerConfigFlags, createBody } from "./run-flags.ts";
 import { UsageError } from "../flags.ts";
 import type { Context } from "../context.ts";
 import { familiarString, parseReference, withDefaultTag } from "../../image/reference.ts";
-import { detachKeysFlag, detachKeysOption, pumpResponse, pumpStreams, resizer } from "./attach-stream.ts";
+import { detachKeysFlag, detachKeysOption, exitStatus, pumpResponse, pumpStreams, resizer } from "./attach-stream.ts";
 import { stderr } from "../stdio.ts";
 
 /** Docker's exit codes for a failed start: 127 not found, 126 cannot invoke, 125 otherwise. */
@@ -96,14 +96,16 @@ export const runCommand: Command = {
     let attached: Awaited<ReturnType<typeof hijack>> | undefined;
     let output: Response | undefined;
     let pumping: Promise<{ detached: boolean }>;
+    // Ends the output stream when nothing will run (a failed start): the daemon would hold it open for the next start.
+    const stopOutput = new AbortController();
     // The daemon has the attachment in place once the answer's head is here: nothing is missed.
     if (f.interactive) {
       const detach = await detachKeysOption(f["detach-keys"], ctx.globals.configDir);
       attached = await hijack(client, `/containers/${id}/attach`, { ...query, stdin: true, detachKeys: detach.spec });
       pumping = pumpStreams(attached.socket, attached.head, { ...streams, detachKeys: detach.keys });
     } else {
-      output = await client.request("POST", `/containers/${id}/attach`, { query });
-      pumping = pumpResponse(output, streams);
+      output = await client.request("POST", `/containers/${id}/attach`, { query, signal: stopOutput.signal });
+      pumping = pumpResponse(output, streams, stopOutput.signal);
     }
     const stopWaiting = new AbortController();
     const waitRes = client.request("POST", `/containers/${id}/wait`, { query: { condition: f.rm ? "removed" : "next-exit" }, signal: stopWaiting.signal });
@@ -113,7 +115,8 @@ export const runCommand: Command = {
     } catch (e) {
       stopWaiting.abort(); // nothing ran: no exit to wait for
       attached?.socket.destroy();
-      void output?.body?.cancel().catch(() => {}); // an unread stream that already ended
+      stopOutput.abort(); // its body is being read: cancel() would be refused (locked) and the command would hang
+      void pumping.catch(() => {}); // ended by that abort: nothing to report
       if (e instanceof ApiError) {
         stderr.write(`berth: Error response from daemon: ${e.message}.\n`);
         if (f.rm) await client.request("DELETE", `/containers/${id}`, { query: { force: true } }).catch(() => {}); // the start's error is the one to report
@@ -125,8 +128,7 @@ export const runCommand: Command = {
       stopWaiting.abort(); // the container runs on; nothing to wait for
       return 0;
     }
-    const status = JSON.parse((await (await waitRes).text()).trim() || "{}");
-    return status.StatusCode ?? 0;
+    return exitStatus(await waitRes);
   },
 };
 

@@ -19,6 +19,9 @@ interface Client {
   detached?: boolean;
 }
 
+/** How often a shim looks whether the daemon that announced attachments is still there. */
+const announcerPollMs = 250;
+
 export class AttachHub {
   private clients = new Set<Client>();
   private waiting: (() => void)[] = [];
@@ -125,14 +128,20 @@ export class AttachHub {
   }
 
   /**
-   * Gives the announced attachments `timeoutMs` from now. The shim calls it once the program
-   * runs: until then it accepted no connection (starting the program blocks it), and a start
-   * slowed by load must not use up their time (30 parallel runs lost output so).
+   * Starts the announced attachments' wait; the shim calls it once the program runs (until then
+   * it accepted no connection: starting the program blocks it). They are waited for while
+   * `announcerAlive` holds (the daemon that announced them: on a loaded host it may take many
+   * seconds to connect, and a fixed wait lost their output), and `capMs` at most.
    */
-  startClock(timeoutMs: number): void {
+  startClock(capMs: number, announcerAlive: () => boolean = () => true): void {
     if (!this.backlog || this.expectTimer) return;
-    this.expectTimer = setTimeout(() => this.settle(), timeoutMs);
-    this.expectTimer.unref?.();
+    const deadline = Date.now() + capMs;
+    const later = () => {
+      this.expectTimer = setTimeout(check, Math.max(1, Math.min(announcerPollMs, deadline - Date.now())));
+      this.expectTimer.unref?.();
+    };
+    const check = () => (Date.now() >= deadline || !announcerAlive() ? this.settle() : later());
+    later();
   }
 
   private settle(): void {

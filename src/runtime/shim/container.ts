@@ -14,11 +14,14 @@ import { writeState, nowRfc3339, type ShimState } from "./state.ts";
 import { LogWriter } from "./log.ts";
 import { superviseStart } from "../process.ts";
 import { StartError } from "../start-error.ts";
-import { Session, AttachListener, relay, drain, exitCodeOf, report, announcedWaitMs } from "./session.ts";
+import { Session, AttachListener, relay, drain, exitCodeOf, report, announcedWaitCapMs } from "./session.ts";
 import { startRemappedInit } from "../userns/start-init.ts";
 import { giveToContainerRoot } from "../userns/remapped-rootfs.ts";
 
 type Proc = ReturnType<typeof Bun.spawn>;
+
+/** The daemon that spawned this shim (read at load, before it could have gone): it announces the attachments. */
+const spawner = process.ppid;
 
 /**
  * Starts stage 2 as PID 1 of a new PID namespace, or in `pidNamespace` (see RuntimeSpec: the host's, or
@@ -252,7 +255,7 @@ interface Running {
 async function followToEnd({ dir, spec, state, session, cgroup, proc, ptyMaster, log, say, asideName }: Running): Promise<number> {
   const hub = session.hub;
 
-  hub.startClock(announcedWaitMs);
+  hub.startClock(announcedWaitCapMs, () => process.ppid === spawner);
   const output = relay(hub, proc, { ptyMaster, log, openStdin: spec.openStdin, stdinOnce: spec.stdinOnce });
   const code = await proc.exited;
   // Outside a PID namespace of its own its first process's end ends nothing else, as PID 1's would:

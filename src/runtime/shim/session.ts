@@ -77,8 +77,11 @@ export class AttachListener {
   }
 }
 
-/** How long the output waits for announced attachments, from the program's start. */
-export const announcedWaitMs = 10_000;
+/**
+ * How long the output waits at most for announced attachments, from the program's start, while
+ * the daemon that announced them lives (it waits no longer once that daemon is gone).
+ */
+export const announcedWaitCapMs = 120_000;
 
 export class Session {
   readonly hub: AttachHub;
@@ -92,7 +95,7 @@ export class Session {
    * Listens on `socketPath` (taking over a standby's socket if given) and
    * reports "listening". The `attachCount` clients announced connect while
    * the program starts; they get its output from the first byte (see
-   * announcedWaitMs).
+   * announcedWaitCapMs).
    */
   static async open(socketPath: string, tty: boolean, attachCount: number, standby?: AttachListener, say: (line: string) => void = report): Promise<Session> {
     let listener = standby;
