@@ -16,6 +16,9 @@ import { closeSync, openSync } from "node:fs";
 /** The nice value of a shim with no container: what it does then (boot, prepare a stage 2) must not slow a start in progress. */
 const idleNice = 10;
 
+/** How often a shim looks whether its daemon is still there (its parent). */
+const daemonWatchMs = 1000;
+
 /** After a start, the next stage 2 waits this long, not to compete with the start's own end (as the daemon's standby refill, driver/standby-refill.ts). */
 const prepareDelayMs = 100;
 
@@ -97,7 +100,14 @@ export async function groupShimMain(socketDir?: string, cgroupParent?: string): 
   let queue: Promise<void> = Promise.resolve();
   let buf = "";
   const decoder = new TextDecoder();
-  try {
+  // A daemon that died (kill -9) ends the line as the end of stdin does, even if another process
+  // holds the daemon's end of that stdin open (one standby so outlived its daemon by an hour).
+  const daemon = process.ppid;
+  let daemonGone!: () => void;
+  const gone = new Promise<void>((resolve) => (daemonGone = resolve));
+  const watch = setInterval(() => process.ppid !== daemon && daemonGone(), daemonWatchMs);
+  watch.unref?.();
+  const lineEnded = (async () => {
     for await (const chunk of Bun.stdin.stream()) {
       buf += decoder.decode(chunk, { stream: true });
       let nl: number;
@@ -109,9 +119,9 @@ export async function groupShimMain(socketDir?: string, cgroupParent?: string): 
         else complain(new Error(`malformed assignment: ${line.slice(0, 200)}`));
       }
     }
-  } catch (e) {
-    complain(e); // a read error ends the daemon's line as its end does
-  }
+  })().catch(complain); // a read error ends the daemon's line as its end does
+  await Promise.race([lineEnded, gone]);
+  clearInterval(watch);
   // The daemon sends no more: what was prepared goes, and the shim goes with its last container.
   // Nothing of the daemon's is kept: stdin becomes /dev/null (fd 0 again).
   open = false;
