@@ -114,8 +114,9 @@ async function clearSocketPath(path: string): Promise<void> {
  * A client that has not sent its whole request head by then is dropped (a slow-header flood holds
  * no socket for long). Node's default: at 10 s a daemon whose loop was busy with a burst of starts
  * on a loaded host answered 408 to heads that had long been waiting in its socket.
+ * BERTH_API_HEADERS_TIMEOUT_MS sets another, as the slow-client tests do.
  */
-export const headersTimeoutMs = 60_000;
+export const headersTimeoutMs = Number(process.env.BERTH_API_HEADERS_TIMEOUT_MS) || 60_000;
 
 function createServer(app: Hono, hijack: HijackRoute[], spec: ListenSpec): http.Server {
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {

@@ -65,7 +65,8 @@ function chunkedOverLimit(socket: string, limit: number): Promise<RawAnswer> {
 describe.if(requireDaemon())("hostile API requests", () => {
   let d: TestDaemon;
   beforeAll(async () => {
-    d = await startDaemon();
+    // The slow clients below are dropped within the 10 s this daemon allows for a request head (60 s by default).
+    d = await startDaemon({ env: { BERTH_API_HEADERS_TIMEOUT_MS: "10000" } });
   });
   afterAll(async () => {
     await d?.stop();
