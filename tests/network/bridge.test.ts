@@ -217,4 +217,22 @@ describe.if(ok)("bridge networks", () => {
     const left = async () => (await links()).filter((l) => l.startsWith("br-") || l.startsWith("veth"));
     expect(await settled(left, (v) => !v.length)).toEqual([]);
   });
+  test("system prune removes the networks no running container is on, as docker's does", async () => {
+    expect((await d.cli(["network", "create", "idle-net"])).code).toBe(0);
+    const idleBridge = `br-${JSON.parse((await d.cli(["network", "inspect", "idle-net"])).stdout)[0].Id.slice(0, 12)}`;
+    expect(await links()).toContain(idleBridge);
+    expect((await d.cli(["network", "create", "busy-net"])).code).toBe(0);
+    expect((await d.cli(["run", "-d", "--name", "on-busy", "--network", "busy-net", "busybox", "sleep", "60"])).code).toBe(0);
+    const asked = await d.cli(["system", "prune"], { stdin: "n\n" });
+    expect(asked.stdout).toContain("  - all stopped containers\n  - all networks not used by at least one container\n");
+    expect((await d.cli(["network", "ls", "--format", "{{.Name}}"])).stdout).toContain("idle-net\n");
+    const pruned = await d.cli(["system", "prune", "-f"]);
+    expect(pruned.stdout).toContain("Deleted Networks:\nidle-net\n\n");
+    const names = (await d.cli(["network", "ls", "--format", "{{.Name}}"])).stdout.split("\n");
+    expect(names).toEqual(expect.arrayContaining(["bridge", "host", "none", "busy-net"]));
+    expect(names).not.toContain("idle-net");
+    expect(await links()).not.toContain(idleBridge);
+    expect((await d.cli(["rm", "-f", "on-busy"])).code).toBe(0);
+    expect((await d.cli(["network", "rm", "busy-net"])).code).toBe(0);
+  });
 });

@@ -1,5 +1,5 @@
-// image prune, builder prune and system prune (containers, anonymous volumes
-// with --volumes, then images; berth has no networks to prune yet).
+// image prune, builder prune and system prune (stopped containers, unused networks,
+// anonymous volumes with --volumes, images, then the build cache).
 import type { Command } from "../command.ts";
 import type { Context } from "../context.ts";
 import { filtersJson } from "../command.ts";
@@ -49,11 +49,14 @@ export const systemPruneCommand: Command = {
   maxArgs: 0,
   async run(ctx, f) {
     const volumeLine = f.volumes ? "\n  - all anonymous volumes not used by at least one container" : "";
-    const warning = `WARNING! This will remove:\n  - all stopped containers${volumeLine}\n  - all ${f.all ? "images without at least one container associated to them" : "dangling images"}\n  - unused build cache`;
+    const warning = `WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container${volumeLine}\n  - all ${f.all ? "images without at least one container associated to them" : "dangling images"}\n  - unused build cache`;
     if (!(await confirmed(f.force, warning))) return 0;
     const client = await ctx.client();
     const containers = await client.json("POST", "/containers/prune", { query: { filters: filtersJson(f.filter) } });
     ctx.out(deletedList("Containers", containers.ContainersDeleted ?? []));
+    // Networks no running container is on, after the containers, as docker's system prune does.
+    const networks = await client.json("POST", "/networks/prune", { query: { filters: filtersJson(f.filter) } });
+    ctx.out(deletedList("Networks", networks.NetworksDeleted ?? []));
     const volumes = f.volumes ? await client.json("POST", "/volumes/prune", { query: { filters: filtersJson(f.filter) } }) : {};
     ctx.out(deletedList("Volumes", volumes.VolumesDeleted ?? []));
     const images = await pruneImages(ctx, f.all, f.filter);
