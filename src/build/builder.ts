@@ -55,7 +55,8 @@ export interface BuildRequest {
 }
 
 export interface BuildOutput {
-  stream(text: string): void;
+  /** A step's text; `writtenAt` (ms since the epoch) when it was held back and goes out later than it was written. */
+  stream(text: string, writtenAt?: number): void;
   aux(value: unknown): void;
 }
 

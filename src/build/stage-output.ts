@@ -1,11 +1,13 @@
 // Stages build at the same time, but the classic builder's text is one
 // sequence of steps: each stage's text is held back until every stage before
 // it has finished, so the output reads as a sequential build's would. The
-// earliest unfinished stage streams as it goes.
+// earliest unfinished stage streams as it goes. Held text goes out with the
+// time it was written, so that a client drawing the steps' times (berth build on
+// a terminal) can show how long a step of a concurrent stage really took.
 import type { BuildOutput } from "./builder.ts";
 
 export class StageOutputs {
-  private held: string[][];
+  private held: { text: string; at: number }[][];
   private finished: boolean[];
   /** The stage whose text goes out as it comes. */
   private live = 0;
@@ -19,7 +21,7 @@ export class StageOutputs {
   writer(i: number): (text: string) => void {
     return (text) => {
       if (i === this.live) this.out.stream(text);
-      else this.held[i]!.push(text);
+      else this.held[i]!.push({ text, at: Date.now() });
     };
   }
 
@@ -42,6 +44,6 @@ export class StageOutputs {
     const texts = this.held[i];
     if (!texts?.length) return;
     this.held[i] = [];
-    this.out.stream(texts.join(""));
+    for (const { text, at } of texts) this.out.stream(text, at);
   }
 }

@@ -47,6 +47,24 @@ describe.skipIf(!env.ok)("build progress", () => {
     expect(again.text).toMatch(/Built in \d+\.\ds: 4 steps, 3 cached\n/);
   }, 180_000);
 
+  test("a stage built beside an earlier one shows how long its steps took, though its text arrives after that stage's", async () => {
+    if (!hasScript) throw new Error("util-linux's script is needed to give berth build a terminal");
+    const token = crypto.randomUUID(); // no cached step from an earlier run
+    const ctx = context(`FROM busybox AS a\nRUN sleep 2 && echo a-${token} > /a\nFROM busybox AS b\nRUN sleep 2 && echo b-${token} > /b\nFROM busybox\nCOPY --from=a /a /a\nCOPY --from=b /b /b\n`);
+    const r = await onTerminal([ctx]);
+    expect(r.code).toBe(0);
+    const took = (step: string) => {
+      const all = [...r.text.matchAll(new RegExp(`\\[${step}\\] RUN sleep 2 [^\\n]* +DONE (\\d+\\.\\d)s`, "g"))];
+      expect(all.length).toBeGreaterThan(0);
+      return Number(all.at(-1)![1]);
+    };
+    // Both sleeps ran at once, and each step shows its own 2 s, not the instant its held text was drawn.
+    expect(took("2/7")).toBeGreaterThanOrEqual(1.9);
+    expect(took("4/7")).toBeGreaterThanOrEqual(1.9);
+    const total = Number(/Built in (\d+\.\d)s: 7 steps/.exec(r.text)?.[1]);
+    expect(total).toBeLessThan(took("2/7") + took("4/7"));
+  }, 120_000);
+
   test("a failing step is marked with its output, and the error follows", async () => {
     if (!hasScript) throw new Error("util-linux's script is needed to give berth build a terminal");
     const r = await onTerminal([context("FROM busybox\nRUN echo about-to-fail && false\n")]);

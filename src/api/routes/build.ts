@@ -85,7 +85,7 @@ export function buildRoutes(d: Daemon): Hono {
         const builder = new Builder(host, {
           dockerfileText: ctx.dockerfileText, dockerfileName: dockerfile, context: ctx.tree, tags, buildArgs,
           target: q("target") || undefined, noCache: bool(q("nocache")), cacheFrom: cacheFrom(q("cachefrom")), pull: bool(q("pull")), secretsDir: ctx.secretsDir, labels, network, platform: q("platform") || undefined,
-        }, { stream: (text) => void (quiet || send({ stream: text })), aux: (v) => send({ aux: v }) }, signal);
+        }, { stream: (text, writtenAt) => void (quiet || send(writtenAt === undefined ? { stream: text } : { stream: text, berthHeldMs: Date.now() - writtenAt })), aux: (v) => send({ aux: v }) }, signal);
         const id = await builder.run();
         if (quiet) send({ stream: `${id}\n` });
         for (const t of tags) d.events.emit("image", "tag", id, { name: t });

@@ -144,7 +144,8 @@ export const buildCommand: Command = {
           return m.errorDetail?.code || 1;
         }
         if (m.aux?.ID) id = m.aux.ID;
-        if (m.stream && !f.quiet) drawn ? drawn.add(m.stream) : stdout.write(m.stream);
+        // berthHeldMs: how long the daemon held a concurrent stage's text back, until the stages before it were done (a duration, so no clock skew).
+        if (m.stream && !f.quiet) drawn ? drawn.add(m.stream, typeof m.berthHeldMs === "number" ? Date.now() - m.berthHeldMs : undefined) : stdout.write(m.stream);
       }
       drawn?.finish();
     } finally {

@@ -2,7 +2,9 @@
 // step messages: one line per step with its state (cached, running, done,
 // failed) and time, the running step's last lines of output under it, and a
 // summary at the end. The block is redrawn in place; anything that is not a
-// step's (warnings, "Successfully tagged") is printed after it.
+// step's (warnings, "Successfully tagged") is printed after it. A step ends
+// with its last message (" ---> ID"), at the time that message was written:
+// a concurrent stage's text reaches the client late, in one burst.
 
 const ESC = "\x1b[";
 /** Output lines shown under the running step. */
@@ -12,6 +14,8 @@ interface Step {
   label: string;
   state: "running" | "cached" | "done" | "failed";
   started: number;
+  /** When its latest message was written. */
+  last: number;
   ended?: number;
   output: string[];
 }
@@ -30,21 +34,22 @@ export class BuildProgress {
     this.timer = setInterval(() => this.draw(), 250);
   }
 
-  /** One `stream` message's text (lines may arrive in pieces). */
-  add(text: string): void {
+  /** One `stream` message's text (lines may arrive in pieces), and when it was written if that was before now. */
+  add(text: string, writtenAt?: number): void {
+    const at = writtenAt ?? this.now();
     const lines = (this.partial + text).split("\n");
     this.partial = lines.pop()!;
-    for (const line of lines) this.line(line);
+    for (const line of lines) this.line(line, at);
     this.draw();
   }
 
   /** The end: the last step closed (failed when `error` is set), the summary and what followed drawn. */
   finish(error?: string): void {
     this.stop();
-    if (this.partial) this.line(this.partial);
+    if (this.partial) this.line(this.partial, this.now());
     this.partial = "";
     const last = this.current();
-    if (last) this.close(last, error ? "failed" : "done");
+    if (last) this.close(last, error ? "failed" : "done", error ? this.now() : last.last);
     const cached = this.steps.filter((s) => s.state === "cached").length;
     const seconds = ((this.now() - this.started) / 1000).toFixed(1);
     const summary = error
@@ -63,28 +68,29 @@ export class BuildProgress {
     return s?.state === "running" ? s : undefined;
   }
 
-  private close(s: Step, state: Step["state"]): void {
+  private close(s: Step, state: Step["state"], at: number): void {
     if (s.state !== "running") return;
     s.state = state;
-    s.ended = this.now();
+    s.ended = Math.max(at, s.started);
   }
 
-  private line(line: string): void {
+  private line(line: string, at: number): void {
     const step = /^Step (\d+\/\d+) : (.*)$/.exec(line);
     if (step) {
       const prev = this.current();
-      if (prev) this.close(prev, "done");
-      this.steps.push({ label: `[${step[1]}] ${step[2]}`, state: "running", started: this.now(), output: [] });
+      if (prev) this.close(prev, "done", prev.last);
+      this.steps.push({ label: `[${step[1]}] ${step[2]}`, state: "running", started: at, last: at, output: [] });
       return;
     }
     const s = this.current();
     if (/^Successfully (built|tagged) |^\[Warning\] /.test(line)) {
       // The build's own closing words: the last step is over.
-      if (s) this.close(s, "done");
+      if (s) this.close(s, "done", s.last);
       this.trailer.push(line);
       return;
     }
-    if (s && line === " ---> Using cache") return this.close(s, "cached");
+    if (s) s.last = at;
+    if (s && line === " ---> Using cache") return this.close(s, "cached", at);
     if (/^ ---> |^Removing intermediate container /.test(line)) return;
     if (s) s.output.push(line);
     else this.trailer.push(line);
