@@ -4,11 +4,13 @@
 // wildcards and the destination's trailing-slash rules, the predefined build
 // args (platform and proxy), --label, -f naming a file elsewhere in the
 // context, RUN --network=none and host, `system prune` taking the build
-// cache, and a COPY's layer stored as it was copied (no SOURCE_DATE_EPOCH)
-// holding what the layer unpacked from its tar (with one) holds.
+// cache, a COPY's layer stored as it was copied (no SOURCE_DATE_EPOCH)
+// holding what the layer unpacked from its tar (with one) holds, and a RUN
+// step's layer made as a commit's is.
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { $ } from "bun";
 import { busyboxDaemonForFile } from "../fixtures/daemon.ts";
 
 const daemon = busyboxDaemonForFile();
@@ -159,5 +161,28 @@ describe.skipIf(!daemon.ok)("the Dockerfile corpus", () => {
     expect((await daemon.d.cli(["load", "-i", tar])).code).toBe(0);
     const c = await daemon.d.cli(["run", "--rm", plain.stdout.trim(), "sh", "-c", show]);
     expect(c.stdout).toBe(a.stdout);
+  }, 120_000);
+
+  test("a RUN step's layer and a commit of the same change hold the same entries: one diff code makes both", async () => {
+    const change = "mkdir -p /d/e && echo x > /d/f && chmod 640 /d/f && ln -s f /d/l && rm /bin/true";
+    const built = await build(["--no-cache", "-q", context({ Dockerfile: `FROM busybox\nRUN ${change}\n` })]);
+    expect(built.code).toBe(0);
+    expect((await daemon.d.cli(["run", "--name", "diff-commit", "busybox", "sh", "-c", change])).code).toBe(0);
+    const committed = await daemon.d.cli(["commit", "diff-commit", "diff-commit:1"]);
+    expect(committed.code).toBe(0);
+    expect((await daemon.d.cli(["rm", "diff-commit"])).code).toBe(0);
+    /** The image's top layer as `tar -tv` lists it, without the times. */
+    const topLayer = async (ref: string) => {
+      const dir = mkdtempSync(join(daemon.d.dir, "diff-layer-"));
+      expect((await daemon.d.cli(["save", "-o", join(dir, "image.tar"), ref])).code).toBe(0);
+      await $`tar -xf ${join(dir, "image.tar")} -C ${dir}`;
+      const layers: string[] = JSON.parse(await Bun.file(join(dir, "manifest.json")).text())[0].Layers;
+      const listing = await $`tar -tvf ${join(dir, layers.at(-1)!)} --numeric-owner`.text();
+      return listing.trim().split("\n").map((l) => l.split(/\s+/).filter((_, i) => i !== 3 && i !== 4).join(" ")).sort();
+    };
+    const fromBuild = await topLayer(built.stdout.trim());
+    expect(fromBuild).toContain("-rw-r----- 0/0 2 d/f");
+    expect(fromBuild.filter((l) => l.endsWith(" bin/.wh.true"))).toHaveLength(1);
+    expect(await topLayer("diff-commit:1")).toEqual(fromBuild);
   }, 120_000);
 });
