@@ -58,6 +58,20 @@ describe.skipIf(!net.ok)("--network's long form", () => {
       expect(r.code).toBe(code);
     }
     expect((await d.cli(["rm", "-f", "ll"])).code).toBe(0);
+
+    // run's own --link-local-ip goes to the first network's endpoint, as the docker CLI sends it.
+    const flag = await d.cli(["run", "--rm", "--network", "lfa", "--link-local-ip", "169.254.9.9", "busybox", "busybox", "ip", "-o", "-4", "addr", "show", "eth0"]);
+    expect(flag.stderr).toBe("");
+    expect(flag.stdout).toContain("inet 169.254.9.9/32 ");
+    const flagBad: [string[], string][] = [
+      [["run", "--rm", "--network", "lfa", "--link-local-ip", "nope", "busybox", "true"], `invalid argument "nope" for "--link-local-ip" flag: invalid string being converted to IP address: nope`],
+      [["run", "--rm", "--network", "name=lfa,link-local-ip=169.254.7.7", "--link-local-ip", "169.254.9.9", "busybox", "true"], "conflicting options: cannot specify both --link-local-ip and per-network link-local IP addresses"],
+    ];
+    for (const [args, words] of flagBad) {
+      const r = await d.cli(args);
+      expect(r.stderr).toContain(words);
+      expect(r.code).toBe(125);
+    }
   });
 
   test("IPv6 link-local addresses (fe80::/10) go on the interface as /128, show in inspect, and answer on the link", async () => {

@@ -8,6 +8,7 @@ import { UsageError } from "../flags.ts";
 import { stdout } from "../stdio.ts";
 import { confirmed } from "./containers.ts";
 import { eachName } from "./each-name.ts";
+import { ipList } from "./run-network-flags.ts";
 
 /** `k=v` list → object, docker's wording for a missing "=". */
 function keyValues(list: string[], flag: string): Record<string, string> {
@@ -144,8 +145,7 @@ export const networkConnectCommand: Command = {
   minArgs: 2,
   maxArgs: 2,
   async run(ctx, f, args) {
-    const { isIP } = await import("node:net"); // not at every command's start
-    const linkLocal = linkLocalIPs(f["link-local-ip"], isIP);
+    const linkLocal = ipList("link-local-ip", f["link-local-ip"]);
     const ipam = f.ip || f.ip6 || linkLocal.length ? { IPv4Address: f.ip || undefined, IPv6Address: f.ip6 || undefined, LinkLocalIPs: linkLocal.length ? linkLocal : undefined } : undefined;
     const endpoint = {
       Aliases: f.alias.length ? f.alias : undefined,
@@ -158,16 +158,6 @@ export const networkConnectCommand: Command = {
     return 0;
   },
 };
-
-/** --link-local-ip's values, as pflag's IP list takes them (comma-separated, each an address). */
-function linkLocalIPs(values: string[], isIP: (s: string) => number): string[] {
-  return values.flatMap((v) =>
-    v.split(",").map((s) => {
-      if (!isIP(s.trim())) throw new UsageError(`invalid argument "${v}" for "--link-local-ip" flag: invalid string being converted to IP address: ${s}`);
-      return s.trim();
-    }),
-  );
-}
 
 /** connect's --driver-opt k=v (keys and values trimmed), with the docker CLI's words for a pair without "=". */
 function connectDriverOpts(list: string[]): Record<string, string> {

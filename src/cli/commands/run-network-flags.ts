@@ -9,6 +9,7 @@ export const networkFlags: FlagSpec[] = [
   { name: "ip6", type: "string", help: "IPv6 address (e.g., 2001:db8::33)" },
   { name: "network-alias", type: "list", help: "Add network-scoped alias for the container" },
   { name: "mac-address", type: "string", help: "Container MAC address (e.g., 92:d0:c6:0a:29:33)" },
+  { name: "link-local-ip", type: "list", help: "Container IPv4/IPv6 link-local addresses" },
   { name: "dns", type: "list", help: "Set custom DNS servers" },
   { name: "dns-search", type: "list", help: "Set custom DNS search domains" },
   { name: "dns-option", type: "list", help: "Set DNS options" },
@@ -131,7 +132,7 @@ export function networkNames(f: Record<string, any>): string[] {
   return networkAttachments(f).map((a) => a.name);
 }
 
-/** The first network's endpoint takes --ip, --ip6, --network-alias and --mac-address, but not twice over (the docker CLI's words). */
+/** The first network's endpoint takes --ip, --ip6, --network-alias, --mac-address and --link-local-ip, but not twice over (the docker CLI's words). */
 function withLegacyFlags(a: NetworkAttachment, f: Record<string, any>): NetworkAttachment {
   const both = (flag: string, what: string) => new UsageError(`conflicting options: cannot specify both --${flag} and per-network ${what}`);
   const aliases: string[] = f["network-alias"];
@@ -139,7 +140,27 @@ function withLegacyFlags(a: NetworkAttachment, f: Record<string, any>): NetworkA
   if (a.ipv4 && f.ip) throw both("ip", "IPv4 address");
   if (a.ipv6 && f.ip6) throw both("ip6", "IPv6 address");
   if (a.mac && f["mac-address"]) throw both("mac-address", "MAC address");
-  return { ...a, aliases: a.aliases.length ? a.aliases : aliases, ipv4: a.ipv4 || f.ip || undefined, ipv6: a.ipv6 || f.ip6 || undefined, mac: a.mac || f["mac-address"] || undefined };
+  const linkLocal = ipList("link-local-ip", f["link-local-ip"] ?? []);
+  if (a.linkLocalIPs.length && linkLocal.length) throw both("link-local-ip", "link-local IP addresses");
+  return {
+    ...a, aliases: a.aliases.length ? a.aliases : aliases, ipv4: a.ipv4 || f.ip || undefined, ipv6: a.ipv6 || f.ip6 || undefined, mac: a.mac || f["mac-address"] || undefined,
+    linkLocalIPs: a.linkLocalIPs.length ? a.linkLocalIPs : linkLocal,
+  };
+}
+
+/** An IP list flag's values as pflag takes them (comma-separated, each an address), without loading node:net at run's start. */
+export function ipList(flag: string, values: string[]): string[] {
+  const isIP = (s: string) => {
+    const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+    if (v4) return v4.slice(1).every((n) => Number(n) <= 255);
+    return s.includes(":") && URL.canParse(`http://[${s}]/`);
+  };
+  return values.flatMap((v) =>
+    v.split(",").map((s) => {
+      if (!isIP(s.trim())) throw new UsageError(`invalid argument "${v}" for "--${flag}" flag: invalid string being converted to IP address: ${s}`);
+      return s.trim();
+    }),
+  );
 }
 
 function endpointOf(a: NetworkAttachment): Record<string, unknown> {
