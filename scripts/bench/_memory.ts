@@ -5,6 +5,7 @@
 // namespace: the containers' own programs, in namespaces of their own, are not
 // the engine's cost.
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { processTree } from "./_usage.ts";
 
 export interface Memory {
   ussKb: number;
@@ -33,34 +34,16 @@ export function engineMemory(roots: number[]): Memory {
       return undefined; // gone meanwhile
     }
   };
-  const children = new Map<number, number[]>();
-  for (const e of readdirSync("/proc")) {
-    const pid = Number(e);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-    } catch {
-      // gone meanwhile
-    }
-  }
   const ns = pidns(roots[0]!);
   const total: Memory = { ussKb: 0, pssKb: 0, processes: 0 };
-  const queue = [...roots];
-  const seen = new Set<number>();
-  while (queue.length) {
-    const pid = queue.pop()!;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    if (pidns(pid) !== ns) continue; // a container's program and what it started
+  // A process in another PID namespace is a container's program: it and what it started are left out.
+  for (const pid of processTree(roots, (pid) => pidns(pid) === ns)) {
     const m = processMemory(pid);
     if (m) {
       total.ussKb += m.ussKb;
       total.pssKb += m.pssKb;
       total.processes++;
     }
-    queue.push(...(children.get(pid) ?? []));
   }
   return total;
 }

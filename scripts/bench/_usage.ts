@@ -47,28 +47,37 @@ export const add = (a: Usage, b: Usage): Usage => ({ faults: a.faults + b.faults
 export const minus = (a: Usage, b: Usage): Usage => ({ faults: a.faults - b.faults, cpuMs: a.cpuMs - b.cpuMs });
 export const none: Usage = { faults: 0, cpuMs: 0 };
 
-/** The roots and every live descendant of them, each with the children it has waited for. */
-export function treeUsage(roots: number[]): Usage {
+/**
+ * The roots and their live descendants, one walk of /proc; `enter` false leaves a process and
+ * everything under it out (a container's own programs, say).
+ */
+export function processTree(roots: number[], enter: (pid: number) => boolean = () => true): number[] {
   const byParent = new Map<number, number[]>();
-  const stats = new Map<number, Stat>();
   for (const e of readdirSync("/proc")) {
     const pid = Number(e);
     if (!Number.isInteger(pid)) continue;
-    const s = readStat(pid);
-    if (!s) continue;
-    stats.set(pid, s);
-    byParent.set(s.ppid, [...(byParent.get(s.ppid) ?? []), pid]);
+    const ppid = readStat(pid)?.ppid;
+    if (ppid !== undefined) byParent.set(ppid, [...(byParent.get(ppid) ?? []), pid]);
   }
-  let total = none;
+  const tree: number[] = [];
   const seen = new Set<number>();
-  const queue = [...roots];
-  while (queue.length) {
+  for (const queue = [...roots]; queue.length; ) {
     const pid = queue.pop()!;
     if (seen.has(pid)) continue;
     seen.add(pid);
-    const s = stats.get(pid);
-    if (s) total = add(total, s.usage);
+    if (!enter(pid)) continue;
+    tree.push(pid);
     queue.push(...(byParent.get(pid) ?? []));
+  }
+  return tree;
+}
+
+/** The roots and every live descendant of them, each with the children it has waited for. */
+export function treeUsage(roots: number[]): Usage {
+  let total = none;
+  for (const pid of processTree(roots)) {
+    const s = readStat(pid);
+    if (s) total = add(total, s.usage);
   }
   return total;
 }

@@ -4,11 +4,11 @@
 // daemon, against dockerd's classic builder (the docker CLI with
 // DOCKER_BUILDKIT=0) and `podman build`, all on the same context, in rounds
 // that visit every engine.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { busyboxRootfsTar, startDaemon } from "../../tests/fixtures/daemon.ts";
 import { interleaved, median } from "./_rounds.ts";
-import { treeUsage } from "./_usage.ts";
+import { processTree, treeUsage } from "./_usage.ts";
 import { must, startDockerd, startPodman, type Engine } from "./_engines.ts";
 import { scratchFs } from "./_scratch-fs.ts";
 
@@ -53,30 +53,13 @@ interface Sample {
 
 /** Bytes the processes under `roots` had storage write for them (/proc/PID/io write_bytes): what carries across load where times do not. */
 function treeWritten(roots: number[]): number {
-  const children = new Map<number, number[]>();
-  for (const e of readdirSync("/proc")) {
-    const pid = Number(e);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-    } catch {
-      // gone meanwhile
-    }
-  }
   let total = 0;
-  const seen = new Set<number>();
-  for (const queue = [...roots]; queue.length; ) {
-    const pid = queue.pop()!;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
+  for (const pid of processTree(roots)) {
     try {
       total += Number(/write_bytes: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, "latin1"))?.[1] ?? 0);
     } catch {
       // gone meanwhile
     }
-    queue.push(...(children.get(pid) ?? []));
   }
   return total;
 }
