@@ -5,22 +5,20 @@
 // or none; IpcMode container:<name>, which berth has no counterpart for, and a volume's Subpath are
 // refused with a 400 naming the field.
 // Through the API, berth's CLI and the docker CLI.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hostname } from "node:os";
-import { busyboxRootfsTar, cgroupDirs, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+import { busyboxDaemonForFile, cgroupDirs, type TestDaemon } from "../fixtures/daemon.ts";
 
 const docker = "/usr/local/bin/docker";
 
-describe.if(requireDaemon())("HostConfig fields: honoured or refused, never dropped", () => {
+const daemon = busyboxDaemonForFile();
+
+describe.if(daemon.ok)("HostConfig fields: honoured or refused, never dropped", () => {
   let d: TestDaemon;
-  beforeAll(async () => {
-    d = await startDaemon();
-    expect((await d.cli(["import", busyboxRootfsTar(d.dir), "busybox:latest"])).code).toBe(0);
-  });
-  afterAll(async () => {
-    await d?.stop();
+  beforeAll(() => {
+    d = daemon.d;
   });
 
   const create = async (hostConfig: Record<string, unknown>) => {

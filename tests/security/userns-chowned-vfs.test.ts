@@ -3,14 +3,10 @@
 // is then made with its owners shifted into the mapping, as dockerd's vfs does, and mounted as
 // it is; info says so, and cp both ways and export translate owners as with the idmapped way.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
-
-function firstSubordinate(file: "subuid" | "subgid"): number {
-  const line = readFileSync(`/etc/${file}`, "utf8").split("\n").find((l) => l.startsWith("berth-remap:"));
-  return line ? Number(line.split(":")[1]) : NaN;
-}
+import { requireDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+import { firstSubordinate, remappedDaemonOnRamfs } from "./remap-fixtures.ts";
 
 /** uid and gid (real) of a host process, from /proc/PID/status. */
 function hostIds(pid: number): [number, number] {
@@ -26,21 +22,13 @@ function tarOwner(tar: Uint8Array): [number, number] {
 }
 
 describe.if(requireDaemon())("--userns-remap with vfs storage where idmapped mounts are refused", () => {
-  let ramfs: string;
   let d: TestDaemon;
+  let stop: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    ramfs = mkdtempSync("/tmp/berth-test-ramfs-");
-    const m = Bun.spawnSync(["mount", "-t", "ramfs", "-o", "mode=755", "berth-test", ramfs]);
-    if (m.exitCode !== 0) throw new Error(`cannot mount a ramfs: ${m.stderr}`);
-    d = await startDaemon({ parent: ramfs, args: ["--userns-remap", "default"], mode: 0o711, env: { BERTH_STORAGE_DRIVER: "vfs" } });
-    expect((await d.cli(["import", busyboxRootfsTar(d.dir), "busybox:latest"])).code).toBe(0);
+    ({ d, stop } = await remappedDaemonOnRamfs({ BERTH_STORAGE_DRIVER: "vfs" }));
   });
   afterAll(async () => {
-    await d?.stop();
-    if (ramfs) {
-      Bun.spawnSync(["umount", "-l", ramfs]);
-      rmdirSync(ramfs);
-    }
+    await stop?.();
   });
 
   test("info says so; a container runs as root inside on a copy owned by its subordinate ids, the layer untouched", async () => {

@@ -3,31 +3,19 @@
 // The daemon then keeps one chowned copy of each image layer per mapping, as
 // dockerd does, says so in info, and containers of one image share the copy.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
-
-function firstSubordinate(file: "subuid" | "subgid"): number {
-  const line = readFileSync(`/etc/${file}`, "utf8").split("\n").find((l) => l.startsWith("berth-remap:"));
-  return line ? Number(line.split(":")[1]) : NaN;
-}
+import { requireDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+import { firstSubordinate, remappedDaemonOnRamfs } from "./remap-fixtures.ts";
 
 describe.if(requireDaemon())("--userns-remap where overlayfs refuses idmapped layers", () => {
-  let ramfs: string;
   let d: TestDaemon;
+  let stop: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    ramfs = mkdtempSync("/tmp/berth-test-ramfs-");
-    const m = Bun.spawnSync(["mount", "-t", "ramfs", "-o", "mode=755", "berth-test", ramfs]);
-    if (m.exitCode !== 0) throw new Error(`cannot mount a ramfs: ${m.stderr}`);
-    d = await startDaemon({ parent: ramfs, args: ["--userns-remap", "default"], mode: 0o711 });
-    expect((await d.cli(["import", busyboxRootfsTar(d.dir), "busybox:latest"])).code).toBe(0);
+    ({ d, stop } = await remappedDaemonOnRamfs());
   });
   afterAll(async () => {
-    await d?.stop();
-    if (ramfs) {
-      Bun.spawnSync(["umount", "-l", ramfs]);
-      rmdirSync(ramfs);
-    }
+    await stop?.();
   });
 
   /** The layer directories holding a chowned copy (busybox's one layer). */

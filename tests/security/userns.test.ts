@@ -8,13 +8,7 @@ import { chmodSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, s
 import { join } from "node:path";
 import { hostname } from "node:os";
 import { berthCmd, busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
-
-/** berth-remap's first subordinate id in /etc/subuid or /etc/subgid. */
-function firstSubordinate(file: "subuid" | "subgid"): number {
-  const line = readFileSync(`/etc/${file}`, "utf8").split("\n").find((l) => l.startsWith("berth-remap:"));
-  if (!line) throw new Error(`no berth-remap line in /etc/${file}`);
-  return Number(line.split(":")[1]);
-}
+import { firstSubordinate } from "./remap-fixtures.ts";
 
 /** The Uid: or Gid: line of a process: real, effective, saved and filesystem ids. */
 function ids(pid: number, key: "Uid" | "Gid"): number[] {
