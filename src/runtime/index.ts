@@ -8,6 +8,7 @@
 export { Runtime, createRuntime, shimSocketPath, type RuntimeOptions } from "./driver/runtime.ts";
 export type { RuntimeExit, RuntimeStatus } from "./driver/status.ts";
 export { StartError } from "./start-error.ts";
+export { setOwnOomScore } from "./oom-score.ts";
 export { signalNumber } from "./shim/session.ts";
 export type { ExecConfig } from "./exec/config.ts";
 export type { ExecProcess } from "./exec/starter.ts";

@@ -16,7 +16,7 @@ import { claimPidfile } from "./pidfile.ts";
 import { lockDataRoot } from "./data-root-lock.ts";
 import { socketGroupId } from "./socket-group.ts";
 import { setDebugLog } from "../shared/debug-log.ts";
-import { checkDataRootPath, releaseStaleViews, remappedRoot, resolveRemap, shimSocketPath } from "../runtime/index.ts";
+import { checkDataRootPath, releaseStaleViews, remappedRoot, resolveRemap, setOwnOomScore, shimSocketPath } from "../runtime/index.ts";
 
 /** The addresses the daemon listens on: -H, or `<exec-root>/berth.sock`. */
 function listenAddresses(config: DaemonConfig): string[] {
@@ -64,6 +64,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   let d: Daemon | undefined;
   let servers: RunningServer[] = [];
   try {
+    // Before the first shim, which takes this plus one.
+    setOwnOomScore(config.oomScoreAdjust);
     for (const h of listenAddresses(config)) await checkListenAddress(h);
     // What a killed daemon's cp or export left mounted, before the store deletes what removals left in tmp/;
     // a container with a shim's socket may be starting, its root mounted for a moment by that shim.

@@ -44,6 +44,8 @@ export interface DaemonConfig {
   noNewPrivileges?: boolean;
   /** dockerd's --userns-remap: default | user[:group] | uid[:gid], whose subordinate ids containers run as. */
   usernsRemap?: string;
+  /** dockerd's --oom-score-adjust: the daemon's own oom_score_adj (0 leaves it as it is); its shims take one more, as containerd's do. */
+  oomScoreAdjust: number;
 }
 
 export { defaultSocket, defaultSocketPath } from "./default-socket.ts";
@@ -55,12 +57,13 @@ export function defaultConfig(): DaemonConfig {
   return {
     dataRoot, execRoot, hosts: [], pidfile: "", logLevel: "info", tls: false, tlsVerify: false,
     insecureRegistries: [], registryMirrors: [], maxConcurrentDownloads: 3, maxConcurrentUploads: 5, cgroupParent: "berth", layerEngine: "native",
+    oomScoreAdjust: -500,
     // BERTH_CERTS_D (colon-separated) replaces the defaults, so tests and rootless setups need not write /etc.
     certsDirs: process.env.BERTH_CERTS_D ? process.env.BERTH_CERTS_D.split(":").filter(Boolean) : ["/etc/berth/certs.d", "/etc/docker/certs.d"],
   };
 }
 
-type Kind = "string" | "bool" | "strings" | "count";
+type Kind = "string" | "bool" | "strings" | "count" | "int";
 
 /** daemon.json key → config field and the JSON type dockerd accepts there. */
 const fileKeys: Record<string, [keyof DaemonConfig, Kind]> = {
@@ -74,7 +77,7 @@ const fileKeys: Record<string, [keyof DaemonConfig, Kind]> = {
   "layer-engine": ["layerEngine", "string"],
   bridge: ["bridge", "string"], dns: ["dns", "strings"], group: ["group", "string"], iptables: ["iptables", "bool"], "host-gateway-ip": ["hostGatewayIp", "string"],
   "seccomp-profile": ["seccompProfile", "string"], "no-new-privileges": ["noNewPrivileges", "bool"],
-  "userns-remap": ["usernsRemap", "string"],
+  "userns-remap": ["usernsRemap", "string"], "oom-score-adjust": ["oomScoreAdjust", "int"],
 };
 
 const logLevels = ["debug", "info", "warn", "error", "fatal"];
@@ -84,10 +87,13 @@ function goValue(v: unknown): string {
   return Array.isArray(v) ? `[${v.map(goValue).join(" ")}]` : String(v);
 }
 
+const kindWords: Record<Kind, string> = { string: "a string", bool: "a boolean", strings: "a list of strings", count: "a positive integer", int: "an integer" };
+
 function checkKind(v: unknown, kind: Kind): boolean {
   if (kind === "string") return typeof v === "string";
   if (kind === "bool") return typeof v === "boolean";
   if (kind === "count") return Number.isInteger(v) && (v as number) > 0;
+  if (kind === "int") return Number.isInteger(v);
   return Array.isArray(v) && v.every((x) => typeof x === "string");
 }
 
@@ -111,7 +117,7 @@ export function mergeConfigFile(cfg: DaemonConfig, path: string, given: Set<keyo
   const out = { ...cfg } as Record<string, unknown>;
   for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
     const [key, kind] = fileKeys[k]!;
-    if (!checkKind(v, kind)) throw fail(`"${k}" must be a ${kind === "strings" ? "list of strings" : kind === "bool" ? "boolean" : kind === "count" ? "positive integer" : "string"}`);
+    if (!checkKind(v, kind)) throw fail(`"${k}" must be ${kindWords[kind]}`);
     if (given.has(key)) {
       conflicts.push(`${k}: (from flag: ${goValue(cfg[key])}, from file: ${goValue(v)})`);
       continue;
@@ -140,6 +146,9 @@ export function validate(cfg: DaemonConfig): DaemonConfig {
   }
   if (cfg.tlsVerify && cfg.hosts.some((h) => h.startsWith("tcp://")) && !cfg.tlsCaCert) {
     throw new Error("--tlsverify needs --tlscacert to verify clients against");
+  }
+  if (!Number.isInteger(cfg.oomScoreAdjust) || cfg.oomScoreAdjust < -1000 || cfg.oomScoreAdjust > 1000) {
+    throw new Error(`invalid oom-score-adjust: ${cfg.oomScoreAdjust} (an integer from -1000 to 1000)`);
   }
   cfg.cgroupParent = cgroupParentPath(cfg.cgroupParent);
   for (const h of cfg.hosts) {
@@ -193,6 +202,7 @@ export function configFromFlags(f: Record<string, any>, given: Set<string>): Dae
   take("seccomp-profile", "seccompProfile");
   take("no-new-privileges", "noNewPrivileges");
   take("userns-remap", "usernsRemap");
+  take("oom-score-adjust", "oomScoreAdjust");
   if (given.has("tls") && f.tls === false) cfg.allowInsecureTcp = true;
   if (cfg.tlsVerify) cfg.tls = true;
   const file = f["config-file"] || defaultConfigFile;

@@ -40,6 +40,7 @@ export const daemonCommand: Command = {
     { name: "seccomp-profile", type: "string", help: 'Path to seccomp profile. Use "unconfined" to disable the default seccomp profile (default "builtin")' },
     { name: "no-new-privileges", type: "bool", help: "Set no-new-privileges by default for new containers" },
     { name: "userns-remap", type: "string", help: "User/Group setting for user namespaces (\"default\" makes and uses berth-remap)" },
+    { name: "oom-score-adjust", type: "number", default: -500, help: "Set the oom_score_adj for the daemon" },
   ],
   maxArgs: 0,
   async run(_ctx, f, _args, given) {

@@ -21,8 +21,9 @@ export function applySysctls(sysctls: Record<string, string> | undefined): void 
   }
 }
 
+/** Always written: unset is Docker's default 0, not the lowered score a shim passes down (oom-score.ts). */
 export function applyOomScoreAdj(adj: number | undefined, pid: number | "self" = "self"): void {
-  if (adj === undefined) return;
+  adj ??= 0;
   try {
     writeFileSync(`/proc/${pid}/oom_score_adj`, String(adj));
   } catch (e) {
