@@ -193,7 +193,7 @@ export function setresuid(uid: number): void {
   check("setresuid", sym.syscall(SYS_setresuid, uid, uid, uid, 0, 0, 0));
 }
 
-export const PR = { SET_PDEATHSIG: 1, SET_NO_NEW_PRIVS: 38, CAPBSET_DROP: 24, CAP_AMBIENT: 47, CAP_AMBIENT_CLEAR_ALL: 4, SET_KEEPCAPS: 8 };
+export const PR = { SET_PDEATHSIG: 1, SET_NO_NEW_PRIVS: 38, CAPBSET_DROP: 24, CAP_AMBIENT: 47, CAP_AMBIENT_CLEAR_ALL: 4, SET_KEEPCAPS: 8, SET_CHILD_SUBREAPER: 36 };
 
 export function prctl(option: number, arg2 = 0, arg3 = 0): number {
   const r = sym.prctl(option, arg2, arg3, 0, 0);

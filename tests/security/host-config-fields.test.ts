@@ -92,6 +92,33 @@ describe.if(daemon.ok)("HostConfig fields: honoured or refused, never dropped", 
     expect((await d.cli(["rm", "pidhost"])).code).toBe(0);
   });
 
+  test("--init under PidMode host reaps the program's orphans (a child subreaper, as docker-init -s)", async () => {
+    // The program's child forks a sleep and exits: the sleep, orphaned, must go to the init, which reaps it when it ends.
+    const run = await d.cli(["run", "-d", "--init", "--pid", "host", "busybox", "sh", "-c", "sh -c 'sleep 3 & echo $!'; exec sleep 1000"]);
+    expect(run.code).toBe(0);
+    const id = run.stdout.trim();
+    try {
+      const init = Number((await d.cli(["inspect", "-f", "{{.State.Pid}}", id])).stdout.trim());
+      let orphan = 0;
+      for (const end = Date.now() + 10_000; !orphan && Date.now() < end; await Bun.sleep(50)) orphan = Number((await d.cli(["logs", id])).stdout.trim());
+      const status = (pid: number, key: string) => {
+        try {
+          return readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${key}:\\s*(\\S+)`, "m"))?.[1];
+        } catch {
+          return undefined; // gone: reaped
+        }
+      };
+      expect(readFileSync(`/proc/${orphan}/cmdline`, "utf8")).toBe("sleep\0" + "3\0");
+      expect(status(orphan, "PPid")).toBe(String(init));
+      // It ends after 3 s; a zombie stays one until its parent reaps it, a reaped one is gone.
+      for (const end = Date.now() + 15_000; status(orphan, "State") && Date.now() < end; ) await Bun.sleep(100);
+      expect(status(orphan, "State")).toBeUndefined();
+      expect((await d.cli(["inspect", "-f", "{{.State.Running}}", id])).stdout.trim()).toBe("true");
+    } finally {
+      await d.cli(["rm", "-f", id]);
+    }
+  });
+
   test("PidMode container:<name>: the other container's PID namespace, while it runs", async () => {
     expect((await d.cli(["run", "-d", "--name", "pidtarget", "busybox", "sleep", "1000"])).code).toBe(0);
     const targetPid = Number((await d.cli(["inspect", "-f", "{{.State.Pid}}", "pidtarget"])).stdout.trim());

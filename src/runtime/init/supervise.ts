@@ -3,12 +3,13 @@
 // docker-init (tini) does instead of becoming the program: it runs the
 // program as its child, passes on the signals it gets (PID 1 has no default
 // actions, so a program that never expected to be PID 1 still stops on
-// SIGTERM), reaps the orphans the kernel hands to it, and exits with the
-// program's status. No file is put into the container: the process is the
+// SIGTERM), reaps the orphans the kernel hands to it (as a child subreaper,
+// docker-init's -s, so that they come to it also where it is not PID 1: under
+// --pid host or container:), and exits with the program's status. No file is put into the container: the process is the
 // one already running, so images without a libc work too.
 import { closeSync } from "node:fs";
 import { constants as osConstants } from "node:os";
-import { reapAny, waitStatusCode } from "../libc.ts";
+import { PR, prctl, reapAny, waitStatusCode } from "../libc.ts";
 import { CONTROL_FD } from "../process.ts";
 import { StartError } from "../start-error.ts";
 
@@ -17,6 +18,8 @@ const forwarded: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "
 /** Starts the program; returns only by exiting with its status. */
 export async function superviseProgram(file: string, args: string[], env: string[]): Promise<never> {
   let child: ReturnType<typeof Bun.spawn>;
+  // Before the program starts, so that none of its orphans goes past this process.
+  prctl(PR.SET_CHILD_SUBREAPER, 1);
   try {
     child = Bun.spawn([file, ...args.slice(1)], {
       argv0: args[0],
