@@ -10,6 +10,7 @@ import { parseFilters } from "./containers.ts";
 import { buildCacheUsage } from "./build.ts";
 import { InvalidParameterError } from "../../errors.ts";
 import { securityOptions, securityWarnings } from "../../daemon/containers/seccomp.ts";
+import { defaultRuntime, runtimeNames } from "../../daemon/containers/config.ts";
 
 export const goArch = (): string => ({ x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386" } as Record<string, string>)[process.arch] ?? process.arch;
 
@@ -96,7 +97,7 @@ export function systemRoutes(d: Daemon): Hono {
       NCPU: availableParallelism(), MemTotal: totalmem(), GenericResources: null,
       DockerRootDir: d.config.dataRoot, HttpProxy: "", HttpsProxy: "", NoProxy: "", Name: hostname(), Labels: [],
       ExperimentalBuild: false, ServerVersion: version,
-      Runtimes: { berth: { path: process.execPath } }, DefaultRuntime: "berth",
+      Runtimes: Object.fromEntries(runtimeNames.map((name) => [name, { path: process.execPath }])), DefaultRuntime: defaultRuntime,
       Swarm: { NodeID: "", NodeAddr: "", LocalNodeState: "inactive", ControlAvailable: false, Error: "", RemoteManagers: null },
       LiveRestoreEnabled: true, Isolation: "", InitBinary: "", ContainerdCommit: { ID: "" }, RuncCommit: { ID: "" }, InitCommit: { ID: "" },
       // dockerd lists name=userns when it runs with --userns-remap.

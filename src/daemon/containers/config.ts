@@ -58,8 +58,10 @@ export function mergeConfig(imageConfig: Json, request: Json): Json {
 
 const minMemory = 6 * 1024 * 1024;
 
-/** The runtime `info` reports (Runtimes, DefaultRuntime). */
+/** The runtime `info` reports as DefaultRuntime. */
 export const defaultRuntime = "berth";
+/** Every name `info` lists under Runtimes, each berth's one runtime: "runc" too, Docker's default, which clients and compose files name. */
+export const runtimeNames = [defaultRuntime, "runc"];
 
 /** HostConfig with Docker's defaults filled in and its validation messages. */
 export function normalizeHostConfig(hc: Json = {}, ncpu: number): Json {
@@ -97,8 +99,9 @@ export function normalizeHostConfig(hc: Json = {}, ncpu: number): Json {
   if (out.CpusetCpus && !/^(\d+(-\d+)?)(,\d+(-\d+)?)*$/.test(out.CpusetCpus)) {
     throw new InvalidParameterError(`Invalid value ${out.CpusetCpus} for cpuset cpus`);
   }
-  // The one runtime `info` lists; dockerd's words for any other.
-  if (hc.Runtime && hc.Runtime !== defaultRuntime) throw new InvalidParameterError(`unknown or invalid runtime name: ${hc.Runtime}`);
+  // The names `info` lists; dockerd's words for any other. Unset is the default's name, as in dockerd.
+  if (hc.Runtime && !runtimeNames.includes(hc.Runtime)) throw new InvalidParameterError(`unknown or invalid runtime name: ${hc.Runtime}`);
+  out.Runtime = hc.Runtime || defaultRuntime;
   checkDevices(out);
   checkSecurityOptions(out);
   checkHostSettings(out);
