@@ -13,6 +13,9 @@ export interface Command {
   stopAtPositional?: boolean;
   minArgs?: number;
   maxArgs?: number;
+  /** A server that keeps running (daemon, registry serve): it sets JavaScriptCore's normal JIT
+   * policy back, where a command that runs its code once keeps the executable's reluctant one. */
+  serves?: boolean;
   /** `given` names the flags typed on the command line (defaults aside). */
   run(ctx: Context, flags: Record<string, any>, args: string[], given: Set<string>): Promise<number>;
 }

@@ -99,6 +99,7 @@ export async function cliMain(argv: string[]): Promise<number> {
   }
   const { name, rest } = found;
   const cmd = await found.entry.load();
+  if (cmd.serves) Bun.unsafe.setJITPolicy(1);
   const ctx = new Context({
     host: g.flags.host,
     tls: g.flags.tls || undefined,

@@ -9,6 +9,7 @@ export const registryServeCommand: Command = {
   names: ["registry serve"],
   synopsis: "[OPTIONS]",
   description: "Run an OCI distribution registry",
+  serves: true,
   flags: [
     { name: "addr", type: "string", default: "127.0.0.1:5000", valueName: "HOST:PORT", help: "Address to listen on" },
     rootFlag,

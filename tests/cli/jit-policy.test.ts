@@ -1,0 +1,45 @@
+// The executable starts with JavaScriptCore's JIT reluctant (jitPolicy in scripts/build.ts): a CLI
+// command runs its code once, and compiling it cost more CPU than it saved. The daemon keeps
+// running and must get the normal policy back. JSC reports each baseline compile on stderr
+// when BUN_JSC_reportBaselineCompileTimes=1, so both can be counted.
+import { afterAll, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { berthCmd, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+
+const report = { BUN_JSC_reportBaselineCompileTimes: "1" };
+const compiles = (text: string) => text.split("\n").filter((l) => / using Baseline /.test(l)).length;
+
+/** Only the built executable carries the policy; from the sources Bun runs with its own. */
+function built(): boolean {
+  if (berthCmd.length === 1) return true;
+  if (process.env.CI === "true") throw new Error("dist/berth is not built");
+  console.warn("skipping: dist/berth is not built");
+  return false;
+}
+
+let daemon: TestDaemon | undefined;
+afterAll(async () => {
+  await daemon?.stop();
+});
+
+test("a CLI command runs in the interpreter: berth --help compiles (almost) nothing in the JIT", () => {
+  if (!built()) return;
+  const r = Bun.spawnSync([...berthCmd, "--help"], { env: { ...process.env, ...report }, stdin: "ignore" });
+  expect(r.exitCode).toBe(0);
+  expect(r.stdout.toString()).toContain("Usage:  berth [OPTIONS] COMMAND");
+  // 7 with the normal policy (Bun 1.4.5), 0 with the reluctant one.
+  expect(compiles(r.stderr.toString())).toBeLessThan(3);
+});
+
+test("the daemon sets the normal JIT policy back: its start and first requests are compiled", async () => {
+  if (!built() || !requireDaemon()) return;
+  daemon = await startDaemon({ env: report, logFile: true });
+  for (const args of [["version"], ["ps", "-a"], ["images"], ["info"]]) {
+    // The CLI's own compiles go to its stderr, not the daemon's log.
+    const r = await daemon.cli(args);
+    expect(r.code).toBe(0);
+  }
+  // 58 with the normal policy after a start, a version and a ps; 5 when the daemon kept the CLI's.
+  expect(compiles(readFileSync(join(daemon.dir, "daemon.err"), "utf8"))).toBeGreaterThan(20);
+});
