@@ -91,6 +91,13 @@ export interface RuntimeSpec {
   pidNamespace?: string;
   /** IPC: undefined an IPC namespace of its own with a fresh /dev/shm; "host" the host's, its /dev/shm bound in; "none" its own, no /dev/shm. Never a standby's start if "host". */
   ipc?: "host" | "none";
+  /**
+   * A host directory bound at /dev/shm instead of a tmpfs of its own: a shareable container's (a tmpfs the
+   * daemon mounted there, as dockerd's mounts/shm) or, with `ipcNamespace`, the IPC donor's. Never a standby's start.
+   */
+  shmSource?: string;
+  /** An IPC namespace to join (/proc/PID/ns/ipc of the donor's first process, IpcMode container:) instead of a new one. Never a standby's start. */
+  ipcNamespace?: string;
   /** Stay in the host's UTS namespace (`--uts host`): its hostname and domain name, none set. Never a standby's start, which made a UTS namespace ahead. */
   utsHost?: boolean;
   /** The seccomp filter installed right before the program starts (and in each exec); none: unconfined. */

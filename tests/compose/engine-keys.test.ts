@@ -29,6 +29,7 @@ services:
     image: busybox
     command: ["sleep", "100000"]
     stop_signal: SIGKILL
+    ipc: shareable
     volumes: [/shared]
     post_start:
       - command: sh -c 'echo "started-$$HOOKVAR as $$(id -u)" > /shared/post'
@@ -74,6 +75,7 @@ services:
     device_cgroup_rules: ["c 10:237 rwm"]
     uts: host
     pid: host
+    ipc: service:base
     volumes_from: ["container:hk-outside"]
     deploy: {restart_policy: {condition: on-failure, max_attempts: 3}}
 networks:
@@ -143,7 +145,7 @@ describe.if(ok)("service keys the engine honours, by their effect", () => {
     expect((await sh("hk-base-1", openMade)).code).not.toBe(0);
   });
 
-  test("cgroup: host, userns_mode, ipc, uts: host, pid: host, runtime, annotations, platform", async () => {
+  test("cgroup: host, userns_mode, ipc (private, shareable, service:), uts: host, pid: host, runtime, annotations, platform", async () => {
     const h = k.HostConfig;
     expect([h.CgroupnsMode, h.UsernsMode, h.IpcMode, h.Runtime, h.Annotations]).toEqual(["host", "host", "private", "berth", { "com.example.note": "hi" }]);
     // The host's cgroup namespace shows the container's own cgroup by its full path; a private one shows "/".
@@ -151,6 +153,10 @@ describe.if(ok)("service keys the engine honours, by their effect", () => {
     expect((await sh("hk-base-1", "cat /proc/self/cgroup")).out).not.toContain((await inspect("hk-base-1")).Id.slice(0, 12));
     // Its own IPC namespace.
     expect((await sh("hk-k-1", "busybox readlink /proc/self/ns/ipc")).out.trim()).not.toBe(readlinkSync("/proc/self/ns/ipc"));
+    // ipc: service:base, the IPC namespace and /dev/shm of base (ipc: shareable).
+    expect((await inspect("hk-dr-1")).HostConfig.IpcMode).toBe(`container:${(await inspect("hk-base-1")).Id}`);
+    const baseIpc = (await sh("hk-base-1", "echo seen > /dev/shm/from-base; busybox readlink /proc/self/ns/ipc")).out;
+    expect((await sh("hk-dr-1", "cat /dev/shm/from-base; busybox readlink /proc/self/ns/ipc")).out).toBe(`seen\n${baseIpc}`);
     // uts: host, the host's UTS namespace and name.
     expect((await inspect("hk-dr-1")).HostConfig.UTSMode).toBe("host");
     expect((await sh("hk-dr-1", "busybox readlink /proc/self/ns/uts; hostname")).out).toBe(`${readlinkSync("/proc/self/ns/uts")}\n${hostname()}\n`);

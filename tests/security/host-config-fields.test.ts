@@ -1,9 +1,8 @@
 // HostConfig fields berth used to drop silently (issue 17: options berth does not implement are
 // refused, not silently accepted). The memory reservation, swappiness and OOM killer switch are
 // honoured in the container's cgroup (warned about and dropped where cgroup v2 has no file for
-// them, as dockerd does), and so are UTSMode host, PidMode host or container:<name> and IpcMode host
-// or none; IpcMode container:<name>, which berth has no counterpart for, and a volume's Subpath are
-// refused with a 400 naming the field.
+// them, as dockerd does), and so are UTSMode host, PidMode host or container:<name> and IpcMode host,
+// none, shareable or container:<name>; a volume's Subpath is refused with a 400 naming the field.
 // Through the API, berth's CLI and the docker CLI.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
@@ -38,12 +37,12 @@ describe.if(daemon.ok)("HostConfig fields: honoured or refused, never dropped", 
   };
   const v2 = existsSync("/sys/fs/cgroup/cgroup.controllers");
 
-  test("IpcMode berth has no counterpart for, and PID or UTS modes that do not exist: 4xx naming them; nothing made", async () => {
+  test("IPC, PID or UTS modes that do not exist, and a donor that does not: 4xx naming them; nothing made", async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ PidMode: "bogus" }, "invalid PID mode: bogus"],
       [{ PidMode: "container:" }, "invalid PID mode: container:"],
       [{ UTSMode: "container:other" }, "invalid UTS mode: container:other"],
-      [{ IpcMode: "container:other" }, 'HostConfig.IpcMode "container:other" is not supported by berth'],
+      [{ IpcMode: "container:" }, "invalid IPC mode: container:"],
       [{ IpcMode: "bogus" }, "invalid IPC mode: bogus"],
     ];
     for (const [hc, message] of cases) {
@@ -52,6 +51,8 @@ describe.if(daemon.ok)("HostConfig fields: honoured or refused, never dropped", 
     }
     const missing = await create({ PidMode: "container:no-such-one" });
     expect(`${missing.status} ${missing.body.message}`).toBe("404 No such container: no-such-one");
+    const noDonor = await create({ IpcMode: "container:no-such-one" });
+    expect(`${noDonor.status} ${noDonor.body.message}`).toBe("404 No such container: no-such-one");
     expect((await d.cli(["ps", "-aq"])).stdout.trim()).toBe("");
     // The modes berth has pass.
     for (const IpcMode of ["", "private", "shareable", "host", "none"]) expect((await create({ IpcMode, PidMode: "", UTSMode: "" })).status).toBe(201);
@@ -154,6 +155,52 @@ describe.if(daemon.ok)("HostConfig fields: honoured or refused, never dropped", 
     }
   });
 
+  test("IpcMode container:<name>: a shareable donor's IPC namespace, SysV segments and /dev/shm, both ways; a private or stopped donor refused in dockerd's words", async () => {
+    expect((await d.cli(["run", "-d", "--name", "ipcdonor", "--ipc", "shareable", "busybox", "sleep", "1000"])).code).toBe(0);
+    const donor = (await d.cli(["inspect", "-f", "{{.Id}} {{.State.Pid}}", "ipcdonor"])).stdout.trim().split(" ");
+    const [donorId, donorPid] = [donor[0]!, Number(donor[1])];
+    const shmOnHost = join(d.dir, "data", "containers", donorId, "shm");
+    const hostMounts = () => readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4]);
+    try {
+      expect(hostMounts()).toContain(shmOnHost);
+      expect((await d.cli(["exec", "ipcdonor", "sh", "-c", "echo from-donor > /dev/shm/marker"])).code).toBe(0);
+      // A SysV segment made in the donor's IPC namespace (busybox has no ipcmk: the host's, inside it).
+      const made = Bun.spawnSync(["nsenter", `--ipc=/proc/${donorPid}/ns/ipc`, "ipcmk", "-M", "4096"]);
+      const shmid = /(\d+)\s*$/.exec(made.stdout.toString().trim())?.[1];
+      expect(shmid).toBeDefined();
+      const segments = (out: string) => out.split("\n").slice(1).map((l) => l.trim().split(/\s+/)[1]).filter(Boolean);
+      const joiner = await d.cli(["run", "--rm", "--ipc", "container:ipcdonor", "busybox", "sh", "-c",
+        "readlink /proc/self/ns/ipc; cat /dev/shm/marker; echo from-joiner > /dev/shm/back; cat /proc/sysvipc/shm"]);
+      expect(joiner.code).toBe(0);
+      const [ns, marker, ...sysv] = joiner.stdout.trim().split("\n");
+      expect([ns, marker]).toEqual([readlinkSync(`/proc/${donorPid}/ns/ipc`), "from-donor"]);
+      expect(segments(sysv.join("\n"))).toContain(shmid!);
+      expect((await d.cli(["exec", "ipcdonor", "cat", "/dev/shm/back"])).stdout).toBe("from-joiner\n");
+      // A container of its own sees neither.
+      const own = await d.cli(["run", "--rm", "busybox", "sh", "-c", "cat /proc/sysvipc/shm; echo --; ls /dev/shm"]);
+      const [ownSysv, ownShm] = own.stdout.split("--\n");
+      expect([segments(ownSysv!), ownShm]).toEqual([[], ""]);
+
+      // The default, private, is not shareable: refused at start, as dockerd does, with its words and status.
+      expect((await d.cli(["run", "-d", "--name", "ipcprivate", "busybox", "sleep", "1000"])).code).toBe(0);
+      const privateId = (await d.cli(["inspect", "-f", "{{.Id}}", "ipcprivate"])).stdout.trim();
+      const joinPrivate = await create({ IpcMode: "container:ipcprivate" });
+      expect(joinPrivate.status).toBe(201);
+      const startPrivate = await fetch(`http://localhost/containers/${joinPrivate.body.Id}/start`, { method: "POST", unix: d.socket } as RequestInit);
+      expect([startPrivate.status, ((await startPrivate.json()) as { message: string }).message]).toEqual([400, `container ${privateId}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`]);
+
+      // A stopped donor: nothing to join, and its tmpfs is gone from the host.
+      expect((await d.cli(["stop", "-t", "0", "ipcdonor"])).code).toBe(0);
+      expect(hostMounts()).not.toContain(shmOnHost);
+      const stopped = await d.cli(["run", "--rm", "--ipc", "container:ipcdonor", "busybox", "true"]);
+      expect(stopped.code).toBe(125);
+      expect(stopped.stderr).toContain(`container ${donorId} is not running`);
+    } finally {
+      await d.cli(["rm", "-f", ...(await d.cli(["ps", "-aq"])).stdout.trim().split("\n").filter(Boolean)]);
+    }
+    expect(hostMounts()).not.toContain(shmOnHost);
+  });
+
   test("a volume mount's Subpath: 400 naming the field", async () => {
     const r = await create({ Mounts: [{ Type: "volume", Source: "sub", Target: "/v", VolumeOptions: { Subpath: "dir" } }] });
     expect(r.status).toBe(400);
@@ -204,7 +251,7 @@ describe.if(daemon.ok)("HostConfig fields: honoured or refused, never dropped", 
     expect((await d.cli(["rm", "-f", unlimited.body.Id])).code).toBe(0);
   });
 
-  test("berth's CLI: --memory-reservation, --memory-swappiness, --oom-kill-disable set them; --ipc container: gets the daemon's refusal", async () => {
+  test("berth's CLI: --memory-reservation, --memory-swappiness, --oom-kill-disable set them; --ipc container: of a private one gets the daemon's refusal", async () => {
     const r = await d.cli(["run", "-d", "--name", "flags", "-m", "64m", "--memory-reservation", "16m", "--memory-swappiness", "20", "--oom-kill-disable", "busybox", "sleep", "1000"]);
     expect(r.code).toBe(0);
     const hc = JSON.parse((await d.cli(["inspect", "-f", "{{json .HostConfig}}", "flags"])).stdout);
@@ -212,7 +259,7 @@ describe.if(daemon.ok)("HostConfig fields: honoured or refused, never dropped", 
     if (!v2) expect(memoryFile(r.stdout.trim(), "memory.swappiness")?.trim()).toBe("20");
     const refused = await d.cli(["run", "--rm", "--ipc", "container:flags", "busybox", "true"]);
     expect(refused.code).toBe(125);
-    expect(refused.stderr).toContain('HostConfig.IpcMode "container:flags" is not supported by berth');
+    expect(refused.stderr).toContain(`Error response from daemon: container ${r.stdout.trim()}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
     expect((await d.cli(["rm", "-f", "flags"])).code).toBe(0);
   });
 

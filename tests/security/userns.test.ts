@@ -265,6 +265,11 @@ describe.if(requireDaemon())("--userns-remap default", () => {
     expect(hostIpc.stderr).toContain("cannot share the host's IPC namespace when user namespaces are enabled");
     const hostUts = await d.cli(["create", "--uts", "host", "busybox", "true"]);
     expect(hostUts.stderr).toContain("cannot share the host's UTS namespace when user namespaces are enabled");
+    const otherIpc = await d.cli(["create", "--ipc", "container:kept", "busybox", "true"]);
+    expect(otherIpc.stderr).toContain("cannot share another container's IPC namespace when user namespaces are enabled");
+    // A shareable /dev/shm (a tmpfs on the host, bound in) is the container root's to write.
+    const shareable = await d.cli(["run", "--rm", "--ipc", "shareable", "busybox", "sh", "-c", "echo x > /dev/shm/f && cat /dev/shm/f"]);
+    expect([shareable.code, shareable.stdout]).toEqual([0, "x\n"]);
     // With --userns=host they are allowed.
     expect((await d.cli(["run", "--rm", "--privileged", "--userns=host", "busybox", "true"])).code).toBe(0);
     expect((await d.cli(["run", "--rm", "--uts", "host", "--userns=host", "busybox", "hostname"])).stdout.trim()).toBe(hostname());

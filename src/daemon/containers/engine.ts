@@ -23,6 +23,7 @@ import { keepMountPrivate, releaseReadViews, remappedRoot, type Runtime, type Ru
 import { buildSpec } from "./spec.ts";
 import { joinAtCreate, joinAtStart } from "./network-mode.ts";
 import { checkPidMode, pidNamespaceAtStart } from "./pid-mode.ts";
+import { checkIpcMode, ipcAtStart, releaseShm } from "./ipc-mode.ts";
 import { matchesFilters } from "./filters.ts";
 import type { Socket } from "node:net";
 import { bridgeAttach, replayLog, type AttachOptions } from "./attach.ts";
@@ -184,6 +185,7 @@ export class ContainerEngine {
     // Waiters hear of the exit once the attached clients have all the output (run, dockerode's run).
     void this.streamsDrained(c.id).then(() => this.exits.notify(c.id, s));
     this.mounts.announce(c.id, "unmount");
+    if (c.hostConfig.IpcMode === "shareable") releaseShm(this.dirOf(c));
     // A container starting (busy) or running still holds the volumes' filesystems it shares.
     this.mounts.release(c.id, (id) => this.busy.has(id) || !!this.records.get(id)?.state.Running);
     if (s.OOMKilled) this.events.emit("container", "oom", c.id, this.eventAttrs(c));
@@ -218,6 +220,7 @@ export class ContainerEngine {
     checkUsernsMode(hostConfig, !!this.runtime.userns);
     checkUtsHostname(hostConfig, !!body.Hostname);
     checkPidMode(hostConfig, (ref) => this.find(ref));
+    checkIpcMode(hostConfig, (ref) => this.find(ref));
     checkHealthcheck(config.Healthcheck);
     joinAtCreate(hostConfig, config, !!body.Hostname, (ref) => this.find(ref));
     const plan = this.networks?.planCreate(hostConfig, config, body.NetworkingConfig);
@@ -321,6 +324,7 @@ export class ContainerEngine {
         // Inside the try: a spec that cannot be built (a --device gone from the host) is a failed start too.
         const spec = buildSpec(c, this.runtime.storageDriver === "vfs" ? { ...p, lowerDirs: [] } : p, joined, this.security);
         spec.pidNamespace = pidNamespaceAtStart(c, (ref) => this.find(ref));
+        Object.assign(spec, ipcAtStart(c, (o) => this.dirOf(o), (ref) => this.find(ref)));
         Object.assign(spec, this.mounts.runtimeMounts(c.id));
         // An rshared bind's source stays a peer of the host's mount only if the roots are on a private one.
         if (spec.binds.some((b) => b.propagation?.endsWith("shared"))) keepMountPrivate(this.dir);
@@ -543,6 +547,7 @@ export class ContainerEngine {
       this.mounts.removeAnonymous(anonymous);
       // A cp or export still reading keeps its open files; the directory can then be deleted.
       releaseReadViews(this.dirOf(c));
+      releaseShm(this.dirOf(c));
       discardDir(this.dirOf(c), join(this.store.root, "tmp", `removed-${c.id}`));
       this.runtime.discardLeftovers(this.dirOf(c));
     } finally {

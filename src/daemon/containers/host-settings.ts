@@ -1,9 +1,8 @@
 // HostConfig's kernel settings checked at create, with the words dockerd (or
 // runc, where dockerd leaves it to the runtime) uses: Sysctls, ShmSize,
 // OomScoreAdj, CgroupnsMode, Ulimits, GroupAdd and the memory reservation,
-// swappiness and OOM killer, UTSMode and IpcMode (PidMode is pid-mode.ts's).
-// The IPC mode berth has no counterpart for (container:) is refused, naming
-// the field, rather than dropped.
+// swappiness and OOM killer, UTSMode and IpcMode (PidMode is pid-mode.ts's,
+// IpcMode container: ipc-mode.ts's).
 import { InvalidParameterError } from "../../errors.ts";
 import { namespacedSysctl, networkSysctl } from "../../shared/sysctls.ts";
 import { ulimitProblem } from "../../shared/ulimits.ts";
@@ -31,16 +30,12 @@ export function checkHostSettings(hc: Json): void {
   }
 }
 
-/** IPC is the container's own (private, shareable, none: no /dev/shm) or the host's; UTS is its own or the host's. */
+/** IPC is the container's own (private, shareable, none: no /dev/shm), the host's or another's; UTS is its own or the host's. */
 function checkNamespaceModes(hc: Json): void {
-  const refuse = (field: string, value: string, why: string) => {
-    throw new InvalidParameterError(`HostConfig.${field} ${JSON.stringify(value)} is not supported by berth: ${why}`);
-  };
   if (hc.UTSMode && hc.UTSMode !== "host") throw new InvalidParameterError(`invalid UTS mode: ${hc.UTSMode}`);
-  // Another container's IPC would need its /dev/shm, which is mounted inside its own mount namespace, where a bind cannot take it from.
+  // container:<name|id> is ipc-mode.ts's.
   const ipc = String(hc.IpcMode ?? "");
-  if (ipc.startsWith("container:")) refuse("IpcMode", ipc, "a container's IPC namespace is its own or the host's (no container: mode)");
-  if (ipc && !["private", "shareable", "host", "none"].includes(ipc)) throw new InvalidParameterError(`invalid IPC mode: ${ipc}`);
+  if (ipc && !ipc.startsWith("container:") && !["private", "shareable", "host", "none"].includes(ipc)) throw new InvalidParameterError(`invalid IPC mode: ${ipc}`);
 }
 
 const minMemory = 6 * 1024 * 1024;

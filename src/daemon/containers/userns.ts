@@ -23,6 +23,8 @@ export function checkUsernsMode(hc: Json, remapped: boolean): void {
   // Its user namespace would not own the other container's PID namespace.
   if (String(hc.PidMode ?? "").startsWith("container:")) throw new InvalidParameterError("cannot share another container's PID namespace when user namespaces are enabled");
   if (hc.IpcMode === "host") throw new InvalidParameterError("cannot share the host's IPC namespace when user namespaces are enabled");
+  // As for PID: its user namespace would not own the other container's IPC namespace.
+  if (String(hc.IpcMode ?? "").startsWith("container:")) throw new InvalidParameterError("cannot share another container's IPC namespace when user namespaces are enabled");
   if (hc.UTSMode === "host") throw new InvalidParameterError("cannot share the host's UTS namespace when user namespaces are enabled");
 }
 

@@ -231,7 +231,7 @@ export class Runtime {
     // The mount table is read only when there are binds to check: a start without them needs none of it.
     const now = binds.length ? mountTable() : "";
     const fresh = (s: Standby) => !binds.length || !mountsDifferFor(binds, s.mounts, now);
-    const shim = this.takeShim([dir, sock, String(attachments.length)], spec.freshMountNamespace || spec.utsHost || spec.ipc === "host" || !!spec.pidNamespace, fresh);
+    const shim = this.takeShim([dir, sock, String(attachments.length)], spec.freshMountNamespace || spec.utsHost || spec.ipc === "host" || !!spec.shmSource || !!spec.pidNamespace, fresh);
     const { lines } = shim;
     const first = await lines.next();
     if (first.value !== "listening") {

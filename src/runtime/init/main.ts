@@ -89,8 +89,10 @@ function mountSpecialFs(s: RuntimeSpec): void {
   ensureDir(`${r}/dev/pts`);
   c.mount("devpts", `${r}/dev/pts`, "devpts", NOSUID | NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
   ensureDir(`${r}/dev/shm`);
-  // --ipc host shares the host's shared memory, files included; --ipc none has none.
+  // --ipc host shares the host's shared memory, files included; --ipc none has none; shareable
+  // and container: have a tmpfs on the host that the donor and its joiners bind.
   if (s.ipc === "host") c.mount("/dev/shm", `${r}/dev/shm`, null, c.MS.BIND | c.MS.REC);
+  else if (s.shmSource) c.mount(s.shmSource, `${r}/dev/shm`, null, c.MS.BIND);
   else if (s.ipc !== "none") c.mount("shm", `${r}/dev/shm`, "tmpfs", NOSUID | NODEV | NOEXEC, `mode=1777,size=${s.shmSize || 64 << 20}`);
   ensureDir(`${r}/dev/mqueue`);
   c.mount("mqueue", `${r}/dev/mqueue`, "mqueue", NOSUID | NODEV | NOEXEC);
@@ -202,15 +204,27 @@ function enterNetwork(s: RuntimeSpec, hostNet?: number): void {
   closeSync(fd);
 }
 
+function joinNamespace(path: string, kind: number): void {
+  const fd = openSync(path, "r");
+  try {
+    c.setns(fd, kind);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Becomes the program (execve), or with `init` starts it and stays (supervise.ts). */
 function setup(s: RuntimeSpec, hostNet?: number): void {
   const cgroupNs = existsSync("/proc/self/ns/cgroup") && s.cgroupns !== "host" ? c.CLONE.NEWCGROUP : 0;
   if (hostNet === undefined) {
-    c.unshare(c.CLONE.NEWNS | (s.utsHost ? 0 : c.CLONE.NEWUTS) | (s.ipc === "host" ? 0 : c.CLONE.NEWIPC) | cgroupNs);
+    c.unshare(c.CLONE.NEWNS | (s.utsHost ? 0 : c.CLONE.NEWUTS) | (s.ipc === "host" || s.ipcNamespace ? 0 : c.CLONE.NEWIPC) | cgroupNs);
+    if (s.ipcNamespace) joinNamespace(s.ipcNamespace, c.CLONE.NEWIPC);
     enterNetwork(s);
     setRootPropagation(s.rootfs, s.binds);
   } else {
-    if (s.utsHost || s.ipc === "host") throw new StartError("a standby made its UTS and IPC namespaces ahead: --uts host and --ipc host need a fresh start", 125);
+    if (s.utsHost || s.ipc === "host" || s.ipcNamespace || s.shmSource) {
+      throw new StartError("a standby made its UTS and IPC namespaces and copied the host's mounts ahead: --uts host and --ipc host, shareable or container: need a fresh start", 125);
+    }
     if (cgroupNs) c.unshare(cgroupNs);
     enterNetwork(s, hostNet);
     closeSync(hostNet);

@@ -5,8 +5,9 @@
 // actions, so a program that never expected to be PID 1 still stops on
 // SIGTERM), reaps the orphans the kernel hands to it (as a child subreaper,
 // docker-init's -s, so that they come to it also where it is not PID 1: under
-// --pid host or container:), and exits with the program's status. No file is put into the container: the process is the
-// one already running, so images without a libc work too.
+// --pid host or container:), and exits with the program's status. No file is
+// put into the container: the process is the one already running, so images
+// without a libc work too.
 import { closeSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { PR, prctl, reapAny, waitStatusCode } from "../libc.ts";

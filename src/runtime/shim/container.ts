@@ -165,7 +165,7 @@ export async function startContainer(argv: string[], prepared?: Prepared, say: (
   let detachRoot: (() => void) | undefined;
   try {
     // A standby's stage 2 already has its namespaces (a new PID one), a user namespace not among them.
-    if (prepared && ready!.exitCode === null && !spec.userns && !spec.pidNamespace) {
+    if (prepared && ready!.exitCode === null && !spec.userns && !spec.pidNamespace && !spec.shmSource) {
       proc = ready!;
       // The standby's cgroup becomes the container's (init inside); else the usual way.
       if (cgroup.takeOver(prepared.cgroup)) cgroup.applyLimits();

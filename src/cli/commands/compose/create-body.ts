@@ -177,6 +177,7 @@ export function createBody(p: Project, service: string, s: Service, n: number, o
   }
   const { devices, cdi } = deviceMappings(s);
   const networkMode = s.network_mode ?? (networks.length ? p.networks[networks[0]![0]]!.name : "none");
+  const ipc = String(s.ipc ?? "");
   const ulimits = Object.entries((s.ulimits ?? {}) as Record<string, { soft: number; hard: number }>).map(([Name, u]) => ({ Name, Soft: u.soft, Hard: u.hard }));
   const stopGrace = s.stop_grace_period ? Math.round(durationNs(String(s.stop_grace_period)) / 1e9) : undefined;
   return {
@@ -224,7 +225,8 @@ export function createBody(p: Project, service: string, s: Service, n: number, o
         Devices: devices,
         DeviceCgroupRules: (s.device_cgroup_rules as string[] | undefined) ?? null,
         DeviceRequests: deviceRequests(s, cdi),
-        IpcMode: (s.ipc as string | undefined) ?? "",
+        // service:NAME is that service's first container, as docker compose makes it.
+        IpcMode: ipc.startsWith("service:") ? `container:${containerName(p.name, ipc.slice(8), 1, p.services[ipc.slice(8)])}` : ipc,
         UTSMode: (s.uts as string | undefined) ?? "",
         PidMode: (s.pid as string | undefined) ?? "",
         CgroupnsMode: (s.cgroup as string | undefined) ?? "",
