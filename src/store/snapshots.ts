@@ -6,8 +6,9 @@
 // anything incomplete.
 import type { Database } from "bun:sqlite";
 import { mkdirSync, readdirSync, rmSync, existsSync } from "node:fs";
-import { rename, rm, mkdir } from "node:fs/promises";
+import { rename, rm, mkdir, rmdir } from "node:fs/promises";
 import { join } from "node:path";
+import { skipped } from "../shared/debug-log.ts";
 import { randomHex } from "../builtins.ts";
 import { InvalidDataError } from "../errors.ts";
 import { checkDigest, digestHex, sha256Of, type Digest } from "./digest.ts";
@@ -147,7 +148,13 @@ export class SnapshotStore {
       if (existing) return existing;
       const tmp = join(this.dir, `.tmp-${randomHex(8)}`);
       await mkdir(tmp, { mode: 0o755 });
-      await rename(dir, join(tmp, "diff"));
+      try {
+        await rename(dir, join(tmp, "diff"));
+      } catch (e) {
+        // Nothing was moved in: the empty directory goes now rather than at the next open's sweep.
+        await rmdir(tmp).catch(skipped("removing an adoption's empty temporary directory"));
+        throw e;
+      }
       this.db
         .query("INSERT INTO layers (chain_id, diff_id, parent_chain_id, size, state) VALUES (?, ?, ?, ?, 'pending') ON CONFLICT (chain_id) DO UPDATE SET state = 'pending'")
         .run(chainId, diffId, parentChainId, size);

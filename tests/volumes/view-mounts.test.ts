@@ -1,6 +1,7 @@
-// The read-only views that cp and export read a container through: one a
-// killed daemon left mounted is gone after its restart, and one a removal
-// finds in use goes with the container, so its directory can be deleted.
+// The read-only views that cp and export read a container through, and the
+// root a cp into a stopped container mounts: one a killed daemon left mounted
+// is gone after its restart, and a view a removal finds in use goes with the
+// container, so its directory can be deleted.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -48,6 +49,24 @@ async function holdOpen(path: string): Promise<{ cancel(): Promise<void> }> {
 
 const viewsIn = (dir: string) => readdirSync(dir).filter((n) => n.startsWith("view-"));
 
+/** A tar header (ustar) for a regular file of `size` bytes. */
+function tarHeader(name: string, size: number): Uint8Array {
+  const h = new Uint8Array(512);
+  const put = (off: number, s: string) => h.set(new TextEncoder().encode(s), off);
+  put(0, name);
+  put(100, "0000644\0");
+  put(108, "0000000\0");
+  put(116, "0000000\0");
+  put(124, `${size.toString(8).padStart(11, "0")}\0`);
+  put(136, "00000000000\0");
+  put(148, "        ");
+  put(156, "0");
+  put(257, "ustar\0");
+  put(263, "00");
+  put(148, `${h.reduce((a, b) => a + b, 0).toString(8).padStart(6, "0")}\0 `);
+  return h;
+}
+
 describe.if(ok)("read-only views", () => {
   test("an export held open when the daemon is killed leaves no view mounted after its restart, and the container can be removed", async () => {
     const { id, dir } = await bigContainer("viewed");
@@ -63,6 +82,33 @@ describe.if(ok)("read-only views", () => {
     expect(existsSync(dir)).toBe(false);
     // The removal's deletion of its directory (in the background) is not stopped by a view.
     await until(() => !readdirSync(join(d.dir, "data/tmp")).some((n) => n.includes(id)), "the removed container's directory deleted");
+  });
+
+  test("a cp into a stopped container held when the daemon is killed: its root is not mounted after the restart, and it starts", async () => {
+    expect((await d.cli(["create", "--name", "cpinto", "busybox", "cat", "/tmp/arrived"])).code).toBe(0);
+    const id = (await d.cli(["inspect", "-f", "{{.Id}}", "cpinto"])).stdout.trim();
+    const dir = join(d.dir, "data/containers", id);
+    // A tar whose file's bytes never come: the copy holds the stopped container's root mounted meanwhile.
+    let feed!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({ start: (c) => void (feed = c) });
+    feed.enqueue(tarHeader("arrived", 1 << 20));
+    feed.enqueue(new Uint8Array(4096));
+    const put = fetch(`http://localhost/containers/${id}/archive?path=/tmp`, { method: "PUT", body, unix: d.socket, duplex: "half" } as RequestInit).catch((e) => e);
+    await until(() => mountsUnder(dir).includes(`${dir}/merged`), "the stopped container's root mounted for the cp");
+    d.kill();
+    feed.error(new Error("daemon gone"));
+    await put;
+    expect(mountsUnder(dir)).toEqual([`${dir}/merged`]); // still there after the kill: what the restart must clear
+    await d.restart();
+    expect(mountsUnder(dir)).toEqual([]);
+    // The container works as before: a whole cp, then a start that sees it.
+    const src = join(d.dir, "arrived");
+    await Bun.write(src, "whole\n");
+    expect((await d.cli(["cp", src, "cpinto:/tmp/arrived"])).code).toBe(0);
+    const run = await d.cli(["start", "-a", "cpinto"]);
+    expect([run.code, run.stdout]).toEqual([0, "whole\n"]);
+    expect((await d.cli(["rm", "cpinto"])).code).toBe(0);
+    expect(mountsUnder(dir)).toEqual([]);
   });
 
   test("a removal while a copy out of the container streams takes the view with it", async () => {
