@@ -24,10 +24,10 @@ const result = await Bun.build({
     // in whatever directory it is run from must not change it (and looking costs each start).
     autoloadDotenv: false,
     autoloadBunfig: false,
-    // JavaScriptCore starts with its tier-up thresholds 8x higher: a CLI command runs its code
-    // once, and compiling it in the JIT cost more than it saved (exec c true: -4 ms CPU, -100
-    // page faults). The roles that keep running (daemon, shim, registry server) set the normal
-    // policy back when they start (src/jit-policy.ts).
+    // JavaScriptCore starts with its tier-up thresholds 8x higher: a CLI command or a stage 2
+    // runs its code once, and compiling it in the JIT cost more than it saved (exec c true: -4 ms
+    // CPU, -100 page faults). The roles that keep running (daemon, shim, registry server) set the
+    // normal policy back when they start (src/jit-policy.ts).
     jitPolicy: 8,
   },
   minify: true,

@@ -1,10 +1,10 @@
 // One executable, several roles: the CLI, the daemon, and the per-container
 // shim/init/exec stages that the runtime re-executes (see src/runtime).
+import { setRoleJitPolicy } from "./jit-policy.ts";
+
 async function main(): Promise<void> {
   const [role, ...rest] = process.argv.slice(2);
-  // The executable starts with the JIT reluctant (jitPolicy in scripts/build.ts), which suits a
-  // CLI command that runs its code once; the runtime's roles get the normal policy back.
-  if (role?.startsWith("__")) Bun.unsafe.setJITPolicy(1);
+  setRoleJitPolicy(role);
   switch (role) {
     case "__shim":
       return (await import("./runtime/shim/main.ts")).shimMain(rest);
