@@ -2,7 +2,7 @@
 // `{"message": …}` with the status the engine chose, and the route groups.
 import { Hono } from "hono";
 import { BerthError } from "../errors.ts";
-import { RegistryError } from "../registry/client/index.ts";
+import { RegistryError } from "../registry/client/errors.ts"; // not the client: it loads at the first pull
 import { apiHeaders } from "./versioning.ts";
 import type { Daemon } from "../daemon/daemon.ts";
 import { systemRoutes } from "./routes/system.ts";

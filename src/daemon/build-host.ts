@@ -25,7 +25,7 @@ export function buildHost(d: Daemon): BuildHost {
     },
     async pullImage(name, platform, progress, signal) {
       progress(`Pulling ${name}`);
-      const [r] = await d.registry.pull(withDefaultTag(parseReference(name)), false, { platform, signal });
+      const [r] = await (await d.registry()).pull(withDefaultTag(parseReference(name)), false, { platform, signal });
       return r!.id;
     },
     layerDirs(imageId) {

@@ -10,7 +10,7 @@ import { ImageEvents } from "./image-events.ts";
 import { ContainerEngine } from "./containers/engine.ts";
 import { ExecManager } from "./containers/exec.ts";
 import { EventBus, SqliteEventLog } from "./events.ts";
-import { RegistryService } from "./registry/service.ts";
+import type { RegistryService } from "./registry/service.ts";
 import type { DaemonConfig } from "../shared/daemon-config.ts";
 import { createRuntime, type RemapIdentity, type Runtime } from "../runtime/index.ts";
 import { humanDuration } from "../shared/units.ts";
@@ -28,7 +28,6 @@ export class Daemon {
   execs!: ExecManager;
   images!: LocalImageService;
   imageEvents!: ImageEvents;
-  registry!: RegistryService;
   networks!: NetworkEngine;
   runtime!: Runtime;
   cgroupVersion = "1";
@@ -41,6 +40,12 @@ export class Daemon {
     this.id = readFileSync(idFile, "utf8").trim();
   }
 
+  private registryService?: Promise<RegistryService>;
+  /** The registry side (pull, push, login, search), loaded at its first use: an idle daemon holds none of its code. */
+  registry(): Promise<RegistryService> {
+    return (this.registryService ??= import("./registry/service.ts").then(({ RegistryService }) => new RegistryService(this.store, this.config)));
+  }
+
   log(level: string, message: string): void {
     if (levels.indexOf(level) < levels.indexOf(this.config.logLevel)) return;
     process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${message}\n`);
@@ -49,7 +54,6 @@ export class Daemon {
   async init(): Promise<void> {
     this.images = createImageService(this.store);
     this.imageEvents = new ImageEvents(this.images, this.events);
-    this.registry = new RegistryService(this.store, this.config);
     this.runtime = createRuntime(this.config, this.remap);
     this.cgroupVersion = this.runtime.cgroupVersion;
     this.warnings.push(...this.runtime.warnings);

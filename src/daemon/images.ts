@@ -1,11 +1,11 @@
 // The image engine: LocalImageService implements the ImageService contract on
 // the local store (src/store) with the image model and archives (src/image).
+// Archives (load, save) and import are loaded at their first use: an idle
+// daemon holds none of their code.
 import { InvalidParameterError } from "../errors.ts";
 import type { Store } from "../store/index.ts";
 import type { Digest } from "../store/digest.ts";
-import { loadArchive } from "../image/archive/load.ts";
-import { saveImages, type SaveItem } from "../image/archive/save.ts";
-import { importRootfs } from "../image/import.ts";
+import type { SaveItem } from "../image/archive/save.ts";
 import { familiarize, formatReference, parseReference, repositoryName, withDefaultTag } from "../image/reference.ts";
 import type {
   HistoryItem,
@@ -104,6 +104,7 @@ export class LocalImageService implements ImageService {
   }
 
   async load(archive: ReadableStream<Uint8Array>, progress?: ProgressSink): Promise<string[]> {
+    const { loadArchive } = await import("../image/archive/load.ts");
     return (await loadArchive(this.store, archive, { progress })).lines;
   }
 
@@ -137,13 +138,16 @@ export class LocalImageService implements ImageService {
   }
 
   async save(names: string[]): Promise<ReadableStream<Uint8Array>> {
-    return saveImages(this.store, this.saveItems(names));
+    const items = this.saveItems(names); // an unknown name fails before the archive code loads
+    const { saveImages } = await import("../image/archive/save.ts");
+    return saveImages(this.store, items);
   }
 
   async importRootfs(
     rootfs: ReadableStream<Uint8Array>,
     opts: { repo?: string; tag?: string; changes?: string[]; message?: string; platform?: string },
   ): Promise<string> {
+    const { importRootfs } = await import("../image/import.ts");
     return importRootfs(this.store, rootfs, opts);
   }
 

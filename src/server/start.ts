@@ -5,8 +5,6 @@
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { openStore } from "../store/index.ts";
-import { seedBuiltinImages } from "../image/seed.ts";
-import { applyLayerInWorker } from "../layer/worker/apply-in-worker.ts";
 import { Daemon } from "../daemon/daemon.ts";
 import { defaultSocketPath, type DaemonConfig } from "../shared/daemon-config.ts";
 import { createApiApp } from "../api/app.ts";
@@ -73,13 +71,15 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     // Layers are applied on worker threads, by the configured engine: several at once, and the API stays responsive meanwhile.
     const store = await openStore(config.dataRoot, {
       applyLayer: async (source, target, opts) => {
+        const { applyLayerInWorker } = await import("../layer/worker/apply-in-worker.ts"); // at the first layer, not at start
         const r = await applyLayerInWorker(source, target, { ...opts, engine: config.layerEngine });
         d?.log("debug", `layer ${r.diffID} applied by the ${r.engine} engine (${r.entries} entries${r.hashThread ? ", hashed on a second core" : ""})`);
         return r;
       },
     });
     try {
-      await seedBuiltinImages(store);
+      // Once in a store's life: a seeded store (every start but the first) loads none of the image writer.
+      if (!store.meta("seeded")) await (await import("../image/seed.ts")).seedBuiltinImages(store);
     } catch (e) {
       store.close();
       throw e;

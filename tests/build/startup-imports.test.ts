@@ -3,7 +3,8 @@
 // (node:http alone ~3 ms, node:stream ~1.5 ms, all of these together ~17 ms) must be loaded where
 // they are used (src/builtins.ts), never imported at the top of a module. And
 // a CLI command loads only the CLI's chunks: no runtime, layer or registry
-// transport code that code splitting or a barrel import could bring along.
+// transport code that code splitting or a barrel import could bring along. The
+// daemon starts with what an idle daemon needs; the rest loads at first use.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -81,4 +82,15 @@ test("the CLI's start loads no other command's code, and exec and run load no no
     const { builtins } = await startupLoad(["src/cli/main.ts", `src/cli/commands/${cmd}.ts`]);
     expect({ cmd, builtins: builtins.filter((m) => m === "fs" || m === "path") }).toEqual({ cmd, builtins: [] });
   }
+});
+
+test("the daemon starts without the builder, the registry client, image archives, layer code, the port proxy or the DNS server", async () => {
+  // `berth daemon` is the CLI's daemon command importing src/server/start.ts when it runs.
+  const { sources: loaded } = await startupLoad(["src/cli/main.ts", "src/cli/commands/system.ts", "src/server/start.ts"]);
+  expect(loaded).toContain("src/daemon/containers/engine.ts"); // the walk found the daemon's chunks
+  expect(loaded).toContain("src/api/routes/build.ts"); // the routes are there, their subsystems are not
+  // Each is imported where a request first needs it (src/api/routes, Daemon.registry, LocalImageService,
+  // NetworkEngine's DNS and ports); loaded at start they cost the idle daemon heap and pages of bytecode.
+  const lazy = /^src\/(build|layer\/(apply|tar|hash|worker|wasm)|image\/(archive|write|hello-world)|network\/(proxy|dns))\/|^src\/registry\/(client\/(?!errors\.ts|challenge\.ts)|pull\.ts|push\.ts)|^src\/image\/(seed|import|commit)\.ts$|^src\/daemon\/(build-host|registry\/service|registry\/search)\.ts$|^src\/daemon\/containers\/(operations|archive|stats)\.ts$/;
+  expect(loaded.filter((s) => lazy.test(s))).toEqual([]);
 });

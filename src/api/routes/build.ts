@@ -1,7 +1,8 @@
 // POST /build in the classic builder's protocol (what the docker CLI uses
 // without buildx): the context tar in the body, options in the query, and
 // JSON messages back — {"stream"}, {"aux": {"ID"}}, {"error", "errorDetail"}.
-// POST /build/prune empties the build cache.
+// POST /build/prune empties the build cache. The builder is loaded at the first
+// build, not at the daemon's start (an idle daemon holds none of its code).
 import { Hono } from "hono";
 import { stream } from "hono/streaming";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -9,12 +10,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidParameterError, messageOf } from "../../errors.ts";
 import type { Daemon } from "../../daemon/daemon.ts";
-import { buildHost } from "../../daemon/build-host.ts";
 import { duBytes } from "../../daemon/disk-usage.ts";
-import { Builder, BuildStepError } from "../../build/builder.ts";
-import { receiveContext } from "../../build/context/receive.ts";
-import { fetchRemoteContext } from "../../build/context/remote.ts";
-import { BuildCache } from "../../build/cache.ts";
 import { formatReference, parseReference, withDefaultTag } from "../../image/reference.ts";
 import { debugLog, skipped } from "../../shared/debug-log.ts";
 
@@ -37,7 +33,8 @@ function cacheFrom(text: string | undefined): string[] {
 }
 
 /** The build cache as /system/df reports it: one record per cached step, one per RUN --mount=type=cache dir. */
-export function buildCacheUsage(d: Daemon): Record<string, unknown>[] {
+export async function buildCacheUsage(d: Daemon): Promise<Record<string, unknown>[]> {
+  const [{ BuildCache }, { buildHost }] = await Promise.all([import("../../build/cache.ts"), import("../../daemon/build-host.ts")]);
   const iso = (ms: number) => new Date(ms).toISOString();
   const steps = new BuildCache(d.store.db).entries().map((e) => {
     const row = d.store.images.get(e.imageId);
@@ -68,6 +65,9 @@ export function buildRoutes(d: Daemon): Hono {
     const network = d.networks.buildNetwork(q("networkmode"));
     const quiet = bool(q("q"));
     const dockerfile = q("dockerfile") || "Dockerfile";
+    const [{ Builder, BuildStepError }, { receiveContext }, { fetchRemoteContext }, { buildHost }] = await Promise.all([
+      import("../../build/builder.ts"), import("../../build/context/receive.ts"), import("../../build/context/remote.ts"), import("../../daemon/build-host.ts"),
+    ]);
     const host = buildHost(d);
     const work = mkdtempSync(join(host.tmpDir(), "build-"));
     const signal = c.req.raw.signal;
@@ -100,6 +100,7 @@ export function buildRoutes(d: Daemon): Hono {
   });
 
   app.post("/build/prune", async (c) => {
+    const [{ BuildCache }, { buildHost }] = await Promise.all([import("../../build/cache.ts"), import("../../daemon/build-host.ts")]);
     const { keys, images } = new BuildCache(d.store.db).clear();
     // Each forgotten step by the ID system df shows for it, as dockerd lists its cache records.
     const deleted: string[] = keys.map((k) => k.slice(0, 25));

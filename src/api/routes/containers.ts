@@ -7,11 +7,14 @@ import { stream } from "hono/streaming";
 import { InvalidParameterError, NotImplementedError } from "../../errors.ts";
 import type { ContainerEngine } from "../../daemon/containers/engine.ts";
 import { frame, parseLogQuery, readLogBatches, type LogRecord } from "../../daemon/containers/logs.ts";
-import { sampleStats } from "../../daemon/containers/stats.ts";
-import { commitContainer, containerDiff, containerTop, pauseContainer, unpauseContainer, updateContainer } from "../../daemon/containers/operations.ts";
 import { logAttributes, logsDisabled } from "../../daemon/containers/log-config.ts";
-import { archivePath, extractInto, followForCp, statPath, streamFromReadView, withReadView, withRoot } from "../../daemon/containers/archive.ts";
 import { containerUserns, ownersOnDisk } from "../../daemon/containers/userns.ts";
+
+// Loaded at their first request, not at the daemon's start: commit, diff, top,
+// pause and update (with the image writer and the diff code), cp and export, stats.
+const operations = () => import("../../daemon/containers/operations.ts");
+const archive = () => import("../../daemon/containers/archive.ts");
+const stats = () => import("../../daemon/containers/stats.ts");
 
 /** `filters` query: `{"key":["v"]}` or the older `{"key":{"v":true}}`. */
 export function parseFilters(raw: string | undefined): Record<string, string[]> {
@@ -60,6 +63,7 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     if (!container) throw new InvalidParameterError("No container specified");
     const text = await c.req.text();
     const config = text.trim() ? JSON.parse(text) : undefined;
+    const { commitContainer } = await operations();
     const id = await commitContainer(engine, container, {
       repo: q("repo") || undefined, tag: q("tag") || undefined, comment: q("comment") || undefined, author: q("author") || undefined,
       changes: c.req.queries("changes") ?? [], pause: q("pause") === undefined ? true : bool(q("pause")), config,
@@ -109,18 +113,19 @@ export function containerRoutes(engine: ContainerEngine): Hono {
   app.post("/containers/:id/update", async (c) => {
     const body = await jsonBody(c.req.raw, { emptyIsObject: true });
     checkUpdateBody(body);
+    const { updateContainer } = await operations();
     return c.json(updateContainer(engine, c.req.param("id"), body));
   });
-  app.post("/containers/:id/pause", (c) => {
-    pauseContainer(engine, c.req.param("id"));
+  app.post("/containers/:id/pause", async (c) => {
+    (await operations()).pauseContainer(engine, c.req.param("id"));
     return c.body(null, 204);
   });
-  app.post("/containers/:id/unpause", (c) => {
-    unpauseContainer(engine, c.req.param("id"));
+  app.post("/containers/:id/unpause", async (c) => {
+    (await operations()).unpauseContainer(engine, c.req.param("id"));
     return c.body(null, 204);
   });
-  app.get("/containers/:id/top", (c) => c.json(containerTop(engine, c.req.param("id"))));
-  app.get("/containers/:id/changes", (c) => c.json(containerDiff(engine, c.req.param("id"))));
+  app.get("/containers/:id/top", async (c) => c.json((await operations()).containerTop(engine, c.req.param("id"))));
+  app.get("/containers/:id/changes", async (c) => c.json((await operations()).containerDiff(engine, c.req.param("id"))));
 
   const vfs = () => engine.runtime.storageDriver === "vfs";
   // docker cp: the stat of a path travels base64-encoded in a header.
@@ -135,6 +140,7 @@ export function containerRoutes(engine: ContainerEngine): Hono {
   app.get("/containers/:id/archive", async (c) => {
     const rec = engine.find(c.req.param("id"));
     const asked = archivePathParam(c);
+    const { archivePath, followForCp, statPath, streamFromReadView, withReadView } = await archive();
     // A symlink as the last component is sent as itself, unless the path ends in "/" or "/." (Docker's rule).
     const path = await followForCp(engine.mounts, rec, engine.paths(rec), asked, /\/\.?$/.test(asked), vfs());
     // A path in a bind or volume is read from its host directory, as Docker mounts them for cp.
@@ -151,6 +157,7 @@ export function containerRoutes(engine: ContainerEngine): Hono {
   });
   app.put("/containers/:id/archive", async (c) => {
     const rec = engine.find(c.req.param("id"));
+    const { extractInto, followForCp, withRoot } = await archive();
     const path = await followForCp(engine.mounts, rec, engine.paths(rec), archivePathParam(c), true, vfs());
     const mounted = engine.mounts.hostPathOf(rec.id, path);
     if (mounted?.readonly) throw new InvalidParameterError("mounted volume is marked read-only");
@@ -166,6 +173,7 @@ export function containerRoutes(engine: ContainerEngine): Hono {
   });
   app.get("/containers/:id/export", async (c) => {
     const rec = engine.find(c.req.param("id"));
+    const { archivePath, streamFromReadView } = await archive();
     const userns = ownersOnDisk(engine.runtime, rec.hostConfig);
     const tar = streamFromReadView(engine.paths(rec), vfs(), (root) => archivePath(root, "/", undefined, userns), userns);
     engine.events.emit("container", "export", rec.id, { name: rec.name });
@@ -180,6 +188,7 @@ export function containerRoutes(engine: ContainerEngine): Hono {
       // Docker answers a stopped container with one sample of zeros.
       return c.json({ read: "0001-01-01T00:00:00Z", preread: "0001-01-01T00:00:00Z", name: `/${rec.name}`, id: rec.id, pids_stats: {}, cpu_stats: { cpu_usage: { total_usage: 0 }, throttling_data: {} }, precpu_stats: { cpu_usage: { total_usage: 0 }, throttling_data: {} }, memory_stats: {}, blkio_stats: {}, storage_stats: {}, num_procs: 0 });
     }
+    const { sampleStats } = await stats();
     let prev = oneShot ? undefined : sampleStats(engine, rec);
     if (!streaming) {
       if (prev) await Bun.sleep(200);

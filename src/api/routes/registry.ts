@@ -1,12 +1,12 @@
 // Engine API endpoints that talk to registries: pull (images/create with
-// fromImage), push, auth, distribution inspect and search.
+// fromImage), push, auth, distribution inspect and search. The registry side
+// is loaded at the first of them (Daemon.registry), not at the daemon's start.
 import { Hono, type Context } from "hono";
 import { InvalidParameterError } from "../../errors.ts";
 import type { Daemon } from "../../daemon/daemon.ts";
 import { decodeAuthHeader, normalizeAuthConfig } from "../../daemon/registry/auth-header.ts";
-import { pullReference } from "../../daemon/registry/service.ts";
+import { pullReference } from "../../daemon/registry/pull-reference.ts";
 import { jsonProgress } from "../../daemon/registry/json-progress.ts";
-import { filterSearchResults } from "../../daemon/registry/search.ts";
 import { familiarRepository, parseReference } from "../../image/reference.ts";
 import { progressResponse } from "../progress-stream.ts";
 import { parseFilters } from "./containers.ts";
@@ -18,7 +18,7 @@ export async function pullRoute(d: Daemon, c: Context): Promise<Response> {
   const auth = decodeAuthHeader(c.req.header("x-registry-auth"));
   const signal = c.req.raw.signal;
   return progressResponse(async (emit) => {
-    const results = await d.registry.pull(ref, allTags, {
+    const results = await (await d.registry()).pull(ref, allTags, {
       auth, platform: c.req.query("platform"), signal, onProgress: (p) => emit(jsonProgress(p)),
     });
     for (const r of results) await d.imageEvents.emit("pull", familiarName(r.reference), familiarRepository(ref));
@@ -33,7 +33,7 @@ export function registryRoutes(d: Daemon): Hono {
     const auth = decodeAuthHeader(c.req.header("x-registry-auth"));
     const tag = c.req.query("tag") || undefined;
     return progressResponse(async (emit) => {
-      const results = await d.registry.push(name, tag, { auth, signal: c.req.raw.signal, onProgress: (p) => emit(jsonProgress(p)) });
+      const results = await (await d.registry()).push(name, tag, { auth, signal: c.req.raw.signal, onProgress: (p) => emit(jsonProgress(p)) });
       for (const r of results) await d.imageEvents.emit("push", familiarName(r.reference), familiarRepository(parseReference(r.reference)));
     });
   });
@@ -46,12 +46,12 @@ export function registryRoutes(d: Daemon): Hono {
       throw new InvalidParameterError("invalid JSON body for /auth");
     }
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw new InvalidParameterError("invalid JSON body for /auth");
-    return c.json(await d.registry.login(normalizeAuthConfig(body as Record<string, unknown>)));
+    return c.json(await (await d.registry()).login(normalizeAuthConfig(body as Record<string, unknown>)));
   });
 
   app.get("/distribution/:name{.+}/json", async (c) => {
     const auth = decodeAuthHeader(c.req.header("x-registry-auth"));
-    return c.json(await d.registry.inspect(c.req.param("name")!, auth, c.req.raw.signal));
+    return c.json(await (await d.registry()).inspect(c.req.param("name")!, auth, c.req.raw.signal));
   });
 
   app.get("/images/search", async (c) => {
@@ -60,7 +60,8 @@ export function registryRoutes(d: Daemon): Hono {
     const limitText = c.req.query("limit");
     const limit = limitText ? Number(limitText) : 25;
     const auth = decodeAuthHeader(c.req.header("x-registry-auth"));
-    const results = await d.registry.search(term, limit, auth, c.req.raw.signal);
+    const [registry, { filterSearchResults }] = await Promise.all([d.registry(), import("../../daemon/registry/search.ts")]);
+    const results = await registry.search(term, limit, auth, c.req.raw.signal);
     return c.json(filterSearchResults(results, parseFilters(c.req.query("filters"))));
   });
   return app;

@@ -116,7 +116,7 @@ export function systemRoutes(d: Daemon): Hono {
       Images: images.map((i) => ({ ...i, Containers: containers.filter((x) => x.ImageID === i.Id).length, SharedSize: 0 })),
       Containers: containers,
       Volumes: d.containers.mounts.volumes.usage(),
-      BuildCache: buildCacheUsage(d),
+      BuildCache: await buildCacheUsage(d),
     });
   });
 

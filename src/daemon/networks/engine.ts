@@ -22,7 +22,7 @@ import { checkRequested, gatewaysOf, poolsOf, releaseEndpoint, startEndpoint, st
 import { ReleasedEndpoints } from "./released.ts";
 import { endpointSettings, networkResource } from "./views.ts";
 import { hostNameservers, hostsFile, resolvConf } from "./etc-files.ts";
-import { DnsServer } from "../../network/dns/server.ts";
+import type { DnsServer } from "../../network/dns/server.ts";
 import { checkPortBindings, PortPublisher, portsSummary, portsView, type PortTarget } from "./ports.ts";
 import { Firewall } from "./firewall.ts";
 import { checkLinks, hostGatewayName, hostsEntry, linkEnv, splitLink } from "./links.ts";
@@ -64,8 +64,8 @@ function predefinedRecord(name: "host" | "none"): NetworkRecord {
 export class NetworkEngine implements ContainerNetworking {
   readonly records: NetworkRecords;
   containers!: ContainerLookup;
-  /** Names on user networks: one listener on each one's IPv4 gateway. */
-  readonly dns: DnsServer;
+  /** Names on user networks: one listener on each one's IPv4 gateway; loaded with the first such network. */
+  private dns?: DnsServer;
   readonly ports: PortPublisher;
   readonly firewall: Firewall;
   /** Stopped containers' veths, until the kernel has taken them with their namespaces. */
@@ -76,7 +76,6 @@ export class NetworkEngine implements ContainerNetworking {
     this.ports = new PortPublisher(db);
     this.firewall = new Firewall(opts.iptables !== false, opts.log);
     if (opts.hostGatewayIp !== undefined && !parseIP(opts.hostGatewayIp)) throw new Error(`invalid host-gateway-ip: ${opts.hostGatewayIp} is not an IP address`);
-    this.dns = new DnsServer((local, client, name) => this.resolve(local, client, name), () => this.upstreams());
   }
 
   private upstreams(): string[] {
@@ -145,11 +144,14 @@ export class NetworkEngine implements ContainerNetworking {
 
   private async listenDns(n: NetworkRecord): Promise<void> {
     const a = this.dnsAddress(n);
-    if (a) await this.dns.listen(a);
+    if (!a) return;
+    const { DnsServer } = await import("../../network/dns/server.ts");
+    this.dns ??= new DnsServer((local, client, name) => this.resolve(local, client, name), () => this.upstreams());
+    await this.dns.listen(a);
   }
 
   close(): void {
-    this.dns.closeAll();
+    this.dns?.closeAll();
     this.ports.closeAll();
     this.released.close();
   }
@@ -267,7 +269,7 @@ export class NetworkEngine implements ContainerNetworking {
       this.records.insert(n);
     } catch (e) {
       const a = this.dnsAddress(n);
-      if (a) this.dns.close(a);
+      if (a) this.dns?.close(a);
       removeLink(bridgeOf(n));
       throw e;
     }
@@ -334,7 +336,7 @@ export class NetworkEngine implements ContainerNetworking {
     }
     this.records.remove(n.Id);
     const a = this.dnsAddress(n);
-    if (a) this.dns.close(a);
+    if (a) this.dns?.close(a);
     try {
       removeLink(bridgeOf(n));
     } catch (e) {

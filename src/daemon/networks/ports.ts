@@ -5,9 +5,6 @@
 import type { Database } from "bun:sqlite";
 import { BerthError, InvalidParameterError } from "../../errors.ts";
 import { portRange } from "../../shared/port-spec.ts";
-import { proxyTcp } from "../../network/proxy/tcp.ts";
-import { proxyUdp } from "../../network/proxy/udp.ts";
-import { sctpUnavailable } from "../../network/proxy/sockets.ts";
 import type { ContainerRecord } from "../containers/records.ts";
 
 export interface Published {
@@ -137,6 +134,7 @@ export class PortPublisher {
   private async listenAny(w: Wanted, t: PortTarget, name: string, endpointId: string): Promise<{ port: number; hostIps: string[]; listeners: Listener[] }> {
     if (w.port.endsWith("/sctp")) {
       // Accepted at create, refused at start, as dockerd does where docker-proxy cannot listen.
+      const { sctpUnavailable } = await import("../../network/proxy/sockets.ts");
       const why = sctpUnavailable() ?? "sctp is not supported by berth's userland proxy";
       throw new PortAllocationError(`driver failed programming external connectivity on endpoint ${name} (${endpointId}): Error starting userland proxy: ${why}`);
     }
@@ -181,8 +179,9 @@ export class PortPublisher {
   private async listen(key: string, hostIp: string, hostPort: number, t: PortTarget): Promise<Listener & { port: number }> {
     const { number, proto } = splitPort(key)!;
     const v6Host = hostIp.includes(":");
-    if (proto === "udp") return proxyUdp(hostIp, hostPort, () => (v6Host ? (t.v6 ?? t.v4) : t.v4), number);
-    const l = proxyTcp(hostIp, hostPort, () => (v6Host ? (t.v6 ?? t.v4) : t.v4), number);
+    // The proxy is loaded with the first published port, not at the daemon's start.
+    if (proto === "udp") return (await import("../../network/proxy/udp.ts")).proxyUdp(hostIp, hostPort, () => (v6Host ? (t.v6 ?? t.v4) : t.v4), number);
+    const l = (await import("../../network/proxy/tcp.ts")).proxyTcp(hostIp, hostPort, () => (v6Host ? (t.v6 ?? t.v4) : t.v4), number);
     return { port: l.port, close: () => l.stop(), retarget: () => l.retarget() };
   }
 

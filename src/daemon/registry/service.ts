@@ -28,22 +28,6 @@ export interface DistributionInspect {
   Platforms: { architecture: string; os: string; variant?: string; "os.version"?: string; "os.features"?: string[] }[];
 }
 
-/** fromImage plus the API's separate tag (a tag or a digest); both forms of old and new clients. */
-export function pullReference(fromImage: string, tag: string | undefined): { ref: Reference; allTags: boolean } {
-  const ref = parseReference(fromImage);
-  if (tag) {
-    if (ref.tag !== undefined || ref.digest !== undefined) {
-      // dockerd ignores a tag given twice only when they agree.
-      const given = ref.digest ?? ref.tag;
-      if (given !== tag) throw new InvalidParameterError(`invalid reference format: repository name and tag given twice (${fromImage}, ${tag})`);
-      return { ref, allTags: false };
-    }
-    if (/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/.test(tag)) return { ref: { ...ref, digest: tag }, allTags: false };
-    return { ref: parseReference(`${fromImage}:${tag}`), allTags: false };
-  }
-  return { ref, allTags: ref.tag === undefined && ref.digest === undefined };
-}
-
 /**
  * A registry's 401 is not the Engine API's: answering 401 would make the
  * docker CLI prompt for a login, so dockerd reports it as a 500 with the
