@@ -59,6 +59,7 @@ export class Daemon {
     this.warnings.push(...this.runtime.warnings);
     this.containers = new ContainerEngine(this.store, this.images, this.runtime, this.events, humanDuration);
     this.containers.security = loadSecurityDefaults(this.config.seccompProfile, this.config.noNewPrivileges);
+    this.containers.defaultIpcMode = this.config.defaultIpcMode ?? "private";
     this.networks = new NetworkEngine(this.store.db, { execRoot: this.config.execRoot, bridge: this.config.bridge, dns: this.config.dns, iptables: this.config.iptables, hostGatewayIp: this.config.hostGatewayIp, log: (l, m) => this.log(l, m) });
     this.networks.containers = {
       find: (ref) => this.containers.find(ref),

@@ -46,6 +46,8 @@ export interface DaemonConfig {
   usernsRemap?: string;
   /** dockerd's --oom-score-adjust: the daemon's own oom_score_adj (0 leaves it as it is); its shims take one more, as containerd's do. */
   oomScoreAdjust: number;
+  /** dockerd's --default-ipc-mode: the IpcMode of a container that names none ("private" or "shareable"). */
+  defaultIpcMode: string;
 }
 
 export { defaultSocket, defaultSocketPath } from "./default-socket.ts";
@@ -57,7 +59,7 @@ export function defaultConfig(): DaemonConfig {
   return {
     dataRoot, execRoot, hosts: [], pidfile: "", logLevel: "info", tls: false, tlsVerify: false,
     insecureRegistries: [], registryMirrors: [], maxConcurrentDownloads: 3, maxConcurrentUploads: 5, cgroupParent: "berth", layerEngine: "native",
-    oomScoreAdjust: -500,
+    oomScoreAdjust: -500, defaultIpcMode: "private",
     // BERTH_CERTS_D (colon-separated) replaces the defaults, so tests and rootless setups need not write /etc.
     certsDirs: process.env.BERTH_CERTS_D ? process.env.BERTH_CERTS_D.split(":").filter(Boolean) : ["/etc/berth/certs.d", "/etc/docker/certs.d"],
   };
@@ -78,6 +80,7 @@ const fileKeys: Record<string, [keyof DaemonConfig, Kind]> = {
   bridge: ["bridge", "string"], dns: ["dns", "strings"], group: ["group", "string"], iptables: ["iptables", "bool"], "host-gateway-ip": ["hostGatewayIp", "string"],
   "seccomp-profile": ["seccompProfile", "string"], "no-new-privileges": ["noNewPrivileges", "bool"],
   "userns-remap": ["usernsRemap", "string"], "oom-score-adjust": ["oomScoreAdjust", "int"],
+  "default-ipc-mode": ["defaultIpcMode", "string"],
 };
 
 const logLevels = ["debug", "info", "warn", "error", "fatal"];
@@ -150,6 +153,11 @@ export function validate(cfg: DaemonConfig): DaemonConfig {
   if (!Number.isInteger(cfg.oomScoreAdjust) || cfg.oomScoreAdjust < -1000 || cfg.oomScoreAdjust > 1000) {
     throw new Error(`invalid oom-score-adjust: ${cfg.oomScoreAdjust} (an integer from -1000 to 1000)`);
   }
+  // dockerd's words; host, none and container: are not defaults it takes.
+  if (!["private", "shareable"].includes(cfg.defaultIpcMode)) {
+    const valid = ["", "host", "none"].includes(cfg.defaultIpcMode) || /^container:./.test(cfg.defaultIpcMode);
+    throw new Error(valid ? `IPC mode "${cfg.defaultIpcMode}" is not supported as default value; use "shareable" or "private"` : `default IPC mode setting (${cfg.defaultIpcMode}) is invalid; use "shareable" or "private"`);
+  }
   cfg.cgroupParent = cgroupParentPath(cfg.cgroupParent);
   for (const h of cfg.hosts) {
     if (!/^(unix|tcp):\/\//.test(h) && !h.startsWith("/")) throw new Error(`invalid daemon address ${h}: want unix:///path or tcp://host:port`);
@@ -203,6 +211,7 @@ export function configFromFlags(f: Record<string, any>, given: Set<string>): Dae
   take("no-new-privileges", "noNewPrivileges");
   take("userns-remap", "usernsRemap");
   take("oom-score-adjust", "oomScoreAdjust");
+  take("default-ipc-mode", "defaultIpcMode");
   if (given.has("tls") && f.tls === false) cfg.allowInsecureTcp = true;
   if (cfg.tlsVerify) cfg.tls = true;
   const file = f["config-file"] || defaultConfigFile;

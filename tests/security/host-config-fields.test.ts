@@ -181,8 +181,9 @@ describe.if(daemon.ok)("HostConfig fields: honoured or refused, never dropped", 
       const [ownSysv, ownShm] = own.stdout.split("--\n");
       expect([segments(ownSysv!), ownShm]).toEqual([[], ""]);
 
-      // The default, private, is not shareable: refused at start, as dockerd does, with its words and status.
+      // The default, private (stored so, as dockerd stores it), is not shareable: refused at start, as dockerd does, with its words and status.
       expect((await d.cli(["run", "-d", "--name", "ipcprivate", "busybox", "sleep", "1000"])).code).toBe(0);
+      expect((await d.cli(["inspect", "-f", "{{.HostConfig.IpcMode}}", "ipcprivate"])).stdout).toBe("private\n");
       const privateId = (await d.cli(["inspect", "-f", "{{.Id}}", "ipcprivate"])).stdout.trim();
       const joinPrivate = await create({ IpcMode: "container:ipcprivate" });
       expect(joinPrivate.status).toBe(201);

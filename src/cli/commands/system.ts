@@ -42,6 +42,7 @@ export const daemonCommand: Command = {
     { name: "no-new-privileges", type: "bool", help: "Set no-new-privileges by default for new containers" },
     { name: "userns-remap", type: "string", help: "User/Group setting for user namespaces (\"default\" makes and uses berth-remap)" },
     { name: "oom-score-adjust", type: "number", default: -500, help: "Set the oom_score_adj for the daemon" },
+    { name: "default-ipc-mode", type: "string", default: "private", help: 'Default mode for containers ipc ("shareable" | "private")' },
   ],
   maxArgs: 0,
   async run(_ctx, f, _args, given) {

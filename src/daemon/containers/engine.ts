@@ -65,6 +65,8 @@ export class ContainerEngine {
   health?: HealthMonitors;
   /** The daemon's --seccomp-profile and --no-new-privileges, for containers that name neither. */
   security: SecurityDefaults = builtinSecurity;
+  /** The IpcMode of a container that names none (the daemon's --default-ipc-mode). */
+  defaultIpcMode = "private";
 
   constructor(
     readonly store: Store,
@@ -220,6 +222,8 @@ export class ContainerEngine {
     checkUsernsMode(hostConfig, !!this.runtime.userns);
     checkUtsHostname(hostConfig, !!body.Hostname);
     checkPidMode(hostConfig, (ref) => this.find(ref));
+    // Stored as dockerd stores it: the daemon's default (--default-ipc-mode) in place of none.
+    hostConfig.IpcMode ||= this.defaultIpcMode;
     checkIpcMode(hostConfig, (ref) => this.find(ref));
     checkHealthcheck(config.Healthcheck);
     joinAtCreate(hostConfig, config, !!body.Hostname, (ref) => this.find(ref));
