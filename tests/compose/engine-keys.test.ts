@@ -78,6 +78,11 @@ services:
     ipc: service:base
     volumes_from: ["container:hk-outside"]
     deploy: {restart_policy: {condition: on-failure, max_attempts: 3}}
+  pj:
+    image: busybox
+    command: ["sleep", "100000"]
+    stop_signal: SIGKILL
+    pid: service:base
 networks:
   default: {name: hk-ext, external: true}
 secrets:
@@ -145,7 +150,7 @@ describe.if(ok)("service keys the engine honours, by their effect", () => {
     expect((await sh("hk-base-1", openMade)).code).not.toBe(0);
   });
 
-  test("cgroup: host, userns_mode, ipc (private, shareable, service:), uts: host, pid: host, runtime, annotations, platform", async () => {
+  test("cgroup: host, userns_mode, ipc (private, shareable, service:), uts: host, pid (host, service:), runtime, annotations, platform", async () => {
     const h = k.HostConfig;
     expect([h.CgroupnsMode, h.UsernsMode, h.IpcMode, h.Runtime, h.Annotations]).toEqual(["host", "host", "private", "berth", { "com.example.note": "hi" }]);
     // The host's cgroup namespace shows the container's own cgroup by its full path; a private one shows "/".
@@ -157,6 +162,9 @@ describe.if(ok)("service keys the engine honours, by their effect", () => {
     expect((await inspect("hk-dr-1")).HostConfig.IpcMode).toBe(`container:${(await inspect("hk-base-1")).Id}`);
     const baseIpc = (await sh("hk-base-1", "echo seen > /dev/shm/from-base; busybox readlink /proc/self/ns/ipc")).out;
     expect((await sh("hk-dr-1", "cat /dev/shm/from-base; busybox readlink /proc/self/ns/ipc")).out).toBe(`seen\n${baseIpc}`);
+    // pid: service:base, base's PID namespace.
+    expect((await inspect("hk-pj-1")).HostConfig.PidMode).toBe(`container:${(await inspect("hk-base-1")).Id}`);
+    expect((await sh("hk-pj-1", "busybox readlink /proc/self/ns/pid")).out).toBe((await sh("hk-base-1", "busybox readlink /proc/self/ns/pid")).out);
     // uts: host, the host's UTS namespace and name.
     expect((await inspect("hk-dr-1")).HostConfig.UTSMode).toBe("host");
     expect((await sh("hk-dr-1", "busybox readlink /proc/self/ns/uts; hostname")).out).toBe(`${readlinkSync("/proc/self/ns/uts")}\n${hostname()}\n`);

@@ -177,7 +177,8 @@ export function createBody(p: Project, service: string, s: Service, n: number, o
   }
   const { devices, cdi } = deviceMappings(s);
   const networkMode = s.network_mode ?? (networks.length ? p.networks[networks[0]![0]]!.name : "none");
-  const ipc = String(s.ipc ?? "");
+  // network_mode, ipc and pid: service:NAME is that service's first container, as docker compose makes it.
+  const serviceRef = <T extends string | undefined>(mode: T): T | string => (mode?.startsWith("service:") ? `container:${containerName(p.name, mode.slice(8), 1, p.services[mode.slice(8)])}` : mode);
   const ulimits = Object.entries((s.ulimits ?? {}) as Record<string, { soft: number; hard: number }>).map(([Name, u]) => ({ Name, Soft: u.soft, Hard: u.hard }));
   const stopGrace = s.stop_grace_period ? Math.round(durationNs(String(s.stop_grace_period)) / 1e9) : undefined;
   return {
@@ -208,7 +209,7 @@ export function createBody(p: Project, service: string, s: Service, n: number, o
         Mounts: mounts,
         Tmpfs: tmpfs,
         PortBindings: bindings,
-        NetworkMode: s.network_mode?.startsWith("service:") ? `container:${containerName(p.name, s.network_mode.slice(8), 1, p.services[s.network_mode.slice(8)])}` : networkMode,
+        NetworkMode: serviceRef(networkMode),
         RestartPolicy: o.oneoff ? { Name: "no", MaximumRetryCount: 0 } : restartPolicy(s),
         Memory: bytes(s.mem_limit ?? limits.memory),
         MemorySwap: bytes(s.memswap_limit),
@@ -225,10 +226,9 @@ export function createBody(p: Project, service: string, s: Service, n: number, o
         Devices: devices,
         DeviceCgroupRules: (s.device_cgroup_rules as string[] | undefined) ?? null,
         DeviceRequests: deviceRequests(s, cdi),
-        // service:NAME is that service's first container, as docker compose makes it.
-        IpcMode: ipc.startsWith("service:") ? `container:${containerName(p.name, ipc.slice(8), 1, p.services[ipc.slice(8)])}` : ipc,
+        IpcMode: serviceRef(String(s.ipc ?? "")),
         UTSMode: (s.uts as string | undefined) ?? "",
-        PidMode: (s.pid as string | undefined) ?? "",
+        PidMode: serviceRef(String(s.pid ?? "")),
         CgroupnsMode: (s.cgroup as string | undefined) ?? "",
         UsernsMode: (s.userns_mode as string | undefined) ?? "",
         Links: links.length ? links : null,

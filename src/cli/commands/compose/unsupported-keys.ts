@@ -19,7 +19,7 @@ interface Refusal {
 const set = (v: unknown) => v !== undefined && v !== null && v !== "";
 
 const refusals: Refusal[] = [
-  { key: "pid", asks: (s) => set(s.pid) && s.pid !== "host" && !String(s.pid).startsWith("container:"), why: "a container's PID namespace is its own, the host's or another container's (container:NAME)" },
+  { key: "pid", asks: (s) => set(s.pid) && s.pid !== "host" && !/^(container|service):./.test(String(s.pid)), why: "a container's PID namespace is its own, the host's or another container's (container:NAME, service:NAME)" },
   { key: "uts", asks: (s) => set(s.uts) && s.uts !== "host", why: "a container's UTS namespace is its own or the host's" },
   { key: "ipc", asks: (s) => set(s.ipc) && !["private", "shareable", "host", "none"].includes(String(s.ipc)) && !/^(container|service):./.test(String(s.ipc)), why: "a container's IPC namespace is its own, the host's or another container's (container:NAME, service:NAME)" },
   { key: "cgroup_parent", asks: (s) => set(s.cgroup_parent), why: "containers' cgroups are under the daemon's --cgroup-parent, not one of their own" },
