@@ -87,6 +87,44 @@ export function superviseStart(fd: number, onTty?: () => string): StartError | u
 }
 
 /**
+ * superviseStart through the event loop, for a shim that runs several starts at once: the
+ * control socket is read as a stream to its end (stage 2 exits right after a failure it
+ * reports, or closes the descriptor with its execve), so nothing reads it after it is closed.
+ * The descriptor stays open: the caller closes it.
+ */
+export async function superviseStartAsync(fd: number, onTty?: () => string): Promise<StartError | undefined> {
+  const decoder = new TextDecoder();
+  let pending = "";
+  let failure: StartError | undefined;
+  const take = (line: string) => {
+    if (failure) return;
+    if (line === "tty") {
+      let reply: string;
+      try {
+        reply = `pts ${onTty ? onTty() : ""}`;
+      } catch (e) {
+        reply = `error ${(e as Error).message}`;
+      }
+      writeSync(fd, reply + "\n");
+    } else if (line.trim()) failure = StartError.fromReport(line);
+  };
+  try {
+    for await (const chunk of Bun.file(fd).stream()) {
+      pending += decoder.decode(chunk, { stream: true });
+      for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        take(line);
+      }
+    }
+  } catch {
+    // A read error ends the channel as its end does (as readWaiting's 0).
+  }
+  if (pending) take(pending);
+  return failure;
+}
+
+/**
  * In the child, after its /dev/pts is mounted: asks the parent for a terminal
  * and makes it this process's stdio and controlling terminal.
  */

@@ -2,6 +2,8 @@
 // container's end, kill or removal leaves the others of its shim as they were; a shim that
 // dies takes its own containers along (each reported as exited 137), and no other shim's; a
 // start with binds takes only a shim whose prepared stage 2 sees their sources as they are.
+// Starts that come at once land in one shim, which makes them side by side; one that fails
+// there leaves the others running.
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -98,5 +100,39 @@ describe.if(daemon.ok)("shims shared by containers", () => {
     } finally {
       Bun.spawnSync(["umount", "-l", join(src, "sub")]);
     }
+  });
+
+  test("ten starts at once land in one shim, side by side; the one that fails leaves the nine others running", async () => {
+    const d = daemon.d;
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const cmd = i === 4 ? ["/no/such/program"] : ["sleep", "300"];
+      const r = await d.cli(["create", "busybox", ...cmd]);
+      expect(r.code).toBe(0);
+      ids.push(r.stdout.trim());
+    }
+    // A pause without starts brings the daemon back to one waiting shim (standbyIdleMs), its stage 2 prepared.
+    const waiting = () => readdirSync(join(d.dir, "exec", "s")).filter((n) => /^standby-\d+\.sock$/.test(n)).length;
+    await Bun.sleep(1500);
+    for (const end = Date.now() + 15_000; Date.now() < end && waiting() !== 1; ) await Bun.sleep(50);
+    expect(waiting()).toBe(1);
+    const starts = await Promise.all(ids.map((id) => fetch(`http://localhost/containers/${id}/start`, { method: "POST", unix: d.socket } as RequestInit)));
+    const bad = ids[4]!;
+    for (const [i, r] of starts.entries()) expect([i, r.status < 300]).toEqual([i, ids[i] !== bad]);
+    expect(await starts[4]!.text()).toContain("/no/such/program");
+    const good = ids.filter((id) => id !== bad);
+    const shims = new Set<number>();
+    for (const id of good) {
+      const [status, pid] = (await d.cli(["inspect", "-f", "{{.State.Status}} {{.State.Pid}}", id])).stdout.trim().split(" ");
+      expect(status).toBe("running");
+      shims.add(parentOf(Number(pid)));
+    }
+    // One shim process for the nine (the tenth start was given to it too, and failed there).
+    expect(shims.size).toBe(1);
+    const [shim] = shims as unknown as [number];
+    expect(readFileSync(`/proc/${shim}/cmdline`, "utf8")).toContain("--standby");
+    expect((await d.cli(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", bad])).stdout.trim()).toMatch(/^(created|exited) 127$/);
+    expect((await d.cli(["exec", good[8]!, "echo", "still"])).stdout).toBe("still\n");
+    expect((await d.cli(["rm", "-f", ...ids])).code).toBe(0);
   });
 });

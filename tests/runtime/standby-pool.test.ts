@@ -90,7 +90,7 @@ test("a closed pool makes nothing more", async () => {
   expect(made).toHaveLength(1);
 });
 
-test("a standby given back (a group shim with room) waits again behind the others, and makes no new one; closed, the pool ends it", async () => {
+test("a standby given back (a group shim with room) waits again, and makes no new one; closed, the pool ends it", async () => {
   const { p, made } = pool();
   p.start();
   made[0]!.ready = true;
@@ -104,4 +104,48 @@ test("a standby given back (a group shim with room) waits again behind the other
   p.giveBack(s);
   expect(s.discarded).toBe(true);
   expect(p.idle).toEqual([]);
+});
+
+test("a take prefers a ready standby, else the last given back; one busy with a start does not grow the pool", async () => {
+  const busy = new Set<Fake>();
+  const made: Fake[] = [];
+  const p = new StandbyPool<Fake>({
+    make: () => {
+      const f = { id: made.length, ready: false, alive: true, discarded: false };
+      made.push(f);
+      return f;
+    },
+    usable: (f) => f.alive,
+    ready: (f) => f.ready,
+    busy: (f) => busy.has(f),
+    discard: (f) => {
+      f.discarded = true;
+    },
+    max: 3,
+    idleMs: 60_000,
+  });
+  p.start();
+  const [a] = made as [Fake];
+  a.ready = true;
+  expect(p.take()).toBe(a);
+  // Its prepared stage 2 went to that start, which is under way: taken again, it is no miss.
+  a.ready = false;
+  busy.add(a);
+  p.giveBack(a);
+  expect(p.take()).toBe(a);
+  expect(p.target).toBe(1);
+  p.giveBack(a);
+  // Neither ready nor busy: a miss, and the pool grows; the standby made then, once ready, is taken before the one given back.
+  busy.delete(a);
+  expect(p.take()).toBe(a);
+  expect(p.target).toBe(2);
+  p.giveBack(a);
+  await until(() => made.length === 2);
+  const b = made[1]!;
+  expect(p.idle).toEqual([a, b]);
+  expect(p.take()).toBe(a); // b still boots: the first in line
+  p.giveBack(a);
+  b.ready = true;
+  expect(p.take()).toBe(b);
+  p.close();
 });

@@ -61,7 +61,7 @@ interface Standby {
   given: number;
   /** Containers it runs now (given, not yet reported exited). */
   running: number;
-  /** Starts given to it that have not reported "started" or "failed" yet: it makes one start at a time. */
+  /** Starts given to it that have not reported "started" or "failed" yet. */
   starting: number;
 }
 
@@ -69,7 +69,7 @@ interface Standby {
 interface Assigned {
   proc: ChildProcess;
   lines: AsyncGenerator<string>;
-  /** The start is over ("started" or "failed" came): the shim may take the next. */
+  /** The start is over ("started" or "failed" came). */
   started(): void;
   /** Done with the report (the exit, or a failed start). */
   close(): void;
@@ -116,6 +116,7 @@ export class Runtime {
     usable: (s) => s.proc.exitCode === null && s.proc.signalCode === null && !!s.proc.stdin?.writable,
     // Its attach socket is the last thing a standby makes before it waits.
     ready: (s) => existsSync(join(this.execRoot, "s", `standby-${s.proc.pid}.sock`)),
+    busy: (s) => s.starting > 0,
     // Ending its stdin lets the standby remove its cgroup before it exits.
     discard: (s) => s.proc.stdin?.end(),
     max: standbyMax,
@@ -138,39 +139,14 @@ export class Runtime {
    * the container's own: always for `cold`, whose container needs a mount namespace copied from the host's now.
    */
   private takeShim(argv: string[], cold = false, fresh: (s: Standby) => boolean = () => true): Assigned {
-    // A shim starts one container at a time: one busy with another start is passed over, not queued behind.
-    const free = (s: Standby) => s.starting === 0;
+    // A group shim starts several containers at once: any waiting one has room (a full one is not given back).
     // Only stale ones waiting: a cold start, which says nothing of how fast starts come (the pool does not grow for it).
-    const stale = this.standbys.idle.some(free) && !this.standbys.idle.some((s) => free(s) && fresh(s));
-    const ready = cold || stale ? undefined : this.standbys.take((s) => free(s) && fresh(s));
-    if (ready) {
-      const tag = String(++ready.given);
-      const report = ready.channel.open(tag);
-      ready.running++;
-      ready.starting++;
-      ready.proc.stdin!.write(JSON.stringify({ tag, argv }) + "\n");
-      // Its next stage 2 is made after this, from the mounts as they are now or later.
-      ready.mounts = mountTable();
-      // Full, it is sent no more and ends after its last container; else it waits for the next one.
-      if (ready.running < containersPerShim && ready.given < containersPerShimLife) this.standbys.giveBack(ready);
-      else ready.proc.stdin!.end();
-      let [starting, closed] = [true, false];
-      const started = () => {
-        if (starting) ready.starting--;
-        starting = false;
-      };
-      return {
-        proc: ready.proc,
-        lines: report.lines,
-        started,
-        close: () => {
-          started();
-          if (closed) return;
-          closed = true;
-          ready.running--;
-          report.close();
-        },
-      };
+    const stale = this.standbys.idle.length > 0 && !this.standbys.idle.some(fresh);
+    if (!cold && !stale) {
+      // None waiting (a burst filled them): a new group shim for this start and the next ones,
+      // rather than a shim of this container's own (a Bun process booted for one container).
+      const shim = this.standbys.take(fresh) ?? (this.standbys.accepting ? this.makeStandby(false) : undefined);
+      if (shim) return this.assign(shim, argv);
     }
     // A shim started now moves its stage 2 into a cgroup in a few ms: start that grace period here.
     primeCgroupMove();
@@ -178,11 +154,43 @@ export class Runtime {
     return { proc, lines: readLines(proc.stdout!), started: () => {}, close: () => proc.stdout!.destroy() };
   }
 
-  private makeStandby(): Standby {
+  /** Gives the container of `argv` to group shim `shim`, which then waits for more unless it is full. */
+  private assign(shim: Standby, argv: string[]): Assigned {
+    const tag = String(++shim.given);
+    const report = shim.channel.open(tag);
+    shim.running++;
+    shim.starting++;
+    shim.proc.stdin!.write(JSON.stringify({ tag, argv }) + "\n");
+    // Its next stage 2 is made after this, from the mounts as they are now or later.
+    shim.mounts = mountTable();
+    // Full, it is sent no more and ends after its last container; else it waits for the next one.
+    if (shim.running < containersPerShim && shim.given < containersPerShimLife) this.standbys.giveBack(shim);
+    else shim.proc.stdin!.end();
+    let [starting, closed] = [true, false];
+    const started = () => {
+      if (starting) shim.starting--;
+      starting = false;
+    };
+    return {
+      proc: shim.proc,
+      lines: report.lines,
+      started,
+      close: () => {
+        started();
+        if (closed) return;
+        closed = true;
+        shim.running--;
+        report.close();
+      },
+    };
+  }
+
+  /** A group shim, booted at a low priority when it is made ahead of need (`idle`), at the start's own when a start waits for it. */
+  private makeStandby(idle = true): Standby {
     const proc = this.spawnShim();
     const s: Standby = { proc, mounts: mountTable(), channel: new ShimChannel(proc.stdout!), given: 0, running: 0, starting: 0 };
     // It boots beside a container start that needs the CPU more; it takes normal priority with its work.
-    if (s.proc.pid) setProcessNice(s.proc.pid, standbyNice);
+    if (idle && s.proc.pid) setProcessNice(s.proc.pid, standbyNice);
     // A standby that died is passed over at the next take; its pipe's error says nothing more.
     s.proc.stdin!.on("error", () => {});
     s.proc.once("exit", () => this.standbys.forget(s));

@@ -9,6 +9,11 @@ export interface StandbyPoolOptions<T> {
   usable(s: T): boolean;
   /** Done booting: a start that takes it waits for nothing. */
   ready(s: T): boolean;
+  /**
+   * Making a start (a group shim with a start under way): not ready for that reason, which says
+   * nothing of how fast starts come, so taking it does not grow the pool.
+   */
+  busy?(s: T): boolean;
   /** Ends one that is not needed (it removes what it made). */
   discard(s: T): void;
   /** The most kept at once (each idle one costs memory). */
@@ -37,6 +42,11 @@ export class StandbyPool<T> {
     return this.size;
   }
 
+  /** Started and not closed: a start that found no standby may make one and give it back. */
+  get accepting(): boolean {
+    return this.active;
+  }
+
   /** The standbys waiting for work, oldest first. */
   get idle(): readonly T[] {
     return this.waiting;
@@ -49,18 +59,20 @@ export class StandbyPool<T> {
   }
 
   /**
-   * The oldest usable standby that `accept`s the start (a group shim in the middle of another
-   * start would make it wait), or undefined (the start then boots a shim of its own).
+   * A usable standby that `accept`s the start (a group shim whose stage 2 saw the binds' sources
+   * as they are), or undefined (the start then needs a new one): the first ready one (its stage 2
+   * is prepared), else the first in line, which is the last given back.
    */
   take(accept: (s: T) => boolean = () => true): T | undefined {
     for (const dead of this.waiting.filter((x) => !this.o.usable(x))) {
       this.waiting.splice(this.waiting.indexOf(dead), 1);
       this.o.discard(dead);
     }
-    const i = this.waiting.findIndex(accept);
+    let i = this.waiting.findIndex((x) => accept(x) && this.o.ready(x));
+    if (i < 0) i = this.waiting.findIndex(accept);
     const s = i >= 0 ? this.waiting.splice(i, 1)[0] : undefined;
     if (!this.active) return s;
-    if (s === undefined || !this.o.ready(s)) this.size = Math.min(this.o.max, this.size + 1);
+    if (s === undefined || !(this.o.ready(s) || this.o.busy?.(s))) this.size = Math.min(this.o.max, this.size + 1);
     this.refillSoon();
     clearTimeout(this.shrinkTimer);
     this.shrinkTimer = setTimeout(() => this.shrink(), this.o.idleMs);
@@ -69,11 +81,12 @@ export class StandbyPool<T> {
   }
 
   /**
-   * One taken that can take more work (a group shim with room left) waits again, behind the
-   * others; it is ready again once it has prepared its next stage 2. Ended if the pool is closed.
+   * One taken that can take more work (a group shim with room left) waits again, first in line:
+   * a burst of starts packs into as few shims as hold it (a ready one is still taken first). It
+   * is ready again once it has prepared its next stage 2. Ended if the pool is closed.
    */
   giveBack(s: T): void {
-    if (this.active) this.waiting.push(s);
+    if (this.active) this.waiting.unshift(s);
     else this.o.discard(s);
   }
 

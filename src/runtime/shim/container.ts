@@ -12,7 +12,7 @@ import { openCgroup, type Cgroup } from "../cgroups/index.ts";
 import { selfCommand } from "../../self.ts";
 import { writeState, nowRfc3339, type ShimState } from "./state.ts";
 import { LogWriter } from "./log.ts";
-import { superviseStart } from "../process.ts";
+import { superviseStartAsync } from "../process.ts";
 import { StartError } from "../start-error.ts";
 import { Session, AttachListener, relay, drain, exitCodeOf, report, announcedWaitCapMs } from "./session.ts";
 import { startRemappedInit } from "../userns/start-init.ts";
@@ -207,7 +207,8 @@ export async function startContainer(argv: string[], prepared?: Prepared, say: (
   const control = proc.stdio[3] as unknown as number;
   let ptyMaster: number | undefined;
   writeSync(control, ready && proc === ready ? `go ${dir}\n` : "go\n");
-  const failure = superviseStart(control, () => {
+  // Read through the event loop: a group shim takes and serves other starts meanwhile.
+  const failure = await superviseStartAsync(control, () => {
     const pty = c.openPty(`/proc/${pid}/root/dev/pts/ptmx`);
     ptyMaster = pty.master;
     if (spec.userns) giveToContainerRoot(`/proc/${pid}/root${pty.slavePath}`, spec.userns);

@@ -3,10 +3,12 @@
 // container in it little. It loads and prepares a stage 2 first (prepareStandby), then takes
 // containers one line at a time on stdin, {"tag","argv"} with argv as `__shim DIR …` takes it,
 // and reports each one's lines ("listening", "started PID", "failed …", "exited") on stdout
-// after its tag. The daemon ends stdin when it will send no more (the shim is full, not
-// needed, or the daemon is gone): the shim then drops what it prepared and exits after its
-// last container. A shim that dies takes its containers along (their PID 1s have
-// PDEATHSIG), as a crashed containerd shim loses its own: the daemon reports each as exited 137.
+// after its tag. Starts run side by side (a burst of runs lands in the shims there are, not in
+// a new process per container): the first takes the prepared stage 2, the others start their
+// own. The daemon ends stdin when it will send no more (the shim is full, not needed, or the
+// daemon is gone): the shim then drops what it prepared and exits after its last container.
+// A shim that dies takes its containers along (their PID 1s have PDEATHSIG), as a crashed
+// containerd shim loses its own: the daemon reports each as exited 137.
 import { discardStandby, prepareStandby, startContainer, type Prepared } from "./container.ts";
 import { report } from "./session.ts";
 import { StartError } from "../start-error.ts";
@@ -51,13 +53,13 @@ export async function groupShimMain(socketDir?: string, cgroupParent?: string): 
   let running = 0;
   let seq = 0;
   let niced = false;
-  /** A start is under way: its stage 2's socket still has the standby's name, which a new one would take. */
-  let busy = false;
+  /** Starts under way: one may hold the prepared stage 2, whose socket still has the standby's name, which a new one would take. */
+  let starting = 0;
   let prepareTimer: ReturnType<typeof setTimeout> | undefined;
   const leaveWhenDone = () => {
     if (running > 0) return;
     if (finished) process.exit(0);
-    if (busy) return; // the start under way keeps normal priority
+    if (starting > 0) return; // a start under way keeps normal priority
     setProcessNice(process.pid, idleNice);
     niced = false;
   };
@@ -68,7 +70,7 @@ export async function groupShimMain(socketDir?: string, cgroupParent?: string): 
   };
 
   const assign = async (a: Assignment) => {
-    busy = true;
+    starting++;
     clearTimeout(prepareTimer);
     const say = (line: string) => report(`${a.tag} ${line}`);
     running++;
@@ -89,15 +91,16 @@ export async function groupShimMain(socketDir?: string, cgroupParent?: string): 
       running--;
       leaveWhenDone();
     });
-    busy = false;
-    if (!open) return;
+    starting--;
+    if (!open || starting > 0) return;
+    clearTimeout(prepareTimer);
     prepareTimer = setTimeout(() => {
-      if (open && !prepared && !busy) prepared = prepareStandby(socketDir, cgroupParent);
+      if (open && !prepared && starting === 0) prepared = prepareStandby(socketDir, cgroupParent);
     }, prepareDelayMs);
   };
 
-  // Assignments are started one after another, in the order they came.
-  let queue: Promise<void> = Promise.resolve();
+  // Each assignment starts as it comes; these are the starts under way.
+  const underWay = new Set<Promise<void>>();
   let buf = "";
   const decoder = new TextDecoder();
   // A daemon that died (kill -9) ends the line as the end of stdin does, even if another process
@@ -115,7 +118,12 @@ export async function groupShimMain(socketDir?: string, cgroupParent?: string): 
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         const a = parseAssignment(line);
-        if (a) queue = queue.then(() => assign(a)).catch(complain);
+        if (a) {
+          const p: Promise<void> = assign(a)
+            .catch(complain)
+            .finally(() => underWay.delete(p));
+          underWay.add(p);
+        }
         else complain(new Error(`malformed assignment: ${line.slice(0, 200)}`));
       }
     }
@@ -128,7 +136,7 @@ export async function groupShimMain(socketDir?: string, cgroupParent?: string): 
   closeSync(0);
   openSync("/dev/null", "r");
   clearTimeout(prepareTimer);
-  await queue;
+  await Promise.all(underWay);
   const left = await takePrepared();
   if (left) discardStandby(left);
   finished = true;
