@@ -53,3 +53,27 @@ test("images and history compute their local-time CreatedAt only when the format
   const json = JSON.parse(readsTimeZone(["images", "--format", "{{json .}}", "busybox"]).out);
   expect(json.CreatedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} \S+$/);
 });
+
+test("ps's CreatedAt is docker's, Go's time.String() in local time, and computed only when a format shows it", async () => {
+  if (!daemon.ok) return;
+  const why = straceUnavailable();
+  if (why) {
+    if (process.env.CI === "true") throw new Error(why);
+    return console.warn(`skipping: ${why}`);
+  }
+  const created = await daemon.d.cli(["create", "--name", "lazy-created-at", "busybox", "true"]);
+  expect(created.code).toBe(0);
+  const shown = readsTimeZone(["ps", "-a", "--filter", "name=lazy-created-at", "--format", "{{.CreatedAt}}"]);
+  expect(shown.out).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} \S+\n$/); // was an ISO string
+  expect(shown.tz).toBe(true);
+  expect(readsTimeZone(["ps", "-a"]).tz).toBe(false);
+  // The docker CLI against the same daemon prints the same.
+  const docker = Bun.which("docker") ?? "/usr/local/bin/docker";
+  const d = Bun.spawnSync([docker, "ps", "-a", "--filter", "name=lazy-created-at", "--format", "{{.CreatedAt}}"], { env: { ...process.env, DOCKER_HOST: daemon.d.host }, stdin: "ignore" });
+  if (d.exitCode !== 0 || !d.stdout.length) {
+    const why = `the docker CLI did not run: ${d.stderr?.toString().slice(0, 200)}`;
+    if (process.env.CI === "true") throw new Error(why);
+    return console.warn(`skipping the comparison: ${why}`);
+  }
+  expect(shown.out).toBe(d.stdout.toString());
+});

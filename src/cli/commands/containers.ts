@@ -6,7 +6,7 @@ import { ApiError } from "../../client/client.ts";
 import { hijack } from "../../client/hijack.ts";
 import { UsageError } from "../flags.ts";
 import { detachKeysFlag, detachKeysOption, exitStatus, outputFeed, pumpStreams, resizer } from "./attach-stream.ts";
-import { printJson, printRows, printDefaultTable, formatInspect, deletedList } from "../output.ts";
+import { printJson, printRows, printDefaultTable, formatInspect, deletedList, goTimeString } from "../output.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
 import { humanSizeWithPrecision, timeAgo } from "../../shared/units.ts";
 import { OrderedWriter, stderr, stdout } from "../stdio.ts";
@@ -186,7 +186,10 @@ export const psCommand: Command = {
         ID: displayId(c.Id, f["no-trunc"]),
         Image: f["no-trunc"] || !/^sha256:/.test(c.Image) ? c.Image : displayId(c.Image, false),
         Command: f["no-trunc"] ? JSON.stringify(cmd) : JSON.stringify(ellipsis(cmd, 20)),
-        CreatedAt: new Date(c.Created * 1000).toISOString(),
+        // Go's time.String() in local time, as docker's; computed only when a format shows it (local time wakes ICU's zone data).
+        get CreatedAt() {
+          return goTimeString(c.Created);
+        },
         RunningFor: timeAgo(c.Created * 1000),
         Ports: formatPorts(c.Ports),
         State: c.State,
