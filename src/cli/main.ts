@@ -7,7 +7,7 @@ import { Context } from "./context.ts";
 import { commandIndex, loadAll, type CommandEntry } from "./commands/index.ts";
 import type { Command } from "./command.ts";
 import { gitCommit, version } from "../version.ts";
-import { stderr, stdout } from "./stdio.ts";
+import { flushed, stderr, stdout } from "./stdio.ts";
 
 const globalFlags: FlagSpec[] = [
   { name: "config", type: "string", help: "Location of client config files" },
@@ -71,6 +71,18 @@ function usageLine(name: string, cmd: Command): string {
 }
 
 export async function cliMain(argv: string[]): Promise<number> {
+  const code = await command(argv);
+  try {
+    await flushed(); // the text written is out before the exit code is
+  } catch (e) {
+    // stdout could not be written (a full disk, say): say so where it can still be read
+    await Bun.write(Bun.stderr, `berth: writing the output: ${(e as Error)?.message ?? e}\n`).catch(() => {}); // nowhere left to report
+    return code || 1;
+  }
+  return code;
+}
+
+async function command(argv: string[]): Promise<number> {
   let g;
   try {
     g = parseFlags(argv, globalFlags, true);

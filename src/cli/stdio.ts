@@ -1,7 +1,7 @@
-// The CLI's stdout and stderr as plain synchronous writes to fds 1 and 2.
+// The CLI's stdout and stderr: text queued in order, bytes as plain synchronous writes to fds 1 and 2.
 // Node's process.stdout is built on first use, and in the compiled executable
 // that costs about 15 ms: more than the rest of a short command's start-up.
-// Blocking writes are what the docker CLI does too (Go's os.Stdout).
+// Blocking writes of bytes are what the docker CLI does too (Go's os.Stdout).
 import { nodeFs, nodeTty } from "../builtins.ts";
 import { errnoCode } from "../errors.ts";
 
@@ -32,12 +32,59 @@ export function isTerminal(fd: number): boolean {
   return nodeTty().isatty(fd);
 }
 
+/**
+ * Text for fds 1 and 2, written through Bun.write one write after another across both: a command
+ * that only prints text (ps, images, inspect) never loads node:fs (~115 page faults and ~3 ms of
+ * its start). cliMain awaits `flushed()` before the command's exit code is returned.
+ */
+class TextQueue {
+  private last: Promise<void> = Promise.resolve();
+  private failure?: unknown;
+  /** Writes queued and not yet done. */
+  pending = 0;
+
+  write(fd: 1 | 2, chunk: string | Uint8Array): void {
+    this.pending++;
+    this.last = this.last.then(async () => {
+      try {
+        await Bun.write(fd === 1 ? Bun.stdout : Bun.stderr, chunk);
+      } catch (e) {
+        // As the blocking write: the reader of stdout went away, end as SIGPIPE would; a lost stderr is not worth dying for.
+        if (errnoCode(e) === "EPIPE") {
+          if (fd === 1) process.exit(141);
+        } else this.failure ??= e;
+      } finally {
+        this.pending--;
+      }
+    });
+  }
+
+  /** Once every write so far is done; rejects with the first write that failed. */
+  async flushed(): Promise<void> {
+    await this.last;
+    if (this.failure) throw this.failure;
+  }
+}
+
+const text = new TextQueue();
+
+/** Once the text written to stdout and stderr so far is out (see TextQueue). */
+export function flushed(): Promise<void> {
+  return text.flushed();
+}
+
 class SyncOutput implements Output {
   private tty?: boolean;
   constructor(readonly fd: 1 | 2) {}
 
   write(chunk: string | Uint8Array): boolean {
-    const buf = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    // Bytes (an archive, a container's output) are written at once, blocking as a full pipe makes
+    // them, so that a stream is read no faster than it is written; after text still queued, in turn.
+    if (typeof chunk === "string" || text.pending > 0) {
+      text.write(this.fd, chunk);
+      return true;
+    }
+    const buf = chunk;
     const { writeSync } = nodeFs(); // on the first write: a command that prints nothing never loads it
     let off = 0;
     while (off < buf.length) {
