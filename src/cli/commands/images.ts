@@ -1,6 +1,5 @@
-// images, load, save, import, tag, rmi, history.
-import { closeSync, openSync, createReadStream, createWriteStream, existsSync, renameSync, rmSync } from "node:fs";
-import { nodeStream } from "../../builtins.ts";
+// images, load, save, import, tag, rmi, history. node:fs is loaded only by the commands that touch a file.
+import { nodeFs, nodeStream } from "../../builtins.ts";
 import type { Command } from "../command.ts";
 import { filterFlag, filtersJson, formatFlag, noTruncFlag, quietFlag } from "../command.ts";
 import { jsonMessages } from "../../client/client.ts";
@@ -15,6 +14,7 @@ import { errnoCode, messageOf } from "../../errors.ts";
 /** Fails the way docker does ("open X: no such file or directory") before any request is sent. */
 function openOrThrow(path: string): void {
   try {
+    const { closeSync, openSync } = nodeFs(); // loaded here: images, tag and rmi only print text
     closeSync(openSync(path, "r"));
   } catch (e) {
     const why = errnoCode(e) === "ENOENT" ? "no such file or directory" : errnoCode(e) === "EACCES" ? "permission denied" : errnoCode(e) === "EISDIR" ? "is a directory" : messageOf(e);
@@ -101,7 +101,7 @@ export const loadCommand: Command = {
       throw new Error("requested load from stdin, but stdin is empty");
     }
     if (f.input) openOrThrow(f.input);
-    const body = f.input ? nodeStream().Readable.toWeb(createReadStream(f.input)) : nodeStream().Readable.toWeb(process.stdin);
+    const body = f.input ? nodeStream().Readable.toWeb(nodeFs().createReadStream(f.input)) : nodeStream().Readable.toWeb(process.stdin);
     const res = await (await ctx.client()).request("POST", "/images/load", { query: { quiet: f.quiet }, body: body as any, headers: { "Content-Type": "application/x-tar" } });
     for await (const m of jsonMessages(res)) {
       if (m.error) throw new Error(m.error);
@@ -127,9 +127,9 @@ export const saveCommand: Command = {
       const tmp = `${f.output}.berth-tmp-${process.pid}`;
       try {
         await Bun.write(tmp, res);
-        renameSync(tmp, f.output);
+        nodeFs().renameSync(tmp, f.output);
       } catch (e) {
-        if (existsSync(tmp)) rmSync(tmp);
+        if (nodeFs().existsSync(tmp)) nodeFs().rmSync(tmp);
         throw e;
       }
     } else {
@@ -154,7 +154,7 @@ export const importCommand: Command = {
     const src = args[0]!;
     if (/^https?:\/\//.test(src)) throw new Error("importing from a URL is not supported yet; download the file and import it");
     if (src !== "-") openOrThrow(src);
-    const body = src === "-" ? nodeStream().Readable.toWeb(process.stdin) : nodeStream().Readable.toWeb(createReadStream(src));
+    const body = src === "-" ? nodeStream().Readable.toWeb(process.stdin) : nodeStream().Readable.toWeb(nodeFs().createReadStream(src));
     const { repo, tag } = args[1] ? splitRepoTag(args[1]) : { repo: undefined, tag: undefined };
     const res = await (await ctx.client()).request("POST", "/images/create", {
       query: { fromSrc: "-", repo, tag, message: f.message, platform: f.platform, changes: f.change },
