@@ -9,8 +9,28 @@ import { GoStruct, TemplateExecError } from "./format/template.ts";
  * prints the row's fields.
  */
 export function printRows(format: string | undefined, defaultFormat: string, rows: Record<string, unknown>[], headers: Record<string, string>, typeName = "*formatter.Context"): string {
+  if (!format) {
+    const columns = plainColumns(defaultFormat);
+    if (columns && rows.every((r) => columns.every((c) => typeof r[c] === "string"))) return printDefaultTable(columns, rows, headers);
+  }
   const structs = rows.map((r) => new GoStruct(typeName, r, () => r));
   return renderFormat(format || defaultFormat, structs, headers);
+}
+
+/**
+ * The fields of a "table {{.A}}\t{{.B}}…" format that names only fields, or undefined. Such a table
+ * of string fields needs no template engine: the text is the same (tests/cli-format/table.test.ts),
+ * and parsing and running the template cost a printing command ~150 page faults.
+ */
+function plainColumns(format: string): string[] | undefined {
+  if (!format.startsWith("table ")) return undefined;
+  const columns: string[] = [];
+  for (const cell of format.slice(6).split("\t")) {
+    const m = /^\{\{\.(\w+)\}\}$/.exec(cell);
+    if (!m) return undefined;
+    columns.push(m[1]!);
+  }
+  return columns;
 }
 
 /**

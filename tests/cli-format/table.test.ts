@@ -85,6 +85,13 @@ test("a default table printed directly is the same text as its table template re
   const headers = { ID: "CONTAINER ID", Image: "IMAGE", Command: "COMMAND", Status: "STATUS", Names: "NAMES" };
   const columns = ["ID", "Image", "Command", "Status", "Names"];
   const template = `table ${columns.map((c) => `{{.${c}}}`).join("\t")}`;
-  expect(printDefaultTable(columns, rows, headers)).toBe(printRows(undefined, template, rows, headers));
-  expect(printDefaultTable(columns, [], headers)).toBe(printRows(undefined, template, [], headers));
+  // A format given runs the template engine; none takes the direct path for such a table.
+  expect(printDefaultTable(columns, rows, headers)).toBe(printRows(template, template, rows, headers));
+  expect(printDefaultTable(columns, [], headers)).toBe(printRows(template, template, [], headers));
+  expect(printRows(undefined, template, rows, headers)).toBe(printRows(template, template, rows, headers));
+  expect(printRows(undefined, template, [], headers)).toBe(printRows(template, template, [], headers));
+  // A field that is not a string (a missing one, a number) keeps the template's way of printing it.
+  const odd = [{ ...rows[0]!, Names: undefined, Status: 3 }];
+  expect(printRows(undefined, template, odd, headers)).toBe(printRows(template, template, odd, headers));
+  expect(printRows(undefined, template, odd, headers)).toContain("<no value>");
 });
