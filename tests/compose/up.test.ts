@@ -105,6 +105,37 @@ describe.if(ok)("compose up, ps, logs, down", () => {
     expect((await compose(dir, ["down"])).code).toBe(0);
   }, 120_000);
 
+  test("attached up prints post_start's and pre_stop's output behind '<container> ->'; detached up does not", async () => {
+    const dir = project("hooked", {
+      "compose.yaml": `services:
+  h:
+    image: busybox
+    command: sh -c 'sleep 2; echo main-out'
+    post_start:
+      - command: sh -c 'echo hook-out; echo hook-err >&2; echo ran > /ran'
+  lo:
+    image: busybox
+    command: sleep 1000
+    stop_signal: SIGKILL
+    pre_stop:
+      - command: echo bye-from-long
+`,
+    });
+    const r = await compose(dir, ["up", "--no-color", "--abort-on-container-exit"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^hooked-h-1 -> +\| hook-out$/m);
+    expect(r.stdout).toMatch(/^hooked-h-1 -> +\| hook-err$/m);
+    expect(r.stdout).toMatch(/^hooked-lo-1 -> +\| bye-from-long$/m);
+    // A hook's name widens the prefixes printed after it, as compose's do.
+    expect(r.stdout).toMatch(/^hooked-h-1 {5}\| main-out$/m);
+    expect((await compose(dir, ["down", "-t", "0"])).code).toBe(0);
+    const d = await compose(dir, ["up", "-d"]);
+    expect(d.code).toBe(0);
+    expect(d.stdout + d.stderr).not.toContain("hook-out");
+    expect((await daemon.d.cli(["exec", "hooked-h-1", "cat", "/ran"])).stdout).toBe("ran\n");
+    expect((await compose(dir, ["down", "-t", "0"])).code).toBe(0);
+  }, 120_000);
+
   test("--scale and deploy.replicas, -p and --remove-orphans", async () => {
     const dir = project("scaled", { "compose.yaml": "services:\n  w: {image: busybox, command: sleep 1000, deploy: {replicas: 2}}\n  gone: {image: busybox, command: sleep 1000}\n" });
     expect((await compose(dir, ["-p", "sc", "up", "-d"])).code).toBe(0);

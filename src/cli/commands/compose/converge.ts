@@ -12,7 +12,7 @@ import { createBody, inlineFiles, type CreateOverrides } from "./create-body.ts"
 import { imageName, label, replicas } from "./names.ts";
 import { nameOf, numberOf, progress, projectContainers, serviceOf, type ProjectContainer } from "./project-containers.ts";
 import type { Made } from "./resources.ts";
-import { runHooks } from "./hooks.ts";
+import { runHooks, type HookOutput } from "./hooks.ts";
 
 export interface ConvergeOptions {
   forceRecreate?: boolean;
@@ -25,6 +25,8 @@ export interface ConvergeOptions {
   timeout?: number;
   /** Don't wait on the dependencies' conditions (--no-deps). */
   noDeps?: boolean;
+  /** Where post_start hooks print, by container name (attached up); unset, they run detached. */
+  hookOutput?: (container: string) => HookOutput;
 }
 
 
@@ -66,17 +68,17 @@ export async function createContainer(client: Client, p: Project, service: strin
 }
 
 /** Starts a container; with the project, its service's post_start hooks run before it counts as started. */
-export async function startContainer(client: Client, id: string, name: string, err: (s: string) => void, p?: Project, service?: string): Promise<void> {
+export async function startContainer(client: Client, id: string, name: string, err: (s: string) => void, p?: Project, service?: string, output?: HookOutput): Promise<void> {
   progress(err, "Container", name, "Starting");
   await client.request("POST", `/containers/${id}/start`);
-  if (p && service) await runHooks(client, p, service, id, "post_start");
+  if (p && service) await runHooks(client, p, service, id, "post_start", output);
   progress(err, "Container", name, "Started");
 }
 
 /** Stops a container; with the project, its service's pre_stop hooks run first while it still runs. */
-export async function stopContainer(client: Client, c: ProjectContainer, err: (s: string) => void, timeout?: number, p?: Project): Promise<void> {
+export async function stopContainer(client: Client, c: ProjectContainer, err: (s: string) => void, timeout?: number, p?: Project, output?: HookOutput): Promise<void> {
   progress(err, "Container", nameOf(c), "Stopping");
-  if (p && c.State === "running") await runHooks(client, p, serviceOf(c), c.Id, "pre_stop");
+  if (p && c.State === "running") await runHooks(client, p, serviceOf(c), c.Id, "pre_stop", output);
   await client.request("POST", `/containers/${c.Id}/stop`, { query: { t: timeout } });
   progress(err, "Container", nameOf(c), "Stopped");
 }
@@ -150,9 +152,9 @@ export async function converge(client: Client, p: Project, services: string[], m
           const id = await createContainer(client, p, service, n, made, () => {});
           progress(err, "Container", nameOf(c), "Recreated");
           changed = true;
-          if (!o.noStart) await startContainer(client, id, nameOf(c), err, p, service);
+          if (!o.noStart) await startContainer(client, id, nameOf(c), err, p, service, o.hookOutput?.(nameOf(c)));
         } else if (!o.noStart && c.State !== "running") {
-          await startContainer(client, c.Id, nameOf(c), err, p, service);
+          await startContainer(client, c.Id, nameOf(c), err, p, service, o.hookOutput?.(nameOf(c)));
         } else {
           progress(err, "Container", nameOf(c), "Running");
         }
@@ -161,7 +163,8 @@ export async function converge(client: Client, p: Project, services: string[], m
         changed = true;
         if (!o.noStart) {
           const info = await inspect(client, id);
-          await startContainer(client, id, info.Name.replace(/^\//, ""), err, p, service);
+          const name = info.Name.replace(/^\//, "");
+          await startContainer(client, id, name, err, p, service, o.hookOutput?.(name));
         }
       }
     }

@@ -1,10 +1,15 @@
 // post_start and pre_stop: commands compose runs in a service's container
 // right after it starts and right before it is stopped, as execs (the hook's
 // user, privileged, working_dir and environment); a hook that exits non-zero
-// fails the command, in compose's words.
+// fails the command, in compose's words. Given somewhere to print, a hook's
+// output is shown line by line (attached `up` prints it among the service's
+// output, as compose does); otherwise the exec runs detached and compose
+// polls for its end.
 import type { Client } from "../../../client/client.ts";
+import { demuxer } from "../../../client/hijack.ts";
 import { ComposeError } from "../../../compose/errors.ts";
 import type { Project } from "../../../compose/types.ts";
+import { lineSplitter } from "./log-printer.ts";
 
 interface Hook {
   command: string[];
@@ -14,22 +19,38 @@ interface Hook {
   environment?: Record<string, string | null>;
 }
 
+/** Where a hook's output lines go. */
+export type HookOutput = (line: string) => void;
+
+interface ExecState {
+  Running: boolean;
+  ExitCode: number | null;
+}
+
 /** Runs a service's hooks of one kind in a container, one after another. */
-export async function runHooks(client: Client, p: Project, service: string, id: string, kind: "post_start" | "pre_stop"): Promise<void> {
+export async function runHooks(client: Client, p: Project, service: string, id: string, kind: "post_start" | "pre_stop", output?: HookOutput): Promise<void> {
+  const tty = !!p.services[service]?.tty;
   for (const h of (p.services[service]?.[kind] as Hook[] | undefined) ?? []) {
     const env = Object.entries(h.environment ?? {}).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`);
     const { Id } = await client.json<{ Id: string }>("POST", `/containers/${id}/exec`, {
-      json: { Cmd: h.command, User: h.user ?? "", Privileged: !!h.privileged, WorkingDir: h.working_dir ?? "", Env: env, AttachStdout: false, AttachStderr: false },
+      json: { Cmd: h.command, User: h.user ?? "", Privileged: !!h.privileged, WorkingDir: h.working_dir ?? "", Env: env, AttachStdout: !!output, AttachStderr: !!output, Tty: !!output && tty },
     });
-    await client.request("POST", `/exec/${Id}/start`, { json: { Detach: true } });
-    // No exec wait in the API: poll as compose does.
+    if (output) {
+      const res = await client.request("POST", `/exec/${Id}/start`, { json: { Detach: false, Tty: tty } });
+      const lines = lineSplitter(output);
+      const feed = tty ? lines.feed : demuxer(lines.feed, lines.feed);
+      for await (const chunk of res.body!) feed(chunk);
+      lines.end();
+    } else {
+      await client.request("POST", `/exec/${Id}/start`, { json: { Detach: true } });
+    }
+    // No exec wait in the API: poll as compose does (once the output has ended, the first answer is the last).
+    let info: ExecState;
     for (;;) {
-      const info = await client.json<{ Running: boolean; ExitCode: number | null }>("GET", `/exec/${Id}/json`);
-      if (!info.Running && info.ExitCode !== null) {
-        if (info.ExitCode !== 0) throw new ComposeError(`${service} hook exited with status ${info.ExitCode}`);
-        break;
-      }
+      info = await client.json<ExecState>("GET", `/exec/${Id}/json`);
+      if (!info.Running && info.ExitCode !== null) break;
       await Bun.sleep(100);
     }
+    if (info.ExitCode !== 0) throw new ComposeError(`${service} hook exited with status ${info.ExitCode}`);
   }
 }

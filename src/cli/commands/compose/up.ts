@@ -8,7 +8,9 @@ import type { Project } from "../../../compose/types.ts";
 import type { ComposeContext, ComposeSubcommand } from "./command.ts";
 import { converge } from "./converge.ts";
 import { ensureImages } from "./images.ts";
-import { logPrinter } from "./log-printer.ts";
+import { logPrinter, type LogPrinter } from "./log-printer.ts";
+import { runHooks } from "./hooks.ts";
+import { containerName, replicas } from "./names.ts";
 import { nameOf, projectContainers, progress, serviceOf } from "./project-containers.ts";
 import { ensureNetworks, ensureVolumes, rollBack, type Made } from "./resources.ts";
 import { removeOrphans } from "./down.ts";
@@ -54,6 +56,8 @@ export interface ProjectUpOptions {
   removeOrphans?: boolean;
   timeout?: number;
   noStart?: boolean;
+  /** Attached up: where the hooks print. */
+  printer?: LogPrinter;
 }
 
 /** Brings the services up (or creates them), rolling back what this run made if a step fails. */
@@ -69,7 +73,8 @@ export async function projectUp(c: ComposeContext, p: Project, services: string[
     await ensureNetworks(client, p, networks, made, err);
     await ensureVolumes(client, p, volumes, made, err);
     if (o.removeOrphans) await removeOrphans(c, p, err, o.timeout);
-    await converge(client, p, services, made, err, { forceRecreate: o.forceRecreate, noRecreate: o.noRecreate, noDeps: o.noDeps, scale: o.scale, timeout: o.timeout, noStart: o.noStart });
+    const hookOutput = o.printer && ((name: string) => (line: string) => o.printer!.line(`${name} ->`, line));
+    await converge(client, p, services, made, err, { forceRecreate: o.forceRecreate, noRecreate: o.noRecreate, noDeps: o.noDeps, scale: o.scale, timeout: o.timeout, noStart: o.noStart, hookOutput });
   } catch (e) {
     await rollBack(client, made);
     throw e;
@@ -157,31 +162,46 @@ export const upSubcommand: ComposeSubcommand = {
     if (f.detach && (f["abort-on-container-exit"] || f["exit-code-from"])) throw new ComposeError("--abort-on-container-exit and --detach are incompatible");
     const p = await c.load(args);
     const services = selectServices(p, args, f["no-deps"]);
-    await projectUp(c, p, services, { ...upOptions(f), noDeps: f["no-deps"], timeout: f.timeout, noStart: f["no-start"] });
+    const o = { ...upOptions(f), noDeps: f["no-deps"], timeout: f.timeout, noStart: f["no-start"] };
+    // Attached, the hooks' output is printed among the services' (compose prints it; detached, it doesn't).
+    const attached = !f["no-start"] && !f.wait && !f.detach;
+    const printer = attached ? logPrinter(await c.client(), expectedNames(p, services, o.scale), { colour: !f["no-color"] && !!stdout.isTTY, prefix: !f["no-log-prefix"] }) : undefined;
+    await projectUp(c, p, services, { ...o, printer });
     if (f["no-start"]) return 0;
     if (f.wait) {
       await waitRunning(c, p, services, f["wait-timeout"]);
       return 0;
     }
-    if (f.detach) return 0;
-    return attachUntilExit(c, p, services, f);
+    if (!printer) return 0;
+    return attachUntilExit(c, p, services, f, printer);
   },
 };
 
+/** The names of the containers up leaves for the attached services (the log prefixes' width). */
+function expectedNames(p: Project, services: string[], scale?: Record<string, number>): string[] {
+  return services.filter((n) => p.services[n]!.attach !== false)
+    .flatMap((n) => Array.from({ length: replicas(p.services[n]!, scale, n) }, (_, i) => containerName(p.name, n, i + 1, p.services[n])));
+}
+
 /** Attached up: every container's output until all have exited (or, with --abort-on-container-exit, the first). */
-async function attachUntilExit(c: ComposeContext, p: Project, services: string[], f: Record<string, any>): Promise<number> {
+async function attachUntilExit(c: ComposeContext, p: Project, services: string[], f: Record<string, any>, printer: LogPrinter): Promise<number> {
   const client = await c.client();
   // A service with `attach: false` runs without its output or its exit followed.
   const containers = (await projectContainers(client, p.name, { services })).filter((ct) => p.services[serviceOf(ct)]?.attach !== false);
-  const printer = logPrinter(client, containers.map(nameOf), { colour: !f["no-color"] && !!stdout.isTTY, prefix: !f["no-log-prefix"] });
   const abort = f["abort-on-container-exit"] || !!f["exit-code-from"];
   c.ctx.err(`Attaching to ${containers.map(nameOf).join(", ")}`);
   let exitCode = 0;
   let stopping = false;
+  let hookError: unknown;
   const stopAll = async () => {
     if (stopping) return;
     stopping = true;
-    for (const ct of containers) await client.request("POST", `/containers/${ct.Id}/stop`, { query: { t: f.timeout } }).catch(() => {}); // one that is gone or stopped already needs no stop
+    for (const ct of containers) {
+      // pre_stop runs first, its output printed, as compose's stop on Ctrl+C or an abort does; a failing one still lets the rest stop.
+      const running = await client.json("GET", `/containers/${ct.Id}/json`).then((i) => i.State.Running, () => false);
+      if (running) await runHooks(client, p, serviceOf(ct), ct.Id, "pre_stop", (l) => printer.line(`${nameOf(ct)} ->`, l)).catch((e) => (hookError ??= e));
+      await client.request("POST", `/containers/${ct.Id}/stop`, { query: { t: f.timeout } }).catch(() => {}); // one that is gone or stopped already needs no stop
+    }
   };
   const onSignal = () => void stopAll();
   process.on("SIGINT", onSignal);
@@ -201,6 +221,7 @@ async function attachUntilExit(c: ComposeContext, p: Project, services: string[]
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+  if (hookError) throw hookError;
   return exitCode;
 }
 
