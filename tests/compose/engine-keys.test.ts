@@ -266,6 +266,53 @@ describe.if(ok)("service keys berth refuses, and a failing hook", () => {
   });
 });
 
+describe.if(ok)("compose run and post_start", () => {
+  // The command waits for the hook's file, so it sees whether the hook ran while it did.
+  const waitForHook = "for i in $(seq 100); do [ -f /dev/shm/h ] && { cat /dev/shm/h; exit 0; }; sleep 0.1; done; echo no-hook";
+  const d = () => writeProject(join(work, "runhook"), {
+    "compose.yaml": `name: hkr2
+services:
+  ok:
+    image: busybox
+    command: sleep 100000
+    stop_signal: SIGKILL
+    post_start:
+      - command: sh -c 'echo "hooked as $$(id -u) in $$(pwd)" > h'
+        user: nobody
+        working_dir: /dev/shm
+  bad:
+    image: busybox
+    stop_signal: SIGKILL
+    post_start:
+      - command: sh -c 'exit 4'
+`,
+  });
+
+  test("run's container gets its service's post_start hooks, attached and detached", async () => {
+    const dir = d();
+    const r = await daemon.compose(dir, ["run", "--rm", "-T", "ok", "sh", "-c", waitForHook]);
+    expect(r.stdout).toBe("hooked as 65534 in /dev/shm\n");
+    expect(r.code).toBe(0);
+    const det = await daemon.compose(dir, ["run", "-d", "ok"]);
+    expect(det.code).toBe(0);
+    const name = det.stdout.trim();
+    // run -d returns once the hooks have run.
+    expect((await daemon.d.cli(["exec", name, "cat", "/dev/shm/h"])).stdout).toBe("hooked as 65534 in /dev/shm\n");
+    await daemon.compose(dir, ["down", "-t", "0"]);
+  });
+
+  test("a failing post_start fails a run whose command succeeded, with compose's words; the command's own failure comes first", async () => {
+    const dir = d();
+    const r = await daemon.compose(dir, ["run", "--rm", "-T", "bad", "sleep", "2"]);
+    expect(r.stderr).toContain("bad hook exited with status 4");
+    expect(r.code).toBe(1);
+    const own = await daemon.compose(dir, ["run", "--rm", "-T", "bad", "sh", "-c", "sleep 2; exit 5"]);
+    expect(own.code).toBe(5);
+    expect(own.stderr).not.toContain("hook exited");
+    await daemon.compose(dir, ["down", "-t", "0"]);
+  });
+});
+
 describe.if(ok)("build.cache_from", () => {
   test("an image named in cache_from stands in for the pruned build cache; without it the steps run", async () => {
     const d = writeProject(join(work, "cache"), {

@@ -10,6 +10,7 @@ import { hostPath } from "../../../compose/normalize.ts";
 import { splitShellWords } from "../../../shared/shell-words.ts";
 import type { ComposeSubcommand } from "./command.ts";
 import { createContainer } from "./converge.ts";
+import { postStartOnStartEvent } from "./hooks.ts";
 import { checkEngineSupport, ignoredKeyWarnings } from "./unsupported-keys.ts";
 import { delegate } from "./delegate.ts";
 import { projectContainers, nameOf, numberOf } from "./project-containers.ts";
@@ -110,13 +111,29 @@ export const runSubcommand: ComposeSubcommand = {
       await rollBack(client, made);
       throw e;
     }
+    // post_start runs once the container has started, as docker compose's run does; a failing hook
+    // fails a run whose command succeeded (the command's own failure comes first).
+    const hooks = await postStartOnStartEvent(client, p, service, id);
     if (f.detach) {
-      await client.request("POST", `/containers/${id}/start`);
+      await client.request("POST", `/containers/${id}/start`).catch(async (e) => {
+        await hooks.settle(false);
+        throw e;
+      });
+      const hookError = await hooks.settle(true);
+      if (hookError) throw hookError;
       c.ctx.out((await client.json("GET", `/containers/${id}/json`)).Name.replace(/^\//, ""));
       return 0;
     }
     try {
-      return await delegate(c, startCommand, ["-a", ...(f.interactive ? ["-i"] : []), id]);
+      const code = await delegate(c, startCommand, ["-a", ...(f.interactive ? ["-i"] : []), id]).catch(async (e) => {
+        await hooks.settle(false);
+        throw e;
+      });
+      // Gone (--rm) means it ran; a zero StartedAt, that it never started.
+      const started = await client.json("GET", `/containers/${id}/json`).then((i) => !i.State.StartedAt.startsWith("0001-"), () => true);
+      const hookError = await hooks.settle(started);
+      if (code === 0 && hookError) throw hookError;
+      return code;
     } finally {
       if (f.rm) await client.request("DELETE", `/containers/${id}`, { query: { force: true, v: true } }).catch(() => {}); // --rm: gone already, or the daemon removes it with AutoRemove
     }

@@ -5,7 +5,7 @@
 // output is shown line by line (attached `up` prints it among the service's
 // output, as compose does); otherwise the exec runs detached and compose
 // polls for its end.
-import type { Client } from "../../../client/client.ts";
+import { jsonMessages, type Client } from "../../../client/client.ts";
 import { demuxer } from "../../../client/hijack.ts";
 import { ComposeError } from "../../../compose/errors.ts";
 import type { Project } from "../../../compose/types.ts";
@@ -53,4 +53,30 @@ export async function runHooks(client: Client, p: Project, service: string, id: 
     }
     if (info.ExitCode !== 0) throw new ComposeError(`${service} hook exited with status ${info.ExitCode}`);
   }
+}
+
+/**
+ * compose run's post_start hooks (docker compose runs them since 5.1): the start
+ * also attaches, so the hooks wait for the container's start event and run
+ * detached. Once the start has returned, `settle(started)` waits for the
+ * hooks (the event is on its way if the container started; if it never did,
+ * the wait ends) and answers their failure, if any.
+ */
+export async function postStartOnStartEvent(client: Client, p: Project, service: string, id: string): Promise<{ settle(started: boolean): Promise<unknown> }> {
+  if (!(p.services[service]?.post_start as Hook[] | undefined)?.length) return { settle: async () => undefined };
+  const abort = new AbortController();
+  const filters = { type: ["container"], container: [id], event: ["start"] };
+  // Asked for before the start, and from a second ago (the container is new: it has no older start), so that
+  // the event is replayed if it comes before the daemon has subscribed this stream.
+  const res = await client.request("GET", "/events", { query: { filters: JSON.stringify(filters), since: Math.floor(Date.now() / 1000) - 1 }, signal: abort.signal });
+  const hooks = jsonMessages(res).next().then((m) => !m.done, () => false).then((yes) => {
+    abort.abort();
+    return yes ? runHooks(client, p, service, id, "post_start").then(() => undefined, (e) => e) : undefined;
+  });
+  return {
+    settle(started) {
+      if (!started) abort.abort();
+      return hooks;
+    },
+  };
 }
