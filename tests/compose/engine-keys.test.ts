@@ -266,7 +266,7 @@ describe.if(ok)("service keys berth refuses, and a failing hook", () => {
   });
 });
 
-describe.if(ok)("compose run and post_start", () => {
+describe.if(ok)("hooks under compose run and restart", () => {
   // The command waits for the hook's file, so it sees whether the hook ran while it did.
   const waitForHook = "for i in $(seq 100); do [ -f /dev/shm/h ] && { cat /dev/shm/h; exit 0; }; sleep 0.1; done; echo no-hook";
   const d = () => writeProject(join(work, "runhook"), {
@@ -285,6 +285,17 @@ services:
     stop_signal: SIGKILL
     post_start:
       - command: sh -c 'exit 4'
+  rs:
+    image: busybox
+    command: sleep 100000
+    stop_signal: SIGKILL
+    volumes: [hooklog:/log]
+    post_start:
+      - command: sh -c 'echo start >> /log/h'
+    pre_stop:
+      - command: sh -c 'echo stop >> /log/h'
+volumes:
+  hooklog: {}
 `,
   });
 
@@ -299,6 +310,14 @@ services:
     // run -d returns once the hooks have run.
     expect((await daemon.d.cli(["exec", name, "cat", "/dev/shm/h"])).stdout).toBe("hooked as 65534 in /dev/shm\n");
     await daemon.compose(dir, ["down", "-t", "0"]);
+  });
+
+  test("restart runs pre_stop, then post_start, as docker compose's restart does", async () => {
+    const dir = d();
+    expect((await daemon.compose(dir, ["up", "-d", "rs"])).code).toBe(0);
+    expect((await daemon.compose(dir, ["restart", "rs"])).code).toBe(0);
+    expect((await daemon.d.cli(["exec", "hkr2-rs-1", "cat", "/log/h"])).stdout).toBe("start\nstop\nstart\n");
+    await daemon.compose(dir, ["down", "-v", "-t", "0"]);
   });
 
   test("a failing post_start fails a run whose command succeeded, with compose's words; the command's own failure comes first", async () => {

@@ -45,10 +45,11 @@ function simple(name: string, description: string, verb: [string, string], path:
       return eachService(c, args, !!opts.reverse, opts.all ?? true, async (ct, p) => {
         if (opts.when && !opts.when(ct)) return;
         progress(err, "Container", nameOf(ct), verb[0]);
-        // A stop runs the service's pre_stop hooks first; a start its post_start hooks after.
-        if (path === "stop" && ct.State === "running") await runHooks(client, p, serviceOf(ct), ct.Id, "pre_stop");
+        // A stop runs the service's pre_stop hooks first; a start its post_start hooks after; a restart
+        // both, as docker compose's does since 5.0 (pre_stop where there is something running to run it in).
+        if ((path === "stop" || path === "restart") && ct.State === "running") await runHooks(client, p, serviceOf(ct), ct.Id, "pre_stop");
         await client.request("POST", `/containers/${ct.Id}/${path}`, { query: opts.query?.(f) });
-        if (path === "start") await runHooks(client, p, serviceOf(ct), ct.Id, "post_start");
+        if (path === "start" || path === "restart") await runHooks(client, p, serviceOf(ct), ct.Id, "post_start");
         progress(err, "Container", nameOf(ct), verb[1]);
       }, opts.widen?.(f));
     },
