@@ -2,18 +2,16 @@
 // --ulimit, --shm-size, --group-add, --oom-score-adj, --cgroupns — applied
 // inside the container and refused with Docker's words when out of bounds;
 // and 400s, not 500s, for an unknown signal and a malformed filter pattern.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { readlinkSync } from "node:fs";
-import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+import { busyboxDaemonForFile, type TestDaemon } from "../fixtures/daemon.ts";
 
-describe.if(requireDaemon())("container kernel settings", () => {
+const daemon = busyboxDaemonForFile();
+
+describe.if(daemon.ok)("container kernel settings", () => {
   let d: TestDaemon;
-  beforeAll(async () => {
-    d = await startDaemon();
-    expect((await d.cli(["import", busyboxRootfsTar(d.dir), "busybox:latest"])).code).toBe(0);
-  });
-  afterAll(async () => {
-    await d?.stop();
+  beforeAll(() => {
+    d = daemon.d;
   });
 
   const sh = (flags: string[], script: string) => d.cli(["run", "--rm", ...flags, "busybox", "sh", "-c", script]);

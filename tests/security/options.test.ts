@@ -1,16 +1,14 @@
 // --cap-add/--cap-drop and --security-opt: what a container gets, and dockerd's
 // refusals for what is unknown or not implemented (never a silent accept).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { busyboxDaemonForFile, type TestDaemon } from "../fixtures/daemon.ts";
 
-describe.if(requireDaemon())("security options", () => {
+const daemon = busyboxDaemonForFile();
+
+describe.if(daemon.ok)("security options", () => {
   let d: TestDaemon;
-  beforeAll(async () => {
-    d = await startDaemon();
-    expect((await d.cli(["import", busyboxRootfsTar(d.dir), "busybox:latest"])).code).toBe(0);
-  });
-  afterAll(async () => {
-    await d?.stop();
+  beforeAll(() => {
+    d = daemon.d;
   });
 
   const status = (flags: string[]) => d.cli(["run", "--rm", ...flags, "busybox", "grep", "-E", "^(CapEff|NoNewPrivs)", "/proc/self/status"]);
