@@ -193,7 +193,11 @@ export class Runtime {
     if (idle && s.proc.pid) setProcessNice(s.proc.pid, standbyNice);
     // A standby that died is passed over at the next take; its pipe's error says nothing more.
     s.proc.stdin!.on("error", () => {});
-    s.proc.once("exit", () => this.standbys.forget(s));
+    s.proc.once("exit", () => {
+      this.standbys.forget(s);
+      // A shim killed with its stage 2 prepared leaves that stage 2's socket under the standby's name (keepWarm sweeps only at the daemon's start).
+      if (s.proc.pid) rmSync(join(this.execRoot, "s", `standby-${s.proc.pid}.sock`), { force: true });
+    });
     // Its report is read from the start (nothing comes before work); its stdout stays ours.
     s.proc.unref();
     (s.proc.stdout as net.Socket | null)?.unref?.();
