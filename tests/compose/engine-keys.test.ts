@@ -405,7 +405,7 @@ describe.if(ok)("volume and network options", () => {
     });
     const r = await daemon.compose(d, ["up", "--no-color"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ha-a-1 +\| a-ran$/m);
+    expect(r.stdout).toMatch(/^a-1 +\| a-ran$/m);
     expect(r.stdout).not.toContain("quiet-ran");
     expect((await inspect("ha-quiet-1")).State.Running).toBe(true);
     await daemon.compose(d, ["down", "-t", "0"]);

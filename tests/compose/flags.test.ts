@@ -144,7 +144,7 @@ describe.if(ok)("compose flags", () => {
 
   test("logs --tail and -t; -f follows what comes later; on a terminal each name is coloured", async () => {
     expect((await compose(["logs", "--no-log-prefix", "--tail", "1", "db"])).stdout).toBe("db-started\n");
-    expect((await compose(["logs", "-t", "db"])).stdout).toMatch(/^fl-db-1 +\| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z db-started$/m);
+    expect((await compose(["logs", "-t", "db"])).stdout).toMatch(/^db-1 +\| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z db-started$/m);
 
     const follow = Bun.spawn([...berthCmd, "-H", daemon.d.host, "compose", "logs", "-f", "--no-color", "db"], { cwd: dir, stdout: "pipe", stderr: "pipe" });
     const kill = setTimeout(() => follow.kill(9), 30_000);
@@ -161,7 +161,7 @@ describe.if(ok)("compose flags", () => {
       await read("db-started");
       expect((await daemon.d.cli(["exec", "fl-db-1", "sh", "-c", "echo followed-line > /tmp/say"])).code).toBe(0);
       await read("followed-line");
-      expect(text).toMatch(/^fl-db-1 +\| followed-line$/m);
+      expect(text).toMatch(/^db-1 +\| followed-line$/m);
       expect(follow.exitCode).toBeNull(); // still following
     } finally {
       clearTimeout(kill);
@@ -170,9 +170,9 @@ describe.if(ok)("compose flags", () => {
 
     // Through script(1), stdout is a terminal: the prefix is coloured, and --no-color takes that away.
     const onTerminal = async (args: string) => (await $`script -qec ${`${berthCmd.join(" ")} -H ${daemon.d.host} compose ${args}`} /dev/null`.cwd(dir).nothrow().quiet()).stdout.toString();
-    expect(await onTerminal("logs db")).toMatch(/\x1b\[3\dmfl-db-1 +\|\x1b\[0m db-started\r?\n/);
+    expect(await onTerminal("logs db")).toMatch(/\x1b\[3\dmdb-1 +\|\x1b\[0m db-started\r?\n/);
     const plain = await onTerminal("logs --no-color db");
-    expect(plain).toMatch(/^fl-db-1 +\| db-started\r?$/m);
+    expect(plain).toMatch(/^db-1 +\| db-started\r?$/m);
     expect(plain).not.toContain("\x1b[");
   });
 
@@ -200,8 +200,9 @@ describe.if(ok)("attached up and --wait", () => {
     const dir = writeProject(join(work, "ab"), { "compose.yaml": "services:\n  a: {image: busybox, command: sh -c 'echo a-ran; exit 4'}\n  b: {image: busybox, command: sleep 100000, stop_signal: SIGKILL}\n" });
     const r = await daemon.compose(dir, ["up", "--no-color", "--abort-on-container-exit"]);
     expect(r.code).toBe(4);
-    expect(r.stdout).toMatch(/^ab-a-1 +\| a-ran$/m);
-    expect(r.stdout).toContain("Aborting on container exit...");
+    expect(r.stdout).toMatch(/^a-1 +\| a-ran$/m);
+    expect(r.stderr).toContain("Aborting on container exit..."); // compose's notice, on stderr
+    expect(r.stdout).not.toContain("b-1 exited"); // and no exits reported once aborting
     expect(await running("ab-b-1")).toBe(false);
     expect((await daemon.compose(dir, ["down", "-t", "0"])).code).toBe(0);
   });

@@ -41,7 +41,7 @@ describe.if(ok)("compose up, ps, logs, down", () => {
       logs = (await compose(dir, ["logs", "worker"])).stdout;
       if (!logs.includes("worker reached db")) await Bun.sleep(100);
     }
-    expect(logs).toMatch(/^app-worker-1 +\| worker reached db at \d+\.\d+\.\d+\.\d+$/m);
+    expect(logs).toMatch(/^worker-1 +\| worker reached db at \d+\.\d+\.\d+\.\d+$/m);
     expect((await compose(dir, ["logs", "--no-log-prefix", "migrate"])).stdout).toBe("migrated\n");
 
     const web = (await json(["inspect", "app-web-1"]))[0];
@@ -93,13 +93,15 @@ describe.if(ok)("compose up, ps, logs, down", () => {
     expect(await containerIds("app")).toEqual([]);
   }, 180_000);
 
-  test("attached up prints each container's output behind its name and returns when they exit; --exit-code-from", async () => {
-    const dir = project("attached", { "compose.yaml": "services:\n  a: {image: busybox, command: echo from-a}\n  b: {image: busybox, command: sh -c 'echo from-b; exit 3'}\n" });
+  test("attached up prints each container's output behind its name (compose's: without the project, or its container_name) and returns when they exit; --exit-code-from", async () => {
+    const dir = project("attached", { "compose.yaml": "services:\n  a: {image: busybox, command: echo from-a}\n  b: {image: busybox, command: sh -c 'echo from-b; exit 3'}\n  c: {image: busybox, command: echo from-c, container_name: attached-own}\n" });
     const r = await compose(dir, ["up", "--no-color"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^attached-a-1 +\| from-a$/m);
-    expect(r.stdout).toMatch(/^attached-b-1 +\| from-b$/m);
-    expect(r.stdout).toContain("attached-b-1 exited with code 3");
+    expect(r.stdout).toContain("Attaching to a-1, b-1, attached-own\n");
+    expect(r.stdout).toMatch(/^attached-own +\| from-c$/m);
+    expect(r.stdout).toMatch(/^a-1 +\| from-a$/m);
+    expect(r.stdout).toMatch(/^b-1 +\| from-b$/m);
+    expect(r.stdout).toContain("b-1 exited with code 3");
     const x = await compose(dir, ["up", "--exit-code-from", "b"]);
     expect(x.code).toBe(3);
     expect((await compose(dir, ["down"])).code).toBe(0);
@@ -123,11 +125,15 @@ describe.if(ok)("compose up, ps, logs, down", () => {
     });
     const r = await compose(dir, ["up", "--no-color", "--abort-on-container-exit"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^hooked-h-1 -> +\| hook-out$/m);
-    expect(r.stdout).toMatch(/^hooked-h-1 -> +\| hook-err$/m);
-    expect(r.stdout).toMatch(/^hooked-lo-1 -> +\| bye-from-long$/m);
+    expect(r.stdout).toMatch(/^h-1 -> +\| hook-out$/m);
+    expect(r.stdout).toMatch(/^h-1 -> +\| hook-err$/m);
+    expect(r.stdout).toMatch(/^lo-1 -> +\| bye-from-long$/m);
     // A hook's name widens the prefixes printed after it, as compose's do.
-    expect(r.stdout).toMatch(/^hooked-h-1 {5}\| main-out$/m);
+    expect(r.stdout).toMatch(/^h-1 {5}\| main-out$/m);
+    // Once aborting, compose reports no more exits; its notice goes to stderr.
+    expect(r.stdout).toContain("h-1 exited with code 0");
+    expect(r.stdout).not.toContain("lo-1 exited");
+    expect(r.stderr).toContain("Aborting on container exit...");
     expect((await compose(dir, ["down", "-t", "0"])).code).toBe(0);
     const d = await compose(dir, ["up", "-d"]);
     expect(d.code).toBe(0);

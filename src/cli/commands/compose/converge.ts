@@ -9,8 +9,8 @@ import { inDependencyOrder } from "../../../compose/graph.ts";
 import { serviceHash } from "../../../compose/hash.ts";
 import type { Project } from "../../../compose/types.ts";
 import { createBody, inlineFiles, type CreateOverrides } from "./create-body.ts";
-import { imageName, label, replicas } from "./names.ts";
-import { nameOf, numberOf, progress, projectContainers, serviceOf, type ProjectContainer } from "./project-containers.ts";
+import { imageName, label, logName, replicas } from "./names.ts";
+import { logNameOf, nameOf, numberOf, progress, projectContainers, serviceOf, type ProjectContainer } from "./project-containers.ts";
 import type { Made } from "./resources.ts";
 import { runHooks, type HookOutput } from "./hooks.ts";
 
@@ -25,7 +25,7 @@ export interface ConvergeOptions {
   timeout?: number;
   /** Don't wait on the dependencies' conditions (--no-deps). */
   noDeps?: boolean;
-  /** Where post_start hooks print, by container name (attached up); unset, they run detached. */
+  /** Where post_start hooks print, by the container's log name (attached up); unset, they run detached. */
   hookOutput?: (container: string) => HookOutput;
 }
 
@@ -152,9 +152,9 @@ export async function converge(client: Client, p: Project, services: string[], m
           const id = await createContainer(client, p, service, n, made, () => {});
           progress(err, "Container", nameOf(c), "Recreated");
           changed = true;
-          if (!o.noStart) await startContainer(client, id, nameOf(c), err, p, service, o.hookOutput?.(nameOf(c)));
+          if (!o.noStart) await startContainer(client, id, nameOf(c), err, p, service, o.hookOutput?.(logNameOf(c)));
         } else if (!o.noStart && c.State !== "running") {
-          await startContainer(client, c.Id, nameOf(c), err, p, service, o.hookOutput?.(nameOf(c)));
+          await startContainer(client, c.Id, nameOf(c), err, p, service, o.hookOutput?.(logNameOf(c)));
         } else {
           progress(err, "Container", nameOf(c), "Running");
         }
@@ -163,8 +163,7 @@ export async function converge(client: Client, p: Project, services: string[], m
         changed = true;
         if (!o.noStart) {
           const info = await inspect(client, id);
-          const name = info.Name.replace(/^\//, "");
-          await startContainer(client, id, name, err, p, service, o.hookOutput?.(name));
+          await startContainer(client, id, info.Name.replace(/^\//, ""), err, p, service, o.hookOutput?.(logName(service, n, s)));
         }
       }
     }

@@ -1,5 +1,5 @@
 // Several containers' output, line by line, each line behind its container's
-// name ("proj-web-1  | hello"), coloured on a terminal as compose does. A
+// name ("web-1  | hello"), coloured on a terminal as compose does. A
 // hook's output comes behind "<container> ->" in its container's colour; as
 // in compose, a name first seen widens every prefix printed after it.
 import type { Client } from "../../../client/client.ts";
@@ -11,7 +11,7 @@ const colours = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
 
 export interface LogPrinter {
   follow(id: string, name: string, query: Record<string, unknown>): Promise<void>;
-  /** One line behind a name (a hook's "proj-web-1 ->"). */
+  /** One line behind a name (a hook's "web-1 ->"). */
   line(name: string, text: string): void;
 }
 

@@ -27,6 +27,11 @@ export function containerName(project: string, service: string, n: number, s?: S
   return `${project}-${service}-${n}`;
 }
 
+/** The name compose prints a container's output behind: without the project's prefix, unless container_name named it. */
+export function logName(service: string, n: number, s?: Service): string {
+  return s?.container_name ? String(s.container_name) : `${service}-${n}`;
+}
+
 export function imageName(p: Project, service: string, s: Service): string {
   return s.image ?? `${p.name}-${service}`;
 }

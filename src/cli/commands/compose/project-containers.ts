@@ -20,6 +20,13 @@ export function nameOf(c: ProjectContainer): string {
   return c.Names[0]!.replace(/^\//, "");
 }
 
+/** The name compose prints a container's output behind (logs, attached up): "web-1", or its own container_name. */
+export function logNameOf(c: ProjectContainer): string {
+  const project = c.Labels[label.project] ?? "";
+  const name = nameOf(c);
+  return name === `${project}-${serviceOf(c)}-${numberOf(c)}` ? name.slice(project.length + 1) : name;
+}
+
 export function serviceOf(c: ProjectContainer): string {
   return c.Labels[label.service] ?? "";
 }

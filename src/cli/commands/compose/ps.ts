@@ -8,7 +8,7 @@ import { timeAgo } from "../../../shared/units.ts";
 import { stdout } from "../../stdio.ts";
 import type { ComposeContext, ComposeSubcommand } from "./command.ts";
 import { logPrinter } from "./log-printer.ts";
-import { nameOf, projectContainers, serviceOf, type ProjectContainer } from "./project-containers.ts";
+import { logNameOf, nameOf, projectContainers, serviceOf, type ProjectContainer } from "./project-containers.ts";
 
 /** The project's name: from the files, or -p / COMPOSE_PROJECT_NAME when there are none. */
 export async function projectNameFor(c: ComposeContext): Promise<{ name: string; services?: string[] }> {
@@ -81,12 +81,12 @@ export const logsSubcommand: ComposeSubcommand = {
     const client = await c.client();
     let list = await projectContainers(client, name, { all: true, services: args });
     if (f.index !== undefined) list = list.filter((x) => Number(x.Labels["com.docker.compose.container-number"]) === f.index);
-    const printer = logPrinter(client, list.map(nameOf), { colour: !f["no-color"] && !!stdout.isTTY, prefix: !f["no-log-prefix"] });
+    const printer = logPrinter(client, list.map(logNameOf), { colour: !f["no-color"] && !!stdout.isTTY, prefix: !f["no-log-prefix"] });
     const rel = (v?: string) => {
       const m = v && /^(\d+)(s|m|h)$/.exec(v);
       return m ? String(Math.floor(Date.now() / 1000) - Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as "s"]) : v;
     };
-    await Promise.all(list.map((x) => printer.follow(x.Id, nameOf(x), { follow: f.follow, tail: f.tail, timestamps: f.timestamps, since: rel(f.since), until: rel(f.until) })));
+    await Promise.all(list.map((x) => printer.follow(x.Id, logNameOf(x), { follow: f.follow, tail: f.tail, timestamps: f.timestamps, since: rel(f.since), until: rel(f.until) })));
     return 0;
   },
 };

@@ -10,8 +10,8 @@ import { converge } from "./converge.ts";
 import { ensureImages } from "./images.ts";
 import { logPrinter, type LogPrinter } from "./log-printer.ts";
 import { runHooks } from "./hooks.ts";
-import { containerName, replicas } from "./names.ts";
-import { nameOf, projectContainers, progress, serviceOf } from "./project-containers.ts";
+import { logName, replicas } from "./names.ts";
+import { logNameOf, nameOf, projectContainers, progress, serviceOf } from "./project-containers.ts";
 import { ensureNetworks, ensureVolumes, rollBack, type Made } from "./resources.ts";
 import { removeOrphans } from "./down.ts";
 import { checkEngineSupport, ignoredKeyWarnings } from "./unsupported-keys.ts";
@@ -177,10 +177,10 @@ export const upSubcommand: ComposeSubcommand = {
   },
 };
 
-/** The names of the containers up leaves for the attached services (the log prefixes' width). */
+/** The log names of the containers up leaves for the attached services (the log prefixes' width). */
 function expectedNames(p: Project, services: string[], scale?: Record<string, number>): string[] {
   return services.filter((n) => p.services[n]!.attach !== false)
-    .flatMap((n) => Array.from({ length: replicas(p.services[n]!, scale, n) }, (_, i) => containerName(p.name, n, i + 1, p.services[n])));
+    .flatMap((n) => Array.from({ length: replicas(p.services[n]!, scale, n) }, (_, i) => logName(n, i + 1, p.services[n])));
 }
 
 /** Attached up: every container's output until all have exited (or, with --abort-on-container-exit, the first). */
@@ -189,7 +189,8 @@ async function attachUntilExit(c: ComposeContext, p: Project, services: string[]
   // A service with `attach: false` runs without its output or its exit followed.
   const containers = (await projectContainers(client, p.name, { services })).filter((ct) => p.services[serviceOf(ct)]?.attach !== false);
   const abort = f["abort-on-container-exit"] || !!f["exit-code-from"];
-  c.ctx.err(`Attaching to ${containers.map(nameOf).join(", ")}`);
+  // compose's words and streams: "Attaching to web-1, db-1" on stdout, its notices on stderr.
+  c.ctx.out(`Attaching to ${containers.map(logNameOf).join(", ")}`);
   let exitCode = 0;
   let stopping = false;
   let hookError: unknown;
@@ -199,7 +200,7 @@ async function attachUntilExit(c: ComposeContext, p: Project, services: string[]
     for (const ct of containers) {
       // pre_stop runs first, its output printed, as compose's stop on Ctrl+C or an abort does; a failing one still lets the rest stop.
       const running = await client.json("GET", `/containers/${ct.Id}/json`).then((i) => i.State.Running, () => false);
-      if (running) await runHooks(client, p, serviceOf(ct), ct.Id, "pre_stop", (l) => printer.line(`${nameOf(ct)} ->`, l)).catch((e) => (hookError ??= e));
+      if (running) await runHooks(client, p, serviceOf(ct), ct.Id, "pre_stop", (l) => printer.line(`${logNameOf(ct)} ->`, l)).catch((e) => (hookError ??= e));
       await client.request("POST", `/containers/${ct.Id}/stop`, { query: { t: f.timeout } }).catch(() => {}); // one that is gone or stopped already needs no stop
     }
   };
@@ -208,12 +209,13 @@ async function attachUntilExit(c: ComposeContext, p: Project, services: string[]
   process.on("SIGTERM", onSignal);
   try {
     await Promise.all(containers.map(async (ct) => {
-      await printer.follow(ct.Id, nameOf(ct), { follow: true, since: Math.floor(ct.Created) - 1 });
+      await printer.follow(ct.Id, logNameOf(ct), { follow: true, since: Math.floor(ct.Created) - 1 });
       const { StatusCode } = await client.json<{ StatusCode: number }>("POST", `/containers/${ct.Id}/wait`, { query: { condition: "not-running" } });
-      c.ctx.out(`${nameOf(ct)} exited with code ${StatusCode}`);
+      // Once stopping (an abort, Ctrl+C), compose reports no more exits.
+      if (!stopping) c.ctx.out(`${logNameOf(ct)} exited with code ${StatusCode}`);
       if (f["exit-code-from"] ? serviceOf(ct) === f["exit-code-from"] : abort && !stopping) exitCode = StatusCode;
       if (abort && !stopping) {
-        c.ctx.out("Aborting on container exit...");
+        c.ctx.err("Aborting on container exit...");
         await stopAll();
       }
     }));
