@@ -1,11 +1,12 @@
 // The image engine: LocalImageService implements the ImageService contract on
 // the local store (src/store) with the image model and archives (src/image).
-// Archives (load, save) and import are loaded at their first use: an idle
-// daemon holds none of their code.
+// Archives (load, save) are loaded at their first use: an idle daemon holds
+// none of their code.
 import { InvalidParameterError } from "../errors.ts";
 import type { Store } from "../store/index.ts";
 import type { Digest } from "../store/digest.ts";
 import type { SaveItem } from "../image/archive/save.ts";
+import { importRootfs } from "../image/import.ts";
 import { familiarize, formatReference, parseReference, repositoryName, withDefaultTag } from "../image/reference.ts";
 import type {
   HistoryItem,
@@ -147,7 +148,6 @@ export class LocalImageService implements ImageService {
     rootfs: ReadableStream<Uint8Array>,
     opts: { repo?: string; tag?: string; changes?: string[]; message?: string; platform?: string },
   ): Promise<string> {
-    const { importRootfs } = await import("../image/import.ts");
     return importRootfs(this.store, rootfs, opts);
   }
 
