@@ -207,6 +207,32 @@ describe.if(ok)("attached up and --wait", () => {
     expect((await daemon.compose(dir, ["down", "-t", "0"])).code).toBe(0);
   });
 
+  test("Ctrl+C stops gracefully with compose's notice; a second Ctrl+C kills", async () => {
+    // sleep as PID 1 ignores SIGTERM: a graceful stop alone would wait out the 10 s timeout.
+    const dir = writeProject(join(work, "ci"), { "compose.yaml": "services:\n  s: {image: busybox, command: sleep 100000}\n" });
+    const p = Bun.spawn([...berthCmd, "-H", daemon.d.host, "compose", "up", "--no-color"], { cwd: dir, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+    const stderr = new Response(p.stderr).text();
+    const reader = p.stdout.getReader();
+    let out = "";
+    while (!out.includes("Attaching to s-1")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
+    expect(out).toContain("Attaching to s-1");
+    p.kill("SIGINT");
+    await Bun.sleep(500);
+    const t0 = Date.now();
+    p.kill("SIGINT");
+    const killer = setTimeout(() => p.kill(9), 30_000);
+    await p.exited;
+    clearTimeout(killer);
+    expect(Date.now() - t0).toBeLessThan(8_000);
+    expect(await stderr).toContain("Gracefully stopping... (press Ctrl+C again to force)");
+    expect(await running("ci-s-1")).toBe(false);
+    expect((await daemon.compose(dir, ["down", "-t", "0"])).code).toBe(0);
+  });
+
   test("--wait fails with the unhealthy service's name", async () => {
     const dir = writeProject(join(work, "wu"), {
       "compose.yaml": "services:\n  fine: {image: busybox, command: sleep 100000, stop_signal: SIGKILL}\n  sick:\n    image: busybox\n    command: sleep 100000\n    stop_signal: SIGKILL\n    healthcheck: {test: [CMD, 'false'], interval: 1s, retries: 1}\n",

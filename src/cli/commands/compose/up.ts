@@ -204,7 +204,15 @@ async function attachUntilExit(c: ComposeContext, p: Project, services: string[]
       await client.request("POST", `/containers/${ct.Id}/stop`, { query: { t: f.timeout } }).catch(() => {}); // one that is gone or stopped already needs no stop
     }
   };
-  const onSignal = () => void stopAll();
+  // Ctrl+C stops gracefully, a second one kills, with compose's words.
+  const onSignal = () => {
+    if (!stopping) {
+      c.ctx.err("Gracefully stopping... (press Ctrl+C again to force)");
+      void stopAll();
+      return;
+    }
+    for (const ct of containers) void client.request("POST", `/containers/${ct.Id}/kill`).catch(() => {}); // one that has stopped already needs no kill
+  };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
