@@ -1,4 +1,4 @@
-// The executable starts with JavaScriptCore's JIT reluctant (jitPolicy in scripts/build.ts): its
+// The executable starts with JavaScriptCore's JIT reluctant (jitPolicy in scripts/build-options.ts): its
 // tier-up thresholds are 8x higher, so code that runs once stays in the interpreter instead of
 // being compiled. That suits a CLI command and stage 2 of a container or an exec (__init,
 // __exec-enter), which do their work once and execve the container's program. The roles that keep

@@ -1,4 +1,4 @@
-// The executable starts with JavaScriptCore's JIT reluctant (jitPolicy in scripts/build.ts): a CLI
+// The executable starts with JavaScriptCore's JIT reluctant (jitPolicy in scripts/build-options.ts): a CLI
 // command runs its code once, and compiling it cost more CPU than it saved. The daemon keeps
 // running and must get the normal policy back. JSC reports each baseline compile on stderr
 // when BUN_JSC_reportBaselineCompileTimes=1, so both can be counted.
