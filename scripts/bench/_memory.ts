@@ -48,6 +48,39 @@ export function engineMemory(roots: number[]): Memory {
   return total;
 }
 
+/** A process's private pages (kB) by what they hold: anonymous memory (heaps), its executable's code, the executable's other pages (for berth: the bundle's source and bytecode), the rest. */
+export interface PrivateSplit {
+  anonKb: number;
+  textKb: number;
+  dataKb: number;
+  otherKb: number;
+}
+
+/** USS split by mapping, from /proc/PID/smaps; undefined when the process is gone. */
+export function privateSplit(pid: number): PrivateSplit | undefined {
+  let exe: string;
+  let smaps: string;
+  try {
+    exe = readlinkSync(`/proc/${pid}/exe`);
+    smaps = readFileSync(`/proc/${pid}/smaps`, "utf8");
+  } catch {
+    return undefined; // gone meanwhile
+  }
+  const out: PrivateSplit = { anonKb: 0, textKb: 0, dataKb: 0, otherKb: 0 };
+  let key: keyof PrivateSplit = "otherKb";
+  for (const line of smaps.split("\n")) {
+    const m = line.match(/^[0-9a-f]+-[0-9a-f]+\s+(\S+)\s+\S+\s+\S+\s+\S+\s*(.*)$/);
+    if (m) {
+      const [perms, path] = [m[1]!, m[2]!.trim()];
+      key = path === exe ? (perms.includes("x") ? "textKb" : "dataKb") : path === "" || path.startsWith("[heap]") || path.startsWith("[anon") ? "anonKb" : "otherKb";
+      continue;
+    }
+    const p = line.match(/^Private_(?:Clean|Dirty):\s+(\d+)/);
+    if (p) out[key] += Number(p[1]);
+  }
+  return out;
+}
+
 export const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
 
 /**

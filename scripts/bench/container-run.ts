@@ -12,7 +12,7 @@ import { busyboxRootfsTar, startDaemon } from "../../tests/fixtures/daemon.ts";
 import { interleaved, median, timed } from "./_rounds.ts";
 import { must, startDockerd, startPodman, type Engine } from "./_engines.ts";
 import { scratchFs } from "./_scratch-fs.ts";
-import { engineMemory, mb, processMemory, sameExecutable, type Memory } from "./_memory.ts";
+import { engineMemory, mb, privateSplit, processMemory, sameExecutable, type Memory } from "./_memory.ts";
 import { formatUsage, medianUsage, minus, settled, subreaper, treeUsage, waitedChildren, type Usage } from "./_usage.ts";
 
 const RUNS = Number(process.env.BERTH_BENCH_RUN_ROUNDS) || 15;
@@ -143,6 +143,7 @@ export async function run(): Promise<string> {
     // the import have gone (20 s, src/layer/worker).
     await Bun.sleep(21_000);
     const idle = processMemory(d.pid);
+    const idleSplit = privateSplit(d.pid);
     const idleSharers = sameExecutable(d.pid);
 
     // All engines up at once, then every figure in rounds that visit each of them.
@@ -208,7 +209,7 @@ export async function run(): Promise<string> {
       "",
       "| what | berth | dockerd | berth ÷ dockerd |",
       "|---|---:|---:|---:|",
-      `| the daemon idle, USS (dockerd: dockerd + containerd) | ${idle ? `${mb(idle.ussKb)} (${idleSharers} other processes of its executable running)` : "—"} | ${dIdle ? mb(dIdle.ussKb) : results.get("dockerd") ?? "—"} | ${idle && dIdle ? `${(idle.ussKb / dIdle.ussKb).toFixed(2)}×` : "—"} |`,
+      `| the daemon idle, USS (dockerd: dockerd + containerd) | ${idle ? `${mb(idle.ussKb)} (${idleSplit ? `anonymous ${mb(idleSplit.anonKb)}, the executable's code ${mb(idleSplit.textKb)} and data ${mb(idleSplit.dataKb)}; ` : ""}${idleSharers} other processes of its executable running)` : "—"} | ${dIdle ? mb(dIdle.ussKb) : results.get("dockerd") ?? "—"} | ${idle && dIdle ? `${(idle.ussKb / dIdle.ussKb).toFixed(2)}×` : "—"} |`,
       `| the engine with 20 idle containers, PSS | ${bt ? `${mb(bt.pssKb)} (${bt.processes} processes)` : "—"} | ${dt ? `${mb(dt.pssKb)} (${dt.processes} processes)` : "—"} | ${bt && dt ? `${(bt.pssKb / dt.pssKb).toFixed(2)}×` : "—"} |`,
       "",
       "Targets, as ratios to the peers measured in the same run (the shaping issue): `run --rm` ≤ 0.15× docker's and ≤ 1.25× `runc run`; `exec` ≤ 0.5× docker's; 20 concurrent runs ≥ 5× docker's rate; the daemon idle ≤ 20 MB USS; the engine with 20 idle containers ≤ 0.5× dockerd + containerd + their shims (PSS).",

@@ -4,7 +4,7 @@
 import { expect, test } from "bun:test";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { processMemory, sameExecutable } from "../../scripts/bench/_memory.ts";
+import { privateSplit, processMemory, sameExecutable } from "../../scripts/bench/_memory.ts";
 
 test("processes of one executable count each other; one gone, the count falls", async () => {
   // A copy of sleep that nothing else on the host runs.
@@ -27,4 +27,25 @@ test("processes of one executable count each other; one gone, the count falls", 
     rmSync(dir, { recursive: true, force: true });
   }
   expect(sameExecutable(4194303)).toBe(0); // no such process
+});
+
+test("a process's private pages split into anonymous memory, its executable's code and data, and the rest, summing to its USS", async () => {
+  // A copy of sleep that nothing else maps: its code pages are its own, so they count.
+  const dir = mkdtempSync("/tmp/berth-test-memory-");
+  const exe = join(dir, "sleeper");
+  copyFileSync(Bun.which("sleep")!, exe);
+  const a = Bun.spawn([exe, "30"]);
+  try {
+    await Bun.sleep(200); // past the exec
+    const split = privateSplit(a.pid)!;
+    const uss = processMemory(a.pid)!.ussKb;
+    expect(split.textKb).toBeGreaterThan(0);
+    expect(split.anonKb).toBeGreaterThan(0);
+    expect(Math.abs(split.anonKb + split.textKb + split.dataKb + split.otherKb - uss)).toBeLessThanOrEqual(8);
+  } finally {
+    a.kill(9);
+    await a.exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+  expect(privateSplit(4194303)).toBeUndefined(); // no such process
 });
