@@ -61,6 +61,17 @@ function readLineSync(fd: number, pending: { buf: string }): string | undefined 
   }
 }
 
+/** The parent's answer to the child's "tty": the terminal's path, or why there is none. */
+function answerTty(fd: number, onTty?: () => string): void {
+  let reply: string;
+  try {
+    reply = `pts ${onTty ? onTty() : ""}`;
+  } catch (e) {
+    reply = `error ${(e as Error).message}`;
+  }
+  writeSync(fd, reply + "\n");
+}
+
 /**
  * In the parent: serves the child's requests on the control channel until it
  * closes. EOF without a failure means the execve succeeded (the fd was
@@ -73,13 +84,7 @@ export function superviseStart(fd: number, onTty?: () => string): StartError | u
     const line = readLineSync(fd, pending);
     if (line === undefined) return undefined;
     if (line === "tty") {
-      let reply: string;
-      try {
-        reply = `pts ${onTty ? onTty() : ""}`;
-      } catch (e) {
-        reply = `error ${(e as Error).message}`;
-      }
-      writeSync(fd, reply + "\n");
+      answerTty(fd, onTty);
       continue;
     }
     if (line.trim()) return StartError.fromReport(line);
@@ -98,15 +103,8 @@ export async function superviseStartAsync(fd: number, onTty?: () => string): Pro
   let failure: StartError | undefined;
   const take = (line: string) => {
     if (failure) return;
-    if (line === "tty") {
-      let reply: string;
-      try {
-        reply = `pts ${onTty ? onTty() : ""}`;
-      } catch (e) {
-        reply = `error ${(e as Error).message}`;
-      }
-      writeSync(fd, reply + "\n");
-    } else if (line.trim()) failure = StartError.fromReport(line);
+    if (line === "tty") answerTty(fd, onTty);
+    else if (line.trim()) failure = StartError.fromReport(line);
   };
   try {
     for await (const chunk of Bun.file(fd).stream()) {

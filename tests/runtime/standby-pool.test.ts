@@ -10,7 +10,7 @@ interface Fake {
   discarded: boolean;
 }
 
-function pool(o: { max?: number; idleMs?: number } = {}) {
+function pool(o: { max?: number; idleMs?: number; busy?: (f: Fake) => boolean } = {}) {
   const made: Fake[] = [];
   const p = new StandbyPool<Fake>({
     make: () => {
@@ -20,6 +20,7 @@ function pool(o: { max?: number; idleMs?: number } = {}) {
     },
     usable: (f) => f.alive,
     ready: (f) => f.ready,
+    ...(o.busy ? { busy: o.busy } : {}),
     discard: (f) => {
       f.discarded = true;
     },
@@ -108,22 +109,7 @@ test("a standby given back (a group shim with room) waits again, and makes no ne
 
 test("a take prefers a ready standby, else the last given back; one busy with a start does not grow the pool", async () => {
   const busy = new Set<Fake>();
-  const made: Fake[] = [];
-  const p = new StandbyPool<Fake>({
-    make: () => {
-      const f = { id: made.length, ready: false, alive: true, discarded: false };
-      made.push(f);
-      return f;
-    },
-    usable: (f) => f.alive,
-    ready: (f) => f.ready,
-    busy: (f) => busy.has(f),
-    discard: (f) => {
-      f.discarded = true;
-    },
-    max: 3,
-    idleMs: 60_000,
-  });
+  const { p, made } = pool({ busy: (f) => busy.has(f) });
   p.start();
   const [a] = made as [Fake];
   a.ready = true;

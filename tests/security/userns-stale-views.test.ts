@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+import { ustarHeader } from "../fixtures/tar-layers.ts";
 
 /** Mount points under `dir` in this process's mount table (the daemon's: it runs in this namespace). */
 function mountsUnder(dir: string): string[] {
@@ -16,25 +17,6 @@ function mountsUnder(dir: string): string[] {
 async function until(cond: () => boolean, what: string): Promise<void> {
   for (const end = Date.now() + 20_000; Date.now() < end; await Bun.sleep(25)) if (cond()) return;
   throw new Error(`timed out waiting for ${what}`);
-}
-
-/** A tar header (ustar) for a regular file of `size` bytes. */
-function tarHeader(name: string, size: number): Uint8Array {
-  const h = new Uint8Array(512);
-  const put = (off: number, s: string) => h.set(new TextEncoder().encode(s), off);
-  put(0, name);
-  put(100, "0000644\0");
-  put(108, "0000000\0");
-  put(116, "0000000\0");
-  put(124, `${size.toString(8).padStart(11, "0")}\0`);
-  put(136, "00000000000\0");
-  put(148, "        ");
-  put(156, "0");
-  put(257, "ustar\0");
-  put(263, "00");
-  const sum = h.reduce((a, b) => a + b, 0);
-  put(148, `${sum.toString(8).padStart(6, "0")}\0 `);
-  return h;
 }
 
 describe.if(requireDaemon())("--userns-remap: views a killed daemon left mounted", () => {
@@ -61,7 +43,7 @@ describe.if(requireDaemon())("--userns-remap: views a killed daemon left mounted
     // The cp: a tar whose file's bytes never come, into /in of the stopped container.
     let feed!: ReadableStreamDefaultController<Uint8Array>;
     const body = new ReadableStream<Uint8Array>({ start: (c) => void (feed = c) });
-    feed.enqueue(tarHeader("arrived", 1 << 20));
+    feed.enqueue(ustarHeader("arrived", 1 << 20));
     feed.enqueue(new Uint8Array(4096));
     const put = fetch(`http://localhost/containers/target/archive?path=/tmp`, { method: "PUT", body, unix: d.socket, duplex: "half" } as RequestInit).catch((e) => e);
     await until(() => mountsUnder(target).includes(`${target}/merged`), "the stopped container's root mounted for the cp");

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
+import { ustarHeader } from "../fixtures/tar-layers.ts";
 
 const ok = requireDaemon();
 let d: TestDaemon;
@@ -49,24 +50,6 @@ async function holdOpen(path: string): Promise<{ cancel(): Promise<void> }> {
 
 const viewsIn = (dir: string) => readdirSync(dir).filter((n) => n.startsWith("view-"));
 
-/** A tar header (ustar) for a regular file of `size` bytes. */
-function tarHeader(name: string, size: number): Uint8Array {
-  const h = new Uint8Array(512);
-  const put = (off: number, s: string) => h.set(new TextEncoder().encode(s), off);
-  put(0, name);
-  put(100, "0000644\0");
-  put(108, "0000000\0");
-  put(116, "0000000\0");
-  put(124, `${size.toString(8).padStart(11, "0")}\0`);
-  put(136, "00000000000\0");
-  put(148, "        ");
-  put(156, "0");
-  put(257, "ustar\0");
-  put(263, "00");
-  put(148, `${h.reduce((a, b) => a + b, 0).toString(8).padStart(6, "0")}\0 `);
-  return h;
-}
-
 describe.if(ok)("read-only views", () => {
   test("an export held open when the daemon is killed leaves no view mounted after its restart, and the container can be removed", async () => {
     const { id, dir } = await bigContainer("viewed");
@@ -91,7 +74,7 @@ describe.if(ok)("read-only views", () => {
     // A tar whose file's bytes never come: the copy holds the stopped container's root mounted meanwhile.
     let feed!: ReadableStreamDefaultController<Uint8Array>;
     const body = new ReadableStream<Uint8Array>({ start: (c) => void (feed = c) });
-    feed.enqueue(tarHeader("arrived", 1 << 20));
+    feed.enqueue(ustarHeader("arrived", 1 << 20));
     feed.enqueue(new Uint8Array(4096));
     const put = fetch(`http://localhost/containers/${id}/archive?path=/tmp`, { method: "PUT", body, unix: d.socket, duplex: "half" } as RequestInit).catch((e) => e);
     await until(() => mountsUnder(dir).includes(`${dir}/merged`), "the stopped container's root mounted for the cp");
