@@ -3,8 +3,9 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { flagUsages, parseFlags, UsageError, type FlagSpec } from "../../src/cli/flags.ts";
-import { configFromFlags, defaultConfigFile } from "../../src/shared/daemon-config.ts";
-import { daemonCommand, eventTime } from "../../src/cli/commands/system.ts";
+import { defaultConfigFile } from "../../src/shared/daemon-config.ts";
+import { eventTime } from "../../src/cli/commands/system.ts";
+import { daemonConfigWith } from "../fixtures/daemon-config.ts";
 import { clientOptionsFromEnv, Client } from "../../src/client/client.ts";
 
 const specs: FlagSpec[] = [
@@ -68,14 +69,9 @@ describe("parseFlags", () => {
 });
 
 describe("daemon config", () => {
-  // The daemon command's own flags, so the test follows them.
-  const daemonSpecs: FlagSpec[] = daemonCommand.flags;
   const dir = mkdtempSync("/tmp/berth-test-config-");
   const file = join(dir, "daemon.json");
-  const cfg = (argv: string[]) => {
-    const p = parseFlags([...argv, "--config-file", file], daemonSpecs);
-    return configFromFlags(p.flags, p.given);
-  };
+  const cfg = daemonConfigWith(file);
 
   test("daemon.json fills what the flags leave", () => {
     writeFileSync(file, JSON.stringify({ "data-root": "/x/data", "insecure-registries": ["reg.local:5000"], debug: true }));
@@ -126,10 +122,7 @@ describe("daemon config", () => {
   test("without a daemon.json the flags are still checked, and -D still means debug", () => {
     // No --config-file: the default file is read if there is one, and this path is the one without it.
     expect(existsSync(defaultConfigFile) ? `${defaultConfigFile} exists on this host` : "").toBe("");
-    const noFile = (argv: string[]) => {
-      const p = parseFlags(argv, daemonSpecs);
-      return configFromFlags(p.flags, p.given);
-    };
+    const noFile = daemonConfigWith();
     expect(noFile(["-D"]).logLevel).toBe("debug");
     expect(() => noFile(["--log-level", "loud"])).toThrow("unable to parse logging level: loud");
     expect(() => noFile(["--cgroup-parent", "a/../.."])).toThrow("invalid cgroup-parent a/../..");

@@ -5,18 +5,13 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { busyboxRootfsTar, requireDaemon, startDaemon } from "../fixtures/daemon.ts";
-import { parseFlags } from "../../src/cli/flags.ts";
-import { daemonCommand } from "../../src/cli/commands/system.ts";
-import { configFromFlags } from "../../src/shared/daemon-config.ts";
+import { daemonConfigWith } from "../fixtures/daemon-config.ts";
 
 describe("daemon config: default-ipc-mode", () => {
   const dir = mkdtempSync("/tmp/berth-test-ipc-config-");
   const file = join(dir, "daemon.json");
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const cfg = (argv: string[]) => {
-    const p = parseFlags([...argv, "--config-file", file], daemonCommand.flags);
-    return configFromFlags(p.flags, p.given);
-  };
+  const cfg = daemonConfigWith(file);
 
   test("private unless the flag or daemon.json says shareable; other modes refused in dockerd's words", () => {
     writeFileSync(file, "{}");

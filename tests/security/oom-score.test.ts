@@ -7,9 +7,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { busyboxDaemonForFile, startDaemon } from "../fixtures/daemon.ts";
-import { parseFlags } from "../../src/cli/flags.ts";
-import { daemonCommand } from "../../src/cli/commands/system.ts";
-import { configFromFlags } from "../../src/shared/daemon-config.ts";
+import { daemonConfigWith } from "../fixtures/daemon-config.ts";
 
 const score = (pid: number | string) => readFileSync(`/proc/${pid}/oom_score_adj`, "utf8").trim();
 const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[1]);
@@ -21,10 +19,7 @@ describe("daemon config: oom-score-adjust", () => {
   const dir = mkdtempSync("/tmp/berth-test-oom-config-");
   const file = join(dir, "daemon.json");
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const cfg = (argv: string[]) => {
-    const p = parseFlags([...argv, "--config-file", file], daemonCommand.flags);
-    return configFromFlags(p.flags, p.given);
-  };
+  const cfg = daemonConfigWith(file);
 
   test("-500 unless the flag or daemon.json says otherwise, within the kernel's range", () => {
     writeFileSync(file, "{}");
