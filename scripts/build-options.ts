@@ -5,8 +5,8 @@ import type { BuildConfig } from "bun";
 /** Bun.build's options for the executable: `entry` is its main, `outfile` where it goes. */
 export function executableBuildOptions(root: string, entry: string, outfile: string, target?: string): BuildConfig {
   return {
-    // Workers are separate entry points inside the one executable (see src/layer/worker).
-    entrypoints: [entry, `${root}src/layer/worker/apply-worker.ts`, `${root}src/layer/hash/hash-worker.ts`, `${root}src/network/proxy/pump-worker.ts`],
+    // Workers are separate entry points inside the one executable (the hash and the proxy pump workers).
+    entrypoints: [entry, `${root}src/layer/hash/hash-worker.ts`, `${root}src/network/proxy/pump-worker.ts`],
     compile: {
       ...(target ? { target: target as any } : {}),
       outfile,

@@ -14,6 +14,8 @@ async function main(): Promise<void> {
       return (await import("./runtime/exec/main.ts")).execMain(rest);
     case "__archive":
       return (await import("./runtime/archive/main.ts")).archiveMain(rest);
+    case "__apply":
+      return (await import("./layer/apply-process/main.ts")).applyMain();
     case "__exec-enter":
       return (await import("./runtime/exec/enter.ts")).execEnterMain(rest);
     default:

@@ -3,5 +3,6 @@
 export function selfCommand(): string[] {
   const main = Bun.main;
   if (main.startsWith("/$bunfs") || main.startsWith("B:/~BUN")) return [process.execPath];
-  return [process.execPath, main];
+  // This file's folder holds main.ts: right also when Bun.main is another script (a test).
+  return [process.execPath, `${import.meta.dir}/main.ts`];
 }

@@ -269,7 +269,7 @@ export async function run(): Promise<string> {
       `| \`skopeo copy\` to an OCI layout (download and verify only: the network floor) | ${cell("skopeo")} | ${ratio("skopeo")} | ${costs("skopeo")} |`,
       `| 5 × \`tar -xzf\` of the same blobs side by side (unpack only: the disk floor) | ${cell("tar")} | ${ratio("tar")} | ${costs("tar")} |`,
       "",
-      `Faults and CPU (medians per pull; see scripts/bench/_usage.ts) carry across hosts where times do not. The engine is the daemon with every process under it over the pull: berth's daemon and its apply workers; dockerd${subreaper([]).reaped ? " under a subreaper (tini -s)" : ""} with its containerd and the untar and unpigz processes it runs; podman's and the floors' own processes. The client is the CLI that asked. CPU comes in 10 ms ticks.`,
+      `Faults and CPU (medians per pull; see scripts/bench/_usage.ts) carry across hosts where times do not. The engine is the daemon with every process under it over the pull: berth's daemon and its apply processes; dockerd${subreaper([]).reaped ? " under a subreaper (tini -s)" : ""} with its containerd and the untar and unpigz processes it runs; podman's and the floors' own processes. The client is the CLI that asked. CPU comes in 10 ms ticks.`,
       "",
       host,
       "",

@@ -11,9 +11,9 @@ export function iteratorOf(source: ByteSource): AsyncIterator<Uint8Array> | Iter
 }
 
 /**
- * A file that another party is still writing, readable by descriptor in this
- * process: a layer-apply worker reads it itself, into one reused buffer,
- * instead of being posted a fresh copy of every chunk. `lengths` tells how far
+ * A file that another party is still writing, readable by descriptor: the
+ * layer applier reads it itself (an apply process is handed the descriptor),
+ * into one reused buffer, instead of being given a fresh copy of every chunk. `lengths` tells how far
  * the file is written as it grows, ends when the writer is done and throws if
  * it failed; `close` gives the descriptor back once the reading is over.
  */

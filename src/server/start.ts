@@ -10,11 +10,10 @@ import { defaultSocketPath, type DaemonConfig } from "../shared/daemon-config.ts
 import { createApiApp } from "../api/app.ts";
 import { checkListenAddress, listen, type RunningServer } from "../api/server.ts";
 import { hijackRoutes } from "../api/hijack.ts";
-// Statically, unlike the routes' subsystems: a fresh store seeds at its first start and the first
-// import or pull applies a layer, and imported at run time these cost that idle daemon ~1.5 MB more
-// of its private pages than loaded with its start (A/B after an import: 25.2 against 23.7 MB).
+// Statically, unlike the routes' subsystems: a fresh store seeds at its first start, and imported at
+// run time it cost that idle daemon more of its private pages than loaded with its start.
 import { seedBuiltinImages } from "../image/seed.ts";
-import { applyLayerInWorker } from "../layer/worker/apply-in-worker.ts";
+import { applyLayerInChild } from "../layer/apply-process/in-child.ts";
 import { claimPidfile } from "./pidfile.ts";
 import { lockDataRoot } from "./data-root-lock.ts";
 import { socketGroupId } from "./socket-group.ts";
@@ -73,10 +72,11 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     // What a killed daemon's cp or export left mounted, before the store deletes what removals left in tmp/;
     // a container with a shim's socket may be starting, its root mounted for a moment by that shim.
     releaseStaleViews(join(config.dataRoot, "containers"), join(config.dataRoot, "tmp"), (dir) => existsSync(shimSocketPath(config.execRoot, dir)));
-    // Layers are applied on worker threads, by the configured engine: several at once, and the API stays responsive meanwhile.
+    // Layers are applied by processes of their own, with the configured engine: several at once, the API
+    // responsive meanwhile, and none of the applier's memory left in the daemon afterwards.
     const store = await openStore(config.dataRoot, {
       applyLayer: async (source, target, opts) => {
-        const r = await applyLayerInWorker(source, target, { ...opts, engine: config.layerEngine });
+        const r = await applyLayerInChild(source, target, { ...opts, engine: config.layerEngine });
         d?.log("debug", `layer ${r.diffID} applied by the ${r.engine} engine (${r.entries} entries${r.hashThread ? ", hashed on a second core" : ""})`);
         return r;
       },

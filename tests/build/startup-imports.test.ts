@@ -84,14 +84,15 @@ test("the CLI's start loads no other command's code, and exec and run load no no
   }
 });
 
-test("the daemon starts without the builder, the registry client, image archives, commit and cp, the port proxy or the DNS server", async () => {
+test("the daemon starts without the builder, the registry client, image archives, commit and cp, the port proxy, the DNS server or the layer applier", async () => {
   // `berth daemon` is the CLI's daemon command importing src/server/start.ts when it runs.
   const { sources: loaded } = await startupLoad(["src/cli/main.ts", "src/cli/commands/system.ts", "src/server/start.ts"]);
   expect(loaded).toContain("src/daemon/containers/engine.ts"); // the walk found the daemon's chunks
   expect(loaded).toContain("src/api/routes/build.ts"); // the routes are there, their subsystems are not
   // Each is imported where a request first needs it (src/api/routes, Daemon.registry, LocalImageService,
-  // NetworkEngine's DNS and ports). Seeding, import and the layer-apply worker stay in the start
-  // graph on purpose (src/server/start.ts says why).
-  const lazy = /^src\/(build|network\/(proxy|dns))\/|^src\/image\/archive\/(?!tar-out\.ts)|^src\/registry\/(client\/(?!errors\.ts|challenge\.ts)|pull\.ts|push\.ts)|^src\/image\/commit\.ts$|^src\/layer\/diff\.ts$|^src\/daemon\/(build-host|registry\/service|registry\/search)\.ts$|^src\/daemon\/containers\/(operations|archive|stats)\.ts$/;
+  // NetworkEngine's DNS and ports). Seeding and import stay in the start graph on purpose
+  // (src/server/start.ts says why). The layer applier is never the daemon's: each layer is applied
+  // by an `__apply` process (src/layer/apply-process).
+  const lazy = /^src\/(build|network\/(proxy|dns))\/|^src\/image\/archive\/(?!tar-out\.ts)|^src\/registry\/(client\/(?!errors\.ts|challenge\.ts)|pull\.ts|push\.ts)|^src\/image\/commit\.ts$|^src\/layer\/diff\.ts$|^src\/daemon\/(build-host|registry\/service|registry\/search)\.ts$|^src\/daemon\/containers\/(operations|archive|stats)\.ts$|^src\/layer\/(apply\.ts|apply\/|hash\/|tar\/walker\.ts)/;
   expect(loaded.filter((s) => lazy.test(s))).toEqual([]);
 });

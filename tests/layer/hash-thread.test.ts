@@ -1,7 +1,7 @@
 // SHA-256 on a second core: the hash thread gives the digests Bun.CryptoHasher
 // gives, for chunks of any size (empty, one byte, several ring slots) and for
 // several hashes fed in turn; a layer applied with it has the same tree,
-// diffID and digest as one applied without, in this thread and in a worker
+// diffID and digest as one applied without, in this process and in an apply process
 // (where only a big blob is hashed there by default), and a failed apply
 // leaves the thread working for the next.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync, zstdCompressSync } from "node:zlib";
 import { applyLayer, HASH_THREAD_MIN } from "../../src/layer/apply.ts";
-import { applyLayerInWorker } from "../../src/layer/worker/apply-in-worker.ts";
+import { applyLayerInChild } from "../../src/layer/apply-process/in-child.ts";
 import { fileSource } from "../../src/layer/source.ts";
 import { hashThread, ThreadedSha256 } from "../../src/layer/hash/threaded.ts";
 import { SLOT_SIZE } from "../../src/layer/hash/ring.ts";
@@ -116,7 +116,7 @@ describe("applyLayer with hashThread", () => {
     expect(got.hashThread).toBe(true);
   });
 
-  test("by default only a big blob (its size given, or a file's) is hashed there, in this thread or a worker", async () => {
+  test("by default only a big blob (its size given, or a file's) is hashed there, in this process or an apply process", async () => {
     await thread();
     const blob = gzipSync(tar);
     expect((await applyLayer(chunked(blob, 65_536), join(tmp, "small"))).hashThread).toBeUndefined();
@@ -125,7 +125,7 @@ describe("applyLayer with hashThread", () => {
     // A file source of that size: the blob, then bytes after the gzip stream (read and hashed, not decoded).
     const path = join(tmp, "big.tar.gz");
     writeFileSync(path, Buffer.concat([blob, Buffer.alloc(HASH_THREAD_MIN)]));
-    const inWorker = await applyLayerInWorker(fileSource(path), join(tmp, "file-big"));
+    const inWorker = await applyLayerInChild(fileSource(path), join(tmp, "file-big"));
     expect(inWorker.hashThread).toBe(true);
     expect(inWorker.diffID).toBe(`sha256:${sha(tar)}`);
     expect(inWorker.digest).toBe(`sha256:${sha(readFileSync(path))}`);

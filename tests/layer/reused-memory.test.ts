@@ -1,6 +1,6 @@
 // The data path's reused memory: the decoder that writes every chunk into one
 // output buffer gives the bytes node:zlib's stream gives (and its errors); a
-// source that reuses its own buffer is applied correctly; a worker given a
+// source that reuses its own buffer is applied correctly; an apply process given a
 // file still being written reads it itself, by descriptor, never through the
 // chunks, and a writer's failure comes back from it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { gzipSync, zstdCompressSync } from "node:zlib";
 import { applyLayer } from "../../src/layer/apply.ts";
 import { decompress, decompressReusing } from "../../src/layer/compression.ts";
-import { applyLayerInWorker } from "../../src/layer/worker/apply-in-worker.ts";
+import { applyLayerInChild } from "../../src/layer/apply-process/in-child.ts";
 import { fileSource, followedFileOf, withFollowedFile, type FollowedFile } from "../../src/layer/source.ts";
 import { InvalidDataError } from "../../src/errors.ts";
 import { describeTree, item, tarBytes } from "../fixtures/tar-layers.ts";
@@ -107,7 +107,7 @@ test("a source that reuses its buffer, in chunks of 1 to 5 bytes first, applies 
   }
 });
 
-describe("a worker following a file being written", () => {
+describe("an apply process following a file being written", () => {
   /** The file `path` written in pieces, told through lengths(); the chunk side throws if anyone reads it. */
   function follow(path: string, blob: Uint8Array, failAt?: number): { source: AsyncGenerator<Uint8Array>; closed: () => boolean } {
     writeFileSync(path, "");
@@ -131,7 +131,7 @@ describe("a worker following a file being written", () => {
       },
     };
     async function* chunks(): AsyncGenerator<Uint8Array> {
-      throw new Error("the chunks were read: the worker should have read the file");
+      throw new Error("the chunks were read: the apply process should have read the file");
     }
     return { source: withFollowedFile(chunks(), file), closed: () => closed };
   }
@@ -140,7 +140,7 @@ describe("a worker following a file being written", () => {
     const blob = gzipSync(await layerTar());
     const want = await applyLayer(chunked(blob, 65_536), join(tmp, "want"));
     const f = follow(join(tmp, "blob-ok"), blob);
-    const got = await applyLayerInWorker(f.source, join(tmp, "followed"));
+    const got = await applyLayerInChild(f.source, join(tmp, "followed"));
     expect(got).toEqual({ ...want, engine: got.engine });
     expect(describeTree(join(tmp, "followed"))).toEqual(describeTree(join(tmp, "want")));
     expect(f.closed()).toBe(true);
@@ -155,10 +155,10 @@ describe("a worker following a file being written", () => {
     expect(f.closed()).toBe(true);
   });
 
-  test("the writer's failure is the applier's, after the worker has stopped reading", async () => {
+  test("the writer's failure is the applier's, after the apply process has stopped reading", async () => {
     const blob = gzipSync(await layerTar());
     const f = follow(join(tmp, "blob-fail"), blob, 100_000);
-    await expect(applyLayerInWorker(f.source, join(tmp, "failed"))).rejects.toThrow("the download failed: test");
+    await expect(applyLayerInChild(f.source, join(tmp, "failed"))).rejects.toThrow("the download failed: test");
     expect(f.closed()).toBe(true);
   });
 });
@@ -187,7 +187,7 @@ describe("fileSource", () => {
     expect(released(fd, path)).toBe(true);
   });
 
-  for (const where of ["in this thread", "in a worker"] as const) {
+  for (const where of ["in this thread", "in an apply process"] as const) {
     test(`applied ${where}: read by descriptor, same result as its chunks, the descriptor given back`, async () => {
       const path = join(tmp, `layer-${where.length}.tar.gz`);
       const blob = gzipSync(await layerTar());
@@ -197,7 +197,7 @@ describe("fileSource", () => {
       const fd = followedFileOf(source)!.fd;
     expect(released(fd, path)).toBe(false);
       const target = join(tmp, `file-${where.length}`);
-      const got = where === "in a worker" ? await applyLayerInWorker(source, target) : await applyLayer(source, target);
+      const got = where === "in an apply process" ? await applyLayerInChild(source, target) : await applyLayer(source, target);
       expect(got).toEqual({ ...want, engine: got.engine });
       expect(describeTree(target)).toEqual(describeTree(join(tmp, `want-file-${where.length}`)));
       expect(released(fd, path)).toBe(true);

@@ -12,7 +12,7 @@ import { describeTree, item, tarBytes } from "../fixtures/tar-layers.ts";
 import { startBerthRegistry, hostArch, requireTools, sha256 } from "../registry/helpers.ts";
 import { makeFixtures, missing, run } from "./tar-fixtures.ts";
 import { chainIds } from "../../src/image/config.ts";
-import { applyLayerInWorker } from "../../src/layer/worker/apply-in-worker.ts";
+import { applyLayerInChild } from "../../src/layer/apply-process/in-child.ts";
 import type { Digest } from "../../src/store/digest.ts";
 
 const dir = mkdtempSync("/tmp/berth-test-engines-");
@@ -149,12 +149,12 @@ describe("layer engines", () => {
     expect(existsSync(join(dir, "bad-data"))).toBe(false);
   });
 
-  test("the engine reaches the apply worker, and each engine gives the same result", async () => {
+  test("the engine reaches the apply process, and each engine gives the same result", async () => {
     const layer = Bun.gzipSync((await tarBytes([item("d", "dir"), item("d/f", "file", { content: "x".repeat(5000) }), item("d/l", "symlink", { linkname: "f" })])) as Uint8Array<ArrayBuffer>);
     const results = [];
     for (const engine of ["native", "wasm"] as const) {
       const target = join(dir, `apply-${engine}`);
-      const { engine: used, diffID, digest, size, entries } = await applyLayerInWorker((async function* () { yield layer; })(), target, { engine });
+      const { engine: used, diffID, digest, size, entries } = await applyLayerInChild((async function* () { yield layer; })(), target, { engine });
       expect(used).toBe(engine);
       results.push({ diffID, digest, size, entries, tree: describeTree(target, { times: true }) });
     }

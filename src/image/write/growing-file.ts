@@ -57,7 +57,7 @@ export class GrowingFile {
 
   /**
    * The bytes in order as they arrive (once: the reader takes the open file,
-   * so a rename or unlink does not matter). A layer-apply worker may take the
+   * so a rename or unlink does not matter). An apply process may take the
    * file itself instead (src/layer/source.ts): then these chunks are not read.
    */
   read(): AsyncGenerator<Uint8Array> {

@@ -4,7 +4,7 @@
 // uncompressed or zstd layer's apply after the writes themselves (~1.5 GB/s
 // per core here, where tar does no hashing at all).
 //
-// One hash thread per thread that applies layers, started on first use and
+// One hash thread per process that applies layers, started on first use and
 // stopped after a while without work. A thread that cannot be had in time
 // (see hashThread) means hashing here, as before.
 import { Ctl, metaAt, newRingBuffer, Op, ringOf, slotOf, SLOT_SIZE, SLOTS, type Ring } from "./ring.ts";
@@ -17,7 +17,7 @@ const IDLE_MS = 20_000;
 
 function workerEntry(): string {
   // In the executable every entry point sits under /$bunfs/root/ by its source path, and Bun.main
-  // names the running thread's own entry (in an apply worker, that worker's): the root is its prefix.
+  // names the running thread's own entry: the root is its prefix.
   const root = /^.*\/\$bunfs\/root\//.exec(Bun.main)?.[0];
   if (root && import.meta.url.includes("/$bunfs/")) return `${root}layer/hash/hash-worker.js`;
   return new URL("./hash-worker.ts", import.meta.url).href;

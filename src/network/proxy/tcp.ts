@@ -18,7 +18,7 @@ export interface TcpProxy {
   retarget(): void;
 }
 
-/** The worker's entry: in the executable, beside the main entry where the build put it (as src/layer/worker finds its own). */
+/** The worker's entry: in the executable, beside the main entry where the build put it (as src/layer/hash/threaded.ts finds its own). */
 function workerEntry(): string {
   if (import.meta.url.includes("/$bunfs/")) return `${dirname(Bun.main)}/network/proxy/pump-worker.js`;
   return new URL("./pump-worker.ts", import.meta.url).href;
