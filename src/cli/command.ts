@@ -13,8 +13,9 @@ export interface Command {
   stopAtPositional?: boolean;
   minArgs?: number;
   maxArgs?: number;
-  /** A server that keeps running (daemon, registry serve): it sets JavaScriptCore's normal JIT
-   * policy back, where a command that runs its code once keeps the executable's reluctant one. */
+  /** A server that moves data (registry serve): it sets JavaScriptCore's normal JIT policy back,
+   * where a command that runs its code once keeps the executable's reluctant one. The daemon keeps
+   * it too (src/jit-policy.ts says why). */
   serves?: boolean;
   /** `given` names the flags typed on the command line (defaults aside). */
   run(ctx: Context, flags: Record<string, any>, args: string[], given: Set<string>): Promise<number>;

@@ -13,7 +13,6 @@ export const daemonCommand: Command = {
   names: ["daemon"],
   synopsis: "[OPTIONS]",
   description: "Run the berth daemon (serves the Docker Engine API)",
-  serves: true,
   flags: [
     { name: "data-root", type: "string", help: "Root directory of persistent state (default /var/lib/berth)" },
     { name: "exec-root", type: "string", help: "Root directory for execution state files (default /run/berth)" },
