@@ -139,8 +139,8 @@ export async function run(): Promise<string> {
     const berth: Engine = { name: "berth", cli: (a) => d.cli(a), runFlags: [], roots: [d.pid], stop: async () => {} };
     const results = new Map<string, Figures | string>();
 
-    // berth's daemon idle, before the peers start: once the layer-apply workers kept warm after
-    // the import have gone (20 s, src/layer/worker).
+    // berth's daemon idle, before the peers start, 21 s after the import as in every earlier run:
+    // its idle collection (src/server/idle-collect.ts) has run by then.
     await Bun.sleep(21_000);
     const idle = processMemory(d.pid);
     const idleSplit = privateSplit(d.pid);

@@ -15,6 +15,7 @@ import { hijackRoutes } from "../api/hijack.ts";
 import { seedBuiltinImages } from "../image/seed.ts";
 import { applyLayerInChild } from "../layer/apply-process/in-child.ts";
 import { claimPidfile } from "./pidfile.ts";
+import { collectWhenIdle } from "./idle-collect.ts";
 import { lockDataRoot } from "./data-root-lock.ts";
 import { socketGroupId } from "./socket-group.ts";
 import { setDebugLog } from "../shared/debug-log.ts";
@@ -91,6 +92,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     await d.init();
     servers = await serve(d, config);
     d.log("info", `berth daemon ready; API listening on ${servers.map((s) => s.address).join(", ")}`);
+    collectWhenIdle();
   } catch (e) {
     await Promise.all(servers.map((s) => s.close()));
     await d?.close().catch(() => {}); // a start that failed half-way: its own error is the one to report
