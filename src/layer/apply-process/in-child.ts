@@ -91,6 +91,7 @@ class ApplyProcess {
   /** Its stdin closed: it exits when it has read that. */
   end(): void {
     try {
+      // A stdin already closed means the process is exiting anyway: nothing to report.
       void Promise.resolve(this.sink.end()).catch(() => {});
     } catch {
       // already closed: it is exiting anyway
@@ -171,6 +172,7 @@ async function applyInChild(source: AsyncIterable<Uint8Array> | ReadableStream<U
       await p.kill();
       throw sourceError;
     }
+    // A reply that cannot be read (the process died) is told by how the process ended, in failure().
     const got = await reply.catch(() => undefined);
     if (got && "result" in got) {
       p.park(() => {
