@@ -101,29 +101,29 @@ function applyChildren(): number[] {
   return out;
 }
 
+/** The one `__apply` child, once it is there. */
+async function applyChild(): Promise<number> {
+  const until = Date.now() + 10_000;
+  while (applyChildren().length === 0 && Date.now() < until) await Bun.sleep(10);
+  const children = applyChildren();
+  expect(children).toHaveLength(1);
+  return children[0]!;
+}
+
 test("a process applies layer after layer, is stopped when a source fails, and ends when left idle", async () => {
   const blob = await layer();
   const other = gzipSync(await tarBytes([item("only", "dir"), item("only/file", "file", { content: "second layer\n" })]));
-  let go!: () => void;
-  const gate = new Promise<void>((r) => (go = r));
-  async function* slow(): AsyncGenerator<Uint8Array> {
-    yield blob.subarray(0, 100);
-    await gate;
-    yield blob.subarray(100);
-  }
-  const applied = applyLayerInChild(slow(), join(tmp, "own-1"));
-  const until = Date.now() + 10_000;
-  while (applyChildren().length === 0 && Date.now() < until) await Bun.sleep(10);
-  const [child] = applyChildren();
-  expect(child).toBeGreaterThan(0);
-  go();
+  const slow = stalled(blob, () => {});
+  const applied = applyLayerInChild(slow.source, join(tmp, "own-1"));
+  const child = await applyChild();
+  slow.go();
   expect((await applied).diffID).toBe((await applyLayer(chunked(blob), join(tmp, "own-here"))).diffID);
   // Kept, and the next layer goes to the same process: nothing of the first one's state leaks into it.
   expect(idleApplyProcesses()).toBeGreaterThanOrEqual(1);
   const second = await applyLayerInChild(chunked(other), join(tmp, "own-2"));
   expect(second).toEqual(await applyLayer(chunked(other), join(tmp, "own-2-here")));
   expect(readdirSync(join(tmp, "own-2"))).toEqual(["only"]);
-  expect(applyChildren()).toContain(child!);
+  expect(applyChildren()).toContain(child);
   // A source that fails while the process waits for more: the process is stopped before the error comes back.
   async function* stuck(): AsyncGenerator<Uint8Array> {
     yield blob.subarray(0, 100);
@@ -144,18 +144,10 @@ test("a process applies layer after layer, is stopped when a source fails, and e
 
 test("a process killed from outside is a clear error, and the next layer still applies", async () => {
   const blob = await layer();
-  let go!: () => void;
-  const gate = new Promise<void>((r) => (go = r));
-  async function* slow(): AsyncGenerator<Uint8Array> {
-    yield blob.subarray(0, 100);
-    await gate;
-    yield blob.subarray(100);
-  }
-  const applied = applyLayerInChild(slow(), join(tmp, "killed")).catch((e) => e);
-  const until = Date.now() + 10_000;
-  while (applyChildren().length === 0 && Date.now() < until) await Bun.sleep(10);
-  process.kill(applyChildren()[0]!, "SIGKILL");
-  go();
+  const slow = stalled(blob, () => {});
+  const applied = applyLayerInChild(slow.source, join(tmp, "killed")).catch((e) => e);
+  process.kill(await applyChild(), "SIGKILL");
+  slow.go();
   const e = await applied;
   expect(e).toBeInstanceOf(Error);
   expect(e.message).toContain("layer apply process failed (SIGKILL)");
