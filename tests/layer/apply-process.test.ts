@@ -142,6 +142,18 @@ test("a process applies layer after layer, is stopped when a source fails, and e
   expect(idleApplyProcesses()).toBe(0);
 }, 30_000);
 
+test("whatever the applier leaves of a layer's bytes, the next layer on the same process starts clean", async () => {
+  const blob = await layer();
+  // A gzip stream with bytes after it, in small chunks: were the applier to stop at the stream's end,
+  // the frames left would be read as the next layer's.
+  const padded = Buffer.concat([blob, Buffer.alloc(64 << 10, 0x41)]);
+  const first = await applyLayerInChild(chunked(padded, 1000), join(tmp, "padded")).catch((e) => e);
+  const here = await applyLayer(chunked(padded, 1000), join(tmp, "padded-here")).catch((e) => e);
+  expect(String(first?.diffID ?? first?.message)).toBe(String(here?.diffID ?? here?.message));
+  const next = await applyLayerInChild(chunked(blob), join(tmp, "after-padded"));
+  expect(next.diffID).toBe((await applyLayer(chunked(blob), join(tmp, "after-padded-here"))).diffID);
+});
+
 test("a process killed from outside is a clear error, and the next layer still applies", async () => {
   const blob = await layer();
   const slow = stalled(blob, () => {});

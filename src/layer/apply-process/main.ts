@@ -14,12 +14,20 @@ async function* unread(): AsyncGenerator<Uint8Array> {
   throw new Error("a followed layer file is read by descriptor");
 }
 
+/** Whether a layer's E frame has been read. */
+interface LayerEnd {
+  seen: boolean;
+}
+
 /** The frames of one layer's source up to its E: D frames' bytes, or L frames' lengths. */
-async function* frames(input: FrameReader, kind: "D" | "L"): AsyncGenerator<Uint8Array | number> {
+async function* frames(input: FrameReader, kind: "D" | "L", end: LayerEnd): AsyncGenerator<Uint8Array | number> {
   for (;;) {
     const line = await input.line();
     if (line === undefined) throw new Error("the daemon went away before the layer's end");
-    if (line === "E") return;
+    if (line === "E") {
+      end.seen = true;
+      return;
+    }
     const n = Number(line.slice(2));
     if (line[0] !== kind || line[1] !== " " || !Number.isSafeInteger(n) || n < 0) throw new Error(`unexpected frame from the daemon: ${JSON.stringify(line.slice(0, 40))}`);
     if (kind === "L") yield n;
@@ -29,11 +37,16 @@ async function* frames(input: FrameReader, kind: "D" | "L"): AsyncGenerator<Uint
 
 async function applyOne(input: FrameReader, start: ChildStart): Promise<ChildReply> {
   const fd = start.file ? openSync(start.file, "r") : undefined;
+  const end: LayerEnd = { seen: false };
   try {
     const source = fd !== undefined
-      ? withFollowedFile(unread(), { fd, size: start.opts.blobSize, lengths: () => frames(input, "L") as AsyncGenerator<number>, close: async () => {} })
-      : (frames(input, "D") as AsyncGenerator<Uint8Array>);
-    return { result: await applyLayer(source, start.target, start.opts) };
+      ? withFollowedFile(unread(), { fd, size: start.opts.blobSize, lengths: () => frames(input, "L", end) as AsyncGenerator<number>, close: async () => {} })
+      : (frames(input, "D", end) as AsyncGenerator<Uint8Array>);
+    const result = await applyLayer(source, start.target, start.opts);
+    // The applier reads its source to the end (the blob's digest covers every byte): a frame left
+    // would be read as the next layer's. tests/layer/apply-process.test.ts holds it to that.
+    if (!end.seen) throw new Error("the applier stopped before the layer's end");
+    return { result };
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
