@@ -202,33 +202,90 @@ describe.if(ok)("attached up and --wait", () => {
     expect(r.code).toBe(4);
     expect(r.stdout).toMatch(/^a-1 +\| a-ran$/m);
     expect(r.stderr).toContain("Aborting on container exit..."); // compose's notice, on stderr
-    expect(r.stdout).not.toContain("b-1 exited"); // and no exits reported once aborting
+    expect(r.stdout).toContain("b-1 exited with code 137"); // compose (2.39 on) reports the exits its stop causes too
+    expect(r.stderr).toContain(" Container ab-b-1  Stopped\n");
     expect(await running("ab-b-1")).toBe(false);
     expect((await daemon.compose(dir, ["down", "-t", "0"])).code).toBe(0);
   });
 
-  test("Ctrl+C stops gracefully with compose's notice; a second Ctrl+C kills", async () => {
-    // sleep as PID 1 ignores SIGTERM: a graceful stop alone would wait out the 10 s timeout.
-    const dir = writeProject(join(work, "ci"), { "compose.yaml": "services:\n  s: {image: busybox, command: sleep 100000}\n" });
+  /** `compose up --no-color` in `dir`, read until its stdout holds `mark`. */
+  async function upUntil(dir: string, mark: string) {
     const p = Bun.spawn([...berthCmd, "-H", daemon.d.host, "compose", "up", "--no-color"], { cwd: dir, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
     const stderr = new Response(p.stderr).text();
     const reader = p.stdout.getReader();
     let out = "";
-    while (!out.includes("Attaching to s-1")) {
+    while (!out.includes(mark)) {
       const { value, done } = await reader.read();
       if (done) break;
       out += new TextDecoder().decode(value);
     }
-    expect(out).toContain("Attaching to s-1");
+    expect(out).toContain(mark);
+    const rest = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return out;
+        out += new TextDecoder().decode(value);
+      }
+    })();
+    const killer = setTimeout(() => p.kill(9), 60_000);
+    const ended = p.exited.then(async (code) => {
+      clearTimeout(killer);
+      return { code, stdout: await rest, stderr: await stderr };
+    });
+    return { p, ended };
+  }
+
+  test("Ctrl+C: compose's notice on stdout, no more output or exits of the containers, their stops on stderr, status 130", async () => {
+    // The container answers SIGTERM with a line and exit 3: compose prints neither once Ctrl+C was pressed.
+    const dir = writeProject(join(work, "cc"), { "compose.yaml": `services:
+  t: {image: busybox, command: ["sh", "-c", "trap 'echo got-term; exit 3' TERM; echo ready; while true; do sleep 0.1; done"]}
+` });
+    const { p, ended } = await upUntil(dir, "t-1  | ready\n");
+    p.kill("SIGINT");
+    const r = await ended;
+    expect(r.code).toBe(130);
+    expect(r.stdout).toContain("Gracefully Stopping... press Ctrl+C again to force\n");
+    expect(r.stdout).not.toContain("got-term");
+    expect(r.stdout).not.toContain("exited with code");
+    expect(r.stderr).toContain(" Container cc-t-1  Stopping\n Container cc-t-1  Stopped\n");
+    const state = (await inspect("cc-t-1")).State;
+    expect(state.Running).toBe(false);
+    expect(state.ExitCode).toBe(3); // stopped by its SIGTERM, not killed
+    expect((await daemon.compose(dir, ["down", "-t", "0"])).code).toBe(0);
+  });
+
+  test("Ctrl+C while a service waits for its dependency: the dependency stops, the waiting one never starts, up ends with 130", async () => {
+    const dir = writeProject(join(work, "cw"), { "compose.yaml": `services:
+  db: {image: busybox, command: sleep 100000, stop_signal: SIGKILL, healthcheck: {test: ["CMD", "false"], interval: 1s, retries: 100}}
+  app: {image: busybox, command: echo app-ran, depends_on: {db: {condition: service_healthy}}}
+` });
+    const { p, ended } = await upUntil(dir, "Attaching to app-1, db-1");
+    expect(await until(() => running("cw-db-1"), 10_000)).toBe(true);
+    p.kill("SIGINT");
+    const r = await ended;
+    expect(r.code).toBe(130);
+    expect(r.stdout).not.toContain("app-ran");
+    expect(r.stderr).toContain(" Container cw-db-1  Stopped\n");
+    expect(r.stderr).not.toContain("dependency failed");
+    expect((await inspect("cw-app-1")).State.StartedAt).toStartWith("0001-");
+    expect(await running("cw-db-1")).toBe(false);
+    expect((await daemon.compose(dir, ["down", "-t", "0"])).code).toBe(0);
+  });
+
+  test("a second Ctrl+C kills what the first is stopping", async () => {
+    // sleep as PID 1 ignores SIGTERM: a graceful stop alone would wait out the 10 s timeout.
+    const dir = writeProject(join(work, "ci"), { "compose.yaml": "services:\n  s: {image: busybox, command: sleep 100000}\n" });
+    const { p, ended } = await upUntil(dir, "Attaching to s-1");
+    // Until the container runs, a stop has nothing to wait for.
+    expect(await until(() => running("ci-s-1"), 10_000)).toBe(true);
     p.kill("SIGINT");
     await Bun.sleep(500);
     const t0 = Date.now();
     p.kill("SIGINT");
-    const killer = setTimeout(() => p.kill(9), 30_000);
-    await p.exited;
-    clearTimeout(killer);
+    const r = await ended;
     expect(Date.now() - t0).toBeLessThan(8_000);
-    expect(await stderr).toContain("Gracefully stopping... (press Ctrl+C again to force)");
+    expect(r.code).toBe(130);
+    expect(r.stdout).toContain("Gracefully Stopping... press Ctrl+C again to force");
     expect(await running("ci-s-1")).toBe(false);
     expect((await daemon.compose(dir, ["down", "-t", "0"])).code).toBe(0);
   });

@@ -107,6 +107,41 @@ describe.if(ok)("compose up, ps, logs, down", () => {
     expect((await compose(dir, ["down"])).code).toBe(0);
   }, 120_000);
 
+  test("attached up creates, prints 'Attaching to', attaches and only then starts: a container's first line and a post_start hook's come after it; stderr lines go to stderr", async () => {
+    const dir = project("order", {
+      "compose.yaml": `services:
+  fast:
+    image: busybox
+    command: sh -c 'echo first-line; echo to-stderr >&2'
+  hooked:
+    image: busybox
+    command: sh -c 'sleep 1; echo main-line'
+    post_start:
+      - command: echo from-post-start
+`,
+    });
+    const r = await compose(dir, ["up", "--no-color"]);
+    expect(r.code).toBe(0);
+    // Nothing before compose's line, and every container's first line after it.
+    expect(r.stdout.startsWith("Attaching to fast-1, hooked-1\n")).toBe(true);
+    expect(r.stdout).toMatch(/^fast-1 +\| first-line$/m);
+    expect(r.stdout).toMatch(/^hooked-1 -> +\| from-post-start$/m);
+    expect(r.stdout).toMatch(/^hooked-1 +\| main-line$/m);
+    expect(r.stdout).toContain("fast-1 exited with code 0\n");
+    // A container's stderr goes to up's stderr, behind its name, as compose's attach prints it.
+    expect(r.stderr).toMatch(/^fast-1 +\| to-stderr$/m);
+    expect(r.stdout).not.toContain("to-stderr");
+    // The creates' progress comes before; compose 2 prints none for the starts among the output.
+    expect(r.stderr).toContain(" Container order-fast-1  Created\n");
+    expect(r.stderr).not.toContain("Started");
+    // Run again, the exited containers start again with their first lines after 'Attaching to'.
+    const again = await compose(dir, ["up", "--no-color"]);
+    expect(again.code).toBe(0);
+    expect(again.stdout.startsWith("Attaching to fast-1, hooked-1\n")).toBe(true);
+    expect(again.stdout.match(/first-line/g)).toHaveLength(1);
+    expect((await compose(dir, ["down", "-t", "0"])).code).toBe(0);
+  }, 120_000);
+
   test("attached up prints post_start's and pre_stop's output behind '<container> ->'; detached up does not", async () => {
     const dir = project("hooked", {
       "compose.yaml": `services:
@@ -130,10 +165,11 @@ describe.if(ok)("compose up, ps, logs, down", () => {
     expect(r.stdout).toMatch(/^lo-1 -> +\| bye-from-long$/m);
     // A hook's name widens the prefixes printed after it, as compose's do.
     expect(r.stdout).toMatch(/^h-1 {5}\| main-out$/m);
-    // Once aborting, compose reports no more exits; its notice goes to stderr.
+    // compose (2.39 on) reports the exits of the containers its abort stops too, and their stops on stderr beside its notice.
     expect(r.stdout).toContain("h-1 exited with code 0");
-    expect(r.stdout).not.toContain("lo-1 exited");
+    expect(r.stdout).toContain("lo-1 exited with code 137");
     expect(r.stderr).toContain("Aborting on container exit...");
+    expect(r.stderr).toMatch(/^Aborting on container exit\.\.\.\n(.*\n)* Container hooked-lo-1  Stopping\n(.*\n)* Container hooked-lo-1  Stopped\n/m);
     expect((await compose(dir, ["down", "-t", "0"])).code).toBe(0);
     const d = await compose(dir, ["up", "-d"]);
     expect(d.code).toBe(0);

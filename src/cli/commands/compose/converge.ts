@@ -175,3 +175,25 @@ export async function converge(client: Client, p: Project, services: string[], m
   });
   return recreated;
 }
+
+/**
+ * The start half of an attached up, which compose runs once it has attached to
+ * the created containers: in dependency order each service waits for its
+ * dependencies' conditions, then its containers that are not running start and
+ * run their post_start hooks. compose (2.x) prints no progress here, among the output.
+ */
+export async function startServices(client: Client, p: Project, services: string[], o: { noDeps?: boolean; hookOutput?: (container: string) => HookOutput; stopping?: () => boolean } = {}): Promise<void> {
+  const quiet = () => {};
+  const containers = await projectContainers(client, p.name, { all: true, services });
+  await inDependencyOrder(p.services, services, async (service) => {
+    if (!o.noDeps) {
+      for (const [dep, spec] of Object.entries(p.services[service]!.depends_on ?? {})) {
+        if (p.services[dep]) await waitForCondition(client, p, service, dep, spec.condition, quiet);
+      }
+    }
+    for (const c of containers.filter((x) => serviceOf(x) === service && x.State !== "running")) {
+      if (o.stopping?.()) return; // Ctrl+C or an abort: what is not started stays so
+      await startContainer(client, c.Id, nameOf(c), quiet, p, service, o.hookOutput?.(logNameOf(c)));
+    }
+  });
+}

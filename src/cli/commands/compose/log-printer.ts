@@ -4,15 +4,24 @@
 // in compose, a name first seen widens every prefix printed after it.
 import type { Client } from "../../../client/client.ts";
 import { demuxer } from "../../../client/hijack.ts";
-import { stdout } from "../../stdio.ts";
+import { stderr, stdout, type Output } from "../../stdio.ts";
 
 const encoder = new TextEncoder();
 const colours = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
 
 export interface LogPrinter {
   follow(id: string, name: string, query: Record<string, unknown>): Promise<void>;
+  /**
+   * An attached container's streams (an attach answer) until they end; its stderr
+   * lines go to stderr, as compose's attached up prints them (its logs do not).
+   */
+  attached(res: Response, tty: boolean, name: string): Promise<void>;
   /** One line behind a name (a hook's "web-1 ->"). */
   line(name: string, text: string): void;
+  /** A status line after a name, in its colour ("web-1 exited with code 0"). */
+  status(name: string, text: string): void;
+  /** Prints no more output (compose's up after Ctrl+C); the streams are still read to their end. */
+  silence(): void;
 }
 
 /** A feeder that hands on whole lines (a last partial one at `end`). */
@@ -49,25 +58,45 @@ export function logPrinter(client: Client, names: string[], opts: { colour: bool
     if (!opts.prefix) return "";
     return opts.colour ? `\x1b[${colourOf.get(name)}m${name.padEnd(width)}  |\x1b[0m ` : `${name.padEnd(width)}  | `;
   };
+  let silent = false;
+  const write = (to: Output, text: string) => {
+    if (!silent && text) to.write(encoder.encode(text));
+  };
+  /** Prints a stream's lines; stderr's to `errTo`. */
+  async function print(res: Response, tty: boolean, name: string, errTo: Output): Promise<void> {
+    // A chunk's lines go out in one write, as bytes: those block on a full pipe (text is queued), so a log is read no faster than it is printed.
+    let out = "";
+    let err = "";
+    const outLines = lineSplitter((l) => (out += `${head(name)}${l}\n`));
+    const errLines = errTo === stdout ? outLines : lineSplitter((l) => (err += `${head(name)}${l}\n`));
+    const feed = tty ? outLines.feed : demuxer(outLines.feed, errLines.feed);
+    const flush = () => {
+      write(stdout, out);
+      write(errTo, err);
+      out = err = "";
+    };
+    for await (const chunk of res.body!) {
+      feed(chunk);
+      flush();
+    }
+    outLines.end();
+    errLines.end();
+    flush();
+  }
   return {
-    line: (name, text) => void stdout.write(encoder.encode(`${head(name)}${text}\n`)),
+    line: (name, text) => write(stdout, `${head(name)}${text}\n`),
+    status(name, text) {
+      register(name);
+      // compose clears the terminal's line first (a menu or a partial line may be on it).
+      const line = `${stdout.isTTY ? "\r\x1b[K" : ""}${name} ${text}`;
+      write(stdout, opts.colour ? `\x1b[${colourOf.get(name)}m${line}\x1b[0m\n` : `${line}\n`);
+    },
+    silence: () => void (silent = true),
+    attached: (res, tty, name) => print(res, tty, name, stderr),
     async follow(id, name, query) {
       const info = await client.json("GET", `/containers/${id}/json`);
       const res = await client.request("GET", `/containers/${id}/logs`, { query: { stdout: true, stderr: true, ...query } });
-      // A chunk's lines go out in one write, as bytes: those block on a full pipe (text is queued), so a log is read no faster than it is printed.
-      let out = "";
-      const lines = lineSplitter((l) => (out += `${head(name)}${l}\n`));
-      const feed = info.Config.Tty ? lines.feed : demuxer(lines.feed, lines.feed);
-      const flush = () => {
-        if (out) stdout.write(encoder.encode(out));
-        out = "";
-      };
-      for await (const chunk of res.body!) {
-        feed(chunk);
-        flush();
-      }
-      lines.end();
-      flush();
+      await print(res, !!info.Config.Tty, name, stdout);
     },
   };
 }

@@ -3,15 +3,15 @@
 // (-d, --wait) or attached to the output until the containers exit. A run
 // that fails takes away the networks, volumes and containers it made.
 import { ComposeError } from "../../../compose/errors.ts";
-import { withDependencies } from "../../../compose/graph.ts";
+import { inDependencyOrder, withDependencies } from "../../../compose/graph.ts";
 import type { Project } from "../../../compose/types.ts";
 import type { ComposeContext, ComposeSubcommand } from "./command.ts";
-import { converge } from "./converge.ts";
+import { converge, startServices } from "./converge.ts";
 import { ensureImages } from "./images.ts";
 import { logPrinter, type LogPrinter } from "./log-printer.ts";
 import { runHooks } from "./hooks.ts";
 import { logName, replicas } from "./names.ts";
-import { logNameOf, nameOf, projectContainers, progress, serviceOf } from "./project-containers.ts";
+import { logNameOf, nameOf, projectContainers, progress, serviceOf, type ProjectContainer } from "./project-containers.ts";
 import { ensureNetworks, ensureVolumes, rollBack, type Made } from "./resources.ts";
 import { removeOrphans } from "./down.ts";
 import { checkEngineSupport, ignoredKeyWarnings } from "./unsupported-keys.ts";
@@ -56,8 +56,8 @@ export interface ProjectUpOptions {
   removeOrphans?: boolean;
   timeout?: number;
   noStart?: boolean;
-  /** Attached up: where the hooks print. */
-  printer?: LogPrinter;
+  /** Attached up: where the hooks print, and what attaches between the creates and the starts. */
+  attached?: { printer: LogPrinter; attach(): Promise<void>; stopping(): boolean };
 }
 
 /** Brings the services up (or creates them), rolling back what this run made if a step fails. */
@@ -73,10 +73,17 @@ export async function projectUp(c: ComposeContext, p: Project, services: string[
     await ensureNetworks(client, p, networks, made, err);
     await ensureVolumes(client, p, volumes, made, err);
     if (o.removeOrphans) await removeOrphans(c, p, err, o.timeout);
-    const hookOutput = o.printer && ((name: string) => (line: string) => o.printer!.line(`${name} ->`, line));
-    await converge(client, p, services, made, err, { forceRecreate: o.forceRecreate, noRecreate: o.noRecreate, noDeps: o.noDeps, scale: o.scale, timeout: o.timeout, noStart: o.noStart, hookOutput });
+    // Attached, compose creates everything, attaches, and only then starts.
+    const attached = o.attached;
+    await converge(client, p, services, made, err, { forceRecreate: o.forceRecreate, noRecreate: o.noRecreate, noDeps: o.noDeps, scale: o.scale, timeout: o.timeout, noStart: o.noStart || !!attached });
+    if (attached && !o.noStart) {
+      await attached.attach();
+      const hookOutput = (name: string) => (line: string) => attached.printer.line(`${name} ->`, line);
+      await startServices(client, p, services, { noDeps: o.noDeps, hookOutput, stopping: attached.stopping });
+    }
   } catch (e) {
-    await rollBack(client, made);
+    // A start that fails because Ctrl+C or an abort is stopping the containers is no failure to undo.
+    if (!o.attached?.stopping()) await rollBack(client, made);
     throw e;
   }
 }
@@ -165,15 +172,23 @@ export const upSubcommand: ComposeSubcommand = {
     const o = { ...upOptions(f), noDeps: f["no-deps"], timeout: f.timeout, noStart: f["no-start"] };
     // Attached, the hooks' output is printed among the services' (compose prints it; detached, it doesn't).
     const attached = !f["no-start"] && !f.wait && !f.detach;
-    const printer = attached ? logPrinter(await c.client(), expectedNames(p, services, o.scale), { colour: !f["no-color"] && !!stdout.isTTY, prefix: !f["no-log-prefix"] }) : undefined;
-    await projectUp(c, p, services, { ...o, printer });
-    if (f["no-start"]) return 0;
-    if (f.wait) {
-      await waitRunning(c, p, services, f["wait-timeout"]);
+    if (!attached) {
+      await projectUp(c, p, services, o);
+      if (f.wait && !f["no-start"]) await waitRunning(c, p, services, f["wait-timeout"]);
       return 0;
     }
-    if (!printer) return 0;
-    return attachUntilExit(c, p, services, f, printer);
+    const printer = logPrinter(await c.client(), expectedNames(p, services, o.scale), { colour: !f["no-color"] && !!stdout.isTTY, prefix: !f["no-log-prefix"] });
+    const session = attachedSession(c, p, services, f, printer);
+    try {
+      await projectUp(c, p, services, { ...o, attached: { printer, attach: session.attach, stopping: session.stopping } });
+    } catch (e) {
+      // compose ignores a start's failure once it is stopping (a dependency stopped while waited for).
+      if (!session.stopping()) {
+        session.end();
+        throw e;
+      }
+    }
+    return session.untilExit();
   },
 };
 
@@ -183,56 +198,129 @@ function expectedNames(p: Project, services: string[], scale?: Record<string, nu
     .flatMap((n) => Array.from({ length: replicas(p.services[n]!, scale, n) }, (_, i) => logName(n, i + 1, p.services[n])));
 }
 
-/** Attached up: every container's output until all have exited (or, with --abort-on-container-exit, the first). */
-async function attachUntilExit(c: ComposeContext, p: Project, services: string[], f: Record<string, any>, printer: LogPrinter): Promise<number> {
-  const client = await c.client();
-  // A service with `attach: false` runs without its output or its exit followed.
-  const containers = (await projectContainers(client, p.name, { services })).filter((ct) => p.services[serviceOf(ct)]?.attach !== false);
+/**
+ * Attached up, in compose's order: once the containers are created, "Attaching
+ * to ..." and an attachment to each (before anything starts, so a container's
+ * first line is not lost and nothing it or a post_start hook prints comes
+ * before), then the starts, then every container's output until all have
+ * exited (with --abort-on-container-exit, the first; on Ctrl+C, until stopped).
+ */
+function attachedSession(c: ComposeContext, p: Project, services: string[], f: Record<string, any>, printer: LogPrinter) {
   const abort = f["abort-on-container-exit"] || !!f["exit-code-from"];
-  // compose's words and streams: "Attaching to web-1, db-1" on stdout, its notices on stderr.
-  c.ctx.out(`Attaching to ${containers.map(logNameOf).join(", ")}`);
+  // The daemon holds an attachment to a container that has not started open for its start: one that never
+  // starts (a failed start phase, a stop before its turn) has its attachment ended by its controller.
+  let attachedTo: { ct: ProjectContainer; output: Response; tty: boolean; cut: AbortController }[] = [];
   let exitCode = 0;
-  let stopping = false;
+  let stopped: Promise<void> | undefined;
+  let interrupted = false;
   let hookError: unknown;
-  const stopAll = async () => {
-    if (stopping) return;
-    stopping = true;
-    for (const ct of containers) {
-      // pre_stop runs first, its output printed, as compose's stop on Ctrl+C or an abort does; a failing one still lets the rest stop.
-      const running = await client.json("GET", `/containers/${ct.Id}/json`).then((i) => i.State.Running, () => false);
-      if (running) await runHooks(client, p, serviceOf(ct), ct.Id, "pre_stop", (l) => printer.line(`${logNameOf(ct)} ->`, l)).catch((e) => (hookError ??= e));
-      await client.request("POST", `/containers/${ct.Id}/stop`, { query: { t: f.timeout } }).catch(() => {}); // one that is gone or stopped already needs no stop
-    }
+
+  /** Stops the services' containers (dependants first) with compose's progress lines, once; pre_stop hooks print where the printer still does. */
+  const stopAll = () => {
+    requestStop();
+    return (stopped ??= stopServices());
   };
-  // Ctrl+C stops gracefully, a second one kills, with compose's words.
+  let requestStop!: () => void;
+  const stopRequested = new Promise<void>((r) => (requestStop = r));
+  const stopServices = async () => {
+    const client = await c.client();
+    const err = (s: string) => c.ctx.err(s);
+    const all = await projectContainers(client, p.name, { all: true, services });
+    await inDependencyOrder(p.services, services, async (service) => {
+      await Promise.all(all.filter((ct) => serviceOf(ct) === service).map(async (ct) => {
+        progress(err, "Container", nameOf(ct), "Stopping");
+        // A failing pre_stop still lets the rest stop (its error is up's at the end).
+        const running = await client.json("GET", `/containers/${ct.Id}/json`).then((i) => i.State.Running, () => false);
+        if (running) await runHooks(client, p, service, ct.Id, "pre_stop", (l) => printer.line(`${logNameOf(ct)} ->`, l)).catch((e) => (hookError ??= e));
+        await client.request("POST", `/containers/${ct.Id}/stop`, { query: { t: f.timeout } }).catch(() => {}); // one gone or stopped already needs no stop
+        progress(err, "Container", nameOf(ct), "Stopped");
+      }));
+    }, true);
+  };
+  // Ctrl+C: compose's notice on stdout, no more of the containers' output or exits, a graceful stop and
+  // status 130; a second Ctrl+C kills them.
   const onSignal = () => {
-    if (!stopping) {
-      c.ctx.err("Gracefully stopping... (press Ctrl+C again to force)");
+    printer.silence();
+    if (!interrupted) {
+      interrupted = true;
+      c.ctx.out("Gracefully Stopping... press Ctrl+C again to force");
       void stopAll();
       return;
     }
-    for (const ct of containers) void client.request("POST", `/containers/${ct.Id}/kill`).catch(() => {}); // one that has stopped already needs no kill
+    void killAll().catch(() => {}); // a daemon gone now leaves nothing to kill
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  try {
-    await Promise.all(containers.map(async (ct) => {
-      await printer.follow(ct.Id, logNameOf(ct), { follow: true, since: Math.floor(ct.Created) - 1 });
-      const { StatusCode } = await client.json<{ StatusCode: number }>("POST", `/containers/${ct.Id}/wait`, { query: { condition: "not-running" } });
-      // Once stopping (an abort, Ctrl+C), compose reports no more exits.
-      if (!stopping) c.ctx.out(`${logNameOf(ct)} exited with code ${StatusCode}`);
-      if (f["exit-code-from"] ? serviceOf(ct) === f["exit-code-from"] : abort && !stopping) exitCode = StatusCode;
-      if (abort && !stopping) {
-        c.ctx.err("Aborting on container exit...");
-        await stopAll();
-      }
-    }));
-  } finally {
+  const killAll = async () => {
+    const client = await c.client();
+    for (const ct of await projectContainers(client, p.name, { services })) {
+      void client.request("POST", `/containers/${ct.Id}/kill`).catch(() => {}); // one that has stopped already needs no kill
+    }
+  };
+  /** Once the stop is done, whether the container never started (then its attachment would wait forever). */
+  const neverStarted = async (id: string): Promise<boolean> => {
+    await stopRequested;
+    await stopped!.catch(() => {}); // a failed stop is untilExit's to report; here only its end matters
+    const client = await c.client();
+    const info = await client.json("GET", `/containers/${id}/json`).catch(() => undefined); // removed: it will not start either
+    return !info || info.State.StartedAt.startsWith("0001-");
+  };
+  const end = () => {
+    for (const a of attachedTo) a.cut.abort();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-  }
-  if (hookError) throw hookError;
-  return exitCode;
+  };
+
+  return {
+    /** Between the creates and the starts: "Attaching to ...", each attachment in place, Ctrl+C handled from here on. */
+    async attach(): Promise<void> {
+      const client = await c.client();
+      // A service with `attach: false` runs without its output or its exit followed.
+      const containers = (await projectContainers(client, p.name, { services })).filter((ct) => p.services[serviceOf(ct)]?.attach !== false)
+        .sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0));
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      // compose's words and streams: "Attaching to web-1, db-1" on stdout (none when nothing is attached), its notices on stderr.
+      if (containers.length) c.ctx.out(`Attaching to ${containers.map(logNameOf).join(", ")}`);
+      // The daemon has an attachment in place once its answer's head is here.
+      attachedTo = await Promise.all(containers.map(async (ct) => {
+        const info = await client.json("GET", `/containers/${ct.Id}/json`);
+        const cut = new AbortController();
+        const output = await client.request("POST", `/containers/${ct.Id}/attach`, { query: { stream: true, stdout: true, stderr: true }, signal: cut.signal });
+        return { ct, output, tty: !!info.Config?.Tty, cut };
+      }));
+    },
+    /** After a failed start phase: no attachment is left waiting for a start that will not come. */
+    end,
+    /** Whether the containers are being stopped (Ctrl+C, an abort): the start phase starts no more. */
+    stopping: () => !!stopped,
+    /** The output until the containers have exited; up's exit status. */
+    async untilExit(): Promise<number> {
+      const client = await c.client();
+      try {
+        await Promise.all(attachedTo.map(async ({ ct, output, tty, cut }) => {
+          const printed = printer.attached(output, tty, logNameOf(ct)).catch(() => {}); // a stream cut short still leaves the exit to report
+          const never = neverStarted(ct.Id).then((yes) => yes || printed.then(() => false));
+          if (await Promise.race([printed.then(() => false), never])) {
+            cut.abort();
+            return; // compose reports no exit of a container that never ran
+          }
+          const { StatusCode } = await client.json<{ StatusCode: number }>("POST", `/containers/${ct.Id}/wait`, { query: { condition: "not-running" } });
+          // compose (2.39 on) reports every exit, also those of its own stop, but none once Ctrl+C was pressed.
+          printer.status(logNameOf(ct), `exited with code ${StatusCode}`);
+          if (f["exit-code-from"] ? serviceOf(ct) === f["exit-code-from"] : abort && !stopped) exitCode = StatusCode;
+          if (abort && !stopped) {
+            c.ctx.err("Aborting on container exit...");
+            await stopAll();
+          }
+        }));
+        // Every stop's progress is out before up returns (a container may have ended before its stop did).
+        await stopped;
+      } finally {
+        end();
+      }
+      if (hookError) throw hookError;
+      return interrupted ? 130 : exitCode;
+    },
+  };
 }
 
 export const createSubcommand: ComposeSubcommand = {
