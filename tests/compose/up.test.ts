@@ -142,6 +142,24 @@ describe.if(ok)("compose up, ps, logs, down", () => {
     expect((await compose(dir, ["down", "-t", "0"])).code).toBe(0);
   }, 120_000);
 
+  test("up -d creates every container before it starts any, as compose's two halves do; an up-to-date stopped container is not called Running", async () => {
+    const dir = project("halves", { "compose.yaml": "services:\n  a: {image: busybox, command: sleep 1000, stop_signal: SIGKILL}\n  b: {image: busybox, command: sleep 1000, stop_signal: SIGKILL, depends_on: [a]}\n" });
+    const containerLines = (stderr: string) => stderr.split("\n").filter((l) => l.startsWith(" Container "));
+    const up = await compose(dir, ["up", "-d"]);
+    expect(up.code).toBe(0);
+    expect(containerLines(up.stderr)).toEqual([
+      " Container halves-a-1  Creating", " Container halves-a-1  Created", " Container halves-b-1  Creating", " Container halves-b-1  Created",
+      " Container halves-a-1  Starting", " Container halves-a-1  Started", " Container halves-b-1  Starting", " Container halves-b-1  Started",
+    ]);
+    expect(containerLines((await compose(dir, ["up", "-d"])).stderr)).toEqual([" Container halves-a-1  Running", " Container halves-b-1  Running"]);
+    expect((await compose(dir, ["stop", "-t", "0"])).code).toBe(0);
+    const create = await compose(dir, ["create"]);
+    expect(create.code).toBe(0);
+    expect(containerLines(create.stderr)).toEqual([]);
+    expect(containerLines((await compose(dir, ["up", "-d"])).stderr)).toEqual([" Container halves-a-1  Starting", " Container halves-a-1  Started", " Container halves-b-1  Starting", " Container halves-b-1  Started"]);
+    expect((await compose(dir, ["down", "-t", "0"])).code).toBe(0);
+  }, 120_000);
+
   test("attached up prints post_start's and pre_stop's output behind '<container> ->'; detached up does not", async () => {
     const dir = project("hooked", {
       "compose.yaml": `services:

@@ -1,15 +1,16 @@
-// Bringing a project's services to their model, as `up` and `create` do:
-// each service in depends_on order (in parallel where the graph allows)
-// waits for its dependencies' conditions, then its containers are kept,
-// started, recreated (config hash changed, or a dependency was recreated),
-// created, or removed down to the wanted count.
+// Bringing a project's services to their model, as `up` and `create` do, in
+// compose's two halves: first each service in depends_on order (in parallel
+// where the graph allows) has its containers kept, recreated (config hash
+// changed, or a dependency was recreated), created, or removed down to the
+// wanted count; then (up) each waits for its dependencies' conditions and its
+// containers start.
 import type { Client } from "../../../client/client.ts";
 import { ComposeError } from "../../../compose/errors.ts";
 import { inDependencyOrder } from "../../../compose/graph.ts";
 import { serviceHash } from "../../../compose/hash.ts";
 import type { Project } from "../../../compose/types.ts";
 import { createBody, inlineFiles, type CreateOverrides } from "./create-body.ts";
-import { imageName, label, logName, replicas } from "./names.ts";
+import { imageName, label, replicas } from "./names.ts";
 import { logNameOf, nameOf, numberOf, progress, projectContainers, serviceOf, type ProjectContainer } from "./project-containers.ts";
 import type { Made } from "./resources.ts";
 import { runHooks, type HookOutput } from "./hooks.ts";
@@ -19,14 +20,8 @@ export interface ConvergeOptions {
   noRecreate?: boolean;
   /** --scale svc=n */
   scale?: Record<string, number>;
-  /** Create only (compose create); otherwise start too. */
-  noStart?: boolean;
   /** Seconds to wait for a container to stop before it is killed. */
   timeout?: number;
-  /** Don't wait on the dependencies' conditions (--no-deps). */
-  noDeps?: boolean;
-  /** Where post_start hooks print, by the container's log name (attached up); unset, they run detached. */
-  hookOutput?: (container: string) => HookOutput;
 }
 
 
@@ -122,17 +117,12 @@ export async function waitForCondition(client: Client, p: Project, service: stri
   }
 }
 
-/** Converges the named services; returns the services whose containers were (re)created. */
+/** Converges the named services' containers, starting none; returns the services whose containers were (re)created. */
 export async function converge(client: Client, p: Project, services: string[], made: Made, err: (s: string) => void, o: ConvergeOptions = {}): Promise<Set<string>> {
   const existing = await projectContainers(client, p.name, { all: true });
   const recreated = new Set<string>();
   await inDependencyOrder(p.services, services, async (service) => {
     const s = p.services[service]!;
-    if (!o.noDeps && !o.noStart) {
-      for (const [dep, spec] of Object.entries(s.depends_on ?? {})) {
-        if (p.services[dep]) await waitForCondition(client, p, service, dep, spec.condition, err);
-      }
-    }
     const hash = serviceHash(s);
     // A container whose image was rebuilt or pulled since runs old code: compose recreates it too.
     const imageId = await client.json<{ Id: string }>("GET", `/images/${encodeURIComponent(imageName(p, service, s))}/json`).then((i) => i.Id, () => undefined);
@@ -149,22 +139,15 @@ export async function converge(client: Client, p: Project, services: string[], m
           progress(err, "Container", nameOf(c), "Recreate");
           if (c.State === "running") await stopContainer(client, c, () => {}, o.timeout, p);
           await client.request("DELETE", `/containers/${c.Id}`, { query: { force: true } });
-          const id = await createContainer(client, p, service, n, made, () => {});
+          await createContainer(client, p, service, n, made, () => {});
           progress(err, "Container", nameOf(c), "Recreated");
           changed = true;
-          if (!o.noStart) await startContainer(client, id, nameOf(c), err, p, service, o.hookOutput?.(logNameOf(c)));
-        } else if (!o.noStart && c.State !== "running") {
-          await startContainer(client, c.Id, nameOf(c), err, p, service, o.hookOutput?.(logNameOf(c)));
-        } else {
-          progress(err, "Container", nameOf(c), "Running");
+        } else if (c.State === "running") {
+          progress(err, "Container", nameOf(c), "Running"); // compose says nothing here of one that is up to date and stopped
         }
       } else {
-        const id = await createContainer(client, p, service, n, made, err);
+        await createContainer(client, p, service, n, made, err);
         changed = true;
-        if (!o.noStart) {
-          const info = await inspect(client, id);
-          await startContainer(client, id, info.Name.replace(/^\//, ""), err, p, service, o.hookOutput?.(logName(service, n, s)));
-        }
       }
     }
     for (const c of mine.filter((x) => numberOf(x) > want)) {
@@ -177,23 +160,23 @@ export async function converge(client: Client, p: Project, services: string[], m
 }
 
 /**
- * The start half of an attached up, which compose runs once it has attached to
- * the created containers: in dependency order each service waits for its
- * dependencies' conditions, then its containers that are not running start and
- * run their post_start hooks. compose (2.x) prints no progress here, among the output.
+ * The start half of up, which compose runs once every container is created (and,
+ * attached, once it has attached to them): in dependency order each service waits
+ * for its dependencies' conditions, then its containers that are not running start
+ * and run their post_start hooks. Attached, compose (2.x) prints no progress here,
+ * among the output: `err` is then a sink.
  */
-export async function startServices(client: Client, p: Project, services: string[], o: { noDeps?: boolean; hookOutput?: (container: string) => HookOutput; stopping?: () => boolean } = {}): Promise<void> {
-  const quiet = () => {};
+export async function startServices(client: Client, p: Project, services: string[], err: (s: string) => void, o: { noDeps?: boolean; hookOutput?: (container: string) => HookOutput; stopping?: () => boolean } = {}): Promise<void> {
   const containers = await projectContainers(client, p.name, { all: true, services });
   await inDependencyOrder(p.services, services, async (service) => {
     if (!o.noDeps) {
       for (const [dep, spec] of Object.entries(p.services[service]!.depends_on ?? {})) {
-        if (p.services[dep]) await waitForCondition(client, p, service, dep, spec.condition, quiet);
+        if (p.services[dep]) await waitForCondition(client, p, service, dep, spec.condition, err);
       }
     }
     for (const c of containers.filter((x) => serviceOf(x) === service && x.State !== "running")) {
       if (o.stopping?.()) return; // Ctrl+C or an abort: what is not started stays so
-      await startContainer(client, c.Id, nameOf(c), quiet, p, service, o.hookOutput?.(logNameOf(c)));
+      await startContainer(client, c.Id, nameOf(c), err, p, service, o.hookOutput?.(logNameOf(c)));
     }
   });
 }

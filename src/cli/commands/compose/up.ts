@@ -73,13 +73,13 @@ export async function projectUp(c: ComposeContext, p: Project, services: string[
     await ensureNetworks(client, p, networks, made, err);
     await ensureVolumes(client, p, volumes, made, err);
     if (o.removeOrphans) await removeOrphans(c, p, err, o.timeout);
-    // Attached, compose creates everything, attaches, and only then starts.
-    const attached = o.attached;
-    await converge(client, p, services, made, err, { forceRecreate: o.forceRecreate, noRecreate: o.noRecreate, noDeps: o.noDeps, scale: o.scale, timeout: o.timeout, noStart: o.noStart || !!attached });
-    if (attached && !o.noStart) {
-      await attached.attach();
-      const hookOutput = (name: string) => (line: string) => attached.printer.line(`${name} ->`, line);
-      await startServices(client, p, services, { noDeps: o.noDeps, hookOutput, stopping: attached.stopping });
+    // As compose: every container created first, then (attached: once attached to them) the starts.
+    await converge(client, p, services, made, err, { forceRecreate: o.forceRecreate, noRecreate: o.noRecreate, scale: o.scale, timeout: o.timeout });
+    if (!o.noStart) {
+      const attached = o.attached;
+      if (attached) await attached.attach();
+      const hookOutput = attached && ((name: string) => (line: string) => attached.printer.line(`${name} ->`, line));
+      await startServices(client, p, services, attached ? () => {} : err, { noDeps: o.noDeps, hookOutput, stopping: attached?.stopping });
     }
   } catch (e) {
     // A start that fails because Ctrl+C or an abort is stopping the containers is no failure to undo.
