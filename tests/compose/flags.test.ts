@@ -347,7 +347,7 @@ describe.if(ok)("timeouts and orphans", () => {
     const kept = await daemon.compose(dir, ["down", "-t", "0"]);
     expect(kept.code).toBe(0);
     expect(kept.stderr).toContain("Found orphan containers ([orph-b-1]) for this project");
-    expect(kept.stderr).toContain("Network orph_default  Resource is still in use");
+    expect(kept.stderr).toContain(" Network orph_default  Removing\n Network orph_default  Resource is still in use\n");
     expect(await running("orph-b-1")).toBe(true);
     expect((await daemon.d.cli(["inspect", "orph-slow-1"])).code).not.toBe(0);
     const removed = await daemon.compose(dir, ["down", "-t", "0", "--remove-orphans"]);

@@ -142,7 +142,7 @@ describe.if(ok)("compose up, ps, logs, down", () => {
     expect((await compose(dir, ["down", "-t", "0"])).code).toBe(0);
   }, 120_000);
 
-  test("up -d creates every container before it starts any, as compose's two halves do; an up-to-date stopped container is not called Running", async () => {
+  test("up -d creates every container before it starts any, as compose's two halves do; an up-to-date stopped container is not called Running; down's lines service by service", async () => {
     const dir = project("halves", { "compose.yaml": "services:\n  a: {image: busybox, command: sleep 1000, stop_signal: SIGKILL}\n  b: {image: busybox, command: sleep 1000, stop_signal: SIGKILL, depends_on: [a]}\n" });
     const containerLines = (stderr: string) => stderr.split("\n").filter((l) => l.startsWith(" Container "));
     const up = await compose(dir, ["up", "-d"]);
@@ -157,7 +157,15 @@ describe.if(ok)("compose up, ps, logs, down", () => {
     expect(create.code).toBe(0);
     expect(containerLines(create.stderr)).toEqual([]);
     expect(containerLines((await compose(dir, ["up", "-d"])).stderr)).toEqual([" Container halves-a-1  Starting", " Container halves-a-1  Started", " Container halves-b-1  Starting", " Container halves-b-1  Started"]);
-    expect((await compose(dir, ["down", "-t", "0"])).code).toBe(0);
+    // down goes service by service, dependants first, and stops a stopped container too, as compose's does.
+    expect((await compose(dir, ["stop", "-t", "0", "b"])).code).toBe(0);
+    const down = await compose(dir, ["down", "-t", "0"]);
+    expect(down.code).toBe(0);
+    expect(down.stderr.split("\n").filter(Boolean)).toEqual([
+      " Container halves-b-1  Stopping", " Container halves-b-1  Stopped", " Container halves-b-1  Removing", " Container halves-b-1  Removed",
+      " Container halves-a-1  Stopping", " Container halves-a-1  Stopped", " Container halves-a-1  Removing", " Container halves-a-1  Removed",
+      " Network halves_default  Removing", " Network halves_default  Removed",
+    ]);
   }, 120_000);
 
   test("attached up prints post_start's and pre_stop's output behind '<container> ->'; detached up does not", async () => {

@@ -5,32 +5,28 @@
 import type { Client } from "../../../client/client.ts";
 import { ApiError } from "../../../client/client.ts";
 import { ComposeError } from "../../../compose/errors.ts";
+import { inDependencyOrder } from "../../../compose/graph.ts";
 import type { Project } from "../../../compose/types.ts";
 import type { ComposeContext, ComposeSubcommand } from "./command.ts";
 import { removeContainer, stopContainer } from "./converge.ts";
 import { imageName, label } from "./names.ts";
 import { nameOf, progress, projectContainers, serviceOf, type ProjectContainer } from "./project-containers.ts";
 
-/** Stops and removes containers, those of dependants before those they depend on. */
+/**
+ * Stops and removes containers as compose's down does: service by service, dependants
+ * first, a service's containers side by side, each with Stopping/Stopped (a stopped one
+ * too) and then Removing/Removed before the next service's begin.
+ */
 export async function stopAndRemove(client: Client, p: Project | undefined, containers: ProjectContainer[], err: (s: string) => void, o: { timeout?: number; volumes?: boolean }): Promise<void> {
-  const waves = p ? stopWaves(p, containers) : [containers];
-  for (const wave of waves) await Promise.all(wave.filter((c) => c.State === "running" || c.State === "paused").map((c) => stopContainer(client, c, err, o.timeout, p)));
-  await Promise.all(containers.map((c) => removeContainer(client, c, err, o.volumes)));
-}
-
-/** Containers grouped so that each group holds no dependency of an earlier one. */
-function stopWaves(p: Project, containers: ProjectContainer[]): ProjectContainer[][] {
-  const left = new Set(containers);
-  const waves: ProjectContainer[][] = [];
-  while (left.size) {
-    const services = new Set([...left].map(serviceOf));
-    // A container can stop once no other remaining service depends on its service.
-    const wave = [...left].filter((c) => ![...services].some((s) => s !== serviceOf(c) && p.services[s]?.depends_on?.[serviceOf(c)]));
-    const take = wave.length ? wave : [...left];
-    for (const c of take) left.delete(c);
-    waves.push(take);
-  }
-  return waves;
+  const each = async (list: ProjectContainer[]) => {
+    await Promise.all(list.map(async (c) => {
+      await stopContainer(client, c, err, o.timeout, p);
+      await removeContainer(client, c, err, o.volumes);
+    }));
+  };
+  if (!p) return each(containers);
+  const services = [...new Set(containers.map(serviceOf))];
+  await inDependencyOrder(p.services, services, (s) => each(containers.filter((c) => serviceOf(c) === s)), true);
 }
 
 /** Containers of the project whose service is not in the model (or not enabled), as compose's --remove-orphans. */
@@ -60,7 +56,10 @@ async function removeNetwork(client: Client, name: string, err: (s: string) => v
     throw e;
   });
   if (!info) return;
-  if (Object.keys(info.Containers ?? {}).length) return progress(err, "Network", name, "Resource is still in use");
+  if (Object.keys(info.Containers ?? {}).length) {
+    progress(err, "Network", name, "Removing");
+    return progress(err, "Network", name, "Resource is still in use");
+  }
   await removeQuietly(client, path, "Network", name, err);
 }
 
