@@ -290,6 +290,26 @@ describe.if(ok)("attached up and --wait", () => {
     expect((await daemon.compose(dir, ["down", "-t", "0"])).code).toBe(0);
   });
 
+  test("logs -f prints each exit, follows a container that its restart policy starts again, and ends once all that ran have exited", async () => {
+    // w outlives both runs of r: the daemon marks no exit as restarting, so only a container still
+    // running keeps logs -f on until the restart's start comes.
+    const dir = writeProject(join(work, "lf"), { "compose.yaml": `services:
+  w: {image: busybox, command: sh -c 'echo w-says; sleep 6; exit 5'}
+  r: {image: busybox, command: sh -c 'echo r-run; sleep 1; exit 1', restart: "on-failure:1"}
+` });
+    expect((await daemon.compose(dir, ["up", "-d"])).code).toBe(0);
+    const t0 = Date.now();
+    const r = await daemon.compose(dir, ["logs", "-f", "--no-color"]);
+    expect(r.code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(r.stdout).toMatch(/^w-1 +\| w-says$/m);
+    expect(r.stdout).toContain("\nw-1 exited with code 5\n");
+    // Both runs of r: the second followed from its start, each exit reported.
+    expect(r.stdout.match(/^r-1 +\| r-run$/gm)).toHaveLength(2);
+    expect(r.stdout.match(/^r-1 exited with code 1( \(restarting\))?$/gm)).toHaveLength(2);
+    expect((await daemon.compose(dir, ["down", "-t", "0"])).code).toBe(0);
+  });
+
   test("--wait fails with the unhealthy service's name", async () => {
     const dir = writeProject(join(work, "wu"), {
       "compose.yaml": "services:\n  fine: {image: busybox, command: sleep 100000, stop_signal: SIGKILL}\n  sick:\n    image: busybox\n    command: sleep 100000\n    stop_signal: SIGKILL\n    healthcheck: {test: [CMD, 'false'], interval: 1s, retries: 1}\n",

@@ -8,6 +8,7 @@ import { timeAgo } from "../../../shared/units.ts";
 import { stdout } from "../../stdio.ts";
 import type { ComposeContext, ComposeSubcommand } from "./command.ts";
 import { logPrinter } from "./log-printer.ts";
+import { monitorProject } from "./monitor.ts";
 import { logNameOf, nameOf, projectContainers, serviceOf, type ProjectContainer } from "./project-containers.ts";
 
 /** The project's name: from the files, or -p / COMPOSE_PROJECT_NAME when there are none. */
@@ -86,7 +87,20 @@ export const logsSubcommand: ComposeSubcommand = {
       const m = v && /^(\d+)(s|m|h)$/.exec(v);
       return m ? String(Math.floor(Date.now() / 1000) - Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as "s"]) : v;
     };
-    await Promise.all(list.map((x) => printer.follow(x.Id, logNameOf(x), { follow: f.follow, tail: f.tail, timestamps: f.timestamps, since: rel(f.since), until: rel(f.until) })));
+    const query = { follow: f.follow, tail: f.tail, timestamps: f.timestamps, since: rel(f.since), until: rel(f.until) };
+    const pending = list.map((x) => printer.follow(x.Id, logNameOf(x), query));
+    // -f, as compose's: each exit printed, a container that starts (again) followed from its start, and on
+    // until every container that was running has exited for good. (compose 2.39+ also waits on the stopped
+    // ones, so that it never ends while one is left stopped: docker/compose#8715, which #10181 had fixed.)
+    if (f.follow) {
+      const watched = args.length ? args : services ?? [];
+      const live = list.filter((x) => ["running", "restarting", "paused"].includes(x.State) && (!watched.length || watched.includes(serviceOf(x))));
+      pending.push(monitorProject(client, name, watched, live.map((x) => x.Id), (e) => {
+        if (e.kind === "exited") return printer.status(e.name, `exited with code ${e.exitCode}${e.restarting ? " (restarting)" : ""}`);
+        pending.push(client.json("GET", `/containers/${e.id}/json`).then((i) => printer.follow(e.id, e.name, { ...query, since: i.State.StartedAt })));
+      }));
+    }
+    while (pending.length) await Promise.all(pending.splice(0));
     return 0;
   },
 };
