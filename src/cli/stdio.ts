@@ -7,6 +7,7 @@ import { errnoCode } from "../errors.ts";
 
 export interface Output {
   readonly fd: number;
+  /** False when a streaming writer must await `writable()`: the output waiting for a slow reader is over its mark, or a write failed. */
   write(chunk: string | Uint8Array): boolean;
   readonly isTTY: boolean;
   /** The terminal's width (80 when it is not a terminal). */
@@ -33,44 +34,122 @@ export function isTerminal(fd: number): boolean {
 }
 
 /**
- * Text for fds 1 and 2, written through Bun.write one write after another across both: a command
- * that only prints text (ps, images, inspect) never loads node:fs (~115 page faults and ~3 ms of
- * its start). cliMain awaits `flushed()` before the command's exit code is returned.
+ * How much output may wait for a slow reader before a streaming command stops reading more: a
+ * pipe holds 64 KiB, and a little more than that lets a burst go out in few writes. A string
+ * counts its length (UTF-16 units, about its bytes for the text a CLI prints).
  */
-class TextQueue {
-  private last: Promise<void> = Promise.resolve();
+const highWater = 1 << 20;
+
+/**
+ * Everything written to fds 1 and 2 that is not a plain blocking write, through Bun.write one write
+ * after another across both: a command that only prints text (ps, images, inspect) never loads
+ * node:fs (~115 page faults and ~3 ms of its start). cliMain awaits `flushed()` before the
+ * command's exit code is returned. A streaming command awaits `writable()` (or reads through
+ * `paced()`) so that no more than the high-water mark waits here, as a blocking write would
+ * hold it: a stalled reader must stall the command, not grow its memory.
+ */
+class OutputQueue {
+  private items: { fd: 1 | 2; chunk: string | Uint8Array }[] = [];
+  /** The loop writing the items out, while there are any. */
+  private pumping?: Promise<void>;
   private failure?: unknown;
-  /** Writes queued and not yet done. */
-  pending = 0;
+  /** The size of the items not yet written. */
+  private queued = 0;
+  private waiting: (() => void)[] = [];
+
+  /** Whether anything is queued or being written: a plain write now would overtake it. */
+  get busy(): boolean {
+    return this.pumping !== undefined;
+  }
 
   write(fd: 1 | 2, chunk: string | Uint8Array): void {
-    this.pending++;
-    this.last = this.last.then(async () => {
+    this.items.push({ fd, chunk });
+    this.queued += chunk.length;
+    this.pumping ??= this.pump();
+  }
+
+  /**
+   * Writes the items in order, those for the same fd that wait together in one Bun.write: a log of
+   * short lines read faster than its reader takes them goes out in few writes, not one per line.
+   */
+  private async pump(): Promise<void> {
+    await undefined; // the writes of this turn (a table, its lines) join the first batch
+    while (this.items.length) {
+      const fd = this.items[0]!.fd;
+      let n = 1;
+      let size = this.items[0]!.chunk.length;
+      for (; n < this.items.length && this.items[n]!.fd === fd && size < highWater; n++) size += this.items[n]!.chunk.length;
+      const batch = this.items.splice(0, n);
       try {
-        await Bun.write(fd === 1 ? Bun.stdout : Bun.stderr, chunk);
+        await Bun.write(fd === 1 ? Bun.stdout : Bun.stderr, joined(batch.map((i) => i.chunk)));
       } catch (e) {
         // As the blocking write: the reader of stdout went away, end as SIGPIPE would; a lost stderr is not worth dying for.
         if (errnoCode(e) === "EPIPE") {
           if (fd === 1) process.exit(141);
         } else this.failure ??= e;
-      } finally {
-        this.pending--;
       }
+      this.queued -= size;
+      if (this.waiting.length && (this.queued < highWater || this.failure)) for (const wake of this.waiting.splice(0)) wake();
+    }
+    this.pumping = undefined;
+  }
+
+  /** Whether a writer must await `writable()`: the mark is passed, or a write failed (which it then throws). */
+  get mustWait(): boolean {
+    return this.queued >= highWater || this.failure !== undefined;
+  }
+
+  /** At once while under the mark, else once the writes have brought it under; rejects once a write failed. */
+  writable(): Promise<void> {
+    if (!this.mustWait) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const settle = () => (this.failure ? reject(this.failure) : resolve());
+      if (this.failure) settle();
+      else this.waiting.push(settle);
     });
   }
 
   /** Once every write so far is done; rejects with the first write that failed. */
   async flushed(): Promise<void> {
-    await this.last;
+    while (this.pumping) await this.pumping;
     if (this.failure) throw this.failure;
   }
 }
 
-const text = new TextQueue();
+/** One chunk of several: text stays text while it is all text (Bun.write encodes it once). */
+function joined(chunks: (string | Uint8Array)[]): string | Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  if (chunks.every((c) => typeof c === "string")) return chunks.join("");
+  return Buffer.concat(chunks.map((c) => (typeof c === "string" ? Buffer.from(c) : c)));
+}
 
-/** Once the text written to stdout and stderr so far is out (see TextQueue). */
+const queue = new OutputQueue();
+
+/** Once the output written to stdout and stderr so far is out (see OutputQueue). */
 export function flushed(): Promise<void> {
-  return text.flushed();
+  return queue.flushed();
+}
+
+/** Once the output waiting for the reader is under the high-water mark (see OutputQueue). */
+export function writable(): Promise<void> {
+  return queue.writable();
+}
+
+/** Whether a streaming writer must await `writable()` before writing more (see OutputQueue). */
+export function mustWait(): boolean {
+  return queue.mustWait;
+}
+
+/**
+ * The items of a stream (a response's body, its JSON messages), each taken only once the output
+ * queued before is under the high-water mark: a streaming command reads no faster than its
+ * reader takes what it prints.
+ */
+export async function* paced<T>(items: AsyncIterable<T>): AsyncGenerator<T> {
+  for await (const item of items) {
+    yield item;
+    if (queue.mustWait) await queue.writable(); // over the mark, or a write failed: then the stream ends with its error
+  }
 }
 
 class SyncOutput implements Output {
@@ -80,9 +159,9 @@ class SyncOutput implements Output {
   write(chunk: string | Uint8Array): boolean {
     // Bytes (an archive, a container's output) are written at once, blocking as a full pipe makes
     // them, so that a stream is read no faster than it is written; after text still queued, in turn.
-    if (typeof chunk === "string" || text.pending > 0) {
-      text.write(this.fd, chunk);
-      return true;
+    if (typeof chunk === "string" || queue.busy) {
+      queue.write(this.fd, chunk);
+      return !queue.mustWait;
     }
     const buf = chunk;
     const { writeSync } = nodeFs(); // on the first write: a command that prints nothing never loads it
@@ -127,29 +206,19 @@ export const stdout: Output = new SyncOutput(1);
 export const stderr: Output = new SyncOutput(2);
 
 /**
- * A container's output relayed to fds 1 and 2 through Bun.write, each write after the one
- * before, across both fds. Without node:fs: exec and run without -i, whose only output is the
- * container's, do not load it (~145 page faults and ~3 ms of CPU of a start).
- * Whoever writes awaits `idle()` before reading more, so output is bounded as with a blocking write.
+ * A container's output relayed to fds 1 and 2 through the same queue as text, so that it keeps its
+ * order with what the command printed, and without node:fs: exec and run without -i, whose only
+ * output is the container's, do not load it (~145 page faults and ~3 ms of CPU of a start).
+ * Whoever writes awaits `ready()` before reading more, so the output waiting is bounded as with a
+ * blocking write.
  */
 export class OrderedWriter {
-  private last: Promise<void> = Promise.resolve();
-
   write(out: Output, chunk: Uint8Array): void {
-    const target = out.fd === 1 ? Bun.stdout : Bun.stderr;
-    this.last = this.last.then(async () => {
-      try {
-        await Bun.write(target, chunk);
-      } catch (e) {
-        // The reader went away: as SyncOutput does, end quietly for stdout, go on without stderr.
-        if (errnoCode(e) === "EPIPE" && out.fd === 1) process.exit(141);
-        if (errnoCode(e) !== "EPIPE") throw e;
-      }
-    });
+    queue.write(out.fd === 1 ? 1 : 2, chunk);
   }
 
-  /** Once every write so far is done (rejects with a write's error). */
-  idle(): Promise<void> {
-    return this.last;
+  /** Once the output waiting is under the high-water mark (rejects once a write failed). */
+  ready(): Promise<void> {
+    return queue.writable();
   }
 }

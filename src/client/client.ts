@@ -177,16 +177,22 @@ export async function* jsonMessages(res: Response): AsyncGenerator<Record<string
   const reader = res.body!.getReader();
   const dec = new TextDecoder();
   let buf = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (value) buf += dec.decode(value, { stream: true });
-    let i: number;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, i).trim();
-      buf = buf.slice(i + 1);
-      if (line) yield JSON.parse(line);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (value) buf += dec.decode(value, { stream: true });
+      let i: number;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, i).trim();
+        buf = buf.slice(i + 1);
+        if (line) yield JSON.parse(line);
+      }
+      if (done) break;
     }
-    if (done) break;
+    if (buf.trim()) yield JSON.parse(buf);
+  } finally {
+    // A reader that stops early (an error printing a message) closes the stream, so that an open one
+    // (events, stats) does not keep the process alive; one read to its end has nothing to cancel.
+    reader.cancel().catch(() => {}); // a stream already closed or failed: nothing left to close
   }
-  if (buf.trim()) yield JSON.parse(buf);
 }

@@ -6,7 +6,7 @@ import type { FlagSpec } from "../flags.ts";
 import { demuxer } from "../../client/hijack.ts";
 import type { Client } from "../../client/client.ts";
 import { DEFAULT_DETACH_KEYS, DetachMatcher, parseDetachKeys } from "../../shared/detach-keys.ts";
-import { OrderedWriter, stderr, stdout, type Output } from "../stdio.ts";
+import { OrderedWriter, mustWait, stderr, stdout, writable, type Output } from "../stdio.ts";
 
 export interface StreamOptions {
   tty: boolean;
@@ -29,7 +29,14 @@ export function pumpStreams(socket: Socket, head: Uint8Array, o: StreamOptions):
   return new Promise((resolve) => {
     const feed = outputFeed(o.tty);
     if (head.length) feed(head);
-    socket.on("data", (c: Buffer) => feed(c));
+    socket.on("data", (c: Buffer) => {
+      feed(c);
+      // Text queued before made these bytes queue behind it: read no more until the reader has taken them.
+      if (mustWait()) {
+        socket.pause();
+        writable().then(() => socket.resume(), () => socket.destroy());
+      }
+    });
     const restore: (() => void)[] = [];
     if (o.stdin) {
       if (o.tty && process.stdin.isTTY) {
@@ -91,7 +98,7 @@ export async function pumpResponse(res: Response, o: StreamOptions, signal?: Abo
       }
       if (next.done) break;
       feed(next.value);
-      await writer.idle(); // read on only once it is written, as a blocking write would
+      await writer.ready(); // read on only while little waits to be written, as a blocking write would
     }
   } catch (e) {
     if ((e as Error)?.message?.startsWith("error reading the container's output")) throw e;

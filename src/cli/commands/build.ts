@@ -9,7 +9,7 @@ import { nodeStream } from "../../builtins.ts";
 import type { Command } from "../command.ts";
 import type { Context } from "../context.ts";
 import { jsonMessages } from "../../client/client.ts";
-import { stdout } from "../stdio.ts";
+import { paced, stdout } from "../stdio.ts";
 import { BuildProgress } from "../format/build-progress.ts";
 import { secretsEntry } from "../../build/context/secrets-entry.ts";
 import type { PackExtra } from "../../build/context/pack.ts";
@@ -137,7 +137,7 @@ export const buildCommand: Command = {
     // On a terminal (or with --progress=tty) the steps are drawn in place; else the daemon's text as it comes.
     const drawn = !f.quiet && (f.progress === "tty" || (f.progress === "auto" && stdout.isTTY)) ? new BuildProgress((t) => void stdout.write(t), stdout.columns || 80) : undefined;
     try {
-      for await (const m of jsonMessages(res)) {
+      for await (const m of paced(jsonMessages(res))) {
         if (m.error) {
           drawn?.finish(m.error);
           ctx.err(m.error);
@@ -208,7 +208,7 @@ async function exportOutput(ctx: Context, imageId: string, out: Output, dropImag
   try {
     const res = await client.request("GET", `/containers/${Id}/export`);
     if (out.type === "tar") {
-      if (out.dest === "-") for await (const chunk of res.body!) stdout.write(chunk);
+      if (out.dest === "-") for await (const chunk of paced(res.body!)) stdout.write(chunk);
       else await Bun.write(out.dest, res);
     } else {
       const { applyLayer } = await import("../../layer/apply.ts");

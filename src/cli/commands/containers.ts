@@ -148,7 +148,7 @@ export const logsCommand: Command = {
     const feed = outputFeed(!!info.Config.Tty, writer);
     for await (const chunk of res.body!) {
       feed(chunk);
-      await writer.idle();
+      await writer.ready();
     }
     return 0;
   },

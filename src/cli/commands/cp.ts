@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, renameSync, rmSync, statSync, readdirSync } fr
 import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "../command.ts";
 import { ApiError } from "../../client/client.ts";
-import { stdout } from "../stdio.ts";
+import { paced, stdout } from "../stdio.ts";
 
 /** A tar stream of a host path, its top entry named `name`. */
 async function localTar(path: string, name: string): Promise<ReadableStream<Uint8Array>> {
@@ -35,7 +35,7 @@ export const cpCommand: Command = {
     if (src.container) {
       const res = await client.request("GET", `/containers/${src.container}/archive`, { query: { path: src.path } });
       if (dst.path === "-") {
-        for await (const chunk of res.body!) stdout.write(chunk);
+        for await (const chunk of paced(res.body!)) stdout.write(chunk);
         return 0;
       }
       const target = resolve(dst.path);
@@ -87,7 +87,7 @@ export const exportCommand: Command = {
     if (!f.output && stdout.isTTY) throw new Error("cowardly refusing to save to a terminal. Use the -o flag or redirect");
     const res = await (await ctx.client()).request("GET", `/containers/${name}/export`);
     if (f.output) await Bun.write(f.output, res);
-    else for await (const chunk of res.body!) stdout.write(chunk);
+    else for await (const chunk of paced(res.body!)) stdout.write(chunk);
     return 0;
   },
 };

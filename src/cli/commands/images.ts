@@ -6,7 +6,7 @@ import { jsonMessages } from "../../client/client.ts";
 import { goTimeString, printRows, rfc3339 } from "../output.ts";
 import { humanSize, humanSizeWithPrecision, timeAgo } from "../../shared/units.ts";
 import { displayId, ellipsis } from "../format/ids.ts";
-import { stdout } from "../stdio.ts";
+import { paced, stdout } from "../stdio.ts";
 import { inspectEach } from "./inspect-each.ts";
 import { eachName } from "./each-name.ts";
 import { errnoCode, messageOf } from "../../errors.ts";
@@ -133,7 +133,7 @@ export const saveCommand: Command = {
         throw e;
       }
     } else {
-      for await (const chunk of res.body!) stdout.write(chunk);
+      for await (const chunk of paced(res.body!)) stdout.write(chunk);
     }
     return 0;
   },

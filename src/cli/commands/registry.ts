@@ -12,11 +12,11 @@ import { authHeaderFor, registryOf } from "../registry-auth.ts";
 import { readCredentialsInput } from "./login-prompt.ts";
 import { credentialKey, dockerConfigDir, eraseCredentials, readDockerConfig, storeCredentials } from "../../registry/client/credentials.ts";
 import { join } from "node:path";
-import { stdout, type Output } from "../stdio.ts";
+import { paced, stdout, type Output } from "../stdio.ts";
 
 /** Progress to a stream: the terminal form when that stream is a terminal. */
 function display(res: Response, stream: Output, onAux?: (aux: any) => void): Promise<void> {
-  return displayJsonMessages(jsonMessages(res), {
+  return displayJsonMessages(paced(jsonMessages(res)), {
     write: (t) => void stream.write(t), terminal: !!stream.isTTY, columns: stream.columns, onAux,
   });
 }

@@ -4,7 +4,7 @@ import { formatFlag } from "../command.ts";
 import { printRows } from "../output.ts";
 import { bytesSize } from "../../shared/units.ts";
 import { jsonMessages } from "../../client/client.ts";
-import { stdout } from "../stdio.ts";
+import { paced, stdout } from "../stdio.ts";
 
 function row(s: any): Record<string, unknown> {
   const cpuDelta = (s.cpu_stats?.cpu_usage?.total_usage ?? 0) - (s.precpu_stats?.cpu_usage?.total_usage ?? 0);
@@ -50,7 +50,7 @@ export const statsCommand: Command = {
     const render = () => stdout.write("\x1b[2J\x1b[H" + printRows(f.format, tableFormat, ids.map((id) => latest.get(id)).filter(Boolean).map(row), headers));
     await Promise.all(ids.map(async (id) => {
       const res = await client.request("GET", `/containers/${id}/stats`, { query: { stream: "1" } });
-      for await (const s of jsonMessages(res)) {
+      for await (const s of paced(jsonMessages(res))) {
         latest.set(id, s);
         render();
       }

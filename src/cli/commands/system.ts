@@ -6,7 +6,7 @@ import { jsonMessages } from "../../client/client.ts";
 import { configFromFlags } from "../../shared/daemon-config.ts";
 import { humanSize } from "../../shared/units.ts";
 import { printRows } from "../output.ts";
-import { stdout } from "../stdio.ts";
+import { paced, stdout } from "../stdio.ts";
 import { diskUsageVerbose } from "./df-verbose.ts";
 
 export const daemonCommand: Command = {
@@ -84,7 +84,7 @@ export const eventsCommand: Command = {
     const res = await (await ctx.client()).request("GET", "/events", {
       query: { since: eventTime(f.since), until: eventTime(f.until), filters: filtersJson(f.filter) },
     });
-    for await (const e of jsonMessages(res)) {
+    for await (const e of paced(jsonMessages(res))) {
       if (f.format) ctx.out(formatOne(f.format, e));
       else {
         const attrs = Object.entries(e.Actor?.Attributes ?? {}).map(([k, v]) => `${k}=${v}`).sort().join(", ");
