@@ -310,6 +310,54 @@ describe.if(ok)("attached up and --wait", () => {
     expect((await daemon.compose(dir, ["down", "-t", "0"])).code).toBe(0);
   });
 
+  test("up SERVICE attaches to that service alone (its dependencies with --attach-dependencies); --attach and --no-attach pick; conflicting flags fail with compose's words", async () => {
+    const dir = writeProject(join(work, "at"), { "compose.yaml": `services:
+  web: {image: busybox, command: sh -c 'sleep 0.5; echo web-says', depends_on: [db]}
+  db: {image: busybox, command: sh -c 'echo db-says; exec sleep 100000', stop_signal: SIGKILL}
+` });
+    const one = await daemon.compose(dir, ["up", "--no-color", "web"]);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toStartWith("Attaching to web-1\n");
+    expect(one.stdout).toMatch(/^web-1 +\| web-says$/m);
+    expect(one.stdout).not.toContain("db-says"); // not attached, and up ended with web while db runs on
+    expect(await running("at-db-1")).toBe(true);
+    const deps = await daemon.compose(dir, ["up", "--no-color", "--attach-dependencies", "--abort-on-container-exit", "web"]);
+    expect(deps.stdout).toStartWith("Attaching to db-1, web-1\n");
+    expect(deps.stdout).toMatch(/^web-1 +\| web-says$/m);
+    expect((await daemon.compose(dir, ["up", "--no-color", "--no-attach", "db"])).stdout).toStartWith("Attaching to web-1\n");
+    const only = await daemon.compose(dir, ["up", "--no-color", "--attach", "web", "--abort-on-container-exit"]);
+    expect(only.stdout).toStartWith("Attaching to web-1\n");
+    for (const [args, message] of [
+      [["up", "-d", "--attach", "web"], "--detach cannot be combined with --abort-on-container-exit, --abort-on-container-failure, --attach, --attach-dependencies or --watch"],
+      [["up", "--wait", "--attach-dependencies"], "--wait cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies"],
+      [["up", "--attach", "web", "--attach-dependencies"], "cannot combine --attach and --attach-dependencies"],
+      [["up", "--abort-on-container-exit", "--abort-on-container-failure"], "--abort-on-container-failure cannot be combined with --abort-on-container-exit"],
+      [["up", "--attach", "nope"], "cannot attach to services not included in up: nope"],
+    ] as [string[], string][]) {
+      const r = await daemon.compose(dir, args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(message);
+    }
+    expect((await daemon.compose(dir, ["down", "-t", "0"])).code).toBe(0);
+  });
+
+  test("--abort-on-container-failure: an exit 0 stops nothing, the first failure stops the rest and is up's status", async () => {
+    const dir = writeProject(join(work, "af"), { "compose.yaml": `services:
+  ok: {image: busybox, command: 'true'}
+  bad: {image: busybox, command: sh -c 'sleep 1; echo failing; exit 3'}
+  long: {image: busybox, command: sleep 100000, stop_signal: SIGKILL}
+` });
+    const r = await daemon.compose(dir, ["up", "--no-color", "--abort-on-container-failure"]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain("ok-1 exited with code 0\n");
+    expect(r.stdout).toMatch(/^bad-1 +\| failing$/m);
+    expect(r.stdout).toContain("bad-1 exited with code 3\n");
+    expect(r.stdout).toContain("long-1 exited with code 137\n");
+    expect(r.stderr).toContain("Aborting on container exit...");
+    expect(await running("af-long-1")).toBe(false);
+    expect((await daemon.compose(dir, ["down", "-t", "0"])).code).toBe(0);
+  });
+
   test("--wait fails with the unhealthy service's name", async () => {
     const dir = writeProject(join(work, "wu"), {
       "compose.yaml": "services:\n  fine: {image: busybox, command: sleep 100000, stop_signal: SIGKILL}\n  sick:\n    image: busybox\n    command: sleep 100000\n    stop_signal: SIGKILL\n    healthcheck: {test: [CMD, 'false'], interval: 1s, retries: 1}\n",

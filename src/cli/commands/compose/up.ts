@@ -159,6 +159,10 @@ export const upSubcommand: ComposeSubcommand = {
     { name: "no-deps", type: "bool", help: "Don't start linked services" },
     { name: "no-start", type: "bool", help: "Don't start the services after creating them" },
     { name: "abort-on-container-exit", type: "bool", help: "Stops all containers if any container was stopped. Incompatible with -d" },
+    { name: "abort-on-container-failure", type: "bool", help: "Stops all containers if any container exited with failure. Incompatible with -d" },
+    { name: "attach", type: "list", valueName: "stringArray", help: "Restrict attaching to the specified services. Incompatible with --attach-dependencies." },
+    { name: "no-attach", type: "list", valueName: "stringArray", help: "Do not attach (stream logs) to the specified services" },
+    { name: "attach-dependencies", type: "bool", help: "Automatically attach to log output of dependent services" },
     { name: "exit-code-from", type: "string", help: "Return the exit code of the selected service container. Implies --abort-on-container-exit" },
     { name: "timeout", short: "t", type: "number", help: "Use this timeout in seconds for container shutdown when attached or when containers are already running" },
     { name: "no-color", type: "bool", help: "Produce monochrome output" },
@@ -166,7 +170,7 @@ export const upSubcommand: ComposeSubcommand = {
     { name: "quiet-pull", type: "bool", help: "Pull without printing progress information" },
   ],
   async run(c, f, args) {
-    if (f.detach && (f["abort-on-container-exit"] || f["exit-code-from"])) throw new ComposeError("--abort-on-container-exit and --detach are incompatible");
+    checkAttachFlags(f);
     const p = await c.load(args);
     const services = selectServices(p, args, f["no-deps"]);
     const o = { ...upOptions(f), noDeps: f["no-deps"], timeout: f.timeout, noStart: f["no-start"] };
@@ -177,8 +181,9 @@ export const upSubcommand: ComposeSubcommand = {
       if (f.wait && !f["no-start"]) await waitRunning(c, p, services, f["wait-timeout"]);
       return 0;
     }
-    const printer = logPrinter(await c.client(), expectedNames(p, services, o.scale), { colour: !f["no-color"] && !!stdout.isTTY, prefix: !f["no-log-prefix"] });
-    const session = attachedSession(c, p, services, f, printer);
+    const attachTo = attachedServices(p, args, f);
+    const printer = logPrinter(await c.client(), expectedNames(p, attachTo, o.scale), { colour: !f["no-color"] && !!stdout.isTTY, prefix: !f["no-log-prefix"] });
+    const session = attachedSession(c, p, services, attachTo, f, printer);
     try {
       await projectUp(c, p, services, { ...o, attached: { printer, attach: session.attach, stopping: session.stopping } });
     } catch (e) {
@@ -192,9 +197,38 @@ export const upSubcommand: ComposeSubcommand = {
   },
 };
 
+/** up's flags that cannot go together, checked in compose's order and words. */
+function checkAttachFlags(f: Record<string, any>): void {
+  const exitAbort = f["abort-on-container-exit"] || (!!f["exit-code-from"] && !f["abort-on-container-failure"]);
+  if (exitAbort && f["abort-on-container-failure"]) throw new ComposeError("--abort-on-container-failure cannot be combined with --abort-on-container-exit");
+  const attaching = f["attach-dependencies"] || f.attach.length > 0;
+  if (f.wait && (attaching || exitAbort)) throw new ComposeError("--wait cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies");
+  if (f.detach && (attaching || exitAbort || f["abort-on-container-failure"])) {
+    throw new ComposeError("--detach cannot be combined with --abort-on-container-exit, --abort-on-container-failure, --attach, --attach-dependencies or --watch");
+  }
+  if (f.attach.length && f["attach-dependencies"]) throw new ComposeError("cannot combine --attach and --attach-dependencies");
+}
+
+/**
+ * The services an attached up prints and waits for, as compose picks them: --attach's, else those
+ * named (with their dependencies under --attach-dependencies) or all, less `attach: false` ones;
+ * less --no-attach's.
+ */
+function attachedServices(p: Project, args: string[], f: Record<string, any>): string[] {
+  let names: string[];
+  if (f.attach.length) {
+    const unknown = (f.attach as string[]).filter((n) => !p.services[n]);
+    if (unknown.length) throw new ComposeError(`cannot attach to services not included in up: ${unknown.join(", ")}`);
+    names = f.attach;
+  } else {
+    names = (!args.length ? Object.keys(p.services) : f["attach-dependencies"] ? withDependencies(p.services, args) : args).filter((n) => p.services[n]!.attach !== false);
+  }
+  return [...new Set(names)].filter((n) => !(f["no-attach"] as string[]).includes(n));
+}
+
 /** The log names of the containers up leaves for the attached services (the log prefixes' width). */
 function expectedNames(p: Project, services: string[], scale?: Record<string, number>): string[] {
-  return services.filter((n) => p.services[n]!.attach !== false)
+  return services
     .flatMap((n) => Array.from({ length: replicas(p.services[n]!, scale, n) }, (_, i) => logName(n, i + 1, p.services[n])));
 }
 
@@ -205,8 +239,10 @@ function expectedNames(p: Project, services: string[], scale?: Record<string, nu
  * before), then the starts, then every container's output until all have
  * exited (with --abort-on-container-exit, the first; on Ctrl+C, until stopped).
  */
-function attachedSession(c: ComposeContext, p: Project, services: string[], f: Record<string, any>, printer: LogPrinter) {
-  const abort = f["abort-on-container-exit"] || !!f["exit-code-from"];
+function attachedSession(c: ComposeContext, p: Project, services: string[], attachTo: string[], f: Record<string, any>, printer: LogPrinter) {
+  // --abort-on-container-failure: only an exit other than 0 stops the rest (--exit-code-from then picks its code).
+  const onFailure = !!f["abort-on-container-failure"];
+  const abort = onFailure || f["abort-on-container-exit"] || !!f["exit-code-from"];
   // The daemon holds an attachment to a container that has not started open for its start: one that never
   // starts (a failed start phase, a stop before its turn) has its attachment ended by its controller.
   let attachedTo: { ct: ProjectContainer; output: Response; tty: boolean; cut: AbortController }[] = [];
@@ -273,8 +309,8 @@ function attachedSession(c: ComposeContext, p: Project, services: string[], f: R
     /** Between the creates and the starts: "Attaching to ...", each attachment in place, Ctrl+C handled from here on. */
     async attach(): Promise<void> {
       const client = await c.client();
-      // A service with `attach: false` runs without its output or its exit followed.
-      const containers = (await projectContainers(client, p.name, { services })).filter((ct) => p.services[serviceOf(ct)]?.attach !== false)
+      // The others run without their output or their exits followed.
+      const containers = (await projectContainers(client, p.name, { services: attachTo })).filter((ct) => attachTo.includes(serviceOf(ct)))
         .sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0));
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
@@ -306,8 +342,9 @@ function attachedSession(c: ComposeContext, p: Project, services: string[], f: R
           const { StatusCode } = await client.json<{ StatusCode: number }>("POST", `/containers/${ct.Id}/wait`, { query: { condition: "not-running" } });
           // compose (2.39 on) reports every exit, also those of its own stop, but none once Ctrl+C was pressed.
           printer.status(logNameOf(ct), `exited with code ${StatusCode}`);
-          if (f["exit-code-from"] ? serviceOf(ct) === f["exit-code-from"] : abort && !stopped) exitCode = StatusCode;
-          if (abort && !stopped) {
+          const aborting = abort && !stopped && (!onFailure || StatusCode !== 0);
+          if (f["exit-code-from"] ? serviceOf(ct) === f["exit-code-from"] : aborting) exitCode = StatusCode;
+          if (aborting) {
             c.ctx.err("Aborting on container exit...");
             await stopAll();
           }
