@@ -3,7 +3,7 @@
 // the high-water mark of src/cli/stdio.ts's OutputQueue, so its memory does not grow with what the
 // daemon sends; and once the reader reads, every line arrives, in order.
 import { expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { berthCmd, busyboxDaemonForFile } from "../fixtures/daemon.ts";
 
@@ -101,6 +101,31 @@ test.skipIf(!ok)("events for a stalled reader: the CLI's memory stays bounded, a
   );
   expect(r.maxRss - r.startRss).toBeLessThan(boundMiB);
   expect(r.lines).toEqual(Array.from({ length: count }, (_, i) => `stall${i} 524288`));
+}, 120_000);
+
+test.skipIf(!ok)("compose events for a stalled reader: the CLI's memory stays bounded, and every event comes, in order", async () => {
+  const dir = mkdtempSync("/tmp/berth-test-stalled-compose-");
+  try {
+    const composeFile = join(dir, "compose.yaml");
+    writeFileSync(composeFile, "services:\n  big:\n    image: busybox\n");
+    // A container of the project with a 512 KiB label, which each of its events carries: 96 MiB of text in all.
+    const api = (path: string, body?: unknown) => fetch(`http://localhost${path}`, { unix: file.d.socket, method: "POST", body: body && JSON.stringify(body), headers: { "Content-Type": "application/json" } } as RequestInit);
+    const since = (Date.now() / 1000 - 1).toFixed(3);
+    const created = await api("/containers/create?name=stall-big-1", { Image: "busybox", Cmd: ["true"], Labels: { "com.docker.compose.project": "stall", "com.docker.compose.service": "big", big: "b".repeat(512 << 10) } });
+    expect(created.status).toBe(201);
+    const { Id } = (await created.json()) as { Id: string };
+    const count = 192;
+    for (let i = 0; i < count; i++) expect((await api(`/containers/${Id}/rename?name=stall${i}`)).status).toBe(204);
+    const until = (Date.now() / 1000 + 1).toFixed(3);
+    const r = await intoStalledReader(
+      [...berthCmd, "-H", file.d.host, "compose", "-f", composeFile, "-p", "stall", "events", "--since", since, "--until", until],
+      '/ rename / { for (i = 1; i <= NF; i++) if ($i ~ /^name=/) print $i, (length($0) > 512 * 1024) }',
+    );
+    expect(r.maxRss - r.startRss).toBeLessThan(boundMiB);
+    expect(r.lines).toEqual(Array.from({ length: count }, (_, i) => `name=stall${i}, 1`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }, 120_000);
 
 test.skipIf(!ok)("logs -f for a stalled reader: the CLI's memory stays bounded, and every line comes, in order", async () => {

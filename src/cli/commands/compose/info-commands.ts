@@ -5,7 +5,7 @@ import { ComposeError } from "../../../compose/errors.ts";
 import { jsonMessages } from "../../../client/client.ts";
 import { version } from "../../../version.ts";
 import { printDefaultTable } from "../../output.ts";
-import { stdout } from "../../stdio.ts";
+import { paced, stdout } from "../../stdio.ts";
 import { cpCommand } from "../cp.ts";
 import { topCommand } from "../inspect-more.ts";
 import type { ComposeContext, ComposeSubcommand } from "./command.ts";
@@ -73,7 +73,7 @@ export const infoSubcommands: ComposeSubcommand[] = [
       const { name } = await projectNameFor(c);
       const filters = { type: ["container"], label: [`${label.project}=${name}`] };
       const res = await (await c.client()).request("GET", "/events", { query: { filters: JSON.stringify(filters), since: f.since, until: f.until } });
-      for await (const e of jsonMessages(res)) {
+      for await (const e of paced(jsonMessages(res))) {
         const attrs: Record<string, string> = e.Actor?.Attributes ?? {};
         const service = attrs[label.service] ?? "";
         if (args.length && !args.includes(service)) continue;
