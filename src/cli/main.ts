@@ -7,7 +7,7 @@ import { Context } from "./context.ts";
 import { commandIndex, loadAll, type CommandEntry } from "./commands/index.ts";
 import type { Command } from "./command.ts";
 import { gitCommit, version } from "../version.ts";
-import { flushed, stderr, stdout } from "./stdio.ts";
+import { flushed, isOutputFailure, stderr, stdout } from "./stdio.ts";
 
 const globalFlags: FlagSpec[] = [
   { name: "config", type: "string", help: "Location of client config files" },
@@ -148,6 +148,7 @@ async function command(argv: string[]): Promise<number> {
 
 /** Prints an error the way docker does and returns its exit code. */
 function reportError(e: unknown, name: string, cmd: Command): number {
+  if (isOutputFailure(e)) return 1; // a streaming command stopped by it: cliMain says 'berth: writing the output: ...'
   if (e instanceof UsageError) {
     stderr.write(`${e.message}\n\n${usageLine(name, cmd)}\n\nRun 'berth ${name} --help' for more information\n`);
     return 125;

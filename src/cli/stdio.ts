@@ -109,6 +109,11 @@ class OutputQueue {
     });
   }
 
+  /** The first write's failure, if one failed. */
+  get failed(): unknown {
+    return this.failure;
+  }
+
   /** Once every write so far is done; rejects with the first write that failed. */
   async flushed(): Promise<void> {
     while (this.pumping) await this.pumping;
@@ -133,6 +138,11 @@ export function flushed(): Promise<void> {
 /** Once the output waiting for the reader is under the high-water mark (see OutputQueue). */
 export function writable(): Promise<void> {
   return queue.writable();
+}
+
+/** Whether `e` is the failure of a write to stdout or stderr (which cliMain reports once, after the command). */
+export function isOutputFailure(e: unknown): boolean {
+  return e !== undefined && e === queue.failed;
 }
 
 /** Whether a streaming writer must await `writable()` before writing more (see OutputQueue). */
