@@ -6,10 +6,11 @@
 // and bad input that leaves the project as it was.
 import { afterAll, describe, expect, test } from "bun:test";
 import { $ } from "bun";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { appFiles, writeProject } from "./app-project.ts";
 import { composeDaemonForFile } from "./compose-daemon.ts";
+import { berthCmd } from "../fixtures/daemon.ts";
 
 const daemon = composeDaemonForFile("cmp");
 const { ok, ns } = daemon;
@@ -166,6 +167,30 @@ describe.if(ok)("compose up, ps, logs, down", () => {
       " Container halves-a-1  Stopping", " Container halves-a-1  Stopped", " Container halves-a-1  Removing", " Container halves-a-1  Removed",
       " Network halves_default  Removing", " Network halves_default  Removed",
     ]);
+  }, 120_000);
+
+  test("attached up for a stalled reader: the CLI's memory stays bounded, and every line comes, in order", async () => {
+    // ~96 MiB of output from one container, into `compose up | { sleep 4; awk … }`.
+    const lines = 200_000;
+    const dir = project("stalled", { "compose.yaml": `services:\n  chatty:\n    image: busybox\n    command: ["busybox", "awk", "BEGIN { s = sprintf(\\"%500s\\", \\"x\\"); for (i = 0; i < ${lines}; i++) print i, s }"]\n` });
+    const out = join(work, "stalled.digest");
+    const sh = Bun.spawn(["bash", "-c", `"$@" | { sleep 4; awk '/^chatty-1 +\\| [0-9]+ +x$/ { n++; if ($3 != n - 1) bad++ } END { print n, bad + 0 }' > ${out}; }`, "bash", ...berthCmd, "-H", daemon.d.host, "compose", "up", "--no-color"], { cwd: dir, stdout: "ignore", stderr: "ignore" });
+    const rss = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+    let pid: number | undefined;
+    for (let i = 0; i < 200 && !pid; i++, await Bun.sleep(10)) {
+      const kids = readFileSync(`/proc/${sh.pid}/task/${sh.pid}/children`, "utf8").split(/\s+/).filter(Boolean).map(Number);
+      pid = kids.find((k) => readFileSync(`/proc/${k}/cmdline`, "utf8").startsWith(`${berthCmd[0]}\0`));
+    }
+    expect(pid).toBeDefined();
+    await Bun.sleep(500);
+    const start = rss(pid!);
+    let max = start;
+    for (const end = Date.now() + 3000; Date.now() < end; await Bun.sleep(100)) max = Math.max(max, rss(pid!));
+    expect(await sh.exited).toBe(0);
+    // Without backpressure the CLI holds what the daemon sent while the reader sleeps (~100 MiB and more).
+    expect(max - start).toBeLessThan(64);
+    expect(readFileSync(out, "utf8")).toBe(`${lines} 0\n`);
+    expect((await compose(dir, ["down", "-t", "0"])).code).toBe(0);
   }, 120_000);
 
   test("attached up prints post_start's and pre_stop's output behind '<container> ->'; detached up does not", async () => {

@@ -4,7 +4,7 @@
 // in compose, a name first seen widens every prefix printed after it.
 import type { Client } from "../../../client/client.ts";
 import { demuxer } from "../../../client/hijack.ts";
-import { stderr, stdout, type Output } from "../../stdio.ts";
+import { paced, stderr, stdout, type Output } from "../../stdio.ts";
 
 const encoder = new TextEncoder();
 const colours = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
@@ -64,7 +64,7 @@ export function logPrinter(client: Client, names: string[], opts: { colour: bool
   };
   /** Prints a stream's lines; stderr's to `errTo`. */
   async function print(res: Response, tty: boolean, name: string, errTo: Output): Promise<void> {
-    // A chunk's lines go out in one write, as bytes: those block on a full pipe (text is queued), so a log is read no faster than it is printed.
+    // A chunk's lines go out in one write, as bytes: those block on a full pipe, so a log is read no faster than it is printed.
     let out = "";
     let err = "";
     const outLines = lineSplitter((l) => (out += `${head(name)}${l}\n`));
@@ -75,7 +75,8 @@ export function logPrinter(client: Client, names: string[], opts: { colour: bool
       write(errTo, err);
       out = err = "";
     };
-    for await (const chunk of res.body!) {
+    // paced: with text queued before (Attaching to, an exit), bytes queue too; a stalled reader then holds the stream.
+    for await (const chunk of paced(res.body!)) {
       feed(chunk);
       flush();
     }
