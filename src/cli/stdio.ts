@@ -36,7 +36,9 @@ export function isTerminal(fd: number): boolean {
 /**
  * How much output may wait for a slow reader before a streaming command stops reading more: a
  * pipe holds 64 KiB, and a little more than that lets a burst go out in few writes. A string
- * counts its length (UTF-16 units, about its bytes for the text a CLI prints).
+ * counts its length (UTF-16 units, about its bytes for the text a CLI prints). Bun.write (1.4.5)
+ * blocks on a full pipe for a write under ~256 KiB and waits asynchronously for a larger one (a long
+ * line, a batch): then this mark is what holds the command back.
  */
 const highWater = 1 << 20;
 

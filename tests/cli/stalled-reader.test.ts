@@ -1,7 +1,9 @@
 // A streaming command whose reader stalls (`berth events | less`, `berth logs -f c | sleep 1000`)
 // waits for it, as the docker CLI blocks on a full pipe: the output waiting in the CLI stays under
 // the high-water mark of src/cli/stdio.ts's OutputQueue, so its memory does not grow with what the
-// daemon sends; and once the reader reads, every line arrives, in order.
+// daemon sends; and once the reader reads, every line arrives, in order. Bun.write blocks on a full
+// pipe for less than ~256 KiB and waits asynchronously beyond: the lines here are long, or the
+// writes coalesced, so that the waiting is the queue's.
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -177,6 +179,43 @@ test("text written by a streaming loop waits for a stalled reader instead of pil
     await flushed();`), "{ print $1, length($0) }");
   expect(r.maxRss - r.startRss).toBeLessThan(boundMiB);
   expect(r.lines).toEqual(Array.from({ length: 256 }, (_, i) => `${i} ${String(i).length + 1 + (512 << 10)}`));
+}, 60_000);
+
+test("attach's socket is paused while its output waits behind text for a stalled reader, and all of it comes", async () => {
+  // A server sends 96 MiB of numbered lines down a socket, as a hijacked attach does; 512 KiB of text
+  // goes first, which Bun.write writes asynchronously, so the container's bytes queue behind it.
+  const dir = mkdtempSync("/tmp/berth-test-stalled-attach-");
+  try {
+    const lines = 96 << 10;
+    const r = await intoStalledReader(script(`
+      import { createServer, connect } from "node:net";
+      import { pumpStreams } from ${JSON.stringify(join(root, "src/cli/commands/attach-stream.ts"))};
+      const server = createServer((c) => {
+        let i = 0;
+        const pump = () => {
+          while (i < ${lines}) {
+            let chunk = "";
+            for (const end = i + 64; i < end; i++) chunk += i + " " + "z".repeat(1000) + "\\n";
+            if (!c.write(chunk)) return void c.once("drain", pump);
+          }
+          c.end();
+        };
+        pump();
+      });
+      await new Promise((r) => server.listen(${JSON.stringify(join(dir, "s"))}, r));
+      const socket = connect(${JSON.stringify(join(dir, "s"))});
+      await new Promise((r) => socket.once("connect", r));
+      stdout.write("h".repeat(512 << 10) + "\\n");
+      await pumpStreams(socket, new Uint8Array(0), { tty: true, stdin: false });
+      server.close();
+      await flushed();`), "NR == 1 { print length($0); next } { print $1, length($0) }");
+    expect(r.maxRss - r.startRss).toBeLessThan(boundMiB);
+    expect(r.lines.length).toBe(lines + 1);
+    expect(r.lines[0]).toBe(String(512 << 10));
+    for (let i = 0; i < lines; i++) if (r.lines[i + 1] !== `${i} ${String(i).length + 1001}`) throw new Error(`line ${i} came as ${r.lines[i + 1]}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }, 60_000);
 
 test("write() says when the queue is over its mark, and writable() waits until it is under again", () => {
