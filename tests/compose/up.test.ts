@@ -105,6 +105,10 @@ describe.if(ok)("compose up, ps, logs, down", () => {
     expect(r.stdout).toContain("b-1 exited with code 3");
     const x = await compose(dir, ["up", "--exit-code-from", "b"]);
     expect(x.code).toBe(3);
+    // --timestamps: each line stamped when printed, after the prefix, as Go's RFC3339NanoFixed in local time.
+    const stamped = await compose(dir, ["up", "--no-color", "--timestamps"], { TZ: "UTC" });
+    expect(stamped.stdout).toMatch(/^a-1 +\| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z from-a$/m);
+    expect((await compose(dir, ["up", "--no-color", "--timestamps", "--no-log-prefix"], { TZ: "Asia/Kolkata" })).stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}\+05:30 from-a$/m);
     expect((await compose(dir, ["down"])).code).toBe(0);
   }, 120_000);
 

@@ -41,7 +41,16 @@ export function lineSplitter(onLine: (line: string) => void): { feed(b: Uint8Arr
   };
 }
 
-export function logPrinter(client: Client, names: string[], opts: { colour: boolean; prefix: boolean }): LogPrinter {
+/** Now as Go's RFC3339NanoFixed in local time, as compose up --timestamps stamps each line it prints. */
+export function localStamp(d = new Date()): string {
+  const offset = -d.getTimezoneOffset();
+  const two = (n: number) => String(n).padStart(2, "0");
+  const local = new Date(d.getTime() + offset * 60_000).toISOString().slice(0, 23);
+  const zone = offset === 0 ? "Z" : `${offset > 0 ? "+" : "-"}${two(Math.floor(Math.abs(offset) / 60))}:${two(Math.abs(offset) % 60)}`;
+  return `${local}000000${zone}`;
+}
+
+export function logPrinter(client: Client, names: string[], opts: { colour: boolean; prefix: boolean; timestamps?: boolean }): LogPrinter {
   const colourOf = new Map<string, number>();
   let width = 0;
   const register = (name: string) => {
@@ -55,8 +64,9 @@ export function logPrinter(client: Client, names: string[], opts: { colour: bool
   for (const n of names) register(n);
   const head = (name: string) => {
     register(name);
-    if (!opts.prefix) return "";
-    return opts.colour ? `\x1b[${colourOf.get(name)}m${name.padEnd(width)}  |\x1b[0m ` : `${name.padEnd(width)}  | `;
+    const stamp = opts.timestamps ? `${localStamp()} ` : "";
+    if (!opts.prefix) return stamp;
+    return (opts.colour ? `\x1b[${colourOf.get(name)}m${name.padEnd(width)}  |\x1b[0m ` : `${name.padEnd(width)}  | `) + stamp;
   };
   let silent = false;
   const write = (to: Output, text: string) => {

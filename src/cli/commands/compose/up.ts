@@ -167,6 +167,7 @@ export const upSubcommand: ComposeSubcommand = {
     { name: "timeout", short: "t", type: "number", help: "Use this timeout in seconds for container shutdown when attached or when containers are already running" },
     { name: "no-color", type: "bool", help: "Produce monochrome output" },
     { name: "no-log-prefix", type: "bool", help: "Don't print prefix in logs" },
+    { name: "timestamps", type: "bool", help: "Show timestamps" },
     { name: "quiet-pull", type: "bool", help: "Pull without printing progress information" },
   ],
   async run(c, f, args) {
@@ -182,7 +183,7 @@ export const upSubcommand: ComposeSubcommand = {
       return 0;
     }
     const attachTo = attachedServices(p, args, f);
-    const printer = logPrinter(await c.client(), expectedNames(p, attachTo, o.scale), { colour: !f["no-color"] && !!stdout.isTTY, prefix: !f["no-log-prefix"] });
+    const printer = logPrinter(await c.client(), expectedNames(p, attachTo, o.scale), { colour: !f["no-color"] && !!stdout.isTTY, prefix: !f["no-log-prefix"], timestamps: f.timestamps });
     const session = attachedSession(c, p, services, attachTo, f, printer);
     try {
       await projectUp(c, p, services, { ...o, attached: { printer, attach: session.attach, stopping: session.stopping } });
