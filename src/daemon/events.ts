@@ -20,7 +20,8 @@ export interface EngineEvent {
 /** Where past events are kept; the daemon gives the store's database, tests may give none. */
 export interface EventLog {
   append(e: EngineEvent): void;
-  since(timeNano: number, untilNano?: number): EngineEvent[];
+  /** The stored events in the window, oldest first; read as they are consumed. */
+  since(timeNano: number, untilNano?: number): Iterable<EngineEvent>;
 }
 
 /** Events in the store's sqlite, so `events --since` reaches back across daemon restarts. */
@@ -33,8 +34,8 @@ export class SqliteEventLog implements EventLog {
 
   constructor(private db: Database, private keep = 10_000) {
     this.insert = db.query("INSERT INTO events (time_nano, event) VALUES (?, ?)");
-    this.select = db.query("SELECT event FROM events WHERE time_nano >= ? AND time_nano <= ? ORDER BY seq");
-    this.selectFrom = db.query("SELECT event FROM events WHERE time_nano >= ? ORDER BY seq");
+    this.select = db.query(`SELECT seq, event FROM events WHERE seq > ? AND time_nano >= ? AND time_nano <= ? ORDER BY seq LIMIT ${PAGE}`);
+    this.selectFrom = db.query(`SELECT seq, event FROM events WHERE seq > ? AND time_nano >= ? ORDER BY seq LIMIT ${PAGE}`);
     this.trim = db.query("DELETE FROM events WHERE seq <= (SELECT MAX(seq) FROM events) - ?");
   }
 
@@ -46,11 +47,22 @@ export class SqliteEventLog implements EventLog {
     });
   }
 
-  since(timeNano: number, untilNano?: number): EngineEvent[] {
-    const rows = untilNano === undefined ? this.selectFrom.all(timeNano) : this.select.all(timeNano, untilNano);
-    return (rows as { event: string }[]).map((r) => JSON.parse(r.event));
+  /**
+   * A page of rows at a time, each parsed as it is taken: a replay to a slow client holds one page,
+   * not the whole log (10,000 events, each as big as its labels).
+   */
+  *since(timeNano: number, untilNano?: number): Generator<EngineEvent> {
+    for (let after = 0; ;) {
+      const rows = (untilNano === undefined ? this.selectFrom.all(after, timeNano) : this.select.all(after, timeNano, untilNano)) as { seq: number; event: string }[];
+      for (const r of rows) yield JSON.parse(r.event) as EngineEvent;
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1]!.seq;
+    }
   }
 }
+
+/** Rows read from the log at a time. */
+const PAGE = 64;
 
 /** The last events in memory only (no store). */
 export class MemoryEventLog implements EventLog {
@@ -86,7 +98,7 @@ export class EventBus implements EventSink {
     for (const s of this.subscribers) s(e);
   }
 
-  since(seconds: number, untilSeconds?: number): EngineEvent[] {
+  since(seconds: number, untilSeconds?: number): Iterable<EngineEvent> {
     return this.log.since(Math.floor(seconds * 1e9), untilSeconds === undefined ? undefined : Math.floor(untilSeconds * 1e9));
   }
 

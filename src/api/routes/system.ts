@@ -56,6 +56,10 @@ export function registryConfig(insecure: string[], mirrors: string[]) {
 
 const eventFilterKeys = ["config", "container", "daemon", "event", "image", "label", "network", "node", "plugin", "scope", "secret", "service", "type", "volume"];
 
+/** Live events a client may leave unread before its stream is ended (dockerd's subscriber buffer holds 1024). */
+const MAX_PENDING_EVENTS = 1024;
+const MAX_PENDING_BYTES = 16 << 20;
+
 export function systemRoutes(d: Daemon): Hono {
   const app = new Hono();
   const ping = (c: any) => {
@@ -136,12 +140,26 @@ export function systemRoutes(d: Daemon): Hono {
     c.header("Content-Type", "application/json");
     return stream(c, async (s) => {
       // Either bound replays the stored events (from the first one when only --until is given), as dockerd does.
+      // Read from the log as they are written: each write waits for the client.
       const past = since !== undefined || until !== undefined ? d.events.since(since ?? 0, until) : [];
       for (const e of past) if (eventMatches(e, filters)) await s.write(JSON.stringify(e) + "\n");
       if (until !== undefined && until * 1000 <= Date.now()) return;
       await new Promise<void>((resolve) => {
+        // Written as they come; a client that lets this many pile up unread is dropped, as dockerd
+        // drops a subscriber whose buffer stays full: it cannot grow the daemon's memory.
+        let pending = 0;
+        let pendingBytes = 0;
         const stop = d.events.subscribe((e) => {
-          if (eventMatches(e, filters)) s.write(JSON.stringify(e) + "\n").catch(() => {}); // the client went away: the subscription ends with the stream
+          if (!eventMatches(e, filters)) return;
+          if (pending >= MAX_PENDING_EVENTS || pendingBytes >= MAX_PENDING_BYTES) return end();
+          const line = JSON.stringify(e) + "\n";
+          pending++;
+          pendingBytes += line.length;
+          const written = () => {
+            pending--;
+            pendingBytes -= line.length;
+          };
+          s.write(line).then(written, written); // a failed write: the client went away, and the subscription ends with the stream
         });
         const end = () => { stop(); resolve(); };
         c.req.raw.signal.addEventListener("abort", end);
