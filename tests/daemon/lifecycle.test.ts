@@ -176,7 +176,10 @@ describe.if(ok)("container lifecycle", () => {
     expect(standby).toBeDefined();
     const nice = (pid: number | string) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
     expect(nice(standby!)).toBe(10);
-    expect(existsSync(`${d.dir}/exec/s/standby-${standby}.sock`)).toBe(true);
+    // It listens ahead: its socket is there once it has made it, a moment after the process appears.
+    const sock = `${d.dir}/exec/s/standby-${standby}.sock`;
+    for (const end = Date.now() + 10_000; !existsSync(sock) && Date.now() < end; ) await Bun.sleep(20);
+    expect(existsSync(sock)).toBe(true);
     // The container's PID 1 and its child; the first bytes of output must not be lost either.
     const r = await d.cli(["run", "--rm", "busybox", "sh", "-c", "cat /proc/1/stat; echo; cat /proc/self/stat"]);
     const lines = r.stdout.split("\n").filter(Boolean);
