@@ -1,11 +1,11 @@
 // The docker-style flag parser and the daemon config merge (no daemon needed).
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { flagUsages, parseFlags, UsageError, type FlagSpec } from "../../src/cli/flags.ts";
 import { defaultConfigFile } from "../../src/shared/daemon-config.ts";
 import { eventTime } from "../../src/cli/commands/system.ts";
-import { daemonConfigWith } from "../fixtures/daemon-config.ts";
+import { daemonConfigWith, daemonJsonFile } from "../fixtures/daemon-config.ts";
 import { clientOptionsFromEnv, Client } from "../../src/client/client.ts";
 
 const specs: FlagSpec[] = [
@@ -69,9 +69,7 @@ describe("parseFlags", () => {
 });
 
 describe("daemon config", () => {
-  const dir = mkdtempSync("/tmp/berth-test-config-");
-  const file = join(dir, "daemon.json");
-  const cfg = daemonConfigWith(file);
+  const { file, cfg } = daemonJsonFile("config");
 
   test("daemon.json fills what the flags leave", () => {
     writeFileSync(file, JSON.stringify({ "data-root": "/x/data", "insecure-registries": ["reg.local:5000"], debug: true }));
@@ -126,7 +124,6 @@ describe("daemon config", () => {
     expect(noFile(["-D"]).logLevel).toBe("debug");
     expect(() => noFile(["--log-level", "loud"])).toThrow("unable to parse logging level: loud");
     expect(() => noFile(["--cgroup-parent", "a/../.."])).toThrow("invalid cgroup-parent a/../..");
-    rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -1,17 +1,13 @@
 // dockerd's --default-ipc-mode (and "default-ipc-mode" in daemon.json): the IpcMode a container
 // that names none is stored with, "private" unless the daemon says "shareable", in which case
 // another container can join it with --ipc container:NAME. Other values get dockerd's words.
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { describe, expect, test } from "bun:test";
+import { readlinkSync, writeFileSync } from "node:fs";
 import { busyboxRootfsTar, requireDaemon, startDaemon } from "../fixtures/daemon.ts";
-import { daemonConfigWith } from "../fixtures/daemon-config.ts";
+import { daemonJsonFile } from "../fixtures/daemon-config.ts";
 
 describe("daemon config: default-ipc-mode", () => {
-  const dir = mkdtempSync("/tmp/berth-test-ipc-config-");
-  const file = join(dir, "daemon.json");
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const cfg = daemonConfigWith(file);
+  const { file, cfg } = daemonJsonFile("ipc-config");
 
   test("private unless the flag or daemon.json says shareable; other modes refused in dockerd's words", () => {
     writeFileSync(file, "{}");

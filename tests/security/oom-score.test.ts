@@ -3,11 +3,11 @@
 // daemon's plus one (containerd's shims), and a container's processes — its
 // first, an --init's child, an exec — at the container's own OomScoreAdj
 // (0 by default), never at the lowered score of the shim they come from.
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { busyboxDaemonForFile, startDaemon } from "../fixtures/daemon.ts";
-import { daemonConfigWith } from "../fixtures/daemon-config.ts";
+import { daemonJsonFile } from "../fixtures/daemon-config.ts";
 
 const score = (pid: number | string) => readFileSync(`/proc/${pid}/oom_score_adj`, "utf8").trim();
 const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[1]);
@@ -16,10 +16,7 @@ const canLower = (BigInt(`0x${readFileSync("/proc/self/status", "utf8").match(/^
 const childrenOf = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
 
 describe("daemon config: oom-score-adjust", () => {
-  const dir = mkdtempSync("/tmp/berth-test-oom-config-");
-  const file = join(dir, "daemon.json");
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const cfg = daemonConfigWith(file);
+  const { file, cfg } = daemonJsonFile("oom-config");
 
   test("-500 unless the flag or daemon.json says otherwise, within the kernel's range", () => {
     writeFileSync(file, "{}");
