@@ -34,8 +34,8 @@ export class SqliteEventLog implements EventLog {
 
   constructor(private db: Database, private keep = 10_000) {
     this.insert = db.query("INSERT INTO events (time_nano, event) VALUES (?, ?)");
-    this.select = db.query(`SELECT seq, event FROM events WHERE seq > ? AND time_nano >= ? AND time_nano <= ? ORDER BY seq LIMIT ${PAGE}`);
-    this.selectFrom = db.query(`SELECT seq, event FROM events WHERE seq > ? AND time_nano >= ? ORDER BY seq LIMIT ${PAGE}`);
+    this.select = db.query(`SELECT seq, event FROM events WHERE seq > ? AND time_nano >= ? AND time_nano <= ? ORDER BY seq LIMIT ?`);
+    this.selectFrom = db.query(`SELECT seq, event FROM events WHERE seq > ? AND time_nano >= ? ORDER BY seq LIMIT ?`);
     this.trim = db.query("DELETE FROM events WHERE seq <= (SELECT MAX(seq) FROM events) - ?");
   }
 
@@ -49,20 +49,32 @@ export class SqliteEventLog implements EventLog {
 
   /**
    * A page of rows at a time, each parsed as it is taken: a replay to a slow client holds one page,
-   * not the whole log (10,000 events, each as big as its labels).
+   * not the whole log (10,000 events, each as big as its labels). A page is sized to about
+   * PAGE_BYTES by the rows read so far, so big events come a few at a time.
    */
   *since(timeNano: number, untilNano?: number): Generator<EngineEvent> {
-    for (let after = 0; ;) {
-      const rows = (untilNano === undefined ? this.selectFrom.all(after, timeNano) : this.select.all(after, timeNano, untilNano)) as { seq: number; event: string }[];
-      for (const r of rows) yield JSON.parse(r.event) as EngineEvent;
-      if (rows.length < PAGE) return;
-      after = rows[rows.length - 1]!.seq;
+    for (let after = 0, limit = FIRST_PAGE; ;) {
+      const rows = (untilNano === undefined ? this.selectFrom.all(after, timeNano, limit) : this.select.all(after, timeNano, untilNano, limit)) as ({ seq: number; event: string } | undefined)[];
+      let bytes = 0;
+      for (const r of rows) bytes += r!.event.length;
+      after = rows.at(-1)?.seq ?? after;
+      const full = rows.length === limit;
+      limit = Math.max(1, Math.min(MAX_PAGE, Math.floor((PAGE_BYTES * rows.length) / Math.max(1, bytes))));
+      for (let i = 0; i < rows.length; i++) {
+        const { event } = rows[i]!;
+        rows[i] = undefined; // a row's text is let go once it is parsed
+        yield JSON.parse(event) as EngineEvent;
+      }
+      if (!full) return;
     }
   }
 }
 
-/** Rows read from the log at a time. */
-const PAGE = 64;
+/** Rows in a replay's first page, before their size is known; the most in any page. */
+const FIRST_PAGE = 8;
+const MAX_PAGE = 256;
+/** About what a replay's page of rows may hold. */
+const PAGE_BYTES = 1 << 20;
 
 /** The last events in memory only (no store). */
 export class MemoryEventLog implements EventLog {
