@@ -16,6 +16,7 @@ export function hijackRoutes(d: Daemon): HijackRoute[] {
       keys: ["id"],
       async handler(h) {
         const c = d.containers.find(h.params.id!);
+        d.containers.checkAttachable(c);
         const detachKeys = parseDetachKeys(h.query.get("detachKeys") || undefined); // before the stream opens: a bad one is a 400
         const socket = h.open(c.config.Tty ? rawStream : multiplexedStream);
         await d.containers.attach(c, socket, {

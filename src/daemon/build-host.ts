@@ -66,11 +66,8 @@ async function runStepContainer(d: Daemon, r: RunRequest, started: (id: string) 
   };
   // A client that goes away cancels the build: the step's program is killed.
   const onAbort = () => {
-    try {
-      e.kill(Id, "SIGKILL");
-    } catch {
-      // Already stopped: nothing left to cancel.
-    }
+    // A step already stopped has nothing left to cancel.
+    e.kill(Id, "SIGKILL").catch(skipped("killing a cancelled build step"));
   };
   try {
     await e.start(Id);

@@ -8,6 +8,7 @@ import type { Store } from "../store/index.ts";
 import { createImageService, type LocalImageService } from "./images.ts";
 import { ImageEvents } from "./image-events.ts";
 import { ContainerEngine } from "./containers/engine.ts";
+import { hasProcess } from "./containers/records.ts";
 import { ExecManager } from "./containers/exec.ts";
 import { EventBus, SqliteEventLog } from "./events.ts";
 import type { RegistryService } from "./registry/service.ts";
@@ -64,7 +65,7 @@ export class Daemon {
     this.networks.containers = {
       find: (ref) => this.containers.find(ref),
       get: (id) => this.containers.records.get(id),
-      running: () => this.containers.records.list().filter((c) => c.state.Running),
+      running: () => this.containers.records.list().filter((c) => hasProcess(c.state)),
     };
     await this.networks.init();
     this.containers.networks = this.networks;

@@ -94,8 +94,8 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     return c.body(null, 204);
   });
 
-  app.post("/containers/:id/kill", (c) => {
-    engine.kill(c.req.param("id"), c.req.query("signal") || "SIGKILL");
+  app.post("/containers/:id/kill", async (c) => {
+    await engine.kill(c.req.param("id"), c.req.query("signal") || "SIGKILL");
     return c.body(null, 204);
   });
 
@@ -184,7 +184,7 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     const rec = engine.find(c.req.param("id"));
     const streaming = c.req.query("stream") === undefined ? true : bool(c.req.query("stream"));
     const oneShot = bool(c.req.query("one-shot"));
-    if (!rec.state.Running) {
+    if (!engine.isRunning(rec.id)) {
       // Docker answers a stopped container with one sample of zeros.
       return c.json({ read: "0001-01-01T00:00:00Z", preread: "0001-01-01T00:00:00Z", name: `/${rec.name}`, id: rec.id, pids_stats: {}, cpu_stats: { cpu_usage: { total_usage: 0 }, throttling_data: {} }, precpu_stats: { cpu_usage: { total_usage: 0 }, throttling_data: {} }, memory_stats: {}, blkio_stats: {}, storage_stats: {}, num_procs: 0 });
     }

@@ -2,13 +2,13 @@
 // container's root and its chrooted archive operations.
 import { withReadView, withRoot as withRootOf, type RootLayout, type Runtime } from "../../runtime/index.ts";
 import type { ContainerMounts } from "../volumes/container-mounts.ts";
-import type { ContainerRecord } from "./records.ts";
+import { hasProcess, type ContainerRecord } from "./records.ts";
 
 export { statInRoot as statPath, tarFromRoot as archivePath, extractIntoRoot as extractInto, withReadView, streamFromReadView, type PathStat } from "../../runtime/index.ts";
 
 /** Runs `fn` with a host path to the container's root; mounts the overlay for a stopped container (idmapped as its start does, when `userns`). */
 export function withRoot<T>(c: ContainerRecord, p: RootLayout, fn: (root: string) => Promise<T> | T, copied = false, userns?: Runtime["userns"]): Promise<T> {
-  return withRootOf(c.state.Running ? c.state.Pid : 0, p, fn, copied, userns);
+  return withRootOf(hasProcess(c.state) ? c.state.Pid : 0, p, fn, copied, userns);
 }
 
 /**

@@ -17,7 +17,7 @@ import { rfc3339Nano } from "../../image/config.ts";
 import { mergeConfig, normalizeHostConfig } from "./config.ts";
 import { checkUtsHostname, memorySettingWarnings } from "./host-settings.ts";
 import { generateName, validateName } from "./names.ts";
-import { ContainerRecords, initialState, type ContainerRecord, type ContainerState } from "./records.ts";
+import { ContainerRecords, hasProcess, initialState, type ContainerRecord, type ContainerState } from "./records.ts";
 import { inspectView, statusText, summaryView, type ContainerPaths } from "./views.ts";
 import { keepMountPrivate, releaseReadViews, remappedRoot, type Runtime, type RuntimeExit } from "../../runtime/index.ts";
 import { buildSpec } from "./spec.ts";
@@ -29,7 +29,8 @@ import type { Socket } from "node:net";
 import { bridgeAttach, replayLog, type AttachOptions } from "./attach.ts";
 import { checkLogConfig, logsDisabled } from "./log-config.ts";
 import { Waiters } from "./waiters.ts";
-import { shouldRestart, restartDelay } from "./restart-policy.ts";
+import { restartingError, shouldRestart } from "./restart-policy.ts";
+import { PolicyRestarts } from "./restarts.ts";
 import { duBytes, hostResolvConf } from "./files.ts";
 import { flattenLayers } from "./flatten.ts";
 import type { EventSink } from "./events.ts";
@@ -56,6 +57,8 @@ export class ContainerEngine {
   private attached = new Map<string, Set<Promise<void>>>();
   /** Containers stopped or killed through the API: their restart policy does not apply. */
   private stoppedByUser = new Set<string>();
+  /** Restarts their policy has scheduled: the container shows as restarting until then. */
+  private restarts = new PolicyRestarts((id) => this.start(id, { restarting: true }));
   /** Callers of `wait` waiting for a container's next exit. */
   private exits = new Waiters<ContainerState>();
   private removals = new Waiters<void>();
@@ -151,8 +154,8 @@ export class ContainerEngine {
     const next = this.observedState(c);
     if (!next) return c;
     this.records.saveState(c.id, next);
-    if (!next.Running && c.state.Running) this.onExited(c, next);
-    return { ...c, state: next };
+    const state = !next.Running && c.state.Running ? this.onExited(c, next) : next;
+    return { ...c, state };
   }
 
   /** For an operation that changes the container: found, with its last run's exit handled first. */
@@ -165,7 +168,7 @@ export class ContainerEngine {
     const states = this.records.list().map((c) => this.current(c).state);
     return {
       total: states.length,
-      running: states.filter((s) => s.Running && !s.Paused).length,
+      running: states.filter((s) => hasProcess(s) && !s.Paused).length,
       paused: states.filter((s) => s.Paused).length,
     };
   }
@@ -177,7 +180,11 @@ export class ContainerEngine {
     });
   }
 
-  private onExited(c: ContainerRecord, s: ContainerState): void {
+  /**
+   * What follows an exit (and a failed start): events, waiters, volumes released, and the
+   * container removed (--rm) or, by its restart policy, left restarting. Returns the state stored.
+   */
+  private onExited(c: ContainerRecord, s: ContainerState, opts: { noRestart?: boolean } = {}): ContainerState {
     this.health?.stop(c.id);
     try {
       this.networks?.atStop(c);
@@ -192,17 +199,41 @@ export class ContainerEngine {
     this.mounts.release(c.id, (id) => this.busy.has(id) || !!this.records.get(id)?.state.Running);
     if (s.OOMKilled) this.events.emit("container", "oom", c.id, this.eventAttrs(c));
     this.events.emit("container", "die", c.id, { ...this.eventAttrs(c), exitCode: String(s.ExitCode) });
+    let stored = s;
     if (c.hostConfig.AutoRemove) queueMicrotask(() => this.remove(c.id, { force: true }).catch(skipped("removing an --rm container after its exit")));
-    else if (!this.stoppedByUser.has(c.id) && shouldRestart(c, s)) this.scheduleRestart(c);
+    else if (!opts.noRestart && !this.stoppedByUser.has(c.id) && shouldRestart(c, s)) stored = this.restartLater(c, s);
     this.stoppedByUser.delete(c.id);
+    return stored;
   }
 
-  private scheduleRestart(c: ContainerRecord): void {
-    setTimeout(() => {
-      const r = this.records.get(c.id);
-      if (!r || r.state.Running || this.stoppedByUser.has(c.id)) return;
-      this.start(c.id, { restarting: true }).catch(skipped("restarting a container by its restart policy"));
-    }, restartDelay(c.restartCount));
+  /**
+   * dockerd's restarting state until the policy's delay is over: Running and Restarting, with no
+   * process. The restart is counted now, as dockerd counts it.
+   */
+  private restartLater(c: ContainerRecord, exit: ContainerState): ContainerState {
+    const state: ContainerState = { ...exit, Status: "restarting", Running: true, Restarting: true, Paused: false, Pid: 0 };
+    withoutSync(this.store.db, () => this.store.db.transaction(() => {
+      this.records.saveState(c.id, state);
+      this.store.db.query("UPDATE containers SET restart_count = restart_count + 1 WHERE id = ?").run(c.id);
+    })());
+    this.restarts.schedule(c.id, exit);
+    return state;
+  }
+
+  /**
+   * Calls off a restart the policy has scheduled; the container is left exited as its last run
+   * ended. A restart whose start is under way is waited for: the caller then acts on the new run.
+   */
+  private async callOffRestart(c: ContainerRecord): Promise<ContainerRecord> {
+    if (this.restarts.cancel(c.id) || !this.restarts.inProgress(c.id)) {
+      const current = this.records.find(c.id);
+      if (!current.state.Restarting) return this.current(current);
+      const state: ContainerState = { ...current.state, Status: "exited", Running: false, Restarting: false };
+      this.records.saveState(c.id, state);
+      return { ...current, state };
+    }
+    await this.restarts.inProgress(c.id);
+    return this.settled(c.id);
   }
 
   eventAttrs(c: ContainerRecord): Record<string, string> {
@@ -308,7 +339,8 @@ export class ContainerEngine {
 
   async start(ref: string, opts: { restarting?: boolean } = {}): Promise<"started" | "already"> {
     const c = this.settled(ref);
-    if (c.state.Running) return "already";
+    // A restarting container counts as running (dockerd's 304); the policy's own restart starts it.
+    if (opts.restarting ? !c.state.Restarting : c.state.Running) return "already";
     if (this.busy.has(c.id)) throw new ConflictError(`Container ${c.id} is busy`);
     // Never a second copy beside processes a run left that no shim records (adoption clears them).
     if (this.runtime.pids(this.dirOf(c)).length) throw new ConflictError(`Container ${c.id} still has processes from an earlier start; try again shortly`);
@@ -340,9 +372,13 @@ export class ContainerEngine {
         if (!handedOver) for (const a of attachments) a.client.end();
         const failed = (e as { exitCode?: unknown } | null)?.exitCode;
         const exitCode = typeof failed === "number" ? failed : 128;
-        const state: ContainerState = { ...c.state, Status: c.state.Status === "created" ? "created" : "exited", ExitCode: exitCode, Error: messageOf(e) };
+        const state: ContainerState = {
+          ...c.state, Status: c.state.Status === "created" ? "created" : "exited", Running: false, Restarting: false, Paused: false, Pid: 0,
+          ExitCode: exitCode, Error: messageOf(e),
+        };
         this.records.saveState(c.id, state);
-        this.onExited({ ...c, state }, state);
+        // As in dockerd, a start that failed is not retried by the restart policy.
+        this.onExited({ ...c, state }, state, { noRestart: true });
         throw e;
       }
       const state: ContainerState = {
@@ -350,8 +386,11 @@ export class ContainerEngine {
       };
       if (st.exit) this.applyExit(state, st.exit);
       this.records.saveState(c.id, { ...state, ...(st.exit ? { Status: "running", Running: true } : {}) });
-      // Counted with the new state, so nobody sees the new count beside the old run's exit.
-      if (opts.restarting) withoutSync(this.store.db, () => this.store.db.query("UPDATE containers SET restart_count = restart_count + 1 WHERE id = ?").run(c.id));
+      // A start by hand begins the count and the back-off again, as in dockerd.
+      if (!opts.restarting) {
+        this.restarts.forget(c.id);
+        if (c.restartCount) withoutSync(this.store.db, () => this.store.db.query("UPDATE containers SET restart_count = 0 WHERE id = ?").run(c.id));
+      }
       this.mounts.announce(c.id, "mount");
       this.events.emit("container", "start", c.id, this.eventAttrs(c));
       this.monitor({ ...c, state });
@@ -414,13 +453,19 @@ export class ContainerEngine {
   /** Forwards a resize to the container's PTY. */
   resize(ref: string, h: number, w: number): void {
     const c = this.find(ref);
+    if (c.state.Restarting) throw restartingError(c.id);
     if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
     this.runtime.resize(this.dirOf(c), h, w);
   }
 
-  kill(ref: string, signal = "SIGKILL"): void {
+  async kill(ref: string, signal = "SIGKILL"): Promise<void> {
     checkSignal(signal);
-    const c = this.find(ref);
+    let c = this.find(ref);
+    // Waiting to restart, there is no process to signal: the restart is called off, as in dockerd.
+    if (c.state.Restarting) {
+      c = await this.callOffRestart(c);
+      if (!hasProcess(c.state)) return;
+    }
     if (!c.state.Running) throw new ConflictError(`Cannot kill container: ${ref}: Container ${c.id} is not running`);
     if (/^(SIG)?(KILL|TERM|INT|9|15|2)$/i.test(signal)) this.stoppedByUser.add(c.id);
     this.runtime.kill(this.dirOf(c), signal);
@@ -429,7 +474,14 @@ export class ContainerEngine {
 
   /** Sends the stop signal, waits `timeout` seconds, then SIGKILL, as `docker stop` does. */
   async stop(ref: string, timeout?: number, signal?: string): Promise<"stopped" | "already"> {
-    const c = this.find(ref);
+    let c = this.find(ref);
+    if (c.state.Restarting) {
+      c = await this.callOffRestart(c);
+      if (!hasProcess(c.state)) {
+        this.events.emit("container", "stop", c.id, this.eventAttrs(c));
+        return "stopped";
+      }
+    }
     if (!c.state.Running) return "already";
     this.stoppedByUser.add(c.id);
     await this.runtime.stop(this.dirOf(c), signal || c.config.StopSignal || "SIGTERM", timeout ?? c.config.StopTimeout ?? 10);
@@ -500,7 +552,9 @@ export class ContainerEngine {
     const unclaimed: ContainerRecord[] = [];
     for (const c of this.records.list()) {
       const r = this.settle(c);
-      if (r.state.Running) this.monitor(r);
+      // A daemon stopped during a restart's delay: the restart is scheduled again.
+      if (r.state.Restarting) this.restarts.schedule(r.id, r.state);
+      else if (r.state.Running) this.monitor(r);
       else if (this.settleUnrecordedExit(r)) continue;
       else if (!this.runtime.status(this.dirOf(r)) && this.runtime.pids(this.dirOf(r)).length) unclaimed.push(r);
     }
@@ -535,13 +589,18 @@ export class ContainerEngine {
     let c = this.settled(ref);
     if (c.state.Running) {
       if (!opts.force) {
+        const procedure = c.state.Paused ? "Unpause and then stop" : "Stop";
         throw new ConflictError(
-          `You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`,
+          `You cannot remove a ${c.state.Status} container ${c.id}. ${procedure} the container before attempting removal or force remove`,
         );
       }
-      // Its exit, or no state left to wait on: either way it runs no more.
-      await this.runtime.stop(this.dirOf(c), "SIGKILL", 0).catch(() => {});
-      c = this.settled(c.id);
+      if (c.state.Restarting) c = await this.callOffRestart(c);
+      if (hasProcess(c.state)) {
+        this.stoppedByUser.add(c.id);
+        // Its exit, or no state left to wait on: either way it runs no more.
+        await this.runtime.stop(this.dirOf(c), "SIGKILL", 0).catch(() => {});
+        c = this.settled(c.id);
+      }
     }
     if (this.busy.has(c.id)) throw new ConflictError(`removal of container ${c.id} is already in progress`);
     this.busy.add(c.id);
@@ -554,6 +613,7 @@ export class ContainerEngine {
       releaseShm(this.dirOf(c));
       discardDir(this.dirOf(c), join(this.store.root, "tmp", `removed-${c.id}`));
       this.runtime.discardLeftovers(this.dirOf(c));
+      this.restarts.forget(c.id);
     } finally {
       this.busy.delete(c.id);
     }
@@ -585,9 +645,15 @@ export class ContainerEngine {
     return join(this.dirOf(c), `${c.id}-json.log`);
   }
 
+  /** Whether a process runs for the container now (one waiting to restart has none). */
   isRunning(id: string): boolean {
     const r = this.records.get(id);
-    return !!r && this.current(r).state.Running;
+    return !!r && hasProcess(this.current(r).state);
+  }
+
+  /** dockerd refuses to attach to a container that waits to restart. */
+  checkAttachable(c: ContainerRecord): void {
+    if (c.state.Restarting) throw new ConflictError(`container ${c.id} is restarting, wait until the container is running`);
   }
 }
 

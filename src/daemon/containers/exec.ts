@@ -10,6 +10,7 @@ import { buildSpec, consoleSize, withEnv } from "./spec.ts";
 import type { ExecConfig, ExecProcess } from "../../runtime/index.ts";
 import { frame } from "./logs.ts";
 import { ExecRecords, type ExecRecord } from "./exec-records.ts";
+import { restartingError } from "./restart-policy.ts";
 import { DetachMatcher, parseDetachKeys } from "../../shared/detach-keys.ts";
 
 type ExecSession = ExecRecord;
@@ -26,6 +27,7 @@ export class ExecManager {
 
   create(containerRef: string, body: Record<string, any>): string {
     const c = this.engine.find(containerRef);
+    if (c.state.Restarting) throw restartingError(c.id);
     if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
     if (c.state.Paused) throw new ConflictError(`Container ${c.id} is paused, unpause the container before exec`);
     if (!Array.isArray(body?.Cmd) || body.Cmd.length === 0) throw new InvalidParameterError("No exec command specified");
@@ -64,6 +66,7 @@ export class ExecManager {
     const s = this.get(id);
     if (s.running || s.exitCode !== null) throw new ConflictError(`Error: Exec command ${id} has already run`);
     const c = this.engine.find(s.containerId);
+    if (c.state.Restarting) throw restartingError(c.id);
     if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
     const spec = buildSpec(c, this.engine.paths(c), undefined, this.engine.security);
     const b = s.body;

@@ -11,7 +11,8 @@ import { directoryEntries } from "../../layer/diff.ts";
 import { tarStream } from "../../layer/tar/write.ts";
 import { normalizeHostConfig } from "./config.ts";
 import { buildSpec } from "./spec.ts";
-import type { ContainerRecord } from "./records.ts";
+import { hasProcess, type ContainerRecord } from "./records.ts";
+import { restartingError } from "./restart-policy.ts";
 import { clampMtimes } from "../../build/reproducible.ts";
 import { withOwners } from "../../layer/tar/owners.ts";
 import { containerOwnerIn } from "../../runtime/index.ts";
@@ -24,6 +25,7 @@ function requireOverlay(e: ContainerEngine, what: string): void {
 
 export function pauseContainer(e: ContainerEngine, ref: string): void {
   const c = e.find(ref);
+  if (c.state.Restarting) throw restartingError(c.id);
   if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
   if (c.state.Paused) throw new ConflictError(`Container ${c.id} is already paused`);
   e.runtime.pause(e.dirOf(c));
@@ -50,7 +52,7 @@ export async function commitContainer(e: ContainerEngine, ref: string, o: { repo
   requireOverlay(e, "commit");
   const config = applyChanges({ ...c.config, ...(o.config ?? {}) }, o.changes ?? []);
   delete (config as { Hostname?: unknown }).Hostname;
-  const freeze = c.state.Running && !c.state.Paused && o.pause !== false;
+  const freeze = hasProcess(c.state) && !c.state.Paused && o.pause !== false;
   if (freeze) e.runtime.pause(e.dirOf(c));
   try {
     const diff = containerDiffTar(e, c);
@@ -85,7 +87,7 @@ export function updateContainer(e: ContainerEngine, ref: string, body: Record<st
   const changed = Object.fromEntries(keys.filter((k) => body?.[k] !== undefined && body[k] !== null).map((k) => [k, body[k]]));
   if (changed.PidsLimit === 0) delete changed.PidsLimit;
   const hostConfig = normalizeHostConfig({ ...c.hostConfig, ...changed }, availableParallelism());
-  if (c.state.Running) e.runtime.updateResources(e.dirOf(c), buildSpec({ ...c, hostConfig }, e.paths(c)).resources);
+  if (hasProcess(c.state)) e.runtime.updateResources(e.dirOf(c), buildSpec({ ...c, hostConfig }, e.paths(c)).resources);
   e.store.db.query("UPDATE containers SET host_config = ? WHERE id = ?").run(JSON.stringify(hostConfig), c.id);
   e.events.emit("container", "update", c.id, e.eventAttrs(c));
   return { Warnings: [] };
@@ -93,6 +95,7 @@ export function updateContainer(e: ContainerEngine, ref: string, body: Record<st
 
 export function containerTop(e: ContainerEngine, ref: string): TopResult {
   const c = e.find(ref);
+  if (c.state.Restarting) throw restartingError(c.id);
   if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
   return topOf(e.runtime.pids(e.dirOf(c)));
 }

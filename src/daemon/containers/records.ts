@@ -48,6 +48,14 @@ interface Row {
 
 const zeroTime = "0001-01-01T00:00:00Z";
 
+/**
+ * Whether a process runs for the container (running or paused). A container waiting out its
+ * restart policy's delay is Running too, as dockerd shows it, but has none.
+ */
+export function hasProcess(s: ContainerState): boolean {
+  return s.Running && !s.Restarting;
+}
+
 export function initialState(): ContainerState {
   return {
     Status: "created", Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false,

@@ -1,5 +1,6 @@
 // Docker's restart policies: whether an exited container starts again, and
 // after how long (100 ms doubling up to a minute, as dockerd backs off).
+import { ConflictError } from "../../errors.ts";
 import type { ContainerRecord, ContainerState } from "./records.ts";
 
 export function shouldRestart(c: ContainerRecord, s: ContainerState): boolean {
@@ -16,6 +17,17 @@ export function shouldRestart(c: ContainerRecord, s: ContainerState): boolean {
   }
 }
 
-export function restartDelay(restartCount: number): number {
-  return Math.min(100 * 2 ** Math.min(restartCount, 10), 60_000);
+/**
+ * dockerd's back-off: 100 ms after a first exit or one that ran 10 s or more, else twice the last
+ * delay, at most a minute.
+ */
+export function nextRestartDelay(last: number | undefined, exit: Pick<ContainerState, "StartedAt" | "FinishedAt">): number {
+  const ran = Date.parse(exit.FinishedAt) - Date.parse(exit.StartedAt);
+  if (last === undefined || !(ran < 10_000)) return 100;
+  return Math.min(last * 2, 60_000);
+}
+
+/** What dockerd answers an operation that needs the program while a restart policy waits. */
+export function restartingError(id: string): ConflictError {
+  return new ConflictError(`Container ${id} is restarting, wait until the container is running`);
 }

@@ -81,6 +81,7 @@ export function statusText(c: ContainerRecord, humanDuration: (ms: number) => st
   if (s.Running) {
     const up = `Up ${humanDuration(now - Date.parse(s.StartedAt))}`;
     if (s.Paused) return `${up} (Paused)`;
+    if (s.Restarting) return `Restarting (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
     // "Up 5 seconds (health: starting)", "(healthy)", "(unhealthy)", as dockerd words it.
     if (s.Health) return `${up} (${s.Health.Status === "starting" ? "health: starting" : s.Health.Status})`;
     return up;

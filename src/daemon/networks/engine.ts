@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import type { Database } from "bun:sqlite";
 import { ConflictError, InvalidParameterError, NotFoundError } from "../../errors.ts";
-import type { ContainerRecord } from "../containers/records.ts";
+import { hasProcess, type ContainerRecord } from "../containers/records.ts";
 import type { ContainerNetworking, CreatePlan } from "../containers/network-hooks.ts";
 import type { ContainerPaths } from "../containers/views.ts";
 import type { JoinedNetwork } from "../containers/network-mode.ts";
@@ -368,7 +368,7 @@ export class NetworkEngine implements ContainerNetworking {
     if (this.records.attachmentsOf(c.id).some((a) => a.networkId === n.Id)) throw new ForbiddenError(`endpoint with name ${c.name} already exists in network ${n.Name}`);
     this.checkEndpoint(n, config);
     this.records.attach(c.id, n.Id, config);
-    if (!c.state.Running) return;
+    if (!hasProcess(c.state)) return;
     const a = this.records.attachmentsOf(c.id).find((x) => x.networkId === n.Id)!;
     let filled: Attachment | undefined;
     try {
@@ -391,7 +391,7 @@ export class NetworkEngine implements ContainerNetworking {
     if (!a) throw new ForbiddenError(`container ${c.id} is not connected to network ${n.Name}`);
     if (a.endpointId) stopEndpoint(this.records, a);
     this.records.detach(c.id, n.Id);
-    if (c.state.Running && existsSync(this.nsPath(c.id))) await this.followGateway(c);
+    if (hasProcess(c.state) && existsSync(this.nsPath(c.id))) await this.followGateway(c);
   }
 
   private checkEndpoint(n: NetworkRecord, config: EndpointConfig): void {
@@ -547,7 +547,7 @@ export class NetworkEngine implements ContainerNetworking {
       const child = this.linkedByName(name);
       if (!child) return [];
       const ip = this.records.attachmentsOf(child.id).find((a) => a.networkId === bridge.Id && a.endpointId)?.ipv4;
-      if (!child.state.Running || !ip) throw new InvalidParameterError(`Cannot link to a non running container: /${child.name} AS /${c.name}/${alias}`);
+      if (!hasProcess(child.state) || !ip) throw new InvalidParameterError(`Cannot link to a non running container: /${child.name} AS /${c.name}/${alias}`);
       return [{ alias, child, ip }];
     });
   }
@@ -590,10 +590,10 @@ export class NetworkEngine implements ContainerNetworking {
       const n = this.records.byName(mode);
       if (n) networks[mode] = endpointSettings(n, { containerId: c.id, networkId: n.Id, seq: 0, config: {} }, c);
     }
-    const running = c.state.Running && existsSync(this.nsPath(c.id));
+    const running = hasProcess(c.state) && existsSync(this.nsPath(c.id));
     return {
       Bridge: "", SandboxID: running ? c.id : "", SandboxKey: running ? this.nsPath(c.id) : "",
-      Ports: c.state.Running ? portsView(c, this.ports.published(c.id)) : {}, HairpinMode: false,
+      Ports: hasProcess(c.state) ? portsView(c, this.ports.published(c.id)) : {}, HairpinMode: false,
       LinkLocalIPv6Address: "", LinkLocalIPv6PrefixLen: 0, SecondaryIPAddresses: null, SecondaryIPv6Addresses: null,
       EndpointID: primary?.EndpointID ?? "", Gateway: primary?.Gateway ?? "", GlobalIPv6Address: primary?.GlobalIPv6Address ?? "",
       GlobalIPv6PrefixLen: primary?.GlobalIPv6PrefixLen ?? 0, IPAddress: primary?.IPAddress ?? "", IPPrefixLen: primary?.IPPrefixLen ?? 0,
@@ -603,7 +603,7 @@ export class NetworkEngine implements ContainerNetworking {
   }
 
   summary(c: ContainerRecord): { Ports: unknown[]; NetworkSettings: Record<string, unknown> } {
-    const ports = c.state.Running ? portsSummary(c, this.ports.published(c.id)) : [];
+    const ports = hasProcess(c.state) ? portsSummary(c, this.ports.published(c.id)) : [];
     return { Ports: ports, NetworkSettings: { Networks: (this.settings(c) as { Networks: unknown }).Networks } };
   }
 }
