@@ -79,6 +79,7 @@ export class Daemon {
     }, this.execs);
     await this.containers.adoptRunning();
     await this.networks.restore();
+    this.containers.startByRestartPolicy();
     // BERTH_COLD_SHIM=1 turns the standby shim off (to measure, or on very small hosts).
     if (process.env.BERTH_COLD_SHIM !== "1") {
       this.runtime.keepWarm();

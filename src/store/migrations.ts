@@ -206,4 +206,12 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 9,
+    name: "containers stopped by hand",
+    up(db) {
+      // dockerd's HasBeenManuallyStopped: a daemon's start leaves such an unless-stopped container stopped.
+      db.exec("ALTER TABLE containers ADD COLUMN manually_stopped INTEGER NOT NULL DEFAULT 0");
+    },
+  },
 ];

@@ -119,6 +119,39 @@ describe.if(f.ok)("restart policies", () => {
     expect((await f.d.cli(["rm", "-f", "patient"])).code).toBe(0);
   }, 90_000);
 
+  test("at the daemon's start, as dockerd: always comes back even after a stop by hand, unless-stopped does not, spent on-failure and never-started ones stay", async () => {
+    const run = async (name: string, policy: string, ...cmd: string[]) =>
+      (await f.d.cli(["run", "-d", "--name", name, "--restart", policy, "busybox", ...cmd])).stdout.trim();
+    await run("always-stopped", "always", "sleep", "1000");
+    await run("unless-stopped-stopped", "unless-stopped", "sleep", "1000");
+    await run("unless-stopped-running", "unless-stopped", "sleep", "1000");
+    await run("spent", "on-failure:1", "sh", "-c", "exit 2");
+    expect((await f.d.cli(["create", "--name", "never-started", "--restart", "always", "busybox", "sleep", "1000"])).code).toBe(0);
+    expect((await f.d.cli(["stop", "-t", "0", "always-stopped", "unless-stopped-stopped"])).code).toBe(0);
+    for (const end = Date.now() + 20_000; Date.now() < end; await Bun.sleep(100)) {
+      const s = await state("spent");
+      if (s.State.Status === "exited" && s.RestartCount === 1) break;
+    }
+    const statuses = async () => {
+      const out = (await f.d.cli(["ps", "-a", "--format", "{{.Names}} {{.State}}"])).stdout.trim().split("\n").sort();
+      return Object.fromEntries(out.map((l) => l.split(" ")));
+    };
+    expect(await statuses()).toEqual({
+      "always-stopped": "exited", "unless-stopped-stopped": "exited", "unless-stopped-running": "running", spent: "exited", "never-started": "created",
+    });
+
+    f.d.kill();
+    await f.d.restart();
+    let after: Record<string, string> = {};
+    for (const end = Date.now() + 20_000; Date.now() < end && after["always-stopped"] !== "running"; await Bun.sleep(100)) after = await statuses();
+    expect(after).toEqual({
+      "always-stopped": "running", "unless-stopped-stopped": "exited", "unless-stopped-running": "running", spent: "exited", "never-started": "created",
+    });
+    // Started as by hand: its count begins again.
+    expect((await state("always-stopped")).RestartCount).toBe(0);
+    expect((await f.d.cli(["rm", "-f", "always-stopped", "unless-stopped-stopped", "unless-stopped-running", "spent", "never-started"])).code).toBe(0);
+  }, 90_000);
+
   test("a start that fails is not retried by the policy", async () => {
     // A bind whose source is gone fails the next start, of a container that ran before.
     const source = mkdtempSync(join(tmpdir(), "berth-test-bind-"));

@@ -29,7 +29,7 @@ import type { Socket } from "node:net";
 import { bridgeAttach, replayLog, type AttachOptions } from "./attach.ts";
 import { checkLogConfig, logsDisabled } from "./log-config.ts";
 import { Waiters } from "./waiters.ts";
-import { restartingError, shouldRestart } from "./restart-policy.ts";
+import { restartingError, restartsAtDaemonStart, shouldRestart } from "./restart-policy.ts";
 import { PolicyRestarts } from "./restarts.ts";
 import { duBytes, hostResolvConf } from "./files.ts";
 import { flattenLayers } from "./flatten.ts";
@@ -220,12 +220,19 @@ export class ContainerEngine {
     return state;
   }
 
+  /** A stop or kill through the API: this exit is not restarted, nor (unless-stopped) at the daemon's next start. */
+  private stoppedByHand(id: string): void {
+    this.stoppedByUser.add(id);
+    this.records.setManuallyStopped(id, true);
+  }
+
   /**
    * Calls off a restart the policy has scheduled; the container is left exited as its last run
    * ended. A restart whose start is under way is waited for: the caller then acts on the new run.
    */
   private async callOffRestart(c: ContainerRecord): Promise<ContainerRecord> {
     if (this.restarts.cancel(c.id) || !this.restarts.inProgress(c.id)) {
+      this.records.setManuallyStopped(c.id, true);
       const current = this.records.find(c.id);
       if (!current.state.Restarting) return this.current(current);
       const state: ContainerState = { ...current.state, Status: "exited", Running: false, Restarting: false };
@@ -268,7 +275,7 @@ export class ContainerEngine {
     config.Hostname ||= hostConfig.UTSMode === "host" ? hostHostname() : id.slice(0, 12);
     const record: ContainerRecord = {
       id, name: finalName, imageId, image: String(body.Image), created: rfc3339Nano(),
-      config, hostConfig, state: initialState(), restartCount: 0,
+      config, hostConfig, state: initialState(), restartCount: 0, manuallyStopped: false,
     };
     const p = this.paths(record);
     const { mounts, created } = this.mounts.resolve(hostConfig, config.Volumes, (ref) => this.find(ref).id);
@@ -386,10 +393,12 @@ export class ContainerEngine {
       };
       if (st.exit) this.applyExit(state, st.exit);
       this.records.saveState(c.id, { ...state, ...(st.exit ? { Status: "running", Running: true } : {}) });
-      // A start by hand begins the count and the back-off again, as in dockerd.
+      // A start by hand begins the count and the back-off again, and forgets a stop by hand, as in dockerd.
       if (!opts.restarting) {
         this.restarts.forget(c.id);
-        if (c.restartCount) withoutSync(this.store.db, () => this.store.db.query("UPDATE containers SET restart_count = 0 WHERE id = ?").run(c.id));
+        if (c.restartCount || c.manuallyStopped) {
+          withoutSync(this.store.db, () => this.store.db.query("UPDATE containers SET restart_count = 0, manually_stopped = 0 WHERE id = ?").run(c.id));
+        }
       }
       this.mounts.announce(c.id, "mount");
       this.events.emit("container", "start", c.id, this.eventAttrs(c));
@@ -467,7 +476,7 @@ export class ContainerEngine {
       if (!hasProcess(c.state)) return;
     }
     if (!c.state.Running) throw new ConflictError(`Cannot kill container: ${ref}: Container ${c.id} is not running`);
-    if (/^(SIG)?(KILL|TERM|INT|9|15|2)$/i.test(signal)) this.stoppedByUser.add(c.id);
+    if (/^(SIG)?(KILL|TERM|INT|9|15|2)$/i.test(signal)) this.stoppedByHand(c.id);
     this.runtime.kill(this.dirOf(c), signal);
     this.events.emit("container", "kill", c.id, { ...this.eventAttrs(c), signal });
   }
@@ -483,7 +492,7 @@ export class ContainerEngine {
       }
     }
     if (!c.state.Running) return "already";
-    this.stoppedByUser.add(c.id);
+    this.stoppedByHand(c.id);
     await this.runtime.stop(this.dirOf(c), signal || c.config.StopSignal || "SIGTERM", timeout ?? c.config.StopTimeout ?? 10);
     this.settled(c.id); // its die event comes before the stop event, as in dockerd
     this.events.emit("container", "stop", c.id, this.eventAttrs(c));
@@ -568,6 +577,13 @@ export class ContainerEngine {
       }
     }
     for (const r of unclaimed) this.runtime.discardLeftovers(this.dirOf(r));
+  }
+
+  /** At daemon start, once adopted containers and networks are back: what dockerd starts by restart policy. */
+  startByRestartPolicy(): void {
+    for (const r of this.records.list().filter(restartsAtDaemonStart)) {
+      this.start(r.id).catch(skipped("starting a container by its restart policy at the daemon's start"));
+    }
   }
 
   /** A run that started and ended while no daemon recorded it: stored as exited, with its die event (and --rm). */

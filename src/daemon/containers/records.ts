@@ -32,6 +32,8 @@ export interface ContainerRecord {
   hostConfig: Record<string, any>;
   state: ContainerState;
   restartCount: number;
+  /** Stopped or killed through the API since its last start by hand (dockerd's HasBeenManuallyStopped). */
+  manuallyStopped: boolean;
 }
 
 interface Row {
@@ -44,6 +46,7 @@ interface Row {
   host_config: string;
   state: string;
   restart_count: number;
+  manually_stopped: number;
 }
 
 const zeroTime = "0001-01-01T00:00:00Z";
@@ -67,7 +70,7 @@ function fromRow(r: Row): ContainerRecord {
   return {
     id: r.id, name: r.name, imageId: r.image_id, image: r.image, created: r.created,
     config: JSON.parse(r.config), hostConfig: JSON.parse(r.host_config), state: JSON.parse(r.state),
-    restartCount: r.restart_count,
+    restartCount: r.restart_count, manuallyStopped: !!r.manually_stopped,
   };
 }
 
@@ -124,6 +127,10 @@ export class ContainerRecords {
 
   saveState(id: string, state: ContainerState): void {
     withoutSync(this.db, () => this.db.query("UPDATE containers SET state = ? WHERE id = ?").run(JSON.stringify(state), id));
+  }
+
+  setManuallyStopped(id: string, stopped: boolean): void {
+    withoutSync(this.db, () => this.db.query("UPDATE containers SET manually_stopped = ? WHERE id = ?").run(stopped ? 1 : 0, id));
   }
 
   rename(id: string, name: string): void {

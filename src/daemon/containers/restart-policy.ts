@@ -11,10 +11,35 @@ export function shouldRestart(c: ContainerRecord, s: ContainerState): boolean {
     case "unless-stopped":
       return true;
     case "on-failure":
-      return s.ExitCode !== 0 && (!policy.MaximumRetryCount || c.restartCount < policy.MaximumRetryCount);
+      return retriesLeft(c, s);
     default:
       return false;
   }
+}
+
+/**
+ * dockerd's rule when it starts, for a container that ran before and is not running: "always"
+ * starts again even if stopped by hand, "unless-stopped" unless it was, "on-failure" after a
+ * failure with retries left.
+ */
+export function restartsAtDaemonStart(c: ContainerRecord): boolean {
+  const s = c.state;
+  if (s.Running || s.Status !== "exited" || !(Date.parse(s.StartedAt) > 0)) return false;
+  switch (c.hostConfig.RestartPolicy?.Name) {
+    case "always":
+      return true;
+    case "unless-stopped":
+      return !c.manuallyStopped;
+    case "on-failure":
+      return retriesLeft(c, s);
+    default:
+      return false;
+  }
+}
+
+function retriesLeft(c: ContainerRecord, s: ContainerState): boolean {
+  const max = c.hostConfig.RestartPolicy?.MaximumRetryCount;
+  return s.ExitCode !== 0 && (!max || c.restartCount < max);
 }
 
 /**
