@@ -251,7 +251,7 @@ describe.if(ok)("compose up, ps, logs, down", () => {
   }, 120_000);
 });
 
-describe.if(ok)("bad input leaves the project as it was", () => {
+describe.if(ok)("bad input leaves the project as it was (a dependency that ran and failed leaves it to be looked at, as compose does)", () => {
   async function expectNothingLeft(project: string) {
     expect(await containerIds(project)).toEqual([]);
     expect(await names("network", `${project}_`)).toEqual([]);
@@ -287,12 +287,35 @@ describe.if(ok)("bad input leaves the project as it was", () => {
     await expectNothingLeft("badbuild");
   });
 
-  test("a failed dependency: the dependant is not started, what this run made goes", async () => {
-    const dir = project("depfail", { "compose.yaml": "services:\n  job: {image: busybox, command: 'false'}\n  app: {image: busybox, command: sleep 1000, depends_on: {job: {condition: service_completed_successfully}}}\n" });
+  test("a failed dependency: the dependant is not started, and the project stays as compose leaves it, to be looked at", async () => {
+    const dir = project("depfail", { "compose.yaml": "services:\n  job: {image: busybox, command: sh -c 'echo why; false'}\n  app: {image: busybox, command: sleep 1000, depends_on: {job: {condition: service_completed_successfully}}}\n" });
     const r = await compose(dir, ["up", "-d"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`service "job" didn't complete successfully: exit 1`);
+    expect(r.stderr).toContain(` Container depfail-job-1  Error service "job" didn't complete successfully: exit 1\n`);
+    expect(r.stderr).toEndWith(`service "job" didn't complete successfully: exit 1\n`);
+    // docker compose removes nothing here: the failed job's output is still there to read.
+    expect((await compose(dir, ["logs", "--no-log-prefix", "job"])).stdout).toBe("why\n");
+    const states = (await compose(dir, ["ps", "-a", "--format", "{{.Service}} {{.State}}"])).stdout.trim().split("\n").sort();
+    expect(states).toEqual(["app created", "job exited"]);
+    expect((await compose(dir, ["down"])).code).toBe(0);
     await expectNothingLeft("depfail");
+  });
+
+  test("a dependency that turns unhealthy: compose's Error line and message, its containers kept", async () => {
+    const dir = project("depsick", {
+      "compose.yaml": "services:\n  db: {image: busybox, command: sleep 1000, stop_signal: SIGKILL, healthcheck: {test: [CMD, 'false'], interval: 1s, retries: 1}}\n  app: {image: busybox, command: sleep 1000, depends_on: {db: {condition: service_healthy}}}\n  plain: {image: busybox, command: sleep 1000, stop_signal: SIGKILL}\n  needs: {image: busybox, command: sleep 1000, depends_on: {plain: {condition: service_healthy}}}\n",
+    });
+    const r = await compose(dir, ["up", "-d", "db", "app"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(" Container depsick-db-1  Error\n");
+    expect(r.stderr).toEndWith("dependency failed to start: container depsick-db-1 is unhealthy\n");
+    expect((await compose(dir, ["ps", "-a", "--format", "{{.Service}} {{.State}}"])).stdout.trim().split("\n").sort()).toEqual(["app created", "db running"]);
+    // No healthcheck to wait on is a dependency failure too, in compose's words.
+    const none = await compose(dir, ["up", "-d", "plain", "needs"]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toEndWith("dependency failed to start: container depsick-plain-1 has no healthcheck configured\n");
+    expect((await compose(dir, ["down", "-t", "0"])).code).toBe(0);
+    await expectNothingLeft("depsick");
   });
 
   test("a secret from an unset variable: compose's error, and what the up made goes", async () => {

@@ -5,7 +5,7 @@
 // wanted count; then (up) each waits for its dependencies' conditions and its
 // containers start.
 import type { Client } from "../../../client/client.ts";
-import { ComposeError } from "../../../compose/errors.ts";
+import { ComposeError, DependencyFailedError } from "../../../compose/errors.ts";
 import { inDependencyOrder } from "../../../compose/graph.ts";
 import { serviceHash } from "../../../compose/hash.ts";
 import type { Project } from "../../../compose/types.ts";
@@ -97,7 +97,11 @@ export async function waitForCondition(client: Client, p: Project, service: stri
     if (condition === "service_completed_successfully") {
       progress(err, "Container", name, "Waiting");
       const { StatusCode } = await client.json<{ StatusCode: number }>("POST", `/containers/${c.Id}/wait`, { query: { condition: "not-running" } });
-      if (StatusCode !== 0) throw new ComposeError(`service "${dep}" didn't complete successfully: exit ${StatusCode}`);
+      if (StatusCode !== 0) {
+        const message = `service "${dep}" didn't complete successfully: exit ${StatusCode}`;
+        progress(err, "Container", name, `Error ${message}`);
+        throw new DependencyFailedError(message);
+      }
       progress(err, "Container", name, "Exited");
       continue;
     }
@@ -107,9 +111,13 @@ export async function waitForCondition(client: Client, p: Project, service: stri
       const info = await inspect(client, c.Id);
       const health = info.State?.Health?.Status as string | undefined;
       const test = info.Config?.Healthcheck?.Test as string[] | undefined;
-      if (!health && (!test?.length || test[0] === "NONE")) throw new ComposeError(`container ${name} has no healthcheck configured`);
-      if (!info.State.Running && !info.State.Restarting) throw new ComposeError(`dependency failed to start: container ${name} exited (${info.State.ExitCode})`);
-      if (health === "unhealthy") throw new ComposeError(`dependency failed to start: container ${name} is unhealthy`);
+      const failed = !health && (!test?.length || test[0] === "NONE") ? `container ${name} has no healthcheck configured`
+        : !info.State.Running && !info.State.Restarting ? `container ${name} exited (${info.State.ExitCode})`
+        : health === "unhealthy" ? `container ${name} is unhealthy` : undefined;
+      if (failed) {
+        progress(err, "Container", name, "Error");
+        throw new DependencyFailedError(`dependency failed to start: ${failed}`);
+      }
       if (health === "healthy" || (!health && info.State.Running)) break;
       await Bun.sleep(200);
     }

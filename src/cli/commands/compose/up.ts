@@ -2,7 +2,7 @@
 // volumes made, containers converged in dependency order; then detached
 // (-d, --wait) or attached to the output until the containers exit. A run
 // that fails takes away the networks, volumes and containers it made.
-import { ComposeError } from "../../../compose/errors.ts";
+import { ComposeError, DependencyFailedError } from "../../../compose/errors.ts";
 import { inDependencyOrder, withDependencies } from "../../../compose/graph.ts";
 import type { Project } from "../../../compose/types.ts";
 import type { ComposeContext, ComposeSubcommand } from "./command.ts";
@@ -82,8 +82,9 @@ export async function projectUp(c: ComposeContext, p: Project, services: string[
       await startServices(client, p, services, attached ? () => {} : err, { noDeps: o.noDeps, hookOutput, stopping: attached?.stopping });
     }
   } catch (e) {
-    // A start that fails because Ctrl+C or an abort is stopping the containers is no failure to undo.
-    if (!o.attached?.stopping()) await rollBack(client, made);
+    // A start that fails because Ctrl+C or an abort is stopping the containers is no failure to undo,
+    // nor is a dependency that ran and failed its condition: as compose, its containers stay to be looked at.
+    if (!o.attached?.stopping() && !(e instanceof DependencyFailedError)) await rollBack(client, made);
     throw e;
   }
 }
