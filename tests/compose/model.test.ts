@@ -9,7 +9,7 @@ import { parseDotenv } from "../../src/compose/dotenv.ts";
 import { loadProject, type LoadOptions } from "../../src/compose/load.ts";
 import { normalizeProjectName } from "../../src/compose/project-name.ts";
 import { splitShellWords as shellWords } from "../../src/shared/shell-words.ts";
-import { serviceHash } from "../../src/compose/hash.ts";
+import { serviceHash, volumeHash } from "../../src/compose/hash.ts";
 import { withDependencies, dependants, inDependencyOrder } from "../../src/compose/graph.ts";
 
 const root = mkdtempSync("/tmp/berth-compose-model-");
@@ -350,5 +350,14 @@ describe("the dependency graph and the config hash", () => {
     expect(serviceHash(a)).toBe(serviceHash({ ...a, deploy: { replicas: 3 }, depends_on: { b: { condition: "service_started", required: true } }, build: { context: "/x" } }));
     expect(serviceHash(a)).not.toBe(serviceHash({ ...a, environment: { A: "2" } }));
     expect(serviceHash({ environment: { B: "1", A: "1" } })).toBe(serviceHash({ environment: { A: "1", B: "1" } }));
+  });
+
+  test("a volume's config hash is compose's: SHA-256 of compose-go's VolumeConfig as Go's encoding/json writes it", () => {
+    const sha = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest("hex");
+    expect(volumeHash({ name: "p_data" })).toBe(sha('{"name":"p_data","driver":"local"}'));
+    expect(volumeHash({ name: "p_data", driver: "local", driver_opts: {}, labels: {} })).toBe(sha('{"name":"p_data","driver":"local"}'));
+    expect(volumeHash({ name: "p_d", driver_opts: { type: "none", o: "bind" }, labels: { z: "1", a: "<&>" } }))
+      .toBe(sha('{"name":"p_d","driver":"local","driver_opts":{"o":"bind","type":"none"},"labels":{"a":"\\u003c\\u0026\\u003e","z":"1"}}'));
+    expect(volumeHash({ name: "x", external: true })).toBe(sha('{"name":"x","driver":"local","external":true}'));
   });
 });

@@ -18,6 +18,12 @@ import { runHooks, type HookOutput } from "./hooks.ts";
 export interface ConvergeOptions {
   forceRecreate?: boolean;
   noRecreate?: boolean;
+  /** The services named on the command line; the others converge as dependencies (all are named when none is). */
+  named?: string[];
+  /** --always-recreate-deps: dependencies are recreated as --force-recreate recreates the named. */
+  recreateDeps?: boolean;
+  /** -V: new anonymous volumes rather than the replaced container's (compose then recreates the named services). */
+  renewAnonVolumes?: boolean;
   /** --scale svc=n */
   scale?: Record<string, number>;
   /** Seconds to wait for a container to stop before it is killed. */
@@ -125,12 +131,38 @@ export async function waitForCondition(client: Client, p: Project, service: stri
   }
 }
 
+/** How a service's containers are recreated, as compose picks it: the named services by --force-recreate or -V, their dependencies by --always-recreate-deps. */
+function recreateStrategy(service: string, o: ConvergeOptions): "never" | "force" | "diverged" {
+  if (o.noRecreate) return "never";
+  const named = !o.named?.length || o.named.includes(service);
+  if (named ? o.forceRecreate || o.renewAnonVolumes : o.recreateDeps) return "force";
+  return "diverged";
+}
+
+/**
+ * The anonymous volumes a replaced container had (the service's volumes without a source, the image's VOLUMEs),
+ * mounted again in its successor as compose does, so that recreating keeps their data.
+ */
+async function inheritedVolumes(client: Client, p: Project, service: string, id: string): Promise<{ Type: string; Source: string; Target: string; ReadOnly: boolean }[]> {
+  const s = p.services[service]!;
+  const info = await inspect(client, id);
+  const volumes = ((info.Mounts ?? []) as { Type: string; Name?: string; Destination: string; RW: boolean }[]).filter((m) => m.Type === "volume" && m.Name);
+  if (!volumes.length) return [];
+  const anonymous = new Set((s.volumes ?? []).filter((v) => v.type === "volume" && !v.source).map((v) => v.target));
+  const image = await client.json<any>("GET", `/images/${encodeURIComponent(imageName(p, service, s))}/json`).catch(() => undefined); // gone: only the service's own count
+  for (const target of Object.keys(image?.Config?.Volumes ?? {})) anonymous.add(target);
+  // What the service itself mounts at an image VOLUME's path (a named volume, a bind) takes the place, as in compose.
+  for (const v of s.volumes ?? []) if (v.type !== "volume" || v.source) anonymous.delete(v.target);
+  return volumes.filter((m) => anonymous.has(m.Destination)).map((m) => ({ Type: "volume", Source: m.Name!, Target: m.Destination, ReadOnly: !m.RW }));
+}
+
 /** Converges the named services' containers, starting none; returns the services whose containers were (re)created. */
 export async function converge(client: Client, p: Project, services: string[], made: Made, err: (s: string) => void, o: ConvergeOptions = {}): Promise<Set<string>> {
   const existing = await projectContainers(client, p.name, { all: true });
   const recreated = new Set<string>();
   await inDependencyOrder(p.services, services, async (service) => {
     const s = p.services[service]!;
+    const strategy = recreateStrategy(service, o);
     const hash = serviceHash(s);
     // A container whose image was rebuilt or pulled since runs old code: compose recreates it too.
     const imageId = await client.json<{ Id: string }>("GET", `/images/${encodeURIComponent(imageName(p, service, s))}/json`).then((i) => i.Id, () => undefined);
@@ -143,11 +175,12 @@ export async function converge(client: Client, p: Project, services: string[], m
       const c = byNumber.get(n);
       if (c) {
         const stale = c.Labels[label.hash] !== hash || depRecreated || (!!imageId && !!c.ImageID && c.ImageID !== imageId);
-        if (!o.noRecreate && (o.forceRecreate || stale)) {
+        if (strategy === "force" || (strategy === "diverged" && stale)) {
           progress(err, "Container", nameOf(c), "Recreate");
+          const inherited = o.renewAnonVolumes ? [] : await inheritedVolumes(client, p, service, c.Id);
           if (c.State === "running") await stopContainer(client, c, () => {}, o.timeout, p);
           await client.request("DELETE", `/containers/${c.Id}`, { query: { force: true } });
-          await createContainer(client, p, service, n, made, () => {});
+          await createContainer(client, p, service, n, made, () => {}, { inheritedMounts: inherited });
           progress(err, "Container", nameOf(c), "Recreated");
           changed = true;
         } else if (c.State === "running") {

@@ -106,6 +106,8 @@ export interface CreateOverrides {
   labels?: Record<string, string>;
   /** A container name of its own (run --name, run's <project>-<service>-run-<id>). */
   name?: string;
+  /** The anonymous volumes of the container this one replaces, mounted where they were. */
+  inheritedMounts?: { Type: string; Source: string; Target: string; ReadOnly: boolean }[];
 }
 
 /** The create body of container number `n` of a service. */
@@ -129,7 +131,10 @@ export function createBody(p: Project, service: string, s: Service, n: number, o
   const mounts: Record<string, unknown>[] = [];
   const tmpfs: Record<string, string> = {};
   const anonymous: Record<string, object> = {};
+  const inherited = new Set((o.inheritedMounts ?? []).map((m) => m.Target));
+  mounts.push(...(o.inheritedMounts ?? []));
   for (const v of s.volumes ?? []) {
+    if (inherited.has(v.target)) continue;
     if (v.type === "bind") {
       const b = v.bind ?? {};
       // As compose: the bind string unless an option only the Mount API has is asked for.

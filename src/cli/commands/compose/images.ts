@@ -12,6 +12,7 @@ import { pullWithProgress } from "../registry.ts";
 import { stderr } from "../../stdio.ts";
 import type { ComposeContext } from "./command.ts";
 import { environmentValue } from "./create-body.ts";
+import { lineSplitter } from "./log-printer.ts";
 import { imageName, label } from "./names.ts";
 import { progress } from "./project-containers.ts";
 
@@ -44,6 +45,8 @@ export interface BuildOptions {
   pull?: boolean;
   quiet?: boolean;
   buildArgs?: Record<string, string>;
+  /** Where the builder's output goes, line by line (stderr as it comes when not given). */
+  lines?: (line: string) => void;
 }
 
 /** Builds one service's image; a failed build is compose's error with the builder's message. */
@@ -84,10 +87,12 @@ export async function buildService(c: ComposeContext, p: Project, service: strin
     headers: { "Content-Type": "application/x-tar" },
     body: body as any,
   });
+  const lines = o.lines && lineSplitter(o.lines);
   for await (const m of jsonMessages(res)) {
     if (m.error) throw new ComposeError(`failed to build service "${service}": ${m.errorDetail?.message ?? m.error}`);
-    if (m.stream && !o.quiet) stderr.write(m.stream);
+    if (m.stream && !o.quiet) lines ? lines.feed(new TextEncoder().encode(m.stream)) : stderr.write(m.stream);
   }
+  lines?.end();
   progress((t) => c.ctx.err(t), "Service", service, "Built");
 }
 
@@ -103,14 +108,14 @@ export async function pullService(c: ComposeContext, p: Project, service: string
  * never pulled, a buildable one whose pull fails is built instead, and one left without its image (--no-build,
  * --pull never) fails at its container's create with the daemon's "No such image".
  */
-export async function ensureImages(c: ComposeContext, p: Project, services: string[], o: { build?: "always" | "missing" | "never"; pull?: "always" | "missing" | "never" } = {}): Promise<void> {
+export async function ensureImages(c: ComposeContext, p: Project, services: string[], o: { build?: "always" | "missing" | "never"; pull?: "always" | "missing" | "never"; quiet?: boolean } = {}): Promise<void> {
   for (const n of services) {
     const s = p.services[n]!;
     const name = imageName(p, n, s);
     const policy = o.pull ?? (s.pull_policy as string | undefined) ?? "missing";
     const buildable = !!s.build && o.build !== "never";
     if (buildable && (o.build === "always" || policy === "build")) {
-      await buildService(c, p, n, s);
+      await buildService(c, p, n, s, { quiet: o.quiet });
       continue;
     }
     if (s.image && (policy === "always" || (policy !== "never" && policy !== "build" && !(await hasImage(c, name))))) {
@@ -122,6 +127,6 @@ export async function ensureImages(c: ComposeContext, p: Project, services: stri
         c.ctx.err(`WARN[0000] ${n}: ${(e as Error).message}`);
       }
     }
-    if (buildable && !(await hasImage(c, name))) await buildService(c, p, n, s);
+    if (buildable && !(await hasImage(c, name))) await buildService(c, p, n, s, { quiet: o.quiet });
   }
 }

@@ -3,14 +3,13 @@
 // projects there are.
 import { ComposeError } from "../../../compose/errors.ts";
 import { jsonMessages } from "../../../client/client.ts";
-import { version } from "../../../version.ts";
 import { printDefaultTable } from "../../output.ts";
 import { paced, stdout } from "../../stdio.ts";
 import { cpCommand } from "../cp.ts";
 import { topCommand } from "../inspect-more.ts";
 import type { ComposeContext, ComposeSubcommand } from "./command.ts";
 import { delegate } from "./delegate.ts";
-import { label } from "./names.ts";
+import { composeVersion, label } from "./names.ts";
 import { nameOf, numberOf, projectContainers, type ProjectContainer } from "./project-containers.ts";
 import { projectNameFor } from "./ps.ts";
 
@@ -118,9 +117,10 @@ export const infoSubcommands: ComposeSubcommand[] = [
     name: "version", synopsis: "[OPTIONS]", description: "Show the Docker Compose version information",
     flags: [{ name: "short", type: "bool", help: "Shows only Compose's version number" }, { name: "format", short: "f", type: "string", help: "Format the output. Values: [pretty | json]" }],
     async run(c, f) {
-      if (f.short) c.ctx.out(version);
-      else if (f.format === "json") c.ctx.out(JSON.stringify({ version: `v${version}` }));
-      else c.ctx.out(`berth compose version v${version}`);
+      // The compose release whose behaviour berth follows, in compose's words: scripts check it before using a flag.
+      if (f.short) c.ctx.out(composeVersion);
+      else if (f.format === "json") c.ctx.out(JSON.stringify({ version: `v${composeVersion}` }));
+      else c.ctx.out(`Docker Compose version v${composeVersion}`);
       return 0;
     },
   },

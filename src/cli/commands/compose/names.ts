@@ -20,7 +20,7 @@ export const label = {
 } as const;
 
 /** The compose version written in com.docker.compose.version: the docker compose release whose behaviour this follows. */
-export const composeVersion = "2.29.7";
+export const composeVersion = "2.40.3";
 
 export function containerName(project: string, service: string, n: number, s?: Service): string {
   if (s?.container_name) return String(s.container_name);

@@ -3,6 +3,7 @@
 // when that `up` fails.
 import { ApiError, type Client } from "../../../client/client.ts";
 import { ComposeError } from "../../../compose/errors.ts";
+import { volumeHash } from "../../../compose/hash.ts";
 import type { Project } from "../../../compose/types.ts";
 import { composeVersion, label } from "./names.ts";
 import { progress } from "./project-containers.ts";
@@ -46,20 +47,42 @@ export async function ensureNetworks(client: Client, p: Project, keys: string[],
   }
 }
 
-export async function ensureVolumes(client: Client, p: Project, keys: string[], made: Made, err: (s: string) => void): Promise<void> {
+/**
+ * A project volume whose configuration changed since it was made (its config hash differs): compose asks
+ * whether to recreate it, losing its data; the answer is this callback's, which on a yes has taken away the
+ * containers that use it.
+ */
+export type DivergedVolume = (key: string, name: string) => Promise<boolean>;
+
+export async function ensureVolumes(client: Client, p: Project, keys: string[], made: Made, err: (s: string) => void, diverged?: DivergedVolume): Promise<void> {
   for (const key of keys) {
     const v = p.volumes[key]!;
     const name = v.name!;
+    const found = await client.json<{ Labels?: Record<string, string> | null }>("GET", `/volumes/${encodeURIComponent(name)}`).catch((e) => {
+      if (e instanceof ApiError && e.status === 404) return undefined;
+      throw e;
+    });
     if (v.external) {
-      if (!(await exists(client, `/volumes/${encodeURIComponent(name)}`))) throw new ComposeError(`external volume "${name}" not found`);
+      if (!found) throw new ComposeError(`external volume "${name}" not found`);
       continue;
     }
-    if (await exists(client, `/volumes/${encodeURIComponent(name)}`)) continue;
+    const hash = volumeHash(v);
+    if (found) {
+      const owner = found.Labels?.[label.project];
+      if (owner === undefined) err(`WARN[0000] volume "${name}" already exists but was not created by Docker Compose. Use \`external: true\` to use an existing volume`);
+      else if (owner !== p.name) err(`WARN[0000] volume "${name}" already exists but was created for project "${owner}" (expected "${p.name}"). Use \`external: true\` to use an existing volume`);
+      const actual = found.Labels?.[label.hash];
+      if (actual === undefined || actual === hash || !diverged || !(await diverged(key, name))) continue;
+      await client.request("DELETE", `/volumes/${encodeURIComponent(name)}`, { query: { force: true } });
+    }
     progress(err, "Volume", name, "Creating");
     await client.json("POST", "/volumes/create", {
-      json: { Name: name, Driver: v.driver ?? "local", DriverOpts: v.driver_opts ?? {}, Labels: { ...(v.labels ?? {}), [label.project]: p.name, [label.volume]: key, [label.version]: composeVersion } },
+      json: {
+        Name: name, Driver: v.driver ?? "local", DriverOpts: v.driver_opts ?? {},
+        Labels: { ...(v.labels ?? {}), [label.project]: p.name, [label.volume]: key, [label.version]: composeVersion, [label.hash]: hash },
+      },
     });
-    made.volumes.push(name);
+    if (!found) made.volumes.push(name); // a volume replaced after a yes is not one to roll back
     progress(err, "Volume", name, "Created");
   }
 }

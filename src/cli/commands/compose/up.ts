@@ -6,7 +6,8 @@ import { ComposeError, DependencyFailedError } from "../../../compose/errors.ts"
 import { inDependencyOrder, withDependencies } from "../../../compose/graph.ts";
 import type { Project } from "../../../compose/types.ts";
 import type { ComposeContext, ComposeSubcommand } from "./command.ts";
-import { converge, startServices } from "./converge.ts";
+import { converge, removeContainer, startServices, stopContainer } from "./converge.ts";
+import { confirm } from "./prompt.ts";
 import { ensureImages } from "./images.ts";
 import { logPrinter, type LogPrinter } from "./log-printer.ts";
 import { runHooks } from "./hooks.ts";
@@ -51,6 +52,16 @@ export interface ProjectUpOptions {
   pull?: "always" | "missing" | "never";
   forceRecreate?: boolean;
   noRecreate?: boolean;
+  /** --always-recreate-deps */
+  recreateDeps?: boolean;
+  /** -V, --renew-anon-volumes */
+  renewAnonVolumes?: boolean;
+  /** --quiet-build: no builder output, only the Building/Built lines. */
+  quietBuild?: boolean;
+  /** -y: yes to compose's questions (a volume whose configuration changed is recreated). */
+  assumeYes?: boolean;
+  /** The services named on the command line (the others are their dependencies). */
+  named?: string[];
   noDeps?: boolean;
   scale?: Record<string, number>;
   removeOrphans?: boolean;
@@ -68,13 +79,16 @@ export async function projectUp(c: ComposeContext, p: Project, services: string[
   checkEngineSupport(p, services);
   for (const w of ignoredKeyWarnings(p, services)) err(`WARN[0000] ${w}`);
   try {
-    await ensureImages(c, p, services, { build: o.build, pull: o.pull });
+    await ensureImages(c, p, services, { build: o.build, pull: o.pull, quiet: o.quietBuild });
     const { networks, volumes } = resourcesOf(p, services);
     await ensureNetworks(client, p, networks, made, err);
-    await ensureVolumes(client, p, volumes, made, err);
+    await ensureVolumes(client, p, volumes, made, err, (key, name) => replaceDivergedVolume(c, p, key, name, !!o.assumeYes, o.timeout));
     if (o.removeOrphans) await removeOrphans(c, p, err, o.timeout);
     // As compose: every container created first, then (attached: once attached to them) the starts.
-    await converge(client, p, services, made, err, { forceRecreate: o.forceRecreate, noRecreate: o.noRecreate, scale: o.scale, timeout: o.timeout });
+    await converge(client, p, services, made, err, {
+      forceRecreate: o.forceRecreate, noRecreate: o.noRecreate, recreateDeps: o.recreateDeps, renewAnonVolumes: o.renewAnonVolumes, named: o.named,
+      scale: o.scale, timeout: o.timeout,
+    });
     if (!o.noStart) {
       const attached = o.attached;
       if (attached) await attached.attach();
@@ -87,6 +101,21 @@ export async function projectUp(c: ComposeContext, p: Project, services: string[
     if (!o.attached?.stopping() && !(e instanceof DependencyFailedError)) await rollBack(client, made);
     throw e;
   }
+}
+
+/**
+ * compose's question for a project volume whose configuration changed (-y answers it): on a yes, the
+ * containers of the services that mount it are stopped and removed, so that the volume can go.
+ */
+async function replaceDivergedVolume(c: ComposeContext, p: Project, key: string, name: string, assumeYes: boolean, timeout?: number): Promise<boolean> {
+  if (!assumeYes && !(await confirm(`Volume "${name}" exists but doesn't match configuration in compose file. Recreate (data will be lost)?`, false))) return false;
+  const client = await c.client();
+  const err = (s: string) => c.ctx.err(s);
+  const users = Object.keys(p.services).filter((n) => (p.services[n]!.volumes ?? []).some((v) => v.type === "volume" && v.source === key));
+  const containers = users.length ? await projectContainers(client, p.name, { all: true, services: users }) : [];
+  for (const ct of containers) if (ct.State === "running") await stopContainer(client, ct, err, timeout, p);
+  for (const ct of containers) await removeContainer(client, ct, err);
+  return true;
 }
 
 /** Seconds as Go prints a time.Duration: 90 → "1m30s". */
@@ -136,15 +165,20 @@ const createFlags: ComposeSubcommand["flags"] = [
   { name: "no-recreate", type: "bool", help: "If containers already exist, don't recreate them. Incompatible with --force-recreate." },
   { name: "scale", type: "list", valueName: "scale", help: "Scale SERVICE to NUM instances. Overrides the scale setting in the Compose file if present." },
   { name: "remove-orphans", type: "bool", help: "Remove containers for services not defined in the Compose file" },
+  { name: "yes", short: "y", type: "bool", help: 'Assume "yes" as answer to all prompts and run non-interactively' },
 ];
 
 /** up's and create's flags as projectUp's options. */
 function upOptions(f: Record<string, any>): ProjectUpOptions {
-  if (f["force-recreate"] && f["no-recreate"]) throw new ComposeError("--force-recreate and --no-recreate are incompatible");
   if (f.build && f["no-build"]) throw new ComposeError("--build and --no-build are incompatible");
+  if (f["renew-anon-volumes"] && f["no-recreate"]) throw new ComposeError("--no-recreate and --renew-anon-volumes are incompatible");
+  if (f["force-recreate"] && f["no-recreate"]) throw new ComposeError("--force-recreate and --no-recreate are incompatible");
+  if (f["always-recreate-deps"] && f["no-recreate"]) throw new ComposeError("--always-recreate-deps and --no-recreate are incompatible");
+  if (f["no-build"] && f.watch) throw new ComposeError("--no-build and --watch are incompatible");
   return {
     build: f.build ? "always" : f["no-build"] ? "never" : "missing", pull: f.pull === "policy" ? undefined : f.pull,
-    forceRecreate: f["force-recreate"], noRecreate: f["no-recreate"], scale: scaleFlags(f.scale), removeOrphans: f["remove-orphans"],
+    forceRecreate: f["force-recreate"], noRecreate: f["no-recreate"], recreateDeps: f["always-recreate-deps"], renewAnonVolumes: f["renew-anon-volumes"],
+    quietBuild: f["quiet-build"], assumeYes: f.yes, scale: scaleFlags(f.scale), removeOrphans: f["remove-orphans"],
   };
 }
 
@@ -158,6 +192,10 @@ export const upSubcommand: ComposeSubcommand = {
     { name: "wait", type: "bool", help: "Wait for services to be running|healthy. Implies detached mode." },
     { name: "wait-timeout", type: "number", help: "Maximum duration in seconds to wait for the project to be running|healthy" },
     { name: "no-deps", type: "bool", help: "Don't start linked services" },
+    { name: "always-recreate-deps", type: "bool", help: "Recreate dependent containers. Incompatible with --no-recreate." },
+    { name: "renew-anon-volumes", short: "V", type: "bool", help: "Recreate anonymous volumes instead of retrieving data from the previous containers" },
+    { name: "quiet-build", type: "bool", help: "Suppress the build output" },
+    { name: "menu", type: "bool", help: "Enable interactive shortcuts when running attached. Incompatible with --detach. Can also be enable/disable by setting COMPOSE_MENU environment var." },
     { name: "no-start", type: "bool", help: "Don't start the services after creating them" },
     { name: "abort-on-container-exit", type: "bool", help: "Stops all containers if any container was stopped. Incompatible with -d" },
     { name: "abort-on-container-failure", type: "bool", help: "Stops all containers if any container exited with failure. Incompatible with -d" },
@@ -175,7 +213,7 @@ export const upSubcommand: ComposeSubcommand = {
     checkAttachFlags(f);
     const p = await c.load(args);
     const services = selectServices(p, args, f["no-deps"]);
-    const o = { ...upOptions(f), noDeps: f["no-deps"], timeout: f.timeout, noStart: f["no-start"] };
+    const o = { ...upOptions(f), named: args, noDeps: f["no-deps"], timeout: f.timeout, noStart: f["no-start"] };
     // Attached, the hooks' output is printed among the services' (compose prints it; detached, it doesn't).
     const attached = !f["no-start"] && !f.wait && !f.detach;
     if (!attached) {
@@ -205,8 +243,8 @@ function checkAttachFlags(f: Record<string, any>): void {
   if (exitAbort && f["abort-on-container-failure"]) throw new ComposeError("--abort-on-container-failure cannot be combined with --abort-on-container-exit");
   const attaching = f["attach-dependencies"] || f.attach.length > 0;
   if (f.wait && (attaching || exitAbort)) throw new ComposeError("--wait cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies");
-  if (f.detach && (attaching || exitAbort || f["abort-on-container-failure"])) {
-    throw new ComposeError("--detach cannot be combined with --abort-on-container-exit, --abort-on-container-failure, --attach, --attach-dependencies or --watch");
+  if ((f.detach || f.wait) && (attaching || exitAbort || f["abort-on-container-failure"] || f.watch)) {
+    throw new ComposeError(`${f.wait ? "--wait" : "--detach"} cannot be combined with --abort-on-container-exit, --abort-on-container-failure, --attach, --attach-dependencies or --watch`);
   }
   if (f.attach.length && f["attach-dependencies"]) throw new ComposeError("cannot combine --attach and --attach-dependencies");
 }
@@ -369,7 +407,7 @@ export const createSubcommand: ComposeSubcommand = {
   flags: createFlags,
   async run(c, f, args) {
     const p = await c.load(args);
-    await projectUp(c, p, selectServices(p, args), { ...upOptions(f), noStart: true });
+    await projectUp(c, p, selectServices(p, args), { ...upOptions(f), named: args, noStart: true });
     return 0;
   },
 };
