@@ -216,6 +216,9 @@ function finishService(name: string, s: Service, vars: Record<string, string>): 
   if (out.deploy?.replicas !== undefined && out.scale !== undefined && out.deploy.replicas !== out.scale) {
     throw new ComposeError(`services.${name}: can't set distinct values on 'scale' and 'deploy.replicas'`);
   }
+  for (const w of out.develop?.watch ?? []) {
+    if (!w.target && w.action !== "rebuild" && w.action !== "restart") throw new ComposeError(`services.${name}.develop.watch: target is required for non-rebuild actions: invalid`);
+  }
   return out;
 }
 

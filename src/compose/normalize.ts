@@ -177,6 +177,17 @@ export function normalizeService(name: string, raw: Raw | null, baseDir: string)
   if (s.label_file !== undefined) s.label_file = (Array.isArray(s.label_file) ? s.label_file : [s.label_file]).map((f: unknown) => hostPath(String(f), baseDir));
   if (s.annotations !== undefined) s.annotations = stringMap(s.annotations);
   for (const k of ["post_start", "pre_stop"]) if (Array.isArray(s[k])) s[k] = s[k].map((h: Raw) => hook(h, `${where}.${k}`));
+  // develop.watch: each rule's path made absolute (as `compose config` shows it), its exec a hook.
+  if (Array.isArray(s.develop?.watch)) {
+    s.develop = {
+      ...s.develop,
+      watch: s.develop.watch.map((w: Raw, i: number) => ({
+        ...w, path: hostPath(String(w.path), baseDir),
+        ...(typeof w.ignore === "string" ? { ignore: [w.ignore] } : {}), ...(typeof w.include === "string" ? { include: [w.include] } : {}),
+        ...(w.exec ? { exec: hook(w.exec, `${where}.develop.watch.${i}.exec`) } : {}),
+      })),
+    };
+  }
   return s as Service;
 }
 

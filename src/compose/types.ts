@@ -35,6 +35,17 @@ export interface FileReference {
   mode?: number;
 }
 
+/** A develop.watch rule: what changes under `path` do to the service's containers. */
+export interface WatchTrigger {
+  path: string;
+  action: "rebuild" | "sync" | "restart" | "sync+restart" | "sync+exec";
+  target?: string;
+  ignore?: string[];
+  include?: string[];
+  initial_sync?: boolean;
+  exec?: { command: string[]; user?: string; privileged?: boolean; working_dir?: string; environment?: Record<string, string | null> };
+}
+
 export interface Service {
   image?: string;
   build?: { context: string; dockerfile?: string; dockerfile_inline?: string; args?: Record<string, string | null>; target?: string; labels?: Record<string, string>; cache_from?: string[]; secrets?: FileReference[] };
@@ -58,6 +69,7 @@ export interface Service {
   profiles?: string[];
   deploy?: { replicas?: number; resources?: { limits?: { cpus?: string | number; memory?: string; pids?: number } } ; [k: string]: unknown };
   scale?: number;
+  develop?: { watch?: WatchTrigger[] };
   [key: string]: unknown;
 }
 

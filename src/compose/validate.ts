@@ -91,7 +91,26 @@ export function validateFile(file: string, doc: unknown): void {
         }
       }
     }
+    checkWatchRules(file, path, s.develop);
     if (Array.isArray(s.ports)) s.ports.forEach((p, i) => check(file, `${path}.ports.${i}`, p, "string|number|mapping"));
     if (Array.isArray(s.volumes)) s.volumes.forEach((p, i) => check(file, `${path}.volumes.${i}`, p, "string|mapping"));
+  }
+}
+
+const watchActions = ["rebuild", "sync", "restart", "sync+restart", "sync+exec"];
+
+/** develop.watch: each rule a mapping with a path and one of the Compose Specification's actions. */
+function checkWatchRules(file: string, path: string, develop: unknown): void {
+  check(file, `${path}.develop`, develop, "mapping");
+  const rules = (develop as { watch?: unknown } | undefined)?.watch;
+  check(file, `${path}.develop.watch`, rules, "list");
+  for (const [i, rule] of ((rules ?? []) as unknown[]).entries()) {
+    const where = `${path}.develop.watch.${i}`;
+    check(file, where, rule, "mapping");
+    const r = rule as Record<string, unknown>;
+    if (r.path === undefined || r.path === null) throw new ComposeError(`validating ${file}: ${where} missing property 'path'`);
+    check(file, `${where}.path`, r.path, "string");
+    if (!watchActions.includes(r.action as string)) throw new ComposeError(`validating ${file}: ${where}.action must be one of ${watchActions.map((a) => `"${a}"`).join(", ")}`);
+    for (const k of ["ignore", "include"]) check(file, `${where}.${k}`, r[k], "string|list");
   }
 }

@@ -11,7 +11,7 @@ import { ComposeError } from "../../../compose/errors.ts";
 import type { Project } from "../../../compose/types.ts";
 import { lineSplitter } from "./log-printer.ts";
 
-interface Hook {
+export interface Hook {
   command: string[];
   user?: string;
   privileged?: boolean;
@@ -31,28 +31,34 @@ interface ExecState {
 export async function runHooks(client: Client, p: Project, service: string, id: string, kind: "post_start" | "pre_stop", output?: HookOutput): Promise<void> {
   const tty = !!p.services[service]?.tty;
   for (const h of (p.services[service]?.[kind] as Hook[] | undefined) ?? []) {
-    const env = Object.entries(h.environment ?? {}).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`);
-    const { Id } = await client.json<{ Id: string }>("POST", `/containers/${id}/exec`, {
-      json: { Cmd: h.command, User: h.user ?? "", Privileged: !!h.privileged, WorkingDir: h.working_dir ?? "", Env: env, AttachStdout: !!output, AttachStderr: !!output, Tty: !!output && tty },
-    });
-    if (output) {
-      const res = await client.request("POST", `/exec/${Id}/start`, { json: { Detach: false, Tty: tty } });
-      const lines = lineSplitter(output);
-      const feed = tty ? lines.feed : demuxer(lines.feed, lines.feed);
-      for await (const chunk of res.body!) feed(chunk);
-      lines.end();
-    } else {
-      await client.request("POST", `/exec/${Id}/start`, { json: { Detach: true } });
-    }
-    // No exec wait in the API: poll as compose does (once the output has ended, the first answer is the last).
-    let info: ExecState;
-    for (;;) {
-      info = await client.json<ExecState>("GET", `/exec/${Id}/json`);
-      if (!info.Running && info.ExitCode !== null) break;
-      await Bun.sleep(100);
-    }
-    if (info.ExitCode !== 0) throw new ComposeError(`${service} hook exited with status ${info.ExitCode}`);
+    const code = await runHook(client, id, h, tty, output);
+    if (code !== 0) throw new ComposeError(`${service} hook exited with status ${code}`);
   }
+}
+
+/** Runs one hook (or a watch rule's exec) as an exec in a container; its exit code. */
+export async function runHook(client: Client, id: string, h: Hook, tty: boolean, output?: HookOutput): Promise<number> {
+  const env = Object.entries(h.environment ?? {}).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`);
+  const { Id } = await client.json<{ Id: string }>("POST", `/containers/${id}/exec`, {
+    json: { Cmd: h.command, User: h.user ?? "", Privileged: !!h.privileged, WorkingDir: h.working_dir ?? "", Env: env, AttachStdout: !!output, AttachStderr: !!output, Tty: !!output && tty },
+  });
+  if (output) {
+    const res = await client.request("POST", `/exec/${Id}/start`, { json: { Detach: false, Tty: tty } });
+    const lines = lineSplitter(output);
+    const feed = tty ? lines.feed : demuxer(lines.feed, lines.feed);
+    for await (const chunk of res.body!) feed(chunk);
+    lines.end();
+  } else {
+    await client.request("POST", `/exec/${Id}/start`, { json: { Detach: true } });
+  }
+  // No exec wait in the API: poll as compose does (once the output has ended, the first answer is the last).
+  let info: ExecState;
+  for (;;) {
+    info = await client.json<ExecState>("GET", `/exec/${Id}/json`);
+    if (!info.Running && info.ExitCode !== null) break;
+    await Bun.sleep(100);
+  }
+  return info.ExitCode!;
 }
 
 /**

@@ -13,6 +13,7 @@ import { lifecycleSubcommands } from "./lifecycle.ts";
 import { execSubcommand, runSubcommand } from "./exec-run.ts";
 import { imageSubcommands } from "./image-commands.ts";
 import { infoSubcommands } from "./info-commands.ts";
+import { watchSubcommand } from "./watch.ts";
 
 const globalFlags: FlagSpec[] = [
   { name: "file", short: "f", type: "list", valueName: "stringArray", help: "Compose configuration files" },
@@ -29,7 +30,7 @@ const globalFlags: FlagSpec[] = [
 
 const subcommands: ComposeSubcommand[] = [
   configSubcommand, upSubcommand, createSubcommand, downSubcommand, psSubcommand, logsSubcommand, execSubcommand, runSubcommand,
-  ...lifecycleSubcommands, ...imageSubcommands, ...infoSubcommands,
+  ...lifecycleSubcommands, ...imageSubcommands, ...infoSubcommands, watchSubcommand,
 ];
 
 function composeUsage(): string {

@@ -7,6 +7,7 @@ import { demuxer } from "../../../client/hijack.ts";
 import { paced, stderr, stdout, type Output } from "../../stdio.ts";
 
 const encoder = new TextEncoder();
+const watchName = "#watch";
 const colours = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
 
 export interface LogPrinter {
@@ -20,6 +21,8 @@ export interface LogPrinter {
   line(name: string, text: string): void;
   /** A status line after a name, in its colour ("web-1 exited with code 0"). */
   status(name: string, text: string): void;
+  /** A line of compose's watch, behind its ⦿ mark where lines have prefixes. */
+  watch(text: string): void;
   /** Prints no more output (compose's up after Ctrl+C); the streams are still read to their end. */
   silence(): void;
 }
@@ -101,6 +104,16 @@ export function logPrinter(client: Client, names: string[], opts: { colour: bool
       // compose clears the terminal's line first (a menu or a partial line may be on it).
       const line = `${stdout.isTTY ? "\r\x1b[K" : ""}${name} ${text}`;
       write(stdout, opts.colour ? `\x1b[${colourOf.get(name)}m${line}\x1b[0m\n` : `${line}\n`);
+    },
+    watch(text) {
+      // compose's watch logger is a name too ("#watch"): it widens the prefixes, and its mark lines up with their bars.
+      if (!colourOf.has(watchName)) {
+        colourOf.set(watchName, 92);
+        width = Math.max(width, watchName.length);
+      }
+      const stamp = opts.timestamps ? `${localStamp()} ` : "";
+      const mark = opts.prefix ? `${" ".repeat(width + 1)} ⦿ ` : "";
+      write(stdout, `${opts.colour && mark ? `\x1b[92m${mark}\x1b[0m` : mark}${stamp}${text}\n`);
     },
     silence: () => void (silent = true),
     attached: (res, tty, name) => print(res, tty, name, stderr),

@@ -8,6 +8,8 @@ import type { Project } from "../../../compose/types.ts";
 import type { ComposeContext, ComposeSubcommand } from "./command.ts";
 import { converge, removeContainer, startServices, stopContainer } from "./converge.ts";
 import { confirm } from "./prompt.ts";
+import { watchProject } from "./watch.ts";
+import { watchRules } from "./watch-rules.ts";
 import { ensureImages } from "./images.ts";
 import { logPrinter, type LogPrinter } from "./log-printer.ts";
 import { runHooks } from "./hooks.ts";
@@ -195,6 +197,7 @@ export const upSubcommand: ComposeSubcommand = {
     { name: "always-recreate-deps", type: "bool", help: "Recreate dependent containers. Incompatible with --no-recreate." },
     { name: "renew-anon-volumes", short: "V", type: "bool", help: "Recreate anonymous volumes instead of retrieving data from the previous containers" },
     { name: "quiet-build", type: "bool", help: "Suppress the build output" },
+    { name: "watch", short: "w", type: "bool", help: "Watch source code and rebuild/refresh containers when files are updated." },
     { name: "menu", type: "bool", help: "Enable interactive shortcuts when running attached. Incompatible with --detach. Can also be enable/disable by setting COMPOSE_MENU environment var." },
     { name: "no-start", type: "bool", help: "Don't start the services after creating them" },
     { name: "abort-on-container-exit", type: "bool", help: "Stops all containers if any container was stopped. Incompatible with -d" },
@@ -221,6 +224,11 @@ export const upSubcommand: ComposeSubcommand = {
       if (f.wait && !f["no-start"]) await waitRunning(c, p, services, f["wait-timeout"]);
       return 0;
     }
+    if (f.watch) {
+      // compose's two refusals: no service to watch at all, then a rule it cannot follow (before anything is made here).
+      if (!services.some((n) => p.services[n]!.develop?.watch?.length)) throw new ComposeError("none of the selected services is configured for watch, see https://docs.docker.com/compose/how-tos/file-watch/");
+      watchRules(p, services, () => {}, { noBuild: f["no-build"] });
+    }
     const attachTo = attachedServices(p, args, f);
     const printer = logPrinter(await c.client(), expectedNames(p, attachTo, o.scale), { colour: !f["no-color"] && !!stdout.isTTY, prefix: !f["no-log-prefix"], timestamps: f.timestamps });
     const session = attachedSession(c, p, services, attachTo, f, printer);
@@ -233,7 +241,16 @@ export const upSubcommand: ComposeSubcommand = {
         throw e;
       }
     }
-    return session.untilExit();
+    if (!f.watch) return session.untilExit();
+    const stopWatch = new AbortController();
+    let watchError: unknown;
+    const watched = watchProject(c, p, services, { log: (l) => printer.watch(l), noBuild: f["no-build"], signal: stopWatch.signal, session })
+      .catch((e) => void (watchError = e));
+    const code = await session.untilExit();
+    stopWatch.abort();
+    await watched;
+    if (watchError) throw watchError;
+    return code;
   },
 };
 
@@ -285,7 +302,16 @@ function attachedSession(c: ComposeContext, p: Project, services: string[], atta
   const abort = onFailure || f["abort-on-container-exit"] || !!f["exit-code-from"];
   // The daemon holds an attachment to a container that has not started open for its start: one that never
   // starts (a failed start phase, a stop before its turn) has its attachment ended by its controller.
-  let attachedTo: { ct: ProjectContainer; output: Response; tty: boolean; cut: AbortController }[] = [];
+  type Attachment = { ct: ProjectContainer; output: Response; tty: boolean; cut: AbortController };
+  let attachedTo: Attachment[] = [];
+  // up --watch: containers a rebuild recreates or a restart restarts are attached again while up runs; each
+  // container's latest attachment alone reports its exit, and up does not end while a watch batch works.
+  const waits: Promise<void>[] = [];
+  const latest = new Map<string, number>();
+  const streaming = new Set<string>();
+  const watching = !!f.watch;
+  let holds = 0;
+  const holdsEnded: (() => void)[] = [];
   let exitCode = 0;
   let stopped: Promise<void> | undefined;
   let interrupted = false;
@@ -339,6 +365,44 @@ function attachedSession(c: ComposeContext, p: Project, services: string[], atta
     const info = await client.json("GET", `/containers/${id}/json`).catch(() => undefined); // removed: it will not start either
     return !info || info.State.StartedAt.startsWith("0001-");
   };
+  /** An attachment to each container, made before it starts when it has not (the daemon holds it open until then). */
+  const attachments = async (containers: ProjectContainer[]): Promise<Attachment[]> => {
+    const client = await c.client();
+    return Promise.all(containers.map(async (ct) => {
+      const info = await client.json("GET", `/containers/${ct.Id}/json`);
+      const cut = new AbortController();
+      const output = await client.request("POST", `/containers/${ct.Id}/attach`, { query: { stream: true, stdout: true, stderr: true }, signal: cut.signal });
+      return { ct, output, tty: !!info.Config?.Tty, cut };
+    }));
+  };
+  /** A container's output until it ends, then its exit (unless a later attachment to it has taken over, or it is gone). */
+  const follow = (a: Attachment) => {
+    const turn = (latest.get(a.ct.Id) ?? 0) + 1;
+    latest.set(a.ct.Id, turn);
+    streaming.add(a.ct.Id);
+    waits.push((async () => {
+      const { ct, output, tty, cut } = a;
+      const client = await c.client();
+      const printed = printer.attached(output, tty, logNameOf(ct)).catch(() => {}).finally(() => latest.get(ct.Id) === turn && streaming.delete(ct.Id)); // a stream cut short still leaves the exit to report
+      const never = neverStarted(ct.Id).then((yes) => yes || printed.then(() => false));
+      if (await Promise.race([printed.then(() => false), never])) {
+        cut.abort();
+        return; // compose reports no exit of a container that never ran
+      }
+      const waited = await client.json<{ StatusCode: number }>("POST", `/containers/${ct.Id}/wait`, { query: { condition: "not-running" } })
+        .catch((e) => (watching ? undefined : Promise.reject(e))); // under watch, a container a rebuild has replaced is gone
+      if (!waited || latest.get(ct.Id) !== turn) return;
+      const { StatusCode } = waited;
+      // compose (2.39 on) reports every exit, also those of its own stop, but none once Ctrl+C was pressed.
+      printer.status(logNameOf(ct), `exited with code ${StatusCode}`);
+      const aborting = abort && !stopped && (!onFailure || StatusCode !== 0);
+      if (f["exit-code-from"] ? serviceOf(ct) === f["exit-code-from"] : aborting) exitCode = StatusCode;
+      if (aborting) {
+        c.ctx.err("Aborting on container exit...");
+        await stopAll();
+      }
+    })());
+  };
   const end = () => {
     for (const a of attachedTo) a.cut.abort();
     process.off("SIGINT", onSignal);
@@ -357,12 +421,32 @@ function attachedSession(c: ComposeContext, p: Project, services: string[], atta
       // compose's words and streams: "Attaching to web-1, db-1" on stdout (none when nothing is attached), its notices on stderr.
       if (containers.length) c.ctx.out(`Attaching to ${containers.map(logNameOf).join(", ")}`);
       // The daemon has an attachment in place once its answer's head is here.
-      attachedTo = await Promise.all(containers.map(async (ct) => {
-        const info = await client.json("GET", `/containers/${ct.Id}/json`);
-        const cut = new AbortController();
-        const output = await client.request("POST", `/containers/${ct.Id}/attach`, { query: { stream: true, stdout: true, stderr: true }, signal: cut.signal });
-        return { ct, output, tty: !!info.Config?.Tty, cut };
-      }));
+      attachedTo = await attachments(containers);
+    },
+    /**
+     * up --watch: a watch batch runs inside `hold` (up does not end while containers are being replaced), and
+     * `reattach` attaches again to the attached services' containers that have no attachment now: after a
+     * rebuild's recreate (compose's "has been recreated") before they start, after a restart once they run.
+     */
+    async hold<T>(work: () => Promise<T>): Promise<T> {
+      holds++;
+      try {
+        return await work();
+      } finally {
+        if (--holds === 0) for (const r of holdsEnded.splice(0)) r();
+      }
+    },
+    async reattach(services: string[], recreated: boolean): Promise<void> {
+      const client = await c.client();
+      const mine = services.filter((n) => attachTo.includes(n));
+      const containers = await projectContainers(client, p.name, { all: true, services: mine });
+      // A restarted container's old attachment ends as its process does: a moment after the restart's answer.
+      for (const end = Date.now() + 3000; !recreated && containers.some((ct) => streaming.has(ct.Id)) && Date.now() < end;) await Bun.sleep(50);
+      const fresh = containers.filter((ct) => !streaming.has(ct.Id));
+      if (recreated) for (const ct of fresh) printer.status(logNameOf(ct), "has been recreated");
+      const more = await attachments(fresh);
+      attachedTo.push(...more);
+      for (const a of more) follow(a);
     },
     /** After a failed start phase: no attachment is left waiting for a start that will not come. */
     end,
@@ -370,25 +454,18 @@ function attachedSession(c: ComposeContext, p: Project, services: string[], atta
     stopping: () => !!stopped,
     /** The output until the containers have exited; up's exit status. */
     async untilExit(): Promise<number> {
-      const client = await c.client();
       try {
-        await Promise.all(attachedTo.map(async ({ ct, output, tty, cut }) => {
-          const printed = printer.attached(output, tty, logNameOf(ct)).catch(() => {}); // a stream cut short still leaves the exit to report
-          const never = neverStarted(ct.Id).then((yes) => yes || printed.then(() => false));
-          if (await Promise.race([printed.then(() => false), never])) {
-            cut.abort();
-            return; // compose reports no exit of a container that never ran
+        for (const a of attachedTo) follow(a);
+        // Until every attachment has reported; one a watch batch adds meanwhile counts too.
+        for (let seen = 0; ;) {
+          while (seen < waits.length) {
+            const now = waits.slice(seen);
+            seen = waits.length;
+            await Promise.all(now);
           }
-          const { StatusCode } = await client.json<{ StatusCode: number }>("POST", `/containers/${ct.Id}/wait`, { query: { condition: "not-running" } });
-          // compose (2.39 on) reports every exit, also those of its own stop, but none once Ctrl+C was pressed.
-          printer.status(logNameOf(ct), `exited with code ${StatusCode}`);
-          const aborting = abort && !stopped && (!onFailure || StatusCode !== 0);
-          if (f["exit-code-from"] ? serviceOf(ct) === f["exit-code-from"] : aborting) exitCode = StatusCode;
-          if (aborting) {
-            c.ctx.err("Aborting on container exit...");
-            await stopAll();
-          }
-        }));
+          if (!holds) break;
+          await new Promise<void>((r) => holdsEnded.push(r));
+        }
         // Every stop's progress is out before up returns (a container may have ended before its stop did).
         await stopped;
       } finally {
