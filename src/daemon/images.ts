@@ -151,10 +151,23 @@ export class LocalImageService implements ImageService {
     return importRootfs(this.store, rootfs, opts);
   }
 
-  /** How many images there are, and their size together (`info`, `system df`). */
-  totals(): { count: number; size: number } {
-    const rows = this.store.images.list();
-    return { count: rows.length, size: rows.reduce((n, i) => n + i.size, 0) };
+  /** How many images there are, intermediate ones too, as dockerd counts them (`info`). */
+  count(): number {
+    return this.store.images.list().length;
+  }
+
+  /**
+   * `system df`'s images, as dockerd gives them: the list without intermediate images, each with
+   * its SharedSize (its layers that another listed image also has), and every layer once in
+   * layersSize, however many images share it.
+   */
+  async diskUsage(): Promise<{ layersSize: number; images: (ImageSummary & { SharedSize: number })[] }> {
+    const images = await this.list();
+    const layers = new Map(images.map((i) => [i.Id, this.store.images.layersOf(i.Id)]));
+    const refs = new Map<string, number>();
+    for (const ls of layers.values()) for (const id of new Set(ls.map((l) => l.chain_id))) refs.set(id, (refs.get(id) ?? 0) + 1);
+    const shared = (id: string) => layers.get(id)!.filter((l) => refs.get(l.chain_id)! > 1).reduce((n, l) => n + l.size, 0);
+    return { layersSize: this.store.images.layersSize(), images: images.map((i) => ({ ...i, SharedSize: shared(i.Id) })) };
   }
 
   /** Familiar names of an image's tags (for CLI output). */

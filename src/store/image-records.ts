@@ -155,6 +155,11 @@ export class ImageRecords {
       .map((r) => r.id);
   }
 
+  /** Every stored layer's unpacked size, each once. */
+  layersSize(): number {
+    return this.db.query<{ n: number }, []>("SELECT COALESCE(SUM(size), 0) AS n FROM layers").get()!.n;
+  }
+
   layersOf(imageId: string): LayerRow[] {
     return this.db
       .query<LayerRow, [string]>(

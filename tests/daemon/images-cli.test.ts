@@ -2,6 +2,7 @@
 // rmi, history, inspect, import from stdin.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { humanSize } from "../../src/shared/units.ts";
 import { berthCmd, busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 
 let d: TestDaemon;
@@ -88,6 +89,34 @@ describe.if(ok)("image commands", () => {
     expect(r.stdout).toMatch(/^Images\s+\d+\s+1\s+/m);
     expect(r.stdout).toMatch(/^Containers\s+1\s+0\s+/m);
     await d.cli(["rm", "dfc"]);
+  });
+
+  test("system df as dockerd: a layer shared by images counts once, each image's SharedSize says so, intermediate images are left out", async () => {
+    const tar = busyboxRootfsTar(join(d.dir, "df-shared"));
+    const a = (await d.cli(["import", "--change", "ENV V=a", tar, "df-a:1"])).stdout.trim();
+    const b = (await d.cli(["import", "--change", "ENV V=b", tar, "df-b:1"])).stdout.trim();
+    // A commit makes a child image; its untagged parent is then an intermediate one, which df leaves out.
+    expect((await d.cli(["run", "--name", "df-child", "df-b:1", "sh", "-c", "echo x > /x"])).code).toBe(0);
+    const child = (await d.cli(["commit", "df-child", "df-child:1"])).stdout.trim();
+    expect((await d.cli(["rm", "df-child"])).code).toBe(0);
+    expect((await d.cli(["rmi", "df-b:1"])).code).toBe(0); // b stays, untagged, as child's parent
+    const res = await fetch("http://localhost/system/df", { unix: d.socket } as RequestInit);
+    const df = (await res.json()) as { LayersSize: number; Images: { Id: string; Size: number; SharedSize: number; Containers: number }[] };
+    const byId = new Map(df.Images.map((i) => [i.Id, i]));
+    expect(byId.has(b)).toBe(false);
+    const [ia, ic] = [byId.get(a)!, byId.get(child)!];
+    // a and the child share the busybox layer: both count it as shared, the child's own layer is not.
+    expect(ia.SharedSize).toBe(ia.Size);
+    expect(ic.SharedSize).toBe(ia.Size);
+    expect(ic.Size).toBeGreaterThan(ia.Size);
+    // The layers once each: the shared one is not counted per image.
+    const sizes = df.Images.reduce((n, i) => n + i.Size, 0);
+    expect(df.LayersSize).toBeLessThan(sizes);
+    expect(df.LayersSize).toBeGreaterThanOrEqual(ic.Size);
+    // The CLI's Images line shows the layers' size, as the docker CLI does.
+    const line = (await d.cli(["system", "df", "--format", "{{.Type}} {{.Size}}"])).stdout.split("\n").find((l) => l.startsWith("Images "));
+    expect(line).toBe(`Images ${humanSize(df.LayersSize)}`);
+    expect((await d.cli(["rmi", "df-a:1", "df-child:1"])).code).toBe(0);
   });
 
   test("image prune: dangling only, then -a for every unused image; system prune with the docker CLI", async () => {

@@ -82,7 +82,7 @@ export function systemRoutes(d: Daemon): Hono {
       ContainersRunning: running,
       ContainersPaused: paused,
       ContainersStopped: total - running - paused,
-      Images: d.images.totals().count,
+      Images: d.images.count(),
       Driver: d.runtime.storageDriver,
       // The layer engine is the storage driver's business: the docker CLI prints it under "Storage Driver" too.
       DriverStatus: [
@@ -112,12 +112,11 @@ export function systemRoutes(d: Daemon): Hono {
   });
 
   app.get("/system/df", async (c) => {
-    const images = await d.images.list({ all: true });
+    const { layersSize, images } = await d.images.diskUsage();
     const containers = d.containers.list({ all: true, size: true });
-    const layersSize = d.images.totals().size;
     return c.json({
       LayersSize: layersSize,
-      Images: images.map((i) => ({ ...i, Containers: containers.filter((x) => x.ImageID === i.Id).length, SharedSize: 0 })),
+      Images: images.map((i) => ({ ...i, Containers: containers.filter((x) => x.ImageID === i.Id).length })),
       Containers: containers,
       Volumes: d.containers.mounts.volumes.usage(),
       BuildCache: await buildCacheUsage(d),

@@ -119,8 +119,9 @@ export const dfCommand: Command = {
     const images: any[] = df.Images ?? [];
     const containers: any[] = df.Containers ?? [];
     const activeImages = images.filter((i) => i.Containers > 0);
-    const imageSize = images.reduce((n, i) => n + i.Size, 0);
-    const reclaimImages = images.filter((i) => i.Containers === 0).reduce((n, i) => n + i.Size, 0);
+    // As the docker CLI: the layers' size, each layer once; what in-use images hold alone is not reclaimable.
+    const imageSize: number = df.LayersSize ?? images.reduce((n, i) => n + i.Size, 0);
+    const reclaimImages = imageSize - activeImages.reduce((n, i) => n + i.Size - (i.SharedSize ?? 0), 0);
     const ctrSize = containers.reduce((n, c) => n + (c.SizeRw ?? 0), 0);
     const reclaimCtr = containers.filter((c) => c.State !== "running").reduce((n, c) => n + (c.SizeRw ?? 0), 0);
     const pct = (part: number, whole: number) => (whole ? ` (${Math.floor((part / whole) * 100)}%)` : "");
