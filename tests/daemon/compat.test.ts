@@ -61,6 +61,11 @@ describe.if(ok)("the docker CLI against berth", () => {
     if (!has()) return;
     expect((await docker(["run", "--rm", "busybox", "echo", "hi"])).stdout).toBe("hi\n");
     expect((await docker(["run", "--rm", "busybox", "sh", "-c", "exit 7"])).code).toBe(7);
+    // A start that fails: its error once, as dockerd gives it (the wait for the removal carries none).
+    const missing = await docker(["run", "--rm", "busybox", "nosuchcmd"]);
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toContain('exec: "nosuchcmd": executable file not found in $PATH');
+    expect(missing.stderr).not.toContain("Error waiting for container");
   });
 
   test("run -d, ps, logs, inspect, stop, rm -f", async () => {

@@ -512,7 +512,11 @@ export class ContainerEngine {
       // The shim records the exit before the daemon has passed its last output on to the attached clients.
       await this.streamsDrained(c.id);
     }
-    if (condition === "removed" && this.records.get(c.id)) await this.removal(c.id, abort);
+    if (condition === "removed") {
+      if (this.records.get(c.id)) await this.removal(c.id, abort);
+      // dockerd's Error here is the removal's, not the run's: a failed start of a --rm container is reported once, by its start.
+      return { StatusCode: final.ExitCode, Error: null };
+    }
     return { StatusCode: final.ExitCode, Error: final.Error ? { Message: final.Error } : null };
   }
 
