@@ -8,7 +8,7 @@
 // outside the container (with "..", or through a symlink in the container) stays
 // inside the container's root. compose's lines are printed as compose words them.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { berthCmd } from "../fixtures/daemon.ts";
 import { writeProject } from "./app-project.ts";
@@ -218,6 +218,29 @@ services:
     expect(code).toBe(130);
     expect(u.out.stdout).toContain("Gracefully Stopping... press Ctrl+C again to force\n");
     expect((await daemon.compose(udir, ["down"])).code).toBe(0);
+  }, 150_000);
+
+  test("a directory of 100 MiB moved into a synced path goes in as the tar is written, not read whole first", async () => {
+    const bdir = writeProject(join(work, "big"), {
+      "compose.yaml": "services:\n  app:\n    image: busybox\n    command: sleep 100000\n    stop_signal: SIGKILL\n    develop:\n      watch:\n        - {path: ./src, action: sync, target: /src}\n",
+      "src/.keep": "",
+    });
+    const w = spawnCompose(bdir, ["watch"]);
+    try {
+      expect(await until(() => w.out.stdout.includes("Watch enabled\n"), 60_000)).toBe(true);
+      const peak = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${w.proc.pid}/status`, "utf8"))![1]) * 1024;
+      const before = peak();
+      mkdirSync(join(work, "big-out/d"), { recursive: true });
+      const blob = Buffer.alloc(256 * 1024, 7);
+      for (let i = 0; i < 400; i++) writeFileSync(join(work, "big-out/d", `f${i}`), blob);
+      renameSync(join(work, "big-out/d"), join(bdir, "src/d"));
+      expect(await until(async () => (await exec("big-app-1", "wc -c < /src/d/f399")).stdout.trim() === String(256 * 1024), 60_000)).toBe(true);
+      // Read whole, the files' bytes and their copies grew the CLI by 225 MB; streamed, by about 30 MB.
+      expect(peak() - before).toBeLessThan(96 * 1024 * 1024);
+    } finally {
+      expect(await w.stop()).toBe(0);
+    }
+    expect((await daemon.compose(bdir, ["down"])).code).toBe(0);
   }, 150_000);
 
   test("compose's refusals: no develop section, a rebuild rule without a build, a sync rule without a target", async () => {

@@ -44,20 +44,22 @@ function entryFor(hostPath: string, name: string, st: Stats): TarWriteItem | und
   return { entry: { ...base, type: "file", size: st.size }, body: Bun.file(hostPath).stream() };
 }
 
-/** The tar entries of the mappings that exist: a file as itself, a directory with everything below it. */
-export function archiveEntries(mappings: PathMapping[]): TarWriteItem[] {
-  const out = new Map<string, TarWriteItem>();
+/**
+ * The tar entries of the mappings that exist: a file as itself, a directory with everything below it. The
+ * walk only lists them; each file is read as the tar takes it, so that a large tree is never held whole.
+ */
+export function* archiveEntries(mappings: PathMapping[]): Generator<TarWriteItem> {
+  const found = new Map<string, { hostPath: string; name: string; st: Stats }>();
   const add = (hostPath: string, name: string) => {
     const st = lstat(hostPath);
     if (!st) return;
-    const item = entryFor(hostPath, name, st);
-    if (item) out.set(item.entry.path.replace(/\/$/, ""), item);
+    found.set(name, { hostPath, name, st });
     if (st.isDirectory()) {
       let names: string[] = [];
       try {
         names = readdirSync(hostPath);
       } catch {
-        return;
+        return; // unreadable now: what it holds is not synced, as a walk error skips it in compose
       }
       for (const n of names.sort()) add(join(hostPath, n), posix.join(name, n));
     }
@@ -66,7 +68,10 @@ export function archiveEntries(mappings: PathMapping[]): TarWriteItem[] {
     const name = m.containerPath.replace(/^\/+/, "");
     add(m.hostPath, m.containerPath.endsWith("/") ? posix.join(name, basename(m.hostPath)) : name);
   }
-  return [...out.values()];
+  for (const { hostPath, name, st } of found.values()) {
+    const item = entryFor(hostPath, name, st);
+    if (item) yield item;
+  }
 }
 
 /** Syncs the mappings into every container of the service; the errors of all containers together, as compose reports them. */
@@ -83,8 +88,7 @@ export async function syncService(client: Client, project: string, service: stri
       if (code !== 0) errors.push(`deleting paths in ${ct.Id}: ${said.join(" ").trim() || `exit code ${code}`}`);
     }
     if (!present.length) return;
-    const items = archiveEntries(present);
-    await client.request("PUT", `/containers/${ct.Id}/archive`, { query: { path: "/", copyUIDGID: true }, headers: { "Content-Type": "application/x-tar" }, body: tarStream(items) as any })
+    await client.request("PUT", `/containers/${ct.Id}/archive`, { query: { path: "/", copyUIDGID: true }, headers: { "Content-Type": "application/x-tar" }, body: tarStream(archiveEntries(present)) as any })
       .catch((e: Error) => errors.push(`copying files to ${ct.Id}: ${e.message}`));
   }));
   if (errors.length) throw new Error(errors.join("\n"));
