@@ -2,13 +2,13 @@
 // own): develop.watch rules drive what a file's change does to the running
 // containers. Sync copies a new or edited file in (new directories too) and
 // removes a deleted one; `ignore`, .dockerignore and editors' temporary files are
-// left out; initial_sync copies the path in at the start; sync+restart restarts
+// left out; initial_sync copies in at the start what changed since the image was made; sync+restart restarts
 // the container, sync+exec runs the rule's command; rebuild builds the image
 // again and recreates the container from it. A target the compose file steers
 // outside the container (with "..", or through a symlink in the container) stays
 // inside the container's root. compose's lines are printed as compose words them.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { berthCmd } from "../fixtures/daemon.ts";
 import { writeProject } from "./app-project.ts";
@@ -114,12 +114,17 @@ describe.if(daemon.ok)("compose watch", () => {
       "conf/c.txt": "0\n",
       "hook/.keep": "",
     });
+    // initial_sync takes what changed after the image was made, as compose does: a file dated later goes in, one dated before not.
+    utimesSync(join(dir, "seed/a.txt"), new Date(Date.now() + 3_600_000), new Date(Date.now() + 3_600_000));
+    writeFileSync(join(dir, "seed/old.txt"), "in the image already\n");
+    utimesSync(join(dir, "seed/old.txt"), new Date("2001-01-01"), new Date("2001-01-01"));
     const w = spawnCompose(dir, ["watch"]);
     try {
       expect(await until(() => w.out.stdout.includes("Watch enabled\n"), 60_000)).toBe(true);
       expect(w.out.stderr).toContain("Container wa-app-1  Started");
       // initial_sync: the path's files are in before any change.
       expect(await cat("wa-app-1", "/seed/a.txt")).toBe("seeded\n");
+      expect(await cat("wa-app-1", "/seed/old.txt")).toBeUndefined();
 
       // A new file, and one in a new directory.
       writeFileSync(join(dir, "src/hello.txt"), "hello from the host\n");

@@ -6,6 +6,7 @@
 // or exec as the rule says. What is printed are compose's own lines.
 import { watch as fsWatch, readdirSync, statSync, type FSWatcher } from "node:fs";
 import { join } from "node:path";
+import { ComposeError } from "../../../compose/errors.ts";
 import type { Project } from "../../../compose/types.ts";
 import type { ComposeContext, ComposeSubcommand } from "./command.ts";
 import { converge, startServices } from "./converge.ts";
@@ -42,20 +43,22 @@ export interface WatchOptions {
   session?: { hold<T>(work: () => Promise<T>): Promise<T>; reattach(services: string[], recreated: boolean): Promise<void> };
 }
 
-/** Every file under a rule's path that the rule takes, for its initial_sync. */
-function filesOf(rule: WatchRule): PathMapping[] {
+/**
+ * initial_sync, as compose does it: the files under the rule's path that the rule takes and that were
+ * modified after the image of the service's first container was made (older ones are in the image already).
+ */
+async function initialFiles(c: ComposeContext, p: Project, rule: WatchRule): Promise<PathMapping[]> {
+  const client = await c.client();
+  const [first] = await projectContainers(client, p.name, { all: true, services: [rule.service] });
+  if (!first?.ImageID) throw new ComposeError("could not get created time for service's image");
+  const created = Date.parse((await client.json<{ Created: string }>("GET", `/images/${first.ImageID}/json`)).Created);
   const out: PathMapping[] = [];
   const walk = (path: string) => {
     const containerPath = containerPathFor(rule, path);
     if (containerPath === undefined && path !== rule.path) return;
-    let st;
-    try {
-      st = statSync(path);
-    } catch {
-      return;
-    }
+    const st = statSync(path);
     if (st.isDirectory()) for (const n of readdirSync(path)) walk(join(path, n));
-    else if (containerPath) out.push({ hostPath: path, containerPath });
+    else if (containerPath && st.mtimeMs >= created) out.push({ hostPath: path, containerPath });
   };
   walk(rule.path);
   return out;
@@ -67,7 +70,7 @@ export async function watchProject(c: ComposeContext, p: Project, services: stri
   const rules = watchRules(p, services, warn, { noBuild: o.noBuild });
   const client = await c.client();
   for (const r of rules.filter((x) => x.initial_sync && (x.action === "sync" || x.action === "sync+restart"))) {
-    await syncService(client, p.name, r.service, filesOf(r));
+    await syncService(client, p.name, r.service, await initialFiles(c, p, r));
   }
   let pending = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | undefined;
