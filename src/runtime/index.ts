@@ -7,7 +7,7 @@
 // Running containers: start, wait, signal, stop, attach, resize, pause, stats, update, exec, adoption.
 export { Runtime, createRuntime, shimSocketPath, type RuntimeOptions } from "./driver/runtime.ts";
 export type { RuntimeExit, RuntimeStatus } from "./driver/status.ts";
-export { StartError } from "./start-error.ts";
+export { EXEC_NOT_STARTED, StartError } from "./start-error.ts";
 export { setOwnOomScore } from "./oom-score.ts";
 export { signalNumber } from "./shim/session.ts";
 export type { ExecConfig } from "./exec/config.ts";

@@ -2,6 +2,9 @@
 // the shims send it up as one JSON line; the daemon answers with it.
 import { BerthError } from "../errors.ts";
 
+/** The exit code dockerd records for an exec whose program could not be started, whatever the reason (even one not found). */
+export const EXEC_NOT_STARTED = 126;
+
 export class StartError extends BerthError {
   /** `exitCode` is Docker's: 125 the runtime failed, 126 the program cannot run, 127 it was not found. */
   constructor(message: string, readonly exitCode: number) {

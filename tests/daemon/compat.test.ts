@@ -134,6 +134,12 @@ describe.if(ok)("the docker CLI against berth", () => {
     await docker(["exec", "box2", "sh", "-c", "echo made inside > /made"]);
     expect((await docker(["cp", "box2:/made", join(tmp, "from-container.txt")])).code).toBe(0);
     expect(readFileSync(join(tmp, "from-container.txt"), "utf8")).toBe("made inside\n");
+    const missing = await docker(["cp", "box2:/no/such", join(tmp, "x")]);
+    expect(missing.stderr).toContain("Could not find the file /no/such in container box2\n");
+    // A rename onto a taken name, in dockerd's words.
+    const taken = await docker(["rename", "box2", "victim"]);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain('Error response from daemon: Error when allocating new name: Conflict. The container name "/victim" is already in use by container');
     const committed = await docker(["commit", "-c", 'CMD ["cat", "/made"]', "box2", "committed:1"]);
     expect(committed.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
     expect((await docker(["run", "--rm", "committed:1"])).stdout).toBe("made inside\n");

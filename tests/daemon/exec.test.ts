@@ -35,10 +35,13 @@ describe.if(ok)("exec", () => {
     expect(r.stdout).toBe("piped in\n");
   });
 
-  test("a missing command exits 127 with Docker's message", async () => {
+  test("a missing command exits 126 (dockerd's code for any exec that could not start) with Docker's message", async () => {
     const r = await d.cli(["exec", "box", "nosuch"]);
-    expect(r.code).toBe(127);
+    expect(r.code).toBe(126);
     expect(r.stderr).toContain('exec: "nosuch": executable file not found in $PATH');
+    // With a terminal the program is started by stage 1: the same code.
+    const t = await d.cli(["exec", "-t", "box", "nosuch"]);
+    expect(t.code).toBe(126);
   });
 
   test("exec into a stopped container is refused", async () => {

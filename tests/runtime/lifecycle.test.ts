@@ -145,7 +145,7 @@ describe.skipIf(!ok)("lifecycle", () => {
     expect(r.code).toBe(4);
 
     const bad = await runExec(dir, "e2", execConfig(spec, pid, ["nope"])).done;
-    expect(bad.code).toBe(127);
+    expect(bad.code).toBe(126); // dockerd's code for an exec that could not start
     expect(bad.stderr).toBe('OCI runtime exec failed: exec: "nope": executable file not found in $PATH\n');
 
     // `exec echo` sees the same PID 1 and writes to its own stdout, not the container's log.

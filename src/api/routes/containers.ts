@@ -4,7 +4,7 @@ import { jsonBody } from "../body/json-body.ts";
 import { checkCreateBody, checkUpdateBody } from "../body/container-create.ts";
 import { Hono } from "hono";
 import { stream } from "hono/streaming";
-import { InvalidParameterError, NotImplementedError } from "../../errors.ts";
+import { BerthError, InvalidParameterError, NotFoundError, NotImplementedError } from "../../errors.ts";
 import type { ContainerEngine } from "../../daemon/containers/engine.ts";
 import { frame, parseLogQuery, readLogBatches, type LogRecord } from "../../daemon/containers/logs.ts";
 import { logAttributes, logsDisabled } from "../../daemon/containers/log-config.ts";
@@ -145,7 +145,8 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     const path = await followForCp(engine.mounts, rec, engine.paths(rec), asked, /\/\.?$/.test(asked), vfs());
     // A path in a bind or volume is read from its host directory, as Docker mounts them for cp.
     const mounted = engine.mounts.hostPathOf(rec.id, path);
-    const st = mounted ? await statPath(mounted.source, mounted.rest, mounted.name) : await withReadView(engine.paths(rec), (root) => statPath(root, path), vfs());
+    const st = await namingContainer(c.req.param("id"), () =>
+      mounted ? statPath(mounted.source, mounted.rest, mounted.name) : withReadView(engine.paths(rec), (root) => statPath(root, path), vfs()));
     if (c.req.method === "HEAD") return c.body(null, 200, { "X-Docker-Container-Path-Stat": statHeader(st) });
     // Under --userns-remap the files' host owners go out as the container's (an idmapped copied root, vfs, keeps those on disk).
     const userns = containerUserns(engine.runtime, rec.hostConfig);
@@ -166,9 +167,11 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     if (!body) throw new InvalidParameterError("no tar archive in the request body");
     // Under --userns-remap the tar's owners are the container's ids: written shifted into its range.
     const userns = containerUserns(engine.runtime, rec.hostConfig);
-    if (mounted) await extractInto(mounted.source, mounted.rest, body, userns);
-    // A copied root (vfs) keeps the image's own ids on disk, which an idmapped mount shifts (unless it was made chowned).
-    else await withRoot(rec, engine.paths(rec), (root) => extractInto(root, path, body, ownersOnDisk(engine.runtime, rec.hostConfig)), vfs(), userns);
+    await namingContainer(c.req.param("id"), async () => {
+      if (mounted) await extractInto(mounted.source, mounted.rest, body, userns);
+      // A copied root (vfs) keeps the image's own ids on disk, which an idmapped mount shifts (unless it was made chowned).
+      else await withRoot(rec, engine.paths(rec), (root) => extractInto(root, path, body, ownersOnDisk(engine.runtime, rec.hostConfig)), vfs(), userns);
+    });
     return c.body(null, 200);
   });
   app.get("/containers/:id/export", async (c) => {
@@ -242,4 +245,15 @@ export function containerRoutes(engine: ContainerEngine): Hono {
   });
 
   return app;
+}
+
+/** A path cp cannot find: dockerd's error ends with the container as the client named it. */
+async function namingContainer<T>(ref: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    // The archive helper's errors come back as a status and a message.
+    if (e instanceof BerthError && e.status === 404 && e.message.endsWith(" in container")) throw new NotFoundError(`${e.message} ${ref}`);
+    throw e;
+  }
 }

@@ -645,7 +645,13 @@ export class ContainerEngine {
     const c = this.find(ref);
     const name = validateName(newName);
     if (name === c.name) throw new ConflictError(`Renaming a container with the same name as its current name`);
-    this.records.rename(c.id, name);
+    try {
+      this.records.rename(c.id, name);
+    } catch (e) {
+      // dockerd words a taken name here as the allocation of the new one that failed.
+      if (e instanceof ConflictError) throw new ConflictError(`Error when allocating new name: ${e.message}`);
+      throw e;
+    }
     this.events.emit("container", "rename", c.id, { ...this.eventAttrs(c), name, oldName: `/${c.name}` });
   }
 

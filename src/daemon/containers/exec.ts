@@ -7,7 +7,7 @@ import type { Socket } from "node:net";
 import { ConflictError, InvalidParameterError, NotFoundError, SystemError } from "../../errors.ts";
 import type { ContainerEngine } from "./engine.ts";
 import { buildSpec, consoleSize, withEnv } from "./spec.ts";
-import type { ExecConfig, ExecProcess } from "../../runtime/index.ts";
+import { EXEC_NOT_STARTED, type ExecConfig, type ExecProcess } from "../../runtime/index.ts";
 import { frame } from "./logs.ts";
 import { ExecRecords, type ExecRecord } from "./exec-records.ts";
 import { restartingError } from "./restart-policy.ts";
@@ -127,7 +127,7 @@ export class ExecManager {
         if (failure) send(2, Buffer.from(`OCI runtime exec failed: ${failure.message}\n`));
         this.running.delete(id);
         s.running = false;
-        s.exitCode = exitCode;
+        s.exitCode = failure ? EXEC_NOT_STARTED : exitCode;
         // The container (and with it the session) may be gone already.
         this.records.save(s);
         rmSync(file, { force: true });

@@ -9,6 +9,7 @@ import { sealSelf } from "./sealed-self.ts";
 import { drain, exitCodeOf, ptyDrainCapMs } from "../shim/session.ts";
 import { setWindowSize } from "../libc.ts";
 import { errnoCode } from "../../errors.ts";
+import { EXEC_NOT_STARTED } from "../start-error.ts";
 
 export async function execMain(argv: string[]): Promise<void> {
   // A standby seals the executable while it waits, off the exec's path (spawnExec would do it otherwise).
@@ -20,7 +21,7 @@ export async function execMain(argv: string[]): Promise<void> {
   if (failure) {
     process.stderr.write(`OCI runtime exec failed: ${failure.message}\n`);
     await proc?.exited;
-    process.exit(failure.exitCode);
+    process.exit(EXEC_NOT_STARTED);
   }
   let output: Promise<unknown> = Promise.resolve();
   if (ptyMaster !== undefined) {
