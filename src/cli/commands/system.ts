@@ -5,6 +5,7 @@ import { formatOne } from "../output.ts";
 import { jsonMessages } from "../../client/client.ts";
 import { configFromFlags } from "../../shared/daemon-config.ts";
 import { humanSize } from "../../shared/units.ts";
+import { timestampSeconds } from "../../shared/timestamp.ts";
 import { printRows } from "../output.ts";
 import { paced, stdout } from "../stdio.ts";
 import { diskUsageVerbose } from "./df-verbose.ts";
@@ -53,20 +54,11 @@ export const daemonCommand: Command = {
   },
 };
 
-const durationUnits: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-
 /** docker's --since/--until: a Unix time, an RFC 3339 date, or a Go duration before now ("10m", "1h30m"). */
 export function eventTime(v: string | undefined, now = Date.now()): string | undefined {
   if (v === undefined || v === "") return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) return v;
-  if (/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(v)) {
-    let secs = 0;
-    for (const m of v.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) secs += Number(m[1]) * durationUnits[m[2]!]!;
-    return ((now / 1000 - secs)).toFixed(9);
-  }
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new Error(`failed to parse value as time or duration: "${v}"`);
-  return (t / 1000).toFixed(9);
+  // A Unix time goes as given; the rest as seconds with nanoseconds, as the docker CLI sends them.
+  return /^\d+(\.\d+)?$/.test(v) ? v : timestampSeconds(v, now).toFixed(9);
 }
 
 export const eventsCommand: Command = {

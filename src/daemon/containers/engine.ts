@@ -25,6 +25,7 @@ import { joinAtCreate, joinAtStart } from "./network-mode.ts";
 import { checkPidMode, pidNamespaceAtStart } from "./pid-mode.ts";
 import { checkIpcMode, ipcAtStart, releaseShm } from "./ipc-mode.ts";
 import { matchesFilters } from "./filters.ts";
+import { pruneFilter } from "../prune-filter.ts";
 import type { Socket } from "node:net";
 import { bridgeAttach, replayLog, type AttachOptions } from "./attach.ts";
 import { checkLogConfig, logsDisabled } from "./log-config.ts";
@@ -656,10 +657,12 @@ export class ContainerEngine {
   }
 
   async prune(filters: Record<string, string[]> = {}): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+    // dockerd's container prune takes label, label! and until, and no other filter.
+    const filter = pruneFilter(filters, ["label", "label!", "until"]);
     const deleted: string[] = [];
     let space = 0;
     for (const c of this.records.list().map((r) => this.settle(r))) {
-      if (c.state.Running || !matchesFilters(c, filters, (r) => this.records.find(r), (id) => this.mounts.of(id))) continue;
+      if (c.state.Running || !filter.matches(Date.parse(c.created) / 1000, c.config.Labels)) continue;
       space += duBytes(this.paths(c).upperDir);
       await this.remove(c.id, {});
       deleted.push(c.id);

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import type { Database } from "bun:sqlite";
 import { ConflictError, InvalidParameterError, NotFoundError } from "../../errors.ts";
+import { pruneFilter } from "../prune-filter.ts";
 import { hasProcess, type ContainerRecord } from "../containers/records.ts";
 import type { ContainerNetworking, CreatePlan } from "../containers/network-hooks.ts";
 import type { ContainerPaths } from "../containers/views.ts";
@@ -346,11 +347,12 @@ export class NetworkEngine implements ContainerNetworking {
   }
 
   prune(filters: Record<string, string[]> = {}): { NetworksDeleted: string[] } {
+    const filter = pruneFilter(filters, ["label", "label!", "until"]);
     const deleted: string[] = [];
     for (const n of this.visible()) {
       // In use: a running container's endpoint is on it (created and stopped ones do not count, as in Docker).
       if (predefined.includes(n.Name) || this.records.attachmentsOn(n.Id).some((a) => a.endpointId)) continue;
-      if (!this.matches(n, { ...filters, until: [] })) continue;
+      if (!filter.matches(Date.parse(n.Created) / 1000, n.Labels)) continue;
       this.remove(n.Id);
       deleted.push(n.Name);
     }
