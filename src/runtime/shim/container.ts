@@ -29,7 +29,8 @@ const spawner = process.ppid;
  */
 function spawnInit(args: string[], stdio: unknown[], pidNamespace?: string): Proc {
   const self = selfCommand();
-  const spawn = () => Bun.spawn([...self, "__init", ...args], { stdio: stdio as any, env: {}, ...(self.length === 1 ? { argv0: "docker-init" } : {}) });
+  // Named docker-init as dockerd's init is, from the sources too (Bun finds its script by its arguments, not argv[0]).
+  const spawn = () => Bun.spawn([...self, "__init", ...args], { stdio: stdio as any, env: {}, argv0: "docker-init" });
   if (pidNamespace === "host") return spawn();
   const pidns = openSync("/proc/self/ns/pid", "r");
   try {
