@@ -187,7 +187,7 @@ describe.if(daemon.ok)("compose watch", () => {
     expect((await daemon.compose(dir, ["down"])).code).toBe(0);
   }, 150_000);
 
-  test("up --watch: the output and compose's watch lines behind ⦿; a rebuilt service's new container is attached, and Ctrl+C ends both", async () => {
+  test("up --watch: the output and compose's watch lines behind ⦿; a rebuilt service's new container is attached, a restarted one followed again, and Ctrl+C ends both", async () => {
     const udir = writeProject(join(work, "uw"), {
       "compose.yaml": `
 services:
@@ -198,10 +198,18 @@ services:
       watch:
         - {path: ./version, action: rebuild}
         - {path: ./src, action: sync, target: /src}
+  web:
+    image: busybox
+    command: ["sh", "-c", "echo web-start-$$(cat /conf/c 2>/dev/null); exec sleep 100000"]
+    stop_signal: SIGKILL
+    develop:
+      watch:
+        - {path: ./conf, action: sync+restart, target: /conf}
 `,
       Dockerfile: 'FROM busybox\nCOPY version /version\nCMD ["sh", "-c", "echo running-$(cat /version); exec sleep 100000"]\n',
       version: "v1\n",
       "src/.keep": "",
+      "conf/.keep": "",
     });
     const u = spawnCompose(udir, ["up", "--watch"]);
     let code: number | undefined;
@@ -216,6 +224,10 @@ services:
       expect(await until(() => u.out.stdout.includes("app-1   | running-v2\n"), 60_000)).toBe(true);
       expect(u.out.stdout).toContain("app-1 has been recreated\n");
       expect(u.out.stdout).toContain('⦿ service(s) ["app"] successfully built\n');
+      // sync+restart: what the restarted container prints from its start on is shown.
+      writeFileSync(join(udir, "conf/c"), "one\n");
+      expect(await until(() => u.out.stdout.includes("web-1   | web-start-one\n"))).toBe(true);
+      expect(u.out.stdout).toContain('⦿ service(s) ["web"] restarted\n');
       expect(u.proc.exitCode).toBeNull(); // the replaced container's end did not end up
     } finally {
       code = await u.stop();

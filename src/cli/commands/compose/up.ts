@@ -425,8 +425,10 @@ function attachedSession(c: ComposeContext, p: Project, services: string[], atta
     },
     /**
      * up --watch: a watch batch runs inside `hold` (up does not end while containers are being replaced), and
-     * `reattach` attaches again to the attached services' containers that have no attachment now: after a
-     * rebuild's recreate (compose's "has been recreated") before they start, after a restart once they run.
+     * `reattach` follows again the attached services' containers that have no attachment now: after a
+     * rebuild's recreate (compose's "has been recreated") an attachment before they start; after a restart,
+     * which has started them already, their log from the moment the restart was asked for, so that nothing
+     * they printed since is lost.
      */
     async hold<T>(work: () => Promise<T>): Promise<T> {
       holds++;
@@ -436,15 +438,26 @@ function attachedSession(c: ComposeContext, p: Project, services: string[], atta
         if (--holds === 0) for (const r of holdsEnded.splice(0)) r();
       }
     },
-    async reattach(services: string[], recreated: boolean): Promise<void> {
+    async reattach(services: string[], how: { recreated: true } | { restartedSince: number }): Promise<void> {
       const client = await c.client();
       const mine = services.filter((n) => attachTo.includes(n));
       const containers = await projectContainers(client, p.name, { all: true, services: mine });
       // A restarted container's old attachment ends as its process does: a moment after the restart's answer.
-      for (const end = Date.now() + 3000; !recreated && containers.some((ct) => streaming.has(ct.Id)) && Date.now() < end;) await Bun.sleep(50);
+      for (const end = Date.now() + 3000; "restartedSince" in how && containers.some((ct) => streaming.has(ct.Id)) && Date.now() < end;) await Bun.sleep(50);
       const fresh = containers.filter((ct) => !streaming.has(ct.Id));
-      if (recreated) for (const ct of fresh) printer.status(logNameOf(ct), "has been recreated");
-      const more = await attachments(fresh);
+      let more: Attachment[];
+      if ("recreated" in how) {
+        for (const ct of fresh) printer.status(logNameOf(ct), "has been recreated");
+        more = await attachments(fresh);
+      } else {
+        more = await Promise.all(fresh.map(async (ct) => {
+          const info = await client.json("GET", `/containers/${ct.Id}/json`);
+          const cut = new AbortController();
+          const query = { follow: true, stdout: true, stderr: true, since: how.restartedSince };
+          const output = await client.request("GET", `/containers/${ct.Id}/logs`, { query, signal: cut.signal }).catch(() => undefined); // no log kept (log driver none): attach
+          return output ? { ct, output, tty: !!info.Config?.Tty, cut } : (await attachments([ct]))[0]!;
+        }));
+      }
       attachedTo.push(...more);
       for (const a of more) follow(a);
     },

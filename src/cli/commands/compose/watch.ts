@@ -40,7 +40,7 @@ export interface WatchOptions {
    * Attached up: each batch runs inside `hold` (up does not end while containers are replaced), and the
    * containers a batch recreates or restarts are attached again.
    */
-  session?: { hold<T>(work: () => Promise<T>): Promise<T>; reattach(services: string[], recreated: boolean): Promise<void> };
+  session?: { hold<T>(work: () => Promise<T>): Promise<T>; reattach(services: string[], how: { recreated: true } | { restartedSince: number }): Promise<void> };
 }
 
 /**
@@ -131,8 +131,9 @@ async function handleBatch(c: ComposeContext, p: Project, rules: WatchRule[], ba
   }
   if (restart.size) {
     const list = [...restart];
+    const since = Date.now() / 1000;
     for (const ct of await projectContainers(client, p.name, { all: true, services: list })) await client.request("POST", `/containers/${ct.Id}/restart`);
-    await o.session?.reattach(list, false);
+    await o.session?.reattach(list, { restartedSince: since });
     o.log(`service(s) ${goList(list)} restarted`);
   }
   await Promise.all([...exec].map(async ([service, set]) => {
@@ -159,7 +160,7 @@ async function rebuildServices(c: ComposeContext, p: Project, services: string[]
   const made: Made = { networks: [], volumes: [], containers: [] };
   try {
     await converge(client, p, services, made, err, { forceRecreate: true, named: services });
-    await o.session?.reattach(services, true);
+    await o.session?.reattach(services, { recreated: true });
   } catch (e) {
     o.log(`Failed to recreate services after update. Error: ${(e as Error).message}`);
     throw e;
