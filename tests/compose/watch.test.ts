@@ -237,6 +237,31 @@ services:
     expect((await daemon.compose(udir, ["down"])).code).toBe(0);
   }, 150_000);
 
+  test("up --watch: Ctrl+C while a rebuild is under way stops what it makes too, and up ends", async () => {
+    const sdir = writeProject(join(work, "cc"), {
+      "compose.yaml": "services:\n  app:\n    build: .\n    stop_signal: SIGKILL\n    develop:\n      watch:\n        - {path: ./version, action: rebuild}\n",
+      // The RUN after the COPY runs again at each rebuild: Ctrl+C comes while it sleeps.
+      Dockerfile: 'FROM busybox\nCOPY version /version\nRUN sleep 2\nCMD ["sh", "-c", "echo running-$(cat /version); exec sleep 100000"]\n',
+      version: "v1\n",
+    });
+    const u = spawnCompose(sdir, ["up", "--watch"]);
+    let code: number | undefined;
+    try {
+      expect(await until(() => u.out.stdout.includes("⦿ Watch enabled\n") && u.out.stdout.includes("| running-v1\n"), 60_000)).toBe(true);
+      writeFileSync(join(sdir, "version"), "v2\n");
+      expect(await until(() => u.out.stdout.includes("⦿ Rebuilding service(s)"))).toBe(true);
+      u.proc.kill("SIGINT");
+      const ended = await Promise.race([u.proc.exited.then(() => true), Bun.sleep(30_000).then(() => false)]);
+      expect(ended).toBe(true);
+    } finally {
+      code = await u.stop();
+    }
+    expect(code).toBe(130);
+    const ps = await daemon.d.cli(["ps", "-q", "--filter", "label=com.docker.compose.project=cc"]);
+    expect(ps.stdout).toBe("");
+    expect((await daemon.compose(sdir, ["down"])).code).toBe(0);
+  }, 150_000);
+
   test("a directory of 100 MiB moved into a synced path goes in as the tar is written, not read whole first", async () => {
     const bdir = writeProject(join(work, "big"), {
       "compose.yaml": "services:\n  app:\n    image: busybox\n    command: sleep 100000\n    stop_signal: SIGKILL\n    develop:\n      watch:\n        - {path: ./src, action: sync, target: /src}\n",

@@ -40,7 +40,12 @@ export interface WatchOptions {
    * Attached up: each batch runs inside `hold` (up does not end while containers are replaced), and the
    * containers a batch recreates or restarts are attached again.
    */
-  session?: { hold<T>(work: () => Promise<T>): Promise<T>; reattach(services: string[], how: { recreated: true } | { restartedSince: number }): Promise<void> };
+  session?: {
+    hold<T>(work: () => Promise<T>): Promise<T>;
+    reattach(services: string[], how: { recreated: true } | { restartedSince: number }): Promise<void>;
+    /** Ctrl+C or an abort is stopping the containers: a batch then starts nothing. */
+    stopping(): boolean;
+  };
 }
 
 /**
@@ -105,6 +110,7 @@ export async function watchProject(c: ComposeContext, p: Project, services: stri
 
 /** One batch of changed paths: rebuilds first, then syncs, restarts and execs, as compose orders them. */
 async function handleBatch(c: ComposeContext, p: Project, rules: WatchRule[], batch: string[], o: WatchOptions): Promise<void> {
+  if (o.session?.stopping()) return;
   const rebuild = new Set<string>();
   const restart = new Set<string>();
   const sync = new Map<string, PathMapping[]>();
@@ -129,7 +135,7 @@ async function handleBatch(c: ComposeContext, p: Project, rules: WatchRule[], ba
     o.log(`Syncing service ${JSON.stringify(service)} after ${mappings.length} changes were detected`);
     await syncService(client, p.name, service, mappings);
   }
-  if (restart.size) {
+  if (restart.size && !o.session?.stopping()) {
     const list = [...restart];
     const since = Date.now() / 1000;
     for (const ct of await projectContainers(client, p.name, { all: true, services: list })) await client.request("POST", `/containers/${ct.Id}/restart`);
@@ -156,6 +162,7 @@ async function rebuildServices(c: ComposeContext, p: Project, services: string[]
     throw e;
   }
   o.log(`service(s) ${goList(services)} successfully built`);
+  if (o.session?.stopping()) return; // Ctrl+C during the build: the containers stay as they are, stopped
   const err = (s: string) => c.ctx.err(s);
   const made: Made = { networks: [], volumes: [], containers: [] };
   try {
@@ -165,7 +172,7 @@ async function rebuildServices(c: ComposeContext, p: Project, services: string[]
     o.log(`Failed to recreate services after update. Error: ${(e as Error).message}`);
     throw e;
   }
-  await startServices(client, p, services, err).catch((e) => o.log(`Application failed to start after update. Error: ${(e as Error).message}`));
+  await startServices(client, p, services, err, { stopping: o.session?.stopping }).catch((e) => o.log(`Application failed to start after update. Error: ${(e as Error).message}`));
   // After the recreate: compose prunes before it, while the replaced image is still in use and so stays until the next rebuild.
   if (o.prune) await pruneDangling(c, p);
 }
