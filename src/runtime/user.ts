@@ -28,7 +28,8 @@ export function resolveUser(spec: string, files: FileView = ownFiles()): Resolve
   if (userPart === "") {
     const root0 = passwd.find((p) => p[2] === "0");
     name = root0?.[0] ?? "root";
-    home = root0?.[5] || "/root";
+    // runc's default without a passwd entry is "/", not /root.
+    home = root0?.[5] || "/";
   } else if (/^\d+$/.test(userPart)) {
     uid = Number(userPart);
     const p = passwd.find((e) => e[2] === userPart);

@@ -55,6 +55,26 @@ describe.if(ok)("berth run", () => {
     expect(r.stdout.trim()).toBe("boxy");
   });
 
+  test("as dockerd sets them up: HOSTNAME in the environment (execs' too), and under --network none its /etc/hosts and resolv.conf, with --add-host and --dns", async () => {
+    const env = await d.cli(["run", "--rm", "--network", "none", "-h", "boxy", "busybox", "env"]);
+    expect(env.stdout.split("\n")).toContain("HOSTNAME=boxy");
+    // The image's Env (or -e) wins over it.
+    expect((await d.cli(["run", "--rm", "--network", "none", "-e", "HOSTNAME=mine", "busybox", "sh", "-c", "echo $HOSTNAME"])).stdout).toBe("mine\n");
+    const id = (await d.cli(["run", "-d", "--network", "none", "-h", "execd", "busybox", "sleep", "100"])).stdout.trim();
+    expect((await d.cli(["exec", id, "sh", "-c", "echo $HOSTNAME"])).stdout).toBe("execd\n");
+    await d.cli(["rm", "-f", id]);
+
+    const files = await d.cli(["run", "--rm", "--network", "none", "--add-host", "db.local:10.1.2.3", "--dns", "10.9.9.9", "--dns-search", "corp", "busybox", "sh", "-c", "cat /etc/hosts; echo --; cat /etc/resolv.conf"]);
+    expect(files.stdout).toBe(
+      "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n" +
+        "10.1.2.3\tdb.local\n--\nnameserver 10.9.9.9\nsearch corp\n",
+    );
+    // Without --dns, the host's resolvers that a container can reach (loopback ones are not), or Google's.
+    const conf = (await d.cli(["run", "--rm", "--network", "none", "busybox", "cat", "/etc/resolv.conf"])).stdout;
+    expect(conf).toMatch(/^nameserver /);
+    expect(conf).not.toMatch(/nameserver (127\.|::1)/);
+  });
+
   test("with --network none only lo is there", async () => {
     const r = await d.cli(["run", "--rm", "--network", "none", "busybox", "cat", "/proc/net/dev"]);
     const ifaces = r.stdout.split("\n").slice(2).filter(Boolean).map((l) => l.split(":")[0]!.trim());

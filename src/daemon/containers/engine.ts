@@ -32,7 +32,7 @@ import { checkLogConfig, logsDisabled } from "./log-config.ts";
 import { Waiters } from "./waiters.ts";
 import { restartingError, restartsAtDaemonStart, shouldRestart } from "./restart-policy.ts";
 import { PolicyRestarts } from "./restarts.ts";
-import { duBytes, hostResolvConf } from "./files.ts";
+import { duBytes, etcFilesAtCreate } from "./files.ts";
 import { flattenLayers } from "./flatten.ts";
 import type { EventSink } from "./events.ts";
 import { ContainerMounts } from "../volumes/container-mounts.ts";
@@ -287,12 +287,9 @@ export class ContainerEngine {
       mkdirSync(p.mergedDir);
       makeLayerCopies(this.runtime, hostConfig, this.store.snapshots, this.store.images.layersOf(imageId).map((l) => l.chain_id));
       writeFileSync(p.hostnamePath, `${config.Hostname}\n`);
-      writeFileSync(
-        p.hostsPath,
-        `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n` +
-          (hostConfig.NetworkMode === "host" ? `127.0.1.1\t${hostHostname()}\n` : `127.0.1.1\t${config.Hostname}\n`),
-      );
-      writeFileSync(p.resolvConfPath, hostResolvConf(hostConfig.NetworkMode));
+      const etc = etcFilesAtCreate(config.Hostname, hostConfig, this.networks?.hostGateway());
+      writeFileSync(p.hostsPath, etc.hosts);
+      writeFileSync(p.resolvConfPath, etc.resolvConf);
       // Without overlayfs the container's root is a full copy of the image (Docker's vfs driver).
       if (this.runtime.storageDriver === "vfs") flattenLayers([...p.lowerDirs].reverse(), p.upperDir, copiedRootOwner(this.runtime, hostConfig));
       this.store.db.transaction(() => {

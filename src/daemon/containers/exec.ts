@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Socket } from "node:net";
 import { ConflictError, InvalidParameterError, NotFoundError, SystemError } from "../../errors.ts";
 import type { ContainerEngine } from "./engine.ts";
-import { buildSpec, consoleSize, withEnv } from "./spec.ts";
+import { buildSpec, consoleSize, containerEnv } from "./spec.ts";
 import { EXEC_NOT_STARTED, type ExecConfig, type ExecProcess } from "../../runtime/index.ts";
 import { frame } from "./logs.ts";
 import { ExecRecords, type ExecRecord } from "./exec-records.ts";
@@ -71,7 +71,7 @@ export class ExecManager {
     const spec = buildSpec(c, this.engine.paths(c), undefined, this.engine.security);
     const b = s.body;
     // As at the start: the links' variables under the container's own (dockerd gives an exec both).
-    const env = withEnv(this.engine.networks?.linkEnv(c) ?? [], c.config.Env ?? []);
+    const env = containerEnv(c.config, this.engine.networks?.linkEnv(c) ?? []);
     for (const e of b.Env ?? []) {
       const k = String(e).split("=", 1)[0];
       const i = env.findIndex((x) => x.split("=", 1)[0] === k);

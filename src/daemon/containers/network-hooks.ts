@@ -23,6 +23,8 @@ export interface ContainerNetworking {
   settings(c: ContainerRecord): Record<string, unknown>;
   /** NetworkSettings and Ports for the container list. */
   summary(c: ContainerRecord): { Ports: unknown[]; NetworkSettings: Record<string, unknown> };
+  /** The address --add-host's host-gateway names, if there is one. */
+  hostGateway(): string | undefined;
 }
 
 /** Without networks plugged in: a default network mode means the container's own empty namespace. */

@@ -29,7 +29,7 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: Joined
     readonlyRootfs: !!hc.ReadonlyRootfs,
     ephemeral: !!hc.AutoRemove,
     args,
-    env: withEnv(joined?.env ?? [], cfg.Env ?? []),
+    env: containerEnv(cfg, joined?.env ?? []),
     cwd: cfg.WorkingDir || "/",
     user: cfg.User || "",
     hostname: cfg.Hostname,
@@ -92,6 +92,11 @@ export function consoleSize(v: unknown): [number, number] | undefined {
 }
 
 /** `base` with `own` over it: a variable of `own` replaces the one of the same name. */
+/** What dockerd puts in a container's environment, under its own Env: HOSTNAME, then the links' variables. */
+export function containerEnv(cfg: Record<string, any>, links: string[]): string[] {
+  return withEnv([`HOSTNAME=${cfg.Hostname}`, ...links], cfg.Env ?? []);
+}
+
 export function withEnv(base: string[], own: string[]): string[] {
   const names = new Set(own.map((e) => e.split("=")[0]));
   return [...base.filter((e) => !names.has(e.split("=")[0])), ...own];
