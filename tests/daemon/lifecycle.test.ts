@@ -25,6 +25,9 @@ describe.if(ok)("container lifecycle", () => {
     const ps = await d.cli(["ps"]);
     expect(ps.stdout).toMatch(/^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/m);
     expect(ps.stdout).toMatch(new RegExp(`^${id.slice(0, 12)}\\s+busybox\\s+.*Up .*web$`, "m"));
+    // An argument with a space in it comes single-quoted, as dockerd lists it.
+    const command = await d.cli(["ps", "--no-trunc", "--format", "{{.Command}}", "--filter", "name=web"]);
+    expect(command.stdout).toBe(`"sh -c 'echo started; trap 'echo bye; exit 0' TERM; while true; do sleep 0.1; done'"\n`);
     await Bun.sleep(300);
     expect((await d.cli(["logs", "web"])).stdout).toBe("started\n");
     const stop = await d.cli(["stop", "-t", "5", "web"]);

@@ -101,7 +101,8 @@ export function summaryView(
   sizes?: { rw: number; rootFs: number },
 ): Record<string, unknown> {
   const { path, args } = commandLine(c);
-  const command = [path, ...args].join(" ");
+  // dockerd's list quotes each argument that holds a space, with single quotes.
+  const command = [path, ...args.map((a) => (a.includes(" ") ? `'${a}'` : a))].join(" ");
   return {
     Id: c.id,
     Names: [`/${c.name}`],

@@ -81,7 +81,7 @@ function mountSpecialFs(s: RuntimeSpec): void {
   }
   // mknod honours the umask; make the modes exact.
   if (!s.userns) for (const [name] of devices) chmodSync(`${r}/dev/${name}`, 0o666);
-  for (const [link, target] of [["fd", "/proc/self/fd"], ["stdin", "/proc/self/fd/0"], ["stdout", "/proc/self/fd/1"], ["stderr", "/proc/self/fd/2"], ["ptmx", "pts/ptmx"], ["core", "/proc/kcore"]]) {
+  for (const [link, target] of [["fd", "/proc/self/fd"], ["stdin", "/proc/self/fd/0"], ["stdout", "/proc/self/fd/1"], ["stderr", "/proc/self/fd/2"], ["ptmx", "pts/ptmx"]]) {
     symlinkSync(target!, `${r}/dev/${link}`);
   }
   // The host's /dev is still "/dev" here (the root is not yet pivoted).
