@@ -58,6 +58,8 @@ export class Daemon {
     this.runtime = createRuntime(this.config, this.remap);
     this.cgroupVersion = this.runtime.cgroupVersion;
     this.warnings.push(...this.runtime.warnings);
+    // `top` with ps options runs the host's ps, as dockerd does; without one only plain `top` works.
+    if (!Bun.which("ps")) this.warnings.push("WARNING: no ps on this host: docker top with ps options is not available");
     this.containers = new ContainerEngine(this.store, this.images, this.runtime, this.events, humanDuration);
     this.containers.security = loadSecurityDefaults(this.config.seccompProfile, this.config.noNewPrivileges);
     this.containers.defaultIpcMode = this.config.defaultIpcMode ?? "private";

@@ -128,6 +128,11 @@ describe.if(ok)("the docker CLI against berth", () => {
     // top, cp both ways, commit then run the new image.
     await docker(["run", "-d", "--name", "box2", "busybox", "sleep", "60"]);
     expect((await docker(["top", "box2"])).stdout).toMatch(/^root\s+\d+\s+\d+\s+.*sleep 60$/m);
+    // With ps options the host's ps runs them, as under dockerd, and only the container's rows come back.
+    const top = await docker(["top", "box2", "-o", "pid,comm"]);
+    expect(top.stdout).toMatch(/^PID\s+COMMAND\n\d+\s+sleep\n$/);
+    const renamed = await docker(["top", "box2", "-o", "x=PID"]);
+    expect(renamed.stderr).toContain('specifying "x=PID" is not allowed');
     writeFileSync(join(tmp, "to-container.txt"), "from the host\n");
     expect((await docker(["cp", join(tmp, "to-container.txt"), "box2:/tmp/"])).code).toBe(0);
     expect((await docker(["exec", "box2", "cat", "/tmp/to-container.txt"])).stdout).toBe("from the host\n");

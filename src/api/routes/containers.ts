@@ -124,7 +124,7 @@ export function containerRoutes(engine: ContainerEngine): Hono {
     (await operations()).unpauseContainer(engine, c.req.param("id"));
     return c.body(null, 204);
   });
-  app.get("/containers/:id/top", async (c) => c.json((await operations()).containerTop(engine, c.req.param("id"))));
+  app.get("/containers/:id/top", async (c) => c.json(await (await operations()).containerTop(engine, c.req.param("id"), c.req.query("ps_args") ?? "")));
   app.get("/containers/:id/changes", async (c) => c.json((await operations()).containerDiff(engine, c.req.param("id"))));
 
   const vfs = () => engine.runtime.storageDriver === "vfs";

@@ -32,8 +32,9 @@ export const topCommand: Command = {
   flags: [],
   stopAtPositional: true,
   minArgs: 1,
-  async run(ctx, _f, [name]) {
-    const r = await (await ctx.client()).json("GET", `/containers/${name}/top`);
+  async run(ctx, _f, [name, ...psArgs]) {
+    const query = psArgs.length ? { ps_args: psArgs.join(" ") } : undefined;
+    const r = await (await ctx.client()).json("GET", `/containers/${name}/top`, { query });
     const lines = [r.Titles.join("\t"), ...r.Processes.map((p: string[]) => p.join("\t"))];
     stdout.write(tabwrite(lines.join("\n") + "\n"));
     return 0;

@@ -13,6 +13,7 @@ import { normalizeHostConfig } from "./config.ts";
 import { buildSpec } from "./spec.ts";
 import { hasProcess, type ContainerRecord } from "./records.ts";
 import { restartingError } from "./restart-policy.ts";
+import { topWithPs } from "./top-ps.ts";
 import { clampMtimes } from "../../build/reproducible.ts";
 import { withOwners } from "../../layer/tar/owners.ts";
 import { containerOwnerIn } from "../../runtime/index.ts";
@@ -93,11 +94,13 @@ export function updateContainer(e: ContainerEngine, ref: string, body: Record<st
   return { Warnings: [] };
 }
 
-export function containerTop(e: ContainerEngine, ref: string): TopResult {
+/** `docker top`: ps -ef's columns from /proc, or with `psArgs` the host's ps itself, as dockerd runs it. */
+export async function containerTop(e: ContainerEngine, ref: string, psArgs = ""): Promise<TopResult> {
   const c = e.find(ref);
   if (c.state.Restarting) throw restartingError(c.id);
   if (!c.state.Running) throw new ConflictError(`Container ${c.id} is not running`);
-  return topOf(e.runtime.pids(e.dirOf(c)));
+  const pids = e.runtime.pids(e.dirOf(c));
+  return psArgs.trim() && psArgs.trim() !== "-ef" ? topWithPs(pids, psArgs) : topOf(pids);
 }
 
 export function containerDiff(e: ContainerEngine, ref: string): Change[] {
