@@ -169,7 +169,7 @@ describe.if(ok)("bridge networks", () => {
   test("bad input gets Docker's words and leaves nothing behind", async () => {
     const cases: [string[], RegExp][] = [
       [["run", "--rm", "--network", "nope", "busybox", "true"], /network nope not found/],
-      [["network", "create", "--subnet", "10.1.0.0/33", "bad1"], /invalid CIDR address: 10\.1\.0\.0\/33/],
+      [["network", "create", "--subnet", "10.1.0.0/33", "bad1"], /Invalid subnet 10\.1\.0\.0\/33 : invalid CIDR address: 10\.1\.0\.0\/33/],
       [["network", "create", "--subnet", "10.2.0.0/24", "--gateway", "10.3.0.1", "bad2"], /no matching subnet for gateway 10\.3\.0\.1/],
       [["network", "create", "--subnet", "172.17.5.0/24", "bad3"], /Pool overlaps with other one on this address space/],
       [["network", "create", "bridge"], /network with name bridge already exists/],

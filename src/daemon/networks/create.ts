@@ -36,7 +36,9 @@ function prefixOf(s: string, what = "CIDR address"): Prefix & { addr: bigint } {
 
 /** One IPAM.Config entry checked and completed (gateway defaults to the subnet's first address). */
 function checkPool(c: IpamConfig, ctx: CreateContext, others: Prefix[]): IpamConfig {
-  const subnet = prefixOf(c.Subnet);
+  const subnet = parsePrefix(String(c.Subnet));
+  // dockerd's words for a subnet it cannot read.
+  if (!subnet) throw new InvalidParameterError(`Invalid subnet ${c.Subnet} : invalid CIDR address: ${c.Subnet}`);
   if (subnet.family === 4 && subnet.bits > 30) throw new InvalidParameterError(`invalid subnet ${c.Subnet}: the prefix is too long for a network of containers`);
   if ([...ctx.taken, ...others].some((t) => overlaps(t, subnet))) throw new ForbiddenError("Pool overlaps with other one on this address space");
   const out: IpamConfig = { Subnet: formatPrefix(subnet) };
