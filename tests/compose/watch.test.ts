@@ -180,6 +180,12 @@ describe.if(daemon.ok)("compose watch", () => {
       expect(w.out.stdout).toContain('service(s) ["app"] successfully built\n');
       // --prune (the default): the image the rebuild replaced is gone.
       expect(await until(async () => (await daemon.d.cli(["image", "inspect", before.Image])).code !== 0)).toBe(true);
+      // Saved as editors save, a new file renamed over the old: seen that time and the next.
+      writeFileSync(join(dir, "version.new"), "v3\n");
+      renameSync(join(dir, "version.new"), join(dir, "version"));
+      expect(await until(async () => (await cat("wa-app-1", "/version")) === "v3\n", 60_000)).toBe(true);
+      writeFileSync(join(dir, "version"), "v4\n");
+      expect(await until(async () => (await cat("wa-app-1", "/version")) === "v4\n", 60_000)).toBe(true);
     } finally {
       expect(await w.stop()).toBe(0);
     }

@@ -5,7 +5,7 @@
 // ignores, as compose has it: the rule's `ignore` (relative to its path), the
 // service's .dockerignore (relative to the build context, <Dockerfile>.dockerignore
 // first), editors' temporary files, and .git.
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, posix, relative, sep } from "node:path";
 import { IgnoreMatcher } from "../../../build/context/dockerignore.ts";
 import { ComposeError } from "../../../compose/errors.ts";
@@ -105,14 +105,21 @@ export function containerPathFor(rule: WatchRule, hostPath: string): string | un
   return rule.target ? posix.join(rule.target, rel) : "";
 }
 
-/** The directories to watch: each rule's path, or the nearest directory above it that exists. */
-export function watchedRoots(rules: WatchRule[]): string[] {
-  const roots = new Set<string>();
+/**
+ * What to watch: each directory rule's path, recursively (or, while it does not exist, the nearest
+ * directory above it); a file rule's directory alone, so that an editor that saves by renaming a new file
+ * over the old one is still seen after its first save.
+ */
+export function watchedRoots(rules: WatchRule[]): { path: string; recursive: boolean }[] {
+  const roots = new Map<string, boolean>();
   for (const r of rules) {
     let d = r.path;
     while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
-    roots.add(d);
+    const file = d === r.path && !statSync(d).isDirectory();
+    const root = file ? dirname(d) : d;
+    roots.set(root, (roots.get(root) ?? false) || !file);
   }
-  // A root inside another is seen through the other's recursive watch.
-  return [...roots].filter((r) => ![...roots].some((o) => o !== r && below(o, r) !== undefined));
+  // A root inside a recursive one is seen through it.
+  const recursive = [...roots].filter(([, rec]) => rec).map(([p]) => p);
+  return [...roots].filter(([p]) => !recursive.some((o) => o !== p && below(o, p) !== undefined)).map(([path, rec]) => ({ path, recursive: rec }));
 }

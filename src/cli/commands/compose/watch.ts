@@ -4,7 +4,7 @@
 // (compose's quiet period): rebuild rules rebuild the image and recreate the
 // service, sync rules copy the changed paths in (watch-sync.ts), then restart
 // or exec as the rule says. What is printed are compose's own lines.
-import { watch as fsWatch, readdirSync, statSync, type FSWatcher } from "node:fs";
+import { watch as fsWatch, lstatSync, readdirSync, type FSWatcher } from "node:fs";
 import { join } from "node:path";
 import { ComposeError } from "../../../compose/errors.ts";
 import type { Project } from "../../../compose/types.ts";
@@ -61,7 +61,12 @@ async function initialFiles(c: ComposeContext, p: Project, rule: WatchRule): Pro
   const walk = (path: string) => {
     const containerPath = containerPathFor(rule, path);
     if (containerPath === undefined && path !== rule.path) return;
-    const st = statSync(path);
+    let st;
+    try {
+      st = lstatSync(path); // a symlink goes as itself, as in compose's walk, and is never followed into a loop
+    } catch {
+      return; // gone since it was listed: nothing to copy
+    }
     if (st.isDirectory()) for (const n of readdirSync(path)) walk(join(path, n));
     else if (containerPath && st.mtimeMs >= created) out.push({ hostPath: path, containerPath });
   };
@@ -89,10 +94,9 @@ export async function watchProject(c: ComposeContext, p: Project, services: stri
     busy = busy.then(() => (o.session ? o.session.hold(work) : work())).catch((e) => warn(`Error handling changed files: ${(e as Error).message}`));
   };
   const watchers: FSWatcher[] = [];
-  for (const root of watchedRoots(rules)) {
-    const dir = statSync(root).isDirectory();
-    watchers.push(fsWatch(root, { recursive: dir }, (_event, name) => {
-      pending.add(dir && name ? join(root, name.toString()) : root);
+  for (const { path: root, recursive } of watchedRoots(rules)) {
+    watchers.push(fsWatch(root, { recursive }, (_event, name) => {
+      pending.add(name ? join(root, name.toString()) : root);
       clearTimeout(timer);
       timer = setTimeout(flush, quietPeriodMs);
     }));
