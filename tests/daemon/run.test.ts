@@ -75,6 +75,17 @@ describe.if(ok)("berth run", () => {
     expect(conf).not.toMatch(/nameserver (127\.|::1)/);
   });
 
+  test("the container sees its own cgroups' limits at /sys/fs/cgroup, read-only, as under dockerd (with its cgroup namespace or the host's)", async () => {
+    const v2 = cgroupVersion() === "2";
+    const files = v2 ? "/sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max /sys/fs/cgroup/pids.max" : "/sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/pids/pids.max";
+    const want = v2 ? "67108864\n50000 100000\n5\n" : "67108864\n50000\n5\n";
+    for (const ns of ["private", "host"]) {
+      const r = await d.cli(["run", "--rm", "--cgroupns", ns, "-m", "64m", "--cpus", "0.5", "--pids-limit", "5", "busybox", "sh", "-c", `cat ${files}; touch ${files.split(" ")[0]}.x`]);
+      expect(r.stdout).toBe(want);
+      expect(r.stderr).toContain("Read-only file system");
+    }
+  });
+
   test("with --network none only lo is there", async () => {
     const r = await d.cli(["run", "--rm", "--network", "none", "busybox", "cat", "/proc/net/dev"]);
     const ifaces = r.stdout.split("\n").slice(2).filter(Boolean).map((l) => l.split(":")[0]!.trim());

@@ -56,8 +56,17 @@ describe.skipIf(!ok)("container", () => {
     const points = r.stdout.trim().split("\n").map((l) => l.split(" ")[1]!);
     expect(points[0]).toBe("/");
     for (const p of ["/proc", "/sys", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue"]) expect(points).toContain(p);
-    for (const p of points) expect(p).not.toMatch(/^\/(work|tmp\/berth|sys\/fs\/cgroup|boot|home\/)/);
+    for (const p of points) expect(p).not.toMatch(/^\/(work|tmp\/berth|boot|home\/)/);
     expect(r.stdout).toMatch(/^sysfs \/sys sysfs ro,/m);
+    // Under /sys/fs/cgroup only the container's own cgroups, read-only: each cgroup mount's root is its namespace's.
+    const cgroups = (await fx.run(["cat", "/proc/self/mountinfo"])).stdout.split("\n").filter((l) => / - cgroup2? /.test(l));
+    expect(cgroups.length).toBeGreaterThan(0);
+    for (const l of cgroups) {
+      const [, , , root, point, options] = l.split(" ");
+      expect(point!.startsWith("/sys/fs/cgroup")).toBe(true);
+      expect(root).toBe("/");
+      expect(options!.split(",")).toContain("ro");
+    }
   });
 
   test("masked and read-only paths as Docker's defaults; writes to /proc/sys fail", async () => {

@@ -11,6 +11,7 @@ import { resolveSpec, type BindMount, type RuntimeSpec } from "../spec.ts";
 import { resolveGroups, resolveUser } from "../user.ts";
 import { Scope, entryParts } from "../../layer/apply/scope.ts";
 import { superviseProgram } from "./supervise.ts";
+import { mountCgroupFs } from "./cgroup-fs.ts";
 import { mountUserMounts, setRootPropagation } from "./mounts.ts";
 import { bindOpenInRoot } from "./open-in-root.ts";
 import { applyOomScoreAdj, applyRlimits, applySysctls } from "./settings.ts";
@@ -72,6 +73,12 @@ function mountSpecialFs(s: RuntimeSpec): void {
   const sysFlags = NOSUID | NODEV | NOEXEC | (s.privileged ? 0 : RDONLY);
   if (s.userns) mountSysfs(`${r}/sys`, sysFlags);
   else c.mount("sysfs", `${r}/sys`, "sysfs", sysFlags);
+  try {
+    mountCgroupFs(r, { privileged: !!s.privileged, hostNamespace: s.cgroupns === "host" });
+  } catch {
+    // Where the namespace does not allow these mounts (a remapped container on an older kernel), the
+    // container starts without its cgroups in view, as containers did before berth mounted them.
+  }
   ensureDir(`${r}/dev`);
   c.mount("tmpfs", `${r}/dev`, "tmpfs", NOSUID | STRICTATIME, "mode=755,size=65536k");
   const devices: [string, number, number][] = [["null", 1, 3], ["zero", 1, 5], ["full", 1, 7], ["random", 1, 8], ["urandom", 1, 9], ["tty", 5, 0]];
