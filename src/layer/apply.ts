@@ -71,7 +71,7 @@ export interface ApplyResult {
   /** Set when the hashing was done on a second core (ApplyOptions.hashThread). */
   hashThread?: true;
   entries: number;
-  /** Sum of regular file sizes. */
+  /** Regular files' and symlinks' sizes, as dockerd sizes a layer. */
   contentSize: number;
   skippedDevices: number;
   /** "path: name" of security.* / trusted.* xattrs the filesystem refused. */

@@ -48,7 +48,7 @@ export type LayerApplier = (
   source: LayerSource,
   target: string,
   opts: { whiteoutMode: "overlay"; knownDigest?: string; blobSize?: number },
-) => Promise<{ diffID: string; size: number; digest: string }>;
+) => Promise<{ diffID: string; size: number; contentSize: number; digest: string }>;
 
 const defaultApplier: LayerApplier = async (source, target, opts) => {
   const { applyLayer } = await import("../layer/apply.ts");
@@ -195,15 +195,16 @@ export class SnapshotStore {
         }
         this.db
           .query("INSERT INTO layers (chain_id, diff_id, parent_chain_id, size, state) VALUES (?, ?, ?, ?, 'pending') ON CONFLICT (chain_id) DO UPDATE SET state = 'pending'")
-          .run(chainId, diffId, parentChainId, result.size);
+          .run(chainId, diffId, parentChainId, result.contentSize);
         try {
           await this.install(tmp, chainId);
         } catch (e) {
           if (!this.isReferenced(chainId)) this.db.query("DELETE FROM layers WHERE chain_id = ? AND state = 'pending'").run(chainId);
           throw e;
         }
-        this.db.query("UPDATE layers SET state = 'ready', size = ? WHERE chain_id = ?").run(result.size, chainId);
-        return { chainId, diffId, size: result.size, digest: result.digest as Digest, created: true };
+        // A layer's size is its files' bytes, as dockerd counts it, not its tar's.
+        this.db.query("UPDATE layers SET state = 'ready', size = ? WHERE chain_id = ?").run(result.contentSize, chainId);
+        return { chainId, diffId, size: result.contentSize, digest: result.digest as Digest, created: true };
       };
       // With an expected diffID the caller already holds this chain's lock.
       return opts.expectedDiffId ? await install() : await this.withLock(chainId, install);

@@ -91,6 +91,21 @@ describe.if(ok)("image commands", () => {
     await d.cli(["rm", "dfc"]);
   });
 
+  test("an image's size is its files' bytes as dockerd counts them (regular files, and symlinks by their targets' length), not its tar's", async () => {
+    const tar = busyboxRootfsTar(join(d.dir, "sized"));
+    const id = (await d.cli(["import", tar, "sized:1"])).stdout.trim();
+    let want = 0;
+    for (const line of Bun.spawnSync(["tar", "-tvf", tar]).stdout.toString().split("\n")) {
+      const f = line.split(/\s+/);
+      if (line.startsWith("-")) want += Number(f[2]);
+      else if (line.startsWith("l")) want += Buffer.byteLength(line.slice(line.indexOf(" -> ") + 4));
+    }
+    const size = Number((await d.cli(["image", "inspect", "-f", "{{.Size}}", id])).stdout.trim());
+    expect(size).toBe(want);
+    expect(size).toBeLessThan(Bun.file(tar).size);
+    expect((await d.cli(["rmi", "sized:1"])).code).toBe(0);
+  });
+
   test("system df as dockerd: a layer shared by images counts once, each image's SharedSize says so, intermediate images are left out", async () => {
     const tar = busyboxRootfsTar(join(d.dir, "df-shared"));
     const a = (await d.cli(["import", "--change", "ENV V=a", tar, "df-a:1"])).stdout.trim();

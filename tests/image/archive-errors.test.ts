@@ -1,5 +1,4 @@
 // Bad archives are refused with a clear error and leave the store unchanged.
-import { testApplier } from "../fixtures/image-applier.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { $ } from "bun";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, unlinkSync } from "node:fs";
@@ -17,7 +16,7 @@ let n = 0;
 beforeAll(async () => {
   if (!requireTools()) return;
   fx = await makeImageFixtures(dir);
-  store = await openStore(join(dir, "store"), { applyLayer: testApplier() });
+  store = await openStore(join(dir, "store"));
   await loadArchive(store, Bun.file(fx.dockerArchive).stream());
 });
 afterAll(() => {

@@ -1,6 +1,5 @@
 // Loading docker-archive and OCI archives written by skopeo from a umoci
 // image; save → load round trips; skopeo reads what save writes.
-import { testApplier } from "../fixtures/image-applier.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { $ } from "bun";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, existsSync } from "node:fs";
@@ -25,7 +24,7 @@ afterAll(() => {
 
 let n = 0;
 async function freshStore(): Promise<Store> {
-  const s = await openStore(join(dir, `store-${n++}`), { applyLayer: testApplier() });
+  const s = await openStore(join(dir, `store-${n++}`));
   stores.push(s);
   return s;
 }

@@ -1,5 +1,4 @@
 // docker import: rootfs tar (plain, gzip, zstd) → one-layer image, --change, message.
-import { testApplier } from "../fixtures/image-applier.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { $ } from "bun";
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from "node:fs";
@@ -14,7 +13,7 @@ let store: Store;
 let rootfs: string;
 beforeAll(async () => {
   rootfs = makeRootfs(dir);
-  store = await openStore(join(dir, "store"), { applyLayer: testApplier() });
+  store = await openStore(join(dir, "store"));
   await $`tar -cf ${dir}/rootfs.tar -C ${rootfs} .`.quiet();
   await $`gzip -k ${dir}/rootfs.tar`.quiet();
   if (Bun.which("zstd")) await $`zstd -q -k ${dir}/rootfs.tar`.quiet();

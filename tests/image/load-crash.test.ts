@@ -1,5 +1,4 @@
 // kill -9 during a load leaves a store that opens and lists consistently.
-import { testApplier } from "../fixtures/image-applier.ts";
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -33,7 +32,7 @@ test("kill -9 at several points of a load", async () => {
     let out = "";
     for (let r = await reader.read(); !r.done; r = await reader.read()) out += new TextDecoder().decode(r.value);
     if (!out.includes("done")) interrupted++;
-    const store = await openStore(storeDir, { applyLayer: testApplier() });
+    const store = await openStore(storeDir);
     try {
       expect(consistencyProblems(store)).toEqual([]);
       const list = await createImageService(store).list({});
@@ -46,7 +45,7 @@ test("kill -9 at several points of a load", async () => {
   }
   expect(interrupted).toBeGreaterThan(0);
   // after all that, a load still works
-  const store = await openStore(storeDir, { applyLayer: testApplier() });
+  const store = await openStore(storeDir);
   const r = await loadArchive(store, Bun.file(fx.ociArchive).stream());
   expect(r.lines).toEqual(["Loaded image: busybox:oci"]);
   expect(consistencyProblems(store)).toEqual([]);

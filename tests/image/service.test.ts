@@ -1,6 +1,5 @@
 // LocalImageService: hello-world seed, lookup by ID/prefix/name/digest, tag,
 // inspect shape, rmi refusals and deletion.
-import { testApplier } from "../fixtures/image-applier.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -14,7 +13,7 @@ let store: Store;
 let svc: LocalImageService;
 let inUse: string[] = [];
 beforeAll(async () => {
-  store = await openStore(join(dir, "store"), { applyLayer: testApplier() });
+  store = await openStore(join(dir, "store"));
   await seedBuiltinImages(store);
   svc = createImageService(store, { isImageInUse: () => inUse });
 });
@@ -41,7 +40,7 @@ describe("image service", () => {
   });
 
   test("the seed is reproducible: same ID in every fresh store", async () => {
-    const other = await openStore(join(dir, "other"), { applyLayer: testApplier() });
+    const other = await openStore(join(dir, "other"));
     try {
       await seedBuiltinImages(other);
       expect(other.images.getRef(HELLO_WORLD_TAG)!.image_id).toBe(store.images.getRef(HELLO_WORLD_TAG)!.image_id);
@@ -88,7 +87,7 @@ describe("image service", () => {
 
   test("a removed hello-world is not seeded again on reopen", async () => {
     store.close();
-    store = await openStore(join(dir, "store"), { applyLayer: testApplier() });
+    store = await openStore(join(dir, "store"));
     await seedBuiltinImages(store);
     svc = createImageService(store);
     expect(await svc.list({})).toEqual([]);

@@ -7,13 +7,12 @@ import { join } from "node:path";
 import { openStore } from "../../src/store/index.ts";
 import { chainIdOf } from "../../src/store/snapshots.ts";
 import type { Digest } from "../../src/store/digest.ts";
-import { testApplier } from "../fixtures/image-applier.ts";
 
 const dir = mkdtempSync("/tmp/berth-test-adopt-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test("adopt installs the directory as a layer; a failed rename leaves no temporary directory or row", async () => {
-  const store = await openStore(join(dir, "store"), { applyLayer: testApplier() });
+  const store = await openStore(join(dir, "store"));
   try {
     const diffId = `sha256:${"a".repeat(64)}` as Digest;
     const missing = join(dir, "no-such-dir");

@@ -22,7 +22,7 @@ export interface WriterOptions {
 
 export interface WriterStats {
   entries: number;
-  /** Sum of regular file sizes (what Docker reports as a layer's size). */
+  /** Regular files' sizes and symlinks' (their targets' lengths): what dockerd reports as a layer's size. */
   contentSize: number;
   skippedDevices: number;
   /** security.* / trusted.* xattrs the filesystem refused. */
@@ -158,6 +158,7 @@ export class LayerWriter {
 
   private makeSymlink(e: TarEntry, path: string): void {
     this.replace(path, () => symlinkSync(e.linkname!, path));
+    this.stats.contentSize += Buffer.byteLength(e.linkname!);
     this.owner(path, e);
     this.xattrs(path, e);
     lutimesSync(path, e.mtime, e.mtime);
