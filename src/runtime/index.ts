@@ -22,7 +22,7 @@ export { containerOwnerIn, hostOwnerIn } from "./userns/id-map.ts";
 // What a container is given: its spec, with Docker's defaults.
 export { containerSpec, defaultCapabilities, defaultMaskedPaths, defaultReadonlyPaths, type RuntimeSpec, type BindMount } from "./spec.ts";
 export { applyCapChanges, capabilityNumber } from "./capabilities.ts";
-export { containerCgroupPath } from "./cgroups/index.ts";
+export { blockIOSupport, containerCgroupPath, type BlockIO } from "./cgroups/index.ts";
 export { containerDeviceRules, parseDeviceCgroupRule, validDeviceAccess, type DeviceRule } from "./devices/rules.ts";
 export { deviceAt, devicesUnder, ruleFor, type DeviceNode } from "./devices/nodes.ts";
 export type { LogRotation } from "./shim/log.ts";

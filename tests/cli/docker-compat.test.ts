@@ -84,7 +84,7 @@ describe.if(ok)("the docker CLI", () => {
     expect(r).toMatchObject({ code: 0, stdout: "Loaded image: busybox:test\n" });
     const { theirs, ours } = await same(["images"]);
     expect(theirs).toMatch(/^REPOSITORY +TAG +IMAGE ID +CREATED +SIZE\n/);
-    expect(theirs).toMatch(/\nbusybox +test +[0-9a-f]{12} +.+ ago +1\.99MB\n/);
+    expect(theirs).toMatch(/\nbusybox +test +[0-9a-f]{12} +.+ ago +1\.98MB\n/);
     expect(ours).toBe(theirs);
     const digests = await same(["images", "--digests", "-a"]);
     expect(digests.ours).toBe(digests.theirs);

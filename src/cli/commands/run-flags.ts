@@ -29,6 +29,12 @@ export const containerConfigFlags: FlagSpec[] = [
   { name: "cpu-shares", short: "c", type: "number", help: "CPU shares (relative weight)" },
   { name: "cpuset-cpus", type: "string", help: "CPUs in which to allow execution (0-3, 0,1)" },
   { name: "pids-limit", type: "number", help: "Tune container pids limit (set -1 for unlimited)" },
+  { name: "blkio-weight", type: "number", help: "Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)" },
+  { name: "blkio-weight-device", type: "list", help: "Block IO weight (relative device weight)" },
+  { name: "device-read-bps", type: "list", help: "Limit read rate (bytes per second) from a device" },
+  { name: "device-write-bps", type: "list", help: "Limit write rate (bytes per second) to a device" },
+  { name: "device-read-iops", type: "list", help: "Limit read rate (IO per second) from a device" },
+  { name: "device-write-iops", type: "list", help: "Limit write rate (IO per second) to a device" },
   { name: "read-only", type: "bool", help: "Mount the container's root filesystem as read only" },
   { name: "network", type: "list", help: "Connect a container to a network" },
   { name: "net", type: "list", help: "Connect a container to a network (deprecated spelling)" },
@@ -125,6 +131,7 @@ export function createBody(f: Record<string, any>, args: string[]): Record<strin
       CpuShares: f["cpu-shares"] ?? 0,
       CpusetCpus: f["cpuset-cpus"] ?? "",
       PidsLimit: f["pids-limit"],
+      ...blockIOFlags(f),
       ReadonlyRootfs: f["read-only"],
       NetworkMode: networkNames(f)[0] ?? "default",
       Init: f.init || undefined,
@@ -158,4 +165,38 @@ function logOpts(list: string[]): Record<string, string> {
     out[o.slice(0, i)] = o.slice(i + 1);
   }
   return out;
+}
+
+/** --blkio-weight and the per-device flags (PATH:WEIGHT, PATH:RATE with units, PATH:IOPS), checked as the docker CLI checks them. */
+function blockIOFlags(f: Record<string, any>): Record<string, unknown> {
+  const split = (v: string, bad: string) => {
+    const i = v.lastIndexOf(":");
+    if (i <= 0 || !v.startsWith("/dev/")) throw new Error(bad);
+    return [v.slice(0, i), v.slice(i + 1)] as const;
+  };
+  const weights = (f["blkio-weight-device"] as string[]).map((v) => {
+    const [path, w] = split(v, `bad format: ${v}`);
+    const weight = Number(w);
+    if (!/^\d+$/.test(w) || weight < 10 || weight > 1000) throw new Error(`invalid weight for device: ${v}`);
+    return { Path: path, Weight: weight };
+  });
+  const rates = (key: string, iops: boolean) => (f[key] as string[]).map((v) => {
+    const [path, r] = split(v, `bad format for path: ${v}`);
+    let rate = NaN;
+    try {
+      rate = iops ? (/^\d+$/.test(r) ? Number(r) : NaN) : parseBytes(r);
+    } catch {
+      // not a size: refused below
+    }
+    if (!Number.isFinite(rate) || rate < 0) throw new Error(`invalid rate for device: ${v}. The correct format is <device-path>:<number>${iops ? "" : "[<unit>]"}`);
+    return { Path: path, Rate: rate };
+  });
+  return {
+    BlkioWeight: f["blkio-weight"] ?? 0,
+    BlkioWeightDevice: weights,
+    BlkioDeviceReadBps: rates("device-read-bps", false),
+    BlkioDeviceWriteBps: rates("device-write-bps", false),
+    BlkioDeviceReadIOps: rates("device-read-iops", true),
+    BlkioDeviceWriteIOps: rates("device-write-iops", true),
+  };
 }

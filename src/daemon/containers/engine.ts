@@ -16,6 +16,7 @@ import { imageConfig } from "../images/views.ts";
 import { rfc3339Nano } from "../../image/config.ts";
 import { mergeConfig, normalizeHostConfig } from "./config.ts";
 import { checkUtsHostname, memorySettingWarnings } from "./host-settings.ts";
+import { blockIOWarnings } from "./block-io.ts";
 import { generateName, validateName } from "./names.ts";
 import { ContainerRecords, hasProcess, initialState, type ContainerRecord, type ContainerState } from "./records.ts";
 import { inspectView, statusText, summaryView, type ContainerPaths } from "./views.ts";
@@ -256,7 +257,7 @@ export class ContainerEngine {
     const config = mergeConfig(image.config ?? {}, body);
     if (!config.Cmd && !config.Entrypoint) throw new InvalidParameterError("no command specified");
     const hostConfig = normalizeHostConfig(body.HostConfig ?? {}, availableParallelism());
-    const warnings = memorySettingWarnings(hostConfig, this.runtime.cgroupVersion);
+    const warnings = [...memorySettingWarnings(hostConfig, this.runtime.cgroupVersion), ...blockIOWarnings(hostConfig)];
     checkLogConfig(hostConfig.LogConfig);
     checkUsernsMode(hostConfig, !!this.runtime.userns);
     checkUtsHostname(hostConfig, !!body.Hostname);

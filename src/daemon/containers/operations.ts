@@ -14,6 +14,7 @@ import { buildSpec } from "./spec.ts";
 import { hasProcess, type ContainerRecord } from "./records.ts";
 import { restartingError } from "./restart-policy.ts";
 import { topWithPs } from "./top-ps.ts";
+import { blockIOWarnings } from "./block-io.ts";
 import { clampMtimes } from "../../build/reproducible.ts";
 import { withOwners } from "../../layer/tar/owners.ts";
 import { containerOwnerIn } from "../../runtime/index.ts";
@@ -84,14 +85,15 @@ export function containerDiffTar(e: ContainerEngine, c: ContainerRecord, clampMt
 /** `docker update`: new resource limits (and restart policy), applied at once to a running container. */
 export function updateContainer(e: ContainerEngine, ref: string, body: Record<string, any>): { Warnings: string[] } {
   const c = e.find(ref);
-  const keys = ["Memory", "MemorySwap", "MemoryReservation", "NanoCpus", "CpuShares", "CpuQuota", "CpuPeriod", "CpusetCpus", "PidsLimit", "RestartPolicy"];
+  const keys = ["Memory", "MemorySwap", "MemoryReservation", "NanoCpus", "CpuShares", "CpuQuota", "CpuPeriod", "CpusetCpus", "PidsLimit", "RestartPolicy", "BlkioWeight"];
   const changed = Object.fromEntries(keys.filter((k) => body?.[k] !== undefined && body[k] !== null).map((k) => [k, body[k]]));
   if (changed.PidsLimit === 0) delete changed.PidsLimit;
   const hostConfig = normalizeHostConfig({ ...c.hostConfig, ...changed }, availableParallelism());
+  const warnings = changed.BlkioWeight !== undefined ? blockIOWarnings(hostConfig) : [];
   if (hasProcess(c.state)) e.runtime.updateResources(e.dirOf(c), buildSpec({ ...c, hostConfig }, e.paths(c)).resources);
   e.store.db.query("UPDATE containers SET host_config = ? WHERE id = ?").run(JSON.stringify(hostConfig), c.id);
   e.events.emit("container", "update", c.id, e.eventAttrs(c));
-  return { Warnings: [] };
+  return { Warnings: warnings };
 }
 
 /** `docker top`: ps -ef's columns from /proc, or with `psArgs` the host's ps itself, as dockerd runs it. */

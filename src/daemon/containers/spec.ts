@@ -7,6 +7,7 @@ import type { JoinedNetwork } from "./network-mode.ts";
 import { containerDevices } from "./devices.ts";
 import { noNewPrivileges } from "./security-options.ts";
 import { builtinSecurity, containerSeccomp, type SecurityDefaults } from "./seccomp.ts";
+import { blockIOOf } from "./block-io.ts";
 
 /**
  * `joined`: the network of another container, for `--network container:X` (network-mode.ts).
@@ -55,6 +56,7 @@ export function buildSpec(c: ContainerRecord, p: ContainerPaths, joined?: Joined
       cpusetCpus: hc.CpusetCpus || undefined,
       pidsLimit: hc.PidsLimit && hc.PidsLimit > 0 ? hc.PidsLimit : undefined,
       devices: containerDeviceRules(!!hc.Privileged, devices.rules),
+      blockIO: blockIOOf(hc),
     },
     rlimits: (hc.Ulimits ?? []).map((u: any) => ({ type: u.Name, soft: u.Soft, hard: u.Hard })),
     capabilities,

@@ -2,18 +2,32 @@
 // unified tree, else v1 (also on hybrid hosts, whose v2 side holds no controllers).
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { cgroupRoot, removeTree } from "./fs.ts";
+import { cgroupRoot, removeTree, tryRead } from "./fs.ts";
 import { CgroupV1 } from "./v1.ts";
 import { CgroupV2 } from "./v2.ts";
 import type { Cgroup, Resources } from "./types.ts";
 import { cgroupParent, containerCgroupPath } from "./container-path.ts";
 
-export type { Cgroup, CgroupStats, Resources } from "./types.ts";
+export type { BlockIO, Cgroup, CgroupStats, DeviceValue, Resources } from "./types.ts";
 export { sharesToWeight } from "./v2.ts";
 export { cgroupParent, containerCgroupPath, setCgroupParent } from "./container-path.ts";
 
 export function cgroupVersion(): "1" | "2" {
   return existsSync(join(cgroupRoot, "cgroup.controllers")) ? "2" : "1";
+}
+
+/** Which of Docker's block I/O settings this host's cgroups can apply (dockerd discards the others with a warning). */
+export function blockIOSupport(): { weight: boolean; weightDevice: boolean; throttle: boolean } {
+  if (cgroupVersion() === "2") {
+    const io = (tryRead(join(cgroupRoot, "cgroup.controllers")) ?? "").split(/\s+/).includes("io");
+    return { weight: io, weightDevice: io, throttle: io };
+  }
+  const has = (f: string) => existsSync(join(cgroupRoot, "blkio", f));
+  return {
+    weight: has("blkio.weight") || has("blkio.bfq.weight"),
+    weightDevice: has("blkio.weight_device") || has("blkio.bfq.weight_device"),
+    throttle: has("blkio.throttle.read_bps_device"),
+  };
 }
 
 /** The cgroup at `path` ("<cgroup parent>/<id>") under every controller; nothing is created until create(). */

@@ -24,6 +24,25 @@ export interface Resources {
   pidsLimit?: number;
   /** Which device nodes may be made and opened, in order; undefined: leave the cgroup's rules as they are. */
   devices?: DeviceRule[];
+  /** Block I/O: Docker's --blkio-weight, --blkio-weight-device and --device-{read,write}-{bps,iops}. */
+  blockIO?: BlockIO;
+}
+
+/** A block device by its numbers, with a value for it (a weight, or a rate in bytes or operations a second). */
+export interface DeviceValue {
+  major: number;
+  minor: number;
+  value: number;
+}
+
+export interface BlockIO {
+  /** 10–1000. */
+  weight?: number;
+  weightDevices?: DeviceValue[];
+  readBps?: DeviceValue[];
+  writeBps?: DeviceValue[];
+  readIops?: DeviceValue[];
+  writeIops?: DeviceValue[];
 }
 
 export interface CgroupStats {

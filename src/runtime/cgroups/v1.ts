@@ -2,7 +2,7 @@
 // pids, freezer, …), each holding berth/<id>.
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { Cgroup, CgroupStats, Resources } from "./types.ts";
+import type { BlockIO, Cgroup, CgroupStats, DeviceValue, Resources } from "./types.ts";
 import { v1RuleLine } from "../devices/rules.ts";
 import { cgroupRoot, killAll, readKeyed, readNumber, readPids, removeTree, tryRead, write } from "./fs.ts";
 
@@ -46,6 +46,18 @@ export class CgroupV1 implements Cgroup {
     if (pids && r.pidsLimit && r.pidsLimit > 0) write(join(pids, "pids.max"), r.pidsLimit);
     // The kernel keeps a default ("a" in devices.deny or devices.allow) and exceptions to it.
     if (devices && r.devices) for (const rule of r.devices) write(join(devices, rule.allow ? "devices.allow" : "devices.deny"), v1RuleLine(rule));
+    if (this.dirs.blkio && r.blockIO) this.setBlockIO(this.dirs.blkio, r.blockIO);
+  }
+
+  /** As runc: blkio.weight, or BFQ's file where the kernel has only that one; the throttles a line per device. */
+  private setBlockIO(dir: string, b: BlockIO): void {
+    const weightFile = existsSync(join(dir, "blkio.weight")) ? "blkio.weight" : "blkio.bfq.weight";
+    if (b.weight) write(join(dir, weightFile), b.weight);
+    for (const d of b.weightDevices ?? []) write(join(dir, `${weightFile}_device`), `${d.major}:${d.minor} ${d.value}`);
+    const throttles: [keyof BlockIO, string][] = [["readBps", "read_bps_device"], ["writeBps", "write_bps_device"], ["readIops", "read_iops_device"], ["writeIops", "write_iops_device"]];
+    for (const [key, file] of throttles) {
+      for (const d of (b[key] as DeviceValue[] | undefined) ?? []) write(join(dir, `blkio.throttle.${file}`), `${d.major}:${d.minor} ${d.value}`);
+    }
   }
 
   /** A new cpuset cgroup starts with no CPUs and no memory nodes: copy the nearest ancestor's. */

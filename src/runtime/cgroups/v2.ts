@@ -2,12 +2,12 @@
 // each ancestor's cgroup.subtree_control.
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { Cgroup, CgroupStats, Resources } from "./types.ts";
+import type { BlockIO, Cgroup, CgroupStats, Resources } from "./types.ts";
 import { applyDeviceRulesV2 } from "../devices/bpf.ts";
 import { cgroupRoot, killAll, readKeyed, readNumber, readPids, removeTree, tryRead, write } from "./fs.ts";
 import { debugLog } from "../../shared/debug-log.ts";
 
-const wanted = ["memory", "cpu", "cpuset", "pids"];
+const wanted = ["memory", "cpu", "cpuset", "pids", "io"];
 
 /** Docker's mapping of cpu.shares (2–262144) onto cpu.weight (1–10000). */
 export function sharesToWeight(shares: number): number {
@@ -64,6 +64,7 @@ export class CgroupV2 implements Cgroup {
     if (r.pidsLimit && r.pidsLimit > 0) write(join(d, "pids.max"), r.pidsLimit);
     // v2 has no devices controller file: the rules are an eBPF program attached to the cgroup.
     if (r.devices) applyDeviceRulesV2(d, r.devices);
+    if (r.blockIO) setBlockIO(d, r.blockIO);
   }
 
   /** One controller at a time: a single unavailable one must not block the others. */
@@ -135,4 +136,23 @@ export class CgroupV2 implements Cgroup {
     killAll(this.dir);
     removeTree(this.dir);
   }
+}
+
+/**
+ * As runc maps Docker's block I/O settings onto v2: io.weight (BFQ's io.bfq.weight where the kernel
+ * has only that), a device's weight on a line of its own, and each device's limits on one io.max line.
+ */
+function setBlockIO(d: string, b: BlockIO): void {
+  const weightFile = existsSync(join(d, "io.weight")) ? "io.weight" : "io.bfq.weight";
+  if (b.weight) write(join(d, weightFile), `default ${b.weight}`);
+  for (const w of b.weightDevices ?? []) write(join(d, weightFile), `${w.major}:${w.minor} ${w.value}`);
+  const limits = new Map<string, string[]>();
+  const add = (list: BlockIO["readBps"], key: string) => {
+    for (const x of list ?? []) limits.set(`${x.major}:${x.minor}`, [...(limits.get(`${x.major}:${x.minor}`) ?? []), `${key}=${x.value}`]);
+  };
+  add(b.readBps, "rbps");
+  add(b.writeBps, "wbps");
+  add(b.readIops, "riops");
+  add(b.writeIops, "wiops");
+  for (const [dev, keys] of limits) write(join(d, "io.max"), `${dev} ${keys.join(" ")}`);
 }
