@@ -58,4 +58,13 @@ describe.if(f.ok)("block I/O limits", () => {
     const bad = await f.d.cli(["create", "--blkio-weight", "5", "busybox", "true"]);
     expect(bad.stderr).toContain("Range of blkio weight is from 10 to 1000");
   });
+
+  test("--storage-opt, which berth cannot apply, is refused rather than ignored", async () => {
+    const r = await fetch("http://localhost/containers/create", {
+      unix: f.d.socket, method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ Image: "busybox", Cmd: ["true"], HostConfig: { StorageOpt: { size: "1G" } } }),
+    } as RequestInit);
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { message: string }).message).toMatch(/^--storage-opt is (supported only for overlay over xfs with 'pquota' mount option|not supported by the vfs storage driver)$/);
+  });
 });

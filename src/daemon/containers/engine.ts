@@ -15,7 +15,7 @@ import type { LocalImageService } from "../images.ts";
 import { imageConfig } from "../images/views.ts";
 import { rfc3339Nano } from "../../image/config.ts";
 import { mergeConfig, normalizeHostConfig } from "./config.ts";
-import { checkUtsHostname, memorySettingWarnings } from "./host-settings.ts";
+import { checkStorageOpt, checkUtsHostname, memorySettingWarnings } from "./host-settings.ts";
 import { blockIOWarnings } from "./block-io.ts";
 import { generateName, validateName } from "./names.ts";
 import { ContainerRecords, hasProcess, initialState, type ContainerRecord, type ContainerState } from "./records.ts";
@@ -259,6 +259,7 @@ export class ContainerEngine {
     const hostConfig = normalizeHostConfig(body.HostConfig ?? {}, availableParallelism());
     const warnings = [...memorySettingWarnings(hostConfig, this.runtime.cgroupVersion), ...blockIOWarnings(hostConfig)];
     checkLogConfig(hostConfig.LogConfig);
+    checkStorageOpt(hostConfig, this.runtime.storageDriver);
     checkUsernsMode(hostConfig, !!this.runtime.userns);
     checkUtsHostname(hostConfig, !!body.Hostname);
     checkPidMode(hostConfig, (ref) => this.find(ref));

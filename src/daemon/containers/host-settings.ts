@@ -78,3 +78,13 @@ export function memorySettingWarnings(hc: Json, cgroupVersion: "1" | "2"): strin
 export function checkUtsHostname(hc: Json, askedHostname: boolean): void {
   if (hc.UTSMode === "host" && askedHostname) throw new InvalidParameterError("Conflicting options: hostname and the UTS mode");
 }
+
+/**
+ * --storage-opt (a size for the container's writable layer) needs project quotas berth does not set:
+ * refused as dockerd's overlay2 refuses it where it cannot, rather than accepted and not applied.
+ */
+export function checkStorageOpt(hc: Json, storageDriver: string): void {
+  if (!hc.StorageOpt || !Object.keys(hc.StorageOpt).length) return;
+  if (storageDriver.startsWith("overlay")) throw new InvalidParameterError("--storage-opt is supported only for overlay over xfs with 'pquota' mount option");
+  throw new InvalidParameterError(`--storage-opt is not supported by the ${storageDriver} storage driver`);
+}
