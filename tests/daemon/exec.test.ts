@@ -1,5 +1,6 @@
 // exec and TTYs: berth's CLI and the docker CLI, into a running container.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { cgroupVersion } from "../../src/runtime/cgroups/index.ts";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { berthCmd, busyboxRootfsTar, requireDaemon, startDaemon, type TestDaemon } from "../fixtures/daemon.ts";
 import { tarStream } from "../../src/layer/tar/write.ts";
@@ -277,6 +278,20 @@ describe.if(ok)("exec", () => {
     const id = (await d.cli(["run", "-d", "-m", "64m", "busybox", "sleep", "30"])).stdout.trim();
     const r = await d.cli(["stats", "--no-stream", "--format", "{{.MemUsage}} {{.PIDs}}", id]);
     expect(r.stdout.trim()).toMatch(/^[\d.]+[KMG]?i?B \/ 64MiB 1$/);
+    await d.cli(["rm", "-f", id]);
+  });
+
+  test("stats carries what dockerd's does: memory.stat's counters, user and kernel CPU, throttling, the pids limit", async () => {
+    // A busy loop held to a tenth of a CPU is throttled within a few periods.
+    const id = (await d.cli(["run", "-d", "--cpus", "0.1", "--pids-limit", "9", "busybox", "sh", "-c", "while :; do :; done"])).stdout.trim();
+    await Bun.sleep(700);
+    const res = await fetch(`http://localhost/containers/${id}/stats?stream=0`, { unix: d.socket } as RequestInit);
+    const s = (await res.json()) as any;
+    const cacheKey = cgroupVersion() === "2" ? "inactive_file" : "total_inactive_file";
+    expect(typeof s.memory_stats.stats[cacheKey]).toBe("number");
+    expect(s.cpu_stats.cpu_usage.usage_in_usermode).toBeGreaterThan(0);
+    expect(s.cpu_stats.throttling_data.throttled_periods).toBeGreaterThan(0);
+    expect(s.pids_stats).toEqual({ current: 1, limit: 9 });
     await d.cli(["rm", "-f", id]);
   });
 

@@ -6,11 +6,20 @@ import { bytesSize } from "../../shared/units.ts";
 import { jsonMessages } from "../../client/client.ts";
 import { paced, stdout } from "../stdio.ts";
 
+/** As the docker CLI: the usage less the page cache the kernel can drop (v1 total_inactive_file, v2 inactive_file). */
+function usageWithoutCache(m: { usage?: number; stats?: Record<string, number> }): number {
+  const usage = m.usage ?? 0;
+  const v1 = m.stats?.total_inactive_file;
+  if (v1 !== undefined && v1 < usage) return usage - v1;
+  const v2 = m.stats?.inactive_file ?? 0;
+  return v2 < usage ? usage - v2 : usage;
+}
+
 function row(s: any): Record<string, unknown> {
   const cpuDelta = (s.cpu_stats?.cpu_usage?.total_usage ?? 0) - (s.precpu_stats?.cpu_usage?.total_usage ?? 0);
   const sysDelta = (s.cpu_stats?.system_cpu_usage ?? 0) - (s.precpu_stats?.system_cpu_usage ?? 0);
   const cpu = sysDelta > 0 && cpuDelta > 0 ? (cpuDelta / sysDelta) * (s.cpu_stats.online_cpus ?? 1) * 100 : 0;
-  const usage = s.memory_stats?.usage ?? 0;
+  const usage = usageWithoutCache(s.memory_stats ?? {});
   const limit = s.memory_stats?.limit ?? 0;
   return {
     ID: String(s.id ?? "").slice(0, 12),
