@@ -8,7 +8,7 @@
 // mode; and the keys berth refuses, naming the service and the key, before
 // anything is made.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { hostname } from "node:os";
 import { cgroupDirs } from "../fixtures/daemon.ts";
@@ -141,6 +141,21 @@ describe.if(ok)("service keys the engine honours, by their effect", () => {
     expect((await sh("hk-k-1", "cat /proc/self/oom_score_adj; busybox grep Cpus_allowed_list /proc/self/status")).out).toMatch(/^300\nCpus_allowed_list:\s+0\n$/);
   });
 
+  test("blkio_config: each device's limits reach HostConfig as docker compose maps them, and the container's cgroup", async () => {
+    const dev = `/dev/${readdirSync("/sys/block").find((n) => n.startsWith("loop")) ?? readdirSync("/sys/block")[0]}`;
+    const d = writeProject(join(work, "blkio"), {
+      "compose.yaml": `name: hkb\nservices:\n  s:\n    image: busybox\n    command: sleep 100000\n    stop_signal: SIGKILL\n    blkio_config:\n      device_read_bps: [{path: ${dev}, rate: 1mb}]\n      device_write_iops: [{path: ${dev}, rate: 30}]\n`,
+    });
+    try {
+      const r = await daemon.compose(d, ["up", "-d"]);
+      expect(r.code).toBe(0);
+      const h = (await inspect("hkb-s-1")).HostConfig;
+      expect([h.BlkioDeviceReadBps, h.BlkioDeviceWriteIOps]).toEqual([[{ Path: dev, Rate: 1048576 }], [{ Path: dev, Rate: 30 }]]);
+    } finally {
+      await daemon.compose(d, ["down", "-t", "0"]);
+    }
+  });
+
   test("devices and device_cgroup_rules: a node given in, a node made under a rule opens, and not without it", async () => {
     expect(k.HostConfig.Devices).toEqual([{ PathOnHost: "/dev/loop-control", PathInContainer: "/dev/lc", CgroupPermissions: "rwm" }]);
     expect((await sh("hk-k-1", "test -c /dev/lc && head -c 0 < /dev/lc")).code).toBe(0);
@@ -225,7 +240,6 @@ describe.if(ok)("service keys berth refuses, and a failing hook", () => {
   const refused: [string, string, string][] = [
     ["cgroup_parent: custom", "cgroup_parent", "cgroup_parent is not supported by berth"],
     ["pid: bogus", "pid", "pid is not supported by berth"],
-    ["blkio_config: {weight: 300}", "blkio_config", "blkio_config is not supported by berth"],
     ["platform: linux/s390x", "platform", "platform linux/s390x is not supported by berth"],
     ["uts: private", "uts", "uts is not supported by berth"],
     ["ipc: bogus", "ipc", "ipc is not supported by berth"],

@@ -7,7 +7,7 @@ import { ComposeError } from "../../../compose/errors.ts";
 import type { FileReference, Project, Resource, Service } from "../../../compose/types.ts";
 import { parseBytes } from "../../../shared/units.ts";
 import { composeVersion, containerName, imageName, label } from "./names.ts";
-import { deviceMappings, deviceRequests, linksOf, microseconds, restartPolicy, volumesFrom } from "./host-keys.ts";
+import { blkioConfig, deviceMappings, deviceRequests, linksOf, microseconds, restartPolicy, volumesFrom } from "./host-keys.ts";
 
 function bytes(v: unknown): number {
   if (v === undefined || v === null) return 0;
@@ -241,6 +241,7 @@ export function createBody(p: Project, service: string, s: Service, n: number, o
         Runtime: (s.runtime as string | undefined) ?? "",
         Annotations: (s.annotations as Record<string, string> | undefined) ?? undefined,
         PidsLimit: (s.pids_limit ?? limits.pids) as number | undefined,
+        ...blkioConfig(s),
         Init: s.init as boolean | undefined,
         ReadonlyRootfs: !!s.read_only,
         Privileged: !!s.privileged,

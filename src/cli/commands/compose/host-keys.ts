@@ -7,6 +7,7 @@ import { ComposeError } from "../../../compose/errors.ts";
 import { durationNs } from "../../../compose/duration.ts";
 import type { Project, Service } from "../../../compose/types.ts";
 import { containerName, replicas } from "./names.ts";
+import { parseBytes } from "../../../shared/units.ts";
 
 type Raw = Record<string, any>;
 
@@ -109,4 +110,21 @@ export function restartPolicy(s: Service): { Name: string; MaximumRetryCount: nu
     policy = { Name: engine[condition] ?? condition, MaximumRetryCount: deployed.max_attempts ?? 0 };
   }
   return policy;
+}
+
+/** blkio_config as docker compose maps it: the weight, and per device a weight or a rate (bytes with units, or operations). */
+export function blkioConfig(s: Service): Record<string, unknown> {
+  const b = s.blkio_config as Record<string, any> | undefined;
+  if (!b) return {};
+  const rate = (v: unknown) => (typeof v === "number" ? v : parseBytes(String(v)));
+  const weights = (list?: { path: string; weight: unknown }[]) => (list ?? []).map((d) => ({ Path: d.path, Weight: Number(d.weight) }));
+  const rates = (list?: { path: string; rate: unknown }[]) => (list ?? []).map((d) => ({ Path: d.path, Rate: rate(d.rate) }));
+  return {
+    BlkioWeight: Number(b.weight ?? 0),
+    BlkioWeightDevice: weights(b.weight_device),
+    BlkioDeviceReadBps: rates(b.device_read_bps),
+    BlkioDeviceWriteBps: rates(b.device_write_bps),
+    BlkioDeviceReadIOps: rates(b.device_read_iops),
+    BlkioDeviceWriteIOps: rates(b.device_write_iops),
+  };
 }

@@ -24,7 +24,6 @@ const refusals: Refusal[] = [
   { key: "ipc", asks: (s) => set(s.ipc) && !["private", "shareable", "host", "none"].includes(String(s.ipc)) && !/^(container|service):./.test(String(s.ipc)), why: "a container's IPC namespace is its own, the host's or another container's (container:NAME, service:NAME)" },
   { key: "cgroup_parent", asks: (s) => set(s.cgroup_parent), why: "containers' cgroups are under the daemon's --cgroup-parent, not one of their own" },
   { key: "storage_opt", asks: (s) => set(s.storage_opt), why: "the overlay storage takes no per-container options (no size quota)" },
-  { key: "blkio_config", asks: (s) => set(s.blkio_config), why: "the engine sets no block IO weights or throttles" },
   { key: "cpu_rt_period", asks: (s) => set(s.cpu_rt_period), why: "the engine sets no real-time CPU period" },
   { key: "cpu_rt_runtime", asks: (s) => set(s.cpu_rt_runtime), why: "the engine sets no real-time CPU runtime" },
   { key: "cpu_count", asks: (s) => set(s.cpu_count), why: "it is a Windows container setting" },
