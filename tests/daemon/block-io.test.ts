@@ -13,16 +13,16 @@ const f = busyboxDaemonForFile();
 test("what the host cannot apply is dropped with dockerd's warning; a weight out of range is refused", () => {
   const none = { weight: false, weightDevice: false, throttle: false };
   const hc: Record<string, any> = { BlkioWeight: 300, BlkioWeightDevice: [{ Path: "/dev/vda", Weight: 20 }], BlkioDeviceReadBps: [{ Path: "/dev/vda", Rate: 1 }] };
-  expect(blockIOWarnings(hc, none)).toEqual([
+  expect(blockIOWarnings(hc, () => none)).toEqual([
     "Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.",
     "Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.",
     "Your kernel does not support BPS Block I/O read limit or the cgroup is not mounted. Block I/O BPS read limit discarded.",
   ]);
   expect(hc).toEqual({ BlkioWeight: 0, BlkioWeightDevice: [], BlkioDeviceReadBps: [] });
   const kept = { BlkioWeight: 300, BlkioDeviceWriteIOps: [{ Path: "/dev/vda", Rate: 5 }] };
-  expect(blockIOWarnings(kept, { weight: true, weightDevice: true, throttle: true })).toEqual([]);
+  expect(blockIOWarnings(kept, () => ({ weight: true, weightDevice: true, throttle: true }))).toEqual([]);
   expect(kept.BlkioWeight).toBe(300);
-  expect(() => blockIOWarnings({ BlkioWeight: 5 }, none)).toThrow("Range of blkio weight is from 10 to 1000");
+  expect(() => blockIOWarnings({ BlkioWeight: 5 }, () => none)).toThrow("Range of blkio weight is from 10 to 1000");
 });
 
 describe.if(f.ok)("block I/O limits", () => {

@@ -14,11 +14,16 @@ const throttles = [
   ["BlkioDeviceWriteIOps", "writeIops", "Your kernel does not support IOPS Block write limit or the cgroup is not mounted. Block I/O IOPS write limit discarded."],
 ] as const;
 
-/** At create: dockerd's range check, and its warnings for what this host cannot apply (dropped from `hc`). */
-export function blockIOWarnings(hc: Json, support = blockIOSupport()): string[] {
+/**
+ * At create: dockerd's range check, and its warnings for what this host cannot apply (dropped from
+ * `hc`). The host's cgroups are looked at only for a container that asks for any of it.
+ */
+export function blockIOWarnings(hc: Json, probe: () => ReturnType<typeof blockIOSupport> = blockIOSupport): string[] {
   const warnings: string[] = [];
   const weight = Number(hc.BlkioWeight ?? 0);
   if (weight > 0 && (weight < 10 || weight > 1000)) throw new InvalidParameterError("Range of blkio weight is from 10 to 1000");
+  if (!weight && !hc.BlkioWeightDevice?.length && !throttles.some(([key]) => hc[key]?.length)) return warnings;
+  const support = probe();
   if (weight > 0 && !support.weight) {
     warnings.push("Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.");
     hc.BlkioWeight = 0;

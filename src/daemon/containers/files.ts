@@ -1,7 +1,7 @@
 // Files the engine writes or measures for a container.
 import { existsSync, readFileSync } from "node:fs";
 import { hostsFile, resolvConf } from "../networks/etc-files.ts";
-import { hostGatewayName, hostsEntry } from "../networks/links.ts";
+import { hostsEntry, resolveExtraHosts } from "../networks/links.ts";
 
 /**
  * /etc/hosts and /etc/resolv.conf as dockerd writes them at create: the host's own under
@@ -10,11 +10,7 @@ import { hostGatewayName, hostsEntry } from "../networks/links.ts";
  * either way; host-gateway is `gateway`.
  */
 export function etcFilesAtCreate(hostname: string, hc: Record<string, any>, gateway: string | undefined): { hosts: string; resolvConf: string } {
-  const extra = ((hc.ExtraHosts ?? []) as string[]).flatMap((h) => {
-    const e = hostsEntry(h);
-    if (e?.ip !== hostGatewayName) return [h];
-    return gateway ? [`${e.names}:${gateway}`] : [];
-  });
+  const extra = resolveExtraHosts(hc.ExtraHosts, gateway);
   if (hc.NetworkMode === "host") {
     const hosts = hostFile("/etc/hosts") ?? hostsFile(hostname, [], []);
     const lines = extra.map((h) => hostsEntry(h)).filter((e) => !!e).map((e) => `${e!.ip}\t${e!.names}\n`);

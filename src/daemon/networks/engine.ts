@@ -26,7 +26,7 @@ import { hostNameservers, hostsFile, resolvConf } from "./etc-files.ts";
 import type { DnsServer } from "../../network/dns/server.ts";
 import { checkPortBindings, PortPublisher, portsSummary, portsView, type PortTarget } from "./ports.ts";
 import { Firewall } from "./firewall.ts";
-import { checkLinks, hostGatewayName, hostsEntry, linkEnv, splitLink } from "./links.ts";
+import { checkLinks, hostGatewayName, hostsEntry, linkEnv, resolveExtraHosts, splitLink } from "./links.ts";
 import { firewallRules } from "./firewall-rules.ts";
 import { gatewayNetwork } from "./gateway.ts";
 
@@ -528,10 +528,7 @@ export class NetworkEngine implements ContainerNetworking {
    * bridge, each legacy link as "alias hostname name" of the linked container's address.
    */
   private extraHosts(c: ContainerRecord, attached: Attachment[]): string[] {
-    const out = (c.hostConfig.ExtraHosts ?? []).map((h: string) => {
-      const e = hostsEntry(h);
-      return e?.ip === hostGatewayName ? `${e.names}:${this.hostGateway()}` : h;
-    });
+    const out = resolveExtraHosts(c.hostConfig.ExtraHosts, this.hostGateway());
     for (const { alias, child, ip } of this.legacyLinks(c, attached)) {
       const names = [alias, child.config.Hostname, ...(alias !== child.name ? [child.name] : [])];
       out.push(`${names.join(" ")}:${ip}`);

@@ -6,6 +6,15 @@ import type { ContainerRecord } from "../containers/records.ts";
 
 export const hostGatewayName = "host-gateway";
 
+/** --add-host's "name:ip" entries with host-gateway made `gateway` (an entry for it goes when there is none). */
+export function resolveExtraHosts(list: string[] | undefined, gateway: string | undefined): string[] {
+  return (list ?? []).flatMap((h) => {
+    const e = hostsEntry(h);
+    if (e?.ip !== hostGatewayName) return [h];
+    return gateway ? [`${e.names}:${gateway}`] : [];
+  });
+}
+
 /** "name:ip" (the address may be IPv6, so the first colon splits). */
 export function hostsEntry(h: string): { names: string; ip: string } | undefined {
   const i = h.indexOf(":");
